@@ -1,0 +1,3 @@
+module github.com/berth/berth
+
+go 1.26.8

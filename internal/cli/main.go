@@ -1,0 +1,13 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+)
+
+// Main runs this role with the arguments that follow its name and returns the
+// process exit code.
+func Main(args []string) int {
+	fmt.Fprintln(os.Stderr, "berth: cli: not implemented yet")
+	return 125
+}

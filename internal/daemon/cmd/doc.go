@@ -1,0 +1,2 @@
+// Package cmd parses the flags of berth daemon and runs the daemon.
+package cmd

@@ -1,0 +1,13 @@
+package cmd
+
+import (
+	"fmt"
+	"os"
+)
+
+// Main runs this role with the arguments that follow its name and returns the
+// process exit code.
+func Main(args []string) int {
+	fmt.Fprintln(os.Stderr, "berth: daemon/cmd: not implemented yet")
+	return 125
+}
