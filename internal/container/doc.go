@@ -1,0 +1,3 @@
+// Package container holds the container record, its state machine and its
+// persistence.
+package container

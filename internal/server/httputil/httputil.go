@@ -1,0 +1,54 @@
+// Package httputil holds small helpers shared by the API routers: JSON
+// encoding, form values as Docker's API sends them.
+package httputil
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// WriteJSON writes v as JSON with the given status code.
+func WriteJSON(w http.ResponseWriter, code int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	return json.NewEncoder(w).Encode(v)
+}
+
+// ReadJSON decodes the request body into v; an empty body leaves v unchanged.
+func ReadJSON(r *http.Request, v any) error {
+	if r.Body == nil || r.ContentLength == 0 {
+		return nil
+	}
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON body: %w", err))
+	}
+	return nil
+}
+
+// BoolValue reports whether the form value k is set to a true value, as
+// Docker's API accepts them ("1", "true", "True").
+func BoolValue(r *http.Request, k string) bool {
+	s := r.FormValue(k)
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	return err == nil && b || s == "1"
+}
+
+// Int64Value parses the form value k, returning def when it is absent.
+func Int64Value(r *http.Request, k string, def int64) (int64, error) {
+	s := r.FormValue(k)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, errdefs.InvalidParameter(fmt.Errorf("invalid value for %s: %q", k, s))
+	}
+	return v, nil
+}

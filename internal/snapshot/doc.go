@@ -1,0 +1,18 @@
+// Package snapshot manages the layer snapshots of images and the writable
+// layers of containers, as directories on disk, and returns mounts as data
+// (containerd's snapshotter model).
+//
+// CONTRACT (shared by the image and daemon owners; keep signatures stable):
+//
+//	sn, driver, err := snapshot.New(root)       // overlay when the kernel and the backing fs allow it, else "vfs" (copy)
+//	mounts, err := sn.Prepare(ctx, key, parent) // writable snapshot on top of committed parent ("" = empty)
+//	err = sn.Commit(ctx, name, key)             // make an active snapshot a committed, read-only one
+//	mounts, err := sn.View(ctx, key, parent)    // read-only view of parent
+//	mounts, err := sn.Mounts(ctx, key)
+//	err = sn.Remove(ctx, key)
+//	changes, err := sn.Changes(ctx, key)        // what the active snapshot changed vs its parent (docker diff)
+//	rc, err := sn.Diff(ctx, key)                // the same as a tar layer stream with whiteouts (docker commit)
+//
+// Image layers are committed under their chain ID; each distinct layer is
+// unpacked once and shared.
+package snapshot

@@ -1,0 +1,2 @@
+// Package store holds the bbolt helpers and the metadata schema.
+package store
