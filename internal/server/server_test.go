@@ -28,13 +28,13 @@ func (fakeRouter) Routes() []router.Route {
 
 func TestStatusFromError(t *testing.T) {
 	cases := map[error]int{
-		errdefs.NotFound(errors.New("x")):                          404,
+		errdefs.NotFound(errors.New("x")):                         404,
 		fmt.Errorf("wrap: %w", errdefs.Conflict(errors.New("x"))): 409,
-		errdefs.InvalidParameter(errors.New("x")):                  400,
-		errdefs.Unavailable(errors.New("x")):                       503,
-		errdefs.Forbidden(errors.New("x")):                         403,
-		errdefs.NotImplemented(errors.New("x")):                    501,
-		errors.New("plain"):                                        500,
+		errdefs.InvalidParameter(errors.New("x")):                 400,
+		errdefs.Unavailable(errors.New("x")):                      503,
+		errdefs.Forbidden(errors.New("x")):                        403,
+		errdefs.NotImplemented(errors.New("x")):                   501,
+		errors.New("plain"):                                       500,
 	}
 	for err, want := range cases {
 		if got := StatusFromError(err); got != want {
