@@ -30,6 +30,12 @@ type Container struct {
 	StopSignal       string // from the config or the image
 	RestartCount     int
 	State            State
+	// Incomplete marks a record written before its snapshot and files: a
+	// daemon that finds it at startup removes what was made (crash in create).
+	Incomplete bool `json:",omitempty"`
+	// ManualStop is set by stop and kill so the restart policy does not
+	// bring the container back.
+	ManualStop bool `json:",omitempty"`
 
 	mu      sync.Mutex
 	stopped chan struct{} // closed when the process stops; replaced on start
