@@ -214,4 +214,3 @@ func readExit(stateDir string) (Exit, error) {
 	}
 	return e, nil
 }
-
