@@ -1,0 +1,85 @@
+package shim
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// consoleSocket receives the pty master a runtime sends with
+// --console-socket (SCM_RIGHTS over a unix socket).
+type consoleSocket struct {
+	path string
+	l    *net.UnixListener
+	got  chan consoleResult
+}
+
+type consoleResult struct {
+	f   *os.File
+	err error
+}
+
+// listenConsole listens on path (relative to the shim's working directory,
+// the state dir, which keeps it short) and starts accepting one connection.
+func listenConsole(path string) (*consoleSocket, error) {
+	_ = os.Remove(path)
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("listen on console socket %s: %w", path, err)
+	}
+	l.SetUnlinkOnClose(true)
+	c := &consoleSocket{path: path, l: l, got: make(chan consoleResult, 1)}
+	go func() {
+		f, err := c.accept()
+		c.got <- consoleResult{f, err}
+	}()
+	return c, nil
+}
+
+func (c *consoleSocket) accept() (*os.File, error) {
+	conn, err := c.l.AcceptUnix()
+	if err != nil {
+		return nil, fmt.Errorf("accept console: %w", err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 4096)
+	oob := make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return nil, fmt.Errorf("receive console: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil {
+		return nil, fmt.Errorf("parse console message: %w", err)
+	}
+	for _, m := range msgs {
+		fds, err := unix.ParseUnixRights(&m)
+		if err != nil || len(fds) == 0 {
+			continue
+		}
+		for _, fd := range fds[1:] {
+			unix.Close(fd)
+		}
+		unix.CloseOnExec(fds[0])
+		// Non-blocking so that reads go through the poller and can be
+		// interrupted by deadlines and Close.
+		if err := unix.SetNonblock(fds[0], true); err != nil {
+			unix.Close(fds[0])
+			return nil, fmt.Errorf("set console non-blocking: %w", err)
+		}
+		return os.NewFile(uintptr(fds[0]), "console"), nil
+	}
+	return nil, errors.New("receive console: no file descriptor in message")
+}
+
+// wait returns the received console once the runtime has sent it.
+func (c *consoleSocket) wait() (*os.File, error) {
+	r := <-c.got
+	return r.f, r.err
+}
+
+// close stops listening; a pending accept fails.
+func (c *consoleSocket) close() { c.l.Close() }
