@@ -38,7 +38,8 @@ type Container struct {
 	ManualStop bool `json:",omitempty"`
 
 	mu      sync.Mutex
-	stopped chan struct{} // closed when the process stops; replaced on start
+	stopped  chan struct{} // closed when the process stops; replaced on start
+	nextExit chan struct{} // closed at the next stop or failed start
 	removed chan struct{} // closed when the container is removed
 }
 

@@ -81,11 +81,28 @@ func (c *Container) SetStopped(code int, oom bool, at time.Time) {
 	}
 	c.State.FinishedAt = at.UTC()
 	c.State.ShimDir = ""
+	c.wakeStopped()
+}
+
+func (c *Container) wakeStopped() {
 	select {
 	case <-c.stopped:
 	default:
 		close(c.stopped)
 	}
+	if c.nextExit != nil {
+		close(c.nextExit)
+		c.nextExit = nil
+	}
+}
+
+// NextExitChan returns a channel closed at the next stop of the process (or
+// failed start), even if it is not running now. The caller holds the lock.
+func (c *Container) NextExitChan() <-chan struct{} {
+	if c.nextExit == nil {
+		c.nextExit = make(chan struct{})
+	}
+	return c.nextExit
 }
 
 // SetStartError records a failed start: Docker shows such a container as
@@ -101,11 +118,7 @@ func (c *Container) SetStartError(code int, msg string) {
 	c.State.Pid = 0
 	c.State.ShimDir = ""
 	c.State.FinishedAt = time.Now().UTC()
-	select {
-	case <-c.stopped:
-	default:
-		close(c.stopped)
-	}
+	c.wakeStopped()
 }
 
 // SetPaused marks the container paused or running again.
@@ -179,4 +192,14 @@ func (c *Container) StatusString(now time.Time) string {
 		return fmt.Sprintf("Exited (%d) %s ago", s.ExitCode, units.HumanDuration(now.Sub(s.FinishedAt)))
 	}
 	return "Created"
+}
+
+// MarkRunning re-arms the stop channel of a container found running after a
+// daemon restart. The caller holds the lock.
+func (c *Container) MarkRunning() {
+	select {
+	case <-c.stopped:
+		c.stopped = make(chan struct{})
+	default:
+	}
 }

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,53 +11,6 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/mount"
 )
-
-var mountFlags = map[string]struct {
-	clear bool
-	flag  uintptr
-}{
-	"ro": {false, unix.MS_RDONLY}, "rw": {true, unix.MS_RDONLY},
-	"nosuid": {false, unix.MS_NOSUID}, "nodev": {false, unix.MS_NODEV}, "noexec": {false, unix.MS_NOEXEC},
-	"bind": {false, unix.MS_BIND}, "rbind": {false, unix.MS_BIND | unix.MS_REC},
-	"noatime": {false, unix.MS_NOATIME}, "relatime": {false, unix.MS_RELATIME},
-}
-
-// mountAll mounts ms on target, in order.
-func mountAll(ms []mount.Mount, target string) error {
-	for _, m := range ms {
-		var flags uintptr
-		var data []string
-		for _, o := range m.Options {
-			if f, ok := mountFlags[o]; ok {
-				if f.clear {
-					flags &^= f.flag
-				} else {
-					flags |= f.flag
-				}
-				continue
-			}
-			data = append(data, o)
-		}
-		if err := unix.Mount(m.Source, target, m.Type, flags, strings.Join(data, ",")); err != nil {
-			return fmt.Errorf("mount %s (%s) on %s: %w", m.Source, m.Type, target, err)
-		}
-	}
-	return nil
-}
-
-// unmountAll unmounts every mount stacked on target.
-func unmountAll(target string) error {
-	for i := 0; i < 16; i++ {
-		err := unix.Unmount(target, unix.MNT_DETACH)
-		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("unmount %s: %w", target, err)
-		}
-	}
-	return nil
-}
 
 // isMounted reports whether path is a mount point.
 func isMounted(path string) bool {
@@ -96,7 +48,7 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 	if err != nil {
 		return "", fmt.Errorf("get mounts of container %s: %w", c.ID, err)
 	}
-	if err := mountAll(ms, target); err != nil {
+	if err := mount.All(ms, target); err != nil {
 		return "", err
 	}
 	return target, nil
@@ -104,7 +56,7 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 
 // unmountRootfs unmounts the container's rootfs.
 func (d *Daemon) unmountRootfs(c *container.Container) error {
-	return unmountAll(d.bundleDir(c.ID) + "/rootfs")
+	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")
 }
 
 // isCgroupV2 reports whether /sys/fs/cgroup is the unified hierarchy.
@@ -112,3 +64,5 @@ func isCgroupV2() bool {
 	var st unix.Statfs_t
 	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }
+
+func unmountAllPath(p string) error { return mount.UnmountAll(p) }
