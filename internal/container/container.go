@@ -37,10 +37,10 @@ type Container struct {
 	// bring the container back.
 	ManualStop bool `json:",omitempty"`
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	stopped  chan struct{} // closed when the process stops; replaced on start
 	nextExit chan struct{} // closed at the next stop or failed start
-	removed chan struct{} // closed when the container is removed
+	removed  chan struct{} // closed when the container is removed
 }
 
 // New returns a fresh created container.

@@ -58,6 +58,7 @@ type Daemon struct {
 	containers *container.Registry
 	shims      sync.Map // container ID → *shimclient.Shim
 	execs      *execStore
+	attaches   attachQueue
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool
@@ -162,4 +163,6 @@ func (d *Daemon) bundleDir(id string) string { return filepath.Join(d.execRoot, 
 
 // shimDir is the state dir of a container's shim; short, because it holds a
 // unix socket (108-byte path limit).
-func (d *Daemon) shimDir(id string) string { return filepath.Join(d.execRoot, "s", container.ShortID(id)) }
+func (d *Daemon) shimDir(id string) string {
+	return filepath.Join(d.execRoot, "s", container.ShortID(id))
+}

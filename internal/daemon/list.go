@@ -115,7 +115,9 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 	if !anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) {
 		return false
 	}
-	if !anyOf(f["name"], func(v string) bool { return strings.Contains(strings.TrimPrefix(c.Name, "/"), strings.TrimPrefix(v, "/")) }) {
+	if !anyOf(f["name"], func(v string) bool {
+		return strings.Contains(strings.TrimPrefix(c.Name, "/"), strings.TrimPrefix(v, "/"))
+	}) {
 		return false
 	}
 	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {

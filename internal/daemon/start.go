@@ -53,6 +53,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			_ = sh.Close()
 		}
 		_ = d.unmountRootfs(c)
+		for _, p := range d.attaches.take(c.ID) {
+			p.done <- nil
+		}
 		msg := retErr.Error()
 		code := startErrorCode(msg)
 		c.SetStartError(code, msg)
@@ -108,6 +111,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
+	d.attachPending(c, sh)
 	if beforeStart != nil {
 		if err := beforeStart(sh); err != nil {
 			return err

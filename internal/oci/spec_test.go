@@ -34,7 +34,9 @@ func TestGenerateDefaults(t *testing.T) {
 	s, err := Generate(Options{
 		ID: "x", Config: cfg, HostConfig: &container.HostConfig{NetworkMode: "none"},
 		Rootfs: "/r", ContainerDir: "/c", CgroupsPath: "/berth/x",
-		Seccomp: func(*specs.Spec) (*specs.LinuxSeccomp, error) { return &specs.LinuxSeccomp{DefaultAction: specs.ActErrno}, nil },
+		Seccomp: func(*specs.Spec) (*specs.LinuxSeccomp, error) {
+			return &specs.LinuxSeccomp{DefaultAction: specs.ActErrno}, nil
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
