@@ -43,6 +43,7 @@ type server struct {
 // serve is the shim's main: create the container, report readiness on fd 3,
 // serve until Delete.
 func serve(dir string) error {
+	cloexecFrom(3) // fd 3, the readiness pipe, included: the runtime must not get it
 	ready := os.NewFile(3, "ready")
 	report := func(r shimclient.Ready) {
 		if ready == nil {
