@@ -30,6 +30,7 @@ type server struct {
 	rt     *runtime
 	reaper *reaper
 	log    *logger.JSONFile
+	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
 
 	mu      sync.Mutex
 	init    *proc
@@ -84,6 +85,9 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 		return fmt.Errorf("become subreaper: %w", err)
 	}
 	s := &server{cfg: cfg, dir: dir, reaper: newReaper(), execs: map[string]*proc{}, quit: make(chan struct{})}
+	if s.dirFd, err = os.Open(dir); err != nil {
+		return fmt.Errorf("open state dir: %w", err)
+	}
 	if s.rt, err = newRuntime(cfg.Runtime, cfg.ID, dir, s.reaper); err != nil {
 		return err
 	}
@@ -110,13 +114,16 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 	return nil
 }
 
-// sockName returns an absolute path under the state dir when it fits in a
-// sockaddr, else the name relative to the state dir (the runtime runs there).
-func (s *server) sockName(name string) string {
+// sockName returns the name to listen on for a socket of the state dir and
+// the path another process dials: the absolute path when it fits in a
+// sockaddr, else (listen) the name relative to the shim's working directory
+// and (dial) /proc/<shim>/fd/<state dir fd>/name, which is always short. The
+// runtime chdirs to the bundle, so a relative name would not do for it.
+func (s *server) sockName(name string) (listen, dial string) {
 	if p := filepath.Join(s.dir, name); len(p) <= maxSunPath {
-		return p
+		return p, p
 	}
-	return name
+	return name, fmt.Sprintf("/proc/%d/fd/%d/%s", os.Getpid(), s.dirFd.Fd(), name)
 }
 
 // create runs `<runtime> create` and starts monitoring the init.

@@ -444,3 +444,46 @@ func TestLiveRestoreExitWhileDaemonDown(t *testing.T) {
 	}
 	deleteAndCheck(t, ctx, sh)
 }
+
+func TestRuntimeErrorTextTerminal(t *testing.T) {
+	f := newFixture(t, true, "bt-sh-nosuchcmd")
+	cfg := f.config()
+	cfg.Terminal = true
+	_, err := shimclient.Start(testCtx(t), cfg)
+	if err == nil || !strings.Contains(err.Error(), `exec: "bt-sh-nosuchcmd": executable file not found in $PATH`) {
+		t.Fatalf("error = %v, want the runtime's message", err)
+	}
+}
+
+// A state dir whose socket paths exceed sun_path still works (the shim
+// listens on relative names, the client dials through /proc/self/fd).
+func TestLongStateDir(t *testing.T) {
+	f := newFixture(t, true, "sh", "-c", "echo tty-ok")
+	long := filepath.Join(filepath.Dir(f.stateDir), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	f.stateDir = long
+	cfg := f.config()
+	cfg.Terminal = true
+	ctx := testCtx(t)
+	sh, err := shimclient.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
+	<-ready
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "tty-ok") {
+		t.Fatalf("output %q", out.String())
+	}
+	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
+		t.Fatalf("exit %+v, %v", e, err)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
