@@ -32,6 +32,9 @@ type server struct {
 	log    *logger.JSONFile
 	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
 
+	oomFile string // OOM kill counter of the container's memory cgroup
+	oomBase int    // its value at create
+
 	mu      sync.Mutex
 	init    *proc
 	status  string
@@ -155,7 +158,9 @@ func (s *server) create() error {
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated
-	s.monitor(p, func(e shimclient.Exit) { s.recordExit(e) })
+	s.oomFile = oomCounter(pid)
+	s.oomBase = oomKills(s.oomFile)
+	s.monitor(p, s.recordExit)
 	return nil
 }
 
@@ -258,7 +263,7 @@ func readFull(f *os.File, b []byte) (int, error) {
 }
 
 // monitor waits for p's exit in the background.
-func (s *server) monitor(p *proc, onExit func(shimclient.Exit)) {
+func (s *server) monitor(p *proc, onExit func(*shimclient.Exit)) {
 	exited := s.reaper.wait(p.pid)
 	go func() {
 		ws := <-exited
@@ -269,7 +274,8 @@ func (s *server) monitor(p *proc, onExit func(shimclient.Exit)) {
 
 // recordExit writes the init's exit status to exit.json (temp file, fsync,
 // rename), so that it survives the shim.
-func (s *server) recordExit(e shimclient.Exit) {
+func (s *server) recordExit(e *shimclient.Exit) {
+	e.OOMKilled = oomKills(s.oomFile) > s.oomBase
 	s.mu.Lock()
 	s.status = shimclient.StatusStopped
 	s.mu.Unlock()

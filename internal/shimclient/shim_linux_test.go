@@ -54,7 +54,7 @@ func TestLogAndExitCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Code != 3 || e.Signal != 0 || e.ExitedAt.IsZero() {
+	if e.Code != 3 || e.Signal != 0 || e.OOMKilled || e.ExitedAt.IsZero() {
 		t.Fatalf("exit = %+v, want code 3", e)
 	}
 	msgs := readLog(t, f.logPath)
@@ -484,6 +484,34 @@ func TestLongStateDir(t *testing.T) {
 	}
 	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
 		t.Fatalf("exit %+v, %v", e, err)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
+
+func TestOOMKilled(t *testing.T) {
+	f := newFixture(t, false, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+	b, _ := os.ReadFile(filepath.Join(f.bundle, "config.json"))
+	var spec specs.Spec
+	json.Unmarshal(b, &spec)
+	limit := int64(16 << 20)
+	if spec.Linux.Resources == nil {
+		spec.Linux.Resources = &specs.LinuxResources{}
+	}
+	spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit}
+	spec.Linux.CgroupsPath = "/" + f.id
+	b, _ = json.Marshal(&spec)
+	os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644)
+	ctx := testCtx(t)
+	sh, err := shimclient.Start(ctx, f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := sh.Wait(ctx)
+	if err != nil || e.Code != 137 || !e.OOMKilled {
+		t.Fatalf("exit %+v, %v; want 137 and OOMKilled", e, err)
 	}
 	deleteAndCheck(t, ctx, sh)
 }
