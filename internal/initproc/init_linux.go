@@ -41,11 +41,14 @@ func run(argv []string) (int, error) {
 	}
 	// Start through syscall so that no os.Process waits in the background:
 	// this process reaps every child itself with wait4(-1).
-	pid, err := syscall.ForkExec(path, argv, &syscall.ProcAttr{
-		Env:   os.Environ(),
-		Files: []uintptr{0, 1, 2},
-		Sys:   sys,
-	})
+	attr := &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}, Sys: sys}
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if err != nil && sys.Foreground {
+		// stdin is a terminal but not ours to control (not our session's
+		// controlling tty): run the child in the background group.
+		sys.Foreground = false
+		pid, err = syscall.ForkExec(path, argv, attr)
+	}
 	if err != nil {
 		code := 126
 		if errors.Is(err, syscall.ENOENT) {

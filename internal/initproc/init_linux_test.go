@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 )
 
 var berthBinary string
@@ -122,5 +124,73 @@ func TestForwardsSignals(t *testing.T) {
 	code := exitCode(t, cmd.Wait())
 	if line != "got-term\n" || code != 42 {
 		t.Fatalf("after SIGTERM: output %q, exit %d; want got-term and 42", line, code)
+	}
+}
+
+// With a terminal, the child's group is the foreground one: it can read the
+// terminal (a background group would be stopped by SIGTTIN), and ^C typed on
+// the terminal reaches it.
+func TestTerminalForeground(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	cmd := exec.Command(berthBinary, "init", "--", "sh", "-c", `trap 'echo got-int; exit 5' INT; read x; echo "ready-$x"; while :; do sleep 0.05; done`)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	ptmx.Write([]byte("abc\n"))
+	r := bufio.NewReader(ptmx)
+	readyc := make(chan error, 1)
+	go func() {
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				readyc <- err
+				return
+			}
+			if strings.Contains(line, "ready-abc") {
+				readyc <- nil
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-readyc:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the child could not read the terminal (not in the foreground group?)")
+	}
+	ptmx.Write([]byte{3}) // ^C: SIGINT to the terminal's foreground group
+	got := make(chan string, 1)
+	go func() {
+		var all string
+		for {
+			line, err := r.ReadString('\n')
+			all += line
+			if err != nil || strings.Contains(all, "got-int") {
+				got <- all
+				return
+			}
+		}
+	}()
+	code := exitCode(t, cmd.Wait())
+	select {
+	case out := <-got:
+		if !strings.Contains(out, "got-int") {
+			t.Fatalf("output after ^C: %q", out)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no output after ^C")
+	}
+	if code != 5 {
+		t.Fatalf("exit %d, want 5", code)
 	}
 }

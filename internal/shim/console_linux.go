@@ -22,16 +22,16 @@ type consoleResult struct {
 	err error
 }
 
-// listenConsole listens on path (relative to the shim's working directory,
-// the state dir, which keeps it short) and starts accepting one connection.
-func listenConsole(path string) (*consoleSocket, error) {
-	_ = os.Remove(path)
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+// listenConsole listens on listen and starts accepting one connection; dial
+// is the path the runtime is given (see server.sockName).
+func listenConsole(listen, dial string) (*consoleSocket, error) {
+	_ = os.Remove(listen)
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: listen, Net: "unix"})
 	if err != nil {
-		return nil, fmt.Errorf("listen on console socket %s: %w", path, err)
+		return nil, fmt.Errorf("listen on console socket %s: %w", listen, err)
 	}
 	l.SetUnlinkOnClose(true)
-	c := &consoleSocket{path: path, l: l, got: make(chan consoleResult, 1)}
+	c := &consoleSocket{path: dial, l: l, got: make(chan consoleResult, 1)}
 	go func() {
 		f, err := c.accept()
 		c.got <- consoleResult{f, err}

@@ -86,7 +86,7 @@ func (s *server) routes() http.Handler {
 func (s *server) state() shimclient.State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := shimclient.State{ID: s.cfg.ID, Pid: s.init.pid, Status: s.status}
+	st := shimclient.State{ID: s.cfg.ID, Pid: s.init.pid, Status: s.status, ShimPid: os.Getpid()}
 	if s.init.isDone() {
 		e := s.init.exit
 		st.Exit = &e

@@ -300,7 +300,7 @@ func (p *proc) resize(h, w uint16) error {
 
 // exited records the exit status, waits for the output to drain and
 // releases the waiters.
-func (p *proc) exited(ws syscall.WaitStatus, onExit func(shimclient.Exit)) {
+func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
 	e := shimclient.Exit{ExitedAt: time.Now().UTC()}
 	if ws.Signaled() {
 		e.Signal = ws.Signal()
@@ -325,10 +325,10 @@ func (p *proc) exited(ws syscall.WaitStatus, onExit func(shimclient.Exit)) {
 			f.Close()
 		}
 	}
-	p.exit = e
 	if onExit != nil {
-		onExit(e)
+		onExit(&e)
 	}
+	p.exit = e
 	close(p.done)
 }
 

@@ -30,6 +30,10 @@ type server struct {
 	rt     *runtime
 	reaper *reaper
 	log    *logger.JSONFile
+	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
+
+	oomFile string // OOM kill counter of the container's memory cgroup
+	oomBase int    // its value at create
 
 	mu      sync.Mutex
 	init    *proc
@@ -43,6 +47,7 @@ type server struct {
 // serve is the shim's main: create the container, report readiness on fd 3,
 // serve until Delete.
 func serve(dir string) error {
+	cloexecFrom(3) // fd 3, the readiness pipe, included: the runtime must not get it
 	ready := os.NewFile(3, "ready")
 	report := func(r shimclient.Ready) {
 		if ready == nil {
@@ -83,6 +88,9 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 		return fmt.Errorf("become subreaper: %w", err)
 	}
 	s := &server{cfg: cfg, dir: dir, reaper: newReaper(), execs: map[string]*proc{}, quit: make(chan struct{})}
+	if s.dirFd, err = os.Open(dir); err != nil {
+		return fmt.Errorf("open state dir: %w", err)
+	}
 	if s.rt, err = newRuntime(cfg.Runtime, cfg.ID, dir, s.reaper); err != nil {
 		return err
 	}
@@ -109,13 +117,16 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 	return nil
 }
 
-// sockName returns an absolute path under the state dir when it fits in a
-// sockaddr, else the name relative to the state dir (the runtime runs there).
-func (s *server) sockName(name string) string {
+// sockName returns the name to listen on for a socket of the state dir and
+// the path another process dials: the absolute path when it fits in a
+// sockaddr, else (listen) the name relative to the shim's working directory
+// and (dial) /proc/<shim>/fd/<state dir fd>/name, which is always short. The
+// runtime chdirs to the bundle, so a relative name would not do for it.
+func (s *server) sockName(name string) (listen, dial string) {
 	if p := filepath.Join(s.dir, name); len(p) <= maxSunPath {
-		return p
+		return p, p
 	}
-	return name
+	return name, fmt.Sprintf("/proc/%d/fd/%d/%s", os.Getpid(), s.dirFd.Fd(), name)
 }
 
 // create runs `<runtime> create` and starts monitoring the init.
@@ -147,7 +158,9 @@ func (s *server) create() error {
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated
-	s.monitor(p, func(e shimclient.Exit) { s.recordExit(e) })
+	s.oomFile = oomCounter(pid)
+	s.oomBase = oomKills(s.oomFile)
+	s.monitor(p, s.recordExit)
 	return nil
 }
 
@@ -250,7 +263,7 @@ func readFull(f *os.File, b []byte) (int, error) {
 }
 
 // monitor waits for p's exit in the background.
-func (s *server) monitor(p *proc, onExit func(shimclient.Exit)) {
+func (s *server) monitor(p *proc, onExit func(*shimclient.Exit)) {
 	exited := s.reaper.wait(p.pid)
 	go func() {
 		ws := <-exited
@@ -261,7 +274,8 @@ func (s *server) monitor(p *proc, onExit func(shimclient.Exit)) {
 
 // recordExit writes the init's exit status to exit.json (temp file, fsync,
 // rename), so that it survives the shim.
-func (s *server) recordExit(e shimclient.Exit) {
+func (s *server) recordExit(e *shimclient.Exit) {
+	e.OOMKilled = oomKills(s.oomFile) > s.oomBase
 	s.mu.Lock()
 	s.status = shimclient.StatusStopped
 	s.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 // (fd 3) and its stderr, and returns at once: the shim is reparented to the
 // nearest subreaper (or init) and never is a child the daemon must reap.
 func spawn(stateDir string) error {
+	cloexecFrom(3)
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own binary: %w", err)

@@ -46,6 +46,8 @@ type State struct {
 	Pid    int    `json:"pid"`
 	Status string `json:"status"`
 	Exit   *Exit  `json:"exit,omitempty"`
+	// ShimPid is the pid of the shim process itself.
+	ShimPid int `json:"shim_pid,omitempty"`
 }
 
 // ExecState is what the shim reports about an exec'd process.
