@@ -12,8 +12,8 @@ import (
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
-	"github.com/berth/berth/internal/snapshot"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
+	"github.com/berth/berth/internal/snapshot"
 )
 
 // ContainerChanges lists what the container changed in its rootfs.

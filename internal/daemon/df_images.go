@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"strings"
 
 	"github.com/moby/moby/api/types/image"
 
@@ -11,42 +10,28 @@ import (
 
 // imageDiskUsage fills the image part of system df from the image store.
 func (d *Daemon) imageDiskUsage(ctx context.Context, du *system.DiskUsage) {
-	imgs, err := d.images.List(ctx)
+	imgs, total, err := d.ImageDiskUsage(ctx)
 	if err != nil {
 		return
 	}
-	used := map[string]bool{}
+	count := map[string]int64{}
 	for _, c := range d.containers.List() {
-		used[c.Image] = true
+		count[c.Image]++
 	}
 	iu := &image.DiskUsage{Items: []image.Summary{}}
-	for _, img := range imgs {
-		s := image.Summary{
-			ID: img.ID.String(), RepoTags: img.RepoTags, RepoDigests: img.RepoDigests, Created: img.Created.Unix(),
-			Size: img.Size, Labels: img.Config.Config.Labels, Containers: 0,
-		}
-		if s.RepoTags == nil {
-			s.RepoTags = []string{}
-		}
-		if s.RepoDigests == nil {
-			s.RepoDigests = []string{}
-		}
-		for _, c := range d.containers.List() {
-			if c.Image == s.ID {
-				s.Containers++
-			}
-		}
+	for _, s := range imgs {
+		s.Containers = count[s.ID]
 		iu.TotalCount++
-		iu.TotalSize += img.Size
-		du.LayersSize += img.Size
-		if used[s.ID] {
+		iu.TotalSize += s.Size
+		if s.Containers > 0 {
 			iu.ActiveCount++
 		} else {
-			iu.Reclaimable += img.Size
+			iu.Reclaimable += s.Size - s.SharedSize
 		}
 		iu.Items = append(iu.Items, s)
 		du.Images = append(du.Images, s)
 	}
+	iu.TotalSize = total
+	du.LayersSize = total
 	du.ImageUsage = iu
-	_ = strings.TrimSpace
 }
