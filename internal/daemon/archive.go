@@ -43,7 +43,20 @@ func resolveInRoot(root, p string) (string, error) {
 }
 
 func statPath(root, p string) (*ctrrouter.ArchiveStat, string, error) {
+	return statPathIn(root, "", p)
+}
+
+// statPathIn stats p in root; the files bind-mounted from the container
+// dir (hostname, hosts, resolv.conf) are read from there, as the container
+// sees them.
+func statPathIn(root, ctrDir, p string) (*ctrrouter.ArchiveStat, string, error) {
 	full, err := resolveInRoot(root, p)
+	if ctrDir != "" {
+		switch path.Clean("/" + p) {
+		case "/etc/hostname", "/etc/hosts", "/etc/resolv.conf":
+			full, err = filepath.Join(ctrDir, path.Base(p)), nil
+		}
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -79,13 +92,18 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrou
 // ContainerArchivePath returns a tar of a path in the container (docker cp
 // from the container). Stopped containers are mounted for the copy.
 func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *ctrrouter.ArchiveStat, error) {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctrDir := d.containerDir(c.ID)
 	pr, pw := io.Pipe()
 	stCh := make(chan *ctrrouter.ArchiveStat, 1)
 	errCh := make(chan error, 1)
 	go func() {
 		sent := false
 		err := d.withRootfs(ctx, name, func(root string) error {
-			st, full, err := statPath(root, p)
+			st, full, err := statPathIn(root, ctrDir, p)
 			if err != nil {
 				return err
 			}

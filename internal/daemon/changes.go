@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"path"
 	"fmt"
 	"io"
 
@@ -27,6 +28,7 @@ func (d *Daemon) ContainerChanges(ctx context.Context, name string) ([]container
 		return nil, fmt.Errorf("changes of container %s: %w", c.ID, err)
 	}
 	out := make([]containertypes.FilesystemChange, 0, len(ch))
+	ch = hideMountPoints(ch)
 	for _, x := range ch {
 		k := containertypes.ChangeModify
 		switch x.Kind {
@@ -163,4 +165,34 @@ func imageConfigOf(c *containertypes.Config) *dockerspec.DockerOCIImageConfig {
 		}
 	}
 	return ic
+}
+
+// mountPoints are files and dirs the runtime creates in the rootfs as
+// mount targets; Docker keeps them in an init layer, so diff never shows
+// them.
+var runtimeMountPoints = map[string]bool{
+	"/etc/hostname": true, "/etc/hosts": true, "/etc/resolv.conf": true, "/dev": true, "/proc": true,
+	"/sys": true, "/dev/pts": true, "/dev/shm": true, "/dev/mqueue": true, "/dev/console": true,
+}
+
+// hideMountPoints drops additions of runtime mount points, and a directory
+// modification that only they caused.
+func hideMountPoints(ch []snapshot.Change) []snapshot.Change {
+	var out []snapshot.Change
+	children := map[string]int{}
+	for _, x := range ch {
+		if x.Kind == snapshot.Added && runtimeMountPoints[x.Path] {
+			continue
+		}
+		out = append(out, x)
+		children[path.Dir(x.Path)]++
+	}
+	res := out[:0]
+	for _, x := range out {
+		if x.Kind == snapshot.Modified && children[x.Path] == 0 && (x.Path == "/etc" || x.Path == "/dev") {
+			continue
+		}
+		res = append(res, x)
+	}
+	return res
 }

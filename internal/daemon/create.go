@@ -62,8 +62,12 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	if hc.NetworkMode == "" {
-		hc.NetworkMode = "bridge"
+	var warnings []string
+	switch hc.NetworkMode {
+	case "", "default":
+		hc.NetworkMode = "none" // berth's default until bridge networking lands
+	case "bridge":
+		warnings = append(warnings, "bridge networking is not available yet: the container gets its own network namespace with loopback only")
 	}
 	if hc.LogConfig.Type == "" {
 		hc.LogConfig.Type = "json-file"
@@ -106,7 +110,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	d.emit("container", "create", c, nil)
-	return containertypes.CreateResponse{ID: id, Warnings: []string{}}, nil
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
 // createResources makes the container's dir, files and writable snapshot.
