@@ -95,9 +95,9 @@ func startDaemon(t *testing.T) *testDaemon {
 		root: filepath.Join(base, "root"), execRoot: filepath.Join(sockDir, "x"), logPath: filepath.Join(base, "daemon.log"),
 	}
 	cfgFile := filepath.Join(base, "daemon.json")
-	cfg := `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}}, "default-runtime": "` + defaultRuntime() + `"}`
+	cfg := `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}, "alt": {"path": "runc", "runtimeArgs": ["--log-format", "json"]}}, "default-runtime": "` + defaultRuntime() + `"}`
 	if defaultRuntime() == "berth" {
-		cfg = `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}}}`
+		cfg = `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}, "alt": {"path": "runc", "runtimeArgs": ["--log-format", "json"]}}}`
 	}
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -2,9 +2,9 @@ package daemon
 
 import (
 	"context"
-	"path"
 	"fmt"
 	"io"
+	"path"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	containertypes "github.com/moby/moby/api/types/container"

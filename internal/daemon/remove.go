@@ -119,7 +119,7 @@ func (d *Daemon) ContainerWait(ctx context.Context, name, condition string) (<-c
 		}
 		c.Lock()
 		resp := containertypes.WaitResponse{StatusCode: int64(c.State.ExitCode)}
-		if c.State.Error != "" {
+		if c.State.Error != "" && condition != "removed" {
 			resp.Error = &containertypes.WaitExitError{Message: c.State.Error}
 		}
 		c.Unlock()

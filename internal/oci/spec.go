@@ -10,6 +10,11 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// SpecVersion is the OCI spec version written in config.json: 1.0.2, the
+// version every runtime in use accepts (crun 1.8 rejects 1.3.0 with
+// "unknown version specified"); berth uses no field newer than it needs.
+const SpecVersion = "1.0.2"
+
 // DefaultPath is the PATH given to a container whose image sets none.
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -54,7 +59,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		cwd = "/"
 	}
 	s := &specs.Spec{
-		Version: specs.Version,
+		Version: SpecVersion,
 		Root:    &specs.Root{Path: o.Rootfs, Readonly: hc.ReadonlyRootfs},
 		Process: &specs.Process{
 			Terminal: cfg.Tty,
