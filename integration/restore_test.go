@@ -1,0 +1,158 @@
+package integration
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/internal/snapshot"
+)
+
+// TestLiveRestore kills the daemon with SIGKILL while containers run: after
+// a restart the running one is still running and logged, and ps, logs -f,
+// exec and stop work on it; the one that exited meanwhile shows its real
+// exit code.
+func TestLiveRestore(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-tick", "busybox", "sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"); code != 0 {
+		t.Fatalf("run tick: %d %q", code, out)
+	}
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-exit", "busybox", "sh", "-c", "sleep 1; exit 42"); code != 0 {
+		t.Fatalf("run exit: %d %q", code, out)
+	}
+	d.kill9()
+	time.Sleep(2 * time.Second) // bt-en-exit exits while no daemon runs
+	d.start(nil)
+
+	out, _ := d.docker("", "ps", "--format", "{{.Names}} {{.Status}}")
+	if !strings.Contains(out, "bt-en-tick Up") || strings.Contains(out, "bt-en-exit") {
+		t.Fatalf("ps after restart: %q", out)
+	}
+	out, _ = d.docker("", "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "bt-en-exit")
+	if out != "exited 42\n" {
+		t.Fatalf("exit code collected after restart: %q", out)
+	}
+	// The log grows on: logs written by the shim while the daemon was gone
+	// and after it came back.
+	before, _ := d.docker("", "logs", "bt-en-tick")
+	waitFor(t, 5*time.Second, "log growth", func() bool {
+		after, _ := d.docker("", "logs", "bt-en-tick")
+		return strings.Count(after, "\n") > strings.Count(before, "\n")+3
+	})
+	out, code := d.docker("", "exec", "bt-en-tick", "echo", "exec-after-restore")
+	if code != 0 || out != "exec-after-restore\n" {
+		t.Fatalf("exec after restore: %d %q", code, out)
+	}
+	// logs -f follows until the container stops.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	followDone := make(chan string, 1)
+	go func() {
+		o, _ := d.docker("", "logs", "-f", "--tail", "1", "bt-en-tick")
+		followDone <- o
+	}()
+	time.Sleep(500 * time.Millisecond)
+	if out, code := d.docker("", "stop", "-t", "1", "bt-en-tick"); code != 0 {
+		t.Fatalf("stop after restore: %d %q", code, out)
+	}
+	select {
+	case o := <-followDone:
+		if !strings.Contains(o, "tick") {
+			t.Fatalf("logs -f output: %q", o)
+		}
+	case <-ctx.Done():
+		t.Fatal("logs -f did not end when the container stopped")
+	}
+	out, _ = d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-en-tick")
+	if out != "exited\n" {
+		t.Fatalf("state after stop: %q", out)
+	}
+}
+
+// activeSnapshots lists container snapshots (64-hex keys) in the data root;
+// the daemon must be stopped (the snapshotter's database is locked).
+func activeSnapshots(t *testing.T, root string) []string {
+	t.Helper()
+	sn, _, err := snapshot.New(filepath.Join(root, "snapshots"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	var keys []string
+	_ = sn.Walk(context.Background(), func(i snapshot.Info) error {
+		if i.Kind == snapshot.KindActive && len(i.Key) == 64 {
+			keys = append(keys, i.Key)
+		}
+		return nil
+	})
+	return keys
+}
+
+func dirEntries(p string) []string {
+	var names []string
+	entries, _ := os.ReadDir(p)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestCrashDuringCreateAndRemove SIGKILLs the daemon at named points of
+// create and rm (BERTH_TEST_CRASH_AT); after a restart nothing half-made is
+// left: no record, no snapshot, no dirs, and the name is free again.
+func TestCrashDuringCreateAndRemove(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	check := func(point string) {
+		t.Helper()
+		d.start(nil)
+		out, _ := d.docker("", "ps", "-a", "--format", "{{.Names}}")
+		if strings.Contains(out, "bt-en-crash") {
+			t.Fatalf("%s: half-made container listed: %q", point, out)
+		}
+		if n := dirEntries(filepath.Join(d.root, "containers")); len(n) != 0 {
+			t.Fatalf("%s: container dirs left: %v", point, n)
+		}
+		if n := dirEntries(filepath.Join(d.execRoot, "b")); len(n) != 0 {
+			t.Fatalf("%s: bundles left: %v", point, n)
+		}
+		d.stop()
+		if keys := activeSnapshots(t, d.root); len(keys) != 0 {
+			t.Fatalf("%s: container snapshots left: %v", point, keys)
+		}
+		d.start(nil)
+		if out, code := d.docker("", "create", "--name", "bt-en-crash", "busybox", "true"); code != 0 {
+			t.Fatalf("%s: name not reusable: %d %q", point, code, out)
+		}
+		if out, code := d.docker("", "rm", "bt-en-crash"); code != 0 {
+			t.Fatalf("%s: rm: %d %q", point, code, out)
+		}
+	}
+	for _, point := range []string{"create-after-record", "create-after-snapshot"} {
+		d.stop()
+		d.startExpectCrash(point)
+		_, code := d.docker("", "create", "--name", "bt-en-crash", "busybox", "true")
+		if code == 0 {
+			t.Fatalf("%s: create succeeded despite the crash point", point)
+		}
+		d.waitExit(10 * time.Second)
+		check(point)
+	}
+	for _, point := range []string{"rm-after-mark", "rm-after-snapshot"} {
+		if out, code := d.docker("", "create", "--name", "bt-en-crash", "busybox", "true"); code != 0 {
+			t.Fatalf("%s: create: %d %q", point, code, out)
+		}
+		d.stop()
+		d.startExpectCrash(point)
+		_, code := d.docker("", "rm", "bt-en-crash")
+		if code == 0 {
+			t.Fatalf("%s: rm succeeded despite the crash point", point)
+		}
+		d.waitExit(10 * time.Second)
+		check(point)
+	}
+}
