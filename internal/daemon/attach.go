@@ -221,39 +221,50 @@ type detachReader struct {
 	pending  []byte
 	onDetach func()
 	detached bool
+	err      error
 }
 
 func (d *detachReader) Read(p []byte) (int, error) {
-	if d.detached {
-		return 0, io.EOF
-	}
-	if len(d.pending) > 0 {
-		n := copy(p, d.pending)
-		d.pending = d.pending[n:]
-		return n, nil
-	}
-	buf := make([]byte, len(p))
-	n, err := d.r.Read(buf)
-	out := p[:0]
-	for i := 0; i < n; i++ {
-		b := buf[i]
-		if b == d.keys[d.matched] {
-			d.matched++
-			if d.matched == len(d.keys) {
-				d.detached = true
-				d.onDetach()
-				return len(out), io.EOF
+	for {
+		if len(d.pending) > 0 {
+			n := copy(p, d.pending)
+			d.pending = d.pending[n:]
+			return n, nil
+		}
+		if d.detached {
+			return 0, io.EOF
+		}
+		if d.err != nil {
+			return 0, d.err
+		}
+		buf := make([]byte, len(p))
+		n, err := d.r.Read(buf)
+		for i := 0; i < n && !d.detached; i++ {
+			b := buf[i]
+			if b == d.keys[d.matched] {
+				d.matched++
+				if d.matched == len(d.keys) {
+					d.detached = true
+					d.onDetach()
+				}
+				continue
 			}
-			continue
+			if d.matched > 0 {
+				d.pending = append(d.pending, d.keys[:d.matched]...)
+				d.matched = 0
+				if b == d.keys[0] {
+					d.matched = 1
+					continue
+				}
+			}
+			d.pending = append(d.pending, b)
 		}
-		if d.matched > 0 {
-			d.pending = append(d.pending, d.keys[:d.matched]...)
-			d.matched = 0
+		if err != nil {
+			if d.matched > 0 {
+				d.pending = append(d.pending, d.keys[:d.matched]...)
+				d.matched = 0
+			}
+			d.err = err
 		}
-		d.pending = append(d.pending, b)
 	}
-	m := copy(p, d.pending)
-	d.pending = d.pending[m:]
-	_ = out
-	return m, err
 }
