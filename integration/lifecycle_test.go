@@ -1,0 +1,98 @@
+package integration
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLifecycleCLI covers stop with the image's STOPSIGNAL, restart, wait,
+// logs options, ps filters, prune and system df.
+func TestLifecycleCLI(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "create", "--name", "bt-en-sig", "busybox", "true"); code != 0 {
+		t.Fatalf("create: %d %q", code, out)
+	}
+	if out, code := d.docker("", "commit", "-c", "STOPSIGNAL SIGUSR1", "bt-en-sig", "bt-en-sigimg"); code != 0 {
+		t.Fatalf("commit: %d %q", code, out)
+	}
+	script := `trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done`
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-trap", "bt-en-sigimg", "sh", "-c", script); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	waitFor(t, 5*time.Second, "ready", func() bool { o, _ := d.docker("", "logs", "bt-en-trap"); return strings.Contains(o, "ready") })
+	start := time.Now()
+	if out, code := d.docker("", "stop", "bt-en-trap"); code != 0 {
+		t.Fatalf("stop: %d %q", code, out)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("stop waited for the timeout: the STOPSIGNAL was not sent")
+	}
+	out, _ := d.docker("", "logs", "bt-en-trap")
+	if !strings.Contains(out, "got-usr1") {
+		t.Fatalf("logs after stop: %q", out)
+	}
+	out, _ = d.docker("", "inspect", "-f", "{{.State.ExitCode}}", "bt-en-trap")
+	if out != "0\n" {
+		t.Fatalf("exit code after STOPSIGNAL: %q", out)
+	}
+
+	// restart runs it again; wait returns the exit code.
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-count", "busybox", "sh", "-c", "echo run; sleep 0.3; exit 5"); code != 0 {
+		t.Fatalf("run count: %d %q", code, out)
+	}
+	out, _ = d.docker("", "wait", "bt-en-count")
+	if out != "5\n" {
+		t.Fatalf("wait: %q", out)
+	}
+	if out, code := d.docker("", "restart", "bt-en-count"); code != 0 {
+		t.Fatalf("restart: %d %q", code, out)
+	}
+	d.docker("", "wait", "bt-en-count")
+	out, _ = d.docker("", "logs", "bt-en-count")
+	if out != "run\nrun\n" {
+		t.Fatalf("logs after restart: %q", out)
+	}
+	out, _ = d.docker("", "logs", "--tail", "1", "-t", "bt-en-count")
+	if !strings.HasSuffix(out, " run\n") || strings.Count(out, "\n") != 1 || !strings.Contains(out, "T") {
+		t.Fatalf("logs --tail 1 -t: %q", out)
+	}
+	out, _ = d.docker("", "logs", "--since", "1h", "--until", "1s", "bt-en-count")
+	if out != "" && out != "run\n" && out != "run\nrun\n" {
+		t.Fatalf("logs since/until: %q", out)
+	}
+
+	// ps filters.
+	out, _ = d.docker("", "ps", "-a", "--filter", "ancestor=bt-en-sigimg", "--format", "{{.Names}}")
+	if out != "bt-en-trap\n" {
+		t.Fatalf("ps ancestor: %q", out)
+	}
+	out, _ = d.docker("", "ps", "-a", "--filter", "since=bt-en-trap", "--format", "{{.Names}}")
+	if out != "bt-en-count\n" {
+		t.Fatalf("ps since: %q", out)
+	}
+	out, _ = d.docker("", "ps", "-a", "--filter", "before=bt-en-trap", "--format", "{{.Names}}")
+	if out != "bt-en-sig\n" {
+		t.Fatalf("ps before: %q", out)
+	}
+	out, _ = d.docker("", "ps", "-aq", "--no-trunc", "--filter", "name=bt-en-count")
+	if len(strings.TrimSpace(out)) != 64 {
+		t.Fatalf("ps -q --no-trunc: %q", out)
+	}
+	out, _ = d.docker("", "ps", "-a", "-n", "1", "--format", "{{.Names}}")
+	if out != "bt-en-count\n" {
+		t.Fatalf("ps -n 1: %q", out)
+	}
+	if out, code := d.docker("", "system", "df"); code != 0 || !strings.Contains(out, "Containers") {
+		t.Fatalf("system df: %d %q", code, out)
+	}
+	out, code := d.docker("", "container", "prune", "-f")
+	if code != 0 || strings.Count(out, "\n") < 3 {
+		t.Fatalf("prune: %d %q", code, out)
+	}
+	out, _ = d.docker("", "ps", "-a", "--format", "{{.Names}}")
+	if out != "" {
+		t.Fatalf("after prune: %q", out)
+	}
+}
