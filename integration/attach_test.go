@@ -106,7 +106,8 @@ func TestTwoDaemonsSideBySide(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o660 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("socket mode: %v %v", fi.Mode(), err)
 	}
-	// The events stream reports the lifecycle.
+	// The events stream reports the lifecycle (until is whole seconds).
+	time.Sleep(1100 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ev := a.client.Events(ctx, client.EventsListOptions{Since: "1h", Until: "0s"})
@@ -117,7 +118,7 @@ func TestTwoDaemonsSideBySide(t *testing.T) {
 			actions = append(actions, string(m.Action))
 		case err := <-ev.Err:
 			if err != nil && err != io.EOF {
-				t.Fatalf("events: %v", err)
+				t.Fatalf("events: %#v", err)
 			}
 			done = true
 		}

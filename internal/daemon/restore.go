@@ -75,9 +75,18 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 		c.Unlock()
 		return
 	}
-	if st, err := sh.State(ctx); err == nil && st.Pid > 0 {
+	st, err := sh.State(ctx)
+	if err == nil && st.Status == shimclient.StatusStopped && st.Exit != nil {
+		// Exited while no daemon ran: record it before the API serves.
+		d.handleExit(c, sh, *st.Exit)
+		return
+	}
+	if err == nil && st.Pid > 0 {
 		c.Lock()
 		c.State.Pid = st.Pid
+		if st.Status == shimclient.StatusPaused {
+			c.SetPaused(true)
+		}
 		c.Unlock()
 	}
 	c.Lock()
