@@ -155,6 +155,11 @@ func (s *server) create() error {
 		}
 		return err
 	}
+	// Whatever came out so far is the runtime's (warnings): the container's
+	// process waits for start before it runs.
+	p.outMu.Lock()
+	p.held, p.heldN = nil, 0
+	p.outMu.Unlock()
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated
