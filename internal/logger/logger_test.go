@@ -244,3 +244,35 @@ func TestFollowUntilStopsAndFileIsDockerReadable(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONStringMatchesEncodingJSON(t *testing.T) {
+	cases := []string{
+		"", "plain", "quote\" back\\slash", "ctl \x00\x01\x1f\x7f tab\t cr\r nl\n",
+		"<html> & stuff", "utf8 é ü 漢字 🚀", "bad \xff\xfe utf8 \xc3", "sep \u2028 \u2029",
+	}
+	for _, c := range cases {
+		got := appendJSONString(nil, []byte(c))
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q encodes to invalid JSON %s: %v", c, got, err)
+		}
+		want, _ := json.Marshal(c) // same decoded value as encoding/json
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q round-trips to %q, encoding/json gives %q", c, back, wantBack)
+		}
+	}
+}
+
+func BenchmarkLog(b *testing.B) {
+	j, err := NewJSONFile(filepath.Join(b.TempDir(), "b.log"), 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	m := Message{Line: []byte("a typical log line of some eighty bytes, with \"quotes\" and a tab\t here\n"), Stream: Stdout, Time: time.Now()}
+	for b.Loop() {
+		j.Log(m)
+	}
+}

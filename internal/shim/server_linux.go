@@ -141,7 +141,8 @@ func (s *server) create() error {
 			return err
 		}
 		s.log = jf
-		sink := func(m logger.Message) { _ = jf.Log(m) }
+		sink := func(m logger.Message) { _ = jf.Append(m) }
+		p.logFile = jf
 		p.log = map[int]*logger.LineWriter{
 			shimclient.StreamStdout: logger.NewLineWriter(logger.Stdout, sink),
 			shimclient.StreamStderr: logger.NewLineWriter(logger.Stderr, sink),
