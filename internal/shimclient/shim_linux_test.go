@@ -515,3 +515,36 @@ func TestOOMKilled(t *testing.T) {
 	}
 	deleteAndCheck(t, ctx, sh)
 }
+
+func TestLogLongLinesAndRotation(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", `head -c 40000 /dev/zero | tr '\0' x; echo; seq 1 20000`)
+	cfg := f.config()
+	cfg.LogMaxSize, cfg.LogMaxFiles = 512<<10, 5
+	ctx := testCtx(t)
+	sh, err := shimclient.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
+		t.Fatalf("exit %+v, %v", e, err)
+	}
+	msgs := readLog(t, f.logPath)
+	if len(msgs) != 20003 {
+		t.Fatalf("%d log entries, want 3 for the long line + 20000", len(msgs))
+	}
+	if len(msgs[0].Line) != logger.MaxLine || !msgs[0].Partial() || len(msgs[1].Line) != logger.MaxLine || string(msgs[2].Line) != strings.Repeat("x", 40000-2*logger.MaxLine)+"\n" {
+		t.Fatalf("long line split as %d/%d/%d bytes", len(msgs[0].Line), len(msgs[1].Line), len(msgs[2].Line))
+	}
+	for i, m := range msgs[3:] {
+		if string(m.Line) != fmt.Sprintf("%d\n", i+1) {
+			t.Fatalf("entry %d = %q", i+3, m.Line)
+		}
+	}
+	if _, err := os.Stat(f.logPath + ".1"); err != nil {
+		t.Fatalf("log not rotated: %v", err)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
