@@ -276,3 +276,34 @@ func BenchmarkLog(b *testing.B) {
 		j.Log(m)
 	}
 }
+
+// A follower is woken by the write itself, not by a slow poll.
+func TestFollowLatency(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	j, err := NewJSONFile(path, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got := make(chan time.Time, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Read(ctx, path, ReadConfig{Tail: -1, Follow: true}, func(Message) error {
+		got <- time.Now()
+		return nil
+	})
+	time.Sleep(100 * time.Millisecond) // let the follower reach its wait
+	for i := 0; i < 3; i++ {
+		sent := time.Now()
+		j.Log(Message{Line: []byte("x\n"), Stream: Stdout, Time: sent})
+		select {
+		case at := <-got:
+			if d := at.Sub(sent); d > 500*time.Millisecond {
+				t.Fatalf("follower saw the line after %v", d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("follower never saw the line")
+		}
+	}
+}
