@@ -47,7 +47,10 @@ type server struct {
 // serve is the shim's main: create the container, report readiness on fd 3,
 // serve until Delete.
 func serve(dir string) error {
-	cloexecFrom(3) // fd 3, the readiness pipe, included: the runtime must not get it
+	// Nothing of the daemon stays with the shim or reaches the runtime: fd 3
+	// (the readiness pipe) is kept but close-on-exec, others it leaked are closed.
+	closeInherited(4)
+	cloexecFrom(3)
 	ready := os.NewFile(3, "ready")
 	report := func(r shimclient.Ready) {
 		if ready == nil {
