@@ -43,17 +43,60 @@ func NewJSONFile(path string, maxSize int64, maxFiles int) (*JSONFile, error) {
 func (j *JSONFile) Log(m Message) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if err := j.appendLocked(m); err != nil {
+		return err
+	}
+	return j.flushLocked()
+}
+
+// Append buffers one message; Flush writes the buffered messages. A writer
+// that gets many lines at once (one read of a pipe) appends them all and
+// flushes once: one write(2) instead of one per line.
+func (j *JSONFile) Append(m Message) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.appendLocked(m)
+}
+
+// Flush writes the buffered messages.
+func (j *JSONFile) Flush() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.flushLocked()
+}
+
+func (j *JSONFile) appendLocked(m Message) error {
 	if j.f == nil {
 		return errors.New("write log: closed")
 	}
-	j.buf = appendEntry(j.buf[:0], m)
-	if j.maxSize > 0 && j.size > 0 && j.size+int64(len(j.buf)) > j.maxSize {
+	n := len(j.buf)
+	j.buf = appendEntry(j.buf, m)
+	if j.maxSize > 0 && j.size+int64(len(j.buf)) > j.maxSize && j.size+int64(n) > 0 {
+		// The new entry does not fit: write what came before, rotate, and
+		// start the new file with it.
+		entry := append([]byte(nil), j.buf[n:]...)
+		j.buf = j.buf[:n]
+		if err := j.flushLocked(); err != nil {
+			return err
+		}
 		if err := j.rotate(); err != nil {
 			return err
 		}
+		j.buf = append(j.buf, entry...)
+	}
+	if len(j.buf) >= 64<<10 {
+		return j.flushLocked()
+	}
+	return nil
+}
+
+func (j *JSONFile) flushLocked() error {
+	if len(j.buf) == 0 || j.f == nil {
+		return nil
 	}
 	n, err := j.f.Write(j.buf)
 	j.size += int64(n)
+	j.buf = j.buf[:0]
 	if err != nil {
 		return fmt.Errorf("write log %s: %w", j.path, err)
 	}
@@ -103,7 +146,11 @@ func (j *JSONFile) Close() error {
 	if j.f == nil {
 		return nil
 	}
+	ferr := j.flushLocked()
 	err := j.f.Close()
+	if err == nil {
+		err = ferr
+	}
 	j.f = nil
 	return err
 }

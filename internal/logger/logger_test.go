@@ -244,3 +244,66 @@ func TestFollowUntilStopsAndFileIsDockerReadable(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONStringMatchesEncodingJSON(t *testing.T) {
+	cases := []string{
+		"", "plain", "quote\" back\\slash", "ctl \x00\x01\x1f\x7f tab\t cr\r nl\n",
+		"<html> & stuff", "utf8 é ü 漢字 🚀", "bad \xff\xfe utf8 \xc3", "sep \u2028 \u2029",
+	}
+	for _, c := range cases {
+		got := appendJSONString(nil, []byte(c))
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q encodes to invalid JSON %s: %v", c, got, err)
+		}
+		want, _ := json.Marshal(c) // same decoded value as encoding/json
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q round-trips to %q, encoding/json gives %q", c, back, wantBack)
+		}
+	}
+}
+
+func BenchmarkLog(b *testing.B) {
+	j, err := NewJSONFile(filepath.Join(b.TempDir(), "b.log"), 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	m := Message{Line: []byte("a typical log line of some eighty bytes, with \"quotes\" and a tab\t here\n"), Stream: Stdout, Time: time.Now()}
+	for b.Loop() {
+		j.Log(m)
+	}
+}
+
+// A follower is woken by the write itself, not by a slow poll.
+func TestFollowLatency(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	j, err := NewJSONFile(path, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got := make(chan time.Time, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Read(ctx, path, ReadConfig{Tail: -1, Follow: true}, func(Message) error {
+		got <- time.Now()
+		return nil
+	})
+	time.Sleep(100 * time.Millisecond) // let the follower reach its wait
+	for i := 0; i < 3; i++ {
+		sent := time.Now()
+		j.Log(Message{Line: []byte("x\n"), Stream: Stdout, Time: sent})
+		select {
+		case at := <-got:
+			if d := at.Sub(sent); d > 500*time.Millisecond {
+				t.Fatalf("follower saw the line after %v", d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("follower never saw the line")
+		}
+	}
+}

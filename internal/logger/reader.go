@@ -25,7 +25,8 @@ type ReadConfig struct {
 	Stop <-chan struct{}
 }
 
-// FollowInterval is how often a following reader looks for new data.
+// FollowInterval is how often a following reader looks for new data when
+// inotify is not available (with inotify, it is woken by changes).
 var FollowInterval = 50 * time.Millisecond
 
 // errUntil ends reading at the first message after Until.
@@ -240,17 +241,40 @@ func (r *reader) flushTail() error {
 // when the log is rotated and rewinding when it is truncated.
 func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
 	defer func() { closeFile(cur) }()
-	t := time.NewTimer(FollowInterval)
+	w := newWatcher(path)
+	defer w.close()
+	var wake chan struct{}
+	interval := FollowInterval
+	if w != nil {
+		// inotify wakes us; the timer is only a safety net.
+		wake, interval = w.wake, 20*FollowInterval
+	}
+	t := time.NewTimer(interval)
 	defer t.Stop()
+	var untilC <-chan time.Time
+	if !r.cfg.Until.IsZero() {
+		ut := time.NewTimer(time.Until(r.cfg.Until) + time.Millisecond)
+		defer ut.Stop()
+		untilC = ut.C
+	}
+	first := true
 	for {
 		stopping := false
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-r.cfg.Stop:
-			stopping = true
-		case <-t.C:
-			t.Reset(FollowInterval)
+		if first {
+			// Whatever was written between the history and the watch.
+			first = false
+		} else {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-r.cfg.Stop:
+				stopping = true
+			case <-wake:
+			case <-untilC:
+				stopping = true
+			case <-t.C:
+				t.Reset(interval)
+			}
 		}
 		for {
 			if cur == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -75,10 +76,16 @@ func (c *consoleSocket) accept() (*os.File, error) {
 	return nil, errors.New("receive console: no file descriptor in message")
 }
 
-// wait returns the received console once the runtime has sent it.
+// wait returns the received console. The runtime sends it before its
+// create or exec returns, so it is there or about to be.
 func (c *consoleSocket) wait() (*os.File, error) {
-	r := <-c.got
-	return r.f, r.err
+	select {
+	case r := <-c.got:
+		return r.f, r.err
+	case <-time.After(5 * time.Second):
+		c.close()
+		return nil, errors.New("the runtime sent no console on the console socket")
+	}
 }
 
 // close stops listening; a pending accept fails.

@@ -29,3 +29,30 @@ func cloexecFrom(first int) {
 		}
 	}
 }
+
+// closeInherited closes the descriptors >= first that lack close-on-exec:
+// those were inherited from the process that started the shim (the daemon
+// leaked them), since everything Go opens, the runtime's own included, is
+// close-on-exec. It must run before the shim opens anything itself.
+func closeInherited(first int) {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	self := int(d.Fd())
+	var leaked []int
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < first || fd == self {
+			continue
+		}
+		if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil && flags&unix.FD_CLOEXEC == 0 {
+			leaked = append(leaked, fd)
+		}
+	}
+	d.Close()
+	for _, fd := range leaked {
+		unix.Close(fd)
+	}
+}

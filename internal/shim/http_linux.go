@@ -245,9 +245,23 @@ func (s *server) runExec(p *proc, base string, cfg shimclient.ExecConfig) (int, 
 		return 0, err
 	}
 	p.pid = pid
-	s.monitor(p, nil)
+	s.monitor(p, func(*shimclient.Exit) {
+		// Forget the exec a while after it exited, so that a long-lived
+		// container with periodic execs (health checks) does not grow the shim.
+		time.AfterFunc(execKeep, func() {
+			s.mu.Lock()
+			if s.execs[cfg.ExecID] == p {
+				delete(s.execs, cfg.ExecID)
+			}
+			s.mu.Unlock()
+		})
+	})
 	return pid, nil
 }
+
+// execKeep is how long an exited exec stays known (Wait, Attach for its
+// held output).
+const execKeep = 5 * time.Minute
 
 func writeProcess(path string, p *specs.Process) error {
 	b, err := json.Marshal(p)

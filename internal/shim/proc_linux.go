@@ -44,6 +44,7 @@ type proc struct {
 	heldN   int
 	subs    map[*sub]struct{}
 	log     map[int]*logger.LineWriter // per stream; nil for execs
+	logFile *logger.JSONFile           // where log writes; flushed after each read
 	pumps   sync.WaitGroup
 	outDone chan struct{} // closed when all output has been read and delivered
 
@@ -129,6 +130,9 @@ func (p *proc) startPumps() {
 		for _, lw := range p.log {
 			lw.Close()
 		}
+		if p.logFile != nil {
+			_ = p.logFile.Flush()
+		}
 		subs := p.subs
 		p.subs = map[*sub]struct{}{}
 		p.outMu.Unlock()
@@ -175,6 +179,7 @@ func (p *proc) output(stream byte, data []byte) {
 func (p *proc) deliver(stream byte, data []byte) {
 	if lw := p.log[int(stream)]; lw != nil {
 		lw.Write(data)
+		_ = p.logFile.Flush()
 	}
 	var hdr [8]byte
 	hdr[0] = stream

@@ -18,6 +18,9 @@ type reaper struct {
 	unclaimed map[int]syscall.WaitStatus // exits nobody registered (yet)
 }
 
+// maxUnclaimed bounds the exits kept for pids nobody registered yet.
+const maxUnclaimed = 1024
+
 func newReaper() *reaper {
 	r := &reaper{waiters: map[int]chan syscall.WaitStatus{}, unclaimed: map[int]syscall.WaitStatus{}}
 	ch := make(chan os.Signal, 32)
@@ -48,6 +51,11 @@ func (r *reaper) reap() {
 			delete(r.waiters, pid)
 			ch <- ws
 		} else {
+			if len(r.unclaimed) >= maxUnclaimed {
+				// Orphans of a container without its own pid namespace come
+				// here too; nobody asks for them. Keep the map bounded.
+				clear(r.unclaimed)
+			}
 			r.unclaimed[pid] = ws
 		}
 		r.mu.Unlock()

@@ -47,7 +47,10 @@ type server struct {
 // serve is the shim's main: create the container, report readiness on fd 3,
 // serve until Delete.
 func serve(dir string) error {
-	cloexecFrom(3) // fd 3, the readiness pipe, included: the runtime must not get it
+	// Nothing of the daemon stays with the shim or reaches the runtime: fd 3
+	// (the readiness pipe) is kept but close-on-exec, others it leaked are closed.
+	closeInherited(4)
+	cloexecFrom(3)
 	ready := os.NewFile(3, "ready")
 	report := func(r shimclient.Ready) {
 		if ready == nil {
@@ -141,7 +144,8 @@ func (s *server) create() error {
 			return err
 		}
 		s.log = jf
-		sink := func(m logger.Message) { _ = jf.Log(m) }
+		sink := func(m logger.Message) { _ = jf.Append(m) }
+		p.logFile = jf
 		p.log = map[int]*logger.LineWriter{
 			shimclient.StreamStdout: logger.NewLineWriter(logger.Stdout, sink),
 			shimclient.StreamStderr: logger.NewLineWriter(logger.Stderr, sink),
@@ -155,6 +159,11 @@ func (s *server) create() error {
 		}
 		return err
 	}
+	// Whatever came out so far is the runtime's (warnings): the container's
+	// process waits for start before it runs.
+	p.outMu.Lock()
+	p.held, p.heldN = nil, 0
+	p.outMu.Unlock()
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated

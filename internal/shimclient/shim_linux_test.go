@@ -19,6 +19,7 @@ import (
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func readLog(t *testing.T, path string) []logger.Message {
@@ -384,6 +385,17 @@ func TestLiveRestore(t *testing.T) {
 	if st, err := sh.State(ctx); err != nil || st.Status != shimclient.StatusRunning {
 		t.Fatalf("state after reconnect %+v, %v", st, err)
 	}
+	// The shim kept logging while the daemon was gone.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if msgs := readLog(t, f.logPath); len(msgs) == 1 && string(msgs[0].Line) == "before\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(`no "before" in the log`)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	// Still attached to its stdio: feed it and see it finish with its code.
 	var out bytes.Buffer
 	if err := sh.Attach(ctx, shimclient.Streams{Stdin: strings.NewReader("x\n"), Stdout: &out}); err != nil {
@@ -514,4 +526,75 @@ func TestOOMKilled(t *testing.T) {
 		t.Fatalf("exit %+v, %v; want 137 and OOMKilled", e, err)
 	}
 	deleteAndCheck(t, ctx, sh)
+}
+
+func TestLogLongLinesAndRotation(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", `head -c 40000 /dev/zero | tr '\0' x; echo; seq 1 20000`)
+	cfg := f.config()
+	cfg.LogMaxSize, cfg.LogMaxFiles = 512<<10, 5
+	ctx := testCtx(t)
+	sh, err := shimclient.Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
+		t.Fatalf("exit %+v, %v", e, err)
+	}
+	msgs := readLog(t, f.logPath)
+	if len(msgs) != 20003 {
+		t.Fatalf("%d log entries, want 3 for the long line + 20000", len(msgs))
+	}
+	if len(msgs[0].Line) != logger.MaxLine || !msgs[0].Partial() || len(msgs[1].Line) != logger.MaxLine || string(msgs[2].Line) != strings.Repeat("x", 40000-2*logger.MaxLine)+"\n" {
+		t.Fatalf("long line split as %d/%d/%d bytes", len(msgs[0].Line), len(msgs[1].Line), len(msgs[2].Line))
+	}
+	for i, m := range msgs[3:] {
+		if string(m.Line) != fmt.Sprintf("%d\n", i+1) {
+			t.Fatalf("entry %d = %q", i+3, m.Line)
+		}
+	}
+	if _, err := os.Stat(f.logPath + ".1"); err != nil {
+		t.Fatalf("log not rotated: %v", err)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
+
+// The shim is not the caller's child, with either way of starting it.
+func TestShimIsNotOurChild(t *testing.T) {
+	for _, doubleFork := range []bool{false, true} {
+		t.Run(fmt.Sprint("doublefork=", doubleFork), func(t *testing.T) {
+			shimclient.SetDoubleFork(doubleFork)
+			defer shimclient.SetDoubleFork(false)
+			f := newFixture(t, false, "sh", "-c", "echo hi")
+			ctx := testCtx(t)
+			sh, err := shimclient.Start(ctx, f.config())
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := sh.State(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.ShimPid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+			if fields[1] == fmt.Sprint(os.Getpid()) {
+				t.Fatalf("shim %d is a child of the caller", st.ShimPid)
+			}
+			if sid, _ := unix.Getsid(st.ShimPid); sid != st.ShimPid {
+				t.Fatalf("shim session %d, want its own", sid)
+			}
+			if err := sh.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
+				t.Fatalf("exit %+v %v", e, err)
+			}
+			deleteAndCheck(t, ctx, sh)
+		})
+	}
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
-// start writes the config, runs `berth shim spawn` (which starts the shim
-// detached and exits at once) and waits for the shim's readiness line.
+// start writes the config, starts the shim detached (spawnShim) and waits
+// for its readiness line.
 func start(ctx context.Context, cfg Config) (*Shim, error) {
 	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" || len(cfg.Runtime) == 0 {
 		return nil, errdefs.InvalidParameter(errors.New("start shim: id, bundle, state dir and runtime are required"))
@@ -53,11 +53,7 @@ func start(ctx context.Context, cfg Config) (*Shim, error) {
 		return fail(fmt.Errorf("create shim ready pipe: %w", err))
 	}
 	defer r.Close()
-	cmd := exec.Command(bin, "shim", "spawn", "--state-dir", cfg.StateDir)
-	cmd.Stderr = logf
-	cmd.ExtraFiles = []*os.File{w} // fd 3: readiness
-	cmd.Dir = "/"
-	err = cmd.Run()
+	err = spawnShim(bin, cfg.StateDir, logf, w)
 	w.Close()
 	if err != nil {
 		return fail(fmt.Errorf("spawn shim for %s: %w", cfg.ID, err))
