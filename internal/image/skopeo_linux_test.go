@@ -78,7 +78,9 @@ func TestSaveInteropSkopeo(t *testing.T) {
 		if len(img.Config.RootFS.DiffIDs) != 1 || img.Config.Config.Cmd[0] != "/bin/sh" {
 			t.Fatalf("%s: config %+v", p, img.Config)
 		}
-		if loaded[0].ID != id {
+		// skopeo rewrites the config when converting to OCI, which changes
+		// the ID; a docker-archive copy keeps it.
+		if p == "sk.tar" && loaded[0].ID != id {
 			t.Errorf("%s: loaded ID %s, want %s", p, loaded[0].ID, id)
 		}
 	}
