@@ -300,6 +300,13 @@ func (s *snapshotter) Commit(ctx context.Context, name, key string) error {
 		}
 		r.Kind = KindCommitted
 		r.Size, _ = dirSize(filepath.Join(d, "fs"))
+		if !s.overlay && r.Parent != "" {
+			// A vfs layer is a full copy: count only what it added.
+			if p, err := getRecord(tx, r.Parent); err == nil {
+				ps, _ := dirSize(filepath.Join(s.dir(p), "fs"))
+				r.Size = max(r.Size-ps, 0)
+			}
+		}
 		if err := tx.Bucket(bucketSnapshots).Delete([]byte(key)); err != nil {
 			return err
 		}
