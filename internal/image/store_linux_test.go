@@ -363,4 +363,3 @@ func TestReopenReconciles(t *testing.T) {
 		t.Errorf("%d blobs after reopen, want 2", len(blobs))
 	}
 }
-
