@@ -61,7 +61,7 @@ func Apply(ctx context.Context, dir string, r io.Reader, opts ApplyOptions) (int
 			break
 		}
 		if err != nil {
-			return cr.n, errdefs.InvalidParameter(fmt.Errorf("read layer tar: %w", err))
+			return cr.n, errdefs.InvalidParameter(fmt.Errorf("read tar stream: %w", err))
 		}
 		name, err := CleanEntryName(hdr.Name)
 		if err != nil {

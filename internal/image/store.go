@@ -130,6 +130,10 @@ func (s *Store) Resolve(ctx context.Context, refOrID string) (digest.Digest, err
 	if perr != nil && !reference.LooksLikeID(refOrID) {
 		return "", perr
 	}
+	if perr == nil {
+		// Docker names the normalised reference: "No such image: busybox:latest".
+		return "", NotFoundError(reference.Familiar(named.String()))
+	}
 	return "", NotFoundError(refOrID)
 }
 

@@ -262,7 +262,7 @@ func sharedLayer(t *testing.T, driver string) {
 	if n := countSnapshots(t, o.sn); n != 0 {
 		t.Fatalf("%d snapshots after deleting all, want 0", n)
 	}
-	if _, err := o.Get(ctx, "bt-im-one"); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-one" {
+	if _, err := o.Get(ctx, "bt-im-one"); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-one:latest" {
 		t.Fatalf("deleted image: %v", err)
 	}
 }
