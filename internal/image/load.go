@@ -34,6 +34,8 @@ type LoadedImage struct {
 // errdefs.InvalidParameter; images already created stay, nothing half-made
 // does.
 func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([]LoadedImage, error) {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	if progress == nil {
 		progress = func(string) {}
 	}
