@@ -11,7 +11,6 @@ var fsNames = map[int64]string{
 	unix.BTRFS_SUPER_MAGIC:     "btrfs",
 	unix.TMPFS_MAGIC:           "tmpfs",
 	unix.OVERLAYFS_SUPER_MAGIC: "overlayfs",
-	unix.ZFS_SUPER_MAGIC:       "zfs",
 	unix.NFS_SUPER_MAGIC:       "nfs",
 	unix.F2FS_SUPER_MAGIC:      "f2fs",
 }
