@@ -37,6 +37,9 @@ type ApplyOptions struct {
 	Whiteouts WhiteoutMode
 	// NoChown skips changing ownership (set automatically when not root).
 	NoChown bool
+	// NoOverwriteDirNonDir refuses to replace a directory with a
+	// non-directory or the reverse (docker cp), instead of replacing it.
+	NoOverwriteDirNonDir bool
 }
 
 // Apply extracts the tar stream r into dir and returns the number of bytes of
@@ -61,7 +64,7 @@ func Apply(ctx context.Context, dir string, r io.Reader, opts ApplyOptions) (int
 			break
 		}
 		if err != nil {
-			return cr.n, errdefs.InvalidParameter(fmt.Errorf("read layer tar: %w", err))
+			return cr.n, errdefs.InvalidParameter(fmt.Errorf("read tar stream: %w", err))
 		}
 		name, err := CleanEntryName(hdr.Name)
 		if err != nil {
@@ -210,6 +213,12 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		return fmt.Errorf("create parent of %s: %w", hdr.Name, err)
 	}
 	if fi, err := os.Lstat(p); err == nil {
+		if a.opts.NoOverwriteDirNonDir && fi.IsDir() != (hdr.Typeflag == tar.TypeDir) {
+			if fi.IsDir() {
+				return errdefs.InvalidParameter(fmt.Errorf("cannot overwrite directory %q with non-directory %q", "/"+hdr.Name, hdr.Name))
+			}
+			return errdefs.InvalidParameter(fmt.Errorf("cannot overwrite non-directory %q with directory %q", "/"+hdr.Name, hdr.Name))
+		}
 		if !(fi.IsDir() && hdr.Typeflag == tar.TypeDir) {
 			if err := os.RemoveAll(p); err != nil {
 				return fmt.Errorf("replace %s: %w", hdr.Name, err)

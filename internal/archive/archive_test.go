@@ -301,3 +301,15 @@ func mustNotExist(t *testing.T, root string, names ...string) {
 		}
 	}
 }
+
+func TestUntarNoOverwriteDirNonDir(t *testing.T) {
+	root := t.TempDir()
+	os.Mkdir(filepath.Join(root, "d"), 0o755)
+	err := Untar(context.Background(), mkTar(t, entry{name: "d", body: "x"}), root)
+	if !errdefs.IsInvalidParameter(err) {
+		t.Fatalf("file over dir: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Join(root, "d")); err != nil || !fi.IsDir() {
+		t.Fatal("directory replaced")
+	}
+}

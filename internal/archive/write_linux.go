@@ -213,9 +213,10 @@ func TarPath(ctx context.Context, w io.Writer, src, rebase string) error {
 
 // Untar extracts the tar stream r into the existing directory dst without
 // whiteout processing and with the path checks of Apply (docker cp into a
-// container).
+// container). An existing directory is never replaced by a file or the
+// reverse.
 func Untar(ctx context.Context, r io.Reader, dst string) error {
-	_, err := Apply(ctx, dst, r, ApplyOptions{Whiteouts: WhiteoutNone})
+	_, err := Apply(ctx, dst, r, ApplyOptions{Whiteouts: WhiteoutNone, NoOverwriteDirNonDir: true})
 	return err
 }
 

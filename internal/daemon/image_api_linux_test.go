@@ -66,7 +66,7 @@ func TestImageUseCases(t *testing.T) {
 	if err := d.ImageTag(ctx, "bt-im-one", "bt-im-other", "v2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.ImageTag(ctx, "bt-im-nope", "x", ""); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-nope" {
+	if err := d.ImageTag(ctx, "bt-im-nope", "x", ""); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-nope:latest" {
 		t.Fatalf("tag of unknown image: %v", err)
 	}
 	if err := d.ImageTag(ctx, "bt-im-one", "Bad Name", ""); !errdefs.IsInvalidParameter(err) {

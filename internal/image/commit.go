@@ -17,6 +17,8 @@ import (
 // config is the parent's with opts.Config applied, and a history entry is
 // appended.
 func (s *Store) Commit(ctx context.Context, snapshotKey string, parent digest.Digest, opts CommitOptions) (digest.Digest, error) {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	var base dockerspec.DockerOCIImage
 	var parentChain digest.Digest
 	if parent != "" {

@@ -60,6 +60,9 @@ type Store struct {
 	content *content.Store
 	sn      snapshot.Snapshotter
 
+	// gcMu keeps GC out while images are being made: Import, Load and
+	// Commit hold it shared, GC exclusively.
+	gcMu   sync.RWMutex
 	mu     sync.Mutex            // serialises changes of images, tags and layers
 	pinned map[digest.Digest]int // chain IDs of layers being made into images; GC keeps them
 }

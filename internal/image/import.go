@@ -29,6 +29,8 @@ type ImportOptions struct {
 // root filesystem. A corrupt or truncated tar is errdefs.InvalidParameter
 // and leaves nothing behind.
 func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (digest.Digest, error) {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	var cfg dockerspec.DockerOCIImageConfig
 	if err := ApplyChanges(&cfg, opts.Changes); err != nil {
 		return "", err

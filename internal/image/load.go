@@ -34,6 +34,8 @@ type LoadedImage struct {
 // errdefs.InvalidParameter; images already created stay, nothing half-made
 // does.
 func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([]LoadedImage, error) {
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -56,7 +58,7 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 	}
 	var out []LoadedImage
 	for _, e := range entries {
-		li, err := s.loadOne(ctx, tmp, e)
+		li, err := s.loadOne(ctx, tmp, e, progress)
 		if err != nil {
 			return out, err
 		}
@@ -198,7 +200,7 @@ func openIn(dir, p string) (*os.File, error) {
 	return f, nil
 }
 
-func (s *Store) loadOne(ctx context.Context, dir string, e archiveImage) (LoadedImage, error) {
+func (s *Store) loadOne(ctx context.Context, dir string, e archiveImage, progress func(string)) (LoadedImage, error) {
 	f, err := openIn(dir, e.config)
 	if err != nil {
 		return LoadedImage{}, err
@@ -236,6 +238,9 @@ func (s *Store) loadOne(ctx context.Context, dir string, e archiveImage) (Loaded
 		n, err := reference.Normalize(t)
 		if err != nil {
 			return li, err
+		}
+		if prev, err := s.Resolve(ctx, n); err == nil && prev != id {
+			progress(fmt.Sprintf("The image %s already exists, renaming the old one with ID %s to empty string", reference.Familiar(n), prev))
 		}
 		if err := s.Tag(ctx, id, n); err != nil {
 			return li, err

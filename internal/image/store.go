@@ -130,6 +130,10 @@ func (s *Store) Resolve(ctx context.Context, refOrID string) (digest.Digest, err
 	if perr != nil && !reference.LooksLikeID(refOrID) {
 		return "", perr
 	}
+	if perr == nil {
+		// Docker names the normalised reference: "No such image: busybox:latest".
+		return "", NotFoundError(reference.Familiar(named.String()))
+	}
 	return "", NotFoundError(refOrID)
 }
 
@@ -337,7 +341,12 @@ func (s *Store) Delete(ctx context.Context, id digest.Digest) ([]digest.Digest, 
 		return nil, err
 	}
 	_ = s.content.Delete(ctx, id)
-	return s.GC(ctx)
+	if !s.gcMu.TryLock() {
+		// An image is being made; its layers are collected by a later GC.
+		return nil, nil
+	}
+	defer s.gcMu.Unlock()
+	return s.gc(ctx)
 }
 
 // GC removes layers (records, snapshots, blobs) that no image uses, and
@@ -345,6 +354,12 @@ func (s *Store) Delete(ctx context.Context, id digest.Digest) ([]digest.Digest, 
 // unpacking and recording leaves). Layers still under a container's
 // snapshot stay until that is removed. It returns the removed chain IDs.
 func (s *Store) GC(ctx context.Context) ([]digest.Digest, error) {
+	s.gcMu.Lock()
+	defer s.gcMu.Unlock()
+	return s.gc(ctx)
+}
+
+func (s *Store) gc(ctx context.Context) ([]digest.Digest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	used := map[digest.Digest]bool{}

@@ -187,8 +187,14 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 // checks that the base is one snapshot, then deletes them in turn.
 func TestSharedLayerUnpackedOnce(t *testing.T) {
 	testutil.RequireRoot(t)
+	for _, driver := range []string{snapshot.DriverOverlay, snapshot.DriverVFS} {
+		t.Run(driver, func(t *testing.T) { sharedLayer(t, driver) })
+	}
+}
+
+func sharedLayer(t *testing.T, driver string) {
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := openStore(t, t.TempDir(), driver)
 	base, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"base": "b"})), ImportOptions{Ref: "bt-im-base"})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +234,7 @@ func TestSharedLayerUnpackedOnce(t *testing.T) {
 	if err := s.Save(ctx, []string{"bt-im-one", "bt-im-two"}, &buf); err != nil {
 		t.Fatal(err)
 	}
-	o := openStore(t, t.TempDir(), "")
+	o := openStore(t, t.TempDir(), driver)
 	loaded, err := o.Load(ctx, &buf, nil)
 	if err != nil || len(loaded) != 2 {
 		t.Fatalf("load: %v %v", loaded, err)
@@ -256,7 +262,7 @@ func TestSharedLayerUnpackedOnce(t *testing.T) {
 	if n := countSnapshots(t, o.sn); n != 0 {
 		t.Fatalf("%d snapshots after deleting all, want 0", n)
 	}
-	if _, err := o.Get(ctx, "bt-im-one"); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-one" {
+	if _, err := o.Get(ctx, "bt-im-one"); !errdefs.IsNotFound(err) || err.Error() != "No such image: bt-im-one:latest" {
 		t.Fatalf("deleted image: %v", err)
 	}
 }
@@ -357,4 +363,3 @@ func TestReopenReconciles(t *testing.T) {
 		t.Errorf("%d blobs after reopen, want 2", len(blobs))
 	}
 }
-

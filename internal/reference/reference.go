@@ -25,7 +25,8 @@ func Parse(s string) (Named, error) {
 	}
 	n, err := dref.ParseNormalizedNamed(s)
 	if err != nil {
-		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid reference format: %q: %w", s, err))
+		// The library's messages are Docker's ("invalid reference format: …").
+		return nil, errdefs.InvalidParameter(err)
 	}
 	return dref.TagNameOnly(n), nil
 }
@@ -36,7 +37,7 @@ func Parse(s string) (Named, error) {
 func ParseRepoTag(repo, tag string) (Named, error) {
 	n, err := dref.ParseNormalizedNamed(repo)
 	if err != nil {
-		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid reference format: %q: %w", repo, err))
+		return nil, errdefs.InvalidParameter(err)
 	}
 	if tag == "" {
 		if _, ok := n.(dref.Canonical); ok {

@@ -253,13 +253,21 @@ func (s *snapshotter) mounts(r record, parents []record) []mount.Mount {
 	return []mount.Mount{{Type: "overlay", Source: "overlay", Options: opts}}
 }
 
-// overlayExtra returns options that keep layers shareable: no inode index
-// (lower dirs are used by many mounts).
+// overlayExtra returns options that keep layers shareable and diffable:
+// no inode index (lower dirs are used by many mounts), and, where the
+// kernel enables them by default, no redirected directories or
+// metadata-only copy-up, which would make an upper dir an incomplete layer.
 func overlayExtra() []string {
+	var opts []string
 	if _, err := os.Stat("/sys/module/overlay/parameters/index"); err == nil {
-		return []string{"index=off"}
+		opts = append(opts, "index=off")
 	}
-	return nil
+	for _, p := range []string{"redirect_dir", "metacopy"} {
+		if b, err := os.ReadFile("/sys/module/overlay/parameters/" + p); err == nil && strings.TrimSpace(string(b)) == "Y" {
+			opts = append(opts, p+"=off")
+		}
+	}
+	return opts
 }
 
 func (s *snapshotter) Mounts(ctx context.Context, key string) ([]mount.Mount, error) {
@@ -300,6 +308,13 @@ func (s *snapshotter) Commit(ctx context.Context, name, key string) error {
 		}
 		r.Kind = KindCommitted
 		r.Size, _ = dirSize(filepath.Join(d, "fs"))
+		if !s.overlay && r.Parent != "" {
+			// A vfs layer is a full copy: count only what it added.
+			if p, err := getRecord(tx, r.Parent); err == nil {
+				ps, _ := dirSize(filepath.Join(s.dir(p), "fs"))
+				r.Size = max(r.Size-ps, 0)
+			}
+		}
 		if err := tx.Bucket(bucketSnapshots).Delete([]byte(key)); err != nil {
 			return err
 		}
