@@ -35,8 +35,8 @@ func Load(filter []unix.SockFilter, flags []specs.LinuxSeccompFlag) error {
 }
 
 var flagValues = map[specs.LinuxSeccompFlag]uintptr{
-	specs.LinuxSeccompFlagLog:                         unix.SECCOMP_FILTER_FLAG_LOG,
-	specs.LinuxSeccompFlagSpecAllow:                   unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
-	specs.LinuxSeccompFlagWaitKillableRecv:            unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+	specs.LinuxSeccompFlagLog:                           unix.SECCOMP_FILTER_FLAG_LOG,
+	specs.LinuxSeccompFlagSpecAllow:                     unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+	specs.LinuxSeccompFlagWaitKillableRecv:              unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 	specs.LinuxSeccompFlag("SECCOMP_FILTER_FLAG_TSYNC"): unix.SECCOMP_FILTER_FLAG_TSYNC,
 }
