@@ -129,6 +129,8 @@ func (c *creation) run() (*State, *os.Process, error) {
 		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining existing namespaces together with a new user namespace is not supported"))
 	}
 
+	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
+	cloneFlags &^= unix.CLONE_NEWCGROUP
 	cg, err := newCgroup(cgroupsPath(spec), c.opts.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
@@ -219,7 +221,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 	}
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Hooks: hooks}
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Hooks: hooks}
 	enc := json.NewEncoder(parent)
 	if err := enc.Encode(&cfg); err != nil {
 		return nil, nil, fmt.Errorf("send config to container init: %w", err)

@@ -19,11 +19,11 @@ import (
 
 // Environment variables that make a re-executed berth binary an init stage.
 const (
-	envInit     = "_BERTH_INIT"      // "init" (container init) or "exec"
-	envSyncFd   = "_BERTH_SYNC_FD"   // socket to the runtime
-	envFifoFd   = "_BERTH_FIFO_FD"   // O_PATH fd of exec.fifo (init only)
+	envInit     = "_BERTH_INIT"       // "init" (container init) or "exec"
+	envSyncFd   = "_BERTH_SYNC_FD"    // socket to the runtime
+	envFifoFd   = "_BERTH_FIFO_FD"    // O_PATH fd of exec.fifo (init only)
 	envConsole  = "_BERTH_CONSOLE_FD" // console socket, if any
-	envPreserve = "_BERTH_PRESERVE"  // number of preserved fds after stdio
+	envPreserve = "_BERTH_PRESERVE"   // number of preserved fds after stdio
 )
 
 // initConfig is what the runtime sends to the init stage.
@@ -33,6 +33,8 @@ type initConfig struct {
 	Rootfs  string         `json:"rootfs"`
 	State   specs.State    `json:"state"`
 	Userns  bool           `json:"userns"`
+	// Cgroupns asks the init to unshare a cgroup namespace itself.
+	Cgroupns bool `json:"cgroupns"`
 	// Hooks tells the init to stop for prestart/createRuntime hooks.
 	Hooks bool `json:"hooks"`
 }
@@ -93,6 +95,14 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if cfg.Userns {
 		if err := becomeRoot(); err != nil {
 			return err
+		}
+	}
+	readSelfCgroups()
+	if cfg.Cgroupns {
+		// entered here, after the runtime moved us into our cgroup, so that
+		// the namespace is rooted at the container's cgroup.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("create cgroup namespace: %w", err)
 		}
 	}
 	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns); err != nil {

@@ -1,5 +1,3 @@
-//go:build berth_rtlibs
-
 package runtime
 
 import (

@@ -276,25 +276,45 @@ func isCgroup2(p string) bool {
 	return unix.Statfs(p, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }
 
-// ownCgroupPath returns this process's cgroup path for a v1 controller, or
-// the unified path when controller is "".
-func ownCgroupPath(controller string) (string, error) {
+// selfCgroups holds this process's cgroup paths by hierarchy, read before
+// the cgroup namespace is entered (after which they are relative).
+var selfCgroups map[string]string
+
+func readSelfCgroups() {
+	selfCgroups = map[string]string{}
 	data, err := os.ReadFile("/proc/self/cgroup")
 	if err != nil {
-		return "", err
+		return
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		parts := strings.SplitN(line, ":", 3)
 		if len(parts) != 3 {
 			continue
 		}
-		if controller == "" && parts[0] == "0" && parts[1] == "" {
-			return parts[2], nil
+		if parts[0] == "0" && parts[1] == "" {
+			selfCgroups[""] = parts[2]
+			continue
 		}
 		for _, c := range strings.Split(parts[1], ",") {
-			if c == controller && controller != "" {
-				return parts[2], nil
-			}
+			selfCgroups[strings.TrimPrefix(c, "name=")] = parts[2]
+		}
+		selfCgroups[parts[1]] = parts[2]
+	}
+}
+
+// ownCgroupPath returns this process's cgroup path for the hierarchy
+// mounted at /sys/fs/cgroup/<controller> (a v1 controller list such as
+// "cpu,cpuacct" or "systemd"), or the unified path when controller is "".
+func ownCgroupPath(controller string) (string, error) {
+	if selfCgroups == nil {
+		readSelfCgroups()
+	}
+	if p, ok := selfCgroups[controller]; ok {
+		return p, nil
+	}
+	for _, c := range strings.Split(controller, ",") {
+		if p, ok := selfCgroups[c]; ok && controller != "" {
+			return p, nil
 		}
 	}
 	return "", fmt.Errorf("no cgroup for controller %q", controller)

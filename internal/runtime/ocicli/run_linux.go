@@ -240,11 +240,11 @@ func parseUser(s string) (specs.User, error) {
 // to and from our own stdio, for run/exec with a terminal and no
 // --console-socket.
 type consoleRelay struct {
-	dir    string
-	path   string
-	ln     *net.UnixListener
-	master *os.File
-	done   chan struct{}
+	dir     string
+	path    string
+	ln      *net.UnixListener
+	master  *os.File
+	done    chan struct{}
 	restore func()
 }
 
