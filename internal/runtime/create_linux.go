@@ -101,6 +101,10 @@ func (c *creation) run() (*State, *os.Process, error) {
 	if err := unix.Mkfifo(filepath.Join(c.dir, fifoName), 0o622); err != nil {
 		return nil, nil, fmt.Errorf("create exec fifo: %w", err)
 	}
+	// writable by the container's root even when it is mapped (umask aside).
+	if err := os.Chmod(filepath.Join(c.dir, fifoName), 0o622); err != nil {
+		return nil, nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
 	fifo, err := os.OpenFile(filepath.Join(c.dir, fifoName), unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open exec fifo: %w", err)
@@ -198,6 +202,9 @@ func (c *creation) run() (*State, *os.Process, error) {
 		cmd.SysProcAttr.UidMappings = idMaps(spec.Linux.UIDMappings)
 		cmd.SysProcAttr.GidMappings = idMaps(spec.Linux.GIDMappings)
 		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		// become root of the new namespace before execve, or the re-executed
+		// init would start without capabilities there.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
 	if err := startIn(cmd, pidPath); err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)

@@ -39,7 +39,7 @@ func sealedSelf() (*os.File, error) {
 		}
 		off += int64(n)
 	}
-	if err := unix.Fchmod(fd, 0o500); err != nil {
+	if err := unix.Fchmod(fd, 0o555); err != nil {
 		mem.Close()
 		return nil, fmt.Errorf("chmod memfd: %w", err)
 	}

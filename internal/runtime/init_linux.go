@@ -63,8 +63,11 @@ func InitMain() int {
 	enc := json.NewEncoder(sync)
 	dec := json.NewDecoder(bufio.NewReader(sync))
 	fail := func(err error) int {
-		_ = enc.Encode(syncMsg{Type: "error", Msg: err.Error()})
-		return 1
+		if enc.Encode(syncMsg{Type: "error", Msg: err.Error()}) != nil {
+			// the runtime is gone (after start): stderr is all we have.
+			fmt.Fprintln(os.Stderr, "berth init: "+err.Error())
+		}
+		return 127
 	}
 	var cfg initConfig
 	if err := dec.Decode(&cfg); err != nil {
