@@ -1,0 +1,407 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Environment variables that make a re-executed berth binary an init stage.
+const (
+	envInit     = "_BERTH_INIT"       // "init" (container init) or "exec"
+	envSyncFd   = "_BERTH_SYNC_FD"    // socket to the runtime
+	envFifoFd   = "_BERTH_FIFO_FD"    // O_PATH fd of exec.fifo (init only)
+	envConsole  = "_BERTH_CONSOLE_FD" // console socket, if any
+	envPreserve = "_BERTH_PRESERVE"   // number of preserved fds after stdio
+)
+
+// initConfig is what the runtime sends to the init stage.
+type initConfig struct {
+	Spec    *specs.Spec    `json:"spec"`
+	Process *specs.Process `json:"process"`
+	Rootfs  string         `json:"rootfs"`
+	State   specs.State    `json:"state"`
+	Userns  bool           `json:"userns"`
+	// Cgroupns asks the init to unshare a cgroup namespace itself.
+	Cgroupns bool `json:"cgroupns"`
+	// Hooks tells the init to stop for prestart/createRuntime hooks.
+	Hooks bool `json:"hooks"`
+}
+
+// syncMsg travels on the sync socket, one JSON object per line.
+type syncMsg struct {
+	Type string `json:"type"` // hooks, hooks-done, ready, error
+	Msg  string `json:"msg,omitempty"`
+}
+
+// IsInit reports whether this process is a runtime init stage.
+func IsInit() bool { return os.Getenv(envInit) != "" }
+
+// InitMain runs the init stage (container init or exec) and never returns
+// on success: it execs the container process.
+func InitMain() int {
+	goruntime.LockOSThread()
+	mode := os.Getenv(envInit)
+	syncFd, _ := strconv.Atoi(os.Getenv(envSyncFd))
+	sync := os.NewFile(uintptr(syncFd), "sync")
+	if sync == nil {
+		fmt.Fprintln(os.Stderr, "berth init: no sync socket")
+		return 1
+	}
+	unix.CloseOnExec(syncFd)
+	enc := json.NewEncoder(sync)
+	dec := json.NewDecoder(bufio.NewReader(sync))
+	fail := func(err error) int {
+		if enc.Encode(syncMsg{Type: "error", Msg: err.Error()}) != nil {
+			// the runtime is gone (after start): stderr is all we have.
+			fmt.Fprintln(os.Stderr, "berth init: "+err.Error())
+		}
+		return 127
+	}
+	var cfg initConfig
+	if err := dec.Decode(&cfg); err != nil {
+		return fail(fmt.Errorf("read init config: %w", err))
+	}
+	var err error
+	if mode == "exec" {
+		err = execStage(&cfg, enc)
+	} else {
+		err = initStage(&cfg, enc, dec)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
+	spec := cfg.Spec
+	for _, k := range []string{envInit, envSyncFd, envFifoFd, envConsole, envPreserve} {
+		defer os.Unsetenv(k)
+	}
+	fifoFd, err := strconv.Atoi(os.Getenv(envFifoFd))
+	if err != nil {
+		return fmt.Errorf("init: no exec fifo")
+	}
+	unix.CloseOnExec(fifoFd)
+	if cfg.Userns {
+		if err := becomeRoot(); err != nil {
+			return err
+		}
+	}
+	readSelfCgroups()
+	if cfg.Cgroupns {
+		// entered here, after the runtime moved us into our cgroup, so that
+		// the namespace is rooted at the container's cgroup.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("create cgroup namespace: %w", err)
+		}
+	}
+	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns); err != nil {
+		return err
+	}
+	if cfg.Hooks {
+		if err := enc.Encode(syncMsg{Type: "hooks"}); err != nil {
+			return fmt.Errorf("ask for hooks: %w", err)
+		}
+		var m syncMsg
+		if err := dec.Decode(&m); err != nil || m.Type != "hooks-done" {
+			return fmt.Errorf("wait for hooks: %v %s", err, m.Msg)
+		}
+	}
+	if spec.Hooks != nil && len(spec.Hooks.CreateContainer) > 0 {
+		st := cfg.State
+		st.Pid = os.Getpid()
+		if err := runHooks("createContainer", spec.Hooks.CreateContainer, st); err != nil {
+			return err
+		}
+	}
+	// Keep a handle on our own fd directory: after pivot_root the host's
+	// /proc is gone and we must reopen the fifo through it.
+	fdDir, err := unix.Open("/proc/self/fd", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /proc/self/fd: %w", err)
+	}
+	if err := pivotRoot(cfg.Rootfs); err != nil {
+		unix.Close(fdDir)
+		return err
+	}
+	if err := finishRootfs(spec); err != nil {
+		unix.Close(fdDir)
+		return err
+	}
+	if cfg.Process.Terminal {
+		if err := setupConsole(cfg.Process); err != nil {
+			unix.Close(fdDir)
+			return err
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			unix.Close(fdDir)
+			return fmt.Errorf("set hostname: %w", err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			unix.Close(fdDir)
+			return fmt.Errorf("set domainname: %w", err)
+		}
+	}
+	for k, v := range spec.Linux.Sysctl {
+		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			unix.Close(fdDir)
+			return fmt.Errorf("set sysctl %s: %w", k, err)
+		}
+	}
+	fin, err := prepareExec(cfg.Process, spec)
+	if err != nil {
+		unix.Close(fdDir)
+		return err
+	}
+	if err := enc.Encode(syncMsg{Type: "ready"}); err != nil {
+		unix.Close(fdDir)
+		return fmt.Errorf("report ready: %w", err)
+	}
+	// Block until `start` opens the fifo for reading.
+	fifo, err := unix.Openat(fdDir, strconv.Itoa(fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	unix.Close(fdDir)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	if _, err := unix.Write(fifo, []byte("0")); err != nil {
+		return fmt.Errorf("write exec fifo: %w", err)
+	}
+	unix.Close(fifo)
+	unix.Close(fifoFd)
+	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
+		st := cfg.State
+		st.Pid = os.Getpid()
+		st.Status = specs.StateRunning
+		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+			return err
+		}
+	}
+	return fin()
+}
+
+// execStage runs in a process that already joined the container's
+// namespaces (see package nsenter).
+func execStage(cfg *initConfig, enc *json.Encoder) error {
+	for _, k := range []string{envInit, envSyncFd, envConsole, envPreserve} {
+		defer os.Unsetenv(k)
+	}
+	if cfg.Userns {
+		if err := becomeRoot(); err != nil {
+			return err
+		}
+	}
+	if cfg.Process.Terminal {
+		if err := setupConsole(cfg.Process); err != nil {
+			return err
+		}
+	}
+	fin, err := prepareExec(cfg.Process, cfg.Spec)
+	if err != nil {
+		return err
+	}
+	return fin()
+}
+
+func becomeRoot() error {
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, 0, 0, 0); e != 0 {
+		return fmt.Errorf("become root in user namespace: setresgid: %w", e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, 0, 0, 0); e != 0 {
+		return fmt.Errorf("become root in user namespace: setresuid: %w", e)
+	}
+	return nil
+}
+
+// prepareExec checks everything that can fail about the process (cwd,
+// executable, rlimits) and returns the function that applies credentials,
+// capabilities, no_new_privs and seccomp, closes stray fds and execs.
+func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
+	for _, r := range p.Rlimits {
+		if err := setRlimit(r); err != nil {
+			return nil, err
+		}
+	}
+	if p.OOMScoreAdj != nil {
+		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
+			return nil, fmt.Errorf("set oom_score_adj to %d: %w", *p.OOMScoreAdj, err)
+		}
+	}
+	// The cwd is resolved inside the new root, after pivot_root; a path that
+	// leads outside it (a leaked fd, CVE-2024-21626) is refused.
+	if err := unix.Chdir(p.Cwd); err != nil {
+		return nil, fmt.Errorf("chdir to cwd %q set in config.json: %w", p.Cwd, err)
+	}
+	wd, err := unix.Getwd()
+	if err != nil || !strings.HasPrefix(wd, "/") {
+		return nil, fmt.Errorf("cwd %q is outside the container root", p.Cwd)
+	}
+	env := p.Env
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+homeOf(p.User.UID))
+	}
+	argv0, err := lookPath(p.Args[0], env)
+	if err != nil {
+		return nil, err
+	}
+	var filter []unix.SockFilter
+	var flags []specs.LinuxSeccompFlag
+	if spec.Linux != nil && spec.Linux.Seccomp != nil {
+		filter, err = compileSeccomp(spec.Linux.Seccomp)
+		if err != nil {
+			return nil, fmt.Errorf("compile seccomp profile: %w", err)
+		}
+		flags = spec.Linux.Seccomp.Flags
+	}
+	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
+	return func() error {
+		if err := setUser(p); err != nil {
+			return err
+		}
+		if p.Capabilities != nil {
+			if err := applyCaps(p.Capabilities); err != nil {
+				return fmt.Errorf("apply capabilities: %w", err)
+			}
+		}
+		if p.NoNewPrivileges {
+			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+				return fmt.Errorf("set no_new_privs: %w", err)
+			}
+		}
+		// No fd above the preserved ones may reach the container process.
+		if err := unix.CloseRange(uint(3+preserve), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			return fmt.Errorf("mark fds close-on-exec: %w", err)
+		}
+		if filter != nil {
+			if err := loadSeccomp(filter, flags); err != nil {
+				return fmt.Errorf("load seccomp filter: %w", err)
+			}
+		}
+		err := syscall.Exec(argv0, p.Args, env)
+		return fmt.Errorf("exec %s: %w", p.Args[0], err)
+	}, nil
+}
+
+func setRlimit(r specs.POSIXRlimit) error {
+	res := rlimitNames[r.Type]
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(res, &cur); err != nil {
+		return fmt.Errorf("get %s: %w", r.Type, err)
+	}
+	want := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
+	if err := syscall.Setrlimit(res, &want); err != nil {
+		if r.Hard > cur.Max {
+			return fmt.Errorf("set %s: raising the hard limit from %d to %d is not permitted: %w", r.Type, cur.Max, r.Hard, err)
+		}
+		return fmt.Errorf("set %s to soft %d hard %d: %w", r.Type, r.Soft, r.Hard, err)
+	}
+	return nil
+}
+
+// setUser switches groups, gid and uid on this thread only (the thread
+// that execs), keeping capabilities so that they can be set afterwards.
+func setUser(p *specs.Process) error {
+	u := p.User
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("set keepcaps: %w", err)
+	}
+	groups := make([]uint32, 0, len(u.AdditionalGids))
+	groups = append(groups, u.AdditionalGids...)
+	var gp uintptr
+	if len(groups) > 0 {
+		gp = uintptr(unsafe.Pointer(&groups[0]))
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(groups)), gp, 0); e != 0 && !(e == unix.EPERM && len(groups) == 0) {
+		return fmt.Errorf("set additional gids %v: %w", u.AdditionalGids, e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); e != 0 {
+		return fmt.Errorf("set gid %d: %w", u.GID, e)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
+		return fmt.Errorf("set uid %d: %w", u.UID, e)
+	}
+	if u.Umask != nil {
+		unix.Umask(int(*u.Umask))
+	}
+	return nil
+}
+
+func hasEnv(env []string, k string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, k+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+func homeOf(uid uint32) string {
+	data, err := os.ReadFile("/etc/passwd")
+	if err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Split(line, ":")
+			if len(f) >= 6 && f[2] == strconv.Itoa(int(uid)) {
+				return f[5]
+			}
+		}
+	}
+	return "/"
+}
+
+// lookPath finds the executable inside the container with the process's
+// own PATH.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		if err := checkExec(name); err != nil {
+			return "", fmt.Errorf("exec %q: %w", name, err)
+		}
+		return name, nil
+	}
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			path = e[5:]
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if checkExec(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}
+
+func checkExec(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	if fi.Mode()&0o111 == 0 {
+		return os.ErrPermission
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/berth/berth/internal/errdefs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Start releases the init of a created container so that it execs the
+// container process, then runs the poststart hooks.
+func Start(root, id string) error {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return err
+	}
+	switch s := st.Status(); s {
+	case StatusCreated:
+	case StatusStopped:
+		return errdefs.Conflict(fmt.Errorf("cannot start a container that has stopped"))
+	default:
+		return errdefs.Conflict(fmt.Errorf("cannot start an already %s container", s))
+	}
+	fifoPath := filepath.Join(st.dir(), fifoName)
+	pidfd, err := unix.PidfdOpen(st.Pid, 0)
+	if err != nil {
+		return fmt.Errorf("open container init %d: %w", st.Pid, err)
+	}
+	defer unix.Close(pidfd)
+	fifo, err := unix.Open(fifoPath, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer unix.Close(fifo)
+	// Wait for the init's "0", or for the init to die.
+	for {
+		fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}, {Fd: int32(pidfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return fmt.Errorf("wait for container init: %w", err)
+		}
+		if fds[0].Revents&unix.POLLIN != 0 {
+			var b [1]byte
+			n, err := unix.Read(fifo, b[:])
+			if err == nil && n == 1 {
+				break
+			}
+			if errors.Is(err, unix.EAGAIN) {
+				continue
+			}
+		}
+		if fds[1].Revents != 0 || fds[0].Revents&unix.POLLHUP != 0 {
+			return fmt.Errorf("container init exited before start")
+		}
+	}
+	if err := os.Remove(fifoPath); err != nil {
+		return fmt.Errorf("remove exec fifo: %w", err)
+	}
+	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
+		oci := st.OCI()
+		oci.Status = specs.StateRunning
+		if err := runHooks("poststart", h.Poststart, oci); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Kill signals the container's init, or every process of it with all.
+func Kill(root, id string, sig unix.Signal, all bool) error {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return err
+	}
+	if all && len(st.Cgroups) > 0 {
+		if st.Status() == StatusStopped {
+			return errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+		}
+		m, err := loadCgroup(st.Cgroups)
+		if err != nil {
+			return fmt.Errorf("open cgroup of %s: %w", id, err)
+		}
+		if sig == unix.SIGKILL {
+			_ = m.Thaw()
+		}
+		if err := m.Kill(sig); err != nil {
+			return fmt.Errorf("signal processes of %s: %w", id, err)
+		}
+		return nil
+	}
+	return st.signal(sig)
+}
+
+// Delete removes a stopped (or, with force, any) container: it kills what
+// is left, runs poststop hooks, removes the cgroup and the state.
+func Delete(root, id string, force bool) error {
+	st, err := LoadState(root, id)
+	if err != nil {
+		if errdefs.IsNotFound(err) && force {
+			return nil
+		}
+		return err
+	}
+	status := st.Status()
+	switch status {
+	case StatusStopped:
+	case StatusCreated:
+		// a created container never ran: kill it, as runc does.
+		force = true
+	default:
+		if !force {
+			return errdefs.Conflict(fmt.Errorf("cannot delete container %s that is not stopped: %s", id, status))
+		}
+	}
+	var m cgroupManager
+	if len(st.Cgroups) > 0 {
+		m, _ = loadCgroup(st.Cgroups)
+	}
+	if status != StatusStopped {
+		if m != nil {
+			_ = m.Thaw()
+			_ = m.Kill(unix.SIGKILL)
+		}
+		_ = st.signal(unix.SIGKILL)
+		waitGone(st)
+	}
+	if m != nil {
+		if err := m.Destroy(); err != nil {
+			return fmt.Errorf("remove cgroup of %s: %w", id, err)
+		}
+	}
+	var hookErr error
+	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
+		oci := st.OCI()
+		oci.Status = specs.StateStopped
+		hookErr = runHooks("poststop", h.Poststop, oci)
+	}
+	if err := os.RemoveAll(st.dir()); err != nil {
+		return fmt.Errorf("remove state of %s: %w", id, err)
+	}
+	return hookErr
+}
+
+// waitGone waits (bounded) for the init process to disappear.
+func waitGone(st *State) {
+	fd, err := unix.PidfdOpen(st.Pid, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	if !st.alive() {
+		return
+	}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	_, _ = unix.Poll(fds, 10000)
+	// a zombie child of ours would count as alive in /proc; others reap it.
+	deadline := time.Now().Add(2 * time.Second)
+	for st.alive() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Pause freezes every process of the container.
+func Pause(root, id string) error {
+	st, m, err := running(root, id)
+	if err != nil {
+		return err
+	}
+	if st.Status() == StatusPaused {
+		return errdefs.Conflict(fmt.Errorf("container %s is already paused", id))
+	}
+	if err := m.Freeze(); err != nil {
+		return fmt.Errorf("freeze container %s: %w", id, err)
+	}
+	return nil
+}
+
+// Resume thaws a paused container.
+func Resume(root, id string) error {
+	st, m, err := running(root, id)
+	if err != nil {
+		return err
+	}
+	if st.Status() != StatusPaused {
+		return errdefs.Conflict(fmt.Errorf("container %s is not paused", id))
+	}
+	if err := m.Thaw(); err != nil {
+		return fmt.Errorf("thaw container %s: %w", id, err)
+	}
+	return nil
+}
+
+func running(root, id string) (*State, cgroupManager, error) {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s := st.Status(); s == StatusStopped || s == StatusCreated {
+		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+	}
+	if len(st.Cgroups) == 0 {
+		return nil, nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
+	}
+	m, err := loadCgroup(st.Cgroups)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open cgroup of %s: %w", id, err)
+	}
+	return st, m, nil
+}
+
+// Pids lists the processes of the container (host pids).
+func Pids(root, id string) ([]int, error) {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status() == StatusStopped {
+		return []int{}, nil
+	}
+	if len(st.Cgroups) == 0 {
+		return []int{st.Pid}, nil
+	}
+	m, err := loadCgroup(st.Cgroups)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
+	}
+	pids, err := m.Pids()
+	if err != nil {
+		return nil, fmt.Errorf("list processes of %s: %w", id, err)
+	}
+	sort.Ints(pids)
+	return pids, nil
+}
+
+// List returns the states of all containers under root.
+func List(root string) ([]*State, error) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list containers in %s: %w", root, err)
+	}
+	var out []*State
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		st, err := LoadState(root, e.Name())
+		if err != nil {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
