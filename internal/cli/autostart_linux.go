@@ -25,7 +25,7 @@ func autoStart(ctx context.Context, api client.APIClient, host, dataRoot string)
 	if err := os.MkdirAll(filepath.Dir(sock), 0o711); err != nil {
 		return fmt.Errorf("create socket directory for %s: %w", sock, err)
 	}
-	lock, err := os.OpenFile(sock+".autostart.lock", os.O_CREATE|os.O_RDWR|os.O_CLOEXEC, 0o600)
+	lock, err := os.OpenFile(sock+".autostart.lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("open autostart lock for %s: %w", sock, err)
 	}
