@@ -101,6 +101,7 @@ type containerOptions struct {
 func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	o.flags = f
 	f.SetInterspersed(false)
+	f.Bool("help", false, "Print usage")
 	f.StringSliceVarP(&o.attach, "attach", "a", nil, "Attach to STDIN, STDOUT or STDERR")
 	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY")
 	f.BoolVarP(&o.stdin, "interactive", "i", false, "Keep STDIN open even if not attached")

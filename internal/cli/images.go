@@ -41,6 +41,9 @@ func (c *CLI) newImagesCommand() *cobra.Command {
 			if len(args) == 1 {
 				o.matchName = args[0]
 			}
+			if _, err := format.NewWriter(o.format, defaultImagesTable); err != nil {
+				return err
+			}
 			api, err := c.client(cmd)
 			if err != nil {
 				return err

@@ -39,6 +39,9 @@ func (c *CLI) newPsCommand() *cobra.Command {
 		Short: "List containers",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := format.NewWriter(o.format, defaultPsTable); err != nil {
+				return err
+			}
 			api, err := c.client(cmd)
 			if err != nil {
 				return err

@@ -29,7 +29,8 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetFlagErrorFunc(flagError)
-	f := root.PersistentFlags()
+	root.DisableFlagsInUseLine = true
+	f := root.Flags()
 	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
 	f.BoolP("debug", "D", false, "Enable debug mode")
 	f.StringP("log-level", "l", "info", "Set the logging level")
@@ -61,6 +62,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 
 func setFlagErrors(cmd *cobra.Command) {
 	cmd.SetFlagErrorFunc(flagError)
+	cmd.DisableFlagsInUseLine = true
 	for _, sub := range cmd.Commands() {
 		setFlagErrors(sub)
 	}
