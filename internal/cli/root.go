@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is the berth version printed by "berth version" and "berth -v".
+var Version = "0.1.0-dev"
+
+func (c *CLI) newRootCommand() *cobra.Command {
+	var showVersion bool
+	root := &cobra.Command{
+		Use:              "berth [OPTIONS] COMMAND [ARG...]",
+		Short:            "A self-sufficient runtime for containers",
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		TraverseChildren: true,
+		Args:             noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if showVersion {
+				fmt.Fprintf(c.Out, "berth version %s\n", Version)
+				return nil
+			}
+			return cmd.Help()
+		},
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetFlagErrorFunc(flagError)
+	root.DisableFlagsInUseLine = true
+	f := root.Flags()
+	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
+	f.BoolP("debug", "D", false, "Enable debug mode")
+	f.StringP("log-level", "l", "info", "Set the logging level")
+	f.String("config", "", "Location of client config files")
+	f.String("context", "", "Name of the context to use")
+	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
+
+	top := []*cobra.Command{
+		// containers
+		c.newRunCommand(), c.newCreateCommand(), c.newStartCommand(), c.newStopCommand(),
+		c.newKillCommand(), c.newRestartCommand(), c.newRmCommand(), c.newPsCommand(),
+		c.newLogsCommand(), c.newAttachCommand(), c.newExecCommand(), c.newWaitCommand(),
+		c.newRenameCommand(), c.newTopCommand(), c.newCpCommand(), c.newDiffCommand(),
+		c.newCommitCommand(), c.newExportCommand(), c.newPauseCommand(), c.newUnpauseCommand(),
+		c.newPortCommand(), c.newUpdateCommand(),
+		// images
+		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
+		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(),
+		// system
+		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
+	}
+	root.AddCommand(top...)
+	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand())
+	for _, cmd := range root.Commands() {
+		setFlagErrors(cmd)
+	}
+	return root
+}
+
+func setFlagErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(flagError)
+	cmd.DisableFlagsInUseLine = true
+	for _, sub := range cmd.Commands() {
+		setFlagErrors(sub)
+	}
+}
+
+// flagError reports a bad flag as docker does: the error, a pointer to
+// --help, exit status 125.
+func flagError(cmd *cobra.Command, err error) error {
+	if err == nil {
+		return nil
+	}
+	usage := ""
+	if cmd.HasSubCommands() {
+		usage = "\n\n" + cmd.UsageString()
+	}
+	return StatusError{Status: fmt.Sprintf("%s\nSee '%s --help'.%s", err, cmd.CommandPath(), usage), Code: 125}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.HasSubCommands() {
+		return fmt.Errorf("%s: unknown command: %s %s\n\nRun '%s --help' for more information", cmd.Root().Name(), cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return fmt.Errorf("%q accepts no arguments.\nSee '%s --help'.\n\nUsage:  %s\n\n%s", cmd.CommandPath(), cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+}
+
+func argsError(cmd *cobra.Command, what string, n int) error {
+	s := "s"
+	if n == 1 {
+		s = ""
+	}
+	return fmt.Errorf("%q requires %s %d argument%s.\nSee '%s --help'.\n\nUsage:  %s\n\n%s",
+		cmd.CommandPath(), what, n, s, cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+}
+
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= n {
+			return nil
+		}
+		return argsError(cmd, "at least", n)
+	}
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		return argsError(cmd, "exactly", n)
+	}
+}
+
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= lo && len(args) <= hi {
+			return nil
+		}
+		return fmt.Errorf("%q requires at least %d and at most %d arguments.\nSee '%s --help'.\n\nUsage:  %s\n\n%s",
+			cmd.CommandPath(), lo, hi, cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+	}
+}
+
+// rename gives a freshly made command another name (for the management
+// forms: "berth container ls" is "berth ps").
+func rename(cmd *cobra.Command, name string, aliases ...string) *cobra.Command {
+	if _, rest, ok := strings.Cut(cmd.Use, " "); ok {
+		cmd.Use = name + " " + rest
+	} else {
+		cmd.Use = name
+	}
+	cmd.Aliases = aliases
+	return cmd
+}

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// writeTar writes src as a tar stream whose root entry is named name (or,
+// with contents, only what the directory src holds) and returns the bytes of
+// file data written.
+func writeTar(w io.Writer, src, name string, contents bool) (int64, error) {
+	tw := tar.NewWriter(w)
+	var total int64
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		var entry string
+		switch {
+		case contents && rel == ".":
+			return nil
+		case contents:
+			entry = filepath.ToSlash(rel)
+		case rel == ".":
+			entry = name
+		default:
+			entry = path.Join(name, filepath.ToSlash(rel))
+		}
+		link := ""
+		if info.Mode()&os.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = entry
+		if info.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if info.Mode().IsRegular() {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			n, err := io.Copy(tw, f)
+			f.Close()
+			total += n
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return total, err
+	}
+	return total, tw.Close()
+}
+
+// extractTar unpacks a tar stream from the daemon into dir. The root entry
+// (named root) is renamed to rename when not empty; with contents the root
+// entry's children land directly in dir. Entries never escape dir. It
+// returns the bytes of file data written.
+func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (int64, error) {
+	tr := tar.NewReader(r)
+	var total int64
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return total, nil
+		}
+		if err != nil {
+			return total, fmt.Errorf("read archive: %w", err)
+		}
+		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
+		first, rest, _ := strings.Cut(name, "/")
+		switch {
+		case contents && first == root:
+			if rest == "" {
+				continue
+			}
+			name = rest
+		case rename != "" && first == root:
+			name = path.Join(rename, rest)
+		}
+		target := filepath.Join(dir, filepath.FromSlash(name))
+		if target != filepath.Clean(dir) && !strings.HasPrefix(target, filepath.Clean(dir)+string(filepath.Separator)) {
+			return total, fmt.Errorf("archive entry %q escapes %s", hdr.Name, dir)
+		}
+		mode := os.FileMode(hdr.Mode).Perm()
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, mode); err != nil {
+				return total, err
+			}
+			os.Chmod(target, mode)
+		case tar.TypeReg:
+			os.MkdirAll(filepath.Dir(target), 0o755)
+			os.Remove(target)
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+			if err != nil {
+				return total, err
+			}
+			n, err := io.Copy(f, tr)
+			total += n
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return total, err
+			}
+			os.Chmod(target, mode)
+		case tar.TypeSymlink:
+			os.Remove(target)
+			if err := os.Symlink(hdr.Linkname, target); err != nil {
+				return total, err
+			}
+		case tar.TypeLink:
+			old := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/")))
+			os.Remove(target)
+			if err := os.Link(old, target); err != nil {
+				return total, err
+			}
+		default:
+			continue
+		}
+		if chown {
+			os.Lchown(target, hdr.Uid, hdr.Gid)
+		}
+		if hdr.Typeflag != tar.TypeSymlink {
+			os.Chtimes(target, hdr.ModTime, hdr.ModTime)
+		}
+	}
+}
