@@ -1,6 +1,10 @@
 package integration
 
 import (
+	"io"
+	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +98,54 @@ func TestLifecycleCLI(t *testing.T) {
 	out, _ = d.docker("", "ps", "-a", "--format", "{{.Names}}")
 	if out != "" {
 		t.Fatalf("after prune: %q", out)
+	}
+}
+
+// TestRestartPolicyAndTCP checks on-failure restarts with a retry limit and
+// an API served on a TCP host next to the unix socket.
+func TestRestartPolicyAndTCP(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-rp", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo try; exit 1"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	waitFor(t, 15*time.Second, "two restarts", func() bool {
+		out, _ := d.docker("", "inspect", "-f", "{{.RestartCount}} {{.State.Status}}", "bt-en-rp")
+		return out == "2 exited\n"
+	})
+	out, _ := d.docker("", "logs", "bt-en-rp")
+	if out != "try\ntry\ntry\n" {
+		t.Fatalf("logs of restarted container: %q", out)
+	}
+	// docker stop of an always-restarting container keeps it stopped.
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-always", "--restart", "always", "busybox", "sleep", "60"); code != 0 {
+		t.Fatalf("run always: %d %q", code, out)
+	}
+	if out, code := d.docker("", "stop", "-t", "0", "bt-en-always"); code != 0 {
+		t.Fatalf("stop: %d %q", code, out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	out, _ = d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-en-always")
+	if out != "exited\n" {
+		t.Fatalf("stopped always-container came back: %q", out)
+	}
+
+	// A TCP listener serves the same API.
+	d.stop()
+	d.args = append(d.args, "-H", "tcp://127.0.0.1:0")
+	d.start(nil)
+	data, _ := os.ReadFile(d.logPath)
+	m := regexp.MustCompile(`API listening" addr=(127\.0\.0\.1:[0-9]+)`).FindSubmatch(data)
+	if m == nil {
+		t.Fatalf("no TCP listener in the log:\n%s", data)
+	}
+	resp, err := http.Get("http://" + string(m[1]) + "/v1.41/containers/bt-en-rp/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"Name":"/bt-en-rp"`) {
+		t.Fatalf("inspect over TCP: %d %s", resp.StatusCode, body)
 	}
 }
