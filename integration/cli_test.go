@@ -66,6 +66,10 @@ func TestDockerCLI(t *testing.T) {
 	if code != 9 {
 		t.Fatalf("exec exit code: %d %q", code, out)
 	}
+	out, code = d.docker("", "exec", "bt-en-web", "nosuchcmd")
+	if code != 127 || !strings.Contains(out, "executable file not found") {
+		t.Fatalf("exec missing command: %d %q", code, out)
+	}
 	if out, code = d.docker("", "rename", "bt-en-web", "bt-en-web2"); code != 0 {
 		t.Fatalf("rename: %d %q", code, out)
 	}

@@ -77,6 +77,7 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 	}
 	opts := StartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
 	var conn *stream.Conn
+	var stdout io.Writer
 	if !body.Detach {
 		opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
 			c, err := stream.Hijack(w, req, !tty)
@@ -85,13 +86,16 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 			}
 			conn = c
 			out, errw := stream.Writers(c, !tty)
+			stdout = out
 			return c, out, errw, nil
 		}
 	}
 	err := r.b.ExecStart(req.Context(), req.PathValue("id"), opts)
 	if conn != nil {
 		if err != nil {
-			fmt.Fprintf(stream.SystemErr(conn), "%v\n", err)
+			// As dockerd: the error goes to the client's stdout; the exit
+			// code (126/127) is read from the exec's inspect.
+			fmt.Fprintf(stdout, "OCI runtime exec failed: %v\r\n", err)
 		}
 		conn.Close()
 		return nil
