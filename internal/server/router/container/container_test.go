@@ -46,7 +46,9 @@ func (f *fakeBackend) ContainerWait(ctx context.Context, name, cond string) (<-c
 	return f.waitCh, nil
 }
 
-func (f *fakeBackend) ContainerStop(ctx context.Context, name, sig string, t *int) error { return f.stopErr }
+func (f *fakeBackend) ContainerStop(ctx context.Context, name, sig string, t *int) error {
+	return f.stopErr
+}
 
 func (f *fakeBackend) ContainerList(ctx context.Context, o ListOptions) ([]container.Summary, error) {
 	f.listOpts = o
