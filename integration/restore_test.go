@@ -156,3 +156,40 @@ func TestCrashDuringCreateAndRemove(t *testing.T) {
 		check(point)
 	}
 }
+
+// TestCrashDuringStart SIGKILLs the daemon after the shim created the
+// container (not started) and after it started it (not recorded): after a
+// restart the first is cleaned up and can start again, the second is
+// adopted as running.
+func TestCrashDuringStart(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "create", "--name", "bt-en-s1", "busybox", "sleep", "60"); code != 0 {
+		t.Fatalf("create: %d %q", code, out)
+	}
+	if out, code := d.docker("", "create", "--name", "bt-en-s2", "busybox", "sleep", "60"); code != 0 {
+		t.Fatalf("create: %d %q", code, out)
+	}
+	d.stop()
+	d.startExpectCrash("start-after-shim")
+	if _, code := d.docker("", "start", "bt-en-s1"); code == 0 {
+		t.Fatal("start succeeded despite the crash point")
+	}
+	d.waitExit(10 * time.Second)
+	d.startExpectCrash("start-after-start")
+	if _, code := d.docker("", "start", "bt-en-s2"); code == 0 {
+		t.Fatal("start succeeded despite the crash point")
+	}
+	d.waitExit(10 * time.Second)
+	d.start(nil)
+	out, _ := d.docker("", "ps", "-a", "--format", "{{.Names}} {{.State}}")
+	if !strings.Contains(out, "bt-en-s1 created") || !strings.Contains(out, "bt-en-s2 running") {
+		t.Fatalf("after restart: %q", out)
+	}
+	if out, code := d.docker("", "start", "bt-en-s1"); code != 0 {
+		t.Fatalf("start after cleanup: %d %q", code, out)
+	}
+	if out, code := d.docker("", "exec", "bt-en-s2", "true"); code != 0 {
+		t.Fatalf("exec in adopted container: %d %q", code, out)
+	}
+}

@@ -11,7 +11,8 @@ import (
 const CrashEnv = "BERTH_TEST_CRASH_AT"
 
 // crashPoint kills the daemon when the test asked for it at name. Points:
-// create-after-record, create-after-snapshot, rm-after-mark, rm-after-snapshot.
+// create-after-record, create-after-snapshot, start-after-shim,
+// start-after-start, rm-after-mark, rm-after-snapshot.
 func crashPoint(name string) {
 	if os.Getenv(CrashEnv) == name {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)

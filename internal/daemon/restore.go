@@ -31,6 +31,7 @@ func (d *Daemon) restore(ctx context.Context) {
 		}
 		known[c.ID] = true
 		if !c.State.Running() {
+			d.adoptOrClean(ctx, c)
 			continue
 		}
 		d.reconnect(ctx, c)
@@ -103,4 +104,39 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// adoptOrClean handles a stopped record whose shim may have outlived a
+// crash in the middle of start: a shim whose container runs is adopted
+// (the start completed but was not recorded), any other is deleted, and a
+// rootfs left mounted is unmounted.
+func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
+	dir := d.shimDir(c.ID)
+	if _, err := os.Stat(dir); err != nil {
+		_ = d.unmountRootfs(c)
+		return
+	}
+	sh, err := shimclient.Connect(ctx, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		_ = d.unmountRootfs(c)
+		return
+	}
+	if st, err := sh.State(ctx); err == nil && (st.Status == shimclient.StatusRunning || st.Status == shimclient.StatusPaused) {
+		d.log.Info("restore: adopting a container whose start was not recorded", "id", c.ID)
+		c.Lock()
+		c.SetRunning(st.Pid, dir)
+		if st.Status == shimclient.StatusPaused {
+			c.SetPaused(true)
+		}
+		_ = d.containers.Save(c)
+		c.Unlock()
+		d.shims.Store(c.ID, sh)
+		d.monitor(c, sh)
+		return
+	}
+	_ = sh.DeleteForce(ctx)
+	_ = sh.Close()
+	_ = os.RemoveAll(dir)
+	_ = d.unmountRootfs(c)
 }

@@ -117,9 +117,11 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			return err
 		}
 	}
+	crashPoint("start-after-shim")
 	if err := sh.Start(ctx); err != nil {
 		return err
 	}
+	crashPoint("start-after-start")
 	c.SetRunning(sh.Pid(), shimDir)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save running state", "id", c.ID, "err", err)
