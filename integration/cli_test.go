@@ -27,6 +27,10 @@ func TestDockerCLI(t *testing.T) {
 	if code != 126 {
 		t.Fatalf("run non-executable: %d %q", code, out)
 	}
+	out, code = d.docker("", "run", "--rm", "--init", "busybox", "sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '")
+	if code != 0 || !strings.HasPrefix(out, "/sbin/docker-init init -- sh") {
+		t.Fatalf("run --init: %d %q", code, out)
+	}
 	out, code = d.docker("hello stdin\n", "run", "-i", "--rm", "busybox", "cat")
 	if code != 0 || out != "hello stdin\n" {
 		t.Fatalf("run -i: %d %q", code, out)

@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 			}
 			defer os.RemoveAll(dir)
 			berthBinary = filepath.Join(dir, "berth")
-			cmd := exec.Command("go", "build", "-o", berthBinary, "../cmd/berth")
+			// Static, as the Makefile builds it: the binary is also the init
+			// that --init mounts into containers.
+			cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static", "-o", berthBinary, "../cmd/berth")
 			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 			if err := cmd.Run(); err != nil {
 				fmt.Fprintln(os.Stderr, "build berth:", err)

@@ -15,6 +15,9 @@ import (
 // "unknown version specified"); berth uses no field newer than it needs.
 const SpecVersion = "1.0.2"
 
+// InitPath is where the init of --init is mounted, as Docker's.
+const InitPath = "/sbin/docker-init"
+
 // DefaultPath is the PATH given to a container whose image sets none.
 const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -30,6 +33,10 @@ type Options struct {
 	User         User   // resolved against the image's /etc/passwd and /etc/group
 	CgroupsPath  string // e.g. /berth/<id>
 	CgroupV2     bool   // the host's cgroup mode (for the cgroup namespace default)
+	// InitBinary is the host path of the berth binary, bind-mounted at
+	// /sbin/docker-init and run as `docker-init init -- cmd…` when the
+	// container asks for --init.
+	InitBinary string
 	// Seccomp, when non-nil, turns a spec into its seccomp profile (the
 	// default one from github.com/moby/profiles/seccomp on Linux).
 	Seccomp func(*specs.Spec) (*specs.LinuxSeccomp, error)
@@ -49,6 +56,9 @@ func Generate(o Options) (*specs.Spec, error) {
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command specified")
+	}
+	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
+		args = append([]string{InitPath, "init", "--"}, args...)
 	}
 	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {
@@ -114,6 +124,9 @@ func Generate(o Options) (*specs.Spec, error) {
 				Options: []string{"rbind", "rprivate"},
 			})
 		}
+	}
+	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: InitPath, Type: "bind", Source: o.InitBinary, Options: []string{"bind", "ro", "rprivate"}})
 	}
 	userMounts, err := UserMounts(hc)
 	if err != nil {

@@ -186,3 +186,17 @@ func TestDefaultSeccompProfile(t *testing.T) {
 		t.Fatalf("seccomp %v %v", sc, err)
 	}
 }
+
+func TestInit(t *testing.T) {
+	yes := true
+	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"sleep", "1"}}, HostConfig: &container.HostConfig{Init: &yes}, Rootfs: "/r", InitBinary: "/usr/bin/berth"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Process.Args, []string{InitPath, "init", "--", "sleep", "1"}) {
+		t.Fatalf("args %v", s.Process.Args)
+	}
+	if m := mountAt(s, InitPath); m == nil || m.Source != "/usr/bin/berth" || !slices.Contains(m.Options, "ro") {
+		t.Fatalf("init mount %+v", m)
+	}
+}
