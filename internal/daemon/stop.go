@@ -21,7 +21,11 @@ func (d *Daemon) ContainerStop(ctx context.Context, name, signal string, timeout
 	if err != nil {
 		return err
 	}
-	return d.stop(ctx, c, signal, timeout)
+	if err := d.stop(ctx, c, signal, timeout); err != nil {
+		return err
+	}
+	d.emitStop(c)
+	return nil
 }
 
 func (d *Daemon) shimOf(c *container.Container) (*shimclient.Shim, bool) {
@@ -66,6 +70,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 	if err := sh.Kill(ctx, sig); err != nil {
 		d.log.Debug("stop signal", "id", c.ID, "err", err)
 	}
+	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
 	if paused {
 		_ = sh.Resume(ctx)
 	}
@@ -92,6 +97,9 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 		return fmt.Errorf("stop container %s: still running after SIGKILL", c.ID)
 	}
 }
+
+// ContainerStop's event is emitted by the router-facing method.
+func (d *Daemon) emitStop(c *container.Container) { d.emit("container", "stop", c, nil) }
 
 // ContainerKill sends signal (default SIGKILL) to the container's init.
 func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
@@ -123,6 +131,7 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 	if err := sh.Kill(ctx, sig); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.ID, err)
 	}
+	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
 	if paused && sig == syscall.SIGKILL {
 		_ = sh.Resume(ctx)
 	}
