@@ -148,3 +148,46 @@ func TestDockerCLIFiles(t *testing.T) {
 		t.Fatalf("export content: %q", tarList)
 	}
 }
+
+// TestRunOptions checks what spec generation does with user, workdir, env,
+// binds, read-only rootfs, capabilities and host networking.
+func TestRunOptions(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	out, code := d.docker("", "run", "--rm", "-u", "65534", "-w", "/tmp", "-e", "FOO=bar", "--hostname", "bt-en-host", "busybox",
+		"sh", "-c", `id -u; pwd; echo $FOO; echo $HOSTNAME; hostname; cat /etc/hostname`)
+	if code != 0 || out != "65534\n/tmp\nbar\nbt-en-host\nbt-en-host\nbt-en-host\n" {
+		t.Fatalf("user/workdir/env/hostname: %d %q", code, out)
+	}
+	host := t.TempDir()
+	mustWrite(t, host+"/f", "from-host\n")
+	out, code = d.docker("", "run", "--rm", "-v", host+":/data:ro", "busybox", "sh", "-c", "cat /data/f; touch /data/g 2>/dev/null || echo ro")
+	if code != 0 || out != "from-host\nro\n" {
+		t.Fatalf("bind ro: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--read-only", "--tmpfs", "/scratch", "busybox", "sh", "-c", "touch /x 2>/dev/null || echo rofs; touch /scratch/y && echo tmpfs-ok")
+	if code != 0 || out != "rofs\ntmpfs-ok\n" {
+		t.Fatalf("read-only + tmpfs: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--cap-drop", "CHOWN", "busybox", "sh", "-c", "touch /f; chown 1 /f 2>/dev/null || echo denied")
+	if code != 0 || out != "denied\n" {
+		t.Fatalf("cap-drop: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "busybox", "sh", "-c", "grep -c . /proc/self/status >/dev/null; grep CapEff /proc/self/status")
+	if code != 0 || !strings.Contains(out, "00000000a80425fb") {
+		t.Fatalf("default capabilities: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "busybox", "sh", "-c", "grep Seccomp: /proc/self/status")
+	if code != 0 || !strings.Contains(out, "2") {
+		t.Fatalf("seccomp: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--network", "host", "busybox", "hostname")
+	hn, _ := runCmd("hostname")
+	if code != 0 || out != hn {
+		t.Fatalf("network host hostname: %d %q want %q", code, out, hn)
+	}
+	out, code = d.docker("", "run", "--rm", "-v", "named:/data", "busybox", "true")
+	if code != 125 || !strings.Contains(out, "named volumes are not supported yet") {
+		t.Fatalf("named volume: %d %q", code, out)
+	}
+}
