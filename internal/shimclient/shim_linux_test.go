@@ -598,3 +598,35 @@ func TestShimIsNotOurChild(t *testing.T) {
 		})
 	}
 }
+
+// Once Ready has been called, the attach gets everything: output written
+// right at start is not lost (docker run without -d).
+func TestAttachReadyThenStartMissesNothing(t *testing.T) {
+	f := newFixture(t, false, "echo", "first-line")
+	ctx := testCtx(t)
+	for i := 0; i < 5; i++ {
+		cfg := f.config()
+		cfg.ID = fmt.Sprintf("%s-%d", f.id, i)
+		cfg.StateDir = fmt.Sprintf("%s-%d", f.stateDir, i)
+		sh, err := shimclient.Start(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		ready := make(chan struct{})
+		done := make(chan error, 1)
+		go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
+		<-ready
+		if err := sh.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "first-line\n" {
+			t.Fatalf("run %d: attach got %q", i, out.String())
+		}
+		sh.Wait(ctx)
+		deleteAndCheck(t, ctx, sh)
+	}
+}
