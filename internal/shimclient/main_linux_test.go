@@ -73,7 +73,8 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	}
 	f.logPath = filepath.Join(f.bundle, "c.log")
 	t.Cleanup(func() {
-		_ = exec.Command("runc", "--root", f.runcRoot, "delete", "--force", f.id).Run()
+		rt := runtimeArgv(f.runcRoot)
+		_ = exec.Command(rt[0], append(rt[1:], "delete", "--force", f.id)...).Run()
 		if b, err := os.ReadFile(filepath.Join(f.stateDir, "config.json")); err == nil && len(b) > 0 {
 			// The shim is still around: ask it to go.
 			if sh, err := shimclient.Connect(context.Background(), f.stateDir); err == nil {
@@ -108,12 +109,24 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	return f
 }
 
+// runtimeEnv names another runc-compatible runtime for these tests (an argv
+// prefix, e.g. "/usr/local/bin/berth runtime"); the default is Debian's runc.
+const runtimeEnv = "BERTH_SHIM_TEST_RUNTIME"
+
+func runtimeArgv(root string) []string {
+	argv := []string{"runc"}
+	if v := strings.Fields(os.Getenv(runtimeEnv)); len(v) > 0 {
+		argv = v
+	}
+	return append(argv, "--root", root)
+}
+
 func (f *fixture) config() shimclient.Config {
 	return shimclient.Config{
 		ID:       f.id,
 		Bundle:   f.bundle,
 		StateDir: f.stateDir,
-		Runtime:  []string{"runc", "--root", f.runcRoot},
+		Runtime:  runtimeArgv(f.runcRoot),
 		LogPath:  f.logPath,
 		Binary:   berthBinary,
 	}
