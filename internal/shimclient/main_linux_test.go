@@ -100,6 +100,12 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	spec.Process.Terminal = terminal
 	spec.Process.Args = args
 	spec.Root.Readonly = false
+	// As in the specs Docker generates: no ambient capabilities (`runc spec`
+	// lists ambient ones that are not inheritable; runc ignores that, other
+	// runtimes rightly refuse it).
+	if spec.Process.Capabilities != nil {
+		spec.Process.Capabilities.Ambient = nil
+	}
 	if b, err = json.Marshal(&spec); err != nil {
 		t.Fatal(err)
 	}
