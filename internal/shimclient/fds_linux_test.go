@@ -42,7 +42,7 @@ func TestNoFdLeak(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	t0 := time.Now()
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,3 +169,23 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// startShim is shimclient.Start that makes sure the shim goes away with the
+// test, also when the test fails half-way.
+func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
+	t.Helper()
+	sh, err := shimclient.Start(ctx, cfg)
+	if err == nil {
+		t.Cleanup(func() {
+			if _, err := os.Stat(cfg.StateDir); err != nil {
+				return // deleted by the test
+			}
+			if st, err := sh.State(context.Background()); err == nil && st.ShimPid > 0 {
+				if err := sh.DeleteForce(context.Background()); err != nil {
+					_ = syscall.Kill(st.ShimPid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+	return sh, err
+}

@@ -38,7 +38,7 @@ func readLog(t *testing.T, path string) []logger.Message {
 func TestLogAndExitCode(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "echo out; echo err >&2; printf partial; exit 3")
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestLogAndExitCode(t *testing.T) {
 func TestRuntimeErrorText(t *testing.T) {
 	f := newFixture(t, false, "bt-sh-nosuchcmd")
 	ctx := testCtx(t)
-	_, err := shimclient.Start(ctx, f.config())
+	_, err := startShim(t, ctx, f.config())
 	if err == nil {
 		t.Fatal("start of a missing command succeeded")
 	}
@@ -105,7 +105,7 @@ func TestAttachStdin(t *testing.T) {
 	cfg := f.config()
 	cfg.OpenStdin, cfg.StdinOnce = true, true
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, cfg)
+	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestAttachStdin(t *testing.T) {
 func TestKill(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestKill(t *testing.T) {
 func TestExec(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestTerminalResize(t *testing.T) {
 	cfg := f.config()
 	cfg.Terminal, cfg.OpenStdin = true, true
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, cfg)
+	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestTerminalResize(t *testing.T) {
 func TestExecTerminal(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +476,7 @@ func TestLongStateDir(t *testing.T) {
 	cfg := f.config()
 	cfg.Terminal = true
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, cfg)
+	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +514,7 @@ func TestOOMKilled(t *testing.T) {
 	b, _ = json.Marshal(&spec)
 	os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644)
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +533,7 @@ func TestLogLongLinesAndRotation(t *testing.T) {
 	cfg := f.config()
 	cfg.LogMaxSize, cfg.LogMaxFiles = 512<<10, 5
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, cfg)
+	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,7 +569,7 @@ func TestShimIsNotOurChild(t *testing.T) {
 			defer shimclient.SetDoubleFork(false)
 			f := newFixture(t, false, "sh", "-c", "echo hi")
 			ctx := testCtx(t)
-			sh, err := shimclient.Start(ctx, f.config())
+			sh, err := startShim(t, ctx, f.config())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -608,7 +608,7 @@ func TestAttachReadyThenStartMissesNothing(t *testing.T) {
 		cfg := f.config()
 		cfg.ID = fmt.Sprintf("%s-%d", f.id, i)
 		cfg.StateDir = fmt.Sprintf("%s-%d", f.stateDir, i)
-		sh, err := shimclient.Start(ctx, cfg)
+		sh, err := startShim(t, ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
