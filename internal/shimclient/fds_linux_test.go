@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth/berth/internal/shimclient"
 	"golang.org/x/sys/unix"
 )
 
