@@ -51,9 +51,6 @@ type proc struct {
 	stdinMu   sync.Mutex
 	stdinBusy bool
 
-	reapMu sync.Mutex
-	reaped bool // the shim has collected its exit: the pid is no longer ours
-
 	done chan struct{} // closed once exit is set and output is drained
 	exit shimclient.Exit
 }
@@ -349,10 +346,4 @@ func (p *proc) isDone() bool {
 	default:
 		return false
 	}
-}
-
-func (p *proc) markReaped() {
-	p.reapMu.Lock()
-	p.reaped = true
-	p.reapMu.Unlock()
 }
