@@ -41,24 +41,17 @@ func Read(ctx context.Context, path string, cfg ReadConfig, fn func(Message) err
 		cfg.Stdout, cfg.Stderr = true, true
 	}
 	r := &reader{cfg: cfg, fn: fn}
+	var cur *os.File
+	var err error
 	if cfg.Tail >= 0 {
-		r.ring = make([]Message, 0, cfg.Tail)
+		cur, err = r.tailHistory(path)
+	} else {
+		cur, err = r.history(path)
 	}
-	cur, err := r.history(path)
+	if errors.Is(err, errUntil) {
+		return nil
+	}
 	if err != nil {
-		if errors.Is(err, errUntil) {
-			err = r.flushTail()
-			if err == nil || errors.Is(err, errUntil) {
-				return nil
-			}
-		}
-		return err
-	}
-	if err := r.flushTail(); err != nil {
-		if errors.Is(err, errUntil) {
-			err = nil
-		}
-		closeFile(cur)
 		return err
 	}
 	if !cfg.Follow {
@@ -81,8 +74,6 @@ func closeFile(f *os.File) {
 type reader struct {
 	cfg     ReadConfig
 	fn      func(Message) error
-	ring    []Message // tail buffer while reading history; nil = emit directly
-	ringPos int
 	pending []byte // incomplete last line of the current file
 }
 
@@ -191,15 +182,8 @@ func (r *reader) lines() error {
 }
 
 func (r *reader) handle(m Message) error {
-	switch m.Stream {
-	case Stdout:
-		if !r.cfg.Stdout {
-			return nil
-		}
-	case Stderr:
-		if !r.cfg.Stderr {
-			return nil
-		}
+	if !r.selected(m) {
+		return nil
 	}
 	if !r.cfg.Since.IsZero() && m.Time.Before(r.cfg.Since) {
 		return nil
@@ -207,34 +191,18 @@ func (r *reader) handle(m Message) error {
 	if !r.cfg.Until.IsZero() && m.Time.After(r.cfg.Until) {
 		return errUntil
 	}
-	if r.ring == nil {
-		return r.fn(m)
-	}
-	if cap(r.ring) == 0 {
-		return nil
-	}
-	if len(r.ring) < cap(r.ring) {
-		r.ring = append(r.ring, m)
-	} else {
-		r.ring[r.ringPos] = m
-		r.ringPos = (r.ringPos + 1) % len(r.ring)
-	}
-	return nil
+	return r.fn(m)
 }
 
-// flushTail emits the tail buffer and switches to direct emission.
-func (r *reader) flushTail() error {
-	ring := r.ring
-	r.ring = nil
-	if ring == nil {
-		return nil
+// selected applies the stream selection.
+func (r *reader) selected(m Message) bool {
+	switch m.Stream {
+	case Stdout:
+		return r.cfg.Stdout
+	case Stderr:
+		return r.cfg.Stderr
 	}
-	for i := range ring {
-		if err := r.fn(ring[(r.ringPos+i)%len(ring)]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return true
 }
 
 // follow waits for new data in the current file, switching to the new file

@@ -305,11 +305,15 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	if _, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: berth-stream\r\n\r\n"); err != nil {
+	sb := &sub{conn: conn, stdout: q.Get("stdout") == "1", stderr: q.Get("stderr") == "1", gone: make(chan struct{})}
+	live, err := p.subscribe(sb, func() error {
+		_, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: berth-stream\r\n\r\n")
+		return err
+	})
+	if err != nil {
+		p.unsubscribe(sb)
 		return
 	}
-	sb := &sub{conn: conn, stdout: q.Get("stdout") == "1", stderr: q.Get("stderr") == "1", gone: make(chan struct{})}
-	live := p.subscribe(sb)
 	withStdin := q.Get("stdin") == "1"
 	go func() {
 		in := io.Reader(brw.Reader) // holds what the client sent right after the request

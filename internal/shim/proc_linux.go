@@ -51,9 +51,6 @@ type proc struct {
 	stdinMu   sync.Mutex
 	stdinBusy bool
 
-	reapMu sync.Mutex
-	reaped bool // the shim has collected its exit: the pid is no longer ours
-
 	done chan struct{} // closed once exit is set and output is drained
 	exit shimclient.Exit
 }
@@ -228,11 +225,16 @@ func (p *proc) heldText() string {
 	return string(b)
 }
 
-// subscribe attaches s. The first attach of an exec gets the output held
-// until then. It returns false when the output has already ended.
-func (p *proc) subscribe(s *sub) bool {
+// subscribe attaches s. greet writes the reply that opens the stream; it
+// runs under outMu, before any output can reach s, so that the client's
+// Ready means "registered". The first attach of an exec gets the output
+// held until then. It returns false when the output has already ended.
+func (p *proc) subscribe(s *sub, greet func() error) (live bool, err error) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
+	if err := greet(); err != nil {
+		return false, err
+	}
 	select {
 	case <-p.outDone:
 		// Output is over; an exec's held output still goes to its first attach.
@@ -241,14 +243,14 @@ func (p *proc) subscribe(s *sub) bool {
 			p.releaseLocked()
 			delete(p.subs, s)
 		}
-		return false
+		return false, nil
 	default:
 	}
 	p.subs[s] = struct{}{}
 	if p.execID != "" {
 		p.releaseLocked()
 	}
-	return true
+	return true, nil
 }
 
 func (p *proc) unsubscribe(s *sub) {
@@ -344,10 +346,4 @@ func (p *proc) isDone() bool {
 	default:
 		return false
 	}
-}
-
-func (p *proc) markReaped() {
-	p.reapMu.Lock()
-	p.reaped = true
-	p.reapMu.Unlock()
 }

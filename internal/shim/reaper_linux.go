@@ -35,31 +35,49 @@ func newReaper() *reaper {
 
 func (r *reaper) reap() {
 	for {
+		// wait4 and the hand-over happen under mu, so that kill never
+		// signals a pid that was reaped (and could be reused) meanwhile.
+		r.mu.Lock()
 		var ws syscall.WaitStatus
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		if errors.Is(err, syscall.EINTR) {
+			r.mu.Unlock()
 			continue
 		}
 		if err != nil || pid <= 0 {
+			r.mu.Unlock()
 			return
 		}
-		if !ws.Exited() && !ws.Signaled() {
-			continue
-		}
-		r.mu.Lock()
-		if ch, ok := r.waiters[pid]; ok {
-			delete(r.waiters, pid)
-			ch <- ws
-		} else {
-			if len(r.unclaimed) >= maxUnclaimed {
-				// Orphans of a container without its own pid namespace come
-				// here too; nobody asks for them. Keep the map bounded.
-				clear(r.unclaimed)
+		if ws.Exited() || ws.Signaled() {
+			if ch, ok := r.waiters[pid]; ok {
+				delete(r.waiters, pid)
+				ch <- ws
+			} else {
+				if len(r.unclaimed) >= maxUnclaimed {
+					// Orphans of a container without its own pid namespace
+					// come here too; nobody asks for them. Keep the map bounded.
+					clear(r.unclaimed)
+				}
+				r.unclaimed[pid] = ws
 			}
-			r.unclaimed[pid] = ws
 		}
 		r.mu.Unlock()
 	}
+}
+
+// kill signals pid if the shim has not reaped it yet: until then the pid
+// is the shim's child (or orphan) and cannot have been reused.
+func (r *reaper) kill(pid int, sig syscall.Signal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.waiters[pid]; !ok {
+		return errNotRunning
+	}
+	err := syscall.Kill(pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return errNotRunning
+	}
+	return err
 }
 
 // wait returns a channel that receives pid's exit status. pid may already

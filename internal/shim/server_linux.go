@@ -275,9 +275,7 @@ func readFull(f *os.File, b []byte) (int, error) {
 func (s *server) monitor(p *proc, onExit func(*shimclient.Exit)) {
 	exited := s.reaper.wait(p.pid)
 	go func() {
-		ws := <-exited
-		p.markReaped()
-		p.exited(ws, onExit)
+		p.exited(<-exited, onExit)
 	}()
 }
 
@@ -321,17 +319,11 @@ func writeFileAtomic(path string, v any) error {
 	return os.Rename(tmp, path)
 }
 
-// kill signals p directly: the shim reaps p, so its pid cannot be reused
-// before the shim has seen it exit.
+// kill signals p directly; the reaper guarantees the pid is still p's.
 func (s *server) kill(p *proc, sig syscall.Signal) error {
-	p.reapMu.Lock()
-	defer p.reapMu.Unlock()
-	if p.reaped {
-		return errNotRunning
-	}
-	if err := unix.Kill(p.pid, sig); err != nil {
-		if errors.Is(err, unix.ESRCH) {
-			return errNotRunning
+	if err := s.reaper.kill(p.pid, sig); err != nil {
+		if errors.Is(err, errNotRunning) {
+			return err
 		}
 		return fmt.Errorf("kill %d: %w", p.pid, err)
 	}

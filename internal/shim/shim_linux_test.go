@@ -11,7 +11,7 @@ import (
 func TestLastMessage(t *testing.T) {
 	cases := map[string]string{
 		"": "",
-		"runc create failed: unable to start container process: exec: \"x\": executable file not found in $PATH\n": "runc create failed: unable to start container process: exec: \"x\": executable file not found in $PATH",
+		"runc create failed: unable to start container process: exec: \"x\": executable file not found in $PATH\n":                                                                                  "runc create failed: unable to start container process: exec: \"x\": executable file not found in $PATH",
 		"time=\"2024\" level=warning msg=\"w\"\ntime=\"2024\" level=error msg=\"container_linux.go:380: starting container process caused: exec: \\\"x\\\": executable file not found in $PATH\"\n": "container_linux.go:380: starting container process caused: exec: \"x\": executable file not found in $PATH",
 		"line one\nline two\n": "line one; line two",
 	}

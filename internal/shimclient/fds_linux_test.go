@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth/berth/internal/shimclient"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,7 +41,7 @@ func TestNoFdLeak(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	t0 := time.Now()
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}

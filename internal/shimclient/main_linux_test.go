@@ -73,7 +73,8 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	}
 	f.logPath = filepath.Join(f.bundle, "c.log")
 	t.Cleanup(func() {
-		_ = exec.Command("runc", "--root", f.runcRoot, "delete", "--force", f.id).Run()
+		rt := runtimeArgv(f.runcRoot)
+		_ = exec.Command(rt[0], append(rt[1:], "delete", "--force", f.id)...).Run()
 		if b, err := os.ReadFile(filepath.Join(f.stateDir, "config.json")); err == nil && len(b) > 0 {
 			// The shim is still around: ask it to go.
 			if sh, err := shimclient.Connect(context.Background(), f.stateDir); err == nil {
@@ -99,6 +100,12 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	spec.Process.Terminal = terminal
 	spec.Process.Args = args
 	spec.Root.Readonly = false
+	// As in the specs Docker generates: no ambient capabilities (`runc spec`
+	// lists ambient ones that are not inheritable; runc ignores that, other
+	// runtimes rightly refuse it).
+	if spec.Process.Capabilities != nil {
+		spec.Process.Capabilities.Ambient = nil
+	}
 	if b, err = json.Marshal(&spec); err != nil {
 		t.Fatal(err)
 	}
@@ -108,12 +115,24 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 	return f
 }
 
+// runtimeEnv names another runc-compatible runtime for these tests (an argv
+// prefix, e.g. "/usr/local/bin/berth runtime"); the default is Debian's runc.
+const runtimeEnv = "BERTH_SHIM_TEST_RUNTIME"
+
+func runtimeArgv(root string) []string {
+	argv := []string{"runc"}
+	if v := strings.Fields(os.Getenv(runtimeEnv)); len(v) > 0 {
+		argv = v
+	}
+	return append(argv, "--root", root)
+}
+
 func (f *fixture) config() shimclient.Config {
 	return shimclient.Config{
 		ID:       f.id,
 		Bundle:   f.bundle,
 		StateDir: f.stateDir,
-		Runtime:  []string{"runc", "--root", f.runcRoot},
+		Runtime:  runtimeArgv(f.runcRoot),
 		LogPath:  f.logPath,
 		Binary:   berthBinary,
 	}
@@ -149,4 +168,24 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// startShim is shimclient.Start that makes sure the shim goes away with the
+// test, also when the test fails half-way.
+func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
+	t.Helper()
+	sh, err := shimclient.Start(ctx, cfg)
+	if err == nil {
+		t.Cleanup(func() {
+			if _, err := os.Stat(cfg.StateDir); err != nil {
+				return // deleted by the test
+			}
+			if st, err := sh.State(context.Background()); err == nil && st.ShimPid > 0 {
+				if err := sh.DeleteForce(context.Background()); err != nil {
+					_ = syscall.Kill(st.ShimPid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+	return sh, err
 }

@@ -14,7 +14,7 @@ import (
 func TestExecsDoNotLeak(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := shimclient.Start(ctx, f.config())
+	sh, err := startShim(t, ctx, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
