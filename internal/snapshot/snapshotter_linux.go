@@ -313,4 +313,3 @@ func (s *snapshotter) Walk(ctx context.Context, fn func(Info) error) error {
 	}
 	return nil
 }
-
