@@ -252,3 +252,41 @@ func TestOverlayOnOverlayFallsBack(t *testing.T) {
 		t.Fatal("overlay forced on overlayfs accepted")
 	}
 }
+
+// TestEmptyViewAndPrepare mounts a view and an active snapshot without a
+// parent, for both drivers.
+func TestEmptyViewAndPrepare(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	for _, driver := range []string{DriverOverlay, DriverVFS} {
+		t.Run(driver, func(t *testing.T) {
+			sn, _, err := NewDriver(t.TempDir(), driver)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sn.Close()
+			vms, err := sn.View(ctx, "v", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			withMount(t, vms, func(root string) {
+				if ents, err := os.ReadDir(root); err != nil || len(ents) != 0 {
+					t.Errorf("empty view: %v %v", ents, err)
+				}
+			})
+			ams, err := sn.Prepare(ctx, "a", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			withMount(t, ams, func(root string) {
+				if err := os.WriteFile(filepath.Join(root, "f"), []byte("x"), 0o644); err != nil {
+					t.Error(err)
+				}
+			})
+			ch, err := sn.Changes(ctx, "a")
+			if err != nil || len(ch) != 1 || ch[0].Path != "/f" || ch[0].Kind != Added {
+				t.Errorf("changes %v %v", ch, err)
+			}
+		})
+	}
+}

@@ -100,7 +100,7 @@ func (s *snapshotter) makeDir(d string, kind Kind, parents []record) error {
 		}
 		return nil
 	}
-	if kind == KindView {
+	if kind == KindView && len(parents) > 0 {
 		return nil // a vfs view binds the parent's tree read-only
 	}
 	if len(parents) == 0 {
