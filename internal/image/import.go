@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,11 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (di
 		return "", errdefs.InvalidParameter(fmt.Errorf("import: %w", err))
 	}
 	defer dr.Close()
-	diffID, chain, err := s.ApplyLayer(ctx, "", "", dr)
+	br := bufio.NewReader(dr)
+	if _, err := br.Peek(1); err != nil {
+		return "", errdefs.InvalidParameter(fmt.Errorf("import: empty or unreadable archive: %w", err))
+	}
+	diffID, chain, err := s.ApplyLayer(ctx, "", "", br)
 	if err != nil {
 		return "", fmt.Errorf("import: %w", err)
 	}

@@ -289,6 +289,7 @@ func TestBadInputLeavesNothing(t *testing.T) {
 		"garbage":          []byte("this is not a tar archive at all, not even close............"),
 		"truncated import": good[:len(good)/3],
 		"empty tar":        make([]byte, 1024),
+		"empty import":     {},
 	}
 	for name, in := range inputs {
 		var err error
