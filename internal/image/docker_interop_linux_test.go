@@ -1,0 +1,88 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/berth/berth/internal/testutil"
+)
+
+// DockerHostEnv names a real Docker daemon (e.g. unix:///run/docker.sock)
+// for TestDockerInterop; without it that test skips.
+const DockerHostEnv = "BERTH_TEST_DOCKER_HOST"
+
+// TestDockerInterop checks the archive formats against a real Docker: an
+// archive berth saves is loaded by docker load with the same image ID and
+// tags, and an archive docker saves loads into berth with the same ID.
+func TestDockerInterop(t *testing.T) {
+	testutil.RequireRoot(t)
+	host := os.Getenv(DockerHostEnv)
+	if host == "" {
+		t.Skipf("set %s to a Docker daemon to compare with", DockerHostEnv)
+	}
+	docker := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("docker", args...)
+		cmd.Env = append(os.Environ(), "DOCKER_HOST="+host)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("docker %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), "")
+	base, err := s.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-docker:base", Changes: []string{`CMD ["/bin/sh"]`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := s.Get(ctx, base.String())
+	if _, err := s.sn.Prepare(ctx, "bt-im-docker-ctr", img.ChainID()); err != nil {
+		t.Fatal(err)
+	}
+	defer s.sn.Remove(ctx, "bt-im-docker-ctr")
+	top, err := s.Commit(ctx, "bt-im-docker-ctr", base, CommitOptions{Ref: "bt-im-docker:top", Comment: "empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "berth.tar")
+	f, _ := os.Create(archive)
+	if err := s.Save(ctx, []string{"bt-im-docker:base", "bt-im-docker:top"}, f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	defer exec.Command("docker", "-H", host, "rmi", "-f", "bt-im-docker:base", "bt-im-docker:top", "bt-im-docker:back").Run()
+	out := docker("load", "-i", archive)
+	if !strings.Contains(out, "Loaded image: bt-im-docker:base") || !strings.Contains(out, "Loaded image: bt-im-docker:top") {
+		t.Fatalf("docker load said %q", out)
+	}
+	if got := docker("image", "inspect", "-f", "{{.Id}}", "bt-im-docker:base"); got != base.String() {
+		t.Fatalf("docker sees base as %s, want %s", got, base)
+	}
+	if got := docker("image", "inspect", "-f", "{{.Id}}", "bt-im-docker:top"); got != top.String() {
+		t.Fatalf("docker sees top as %s, want %s", got, top)
+	}
+	// And back: docker save → berth load.
+	docker("tag", "bt-im-docker:top", "bt-im-docker:back")
+	back := filepath.Join(dir, "docker.tar")
+	docker("save", "-o", back, "bt-im-docker:back")
+	o := openStore(t, t.TempDir(), "")
+	rf, err := os.Open(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	loaded, err := o.Load(ctx, rf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded) != 1 || loaded[0].ID != top || len(loaded[0].Tags) != 1 {
+		t.Fatalf("berth loaded %+v from docker save, want %s", loaded, top)
+	}
+}
