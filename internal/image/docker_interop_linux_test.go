@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/testutil"
 )
 
@@ -42,11 +43,24 @@ func TestDockerInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, _ := s.Get(ctx, base.String())
-	if _, err := s.sn.Prepare(ctx, "bt-im-docker-ctr", img.ChainID()); err != nil {
+	ms, err := s.sn.Prepare(ctx, "bt-im-docker-ctr", img.ChainID())
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.sn.Remove(ctx, "bt-im-docker-ctr")
-	top, err := s.Commit(ctx, "bt-im-docker-ctr", base, CommitOptions{Ref: "bt-im-docker:top", Comment: "empty"})
+	// A layer with a whiteout (etc/group), an opaque directory (etc, made
+	// anew) and an added file.
+	err = mount.WithTempMount(ms, func(root string) error {
+		os.RemoveAll(filepath.Join(root, "etc"))
+		os.Mkdir(filepath.Join(root, "etc"), 0o755)
+		os.WriteFile(filepath.Join(root, "etc", "passwd"), []byte("root:x:0:0::/:/bin/sh\n"), 0o644)
+		os.Remove(filepath.Join(root, "bin", "ls"))
+		return os.WriteFile(filepath.Join(root, "added"), []byte("from berth\n"), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := s.Commit(ctx, "bt-im-docker-ctr", base, CommitOptions{Ref: "bt-im-docker:top", Comment: "changes"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +81,14 @@ func TestDockerInterop(t *testing.T) {
 	}
 	if got := docker("image", "inspect", "-f", "{{.Id}}", "bt-im-docker:top"); got != top.String() {
 		t.Fatalf("docker sees top as %s, want %s", got, top)
+	}
+	// Docker applies the whiteouts and the opaque directory as berth did.
+	out = docker("run", "--rm", "--network", "none", "bt-im-docker:top", "/bin/busybox", "sh", "-c",
+		"cat /added; /bin/busybox ls /etc; test -e /bin/ls || echo no-ls")
+	// Docker's init layer adds hostname, hosts, mtab and resolv.conf.
+	if !strings.HasPrefix(out, "from berth\n") || !strings.Contains(out, "\npasswd\n") ||
+		strings.Contains(out, "group") || !strings.HasSuffix(out, "\nno-ls") {
+		t.Fatalf("container on the loaded image sees %q", out)
 	}
 	// And back: docker save → berth load.
 	docker("tag", "bt-im-docker:top", "bt-im-docker:back")
