@@ -90,8 +90,12 @@ func TestDockerInterop(t *testing.T) {
 		strings.Contains(out, "group") || !strings.HasSuffix(out, "\nno-ls") {
 		t.Fatalf("container on the loaded image sees %q", out)
 	}
-	// And back: docker save → berth load.
-	docker("tag", "bt-im-docker:top", "bt-im-docker:back")
+	// And back: a layer Docker made (a whiteout and an added file) →
+	// docker save → berth load.
+	defer exec.Command("docker", "-H", host, "rm", "-f", "bt-im-docker-c").Run()
+	docker("run", "--name", "bt-im-docker-c", "--network", "none", "bt-im-docker:top", "/bin/busybox", "sh", "-c", "rm /added; echo d > /bin/fromdocker")
+	docker("commit", "bt-im-docker-c", "bt-im-docker:back")
+	backID := docker("image", "inspect", "-f", "{{.Id}}", "bt-im-docker:back")
 	back := filepath.Join(dir, "docker.tar")
 	docker("save", "-o", back, "bt-im-docker:back")
 	o := openStore(t, t.TempDir(), "")
@@ -104,7 +108,28 @@ func TestDockerInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(loaded) != 1 || loaded[0].ID != top || len(loaded[0].Tags) != 1 {
-		t.Fatalf("berth loaded %+v from docker save, want %s", loaded, top)
+	if len(loaded) != 1 || loaded[0].ID.String() != backID || len(loaded[0].Tags) != 1 {
+		t.Fatalf("berth loaded %+v from docker save, want %s", loaded, backID)
+	}
+	bimg, _ := o.Get(ctx, backID)
+	vms, err := o.sn.View(ctx, "bt-im-docker-view", bimg.ChainID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.sn.Remove(ctx, "bt-im-docker-view")
+	err = mount.WithTempMount(vms, func(root string) error {
+		if _, err := os.Lstat(filepath.Join(root, "added")); err == nil {
+			t.Error("/added is visible through Docker's whiteout")
+		}
+		if b, err := os.ReadFile(filepath.Join(root, "bin/fromdocker")); err != nil || string(b) != "d\n" {
+			t.Errorf("/bin/fromdocker: %q %v", b, err)
+		}
+		if _, err := os.Stat(filepath.Join(root, "etc/passwd")); err != nil {
+			t.Errorf("/etc/passwd: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
