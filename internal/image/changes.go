@@ -23,11 +23,19 @@ func ApplyChanges(cfg *dockerspec.DockerOCIImageConfig, changes []string) error 
 		}
 		word, rest, _ := strings.Cut(ch, " ")
 		rest = strings.TrimSpace(rest)
+		if !validChange[strings.ToUpper(word)] {
+			return errdefs.InvalidParameter(fmt.Errorf("%s is not a valid change command", strings.ToLower(word)))
+		}
 		if err := applyChange(cfg, strings.ToUpper(word), rest); err != nil {
 			return errdefs.InvalidParameter(fmt.Errorf("invalid change %q: %w", ch, err))
 		}
 	}
 	return nil
+}
+
+var validChange = map[string]bool{
+	"CMD": true, "ENTRYPOINT": true, "ENV": true, "EXPOSE": true, "LABEL": true, "ONBUILD": true,
+	"USER": true, "VOLUME": true, "WORKDIR": true, "STOPSIGNAL": true,
 }
 
 func applyChange(cfg *dockerspec.DockerOCIImageConfig, word, rest string) error {
