@@ -2,7 +2,9 @@ package image
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,10 +44,15 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (di
 	}
 	defer dr.Close()
 	br := bufio.NewReader(dr)
-	if _, err := br.Peek(1); err != nil {
-		return "", errdefs.InvalidParameter(fmt.Errorf("import: empty or unreadable archive: %w", err))
+	var layer io.Reader = br
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		// Docker imports an empty body as an empty filesystem; store the
+		// canonical empty tar so that other tools read the layer.
+		layer = bytes.NewReader(make([]byte, 1024))
+	} else if err != nil {
+		return "", errdefs.InvalidParameter(fmt.Errorf("import: read archive: %w", err))
 	}
-	diffID, chain, err := s.ApplyLayer(ctx, "", "", br)
+	diffID, chain, err := s.ApplyLayer(ctx, "", "", layer)
 	if err != nil {
 		return "", fmt.Errorf("import: %w", err)
 	}

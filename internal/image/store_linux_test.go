@@ -289,7 +289,6 @@ func TestBadInputLeavesNothing(t *testing.T) {
 		"garbage":          []byte("this is not a tar archive at all, not even close............"),
 		"truncated import": good[:len(good)/3],
 		"empty tar":        make([]byte, 1024),
-		"empty import":     {},
 	}
 	for name, in := range inputs {
 		var err error
@@ -362,5 +361,21 @@ func TestReopenReconciles(t *testing.T) {
 	blobs, _ := os.ReadDir(filepath.Join(root, "content", "blobs", "sha256"))
 	if len(blobs) != 2 { // config + layer of the kept image
 		t.Errorf("%d blobs after reopen, want 2", len(blobs))
+	}
+}
+
+// TestImportEmptyBody imports an empty body as Docker does: an image with
+// one empty layer.
+func TestImportEmptyBody(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), "")
+	id, err := s.Import(ctx, bytes.NewReader(nil), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := s.Get(ctx, id.String())
+	if d := img.Config.RootFS.DiffIDs; len(d) != 1 || d[0] != EmptyLayerDiffID {
+		t.Fatalf("diff IDs %v", d)
 	}
 }
