@@ -163,6 +163,14 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 			if err != nil || got.ID != id {
 				t.Fatalf("Get after load: %v", err)
 			}
+			// Saving again gives the same archive, byte for byte.
+			var again bytes.Buffer
+			if err := b.Save(ctx, []string{"bt-im-busybox:1"}, &again); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(again.Bytes(), saved.Bytes()) {
+				t.Fatal("save after load differs from the original save")
+			}
 		})
 	}
 	// The OCI layout alone (no manifest.json) loads as well.
