@@ -313,3 +313,17 @@ func TestUntarNoOverwriteDirNonDir(t *testing.T) {
 		t.Fatal("directory replaced")
 	}
 }
+
+func TestFilterTar(t *testing.T) {
+	in := mkTar(t,
+		entry{name: "etc/", typ: tar.TypeDir},
+		entry{name: "etc/hosts", body: "h"},
+		entry{name: "etc/.wh.hostname"},
+		entry{name: "etc/keep", body: "k"},
+	)
+	rc := FilterTar(in, func(p string) bool { return p == "/etc/hosts" || p == "/etc/hostname" })
+	names := tarNames(t, rc)
+	if !names["etc/"] || !names["etc/keep"] || names["etc/hosts"] || names["etc/.wh.hostname"] {
+		t.Fatalf("filtered entries %v", names)
+	}
+}

@@ -199,3 +199,36 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Adopt puts the file f, whose content the caller has verified to have
+// digest dgst, into the store by hard-linking it (after syncing it), so
+// that a blob already on the same filesystem is not copied. When linking
+// is impossible (another filesystem) the content is copied and verified.
+func (s *Store) Adopt(ctx context.Context, f *os.File, dgst digest.Digest) error {
+	target, err := s.Path(dgst)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(target); err == nil {
+		return nil
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync blob %s: %w", dgst, err)
+	}
+	// Link under a scratch name, then rename: the blob appears complete.
+	tmp := filepath.Join(s.ingestDir(), "adopt-"+dgst.Encoded())
+	_ = os.Remove(tmp)
+	if err := os.Link(f.Name(), tmp); err == nil {
+		_ = os.Chmod(tmp, 0o444)
+		if err := os.Rename(tmp, target); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("commit blob %s: %w", dgst, err)
+		}
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rewind blob %s: %w", dgst, err)
+	}
+	_, _, err = s.Ingest(ctx, f, dgst)
+	return err
+}

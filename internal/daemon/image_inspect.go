@@ -70,7 +70,7 @@ func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.Hi
 		out = append(out, item)
 	}
 	if len(out) == 0 {
-		out = append(out, imagetypes.HistoryResponseItem{Created: img.Created.Unix(), Tags: []string{}})
+		out = append(out, imagetypes.HistoryResponseItem{Created: unixOrZero(img.Created), Tags: []string{}})
 	}
 	// Newest first.
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"time"
 
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
@@ -54,7 +55,7 @@ func imageSummary(img *image.Image) imagetypes.Summary {
 	s := imagetypes.Summary{
 		ID:          img.ID.String(),
 		ParentID:    img.Parent.String(),
-		Created:     img.Created.Unix(),
+		Created:     unixOrZero(img.Created),
 		Size:        img.Size,
 		SharedSize:  -1,
 		Containers:  -1,
@@ -74,4 +75,13 @@ func familiarAll(refs []string) []string {
 		out = append(out, reference.Familiar(r))
 	}
 	return out
+}
+
+// unixOrZero returns t as Unix seconds, 0 for the zero time (an image
+// config without "created").
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }

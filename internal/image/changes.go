@@ -13,8 +13,8 @@ import (
 
 // ApplyChanges applies Dockerfile-like instructions (docker import and
 // commit --change) to cfg. Supported: CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,
-// USER, VOLUME, WORKDIR, STOPSIGNAL, ONBUILD is rejected like Docker does
-// for unsupported instructions.
+// USER, VOLUME, WORKDIR, STOPSIGNAL and ONBUILD; others are rejected as
+// Docker does ("RUN is not a valid change command").
 func ApplyChanges(cfg *dockerspec.DockerOCIImageConfig, changes []string) error {
 	for _, ch := range changes {
 		ch = strings.TrimSpace(ch)
@@ -23,11 +23,19 @@ func ApplyChanges(cfg *dockerspec.DockerOCIImageConfig, changes []string) error 
 		}
 		word, rest, _ := strings.Cut(ch, " ")
 		rest = strings.TrimSpace(rest)
+		if !validChange[strings.ToUpper(word)] {
+			return errdefs.InvalidParameter(fmt.Errorf("%s is not a valid change command", strings.ToLower(word)))
+		}
 		if err := applyChange(cfg, strings.ToUpper(word), rest); err != nil {
 			return errdefs.InvalidParameter(fmt.Errorf("invalid change %q: %w", ch, err))
 		}
 	}
 	return nil
+}
+
+var validChange = map[string]bool{
+	"CMD": true, "ENTRYPOINT": true, "ENV": true, "EXPOSE": true, "LABEL": true, "ONBUILD": true,
+	"USER": true, "VOLUME": true, "WORKDIR": true, "STOPSIGNAL": true,
 }
 
 func applyChange(cfg *dockerspec.DockerOCIImageConfig, word, rest string) error {
@@ -105,6 +113,16 @@ func applyChange(cfg *dockerspec.DockerOCIImageConfig, word, rest string) error 
 			rest = path.Join("/", cfg.WorkingDir, rest)
 		}
 		cfg.WorkingDir = path.Clean(rest)
+	case "ONBUILD":
+		if rest == "" {
+			return fmt.Errorf("ONBUILD requires at least one argument")
+		}
+		w, _, _ := strings.Cut(rest, " ")
+		switch strings.ToUpper(w) {
+		case "ONBUILD", "FROM", "MAINTAINER":
+			return fmt.Errorf("%s isn't allowed as an ONBUILD trigger", strings.ToUpper(w))
+		}
+		cfg.OnBuild = append(cfg.OnBuild, rest)
 	case "STOPSIGNAL":
 		if rest == "" {
 			return fmt.Errorf("STOPSIGNAL requires exactly one argument")

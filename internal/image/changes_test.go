@@ -25,6 +25,7 @@ func TestApplyChanges(t *testing.T) {
 		`WORKDIR app`,
 		`STOPSIGNAL SIGINT`,
 		`env A=overridden`,
+		`ONBUILD RUN make`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +48,16 @@ func TestApplyChanges(t *testing.T) {
 	if cfg.User != "nobody" || cfg.WorkingDir != "/srv/app" || cfg.StopSignal != "SIGINT" {
 		t.Errorf("User %q WorkingDir %q StopSignal %q", cfg.User, cfg.WorkingDir, cfg.StopSignal)
 	}
+	if len(cfg.OnBuild) != 1 || cfg.OnBuild[0] != "RUN make" {
+		t.Errorf("OnBuild %q", cfg.OnBuild)
+	}
 	if len(cfg.Volumes) != 3 {
 		t.Errorf("Volumes %v", cfg.Volumes)
 	}
 }
 
 func TestApplyChangesInvalid(t *testing.T) {
-	for _, ch := range []string{"RUN echo", "FROM x", "ENV", "LABEL novalue", `ENV A="unterminated`, "USER"} {
+	for _, ch := range []string{"RUN echo", "FROM x", "ENV", "ONBUILD FROM x", "LABEL novalue", `ENV A="unterminated`, "USER"} {
 		var cfg dockerspec.DockerOCIImageConfig
 		if err := ApplyChanges(&cfg, []string{ch}); !errdefs.IsInvalidParameter(err) {
 			t.Errorf("%q: %v", ch, err)

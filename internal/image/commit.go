@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"path"
 	"runtime"
 	"time"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/berth/berth/internal/archive"
 )
 
 // Commit creates an image from the active snapshot key on top of parent:
@@ -36,7 +40,17 @@ func (s *Store) Commit(ctx context.Context, snapshotKey string, parent digest.Di
 	if err != nil {
 		return "", fmt.Errorf("commit: diff of %s: %w", snapshotKey, err)
 	}
-	diffID, chain, err := s.ApplyLayer(ctx, parentChain, "", rc)
+	layer := io.Reader(rc)
+	if len(opts.Exclude) > 0 {
+		skip := map[string]bool{}
+		for _, p := range opts.Exclude {
+			skip[path.Clean("/"+p)] = true
+		}
+		f := archive.FilterTar(rc, func(p string) bool { return skip[p] })
+		defer f.Close()
+		layer = f
+	}
+	diffID, chain, err := s.ApplyLayer(ctx, parentChain, "", layer)
 	rc.Close()
 	if err != nil {
 		return "", fmt.Errorf("commit: %w", err)

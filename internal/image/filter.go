@@ -26,12 +26,12 @@ func (f Filters) Validate(allowed ...string) error {
 	}
 	for k, vs := range f {
 		if !ok[k] {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid filter '%s'", k))
+			return errdefs.InvalidParameter(fmt.Errorf("Invalid filter '%s'", k))
 		}
 		if k == "dangling" {
 			for _, v := range vs {
 				if v != "true" && v != "false" && v != "1" && v != "0" {
-					return errdefs.InvalidParameter(fmt.Errorf("invalid filter 'dangling=%s'", v))
+					return errdefs.InvalidParameter(fmt.Errorf("Invalid filter 'dangling=[%s]'", v))
 				}
 			}
 		}
@@ -142,5 +142,5 @@ func ParseUntil(v string, now time.Time) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("invalid filter 'until=%s'", v))
+	return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("Invalid filter 'until=[%s]'", v))
 }

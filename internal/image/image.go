@@ -49,6 +49,11 @@ type CommitOptions struct {
 	// CreatedBy is the history line (docker commit uses the container's
 	// command, docker build the instruction).
 	CreatedBy string
+	// Exclude lists absolute paths left out of the new layer: the mount
+	// points the engine created in the writable layer (/etc/hostname,
+	// /etc/hosts, /etc/resolv.conf, volume targets), which Docker keeps in
+	// a separate init layer.
+	Exclude []string
 }
 
 // Store is the image store. Its metadata lives in one bbolt file

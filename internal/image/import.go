@@ -1,8 +1,11 @@
 package image
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -40,7 +43,16 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (di
 		return "", errdefs.InvalidParameter(fmt.Errorf("import: %w", err))
 	}
 	defer dr.Close()
-	diffID, chain, err := s.ApplyLayer(ctx, "", "", dr)
+	br := bufio.NewReader(dr)
+	var layer io.Reader = br
+	if _, err := br.Peek(1); errors.Is(err, io.EOF) {
+		// Docker imports an empty body as an empty filesystem; store the
+		// canonical empty tar so that other tools read the layer.
+		layer = bytes.NewReader(make([]byte, 1024))
+	} else if err != nil {
+		return "", errdefs.InvalidParameter(fmt.Errorf("import: read archive: %w", err))
+	}
+	diffID, chain, err := s.ApplyLayer(ctx, "", "", layer)
 	if err != nil {
 		return "", fmt.Errorf("import: %w", err)
 	}

@@ -3,9 +3,11 @@ package image
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/opencontainers/go-digest"
 	bolt "go.etcd.io/bbolt"
@@ -53,6 +55,37 @@ func (s *Store) hasLayer(ctx context.Context, chain digest.Digest) bool {
 // already exists it is reused and r is drained. The caller pins the result
 // (see pin) until an image refers to it.
 func (s *Store) ApplyLayer(ctx context.Context, parent digest.Digest, expected digest.Digest, r io.Reader) (digest.Digest, digest.Digest, error) {
+	sink := func(r io.Reader) (digest.Digest, error) {
+		d, _, err := s.content.Ingest(ctx, r, expected)
+		return d, err
+	}
+	return s.applyLayer(ctx, parent, expected, r, sink, nil)
+}
+
+// applyLayerFile is ApplyLayer for an uncompressed layer tar in a file of
+// the scratch area: the file is hashed while it is unpacked and then
+// hard-linked into the content store instead of being copied.
+func (s *Store) applyLayerFile(ctx context.Context, parent, expected digest.Digest, f *os.File) (digest.Digest, digest.Digest, error) {
+	sink := func(r io.Reader) (digest.Digest, error) {
+		h := sha256.New()
+		if _, err := io.Copy(h, r); err != nil {
+			return "", err
+		}
+		d := digest.NewDigestFromBytes(digest.SHA256, h.Sum(nil))
+		if expected != "" && d != expected {
+			return "", errdefs.InvalidParameter(fmt.Errorf("blob digest mismatch: expected %s, got %s", expected, d))
+		}
+		return d, nil
+	}
+	adopt := func(d digest.Digest) error { return s.content.Adopt(ctx, f, d) }
+	return s.applyLayer(ctx, parent, expected, f, sink, adopt)
+}
+
+// applyLayer unpacks r into a scratch snapshot on parent while sink
+// consumes the same bytes and returns their digest; adopt, if set, then
+// puts the blob in place. The snapshot is committed under the chain ID.
+func (s *Store) applyLayer(ctx context.Context, parent, expected digest.Digest, r io.Reader,
+	sink func(io.Reader) (digest.Digest, error), adopt func(digest.Digest) error) (digest.Digest, digest.Digest, error) {
 	if expected != "" {
 		chain := chainOf(parent, expected)
 		if s.hasLayer(ctx, chain) {
@@ -77,7 +110,7 @@ func (s *Store) ApplyLayer(ctx context.Context, parent digest.Digest, expected d
 	}
 	done := make(chan result, 1)
 	go func() {
-		d, _, err := s.content.Ingest(ctx, pr, expected)
+		d, err := sink(pr)
 		pr.CloseWithError(err)
 		done <- result{d, err}
 	}()
@@ -95,6 +128,11 @@ func (s *Store) ApplyLayer(ctx context.Context, parent digest.Digest, expected d
 		return "", "", fmt.Errorf("store layer: %w", res.err)
 	}
 	diffID := res.d
+	if adopt != nil {
+		if err := adopt(diffID); err != nil {
+			return "", "", fmt.Errorf("store layer: %w", err)
+		}
+	}
 	chain := chainOf(parent, diffID)
 	if s.sn.Exists(ctx, chain.String()) {
 		// Unpacked before (by another image or an earlier crash).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/testutil"
 )
 
@@ -80,5 +81,35 @@ func TestLoadSymlinkEscape(t *testing.T) {
 	}
 	if imgs, _ := s.List(ctx); len(imgs) != 0 {
 		t.Fatalf("%d images", len(imgs))
+	}
+}
+
+// TestLoadDiffIDMismatch rejects a layer whose content does not hash to
+// the diff ID its config lists, and keeps nothing of it.
+func TestLoadDiffIDMismatch(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	layer := tarOf(t, map[string]string{"f": "x"})
+	config := []byte(`{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromString("other").String() + `"]}}`)
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, data := range map[string][]byte{
+		"c.json":        config,
+		"l.tar":         layer,
+		"manifest.json": []byte(`[{"Config":"c.json","RepoTags":["bt-im-mismatch:1"],"Layers":["l.tar"]}]`),
+	} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		tw.Write(data)
+	}
+	tw.Close()
+	s := openStore(t, t.TempDir(), "")
+	if _, err := s.Load(ctx, &buf, nil); !errdefs.IsInvalidParameter(err) {
+		t.Fatalf("load of a mismatched layer: %v", err)
+	}
+	if n := countSnapshots(t, s.sn); n != 0 {
+		t.Fatalf("%d snapshots", n)
+	}
+	if s.content.Has(ctx, digest.FromBytes(layer)) {
+		t.Fatal("mismatched layer blob kept")
 	}
 }

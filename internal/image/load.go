@@ -256,6 +256,18 @@ func (s *Store) loadLayer(ctx context.Context, dir, p string, parent, diffID dig
 		return err
 	}
 	defer f.Close()
+	head := make([]byte, 10)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("load: layer %s: %w", p, err)
+	}
+	if archive.DetectCompression(head[:n]) == archive.Uncompressed {
+		// The usual case (docker save): link the file instead of copying it.
+		if _, _, err := s.applyLayerFile(ctx, parent, diffID, f); err != nil {
+			return fmt.Errorf("load: layer %s: %w", p, err)
+		}
+		return nil
+	}
 	dr, _, err := archive.DecompressStream(f)
 	if err != nil {
 		return errdefs.InvalidParameter(fmt.Errorf("load: layer %s: %w", p, err))

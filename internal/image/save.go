@@ -90,16 +90,19 @@ func (s *Store) Save(ctx context.Context, names []string, w io.Writer) error {
 		}
 		manifest = append(manifest, entry)
 	}
-	for name, v := range map[string]any{
-		IndexFileName:     index,
-		ManifestFileName:  manifest,
-		OCILayoutFileName: ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion},
+	for _, f := range []struct {
+		name string
+		v    any
+	}{
+		{IndexFileName, index},
+		{ManifestFileName, manifest},
+		{OCILayoutFileName, ocispec.ImageLayout{Version: ocispec.ImageLayoutVersion}},
 	} {
-		raw, err := json.Marshal(v)
+		raw, err := json.Marshal(f.v)
 		if err != nil {
 			return err
 		}
-		if err := sw.file(name, raw); err != nil {
+		if err := sw.file(f.name, raw); err != nil {
 			return err
 		}
 	}

@@ -163,6 +163,14 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 			if err != nil || got.ID != id {
 				t.Fatalf("Get after load: %v", err)
 			}
+			// Saving again gives the same archive, byte for byte.
+			var again bytes.Buffer
+			if err := b.Save(ctx, []string{"bt-im-busybox:1"}, &again); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(again.Bytes(), saved.Bytes()) {
+				t.Fatal("save after load differs from the original save")
+			}
 		})
 	}
 	// The OCI layout alone (no manifest.json) loads as well.
@@ -361,5 +369,21 @@ func TestReopenReconciles(t *testing.T) {
 	blobs, _ := os.ReadDir(filepath.Join(root, "content", "blobs", "sha256"))
 	if len(blobs) != 2 { // config + layer of the kept image
 		t.Errorf("%d blobs after reopen, want 2", len(blobs))
+	}
+}
+
+// TestImportEmptyBody imports an empty body as Docker does: an image with
+// one empty layer.
+func TestImportEmptyBody(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	s := openStore(t, t.TempDir(), "")
+	id, err := s.Import(ctx, bytes.NewReader(nil), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := s.Get(ctx, id.String())
+	if d := img.Config.RootFS.DiffIDs; len(d) != 1 || d[0] != EmptyLayerDiffID {
+		t.Fatalf("diff IDs %v", d)
 	}
 }

@@ -219,3 +219,74 @@ func keys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestOverlayOnOverlayFallsBack opens a snapshotter on a data root that is
+// itself on overlayfs: it must pick the copy driver and say why.
+func TestOverlayOnOverlayFallsBack(t *testing.T) {
+	testutil.RequireRoot(t)
+	base := t.TempDir()
+	for _, d := range []string{"l", "u", "w", "m"} {
+		os.Mkdir(filepath.Join(base, d), 0o755)
+	}
+	m := mount.Mount{Type: "overlay", Source: "overlay", Options: []string{
+		"lowerdir=" + filepath.Join(base, "l"), "upperdir=" + filepath.Join(base, "u"), "workdir=" + filepath.Join(base, "w")}}
+	target := filepath.Join(base, "m")
+	if err := m.Mount(target); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mount.UnmountAll(target) })
+	root := filepath.Join(target, "data")
+	sn, driver, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sn.Close()
+	if driver != DriverVFS {
+		t.Fatalf("driver %s on overlayfs, want vfs", driver)
+	}
+	st := DriverStatus(root, driver)
+	if len(st) != 2 || st[0][1] != "overlayfs" || st[1][0] != "Overlay unavailable" {
+		t.Fatalf("status %v", st)
+	}
+	if _, _, err := NewDriver(root+"2", DriverOverlay); err == nil {
+		t.Fatal("overlay forced on overlayfs accepted")
+	}
+}
+
+// TestEmptyViewAndPrepare mounts a view and an active snapshot without a
+// parent, for both drivers.
+func TestEmptyViewAndPrepare(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	for _, driver := range []string{DriverOverlay, DriverVFS} {
+		t.Run(driver, func(t *testing.T) {
+			sn, _, err := NewDriver(t.TempDir(), driver)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sn.Close()
+			vms, err := sn.View(ctx, "v", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			withMount(t, vms, func(root string) {
+				if ents, err := os.ReadDir(root); err != nil || len(ents) != 0 {
+					t.Errorf("empty view: %v %v", ents, err)
+				}
+			})
+			ams, err := sn.Prepare(ctx, "a", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			withMount(t, ams, func(root string) {
+				if err := os.WriteFile(filepath.Join(root, "f"), []byte("x"), 0o644); err != nil {
+					t.Error(err)
+				}
+			})
+			ch, err := sn.Changes(ctx, "a")
+			if err != nil || len(ch) != 1 || ch[0].Path != "/f" || ch[0].Kind != Added {
+				t.Errorf("changes %v %v", ch, err)
+			}
+		})
+	}
+}

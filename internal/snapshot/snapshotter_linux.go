@@ -5,19 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 
-	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
 )
@@ -37,94 +33,6 @@ type snapshotter struct {
 	root    string
 	db      *bolt.DB
 	overlay bool
-}
-
-// NewDriver opens the snapshotter at root with driver "overlay", "vfs" or ""
-// (detect). It removes what a crash left behind: directories without a
-// record and scratch (TempPrefix) active snapshots.
-func NewDriver(root, driver string) (Snapshotter, string, error) {
-	if err := os.MkdirAll(filepath.Join(root, "snapshots"), 0o700); err != nil {
-		return nil, "", fmt.Errorf("create snapshot root %s: %w", root, err)
-	}
-	switch driver {
-	case "":
-		driver = DriverVFS
-		if OverlaySupported(root) == nil {
-			driver = DriverOverlay
-		}
-	case DriverOverlay:
-		if err := OverlaySupported(root); err != nil {
-			return nil, "", errdefs.InvalidParameter(fmt.Errorf("storage driver overlay unavailable: %w", err))
-		}
-	case DriverVFS:
-	default:
-		return nil, "", errdefs.InvalidParameter(fmt.Errorf("unknown storage driver %q", driver))
-	}
-	db, err := bolt.Open(filepath.Join(root, "metadata.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		return nil, "", fmt.Errorf("open snapshot metadata: %w", err)
-	}
-	s := &snapshotter{root: root, db: db, overlay: driver == DriverOverlay}
-	if err := s.reconcile(); err != nil {
-		db.Close()
-		return nil, "", err
-	}
-	return s, driver, nil
-}
-
-// reconcile removes scratch snapshots and directories without records.
-func (s *snapshotter) reconcile() error {
-	known := map[string]bool{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketSnapshots)
-		if err != nil {
-			return err
-		}
-		var scratch []string
-		err = b.ForEach(func(k, v []byte) error {
-			var r record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode snapshot %s: %w", k, err)
-			}
-			if r.Kind == KindActive && strings.HasPrefix(string(k), TempPrefix) {
-				scratch = append(scratch, string(k))
-				return nil
-			}
-			known[r.dir()] = true
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range scratch {
-			if err := b.Delete([]byte(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("reconcile snapshots: %w", err)
-	}
-	probes, _ := filepath.Glob(filepath.Join(s.root, "overlay-probe-*"))
-	for _, p := range probes {
-		_ = mount.UnmountAll(filepath.Join(p, "m"))
-		_ = os.RemoveAll(p)
-	}
-	ents, err := os.ReadDir(filepath.Join(s.root, "snapshots"))
-	if err != nil {
-		return fmt.Errorf("list snapshots: %w", err)
-	}
-	for _, e := range ents {
-		if !known[e.Name()] {
-			p := filepath.Join(s.root, "snapshots", e.Name())
-			_ = mount.UnmountAll(p)
-			if err := os.RemoveAll(p); err != nil {
-				return fmt.Errorf("remove stale snapshot dir %s: %w", p, err)
-			}
-		}
-	}
-	return nil
 }
 
 func (s *snapshotter) Close() error { return s.db.Close() }
@@ -192,7 +100,7 @@ func (s *snapshotter) makeDir(d string, kind Kind, parents []record) error {
 		}
 		return nil
 	}
-	if kind == KindView {
+	if kind == KindView && len(parents) > 0 {
 		return nil // a vfs view binds the parent's tree read-only
 	}
 	if len(parents) == 0 {
@@ -404,161 +312,4 @@ func (s *snapshotter) Walk(ctx context.Context, fn func(Info) error) error {
 		}
 	}
 	return nil
-}
-
-// layerDirs returns the fs dir of key and those of its parents.
-func (s *snapshotter) layerDirs(key string) (record, string, []string, error) {
-	var r record
-	var own string
-	var lowers []string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		if r, err = getRecord(tx, key); err != nil {
-			return err
-		}
-		parents, err := chain(tx, r.Parent)
-		if err != nil {
-			return err
-		}
-		own = filepath.Join(s.dir(r), "fs")
-		for _, p := range parents {
-			lowers = append(lowers, filepath.Join(s.dir(p), "fs"))
-		}
-		return nil
-	})
-	return r, own, lowers, err
-}
-
-func (s *snapshotter) Apply(ctx context.Context, key string, r io.Reader) (int64, error) {
-	rec, own, _, err := s.layerDirs(key)
-	if err != nil {
-		return 0, err
-	}
-	if rec.Kind != KindActive {
-		return 0, errdefs.InvalidParameter(fmt.Errorf("snapshot %s is not active", key))
-	}
-	mode := archive.WhiteoutDelete
-	if s.overlay {
-		mode = archive.WhiteoutOverlay
-	}
-	return archive.Apply(ctx, own, r, archive.ApplyOptions{Whiteouts: mode})
-}
-
-func (s *snapshotter) Changes(ctx context.Context, key string) ([]Change, error) {
-	rec, own, lowers, err := s.layerDirs(key)
-	if err != nil {
-		return nil, err
-	}
-	var cs []archive.Change
-	switch {
-	case rec.Kind == KindView:
-		return nil, nil
-	case s.overlay:
-		cs, err = archive.ChangesOverlay(own, lowers)
-	case len(lowers) == 0:
-		empty, e := os.MkdirTemp("", "berth-empty-")
-		if e != nil {
-			return nil, e
-		}
-		defer os.Remove(empty)
-		cs, err = archive.ChangesDirs(empty, own)
-	default:
-		cs, err = archive.ChangesDirs(lowers[0], own)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
-	}
-	out := make([]Change, 0, len(cs))
-	for _, c := range cs {
-		k := Modified
-		switch c.Kind {
-		case archive.ChangeAdd:
-			k = Added
-		case archive.ChangeDelete:
-			k = Deleted
-		}
-		out = append(out, Change{Path: c.Path, Kind: k})
-	}
-	return out, nil
-}
-
-func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, error) {
-	rec, own, lowers, err := s.layerDirs(key)
-	if err != nil {
-		return nil, err
-	}
-	if rec.Kind == KindView {
-		return nil, errdefs.InvalidParameter(fmt.Errorf("snapshot %s is a view", key))
-	}
-	var changes []archive.Change
-	if !s.overlay {
-		lower := ""
-		if len(lowers) > 0 {
-			lower = lowers[0]
-		} else {
-			empty, err := os.MkdirTemp("", "berth-empty-")
-			if err != nil {
-				return nil, err
-			}
-			defer os.Remove(empty)
-			lower = empty
-		}
-		if changes, err = archive.ChangesDirs(lower, own); err != nil {
-			return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
-		}
-	}
-	pr, pw := io.Pipe()
-	go func() {
-		var err error
-		if s.overlay {
-			err = archive.TarOverlayUpper(ctx, pw, own)
-		} else {
-			err = archive.TarChanges(ctx, pw, own, changes)
-		}
-		pw.CloseWithError(err)
-	}()
-	return pr, nil
-}
-
-func (s *snapshotter) Usage(ctx context.Context, key string) (int64, error) {
-	rec, own, _, err := s.layerDirs(key)
-	if err != nil {
-		return 0, err
-	}
-	if rec.Kind == KindCommitted && rec.Size > 0 {
-		return rec.Size, nil
-	}
-	if rec.Kind == KindView && !s.overlay {
-		return 0, nil
-	}
-	return dirSize(own)
-}
-
-// dirSize sums the sizes of the files under dir, counting hard links once.
-func dirSize(dir string) (int64, error) {
-	seen := map[uint64]bool{}
-	var n int64
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 && !fi.IsDir() {
-			if seen[st.Ino] {
-				return nil
-			}
-			seen[st.Ino] = true
-		}
-		if fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0 {
-			n += fi.Size()
-		}
-		return nil
-	})
-	return n, err
 }
