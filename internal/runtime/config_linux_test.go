@@ -32,16 +32,18 @@ func TestValidateSpecNamesTheField(t *testing.T) {
 		mutate func(*specs.Spec)
 		field  string
 	}{
-		"no version":       {func(s *specs.Spec) { s.Version = "" }, "ociVersion"},
-		"bad version":      {func(s *specs.Spec) { s.Version = "2.0.0" }, "ociVersion"},
-		"no root":          {func(s *specs.Spec) { s.Root = nil }, "root.path"},
-		"missing rootfs":   {func(s *specs.Spec) { s.Root.Path = "nope" }, "root.path"},
-		"no process":       {func(s *specs.Spec) { s.Process = nil }, "process"},
-		"no args":          {func(s *specs.Spec) { s.Process.Args = nil }, "process.args"},
-		"relative cwd":     {func(s *specs.Spec) { s.Process.Cwd = "tmp" }, "process.cwd"},
-		"bad env":          {func(s *specs.Spec) { s.Process.Env = []string{"NOEQUALS"} }, "process.env[0]"},
-		"unknown rlimit":   {func(s *specs.Spec) { s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS"}} }, "process.rlimits[0].type"},
-		"soft above hard":  {func(s *specs.Spec) { s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}} }, "process.rlimits[0]"},
+		"no version":     {func(s *specs.Spec) { s.Version = "" }, "ociVersion"},
+		"bad version":    {func(s *specs.Spec) { s.Version = "2.0.0" }, "ociVersion"},
+		"no root":        {func(s *specs.Spec) { s.Root = nil }, "root.path"},
+		"missing rootfs": {func(s *specs.Spec) { s.Root.Path = "nope" }, "root.path"},
+		"no process":     {func(s *specs.Spec) { s.Process = nil }, "process"},
+		"no args":        {func(s *specs.Spec) { s.Process.Args = nil }, "process.args"},
+		"relative cwd":   {func(s *specs.Spec) { s.Process.Cwd = "tmp" }, "process.cwd"},
+		"bad env":        {func(s *specs.Spec) { s.Process.Env = []string{"NOEQUALS"} }, "process.env[0]"},
+		"unknown rlimit": {func(s *specs.Spec) { s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_BOGUS"}} }, "process.rlimits[0].type"},
+		"soft above hard": {func(s *specs.Spec) {
+			s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}}
+		}, "process.rlimits[0]"},
 		"duplicate rlimit": {func(s *specs.Spec) { s.Process.Rlimits = append(s.Process.Rlimits, s.Process.Rlimits[0]) }, "process.rlimits[1].type"},
 		"oom score":        {func(s *specs.Spec) { v := 2000; s.Process.OOMScoreAdj = &v }, "process.oomScoreAdj"},
 		"unknown cap":      {func(s *specs.Spec) { s.Process.Capabilities.Bounding = []string{"CAP_NOPE"} }, "CAP_NOPE"},
