@@ -272,6 +272,17 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 	}
 	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return func() error {
+		// No fd above the preserved ones may reach the container process.
+		if err := closeExtraFds(3 + preserve); err != nil {
+			return err
+		}
+		// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load
+		// it while we still have it, as runc does.
+		if filter != nil && !p.NoNewPrivileges {
+			if err := loadSeccomp(filter, flags); err != nil {
+				return fmt.Errorf("load seccomp filter: %w", err)
+			}
+		}
 		if err := setUser(p); err != nil {
 			return err
 		}
@@ -285,11 +296,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 				return fmt.Errorf("set no_new_privs: %w", err)
 			}
 		}
-		// No fd above the preserved ones may reach the container process.
-		if err := unix.CloseRange(uint(3+preserve), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-			return fmt.Errorf("mark fds close-on-exec: %w", err)
-		}
-		if filter != nil {
+		if filter != nil && p.NoNewPrivileges {
 			if err := loadSeccomp(filter, flags); err != nil {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
@@ -402,6 +409,24 @@ func checkExec(p string) error {
 	}
 	if fi.Mode()&0o111 == 0 {
 		return os.ErrPermission
+	}
+	return nil
+}
+
+// closeExtraFds marks every fd from first on close-on-exec.
+func closeExtraFds(first int) error {
+	err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err == nil {
+		return nil
+	}
+	ents, rerr := os.ReadDir("/proc/self/fd")
+	if rerr != nil {
+		return fmt.Errorf("mark fds close-on-exec: %w", err)
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= first {
+			unix.CloseOnExec(fd)
+		}
 	}
 	return nil
 }

@@ -23,6 +23,13 @@ func prepareRootfs(spec *specs.Spec, rootfs string, userns bool) error {
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
 		return fmt.Errorf("set propagation of /: %w", err)
 	}
+	if prop&unix.MS_SHARED != 0 {
+		// pivot_root refuses a shared parent mount; the asked propagation is
+		// applied to the new root after pivot_root (finishRootfs).
+		if err := parentMountPrivate(rootfs); err != nil {
+			return err
+		}
+	}
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", rootfs, err)
 	}
@@ -91,6 +98,56 @@ func mountOne(rootfs string, m *specs.Mount, spec *specs.Spec, userns bool) erro
 		return fmt.Errorf("mount %s (%s) on %s: %w", m.Source, m.Type, m.Destination, err)
 	}
 	return setPropagation(dest, m.Destination, o)
+}
+
+// parentMountPrivate makes the mount that holds rootfs private.
+func parentMountPrivate(rootfs string) error {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("read mountinfo: %w", err)
+	}
+	best := "/"
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(f[4])
+		if (rootfs == mp || strings.HasPrefix(rootfs, strings.TrimSuffix(mp, "/")+"/")) && len(mp) > len(best) {
+			best = mp
+		}
+	}
+	if err := unix.Mount("", best, "", unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("make %s private: %w", best, err)
+	}
+	return nil
+}
+
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			var v byte
+			ok := true
+			for _, c := range s[i+1 : i+4] {
+				if c < '0' || c > '7' {
+					ok = false
+					break
+				}
+				v = v*8 + byte(c-'0')
+			}
+			if ok {
+				b.WriteByte(v)
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 func checkInside(rootfs, p string) error {
@@ -496,6 +553,11 @@ func finishRootfs(spec *specs.Spec) error {
 	if spec.Root.Readonly {
 		if err := remountBind("/", unix.MS_RDONLY); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
+		}
+	}
+	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
+		if err := unix.Mount("", "/", "", p, ""); err != nil {
+			return fmt.Errorf("set rootfs propagation %s: %w", spec.Linux.RootfsPropagation, err)
 		}
 	}
 	return nil
