@@ -24,6 +24,9 @@ type fakeDaemon struct {
 	mu       sync.Mutex
 	handlers map[string]http.HandlerFunc
 	requests []recorded
+	// closing is closed before the server shuts down, so that handlers
+	// blocked on a test's events return.
+	closing chan struct{}
 }
 
 type recorded struct {
@@ -34,9 +37,10 @@ type recorded struct {
 var versionPrefix = regexp.MustCompile(`^/v[0-9.]+`)
 
 func newFakeDaemon(t *testing.T) *fakeDaemon {
-	f := &fakeDaemon{t: t, handlers: map[string]http.HandlerFunc{}}
+	f := &fakeDaemon{t: t, handlers: map[string]http.HandlerFunc{}, closing: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() { close(f.closing) })
 	f.handle("GET /_ping", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Api-Version", "1.51")
 		w.Write([]byte("OK"))
@@ -101,6 +105,7 @@ func notFound(msg string) http.HandlerFunc {
 // on it; frames are multiplexed unless tty.
 func hijack(tty bool, fn func(in *bufio.Reader, out io.Writer)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		withStdin := r.URL.Query().Get("stdin") == "1"
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			return
@@ -111,7 +116,11 @@ func hijack(tty bool, fn func(in *bufio.Reader, out io.Writer)) http.HandlerFunc
 			ct = "application/vnd.docker.raw-stream"
 		}
 		io.WriteString(conn, "HTTP/1.1 101 UPGRADED\r\nContent-Type: "+ct+"\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
-		fn(buf.Reader, conn)
+		in := buf.Reader
+		if !withStdin {
+			in = bufio.NewReader(strings.NewReader(""))
+		}
+		fn(in, conn)
 	}
 }
 
