@@ -66,13 +66,13 @@ type testDaemon struct {
 	client   *client.Client
 }
 
-// defaultRuntime is the runtime containers use in tests: runc until berth's
-// own runtime is merged (BERTH_TEST_RUNTIME=berth selects it).
+// defaultRuntime is the daemon's default runtime in tests: berth's own
+// (BERTH_TEST_RUNTIME=runc runs the same tests through Debian's runc).
 func defaultRuntime() string {
 	if r := os.Getenv("BERTH_TEST_RUNTIME"); r != "" {
 		return r
 	}
-	return "runc"
+	return "berth"
 }
 
 func randHex(n int) string {
