@@ -5,7 +5,12 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,5 +130,39 @@ func TestTwoDaemonsSideBySide(t *testing.T) {
 	}
 	if got := strings.Join(actions, ","); !strings.Contains(got, "create,start") {
 		t.Fatalf("events: %s", got)
+	}
+}
+
+// TestDaemonFlags checks the socket group, a malformed config file and a
+// pid file held by a running daemon.
+func TestDaemonFlags(t *testing.T) {
+	d := startDaemon(t)
+	grp, err := user.LookupGroup("adm")
+	if err != nil {
+		t.Fatalf("group adm: %v", err)
+	}
+	d.stop()
+	d.args = append(d.args, "--group", "adm")
+	d.start(nil)
+	fi, err := os.Stat(d.sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := fi.Sys().(*syscall.Stat_t).Gid; strconv.Itoa(int(gid)) != grp.Gid {
+		t.Fatalf("socket gid %d, want %s", gid, grp.Gid)
+	}
+	// A second daemon on the same pid file refuses to start.
+	out, err := exec.Command(berthBinary, d.args...).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "pid file found, ensure berth is not running") {
+		t.Fatalf("second daemon on the same pid file: %v %s", err, out)
+	}
+	// A malformed config file is a clear error.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"data-root": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(berthBinary, "daemon", "--config-file", bad, "-H", "unix://"+d.sockDir+"/bad.sock").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "unable to configure the daemon with file "+bad) {
+		t.Fatalf("malformed config: %v %s", err, out)
 	}
 }
