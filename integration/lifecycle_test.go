@@ -149,3 +149,16 @@ func TestRestartPolicyAndTCP(t *testing.T) {
 		t.Fatalf("inspect over TCP: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestStats reads a running container's usage from its cgroups.
+func TestStats(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-st", "-m", "64m", "busybox", "sh", "-c", "sleep 100 & sleep 100"); code != 0 { // sh execs the last sleep: 2 pids
+		t.Fatalf("run: %d %q", code, out)
+	}
+	out, code := d.docker("", "stats", "--no-stream", "--format", "{{.MemUsage}} {{.PIDs}}", "bt-en-st")
+	if code != 0 || !strings.Contains(out, "/ 64MiB") || !strings.HasSuffix(out, " 2\n") {
+		t.Fatalf("stats: %d %q", code, out)
+	}
+}

@@ -23,6 +23,10 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 		return err
 	}
 	c.Lock()
+	if c.Incomplete {
+		c.Unlock()
+		return errdefs.Conflict(fmt.Errorf("container %s is being created", c.ID))
+	}
 	if c.State.Running() {
 		if !force {
 			c.Unlock()

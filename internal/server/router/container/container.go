@@ -21,6 +21,7 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "GET /containers/{name}/json", Handler: r.getContainersByName},
 		{Pattern: "GET /containers/{name}/logs", Handler: r.getContainersLogs},
 		{Pattern: "GET /containers/{name}/top", Handler: r.getContainersTop},
+		{Pattern: "GET /containers/{name}/stats", Handler: r.getContainersStats},
 		{Pattern: "GET /containers/{name}/changes", Handler: r.getContainersChanges},
 		{Pattern: "GET /containers/{name}/export", Handler: r.getContainersExport},
 		{Pattern: "HEAD /containers/{name}/archive", Handler: r.headContainersArchive},

@@ -412,3 +412,18 @@ func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
 	}
 	return httputil.WriteJSON(w, http.StatusCreated, container.CommitResponse{ID: id})
 }
+
+func (r *Router) getContainersStats(w http.ResponseWriter, req *http.Request) error {
+	streamOn := req.FormValue("stream") == "" || httputil.BoolValue(req, "stream")
+	oneShot := httputil.BoolValue(req, "one-shot")
+	started := false
+	enc := json.NewEncoder(stream.FlushWriter{W: w})
+	return r.b.ContainerStats(req.Context(), req.PathValue("name"), streamOn, oneShot, func(s *container.StatsResponse) error {
+		if !started {
+			started = true
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+		}
+		return enc.Encode(s)
+	})
+}
