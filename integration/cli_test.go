@@ -191,3 +191,26 @@ func TestRunOptions(t *testing.T) {
 		t.Fatalf("named volume: %d %q", code, out)
 	}
 }
+
+// TestRmiOfUsedImage: an image used by a container is not removed without
+// force.
+func TestRmiOfUsedImage(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "create", "--name", "bt-en-user", "busybox", "true"); code != 0 {
+		t.Fatalf("create: %d %q", code, out)
+	}
+	if out, code := d.docker("", "tag", "busybox", "bt-en-other:1"); code != 0 {
+		t.Fatalf("tag: %d %q", code, out)
+	}
+	if out, code := d.docker("", "rmi", "bt-en-other:1"); code != 0 {
+		t.Fatalf("untag of a second tag: %d %q", code, out)
+	}
+	out, code := d.docker("", "rmi", "busybox")
+	if code == 0 || !strings.Contains(out, "conflict") {
+		t.Fatalf("rmi of a used image: %d %q", code, out)
+	}
+	if out, code := d.docker("", "run", "--rm", "busybox", "true"); code != 0 {
+		t.Fatalf("image gone after refused rmi: %d %q", code, out)
+	}
+}
