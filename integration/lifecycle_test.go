@@ -162,3 +162,32 @@ func TestStats(t *testing.T) {
 		t.Fatalf("stats: %d %q", code, out)
 	}
 }
+
+// TestLogDrivers: --log-driver none keeps no log; an unknown driver is
+// refused at create.
+func TestLogDrivers(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	out, code := d.docker("", "run", "--name", "bt-en-nolog", "--log-driver", "none", "busybox", "echo", "quiet")
+	if code != 0 || out != "quiet\n" {
+		t.Fatalf("run with log driver none: %d %q", code, out)
+	}
+	out, code = d.docker("", "logs", "bt-en-nolog")
+	if code == 0 || !strings.Contains(out, "does not support reading") {
+		t.Fatalf("logs of none driver: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--log-driver", "bogus", "busybox", "true")
+	if code != 125 || !strings.Contains(out, "no log driver named 'bogus'") {
+		t.Fatalf("unknown log driver: %d %q", code, out)
+	}
+	// json-file rotation options reach the shim.
+	out, code = d.docker("", "run", "--name", "bt-en-rot", "--log-opt", "max-size=1k", "--log-opt", "max-file=2", "busybox",
+		"sh", "-c", "i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done")
+	if code != 0 {
+		t.Fatalf("run with rotation: %d", code)
+	}
+	out, _ = d.docker("", "logs", "bt-en-rot")
+	if strings.Contains(out, "line-0-") || !strings.Contains(out, "line-199-") {
+		t.Fatalf("rotated log still holds the first line or lost the last: %d lines", strings.Count(out, "\n"))
+	}
+}

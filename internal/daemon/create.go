@@ -159,6 +159,11 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	default:
 		return errdefs.InvalidParameter(fmt.Errorf("network mode %q is not supported yet: use none or host", nm))
 	}
+	switch hc.LogConfig.Type {
+	case "", "json-file", "none":
+	default:
+		return errdefs.InvalidParameter(fmt.Errorf("logger: no log driver named '%s' is registered", hc.LogConfig.Type))
+	}
 	if _, err := oci.UserMounts(hc); err != nil {
 		return errdefs.InvalidParameter(err)
 	}

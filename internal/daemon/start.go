@@ -102,9 +102,13 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}
 	shimDir := d.shimDir(c.ID)
 	_ = os.RemoveAll(shimDir)
+	logPath := c.LogPath
+	if c.HostConfig.LogConfig.Type == "none" {
+		logPath = ""
+	}
 	sh, err = shimclient.Start(ctx, shimclient.Config{
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: shimDir, Runtime: argv,
-		LogPath: c.LogPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
+		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary,
 	})
