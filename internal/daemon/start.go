@@ -72,6 +72,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 	}()
 
+	t0 := time.Now()
 	rootfs, err := d.mountRootfs(ctx, c)
 	if err != nil {
 		return err
@@ -100,6 +101,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
+	tSpec := time.Now()
 	shimDir := d.shimDir(c.ID)
 	_ = os.RemoveAll(shimDir)
 	logPath := c.LogPath
@@ -122,9 +124,11 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 	}
 	crashPoint("start-after-shim")
+	tCreated := time.Now()
 	if err := sh.Start(ctx); err != nil {
 		return err
 	}
+	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
 	crashPoint("start-after-start")
 	c.SetRunning(sh.Pid(), shimDir)
 	if err := d.containers.Save(c); err != nil {
