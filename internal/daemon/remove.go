@@ -27,6 +27,10 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 		c.Unlock()
 		return errdefs.Conflict(fmt.Errorf("container %s is being created", c.ID))
 	}
+	if c.State.Status == container.StatusRestarting {
+		c.ManualStop = true
+		c.State.Status = container.StatusExited
+	}
 	if c.State.Running() {
 		if !force {
 			c.Unlock()

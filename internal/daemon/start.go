@@ -33,7 +33,7 @@ func (d *Daemon) ContainerStart(ctx context.Context, name string) error {
 func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart func(*shimclient.Shim) error) (retErr error) {
 	c.Lock()
 	defer c.Unlock()
-	if c.State.Running() {
+	if c.State.Running() && c.State.Status != container.StatusRestarting {
 		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
 	}
 	if err := c.SetStarting(); err != nil {
@@ -191,7 +191,13 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)
 	}
-	restart := shouldRestart(c)
+	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
+	if restart {
+		// Docker's "restarting" state: counted now, started shortly.
+		c.State.Status = container.StatusRestarting
+		c.RestartCount++
+		_ = d.containers.Save(c)
+	}
 	auto := c.HostConfig.AutoRemove
 	c.Unlock()
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
@@ -201,11 +207,14 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
 	case restart:
-		c.Lock()
-		c.RestartCount++
-		c.Unlock()
 		go func() {
 			time.Sleep(100 * time.Millisecond)
+			c.Lock()
+			still := c.State.Status == container.StatusRestarting
+			c.Unlock()
+			if !still {
+				return // stopped or removed meanwhile
+			}
 			if err := d.start(ctx, c, nil); err != nil {
 				d.log.Warn("restart by policy", "id", c.ID, "err", err)
 			}

@@ -43,6 +43,13 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 		return errdefs.NotModified(fmt.Errorf("container %s is already stopped", c.ID))
 	}
 	c.ManualStop = true
+	if c.State.Status == container.StatusRestarting {
+		// Between two runs of a restart policy: nothing runs; stay stopped.
+		c.State.Status = container.StatusExited
+		_ = d.containers.Save(c)
+		c.Unlock()
+		return nil
+	}
 	sh, ok := d.shimOf(c)
 	stopped := c.StoppedChan()
 	paused := c.State.Status == container.StatusPaused
