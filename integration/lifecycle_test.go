@@ -117,6 +117,14 @@ func TestRestartPolicyAndTCP(t *testing.T) {
 	if out != "try\ntry\ntry\n" {
 		t.Fatalf("logs of restarted container: %q", out)
 	}
+	// docker update changes the restart policy.
+	if out, code := d.docker("", "update", "--restart", "always", "bt-en-rp"); code != 0 {
+		t.Fatalf("update: %d %q", code, out)
+	}
+	out, _ = d.docker("", "inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "bt-en-rp")
+	if out != "always\n" {
+		t.Fatalf("restart policy after update: %q", out)
+	}
 	// docker stop of an always-restarting container keeps it stopped.
 	if out, code := d.docker("", "run", "-d", "--name", "bt-en-always", "--restart", "always", "busybox", "sleep", "60"); code != 0 {
 		t.Fatalf("run always: %d %q", code, out)

@@ -80,6 +80,7 @@ type Backend interface {
 	ContainerExtractToDir(ctx context.Context, name, path string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error
 	ContainerPrune(ctx context.Context, f filters.Args) (*container.PruneReport, error)
 	ContainerCommit(ctx context.Context, name string, opts CommitOptions) (string, error)
+	ContainerUpdate(ctx context.Context, name string, u container.UpdateConfig) (container.UpdateResponse, error)
 	// ContainerStats calls emit with one sample, or one a second while
 	// stream is set and the container runs.
 	ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*container.StatsResponse) error) error

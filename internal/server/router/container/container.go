@@ -37,6 +37,7 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "POST /containers/{name}/wait", Handler: r.postContainersWait},
 		{Pattern: "POST /containers/{name}/attach", Handler: r.postContainersAttach},
 		{Pattern: "POST /containers/{name}/resize", Handler: r.postContainersResize},
+		{Pattern: "POST /containers/{name}/update", Handler: r.postContainersUpdate},
 		{Pattern: "DELETE /containers/{name}", Handler: r.deleteContainers},
 		{Pattern: "POST /commit", Handler: r.postCommit},
 	}

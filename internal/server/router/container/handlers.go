@@ -427,3 +427,18 @@ func (r *Router) getContainersStats(w http.ResponseWriter, req *http.Request) er
 		return enc.Encode(s)
 	})
 }
+
+func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) error {
+	var u container.UpdateConfig
+	if err := json.NewDecoder(req.Body).Decode(&u); err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	}
+	resp, err := r.b.ContainerUpdate(req.Context(), req.PathValue("name"), u)
+	if err != nil {
+		return err
+	}
+	if resp.Warnings == nil {
+		resp.Warnings = []string{}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, resp)
+}
