@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 func runMain(m *testing.M) int {
 	berthBinary = os.Getenv("BERTH_BINARY")
 	if berthBinary == "" {
-		dir, err := os.MkdirTemp("", "bt-init-")
+		dir, err := os.MkdirTemp("", "bt-sh-init-bin-")
 		if err != nil {
 			panic(err)
 		}
