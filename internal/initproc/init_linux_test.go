@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,13 +25,15 @@ func TestMain(m *testing.M) {
 func runMain(m *testing.M) int {
 	berthBinary = os.Getenv("BERTH_BINARY")
 	if berthBinary == "" {
-		dir, err := os.MkdirTemp("", "bt-init-")
+		dir, err := os.MkdirTemp("", "bt-sh-init-bin-")
 		if err != nil {
 			panic(err)
 		}
 		defer os.RemoveAll(dir)
 		berthBinary = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
+		// Static, as `make build` makes it: the container test runs it in a
+		// busybox rootfs without a libc.
+		cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			panic("build berth: " + err.Error())
@@ -193,4 +196,22 @@ func TestTerminalForeground(t *testing.T) {
 	if code != 5 {
 		t.Fatalf("exit %d, want 5", code)
 	}
+}
+
+// syncOut collects output written from another process's pipe copier.
+type syncOut struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncOut) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncOut) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

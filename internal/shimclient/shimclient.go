@@ -14,6 +14,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// ErrNotImplemented was returned by the placeholder bodies; kept so that
+// code written against the placeholder still builds. Nothing returns it.
+var ErrNotImplemented = errors.New("shim: not implemented")
+
 // Config tells Start how to run one container.
 type Config struct {
 	ID          string   // container id

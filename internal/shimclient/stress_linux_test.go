@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -44,4 +45,52 @@ func TestExecsDoNotLeak(t *testing.T) {
 	sh.Kill(ctx, syscall.SIGKILL)
 	sh.Wait(ctx)
 	deleteAndCheck(t, ctx, sh)
+}
+
+// Shims started concurrently from one process stay independent.
+func TestConcurrentShims(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo $$; exit 4")
+	ctx := testCtx(t)
+	const n = 6
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			errs <- func() error {
+				cfg := f.config()
+				cfg.ID = fmt.Sprintf("%s-c%d", f.id, i)
+				cfg.StateDir = fmt.Sprintf("%s-c%d", f.stateDir, i)
+				cfg.LogPath = fmt.Sprintf("%s.c%d", f.logPath, i)
+				sh, err := startShim(t, ctx, cfg)
+				if err != nil {
+					return err
+				}
+				if err := sh.Start(ctx); err != nil {
+					return err
+				}
+				e, err := sh.Wait(ctx)
+				if err != nil {
+					return err
+				}
+				if e.Code != 4 {
+					return fmt.Errorf("shim %d: exit %+v", i, e)
+				}
+				var lines []string
+				if err := logger.Read(ctx, cfg.LogPath, logger.ReadConfig{Tail: -1}, func(m logger.Message) error {
+					lines = append(lines, string(m.Line))
+					return nil
+				}); err != nil {
+					return err
+				}
+				if len(lines) != 1 || lines[0] != "1\n" {
+					return fmt.Errorf("shim %d: log %q", i, lines)
+				}
+				return sh.Delete(ctx)
+			}()
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
