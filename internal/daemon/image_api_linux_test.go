@@ -139,3 +139,74 @@ func TestImageUseCases(t *testing.T) {
 		t.Fatalf("save unknown: %v (%d bytes)", err, saved.Len())
 	}
 }
+
+// TestImageDeleteParents checks rmi on a chain of committed images: a
+// parent with children is only untagged; deleting the child prunes the
+// untagged parent unless noprune.
+func TestImageDeleteParents(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	d := imageDaemon(t)
+	commit := func(parent, ref string) string {
+		t.Helper()
+		p, err := d.images.Get(ctx, parent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := "bt-im-ctr-" + ref
+		if _, err := d.snapshotter.Prepare(ctx, key, p.ChainID()); err != nil {
+			t.Fatal(err)
+		}
+		defer d.snapshotter.Remove(ctx, key)
+		id, err := d.images.Commit(ctx, key, p.ID, image.CommitOptions{Ref: ref})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id.String()
+	}
+	for _, prune := range []bool{true, false} {
+		base, err := d.ImageImport(ctx, "-", rootfsTar("a"), "bt-im-base", "", "", nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		child := commit("bt-im-base", "bt-im-child")
+		// By tag: the parent is untagged but stays for its child.
+		resp, err := d.ImageDelete(ctx, "bt-im-base", false, prune)
+		if err != nil || len(resp) != 1 || resp[0].Untagged == "" {
+			t.Fatalf("rmi parent: %+v %v", resp, err)
+		}
+		if _, err := d.ImageInspect(ctx, base); err != nil {
+			t.Fatalf("parent with a child deleted: %v", err)
+		}
+		// By ID: a parent with children cannot be deleted at all.
+		if _, err := d.ImageDelete(ctx, base, true, prune); !errdefs.IsConflict(err) {
+			t.Fatalf("rmi -f parent by ID: %v", err)
+		}
+		// Hidden from the default list as an intermediate image.
+		list, _ := d.ImageList(ctx, false, nil, false)
+		if len(list) != 1 || list[0].ID != child || list[0].ParentID != base {
+			t.Fatalf("list %+v", list)
+		}
+		resp, err = d.ImageDelete(ctx, "bt-im-child", false, prune)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.ImageInspect(ctx, base)
+		if prune && !errdefs.IsNotFound(err) {
+			t.Fatalf("untagged parent not pruned: %v (%+v)", err, resp)
+		}
+		if !prune {
+			if err != nil {
+				t.Fatalf("noprune deleted the parent: %v", err)
+			}
+			if _, err := d.ImageDelete(ctx, base, false, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	n := 0
+	d.snapshotter.Walk(ctx, func(snapshot.Info) error { n++; return nil })
+	if n != 0 {
+		t.Fatalf("%d snapshots left", n)
+	}
+}
