@@ -108,7 +108,13 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 			return fmt.Errorf("create cgroup namespace: %w", err)
 		}
 	}
-	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns); err != nil {
+	mountns := false
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			mountns = true
+		}
+	}
+	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns, mountns); err != nil {
 		return err
 	}
 	if cfg.Hooks {
@@ -133,11 +139,11 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if err != nil {
 		return fmt.Errorf("open /proc/self/fd: %w", err)
 	}
-	if err := pivotRoot(cfg.Rootfs); err != nil {
+	if err := enterRoot(cfg.Rootfs, mountns); err != nil {
 		unix.Close(fdDir)
 		return err
 	}
-	if err := finishRootfs(spec); err != nil {
+	if err := finishRootfs(spec, mountns); err != nil {
 		unix.Close(fdDir)
 		return err
 	}

@@ -12,10 +12,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// prepareRootfs runs inside the new mount namespace, before pivot_root: it
-// sets propagation, makes the rootfs a mount point, mounts the configured
-// mounts (destinations resolved inside the rootfs) and fills /dev.
-func prepareRootfs(spec *specs.Spec, rootfs string, userns bool) error {
+// prepareRootfs runs before pivot_root, in the new mount namespace if there
+// is one: it sets propagation, makes the rootfs a mount point, mounts the
+// configured mounts (destinations resolved inside the rootfs) and fills
+// /dev. Without a mount namespace the mounts land in the caller's, as with
+// runc.
+func prepareRootfs(spec *specs.Spec, rootfs string, userns, mountns bool) error {
+	if mountns {
+		if err := prepareRoot(spec, rootfs); err != nil {
+			return err
+		}
+	}
+	return prepareRootfsMounts(spec, rootfs, userns)
+}
+
+// prepareRoot sets the propagation of / and makes the rootfs a mount point
+// for pivot_root.
+func prepareRoot(spec *specs.Spec, rootfs string) error {
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
 	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
 		prop = p
@@ -33,6 +46,11 @@ func prepareRootfs(spec *specs.Spec, rootfs string, userns bool) error {
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", rootfs, err)
 	}
+	return nil
+}
+
+// prepareRootfsMounts mounts the configured mounts and fills /dev.
+func prepareRootfsMounts(spec *specs.Spec, rootfs string, userns bool) error {
 	devBound := false
 	for i := range spec.Mounts {
 		m := &spec.Mounts[i]
@@ -488,6 +506,21 @@ func devSymlinks(rootfs string) error {
 	return nil
 }
 
+// enterRoot makes rootfs the root: pivot_root in a mount namespace, chroot
+// without one.
+func enterRoot(rootfs string, mountns bool) error {
+	if mountns {
+		return pivotRoot(rootfs)
+	}
+	if err := unix.Chroot(rootfs); err != nil {
+		return fmt.Errorf("chroot to %s: %w", rootfs, err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	return nil
+}
+
 // pivotRoot makes rootfs the root of the mount namespace and detaches the
 // old root.
 func pivotRoot(rootfs string) error {
@@ -524,7 +557,7 @@ func pivotRoot(rootfs string) error {
 
 // finishRootfs runs after pivot_root: read-only and masked paths, then a
 // read-only root if asked.
-func finishRootfs(spec *specs.Spec) error {
+func finishRootfs(spec *specs.Spec, mountns bool) error {
 	for _, p := range spec.Linux.ReadonlyPaths {
 		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			if errors.Is(err, unix.ENOENT) {
@@ -550,12 +583,12 @@ func finishRootfs(spec *specs.Spec) error {
 			return fmt.Errorf("mask path %s: %w", p, err)
 		}
 	}
-	if spec.Root.Readonly {
+	if spec.Root.Readonly && mountns {
 		if err := remountBind("/", unix.MS_RDONLY); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
 		}
 	}
-	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
+	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok && mountns {
 		if err := unix.Mount("", "/", "", p, ""); err != nil {
 			return fmt.Errorf("set rootfs propagation %s: %w", spec.Linux.RootfsPropagation, err)
 		}
