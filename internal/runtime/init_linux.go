@@ -293,7 +293,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 			return err
 		}
 		if p.Capabilities != nil {
-			if err := applyCaps(p.Capabilities); err != nil {
+			if err := applyCaps(availableCaps(p.Capabilities)); err != nil {
 				return fmt.Errorf("apply capabilities: %w", err)
 			}
 		}

@@ -30,7 +30,9 @@ func prepareRootfs(spec *specs.Spec, rootfs string, userns, mountns bool) error 
 // for pivot_root.
 func prepareRoot(spec *specs.Spec, rootfs string) error {
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
-	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
+	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok && p&unix.MS_UNBINDABLE == 0 {
+		// unbindable would forbid the bind mounts below: it is applied
+		// after pivot_root, like the others.
 		prop = p
 	}
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
