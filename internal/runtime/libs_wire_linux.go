@@ -48,8 +48,25 @@ func availableCaps(c *specs.LinuxCapabilities) *specs.LinuxCapabilities {
 		}
 		return out
 	}
-	return &specs.LinuxCapabilities{
+	out := &specs.LinuxCapabilities{
 		Bounding: keep(c.Bounding), Effective: keep(c.Effective), Permitted: keep(c.Permitted),
-		Inheritable: keep(c.Inheritable), Ambient: keep(c.Ambient),
+		Inheritable: keep(c.Inheritable),
 	}
+	// An ambient capability must be permitted and inheritable; runc ignores
+	// the ones that are not (configs from `runc spec` leave inheritable
+	// empty), and so do we.
+	in := func(list []string, n string) bool {
+		for _, x := range list {
+			if caps.Normalize(x) == caps.Normalize(n) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range keep(c.Ambient) {
+		if in(out.Permitted, n) && in(out.Inheritable, n) {
+			out.Ambient = append(out.Ambient, n)
+		}
+	}
+	return out
 }

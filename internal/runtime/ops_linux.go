@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -137,6 +138,10 @@ func Delete(root, id string, force bool) error {
 			return fmt.Errorf("remove cgroup of %s: %w", id, err)
 		}
 	}
+	if !hasNamespace(st.Config, specs.MountNamespace) && st.Rootfs != "" {
+		// without a mount namespace the container's mounts live in ours.
+		unmountUnder(st.Rootfs)
+	}
 	var hookErr error
 	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
 		oci := st.OCI()
@@ -261,4 +266,38 @@ func List(root string) ([]*State, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if spec == nil || spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// unmountUnder detaches every mount strictly below dir, deepest first.
+func unmountUnder(dir string) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var mps []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(f[4])
+		if strings.HasPrefix(mp, dir+"/") {
+			mps = append(mps, mp)
+		}
+	}
+	for i := len(mps) - 1; i >= 0; i-- {
+		_ = unix.Unmount(mps[i], unix.MNT_DETACH)
+	}
 }
