@@ -40,4 +40,15 @@ func TestCheckFilesNamesMissingFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "linux.resources.hugepageLimits: the cgroup controller is not mounted") {
 		t.Fatalf("v1 hugetlb without controller: %v", err)
 	}
+
+	// Swap without swap accounting: -1 is dropped, a real limit refused.
+	mem := &manager{paths: map[string]string{"memory": dir, "devices": dir}}
+	res := &cgroups.Resources{Memory: 64 << 20, MemorySwap: -1}
+	if err := mem.checkFiles(res); err != nil || res.MemorySwap != 0 {
+		t.Fatalf("unlimited swap without accounting: %v, swap %d", err, res.MemorySwap)
+	}
+	err = mem.checkFiles(&cgroups.Resources{Memory: 64 << 20, MemorySwap: 128 << 20})
+	if err == nil || !strings.Contains(err.Error(), "memory.memsw.limit_in_bytes") {
+		t.Fatalf("swap limit without accounting: %v", err)
+	}
 }

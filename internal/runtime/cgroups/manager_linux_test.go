@@ -107,7 +107,7 @@ func TestManagerLifecycle(t *testing.T) {
 	if err := m.Set(&specs.LinuxResources{
 		Memory: &specs.LinuxMemory{Limit: &limit},
 		Pids:   &specs.LinuxPids{Limit: &pidsMax},
-		CPU:    &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000)},
+		CPU:    &specs.LinuxCPU{Shares: u64(512), Quota: i64(50000), Period: u64(100000), Cpus: "0", Mems: "0"},
 	}); err != nil {
 		t.Fatalf("Set: %v", err)
 	}
@@ -121,6 +121,9 @@ func TestManagerLifecycle(t *testing.T) {
 		if got := readFile(t, paths[""], "cpu.max"); got != "50000 100000" {
 			t.Errorf("cpu.max = %s", got)
 		}
+		if got := readFile(t, paths[""], "cpuset.cpus"); got != "0" {
+			t.Errorf("cpuset.cpus = %s", got)
+		}
 	} else {
 		if got := readFile(t, paths["memory"], "memory.limit_in_bytes"); got != "67108864" {
 			t.Errorf("memory.limit_in_bytes = %s", got)
@@ -133,6 +136,9 @@ func TestManagerLifecycle(t *testing.T) {
 		}
 		if got := readFile(t, paths["cpu"], "cpu.cfs_quota_us"); got != "50000" {
 			t.Errorf("cpu.cfs_quota_us = %s", got)
+		}
+		if got := readFile(t, paths["cpuset"], "cpuset.cpus"); got != "0" {
+			t.Errorf("cpuset.cpus = %s", got)
 		}
 	}
 
