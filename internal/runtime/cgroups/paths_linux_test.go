@@ -149,6 +149,20 @@ func TestPathsV2(t *testing.T) {
 	}
 }
 
+func TestPathsShadowedMounts(t *testing.T) {
+	// cgroup2 mounted over /sys/fs/cgroup of a hybrid host hides every
+	// earlier cgroup mount below it.
+	mi := hybridMountinfo + "50 30 0:40 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+	hs := hier(t, mi)
+	if len(hs) != 1 || !hs[0].v2 || hs[0].mountpoint != "/sys/fs/cgroup" {
+		t.Fatalf("hierarchies: %+v", hs)
+	}
+	got, err := computePaths(hs, nil, "/x", true, true)
+	if err != nil || got[""] != "/sys/fs/cgroup/x" {
+		t.Fatalf("got %v, %v", got, err)
+	}
+}
+
 func TestPathsCgroupNamespaceRoot(t *testing.T) {
 	// A bind-mounted hierarchy whose root is not "/": /proc/self/cgroup
 	// shows the full path, the mount shows it from its root.
