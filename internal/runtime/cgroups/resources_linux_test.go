@@ -123,7 +123,6 @@ func TestValidate(t *testing.T) {
 		r    *specs.LinuxResources
 		want string
 	}{
-		{&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(1024)}}, "linux.resources.memory.limit: 1024 is below the minimum"},
 		{&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(-5)}}, "linux.resources.memory.limit: -5 is negative"},
 		{&specs.LinuxResources{Memory: &specs.LinuxMemory{Limit: i64(64 << 20), Swap: i64(32 << 20)}}, "linux.resources.memory.swap: memory+swap limit"},
 		{&specs.LinuxResources{Memory: &specs.LinuxMemory{Swap: i64(32 << 20)}}, "linux.resources.memory.swap: memory+swap limit needs a memory limit"},
