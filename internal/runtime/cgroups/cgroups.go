@@ -43,4 +43,8 @@ type Manager interface {
 	// OOMKillCount reports how many processes the kernel's OOM killer has
 	// killed in the cgroup (memory.oom_control / memory.events).
 	OOMKillCount() (uint64, error)
+	// Stats reads the usage counters of every controller (CPU time,
+	// memory usage and limit, pids, block I/O, hugetlb): what `runc
+	// events --stats` reports and `docker stats` is made from.
+	Stats() (*Stats, error)
 }

@@ -277,3 +277,15 @@ func (m *manager) OOMKillCount() (uint64, error) {
 	}
 	return n, nil
 }
+
+// Stats is opencontainers/cgroups' statistics record, JSON-ready in the
+// shape runc's events use.
+type Stats = cgroups.Stats
+
+func (m *manager) Stats() (*Stats, error) {
+	st, err := m.inner.GetStats()
+	if err != nil {
+		return nil, fmt.Errorf("read statistics of cgroup %s: %w", m.where(), err)
+	}
+	return st, nil
+}

@@ -167,6 +167,22 @@ func TestManagerLifecycle(t *testing.T) {
 		}
 	}
 
+	// Statistics see the process.
+	st, err := m.Stats()
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+	if !v2 || strings.Contains(ctrls, " pids ") {
+		if st.PidsStats.Current < 1 {
+			t.Errorf("pids current = %d", st.PidsStats.Current)
+		}
+	}
+	if !v2 || strings.Contains(ctrls, " memory ") {
+		if st.MemoryStats.Usage.Usage == 0 || st.MemoryStats.Usage.Limit != uint64(limit) {
+			t.Errorf("memory usage %d limit %d", st.MemoryStats.Usage.Usage, st.MemoryStats.Usage.Limit)
+		}
+	}
+
 	// Freeze: the loop stops writing; a manager loaded from the saved
 	// paths sees the same state; Thaw: it writes again.
 	if err := m.Freeze(); err != nil {
