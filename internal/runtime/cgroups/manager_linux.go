@@ -249,6 +249,9 @@ func (m *manager) State() (string, error) {
 
 func (m *manager) Pids() ([]int, error) {
 	pids, err := m.inner.GetAllPids()
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil // no cgroup, no process
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list processes of cgroup %s: %w", m.where(), err)
 	}
