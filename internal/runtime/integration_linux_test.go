@@ -260,3 +260,40 @@ func TestPauseResume(t *testing.T) {
 		t.Fatalf("after resume: %s", st.Status)
 	}
 }
+
+// TestJoinNamespacesByPath: a second container joins the first one's
+// network, pid, ipc and uts namespaces through their /proc paths (the pid
+// namespace on a locked thread before fork, the others in the nsenter
+// constructor).
+func TestJoinNamespacesByPath(t *testing.T) {
+	r := newRT(t)
+	a := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-nsa")
+	r.must("run", "-d", "--bundle", a, "bt-rt-nsa")
+	pa := r.state("bt-rt-nsa").Pid
+	b := bundle(t, "hostname; ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/net", func(s *specs.Spec) {
+		s.Hostname = ""
+		for i, ns := range s.Linux.Namespaces {
+			switch ns.Type {
+			case specs.NetworkNamespace, specs.PIDNamespace, specs.IPCNamespace, specs.UTSNamespace:
+				s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pa, nsFile(ns.Type))
+			}
+		}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-nsb")
+	netA, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lines(out)
+	if len(got) != 3 || got[0] != "bt-rt-host" || got[1] != "1" || got[2] != netA {
+		t.Fatalf("want the first container's hostname, its sleep visible and its netns %s, got %q", netA, out)
+	}
+}
+
+func nsFile(t specs.LinuxNamespaceType) string {
+	if t == specs.NetworkNamespace {
+		return "net"
+	}
+	return string(t)
+}
