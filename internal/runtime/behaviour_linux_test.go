@@ -185,3 +185,18 @@ func setSeccomp(c map[string]any, name string) {
 	l := c["linux"].(map[string]any)
 	l["seccomp"] = map[string]any{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []any{map[string]any{"names": []any{name}, "action": "SCMP_ACT_ERRNO"}}}
 }
+
+// TestSysctlWithReadonlyProcSys: sysctls are written before /proc/sys is
+// made read-only, as Docker configs need (they set both).
+func TestSysctlWithReadonlyProcSys(t *testing.T) {
+	r := newRT(t)
+	adj := 123
+	b := bundle(t, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; cat /proc/self/oom_score_adj; echo 5 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo writable", func(s *specs.Spec) {
+		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
+		s.Process.OOMScoreAdj = &adj
+	})
+	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-sysctl")
+	if got := lines(out); len(got) != 2 || got[0] != "0" || got[1] != "123" {
+		t.Fatalf("want sysctl 0, oom_score_adj 123 and a read-only /proc/sys, got %q (%s)", out, errs)
+	}
+}

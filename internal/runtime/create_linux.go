@@ -213,6 +213,9 @@ func (c *creation) run() (*State, *os.Process, error) {
 	child.Close()
 	pid := cmd.Process.Pid
 
+	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, nil, err
+	}
 	if err := cg.Apply(pid); err != nil {
 		return nil, nil, fmt.Errorf("join cgroup: %w", err)
 	}
@@ -341,4 +344,15 @@ func socketPair() (*os.File, *os.File, error) {
 		return nil, nil, fmt.Errorf("create sync socket: %w", err)
 	}
 	return os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child"), nil
+}
+
+// setOOMScoreAdj is written by the runtime, through the host's /proc.
+func setOOMScoreAdj(pid int, v *int) error {
+	if v == nil {
+		return nil
+	}
+	if err := os.WriteFile("/proc/"+strconv.Itoa(pid)+"/oom_score_adj", []byte(strconv.Itoa(*v)), 0); err != nil {
+		return fmt.Errorf("set process.oomScoreAdj to %d: %w", *v, err)
+	}
+	return nil
 }

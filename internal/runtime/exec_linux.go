@@ -119,6 +119,9 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		_, _ = proc.Wait()
 		return nil, err
 	}
+	if err := setOOMScoreAdj(proc.Pid, p.OOMScoreAdj); err != nil {
+		return fail(err)
+	}
 	if len(st.Cgroups) > 0 {
 		m, err := loadCgroup(st.Cgroups)
 		if err != nil {

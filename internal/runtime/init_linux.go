@@ -143,6 +143,14 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		unix.Close(fdDir)
 		return err
 	}
+	// sysctls before readonlyPaths, which usually hold /proc/sys.
+	for k, v := range spec.Linux.Sysctl {
+		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			unix.Close(fdDir)
+			return fmt.Errorf("set sysctl %s: %w", k, err)
+		}
+	}
 	if err := finishRootfs(spec, mountns); err != nil {
 		unix.Close(fdDir)
 		return err
@@ -163,13 +171,6 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
 			unix.Close(fdDir)
 			return fmt.Errorf("set domainname: %w", err)
-		}
-	}
-	for k, v := range spec.Linux.Sysctl {
-		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
-		if err := os.WriteFile(p, []byte(v), 0); err != nil {
-			unix.Close(fdDir)
-			return fmt.Errorf("set sysctl %s: %w", k, err)
 		}
 	}
 	fin, err := prepareExec(cfg.Process, spec)
@@ -243,11 +244,6 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 	for _, r := range p.Rlimits {
 		if err := setRlimit(r); err != nil {
 			return nil, err
-		}
-	}
-	if p.OOMScoreAdj != nil {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
-			return nil, fmt.Errorf("set oom_score_adj to %d: %w", *p.OOMScoreAdj, err)
 		}
 	}
 	// The cwd is resolved inside the new root, after pivot_root; a path that
