@@ -83,7 +83,7 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 	}
 	if all && len(st.Cgroups) > 0 {
 		if st.Status() == StatusStopped {
-			return errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+			return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", id))
 		}
 		m, err := loadCgroup(st.Cgroups)
 		if err != nil {
@@ -209,7 +209,7 @@ func running(root, id string) (*State, cgroupManager, error) {
 		return nil, nil, err
 	}
 	if s := st.Status(); s == StatusStopped || s == StatusCreated {
-		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
 	if len(st.Cgroups) == 0 {
 		return nil, nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
