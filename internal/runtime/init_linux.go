@@ -35,6 +35,9 @@ type initConfig struct {
 	Userns  bool           `json:"userns"`
 	// Cgroupns asks the init to unshare a cgroup namespace itself.
 	Cgroupns bool `json:"cgroupns"`
+	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
+	// (for a rootfs on ramfs/initramfs, where pivot_root is refused).
+	NoPivot bool `json:"noPivot"`
 	// Hooks tells the init to stop for prestart/createRuntime hooks.
 	Hooks bool `json:"hooks"`
 }
@@ -139,7 +142,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if err != nil {
 		return fmt.Errorf("open /proc/self/fd: %w", err)
 	}
-	if err := enterRoot(cfg.Rootfs, mountns); err != nil {
+	if err := enterRoot(cfg.Rootfs, mountns, cfg.NoPivot); err != nil {
 		unix.Close(fdDir)
 		return err
 	}

@@ -510,9 +510,18 @@ func devSymlinks(rootfs string) error {
 
 // enterRoot makes rootfs the root: pivot_root in a mount namespace, chroot
 // without one.
-func enterRoot(rootfs string, mountns bool) error {
-	if mountns {
+func enterRoot(rootfs string, mountns, noPivot bool) error {
+	if mountns && !noPivot {
 		return pivotRoot(rootfs)
+	}
+	if mountns {
+		if err := unix.Chdir(rootfs); err != nil {
+			return fmt.Errorf("chdir to %s: %w", rootfs, err)
+		}
+		if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+			return fmt.Errorf("move %s to /: %w", rootfs, err)
+		}
+		rootfs = "."
 	}
 	if err := unix.Chroot(rootfs); err != nil {
 		return fmt.Errorf("chroot to %s: %w", rootfs, err)
