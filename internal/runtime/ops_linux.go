@@ -106,6 +106,10 @@ func Delete(root, id string, force bool) error {
 	st, err := LoadState(root, id)
 	if err != nil {
 		if errdefs.IsNotFound(err) && force {
+			// a create that died half-way may leave a directory without state.
+			if ValidateID(id) == nil {
+				_ = os.RemoveAll(stateDir(root, id))
+			}
 			return nil
 		}
 		return err
