@@ -68,9 +68,7 @@ func Start(root, id string) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateRunning
-		if err := runHooks("poststart", h.Poststart, oci); err != nil {
-			return err
-		}
+		runHooksWarn("poststart", h.Poststart, oci)
 	}
 	return nil
 }
@@ -146,16 +144,15 @@ func Delete(root, id string, force bool) error {
 		// without a mount namespace the container's mounts live in ours.
 		unmountUnder(st.Rootfs)
 	}
-	var hookErr error
 	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateStopped
-		hookErr = runHooks("poststop", h.Poststop, oci)
+		runHooksWarn("poststop", h.Poststop, oci)
 	}
 	if err := os.RemoveAll(st.dir()); err != nil {
 		return fmt.Errorf("remove state of %s: %w", id, err)
 	}
-	return hookErr
+	return nil
 }
 
 // waitGone waits (bounded) for the init process to disappear.
