@@ -113,8 +113,8 @@ func (c *creation) run() (*State, *os.Process, error) {
 	defer fifo.Close()
 
 	var cloneFlags uintptr
-	var joins []string
-	var pidPath string
+	var joins []string       // joined by the nsenter constructor in the child
+	var threadJoins []nsJoin // joined by the forking thread, before clone
 	userns := false
 	for _, ns := range spec.Linux.Namespaces {
 		if ns.Type == specs.UserNamespace {
@@ -124,14 +124,17 @@ func (c *creation) run() (*State, *os.Process, error) {
 			cloneFlags |= nsFlags[ns.Type]
 			continue
 		}
-		if ns.Type == specs.PIDNamespace {
-			pidPath = ns.Path
-			continue
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			// per-thread namespaces: entered before clone, so that a new
+			// user namespace can be created on top of them, as runc does.
+			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
+		default:
+			joins = append(joins, string(ns.Type)+"="+ns.Path)
 		}
-		joins = append(joins, string(ns.Type)+"="+ns.Path)
 	}
 	if cloneFlags&unix.CLONE_NEWUSER != 0 && len(joins) > 0 {
-		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining existing namespaces together with a new user namespace is not supported"))
+		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining an existing mount or time namespace together with a new user namespace is not supported"))
 	}
 
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
@@ -207,7 +210,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 		// init would start without capabilities there.
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	if err := startIn(cmd, pidPath); err != nil {
+	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)
 	}
 	c.proc = cmd.Process
@@ -283,29 +286,36 @@ func (c *creation) run() (*State, *os.Process, error) {
 // nsenterEnv must match package nsenter's EnvVar.
 const nsenterEnv = "_BERTH_NSENTER"
 
-// startIn starts cmd; when pidns is set the child is born in that pid
-// namespace: a throw-away locked thread enters it before forking.
-func startIn(cmd *exec.Cmd, pidns string) error {
-	if pidns == "" {
+// nsJoin is a namespace to enter by path.
+type nsJoin struct {
+	path string
+	flag int
+}
+
+// startIn starts cmd from a throw-away locked thread that first enters the
+// given per-thread namespaces (pid, network, ipc, uts, cgroup), so that
+// the child is born inside them. Without joins it just starts cmd.
+func startIn(cmd *exec.Cmd, joins []nsJoin) error {
+	if len(joins) == 0 {
 		return cmd.Start()
 	}
 	errc := make(chan error, 1)
 	go func() {
 		goruntime.LockOSThread()
-		// never unlocked: the thread dies with this goroutine.
-		fd, err := unix.Open(pidns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- fmt.Errorf("open pid namespace %s: %w", pidns, err)
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("unshare fs: %w", err)
-			return
-		}
-		if err := unix.Setns(fd, unix.CLONE_NEWPID); err != nil {
-			errc <- fmt.Errorf("join pid namespace %s: %w", pidns, err)
-			return
+		// never unlocked: the thread, with its namespaces, dies with this
+		// goroutine.
+		for _, j := range joins {
+			fd, err := unix.Open(j.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				errc <- fmt.Errorf("open namespace %s: %w", j.path, err)
+				return
+			}
+			err = unix.Setns(fd, j.flag)
+			unix.Close(fd)
+			if err != nil {
+				errc <- fmt.Errorf("join namespace %s: %w", j.path, err)
+				return
+			}
 		}
 		errc <- cmd.Start()
 	}()

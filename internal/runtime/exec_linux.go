@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // ExecOpts are the inputs of Exec.
@@ -109,7 +110,11 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		Stderr:     os.Stderr,
 		ExtraFiles: extra,
 	}
-	if err := startIn(cmd, pidPath); err != nil {
+	var threadJoins []nsJoin
+	if pidPath != "" {
+		threadJoins = append(threadJoins, nsJoin{pidPath, unix.CLONE_NEWPID})
+	}
+	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, fmt.Errorf("start exec process: %w", err)
 	}
 	child.Close()

@@ -297,3 +297,32 @@ func nsFile(t specs.LinuxNamespaceType) string {
 	}
 	return string(t)
 }
+
+// TestNewUserNamespaceJoiningNetns: a new user namespace on top of joined
+// network and uts namespaces owned by the host's user namespace (the
+// daemon's usual netns-by-path plus user namespace remapping).
+func TestNewUserNamespaceJoiningNetns(t *testing.T) {
+	r := newRT(t)
+	a := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-una")
+	r.must("run", "-d", "--bundle", a, "bt-rt-una")
+	pa := r.state("bt-rt-una").Pid
+	b := bundle(t, "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map", func(s *specs.Spec) {
+		s.Hostname = ""
+		for i, ns := range s.Linux.Namespaces {
+			switch ns.Type {
+			case specs.NetworkNamespace, specs.UTSNamespace:
+				s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pa, nsFile(ns.Type))
+			}
+		}
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-unb")
+	netA, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
+	got := lines(out)
+	if len(got) != 4 || got[0] != "0" || got[1] != "bt-rt-host" || got[2] != netA || !strings.Contains(got[3], "140000") {
+		t.Fatalf("want root mapped to 140000 in the first container's net and uts namespaces, got %q", out)
+	}
+}
