@@ -13,7 +13,6 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 )
 
 // ExecOpts are the inputs of Exec.
@@ -48,15 +47,17 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		return nil, errdefs.InvalidParameter(errors.New("a terminal was asked for but no --console-socket was given"))
 	}
 	var joins []string
-	pidPath := ""
+	var threadJoins []nsJoin
 	userns := false
 	for _, ns := range st.Config.Linux.Namespaces {
 		path := fmt.Sprintf("/proc/%d/ns/%s", st.Pid, nsProcName(ns.Type))
-		if ns.Type == specs.PIDNamespace {
-			pidPath = path
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			// entered with the runtime's privileges before fork: they may
+			// be owned by another user namespace than the container's.
+			threadJoins = append(threadJoins, nsJoin{path, int(nsFlags[ns.Type])})
 			continue
-		}
-		if ns.Type == specs.UserNamespace {
+		case specs.UserNamespace:
 			userns = true
 		}
 		joins = append(joins, string(ns.Type)+"="+path)
@@ -109,10 +110,6 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
 		ExtraFiles: extra,
-	}
-	var threadJoins []nsJoin
-	if pidPath != "" {
-		threadJoins = append(threadJoins, nsJoin{pidPath, unix.CLONE_NEWPID})
 	}
 	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, fmt.Errorf("start exec process: %w", err)

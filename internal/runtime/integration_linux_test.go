@@ -319,10 +319,25 @@ func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-unb")
 	netA, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
-	got := lines(out)
-	if len(got) != 4 || got[0] != "0" || got[1] != "bt-rt-host" || got[2] != netA || !strings.Contains(got[3], "140000") {
-		t.Fatalf("want root mapped to 140000 in the first container's net and uts namespaces, got %q", out)
+	check := func(out, what string) {
+		t.Helper()
+		got := lines(out)
+		if len(got) != 4 || got[0] != "0" || got[1] != "bt-rt-host" || got[2] != netA || !strings.Contains(got[3], "140000") {
+			t.Fatalf("%s: want root mapped to 140000 in the first container's net and uts namespaces, got %q", what, out)
+		}
 	}
+	check(r.must("run", "--bundle", b, "bt-rt-unb"), "run")
+	// exec must get into the same set: the user namespace is the
+	// container's, the network namespace is owned by the host's.
+	b2 := bundle(t, "sleep 100", func(s *specs.Spec) {
+		data, _ := os.ReadFile(filepath.Join(b, "config.json"))
+		_ = json.Unmarshal(data, s)
+		s.Root.Path = "rootfs"
+		s.Hostname = ""
+		s.Process.Args = []string{"sleep", "100"}
+	})
+	r.cleanup("bt-rt-unc")
+	r.must("run", "-d", "--bundle", b2, "bt-rt-unc")
+	check(r.must("exec", "bt-rt-unc", "sh", "-c", "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map"), "exec")
 }
