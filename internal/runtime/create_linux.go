@@ -63,6 +63,7 @@ func Create(opts CreateOpts) (*State, *os.Process, error) {
 		}
 		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
+	warnUnsupported(spec.Process, spec)
 	c := &creation{opts: opts, spec: spec, bundle: bundle, dir: dir}
 	st, proc, err := c.run()
 	if err != nil {
@@ -366,4 +367,33 @@ func setOOMScoreAdj(pid int, v *int) error {
 		return fmt.Errorf("set process.oomScoreAdj to %d: %w", *v, err)
 	}
 	return nil
+}
+
+// warnUnsupported warns about settings berth cannot honour on this host and
+// skips: capabilities it does not hold, AppArmor and SELinux labels.
+func warnUnsupported(p *specs.Process, spec *specs.Spec) {
+	if p.Capabilities != nil {
+		got := availableCaps(p.Capabilities)
+		var missing []string
+		for _, n := range p.Capabilities.Bounding {
+			found := false
+			for _, g := range got.Bounding {
+				if g == n {
+					found = true
+				}
+			}
+			if !found {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			Warn(fmt.Sprintf("capabilities not held by berth runtime, not granted: %s", strings.Join(missing, ", ")))
+		}
+	}
+	if p.ApparmorProfile != "" {
+		Warn(fmt.Sprintf("process.apparmorProfile %q ignored: berth runtime does not apply AppArmor profiles", p.ApparmorProfile))
+	}
+	if p.SelinuxLabel != "" || (spec.Linux != nil && spec.Linux.MountLabel != "") {
+		Warn("SELinux labels ignored: berth runtime does not apply SELinux labels")
+	}
 }
