@@ -185,3 +185,42 @@ func setSeccomp(c map[string]any, name string) {
 	l := c["linux"].(map[string]any)
 	l["seccomp"] = map[string]any{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []any{map[string]any{"names": []any{name}, "action": "SCMP_ACT_ERRNO"}}}
 }
+
+// TestSysctlWithReadonlyProcSys: sysctls are written before /proc/sys is
+// made read-only, as Docker configs need (they set both).
+func TestSysctlWithReadonlyProcSys(t *testing.T) {
+	r := newRT(t)
+	adj := 123
+	b := bundle(t, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; cat /proc/self/oom_score_adj; echo 5 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo writable", func(s *specs.Spec) {
+		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
+		s.Process.OOMScoreAdj = &adj
+	})
+	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-sysctl")
+	if got := lines(out); len(got) != 2 || got[0] != "0" || got[1] != "123" {
+		t.Fatalf("want sysctl 0, oom_score_adj 123 and a read-only /proc/sys, got %q (%s)", out, errs)
+	}
+}
+
+// TestFailingPoststartPoststopHooksWarn: the spec says a failing poststart
+// or poststop hook is a warning; the operation and later hooks go on.
+func TestFailingPoststartPoststopHooksWarn(t *testing.T) {
+	r := newRT(t)
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "log.json")
+	b := bundle(t, "true", func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{
+			Poststart: []specs.Hook{{Path: "/bin/false"}, {Path: "/bin/sh", Args: []string{"sh", "-c", "touch " + filepath.Join(dir, "after-poststart")}}},
+			Poststop:  []specs.Hook{{Path: "/bin/false"}},
+		}
+	})
+	if _, errs, code := r.run("--log", logPath, "--log-format", "json", "run", "--bundle", b, "bt-rt-hookwarn"); code != 0 {
+		t.Fatalf("run failed: %d %s", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "after-poststart")); err != nil {
+		t.Fatal("the hook after the failing poststart hook did not run")
+	}
+	data, _ := os.ReadFile(logPath)
+	if strings.Count(string(data), `"level":"warning"`) != 2 {
+		t.Fatalf("want two warnings in the log, got %q", data)
+	}
+}

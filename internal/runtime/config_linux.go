@@ -198,9 +198,6 @@ func validateLinux(spec *specs.Spec) error {
 			hasNet = true
 		}
 	}
-	if !seen[specs.MountNamespace] {
-		return invalid("config.json: field linux.namespaces: a mount namespace is required")
-	}
 	if hasUser {
 		for _, ns := range l.Namespaces {
 			if ns.Type == specs.UserNamespace && ns.Path == "" {

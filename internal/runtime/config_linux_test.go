@@ -55,9 +55,6 @@ func TestValidateSpecNamesTheField(t *testing.T) {
 		}, "linux.namespaces[6].type"},
 		"relative ns path": {func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "net" }, "linux.namespaces[1].path"},
 		"missing ns path":  {func(s *specs.Spec) { s.Linux.Namespaces[1].Path = "/proc/nonexistent/ns/net" }, "linux.namespaces[1].path"},
-		"no mount ns": {func(s *specs.Spec) {
-			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: "pid"}}
-		}, "mount namespace"},
 		"userns without maps": {func(s *specs.Spec) {
 			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "user"})
 		}, "uidMappings"},

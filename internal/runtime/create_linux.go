@@ -28,6 +28,7 @@ type CreateOpts struct {
 	ConsoleSocket string
 	PidFile       string
 	PreserveFds   int
+	NoPivot       bool // chroot after moving the rootfs onto / (rootfs on ramfs)
 }
 
 // Create sets up a container from its bundle and leaves its init process
@@ -62,6 +63,7 @@ func Create(opts CreateOpts) (*State, *os.Process, error) {
 		}
 		return nil, nil, fmt.Errorf("create state directory: %w", err)
 	}
+	warnUnsupported(spec.Process, spec)
 	c := &creation{opts: opts, spec: spec, bundle: bundle, dir: dir}
 	st, proc, err := c.run()
 	if err != nil {
@@ -112,8 +114,8 @@ func (c *creation) run() (*State, *os.Process, error) {
 	defer fifo.Close()
 
 	var cloneFlags uintptr
-	var joins []string
-	var pidPath string
+	var joins []string       // joined by the nsenter constructor in the child
+	var threadJoins []nsJoin // joined by the forking thread, before clone
 	userns := false
 	for _, ns := range spec.Linux.Namespaces {
 		if ns.Type == specs.UserNamespace {
@@ -123,14 +125,17 @@ func (c *creation) run() (*State, *os.Process, error) {
 			cloneFlags |= nsFlags[ns.Type]
 			continue
 		}
-		if ns.Type == specs.PIDNamespace {
-			pidPath = ns.Path
-			continue
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			// per-thread namespaces: entered before clone, so that a new
+			// user namespace can be created on top of them, as runc does.
+			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
+		default:
+			joins = append(joins, string(ns.Type)+"="+ns.Path)
 		}
-		joins = append(joins, string(ns.Type)+"="+ns.Path)
 	}
 	if cloneFlags&unix.CLONE_NEWUSER != 0 && len(joins) > 0 {
-		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining existing namespaces together with a new user namespace is not supported"))
+		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining an existing mount or time namespace together with a new user namespace is not supported"))
 	}
 
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
@@ -206,13 +211,16 @@ func (c *creation) run() (*State, *os.Process, error) {
 		// init would start without capabilities there.
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	if err := startIn(cmd, pidPath); err != nil {
+	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)
 	}
 	c.proc = cmd.Process
 	child.Close()
 	pid := cmd.Process.Pid
 
+	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, nil, err
+	}
 	if err := cg.Apply(pid); err != nil {
 		return nil, nil, fmt.Errorf("join cgroup: %w", err)
 	}
@@ -228,7 +236,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 	}
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Hooks: hooks}
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, NoPivot: c.opts.NoPivot, Hooks: hooks}
 	enc := json.NewEncoder(parent)
 	if err := enc.Encode(&cfg); err != nil {
 		return nil, nil, fmt.Errorf("send config to container init: %w", err)
@@ -279,29 +287,36 @@ func (c *creation) run() (*State, *os.Process, error) {
 // nsenterEnv must match package nsenter's EnvVar.
 const nsenterEnv = "_BERTH_NSENTER"
 
-// startIn starts cmd; when pidns is set the child is born in that pid
-// namespace: a throw-away locked thread enters it before forking.
-func startIn(cmd *exec.Cmd, pidns string) error {
-	if pidns == "" {
+// nsJoin is a namespace to enter by path.
+type nsJoin struct {
+	path string
+	flag int
+}
+
+// startIn starts cmd from a throw-away locked thread that first enters the
+// given per-thread namespaces (pid, network, ipc, uts, cgroup), so that
+// the child is born inside them. Without joins it just starts cmd.
+func startIn(cmd *exec.Cmd, joins []nsJoin) error {
+	if len(joins) == 0 {
 		return cmd.Start()
 	}
 	errc := make(chan error, 1)
 	go func() {
 		goruntime.LockOSThread()
-		// never unlocked: the thread dies with this goroutine.
-		fd, err := unix.Open(pidns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- fmt.Errorf("open pid namespace %s: %w", pidns, err)
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("unshare fs: %w", err)
-			return
-		}
-		if err := unix.Setns(fd, unix.CLONE_NEWPID); err != nil {
-			errc <- fmt.Errorf("join pid namespace %s: %w", pidns, err)
-			return
+		// never unlocked: the thread, with its namespaces, dies with this
+		// goroutine.
+		for _, j := range joins {
+			fd, err := unix.Open(j.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				errc <- fmt.Errorf("open namespace %s: %w", j.path, err)
+				return
+			}
+			err = unix.Setns(fd, j.flag)
+			unix.Close(fd)
+			if err != nil {
+				errc <- fmt.Errorf("join namespace %s: %w", j.path, err)
+				return
+			}
 		}
 		errc <- cmd.Start()
 	}()
@@ -341,4 +356,44 @@ func socketPair() (*os.File, *os.File, error) {
 		return nil, nil, fmt.Errorf("create sync socket: %w", err)
 	}
 	return os.NewFile(uintptr(fds[0]), "sync-parent"), os.NewFile(uintptr(fds[1]), "sync-child"), nil
+}
+
+// setOOMScoreAdj is written by the runtime, through the host's /proc.
+func setOOMScoreAdj(pid int, v *int) error {
+	if v == nil {
+		return nil
+	}
+	if err := os.WriteFile("/proc/"+strconv.Itoa(pid)+"/oom_score_adj", []byte(strconv.Itoa(*v)), 0); err != nil {
+		return fmt.Errorf("set process.oomScoreAdj to %d: %w", *v, err)
+	}
+	return nil
+}
+
+// warnUnsupported warns about settings berth cannot honour on this host and
+// skips: capabilities it does not hold, AppArmor and SELinux labels.
+func warnUnsupported(p *specs.Process, spec *specs.Spec) {
+	if p.Capabilities != nil {
+		got := availableCaps(p.Capabilities)
+		var missing []string
+		for _, n := range p.Capabilities.Bounding {
+			found := false
+			for _, g := range got.Bounding {
+				if g == n {
+					found = true
+				}
+			}
+			if !found {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			Warn(fmt.Sprintf("capabilities not held by berth runtime, not granted: %s", strings.Join(missing, ", ")))
+		}
+	}
+	if p.ApparmorProfile != "" {
+		Warn(fmt.Sprintf("process.apparmorProfile %q ignored: berth runtime does not apply AppArmor profiles", p.ApparmorProfile))
+	}
+	if p.SelinuxLabel != "" || (spec.Linux != nil && spec.Linux.MountLabel != "") {
+		Warn("SELinux labels ignored: berth runtime does not apply SELinux labels")
+	}
 }

@@ -47,15 +47,17 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		return nil, errdefs.InvalidParameter(errors.New("a terminal was asked for but no --console-socket was given"))
 	}
 	var joins []string
-	pidPath := ""
+	var threadJoins []nsJoin
 	userns := false
 	for _, ns := range st.Config.Linux.Namespaces {
 		path := fmt.Sprintf("/proc/%d/ns/%s", st.Pid, nsProcName(ns.Type))
-		if ns.Type == specs.PIDNamespace {
-			pidPath = path
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			// entered with the runtime's privileges before fork: they may
+			// be owned by another user namespace than the container's.
+			threadJoins = append(threadJoins, nsJoin{path, int(nsFlags[ns.Type])})
 			continue
-		}
-		if ns.Type == specs.UserNamespace {
+		case specs.UserNamespace:
 			userns = true
 		}
 		joins = append(joins, string(ns.Type)+"="+path)
@@ -109,7 +111,7 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		Stderr:     os.Stderr,
 		ExtraFiles: extra,
 	}
-	if err := startIn(cmd, pidPath); err != nil {
+	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, fmt.Errorf("start exec process: %w", err)
 	}
 	child.Close()
@@ -118,6 +120,9 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		_ = proc.Kill()
 		_, _ = proc.Wait()
 		return nil, err
+	}
+	if err := setOOMScoreAdj(proc.Pid, p.OOMScoreAdj); err != nil {
+		return fail(err)
 	}
 	if len(st.Cgroups) > 0 {
 		m, err := loadCgroup(st.Cgroups)

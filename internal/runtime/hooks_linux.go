@@ -12,6 +12,21 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// Warn receives warnings: failed poststart and poststop hooks, which the
+// specification says must not fail the operation. ocicli sends them to the
+// log.
+var Warn = func(msg string) {}
+
+// runHooksWarn runs hooks like runHooks, but a failure is only a warning
+// and the remaining hooks still run.
+func runHooksWarn(kind string, hooks []specs.Hook, st specs.State) {
+	for _, h := range hooks {
+		if err := runHooks(kind, []specs.Hook{h}, st); err != nil {
+			Warn(err.Error())
+		}
+	}
+}
+
 // runHooks runs hooks in order with the container state on stdin. The first
 // failure stops the list.
 func runHooks(kind string, hooks []specs.Hook, st specs.State) error {

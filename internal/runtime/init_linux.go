@@ -35,6 +35,9 @@ type initConfig struct {
 	Userns  bool           `json:"userns"`
 	// Cgroupns asks the init to unshare a cgroup namespace itself.
 	Cgroupns bool `json:"cgroupns"`
+	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
+	// (for a rootfs on ramfs/initramfs, where pivot_root is refused).
+	NoPivot bool `json:"noPivot"`
 	// Hooks tells the init to stop for prestart/createRuntime hooks.
 	Hooks bool `json:"hooks"`
 }
@@ -108,7 +111,13 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 			return fmt.Errorf("create cgroup namespace: %w", err)
 		}
 	}
-	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns); err != nil {
+	mountns := false
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.MountNamespace {
+			mountns = true
+		}
+	}
+	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns, mountns); err != nil {
 		return err
 	}
 	if cfg.Hooks {
@@ -133,11 +142,19 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if err != nil {
 		return fmt.Errorf("open /proc/self/fd: %w", err)
 	}
-	if err := pivotRoot(cfg.Rootfs); err != nil {
+	if err := enterRoot(cfg.Rootfs, mountns, cfg.NoPivot); err != nil {
 		unix.Close(fdDir)
 		return err
 	}
-	if err := finishRootfs(spec); err != nil {
+	// sysctls before readonlyPaths, which usually hold /proc/sys.
+	for k, v := range spec.Linux.Sysctl {
+		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			unix.Close(fdDir)
+			return fmt.Errorf("set sysctl %s: %w", k, err)
+		}
+	}
+	if err := finishRootfs(spec, mountns); err != nil {
 		unix.Close(fdDir)
 		return err
 	}
@@ -157,13 +174,6 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
 			unix.Close(fdDir)
 			return fmt.Errorf("set domainname: %w", err)
-		}
-	}
-	for k, v := range spec.Linux.Sysctl {
-		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
-		if err := os.WriteFile(p, []byte(v), 0); err != nil {
-			unix.Close(fdDir)
-			return fmt.Errorf("set sysctl %s: %w", k, err)
 		}
 	}
 	fin, err := prepareExec(cfg.Process, spec)
@@ -234,16 +244,14 @@ func becomeRoot() error {
 // executable, rlimits) and returns the function that applies credentials,
 // capabilities, no_new_privs and seccomp, closes stray fds and execs.
 func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
+	// Rlimits are applied at the very end (a small RLIMIT_AS would starve
+	// the Go runtime of this init); refuse now what cannot succeed then.
 	for _, r := range p.Rlimits {
-		if err := setRlimit(r); err != nil {
+		if err := checkRlimit(r); err != nil {
 			return nil, err
 		}
 	}
-	if p.OOMScoreAdj != nil {
-		if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*p.OOMScoreAdj)), 0); err != nil {
-			return nil, fmt.Errorf("set oom_score_adj to %d: %w", *p.OOMScoreAdj, err)
-		}
-	}
+	grant := availableCaps(p.Capabilities)
 	// The cwd is resolved inside the new root, after pivot_root; a path that
 	// leads outside it (a leaked fd, CVE-2024-21626) is refused.
 	if err := unix.Chdir(p.Cwd); err != nil {
@@ -283,13 +291,19 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
 		}
+		// while still privileged (CAP_SYS_RESOURCE for raising), with only
+		// small allocations left before execve.
+		for _, r := range p.Rlimits {
+			if err := setRlimit(r); err != nil {
+				return err
+			}
+		}
 		if err := setUser(p); err != nil {
 			return err
 		}
-		if p.Capabilities != nil {
-			if err := applyCaps(p.Capabilities); err != nil {
-				return fmt.Errorf("apply capabilities: %w", err)
-			}
+		// no capabilities in the config means none, as with runc.
+		if err := applyCaps(grant); err != nil {
+			return fmt.Errorf("apply capabilities: %w", err)
 		}
 		if p.NoNewPrivileges {
 			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -304,6 +318,24 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 		err := syscall.Exec(argv0, p.Args, env)
 		return fmt.Errorf("exec %s: %w", p.Args[0], err)
 	}, nil
+}
+
+// checkRlimit fails, naming the limit, when r raises a hard limit above
+// the current one without CAP_SYS_RESOURCE (which these machines lack).
+func checkRlimit(r specs.POSIXRlimit) error {
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(rlimitNames[r.Type], &cur); err != nil {
+		return fmt.Errorf("get %s: %w", r.Type, err)
+	}
+	if r.Hard <= cur.Max {
+		return nil
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err == nil && data[0].Effective&(1<<unix.CAP_SYS_RESOURCE) != 0 {
+		return nil
+	}
+	return fmt.Errorf("set %s: raising the hard limit from %d to %d needs CAP_SYS_RESOURCE, which berth runtime does not have", r.Type, cur.Max, r.Hard)
 }
 
 func setRlimit(r specs.POSIXRlimit) error {

@@ -260,3 +260,84 @@ func TestPauseResume(t *testing.T) {
 		t.Fatalf("after resume: %s", st.Status)
 	}
 }
+
+// TestJoinNamespacesByPath: a second container joins the first one's
+// network, pid, ipc and uts namespaces through their /proc paths (the pid
+// namespace on a locked thread before fork, the others in the nsenter
+// constructor).
+func TestJoinNamespacesByPath(t *testing.T) {
+	r := newRT(t)
+	a := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-nsa")
+	r.must("run", "-d", "--bundle", a, "bt-rt-nsa")
+	pa := r.state("bt-rt-nsa").Pid
+	b := bundle(t, "hostname; ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/net", func(s *specs.Spec) {
+		s.Hostname = ""
+		for i, ns := range s.Linux.Namespaces {
+			switch ns.Type {
+			case specs.NetworkNamespace, specs.PIDNamespace, specs.IPCNamespace, specs.UTSNamespace:
+				s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pa, nsFile(ns.Type))
+			}
+		}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-nsb")
+	netA, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lines(out)
+	if len(got) != 3 || got[0] != "bt-rt-host" || got[1] != "1" || got[2] != netA {
+		t.Fatalf("want the first container's hostname, its sleep visible and its netns %s, got %q", netA, out)
+	}
+}
+
+func nsFile(t specs.LinuxNamespaceType) string {
+	if t == specs.NetworkNamespace {
+		return "net"
+	}
+	return string(t)
+}
+
+// TestNewUserNamespaceJoiningNetns: a new user namespace on top of joined
+// network and uts namespaces owned by the host's user namespace (the
+// daemon's usual netns-by-path plus user namespace remapping).
+func TestNewUserNamespaceJoiningNetns(t *testing.T) {
+	r := newRT(t)
+	a := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-una")
+	r.must("run", "-d", "--bundle", a, "bt-rt-una")
+	pa := r.state("bt-rt-una").Pid
+	b := bundle(t, "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map", func(s *specs.Spec) {
+		s.Hostname = ""
+		for i, ns := range s.Linux.Namespaces {
+			switch ns.Type {
+			case specs.NetworkNamespace, specs.UTSNamespace:
+				s.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pa, nsFile(ns.Type))
+			}
+		}
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
+		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 140000, Size: 65536}}
+	})
+	netA, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
+	check := func(out, what string) {
+		t.Helper()
+		got := lines(out)
+		if len(got) != 4 || got[0] != "0" || got[1] != "bt-rt-host" || got[2] != netA || !strings.Contains(got[3], "140000") {
+			t.Fatalf("%s: want root mapped to 140000 in the first container's net and uts namespaces, got %q", what, out)
+		}
+	}
+	check(r.must("run", "--bundle", b, "bt-rt-unb"), "run")
+	// exec must get into the same set: the user namespace is the
+	// container's, the network namespace is owned by the host's.
+	b2 := bundle(t, "sleep 100", func(s *specs.Spec) {
+		data, _ := os.ReadFile(filepath.Join(b, "config.json"))
+		_ = json.Unmarshal(data, s)
+		s.Root.Path = "rootfs"
+		s.Hostname = ""
+		s.Process.Args = []string{"sleep", "100"}
+	})
+	r.cleanup("bt-rt-unc")
+	r.must("run", "-d", "--bundle", b2, "bt-rt-unc")
+	check(r.must("exec", "bt-rt-unc", "sh", "-c", "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map"), "exec")
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -67,9 +68,7 @@ func Start(root, id string) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateRunning
-		if err := runHooks("poststart", h.Poststart, oci); err != nil {
-			return err
-		}
+		runHooksWarn("poststart", h.Poststart, oci)
 	}
 	return nil
 }
@@ -82,7 +81,7 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 	}
 	if all && len(st.Cgroups) > 0 {
 		if st.Status() == StatusStopped {
-			return errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+			return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", id))
 		}
 		m, err := loadCgroup(st.Cgroups)
 		if err != nil {
@@ -105,6 +104,10 @@ func Delete(root, id string, force bool) error {
 	st, err := LoadState(root, id)
 	if err != nil {
 		if errdefs.IsNotFound(err) && force {
+			// a create that died half-way may leave a directory without state.
+			if ValidateID(id) == nil {
+				_ = os.RemoveAll(stateDir(root, id))
+			}
 			return nil
 		}
 		return err
@@ -137,16 +140,19 @@ func Delete(root, id string, force bool) error {
 			return fmt.Errorf("remove cgroup of %s: %w", id, err)
 		}
 	}
-	var hookErr error
+	if !hasNamespace(st.Config, specs.MountNamespace) && st.Rootfs != "" {
+		// without a mount namespace the container's mounts live in ours.
+		unmountUnder(st.Rootfs)
+	}
 	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateStopped
-		hookErr = runHooks("poststop", h.Poststop, oci)
+		runHooksWarn("poststop", h.Poststop, oci)
 	}
 	if err := os.RemoveAll(st.dir()); err != nil {
 		return fmt.Errorf("remove state of %s: %w", id, err)
 	}
-	return hookErr
+	return nil
 }
 
 // waitGone waits (bounded) for the init process to disappear.
@@ -204,7 +210,7 @@ func running(root, id string) (*State, cgroupManager, error) {
 		return nil, nil, err
 	}
 	if s := st.Status(); s == StatusStopped || s == StatusCreated {
-		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s is not running", id))
+		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
 	if len(st.Cgroups) == 0 {
 		return nil, nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
@@ -261,4 +267,38 @@ func List(root string) ([]*State, error) {
 		out = append(out, st)
 	}
 	return out, nil
+}
+
+func hasNamespace(spec *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if spec == nil || spec.Linux == nil {
+		return false
+	}
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+// unmountUnder detaches every mount strictly below dir, deepest first.
+func unmountUnder(dir string) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var mps []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		mp := unescapeMountinfo(f[4])
+		if strings.HasPrefix(mp, dir+"/") {
+			mps = append(mps, mp)
+		}
+	}
+	for i := len(mps) - 1; i >= 0; i-- {
+		_ = unix.Unmount(mps[i], unix.MNT_DETACH)
+	}
 }

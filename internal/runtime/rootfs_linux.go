@@ -12,12 +12,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// prepareRootfs runs inside the new mount namespace, before pivot_root: it
-// sets propagation, makes the rootfs a mount point, mounts the configured
-// mounts (destinations resolved inside the rootfs) and fills /dev.
-func prepareRootfs(spec *specs.Spec, rootfs string, userns bool) error {
+// prepareRootfs runs before pivot_root, in the new mount namespace if there
+// is one: it sets propagation, makes the rootfs a mount point, mounts the
+// configured mounts (destinations resolved inside the rootfs) and fills
+// /dev. Without a mount namespace the mounts land in the caller's, as with
+// runc.
+func prepareRootfs(spec *specs.Spec, rootfs string, userns, mountns bool) error {
+	if mountns {
+		if err := prepareRoot(spec, rootfs); err != nil {
+			return err
+		}
+	}
+	return prepareRootfsMounts(spec, rootfs, userns)
+}
+
+// prepareRoot sets the propagation of / and makes the rootfs a mount point
+// for pivot_root.
+func prepareRoot(spec *specs.Spec, rootfs string) error {
 	prop := uintptr(unix.MS_SLAVE | unix.MS_REC)
-	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
+	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok && p&unix.MS_UNBINDABLE == 0 {
+		// unbindable would forbid the bind mounts below: it is applied
+		// after pivot_root, like the others.
 		prop = p
 	}
 	if err := unix.Mount("", "/", "", prop, ""); err != nil {
@@ -33,6 +48,11 @@ func prepareRootfs(spec *specs.Spec, rootfs string, userns bool) error {
 	if err := unix.Mount(rootfs, rootfs, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 		return fmt.Errorf("bind mount rootfs %s: %w", rootfs, err)
 	}
+	return nil
+}
+
+// prepareRootfsMounts mounts the configured mounts and fills /dev.
+func prepareRootfsMounts(spec *specs.Spec, rootfs string, userns bool) error {
 	devBound := false
 	for i := range spec.Mounts {
 		m := &spec.Mounts[i]
@@ -488,6 +508,30 @@ func devSymlinks(rootfs string) error {
 	return nil
 }
 
+// enterRoot makes rootfs the root: pivot_root in a mount namespace, chroot
+// without one.
+func enterRoot(rootfs string, mountns, noPivot bool) error {
+	if mountns && !noPivot {
+		return pivotRoot(rootfs)
+	}
+	if mountns {
+		if err := unix.Chdir(rootfs); err != nil {
+			return fmt.Errorf("chdir to %s: %w", rootfs, err)
+		}
+		if err := unix.Mount(rootfs, "/", "", unix.MS_MOVE, ""); err != nil {
+			return fmt.Errorf("move %s to /: %w", rootfs, err)
+		}
+		rootfs = "."
+	}
+	if err := unix.Chroot(rootfs); err != nil {
+		return fmt.Errorf("chroot to %s: %w", rootfs, err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("chdir to new root: %w", err)
+	}
+	return nil
+}
+
 // pivotRoot makes rootfs the root of the mount namespace and detaches the
 // old root.
 func pivotRoot(rootfs string) error {
@@ -524,7 +568,7 @@ func pivotRoot(rootfs string) error {
 
 // finishRootfs runs after pivot_root: read-only and masked paths, then a
 // read-only root if asked.
-func finishRootfs(spec *specs.Spec) error {
+func finishRootfs(spec *specs.Spec, mountns bool) error {
 	for _, p := range spec.Linux.ReadonlyPaths {
 		if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			if errors.Is(err, unix.ENOENT) {
@@ -550,12 +594,12 @@ func finishRootfs(spec *specs.Spec) error {
 			return fmt.Errorf("mask path %s: %w", p, err)
 		}
 	}
-	if spec.Root.Readonly {
+	if spec.Root.Readonly && mountns {
 		if err := remountBind("/", unix.MS_RDONLY); err != nil {
 			return fmt.Errorf("make root read-only: %w", err)
 		}
 	}
-	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok {
+	if p, ok := propagationFlags[spec.Linux.RootfsPropagation]; ok && mountns {
 		if err := unix.Mount("", "/", "", p, ""); err != nil {
 			return fmt.Errorf("set rootfs propagation %s: %w", spec.Linux.RootfsPropagation, err)
 		}

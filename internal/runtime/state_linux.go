@@ -190,7 +190,7 @@ func (s *State) frozen() bool {
 // signal sends sig to the init process.
 func (s *State) signal(sig unix.Signal) error {
 	if !s.alive() {
-		return errdefs.Conflict(fmt.Errorf("container %s is not running", s.ID))
+		return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", s.ID))
 	}
 	if err := unix.Kill(s.Pid, sig); err != nil {
 		return fmt.Errorf("signal container %s: %w", s.ID, err)

@@ -102,12 +102,13 @@ func LastCap() int {
 	return len(capByName) - 1
 }
 
-type sets5 struct {
+// targetMasks are the wanted sets as bit masks (ambient is raised by name).
+type targetMasks struct {
 	bounding, effective, permitted, inheritable uint64
 }
 
-func masks(c *specs.LinuxCapabilities) (sets5, error) {
-	var s sets5
+func masks(c *specs.LinuxCapabilities) (targetMasks, error) {
+	var s targetMasks
 	var err error
 	if s.bounding, err = mask(c.Bounding); err != nil {
 		return s, err

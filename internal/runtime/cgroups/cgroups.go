@@ -28,12 +28,14 @@ type Manager interface {
 	// State reports the freezer state: Frozen or Thawed.
 	State() (string, error)
 	// Pids lists every process of the cgroup, including its sub-cgroups.
+	// A cgroup that does not exist (any more) has none.
 	Pids() ([]int, error)
 	// Kill sends sig to every process of the cgroup. For SIGKILL the cgroup
 	// is frozen first (or cgroup.kill used on v2) so that no process can
 	// fork away from the signal.
 	Kill(sig unix.Signal) error
-	// Destroy removes the cgroup directories. The cgroup must be empty.
+	// Destroy removes the cgroup directories. The cgroup must be empty;
+	// directories already gone are not an error.
 	Destroy() error
 	// Paths returns the absolute directory per v1 controller ("memory",
 	// "cpu", …) or, on v2, the unified directory under the "" key. On a
@@ -43,4 +45,8 @@ type Manager interface {
 	// OOMKillCount reports how many processes the kernel's OOM killer has
 	// killed in the cgroup (memory.oom_control / memory.events).
 	OOMKillCount() (uint64, error)
+	// Stats reads the usage counters of every controller (CPU time,
+	// memory usage and limit, pids, block I/O, hugetlb): what `runc
+	// events --stats` reports and `docker stats` is made from.
+	Stats() (*Stats, error)
 }

@@ -136,7 +136,9 @@ func (m *manager) Set(r *specs.LinuxResources) error {
 }
 
 // checkFiles turns silently missing control files into errors naming them:
-// a limit that is asked for must be applied or refused, never dropped.
+// a limit that is asked for must be applied or refused, never dropped. The
+// one exception is an unlimited swap (-1) on a host without swap
+// accounting, which is what such a host gives anyway.
 func (m *manager) checkFiles(res *cgroups.Resources) error {
 	need := func(field, dir string, files ...string) error {
 		if dir == "" {
@@ -152,8 +154,24 @@ func (m *manager) checkFiles(res *cgroups.Resources) error {
 	weight := res.BlkioWeight != 0 || len(res.BlkioWeightDevice) > 0
 	throttle := len(res.BlkioThrottleReadBpsDevice)+len(res.BlkioThrottleWriteBpsDevice)+
 		len(res.BlkioThrottleReadIOPSDevice)+len(res.BlkioThrottleWriteIOPSDevice) > 0
+	swap := func(dir, file string) error {
+		if res.MemorySwap == 0 || dir == "" {
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(dir, file)); err == nil {
+			return nil
+		}
+		if res.MemorySwap == -1 {
+			res.MemorySwap = 0
+			return nil
+		}
+		return fmt.Errorf("linux.resources.memory.swap: %s does not exist on this host (no swap accounting)", filepath.Join(dir, file))
+	}
 	if m.v2 {
 		dir := m.paths[""]
+		if err := swap(dir, "memory.swap.max"); err != nil {
+			return err
+		}
 		if weight {
 			if err := need("blockIO.weight", dir, "io.weight", "io.bfq.weight"); err != nil {
 				return err
@@ -170,6 +188,9 @@ func (m *manager) checkFiles(res *cgroups.Resources) error {
 			}
 		}
 		return nil
+	}
+	if err := swap(m.paths["memory"], "memory.memsw.limit_in_bytes"); err != nil {
+		return err
 	}
 	dir := m.paths["blkio"]
 	if weight {
@@ -228,6 +249,9 @@ func (m *manager) State() (string, error) {
 
 func (m *manager) Pids() ([]int, error) {
 	pids, err := m.inner.GetAllPids()
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil // no cgroup, no process
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list processes of cgroup %s: %w", m.where(), err)
 	}
@@ -255,4 +279,16 @@ func (m *manager) OOMKillCount() (uint64, error) {
 		return 0, fmt.Errorf("read OOM kill count of %s: %w", m.where(), err)
 	}
 	return n, nil
+}
+
+// Stats is opencontainers/cgroups' statistics record, JSON-ready in the
+// shape runc's events use.
+type Stats = cgroups.Stats
+
+func (m *manager) Stats() (*Stats, error) {
+	st, err := m.inner.GetStats()
+	if err != nil {
+		return nil, fmt.Errorf("read statistics of cgroup %s: %w", m.where(), err)
+	}
+	return st, nil
 }

@@ -27,8 +27,10 @@ var v1Subsystems = map[string]bool{
 	"perf_event": true, "freezer": true, "rdma": true, "misc": true, "name=systemd": true,
 }
 
-// parseHierarchies reads the cgroup mounts of a mountinfo file. When a
-// hierarchy is mounted more than once, the first mount wins.
+// parseHierarchies reads the cgroup mounts of a mountinfo file. Mounts
+// hidden by a later cgroup mount on the same or a parent directory are
+// skipped (cgroup2 remounted over /sys/fs/cgroup hides the hybrid layout);
+// when a hierarchy is still mounted more than once, the first mount wins.
 func parseHierarchies(r io.Reader) ([]hierarchy, error) {
 	infos, err := mountinfo.GetMountsFromReader(r, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
@@ -36,7 +38,10 @@ func parseHierarchies(r io.Reader) ([]hierarchy, error) {
 	}
 	var out []hierarchy
 	seen := map[string]bool{}
-	for _, mi := range infos {
+	for i, mi := range infos {
+		if shadowed(mi.Mountpoint, infos[i+1:]) {
+			continue
+		}
 		h := hierarchy{mountpoint: mi.Mountpoint, root: mi.Root}
 		if mi.FSType == "cgroup2" {
 			if seen[""] {
@@ -58,6 +63,17 @@ func parseHierarchies(r io.Reader) ([]hierarchy, error) {
 		}
 	}
 	return out, nil
+}
+
+// shadowed reports whether a mount at mp is hidden by one of the later
+// mounts.
+func shadowed(mp string, later []*mountinfo.Info) bool {
+	for _, l := range later {
+		if l.Mountpoint == mp || strings.HasPrefix(mp, strings.TrimSuffix(l.Mountpoint, "/")+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // parseProcCgroup reads /proc/<pid>/cgroup ("id:controllers:path") into a

@@ -23,9 +23,6 @@ func Validate(r *specs.LinuxResources) error {
 		if m.Limit != nil && *m.Limit < -1 {
 			bad("memory.limit", "%d is negative (use -1 for unlimited)", *m.Limit)
 		}
-		if m.Limit != nil && *m.Limit > 0 && *m.Limit < minMemory {
-			bad("memory.limit", "%d is below the minimum of %d bytes", *m.Limit, minMemory)
-		}
 		if m.Reservation != nil && *m.Reservation < -1 {
 			bad("memory.reservation", "%d is negative (use -1 for unlimited)", *m.Reservation)
 		}
@@ -105,10 +102,6 @@ func Validate(r *specs.LinuxResources) error {
 	}
 	return errors.Join(errs...)
 }
-
-// minMemory is the smallest memory limit accepted, as Docker and runc do:
-// below it the container's init cannot even start.
-const minMemory = 6 * 1024 * 1024
 
 // validList reports whether s is a cpuset list ("0-3,5,7-8").
 func validList(s string) bool {

@@ -25,7 +25,7 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	console := fs.String("console-socket", "")
 	pidFile := fs.String("pid-file", "")
 	preserve := fs.Int("preserve-fds")
-	_ = fs.Bool("no-pivot")
+	noPivot := fs.Bool("no-pivot")
 	_ = fs.Bool("no-new-keyring")
 	if err := fs.parse(args); err != nil {
 		return 1, err
@@ -38,7 +38,7 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n})
+	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot})
 	if err != nil {
 		return 1, err
 	}

@@ -69,6 +69,13 @@ func Main(args []string) int {
 	if *systemd {
 		return g.fail(errors.New("--systemd-cgroup is not supported by berth runtime: use cgroupfs paths"))
 	}
+	runtime.Warn = func(msg string) {
+		if g.log == "" {
+			fmt.Fprintln(os.Stderr, "berth runtime: warning: "+msg)
+			return
+		}
+		g.logLine("warning", msg)
+	}
 	cmd, rest := fs.args[0], fs.args[1:]
 	h, ok := commands[cmd]
 	if !ok {

@@ -26,7 +26,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs.alias("d", "detach")
 	keep := fs.Bool("keep")
 	preserve := fs.Int("preserve-fds")
-	_ = fs.Bool("no-pivot")
+	noPivot := fs.Bool("no-pivot")
 	_ = fs.Bool("no-new-keyring")
 	_ = fs.Bool("no-subreaper")
 	if err := fs.parse(args); err != nil {
@@ -56,7 +56,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 			}
 		}
 	}
-	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n})
+	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot})
 	if err != nil {
 		return 1, err
 	}

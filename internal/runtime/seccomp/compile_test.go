@@ -309,3 +309,23 @@ func TestCompileDockerDefault(t *testing.T) {
 		t.Errorf("i386 read: got %#x", got)
 	}
 }
+
+func TestCompileDockerDefaultArm64(t *testing.T) {
+	p := dockerDefault(t)
+	p.Architectures = []specs.Arch{specs.ArchAARCH64, specs.ArchARM}
+	prog, err := Compile(p)
+	if err != nil {
+		t.Fatalf("compile for arm64: %v", err)
+	}
+	aarch64, arm := uint32(arch.AARCH64.ID), uint32(arch.ARM.ID)
+	check := func(desc string, audit uint32, n int, want uint32) {
+		t.Helper()
+		if got := run(t, prog, audit, n); got != want {
+			t.Errorf("%s: got %#x, want %#x", desc, got, want)
+		}
+	}
+	check("aarch64 read", aarch64, nr(t, arch.AARCH64.SyscallNames, "read"), unix.SECCOMP_RET_ALLOW)
+	check("aarch64 mount", aarch64, nr(t, arch.AARCH64.SyscallNames, "mount"), errnoRet(unix.EPERM))
+	check("arm read", arm, nr(t, arch.ARM.SyscallNames, "read"), unix.SECCOMP_RET_ALLOW)
+	check("x86_64 read on an arm64 profile", x86_64, 0, unix.SECCOMP_RET_KILL_PROCESS)
+}

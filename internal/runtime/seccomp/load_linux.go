@@ -3,6 +3,7 @@ package seccomp
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -27,9 +28,15 @@ func Load(filter []unix.SockFilter, flags []specs.LinuxSeccompFlag) error {
 		f |= v
 	}
 	prog := unix.SockFprog{Len: uint16(len(filter)), Filter: &filter[0]}
-	_, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, f, uintptr(unsafe.Pointer(&prog)))
+	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, f, uintptr(unsafe.Pointer(&prog)))
+	runtime.KeepAlive(filter)
 	if errno != 0 {
 		return fmt.Errorf("load seccomp filter (%d instructions): %w", len(filter), errno)
+	}
+	if r != 0 {
+		// With TSYNC, a positive result is a thread that could not be
+		// synchronised (it runs another filter); nothing was installed.
+		return fmt.Errorf("load seccomp filter: thread %d cannot be synchronised", r)
 	}
 	return nil
 }

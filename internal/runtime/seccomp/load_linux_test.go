@@ -29,7 +29,8 @@ func TestMain(m *testing.M) {
 
 type childReq struct {
 	Profile *specs.LinuxSeccomp
-	Mkdir   string   // try mkdir(Mkdir) and print the errno
+	Mkdir   string   // try mkdir(Mkdir, Mode) and print the errno
+	Mode    uint32   // 0 means 0o755
 	Exec    []string // exec this under the filter
 }
 
@@ -54,7 +55,11 @@ func child(v string) {
 		os.Exit(2)
 	}
 	if req.Mkdir != "" {
-		err := unix.Mkdir(req.Mkdir, 0o755)
+		mode := req.Mode
+		if mode == 0 {
+			mode = 0o755
+		}
+		err := unix.Mkdir(req.Mkdir, mode)
 		fmt.Printf("mkdir: %v\n", err)
 		os.Exit(0)
 	}
@@ -109,5 +114,27 @@ func TestLoadDockerDefaultRunsProgram(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output %q lacks %q", out, want)
 		}
+	}
+}
+
+// The kernel runs argument conditions as the VM tests expect: mkdir with
+// the sticky bit (MASKED_EQ on the mode) is refused, a plain one is not.
+func TestLoadArgumentCondition(t *testing.T) {
+	profile := &specs.LinuxSeccomp{
+		DefaultAction: specs.ActAllow,
+		Syscalls: []specs.LinuxSyscall{{
+			Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: uintp(uint(unix.EACCES)),
+			Args: []specs.LinuxSeccompArg{{Index: 2, Value: 0o1000, ValueTwo: 0o1000, Op: specs.OpMaskedEqual}},
+		}},
+	}
+	// mkdir(2) on amd64 is mkdirat(AT_FDCWD, path, mode): mode is arg 2.
+	dir := t.TempDir()
+	out, err := runChild(t, childReq{Profile: profile, Mkdir: filepath.Join(dir, "sticky"), Mode: 0o1755})
+	if err != nil || !strings.Contains(out, "mkdir: permission denied") {
+		t.Fatalf("sticky mkdir: %v %q, want EACCES", err, out)
+	}
+	out, err = runChild(t, childReq{Profile: profile, Mkdir: filepath.Join(dir, "plain"), Mode: 0o755})
+	if err != nil || !strings.Contains(out, "mkdir: <nil>") {
+		t.Fatalf("plain mkdir: %v %q, want success", err, out)
 	}
 }
