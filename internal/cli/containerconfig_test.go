@@ -142,10 +142,10 @@ func TestRunExitErrorMapping(t *testing.T) {
 	c := &CLI{}
 	for msg, want := range map[string]int{
 		`exec: "x": executable file not found in $PATH`: 127,
-		"open /nope: no such file or directory":          127,
-		"exec /etc: permission denied":                   126,
-		"read /bin: is a directory":                      126,
-		"something else":                                 125,
+		"open /nope: no such file or directory":         127,
+		"exec /etc: permission denied":                  126,
+		"read /bin: is a directory":                     126,
+		"something else":                                125,
 	} {
 		err := runExitError(c, errString(msg))
 		st, ok := err.(StatusError)
