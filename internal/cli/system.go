@@ -48,10 +48,10 @@ Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
   API version:      {{.APIVersion}} (minimum version {{.MinAPIVersion}})
   OS/Arch:          {{.Os}}/{{.Arch}}
   Experimental:     {{.Experimental}}
-{{- range $component := .Components}}
+{{- range $component := .Components}}{{if ne $component.Name "Engine"}}
  {{$component.Name}}:
   Version:          {{$component.Version}}
-{{- end}}{{end}}{{end}}`
+{{- end}}{{end}}{{end}}{{end}}`
 
 func (c *CLI) newVersionCommand() *cobra.Command {
 	var fmtStr string
