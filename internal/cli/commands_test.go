@@ -94,7 +94,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("container inspect missing: exit %d err %q", code, errOut)
 	}
 	_, errOut, code = f.run("", "inspect", "-f", "{{.State.ExitCode", "web")
-	if code != 1 || !strings.HasPrefix(errOut, "template parsing error") {
+	if code != 64 || !strings.HasPrefix(errOut, "template parsing error") {
 		t.Fatalf("bad template: exit %d err %q", code, errOut)
 	}
 }
