@@ -101,7 +101,7 @@ func TestParseContainerDefaults(t *testing.T) {
 	if req.Config.AttachStderr || !req.Config.AttachStdout {
 		t.Fatalf("-a stdout gave %+v", req.Config)
 	}
-	for _, bad := range [][]string{{"-m", "lots", "busybox"}, {"--cpus", "x", "busybox"}, {"-p", "1:2:3:4", "busybox"}, {"--mount", "type=bind", "busybox"}, {"--device", "/dev/a:/dev/b:xyz", "busybox"}} {
+	for _, bad := range [][]string{{"-p", "1:2:3:4", "busybox"}, {"--mount", "type=bind", "busybox"}, {"--device", "/dev/a:/dev/b:xyz", "busybox"}} {
 		if _, err := parseRunFlags(t, bad...); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
@@ -158,3 +158,17 @@ func TestRunExitErrorMapping(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestBadFlagValuesAreFlagErrors(t *testing.T) {
+	f := newFakeDaemon(t)
+	for args, want := range map[string]string{
+		"-m lots":       `invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'`,
+		"--cpus x":      `invalid argument "x" for "--cpus" flag: failed to parse x as a rational number`,
+		"--shm-size 1q": `invalid argument "1q" for "--shm-size" flag: invalid suffix: 'q'`,
+	} {
+		_, errOut, code := f.run("", append(append([]string{"run"}, strings.Fields(args)...), "busybox")...)
+		if code != 125 || !strings.HasPrefix(errOut, want+"\nSee 'berth run --help'.") {
+			t.Errorf("%s: exit %d stderr %q", args, code, errOut)
+		}
+	}
+}
