@@ -231,7 +231,7 @@ func (r *imageRow) SharedSize() string {
 	if r.i.SharedSize == -1 {
 		return "N/A"
 	}
-	return format.Size(r.i.SharedSize)
+	return units.HumanSize(float64(r.i.SharedSize))
 }
 
 // UniqueSize is Size minus SharedSize, "N/A" when unknown.
@@ -239,5 +239,5 @@ func (r *imageRow) UniqueSize() string {
 	if r.i.SharedSize == -1 {
 		return "N/A"
 	}
-	return format.Size(r.i.Size - r.i.SharedSize)
+	return units.HumanSize(float64(r.i.Size - r.i.SharedSize))
 }

@@ -68,17 +68,15 @@ func setFlagErrors(cmd *cobra.Command) {
 	}
 }
 
-// flagError reports a bad flag as docker does: the error, a pointer to
-// --help, exit status 125.
+// flagError reports a bad flag with exit status 125: docker 28's text
+// (usage line, "Run '… --help' for more information") plus the older
+// docker's "See '… --help'." line right after the error.
 func flagError(cmd *cobra.Command, err error) error {
 	if err == nil {
 		return nil
 	}
-	usage := ""
-	if cmd.HasSubCommands() {
-		usage = "\n\n" + cmd.UsageString()
-	}
-	return StatusError{Status: fmt.Sprintf("%s\nSee '%s --help'.%s", err, cmd.CommandPath(), usage), Code: 125}
+	return StatusError{Code: 125, Status: fmt.Sprintf("%s\nSee '%s --help'.\n\nUsage:  %s\n\nRun '%s --help' for more information",
+		err, cmd.CommandPath(), cmd.UseLine(), cmd.CommandPath())}
 }
 
 // The argument-count errors below are docker 28's, word for word.
