@@ -160,15 +160,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 
 	// Resources.
 	r := &hc.Resources
-	if r.Memory, err = opts.ParseMemory(o.memory); err != nil {
-		return nil, fmt.Errorf("invalid argument %q for \"-m, --memory\" flag: %w", o.memory, err)
-	}
-	if r.MemorySwap, err = opts.ParseMemorySwap(o.memorySwap); err != nil {
-		return nil, fmt.Errorf("invalid argument %q for \"--memory-swap\" flag: %w", o.memorySwap, err)
-	}
-	if r.MemoryReservation, err = opts.ParseMemory(o.memoryReservation); err != nil {
-		return nil, fmt.Errorf("invalid argument %q for \"--memory-reservation\" flag: %w", o.memoryReservation, err)
-	}
+	r.Memory, r.MemorySwap, r.MemoryReservation = int64(o.memory), int64(o.memorySwap), int64(o.memoryReservation)
 	if o.memorySwappiness != -1 {
 		v := o.memorySwappiness
 		r.MemorySwappiness = &v
@@ -177,9 +169,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 		v := o.oomKillDisable
 		r.OomKillDisable = &v
 	}
-	if r.NanoCPUs, err = opts.ParseCPUs(o.cpus); err != nil {
-		return nil, fmt.Errorf("invalid argument %q for \"--cpus\" flag: %w", o.cpus, err)
-	}
+	r.NanoCPUs = int64(o.cpus)
 	r.CPUShares, r.CPUPeriod, r.CPUQuota = o.cpuShares, o.cpuPeriod, o.cpuQuota
 	r.CpusetCpus, r.CpusetMems = o.cpusetCpus, o.cpusetMems
 	r.BlkioWeight = o.blkioWeight
@@ -188,11 +178,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 		v := o.pidsLimit
 		r.PidsLimit = &v
 	}
-	if o.shmSize != "" {
-		if hc.ShmSize, err = opts.ParseMemory(o.shmSize); err != nil {
-			return nil, fmt.Errorf("invalid argument %q for \"--shm-size\" flag: %w", o.shmSize, err)
-		}
-	}
+	hc.ShmSize = int64(o.shmSize)
 	for _, u := range o.ulimits {
 		ul, err := opts.ParseUlimit(u)
 		if err != nil {

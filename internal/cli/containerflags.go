@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/berth/berth/internal/cli/opts"
 	"github.com/spf13/pflag"
 )
 
@@ -33,20 +34,20 @@ type containerOptions struct {
 	stopTimeout  int
 	autoRemove   bool
 
-	memory            string
-	memorySwap        string
-	memoryReservation string
+	memory            opts.MemBytes
+	memorySwap        opts.MemSwapBytes
+	memoryReservation opts.MemBytes
 	memorySwappiness  int64
 	oomKillDisable    bool
 	oomScoreAdj       int
-	cpus              string
+	cpus              opts.NanoCPUs
 	cpuShares         int64
 	cpuPeriod         int64
 	cpuQuota          int64
 	cpusetCpus        string
 	cpusetMems        string
 	pidsLimit         int64
-	shmSize           string
+	shmSize           opts.MemBytes
 	blkioWeight       uint16
 	ulimits           []string
 	cgroupParent      string
@@ -130,20 +131,20 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.IntVar(&o.stopTimeout, "stop-timeout", 0, "Timeout (in seconds) to stop a container")
 	f.BoolVar(&o.autoRemove, "rm", false, "Automatically remove the container and its associated anonymous volumes when it exits")
 
-	f.StringVarP(&o.memory, "memory", "m", "", "Memory limit")
-	f.StringVar(&o.memorySwap, "memory-swap", "", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
-	f.StringVar(&o.memoryReservation, "memory-reservation", "", "Memory soft limit")
+	f.VarP(&o.memory, "memory", "m", "Memory limit")
+	f.Var(&o.memorySwap, "memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+	f.Var(&o.memoryReservation, "memory-reservation", "Memory soft limit")
 	f.Int64Var(&o.memorySwappiness, "memory-swappiness", -1, "Tune container memory swappiness (0 to 100)")
 	f.BoolVar(&o.oomKillDisable, "oom-kill-disable", false, "Disable OOM Killer")
 	f.IntVar(&o.oomScoreAdj, "oom-score-adj", 0, "Tune host's OOM preferences (-1000 to 1000)")
-	f.StringVar(&o.cpus, "cpus", "", "Number of CPUs")
+	f.Var(&o.cpus, "cpus", "Number of CPUs")
 	f.Int64VarP(&o.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	f.Int64Var(&o.cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
 	f.Int64Var(&o.cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
 	f.StringVar(&o.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	f.StringVar(&o.cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
-	f.StringVar(&o.shmSize, "shm-size", "", "Size of /dev/shm")
+	f.Var(&o.shmSize, "shm-size", "Size of /dev/shm")
 	f.Uint16Var(&o.blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
 	f.StringArrayVar(&o.ulimits, "ulimit", nil, "Ulimit options")
 	f.StringVar(&o.cgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")

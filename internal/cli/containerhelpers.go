@@ -7,9 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/container"
-	"github.com/spf13/cobra"
 )
 
 // renderTop prints "top" output as docker does.
@@ -72,30 +70,4 @@ func portLess(a, b string) bool {
 		return pa < pb
 	}
 	return a < b
-}
-
-func parseUpdate(cmd *cobra.Command, memory, memorySwap, memoryReservation, cpus, restart string) (*container.Resources, *container.RestartPolicy, error) {
-	r := &container.Resources{}
-	var err error
-	if r.Memory, err = opts.ParseMemory(memory); err != nil {
-		return nil, nil, err
-	}
-	if r.MemorySwap, err = opts.ParseMemorySwap(memorySwap); err != nil {
-		return nil, nil, err
-	}
-	if r.MemoryReservation, err = opts.ParseMemory(memoryReservation); err != nil {
-		return nil, nil, err
-	}
-	if r.NanoCPUs, err = opts.ParseCPUs(cpus); err != nil {
-		return nil, nil, err
-	}
-	var rp *container.RestartPolicy
-	if cmd.Flags().Changed("restart") {
-		p, err := opts.ParseRestartPolicy(restart)
-		if err != nil {
-			return nil, nil, err
-		}
-		rp = &p
-	}
-	return r, rp, nil
 }

@@ -29,7 +29,7 @@ func (c *CLI) newCreateCommand() *cobra.Command {
 			}
 			id, err := c.createContainer(cmd.Context(), api, req, o)
 			if err != nil {
-				return StatusError{Status: c.withHelp(err, "create"), Code: 125}
+				return StatusError{Status: err.Error(), Code: 125}
 			}
 			fmt.Fprintln(c.Out, id)
 			return nil

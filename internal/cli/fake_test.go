@@ -105,7 +105,7 @@ func notFound(msg string) http.HandlerFunc {
 // on it; frames are multiplexed unless tty.
 func hijack(tty bool, fn func(in *bufio.Reader, out io.Writer)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		withStdin := r.URL.Query().Get("stdin") == "1"
+		withStdin := r.URL.Query().Get("stdin") == "1" || strings.Contains(r.URL.Path, "/exec/")
 		conn, buf, err := w.(http.Hijacker).Hijack()
 		if err != nil {
 			return

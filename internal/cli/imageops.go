@@ -213,7 +213,11 @@ func (c *CLI) newHistoryCommand() *cobra.Command {
 			if quiet && (fmtStr == "" || fmtStr == "table") {
 				fmtStr = "{{.ID}}"
 			}
-			w, err := format.NewWriter(fmtStr, defaultHistoryTable)
+			table := defaultHistoryTable
+			if !human {
+				table = strings.Replace(table, "{{.CreatedSince}}", "{{.CreatedAt}}", 1)
+			}
+			w, err := format.NewWriter(fmtStr, table)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/format"
 	"github.com/distribution/reference"
+	units "github.com/docker/go-units"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -36,7 +37,7 @@ func (c *CLI) newImagesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "images [OPTIONS] [REPOSITORY[:TAG]]",
 		Short: "List images",
-		Args:  rangeArgs(0, 1),
+		Args:  maxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.matchName = args[0]
@@ -215,7 +216,7 @@ func (r *imageRow) CreatedAt() string { return time.Unix(r.i.Created, 0).String(
 func (r *imageRow) Size() string { return format.Size(r.i.Size) }
 
 // VirtualSize is the image size (kept for older templates).
-func (r *imageRow) VirtualSize() string { return format.Size(r.i.Size) }
+func (r *imageRow) VirtualSize() string { return units.HumanSize(float64(r.i.Size)) }
 
 // Containers counts the containers using the image, "N/A" when unknown.
 func (r *imageRow) Containers() string {
@@ -230,7 +231,7 @@ func (r *imageRow) SharedSize() string {
 	if r.i.SharedSize == -1 {
 		return "N/A"
 	}
-	return format.Size(r.i.SharedSize)
+	return units.HumanSize(float64(r.i.SharedSize))
 }
 
 // UniqueSize is Size minus SharedSize, "N/A" when unknown.
@@ -238,5 +239,5 @@ func (r *imageRow) UniqueSize() string {
 	if r.i.SharedSize == -1 {
 		return "N/A"
 	}
-	return format.Size(r.i.Size - r.i.SharedSize)
+	return units.HumanSize(float64(r.i.Size - r.i.SharedSize))
 }

@@ -137,7 +137,8 @@ func (c *CLI) inspect(ctx context.Context, names []string, fmtStr string, get in
 	if fmtStr != "" && fmtStr != "json" {
 		t, err := format.Parse(fmtStr)
 		if err != nil {
-			return err
+			// docker inspect exits 64 on a bad template.
+			return StatusError{Status: err.Error(), Code: 64}
 		}
 		tmpl = t
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth/berth/internal/cli/opts"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -398,7 +399,10 @@ func (c *CLI) newPortCommand() *cobra.Command {
 }
 
 func (c *CLI) newUpdateCommand() *cobra.Command {
-	var memory, memorySwap, memoryReservation, cpus, restart string
+	var memory, memoryReservation opts.MemBytes
+	var memorySwap opts.MemSwapBytes
+	var cpus opts.NanoCPUs
+	var restart string
 	var cpuShares, cpuPeriod, cpuQuota, pidsLimit int64
 	var cpusetCpus, cpusetMems string
 	cmd := &cobra.Command{
@@ -406,9 +410,15 @@ func (c *CLI) newUpdateCommand() *cobra.Command {
 		Short: "Update configuration of one or more containers",
 		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, rp, err := parseUpdate(cmd, memory, memorySwap, memoryReservation, cpus, restart)
-			if err != nil {
-				return err
+			r := &container.Resources{Memory: int64(memory), MemorySwap: int64(memorySwap),
+				MemoryReservation: int64(memoryReservation), NanoCPUs: int64(cpus)}
+			var rp *container.RestartPolicy
+			if cmd.Flags().Changed("restart") {
+				p, err := opts.ParseRestartPolicy(restart)
+				if err != nil {
+					return err
+				}
+				rp = &p
 			}
 			r.CPUShares, r.CPUPeriod, r.CPUQuota = cpuShares, cpuPeriod, cpuQuota
 			r.CpusetCpus, r.CpusetMems = cpusetCpus, cpusetMems
@@ -430,10 +440,10 @@ func (c *CLI) newUpdateCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&memory, "memory", "m", "", "Memory limit")
-	f.StringVar(&memorySwap, "memory-swap", "", "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
-	f.StringVar(&memoryReservation, "memory-reservation", "", "Memory soft limit")
-	f.StringVar(&cpus, "cpus", "", "Number of CPUs")
+	f.VarP(&memory, "memory", "m", "Memory limit")
+	f.Var(&memorySwap, "memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
+	f.Var(&memoryReservation, "memory-reservation", "Memory soft limit")
+	f.Var(&cpus, "cpus", "Number of CPUs")
 	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	f.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
 	f.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")

@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 // Main runs the CLI with the arguments that follow the binary name and
 // returns the process exit code.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
+	// Signals keep their default action (exit) except where a command
+	// takes them over: run, start -a and attach forward them to the
+	// container, as docker's --sig-proxy does.
 	c := &CLI{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Env: os.Getenv}
-	return c.Run(ctx, args)
+	return c.Run(context.Background(), args)
 }
 
 // Run executes one command line and returns the exit code; errors are

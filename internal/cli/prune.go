@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,34 +206,55 @@ func (c *CLI) newDfCommand() *cobra.Command {
 }
 
 func (c *CLI) dfVerbose(out io.Writer, du client.DiskUsageResult) error {
-	fmt.Fprintln(out, "Images space usage:")
-	fmt.Fprintln(out)
+	now := time.Now()
+	fmt.Fprint(out, "Images space usage:\n\n")
 	w, _ := format.NewWriter("", "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}")
 	for _, img := range du.Images.Items {
-		for _, r := range imageRows(img, false) {
-			r.trunc = true
+		// One row per image, named by its first tag.
+		rows := imageRows(img, false)
+		if len(rows) > 0 {
+			r := rows[0]
+			r.trunc, r.now = true, now
 			w.Row(r)
 		}
 	}
 	if err := w.Flush(out, imageHeaders); err != nil {
 		return err
 	}
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "Containers space usage:")
-	fmt.Fprintln(out)
+	fmt.Fprint(out, "\nContainers space usage:\n\n")
 	cw, _ := format.NewWriter("", "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}")
 	for _, s := range du.Containers.Items {
-		cw.Row(&containerRow{c: s, trunc: true, now: time.Now()})
+		cw.Row(&containerRow{c: s, trunc: true, now: now})
 	}
 	if err := cw.Flush(out, psHeaders); err != nil {
 		return err
 	}
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "Local Volumes space usage:")
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "VOLUME NAME   LINKS     SIZE")
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "Build cache usage: "+units.HumanSize(float64(du.BuildCache.TotalSize)))
-	fmt.Fprintln(out)
-	return nil
+	fmt.Fprint(out, "\nLocal Volumes space usage:\n\n")
+	vw, _ := format.NewWriter("", "{{.Name}}\t{{.Links}}\t{{.Size}}")
+	for _, v := range du.Volumes.Items {
+		links, size := "N/A", "N/A"
+		if v.UsageData != nil {
+			links, size = itoa64(v.UsageData.RefCount), units.HumanSize(float64(v.UsageData.Size))
+		}
+		vw.Row(map[string]string{"Name": v.Name, "Links": links, "Size": size})
+	}
+	if err := vw.Flush(out, map[string]string{"Name": "VOLUME NAME", "Links": "LINKS", "Size": "SIZE"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nBuild cache usage: %s\n\n", units.HumanSize(float64(du.BuildCache.TotalSize)))
+	bw, _ := format.NewWriter("", "{{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}")
+	for _, r := range du.BuildCache.Items {
+		bw.Row(map[string]string{"ID": format.TruncateID(r.ID), "CacheType": r.Type, "Size": units.HumanSize(float64(r.Size)),
+			"CreatedSince": format.Ago(r.CreatedAt.Unix(), now), "LastUsedSince": lastUsed(r.LastUsedAt, now),
+			"UsageCount": strconv.Itoa(r.UsageCount), "Shared": strconv.FormatBool(r.Shared)})
+	}
+	return bw.Flush(out, map[string]string{"ID": "CACHE ID", "CacheType": "CACHE TYPE", "Size": "SIZE", "CreatedSince": "CREATED",
+		"LastUsedSince": "LAST USED", "UsageCount": "USAGE", "Shared": "SHARED"})
+}
+
+func lastUsed(t *time.Time, now time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return format.Ago(t.Unix(), now)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -251,12 +252,12 @@ func (r *containerRow) Networks() string {
 	return strings.Join(out, ",")
 }
 
-// Platform is the image platform when known.
-func (r *containerRow) Platform() string {
-	if d := r.c.ImageManifestDescriptor; d != nil && d.Platform != nil {
-		return d.Platform.OS + "/" + d.Platform.Architecture
+// Platform is the image platform when known (null in JSON otherwise).
+func (r *containerRow) Platform() *ocispec.Platform {
+	if d := r.c.ImageManifestDescriptor; d != nil {
+		return d.Platform
 	}
-	return ""
+	return nil
 }
 
 func joinLabels(m map[string]string) string {

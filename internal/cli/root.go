@@ -68,18 +68,18 @@ func setFlagErrors(cmd *cobra.Command) {
 	}
 }
 
-// flagError reports a bad flag as docker does: the error, a pointer to
-// --help, exit status 125.
+// flagError reports a bad flag with exit status 125: docker 28's text
+// (usage line, "Run '… --help' for more information") plus the older
+// docker's "See '… --help'." line right after the error.
 func flagError(cmd *cobra.Command, err error) error {
 	if err == nil {
 		return nil
 	}
-	usage := ""
-	if cmd.HasSubCommands() {
-		usage = "\n\n" + cmd.UsageString()
-	}
-	return StatusError{Status: fmt.Sprintf("%s\nSee '%s --help'.%s", err, cmd.CommandPath(), usage), Code: 125}
+	return StatusError{Code: 125, Status: fmt.Sprintf("%s\nSee '%s --help'.\n\nUsage:  %s\n\nRun '%s --help' for more information",
+		err, cmd.CommandPath(), cmd.UseLine(), cmd.CommandPath())}
 }
+
+// The argument-count errors below are docker 28's, word for word.
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
@@ -88,16 +88,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	if cmd.HasSubCommands() {
 		return fmt.Errorf("%s: unknown command: %s %s\n\nRun '%s --help' for more information", cmd.Root().Name(), cmd.CommandPath(), args[0], cmd.CommandPath())
 	}
-	return fmt.Errorf("%q accepts no arguments.\nSee '%s --help'.\n\nUsage:  %s\n\n%s", cmd.CommandPath(), cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+	return fmt.Errorf("%s: '%s' accepts no arguments\n\nUsage:  %s\n\nRun '%s --help' for more information",
+		cmd.Root().Name(), cmd.CommandPath(), cmd.UseLine(), cmd.CommandPath())
 }
 
-func argsError(cmd *cobra.Command, what string, n int) error {
-	s := "s"
+func pluralArgs(n int) string {
 	if n == 1 {
-		s = ""
+		return "argument"
 	}
-	return fmt.Errorf("%q requires %s %d argument%s.\nSee '%s --help'.\n\nUsage:  %s\n\n%s",
-		cmd.CommandPath(), what, n, s, cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+	return "arguments"
 }
 
 func minArgs(n int) cobra.PositionalArgs {
@@ -105,7 +104,18 @@ func minArgs(n int) cobra.PositionalArgs {
 		if len(args) >= n {
 			return nil
 		}
-		return argsError(cmd, "at least", n)
+		return fmt.Errorf("%s: '%s' requires at least %d %s\n\nUsage:  %s\n\nSee '%s --help' for more information",
+			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
+	}
+}
+
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) <= n {
+			return nil
+		}
+		return fmt.Errorf("%s: '%s' requires at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
+			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
 	}
 }
 
@@ -114,7 +124,8 @@ func exactArgs(n int) cobra.PositionalArgs {
 		if len(args) == n {
 			return nil
 		}
-		return argsError(cmd, "exactly", n)
+		return fmt.Errorf("%s: '%s' requires %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
+			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
 	}
 }
 
@@ -123,8 +134,8 @@ func rangeArgs(lo, hi int) cobra.PositionalArgs {
 		if len(args) >= lo && len(args) <= hi {
 			return nil
 		}
-		return fmt.Errorf("%q requires at least %d and at most %d arguments.\nSee '%s --help'.\n\nUsage:  %s\n\n%s",
-			cmd.CommandPath(), lo, hi, cmd.CommandPath(), cmd.UseLine(), cmd.Short)
+		return fmt.Errorf("%s: '%s' requires at least %d and at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
+			cmd.Root().Name(), cmd.CommandPath(), lo, hi, pluralArgs(hi), cmd.UseLine(), cmd.CommandPath())
 	}
 }
 

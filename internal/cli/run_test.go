@@ -141,7 +141,7 @@ func TestRunUnknownImageAndBadFlag(t *testing.T) {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 	_, errOut, code = f.run("", "run", "--x", "busybox")
-	if code != 125 || errOut != "unknown flag: --x\nSee 'berth run --help'.\n" {
+	if code != 125 || errOut != "unknown flag: --x\nSee 'berth run --help'.\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth run --help' for more information\n" {
 		t.Fatalf("bad flag: exit %d stderr %q", code, errOut)
 	}
 	_, errOut, code = f.run("", "run", "--restart", "always", "--rm", "busybox")

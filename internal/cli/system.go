@@ -48,10 +48,10 @@ Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
   API version:      {{.APIVersion}} (minimum version {{.MinAPIVersion}})
   OS/Arch:          {{.Os}}/{{.Arch}}
   Experimental:     {{.Experimental}}
-{{- range $component := .Components}}
+{{- range $component := .Components}}{{if ne $component.Name "Engine"}}
  {{$component.Name}}:
   Version:          {{$component.Version}}
-{{- end}}{{end}}{{end}}`
+{{- end}}{{end}}{{end}}{{end}}`
 
 func (c *CLI) newVersionCommand() *cobra.Command {
 	var fmtStr string
@@ -146,63 +146,111 @@ func (c *CLI) newInfoCommand() *cobra.Command {
 	return cmd
 }
 
-// printInfo renders "info" in docker's layout.
+// printInfo renders "info" in docker 28's layout.
 func printInfo(w io.Writer, i *system.Info) {
 	fmt.Fprintf(w, "Client:\n Version:    %s\n Context:    default\n Debug Mode: false\n\n", Version)
 	fmt.Fprintln(w, "Server:")
-	fmt.Fprintf(w, " Containers: %d\n", i.Containers)
-	fmt.Fprintf(w, "  Running: %d\n", i.ContainersRunning)
-	fmt.Fprintf(w, "  Paused: %d\n", i.ContainersPaused)
-	fmt.Fprintf(w, "  Stopped: %d\n", i.ContainersStopped)
-	fmt.Fprintf(w, " Images: %d\n", i.Images)
-	fmt.Fprintf(w, " Server Version: %s\n", i.ServerVersion)
-	fmt.Fprintf(w, " Storage Driver: %s\n", i.Driver)
+	fmt.Fprintln(w, " Containers:", i.Containers)
+	fmt.Fprintln(w, "  Running:", i.ContainersRunning)
+	fmt.Fprintln(w, "  Paused:", i.ContainersPaused)
+	fmt.Fprintln(w, "  Stopped:", i.ContainersStopped)
+	fmt.Fprintln(w, " Images:", i.Images)
+	fmt.Fprintln(w, " Server Version:", i.ServerVersion)
+	fmt.Fprintln(w, " Storage Driver:", i.Driver)
 	for _, kv := range i.DriverStatus {
 		fmt.Fprintf(w, "  %s: %s\n", kv[0], kv[1])
 	}
-	fmt.Fprintf(w, " Logging Driver: %s\n", i.LoggingDriver)
-	fmt.Fprintf(w, " Cgroup Driver: %s\n", i.CgroupDriver)
+	fmt.Fprintln(w, " Logging Driver:", i.LoggingDriver)
+	fmt.Fprintln(w, " Cgroup Driver:", i.CgroupDriver)
 	if i.CgroupVersion != "" {
-		fmt.Fprintf(w, " Cgroup Version: %s\n", i.CgroupVersion)
+		fmt.Fprintln(w, " Cgroup Version:", i.CgroupVersion)
 	}
-	var rts []string
-	for name := range i.Runtimes {
-		rts = append(rts, name)
+	fmt.Fprintln(w, " Plugins:")
+	fmt.Fprintln(w, "  Volume:", strings.Join(i.Plugins.Volume, " "))
+	fmt.Fprintln(w, "  Network:", strings.Join(i.Plugins.Network, " "))
+	if len(i.Plugins.Authorization) > 0 {
+		fmt.Fprintln(w, "  Authorization:", strings.Join(i.Plugins.Authorization, " "))
 	}
-	sort.Strings(rts)
-	if len(rts) > 0 {
-		fmt.Fprintf(w, " Runtimes: %s\n", strings.Join(rts, " "))
+	fmt.Fprintln(w, "  Log:", strings.Join(i.Plugins.Log, " "))
+	if len(i.CDISpecDirs) > 0 {
+		fmt.Fprintln(w, " CDI spec directories:")
+		for _, d := range i.CDISpecDirs {
+			fmt.Fprintln(w, " ", d)
+		}
 	}
-	fmt.Fprintf(w, " Default Runtime: %s\n", i.DefaultRuntime)
-	if i.InitBinary != "" {
-		fmt.Fprintf(w, " Init Binary: %s\n", i.InitBinary)
+	fmt.Fprintln(w, " Swarm:", i.Swarm.LocalNodeState)
+	if st := i.Swarm.LocalNodeState; st != "inactive" && st != "locked" {
+		fmt.Fprintln(w, "  NodeID:", i.Swarm.NodeID)
+		if i.Swarm.Error != "" {
+			fmt.Fprintln(w, "  Error:", i.Swarm.Error)
+		}
+		fmt.Fprintln(w, "  Is Manager:", i.Swarm.ControlAvailable)
+		fmt.Fprintln(w, "  Node Address:", i.Swarm.NodeAddr)
 	}
-	if len(i.SecurityOptions) > 0 {
-		fmt.Fprintln(w, " Security Options:")
-		for _, o := range i.SecurityOptions {
-			parts := strings.Split(o, ",")
-			for _, p := range parts {
-				k, v, _ := strings.Cut(p, "=")
-				if k == "name" {
-					fmt.Fprintf(w, "  %s\n", v)
-				} else {
-					fmt.Fprintf(w, "   %s: %s\n", strings.ToUpper(k[:1])+k[1:], v)
+	if len(i.Runtimes) > 0 {
+		names := make([]string, 0, len(i.Runtimes))
+		for name := range i.Runtimes {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		fmt.Fprintln(w, " Runtimes:", strings.Join(names, " "))
+		fmt.Fprintln(w, " Default Runtime:", i.DefaultRuntime)
+	}
+	if i.OSType == "linux" {
+		fmt.Fprintln(w, " Init Binary:", i.InitBinary)
+		for _, v := range []struct {
+			name string
+			c    system.Commit
+		}{{"containerd", i.ContainerdCommit}, {"runc", i.RuncCommit}, {"init", i.InitCommit}} {
+			fmt.Fprintf(w, " %s version: %s\n", v.name, v.c.ID)
+		}
+		if len(i.SecurityOptions) > 0 {
+			fmt.Fprintln(w, " Security Options:")
+			for _, o := range i.SecurityOptions {
+				for _, p := range strings.Split(o, ",") {
+					k, v, _ := strings.Cut(p, "=")
+					if k == "name" {
+						fmt.Fprintf(w, "  %s\n", v)
+					} else if k != "" {
+						fmt.Fprintf(w, "   %s: %s\n", strings.ToUpper(k[:1])+k[1:], v)
+					}
 				}
 			}
 		}
 	}
-	fmt.Fprintf(w, " Kernel Version: %s\n", i.KernelVersion)
-	fmt.Fprintf(w, " Operating System: %s\n", i.OperatingSystem)
-	fmt.Fprintf(w, " OSType: %s\n", i.OSType)
-	fmt.Fprintf(w, " Architecture: %s\n", i.Architecture)
-	fmt.Fprintf(w, " CPUs: %d\n", i.NCPU)
-	fmt.Fprintf(w, " Total Memory: %s\n", units.BytesSize(float64(i.MemTotal)))
-	fmt.Fprintf(w, " Name: %s\n", i.Name)
-	fmt.Fprintf(w, " ID: %s\n", i.ID)
-	fmt.Fprintf(w, " Docker Root Dir: %s\n", i.DockerRootDir)
-	fmt.Fprintf(w, " Debug Mode: %v\n", i.Debug)
-	fmt.Fprintf(w, " Experimental: %v\n", i.ExperimentalBuild)
-	fmt.Fprintf(w, " Live Restore Enabled: %v\n", i.LiveRestoreEnabled)
+	fmt.Fprintln(w, " Kernel Version:", i.KernelVersion)
+	fmt.Fprintln(w, " Operating System:", i.OperatingSystem)
+	fmt.Fprintln(w, " OSType:", i.OSType)
+	fmt.Fprintln(w, " Architecture:", i.Architecture)
+	fmt.Fprintln(w, " CPUs:", i.NCPU)
+	fmt.Fprintln(w, " Total Memory:", units.BytesSize(float64(i.MemTotal)))
+	fmt.Fprintln(w, " Name:", i.Name)
+	fmt.Fprintln(w, " ID:", i.ID)
+	fmt.Fprintln(w, " Docker Root Dir:", i.DockerRootDir)
+	fmt.Fprintln(w, " Debug Mode:", i.Debug)
+	if i.Debug {
+		fmt.Fprintln(w, "  File Descriptors:", i.NFd)
+		fmt.Fprintln(w, "  Goroutines:", i.NGoroutines)
+		fmt.Fprintln(w, "  System Time:", i.SystemTime)
+		fmt.Fprintln(w, "  EventsListeners:", i.NEventsListener)
+	}
+	if i.HTTPProxy != "" {
+		fmt.Fprintln(w, " HTTP Proxy:", i.HTTPProxy)
+	}
+	if i.HTTPSProxy != "" {
+		fmt.Fprintln(w, " HTTPS Proxy:", i.HTTPSProxy)
+	}
+	if i.NoProxy != "" {
+		fmt.Fprintln(w, " No Proxy:", i.NoProxy)
+	}
+	if len(i.Labels) > 0 {
+		fmt.Fprintln(w, " Labels:")
+		for _, l := range i.Labels {
+			fmt.Fprintln(w, " ", l)
+		}
+	}
+	fmt.Fprintln(w, " Experimental:", i.ExperimentalBuild)
+	fmt.Fprintln(w, " Live Restore Enabled:", i.LiveRestoreEnabled)
 	fmt.Fprintln(w)
 }
 

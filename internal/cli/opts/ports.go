@@ -68,10 +68,10 @@ func parsePortSpec(spec string, exposed network.PortSet, bindings network.PortMa
 			ctrPort = parts[0]
 		case 2:
 			hostPort, ctrPort = parts[0], parts[1]
-		case 3:
-			ip, hostPort, ctrPort = parts[0], parts[1], parts[2]
 		default:
-			return fmt.Errorf("invalid port format for --publish: %s", spec)
+			// Everything before the last two fields is the host address.
+			n := len(parts)
+			ip, hostPort, ctrPort = strings.Join(parts[:n-2], ":"), parts[n-2], parts[n-1]
 		}
 	}
 	var addr netip.Addr
