@@ -30,13 +30,19 @@ type fileConfig struct {
 	LiveRestore    *bool                     `json:"live-restore,omitempty"`
 	StorageDriver  string                    `json:"storage-driver,omitempty"`
 	Experimental   *bool                     `json:"experimental,omitempty"`
+	TLS            *bool                     `json:"tls,omitempty"`
+	TLSVerify      *bool                     `json:"tlsverify,omitempty"`
+	TLSCACert      string                    `json:"tlscacert,omitempty"`
+	TLSCert        string                    `json:"tlscert,omitempty"`
+	TLSKey         string                    `json:"tlskey,omitempty"`
 }
 
 // flagNames maps config-file keys to the flags that set the same option.
 var flagNames = map[string]string{
 	"hosts": "host", "data-root": "data-root", "exec-root": "exec-root", "log-level": "log-level",
 	"debug": "debug", "default-runtime": "default-runtime", "group": "group", "pidfile": "pidfile",
-	"cgroup-parent": "cgroup-parent",
+	"cgroup-parent": "cgroup-parent", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+	"tlscert": "tlscert", "tlskey": "tlskey",
 }
 
 // loadConfigFile reads path; a missing file is an empty config (unless
@@ -61,7 +67,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"} {
 			known[k] = true
 		}
 		var unknown []string

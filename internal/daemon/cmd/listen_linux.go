@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +17,7 @@ import (
 
 // listenAll opens a listener per host: unix://path (mode 0660, owned by
 // root and group) or tcp://host:port.
-func listenAll(hosts []string, group string, groupSet bool, log *slog.Logger) ([]net.Listener, error) {
+func listenAll(hosts []string, group string, groupSet bool, tlsCfg *tls.Config, log *slog.Logger) ([]net.Listener, error) {
 	var ls []net.Listener
 	closeAll := func() {
 		for _, l := range ls {
@@ -46,7 +47,15 @@ func listenAll(hosts []string, group string, groupSet bool, log *slog.Logger) ([
 				closeAll()
 				return nil, fmt.Errorf("listen on %s: %w", h, err)
 			}
-			log.Warn("the API on a TCP socket without TLS gives root to anyone who can reach it", "addr", addr)
+			switch {
+			case tlsCfg == nil:
+				log.Warn("the API on a TCP socket without TLS gives root to anyone who can reach it", "addr", addr)
+			case tlsCfg.ClientAuth != tls.RequireAndVerifyClientCert:
+				log.Warn("the API on TLS without --tlsverify gives root to anyone who can reach it", "addr", addr)
+			}
+			if tlsCfg != nil {
+				l = tls.NewListener(l, tlsCfg)
+			}
 			ls = append(ls, l)
 		default:
 			closeAll()

@@ -44,6 +44,7 @@ type options struct {
 	defaultRuntime string
 	addRuntimes    []string
 	cgroupParent   string
+	tls            tlsOptions
 	set            func(string) bool
 }
 
@@ -62,6 +63,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.defaultRuntime, "default-runtime", "", "default OCI runtime for containers (default berth's own)")
 	fs.StringArrayVar(&o.addRuntimes, "add-runtime", nil, "register an OCI runtime: name=path (repeatable)")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "", "parent cgroup of all containers (default /berth)")
+	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
+	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
+	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
+	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
+	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -120,6 +126,17 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if fc.LogLevel != "" {
 		level = fc.LogLevel
 	}
+	if fc.TLS != nil {
+		o.tls.enable = *fc.TLS
+	}
+	if fc.TLSVerify != nil {
+		o.tls.verify = *fc.TLSVerify
+	}
+	for dst, v := range map[*string]string{&o.tls.ca: fc.TLSCACert, &o.tls.cert: fc.TLSCert, &o.tls.key: fc.TLSKey} {
+		if v != "" {
+			*dst = v
+		}
+	}
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
 			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)
@@ -170,6 +187,8 @@ func flagValue(o *options, f string) any {
 		return o.pidfile
 	case "default-runtime":
 		return o.defaultRuntime
+	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey":
+		return "(set)"
 	}
 	return o.cgroupParent
 }
@@ -234,7 +253,11 @@ func run(args []string) error {
 	}
 	defer d.Close()
 	srv := server.New(server.Config{Version: Version, Log: log}, routers(d)...)
-	ls, err := listenAll(hosts, group, o.set("group"), log)
+	tlsCfg, err := o.tls.config()
+	if err != nil {
+		return err
+	}
+	ls, err := listenAll(hosts, group, o.set("group"), tlsCfg, log)
 	if err != nil {
 		return err
 	}
