@@ -30,6 +30,13 @@ func (d *Daemon) restore(ctx context.Context) {
 			continue
 		}
 		known[c.ID] = true
+		if c.State.Status == container.StatusRestarting {
+			// Killed between two runs of a restart policy: resume it.
+			c.State.Status = container.StatusExited
+			_ = d.containers.Save(c)
+			d.restartLater(c)
+			continue
+		}
 		if !c.State.Running() {
 			d.adoptOrClean(ctx, c)
 			continue
@@ -73,7 +80,11 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 		_ = d.unmountRootfs(c)
 		c.SetStopped(255, false, time.Now())
 		_ = d.containers.Save(c)
+		restart := shouldRestart(c)
 		c.Unlock()
+		if restart { // e.g. after a reboot: the restart policy brings it back
+			d.restartLater(c)
+		}
 		return
 	}
 	st, err := sh.State(ctx)
@@ -139,4 +150,22 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	_ = sh.Close()
 	_ = os.RemoveAll(dir)
 	_ = d.unmountRootfs(c)
+}
+
+// restartLater starts c in the background once the daemon is up, for
+// restart policies that outlived a daemon or host restart.
+func (d *Daemon) restartLater(c *container.Container) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		c.Lock()
+		ok := shouldRestart(c)
+		c.Unlock()
+		if !ok {
+			return
+		}
+		if err := d.start(d.bg, c, nil); err != nil && d.bg.Err() == nil {
+			d.log.Warn("restart by policy after daemon start", "id", c.ID, "err", err)
+		}
+	}()
 }
