@@ -11,7 +11,6 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/archive"
-	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/snapshot"
@@ -103,11 +102,7 @@ func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts ctrroute
 	if ref != "" && opts.Tag != "" {
 		ref += ":" + opts.Tag
 	}
-	cm, ok := any(d.images).(committer)
-	if !ok {
-		return "", errdefs.NotImplemented(fmt.Errorf("commit is not available in this build"))
-	}
-	id, err := cm.Commit(ctx, c.SnapshotKey, digest.Digest(parent), image.CommitOptions{
+	id, err := d.images.Commit(ctx, c.SnapshotKey, digest.Digest(parent), image.CommitOptions{
 		Ref: ref, Author: opts.Author, Comment: opts.Comment, Config: ic,
 	})
 	if err != nil {
@@ -139,10 +134,6 @@ func mergeCommitConfig(dst, src *containertypes.Config) {
 		}
 		dst.Labels[k] = v
 	}
-}
-
-type committer interface {
-	Commit(ctx context.Context, snapshotKey string, parent digest.Digest, opts image.CommitOptions) (digest.Digest, error)
 }
 
 // imageConfigOf converts a container config to an image config.
