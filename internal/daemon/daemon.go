@@ -32,6 +32,9 @@ type Config struct {
 	CgroupParent   string // parent of container cgroups, default /berth
 	Debug          bool
 	Version        string
+	// APIVersion and MinAPIVersion are the API versions the server serves,
+	// reported by /version.
+	APIVersion, MinAPIVersion string
 	// Binary is the berth binary run for the shim and the own runtime;
 	// "" = os.Executable().
 	Binary string

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/server"
 )
 
 // SystemVersion returns GET /version.
@@ -23,10 +22,10 @@ func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
 	}
 	return system.VersionResponse{
 		Platform: system.PlatformInfo{Name: "berth"},
-		Version:  v, APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
+		Version:  v, APIVersion: d.cfg.APIVersion, MinAPIVersion: d.cfg.MinAPIVersion,
 		Os: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(), KernelVersion: kernel,
 		Components: []system.ComponentVersion{{Name: "Engine", Version: v, Details: map[string]string{
-			"ApiVersion": server.APIVersion, "MinAPIVersion": server.MinAPIVersion, "Os": runtime.GOOS, "Arch": runtime.GOARCH,
+			"ApiVersion": d.cfg.APIVersion, "MinAPIVersion": d.cfg.MinAPIVersion, "Os": runtime.GOOS, "Arch": runtime.GOARCH,
 			"KernelVersion": kernel, "GoVersion": runtime.Version(),
 		}}},
 	}

@@ -97,6 +97,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	cfg := daemon.Config{
 		Root: o.dataRoot, ExecRoot: o.execRoot, DefaultRuntime: o.defaultRuntime, CgroupParent: o.cgroupParent,
 		Debug: o.debug, Version: Version, Runtimes: map[string]daemon.Runtime{},
+		APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
 	}
 	hosts, group, pidfile, level := o.hosts, o.group, o.pidfile, o.logLevel
 	if fc.DataRoot != "" {
