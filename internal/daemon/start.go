@@ -85,7 +85,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
-		Seccomp: oci.DefaultSeccomp, InitBinary: d.binary,
+		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.binary,
 	})
 	if err != nil {
 		return errdefs.InvalidParameter(err)

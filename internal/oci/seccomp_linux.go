@@ -10,3 +10,9 @@ import (
 func DefaultSeccomp(s *specs.Spec) (*specs.LinuxSeccomp, error) {
 	return seccomp.GetDefaultProfile(s)
 }
+
+// LoadSeccomp turns a Docker seccomp profile (JSON) into an OCI
+// LinuxSeccomp for the spec's capabilities and architecture.
+func LoadSeccomp(profile string, s *specs.Spec) (*specs.LinuxSeccomp, error) {
+	return seccomp.LoadProfile(profile, s)
+}

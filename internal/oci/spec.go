@@ -40,6 +40,9 @@ type Options struct {
 	// Seccomp, when non-nil, turns a spec into its seccomp profile (the
 	// default one from github.com/moby/profiles/seccomp on Linux).
 	Seccomp func(*specs.Spec) (*specs.LinuxSeccomp, error)
+	// SeccompProfile turns a custom profile (--security-opt seccomp=<json>,
+	// which the CLI sends as the file's content) into a LinuxSeccomp.
+	SeccompProfile func(profile string, s *specs.Spec) (*specs.LinuxSeccomp, error)
 }
 
 // Generate returns the OCI runtime spec of a container as dockerd would
@@ -133,7 +136,30 @@ func Generate(o Options) (*specs.Spec, error) {
 		return nil, err
 	}
 	s.Mounts = mergeMounts(s.Mounts, userMounts)
-	if o.Seccomp != nil && !hc.Privileged && !hasSecurityOpt(hc.SecurityOpt, "seccomp=unconfined") {
+	if hc.ShmSize > 0 {
+		for i := range s.Mounts {
+			if s.Mounts[i].Destination == "/dev/shm" && s.Mounts[i].Type == "tmpfs" {
+				for j, opt := range s.Mounts[i].Options {
+					if strings.HasPrefix(opt, "size=") {
+						s.Mounts[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
+					}
+				}
+			}
+		}
+	}
+	custom := securityOptValue(hc.SecurityOpt, "seccomp")
+	switch {
+	case hc.Privileged || custom == "unconfined":
+	case custom != "":
+		if o.SeccompProfile == nil {
+			return nil, fmt.Errorf("custom seccomp profiles are not supported")
+		}
+		sc, err := o.SeccompProfile(custom, s)
+		if err != nil {
+			return nil, fmt.Errorf("load seccomp profile: %w", err)
+		}
+		s.Linux.Seccomp = sc
+	case o.Seccomp != nil:
 		sc, err := o.Seccomp(s)
 		if err != nil {
 			return nil, fmt.Errorf("generate seccomp profile: %w", err)
@@ -141,6 +167,20 @@ func Generate(o Options) (*specs.Spec, error) {
 		s.Linux.Seccomp = sc
 	}
 	return s, nil
+}
+
+// securityOptValue returns the value of key=value (or key:value) in opts.
+func securityOptValue(opts []string, key string) string {
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			k, v, ok = strings.Cut(o, ":")
+		}
+		if ok && k == key {
+			return v
+		}
+	}
+	return ""
 }
 
 func hasSecurityOpt(opts []string, want string) bool {

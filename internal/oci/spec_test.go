@@ -200,3 +200,34 @@ func TestInit(t *testing.T) {
 		t.Fatalf("init mount %+v", m)
 	}
 }
+
+func TestShmSizeAndSeccompOptions(t *testing.T) {
+	called := ""
+	o := Options{Config: &container.Config{Cmd: []string{"true"}}, Rootfs: "/r",
+		HostConfig: &container.HostConfig{ShmSize: 1 << 20, SecurityOpt: []string{`seccomp={"defaultAction":"SCMP_ACT_ALLOW"}`}},
+		Seccomp:    func(*specs.Spec) (*specs.LinuxSeccomp, error) { called = "default"; return &specs.LinuxSeccomp{}, nil },
+		SeccompProfile: func(p string, _ *specs.Spec) (*specs.LinuxSeccomp, error) {
+			called = p
+			return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}, nil
+		},
+	}
+	s, err := Generate(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := mountAt(s, "/dev/shm"); !slices.Contains(m.Options, "size=1048576") {
+		t.Fatalf("shm %v", m.Options)
+	}
+	if called != `{"defaultAction":"SCMP_ACT_ALLOW"}` || s.Linux.Seccomp.DefaultAction != specs.ActAllow {
+		t.Fatalf("custom seccomp: %q %+v", called, s.Linux.Seccomp)
+	}
+	o.HostConfig.SecurityOpt = []string{"seccomp=unconfined"}
+	called = ""
+	if s, _ = Generate(o); s.Linux.Seccomp != nil || called != "" {
+		t.Fatal("unconfined still has a profile")
+	}
+	sc, err := LoadSeccomp(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`, &specs.Spec{Process: &specs.Process{}})
+	if err != nil || sc.DefaultAction != specs.ActErrno {
+		t.Fatalf("LoadSeccomp: %+v %v", sc, err)
+	}
+}
