@@ -181,6 +181,20 @@ func TestRunOptions(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "2") {
 		t.Fatalf("seccomp: %d %q", code, out)
 	}
+	out, code = d.docker("", "run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "grep", "Seccomp:", "/proc/self/status")
+	if code != 0 || !strings.Contains(out, "0") || strings.Contains(out, "2") {
+		t.Fatalf("seccomp unconfined: %d %q", code, out)
+	}
+	profile := t.TempDir() + "/deny-mkdir.json"
+	mustWrite(t, profile, `{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`)
+	out, code = d.docker("", "run", "--rm", "--security-opt", "seccomp="+profile, "busybox", "sh", "-c", "mkdir /x 2>/dev/null || echo mkdir-denied")
+	if code != 0 || out != "mkdir-denied\n" {
+		t.Fatalf("custom seccomp profile: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--shm-size", "2m", "busybox", "sh", "-c", "df -k /dev/shm | tail -1")
+	if code != 0 || !strings.Contains(out, " 2048 ") {
+		t.Fatalf("shm-size: %d %q", code, out)
+	}
 	out, code = d.docker("", "run", "--rm", "--network", "host", "busybox", "hostname")
 	hn, _ := runCmd("hostname")
 	if code != 0 || out != hn {
