@@ -199,3 +199,29 @@ func TestLogDrivers(t *testing.T) {
 		t.Fatalf("rotated log still holds the first line or lost the last: %d lines", strings.Count(out, "\n"))
 	}
 }
+
+// TestHealthcheck runs a container's healthcheck: starting, healthy once
+// the probe passes, unhealthy after failures; ps shows and filters it.
+func TestHealthcheck(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-h", "--health-cmd", "test -f /tmp/ok",
+		"--health-interval", "200ms", "--health-retries", "2", "busybox", "sh", "-c", "sleep 1; touch /tmp/ok; sleep 60"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	out, _ := d.docker("", "inspect", "-f", "{{.State.Health.Status}}", "bt-en-h")
+	if out != "starting\n" {
+		t.Fatalf("initial health: %q", out)
+	}
+	waitFor(t, 10*time.Second, "healthy", func() bool {
+		out, _ := d.docker("", "ps", "--filter", "health=healthy", "--format", "{{.Names}} {{.Status}}")
+		return strings.HasPrefix(out, "bt-en-h Up") && strings.Contains(out, "(healthy)")
+	})
+	if out, code := d.docker("", "exec", "bt-en-h", "rm", "/tmp/ok"); code != 0 {
+		t.Fatalf("exec rm: %d %q", code, out)
+	}
+	waitFor(t, 10*time.Second, "unhealthy", func() bool {
+		out, _ := d.docker("", "inspect", "-f", "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", "bt-en-h")
+		return strings.HasPrefix(out, "unhealthy ")
+	})
+}

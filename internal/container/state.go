@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/docker/go-units"
+	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/errdefs"
 )
@@ -34,6 +35,9 @@ type State struct {
 	HasBeenStarted bool
 	// ShimDir is the state dir of the shim of the running process.
 	ShimDir string `json:",omitempty"`
+	// Health is the healthcheck state of a running container with a
+	// healthcheck (nil otherwise).
+	Health *containertypes.Health `json:",omitempty"`
 }
 
 // Running reports whether the process is alive (running or paused).
@@ -81,6 +85,7 @@ func (c *Container) SetStopped(code int, oom bool, at time.Time) {
 	}
 	c.State.FinishedAt = at.UTC()
 	c.State.ShimDir = ""
+	c.State.Health = nil
 	c.wakeStopped()
 }
 
@@ -176,7 +181,16 @@ func (c *Container) StatusString(now time.Time) string {
 	s := &c.State
 	switch s.Status {
 	case StatusRunning:
-		return "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+		up := "Up " + units.HumanDuration(now.Sub(s.StartedAt))
+		if s.Health != nil {
+			switch s.Health.Status {
+			case containertypes.Starting:
+				up += " (health: starting)"
+			case containertypes.Healthy, containertypes.Unhealthy:
+				up += " (" + string(s.Health.Status) + ")"
+			}
+		}
+		return up
 	case StatusPaused:
 		return "Up " + units.HumanDuration(now.Sub(s.StartedAt)) + " (Paused)"
 	case StatusRestarting:

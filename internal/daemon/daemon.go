@@ -62,6 +62,7 @@ type Daemon struct {
 	shims      sync.Map // container ID → *shimclient.Shim
 	execs      *execStore
 	attaches   attachQueue
+	health     healthMonitors
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool

@@ -55,6 +55,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 			Paused: st.Status == container.StatusPaused, Restarting: st.Status == container.StatusRestarting,
 			OOMKilled: st.OOMKilled, Dead: st.Status == container.StatusDead, Pid: st.Pid, ExitCode: st.ExitCode,
 			Error: st.Error, StartedAt: fmtTime(st.StartedAt), FinishedAt: fmtTime(st.FinishedAt),
+			Health: st.Health,
 		},
 		Image:          c.Image,
 		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",

@@ -123,6 +123,14 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {
 		return false
 	}
+	if !anyOf(f["health"], func(v string) bool {
+		if c.State.Health == nil {
+			return v == string(containertypes.NoHealthcheck)
+		}
+		return string(c.State.Health.Status) == v
+	}) {
+		return false
+	}
 	if len(exited) > 0 {
 		if c.State.Status != container.StatusExited {
 			return false
@@ -169,6 +177,9 @@ func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.S
 		s.Labels = map[string]string{}
 	}
 	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	if h := c.State.Health; h != nil {
+		s.Health = &containertypes.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
+	}
 	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
 	return s
 }

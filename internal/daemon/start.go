@@ -131,6 +131,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
 	crashPoint("start-after-start")
 	c.SetRunning(sh.Pid(), shimDir)
+	c.State.Health = nil
+	d.startHealth(c, sh)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save running state", "id", c.ID, "err", err)
 	}
@@ -183,6 +185,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 		_ = sh.DeleteForce(ctx)
 	}
 	_ = sh.Close()
+	d.health.stop(c.ID)
 	d.shims.Delete(c.ID)
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
