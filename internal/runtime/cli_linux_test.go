@@ -154,3 +154,24 @@ func TestListFormats(t *testing.T) {
 		t.Fatalf("json: %v %v", err, entries)
 	}
 }
+
+func TestUpdatePidsLimit(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-update")
+	r.must("run", "-d", "--bundle", b, "bt-rt-update")
+	r.must("update", "--pids-limit", "7", "bt-rt-update")
+	out := r.must("exec", "bt-rt-update", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")
+	if strings.TrimSpace(out) != "7" {
+		t.Fatalf("want pids.max 7 inside the container, got %q", out)
+	}
+	res := filepath.Join(t.TempDir(), "res.json")
+	if err := os.WriteFile(res, []byte(`{"pids":{"limit":9}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.must("update", "--resources", res, "bt-rt-update")
+	out = r.must("exec", "bt-rt-update", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")
+	if strings.TrimSpace(out) != "9" {
+		t.Fatalf("want pids.max 9 after --resources, got %q", out)
+	}
+}
