@@ -91,6 +91,9 @@ func (c *creation) cleanup() {
 		_ = c.cg.Kill(unix.SIGKILL)
 		_ = c.cg.Destroy()
 	}
+	if !hasNamespace(c.spec, specs.MountNamespace) {
+		unmountUnder(RootfsPath(c.spec, c.bundle))
+	}
 	_ = os.RemoveAll(c.dir)
 }
 
