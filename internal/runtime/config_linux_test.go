@@ -135,3 +135,10 @@ func TestParseMountOptions(t *testing.T) {
 		t.Fatal("empty option accepted")
 	}
 }
+
+func TestDedupEnvLastWins(t *testing.T) {
+	got := strings.Join(dedupEnv([]string{"A=1", "B=2", "A=3"}), " ")
+	if got != "A=3 B=2" {
+		t.Fatalf("got %q", got)
+	}
+}

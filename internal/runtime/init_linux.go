@@ -261,7 +261,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 	if err != nil || !strings.HasPrefix(wd, "/") {
 		return nil, fmt.Errorf("cwd %q is outside the container root", p.Cwd)
 	}
-	env := p.Env
+	env := dedupEnv(p.Env)
 	if !hasEnv(env, "HOME") {
 		env = append(env, "HOME="+homeOf(p.User.UID))
 	}
@@ -461,4 +461,21 @@ func closeExtraFds(first int) error {
 		}
 	}
 	return nil
+}
+
+// dedupEnv keeps the last value of each variable, in first-seen order (a
+// later --env overrides the config's, as with runc).
+func dedupEnv(env []string) []string {
+	idx := map[string]int{}
+	out := make([]string, 0, len(env))
+	for _, e := range env {
+		k, _, _ := strings.Cut(e, "=")
+		if i, ok := idx[k]; ok {
+			out[i] = e
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, e)
+	}
+	return out
 }
