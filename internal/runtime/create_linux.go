@@ -142,7 +142,9 @@ func (c *creation) run() (*State, *os.Process, error) {
 	}
 
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
-	cloneFlags &^= unix.CLONE_NEWCGROUP
+	timens := cloneFlags&unix.CLONE_NEWTIME != 0
+	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
+	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
 	cg, err := newCgroup(cgroupsPath(spec), c.opts.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
@@ -239,7 +241,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 	}
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, NoPivot: c.opts.NoPivot, Hooks: hooks}
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, Hooks: hooks}
 	enc := json.NewEncoder(parent)
 	if err := enc.Encode(&cfg); err != nil {
 		return nil, nil, fmt.Errorf("send config to container init: %w", err)

@@ -35,6 +35,9 @@ type initConfig struct {
 	Userns  bool           `json:"userns"`
 	// Cgroupns asks the init to unshare a cgroup namespace itself.
 	Cgroupns bool `json:"cgroupns"`
+	// Timens asks the init to unshare a time namespace, which its
+	// execve then enters.
+	Timens bool `json:"timens"`
 	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
 	// (for a rootfs on ramfs/initramfs, where pivot_root is refused).
 	NoPivot bool `json:"noPivot"`
@@ -115,6 +118,11 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	for _, ns := range spec.Linux.Namespaces {
 		if ns.Type == specs.MountNamespace {
 			mountns = true
+		}
+	}
+	if cfg.Timens {
+		if err := unshareTime(spec.Linux.TimeOffsets); err != nil {
+			return err
 		}
 	}
 	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns, mountns); err != nil {
@@ -478,4 +486,23 @@ func dedupEnv(env []string) []string {
 		out = append(out, e)
 	}
 	return out
+}
+
+// unshareTime creates a time namespace for the container process (entered
+// at execve) and sets its clock offsets.
+func unshareTime(offsets map[string]specs.LinuxTimeOffset) error {
+	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
+		return fmt.Errorf("create time namespace: %w", err)
+	}
+	var b strings.Builder
+	for clock, o := range offsets {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0); err != nil {
+		return fmt.Errorf("set linux.timeOffsets: %w", err)
+	}
+	return nil
 }
