@@ -164,7 +164,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		return err
 	}
 	if cfg.Process.Terminal {
-		if err := setupConsole(cfg.Process); err != nil {
+		if err := setupConsole(cfg.Process, true); err != nil {
 			unix.Close(fdDir)
 			return err
 		}
@@ -224,7 +224,7 @@ func execStage(cfg *initConfig, enc *json.Encoder) error {
 		}
 	}
 	if cfg.Process.Terminal {
-		if err := setupConsole(cfg.Process); err != nil {
+		if err := setupConsole(cfg.Process, false); err != nil {
 			return err
 		}
 	}
