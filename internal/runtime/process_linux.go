@@ -152,6 +152,8 @@ func setUser(p *specs.Process) error {
 	}
 	if u.Umask != nil {
 		unix.Umask(int(*u.Umask))
+	} else {
+		unix.Umask(0o022) // as runc, whatever the caller's umask
 	}
 	return nil
 }
