@@ -118,6 +118,14 @@ func ValidateSpec(spec *specs.Spec, bundle string) error {
 		if _, _, _, err := parseMountOptions(m.Options); err != nil {
 			return invalid("config.json: field mounts[%d].options: %v", i, err)
 		}
+		for _, o := range m.Options {
+			if o == "idmap" || o == "ridmap" {
+				return invalid("config.json: field mounts[%d].options: id-mapped mounts (%s) are not supported", i, o)
+			}
+		}
+		if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+			return invalid("config.json: field mounts[%d].uidMappings: id-mapped mounts are not supported", i)
+		}
 	}
 	if err := validateHooks(spec.Hooks); err != nil {
 		return err

@@ -76,6 +76,7 @@ func TestValidateSpecNamesTheField(t *testing.T) {
 		}, "hostname"},
 		"non-namespaced sysctl": {func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "1"} }, "linux.sysctl"},
 		"relative mount dest":   {func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }, "mounts[0].destination"},
+		"idmap mount":           {func(s *specs.Spec) { s.Mounts[0].Options = []string{"idmap"} }, "mounts[0].options"},
 		"bad device type": {func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "z"}}
 		}, "linux.devices[0].type"},
