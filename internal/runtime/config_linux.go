@@ -241,6 +241,9 @@ func validateLinux(spec *specs.Spec) error {
 			return invalid("config.json: field linux.devices[%d].type: unknown device type %q", i, d.Type)
 		}
 	}
+	if l.Personality != nil && l.Personality.Domain != specs.PerLinux && l.Personality.Domain != specs.PerLinux32 {
+		return invalid("config.json: field linux.personality.domain: unknown domain %q", l.Personality.Domain)
+	}
 	switch l.RootfsPropagation {
 	case "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable":
 	default:

@@ -54,6 +54,11 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 	}
 	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
 	return func() error {
+		if spec.Linux != nil && spec.Linux.Personality != nil {
+			if err := setPersonality(spec.Linux.Personality); err != nil {
+				return err
+			}
+		}
 		// No fd above the preserved ones may reach the container process.
 		if err := closeExtraFds(3 + preserve); err != nil {
 			return err
@@ -254,4 +259,21 @@ func dedupEnv(env []string) []string {
 		out = append(out, e)
 	}
 	return out
+}
+
+// setPersonality applies linux.personality (LINUX or LINUX32).
+func setPersonality(p *specs.LinuxPersonality) error {
+	var domain uintptr
+	switch p.Domain {
+	case specs.PerLinux:
+		domain = 0x0000
+	case specs.PerLinux32:
+		domain = 0x0008
+	default:
+		return fmt.Errorf("linux.personality.domain: unknown domain %q", p.Domain)
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, domain, 0, 0); e != 0 {
+		return fmt.Errorf("set personality %s: %w", p.Domain, e)
+	}
+	return nil
 }
