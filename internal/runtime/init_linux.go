@@ -55,6 +55,10 @@ func IsInit() bool { return os.Getenv(envInit) != "" }
 // on success: it execs the container process.
 func InitMain() int {
 	goruntime.LockOSThread()
+	// Nothing in the container may ptrace or inspect this process through
+	// /proc before it execs (execve makes the container process dumpable
+	// again).
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	mode := os.Getenv(envInit)
 	syncFd, _ := strconv.Atoi(os.Getenv(envSyncFd))
 	sync := os.NewFile(uintptr(syncFd), "sync")
