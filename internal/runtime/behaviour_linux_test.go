@@ -224,3 +224,14 @@ func TestFailingPoststartPoststopHooksWarn(t *testing.T) {
 		t.Fatalf("want two warnings in the log, got %q", data)
 	}
 }
+
+func TestPersonalityLinux32(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "uname -m", func(s *specs.Spec) {
+		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-pers")
+	if got := strings.TrimSpace(out); got != "i686" && got != "i386" && got != "armv7l" && got != "armv8l" {
+		t.Fatalf("want a 32-bit machine name under LINUX32, got %q", got)
+	}
+}

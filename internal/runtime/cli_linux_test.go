@@ -154,3 +154,91 @@ func TestListFormats(t *testing.T) {
 		t.Fatalf("json: %v %v", err, entries)
 	}
 }
+
+func TestUpdatePidsLimit(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-update")
+	r.must("run", "-d", "--bundle", b, "bt-rt-update")
+	r.must("update", "--pids-limit", "7", "bt-rt-update")
+	out := r.must("exec", "bt-rt-update", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")
+	if strings.TrimSpace(out) != "7" {
+		t.Fatalf("want pids.max 7 inside the container, got %q", out)
+	}
+	res := filepath.Join(t.TempDir(), "res.json")
+	if err := os.WriteFile(res, []byte(`{"pids":{"limit":9}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.must("update", "--resources", res, "bt-rt-update")
+	out = r.must("exec", "bt-rt-update", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")
+	if strings.TrimSpace(out) != "9" {
+		t.Fatalf("want pids.max 9 after --resources, got %q", out)
+	}
+}
+
+// recvMaster accepts one connection on ln and returns the pty master sent
+// over it.
+func recvMaster(t *testing.T, ln *net.UnixListener) *os.File {
+	t.Helper()
+	conn, err := ln.AcceptUnix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	oob := make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := conn.ReadMsgUnix(make([]byte, 64), oob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("no control message: %v", err)
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) != 1 {
+		t.Fatalf("no fd: %v", err)
+	}
+	return os.NewFile(uintptr(fds[0]), "master")
+}
+
+func TestExecWithTerminal(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-exectty")
+	r.must("run", "-d", "--bundle", b, "bt-rt-exectty")
+	sock := filepath.Join(t.TempDir(), "c.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	r.must("exec", "-t", "-d", "--console-socket", sock, "bt-rt-exectty", "sh", "-c", "[ -t 0 ] && echo exec-tty-ok; sleep 1")
+	master := recvMaster(t, ln)
+	defer master.Close()
+	got := make(chan string, 1)
+	go func() {
+		var sb strings.Builder
+		buf := make([]byte, 256)
+		for !strings.Contains(sb.String(), "exec-tty-ok") {
+			n, err := master.Read(buf)
+			sb.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		got <- sb.String()
+	}()
+	select {
+	case out := <-got:
+		if !strings.Contains(out, "exec-tty-ok") {
+			t.Fatalf("got %q from the exec's pty", out)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing read from the exec's pty")
+	}
+	// the container's /dev/console was not taken over by the exec.
+	out := r.must("exec", "bt-rt-exectty", "sh", "-c", "grep -c ' /dev/console ' /proc/self/mountinfo || true")
+	if strings.TrimSpace(out) != "0" {
+		t.Fatalf("exec rebound /dev/console: %q", out)
+	}
+}

@@ -118,6 +118,14 @@ func ValidateSpec(spec *specs.Spec, bundle string) error {
 		if _, _, _, err := parseMountOptions(m.Options); err != nil {
 			return invalid("config.json: field mounts[%d].options: %v", i, err)
 		}
+		for _, o := range m.Options {
+			if o == "idmap" || o == "ridmap" {
+				return invalid("config.json: field mounts[%d].options: id-mapped mounts (%s) are not supported", i, o)
+			}
+		}
+		if len(m.UIDMappings) > 0 || len(m.GIDMappings) > 0 {
+			return invalid("config.json: field mounts[%d].uidMappings: id-mapped mounts are not supported", i)
+		}
 	}
 	if err := validateHooks(spec.Hooks); err != nil {
 		return err
@@ -232,6 +240,9 @@ func validateLinux(spec *specs.Spec) error {
 		default:
 			return invalid("config.json: field linux.devices[%d].type: unknown device type %q", i, d.Type)
 		}
+	}
+	if l.Personality != nil && l.Personality.Domain != specs.PerLinux && l.Personality.Domain != specs.PerLinux32 {
+		return invalid("config.json: field linux.personality.domain: unknown domain %q", l.Personality.Domain)
 	}
 	switch l.RootfsPropagation {
 	case "", "private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable":

@@ -76,6 +76,7 @@ func TestValidateSpecNamesTheField(t *testing.T) {
 		}, "hostname"},
 		"non-namespaced sysctl": {func(s *specs.Spec) { s.Linux.Sysctl = map[string]string{"vm.swappiness": "1"} }, "linux.sysctl"},
 		"relative mount dest":   {func(s *specs.Spec) { s.Mounts[0].Destination = "proc" }, "mounts[0].destination"},
+		"idmap mount":           {func(s *specs.Spec) { s.Mounts[0].Options = []string{"idmap"} }, "mounts[0].options"},
 		"bad device type": {func(s *specs.Spec) {
 			s.Linux.Devices = []specs.LinuxDevice{{Path: "/dev/x", Type: "z"}}
 		}, "linux.devices[0].type"},
@@ -133,5 +134,12 @@ func TestParseMountOptions(t *testing.T) {
 	}
 	if _, err := parseOpts([]string{""}); err == nil {
 		t.Fatal("empty option accepted")
+	}
+}
+
+func TestDedupEnvLastWins(t *testing.T) {
+	got := strings.Join(dedupEnv([]string{"A=1", "B=2", "A=3"}), " ")
+	if got != "A=3 B=2" {
+		t.Fatalf("got %q", got)
 	}
 }

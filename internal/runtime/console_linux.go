@@ -11,8 +11,9 @@ import (
 
 // setupConsole creates a pty inside the container, sends its master over
 // the console socket, and makes the slave the process's controlling
-// terminal and stdio. It runs after pivot_root.
-func setupConsole(p *specs.Process) error {
+// terminal and stdio. It runs after pivot_root (or inside the container's
+// mount namespace for an exec).
+func setupConsole(p *specs.Process, isInit bool) error {
 	sockFd, err := strconv.Atoi(os.Getenv(envConsole))
 	if err != nil {
 		return fmt.Errorf("process.terminal is set but no console socket was given")
@@ -41,10 +42,13 @@ func setupConsole(p *specs.Process) error {
 			return fmt.Errorf("set console size: %w", err)
 		}
 	}
-	// /dev/console points at our pty (best effort: /dev may be read-only).
-	if f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY, 0o600); err == nil {
-		f.Close()
-		_ = unix.Mount(slavePath, "/dev/console", "", unix.MS_BIND, "")
+	// the container's /dev/console is its init's pty (best effort: /dev may
+	// be read-only); an exec leaves it alone.
+	if isInit {
+		if f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY, 0o600); err == nil {
+			f.Close()
+			_ = unix.Mount(slavePath, "/dev/console", "", unix.MS_BIND, "")
+		}
 	}
 	rights := unix.UnixRights(master)
 	if err := unix.Sendmsg(sockFd, []byte("/dev/ptmx"), rights, nil, 0); err != nil {

@@ -20,6 +20,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
 // berthBinary returns BERTH_BINARY or builds cmd/berth once.
 func berthBinary(t *testing.T) string {
 	t.Helper()

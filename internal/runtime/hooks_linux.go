@@ -56,10 +56,7 @@ func runHook(h specs.Hook, state []byte) error {
 	if len(h.Args) > 0 {
 		cmd.Args = h.Args
 	}
-	cmd.Env = h.Env
-	if cmd.Env == nil {
-		cmd.Env = []string{}
-	}
+	cmd.Env = h.Env // nil inherits the runtime's environment, as with runc
 	cmd.Stdin = bytes.NewReader(state)
 	var out bytes.Buffer
 	cmd.Stdout = &out

@@ -3,15 +3,12 @@ package runtime
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
 	"strconv"
 	"strings"
-	"syscall"
-	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -35,6 +32,9 @@ type initConfig struct {
 	Userns  bool           `json:"userns"`
 	// Cgroupns asks the init to unshare a cgroup namespace itself.
 	Cgroupns bool `json:"cgroupns"`
+	// Timens asks the init to unshare a time namespace, which its
+	// execve then enters.
+	Timens bool `json:"timens"`
 	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
 	// (for a rootfs on ramfs/initramfs, where pivot_root is refused).
 	NoPivot bool `json:"noPivot"`
@@ -55,6 +55,10 @@ func IsInit() bool { return os.Getenv(envInit) != "" }
 // on success: it execs the container process.
 func InitMain() int {
 	goruntime.LockOSThread()
+	// Nothing in the container may ptrace or inspect this process through
+	// /proc before it execs (execve makes the container process dumpable
+	// again).
+	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 	mode := os.Getenv(envInit)
 	syncFd, _ := strconv.Atoi(os.Getenv(envSyncFd))
 	sync := os.NewFile(uintptr(syncFd), "sync")
@@ -117,6 +121,11 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 			mountns = true
 		}
 	}
+	if cfg.Timens {
+		if err := unshareTime(spec.Linux.TimeOffsets); err != nil {
+			return err
+		}
+	}
 	if err := prepareRootfs(spec, cfg.Rootfs, cfg.Userns, mountns); err != nil {
 		return err
 	}
@@ -159,7 +168,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		return err
 	}
 	if cfg.Process.Terminal {
-		if err := setupConsole(cfg.Process); err != nil {
+		if err := setupConsole(cfg.Process, true); err != nil {
 			unix.Close(fdDir)
 			return err
 		}
@@ -219,7 +228,7 @@ func execStage(cfg *initConfig, enc *json.Encoder) error {
 		}
 	}
 	if cfg.Process.Terminal {
-		if err := setupConsole(cfg.Process); err != nil {
+		if err := setupConsole(cfg.Process, false); err != nil {
 			return err
 		}
 	}
@@ -240,225 +249,21 @@ func becomeRoot() error {
 	return nil
 }
 
-// prepareExec checks everything that can fail about the process (cwd,
-// executable, rlimits) and returns the function that applies credentials,
-// capabilities, no_new_privs and seccomp, closes stray fds and execs.
-func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
-	// Rlimits are applied at the very end (a small RLIMIT_AS would starve
-	// the Go runtime of this init); refuse now what cannot succeed then.
-	for _, r := range p.Rlimits {
-		if err := checkRlimit(r); err != nil {
-			return nil, err
-		}
+// unshareTime creates a time namespace for the container process (entered
+// at execve) and sets its clock offsets.
+func unshareTime(offsets map[string]specs.LinuxTimeOffset) error {
+	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
+		return fmt.Errorf("create time namespace: %w", err)
 	}
-	grant := availableCaps(p.Capabilities)
-	// The cwd is resolved inside the new root, after pivot_root; a path that
-	// leads outside it (a leaked fd, CVE-2024-21626) is refused.
-	if err := unix.Chdir(p.Cwd); err != nil {
-		return nil, fmt.Errorf("chdir to cwd %q set in config.json: %w", p.Cwd, err)
+	var b strings.Builder
+	for clock, o := range offsets {
+		fmt.Fprintf(&b, "%s %d %d\n", clock, o.Secs, o.Nanosecs)
 	}
-	wd, err := unix.Getwd()
-	if err != nil || !strings.HasPrefix(wd, "/") {
-		return nil, fmt.Errorf("cwd %q is outside the container root", p.Cwd)
-	}
-	env := p.Env
-	if !hasEnv(env, "HOME") {
-		env = append(env, "HOME="+homeOf(p.User.UID))
-	}
-	argv0, err := lookPath(p.Args[0], env)
-	if err != nil {
-		return nil, err
-	}
-	var filter []unix.SockFilter
-	var flags []specs.LinuxSeccompFlag
-	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		filter, err = compileSeccomp(spec.Linux.Seccomp)
-		if err != nil {
-			return nil, fmt.Errorf("compile seccomp profile: %w", err)
-		}
-		flags = spec.Linux.Seccomp.Flags
-	}
-	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
-	return func() error {
-		// No fd above the preserved ones may reach the container process.
-		if err := closeExtraFds(3 + preserve); err != nil {
-			return err
-		}
-		// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load
-		// it while we still have it, as runc does.
-		if filter != nil && !p.NoNewPrivileges {
-			if err := loadSeccomp(filter, flags); err != nil {
-				return fmt.Errorf("load seccomp filter: %w", err)
-			}
-		}
-		// while still privileged (CAP_SYS_RESOURCE for raising), with only
-		// small allocations left before execve.
-		for _, r := range p.Rlimits {
-			if err := setRlimit(r); err != nil {
-				return err
-			}
-		}
-		if err := setUser(p); err != nil {
-			return err
-		}
-		// no capabilities in the config means none, as with runc.
-		if err := applyCaps(grant); err != nil {
-			return fmt.Errorf("apply capabilities: %w", err)
-		}
-		if p.NoNewPrivileges {
-			if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-				return fmt.Errorf("set no_new_privs: %w", err)
-			}
-		}
-		if filter != nil && p.NoNewPrivileges {
-			if err := loadSeccomp(filter, flags); err != nil {
-				return fmt.Errorf("load seccomp filter: %w", err)
-			}
-		}
-		err := syscall.Exec(argv0, p.Args, env)
-		return fmt.Errorf("exec %s: %w", p.Args[0], err)
-	}, nil
-}
-
-// checkRlimit fails, naming the limit, when r raises a hard limit above
-// the current one without CAP_SYS_RESOURCE (which these machines lack).
-func checkRlimit(r specs.POSIXRlimit) error {
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(rlimitNames[r.Type], &cur); err != nil {
-		return fmt.Errorf("get %s: %w", r.Type, err)
-	}
-	if r.Hard <= cur.Max {
+	if b.Len() == 0 {
 		return nil
 	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err == nil && data[0].Effective&(1<<unix.CAP_SYS_RESOURCE) != 0 {
-		return nil
-	}
-	return fmt.Errorf("set %s: raising the hard limit from %d to %d needs CAP_SYS_RESOURCE, which berth runtime does not have", r.Type, cur.Max, r.Hard)
-}
-
-func setRlimit(r specs.POSIXRlimit) error {
-	res := rlimitNames[r.Type]
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(res, &cur); err != nil {
-		return fmt.Errorf("get %s: %w", r.Type, err)
-	}
-	want := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
-	if err := syscall.Setrlimit(res, &want); err != nil {
-		if r.Hard > cur.Max {
-			return fmt.Errorf("set %s: raising the hard limit from %d to %d is not permitted: %w", r.Type, cur.Max, r.Hard, err)
-		}
-		return fmt.Errorf("set %s to soft %d hard %d: %w", r.Type, r.Soft, r.Hard, err)
-	}
-	return nil
-}
-
-// setUser switches groups, gid and uid on this thread only (the thread
-// that execs), keeping capabilities so that they can be set afterwards.
-func setUser(p *specs.Process) error {
-	u := p.User
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("set keepcaps: %w", err)
-	}
-	groups := make([]uint32, 0, len(u.AdditionalGids))
-	groups = append(groups, u.AdditionalGids...)
-	var gp uintptr
-	if len(groups) > 0 {
-		gp = uintptr(unsafe.Pointer(&groups[0]))
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(groups)), gp, 0); e != 0 && !(e == unix.EPERM && len(groups) == 0) {
-		return fmt.Errorf("set additional gids %v: %w", u.AdditionalGids, e)
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(u.GID), uintptr(u.GID), uintptr(u.GID)); e != 0 {
-		return fmt.Errorf("set gid %d: %w", u.GID, e)
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(u.UID), uintptr(u.UID), uintptr(u.UID)); e != 0 {
-		return fmt.Errorf("set uid %d: %w", u.UID, e)
-	}
-	if u.Umask != nil {
-		unix.Umask(int(*u.Umask))
-	}
-	return nil
-}
-
-func hasEnv(env []string, k string) bool {
-	for _, e := range env {
-		if strings.HasPrefix(e, k+"=") {
-			return true
-		}
-	}
-	return false
-}
-
-func homeOf(uid uint32) string {
-	data, err := os.ReadFile("/etc/passwd")
-	if err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			f := strings.Split(line, ":")
-			if len(f) >= 6 && f[2] == strconv.Itoa(int(uid)) {
-				return f[5]
-			}
-		}
-	}
-	return "/"
-}
-
-// lookPath finds the executable inside the container with the process's
-// own PATH.
-func lookPath(name string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		if err := checkExec(name); err != nil {
-			return "", fmt.Errorf("exec %q: %w", name, err)
-		}
-		return name, nil
-	}
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-	for _, e := range env {
-		if strings.HasPrefix(e, "PATH=") {
-			path = e[5:]
-		}
-	}
-	for _, dir := range filepath.SplitList(path) {
-		if dir == "" {
-			dir = "."
-		}
-		p := filepath.Join(dir, name)
-		if checkExec(p) == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
-}
-
-func checkExec(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() {
-		return errors.New("is a directory")
-	}
-	if fi.Mode()&0o111 == 0 {
-		return os.ErrPermission
-	}
-	return nil
-}
-
-// closeExtraFds marks every fd from first on close-on-exec.
-func closeExtraFds(first int) error {
-	err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	if err == nil {
-		return nil
-	}
-	ents, rerr := os.ReadDir("/proc/self/fd")
-	if rerr != nil {
-		return fmt.Errorf("mark fds close-on-exec: %w", err)
-	}
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil && fd >= first {
-			unix.CloseOnExec(fd)
-		}
+	if err := os.WriteFile("/proc/self/timens_offsets", []byte(b.String()), 0); err != nil {
+		return fmt.Errorf("set linux.timeOffsets: %w", err)
 	}
 	return nil
 }

@@ -35,13 +35,13 @@ func TestRunExitCode(t *testing.T) {
 
 func TestNamespacesDifferFromHost(t *testing.T) {
 	r := newRT(t)
-	types := []string{"pid", "net", "ipc", "uts", "mnt", "cgroup", "user"}
+	types := []string{"pid", "net", "ipc", "uts", "mnt", "cgroup", "user", "time"}
 	script := ""
 	for _, ty := range types {
 		script += "readlink /proc/self/ns/" + ty + "; "
 	}
 	b := bundle(t, script, func(s *specs.Spec) {
-		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
+		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace}, specs.LinuxNamespace{Type: specs.TimeNamespace})
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 	})

@@ -302,3 +302,32 @@ func unmountUnder(dir string) {
 		_ = unix.Unmount(mps[i], unix.MNT_DETACH)
 	}
 }
+
+// Update applies new cgroup resources to a created, running or paused
+// container and remembers them.
+func Update(root, id string, r *specs.LinuxResources) error {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return err
+	}
+	if st.Status() == StatusStopped {
+		return errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
+	}
+	if err := validateResources(r); err != nil {
+		return invalid("linux.resources: %v", err)
+	}
+	if len(st.Cgroups) == 0 {
+		return errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
+	}
+	m, err := loadCgroup(st.Cgroups)
+	if err != nil {
+		return fmt.Errorf("open cgroup of %s: %w", id, err)
+	}
+	if err := m.Set(r); err != nil {
+		return fmt.Errorf("update resources of %s: %w", id, err)
+	}
+	if st.Config.Linux != nil {
+		st.Config.Linux.Resources = r
+	}
+	return st.save(root)
+}

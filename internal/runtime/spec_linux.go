@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"github.com/berth/berth/internal/runtime/caps"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -74,9 +75,12 @@ func Features() map[string]any {
 		"hooks":         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
 		"mountOptions":  mountOptionNames(),
 		"linux": map[string]any{
-			"namespaces": ns,
-			"cgroup":     map[string]any{"v1": true, "v2": true, "systemd": false},
-			"seccomp":    map[string]any{"enabled": true},
+			"namespaces":   ns,
+			"capabilities": caps.Names(),
+			"apparmor":     map[string]any{"enabled": false},
+			"selinux":      map[string]any{"enabled": false},
+			"cgroup":       map[string]any{"v1": true, "v2": true, "systemd": false},
+			"seccomp":      map[string]any{"enabled": true},
 		},
 	}
 }

@@ -98,7 +98,7 @@ func init() {
 		"create": cmdCreate, "start": cmdStart, "state": cmdState, "kill": cmdKill,
 		"delete": cmdDelete, "run": cmdRun, "exec": cmdExec, "ps": cmdPs,
 		"pause": cmdPause, "resume": cmdResume, "list": cmdList, "spec": cmdSpec,
-		"features": cmdFeatures, "help": func(*globals, []string) (int, error) { usage(os.Stdout); return 0, nil },
+		"features": cmdFeatures, "update": cmdUpdate, "help": func(*globals, []string) (int, error) { usage(os.Stdout); return 0, nil },
 	}
 }
 
@@ -120,6 +120,7 @@ Commands:
   ps        list the processes of a container
   list      list containers
   spec      write a default config.json
+  update    change the cgroup resources of a container
   features  print supported features as JSON
 
 Global options:

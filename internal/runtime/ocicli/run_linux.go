@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -291,6 +292,16 @@ func (r *consoleRelay) attach() error {
 		if st, err := term.SetRawTerminal(os.Stdin.Fd()); err == nil {
 			r.restore = func() { _ = term.RestoreTerminal(os.Stdin.Fd(), st) }
 		}
+		// follow our terminal's size.
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, unix.SIGWINCH)
+		go func() {
+			for range winch {
+				if ws, err := term.GetWinsize(os.Stdin.Fd()); err == nil {
+					_ = term.SetWinsize(r.master.Fd(), ws)
+				}
+			}
+		}()
 	}
 	go func() { _, _ = io.Copy(r.master, os.Stdin) }()
 	go func() { _, _ = io.Copy(os.Stdout, r.master); close(r.done) }()
