@@ -30,6 +30,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(flagError)
 	root.DisableFlagsInUseLine = true
+	setHelp(root)
 	f := root.Flags()
 	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
 	f.BoolP("debug", "D", false, "Enable debug mode")
@@ -54,14 +55,14 @@ func (c *CLI) newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(top...)
 	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand())
-	for _, cmd := range root.Commands() {
-		setFlagErrors(cmd)
-	}
+	setFlagErrors(root)
 	return root
 }
 
 func setFlagErrors(cmd *cobra.Command) {
 	cmd.SetFlagErrorFunc(flagError)
+	cmd.InitDefaultHelpFlag()
+	cmd.Flags().MarkHidden("help")
 	cmd.DisableFlagsInUseLine = true
 	for _, sub := range cmd.Commands() {
 		setFlagErrors(sub)
