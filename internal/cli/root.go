@@ -49,12 +49,13 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		c.newPortCommand(), c.newUpdateCommand(),
 		// images
 		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
-		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(),
+		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(),
 		// system
 		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
 	}
 	root.AddCommand(top...)
-	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand())
+	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand(),
+		c.newVolumeCommand(), c.newNetworkCommand())
 	setFlagErrors(root)
 	return root
 }
