@@ -34,7 +34,7 @@ func (c *CLI) newImageCommand() *cobra.Command {
 		c.newHistoryCommand(), c.newImportCommand(), c.newImageInspectCommand(), c.newLoadCommand(),
 		rename(c.newImagesCommand(), "ls", "list"), c.newImagePruneCommand(),
 		rename(c.newRmiCommand(), "rm", "rmi", "remove"), c.newSaveCommand(), c.newTagCommand(),
-		c.newPullCommand(), c.newPushCommand(),
+		c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
 	)
 	return cmd
 }

@@ -49,7 +49,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		c.newPortCommand(), c.newUpdateCommand(),
 		// images
 		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
-		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(),
+		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
 		// system
 		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
 	}
