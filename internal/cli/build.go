@@ -277,4 +277,3 @@ func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
 	}
 	return &buf, rel, nil
 }
-
