@@ -17,7 +17,7 @@ func (c *CLI) newContainerCommand() *cobra.Command {
 		c.newKillCommand(), c.newLogsCommand(), rename(c.newPsCommand(), "ls", "ps", "list"),
 		c.newPauseCommand(), c.newPortCommand(), c.newContainerPruneCommand(), c.newRenameCommand(),
 		c.newRestartCommand(), rename(c.newRmCommand(), "rm", "remove"), c.newRunCommand(),
-		c.newStartCommand(), c.newStopCommand(), c.newTopCommand(), c.newUnpauseCommand(),
+		c.newStartCommand(), c.newStatsCommand(), c.newStopCommand(), c.newTopCommand(), c.newUnpauseCommand(),
 		c.newUpdateCommand(), c.newWaitCommand(),
 	)
 	return cmd

@@ -46,7 +46,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		c.newLogsCommand(), c.newAttachCommand(), c.newExecCommand(), c.newWaitCommand(),
 		c.newRenameCommand(), c.newTopCommand(), c.newCpCommand(), c.newDiffCommand(),
 		c.newCommitCommand(), c.newExportCommand(), c.newPauseCommand(), c.newUnpauseCommand(),
-		c.newPortCommand(), c.newUpdateCommand(),
+		c.newPortCommand(), c.newUpdateCommand(), c.newStatsCommand(),
 		// images
 		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
 		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
