@@ -60,6 +60,11 @@ func autoStart(ctx context.Context, api client.APIClient, host, dataRoot string)
 	if dataRoot != "" {
 		args = append(args, "--data-root", dataRoot)
 	}
+	if host != DefaultHost {
+		// A second daemon must not share the default exec root (pid file,
+		// runtime state) with one already serving the default socket.
+		args = append(args, "--exec-root", sock+".exec")
+	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"

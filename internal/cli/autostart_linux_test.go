@@ -38,6 +38,8 @@ func fakeDaemonMain(args []string) int {
 			host = args[i+1]
 		case "--data-root":
 			root = args[i+1]
+		case "--exec-root":
+			os.MkdirAll(args[i+1], 0o700)
 		}
 	}
 	os.WriteFile(filepath.Join(root, "pid"), []byte(strconv.Itoa(os.Getpid())), 0o600)

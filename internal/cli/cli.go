@@ -54,7 +54,17 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 		return c.api, nil
 	}
 	host := ResolveHost(c.host, c.Env)
-	api, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation(), client.WithUserAgent("berth-cli"))
+	opts := []client.Opt{client.WithHost(host), client.WithUserAgent("berth-cli")}
+	if c.Env("DOCKER_CERT_PATH") != "" {
+		// DOCKER_CERT_PATH / DOCKER_TLS_VERIFY, as the docker CLI reads them.
+		opts = append(opts, client.WithTLSClientConfigFromEnv())
+	}
+	if v := c.Env("DOCKER_API_VERSION"); v != "" {
+		opts = append(opts, client.WithAPIVersion(v))
+	} else {
+		opts = append(opts, client.WithAPIVersionNegotiation())
+	}
+	api, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("create api client for %s: %w", host, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
@@ -169,5 +170,24 @@ func TestWaitDiffTopRename(t *testing.T) {
 	}
 	if _, _, code := f.run("", "rename", "web", "api"); code != 0 || !strings.Contains(f.find("POST", "/containers/web/rename")[0].Query, "name=api") {
 		t.Errorf("rename: %d", code)
+	}
+}
+
+func TestStopRunsInParallel(t *testing.T) {
+	f := newFakeDaemon(t)
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(http.StatusNoContent)
+	}
+	for _, n := range []string{"a", "b", "c", "d"} {
+		f.handle("POST /containers/"+n+"/stop", slow)
+	}
+	start := time.Now()
+	out, _, code := f.run("", "stop", "a", "b", "c", "d")
+	if code != 0 || out != "a\nb\nc\nd\n" {
+		t.Fatalf("stop: %d %q", code, out)
+	}
+	if d := time.Since(start); d > 900*time.Millisecond {
+		t.Fatalf("stopping 4 containers took %v: not parallel", d)
 	}
 }

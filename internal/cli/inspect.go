@@ -40,22 +40,25 @@ func (c *CLI) newInspectCommand() *cobra.Command {
 			var get inspectFunc
 			switch o.typ {
 			case "":
-				ci, ii := containerInspector(api, o.size), imageInspector(api)
+				chain := []inspectFunc{containerInspector(api, o.size), imageInspector(api),
+					networkInspector(api, false), volumeInspector(api)}
 				get = func(ctx context.Context, name string) (any, []byte, error) {
-					v, raw, err := ci(ctx, name)
-					if err == nil || !cerrdefs.IsNotFound(err) {
-						return v, raw, err
+					for _, try := range chain {
+						v, raw, err := try(ctx, name)
+						if err == nil || !cerrdefs.IsNotFound(err) {
+							return v, raw, err
+						}
 					}
-					v, raw, err = ii(ctx, name)
-					if err != nil && cerrdefs.IsNotFound(err) {
-						return nil, nil, fmt.Errorf("Error: No such object: %s", name)
-					}
-					return v, raw, err
+					return nil, nil, fmt.Errorf("Error: No such object: %s", name)
 				}
 			case "container":
 				get = containerInspector(api, o.size)
 			case "image":
 				get = imageInspector(api)
+			case "network":
+				get = networkInspector(api, false)
+			case "volume":
+				get = volumeInspector(api)
 			default:
 				return fmt.Errorf("%q is not a valid value for --type", o.typ)
 			}

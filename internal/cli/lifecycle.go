@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/berth/berth/internal/cli/opts"
 	cerrdefs "github.com/containerd/errdefs"
@@ -14,22 +15,43 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// forEach runs fn for every name, prints the name on success (docker's
-// output for stop, kill, rm, pause…) and collects the errors, which are
-// printed one per line with exit status 1.
+// forEach runs fn for every name, in parallel as docker does (stopping
+// ten containers takes one timeout, not ten), then prints each name on
+// success in argument order (docker's output for stop, kill, rm, pause…)
+// and collects the errors, printed one per line with exit status 1.
 func (c *CLI) forEach(names []string, fn func(name string) error) error {
-	var errs []string
-	for _, n := range names {
-		if err := fn(n); err != nil {
-			errs = append(errs, err.Error())
+	errs := parallel(names, fn)
+	var msgs []string
+	for i, n := range names {
+		if errs[i] != nil {
+			msgs = append(msgs, errs[i].Error())
 			continue
 		}
 		fmt.Fprintln(c.Out, n)
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "\n"))
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "\n"))
 	}
 	return nil
+}
+
+// parallel runs fn for every name with at most 8 at a time and returns the
+// errors in the order of names.
+func parallel(names []string, fn func(name string) error) []error {
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(n)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 func (c *CLI) newStopCommand() *cobra.Command {
@@ -122,14 +144,19 @@ func (c *CLI) newRmCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var errs []string
-			for _, n := range args {
-				n = strings.Trim(n, "/")
+			for i, n := range args {
+				args[i] = strings.Trim(n, "/")
+			}
+			results := parallel(args, func(n string) error {
 				if n == "" {
-					errs = append(errs, "Container name cannot be empty")
-					continue
+					return errors.New("Container name cannot be empty")
 				}
-				if _, err := api.ContainerRemove(cmd.Context(), n, o); err != nil {
+				_, err := api.ContainerRemove(cmd.Context(), n, o)
+				return err
+			})
+			var errs []string
+			for i, n := range args {
+				if err := results[i]; err != nil {
 					if o.Force && cerrdefs.IsNotFound(err) {
 						fmt.Fprintln(c.Err, err)
 						continue

@@ -17,7 +17,7 @@ func (c *CLI) newContainerCommand() *cobra.Command {
 		c.newKillCommand(), c.newLogsCommand(), rename(c.newPsCommand(), "ls", "ps", "list"),
 		c.newPauseCommand(), c.newPortCommand(), c.newContainerPruneCommand(), c.newRenameCommand(),
 		c.newRestartCommand(), rename(c.newRmCommand(), "rm", "remove"), c.newRunCommand(),
-		c.newStartCommand(), c.newStopCommand(), c.newTopCommand(), c.newUnpauseCommand(),
+		c.newStartCommand(), c.newStatsCommand(), c.newStopCommand(), c.newTopCommand(), c.newUnpauseCommand(),
 		c.newUpdateCommand(), c.newWaitCommand(),
 	)
 	return cmd
@@ -34,6 +34,7 @@ func (c *CLI) newImageCommand() *cobra.Command {
 		c.newHistoryCommand(), c.newImportCommand(), c.newImageInspectCommand(), c.newLoadCommand(),
 		rename(c.newImagesCommand(), "ls", "list"), c.newImagePruneCommand(),
 		rename(c.newRmiCommand(), "rm", "rmi", "remove"), c.newSaveCommand(), c.newTagCommand(),
+		c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
 	)
 	return cmd
 }

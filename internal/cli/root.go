@@ -30,6 +30,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(flagError)
 	root.DisableFlagsInUseLine = true
+	setHelp(root)
 	f := root.Flags()
 	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
 	f.BoolP("debug", "D", false, "Enable debug mode")
@@ -45,23 +46,24 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		c.newLogsCommand(), c.newAttachCommand(), c.newExecCommand(), c.newWaitCommand(),
 		c.newRenameCommand(), c.newTopCommand(), c.newCpCommand(), c.newDiffCommand(),
 		c.newCommitCommand(), c.newExportCommand(), c.newPauseCommand(), c.newUnpauseCommand(),
-		c.newPortCommand(), c.newUpdateCommand(),
+		c.newPortCommand(), c.newUpdateCommand(), c.newStatsCommand(),
 		// images
 		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
-		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(),
+		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
 		// system
 		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
 	}
 	root.AddCommand(top...)
-	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand())
-	for _, cmd := range root.Commands() {
-		setFlagErrors(cmd)
-	}
+	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand(),
+		c.newVolumeCommand(), c.newNetworkCommand())
+	setFlagErrors(root)
 	return root
 }
 
 func setFlagErrors(cmd *cobra.Command) {
 	cmd.SetFlagErrorFunc(flagError)
+	cmd.InitDefaultHelpFlag()
+	cmd.Flags().MarkHidden("help")
 	cmd.DisableFlagsInUseLine = true
 	for _, sub := range cmd.Commands() {
 		setFlagErrors(sub)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"text/template"
 	"time"
 
@@ -20,38 +22,81 @@ import (
 
 // versionInfo is what "version" renders; --format templates see it.
 type versionInfo struct {
-	Client clientVersion
-	Server *client.ServerVersionResult
+	Client   clientVersion
+	Server   *client.ServerVersionResult
+	ServerOK bool `json:"-"`
 }
 
 type clientVersion struct {
-	Platform   struct{ Name string }
-	Version    string
-	APIVersion string `json:"ApiVersion"`
-	GoVersion  string
-	Os         string
-	Arch       string
-	Context    string
+	Platform          struct{ Name string }
+	Version           string
+	APIVersion        string `json:"ApiVersion"`
+	DefaultAPIVersion string `json:"DefaultAPIVersion,omitempty"`
+	GitCommit         string
+	GoVersion         string
+	Os                string
+	Arch              string
+	BuildTime         string `json:",omitempty"`
+	Context           string
 }
 
-const versionTemplate = `Client:{{if ne .Client.Platform.Name ""}} {{.Client.Platform.Name}}{{end}}
- Version:           {{.Client.Version}}
- API version:       {{.Client.APIVersion}}
- Go version:        {{.Client.GoVersion}}
- OS/Arch:           {{.Client.Os}}/{{.Client.Arch}}
- Context:           {{.Client.Context}}
-{{- if .Server}}{{with .Server}}
+// versionTemplate is docker 28's, rendered through a tab writer.
+const versionTemplate = `{{with .Client -}}
+Client:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
+ Version:	{{.Version}}
+ API version:	{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
+ Go version:	{{.GoVersion}}
+ Git commit:	{{.GitCommit}}
+ Built:	{{.BuildTime}}
+ OS/Arch:	{{.Os}}/{{.Arch}}
+ Context:	{{.Context}}
+{{- end}}
+
+{{- if .ServerOK}}{{with .Server}}
 
 Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
- Engine:
-  Version:          {{.Version}}
-  API version:      {{.APIVersion}} (minimum version {{.MinAPIVersion}})
-  OS/Arch:          {{.Os}}/{{.Arch}}
-  Experimental:     {{.Experimental}}
-{{- range $component := .Components}}{{if ne $component.Name "Engine"}}
+ {{- range $component := .Components}}
  {{$component.Name}}:
-  Version:          {{$component.Version}}
-{{- end}}{{end}}{{end}}{{end}}`
+  {{- if eq $component.Name "Engine" }}
+  Version:	{{.Version}}
+  API version:	{{index .Details "ApiVersion"}} (minimum version {{index .Details "MinAPIVersion"}})
+  Go version:	{{index .Details "GoVersion"}}
+  Git commit:	{{index .Details "GitCommit"}}
+  Built:	{{index .Details "BuildTime"}}
+  OS/Arch:	{{index .Details "Os"}}/{{index .Details "Arch"}}
+  Experimental:	{{index .Details "Experimental"}}
+  {{- else }}
+  Version:	{{$component.Version}}
+  {{- range $key, $value := .Details}}
+  {{$key}}:	{{$value}}
+  {{- end}}
+  {{- end}}
+ {{- end}}
+{{- end}}{{end}}
+`
+
+// buildInfo returns the VCS revision and time the binary was built from.
+func buildInfo() (commit, built string) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			if len(s.Value) > 7 {
+				commit = s.Value[:7]
+			} else {
+				commit = s.Value
+			}
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				built = t.Format(time.ANSIC)
+			}
+		}
+	}
+	return commit, built
+}
 
 func (c *CLI) newVersionCommand() *cobra.Command {
 	var fmtStr string
@@ -61,39 +106,54 @@ func (c *CLI) newVersionCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := versionTemplate
-			if fmtStr == "json" {
-				text = "{{json .}}"
-			} else if fmtStr != "" {
-				text = fmtStr
+			switch fmtStr {
+			case "":
+			case "json":
+				text = "{{json .}}\n"
+			default:
+				text = fmtStr + "\n"
 			}
 			tmpl, err := format.Parse(text)
 			if err != nil {
-				return err
+				return StatusError{Status: err.Error(), Code: 64}
 			}
+			commit, built := buildInfo()
 			v := versionInfo{Client: clientVersion{
-				Version: Version, APIVersion: client.MaxAPIVersion, GoVersion: runtime.Version(),
+				Version: Version, APIVersion: client.MaxAPIVersion, DefaultAPIVersion: client.MaxAPIVersion,
+				GitCommit: commit, BuildTime: built, GoVersion: runtime.Version(),
 				Os: runtime.GOOS, Arch: runtime.GOARCH, Context: "default",
 			}}
-			v.Client.Platform.Name = "berth"
-			api, err := c.client(cmd)
-			var serr error
-			if err == nil {
+			api, serr := c.client(cmd)
+			if serr == nil {
 				sv, err := api.ServerVersion(cmd.Context(), client.ServerVersionOptions{})
 				if err == nil {
-					v.Server = &sv
+					if len(sv.Components) == 0 {
+						// An engine without components: describe it from the top-level fields.
+						sv.Components = []system.ComponentVersion{{Name: "Engine", Version: sv.Version, Details: map[string]string{
+							"ApiVersion": sv.APIVersion, "MinAPIVersion": sv.MinAPIVersion, "Os": sv.Os, "Arch": sv.Arch,
+							"Experimental": fmt.Sprint(sv.Experimental),
+						}}}
+					}
+					v.Server, v.ServerOK = &sv, true
 					if cl, ok := api.(*client.Client); ok {
 						v.Client.APIVersion = cl.ClientVersion()
 					}
 				} else {
 					serr = err
 				}
-			} else {
-				serr = err
 			}
-			if err := tmpl.Execute(c.Out, v); err != nil {
+			out := io.Writer(c.Out)
+			var tw *tabwriter.Writer
+			if fmtStr == "" {
+				tw = tabwriter.NewWriter(c.Out, 20, 1, 1, ' ', 0)
+				out = tw
+			}
+			if err := tmpl.Execute(out, v); err != nil {
 				return fmt.Errorf("template parsing error: %w", err)
 			}
-			fmt.Fprintln(c.Out)
+			if tw != nil {
+				tw.Flush()
+			}
 			return serr
 		},
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	cerrdefs "github.com/containerd/errdefs"
 	"io"
 	"os"
 	"strconv"
@@ -37,3 +38,6 @@ func (c *CLI) writeToFileOrStdout(path string, r io.Reader) error {
 
 // stripSlash removes the leading "/" docker keeps in container names.
 func stripSlash(s string) string { return strings.TrimPrefix(s, "/") }
+
+// isNotFound reports whether the daemon answered 404.
+func isNotFound(err error) bool { return cerrdefs.IsNotFound(err) }
