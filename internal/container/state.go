@@ -35,8 +35,8 @@ type State struct {
 	HasBeenStarted bool
 	// ShimDir is the state dir of the shim of the running process.
 	ShimDir string `json:",omitempty"`
-	// Health is the healthcheck state of a running container with a
-	// healthcheck (nil otherwise).
+	// Health is the healthcheck state of a container with a healthcheck
+	// (nil otherwise); after a stop it keeps the last results, as Docker's.
 	Health *containertypes.Health `json:",omitempty"`
 }
 
@@ -85,7 +85,6 @@ func (c *Container) SetStopped(code int, oom bool, at time.Time) {
 	}
 	c.State.FinishedAt = at.UTC()
 	c.State.ShimDir = ""
-	c.State.Health = nil
 	c.wakeStopped()
 }
 
