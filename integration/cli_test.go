@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -194,6 +196,18 @@ func TestRunOptions(t *testing.T) {
 	out, code = d.docker("", "run", "--rm", "--shm-size", "2m", "busybox", "sh", "-c", "df -k /dev/shm | tail -1")
 	if code != 0 || !strings.Contains(out, " 2048 ") {
 		t.Fatalf("shm-size: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--device", "/dev/null:/dev/bt-en-null", "busybox", "sh", "-c", "echo x > /dev/bt-en-null && ls -l /dev/bt-en-null")
+	if code != 0 || !strings.HasPrefix(out, "crw") {
+		t.Fatalf("--device: %d %q", code, out)
+	}
+	// A privileged container gets every host device and every capability
+	// the daemon holds (its bounding set, as this test process's).
+	status, _ := os.ReadFile("/proc/self/status")
+	bnd := regexp.MustCompile(`CapBnd:\s*([0-9a-f]+)`).FindSubmatch(status)
+	out, code = d.docker("", "run", "--rm", "--privileged", "busybox", "sh", "-c", "ls /dev/loop-control /dev/kmsg >/dev/null && grep CapEff /proc/self/status")
+	if code != 0 || bnd == nil || !strings.Contains(out, string(bnd[1])) {
+		t.Fatalf("--privileged: %d %q (host bounding set %s)", code, out, bnd)
 	}
 	out, code = d.docker("", "run", "--rm", "--network", "host", "busybox", "hostname")
 	hn, _ := runCmd("hostname")

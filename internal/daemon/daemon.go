@@ -66,6 +66,7 @@ type Daemon struct {
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool
+	hostCaps   []string        // the daemon's bounding set
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
@@ -111,7 +112,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
 		db: db, containers: reg, execs: newExecStore(), events: newEventLog(),
-		started: time.Now(), cgroupV2: isCgroupV2(),
+		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(ctx); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -210,6 +211,15 @@ func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCrea
 	caps, err := oci.Capabilities(hc.Privileged || req.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {
 		return nil, err
+	}
+	if d.hostCaps != nil {
+		kept := []string{}
+		for _, c := range caps {
+			if slices.Contains(d.hostCaps, c) {
+				kept = append(kept, c)
+			}
+		}
+		caps = kept
 	}
 	cwd := cfg.WorkingDir
 	if req.WorkingDir != "" {

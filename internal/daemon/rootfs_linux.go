@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/oci"
 )
 
 // isMounted reports whether path is a mount point.
@@ -66,3 +68,22 @@ func isCgroupV2() bool {
 }
 
 func unmountAllPath(p string) error { return mount.UnmountAll(p) }
+
+// hostCapabilities returns the daemon's bounding set: the capabilities a
+// container can be given at all.
+func hostCapabilities() []string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return nil
+			}
+			return oci.CapabilitiesFromMask(mask)
+		}
+	}
+	return nil
+}

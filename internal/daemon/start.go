@@ -81,7 +81,12 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	devices, err := containerDevices(c.HostConfig)
+	if err != nil {
+		return err
+	}
 	spec, err := oci.Generate(oci.Options{
+		Devices: devices, HostCapabilities: d.hostCaps,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,

@@ -33,6 +33,13 @@ type Options struct {
 	User         User   // resolved against the image's /etc/passwd and /etc/group
 	CgroupsPath  string // e.g. /berth/<id>
 	CgroupV2     bool   // the host's cgroup mode (for the cgroup namespace default)
+	// HostCapabilities, when non-nil, are the capabilities the daemon itself
+	// holds (its bounding set): others cannot be given to a container, so
+	// they are left out (a privileged container gets all the host has).
+	HostCapabilities []string
+	// Devices are host device nodes given to the container (--device, or
+	// every host device for --privileged), looked up by the caller.
+	Devices []Device
 	// InitBinary is the host path of the berth binary, bind-mounted at
 	// /sbin/docker-init and run as `docker-init init -- cmd…` when the
 	// container asks for --init.
@@ -66,6 +73,15 @@ func Generate(o Options) (*specs.Spec, error) {
 	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {
 		return nil, err
+	}
+	if o.HostCapabilities != nil {
+		kept := caps[:0:0]
+		for _, c := range caps {
+			if contains(o.HostCapabilities, c) {
+				kept = append(kept, c)
+			}
+		}
+		caps = kept
 	}
 	cwd := cfg.WorkingDir
 	if cwd == "" {
@@ -110,6 +126,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		})
 	}
 	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
+	addDevices(s, o.Devices, hc.Privileged)
 	if !hc.Privileged {
 		s.Linux.MaskedPaths = MaskedPaths
 		s.Linux.ReadonlyPaths = ReadonlyPaths

@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -229,5 +230,35 @@ func TestShmSizeAndSeccompOptions(t *testing.T) {
 	sc, err := LoadSeccomp(`{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW"}]}`, &specs.Spec{Process: &specs.Process{}})
 	if err != nil || sc.DefaultAction != specs.ActErrno {
 		t.Fatalf("LoadSeccomp: %+v %v", sc, err)
+	}
+}
+
+func TestDevices(t *testing.T) {
+	mode := os.FileMode(0o666)
+	dev := Device{Spec: specs.LinuxDevice{Path: "/dev/xnull", Type: "c", Major: 1, Minor: 3, FileMode: &mode}, Permissions: "rw"}
+	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"true"}}, HostConfig: &container.HostConfig{}, Rootfs: "/r", Devices: []Device{dev}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Linux.Devices) != 1 || s.Linux.Devices[0].Path != "/dev/xnull" {
+		t.Fatalf("devices %+v", s.Linux.Devices)
+	}
+	last := s.Linux.Resources.Devices[len(s.Linux.Resources.Devices)-1]
+	if !last.Allow || last.Type != "c" || *last.Major != 1 || *last.Minor != 3 || last.Access != "rw" {
+		t.Fatalf("device cgroup rule %+v", last)
+	}
+}
+
+func TestHostCapabilities(t *testing.T) {
+	if got := CapabilitiesFromMask(0x1 | 1<<21); !reflect.DeepEqual(got, []string{"CAP_CHOWN", "CAP_SYS_ADMIN"}) {
+		t.Fatalf("mask: %v", got)
+	}
+	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"true"}}, HostConfig: &container.HostConfig{Privileged: true}, Rootfs: "/r",
+		HostCapabilities: []string{"CAP_CHOWN", "CAP_KILL"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Process.Capabilities.Bounding, []string{"CAP_CHOWN", "CAP_KILL"}) {
+		t.Fatalf("privileged caps limited to the host's: %v", s.Process.Capabilities.Bounding)
 	}
 }
