@@ -121,8 +121,12 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrroute
 		if err != nil {
 			return err
 		}
-		st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: cancel}
+		st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: func() {
+			d.emit("container", "detach", c, nil)
+			cancel()
+		}}
 	}
+	d.emit("container", "attach", c, nil)
 	c.Lock()
 	running := c.State.Running()
 	var p *pendingAttach
