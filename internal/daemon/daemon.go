@@ -144,6 +144,7 @@ func (d *Daemon) runtimeArgv(name string) ([]string, error) {
 	}
 	state := filepath.Join(d.execRoot, "runtimes", name)
 	if name == BuiltinRuntime {
+		state = filepath.Join(d.execRoot, "runtime")
 		if rt, ok := d.cfg.Runtimes[name]; ok && rt.Path != "" {
 			return append(append([]string{rt.Path}, rt.Args...), "--root", state), nil
 		}

@@ -10,7 +10,8 @@
 //	<data-root>/snapshots, content, image  the image side's stores
 //	<exec-root>/b/<id>/                  OCI bundle: config.json, rootfs (mounted while running)
 //	<exec-root>/s/<short id>/            the shim's state dir (socket, exit.json)
-//	<exec-root>/runtimes/<name>/         each OCI runtime's --root
+//	<exec-root>/runtime/                 berth's own runtime's --root
+//	<exec-root>/runtimes/<name>/         the --root of each other registered runtime
 //
 // Crash safety: create writes the record first, marked Incomplete, then the
 // dir, files and snapshot; remove marks the record "removing" before it
