@@ -136,6 +136,18 @@ func Delete(root, id string, force bool) error {
 		waitGone(st)
 	}
 	if m != nil {
+		// processes left behind by a stopped init (no pid namespace, or
+		// daemons) go with the container, as with runc.
+		if pids, err := m.Pids(); err == nil && len(pids) > 0 {
+			_ = m.Thaw()
+			_ = m.Kill(unix.SIGKILL)
+			for i := 0; i < 100; i++ {
+				if pids, err := m.Pids(); err != nil || len(pids) == 0 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond) // rare path: leftovers dying
+			}
+		}
 		if err := m.Destroy(); err != nil {
 			return fmt.Errorf("remove cgroup of %s: %w", id, err)
 		}
