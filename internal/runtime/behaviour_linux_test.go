@@ -235,3 +235,29 @@ func TestPersonalityLinux32(t *testing.T) {
 		t.Fatalf("want a 32-bit machine name under LINUX32, got %q", got)
 	}
 }
+
+// TestDeleteKillsLeftovers: without a pid namespace a background process
+// outlives the container's init; delete must not leave it (or the cgroup)
+// behind.
+func TestDeleteKillsLeftovers(t *testing.T) {
+	r := newRT(t)
+	marker := "bt-rt-leftover-" + filepath.Base(t.TempDir())
+	b := bundle(t, "exec -a "+marker+" sleep 100 & echo $!", func(s *specs.Spec) {
+		var ns []specs.LinuxNamespace
+		for _, n := range s.Linux.Namespaces {
+			if n.Type != specs.PIDNamespace {
+				ns = append(ns, n)
+			}
+		}
+		s.Linux.Namespaces = ns
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-leftover")
+	pid := strings.TrimSpace(out)
+	if pid == "" {
+		t.Fatal("no background pid")
+	}
+	data, err := os.ReadFile("/proc/" + pid + "/cmdline")
+	if err == nil && strings.Contains(string(data), marker) {
+		t.Fatalf("background process %s survived the container's delete", pid)
+	}
+}
