@@ -211,8 +211,6 @@ func mountBind(source, dest, name string, o *mountOpts) error {
 			f.Close()
 		}
 	}
-	rootOf := filepath.Dir(dest)
-	_ = rootOf
 	flags := o.flags | unix.MS_BIND
 	if err := unix.Mount(source, dest, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", source, name, err)
