@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_NS 16
@@ -16,7 +17,22 @@ static void die(const char *what, const char *path) {
 	_exit(1);
 }
 
+static unsigned long long orig_nofile;
+static int orig_nofile_ok;
+
+// berth_orig_nofile returns the soft RLIMIT_NOFILE seen before the Go
+// runtime started (it raises the soft limit to the hard one).
+unsigned long long berth_orig_nofile(int *ok) {
+	*ok = orig_nofile_ok;
+	return orig_nofile;
+}
+
 void berth_nsenter(void) {
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		orig_nofile = rl.rlim_cur;
+		orig_nofile_ok = 1;
+	}
 	const char *env = getenv("_BERTH_NSENTER");
 	if (env == NULL || *env == '\0')
 		return;
