@@ -261,3 +261,16 @@ func TestDeleteKillsLeftovers(t *testing.T) {
 		t.Fatalf("background process %s survived the container's delete", pid)
 	}
 }
+
+// TestSmallAddressSpaceLimit: a small RLIMIT_AS must not starve the init
+// (a Go program) between setting the limit and execve.
+func TestSmallAddressSpaceLimit(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "ulimit -v", func(s *specs.Spec) {
+		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_AS", Soft: 256 << 20, Hard: 512 << 20}, {Type: "RLIMIT_NOFILE", Soft: 100, Hard: 200}}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-as")
+	if strings.TrimSpace(out) != "262144" {
+		t.Fatalf("want ulimit -v 262144 (KiB), got %q", out)
+	}
+}
