@@ -125,6 +125,20 @@ func TestBadInputLeavesNothing(t *testing.T) {
 			l["gidMappings"] = []any{map[string]any{"containerID": 0, "hostID": 1000, "size": 10}}
 		}, "uidMappings"},
 		"wrong type": {func(c map[string]any) { c["process"].(map[string]any)["args"] = "sh" }, "process.args"},
+		"not a namespace": {func(c map[string]any) {
+			for _, n := range c["linux"].(map[string]any)["namespaces"].([]any) {
+				if ns := n.(map[string]any); ns["type"] == "network" {
+					ns["path"] = "/etc/hostname"
+				}
+			}
+		}, "/etc/hostname"},
+		"not a mount namespace": {func(c map[string]any) {
+			for _, n := range c["linux"].(map[string]any)["namespaces"].([]any) {
+				if ns := n.(map[string]any); ns["type"] == "mount" {
+					ns["path"] = "/etc/hostname"
+				}
+			}
+		}, "/etc/hostname"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -12,8 +12,35 @@
 
 #define MAX_NS 16
 
+// json_str writes s to fd as the inside of a JSON string.
+static void json_str(int fd, const char *s) {
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			dprintf(fd, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			dprintf(fd, "\\u%04x", *s);
+		else
+			dprintf(fd, "%c", *s);
+	}
+}
+
+// die reports the failure as an error message on the runtime's sync socket
+// (so that it becomes the runtime's one-line error), or on stderr.
 static void die(const char *what, const char *path) {
-	fprintf(stderr, "nsenter: %s %s: %s\n", what, path, strerror(errno));
+	const char *err = strerror(errno);
+	const char *sync = getenv("_BERTH_SYNC_FD");
+	int fd = sync ? atoi(sync) : -1;
+	if (fd > 2) {
+		dprintf(fd, "{\"type\":\"error\",\"msg\":\"");
+		json_str(fd, what);
+		dprintf(fd, " ");
+		json_str(fd, path);
+		dprintf(fd, ": ");
+		json_str(fd, err);
+		dprintf(fd, "\"}\n");
+	} else {
+		fprintf(stderr, "nsenter: %s %s: %s\n", what, path, err);
+	}
 	_exit(1);
 }
 
