@@ -136,17 +136,6 @@ func (c *creation) run() (*State, *os.Process, error) {
 			joins = append(joins, string(ns.Type)+"="+ns.Path)
 		}
 	}
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace && ns.Path != "" && cloneFlags != 0 {
-			// new namespaces would belong to our user namespace, not the
-			// joined one, and be out of the container's reach.
-			return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining a user namespace by path needs every other namespace joined by path too"))
-		}
-	}
-	if cloneFlags&unix.CLONE_NEWUSER != 0 && len(joins) > 0 {
-		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining an existing mount or time namespace together with a new user namespace is not supported"))
-	}
-
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
 	timens := cloneFlags&unix.CLONE_NEWTIME != 0
 	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
