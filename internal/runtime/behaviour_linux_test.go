@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func TestRlimits(t *testing.T) {
@@ -286,5 +287,35 @@ func TestSmallAddressSpaceLimit(t *testing.T) {
 	out := r.must("run", "--bundle", b, "bt-rt-as")
 	if strings.TrimSpace(out) != "262144" {
 		t.Fatalf("want ulimit -v 262144 (KiB), got %q", out)
+	}
+}
+
+// TestBindMountFlags: ro, recursive read-only (rro) over a submount, and
+// noexec on bind mounts.
+func TestBindMountFlags(t *testing.T) {
+	r := newRT(t)
+	src := t.TempDir()
+	sub := filepath.Join(src, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", sub, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(sub, unix.MNT_DETACH) })
+	if err := os.WriteFile(filepath.Join(src, "tool"), []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := bundle(t, "touch /ro/x 2>/dev/null && echo ro-writable; touch /rro/sub/x 2>/dev/null && echo rro-sub-writable; touch /rw/sub/x && echo rw-sub-ok; /noexec/tool 2>/dev/null || echo noexec-ok", func(s *specs.Spec) {
+		s.Mounts = append(s.Mounts,
+			specs.Mount{Destination: "/ro", Type: "bind", Source: src, Options: []string{"rbind", "ro"}},
+			specs.Mount{Destination: "/rro", Type: "bind", Source: src, Options: []string{"rbind", "rro"}},
+			specs.Mount{Destination: "/rw", Type: "bind", Source: src, Options: []string{"rbind", "rw"}},
+			specs.Mount{Destination: "/noexec", Type: "bind", Source: src, Options: []string{"bind", "noexec"}},
+		)
+	})
+	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-bindflags")
+	if got := strings.Join(lines(out), ","); got != "rw-sub-ok,noexec-ok" {
+		t.Fatalf("want only rw-sub-ok,noexec-ok, got %q (%s)", got, errs)
 	}
 }
