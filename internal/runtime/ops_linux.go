@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -342,4 +343,27 @@ func Update(root, id string, r *specs.LinuxResources) error {
 		st.Config.Linux.Resources = r
 	}
 	return st.save(root)
+}
+
+// Stats returns the cgroup statistics of a container (for `events`).
+func Stats(root, id string) (any, error) {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status() == StatusStopped {
+		return nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
+	}
+	if len(st.Cgroups) == 0 {
+		return nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
+	}
+	m, err := loadCgroup(st.Cgroups)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
+	}
+	s, ok := m.(interface{ Stats() (*cgroups.Stats, error) })
+	if !ok {
+		return nil, errdefs.NotImplemented(errors.New("cgroup statistics are not available"))
+	}
+	return s.Stats()
 }
