@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 func TestRlimits(t *testing.T) {
@@ -125,6 +126,20 @@ func TestBadInputLeavesNothing(t *testing.T) {
 			l["gidMappings"] = []any{map[string]any{"containerID": 0, "hostID": 1000, "size": 10}}
 		}, "uidMappings"},
 		"wrong type": {func(c map[string]any) { c["process"].(map[string]any)["args"] = "sh" }, "process.args"},
+		"not a namespace": {func(c map[string]any) {
+			for _, n := range c["linux"].(map[string]any)["namespaces"].([]any) {
+				if ns := n.(map[string]any); ns["type"] == "network" {
+					ns["path"] = "/etc/hostname"
+				}
+			}
+		}, "/etc/hostname"},
+		"not a mount namespace": {func(c map[string]any) {
+			for _, n := range c["linux"].(map[string]any)["namespaces"].([]any) {
+				if ns := n.(map[string]any); ns["type"] == "mount" {
+					ns["path"] = "/etc/hostname"
+				}
+			}
+		}, "/etc/hostname"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -233,5 +248,74 @@ func TestPersonalityLinux32(t *testing.T) {
 	out := r.must("run", "--bundle", b, "bt-rt-pers")
 	if got := strings.TrimSpace(out); got != "i686" && got != "i386" && got != "armv7l" && got != "armv8l" {
 		t.Fatalf("want a 32-bit machine name under LINUX32, got %q", got)
+	}
+}
+
+// TestDeleteKillsLeftovers: without a pid namespace a background process
+// outlives the container's init; delete must not leave it (or the cgroup)
+// behind.
+func TestDeleteKillsLeftovers(t *testing.T) {
+	r := newRT(t)
+	marker := "bt-rt-leftover-" + filepath.Base(t.TempDir())
+	b := bundle(t, "exec -a "+marker+" sleep 100 & echo $!", func(s *specs.Spec) {
+		var ns []specs.LinuxNamespace
+		for _, n := range s.Linux.Namespaces {
+			if n.Type != specs.PIDNamespace {
+				ns = append(ns, n)
+			}
+		}
+		s.Linux.Namespaces = ns
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-leftover")
+	pid := strings.TrimSpace(out)
+	if pid == "" {
+		t.Fatal("no background pid")
+	}
+	data, err := os.ReadFile("/proc/" + pid + "/cmdline")
+	if err == nil && strings.Contains(string(data), marker) {
+		t.Fatalf("background process %s survived the container's delete", pid)
+	}
+}
+
+// TestSmallAddressSpaceLimit: a small RLIMIT_AS must not starve the init
+// (a Go program) between setting the limit and execve.
+func TestSmallAddressSpaceLimit(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "ulimit -v", func(s *specs.Spec) {
+		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_AS", Soft: 256 << 20, Hard: 512 << 20}, {Type: "RLIMIT_NOFILE", Soft: 100, Hard: 200}}
+	})
+	out := r.must("run", "--bundle", b, "bt-rt-as")
+	if strings.TrimSpace(out) != "262144" {
+		t.Fatalf("want ulimit -v 262144 (KiB), got %q", out)
+	}
+}
+
+// TestBindMountFlags: ro, recursive read-only (rro) over a submount, and
+// noexec on bind mounts.
+func TestBindMountFlags(t *testing.T) {
+	r := newRT(t)
+	src := t.TempDir()
+	sub := filepath.Join(src, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", sub, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(sub, unix.MNT_DETACH) })
+	if err := os.WriteFile(filepath.Join(src, "tool"), []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := bundle(t, "touch /ro/x 2>/dev/null && echo ro-writable; touch /rro/sub/x 2>/dev/null && echo rro-sub-writable; touch /rw/sub/x && echo rw-sub-ok; /noexec/tool 2>/dev/null || echo noexec-ok", func(s *specs.Spec) {
+		s.Mounts = append(s.Mounts,
+			specs.Mount{Destination: "/ro", Type: "bind", Source: src, Options: []string{"rbind", "ro"}},
+			specs.Mount{Destination: "/rro", Type: "bind", Source: src, Options: []string{"rbind", "rro"}},
+			specs.Mount{Destination: "/rw", Type: "bind", Source: src, Options: []string{"rbind", "rw"}},
+			specs.Mount{Destination: "/noexec", Type: "bind", Source: src, Options: []string{"bind", "noexec"}},
+		)
+	})
+	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-bindflags")
+	if got := strings.Join(lines(out), ","); got != "rw-sub-ok,noexec-ok" {
+		t.Fatalf("want only rw-sub-ok,noexec-ok, got %q (%s)", got, errs)
 	}
 }

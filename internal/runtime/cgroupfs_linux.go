@@ -25,7 +25,7 @@ func mountCgroup(dest string, m *specs.Mount, o *mountOpts, spec *specs.Spec) er
 			if perr != nil {
 				return fmt.Errorf("mount cgroup2 on %s: %w", m.Destination, err)
 			}
-			return mountBind(filepath.Join("/sys/fs/cgroup", self), dest, m.Destination, &mountOpts{flags: flags | unix.MS_BIND})
+			return mountBind(filepath.Join("/sys/fs/cgroup", self), dest, m.Destination, &mountOpts{flags: flags | unix.MS_BIND}, "")
 		}
 		return nil
 	}

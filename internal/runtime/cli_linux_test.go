@@ -242,3 +242,25 @@ func TestExecWithTerminal(t *testing.T) {
 		t.Fatalf("exec rebound /dev/console: %q", out)
 	}
 }
+
+func TestEventsStats(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "sleep 100", nil)
+	r.cleanup("bt-rt-events")
+	r.must("run", "-d", "--bundle", b, "bt-rt-events")
+	var ev struct {
+		Type string
+		ID   string
+		Data struct {
+			PidsStats struct {
+				Current uint64 `json:"current"`
+			} `json:"pids_stats"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.must("events", "--stats", "bt-rt-events")), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != "stats" || ev.ID != "bt-rt-events" || ev.Data.PidsStats.Current < 1 {
+		t.Fatalf("bad stats event %+v", ev)
+	}
+}

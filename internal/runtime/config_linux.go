@@ -206,6 +206,9 @@ func validateLinux(spec *specs.Spec) error {
 			hasNet = true
 		}
 	}
+	if err := validateNamespaceMix(l.Namespaces); err != nil {
+		return err
+	}
 	if hasUser {
 		for _, ns := range l.Namespaces {
 			if ns.Type == specs.UserNamespace && ns.Path == "" {
@@ -342,4 +345,31 @@ var rlimitNames = map[string]int{
 	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
 	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
 	"RLIMIT_STACK": unix.RLIMIT_STACK,
+}
+
+// validateNamespaceMix refuses the combinations of joined and new
+// namespaces berth cannot set up with the right ownership.
+func validateNamespaceMix(nss []specs.LinuxNamespace) error {
+	newUser, joinedUser, hasNew, joinedMntTime := false, false, false, false
+	for _, ns := range nss {
+		switch {
+		case ns.Type == specs.UserNamespace && ns.Path == "":
+			newUser = true
+		case ns.Type == specs.UserNamespace:
+			joinedUser = true
+		case ns.Path == "":
+			hasNew = true
+		case ns.Type == specs.MountNamespace || ns.Type == specs.TimeNamespace:
+			joinedMntTime = true
+		}
+	}
+	if joinedUser && hasNew {
+		// new namespaces would belong to our user namespace, not the
+		// joined one, and be out of the container's reach.
+		return invalid("config.json: field linux.namespaces: joining a user namespace by path needs every other namespace joined by path too")
+	}
+	if newUser && joinedMntTime {
+		return invalid("config.json: field linux.namespaces: joining an existing mount or time namespace together with a new user namespace is not supported")
+	}
+	return nil
 }

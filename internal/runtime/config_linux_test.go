@@ -71,6 +71,14 @@ func TestValidateSpecNamesTheField(t *testing.T) {
 			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
 			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 0}}
 		}, "linux.gidMappings[0].size"},
+		"joined user with new namespaces": {func(s *specs.Spec) {
+			s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: "user", Path: "/proc/self/ns/user"})
+		}, "linux.namespaces"},
+		"new user with joined mount": {func(s *specs.Spec) {
+			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: "mount", Path: "/proc/self/ns/mnt"}, {Type: "user"}, {Type: "uts"}}
+			s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
+			s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 10}}
+		}, "linux.namespaces"},
 		"hostname without uts": {func(s *specs.Spec) {
 			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: "mount"}}
 		}, "hostname"},

@@ -136,10 +136,6 @@ func (c *creation) run() (*State, *os.Process, error) {
 			joins = append(joins, string(ns.Type)+"="+ns.Path)
 		}
 	}
-	if cloneFlags&unix.CLONE_NEWUSER != 0 && len(joins) > 0 {
-		return nil, nil, errdefs.InvalidParameter(errors.New("config.json: field linux.namespaces: joining an existing mount or time namespace together with a new user namespace is not supported"))
-	}
-
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
 	timens := cloneFlags&unix.CLONE_NEWTIME != 0
 	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
@@ -222,15 +218,22 @@ func (c *creation) run() (*State, *os.Process, error) {
 	child.Close()
 	pid := cmd.Process.Pid
 
+	enc := json.NewEncoder(parent)
+	dec := json.NewDecoder(bufio.NewReader(parent))
+	// a child that died early (nsenter) explains why better than we can.
+	died := func(err error) error {
+		_ = cmd.Process.Kill()
+		return childError(dec, err)
+	}
 	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, err
+		return nil, nil, died(err)
 	}
 	if err := cg.Apply(pid); err != nil {
-		return nil, nil, fmt.Errorf("join cgroup: %w", err)
+		return nil, nil, died(fmt.Errorf("join cgroup: %w", err))
 	}
 	if spec.Linux.Resources != nil {
 		if err := cg.Set(spec.Linux.Resources); err != nil {
-			return nil, nil, fmt.Errorf("set cgroup resources: %w", err)
+			return nil, nil, died(fmt.Errorf("set cgroup resources: %w", err))
 		}
 	}
 	st := &State{
@@ -241,11 +244,9 @@ func (c *creation) run() (*State, *os.Process, error) {
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
 	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, Hooks: hooks}
-	enc := json.NewEncoder(parent)
 	if err := enc.Encode(&cfg); err != nil {
-		return nil, nil, fmt.Errorf("send config to container init: %w", err)
+		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
 	}
-	dec := json.NewDecoder(bufio.NewReader(parent))
 	for {
 		var m syncMsg
 		if err := dec.Decode(&m); err != nil {
@@ -286,4 +287,14 @@ func (c *creation) run() (*State, *os.Process, error) {
 		}
 	}
 	return st, cmd.Process, nil
+}
+
+// childError prefers the error message a dying child left on the sync
+// socket (the nsenter constructor reports there) over err.
+func childError(dec *json.Decoder, err error) error {
+	var m syncMsg
+	if dec.Decode(&m) == nil && m.Type == "error" {
+		return errors.New(m.Msg)
+	}
+	return err
 }

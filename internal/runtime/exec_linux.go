@@ -134,12 +134,13 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		}
 	}
 	cfg := initConfig{Spec: st.Config, Process: p, Rootfs: "/", Userns: userns}
+	dec := json.NewDecoder(bufio.NewReader(parent))
 	if err := json.NewEncoder(parent).Encode(&cfg); err != nil {
-		return fail(fmt.Errorf("send config to exec process: %w", err))
+		return fail(childError(dec, fmt.Errorf("send config to exec process: %w", err)))
 	}
 	// Success is the socket closing on execve; failure is a message.
 	var m syncMsg
-	if err := json.NewDecoder(bufio.NewReader(parent)).Decode(&m); err == nil {
+	if err := dec.Decode(&m); err == nil {
 		if m.Type == "error" {
 			return fail(errors.New(m.Msg))
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -136,6 +137,18 @@ func Delete(root, id string, force bool) error {
 		waitGone(st)
 	}
 	if m != nil {
+		// processes left behind by a stopped init (no pid namespace, or
+		// daemons) go with the container, as with runc.
+		if pids, err := m.Pids(); err == nil && len(pids) > 0 {
+			_ = m.Thaw()
+			_ = m.Kill(unix.SIGKILL)
+			for i := 0; i < 100; i++ {
+				if pids, err := m.Pids(); err != nil || len(pids) == 0 {
+					break
+				}
+				time.Sleep(10 * time.Millisecond) // rare path: leftovers dying
+			}
+		}
 		if err := m.Destroy(); err != nil {
 			return fmt.Errorf("remove cgroup of %s: %w", id, err)
 		}
@@ -330,4 +343,27 @@ func Update(root, id string, r *specs.LinuxResources) error {
 		st.Config.Linux.Resources = r
 	}
 	return st.save(root)
+}
+
+// Stats returns the cgroup statistics of a container (for `events`).
+func Stats(root, id string) (any, error) {
+	st, err := LoadState(root, id)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status() == StatusStopped {
+		return nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
+	}
+	if len(st.Cgroups) == 0 {
+		return nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
+	}
+	m, err := loadCgroup(st.Cgroups)
+	if err != nil {
+		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
+	}
+	s, ok := m.(interface{ Stats() (*cgroups.Stats, error) })
+	if !ok {
+		return nil, errdefs.NotImplemented(errors.New("cgroup statistics are not available"))
+	}
+	return s.Stats()
 }

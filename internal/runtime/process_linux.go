@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/berth/berth/internal/runtime/nsenter"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -53,6 +54,19 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 		flags = spec.Linux.Seccomp.Flags
 	}
 	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
+	argv0p, err := syscall.BytePtrFromString(argv0)
+	if err != nil {
+		return nil, fmt.Errorf("exec %q: %w", argv0, err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(p.Args)
+	if err != nil {
+		return nil, fmt.Errorf("process.args: %w", err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return nil, fmt.Errorf("process.env: %w", err)
+	}
+	limits := finalRlimits(p.Rlimits)
 	return func() error {
 		if spec.Linux != nil && spec.Linux.Personality != nil {
 			if err := setPersonality(spec.Linux.Personality); err != nil {
@@ -70,10 +84,10 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
 		}
-		// while still privileged (CAP_SYS_RESOURCE for raising), with only
-		// small allocations left before execve.
+		// Raising a hard limit needs CAP_SYS_RESOURCE: do it while we have
+		// it. Every limit is (re)applied last, right before execve.
 		for _, r := range p.Rlimits {
-			if err := setRlimit(r); err != nil {
+			if err := raiseRlimit(r); err != nil {
 				return err
 			}
 		}
@@ -94,8 +108,15 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
 		}
-		err := syscall.Exec(argv0, p.Args, env)
-		return fmt.Errorf("exec %s: %w", p.Args[0], err)
+		// Nothing below allocates: a small RLIMIT_AS would starve the Go
+		// runtime (persistentalloc) before execve.
+		for i := range limits {
+			if _, _, e := unix.RawSyscall6(unix.SYS_PRLIMIT64, 0, uintptr(limits[i].res), uintptr(unsafe.Pointer(&limits[i].lim)), 0, 0, 0); e != 0 {
+				return fmt.Errorf("set %s: %w", limits[i].name, e)
+			}
+		}
+		_, _, e := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(argv0p)), uintptr(unsafe.Pointer(&argvp[0])), uintptr(unsafe.Pointer(&envp[0])))
+		return fmt.Errorf("exec %s: %w", p.Args[0], e)
 	}, nil
 }
 
@@ -276,4 +297,45 @@ func setPersonality(p *specs.LinuxPersonality) error {
 		return fmt.Errorf("set personality %s: %w", p.Domain, e)
 	}
 	return nil
+}
+
+type rlimitSet struct {
+	name string
+	res  int
+	lim  unix.Rlimit
+}
+
+// finalRlimits lists the limits to set right before execve: the process's
+// own, plus the soft RLIMIT_NOFILE this process started with when the
+// config does not set one (the Go runtime raised it; syscall.Exec would
+// have put it back).
+func finalRlimits(rs []specs.POSIXRlimit) []rlimitSet {
+	out := make([]rlimitSet, 0, len(rs)+1)
+	nofile := false
+	for _, r := range rs {
+		out = append(out, rlimitSet{r.Type, rlimitNames[r.Type], unix.Rlimit{Cur: r.Soft, Max: r.Hard}})
+		if r.Type == "RLIMIT_NOFILE" {
+			nofile = true
+		}
+	}
+	if !nofile {
+		var cur unix.Rlimit
+		if orig, ok := nsenter.OrigNofile(); ok && unix.Getrlimit(unix.RLIMIT_NOFILE, &cur) == nil && orig < cur.Cur {
+			out = append(out, rlimitSet{"RLIMIT_NOFILE", unix.RLIMIT_NOFILE, unix.Rlimit{Cur: orig, Max: cur.Max}})
+		}
+	}
+	return out
+}
+
+// raiseRlimit applies r now if it raises the hard limit (which needs
+// CAP_SYS_RESOURCE, about to be dropped).
+func raiseRlimit(r specs.POSIXRlimit) error {
+	var cur syscall.Rlimit
+	if err := syscall.Getrlimit(rlimitNames[r.Type], &cur); err != nil {
+		return fmt.Errorf("get %s: %w", r.Type, err)
+	}
+	if r.Hard <= cur.Max {
+		return nil
+	}
+	return setRlimit(r)
 }

@@ -99,7 +99,10 @@ func mountOne(rootfs string, m *specs.Mount, spec *specs.Spec, userns bool) erro
 	}
 	bind := o.flags&unix.MS_BIND != 0 || m.Type == "bind"
 	if bind {
-		return mountBind(m.Source, dest, m.Destination, o)
+		if err := mountBind(m.Source, dest, m.Destination, o, rootfs); err != nil {
+			return err
+		}
+		return nil
 	}
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("create mount point %s: %w", m.Destination, err)
@@ -113,7 +116,7 @@ func mountOne(rootfs string, m *specs.Mount, spec *specs.Spec, userns bool) erro
 		if m.Type == "sysfs" && userns && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL)) {
 			// sysfs cannot be mounted in a user namespace without its own
 			// network namespace: fall back to a read-only bind as runc does.
-			return mountBind("/sys", dest, m.Destination, &mountOpts{flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC})
+			return mountBind("/sys", dest, m.Destination, &mountOpts{flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC}, rootfs)
 		}
 		return fmt.Errorf("mount %s (%s) on %s: %w", m.Source, m.Type, m.Destination, err)
 	}
@@ -190,7 +193,10 @@ func setPropagation(dest, name string, o *mountOpts) error {
 	return nil
 }
 
-func mountBind(source, dest, name string, o *mountOpts) error {
+// mountBind bind-mounts source on dest (created as a file or directory like
+// the source). With rootfs set, dest is checked to still lie inside it once
+// created.
+func mountBind(source, dest, name string, o *mountOpts, rootfs string) error {
 	fi, err := os.Stat(source)
 	if err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", source, name, err)
@@ -211,8 +217,11 @@ func mountBind(source, dest, name string, o *mountOpts) error {
 			f.Close()
 		}
 	}
-	rootOf := filepath.Dir(dest)
-	_ = rootOf
+	if rootfs != "" {
+		if err := checkInside(rootfs, dest); err != nil {
+			return err
+		}
+	}
 	flags := o.flags | unix.MS_BIND
 	if err := unix.Mount(source, dest, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", source, name, err)

@@ -9,6 +9,9 @@
 // failure it prints one line to stderr and exits with status 1. Joining a
 // pid namespace is not done here: the caller enters it on a locked thread
 // before it forks, so that the child is born inside.
+//
+// The constructor also records the soft RLIMIT_NOFILE the process started
+// with (OrigNofile), which the Go runtime raises before main.
 package nsenter
 
 // EnvVar is the environment variable read by the C constructor.

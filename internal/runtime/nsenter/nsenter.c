@@ -7,16 +7,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_NS 16
 
+// json_str writes s to fd as the inside of a JSON string.
+static void json_str(int fd, const char *s) {
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			dprintf(fd, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			dprintf(fd, "\\u%04x", *s);
+		else
+			dprintf(fd, "%c", *s);
+	}
+}
+
+// die reports the failure as an error message on the runtime's sync socket
+// (so that it becomes the runtime's one-line error), or on stderr.
 static void die(const char *what, const char *path) {
-	fprintf(stderr, "nsenter: %s %s: %s\n", what, path, strerror(errno));
+	const char *err = strerror(errno);
+	const char *sync = getenv("_BERTH_SYNC_FD");
+	int fd = sync ? atoi(sync) : -1;
+	if (fd > 2) {
+		dprintf(fd, "{\"type\":\"error\",\"msg\":\"");
+		json_str(fd, what);
+		dprintf(fd, " ");
+		json_str(fd, path);
+		dprintf(fd, ": ");
+		json_str(fd, err);
+		dprintf(fd, "\"}\n");
+	} else {
+		fprintf(stderr, "nsenter: %s %s: %s\n", what, path, err);
+	}
 	_exit(1);
 }
 
+static unsigned long long orig_nofile;
+static int orig_nofile_ok;
+
+// berth_orig_nofile returns the soft RLIMIT_NOFILE seen before the Go
+// runtime started (it raises the soft limit to the hard one).
+unsigned long long berth_orig_nofile(int *ok) {
+	*ok = orig_nofile_ok;
+	return orig_nofile;
+}
+
 void berth_nsenter(void) {
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		orig_nofile = rl.rlim_cur;
+		orig_nofile_ok = 1;
+	}
 	const char *env = getenv("_BERTH_NSENTER");
 	if (env == NULL || *env == '\0')
 		return;

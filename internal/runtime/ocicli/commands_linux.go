@@ -184,6 +184,15 @@ func cmdPs(g *globals, args []string) (int, error) {
 		psArgs = []string{"-ef"}
 	}
 	out, err := exec.Command("ps", psArgs...).Output()
+	if errors.Is(err, exec.ErrNotFound) && len(fs.args) == 1 {
+		// no ps(1) on this host: a minimal table from /proc.
+		fmt.Println("PID\tCMD")
+		for _, p := range pids {
+			comm, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/comm")
+			fmt.Printf("%d\t%s\n", p, strings.TrimSpace(string(comm)))
+		}
+		return 0, nil
+	}
 	if err != nil {
 		return 1, fmt.Errorf("run ps: %w", err)
 	}

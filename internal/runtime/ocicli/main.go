@@ -98,7 +98,7 @@ func init() {
 		"create": cmdCreate, "start": cmdStart, "state": cmdState, "kill": cmdKill,
 		"delete": cmdDelete, "run": cmdRun, "exec": cmdExec, "ps": cmdPs,
 		"pause": cmdPause, "resume": cmdResume, "list": cmdList, "spec": cmdSpec,
-		"features": cmdFeatures, "update": cmdUpdate, "help": func(*globals, []string) (int, error) { usage(os.Stdout); return 0, nil },
+		"features": cmdFeatures, "update": cmdUpdate, "events": cmdEvents, "help": func(*globals, []string) (int, error) { usage(os.Stdout); return 0, nil },
 	}
 }
 
@@ -121,6 +121,7 @@ Commands:
   list      list containers
   spec      write a default config.json
   update    change the cgroup resources of a container
+  events    print cgroup statistics as JSON (--stats: once)
   features  print supported features as JSON
 
 Global options:
