@@ -73,13 +73,16 @@ func writeTar(w io.Writer, src, name string, contents bool) (int64, error) {
 	return total, tw.Close()
 }
 
-// extractTar unpacks a tar stream from the daemon into dir. The root entry
-// (named root) is renamed to rename when not empty; with contents the root
-// entry's children land directly in dir. Entries never escape dir. It
-// returns the bytes of file data written.
+// extractTar unpacks a tar stream from the daemon into dir. Entries are
+// either prefixed by the source's base name (root) or, for a source ending
+// in "/.", relative to the source directory ("./", "./x"). The root entry
+// is renamed to rename when not empty; with contents the source's children
+// land directly in dir. Entries never escape dir. It returns the bytes of
+// file data written.
 func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (int64, error) {
 	tr := tar.NewReader(r)
 	var total int64
+	dotRoot, first := false, true
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -89,14 +92,21 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 			return total, fmt.Errorf("read archive: %w", err)
 		}
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
-		first, rest, _ := strings.Cut(name, "/")
+		if first {
+			dotRoot, first = name == "", false
+		}
+		if dotRoot {
+			// Re-root "./x" under the source's name so one rule applies.
+			name = path.Join(root, name)
+		}
+		top, rest, _ := strings.Cut(name, "/")
 		switch {
-		case contents && first == root:
+		case contents && top == root:
 			if rest == "" {
 				continue
 			}
 			name = rest
-		case rename != "" && first == root:
+		case rename != "" && top == root:
 			name = path.Join(rename, rest)
 		}
 		target := filepath.Join(dir, filepath.FromSlash(name))
