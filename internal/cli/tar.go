@@ -95,19 +95,9 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 		if first {
 			dotRoot, first = name == "", false
 		}
-		if dotRoot {
-			// Re-root "./x" under the source's name so one rule applies.
-			name = path.Join(root, name)
-		}
-		top, rest, _ := strings.Cut(name, "/")
-		switch {
-		case contents && top == root:
-			if rest == "" {
-				continue
-			}
-			name = rest
-		case rename != "" && top == root:
-			name = path.Join(rename, rest)
+		name, skip := mapEntry(name, root, rename, dotRoot, contents)
+		if skip {
+			continue
 		}
 		target := filepath.Join(dir, filepath.FromSlash(name))
 		if target != filepath.Clean(dir) && !strings.HasPrefix(target, filepath.Clean(dir)+string(filepath.Separator)) {
@@ -142,7 +132,11 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 				return total, err
 			}
 		case tar.TypeLink:
-			old := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/")))
+			linkName, _ := mapEntry(strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/"), root, rename, dotRoot, contents)
+			old := filepath.Join(dir, filepath.FromSlash(linkName))
+			if !strings.HasPrefix(old, filepath.Clean(dir)+string(filepath.Separator)) {
+				return total, fmt.Errorf("archive link %q escapes %s", hdr.Linkname, dir)
+			}
 			os.Remove(target)
 			if err := os.Link(old, target); err != nil {
 				return total, err
@@ -157,4 +151,25 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 			os.Chtimes(target, hdr.ModTime, hdr.ModTime)
 		}
 	}
+}
+
+// mapEntry places one archive path (already cleaned, relative) under the
+// extraction directory: re-rooted under root for "./" archives, the root
+// renamed, or stripped with contents. skip is true for the root entry
+// itself in contents mode.
+func mapEntry(name, root, rename string, dotRoot, contents bool) (string, bool) {
+	if dotRoot {
+		name = path.Join(root, name)
+	}
+	top, rest, _ := strings.Cut(name, "/")
+	switch {
+	case contents && top == root:
+		if rest == "" {
+			return "", true
+		}
+		return rest, false
+	case rename != "" && top == root:
+		return path.Join(rename, rest), false
+	}
+	return name, false
 }
