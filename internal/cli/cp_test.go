@@ -185,3 +185,21 @@ func TestCpDotSourceContents(t *testing.T) {
 		t.Fatalf("dir not nested under %s", nested)
 	}
 }
+
+func TestExtractTarRefusesSymlinkParents(t *testing.T) {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	outside := t.TempDir()
+	tw.WriteHeader(&tar.Header{Name: "x/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "x/link", Typeflag: tar.TypeSymlink, Linkname: outside})
+	tw.WriteHeader(&tar.Header{Name: "x/link/evil", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
+	tw.Write([]byte("!"))
+	tw.Close()
+	dir := t.TempDir()
+	if _, err := extractTar(&b, dir, "x", "", false, false); err == nil {
+		t.Fatal("extraction through a symlink succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "evil")); err == nil {
+		t.Fatal("file written outside the destination")
+	}
+}

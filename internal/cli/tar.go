@@ -103,6 +103,9 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 		if target != filepath.Clean(dir) && !strings.HasPrefix(target, filepath.Clean(dir)+string(filepath.Separator)) {
 			return total, fmt.Errorf("archive entry %q escapes %s", hdr.Name, dir)
 		}
+		if err := noSymlinkParents(dir, name); err != nil {
+			return total, err
+		}
 		mode := os.FileMode(hdr.Mode).Perm()
 		switch hdr.Typeflag {
 		case tar.TypeDir:
@@ -172,4 +175,23 @@ func mapEntry(name, root, rename string, dotRoot, contents bool) (string, bool) 
 		return path.Join(rename, rest), false
 	}
 	return name, false
+}
+
+// noSymlinkParents refuses entries whose parent directories inside dir are
+// symlinks: an archive holding "a -> /etc" then "a/passwd" must not write
+// outside dir.
+func noSymlinkParents(dir, name string) error {
+	cur := dir
+	parts := strings.Split(name, "/")
+	for _, p := range parts[:len(parts)-1] {
+		cur = filepath.Join(cur, p)
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return nil // not there yet: it will be made as a directory
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("archive entry %q passes through symlink %s", name, cur)
+		}
+	}
+	return nil
 }
