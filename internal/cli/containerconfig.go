@@ -11,7 +11,6 @@ import (
 
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 )
 
@@ -229,7 +228,6 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 		}
 		hc.Mounts = append(hc.Mounts, mm)
 	}
-	_ = mount.TypeBind
 	for _, t := range o.tmpfs {
 		p, optsStr, err := opts.ParseTmpfs(t)
 		if err != nil {

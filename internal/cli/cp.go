@@ -92,8 +92,8 @@ func (c *CLI) copyFromContainer(ctx context.Context, api client.APIClient, ctr, 
 	}
 	srcIsDir := res.Stat.Mode.IsDir()
 	rootName := res.Stat.Name
-	if rootName == "" {
-		rootName = path.Base(src)
+	if rootName == "" || rootName == "." {
+		rootName = path.Base(path.Clean(src))
 	}
 	var target, rename string // extract into target, root entry renamed
 	contents := false

@@ -155,3 +155,51 @@ func TestExtractTarRejectsEscapes(t *testing.T) {
 		t.Fatal("archive wrote outside the destination")
 	}
 }
+
+// A source ending in "/." comes back from the daemon as "./", "./x": its
+// contents go into an existing directory, or become a new one.
+func TestCpDotSourceContents(t *testing.T) {
+	f := newFakeDaemon(t)
+	dotTar := tarOf(t, map[string]string{"./": "", "./sub/": "", "./sub/f": "F"})
+	f.handle("GET /containers/web/archive", archiveHandler(container.PathStat{Name: "data", Mode: os.ModeDir | 0o755}, dotTar))
+	dst := t.TempDir()
+	if _, errOut, code := f.run("", "cp", "web:/data/.", dst); code != 0 {
+		t.Fatalf("cp into existing dir: %d %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "sub", "f")); string(b) != "F" {
+		t.Fatalf("contents not copied into %s", dst)
+	}
+	newDir := filepath.Join(dst, "fresh")
+	if _, errOut, code := f.run("", "cp", "web:/data/.", newDir); code != 0 {
+		t.Fatalf("cp into new dir: %d %s", code, errOut)
+	}
+	if b, _ := os.ReadFile(filepath.Join(newDir, "sub", "f")); string(b) != "F" {
+		t.Fatalf("contents not copied into new %s", newDir)
+	}
+	// The same source without "/." into an existing directory nests it.
+	nested := t.TempDir()
+	if _, _, code := f.run("", "cp", "web:/data", nested); code != 0 {
+		t.Fatal("cp /data failed")
+	}
+	if b, _ := os.ReadFile(filepath.Join(nested, "data", "sub", "f")); string(b) != "F" {
+		t.Fatalf("dir not nested under %s", nested)
+	}
+}
+
+func TestExtractTarRefusesSymlinkParents(t *testing.T) {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	outside := t.TempDir()
+	tw.WriteHeader(&tar.Header{Name: "x/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "x/link", Typeflag: tar.TypeSymlink, Linkname: outside})
+	tw.WriteHeader(&tar.Header{Name: "x/link/evil", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
+	tw.Write([]byte("!"))
+	tw.Close()
+	dir := t.TempDir()
+	if _, err := extractTar(&b, dir, "x", "", false, false); err == nil {
+		t.Fatal("extraction through a symlink succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "evil")); err == nil {
+		t.Fatal("file written outside the destination")
+	}
+}

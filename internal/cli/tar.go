@@ -73,13 +73,16 @@ func writeTar(w io.Writer, src, name string, contents bool) (int64, error) {
 	return total, tw.Close()
 }
 
-// extractTar unpacks a tar stream from the daemon into dir. The root entry
-// (named root) is renamed to rename when not empty; with contents the root
-// entry's children land directly in dir. Entries never escape dir. It
-// returns the bytes of file data written.
+// extractTar unpacks a tar stream from the daemon into dir. Entries are
+// either prefixed by the source's base name (root) or, for a source ending
+// in "/.", relative to the source directory ("./", "./x"). The root entry
+// is renamed to rename when not empty; with contents the source's children
+// land directly in dir. Entries never escape dir. It returns the bytes of
+// file data written.
 func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (int64, error) {
 	tr := tar.NewReader(r)
 	var total int64
+	dotRoot, first := false, true
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -89,19 +92,19 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 			return total, fmt.Errorf("read archive: %w", err)
 		}
 		name := strings.TrimPrefix(path.Clean("/"+hdr.Name), "/")
-		first, rest, _ := strings.Cut(name, "/")
-		switch {
-		case contents && first == root:
-			if rest == "" {
-				continue
-			}
-			name = rest
-		case rename != "" && first == root:
-			name = path.Join(rename, rest)
+		if first {
+			dotRoot, first = name == "", false
+		}
+		name, skip := mapEntry(name, root, rename, dotRoot, contents)
+		if skip {
+			continue
 		}
 		target := filepath.Join(dir, filepath.FromSlash(name))
 		if target != filepath.Clean(dir) && !strings.HasPrefix(target, filepath.Clean(dir)+string(filepath.Separator)) {
 			return total, fmt.Errorf("archive entry %q escapes %s", hdr.Name, dir)
+		}
+		if err := noSymlinkParents(dir, name); err != nil {
+			return total, err
 		}
 		mode := os.FileMode(hdr.Mode).Perm()
 		switch hdr.Typeflag {
@@ -132,7 +135,11 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 				return total, err
 			}
 		case tar.TypeLink:
-			old := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/")))
+			linkName, _ := mapEntry(strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/"), root, rename, dotRoot, contents)
+			old := filepath.Join(dir, filepath.FromSlash(linkName))
+			if !strings.HasPrefix(old, filepath.Clean(dir)+string(filepath.Separator)) {
+				return total, fmt.Errorf("archive link %q escapes %s", hdr.Linkname, dir)
+			}
 			os.Remove(target)
 			if err := os.Link(old, target); err != nil {
 				return total, err
@@ -147,4 +154,44 @@ func extractTar(r io.Reader, dir, root, rename string, contents, chown bool) (in
 			os.Chtimes(target, hdr.ModTime, hdr.ModTime)
 		}
 	}
+}
+
+// mapEntry places one archive path (already cleaned, relative) under the
+// extraction directory: re-rooted under root for "./" archives, the root
+// renamed, or stripped with contents. skip is true for the root entry
+// itself in contents mode.
+func mapEntry(name, root, rename string, dotRoot, contents bool) (string, bool) {
+	if dotRoot {
+		name = path.Join(root, name)
+	}
+	top, rest, _ := strings.Cut(name, "/")
+	switch {
+	case contents && top == root:
+		if rest == "" {
+			return "", true
+		}
+		return rest, false
+	case rename != "" && top == root:
+		return path.Join(rename, rest), false
+	}
+	return name, false
+}
+
+// noSymlinkParents refuses entries whose parent directories inside dir are
+// symlinks: an archive holding "a -> /etc" then "a/passwd" must not write
+// outside dir.
+func noSymlinkParents(dir, name string) error {
+	cur := dir
+	parts := strings.Split(name, "/")
+	for _, p := range parts[:len(parts)-1] {
+		cur = filepath.Join(cur, p)
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return nil // not there yet: it will be made as a directory
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("archive entry %q passes through symlink %s", name, cur)
+		}
+	}
+	return nil
 }

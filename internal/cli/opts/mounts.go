@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -121,6 +122,13 @@ func ParseMount(value string) (mount.Mount, error) {
 	if m.Type == mount.TypeBind && m.Source == "" {
 		return m, fmt.Errorf("source is required when specifying bind mount")
 	}
+	if m.Type == mount.TypeBind && !filepath.IsAbs(m.Source) {
+		abs, err := filepath.Abs(m.Source)
+		if err != nil {
+			return m, err
+		}
+		m.Source = abs
+	}
 	if m.BindOptions != nil && m.Type != mount.TypeBind {
 		return m, fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", m.Type)
 	}
@@ -150,6 +158,15 @@ func ParseVolume(value string) (volume, bind string, err error) {
 		}
 		if !strings.HasPrefix(parts[1], "/") {
 			return "", "", fmt.Errorf("invalid volume specification: '%s': invalid mount config: invalid mount path: '%s' mount path must be absolute", value, parts[1])
+		}
+		// Like docker 23+, a relative host path (./x, ../x) is made absolute.
+		if parts[0] == "." || parts[0] == ".." || strings.HasPrefix(parts[0], "./") || strings.HasPrefix(parts[0], "../") {
+			abs, err := filepath.Abs(parts[0])
+			if err != nil {
+				return "", "", err
+			}
+			parts[0] = abs
+			return "", strings.Join(parts, ":"), nil
 		}
 		return "", value, nil
 	default:

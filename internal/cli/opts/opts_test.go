@@ -119,6 +119,13 @@ func TestParseMount(t *testing.T) {
 	if v, b, err := ParseVolume("/host:/ctr:ro"); err != nil || v != "" || b != "/host:/ctr:ro" {
 		t.Errorf("bind volume: %q %q %v", v, b, err)
 	}
+	wd, _ := os.Getwd()
+	if _, b, err := ParseVolume("./data:/ctr"); err != nil || b != filepath.Join(wd, "data")+":/ctr" {
+		t.Errorf("relative bind: %q %v", b, err)
+	}
+	if m, err := ParseMount("type=bind,src=rel,dst=/x"); err != nil || m.Source != filepath.Join(wd, "rel") {
+		t.Errorf("relative --mount source: %q %v", m.Source, err)
+	}
 	if _, _, err := ParseVolume("/host:relative"); err == nil {
 		t.Error("relative container path accepted")
 	}
