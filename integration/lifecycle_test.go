@@ -225,3 +225,30 @@ func TestHealthcheck(t *testing.T) {
 		return strings.HasPrefix(out, "unhealthy ")
 	})
 }
+
+// TestEventsCLI reads past container events with docker events --since
+// --until and a filter.
+func TestEventsCLI(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "--name", "bt-en-ev", "busybox", "true"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	if out, code := d.docker("", "rm", "bt-en-ev"); code != 0 {
+		t.Fatalf("rm: %d %q", code, out)
+	}
+	time.Sleep(1100 * time.Millisecond) // --until has whole seconds
+	out, code := d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "container=bt-en-ev", "--format", "{{.Action}}")
+	if code != 0 {
+		t.Fatalf("events: %d %q", code, out)
+	}
+	for _, want := range []string{"create", "attach", "start", "die", "destroy"} {
+		if !strings.Contains(out, want+"\n") {
+			t.Fatalf("events lack %s: %q", want, out)
+		}
+	}
+	out, _ = d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "event=die", "--format", "{{.Actor.Attributes.exitCode}}")
+	if out != "0\n" {
+		t.Fatalf("die events: %q", out)
+	}
+}
