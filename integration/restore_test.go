@@ -4,7 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,5 +194,46 @@ func TestCrashDuringStart(t *testing.T) {
 	}
 	if out, code := d.docker("", "exec", "bt-en-s2", "true"); code != 0 {
 		t.Fatalf("exec in adopted container: %d %q", code, out)
+	}
+}
+
+// TestShimLoss kills a container's shim: the daemon records the container
+// as exited, the runtime forgets it, and it can start again.
+func TestShimLoss(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	if out, code := d.docker("", "run", "-d", "--name", "bt-en-shim", "busybox", "sleep", "100"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	out, _ := d.docker("", "inspect", "-f", "{{.State.Pid}}", "bt-en-shim")
+	pid := strings.TrimSpace(out)
+	status, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`PPid:\s*(\d+)`).FindSubmatch(status)
+	if m == nil {
+		t.Fatalf("no parent of %s", pid)
+	}
+	ppid, _ := strconv.Atoi(string(m[1]))
+	comm, _ := os.ReadFile("/proc/" + string(m[1]) + "/cmdline")
+	if !strings.Contains(string(comm), "shim") {
+		t.Fatalf("parent of the container init is not its shim: %q", comm)
+	}
+	if err := syscall.Kill(ppid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "exited after shim loss", func() bool {
+		out, _ := d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-en-shim")
+		return out == "exited\n"
+	})
+	if _, err := os.Stat("/proc/" + pid); err == nil {
+		st, _ := os.ReadFile("/proc/" + pid + "/status")
+		if !strings.Contains(string(st), "State:\tZ") {
+			t.Fatalf("container init %s outlived its shim", pid)
+		}
+	}
+	if out, code := d.docker("", "start", "bt-en-shim"); code != 0 {
+		t.Fatalf("start after shim loss: %d %q", code, out)
 	}
 }

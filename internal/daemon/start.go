@@ -187,7 +187,11 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	ctx := d.bg
 	if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		d.log.Warn("delete shim", "id", c.ID, "err", err)
-		_ = sh.DeleteForce(ctx)
+		if err := sh.DeleteForce(ctx); err != nil {
+			// The shim itself is gone: have the runtime kill and forget the
+			// container so that it can start again.
+			d.runtimeDeleteForce(c)
+		}
 	}
 	_ = sh.Close()
 	d.health.stop(c.ID)
