@@ -209,6 +209,18 @@ func TestRunOptions(t *testing.T) {
 	if code != 0 || bnd == nil || !strings.Contains(out, string(bnd[1])) {
 		t.Fatalf("--privileged: %d %q (host bounding set %s)", code, out, bnd)
 	}
+	out, code = d.docker("", "run", "--rm", "--entrypoint", "echo", "busybox", "via-entrypoint")
+	if code != 0 || out != "via-entrypoint\n" {
+		t.Fatalf("--entrypoint: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "-u", "nosuchuser", "busybox", "true")
+	if code == 0 || !strings.Contains(out, "unable to find user nosuchuser") {
+		t.Fatalf("unknown user: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "busybox", "sh", "-c", "exec env")
+	if code != 0 || !strings.Contains(out, "PATH=/usr/local/sbin:") || !strings.Contains(out, "HOME=/root") {
+		t.Fatalf("default env: %d %q", code, out)
+	}
 	out, code = d.docker("", "run", "--rm", "--network", "host", "busybox", "hostname")
 	hn, _ := runCmd("hostname")
 	if code != 0 || out != hn {
