@@ -132,6 +132,10 @@ func TestParsePS(t *testing.T) {
 	if len(r.Processes) != 1 || r.Processes[0][1] != "42" || r.Processes[0][7] != "sleep 100" || len(r.Titles) != 8 {
 		t.Fatalf("%+v", r)
 	}
+	// A short row (an empty column) does not crash.
+	if r, err := parsePS([]byte("A PID B CMD\n1 42\n"), map[int]bool{42: true}); err != nil || len(r.Processes) != 1 {
+		t.Fatalf("short row: %+v %v", r, err)
+	}
 }
 
 func TestHideMountPoints(t *testing.T) {

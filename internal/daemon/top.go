@@ -89,7 +89,10 @@ func parsePS(out []byte, pids map[int]bool) (*containertypes.TopResponse, error)
 			continue
 		}
 		// The last column (command) may contain spaces: rejoin the rest.
-		row := append(f[:len(titles)-1:len(titles)-1], strings.Join(f[len(titles)-1:], " "))
+		row := f
+		if len(f) >= len(titles) {
+			row = append(f[:len(titles)-1:len(titles)-1], strings.Join(f[len(titles)-1:], " "))
+		}
 		resp.Processes = append(resp.Processes, row)
 	}
 	return resp, nil
