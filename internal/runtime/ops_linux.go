@@ -361,7 +361,9 @@ func Stats(root, id string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
-	s, ok := m.(interface{ Stats() (*cgroups.Stats, error) })
+	s, ok := m.(interface {
+		Stats() (*cgroups.Stats, error)
+	})
 	if !ok {
 		return nil, errdefs.NotImplemented(errors.New("cgroup statistics are not available"))
 	}
