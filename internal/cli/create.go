@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -67,14 +68,14 @@ func (c *CLI) createContainer(ctx context.Context, api client.APIClient, req *co
 		})
 	}
 	if o.pull == "always" {
-		if err := c.pullImage(ctx, api, req.Config.Image); err != nil {
+		if err := c.pullImage(ctx, api, req.Config.Image, o.quietPull); err != nil {
 			return "", err
 		}
 	}
 	res, err := create()
 	if err != nil && cerrdefs.IsNotFound(err) && o.pull != "never" && isImageNotFound(err) {
 		fmt.Fprintf(c.Err, "Unable to find image '%s' locally\n", imageWithTag(req.Config.Image))
-		if perr := c.pullImage(ctx, api, req.Config.Image); perr != nil {
+		if perr := c.pullImage(ctx, api, req.Config.Image, o.quietPull); perr != nil {
 			return "", perr
 		}
 		res, err = create()
@@ -111,12 +112,16 @@ func imageWithTag(ref string) string {
 }
 
 // pullImage pulls ref, showing progress on stderr as docker run does.
-func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string) error {
+func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, quiet bool) error {
 	resp, err := api.ImagePull(ctx, imageWithTag(ref), client.ImagePullOptions{})
 	if err != nil {
 		return err
 	}
 	defer resp.Close()
-	fd, isTerm := terminalFd(c.Err)
-	return jsonmessage.DisplayJSONMessagesStream(resp, c.Err, fd, isTerm, nil)
+	out := c.Err
+	if quiet {
+		out = io.Discard
+	}
+	fd, isTerm := terminalFd(out)
+	return jsonmessage.DisplayJSONMessagesStream(resp, out, fd, isTerm, nil)
 }
