@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"github.com/spf13/cobra"
@@ -113,7 +114,11 @@ func imageWithTag(ref string) string {
 
 // pullImage pulls ref, showing progress on stderr as docker run does.
 func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, quiet bool) error {
-	resp, err := api.ImagePull(ctx, imageWithTag(ref), client.ImagePullOptions{})
+	opts := client.ImagePullOptions{}
+	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
+		opts.RegistryAuth = c.registryAuth(named)
+	}
+	resp, err := api.ImagePull(ctx, imageWithTag(ref), opts)
 	if err != nil {
 		return err
 	}
