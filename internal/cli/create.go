@@ -11,6 +11,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -60,12 +61,21 @@ func (c *CLI) createContainer(ctx context.Context, api client.APIClient, req *co
 			req.HostConfig.ConsoleSize = sz
 		}
 	}
+	var platform *ocispec.Platform
+	if o.platform != "" {
+		p, err := parsePlatform(o.platform)
+		if err != nil {
+			return "", err
+		}
+		platform = &p
+	}
 	create := func() (client.ContainerCreateResult, error) {
 		return api.ContainerCreate(ctx, client.ContainerCreateOptions{
 			Config:           req.Config,
 			HostConfig:       req.HostConfig,
 			NetworkingConfig: req.Networking,
 			Name:             req.Name,
+			Platform:         platform,
 		})
 	}
 	if o.pull == "always" {
@@ -129,4 +139,20 @@ func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, q
 	}
 	fd, isTerm := terminalFd(out)
 	return jsonmessage.DisplayJSONMessagesStream(resp, out, fd, isTerm, nil)
+}
+
+// parsePlatform parses "os[/arch[/variant]]".
+func parsePlatform(s string) (ocispec.Platform, error) {
+	parts := strings.Split(strings.ToLower(s), "/")
+	if len(parts) > 3 || parts[0] == "" {
+		return ocispec.Platform{}, fmt.Errorf("invalid platform %q: expected os[/arch[/variant]]", s)
+	}
+	p := ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return p, nil
 }
