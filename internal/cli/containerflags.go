@@ -96,6 +96,9 @@ type containerOptions struct {
 	healthRetries       int
 	noHealthcheck       bool
 
+	// quietPull hides pull progress (run -q).
+	quietPull bool
+
 	flags *pflag.FlagSet
 }
 

@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -58,23 +61,32 @@ func (c *CLI) createContainer(ctx context.Context, api client.APIClient, req *co
 			req.HostConfig.ConsoleSize = sz
 		}
 	}
+	var platform *ocispec.Platform
+	if o.platform != "" {
+		p, err := parsePlatform(o.platform)
+		if err != nil {
+			return "", err
+		}
+		platform = &p
+	}
 	create := func() (client.ContainerCreateResult, error) {
 		return api.ContainerCreate(ctx, client.ContainerCreateOptions{
 			Config:           req.Config,
 			HostConfig:       req.HostConfig,
 			NetworkingConfig: req.Networking,
 			Name:             req.Name,
+			Platform:         platform,
 		})
 	}
 	if o.pull == "always" {
-		if err := c.pullImage(ctx, api, req.Config.Image); err != nil {
+		if err := c.pullImage(ctx, api, req.Config.Image, o.quietPull); err != nil {
 			return "", err
 		}
 	}
 	res, err := create()
 	if err != nil && cerrdefs.IsNotFound(err) && o.pull != "never" && isImageNotFound(err) {
 		fmt.Fprintf(c.Err, "Unable to find image '%s' locally\n", imageWithTag(req.Config.Image))
-		if perr := c.pullImage(ctx, api, req.Config.Image); perr != nil {
+		if perr := c.pullImage(ctx, api, req.Config.Image, o.quietPull); perr != nil {
 			return "", perr
 		}
 		res, err = create()
@@ -111,12 +123,36 @@ func imageWithTag(ref string) string {
 }
 
 // pullImage pulls ref, showing progress on stderr as docker run does.
-func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string) error {
-	resp, err := api.ImagePull(ctx, imageWithTag(ref), client.ImagePullOptions{})
+func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, quiet bool) error {
+	opts := client.ImagePullOptions{}
+	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
+		opts.RegistryAuth = c.registryAuth(named)
+	}
+	resp, err := api.ImagePull(ctx, imageWithTag(ref), opts)
 	if err != nil {
 		return err
 	}
 	defer resp.Close()
-	fd, isTerm := terminalFd(c.Err)
-	return jsonmessage.DisplayJSONMessagesStream(resp, c.Err, fd, isTerm, nil)
+	out := c.Err
+	if quiet {
+		out = io.Discard
+	}
+	fd, isTerm := terminalFd(out)
+	return jsonmessage.DisplayJSONMessagesStream(resp, out, fd, isTerm, nil)
+}
+
+// parsePlatform parses "os[/arch[/variant]]".
+func parsePlatform(s string) (ocispec.Platform, error) {
+	parts := strings.Split(strings.ToLower(s), "/")
+	if len(parts) > 3 || parts[0] == "" {
+		return ocispec.Platform{}, fmt.Errorf("invalid platform %q: expected os[/arch[/variant]]", s)
+	}
+	p := ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return p, nil
 }

@@ -27,6 +27,8 @@ type fakeDaemon struct {
 	// closing is closed before the server shuts down, so that handlers
 	// blocked on a test's events return.
 	closing chan struct{}
+	// env is extra environment the CLI sees.
+	env map[string]string
 }
 
 type recorded struct {
@@ -141,7 +143,7 @@ func (f *fakeDaemon) run(stdin string, args ...string) (stdout, stderr string, c
 			if k == "BERTH_HOST" {
 				return "tcp://" + f.srv.Listener.Addr().String()
 			}
-			return ""
+			return f.env[k]
 		}}
 	code = c.Run(context.Background(), args)
 	return out.String(), errb.String(), code

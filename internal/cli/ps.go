@@ -81,7 +81,10 @@ func (c *CLI) ps(ctx context.Context, api client.APIClient, o psOptions) error {
 	if o.size {
 		table += "\t{{.Size}}"
 	}
-	if o.quiet && (fmtStr == "" || fmtStr == "table") {
+	if o.quiet {
+		if fmtStr != "" {
+			fmt.Fprintln(c.Err, "WARNING: Ignoring custom format, because both --format and --quiet are set.")
+		}
 		fmtStr = "{{.ID}}"
 	}
 	w, err := format.NewWriter(fmtStr, table)

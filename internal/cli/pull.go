@@ -28,7 +28,7 @@ func (c *CLI) newPullCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := api.ImagePull(cmd.Context(), reference.FamiliarString(ref), client.ImagePullOptions{All: all})
+			resp, err := api.ImagePull(cmd.Context(), reference.FamiliarString(ref), client.ImagePullOptions{All: all, RegistryAuth: c.registryAuth(ref)})
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ func (c *CLI) newPushCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := api.ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all, RegistryAuth: "e30="})
+			resp, err := api.ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all, RegistryAuth: c.registryAuth(ref)})
 			if err != nil {
 				return err
 			}

@@ -52,6 +52,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
 		// system
 		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
+		c.newLoginCommand(), c.newLogoutCommand(),
 	}
 	root.AddCommand(top...)
 	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand(),

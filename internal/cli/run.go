@@ -78,6 +78,7 @@ func (c *CLI) runContainer(ctx context.Context, o *containerOptions, ro *runOpti
 	if err != nil {
 		return runExitError(c, err)
 	}
+	o.quietPull = ro.quiet
 	id, err := c.createContainer(ctx, api, req, o)
 	if err != nil {
 		return runExitError(c, err)

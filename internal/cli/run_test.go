@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -147,5 +149,26 @@ func TestRunUnknownImageAndBadFlag(t *testing.T) {
 	_, errOut, code = f.run("", "run", "--restart", "always", "--rm", "busybox")
 	if code != 125 || !strings.Contains(errOut, "conflicting options: cannot specify both --restart and --rm") {
 		t.Fatalf("--rm --restart: exit %d stderr %q", code, errOut)
+	}
+}
+
+func TestCreateCidfileAndDetachKeys(t *testing.T) {
+	f := runFake(t, 0, "")
+	cid := filepath.Join(t.TempDir(), "cid")
+	out, errOut, code := f.run("", "create", "--cidfile", cid, "--name", "c1", "busybox")
+	if code != 0 || out != ctrID+"\n" {
+		t.Fatalf("create: %d %q %q", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(cid); string(b) != ctrID {
+		t.Fatalf("cidfile %q", b)
+	}
+	// An existing cidfile is refused before anything is created.
+	_, errOut, code = f.run("", "create", "--cidfile", cid, "busybox")
+	if code != 125 || !strings.Contains(errOut, "container ID file found") || len(f.find("POST", "/containers/create")) != 1 {
+		t.Fatalf("second create: %d %q", code, errOut)
+	}
+	_, errOut, code = f.run("", "run", "--detach-keys", "ctrl-1", "busybox")
+	if code != 125 || !strings.Contains(errOut, "invalid detach keys (ctrl-1) provided") {
+		t.Fatalf("bad detach keys: %d %q", code, errOut)
 	}
 }
