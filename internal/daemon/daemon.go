@@ -1,11 +1,48 @@
 package daemon
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
 
+	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
+	"github.com/berth/berth/internal/store"
 )
+
+// Runtime is one OCI runtime of the registry: a binary and its extra args.
+type Runtime struct {
+	Path string   `json:"path"`
+	Args []string `json:"runtimeArgs,omitempty"`
+}
+
+// Config is the daemon's configuration (flags and daemon.json merged).
+type Config struct {
+	Root           string // --data-root
+	ExecRoot       string // --exec-root
+	Runtimes       map[string]Runtime
+	DefaultRuntime string // "" = berth's own
+	CgroupParent   string // parent of container cgroups, default /berth
+	Debug          bool
+	Version        string
+	// APIVersion and MinAPIVersion are the API versions the server serves,
+	// reported by /version.
+	APIVersion, MinAPIVersion string
+	// Binary is the berth binary run for the shim and the own runtime;
+	// "" = os.Executable().
+	Binary string
+	Log    *slog.Logger
+}
+
+// BuiltinRuntime is the name of berth's own OCI runtime in the registry.
+const BuiltinRuntime = "berth"
 
 // Daemon is the engine. Fields are owned by the use cases that need them.
 type Daemon struct {
@@ -17,4 +54,121 @@ type Daemon struct {
 	images        *image.Store
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
+
+	cfg        Config
+	binary     string
+	db         *store.DB
+	containers *container.Registry
+	shims      sync.Map // container ID → *shimclient.Shim
+	execs      *execStore
+	attaches   attachQueue
+	health     healthMonitors
+	events     *eventLog
+	started    time.Time
+	cgroupV2   bool
+	hostCaps   []string        // the daemon's bounding set
+	bg         context.Context // outlives requests: monitors, auto-removal
+	stopBg     context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+// New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
+// a crash left behind and reconnects to the shims of running containers.
+func New(ctx context.Context, cfg Config) (*Daemon, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.CgroupParent == "" {
+		cfg.CgroupParent = "/berth"
+	}
+	if cfg.DefaultRuntime == "" {
+		cfg.DefaultRuntime = BuiltinRuntime
+	}
+	bin := cfg.Binary
+	if bin == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find own binary: %w", err)
+		}
+		bin = exe
+	}
+	for _, dir := range []string{cfg.Root, cfg.ExecRoot, filepath.Join(cfg.Root, "containers"), filepath.Join(cfg.ExecRoot, "b"), filepath.Join(cfg.ExecRoot, "s")} {
+		if err := os.MkdirAll(dir, 0o710); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	if _, ok := cfg.Runtimes[cfg.DefaultRuntime]; !ok && cfg.DefaultRuntime != BuiltinRuntime {
+		return nil, fmt.Errorf("default runtime %q is not in the runtimes registry", cfg.DefaultRuntime)
+	}
+	db, err := store.Open(filepath.Join(cfg.Root, "containers.db"), container.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := container.NewRegistry(db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &Daemon{
+		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
+		db: db, containers: reg, execs: newExecStore(), events: newEventLog(),
+		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
+	}
+	d.bg, d.stopBg = context.WithCancel(context.Background())
+	if err := d.initImages(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.restore(ctx)
+	return d, nil
+}
+
+// Close stops the daemon's background work; running containers keep
+// running under their shims (live restore).
+func (d *Daemon) Close() error {
+	d.stopBg()
+	d.shims.Range(func(_, v any) bool {
+		_ = v.(*shimclient.Shim).Close()
+		return true
+	})
+	d.wg.Wait()
+	return d.db.Close()
+}
+
+// runtimeArgv returns the argv prefix of the named runtime; each runtime
+// keeps its state under this daemon's exec root so daemons side by side do
+// not see each other's containers.
+func (d *Daemon) runtimeArgv(name string) ([]string, error) {
+	if name == "" {
+		name = d.cfg.DefaultRuntime
+	}
+	state := filepath.Join(d.execRoot, "runtimes", name)
+	if name == BuiltinRuntime {
+		state = filepath.Join(d.execRoot, "runtime")
+		if rt, ok := d.cfg.Runtimes[name]; ok && rt.Path != "" {
+			return append(append([]string{rt.Path}, rt.Args...), "--root", state), nil
+		}
+		return []string{d.binary, "runtime", "--root", state}, nil
+	}
+	rt, ok := d.cfg.Runtimes[name]
+	if !ok {
+		return nil, errUnknownRuntime(name)
+	}
+	return append(append([]string{rt.Path}, rt.Args...), "--root", state), nil
+}
+
+var errNoSuchRuntime = errors.New("unknown runtime specified")
+
+// containerDir is the persistent dir of a container (hostname, hosts,
+// resolv.conf, log).
+func (d *Daemon) containerDir(id string) string { return filepath.Join(d.root, "containers", id) }
+
+// bundleDir is the OCI bundle of a container, under the exec root: the
+// rootfs mount point and config.json.
+func (d *Daemon) bundleDir(id string) string { return filepath.Join(d.execRoot, "b", id) }
+
+// shimDir is the state dir of a container's shim; short, because it holds a
+// unix socket (108-byte path limit).
+func (d *Daemon) shimDir(id string) string {
+	return filepath.Join(d.execRoot, "s", container.ShortID(id))
 }

@@ -8,6 +8,16 @@ import (
 // Main runs this role with the arguments that follow its name and returns the
 // process exit code.
 func Main(args []string) int {
-	fmt.Fprintln(os.Stderr, "berth: initproc: not implemented yet")
-	return 125
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "berth init: usage: berth init [--] cmd [args...]")
+		return 125
+	}
+	code, err := run(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "berth init: %v\n", err)
+	}
+	return code
 }

@@ -13,4 +13,31 @@
 //	p, err := sh.Exec(ctx, shimclient.ExecConfig{...})      // `<runtime> exec`, monitored by the same shim
 //	sh.Delete(ctx)                                          // `<runtime> delete`, shim exits, state dir removed
 //	sh, err = shimclient.Connect(ctx, stateDir)             // after a daemon restart
+//
+// Additions: Config.Binary (the berth binary to run, default os.Executable()),
+// Streams.Ready (called once the shim registered an attach: start the
+// container after it), Shim.State, Shim.ID, Shim.KillAll (`<runtime> kill
+// --all`), Shim.DeleteForce, Shim.Close (drops idle connections only).
+//
+// Semantics worth knowing:
+//   - Start returns the runtime's own error text when create fails, e.g.
+//     `runc create failed: unable to start container process: exec:
+//     "nosuchcmd": executable file not found in $PATH`; the state dir is
+//     removed then.
+//   - The shim is never the caller's child (CLONE_PARENT, or a double fork)
+//     and runs in its own session: killing the daemon leaves it running.
+//   - Output before Start is never logged. After Start every line goes to the
+//     json-file log (lines over 16 KiB split, as Docker does), whether or not
+//     anyone is attached. Wait returns once the output is drained into the log.
+//   - Exec output is not logged; it is held (up to 1 MiB) until the exec's
+//     first Attach, so Exec-then-Attach loses nothing. An exec's stdin is
+//     closed when its attach's stdin ends. Exited execs are forgotten after
+//     five minutes.
+//   - Kill signals the init directly (the shim reaps it, so the pid cannot be
+//     reused under it); it is a conflict error once the process has exited.
+//   - Exit.Code is 128+signal for a signalled process; OOMKilled comes from
+//     the container's memory cgroup (v1 or v2) oom_kill counter.
+//   - Connect to a shim that is gone but recorded exit.json gives a handle
+//     whose Wait returns that exit and whose Delete runs `<runtime> delete
+//     --force` itself and removes the state dir.
 package shimclient

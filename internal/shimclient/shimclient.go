@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
+	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/berth/berth/internal/errdefs"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// ErrNotImplemented is returned by the placeholder bodies until the shim lands.
+// ErrNotImplemented was returned by the placeholder bodies; kept so that
+// code written against the placeholder still builds. Nothing returns it.
 var ErrNotImplemented = errors.New("shim: not implemented")
 
 // Config tells Start how to run one container.
@@ -25,6 +30,10 @@ type Config struct {
 	Terminal    bool     // process.terminal: the shim receives the pty master via --console-socket
 	OpenStdin   bool     // keep a stdin pipe open for attach (docker run -i)
 	StdinOnce   bool     // close the container's stdin when the first attached client detaches
+
+	// Binary is the berth binary run as `berth shim`; "" means os.Executable().
+	// Tests point it at a freshly built binary.
+	Binary string `json:",omitempty"`
 }
 
 // Streams are the client side of an attach. Nil members are not attached.
@@ -32,6 +41,12 @@ type Streams struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer // ignored with a terminal (stdout carries both)
+
+	// Ready, if set, is called once the shim has registered the attach: all
+	// output produced from then on reaches it. Start the container only after
+	// Ready (docker run -a) so that no early output is missed. Output of an
+	// exec is held by the shim until its first attach, so execs need no care.
+	Ready func()
 }
 
 // Exit is the recorded end of a process.
@@ -52,56 +67,151 @@ type ExecConfig struct {
 // Shim is the handle of one running monitor.
 type Shim struct {
 	StateDir string
+
+	id   string
+	cfg  Config // as recorded in the state dir
+	pid  int
+	conn *conn
+	dead *Exit // set by Connect when the shim is gone but recorded an exit
 }
 
 // Process is an exec'd process, monitored by the container's shim.
 type Process struct {
 	ExecID string
+
+	shim *Shim
+	pid  int
 }
 
 // Start launches `berth shim` for cfg, which creates the container with the
-// runtime (not started yet) and returns once it is created.
-func Start(ctx context.Context, cfg Config) (*Shim, error) { return nil, ErrNotImplemented }
+// runtime (not started yet) and returns once it is created. A runtime failure
+// is returned with the runtime's own message (e.g. `exec: "x": executable file
+// not found in $PATH`); the state dir is then removed.
+func Start(ctx context.Context, cfg Config) (*Shim, error) { return start(ctx, cfg) }
 
-// Connect reconnects to the shim whose state dir is stateDir.
-func Connect(ctx context.Context, stateDir string) (*Shim, error) { return nil, ErrNotImplemented }
+// Connect reconnects to the shim whose state dir is stateDir. When the shim is
+// gone but recorded the container's exit, the handle still answers Wait and
+// Delete. A state dir with neither is a not-found error.
+func Connect(ctx context.Context, stateDir string) (*Shim, error) { return connect(ctx, stateDir) }
 
 // Start starts the created container's process.
-func (s *Shim) Start(ctx context.Context) error { return ErrNotImplemented }
+func (s *Shim) Start(ctx context.Context) error {
+	var st State
+	if err := s.call(ctx, "POST", "/start", nil, nil, &st); err != nil {
+		return err
+	}
+	s.pid = st.Pid
+	return nil
+}
 
 // Pid returns the container's init pid on the host.
-func (s *Shim) Pid() int { return 0 }
+func (s *Shim) Pid() int { return s.pid }
+
+// ID returns the container id.
+func (s *Shim) ID() string { return s.id }
+
+// State asks the shim for the container's state.
+func (s *Shim) State(ctx context.Context) (State, error) {
+	if s.dead != nil {
+		return State{ID: s.id, Pid: s.pid, Status: StatusStopped, Exit: s.dead}, nil
+	}
+	var st State
+	err := s.call(ctx, "GET", "/state", nil, nil, &st)
+	return st, err
+}
 
 // Attach copies the container's stdio to and from st until ctx ends or the
-// container exits.
-func (s *Shim) Attach(ctx context.Context, st Streams) error { return ErrNotImplemented }
+// container's output ends (it exited). It returns nil at the end of output.
+func (s *Shim) Attach(ctx context.Context, st Streams) error { return s.attach(ctx, "", st) }
 
 // Resize sets the terminal size of the container's pty.
-func (s *Shim) Resize(ctx context.Context, height, width uint) error { return ErrNotImplemented }
+func (s *Shim) Resize(ctx context.Context, height, width uint) error {
+	return s.call(ctx, "POST", "/resize", url.Values{"h": {strconv.FormatUint(uint64(height), 10)}, "w": {strconv.FormatUint(uint64(width), 10)}}, nil, nil)
+}
 
 // Kill sends sig to the container's init process.
-func (s *Shim) Kill(ctx context.Context, sig syscall.Signal) error { return ErrNotImplemented }
+func (s *Shim) Kill(ctx context.Context, sig syscall.Signal) error {
+	return s.call(ctx, "POST", "/kill", url.Values{"sig": {strconv.Itoa(int(sig))}}, nil, nil)
+}
+
+// KillAll sends sig to every process of the container (runtime kill --all).
+func (s *Shim) KillAll(ctx context.Context, sig syscall.Signal) error {
+	return s.call(ctx, "POST", "/kill", url.Values{"sig": {strconv.Itoa(int(sig))}, "all": {"1"}}, nil, nil)
+}
 
 // Wait blocks until the container's init exits and returns its exit status.
-func (s *Shim) Wait(ctx context.Context) (Exit, error) { return Exit{}, ErrNotImplemented }
+// Its output is fully written to the log when Wait returns.
+func (s *Shim) Wait(ctx context.Context) (Exit, error) {
+	if s.dead != nil {
+		return *s.dead, nil
+	}
+	var e Exit
+	err := s.call(ctx, "GET", "/wait", nil, nil, &e)
+	if err != nil && errors.Is(err, errdefs.ErrUnavailable) {
+		// The shim died meanwhile; it may have recorded the exit first.
+		if x, rerr := readExit(s.StateDir); rerr == nil {
+			return x, nil
+		}
+	}
+	return e, err
+}
 
 // Pause freezes the container; Resume thaws it.
-func (s *Shim) Pause(ctx context.Context) error  { return ErrNotImplemented }
-func (s *Shim) Resume(ctx context.Context) error { return ErrNotImplemented }
+func (s *Shim) Pause(ctx context.Context) error { return s.call(ctx, "POST", "/pause", nil, nil, nil) }
 
-// Exec starts a process in the running container.
+// Resume thaws a paused container.
+func (s *Shim) Resume(ctx context.Context) error {
+	return s.call(ctx, "POST", "/resume", nil, nil, nil)
+}
+
+// Exec starts a process in the running container. A runtime failure is
+// returned with the runtime's own message.
 func (s *Shim) Exec(ctx context.Context, cfg ExecConfig) (*Process, error) {
-	return nil, ErrNotImplemented
+	var st ExecState
+	if err := s.call(ctx, "POST", "/exec", nil, cfg, &st); err != nil {
+		return nil, err
+	}
+	return &Process{ExecID: cfg.ExecID, shim: s, pid: st.Pid}, nil
 }
 
 // Delete deletes the container from the runtime; the shim exits and its state
-// dir is removed.
-func (s *Shim) Delete(ctx context.Context) error { return ErrNotImplemented }
+// dir is removed. The container must have exited (Wait) unless force is used
+// through DeleteForce.
+func (s *Shim) Delete(ctx context.Context) error { return s.delete(ctx, false) }
+
+// DeleteForce is Delete that first kills a running container.
+func (s *Shim) DeleteForce(ctx context.Context) error { return s.delete(ctx, true) }
+
+// Close releases the handle's idle connections; the shim keeps running.
+func (s *Shim) Close() error {
+	if s.conn != nil {
+		s.conn.close()
+	}
+	return nil
+}
 
 // Attach, Resize, Kill, Wait and Pid of an exec'd process behave as the
 // container's.
-func (p *Process) Attach(ctx context.Context, st Streams) error         { return ErrNotImplemented }
-func (p *Process) Resize(ctx context.Context, height, width uint) error { return ErrNotImplemented }
-func (p *Process) Kill(ctx context.Context, sig syscall.Signal) error   { return ErrNotImplemented }
-func (p *Process) Wait(ctx context.Context) (Exit, error)               { return Exit{}, ErrNotImplemented }
-func (p *Process) Pid() int                                             { return 0 }
+func (p *Process) Attach(ctx context.Context, st Streams) error {
+	return p.shim.attach(ctx, p.ExecID, st)
+}
+
+// Resize sets the terminal size of the exec's pty.
+func (p *Process) Resize(ctx context.Context, height, width uint) error {
+	return p.shim.call(ctx, "POST", "/resize", url.Values{"exec": {p.ExecID}, "h": {strconv.FormatUint(uint64(height), 10)}, "w": {strconv.FormatUint(uint64(width), 10)}}, nil, nil)
+}
+
+// Kill sends sig to the exec'd process.
+func (p *Process) Kill(ctx context.Context, sig syscall.Signal) error {
+	return p.shim.call(ctx, "POST", "/kill", url.Values{"exec": {p.ExecID}, "sig": {strconv.Itoa(int(sig))}}, nil, nil)
+}
+
+// Wait blocks until the exec'd process exits and its output is drained.
+func (p *Process) Wait(ctx context.Context) (Exit, error) {
+	var e Exit
+	err := p.shim.call(ctx, "GET", "/wait", url.Values{"exec": {p.ExecID}}, nil, &e)
+	return e, err
+}
+
+// Pid returns the exec'd process's host pid.
+func (p *Process) Pid() int { return p.pid }

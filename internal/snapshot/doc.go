@@ -13,6 +13,16 @@
 //	changes, err := sn.Changes(ctx, key)        // what the active snapshot changed vs its parent (docker diff)
 //	rc, err := sn.Diff(ctx, key)                // the same as a tar layer stream with whiteouts (docker commit)
 //
+// Added: Apply (unpack a layer tar into an active snapshot), Stat, Walk,
+// Close; NewDriver(root, "overlay"|"vfs"|"") to force a driver;
+// OverlaySupported(root) says why overlay cannot be used (for info).
+//
 // Image layers are committed under their chain ID; each distinct layer is
-// unpacked once and shared.
+// unpacked once and shared. Metadata is one bbolt file (root/metadata.db);
+// layer directories are root/snapshots/<n>. Opening removes scratch
+// snapshots (keys starting with TempPrefix) and directories without a
+// record, which is what a crash mid-extraction leaves.
+//
+// A container's active snapshot must be unmounted by its user before
+// Remove.
 package snapshot

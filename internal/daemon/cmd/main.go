@@ -1,13 +1,287 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/server"
 )
+
+// Version is berth's version, shown by /version and the Server header.
+var Version = "0.1.0-dev"
+
+// Defaults of berth daemon, as dockerd's with berth's names.
+const (
+	DefaultHost       = "unix:///run/berth/berth.sock"
+	DefaultDataRoot   = "/var/lib/berth"
+	DefaultExecRoot   = "/run/berth"
+	DefaultConfigFile = "/etc/berth/daemon.json"
+	DefaultGroup      = "berth"
+)
+
+// options are the parsed flags.
+type options struct {
+	hosts          []string
+	dataRoot       string
+	execRoot       string
+	configFile     string
+	logLevel       string
+	debug          bool
+	group          string
+	pidfile        string
+	defaultRuntime string
+	addRuntimes    []string
+	cgroupParent   string
+	tls            tlsOptions
+	set            func(string) bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := pflag.NewFlagSet("berth daemon", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringArrayVarP(&o.hosts, "host", "H", nil, "daemon socket(s) to listen on: unix://path or tcp://host:port (repeatable)")
+	fs.StringVar(&o.dataRoot, "data-root", DefaultDataRoot, "root directory of persistent state")
+	fs.StringVar(&o.execRoot, "exec-root", DefaultExecRoot, "root directory of execution state")
+	fs.StringVar(&o.configFile, "config-file", DefaultConfigFile, "daemon configuration file (JSON)")
+	fs.StringVarP(&o.logLevel, "log-level", "l", "info", `log level ("debug", "info", "warn", "error", "fatal")`)
+	fs.BoolVarP(&o.debug, "debug", "D", false, "enable debug mode")
+	fs.StringVarP(&o.group, "group", "G", DefaultGroup, "group owning the unix socket(s)")
+	fs.StringVarP(&o.pidfile, "pidfile", "p", "", "path of the daemon's pid file (default <exec-root>/berth.pid)")
+	fs.StringVar(&o.defaultRuntime, "default-runtime", "", "default OCI runtime for containers (default berth's own)")
+	fs.StringArrayVar(&o.addRuntimes, "add-runtime", nil, "register an OCI runtime: name=path (repeatable)")
+	fs.StringVar(&o.cgroupParent, "cgroup-parent", "", "parent cgroup of all containers (default /berth)")
+	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
+	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
+	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
+	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
+	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("berth daemon takes no arguments, got %q", fs.Args())
+	}
+	o.set = func(name string) bool { return fs.Changed(name) }
+	return o, nil
+}
+
+// buildConfig merges the flags and the config file into a daemon config,
+// refusing an option given both ways (dockerd's rule).
+func buildConfig(o *options) (daemon.Config, []string, string, string, string, error) {
+	fc, keys, err := loadConfigFile(o.configFile, o.set("config-file"))
+	if err != nil {
+		return daemon.Config{}, nil, "", "", "", err
+	}
+	var conflicts []string
+	for _, k := range keys {
+		if f, ok := flagNames[k]; ok && o.set(f) {
+			conflicts = append(conflicts, fmt.Sprintf("%s: (from flag: %v, from file: %s)", k, flagValue(o, f), k))
+		}
+	}
+	if len(conflicts) > 0 {
+		return daemon.Config{}, nil, "", "", "", fmt.Errorf("the following directives are specified both as a flag and in the configuration file: %s", strings.Join(conflicts, ", "))
+	}
+	cfg := daemon.Config{
+		Root: o.dataRoot, ExecRoot: o.execRoot, DefaultRuntime: o.defaultRuntime, CgroupParent: o.cgroupParent,
+		Debug: o.debug, Version: Version, Runtimes: map[string]daemon.Runtime{},
+		APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
+	}
+	hosts, group, pidfile, level := o.hosts, o.group, o.pidfile, o.logLevel
+	if fc.DataRoot != "" {
+		cfg.Root = fc.DataRoot
+	}
+	if fc.ExecRoot != "" {
+		cfg.ExecRoot = fc.ExecRoot
+	}
+	if fc.DefaultRuntime != "" {
+		cfg.DefaultRuntime = fc.DefaultRuntime
+	}
+	if fc.CgroupParent != "" {
+		cfg.CgroupParent = fc.CgroupParent
+	}
+	if fc.Debug != nil {
+		cfg.Debug = *fc.Debug
+	}
+	if len(fc.Hosts) > 0 {
+		hosts = fc.Hosts
+	}
+	if fc.Group != "" {
+		group = fc.Group
+	}
+	if fc.Pidfile != "" {
+		pidfile = fc.Pidfile
+	}
+	if fc.LogLevel != "" {
+		level = fc.LogLevel
+	}
+	if fc.TLS != nil {
+		o.tls.enable = *fc.TLS
+	}
+	if fc.TLSVerify != nil {
+		o.tls.verify = *fc.TLSVerify
+	}
+	for dst, v := range map[*string]string{&o.tls.ca: fc.TLSCACert, &o.tls.cert: fc.TLSCert, &o.tls.key: fc.TLSKey} {
+		if v != "" {
+			*dst = v
+		}
+	}
+	for name, rt := range fc.Runtimes {
+		if rt.Path == "" {
+			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)
+		}
+		cfg.Runtimes[name] = rt
+	}
+	for _, a := range o.addRuntimes {
+		name, path, ok := strings.Cut(a, "=")
+		if !ok || name == "" || path == "" {
+			return cfg, nil, "", "", "", fmt.Errorf("invalid --add-runtime %q: want name=path", a)
+		}
+		cfg.Runtimes[name] = daemon.Runtime{Path: path}
+	}
+	for _, p := range []*string{&cfg.Root, &cfg.ExecRoot} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return cfg, nil, "", "", "", err
+		}
+		*p = abs
+	}
+	if len(hosts) == 0 {
+		hosts = []string{DefaultHost}
+	}
+	if pidfile == "" {
+		pidfile = filepath.Join(cfg.ExecRoot, "berth.pid")
+	}
+	if cfg.Debug {
+		level = "debug"
+	}
+	return cfg, hosts, group, pidfile, level, nil
+}
+
+func flagValue(o *options, f string) any {
+	switch f {
+	case "host":
+		return o.hosts
+	case "data-root":
+		return o.dataRoot
+	case "exec-root":
+		return o.execRoot
+	case "log-level":
+		return o.logLevel
+	case "debug":
+		return o.debug
+	case "group":
+		return o.group
+	case "pidfile":
+		return o.pidfile
+	case "default-runtime":
+		return o.defaultRuntime
+	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey":
+		return "(set)"
+	}
+	return o.cgroupParent
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error", "fatal", "panic":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unable to parse logging level: %s", s)
+}
 
 // Main runs this role with the arguments that follow its name and returns the
 // process exit code.
 func Main(args []string) int {
-	fmt.Fprintln(os.Stderr, "berth: daemon/cmd: not implemented yet")
-	return 125
+	if err := run(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "berth daemon: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func run(args []string) error {
+	o, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	cfg, hosts, group, pidfile, level, err := buildConfig(o)
+	if err != nil {
+		return err
+	}
+	lvl, err := parseLevel(level)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	cfg.Log = log
+	if os.Geteuid() != 0 {
+		return errors.New("the daemon must run as root")
+	}
+	if err := os.MkdirAll(cfg.ExecRoot, 0o710); err != nil {
+		return fmt.Errorf("create exec root: %w", err)
+	}
+	if err := writePidfile(pidfile); err != nil {
+		return err
+	}
+	defer os.Remove(pidfile)
+
+	ctx := context.Background()
+	d, err := daemon.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	srv := server.New(server.Config{Version: Version, Log: log}, routers(d)...)
+	tlsCfg, err := o.tls.config()
+	if err != nil {
+		return err
+	}
+	ls, err := listenAll(hosts, group, o.set("group"), tlsCfg, log)
+	if err != nil {
+		return err
+	}
+	errCh := make(chan error, len(ls))
+	for _, l := range ls {
+		log.Info("API listening", "addr", l.Addr().String())
+		go func() { errCh <- srv.Serve(l) }()
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case s := <-sigs:
+		log.Info("shutting down; containers keep running (live restore)", "signal", s)
+	case err := <-errCh:
+		if err != nil {
+			log.Error("API server stopped", "err", err)
+		}
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	for _, l := range ls {
+		l.Close()
+	}
+	return nil
 }

@@ -1,0 +1,371 @@
+package integration
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/berth/berth/internal/testutil"
+)
+
+var berthBinary string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if os.Getenv(testutil.RootEnv) == "" {
+			return m.Run() // every test skips
+		}
+		berthBinary = os.Getenv("BERTH_BINARY")
+		if berthBinary == "" {
+			dir, err := os.MkdirTemp("", "bt-en-bin-")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			berthBinary = filepath.Join(dir, "berth")
+			// Static, as the Makefile builds it: the binary is also the init
+			// that --init mounts into containers.
+			cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static", "-o", berthBinary, "../cmd/berth")
+			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+			if err := cmd.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "build berth:", err)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// testDaemon is one `berth daemon` under test.
+type testDaemon struct {
+	t        testing.TB
+	name     string // bt-en-<hex>: socket dir, cgroup parent
+	sockDir  string
+	sock     string
+	root     string
+	execRoot string
+	logPath  string
+	args     []string
+	cmd      *exec.Cmd
+	client   *client.Client
+}
+
+// defaultRuntime is the daemon's default runtime in tests: berth's own
+// (BERTH_TEST_RUNTIME=runc runs the same tests through Debian's runc).
+func defaultRuntime() string {
+	if r := os.Getenv("BERTH_TEST_RUNTIME"); r != "" {
+		return r
+	}
+	return "berth"
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// startDaemon starts a daemon with a fresh data root; cleanup removes every
+// container, stops the daemon and removes its cgroups and dirs.
+func startDaemon(t *testing.T) *testDaemon {
+	t.Helper()
+	testutil.RequireRoot(t)
+	name := "bt-en-" + randHex(4)
+	sockDir, err := os.MkdirTemp("", name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	d := &testDaemon{
+		t: t, name: name, sockDir: sockDir, sock: filepath.Join(sockDir, "d.sock"),
+		root: filepath.Join(base, "root"), execRoot: filepath.Join(sockDir, "x"), logPath: filepath.Join(base, "daemon.log"),
+	}
+	cfgFile := filepath.Join(base, "daemon.json")
+	cfg := `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}, "alt": {"path": "runc", "runtimeArgs": ["--log-format", "json"]}}, "default-runtime": "` + defaultRuntime() + `"}`
+	if defaultRuntime() == "berth" {
+		cfg = `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}, "alt": {"path": "runc", "runtimeArgs": ["--log-format", "json"]}}}`
+	}
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.args = []string{"daemon", "-H", "unix://" + d.sock, "--data-root", d.root, "--exec-root", d.execRoot,
+		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "-D"}
+	d.start(nil)
+	t.Cleanup(d.cleanup)
+	return d
+}
+
+// start runs the daemon binary with extra environment and waits for /_ping.
+func (d *testDaemon) start(env []string) {
+	d.t.Helper()
+	logf, err := os.OpenFile(d.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(berthBinary, d.args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	d.cmd = cmd
+	if d.client == nil {
+		c, err := client.New(client.WithHost("unix://"+d.sock), client.WithAPIVersionNegotiation())
+		if err != nil {
+			d.t.Fatal(err)
+		}
+		d.client = c
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := d.client.Ping(ctx, client.PingOptions{})
+		cancel()
+		if err == nil {
+			return
+		}
+		if cmd.ProcessState != nil || time.Now().After(deadline) {
+			d.dumpLog()
+			d.t.Fatalf("daemon did not come up: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startExpectCrash runs the daemon with BERTH_TEST_CRASH_AT=point; the
+// daemon kills itself when it gets there.
+func (d *testDaemon) startExpectCrash(point string) {
+	d.t.Helper()
+	d.start([]string{"BERTH_TEST_CRASH_AT=" + point})
+}
+
+// waitExit waits for the daemon process to end (after a crash point).
+func (d *testDaemon) waitExit(timeout time.Duration) {
+	d.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		d.t.Fatal("daemon did not exit")
+	}
+	d.cmd = nil
+}
+
+// kill9 SIGKILLs the daemon (its shims and containers live on).
+func (d *testDaemon) kill9() {
+	d.t.Helper()
+	if d.cmd == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGKILL)
+	_, _ = d.cmd.Process.Wait()
+	d.cmd = nil
+}
+
+// stop ends the daemon with SIGTERM.
+func (d *testDaemon) stop() {
+	if d.cmd == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _, _ = d.cmd.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
+	d.cmd = nil
+}
+
+func (d *testDaemon) dumpLog() {
+	data, _ := os.ReadFile(d.logPath)
+	if len(data) > 8000 {
+		data = data[len(data)-8000:]
+	}
+	d.t.Logf("daemon log:\n%s", data)
+}
+
+func (d *testDaemon) cleanup() {
+	if d.t.Failed() {
+		d.dumpLog()
+	}
+	if d.cmd == nil {
+		d.start(nil) // bring it back to remove what the test left
+	}
+	if d.cmd != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if l, err := d.client.ContainerList(ctx, client.ContainerListOptions{All: true}); err == nil {
+			for _, c := range l.Items {
+				_, _ = d.client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
+			}
+		}
+		cancel()
+	}
+	d.stop()
+	// Whatever survived (a test that failed half-way): shims and containers
+	// of this daemon only, found through its own state dirs.
+	killShims(filepath.Join(d.execRoot, "s"))
+	_ = filepath.WalkDir(d.execRoot, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() && e.Name() == "rootfs" {
+			_ = syscall.Unmount(p, syscall.MNT_DETACH)
+		}
+		return nil
+	})
+	_ = syscall.Unmount(filepath.Join(d.root, "snapshots"), syscall.MNT_DETACH)
+	removeCgroups("/" + d.name)
+	_ = os.RemoveAll(d.sockDir)
+	if d.client != nil {
+		d.client.Close()
+	}
+}
+
+// killShims SIGKILLs the container inits whose pid files are under dir
+// (their shims then exit on their own or stay for the next daemon).
+func killShims(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		for _, f := range []string{"init.pid"} {
+			data, err := os.ReadFile(filepath.Join(dir, e.Name(), f))
+			if err != nil {
+				continue
+			}
+			var pid int
+			if _, err := fmt.Sscan(strings.TrimSpace(string(data)), &pid); err == nil && pid > 1 {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+}
+
+// removeCgroups removes the test's cgroup parent in every hierarchy.
+func removeCgroups(parent string) {
+	roots, _ := filepath.Glob("/sys/fs/cgroup/*")
+	roots = append(roots, "/sys/fs/cgroup")
+	for _, r := range roots {
+		p := filepath.Join(r, parent)
+		entries, _ := os.ReadDir(p)
+		for _, e := range entries {
+			if e.IsDir() {
+				_ = syscall.Rmdir(filepath.Join(p, e.Name()))
+			}
+		}
+		_ = syscall.Rmdir(p)
+	}
+}
+
+// importBusybox imports a busybox rootfs as image busybox:latest through
+// the API.
+func (d *testDaemon) importBusybox() {
+	d.t.Helper()
+	dir := d.t.TempDir()
+	testutil.BusyboxRootfs(d.t, dir)
+	var buf bytes.Buffer
+	if err := tarDir(&buf, dir); err != nil {
+		d.t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := d.client.ImageImport(ctx, client.ImageImportSource{Source: &buf, SourceName: "-"}, "busybox:latest",
+		client.ImageImportOptions{Changes: []string{`CMD ["sh"]`}})
+	if err != nil {
+		d.t.Fatalf("import busybox: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, res)
+	res.Close()
+}
+
+func tarDir(w io.Writer, dir string) error {
+	tw := tar.NewWriter(w)
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		link := ""
+		if fi.Mode()&os.ModeSymlink != 0 {
+			link, _ = os.Readlink(p)
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = rel
+		if fi.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(tw, f)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// docker runs the docker CLI against the daemon and returns its combined
+// output and exit code.
+func (d *testDaemon) docker(stdin string, args ...string) (string, int) {
+	d.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if err != nil {
+		code = -1
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+	}
+	return string(out), code
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,279 @@
+package cli
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/opts"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/jsonmessage"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/spf13/cobra"
+)
+
+type buildOptions struct {
+	tags, buildArgs, labels, extraHosts []string
+	file, target, network, iidFile      string
+	noCache, quiet, pull, rm, forceRm   bool
+}
+
+func (c *CLI) newBuildCommand() *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build [OPTIONS] PATH | URL | -",
+		Short: "Build an image from a Dockerfile",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			return c.build(cmd.Context(), api, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.tags, "tag", "t", nil, `Name and optionally a tag in the "name:tag" format`)
+	f.StringVarP(&o.file, "file", "f", "", `Name of the Dockerfile (Default is "PATH/Dockerfile")`)
+	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables")
+	f.StringArrayVar(&o.labels, "label", nil, "Set metadata for an image")
+	f.StringArrayVar(&o.extraHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
+	f.StringVar(&o.target, "target", "", "Set the target build stage to build")
+	f.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
+	f.StringVar(&o.iidFile, "iidfile", "", "Write the image ID to the file")
+	f.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
+	f.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
+	f.BoolVar(&o.rm, "rm", true, "Remove intermediate containers after a successful build")
+	f.BoolVar(&o.forceRm, "force-rm", false, "Always remove intermediate containers")
+	return cmd
+}
+
+// buildArgs turns --build-arg values into the API map; a bare KEY takes
+// its value from the environment and is left out when unset.
+func buildArgMap(list []string, lookup func(string) (string, bool)) map[string]*string {
+	m := map[string]*string{}
+	for _, a := range list {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			ev, set := lookup(k)
+			if !set {
+				m[k] = nil
+				continue
+			}
+			v = ev
+		}
+		val := v
+		m[k] = &val
+	}
+	return m
+}
+
+func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string, o buildOptions) error {
+	var body io.Reader
+	dockerfile := o.file
+	switch {
+	case contextArg == "-":
+		br := bufio.NewReader(c.In)
+		if isTar(br) {
+			body = br
+		} else {
+			// A Dockerfile alone on stdin, no context.
+			df, err := io.ReadAll(br)
+			if err != nil {
+				return err
+			}
+			buf, err := tarWithFiles(map[string][]byte{"Dockerfile": df})
+			if err != nil {
+				return err
+			}
+			body, dockerfile = buf, "Dockerfile"
+		}
+	case strings.HasPrefix(contextArg, "http://") || strings.HasPrefix(contextArg, "https://") || strings.HasPrefix(contextArg, "git@"):
+		return fmt.Errorf("unable to prepare context: remote contexts are not supported")
+	default:
+		buf, rel, err := c.buildContext(contextArg, o.file)
+		if err != nil {
+			return fmt.Errorf("unable to prepare context: %w", err)
+		}
+		body, dockerfile = buf, rel
+	}
+	bo := client.ImageBuildOptions{
+		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
+		Labels: opts.ParseLabels(o.labels), ExtraHosts: o.extraHosts, Target: o.target, NetworkMode: o.network,
+		NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
+	}
+	res, err := api.ImageBuild(ctx, body, bo)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var imageID string
+	aux := func(m jsonstream.Message) {
+		var r struct{ ID string }
+		if m.Aux != nil && json.Unmarshal(*m.Aux, &r) == nil && r.ID != "" {
+			imageID = r.ID
+		}
+	}
+	out := c.Out
+	if o.quiet {
+		out = io.Discard
+	}
+	fd, isTerm := terminalFd(out)
+	if err := jsonmessage.DisplayJSONMessagesStream(res.Body, out, fd, isTerm, aux); err != nil {
+		return StatusError{Status: err.Error(), Code: 1}
+	}
+	if o.quiet && imageID != "" {
+		fmt.Fprintln(c.Out, imageID)
+	}
+	if o.iidFile != "" && imageID != "" {
+		if err := os.WriteFile(o.iidFile, []byte(imageID), 0o666); err != nil {
+			return fmt.Errorf("write image ID file %s: %w", o.iidFile, err)
+		}
+	}
+	return nil
+}
+
+func isTar(br *bufio.Reader) bool {
+	head, _ := br.Peek(512)
+	return len(head) >= 262 && bytes.Equal(head[257:262], []byte("ustar"))
+}
+
+func tarWithFiles(files map[string][]byte) (*bytes.Buffer, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, data := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	return &buf, tw.Close()
+}
+
+// buildContext tars the context directory, leaving out what .dockerignore
+// excludes (the Dockerfile and .dockerignore are always sent). A Dockerfile
+// outside the context, or "-f -", is added under a random name. It returns
+// the archive and the Dockerfile's path inside it.
+func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if !info.IsDir() {
+		return nil, "", fmt.Errorf("context must be a directory: %s", dir)
+	}
+	var extra []byte
+	rel := "Dockerfile"
+	switch {
+	case file == "-":
+		if extra, err = io.ReadAll(c.In); err != nil {
+			return nil, "", err
+		}
+	case file != "":
+		abs, _ := filepath.Abs(file)
+		absDir, _ := filepath.Abs(dir)
+		if r, err := filepath.Rel(absDir, abs); err == nil && !strings.HasPrefix(r, "..") {
+			rel = filepath.ToSlash(r)
+		} else if extra, err = os.ReadFile(file); err != nil {
+			return nil, "", err
+		}
+	}
+	if extra != nil {
+		b := make([]byte, 8)
+		rand.Read(b)
+		rel = ".dockerfile." + hex.EncodeToString(b)
+	} else if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+		return nil, "", fmt.Errorf("cannot locate specified Dockerfile: %s", rel)
+	}
+
+	var patterns []string
+	if f, err := os.Open(filepath.Join(dir, ".dockerignore")); err == nil {
+		patterns, err = ignorefile.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, "", fmt.Errorf("read .dockerignore: %w", err)
+		}
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil, "", fmt.Errorf("parse .dockerignore: %w", err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		r, err := filepath.Rel(dir, p)
+		if err != nil || r == "." {
+			return err
+		}
+		name := filepath.ToSlash(r)
+		if name != rel && name != ".dockerignore" && len(patterns) > 0 {
+			skip, err := pm.MatchesOrParentMatches(name)
+			if err != nil {
+				return err
+			}
+			if skip {
+				if fi.IsDir() && !pm.Exclusions() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		link := ""
+		if fi.Mode()&os.ModeSymlink != 0 {
+			if link, err = os.Readlink(p); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(fi, link)
+		if err != nil {
+			return err
+		}
+		hdr.Name = name
+		if fi.IsDir() {
+			hdr.Name += "/"
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(tw, f)
+			f.Close()
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if extra != nil {
+		if err := tw.WriteHeader(&tar.Header{Name: rel, Mode: 0o600, Size: int64(len(extra)), Typeflag: tar.TypeReg}); err != nil {
+			return nil, "", err
+		}
+		tw.Write(extra)
+	}
+	if err := tw.Close(); err != nil {
+		return nil, "", err
+	}
+	return &buf, rel, nil
+}

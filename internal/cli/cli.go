@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// DefaultHost is the daemon address used when neither -H, BERTH_HOST nor
+// DOCKER_HOST name one.
+const DefaultHost = "unix:///run/berth/berth.sock"
+
+// DefaultDataRoot is the daemon's default data root; an auto-started daemon
+// logs to berth.log inside it.
+const DefaultDataRoot = "/var/lib/berth"
+
+// CLI holds the streams, environment and the lazily made API client of one
+// command-line invocation.
+type CLI struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+	// Env looks up environment variables (os.Getenv in production).
+	Env func(string) string
+	// NoAutoStart disables starting a daemon when none answers.
+	NoAutoStart bool
+
+	host string // from -H
+	api  *client.Client
+}
+
+// ResolveHost picks the daemon address: the -H flag, then BERTH_HOST, then
+// DOCKER_HOST, then DefaultHost.
+func ResolveHost(flagHost string, getenv func(string) string) string {
+	if flagHost != "" {
+		return flagHost
+	}
+	for _, k := range []string{"BERTH_HOST", "DOCKER_HOST"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	return DefaultHost
+}
+
+// Client returns the API client, connecting (and starting a daemon if none
+// answers, as root, for unix sockets) on first use.
+func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
+	if c.api != nil {
+		return c.api, nil
+	}
+	host := ResolveHost(c.host, c.Env)
+	opts := []client.Opt{client.WithHost(host), client.WithUserAgent("berth-cli")}
+	if c.Env("DOCKER_CERT_PATH") != "" {
+		// DOCKER_CERT_PATH / DOCKER_TLS_VERIFY, as the docker CLI reads them.
+		opts = append(opts, client.WithTLSClientConfigFromEnv())
+	}
+	if v := c.Env("DOCKER_API_VERSION"); v != "" {
+		opts = append(opts, client.WithAPIVersion(v))
+	} else {
+		opts = append(opts, client.WithAPIVersionNegotiation())
+	}
+	api, err := client.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("create api client for %s: %w", host, err)
+	}
+	if _, err := api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		if !client.IsErrConnectionFailed(err) || c.NoAutoStart || !strings.HasPrefix(host, "unix://") {
+			c.api = api // let the real request report the error as docker does
+			return api, nil
+		}
+		dataRoot := c.Env("BERTH_DATA_ROOT")
+		if err := autoStart(ctx, api, host, dataRoot); err != nil {
+			c.api = api
+			if err == errNotRoot {
+				return api, nil
+			}
+			return nil, err
+		}
+	}
+	c.api = api
+	return api, nil
+}
+
+func (c *CLI) closeClient() {
+	if c.api != nil {
+		c.api.Close()
+	}
+}
+
+// client is a shorthand used by RunE functions.
+func (c *CLI) client(cmd *cobra.Command) (client.APIClient, error) {
+	return c.Client(cmd.Context())
+}

@@ -1,0 +1,484 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/berth/berth/internal/cli/opts"
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// forEach runs fn for every name, in parallel as docker does (stopping
+// ten containers takes one timeout, not ten), then prints each name on
+// success in argument order (docker's output for stop, kill, rm, pause…)
+// and collects the errors, printed one per line with exit status 1.
+func (c *CLI) forEach(names []string, fn func(name string) error) error {
+	errs := parallel(names, fn)
+	var msgs []string
+	for i, n := range names {
+		if errs[i] != nil {
+			msgs = append(msgs, errs[i].Error())
+			continue
+		}
+		fmt.Fprintln(c.Out, n)
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "\n"))
+	}
+	return nil
+}
+
+// parallel runs fn for every name with at most 8 at a time and returns the
+// errors in the order of names.
+func parallel(names []string, fn func(name string) error) []error {
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(n)
+			<-sem
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func (c *CLI) newStopCommand() *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Stop one or more running containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			o := client.ContainerStopOptions{Signal: signal}
+			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
+				o.Timeout = &timeout
+			}
+			return c.forEach(args, func(n string) error {
+				_, err := api.ContainerStop(cmd.Context(), n, o)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
+	cmd.Flags().IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	cmd.Flags().MarkHidden("time")
+	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	return cmd
+}
+
+func (c *CLI) newRestartCommand() *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Restart one or more containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			o := client.ContainerRestartOptions{Signal: signal}
+			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
+				o.Timeout = &timeout
+			}
+			return c.forEach(args, func(n string) error {
+				_, err := api.ContainerRestart(cmd.Context(), n, o)
+				return err
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
+	cmd.Flags().IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	cmd.Flags().MarkHidden("time")
+	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	return cmd
+}
+
+func (c *CLI) newKillCommand() *cobra.Command {
+	var signal string
+	cmd := &cobra.Command{
+		Use:   "kill [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Kill one or more running containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			return c.forEach(args, func(n string) error {
+				_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	return cmd
+}
+
+func (c *CLI) newRmCommand() *cobra.Command {
+	var o client.ContainerRemoveOptions
+	cmd := &cobra.Command{
+		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Remove one or more containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			for i, n := range args {
+				args[i] = strings.Trim(n, "/")
+			}
+			results := parallel(args, func(n string) error {
+				if n == "" {
+					return errors.New("Container name cannot be empty")
+				}
+				_, err := api.ContainerRemove(cmd.Context(), n, o)
+				return err
+			})
+			var errs []string
+			for i, n := range args {
+				if err := results[i]; err != nil {
+					if o.Force && cerrdefs.IsNotFound(err) {
+						fmt.Fprintln(c.Err, err)
+						continue
+					}
+					errs = append(errs, err.Error())
+					continue
+				}
+				fmt.Fprintln(c.Out, n)
+			}
+			if len(errs) > 0 {
+				return errors.New(strings.Join(errs, "\n"))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")
+	f.BoolVarP(&o.RemoveVolumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
+	f.BoolVarP(&o.RemoveLinks, "link", "l", false, "Remove the specified link")
+	return cmd
+}
+
+func (c *CLI) newPauseCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "pause CONTAINER [CONTAINER...]",
+		Short: "Pause all processes within one or more containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			return c.forEach(args, func(n string) error {
+				_, err := api.ContainerPause(cmd.Context(), n, client.ContainerPauseOptions{})
+				return err
+			})
+		},
+	}
+}
+
+func (c *CLI) newUnpauseCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "unpause CONTAINER [CONTAINER...]",
+		Short: "Unpause all processes within one or more containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			return c.forEach(args, func(n string) error {
+				_, err := api.ContainerUnpause(cmd.Context(), n, client.ContainerUnpauseOptions{})
+				return err
+			})
+		},
+	}
+}
+
+func (c *CLI) newWaitCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "wait CONTAINER [CONTAINER...]",
+		Short: "Block until one or more containers stop, then print their exit codes",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			var errs []string
+			for _, n := range args {
+				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
+				if err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				fmt.Fprintln(c.Out, code)
+			}
+			if len(errs) > 0 {
+				return errors.New(strings.Join(errs, "\n"))
+			}
+			return nil
+		},
+	}
+}
+
+func waitExit(ctx context.Context, api client.APIClient, id string, cond container.WaitCondition) (int64, error) {
+	w := api.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: cond})
+	select {
+	case r := <-w.Result:
+		if r.Error != nil && r.Error.Message != "" {
+			return r.StatusCode, errors.New(r.Error.Message)
+		}
+		return r.StatusCode, nil
+	case err := <-w.Error:
+		return 0, err
+	}
+}
+
+func (c *CLI) newRenameCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename CONTAINER NEW_NAME",
+		Short: "Rename a container",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			oldName, newName := strings.TrimSpace(args[0]), strings.TrimSpace(args[1])
+			if oldName == "" || newName == "" {
+				return errors.New("Error: Neither old nor new names may be empty")
+			}
+			if _, err := api.ContainerRename(cmd.Context(), oldName, client.ContainerRenameOptions{NewName: newName}); err != nil {
+				return fmt.Errorf("%w\nError: failed to rename container named %s", err, oldName)
+			}
+			return nil
+		},
+	}
+}
+
+func (c *CLI) newTopCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "top CONTAINER [ps OPTIONS]",
+		Short: "Display the running processes of a container",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerTop(cmd.Context(), args[0], client.ContainerTopOptions{Arguments: args[1:]})
+			if err != nil {
+				return err
+			}
+			return renderTop(c.Out, res.Titles, res.Processes)
+		},
+	}
+}
+
+func (c *CLI) newDiffCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff CONTAINER",
+		Short: "Inspect changes to files or directories on a container's filesystem",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerDiff(cmd.Context(), args[0], client.ContainerDiffOptions{})
+			if err != nil {
+				return err
+			}
+			for _, ch := range res.Changes {
+				fmt.Fprintf(c.Out, "%s %s\n", changeKind(ch.Kind), ch.Path)
+			}
+			return nil
+		},
+	}
+}
+
+func changeKind(k container.ChangeType) string {
+	switch k {
+	case container.ChangeAdd:
+		return "A"
+	case container.ChangeDelete:
+		return "D"
+	default:
+		return "C"
+	}
+}
+
+func (c *CLI) newExportCommand() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "export [OPTIONS] CONTAINER",
+		Short: "Export a container's filesystem as a tar archive",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output == "" {
+				if _, ok := terminalFd(c.Out); ok {
+					return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
+				}
+			}
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			rc, err := api.ContainerExport(cmd.Context(), args[0], client.ContainerExportOptions{})
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			if err := c.writeToFileOrStdout(output, rc); err != nil {
+				return fmt.Errorf("failed to export container: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
+	return cmd
+}
+
+func (c *CLI) newCommitCommand() *cobra.Command {
+	var o client.ContainerCommitOptions
+	var pause bool
+	cmd := &cobra.Command{
+		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+		Short: "Create a new image from a container's changes",
+		Args:  rangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			if len(args) == 2 {
+				o.Reference = args[1]
+			}
+			o.NoPause = !pause
+			res, err := api.ContainerCommit(cmd.Context(), args[0], o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Out, res.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
+	f.StringArrayVarP(&o.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	f.StringVarP(&o.Comment, "message", "m", "", "Commit message")
+	f.BoolVarP(&pause, "pause", "p", true, "Pause container during commit")
+	return cmd
+}
+
+func (c *CLI) newPortCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+		Short: "List port mappings or a specific mapping for the container",
+		Args:  rangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerInspect(cmd.Context(), args[0], client.ContainerInspectOptions{})
+			if err != nil {
+				return err
+			}
+			var filter string
+			if len(args) == 2 {
+				filter = args[1]
+				if !strings.Contains(filter, "/") {
+					filter += "/tcp"
+				}
+			}
+			lines, found := portLines(res.Container.NetworkSettings, filter)
+			if filter != "" && !found {
+				return fmt.Errorf("Error: No public port '%s' published for %s", filter, args[0])
+			}
+			for _, l := range lines {
+				fmt.Fprintln(c.Out, l)
+			}
+			return nil
+		},
+	}
+}
+
+func (c *CLI) newUpdateCommand() *cobra.Command {
+	var memory, memoryReservation opts.MemBytes
+	var memorySwap opts.MemSwapBytes
+	var cpus opts.NanoCPUs
+	var restart string
+	var cpuShares, cpuPeriod, cpuQuota, pidsLimit int64
+	var cpusetCpus, cpusetMems string
+	cmd := &cobra.Command{
+		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Update configuration of one or more containers",
+		Args:  minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := &container.Resources{Memory: int64(memory), MemorySwap: int64(memorySwap),
+				MemoryReservation: int64(memoryReservation), NanoCPUs: int64(cpus)}
+			var rp *container.RestartPolicy
+			if cmd.Flags().Changed("restart") {
+				p, err := opts.ParseRestartPolicy(restart)
+				if err != nil {
+					return err
+				}
+				rp = &p
+			}
+			r.CPUShares, r.CPUPeriod, r.CPUQuota = cpuShares, cpuPeriod, cpuQuota
+			r.CpusetCpus, r.CpusetMems = cpusetCpus, cpusetMems
+			if cmd.Flags().Changed("pids-limit") {
+				v := pidsLimit
+				r.PidsLimit = &v
+			}
+			api, err := c.client(cmd)
+			if err != nil {
+				return err
+			}
+			return c.forEach(args, func(n string) error {
+				res, err := api.ContainerUpdate(cmd.Context(), n, client.ContainerUpdateOptions{Resources: r, RestartPolicy: rp})
+				for _, w := range res.Warnings {
+					fmt.Fprintln(c.Err, w)
+				}
+				return err
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.VarP(&memory, "memory", "m", "Memory limit")
+	f.Var(&memorySwap, "memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
+	f.Var(&memoryReservation, "memory-reservation", "Memory soft limit")
+	f.Var(&cpus, "cpus", "Number of CPUs")
+	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	f.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
+	f.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
+	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	f.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
+	f.Int64Var(&pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	f.StringVar(&restart, "restart", "", "Restart policy to apply when a container exits")
+	return cmd
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,75 @@
+package container
+
+import (
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+)
+
+// Container is the record of one container. Its exported fields are what is
+// persisted; mu and the wait channels live only in memory.
+type Container struct {
+	ID      string
+	Name    string // with Docker's leading "/"
+	Created time.Time
+	Path    string   // resolved executable (entrypoint[0] or cmd[0])
+	Args    []string // the rest of the command line
+	Config  *container.Config
+	// HostConfig as requested at create.
+	HostConfig *container.HostConfig
+	// NetworkingConfig as requested at create.
+	NetworkingConfig *network.NetworkingConfig `json:",omitempty"`
+	Image            string                    // image ID (sha256:…)
+	ImageName        string                    // the reference given by the user
+	Driver           string                    // storage driver
+	SnapshotKey      string                    // the container's writable snapshot
+	Runtime          string                    // runtime name from the registry
+	LogPath          string
+	StopSignal       string // from the config or the image
+	RestartCount     int
+	State            State
+	// Incomplete marks a record written before its snapshot and files: a
+	// daemon that finds it at startup removes what was made (crash in create).
+	Incomplete bool `json:",omitempty"`
+	// ManualStop is set by stop and kill so the restart policy does not
+	// bring the container back.
+	ManualStop bool `json:",omitempty"`
+
+	mu       sync.Mutex
+	stopped  chan struct{} // closed when the process stops; replaced on start
+	nextExit chan struct{} // closed at the next stop or failed start
+	removed  chan struct{} // closed when the container is removed
+}
+
+// New returns a fresh created container.
+func New(id, name string) *Container {
+	c := &Container{ID: id, Name: name, Created: time.Now().UTC()}
+	c.State.Status = StatusCreated
+	c.init()
+	return c
+}
+
+func (c *Container) init() {
+	c.stopped = make(chan struct{})
+	close(c.stopped)
+	c.removed = make(chan struct{})
+}
+
+// Lock locks the container for a state change.
+func (c *Container) Lock() { c.mu.Lock() }
+
+// Unlock unlocks the container.
+func (c *Container) Unlock() { c.mu.Unlock() }
+
+// ShortID returns the first 12 characters of the ID.
+func (c *Container) ShortID() string { return ShortID(c.ID) }
+
+// ShortID truncates an ID to Docker's 12 characters.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,153 @@
+package container
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/store"
+)
+
+func TestWordLists(t *testing.T) {
+	if len(adjectives) < 100 || len(surnames) < 100 {
+		t.Fatalf("want ~100 words each, have %d adjectives, %d surnames", len(adjectives), len(surnames))
+	}
+	seen := map[string]bool{}
+	for _, w := range append(append([]string{}, adjectives...), surnames...) {
+		if seen[w] {
+			t.Errorf("duplicate word %q", w)
+		}
+		seen[w] = true
+	}
+}
+
+func TestGenerateName(t *testing.T) {
+	taken := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		n := GenerateName(func(s string) bool { return taken[s] })
+		if taken[n] {
+			t.Fatalf("name %q generated twice", n)
+		}
+		parts := strings.SplitN(n, "_", 2)
+		if len(parts) != 2 || !ValidName(n) {
+			t.Fatalf("bad name %q", n)
+		}
+		taken[n] = true
+	}
+}
+
+func TestGenerateID(t *testing.T) {
+	id := GenerateID()
+	if len(id) != 64 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Fatalf("bad id %q", id)
+	}
+	if ShortID(id) != id[:12] {
+		t.Fatal("short id")
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for n, want := range map[string]bool{"web": true, "a": false, "_x": false, "a.b-c_d": true, "a/b": false, "x y": false} {
+		if ValidName(n) != want {
+			t.Errorf("ValidName(%q) = %v", n, !want)
+		}
+	}
+}
+
+func TestRegistryLookupAndPersistence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	db, err := store.Open(path, Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRegistry(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New("abc123"+strings.Repeat("0", 58), "/web")
+	b := New("abd456"+strings.Repeat("1", 58), "/db")
+	for _, c := range []*Container{a, b} {
+		if err := r.Reserve(c.Name, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Add(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Reserve("/web", "other"); !errdefs.IsConflict(err) || !strings.Contains(err.Error(), `The container name "/web" is already in use`) {
+		t.Fatalf("reserve taken name: %v", err)
+	}
+	for ref, want := range map[string]*Container{"web": a, "/db": b, "abc": a, a.ID: a, "abd4": b} {
+		got, err := r.Get(ref)
+		if err != nil || got != want {
+			t.Errorf("Get(%q) = %v, %v", ref, got, err)
+		}
+	}
+	if _, err := r.Get("ab"); !errdefs.IsInvalidParameter(err) {
+		t.Errorf("ambiguous prefix: %v", err)
+	}
+	if _, err := r.Get("nope"); !errdefs.IsNotFound(err) || err.Error() != "No such container: nope" {
+		t.Errorf("missing: %v", err)
+	}
+	if err := r.Rename(a, "front"); err != nil {
+		t.Fatal(err)
+	}
+	if r.NameTaken("web") || !r.NameTaken("front") {
+		t.Fatal("rename did not move the name")
+	}
+	if err := r.Delete(b); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = store.Open(path, Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err = NewRegistry(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := r.List(); len(l) != 1 || l[0].Name != "/front" {
+		t.Fatalf("after reopen: %+v", l)
+	}
+}
+
+func TestStateMachineWait(t *testing.T) {
+	c := New(GenerateID(), "/x")
+	c.Lock()
+	c.SetRunning(42, "/tmp/s")
+	c.Unlock()
+	done := make(chan int)
+	go func() {
+		code, _ := c.WaitStopped(context.Background())
+		done <- code
+	}()
+	select {
+	case <-done:
+		t.Fatal("wait returned while running")
+	case <-time.After(20 * time.Millisecond):
+	}
+	c.Lock()
+	c.SetStopped(3, false, time.Now())
+	c.Unlock()
+	if code := <-done; code != 3 {
+		t.Fatalf("exit code %d", code)
+	}
+	if c.State.Running() || c.State.Status != StatusExited {
+		t.Fatalf("state %+v", c.State)
+	}
+	if s := c.StatusString(time.Now()); !strings.HasPrefix(s, "Exited (3)") {
+		t.Fatalf("status %q", s)
+	}
+	if err := c.SetRemoving(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetRemoving(); !errdefs.IsConflict(err) {
+		t.Fatalf("double removal: %v", err)
+	}
+}

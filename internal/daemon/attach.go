@@ -1,0 +1,274 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/logger"
+	ctrrouter "github.com/berth/berth/internal/server/router/container"
+	"github.com/berth/berth/internal/shimclient"
+)
+
+// pendingAttach is an attach made before the container started (docker run
+// attaches, then starts): start hands it the new shim before the process
+// runs, so no output is missed.
+type pendingAttach struct {
+	streams shimclient.Streams
+	ctx     context.Context
+	done    chan error
+}
+
+type attachQueue struct {
+	mu sync.Mutex
+	m  map[string][]*pendingAttach
+}
+
+func (q *attachQueue) add(id string, p *pendingAttach) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.m == nil {
+		q.m = map[string][]*pendingAttach{}
+	}
+	q.m[id] = append(q.m[id], p)
+}
+
+func (q *attachQueue) remove(id string, p *pendingAttach) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.m[id]
+	for i, x := range l {
+		if x == p {
+			q.m[id] = append(l[:i], l[i+1:]...)
+			break
+		}
+	}
+}
+
+func (q *attachQueue) take(id string) []*pendingAttach {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.m[id]
+	delete(q.m, id)
+	return l
+}
+
+// attachPending attaches the queued clients of c to its new shim and waits
+// until the shim registered each of them.
+func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
+	for _, p := range d.attaches.take(c.ID) {
+		ready := make(chan struct{})
+		st := p.streams
+		var once sync.Once
+		st.Ready = func() { once.Do(func() { close(ready) }) }
+		go func(p *pendingAttach) {
+			err := sh.Attach(p.ctx, st)
+			once.Do(func() { close(ready) })
+			p.done <- err
+		}(p)
+		select {
+		case <-ready:
+		case <-time.After(5 * time.Second):
+			d.log.Warn("attach not ready in time", "id", c.ID)
+		}
+	}
+}
+
+// ContainerAttach attaches the client's streams to the container: to the
+// running process, or — when it has not started — to the next start.
+func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrrouter.AttachOptions) error {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	tty := c.Config.Tty
+	status := c.State.Status
+	c.Unlock()
+	if status == container.StatusPaused {
+		return errdefs.Conflict(fmt.Errorf("container %s is paused, unpause the container before attach", c.ID))
+	}
+	stdin, stdout, stderr, err := opts.Open(tty)
+	if err != nil {
+		return err
+	}
+	if !opts.Stdout {
+		stdout = nil
+	}
+	if !opts.Stderr || tty {
+		if !opts.Stderr {
+			stderr = nil
+		}
+	}
+	if opts.Logs {
+		if err := d.replayLogs(ctx, c, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	if !opts.Stream {
+		return nil
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	st := shimclient.Streams{Stdout: stdout, Stderr: stderr}
+	if opts.Stdin && c.Config.OpenStdin {
+		keys, err := parseDetachKeys(opts.DetachKeys)
+		if err != nil {
+			return err
+		}
+		st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: func() {
+			d.emit("container", "detach", c, nil)
+			cancel()
+		}}
+	}
+	d.emit("container", "attach", c, nil)
+	c.Lock()
+	running := c.State.Running()
+	var p *pendingAttach
+	if !running {
+		p = &pendingAttach{streams: st, ctx: actx, done: make(chan error, 1)}
+		d.attaches.add(c.ID, p)
+	}
+	c.Unlock()
+	if p != nil {
+		select {
+		case err := <-p.done:
+			return attachResult(err)
+		case <-ctx.Done():
+			d.attaches.remove(c.ID, p)
+			return nil
+		}
+	}
+	sh, ok := d.shimOf(c)
+	if !ok {
+		return errNotRunning(c.ID)
+	}
+	return attachResult(sh.Attach(actx, st))
+}
+
+func attachResult(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// replayLogs writes the container's log so far to the attach streams.
+func (d *Daemon) replayLogs(ctx context.Context, c *container.Container, stdout, stderr io.Writer) error {
+	return logger.Read(ctx, c.LogPath, logger.ReadConfig{Tail: -1, Stdout: stdout != nil, Stderr: stderr != nil}, func(m logger.Message) error {
+		w := stdout
+		if m.Stream == logger.Stderr {
+			w = stderr
+		}
+		if w == nil {
+			return nil
+		}
+		_, err := w.Write(m.Line)
+		return err
+	})
+}
+
+// parseDetachKeys parses Docker's detach key spec ("ctrl-p,ctrl-q" by
+// default; letters, ctrl-<key>, a single character).
+func parseDetachKeys(s string) ([]byte, error) {
+	if s == "" {
+		return []byte{16, 17}, nil
+	}
+	var out []byte
+	for _, k := range splitComma(s) {
+		switch {
+		case len(k) == 1:
+			out = append(out, k[0])
+		case len(k) == 6 && k[:5] == "ctrl-":
+			ch := k[5]
+			switch {
+			case ch >= 'a' && ch <= 'z':
+				out = append(out, ch-'a'+1)
+			case ch == '@':
+				out = append(out, 0)
+			case ch >= '[' && ch <= '_':
+				out = append(out, ch-'['+27)
+			default:
+				return nil, errdefs.InvalidParameter(fmt.Errorf("invalid detach keys (%s) provided", s))
+			}
+		default:
+			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid detach keys (%s) provided", s))
+		}
+	}
+	return out, nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return out
+}
+
+// detachReader passes stdin through until the detach key sequence, then
+// ends the attach (the container keeps running). Bytes of a partial match
+// are held back and passed on when the sequence breaks.
+type detachReader struct {
+	r        io.Reader
+	keys     []byte
+	matched  int
+	pending  []byte
+	onDetach func()
+	detached bool
+	err      error
+}
+
+func (d *detachReader) Read(p []byte) (int, error) {
+	for {
+		if len(d.pending) > 0 {
+			n := copy(p, d.pending)
+			d.pending = d.pending[n:]
+			return n, nil
+		}
+		if d.detached {
+			return 0, io.EOF
+		}
+		if d.err != nil {
+			return 0, d.err
+		}
+		buf := make([]byte, len(p))
+		n, err := d.r.Read(buf)
+		for i := 0; i < n && !d.detached; i++ {
+			b := buf[i]
+			if b == d.keys[d.matched] {
+				d.matched++
+				if d.matched == len(d.keys) {
+					d.detached = true
+					d.onDetach()
+				}
+				continue
+			}
+			if d.matched > 0 {
+				d.pending = append(d.pending, d.keys[:d.matched]...)
+				d.matched = 0
+				if b == d.keys[0] {
+					d.matched = 1
+					continue
+				}
+			}
+			d.pending = append(d.pending, b)
+		}
+		if err != nil {
+			if d.matched > 0 {
+				d.pending = append(d.pending, d.keys[:d.matched]...)
+				d.matched = 0
+			}
+			d.err = err
+		}
+	}
+}

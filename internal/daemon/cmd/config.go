@@ -1,0 +1,91 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/berth/berth/internal/daemon"
+)
+
+// fileConfig is /etc/berth/daemon.json: the subset of dockerd's keys berth
+// reads. Unknown keys are an error, as in dockerd.
+type fileConfig struct {
+	Hosts          []string                  `json:"hosts,omitempty"`
+	DataRoot       string                    `json:"data-root,omitempty"`
+	ExecRoot       string                    `json:"exec-root,omitempty"`
+	LogLevel       string                    `json:"log-level,omitempty"`
+	Debug          *bool                     `json:"debug,omitempty"`
+	Runtimes       map[string]daemon.Runtime `json:"runtimes,omitempty"`
+	DefaultRuntime string                    `json:"default-runtime,omitempty"`
+	Group          string                    `json:"group,omitempty"`
+	Pidfile        string                    `json:"pidfile,omitempty"`
+	CgroupParent   string                    `json:"cgroup-parent,omitempty"`
+	ICC            *bool                     `json:"icc,omitempty"`
+	LiveRestore    *bool                     `json:"live-restore,omitempty"`
+	StorageDriver  string                    `json:"storage-driver,omitempty"`
+	Experimental   *bool                     `json:"experimental,omitempty"`
+	TLS            *bool                     `json:"tls,omitempty"`
+	TLSVerify      *bool                     `json:"tlsverify,omitempty"`
+	TLSCACert      string                    `json:"tlscacert,omitempty"`
+	TLSCert        string                    `json:"tlscert,omitempty"`
+	TLSKey         string                    `json:"tlskey,omitempty"`
+}
+
+// flagNames maps config-file keys to the flags that set the same option.
+var flagNames = map[string]string{
+	"hosts": "host", "data-root": "data-root", "exec-root": "exec-root", "log-level": "log-level",
+	"debug": "debug", "default-runtime": "default-runtime", "group": "group", "pidfile": "pidfile",
+	"cgroup-parent": "cgroup-parent", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+	"tlscert": "tlscert", "tlskey": "tlskey",
+}
+
+// loadConfigFile reads path; a missing file is an empty config (unless
+// required), a malformed one a clear error. It returns the keys present.
+func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !required {
+			return &fileConfig{}, nil, nil
+		}
+		return nil, nil, fmt.Errorf("read configuration file %s: %w", path, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &fileConfig{}, nil, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, nil, fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil {
+		known := map[string]bool{}
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"} {
+			known[k] = true
+		}
+		var unknown []string
+		for k := range raw {
+			if !known[k] {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return nil, nil, fmt.Errorf("unable to configure the daemon with file %s: the following directives don't match any configuration option: %s", path, strings.Join(unknown, ", "))
+		}
+		return nil, nil, fmt.Errorf("unable to configure the daemon with file %s: %w", path, err)
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return &fc, keys, nil
+}

@@ -1,0 +1,15 @@
+package cmd
+
+import (
+	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/server/router"
+	ctrrouter "github.com/berth/berth/internal/server/router/container"
+	execrouter "github.com/berth/berth/internal/server/router/exec"
+	imagerouter "github.com/berth/berth/internal/server/router/image"
+	"github.com/berth/berth/internal/server/router/system"
+)
+
+// routers returns every API router, each over the daemon as its Backend.
+func routers(d *daemon.Daemon) []router.Router {
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d)}
+}

@@ -1,0 +1,21 @@
+package daemon
+
+import (
+	"os"
+	"syscall"
+)
+
+// CrashEnv names a test-only crash point: when BERTH_TEST_CRASH_AT equals
+// the point's name, the daemon SIGKILLs itself there, so tests can check
+// that startup reconciles half-made objects.
+const CrashEnv = "BERTH_TEST_CRASH_AT"
+
+// crashPoint kills the daemon when the test asked for it at name. Points:
+// create-after-record, create-after-snapshot, start-after-shim,
+// start-after-start, rm-after-mark, rm-after-snapshot.
+func crashPoint(name string) {
+	if os.Getenv(CrashEnv) == name {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}

@@ -1,0 +1,177 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/oci"
+)
+
+// ContainerCreate creates a container from req: the image resolves, the
+// writable snapshot is prepared, the record is stored. The record is
+// written first, marked incomplete, so that a crash at any point leaves
+// something startup can clean up.
+func (d *Daemon) ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest) (containertypes.CreateResponse, error) {
+	var resp containertypes.CreateResponse
+	cfg := *req.Config
+	hc := req.HostConfig
+	if hc == nil {
+		hc = &containertypes.HostConfig{}
+	}
+	if err := validateHostConfig(hc); err != nil {
+		return resp, err
+	}
+	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
+		return resp, err
+	}
+	if cfg.Image == "" {
+		return resp, errdefs.InvalidParameter(errors.New("no image specified"))
+	}
+	img, err := d.images.Get(ctx, cfg.Image)
+	if err != nil {
+		return resp, err
+	}
+	oci.MergeImageConfig(&cfg, &img.Config.Config)
+	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
+		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
+	}
+
+	id := container.GenerateID()
+	if name != "" {
+		name = strings.TrimPrefix(name, "/")
+		if !container.ValidName(name) {
+			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+		}
+	} else {
+		name = container.GenerateName(d.containers.NameTaken)
+	}
+	if err := d.containers.Reserve(name, id); err != nil {
+		return resp, err
+	}
+	if cfg.Hostname == "" {
+		if hc.NetworkMode.IsHost() {
+			cfg.Hostname, _ = os.Hostname()
+		} else {
+			cfg.Hostname = container.ShortID(id)
+		}
+	}
+	var warnings []string
+	switch hc.NetworkMode {
+	case "", "default":
+		hc.NetworkMode = "none" // berth's default until bridge networking lands
+	case "bridge":
+		warnings = append(warnings, "bridge networking is not available yet: the container gets its own network namespace with loopback only")
+	}
+	if hc.LogConfig.Type == "" {
+		hc.LogConfig.Type = "json-file"
+	}
+	if hc.Runtime == "" {
+		hc.Runtime = d.cfg.DefaultRuntime
+	}
+
+	c := container.New(id, "/"+name)
+	c.Config = &cfg
+	c.HostConfig = hc
+	c.NetworkingConfig = req.NetworkingConfig
+	c.Image = img.ID.String()
+	c.ImageName = req.Config.Image
+	c.Driver = d.storageDriver
+	c.SnapshotKey = id
+	c.Runtime = hc.Runtime
+	c.StopSignal = cfg.StopSignal
+	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
+	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	c.Path, c.Args = args[0], args[1:]
+	c.Incomplete = true
+
+	if err := d.containers.Add(c); err != nil {
+		d.containers.Release(name)
+		return resp, err
+	}
+	crashPoint("create-after-record")
+	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
+		d.cleanupContainer(ctx, c)
+		return resp, err
+	}
+	crashPoint("create-after-snapshot")
+	c.Lock()
+	c.Incomplete = false
+	err = d.containers.Save(c)
+	c.Unlock()
+	if err != nil {
+		d.cleanupContainer(ctx, c)
+		return resp, err
+	}
+	d.emit("container", "create", c, nil)
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
+}
+
+// createResources makes the container's dir, files and writable snapshot.
+func (d *Daemon) createResources(ctx context.Context, c *container.Container, parent string) error {
+	if err := os.MkdirAll(d.containerDir(c.ID), 0o710); err != nil {
+		return fmt.Errorf("create dir of container %s: %w", c.ID, err)
+	}
+	if err := d.writeEtcFiles(c); err != nil {
+		return err
+	}
+	if _, err := d.snapshotter.Prepare(ctx, c.SnapshotKey, parent); err != nil {
+		return fmt.Errorf("prepare snapshot of container %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// cleanupContainer removes everything of c: rootfs mount, bundle, snapshot,
+// dirs, record and name. Errors are logged: it runs on failure paths and at
+// startup.
+func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
+	if err := d.unmountRootfs(c); err != nil {
+		d.log.Warn("cleanup: unmount rootfs", "id", c.ID, "err", err)
+	}
+	_ = os.RemoveAll(d.bundleDir(c.ID))
+	if c.SnapshotKey != "" && d.snapshotter.Exists(ctx, c.SnapshotKey) {
+		if err := d.snapshotter.Remove(ctx, c.SnapshotKey); err != nil {
+			d.log.Warn("cleanup: remove snapshot", "id", c.ID, "err", err)
+		}
+	}
+	crashPoint("rm-after-snapshot")
+	if err := os.RemoveAll(d.containerDir(c.ID)); err != nil {
+		d.log.Warn("cleanup: remove container dir", "id", c.ID, "err", err)
+	}
+	if err := d.containers.Delete(c); err != nil {
+		d.log.Warn("cleanup: delete record", "id", c.ID, "err", err)
+	}
+	d.containers.Release(c.Name)
+}
+
+func validateHostConfig(hc *containertypes.HostConfig) error {
+	switch nm := hc.NetworkMode; {
+	case nm == "", nm == "default", nm == "bridge", nm == "none", nm.IsHost():
+	default:
+		return errdefs.InvalidParameter(fmt.Errorf("network mode %q is not supported yet: use none or host", nm))
+	}
+	switch hc.LogConfig.Type {
+	case "", "json-file", "none":
+	default:
+		return errdefs.InvalidParameter(fmt.Errorf("logger: no log driver named '%s' is registered", hc.LogConfig.Type))
+	}
+	if _, err := oci.UserMounts(hc); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	if _, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
+		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
+	}
+	return nil
+}

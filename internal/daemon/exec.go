@@ -1,0 +1,284 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/oci"
+	execrouter "github.com/berth/berth/internal/server/router/exec"
+	"github.com/berth/berth/internal/shimclient"
+)
+
+// execInstance is one exec: created, then started once.
+type execInstance struct {
+	ID          string
+	ContainerID string
+	Cfg         containertypes.ExecCreateRequest
+
+	mu       sync.Mutex
+	started  bool
+	running  bool
+	exitCode *int
+	pid      int
+	proc     *shimclient.Process
+}
+
+type execStore struct {
+	mu sync.Mutex
+	m  map[string]*execInstance
+}
+
+func newExecStore() *execStore { return &execStore{m: map[string]*execInstance{}} }
+
+func (s *execStore) add(e *execInstance) {
+	s.mu.Lock()
+	s.m[e.ID] = e
+	s.mu.Unlock()
+}
+
+func (s *execStore) get(id string) (*execInstance, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.m[id]; ok {
+		return e, nil
+	}
+	return nil, errdefs.NotFound(fmt.Errorf("No such exec instance: %s", id))
+}
+
+func (s *execStore) idsOf(containerID string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for id, e := range s.m {
+		if e.ContainerID == containerID {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// removeForContainer forgets the execs of a stopped container once their
+// status was read (Docker keeps them until the container restarts; berth
+// keeps finished ones so `docker exec` can read the exit code).
+func (s *execStore) removeForContainer(containerID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, e := range s.m {
+		e.mu.Lock()
+		done := e.started && !e.running
+		e.mu.Unlock()
+		if e.ContainerID == containerID && done {
+			delete(s.m, id)
+		}
+	}
+}
+
+// ExecCreate registers an exec in a running container.
+func (d *Daemon) ExecCreate(ctx context.Context, name string, req containertypes.ExecCreateRequest) (string, error) {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return "", err
+	}
+	c.Lock()
+	defer c.Unlock()
+	if c.State.Status == container.StatusPaused {
+		return "", errdefs.Conflict(fmt.Errorf("container %s is paused, unpause the container before exec", c.ID))
+	}
+	if !c.State.Running() {
+		return "", errdefs.Conflict(fmt.Errorf("container %s is not running", c.ID))
+	}
+	e := &execInstance{ID: container.GenerateID(), ContainerID: c.ID, Cfg: req}
+	d.execs.add(e)
+	d.emit("container", "exec_create: "+joinArgs(req.Cmd), c, map[string]string{"execID": e.ID})
+	return e.ID, nil
+}
+
+// ExecStart starts an exec; attached, it streams until the process ends.
+func (d *Daemon) ExecStart(ctx context.Context, id string, opts execrouter.StartOptions) error {
+	e, err := d.execs.get(id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	if e.started {
+		e.mu.Unlock()
+		return errdefs.Conflict(fmt.Errorf("exec %s has already been started", id))
+	}
+	e.started = true
+	e.running = true
+	e.mu.Unlock()
+	fail := func(err error) error {
+		code := startErrorCode(err.Error())
+		e.mu.Lock()
+		e.running = false
+		e.exitCode = &code
+		e.mu.Unlock()
+		return err
+	}
+	c, err := d.containers.Get(e.ContainerID)
+	if err != nil {
+		return fail(err)
+	}
+	c.Lock()
+	running := c.State.Running()
+	c.Unlock()
+	sh, ok := d.shimOf(c)
+	if !running || !ok {
+		return fail(errNotRunning(c.ID))
+	}
+	proc, err := d.execProcess(c, e.Cfg)
+	if err != nil {
+		return fail(err)
+	}
+	var stdin io.ReadCloser
+	var stdout, stderr io.Writer
+	if !opts.Detach && opts.Open != nil {
+		if stdin, stdout, stderr, err = opts.Open(e.Cfg.Tty); err != nil {
+			return fail(err)
+		}
+	}
+	if opts.ConsoleSize != nil && e.Cfg.Tty {
+		proc.ConsoleSize = &specs.Box{Height: opts.ConsoleSize[0], Width: opts.ConsoleSize[1]}
+	} else if e.Cfg.ConsoleSize != nil && e.Cfg.Tty {
+		proc.ConsoleSize = &specs.Box{Height: e.Cfg.ConsoleSize[0], Width: e.Cfg.ConsoleSize[1]}
+	}
+	p, err := sh.Exec(context.WithoutCancel(ctx), shimclient.ExecConfig{ExecID: e.ID, Process: *proc, OpenStdin: e.Cfg.AttachStdin && stdin != nil})
+	if err != nil {
+		return fail(err)
+	}
+	e.mu.Lock()
+	e.proc, e.pid = p, p.Pid()
+	e.mu.Unlock()
+	d.emit("container", "exec_start: "+joinArgs(e.Cfg.Cmd), c, map[string]string{"execID": e.ID})
+	finish := func() {
+		ex, err := p.Wait(d.bg)
+		code := ex.Code
+		if err != nil {
+			code = 126
+		}
+		e.mu.Lock()
+		e.running = false
+		e.exitCode = &code
+		e.mu.Unlock()
+		d.emit("container", "exec_die", c, map[string]string{"execID": e.ID, "exitCode": itoa(code)})
+	}
+	if opts.Detach || opts.Open == nil {
+		go finish()
+		return nil
+	}
+	st := shimclient.Streams{}
+	if e.Cfg.AttachStdin {
+		st.Stdin = stdin
+	}
+	if e.Cfg.AttachStdout {
+		st.Stdout = stdout
+	}
+	if e.Cfg.AttachStderr {
+		st.Stderr = stderr
+	}
+	if err := p.Attach(ctx, st); err != nil && !errors.Is(err, context.Canceled) {
+		d.log.Debug("exec attach", "exec", e.ID, "err", err)
+	}
+	finish()
+	return nil
+}
+
+// execProcess builds the OCI process of an exec from the container's.
+func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCreateRequest) (*specs.Process, error) {
+	c.Lock()
+	cfg := *c.Config
+	hc := c.HostConfig
+	c.Unlock()
+	user := cfg.User
+	if req.User != "" {
+		user = req.User
+	}
+	u, err := resolveUser(d.bundleDir(c.ID)+"/rootfs", user, hc.GroupAdd)
+	if err != nil {
+		return nil, errdefs.InvalidParameter(err)
+	}
+	cfg.Tty = req.Tty
+	env := oci.ReplaceOrAppendEnv(oci.Env(&cfg, u.Home), req.Env)
+	caps, err := oci.Capabilities(hc.Privileged || req.Privileged, hc.CapAdd, hc.CapDrop)
+	if err != nil {
+		return nil, err
+	}
+	if d.hostCaps != nil {
+		kept := []string{}
+		for _, c := range caps {
+			if slices.Contains(d.hostCaps, c) {
+				kept = append(kept, c)
+			}
+		}
+		caps = kept
+	}
+	cwd := cfg.WorkingDir
+	if req.WorkingDir != "" {
+		cwd = req.WorkingDir
+	}
+	if cwd == "" {
+		cwd = "/"
+	}
+	return &specs.Process{
+		Terminal: req.Tty, Args: req.Cmd, Env: env, Cwd: cwd,
+		User:         specs.User{UID: u.UID, GID: u.GID, AdditionalGids: u.AdditionalGids},
+		Capabilities: &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+	}, nil
+}
+
+// ExecResize resizes the exec's terminal.
+func (d *Daemon) ExecResize(ctx context.Context, id string, height, width uint) error {
+	e, err := d.execs.get(id)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	p := e.proc
+	e.mu.Unlock()
+	if p == nil {
+		return errdefs.Conflict(fmt.Errorf("exec %s is not running", id))
+	}
+	return p.Resize(ctx, height, width)
+}
+
+// ExecInspect returns GET /exec/{id}/json.
+func (d *Daemon) ExecInspect(ctx context.Context, id string) (*containertypes.ExecInspectResponse, error) {
+	e, err := d.execs.get(id)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var entry string
+	var args []string
+	if len(e.Cfg.Cmd) > 0 {
+		entry, args = e.Cfg.Cmd[0], e.Cfg.Cmd[1:]
+	}
+	priv := e.Cfg.Privileged
+	return &containertypes.ExecInspectResponse{
+		ID: e.ID, Running: e.running, ExitCode: e.exitCode, ContainerID: e.ContainerID, Pid: e.pid,
+		OpenStdin: e.Cfg.AttachStdin, OpenStdout: e.Cfg.AttachStdout, OpenStderr: e.Cfg.AttachStderr,
+		CanRemove: !e.running, DetachKeys: []byte(e.Cfg.DetachKeys),
+		ProcessConfig: &containertypes.ExecProcessConfig{Tty: e.Cfg.Tty, Entrypoint: entry, Arguments: args, Privileged: &priv, User: e.Cfg.User},
+	}, nil
+}
+
+func joinArgs(a []string) string {
+	s := ""
+	for i, x := range a {
+		if i > 0 {
+			s += " "
+		}
+		s += x
+	}
+	return s
+}

@@ -1,0 +1,215 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/shimclient"
+)
+
+// Healthcheck defaults, as Docker's.
+const (
+	defaultProbeInterval      = 30 * time.Second
+	defaultProbeTimeout       = 30 * time.Second
+	defaultProbeStartInterval = 5 * time.Second
+	defaultProbeRetries       = 3
+	maxHealthLog              = 5
+	maxProbeOutput            = 4096
+)
+
+// healthMonitors holds the cancel functions of running health monitors.
+type healthMonitors struct {
+	mu sync.Mutex
+	m  map[string]context.CancelFunc
+}
+
+func (h *healthMonitors) set(id string, cancel context.CancelFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[string]context.CancelFunc{}
+	}
+	if old, ok := h.m[id]; ok {
+		old()
+	}
+	h.m[id] = cancel
+}
+
+func (h *healthMonitors) stop(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cancel, ok := h.m[id]; ok {
+		cancel()
+		delete(h.m, id)
+	}
+}
+
+// healthConfig returns the container's healthcheck with Docker's defaults,
+// or nil when it has none (or NONE).
+func healthConfig(c *container.Container) *containertypes.HealthConfig {
+	hc := c.Config.Healthcheck
+	if hc == nil || len(hc.Test) == 0 || hc.Test[0] == "NONE" {
+		return nil
+	}
+	out := *hc
+	if out.Interval == 0 {
+		out.Interval = defaultProbeInterval
+	}
+	if out.Timeout == 0 {
+		out.Timeout = defaultProbeTimeout
+	}
+	if out.StartInterval == 0 {
+		out.StartInterval = defaultProbeStartInterval
+	}
+	if out.Retries == 0 {
+		out.Retries = defaultProbeRetries
+	}
+	return &out
+}
+
+// startHealth starts the health monitor of a running container. The
+// caller holds c's lock.
+func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
+	cfg := healthConfig(c)
+	if cfg == nil {
+		return
+	}
+	if c.State.Health == nil {
+		c.State.Health = &containertypes.Health{Status: containertypes.Starting, Log: []*containertypes.HealthcheckResult{}}
+	}
+	ctx, cancel := context.WithCancel(d.bg)
+	d.health.set(c.ID, cancel)
+	started := c.State.StartedAt
+	go func() {
+		for {
+			wait := cfg.Interval
+			c.Lock()
+			if c.State.Health != nil && c.State.Health.Status == containertypes.Starting && time.Since(started) < cfg.StartPeriod {
+				wait = cfg.StartInterval
+			}
+			c.Unlock()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			res := d.probe(ctx, c, sh, cfg)
+			if ctx.Err() != nil {
+				return
+			}
+			d.recordProbe(c, cfg, res, started)
+		}
+	}()
+}
+
+// probe runs the healthcheck command in the container once.
+func (d *Daemon) probe(ctx context.Context, c *container.Container, sh *shimclient.Shim, cfg *containertypes.HealthConfig) *containertypes.HealthcheckResult {
+	res := &containertypes.HealthcheckResult{Start: time.Now()}
+	var args []string
+	switch cfg.Test[0] {
+	case "CMD":
+		args = cfg.Test[1:]
+	case "CMD-SHELL":
+		shell := c.Config.Shell
+		if len(shell) == 0 {
+			shell = []string{"/bin/sh", "-c"}
+		}
+		args = append(append([]string{}, shell...), joinArgs(cfg.Test[1:]))
+	default:
+		res.ExitCode, res.Output, res.End = -1, fmt.Sprintf("unknown healthcheck type %q", cfg.Test[0]), time.Now()
+		return res
+	}
+	proc, err := d.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
+	if err == nil {
+		var p *shimclient.Process
+		p, err = sh.Exec(ctx, shimclient.ExecConfig{ExecID: "health-" + container.GenerateID()[:16], Process: *proc})
+		if err == nil {
+			var out limitedBuffer
+			pctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+			_ = p.Attach(pctx, shimclient.Streams{Stdout: &out, Stderr: &out})
+			ex, werr := p.Wait(pctx)
+			timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded)
+			cancel()
+			res.End = time.Now()
+			res.Output = out.String()
+			switch {
+			case timedOut:
+				_ = p.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
+				res.ExitCode = -1
+				res.Output = fmt.Sprintf("Health check exceeded timeout (%v)", cfg.Timeout)
+			case werr != nil:
+				res.ExitCode, res.Output = -1, werr.Error()
+			default:
+				res.ExitCode = ex.Code
+			}
+			return res
+		}
+	}
+	res.End = time.Now()
+	res.ExitCode, res.Output = -1, err.Error()
+	return res
+}
+
+// recordProbe applies one probe result to the container's health.
+func (d *Daemon) recordProbe(c *container.Container, cfg *containertypes.HealthConfig, res *containertypes.HealthcheckResult, started time.Time) {
+	c.Lock()
+	h := c.State.Health
+	if h == nil || !c.State.Running() {
+		c.Unlock()
+		return
+	}
+	old := h.Status
+	h.Log = append(h.Log, res)
+	if len(h.Log) > maxHealthLog {
+		h.Log = h.Log[len(h.Log)-maxHealthLog:]
+	}
+	if res.ExitCode == 0 {
+		h.FailingStreak = 0
+		h.Status = containertypes.Healthy
+	} else if !(h.Status == containertypes.Starting && time.Since(started) < cfg.StartPeriod) {
+		h.FailingStreak++
+		if h.FailingStreak >= cfg.Retries {
+			h.Status = containertypes.Unhealthy
+		}
+	}
+	changed := h.Status != old
+	status := h.Status
+	_ = d.containers.Save(c)
+	c.Unlock()
+	if changed {
+		d.emit("container", "health_status: "+string(status), c, nil)
+	}
+}
+
+// limitedBuffer keeps the first maxProbeOutput bytes written to it.
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if room := maxProbeOutput - l.buf.Len(); room > 0 {
+		if len(p) > room {
+			l.buf.Write(p[:room])
+		} else {
+			l.buf.Write(p)
+		}
+	}
+	return len(p), nil
+}
+
+func (l *limitedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

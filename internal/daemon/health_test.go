@@ -1,0 +1,59 @@
+package daemon
+
+import (
+	"testing"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+
+	ctr "github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/store"
+)
+
+func TestRecordProbe(t *testing.T) {
+	db, err := store.Open(t.TempDir()+"/c.db", ctr.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reg, _ := ctr.NewRegistry(db)
+	d := &Daemon{containers: reg, events: newEventLog()}
+	c := ctr.New(ctr.GenerateID(), "/h")
+	c.Config = &containertypes.Config{Healthcheck: &containertypes.HealthConfig{Test: []string{"CMD", "true"}, Retries: 2, StartPeriod: time.Hour}}
+	c.HostConfig = &containertypes.HostConfig{}
+	c.SetRunning(1, "")
+	c.State.Health = &containertypes.Health{Status: containertypes.Starting}
+	cfg := healthConfig(c)
+	if cfg.Interval != defaultProbeInterval || cfg.Timeout != defaultProbeTimeout {
+		t.Fatalf("defaults %+v", cfg)
+	}
+	fail := &containertypes.HealthcheckResult{ExitCode: 1}
+	ok := &containertypes.HealthcheckResult{ExitCode: 0}
+	started := time.Now()
+	d.recordProbe(c, cfg, fail, started)
+	if c.State.Health.Status != containertypes.Starting || c.State.Health.FailingStreak != 0 {
+		t.Fatalf("failure in start period counted: %+v", c.State.Health)
+	}
+	d.recordProbe(c, cfg, ok, started)
+	if c.State.Health.Status != containertypes.Healthy {
+		t.Fatalf("after success: %+v", c.State.Health)
+	}
+	d.recordProbe(c, cfg, fail, started)
+	if c.State.Health.Status != containertypes.Healthy || c.State.Health.FailingStreak != 1 {
+		t.Fatalf("one failure: %+v", c.State.Health)
+	}
+	d.recordProbe(c, cfg, fail, started)
+	if c.State.Health.Status != containertypes.Unhealthy || c.State.Health.FailingStreak != 2 {
+		t.Fatalf("retries reached: %+v", c.State.Health)
+	}
+	for i := 0; i < 10; i++ {
+		d.recordProbe(c, cfg, fail, started)
+	}
+	if len(c.State.Health.Log) != maxHealthLog {
+		t.Fatalf("log length %d", len(c.State.Health.Log))
+	}
+	c.Config.Healthcheck.Test = []string{"NONE"}
+	if healthConfig(c) != nil {
+		t.Fatal("NONE healthcheck enabled")
+	}
+}

@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/storage"
+)
+
+// ImageInspect returns the details of the image name (docker image inspect).
+func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagetypes.InspectResponse, error) {
+	img, err := d.images.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := img.Config
+	layers := make([]string, 0, len(cfg.RootFS.DiffIDs))
+	for _, l := range cfg.RootFS.DiffIDs {
+		layers = append(layers, l.String())
+	}
+	comment := ""
+	if n := len(cfg.History); n > 0 {
+		comment = cfg.History[n-1].Comment
+	}
+	c := cfg.Config
+	resp := &imagetypes.InspectResponse{
+		ID:           img.ID.String(),
+		RepoTags:     familiarAll(img.RepoTags),
+		RepoDigests:  familiarAll(img.RepoDigests),
+		Comment:      comment,
+		Author:       cfg.Author,
+		Config:       &c,
+		Architecture: cfg.Architecture,
+		Variant:      cfg.Variant,
+		Os:           cfg.OS,
+		OsVersion:    cfg.OSVersion,
+		Size:         img.Size,
+		RootFS:       imagetypes.RootFS{Type: "layers", Layers: layers},
+		Metadata:     imagetypes.Metadata{LastTagTime: img.LastTagTime},
+		GraphDriver:  &storage.DriverData{Name: d.storageDriver, Data: map[string]string{}},
+	}
+	if !img.Created.IsZero() {
+		resp.Created = img.Created.UTC().Format(time.RFC3339Nano)
+	}
+	return resp, nil
+}
+
+// ImageHistory returns the history of the image name, newest first
+// (docker history). Only the top entry carries the image ID and tags;
+// the others are "<missing>", as Docker prints for loaded images.
+func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error) {
+	img, err := d.images.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	sizes := d.images.LayerSizes(ctx, img)
+	hist := img.Config.History
+	out := make([]imagetypes.HistoryResponseItem, 0, len(hist))
+	layer := 0
+	for _, h := range hist {
+		item := imagetypes.HistoryResponseItem{ID: "<missing>", CreatedBy: h.CreatedBy, Comment: h.Comment, Tags: []string{}}
+		if h.Created != nil {
+			item.Created = h.Created.Unix()
+		}
+		if !h.EmptyLayer && layer < len(sizes) {
+			item.Size = sizes[layer]
+			layer++
+		}
+		out = append(out, item)
+	}
+	if len(out) == 0 {
+		out = append(out, imagetypes.HistoryResponseItem{Created: unixOrZero(img.Created), Tags: []string{}})
+	}
+	// Newest first.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	out[0].ID = img.ID.String()
+	out[0].Tags = familiarAll(img.RepoTags)
+	return out, nil
+}

@@ -1,0 +1,127 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/system"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/container"
+)
+
+// SystemVersion returns GET /version.
+func (d *Daemon) SystemVersion(ctx context.Context) system.VersionResponse {
+	kernel := kernelVersion()
+	v := d.cfg.Version
+	if v == "" {
+		v = "dev"
+	}
+	return system.VersionResponse{
+		Platform: system.PlatformInfo{Name: "berth"},
+		Version:  v, APIVersion: d.cfg.APIVersion, MinAPIVersion: d.cfg.MinAPIVersion,
+		Os: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version(), KernelVersion: kernel,
+		Components: []system.ComponentVersion{{Name: "Engine", Version: v, Details: map[string]string{
+			"ApiVersion": d.cfg.APIVersion, "MinAPIVersion": d.cfg.MinAPIVersion, "Os": runtime.GOOS, "Arch": runtime.GOARCH,
+			"KernelVersion": kernel, "GoVersion": runtime.Version(),
+		}}},
+	}
+}
+
+func kernelVersion() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// SystemInfo returns GET /info.
+func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
+	info := &system.Info{
+		ID: d.daemonID(), Driver: d.storageDriver, DriverStatus: [][2]string{},
+		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
+		CgroupVersion: "1", KernelVersion: kernelVersion(), OperatingSystem: osName(), OSType: "linux",
+		Architecture: runtime.GOARCH, NCPU: runtime.NumCPU(), MemTotal: memTotal(), DockerRootDir: d.root,
+		NGoroutines: runtime.NumGoroutine(), Debug: d.cfg.Debug, ServerVersion: d.SystemVersion(ctx).Version,
+		DefaultRuntime: d.cfg.DefaultRuntime, Runtimes: map[string]system.RuntimeWithStatus{},
+		LiveRestoreEnabled: true, Isolation: "", InitBinary: "berth init", Name: hostname(),
+		IndexServerAddress: "https://index.docker.io/v1/", SecurityOptions: []string{"name=seccomp,profile=builtin"},
+		Labels: []string{}, Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
+	}
+	if d.cgroupV2 {
+		info.CgroupVersion = "2"
+	}
+	if d.storageDriver == "vfs" {
+		info.DriverStatus = append(info.DriverStatus, [2]string{"Note", "overlay is not usable on this data root; using the copy driver"})
+		info.Warnings = append(info.Warnings, "WARNING: the vfs (copy) storage driver is in use: overlay is not usable on "+d.root)
+	}
+	info.Runtimes[BuiltinRuntime] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: d.binary, Args: []string{"runtime"}}}
+	for name, rt := range d.cfg.Runtimes {
+		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: rt.Path, Args: rt.Args}}
+	}
+	for _, c := range d.containers.List() {
+		c.Lock()
+		if !c.Incomplete {
+			info.Containers++
+			switch c.State.Status {
+			case container.StatusRunning, container.StatusRestarting:
+				info.ContainersRunning++
+			case container.StatusPaused:
+				info.ContainersPaused++
+			default:
+				info.ContainersStopped++
+			}
+		}
+		c.Unlock()
+	}
+	info.Images = d.imageCount(ctx)
+	return info, nil
+}
+
+func (d *Daemon) daemonID() string {
+	p := d.root + "/engine-id"
+	if data, err := os.ReadFile(p); err == nil {
+		return strings.TrimSpace(string(data))
+	}
+	id := container.GenerateID()
+	_ = writeFileAtomic(p, []byte(id+"\n"), 0o600)
+	return id
+}
+
+func osName() string {
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return "Linux"
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return "Linux"
+}
+
+func memTotal() int64 {
+	var si unix.Sysinfo_t
+	if unix.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+func (d *Daemon) imageCount(ctx context.Context) int {
+	l, err := d.images.List(ctx)
+	if err != nil {
+		return 0
+	}
+	return len(l)
+}

@@ -1,0 +1,97 @@
+package daemon
+
+import (
+	"context"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/storage"
+
+	"github.com/berth/berth/internal/container"
+)
+
+// ContainerInspect returns GET /containers/{name}/json.
+func (d *Daemon) ContainerInspect(ctx context.Context, name string, size bool) (*containertypes.InspectResponse, error) {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	c.Lock()
+	resp := d.inspect(c)
+	key := c.SnapshotKey
+	c.Unlock()
+	if size {
+		if n, err := d.snapshotter.Usage(ctx, key); err == nil {
+			resp.SizeRw = &n
+			var zero int64
+			resp.SizeRootFs = &zero
+		}
+	}
+	return resp, nil
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "0001-01-01T00:00:00Z"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// inspect builds the inspect body of c. The caller holds the lock.
+func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse {
+	st := c.State
+	dir := d.containerDir(c.ID)
+	cfg := *c.Config
+	hc := *c.HostConfig
+	if hc.LogConfig.Config == nil {
+		hc.LogConfig.Config = map[string]string{}
+	}
+	resp := &containertypes.InspectResponse{
+		ID: c.ID, Created: fmtTime(c.Created), Path: c.Path, Args: c.Args,
+		State: &containertypes.State{
+			Status: containertypes.ContainerState(st.Status), Running: st.Status == container.StatusRunning || st.Status == container.StatusPaused,
+			Paused: st.Status == container.StatusPaused, Restarting: st.Status == container.StatusRestarting,
+			OOMKilled: st.OOMKilled, Dead: st.Status == container.StatusDead, Pid: st.Pid, ExitCode: st.ExitCode,
+			Error: st.Error, StartedAt: fmtTime(st.StartedAt), FinishedAt: fmtTime(st.FinishedAt),
+			Health: st.Health,
+		},
+		Image:          c.Image,
+		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
+		LogPath: c.LogPath, Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: "linux",
+		ExecIDs: d.execs.idsOf(c.ID), HostConfig: &hc, Config: &cfg, Mounts: mountPoints(c),
+		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{}},
+		NetworkSettings: &containertypes.NetworkSettings{
+			SandboxKey: "", Networks: map[string]*network.EndpointSettings{},
+		},
+	}
+	if mode := string(c.HostConfig.NetworkMode); mode == "host" || mode == "none" {
+		resp.NetworkSettings.Networks[mode] = &network.EndpointSettings{}
+	}
+	if st.Pid > 0 && !c.HostConfig.NetworkMode.IsHost() {
+		resp.NetworkSettings.SandboxKey = "/proc/" + itoa(st.Pid) + "/ns/net"
+	}
+	return resp
+}
+
+// mountPoints lists the bind and tmpfs mounts of c as Docker shows them.
+func mountPoints(c *container.Container) []containertypes.MountPoint {
+	out := []containertypes.MountPoint{}
+	for _, b := range c.HostConfig.Binds {
+		src, rest, _ := cutColon(b)
+		dst, mode, _ := cutColon(rest)
+		out = append(out, containertypes.MountPoint{
+			Type: mount.TypeBind, Source: src, Destination: dst, Mode: mode, RW: mode != "ro" && !hasPart(mode, "ro"),
+			Propagation: mount.PropagationRPrivate,
+		})
+	}
+	for _, m := range c.HostConfig.Mounts {
+		mp := containertypes.MountPoint{Type: m.Type, Source: m.Source, Destination: m.Target, RW: !m.ReadOnly}
+		if m.Type == mount.TypeBind {
+			mp.Propagation = mount.PropagationRPrivate
+		}
+		out = append(out, mp)
+	}
+	return out
+}

@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	ctrrouter "github.com/berth/berth/internal/server/router/container"
+)
+
+var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"}
+
+// ContainerList lists containers, newest first, as GET /containers/json.
+func (d *Daemon) ContainerList(ctx context.Context, opts ctrrouter.ListOptions) ([]containertypes.Summary, error) {
+	f := opts.Filters
+	if err := f.Validate(listFilters...); err != nil {
+		return nil, err
+	}
+	for _, s := range f.Get("status") {
+		if containertypes.ValidateContainerState(containertypes.ContainerState(s)) != nil {
+			return nil, errdefs.InvalidParameter(errInvalidFilterValue("status", s))
+		}
+	}
+	var exited []int
+	for _, e := range f.Get("exited") {
+		n, err := strconv.Atoi(e)
+		if err != nil {
+			return nil, errdefs.InvalidParameter(errInvalidFilterValue("exited", e))
+		}
+		exited = append(exited, n)
+	}
+	var before, since time.Time
+	for _, ref := range f.Get("before") {
+		c, err := d.containers.Get(ref)
+		if err != nil {
+			return nil, err
+		}
+		before = c.Created
+	}
+	for _, ref := range f.Get("since") {
+		c, err := d.containers.Get(ref)
+		if err != nil {
+			return nil, err
+		}
+		since = c.Created
+	}
+	var ancestors []string
+	for _, a := range f.Get("ancestor") {
+		if img, err := d.images.Get(ctx, a); err == nil {
+			ancestors = append(ancestors, img.ID.String())
+		} else {
+			ancestors = append(ancestors, a)
+		}
+	}
+	all := opts.All || f.Has("status") || f.Has("exited") || opts.Limit > 0 || f.Has("before") || f.Has("since")
+	now := time.Now()
+	out := []containertypes.Summary{}
+	for _, c := range d.containers.List() {
+		c.Lock()
+		ok := d.listMatch(c, f, all, exited, before, since, ancestors)
+		var s containertypes.Summary
+		if ok {
+			s = d.summary(c, now)
+		}
+		c.Unlock()
+		if !ok {
+			continue
+		}
+		if opts.Size {
+			if n, err := d.snapshotter.Usage(ctx, c.SnapshotKey); err == nil {
+				s.SizeRw = n
+			}
+		}
+		out = append(out, s)
+		if opts.Limit > 0 && len(out) >= opts.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+func errInvalidFilterValue(k, v string) error {
+	return &filterErr{k: k, v: v}
+}
+
+type filterErr struct{ k, v string }
+
+func (e *filterErr) Error() string { return "invalid filter '" + e.k + "=" + e.v + "'" }
+
+// listMatch applies the filters to c. The caller holds c's lock.
+func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bool, exited []int, before, since time.Time, ancestors []string) bool {
+	if c.Incomplete {
+		return false
+	}
+	if !all && !c.State.Running() {
+		return false
+	}
+	anyOf := func(vals []string, fn func(string) bool) bool {
+		if len(vals) == 0 {
+			return true
+		}
+		for _, v := range vals {
+			if fn(v) {
+				return true
+			}
+		}
+		return false
+	}
+	if !anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) {
+		return false
+	}
+	if !anyOf(f["name"], func(v string) bool {
+		return strings.Contains(strings.TrimPrefix(c.Name, "/"), strings.TrimPrefix(v, "/"))
+	}) {
+		return false
+	}
+	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {
+		return false
+	}
+	if !anyOf(f["health"], func(v string) bool {
+		if c.State.Health == nil {
+			return v == string(containertypes.NoHealthcheck)
+		}
+		return string(c.State.Health.Status) == v
+	}) {
+		return false
+	}
+	if len(exited) > 0 {
+		if c.State.Status != container.StatusExited {
+			return false
+		}
+		ok := false
+		for _, e := range exited {
+			ok = ok || c.State.ExitCode == e
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, l := range f["label"] {
+		k, v, hasV := strings.Cut(l, "=")
+		got, ok := c.Config.Labels[k]
+		if !ok || hasV && got != v {
+			return false
+		}
+	}
+	if !before.IsZero() && !c.Created.Before(before) {
+		return false
+	}
+	if !since.IsZero() && !c.Created.After(since) {
+		return false
+	}
+	if !anyOf(ancestors, func(v string) bool {
+		return c.Image == v || strings.HasPrefix(strings.TrimPrefix(c.Image, "sha256:"), strings.TrimPrefix(v, "sha256:")) || c.ImageName == v ||
+			strings.TrimSuffix(c.ImageName, ":latest") == strings.TrimSuffix(v, ":latest")
+	}) {
+		return false
+	}
+	return true
+}
+
+// summary is the GET /containers/json entry of c. The caller holds the lock.
+func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.Summary {
+	s := containertypes.Summary{
+		ID: c.ID, Names: []string{c.Name}, Image: c.ImageName, ImageID: c.Image,
+		Command: commandString(c), Created: c.Created.Unix(), Ports: []containertypes.PortSummary{},
+		Labels: c.Config.Labels, State: containertypes.ContainerState(c.State.Status), Status: c.StatusString(now),
+		Mounts: mountPoints(c),
+	}
+	if s.Labels == nil {
+		s.Labels = map[string]string{}
+	}
+	s.HostConfig.NetworkMode = string(c.HostConfig.NetworkMode)
+	if h := c.State.Health; h != nil {
+		s.Health = &containertypes.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
+	}
+	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
+	return s
+}
+
+func commandString(c *container.Container) string {
+	parts := append([]string{c.Path}, c.Args...)
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/server/filters"
+	ctrrouter "github.com/berth/berth/internal/server/router/container"
+	"github.com/berth/berth/internal/server/router/system"
+)
+
+// ContainerPrune removes stopped containers matching the until and label
+// filters.
+func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*containertypes.PruneReport, error) {
+	if err := f.Validate("until", "label", "label!"); err != nil {
+		return nil, err
+	}
+	var until time.Time
+	for _, u := range f.Get("until") {
+		t, err := ctrrouter.ParseTime(u, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		until = t
+	}
+	rep := &containertypes.PruneReport{ContainersDeleted: []string{}}
+	for _, c := range d.containers.List() {
+		c.Lock()
+		ok := !c.State.Running() && !c.Incomplete && c.State.Status != "removing" &&
+			(until.IsZero() || c.Created.Before(until)) && labelsMatch(c.Config.Labels, f.Get("label"), f.Get("label!"))
+		key := c.SnapshotKey
+		c.Unlock()
+		if !ok {
+			continue
+		}
+		size, _ := d.snapshotter.Usage(ctx, key)
+		if err := d.ContainerRemove(ctx, c.ID, false, false); err != nil {
+			d.log.Warn("prune", "id", c.ID, "err", err)
+			continue
+		}
+		rep.ContainersDeleted = append(rep.ContainersDeleted, c.ID)
+		rep.SpaceReclaimed += uint64(size)
+	}
+	d.emit("container", "prune", nil, map[string]string{"reclaimed": itoa(int(rep.SpaceReclaimed))})
+	return rep, nil
+}
+
+func labelsMatch(labels map[string]string, want, notWant []string) bool {
+	has := func(l string) bool {
+		k, v, hasV := strings.Cut(l, "=")
+		got, ok := labels[k]
+		return ok && (!hasV || got == v)
+	}
+	for _, l := range want {
+		if !has(l) {
+			return false
+		}
+	}
+	for _, l := range notWant {
+		if has(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// SystemDiskUsage returns GET /system/df: containers with their sizes and,
+// from the image store, images and the size of their layers.
+func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error) {
+	du := &system.DiskUsage{Images: []any{}, Containers: []any{}, Volumes: []any{}, BuildCache: []any{}}
+	now := time.Now()
+	cu := &containertypes.DiskUsage{Items: []containertypes.Summary{}}
+	for _, c := range d.containers.List() {
+		c.Lock()
+		if c.Incomplete {
+			c.Unlock()
+			continue
+		}
+		s := d.summary(c, now)
+		running := c.State.Running()
+		c.Unlock()
+		if n, err := d.snapshotter.Usage(ctx, c.SnapshotKey); err == nil {
+			s.SizeRw = n
+		}
+		cu.TotalCount++
+		cu.TotalSize += s.SizeRw
+		if running {
+			cu.ActiveCount++
+		} else {
+			cu.Reclaimable += s.SizeRw
+		}
+		cu.Items = append(cu.Items, s)
+		du.Containers = append(du.Containers, s)
+	}
+	du.ContainerUsage = cu
+	d.imageDiskUsage(ctx, du)
+	return du, nil
+}

@@ -1,0 +1,172 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/snapshot"
+)
+
+// restore reconciles the state on disk after a restart: it finishes what a
+// crash interrupted (records of incomplete creates and of removals), removes
+// bundles and snapshots that belong to no container, and reconnects to the
+// shims of running containers (live restore), collecting the exit status of
+// those that exited meanwhile.
+func (d *Daemon) restore(ctx context.Context) {
+	known := map[string]bool{}
+	for _, c := range d.containers.List() {
+		if c.Incomplete || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
+			d.log.Info("restore: removing half-made or half-removed container", "id", c.ID)
+			if sh, err := shimclient.Connect(ctx, d.shimDir(c.ID)); err == nil {
+				_ = sh.DeleteForce(ctx)
+				_ = sh.Close()
+			}
+			_ = os.RemoveAll(d.shimDir(c.ID))
+			d.cleanupContainer(ctx, c)
+			continue
+		}
+		known[c.ID] = true
+		if c.State.Status == container.StatusRestarting {
+			// Killed between two runs of a restart policy: resume it.
+			c.State.Status = container.StatusExited
+			_ = d.containers.Save(c)
+			d.restartLater(c)
+			continue
+		}
+		if !c.State.Running() {
+			d.adoptOrClean(ctx, c)
+			continue
+		}
+		d.reconnect(ctx, c)
+	}
+	// Bundles and shim dirs of no container.
+	if entries, err := os.ReadDir(filepath.Join(d.execRoot, "b")); err == nil {
+		for _, e := range entries {
+			if !known[e.Name()] {
+				p := filepath.Join(d.execRoot, "b", e.Name())
+				_ = unmountAllPath(p + "/rootfs")
+				_ = os.RemoveAll(p)
+			}
+		}
+	}
+	// Container snapshots (active, keyed by a 64-hex id) of no container.
+	var orphans []string
+	_ = d.snapshotter.Walk(ctx, func(info snapshot.Info) error {
+		if info.Kind == snapshot.KindActive && len(info.Key) == 64 && !known[info.Key] && isHex(info.Key) {
+			orphans = append(orphans, info.Key)
+		}
+		return nil
+	})
+	for _, k := range orphans {
+		d.log.Info("restore: removing orphan container snapshot", "key", k)
+		_ = d.snapshotter.Remove(ctx, k)
+	}
+}
+
+// reconnect takes a running container back under the daemon's watch.
+func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
+	dir := c.State.ShimDir
+	if dir == "" {
+		dir = d.shimDir(c.ID)
+	}
+	sh, err := shimclient.Connect(ctx, dir)
+	if err != nil {
+		d.log.Warn("restore: shim is gone; marking the container exited", "id", c.ID, "err", err)
+		c.Lock()
+		_ = d.unmountRootfs(c)
+		c.SetStopped(255, false, time.Now())
+		_ = d.containers.Save(c)
+		restart := shouldRestart(c)
+		c.Unlock()
+		if restart { // e.g. after a reboot: the restart policy brings it back
+			d.restartLater(c)
+		}
+		return
+	}
+	st, err := sh.State(ctx)
+	if err == nil && st.Status == shimclient.StatusStopped && st.Exit != nil {
+		// Exited while no daemon ran: record it before the API serves.
+		d.handleExit(c, sh, *st.Exit)
+		return
+	}
+	if err == nil && st.Pid > 0 {
+		c.Lock()
+		c.State.Pid = st.Pid
+		if st.Status == shimclient.StatusPaused {
+			c.SetPaused(true)
+		}
+		c.Unlock()
+	}
+	c.Lock()
+	c.MarkRunning()
+	d.startHealth(c, sh)
+	c.Unlock()
+	d.shims.Store(c.ID, sh)
+	d.monitor(c, sh)
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// adoptOrClean handles a stopped record whose shim may have outlived a
+// crash in the middle of start: a shim whose container runs is adopted
+// (the start completed but was not recorded), any other is deleted, and a
+// rootfs left mounted is unmounted.
+func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
+	dir := d.shimDir(c.ID)
+	if _, err := os.Stat(dir); err != nil {
+		_ = d.unmountRootfs(c)
+		return
+	}
+	sh, err := shimclient.Connect(ctx, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		_ = d.unmountRootfs(c)
+		return
+	}
+	if st, err := sh.State(ctx); err == nil && (st.Status == shimclient.StatusRunning || st.Status == shimclient.StatusPaused) {
+		d.log.Info("restore: adopting a container whose start was not recorded", "id", c.ID)
+		c.Lock()
+		c.SetRunning(st.Pid, dir)
+		if st.Status == shimclient.StatusPaused {
+			c.SetPaused(true)
+		}
+		_ = d.containers.Save(c)
+		c.Unlock()
+		d.shims.Store(c.ID, sh)
+		d.monitor(c, sh)
+		return
+	}
+	_ = sh.DeleteForce(ctx)
+	_ = sh.Close()
+	_ = os.RemoveAll(dir)
+	_ = d.unmountRootfs(c)
+}
+
+// restartLater starts c in the background once the daemon is up, for
+// restart policies that outlived a daemon or host restart.
+func (d *Daemon) restartLater(c *container.Container) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		c.Lock()
+		ok := shouldRestart(c)
+		c.Unlock()
+		if !ok {
+			return
+		}
+		if err := d.start(d.bg, c, nil); err != nil && d.bg.Err() == nil {
+			d.log.Warn("restart by policy after daemon start", "id", c.ID, "err", err)
+		}
+	}()
+}

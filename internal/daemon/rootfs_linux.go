@@ -1,0 +1,89 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/oci"
+)
+
+// isMounted reports whether path is a mount point.
+func isMounted(path string) bool {
+	var st, parent unix.Stat_t
+	if unix.Lstat(path, &st) != nil || unix.Lstat(path+"/..", &parent) != nil {
+		return false
+	}
+	if st.Dev != parent.Dev {
+		return true
+	}
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && f[4] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// mountRootfs mounts the container's snapshot at <bundle>/rootfs (once) and
+// returns the path.
+func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (string, error) {
+	target := d.bundleDir(c.ID) + "/rootfs"
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return "", fmt.Errorf("create rootfs dir of %s: %w", c.ID, err)
+	}
+	if isMounted(target) {
+		return target, nil
+	}
+	ms, err := d.snapshotter.Mounts(ctx, c.SnapshotKey)
+	if err != nil {
+		return "", fmt.Errorf("get mounts of container %s: %w", c.ID, err)
+	}
+	if err := mount.All(ms, target); err != nil {
+		return "", err
+	}
+	return target, nil
+}
+
+// unmountRootfs unmounts the container's rootfs.
+func (d *Daemon) unmountRootfs(c *container.Container) error {
+	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")
+}
+
+// isCgroupV2 reports whether /sys/fs/cgroup is the unified hierarchy.
+func isCgroupV2() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
+}
+
+func unmountAllPath(p string) error { return mount.UnmountAll(p) }
+
+// hostCapabilities returns the daemon's bounding set: the capabilities a
+// container can be given at all.
+func hostCapabilities() []string {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return nil
+			}
+			return oci.CapabilitiesFromMask(mask)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/oci"
+	"github.com/berth/berth/internal/shimclient"
+)
+
+// ContainerStart starts a created or stopped container: rootfs mounted,
+// spec generated, bundle written, the shim creates and starts the process.
+func (d *Daemon) ContainerStart(ctx context.Context, name string) error {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	return d.start(context.WithoutCancel(ctx), c, nil)
+}
+
+// start starts c; beforeStart, if set, runs once the shim created the
+// container but before its process starts (attach registers there).
+func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart func(*shimclient.Shim) error) (retErr error) {
+	c.Lock()
+	defer c.Unlock()
+	if c.State.Running() && c.State.Status != container.StatusRestarting {
+		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
+	}
+	if err := c.SetStarting(); err != nil {
+		return err
+	}
+	if c.Incomplete {
+		return errdefs.Conflict(fmt.Errorf("container %s is not fully created", c.ID))
+	}
+	c.ManualStop = false
+	var sh *shimclient.Shim
+	defer func() {
+		if retErr == nil {
+			return
+		}
+		if sh != nil {
+			_ = sh.DeleteForce(ctx)
+			_ = sh.Close()
+		}
+		_ = d.unmountRootfs(c)
+		for _, p := range d.attaches.take(c.ID) {
+			p.done <- nil
+		}
+		msg := retErr.Error()
+		code := startErrorCode(msg)
+		c.SetStartError(code, msg)
+		_ = d.containers.Save(c)
+		d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(code)})
+		if code == 127 || code == 126 {
+			if !errdefs.IsInvalidParameter(retErr) && !errdefs.IsNotFound(retErr) {
+				retErr = errdefs.InvalidParameter(retErr)
+			}
+		}
+		if c.HostConfig.AutoRemove {
+			id := c.ID
+			go func() { _ = d.ContainerRemove(d.bg, id, true, false) }()
+		}
+	}()
+
+	t0 := time.Now()
+	rootfs, err := d.mountRootfs(ctx, c)
+	if err != nil {
+		return err
+	}
+	user, err := resolveUser(rootfs, c.Config.User, c.HostConfig.GroupAdd)
+	if err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	devices, err := containerDevices(c.HostConfig)
+	if err != nil {
+		return err
+	}
+	spec, err := oci.Generate(oci.Options{
+		Devices: devices, HostCapabilities: d.hostCaps,
+		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
+		ContainerDir: d.containerDir(c.ID), User: user,
+		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
+		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.binary,
+	})
+	if err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return fmt.Errorf("encode spec of %s: %w", c.ID, err)
+	}
+	if err := writeFileAtomic(filepath.Join(d.bundleDir(c.ID), "config.json"), data, 0o600); err != nil {
+		return fmt.Errorf("write spec of %s: %w", c.ID, err)
+	}
+	argv, err := d.runtimeArgv(c.Runtime)
+	if err != nil {
+		return err
+	}
+	tSpec := time.Now()
+	shimDir := d.shimDir(c.ID)
+	_ = os.RemoveAll(shimDir)
+	logPath := c.LogPath
+	if c.HostConfig.LogConfig.Type == "none" {
+		logPath = ""
+	}
+	sh, err = shimclient.Start(ctx, shimclient.Config{
+		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: shimDir, Runtime: argv,
+		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
+		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
+		Binary: d.binary,
+	})
+	if err != nil {
+		return err
+	}
+	d.attachPending(c, sh)
+	if beforeStart != nil {
+		if err := beforeStart(sh); err != nil {
+			return err
+		}
+	}
+	crashPoint("start-after-shim")
+	tCreated := time.Now()
+	if err := sh.Start(ctx); err != nil {
+		return err
+	}
+	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
+	crashPoint("start-after-start")
+	c.SetRunning(sh.Pid(), shimDir)
+	c.State.Health = nil
+	d.startHealth(c, sh)
+	if err := d.containers.Save(c); err != nil {
+		d.log.Error("save running state", "id", c.ID, "err", err)
+	}
+	d.shims.Store(c.ID, sh)
+	d.monitor(c, sh)
+	d.emit("container", "start", c, nil)
+	return nil
+}
+
+// resolveUser reads the image's passwd and group files inside rootfs
+// safely (symlinks resolved within the rootfs).
+func resolveUser(rootfs, spec string, groupAdd []string) (oci.User, error) {
+	open := func(p string) io.Reader {
+		fp, err := securejoin.SecureJoin(rootfs, p)
+		if err != nil {
+			return nil
+		}
+		data, err := os.ReadFile(fp)
+		if err != nil {
+			return nil
+		}
+		return bytesReader(data)
+	}
+	return oci.ResolveUser(spec, open("/etc/passwd"), open("/etc/group"), groupAdd)
+}
+
+// monitor waits for the container's exit in the background.
+func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ex, err := sh.Wait(d.bg)
+		if d.bg.Err() != nil {
+			return // daemon shutting down: the container lives on (live restore)
+		}
+		if err != nil {
+			d.log.Error("wait for container", "id", c.ID, "err", err)
+			ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
+		}
+		d.handleExit(c, sh, ex)
+	}()
+}
+
+// handleExit records the end of c's process and cleans up its runtime
+// state; it applies auto-removal and the restart policy.
+func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shimclient.Exit) {
+	ctx := d.bg
+	if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		d.log.Warn("delete shim", "id", c.ID, "err", err)
+		if err := sh.DeleteForce(ctx); err != nil {
+			// The shim itself is gone: have the runtime kill and forget the
+			// container so that it can start again.
+			d.runtimeDeleteForce(c)
+		}
+	}
+	_ = sh.Close()
+	d.health.stop(c.ID)
+	d.shims.Delete(c.ID)
+	d.execs.removeForContainer(c.ID)
+	c.Lock()
+	_ = d.unmountRootfs(c)
+	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
+	if err := d.containers.Save(c); err != nil {
+		d.log.Error("save exit", "id", c.ID, "err", err)
+	}
+	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
+	if restart {
+		// Docker's "restarting" state: counted now, started shortly.
+		c.State.Status = container.StatusRestarting
+		c.RestartCount++
+		_ = d.containers.Save(c)
+	}
+	auto := c.HostConfig.AutoRemove
+	c.Unlock()
+	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
+	switch {
+	case auto:
+		if err := d.ContainerRemove(ctx, c.ID, true, false); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+			d.log.Warn("auto-remove", "id", c.ID, "err", err)
+		}
+	case restart:
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			c.Lock()
+			still := c.State.Status == container.StatusRestarting
+			c.Unlock()
+			if !still {
+				return // stopped or removed meanwhile
+			}
+			if err := d.start(ctx, c, nil); err != nil {
+				d.log.Warn("restart by policy", "id", c.ID, "err", err)
+			}
+		}()
+	}
+}
+
+// shouldRestart applies the restart policy to a stopped container. The
+// caller holds the lock.
+func shouldRestart(c *container.Container) bool {
+	if c.ManualStop {
+		return false
+	}
+	p := c.HostConfig.RestartPolicy
+	switch p.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		return c.State.ExitCode != 0 && (p.MaximumRetryCount == 0 || c.RestartCount < p.MaximumRetryCount)
+	}
+	return false
+}
+
+func logMaxSize(c *container.Container) int64 {
+	s := c.HostConfig.LogConfig.Config["max-size"]
+	if s == "" {
+		return 0
+	}
+	n, err := parseSize(s)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func logMaxFiles(c *container.Container) int {
+	var n int
+	if _, err := fmt.Sscan(c.HostConfig.LogConfig.Config["max-file"], &n); err != nil || n < 1 {
+		return 1
+	}
+	return n
+}

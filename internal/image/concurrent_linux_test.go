@@ -1,0 +1,62 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/berth/berth/internal/testutil"
+)
+
+// TestConcurrentLoads loads the same archive four times at once while
+// another image is deleted: every load succeeds, and the layer exists once.
+func TestConcurrentLoads(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	src := openStore(t, t.TempDir(), "")
+	if _, err := src.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"a": "1", "b": "2"})), ImportOptions{Ref: "bt-im-conc"}); err != nil {
+		t.Fatal(err)
+	}
+	var archive bytes.Buffer
+	if err := src.Save(ctx, []string{"bt-im-conc"}, &archive); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, t.TempDir(), "")
+	other, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"other": "x"})), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Load(ctx, bytes.NewReader(archive.Bytes()), nil)
+			errs <- err
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, err := s.Delete(ctx, other)
+		errs <- err
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.GC(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := countSnapshots(t, s.sn); n != 1 {
+		t.Fatalf("%d snapshots, want 1", n)
+	}
+	if _, err := s.Get(ctx, "bt-im-conc"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,162 @@
+package image
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/internal/testutil"
+)
+
+// stallReader yields data up to half, then touches marker and blocks.
+type stallReader struct {
+	data   []byte
+	off    int
+	marker string
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.data)/2 {
+		os.WriteFile(r.marker, nil, 0o644)
+		select {}
+	}
+	n := copy(p, r.data[r.off:len(r.data)/2])
+	r.off += n
+	return n, nil
+}
+
+// TestHelperStalledLoad is run as a child process by TestKilledMidLoad.
+func TestHelperStalledLoad(t *testing.T) {
+	root := os.Getenv("BT_IM_KILL_ROOT")
+	if root == "" {
+		t.Skip("helper process only")
+	}
+	s := openStore(t, root, "")
+	data, err := os.ReadFile(filepath.Join(root, "archive.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Load(context.Background(), &stallReader{data: data, marker: filepath.Join(root, "half")}, nil)
+}
+
+// TestKilledMidLoad SIGKILLs a process in the middle of a load (layers
+// partly unpacked and ingested) and checks that reopening the store leaves
+// no half-made image, layer, snapshot, blob or scratch file.
+func TestKilledMidLoad(t *testing.T) {
+	testutil.RequireRoot(t)
+	ctx := context.Background()
+	src := openStore(t, t.TempDir(), "")
+	if _, err := src.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-kill"}); err != nil {
+		t.Fatal(err)
+	}
+	var archive bytes.Buffer
+	if err := src.Save(ctx, []string{"bt-im-kill"}, &archive); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "archive.tar"), archive.Bytes(), 0o644)
+	// The store reads the whole archive before unpacking; a stalled load
+	// therefore dies with a scratch dir and an ingest in flight. Also stall
+	// an import (a layer half unpacked and half ingested) below.
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStalledLoad$", "-test.v")
+	cmd.Env = append(os.Environ(), "BT_IM_KILL_ROOT="+root)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(root, "half")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("helper never reached the middle of the load")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	scratch, _ := os.ReadDir(filepath.Join(root, "image", "tmp"))
+	if len(scratch) == 0 {
+		t.Fatal("the load left no scratch dir: it was not killed mid-way")
+	}
+
+	s := openStore(t, root, "")
+	if imgs, _ := s.List(ctx); len(imgs) != 0 {
+		t.Errorf("%d images after the killed load", len(imgs))
+	}
+	if n := countSnapshots(t, s.sn); n != 0 {
+		t.Errorf("%d snapshots after the killed load", n)
+	}
+	for _, d := range []string{"image/tmp", "content/ingest", "content/blobs/sha256", "snapshots/snapshots"} {
+		if ents, _ := os.ReadDir(filepath.Join(root, d)); len(ents) != 0 {
+			t.Errorf("%s not empty after reopen: %d entries", d, len(ents))
+		}
+	}
+	// And the archive loads cleanly afterwards.
+	if _, err := s.Load(ctx, bytes.NewReader(archive.Bytes()), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKilledMidImport kills a process while a layer is being unpacked and
+// ingested in one pass (the same path commit and load use per layer).
+func TestKilledMidImport(t *testing.T) {
+	testutil.RequireRoot(t)
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "layer.tar"), busyboxTar(t), 0o644)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStalledImport$", "-test.v")
+	cmd.Env = append(os.Environ(), "BT_IM_KILL_ROOT="+root)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(root, "half")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("helper never reached the middle of the import")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if ents, _ := os.ReadDir(filepath.Join(root, "content", "ingest")); len(ents) == 0 {
+		t.Fatal("no ingest in flight: the import was not killed mid-way")
+	}
+	s := openStore(t, root, "")
+	if n := countSnapshots(t, s.sn); n != 0 {
+		t.Errorf("%d snapshots after the killed import", n)
+	}
+	for _, d := range []string{"content/ingest", "content/blobs/sha256", "snapshots/snapshots"} {
+		if ents, _ := os.ReadDir(filepath.Join(root, d)); len(ents) != 0 {
+			t.Errorf("%s not empty after reopen: %d entries", d, len(ents))
+		}
+	}
+}
+
+// TestHelperStalledImport is run as a child process by TestKilledMidImport.
+func TestHelperStalledImport(t *testing.T) {
+	root := os.Getenv("BT_IM_KILL_ROOT")
+	if root == "" {
+		t.Skip("helper process only")
+	}
+	s := openStore(t, root, "")
+	data, err := os.ReadFile(filepath.Join(root, "layer.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Import(context.Background(), &stallReader{data: data, marker: filepath.Join(root, "half")}, ImportOptions{Ref: "bt-im-half"})
+}

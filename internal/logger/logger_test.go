@@ -1,0 +1,382 @@
+package logger
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEntryFormat(t *testing.T) {
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC)
+	got := string(appendEntry(nil, Message{Line: []byte("a \"q\" <b>\n"), Stream: Stdout, Time: ts}))
+	want := `{"log":"a \"q\" <b>\n","stream":"stdout","time":"2024-01-02T03:04:05.123456789Z"}` + "\n"
+	if got != want {
+		t.Fatalf("entry = %q, want %q", got, want)
+	}
+	var e map[string]any
+	if err := json.Unmarshal([]byte(got), &e); err != nil {
+		t.Fatal(err)
+	}
+	if len(e) != 3 {
+		t.Fatalf("fields = %v", e)
+	}
+}
+
+func TestLineWriterSplits(t *testing.T) {
+	var got []string
+	w := NewLineWriter(Stderr, func(m Message) {
+		if m.Stream != Stderr {
+			t.Errorf("stream %q", m.Stream)
+		}
+		got = append(got, string(m.Line))
+	})
+	w.Write([]byte("one\ntw"))
+	w.Write([]byte("o\n"))
+	long := strings.Repeat("x", MaxLine+10)
+	w.Write([]byte(long + "\nend"))
+	w.Close()
+	want := []string{"one\n", "two\n", strings.Repeat("x", MaxLine), "xxxxxxxxxx\n", "end"}
+	if len(got) != len(want) {
+		t.Fatalf("got %d messages, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("message %d = %.20q…, want %.20q…", i, got[i], want[i])
+		}
+	}
+}
+
+func writeLog(t *testing.T, path string, maxSize int64, maxFiles int, msgs []Message) {
+	t.Helper()
+	j, err := NewJSONFile(path, maxSize, maxFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		if err := j.Log(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func msgs(n int, base time.Time) []Message {
+	var out []Message
+	for i := 0; i < n; i++ {
+		s := Stdout
+		if i%2 == 1 {
+			s = Stderr
+		}
+		out = append(out, Message{Line: []byte(strings.Repeat("m", 10) + string(rune('a'+i%26)) + "\n"), Stream: s, Time: base.Add(time.Duration(i) * time.Second)})
+	}
+	return out
+}
+
+func readLines(t *testing.T, path string, cfg ReadConfig) []Message {
+	t.Helper()
+	var out []Message
+	err := Read(context.Background(), path, cfg, func(m Message) error {
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	all := msgs(40, base)
+	// each entry is 80 bytes: 4 entries per file of 330 bytes
+	writeLog(t, path, 330, 3, all)
+	for _, name := range []string{"c.log", "c.log.1", "c.log.2"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() > 330 {
+			t.Fatalf("%s is %d bytes, above max-size", name, st.Size())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.log.3")); err == nil {
+		t.Fatal("c.log.3 exists with max-file 3")
+	}
+	got := readLines(t, path, ReadConfig{Tail: -1})
+	if len(got) != 12 {
+		t.Fatalf("read %d messages across rotated files, want 12", len(got))
+	}
+	for i, m := range got {
+		if !m.Time.Equal(all[28+i].Time) || string(m.Line) != string(all[28+i].Line) {
+			t.Fatalf("message %d = %v, want %v", i, m, all[28+i])
+		}
+	}
+	// max-file 1 truncates in place
+	p1 := filepath.Join(dir, "one.log")
+	writeLog(t, p1, 330, 1, all)
+	if got := readLines(t, p1, ReadConfig{Tail: -1}); len(got) != 4 || !got[3].Time.Equal(all[39].Time) {
+		t.Fatalf("max-file 1: %d messages", len(got))
+	}
+}
+
+func TestReadFilters(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	all := msgs(20, base)
+	writeLog(t, path, 500, 5, all)
+
+	tail := readLines(t, path, ReadConfig{Tail: 3})
+	if len(tail) != 3 || !tail[0].Time.Equal(all[17].Time) || !tail[2].Time.Equal(all[19].Time) {
+		t.Fatalf("tail 3 = %v", tail)
+	}
+	if got := readLines(t, path, ReadConfig{Tail: 0}); len(got) != 0 {
+		t.Fatalf("tail 0 returned %d", len(got))
+	}
+	out := readLines(t, path, ReadConfig{Tail: -1, Stdout: true})
+	if len(out) != 10 {
+		t.Fatalf("stdout only: %d", len(out))
+	}
+	for _, m := range out {
+		if m.Stream != Stdout {
+			t.Fatalf("stderr message in stdout selection")
+		}
+	}
+	tailErr := readLines(t, path, ReadConfig{Tail: 2, Stderr: true})
+	if len(tailErr) != 2 || !tailErr[1].Time.Equal(all[19].Time) || tailErr[0].Stream != Stderr {
+		t.Fatalf("tail 2 stderr = %v", tailErr)
+	}
+	win := readLines(t, path, ReadConfig{Tail: -1, Since: base.Add(5 * time.Second), Until: base.Add(8 * time.Second)})
+	if len(win) != 4 || !win[0].Time.Equal(all[5].Time) || !win[3].Time.Equal(all[8].Time) {
+		t.Fatalf("since/until = %v", win)
+	}
+	if got := readLines(t, filepath.Join(dir, "missing.log"), ReadConfig{Tail: -1}); len(got) != 0 {
+		t.Fatal("missing log not empty")
+	}
+	if s := string(Format(all[0], true)); s != "2024-01-01T00:00:00.000000000Z mmmmmmmmmma\n" {
+		t.Fatalf("timestamped line %q", s)
+	}
+}
+
+func TestFollowAcrossRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	j, err := NewJSONFile(path, 330, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	base := time.Now()
+	all := msgs(30, base)
+	for _, m := range all[:2] {
+		j.Log(m)
+	}
+	got := make(chan Message, 100)
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Read(context.Background(), path, ReadConfig{Tail: 1, Follow: true, Stop: stop}, func(m Message) error {
+			got <- m
+			return nil
+		})
+	}()
+	first := <-got
+	if !first.Time.Equal(all[1].Time) {
+		t.Fatalf("tail 1 gave %v", first)
+	}
+	// Write slowly enough that the follower sees every file before it is
+	// rotated away (3 files × 4 entries).
+	for i, m := range all[2:] {
+		if err := j.Log(m); err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 3 {
+			time.Sleep(2 * FollowInterval)
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	close(got)
+	var n int
+	for m := range got {
+		if !m.Time.Equal(all[2+n].Time) {
+			t.Fatalf("followed message %d = %s, want %s", n, m.Line, all[2+n].Line)
+		}
+		n++
+	}
+	if n != 28 {
+		t.Fatalf("followed %d messages, want 28", n)
+	}
+}
+
+func TestFollowUntilStopsAndFileIsDockerReadable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	writeLog(t, path, 0, 1, msgs(3, time.Now().Add(-time.Hour)))
+	start := time.Now()
+	if err := Read(context.Background(), path, ReadConfig{Tail: -1, Follow: true, Until: time.Now().Add(100 * time.Millisecond)}, func(Message) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 2*time.Second {
+		t.Fatal("follow with until did not stop")
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Log, Stream string
+			Time        time.Time
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.Log == "" || e.Stream == "" || e.Time.IsZero() {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+	}
+}
+
+func TestJSONStringMatchesEncodingJSON(t *testing.T) {
+	cases := []string{
+		"", "plain", "quote\" back\\slash", "ctl \x00\x01\x1f\x7f tab\t cr\r nl\n",
+		"<html> & stuff", "utf8 é ü 漢字 🚀", "bad \xff\xfe utf8 \xc3", "sep \u2028 \u2029",
+	}
+	for _, c := range cases {
+		got := appendJSONString(nil, []byte(c))
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q encodes to invalid JSON %s: %v", c, got, err)
+		}
+		want, _ := json.Marshal(c) // same decoded value as encoding/json
+		var wantBack string
+		json.Unmarshal(want, &wantBack)
+		if back != wantBack {
+			t.Fatalf("%q round-trips to %q, encoding/json gives %q", c, back, wantBack)
+		}
+	}
+}
+
+func BenchmarkLog(b *testing.B) {
+	j, err := NewJSONFile(filepath.Join(b.TempDir(), "b.log"), 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer j.Close()
+	m := Message{Line: []byte("a typical log line of some eighty bytes, with \"quotes\" and a tab\t here\n"), Stream: Stdout, Time: time.Now()}
+	for b.Loop() {
+		j.Log(m)
+	}
+}
+
+// A follower is woken by the write itself, not by a slow poll.
+func TestFollowLatency(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	j, err := NewJSONFile(path, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got := make(chan time.Time, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Read(ctx, path, ReadConfig{Tail: -1, Follow: true}, func(Message) error {
+		got <- time.Now()
+		return nil
+	})
+	time.Sleep(100 * time.Millisecond) // let the follower reach its wait
+	for i := 0; i < 3; i++ {
+		sent := time.Now()
+		j.Log(Message{Line: []byte("x\n"), Stream: Stdout, Time: sent})
+		select {
+		case at := <-got:
+			if d := at.Sub(sent); d > 500*time.Millisecond {
+				t.Fatalf("follower saw the line after %v", d)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("follower never saw the line")
+		}
+	}
+}
+
+// The backward tail scan agrees with a forward read, across chunk
+// boundaries, rotated files, stream selection and since/until.
+func TestTailMatchesForwardRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var all []Message
+	for i := 0; i < 6000; i++ {
+		s := Stdout
+		if i%3 == 0 {
+			s = Stderr
+		}
+		line := fmt.Sprintf("line %d %s\n", i, strings.Repeat("z", i%200))
+		all = append(all, Message{Line: []byte(line), Stream: s, Time: base.Add(time.Duration(i) * time.Millisecond)})
+	}
+	writeLog(t, path, 300<<10, 4, all)
+	for _, cfg := range []ReadConfig{
+		{Tail: 1}, {Tail: 10}, {Tail: 2500}, {Tail: 100000},
+		{Tail: 50, Stderr: true}, {Tail: 50, Stdout: true},
+		{Tail: 40, Since: base.Add(5990 * time.Millisecond)},
+		{Tail: 30, Until: base.Add(3000 * time.Millisecond)},
+	} {
+		fwd := cfg
+		fwd.Tail = -1
+		want := readLines(t, path, fwd)
+		if cfg.Tail < len(want) {
+			want = want[len(want)-cfg.Tail:]
+		}
+		got := readLines(t, path, cfg)
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d messages, forward read gives %d", cfg, len(got), len(want))
+		}
+		for i := range got {
+			if string(got[i].Line) != string(want[i].Line) || got[i].Stream != want[i].Stream || !got[i].Time.Equal(want[i].Time) {
+				t.Fatalf("%+v: message %d = %q, want %q", cfg, i, got[i].Line, want[i].Line)
+			}
+		}
+	}
+}
+
+// A last line still being written is not returned by the tail; following
+// picks it up once complete.
+func TestTailPartialLastLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.log")
+	base := time.Now()
+	writeLog(t, path, 0, 1, msgs(3, base))
+	full := appendEntry(nil, Message{Line: []byte("late\n"), Stream: Stdout, Time: base.Add(time.Hour)})
+	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(full[:10])
+	got := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Read(ctx, path, ReadConfig{Tail: 1, Follow: true}, func(m Message) error {
+		got <- string(m.Line)
+		return nil
+	})
+	if first := <-got; first != "mmmmmmmmmmc\n" {
+		t.Fatalf("tail 1 = %q", first)
+	}
+	f.Write(full[10:])
+	f.Close()
+	select {
+	case l := <-got:
+		if l != "late\n" {
+			t.Fatalf("followed %q", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("completed line never followed")
+	}
+}

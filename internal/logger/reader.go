@@ -1,0 +1,305 @@
+package logger
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+)
+
+// ReadConfig selects what Read returns.
+type ReadConfig struct {
+	Tail   int       // only the last Tail matching messages of the history; < 0 means all
+	Since  time.Time // skip messages before Since (zero: no bound)
+	Until  time.Time // stop at messages after Until (zero: no bound)
+	Follow bool      // after the history, wait for new messages
+	Stdout bool      // select stdout; with Stderr false and Stdout false both are selected
+	Stderr bool      // select stderr
+	// Stop, when closed during Follow, makes Read return once it has read
+	// everything written so far (the container exited).
+	Stop <-chan struct{}
+}
+
+// FollowInterval is how often a following reader looks for new data when
+// inotify is not available (with inotify, it is woken by changes).
+var FollowInterval = 50 * time.Millisecond
+
+// errUntil ends reading at the first message after Until.
+var errUntil = errors.New("until reached")
+
+// Read reads the json-file log at path and its rotated files, oldest first,
+// and calls fn for each selected message. With cfg.Follow it keeps reading
+// across rotations until ctx ends, cfg.Stop is closed or Until has passed.
+// A missing log is an empty one. fn's error ends Read and is returned.
+func Read(ctx context.Context, path string, cfg ReadConfig, fn func(Message) error) error {
+	if !cfg.Stdout && !cfg.Stderr {
+		cfg.Stdout, cfg.Stderr = true, true
+	}
+	r := &reader{cfg: cfg, fn: fn}
+	var cur *os.File
+	var err error
+	if cfg.Tail >= 0 {
+		cur, err = r.tailHistory(path)
+	} else {
+		cur, err = r.history(path)
+	}
+	if errors.Is(err, errUntil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !cfg.Follow {
+		closeFile(cur)
+		return nil
+	}
+	err = r.follow(ctx, path, cur)
+	if errors.Is(err, errUntil) {
+		return nil
+	}
+	return err
+}
+
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
+}
+
+type reader struct {
+	cfg     ReadConfig
+	fn      func(Message) error
+	pending []byte // incomplete last line of the current file
+}
+
+// history reads the rotated files and the current one, and returns the
+// current one open at its end (nil if missing).
+func (r *reader) history(path string) (*os.File, error) {
+	// Open newest first so that a rotation during the opening at worst
+	// repeats a file rather than losing one.
+	var files []*os.File
+	cur, err := openLog(path)
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; ; i++ {
+		f, err := openLog(rotated(path, i))
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			closeFile(cur)
+			return nil, err
+		}
+		if f == nil {
+			break
+		}
+		files = append(files, f)
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		r.pending = r.pending[:0]
+		err := r.readAll(files[i])
+		files[i].Close()
+		if err != nil {
+			for _, f := range files[:i] {
+				f.Close()
+			}
+			closeFile(cur)
+			return nil, err
+		}
+	}
+	r.pending = r.pending[:0]
+	if cur != nil {
+		if err := r.readAll(cur); err != nil {
+			cur.Close()
+			return nil, err
+		}
+	}
+	return cur, nil
+}
+
+// openLog opens path for reading; a missing file is (nil, nil).
+func openLog(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// readAll reads f from its offset to EOF and handles each complete line.
+func (r *reader) readAll(f *os.File) error {
+	var buf [32 * 1024]byte
+	for {
+		n, err := f.Read(buf[:])
+		if n > 0 {
+			r.pending = append(r.pending, buf[:n]...)
+			if err := r.lines(); err != nil {
+				return err
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read log %s: %w", f.Name(), err)
+		}
+	}
+}
+
+// lines handles the complete lines in r.pending and keeps the rest.
+func (r *reader) lines() error {
+	data := r.pending
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			break
+		}
+		line := data[:i]
+		data = data[i+1:]
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		m, err := parseEntry(line)
+		if err != nil {
+			continue // a torn or foreign line: skip it like Docker does
+		}
+		if err := r.handle(m); err != nil {
+			r.pending = append(r.pending[:0], data...)
+			return err
+		}
+	}
+	r.pending = append(r.pending[:0], data...)
+	return nil
+}
+
+func (r *reader) handle(m Message) error {
+	if !r.selected(m) {
+		return nil
+	}
+	if !r.cfg.Since.IsZero() && m.Time.Before(r.cfg.Since) {
+		return nil
+	}
+	if !r.cfg.Until.IsZero() && m.Time.After(r.cfg.Until) {
+		return errUntil
+	}
+	return r.fn(m)
+}
+
+// selected applies the stream selection.
+func (r *reader) selected(m Message) bool {
+	switch m.Stream {
+	case Stdout:
+		return r.cfg.Stdout
+	case Stderr:
+		return r.cfg.Stderr
+	}
+	return true
+}
+
+// follow waits for new data in the current file, switching to the new file
+// when the log is rotated and rewinding when it is truncated.
+func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
+	defer func() { closeFile(cur) }()
+	w := newWatcher(path)
+	defer w.close()
+	var wake chan struct{}
+	interval := FollowInterval
+	if w != nil {
+		// inotify wakes us; the timer is only a safety net.
+		wake, interval = w.wake, 20*FollowInterval
+	}
+	t := time.NewTimer(interval)
+	defer t.Stop()
+	var untilC <-chan time.Time
+	if !r.cfg.Until.IsZero() {
+		ut := time.NewTimer(time.Until(r.cfg.Until) + time.Millisecond)
+		defer ut.Stop()
+		untilC = ut.C
+	}
+	first := true
+	for {
+		stopping := false
+		if first {
+			// Whatever was written between the history and the watch.
+			first = false
+		} else {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-r.cfg.Stop:
+				stopping = true
+			case <-wake:
+			case <-untilC:
+				stopping = true
+			case <-t.C:
+				t.Reset(interval)
+			}
+		}
+		for {
+			if cur == nil {
+				f, err := openLog(path)
+				if err != nil {
+					return err
+				}
+				if f == nil {
+					break
+				}
+				cur = f
+				r.pending = r.pending[:0]
+			}
+			if err := r.readAll(cur); err != nil {
+				return err
+			}
+			st, err := os.Stat(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("stat log %s: %w", path, err)
+			}
+			cst, err := cur.Stat()
+			if err != nil {
+				return fmt.Errorf("stat log %s: %w", path, err)
+			}
+			if !sameFile(st, cst) {
+				// Rotated: the old file is read to its end; go on with the new one.
+				cur.Close()
+				cur = nil
+				continue
+			}
+			if off, err := cur.Seek(0, io.SeekCurrent); err == nil && st.Size() < off {
+				// Truncated (max-file 1): start over.
+				if _, err := cur.Seek(0, io.SeekStart); err != nil {
+					return fmt.Errorf("rewind log %s: %w", path, err)
+				}
+				r.pending = r.pending[:0]
+				continue
+			}
+			break
+		}
+		if stopping {
+			return nil
+		}
+		if !r.cfg.Until.IsZero() && time.Now().After(r.cfg.Until) {
+			return nil
+		}
+	}
+}
+
+func sameFile(a, b fs.FileInfo) bool {
+	sa, ok1 := a.Sys().(*syscall.Stat_t)
+	sb, ok2 := b.Sys().(*syscall.Stat_t)
+	if !ok1 || !ok2 {
+		return os.SameFile(a, b)
+	}
+	return sa.Dev == sb.Dev && sa.Ino == sb.Ino
+}

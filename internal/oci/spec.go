@@ -1,0 +1,348 @@
+package oci
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// SpecVersion is the OCI spec version written in config.json: 1.0.2, the
+// version every runtime in use accepts (crun 1.8 rejects 1.3.0 with
+// "unknown version specified"); berth uses no field newer than it needs.
+const SpecVersion = "1.0.2"
+
+// InitPath is where the init of --init is mounted, as Docker's.
+const InitPath = "/sbin/docker-init"
+
+// DefaultPath is the PATH given to a container whose image sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Options is everything the spec of one container is generated from.
+type Options struct {
+	ID         string
+	Config     *container.Config     // merged with the image config (see MergeImageConfig)
+	HostConfig *container.HostConfig // as created
+	Rootfs     string                // path of the mounted root filesystem
+	// ContainerDir holds the container's hostname, hosts and resolv.conf
+	// files, bind-mounted over the image's.
+	ContainerDir string
+	User         User   // resolved against the image's /etc/passwd and /etc/group
+	CgroupsPath  string // e.g. /berth/<id>
+	CgroupV2     bool   // the host's cgroup mode (for the cgroup namespace default)
+	// HostCapabilities, when non-nil, are the capabilities the daemon itself
+	// holds (its bounding set): others cannot be given to a container, so
+	// they are left out (a privileged container gets all the host has).
+	HostCapabilities []string
+	// Devices are host device nodes given to the container (--device, or
+	// every host device for --privileged), looked up by the caller.
+	Devices []Device
+	// InitBinary is the host path of the berth binary, bind-mounted at
+	// /sbin/docker-init and run as `docker-init init -- cmd…` when the
+	// container asks for --init.
+	InitBinary string
+	// Seccomp, when non-nil, turns a spec into its seccomp profile (the
+	// default one from github.com/moby/profiles/seccomp on Linux).
+	Seccomp func(*specs.Spec) (*specs.LinuxSeccomp, error)
+	// SeccompProfile turns a custom profile (--security-opt seccomp=<json>,
+	// which the CLI sends as the file's content) into a LinuxSeccomp.
+	SeccompProfile func(profile string, s *specs.Spec) (*specs.LinuxSeccomp, error)
+}
+
+// Generate returns the OCI runtime spec of a container as dockerd would
+// make it: default capabilities, seccomp, masked and read-only paths,
+// default mounts, namespaces by network mode, env, user, workdir, command.
+func Generate(o Options) (*specs.Spec, error) {
+	cfg, hc := o.Config, o.HostConfig
+	if cfg == nil {
+		return nil, fmt.Errorf("generate spec of %s: no config", o.ID)
+	}
+	if hc == nil {
+		hc = &container.HostConfig{}
+	}
+	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("no command specified")
+	}
+	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
+		args = append([]string{InitPath, "init", "--"}, args...)
+	}
+	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
+	if err != nil {
+		return nil, err
+	}
+	if o.HostCapabilities != nil {
+		kept := caps[:0:0]
+		for _, c := range caps {
+			if contains(o.HostCapabilities, c) {
+				kept = append(kept, c)
+			}
+		}
+		caps = kept
+	}
+	cwd := cfg.WorkingDir
+	if cwd == "" {
+		cwd = "/"
+	}
+	s := &specs.Spec{
+		Version: SpecVersion,
+		Root:    &specs.Root{Path: o.Rootfs, Readonly: hc.ReadonlyRootfs},
+		Process: &specs.Process{
+			Terminal: cfg.Tty,
+			Args:     args,
+			Env:      Env(cfg, o.User.Home),
+			Cwd:      cwd,
+			User: specs.User{
+				UID: o.User.UID, GID: o.User.GID, AdditionalGids: o.User.AdditionalGids, Umask: hc.Umask,
+			},
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding: caps, Effective: caps, Permitted: caps,
+			},
+			NoNewPrivileges: hasSecurityOpt(hc.SecurityOpt, "no-new-privileges"),
+		},
+		Hostname:    cfg.Hostname,
+		Domainname:  cfg.Domainname,
+		Mounts:      DefaultMounts(hc.Privileged),
+		Annotations: hc.Annotations,
+		Linux: &specs.Linux{
+			CgroupsPath: o.CgroupsPath,
+			Sysctl:      hc.Sysctls,
+			Resources:   resources(hc),
+		},
+	}
+	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
+		s.Process.ConsoleSize = &specs.Box{Height: hc.ConsoleSize[0], Width: hc.ConsoleSize[1]}
+	}
+	if hc.OomScoreAdj != 0 {
+		adj := hc.OomScoreAdj
+		s.Process.OOMScoreAdj = &adj
+	}
+	for _, u := range hc.Ulimits {
+		s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{
+			Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
+		})
+	}
+	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
+	addDevices(s, o.Devices, hc.Privileged)
+	if !hc.Privileged {
+		s.Linux.MaskedPaths = MaskedPaths
+		s.Linux.ReadonlyPaths = ReadonlyPaths
+		if hc.MaskedPaths != nil {
+			s.Linux.MaskedPaths = hc.MaskedPaths
+		}
+		if hc.ReadonlyPaths != nil {
+			s.Linux.ReadonlyPaths = hc.ReadonlyPaths
+		}
+	}
+	if o.ContainerDir != "" {
+		for _, f := range []string{"hostname", "hosts", "resolv.conf"} {
+			s.Mounts = append(s.Mounts, specs.Mount{
+				Destination: "/etc/" + f, Type: "bind", Source: path.Join(o.ContainerDir, f),
+				Options: []string{"rbind", "rprivate"},
+			})
+		}
+	}
+	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
+		s.Mounts = append(s.Mounts, specs.Mount{Destination: InitPath, Type: "bind", Source: o.InitBinary, Options: []string{"bind", "ro", "rprivate"}})
+	}
+	userMounts, err := UserMounts(hc)
+	if err != nil {
+		return nil, err
+	}
+	s.Mounts = mergeMounts(s.Mounts, userMounts)
+	if hc.ShmSize > 0 {
+		for i := range s.Mounts {
+			if s.Mounts[i].Destination == "/dev/shm" && s.Mounts[i].Type == "tmpfs" {
+				for j, opt := range s.Mounts[i].Options {
+					if strings.HasPrefix(opt, "size=") {
+						s.Mounts[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
+					}
+				}
+			}
+		}
+	}
+	custom := securityOptValue(hc.SecurityOpt, "seccomp")
+	switch {
+	case hc.Privileged || custom == "unconfined":
+	case custom != "":
+		if o.SeccompProfile == nil {
+			return nil, fmt.Errorf("custom seccomp profiles are not supported")
+		}
+		sc, err := o.SeccompProfile(custom, s)
+		if err != nil {
+			return nil, fmt.Errorf("load seccomp profile: %w", err)
+		}
+		s.Linux.Seccomp = sc
+	case o.Seccomp != nil:
+		sc, err := o.Seccomp(s)
+		if err != nil {
+			return nil, fmt.Errorf("generate seccomp profile: %w", err)
+		}
+		s.Linux.Seccomp = sc
+	}
+	return s, nil
+}
+
+// securityOptValue returns the value of key=value (or key:value) in opts.
+func securityOptValue(opts []string, key string) string {
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			k, v, ok = strings.Cut(o, ":")
+		}
+		if ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func hasSecurityOpt(opts []string, want string) bool {
+	for _, o := range opts {
+		o = strings.Replace(o, ":", "=", 1)
+		if o == want || o == want+"=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// Env returns the process environment as dockerd builds it: PATH (unless
+// the config has one), HOSTNAME, TERM=xterm with a tty, HOME from the
+// user's passwd entry, then the config's variables replacing those.
+func Env(cfg *container.Config, home string) []string {
+	base := []string{}
+	if !hasEnv(cfg.Env, "PATH") {
+		base = append(base, "PATH="+DefaultPath)
+	}
+	base = append(base, "HOSTNAME="+cfg.Hostname)
+	if cfg.Tty {
+		base = append(base, "TERM=xterm")
+	}
+	if home == "" {
+		home = "/"
+	}
+	if !hasEnv(cfg.Env, "HOME") {
+		base = append(base, "HOME="+home)
+	}
+	return ReplaceOrAppendEnv(base, cfg.Env)
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, e := range env {
+		k, _, _ := strings.Cut(e, "=")
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// ReplaceOrAppendEnv returns defaults with each KEY=value of overrides
+// replacing the same KEY or appended; a bare KEY removes it.
+func ReplaceOrAppendEnv(defaults, overrides []string) []string {
+	out := append([]string{}, defaults...)
+	idx := map[string]int{}
+	for i, e := range out {
+		k, _, _ := strings.Cut(e, "=")
+		idx[k] = i
+	}
+	for _, e := range overrides {
+		k, _, hasVal := strings.Cut(e, "=")
+		if i, ok := idx[k]; ok {
+			if hasVal {
+				out[i] = e
+			} else {
+				out[i] = ""
+			}
+			continue
+		}
+		if hasVal {
+			idx[k] = len(out)
+			out = append(out, e)
+		}
+	}
+	res := out[:0]
+	for _, e := range out {
+		if e != "" {
+			res = append(res, e)
+		}
+	}
+	return res
+}
+
+func resources(hc *container.HostConfig) *specs.LinuxResources {
+	r := &specs.LinuxResources{Devices: DefaultDevices(hc.Privileged)}
+	if hc.Memory > 0 {
+		m := hc.Memory
+		r.Memory = &specs.LinuxMemory{Limit: &m}
+		if hc.MemorySwap != 0 {
+			sw := hc.MemorySwap
+			r.Memory.Swap = &sw
+		}
+	}
+	if hc.CPUShares > 0 || hc.NanoCPUs > 0 || hc.CpusetCpus != "" {
+		r.CPU = &specs.LinuxCPU{Cpus: hc.CpusetCpus, Mems: hc.CpusetMems}
+		if hc.CPUShares > 0 {
+			sh := uint64(hc.CPUShares)
+			r.CPU.Shares = &sh
+		}
+		if hc.NanoCPUs > 0 {
+			period := uint64(100000)
+			quota := hc.NanoCPUs * int64(period) / 1e9
+			r.CPU.Period, r.CPU.Quota = &period, &quota
+		}
+	}
+	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
+		l := *hc.PidsLimit
+		r.Pids = &specs.LinuxPids{Limit: &l}
+	}
+	return r
+}
+
+// Namespaces returns the namespaces of a container: pid, ipc, uts, mount
+// always; network unless NetworkMode is host; cgroup when private (the
+// default on cgroup v2, as dockerd).
+func Namespaces(hc *container.HostConfig, cgroupV2 bool) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	if !hc.NetworkMode.IsHost() {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	}
+	if hc.UTSMode != "host" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UTSNamespace})
+	}
+	if hc.IpcMode != "host" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.IPCNamespace})
+	}
+	if hc.PidMode != "host" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.PIDNamespace})
+	}
+	if hc.CgroupnsMode == "private" || hc.CgroupnsMode == "" && cgroupV2 {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
+	}
+	return ns
+}
+
+// mergeMounts puts user mounts over the defaults: a user mount replaces a
+// default one at the same destination; the result is ordered by depth so a
+// parent is mounted before its children.
+func mergeMounts(defaults, user []specs.Mount) []specs.Mount {
+	taken := map[string]bool{}
+	for _, m := range user {
+		taken[path.Clean(m.Destination)] = true
+	}
+	var out []specs.Mount
+	for _, m := range defaults {
+		if !taken[path.Clean(m.Destination)] {
+			out = append(out, m)
+		}
+	}
+	out = append(out, user...)
+	sort.SliceStable(out, func(i, j int) bool {
+		return strings.Count(path.Clean(out[i].Destination), "/") < strings.Count(path.Clean(out[j].Destination), "/")
+	})
+	return out
+}

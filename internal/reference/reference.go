@@ -1,0 +1,131 @@
+package reference
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	dref "github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// Named is a normalised image reference (docker.io/library/busybox:latest).
+type Named = dref.Named
+
+var idPrefix = regexp.MustCompile(`^(sha256:)?[a-f0-9]{1,64}$`)
+
+// Parse normalises s as Docker does: a missing domain becomes docker.io, a
+// single-component path gets library/, and a reference without tag or digest
+// gets the tag latest. Malformed references are errdefs.InvalidParameter.
+func Parse(s string) (Named, error) {
+	if s == "" {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid reference format: empty reference"))
+	}
+	n, err := dref.ParseNormalizedNamed(s)
+	if err != nil {
+		// The library's messages are Docker's ("invalid reference format: …").
+		return nil, errdefs.InvalidParameter(err)
+	}
+	return dref.TagNameOnly(n), nil
+}
+
+// ParseRepoTag joins repo and tag (as the API's repo= and tag= parameters)
+// and normalises the result. An empty tag means latest; a repo that already
+// carries a tag or digest and a non-empty tag is an error.
+func ParseRepoTag(repo, tag string) (Named, error) {
+	n, err := dref.ParseNormalizedNamed(repo)
+	if err != nil {
+		return nil, errdefs.InvalidParameter(err)
+	}
+	if tag == "" {
+		if _, ok := n.(dref.Canonical); ok {
+			return nil, errdefs.InvalidParameter(fmt.Errorf("refusing to create a tag with a digest reference: %q", repo))
+		}
+		return dref.TagNameOnly(n), nil
+	}
+	if !dref.IsNameOnly(n) {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid reference format: %q already has a tag or digest", repo))
+	}
+	t, err := dref.WithTag(n, tag)
+	if err != nil {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid tag format: %q: %w", tag, err))
+	}
+	return t, nil
+}
+
+// Normalize returns the normalised string form of s.
+func Normalize(s string) (string, error) {
+	n, err := Parse(s)
+	if err != nil {
+		return "", err
+	}
+	return n.String(), nil
+}
+
+// Familiar returns the short form Docker prints (busybox:latest) for a
+// normalised reference string; unparsable input is returned unchanged.
+func Familiar(s string) string {
+	n, err := dref.ParseNormalizedNamed(s)
+	if err != nil {
+		return s
+	}
+	return dref.FamiliarString(n)
+}
+
+// FamiliarName returns the repository part in its short form (busybox).
+func FamiliarName(s string) string {
+	n, err := dref.ParseNormalizedNamed(s)
+	if err != nil {
+		return s
+	}
+	return dref.FamiliarName(n)
+}
+
+// Tag returns the tag of a normalised reference string, or "".
+func Tag(s string) string {
+	n, err := dref.ParseNormalizedNamed(s)
+	if err != nil {
+		return ""
+	}
+	if t, ok := n.(dref.Tagged); ok {
+		return t.Tag()
+	}
+	return ""
+}
+
+// Digest returns the digest of a normalised reference string, or "".
+func Digest(s string) digest.Digest {
+	n, err := dref.ParseNormalizedNamed(s)
+	if err != nil {
+		return ""
+	}
+	if c, ok := n.(dref.Canonical); ok {
+		return c.Digest()
+	}
+	return ""
+}
+
+// Match reports whether the reference ref matches the pattern as the
+// reference= filter of docker images does (path.Match on the familiar name,
+// with and without the tag).
+func Match(pattern, ref string) bool {
+	n, err := dref.ParseNormalizedNamed(ref)
+	if err != nil {
+		return false
+	}
+	ok, err := dref.FamiliarMatch(pattern, n)
+	return err == nil && ok
+}
+
+// LooksLikeID reports whether s can be an image ID or an ID prefix
+// (hex, optionally with the sha256: algorithm).
+func LooksLikeID(s string) bool {
+	return idPrefix.MatchString(s)
+}
+
+// TrimID returns the hex part of an ID string ("sha256:abc" → "abc").
+func TrimID(s string) string {
+	return strings.TrimPrefix(s, "sha256:")
+}

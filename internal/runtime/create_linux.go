@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/berth/berth/internal/errdefs"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// CreateOpts are the inputs of Create.
+type CreateOpts struct {
+	Root          string // state root, e.g. /run/berth/runtime
+	ID            string
+	Bundle        string
+	ConsoleSocket string
+	PidFile       string
+	PreserveFds   int
+	NoPivot       bool // chroot after moving the rootfs onto / (rootfs on ramfs)
+}
+
+// Create sets up a container from its bundle and leaves its init process
+// blocked until Start. It validates the whole configuration first and leaves
+// nothing behind when it fails. The returned process is the container init
+// (a child of the caller).
+func Create(opts CreateOpts) (*State, *os.Process, error) {
+	if err := ValidateID(opts.ID); err != nil {
+		return nil, nil, err
+	}
+	bundle, err := filepath.Abs(opts.Bundle)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve bundle path: %w", err)
+	}
+	spec, err := LoadSpec(bundle)
+	if err != nil {
+		return nil, nil, err
+	}
+	if spec.Process.Terminal && opts.ConsoleSocket == "" {
+		return nil, nil, errdefs.InvalidParameter(errors.New("process.terminal is set in config.json but no --console-socket was given"))
+	}
+	if !spec.Process.Terminal && opts.ConsoleSocket != "" {
+		return nil, nil, errdefs.InvalidParameter(errors.New("--console-socket was given but process.terminal is false in config.json"))
+	}
+	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
+		return nil, nil, fmt.Errorf("create state root %s: %w", opts.Root, err)
+	}
+	dir := stateDir(opts.Root, opts.ID)
+	if err := os.Mkdir(dir, 0o711); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, nil, errdefs.Conflict(fmt.Errorf("container with id %s already exists", opts.ID))
+		}
+		return nil, nil, fmt.Errorf("create state directory: %w", err)
+	}
+	warnUnsupported(spec.Process, spec)
+	c := &creation{opts: opts, spec: spec, bundle: bundle, dir: dir}
+	st, proc, err := c.run()
+	if err != nil {
+		c.cleanup()
+		return nil, nil, err
+	}
+	return st, proc, nil
+}
+
+type creation struct {
+	opts   CreateOpts
+	spec   *specs.Spec
+	bundle string
+	dir    string
+	cg     cgroupManager
+	proc   *os.Process
+}
+
+func (c *creation) cleanup() {
+	if c.proc != nil {
+		_ = c.proc.Kill()
+		_, _ = c.proc.Wait()
+	}
+	if c.cg != nil {
+		_ = c.cg.Kill(unix.SIGKILL)
+		_ = c.cg.Destroy()
+	}
+	if !hasNamespace(c.spec, specs.MountNamespace) {
+		unmountUnder(RootfsPath(c.spec, c.bundle))
+	}
+	_ = os.RemoveAll(c.dir)
+}
+
+func (c *creation) run() (*State, *os.Process, error) {
+	spec := c.spec
+	rootfs := RootfsPath(spec, c.bundle)
+	if real, err := filepath.EvalSymlinks(rootfs); err == nil {
+		rootfs = real
+	}
+	if err := unix.Mkfifo(filepath.Join(c.dir, fifoName), 0o622); err != nil {
+		return nil, nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	// writable by the container's root even when it is mapped (umask aside).
+	if err := os.Chmod(filepath.Join(c.dir, fifoName), 0o622); err != nil {
+		return nil, nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(filepath.Join(c.dir, fifoName), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	defer fifo.Close()
+
+	var cloneFlags uintptr
+	var joins []string       // joined by the nsenter constructor in the child
+	var threadJoins []nsJoin // joined by the forking thread, before clone
+	userns := false
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.UserNamespace {
+			userns = true
+		}
+		if ns.Path == "" {
+			cloneFlags |= nsFlags[ns.Type]
+			continue
+		}
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			// per-thread namespaces: entered before clone, so that a new
+			// user namespace can be created on top of them, as runc does.
+			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
+		default:
+			joins = append(joins, string(ns.Type)+"="+ns.Path)
+		}
+	}
+	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
+	timens := cloneFlags&unix.CLONE_NEWTIME != 0
+	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
+	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+	cg, err := newCgroup(cgroupsPath(spec), c.opts.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
+	}
+	c.cg = cg
+
+	exe, err := sealedSelf()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer exe.Close()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("create sync socket: %w", err)
+	}
+	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
+	child := os.NewFile(uintptr(fds[1]), "sync-child")
+	defer parent.Close()
+	defer child.Close()
+
+	extra := make([]*os.File, 0, c.opts.PreserveFds+4)
+	for i := 0; i < c.opts.PreserveFds; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(i)))
+	}
+	base := 3 + len(extra)
+	env := []string{
+		envInit + "=init",
+		envPreserve + "=" + strconv.Itoa(c.opts.PreserveFds),
+		envSyncFd + "=" + strconv.Itoa(base),
+		envFifoFd + "=" + strconv.Itoa(base+1),
+	}
+	extra = append(extra, child, fifo)
+	if c.opts.ConsoleSocket != "" {
+		conn, err := net.Dial("unix", c.opts.ConsoleSocket)
+		if err != nil {
+			return nil, nil, fmt.Errorf("connect to console socket %s: %w", c.opts.ConsoleSocket, err)
+		}
+		cf, err := conn.(*net.UnixConn).File()
+		conn.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("get console socket fd: %w", err)
+		}
+		defer cf.Close()
+		env = append(env, envConsole+"="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, cf)
+	}
+	exeFd := 3 + len(extra)
+	extra = append(extra, exe)
+	if len(joins) > 0 {
+		env = append(env, nsenterEnv+"="+strings.Join(joins, ","))
+	}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
+		Args:       []string{"berth", "runtime", "init"},
+		Env:        env,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		ExtraFiles: extra,
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: cloneFlags,
+		},
+	}
+	if cloneFlags&unix.CLONE_NEWUSER != 0 {
+		cmd.SysProcAttr.UidMappings = idMaps(spec.Linux.UIDMappings)
+		cmd.SysProcAttr.GidMappings = idMaps(spec.Linux.GIDMappings)
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		// become root of the new namespace before execve, or the re-executed
+		// init would start without capabilities there.
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+	}
+	if err := startIn(cmd, threadJoins); err != nil {
+		return nil, nil, fmt.Errorf("start container init: %w", err)
+	}
+	c.proc = cmd.Process
+	child.Close()
+	pid := cmd.Process.Pid
+
+	enc := json.NewEncoder(parent)
+	dec := json.NewDecoder(bufio.NewReader(parent))
+	// a child that died early (nsenter) explains why better than we can.
+	died := func(err error) error {
+		_ = cmd.Process.Kill()
+		return childError(dec, err)
+	}
+	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return nil, nil, died(err)
+	}
+	if err := cg.Apply(pid); err != nil {
+		return nil, nil, died(fmt.Errorf("join cgroup: %w", err))
+	}
+	if spec.Linux.Resources != nil {
+		if err := cg.Set(spec.Linux.Resources); err != nil {
+			return nil, nil, died(fmt.Errorf("set cgroup resources: %w", err))
+		}
+	}
+	st := &State{
+		ID: c.opts.ID, Bundle: c.bundle, Rootfs: rootfs, Pid: pid,
+		Created: time.Now().UTC(), Annotations: spec.Annotations,
+		Cgroups: cg.Paths(), Config: spec, stateDirPath: c.dir,
+	}
+	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
+	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, Hooks: hooks}
+	if err := enc.Encode(&cfg); err != nil {
+		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
+	}
+	for {
+		var m syncMsg
+		if err := dec.Decode(&m); err != nil {
+			return nil, nil, fmt.Errorf("container init exited during set-up")
+		}
+		switch m.Type {
+		case "error":
+			return nil, nil, errors.New(m.Msg)
+		case "hooks":
+			err := runHooks("prestart", spec.Hooks.Prestart, ociState)
+			if err == nil {
+				err = runHooks("createRuntime", spec.Hooks.CreateRuntime, ociState)
+			}
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := enc.Encode(syncMsg{Type: "hooks-done"}); err != nil {
+				return nil, nil, fmt.Errorf("resume container init: %w", err)
+			}
+			continue
+		case "ready":
+		default:
+			return nil, nil, fmt.Errorf("unexpected message %q from container init", m.Type)
+		}
+		break
+	}
+	stt, _, err := procStartTime(pid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read start time of container init: %w", err)
+	}
+	st.StartTime = stt
+	if err := st.save(c.opts.Root); err != nil {
+		return nil, nil, err
+	}
+	if c.opts.PidFile != "" {
+		if err := writePidFile(c.opts.PidFile, pid); err != nil {
+			return nil, nil, err
+		}
+	}
+	return st, cmd.Process, nil
+}
+
+// childError prefers the error message a dying child left on the sync
+// socket (the nsenter constructor reports there) over err.
+func childError(dec *json.Decoder, err error) error {
+	var m syncMsg
+	if dec.Decode(&m) == nil && m.Type == "error" {
+		return errors.New(m.Msg)
+	}
+	return err
+}

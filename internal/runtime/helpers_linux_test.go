@@ -1,0 +1,166 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/testutil"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
+
+// berthBinary returns BERTH_BINARY or builds cmd/berth once.
+func berthBinary(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("BERTH_BINARY"); b != "" {
+		return b
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "bt-rt-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "berth")
+		cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-o", builtBin, "github.com/berth/berth/cmd/berth")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = &buildError{string(out), err}
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build berth: %v", buildErr)
+	}
+	return builtBin
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+// rt drives `berth runtime` with its own state root.
+type rt struct {
+	t    *testing.T
+	bin  string
+	root string
+}
+
+func newRT(t *testing.T) *rt {
+	t.Helper()
+	testutil.RequireRoot(t)
+	return &rt{t: t, bin: berthBinary(t), root: t.TempDir()}
+}
+
+// run executes berth runtime with args and returns stdout, stderr and
+// the exit code.
+func (r *rt) run(args ...string) (string, string, int) {
+	r.t.Helper()
+	cmd := exec.Command(r.bin, append([]string{"runtime", "--root", r.root}, args...)...)
+	// files, not pipes: a created or detached container keeps its stdio
+	// open long after berth runtime returns.
+	outF, err := os.CreateTemp(r.t.TempDir(), "out")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	errF, err := os.CreateTemp(r.t.TempDir(), "err")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer outF.Close()
+	defer errF.Close()
+	cmd.Stdout, cmd.Stderr = outF, errF
+	err = cmd.Run()
+	out, _ := os.ReadFile(outF.Name())
+	errb, _ := os.ReadFile(errF.Name())
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			r.t.Fatalf("run berth runtime %v: %v", args, err)
+		}
+		code = ee.ExitCode()
+	}
+	return string(out), string(errb), code
+}
+
+// must runs and fails the test on a non-zero exit.
+func (r *rt) must(args ...string) string {
+	r.t.Helper()
+	out, errs, code := r.run(args...)
+	if code != 0 {
+		r.t.Fatalf("berth runtime %v: exit %d: %s", args, code, errs)
+	}
+	return out
+}
+
+// cleanup force-deletes id at the end of the test.
+func (r *rt) cleanup(id string) {
+	r.t.Cleanup(func() { r.run("delete", "--force", id) })
+}
+
+func (r *rt) state(id string) specs.State {
+	r.t.Helper()
+	var st specs.State
+	if err := json.Unmarshal([]byte(r.must("state", id)), &st); err != nil {
+		r.t.Fatalf("parse state: %v", err)
+	}
+	return st
+}
+
+// bundle writes a busybox bundle whose process runs sh -c script, after
+// mutate has adjusted the default spec.
+func bundle(t *testing.T, script string, mutate func(*specs.Spec)) string {
+	t.Helper()
+	dir := t.TempDir()
+	testutil.BusyboxRootfs(t, filepath.Join(dir, "rootfs"))
+	spec := runtime.DefaultSpec()
+	spec.Root.Readonly = false
+	spec.Process.Terminal = false
+	spec.Process.Args = []string{"sh", "-c", script}
+	spec.Hostname = "bt-rt-host"
+	if mutate != nil {
+		mutate(spec)
+	}
+	if len(spec.Linux.UIDMappings) > 0 {
+		// the mapped root must be able to reach the rootfs.
+		for _, d := range []string{filepath.Dir(dir), dir} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func lines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

@@ -1,0 +1,326 @@
+package ocicli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/berth/berth/internal/runtime"
+	"github.com/moby/term"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+func cmdRun(g *globals, args []string) (int, error) {
+	fs := newFlagSet("run")
+	bundle := fs.String("bundle", ".")
+	fs.alias("b", "bundle")
+	console := fs.String("console-socket", "")
+	pidFile := fs.String("pid-file", "")
+	detach := fs.Bool("detach")
+	fs.alias("d", "detach")
+	keep := fs.Bool("keep")
+	preserve := fs.Int("preserve-fds")
+	noPivot := fs.Bool("no-pivot")
+	_ = fs.Bool("no-new-keyring")
+	_ = fs.Bool("no-subreaper")
+	if err := fs.parse(args); err != nil {
+		return 1, err
+	}
+	id, err := needID(fs.args, "run")
+	if err != nil {
+		return 1, err
+	}
+	n, err := preserve()
+	if err != nil {
+		return 1, err
+	}
+	var relay *consoleRelay
+	if *console == "" {
+		if data, err := os.ReadFile(filepath.Join(*bundle, "config.json")); err == nil {
+			if spec, err := runtime.ParseSpec(data); err == nil && spec.Process != nil && spec.Process.Terminal {
+				if *detach {
+					return 1, fmt.Errorf("run: a detached container with a terminal needs --console-socket")
+				}
+				relay, err = newConsoleRelay()
+				if err != nil {
+					return 1, err
+				}
+				defer relay.close()
+				*console = relay.path
+			}
+		}
+	}
+	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot})
+	if err != nil {
+		return 1, err
+	}
+	stop := forwardSignals(proc.Pid)
+	defer stop()
+	if relay != nil {
+		if err := relay.attach(); err != nil {
+			_ = runtime.Delete(g.root, id, true)
+			return 1, err
+		}
+	}
+	if err := runtime.Start(g.root, id); err != nil {
+		_ = runtime.Delete(g.root, id, true)
+		return 1, err
+	}
+	if *detach {
+		_ = proc.Release()
+		return 0, nil
+	}
+	code := exitCode(proc)
+	if relay != nil {
+		relay.wait()
+	}
+	if !*keep {
+		if err := runtime.Delete(g.root, id, true); err != nil {
+			return 1, err
+		}
+	}
+	return code, nil
+}
+
+func cmdExec(g *globals, args []string) (int, error) {
+	fs := newFlagSet("exec")
+	console := fs.String("console-socket", "")
+	cwd := fs.String("cwd", "")
+	env := fs.List("env")
+	fs.alias("e", "env")
+	tty := fs.Bool("tty")
+	fs.alias("t", "tty")
+	user := fs.String("user", "")
+	fs.alias("u", "user")
+	gids := fs.List("additional-gids")
+	fs.alias("g", "additional-gids")
+	procFile := fs.String("process", "")
+	fs.alias("p", "process")
+	detach := fs.Bool("detach")
+	fs.alias("d", "detach")
+	pidFile := fs.String("pid-file", "")
+	_ = fs.String("process-label", "")
+	_ = fs.String("apparmor", "")
+	nnp := fs.Bool("no-new-privs")
+	capsAdd := fs.List("cap")
+	fs.alias("c", "cap")
+	preserve := fs.Int("preserve-fds")
+	_ = fs.String("cgroup", "")
+	_ = fs.Bool("ignore-paused")
+	fs.stopAt = 1
+	if err := fs.parse(args); err != nil {
+		return 1, err
+	}
+	if len(fs.args) < 1 {
+		return 1, fmt.Errorf("exec: container id is required")
+	}
+	id := fs.args[0]
+	n, err := preserve()
+	if err != nil {
+		return 1, err
+	}
+	st, err := runtime.LoadState(g.root, id)
+	if err != nil {
+		return 1, err
+	}
+	var p *specs.Process
+	if *procFile != "" {
+		data, err := os.ReadFile(*procFile)
+		if err != nil {
+			return 1, fmt.Errorf("read process file: %w", err)
+		}
+		p = new(specs.Process)
+		if err := json.Unmarshal(data, p); err != nil {
+			return 1, fmt.Errorf("parse process file %s: %w", *procFile, err)
+		}
+	} else {
+		if len(fs.args) < 2 {
+			return 1, fmt.Errorf("exec: process args are required (or --process)")
+		}
+		base := *st.Config.Process
+		p = &base
+		p.Args = fs.args[1:]
+		p.Env = append(append([]string{}, base.Env...), *env...)
+		p.Terminal = *tty
+		p.ConsoleSize = nil
+		if *cwd != "" {
+			p.Cwd = *cwd
+		}
+		if *user != "" {
+			u, err := parseUser(*user)
+			if err != nil {
+				return 1, err
+			}
+			p.User = u
+		}
+		for _, gs := range *gids {
+			gid, err := strconv.ParseUint(gs, 10, 32)
+			if err != nil {
+				return 1, fmt.Errorf("invalid additional gid %q", gs)
+			}
+			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
+		}
+		if *nnp {
+			p.NoNewPrivileges = true
+		}
+		if len(*capsAdd) > 0 && p.Capabilities != nil {
+			c := *p.Capabilities
+			for _, cp := range *capsAdd {
+				cp = strings.ToUpper(cp)
+				c.Bounding = append(c.Bounding, cp)
+				c.Effective = append(c.Effective, cp)
+				c.Permitted = append(c.Permitted, cp)
+			}
+			p.Capabilities = &c
+		}
+	}
+	if *tty {
+		p.Terminal = true
+	}
+	var relay *consoleRelay
+	if p.Terminal && *console == "" {
+		if *detach {
+			return 1, fmt.Errorf("exec: a detached process with a terminal needs --console-socket")
+		}
+		relay, err = newConsoleRelay()
+		if err != nil {
+			return 1, err
+		}
+		defer relay.close()
+		*console = relay.path
+	}
+	proc, err := runtime.Exec(runtime.ExecOpts{Root: g.root, ID: id, Process: p, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n})
+	if err != nil {
+		return 1, err
+	}
+	if *detach {
+		_ = proc.Release()
+		return 0, nil
+	}
+	stop := forwardSignals(proc.Pid)
+	defer stop()
+	if relay != nil {
+		if err := relay.attach(); err != nil {
+			_ = proc.Kill()
+			return 1, err
+		}
+	}
+	code := exitCode(proc)
+	if relay != nil {
+		relay.wait()
+	}
+	return code, nil
+}
+
+func parseUser(s string) (specs.User, error) {
+	var u specs.User
+	parts := strings.SplitN(s, ":", 2)
+	uid, err := strconv.ParseUint(parts[0], 10, 32)
+	if err != nil {
+		return u, fmt.Errorf("invalid --user %q: want UID[:GID]", s)
+	}
+	u.UID = uint32(uid)
+	if len(parts) == 2 {
+		gid, err := strconv.ParseUint(parts[1], 10, 32)
+		if err != nil {
+			return u, fmt.Errorf("invalid --user %q: want UID[:GID]", s)
+		}
+		u.GID = uint32(gid)
+	}
+	return u, nil
+}
+
+// consoleRelay receives a pty master on a private socket and copies it
+// to and from our own stdio, for run/exec with a terminal and no
+// --console-socket.
+type consoleRelay struct {
+	dir     string
+	path    string
+	ln      *net.UnixListener
+	master  *os.File
+	done    chan struct{}
+	restore func()
+}
+
+func newConsoleRelay() (*consoleRelay, error) {
+	dir, err := os.MkdirTemp("", "berth-console-")
+	if err != nil {
+		return nil, fmt.Errorf("create console socket directory: %w", err)
+	}
+	path := filepath.Join(dir, "console.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("listen on console socket: %w", err)
+	}
+	return &consoleRelay{dir: dir, path: path, ln: ln, done: make(chan struct{})}, nil
+}
+
+// attach receives the master (already sent by the init) and starts copying.
+func (r *consoleRelay) attach() error {
+	conn, err := r.ln.AcceptUnix()
+	if err != nil {
+		return fmt.Errorf("accept console: %w", err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 64)
+	oob := make([]byte, unix.CmsgSpace(4))
+	_, oobn, _, _, err := conn.ReadMsgUnix(buf, oob)
+	if err != nil {
+		return fmt.Errorf("receive console: %w", err)
+	}
+	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(msgs) == 0 {
+		return fmt.Errorf("receive console: no fd")
+	}
+	fds, err := unix.ParseUnixRights(&msgs[0])
+	if err != nil || len(fds) == 0 {
+		return fmt.Errorf("receive console: no fd")
+	}
+	r.master = os.NewFile(uintptr(fds[0]), "pty-master")
+	if term.IsTerminal(os.Stdin.Fd()) {
+		if ws, err := term.GetWinsize(os.Stdin.Fd()); err == nil {
+			_ = term.SetWinsize(r.master.Fd(), ws)
+		}
+		if st, err := term.SetRawTerminal(os.Stdin.Fd()); err == nil {
+			r.restore = func() { _ = term.RestoreTerminal(os.Stdin.Fd(), st) }
+		}
+		// follow our terminal's size.
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, unix.SIGWINCH)
+		go func() {
+			for range winch {
+				if ws, err := term.GetWinsize(os.Stdin.Fd()); err == nil {
+					_ = term.SetWinsize(r.master.Fd(), ws)
+				}
+			}
+		}()
+	}
+	go func() { _, _ = io.Copy(r.master, os.Stdin) }()
+	go func() { _, _ = io.Copy(os.Stdout, r.master); close(r.done) }()
+	return nil
+}
+
+func (r *consoleRelay) wait() {
+	if r.master != nil {
+		<-r.done
+	}
+}
+
+func (r *consoleRelay) close() {
+	if r.restore != nil {
+		r.restore()
+	}
+	r.ln.Close()
+	if r.master != nil {
+		r.master.Close()
+	}
+	os.RemoveAll(r.dir)
+}

@@ -1,0 +1,63 @@
+package filters
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// Args maps a filter key to its values.
+type Args map[string][]string
+
+// Parse decodes the filters parameter; "" gives empty Args.
+func Parse(s string) (Args, error) {
+	out := Args{}
+	if s == "" {
+		return out, nil
+	}
+	var m map[string]map[string]bool
+	if err := json.Unmarshal([]byte(s), &m); err == nil {
+		for k, vs := range m {
+			for v, on := range vs {
+				if on {
+					out[k] = append(out[k], v)
+				}
+			}
+			sort.Strings(out[k])
+		}
+		return out, nil
+	}
+	var legacy map[string][]string
+	if err := json.Unmarshal([]byte(s), &legacy); err != nil {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid filter %q: %w", s, err))
+	}
+	for k, vs := range legacy {
+		out[k] = append(out[k], vs...)
+	}
+	return out, nil
+}
+
+// Get returns the values of key.
+func (a Args) Get(key string) []string { return a[key] }
+
+// Has reports whether key is set.
+func (a Args) Has(key string) bool { return len(a[key]) > 0 }
+
+// Validate fails with Docker's message for a key not in accepted.
+func (a Args) Validate(accepted ...string) error {
+	for k := range a {
+		ok := false
+		for _, acc := range accepted {
+			if k == acc {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid filter '%s'", k))
+		}
+	}
+	return nil
+}

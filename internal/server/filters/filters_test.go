@@ -1,0 +1,28 @@
+package filters
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+func TestParse(t *testing.T) {
+	a, err := Parse(`{"status":{"running":true,"exited":true},"name":{"web":true}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Get("status"), []string{"exited", "running"}) || !a.Has("name") || a.Has("label") {
+		t.Fatalf("parsed %v", a)
+	}
+	b, err := Parse(`{"label":["a=b"]}`)
+	if err != nil || !reflect.DeepEqual(b.Get("label"), []string{"a=b"}) {
+		t.Fatalf("legacy %v %v", b, err)
+	}
+	if _, err := Parse(`{bad`); !errdefs.IsInvalidParameter(err) {
+		t.Fatalf("bad json: %v", err)
+	}
+	if err := a.Validate("status"); !errdefs.IsInvalidParameter(err) || err.Error() != "invalid filter 'name'" {
+		t.Fatalf("validate: %v", err)
+	}
+}

@@ -1,0 +1,444 @@
+package container
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/stream"
+)
+
+func (r *Router) getContainersJSON(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	limit, err := httputil.Int64Value(req, "limit", 0)
+	if err != nil {
+		return err
+	}
+	list, err := r.b.ContainerList(req.Context(), ListOptions{
+		All: httputil.BoolValue(req, "all"), Limit: int(limit), Size: httputil.BoolValue(req, "size"), Filters: f,
+	})
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, list)
+}
+
+func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) error {
+	var body container.CreateRequest
+	if req.Body == nil {
+		return errdefs.InvalidParameter(errors.New("invalid JSON body: empty"))
+	}
+	dec := json.NewDecoder(req.Body)
+	if err := dec.Decode(&body); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter(errors.New("invalid JSON: config cannot be empty in order to create a container"))
+		}
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	}
+	if body.Config == nil {
+		return errdefs.InvalidParameter(errors.New("config cannot be empty in order to create a container"))
+	}
+	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body)
+	if err != nil {
+		return err
+	}
+	if resp.Warnings == nil {
+		resp.Warnings = []string{}
+	}
+	return httputil.WriteJSON(w, http.StatusCreated, resp)
+}
+
+func (r *Router) postContainersPrune(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	rep, err := r.b.ContainerPrune(req.Context(), f)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, rep)
+}
+
+func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) error {
+	resp, err := r.b.ContainerInspect(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "size"))
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) error {
+	opts := LogsOptions{
+		Follow:     httputil.BoolValue(req, "follow"),
+		Timestamps: httputil.BoolValue(req, "timestamps"),
+		Stdout:     httputil.BoolValue(req, "stdout"),
+		Stderr:     httputil.BoolValue(req, "stderr"),
+		Tail:       -1,
+	}
+	if !opts.Stdout && !opts.Stderr {
+		return errdefs.InvalidParameter(errors.New("Bad parameters: you must choose at least one stream"))
+	}
+	if t := req.FormValue("tail"); t != "" && t != "all" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid value for tail: %q", t))
+		}
+		opts.Tail = n
+	}
+	var err error
+	if opts.Since, err = ParseTime(req.FormValue("since"), time.Now()); err != nil {
+		return err
+	}
+	if opts.Until, err = ParseTime(req.FormValue("until"), time.Now()); err != nil {
+		return err
+	}
+	return r.b.ContainerLogs(req.Context(), req.PathValue("name"), opts, func(tty bool) (io.Writer, io.Writer) {
+		ct := "application/vnd.docker.raw-stream"
+		if !tty && !stream.VersionLessThan(req.Context(), "1.42") {
+			ct = "application/vnd.docker.multiplexed-stream"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(http.StatusOK)
+		stream.Flush(w)
+		return stream.Writers(stream.FlushWriter{W: w}, !tty)
+	})
+}
+
+// ParseTime parses Docker's since/until values: unix seconds with optional
+// fraction, RFC 3339 dates, or a Go duration meaning that long before now.
+// "" gives the zero time.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	if sec, frac, ok := strings.Cut(s, "."); true {
+		if n, err := strconv.ParseInt(sec, 10, 64); err == nil {
+			var ns int64
+			if ok {
+				f := (frac + "000000000")[:9]
+				if ns, err = strconv.ParseInt(f, 10, 64); err != nil {
+					return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("invalid timestamp %q", s))
+				}
+			}
+			return time.Unix(n, ns), nil
+		}
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("invalid timestamp %q", s))
+}
+
+func (r *Router) getContainersTop(w http.ResponseWriter, req *http.Request) error {
+	resp, err := r.b.ContainerTop(req.Context(), req.PathValue("name"), req.FormValue("ps_args"))
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (r *Router) getContainersChanges(w http.ResponseWriter, req *http.Request) error {
+	ch, err := r.b.ContainerChanges(req.Context(), req.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if ch == nil {
+		ch = []container.FilesystemChange{}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, ch)
+}
+
+type headerOnFirstWrite struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (h *headerOnFirstWrite) Write(p []byte) (int, error) {
+	if !h.started {
+		h.started = true
+		h.w.Header().Set("Content-Type", "application/x-tar")
+		h.w.WriteHeader(http.StatusOK)
+	}
+	return h.w.Write(p)
+}
+
+func (r *Router) getContainersExport(w http.ResponseWriter, req *http.Request) error {
+	hw := &headerOnFirstWrite{w: w}
+	if err := r.b.ContainerExport(req.Context(), req.PathValue("name"), hw); err != nil {
+		return err
+	}
+	if !hw.started {
+		w.Header().Set("Content-Type", "application/x-tar")
+		w.WriteHeader(http.StatusOK)
+	}
+	return nil
+}
+
+func setPathStat(w http.ResponseWriter, st *ArchiveStat) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("X-Docker-Container-Path-Stat", base64.StdEncoding.EncodeToString(data))
+	return nil
+}
+
+func (r *Router) headContainersArchive(w http.ResponseWriter, req *http.Request) error {
+	st, err := r.b.ContainerStatPath(req.Context(), req.PathValue("name"), req.FormValue("path"))
+	if err != nil {
+		return err
+	}
+	if err := setPathStat(w, st); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) getContainersArchive(w http.ResponseWriter, req *http.Request) error {
+	rc, st, err := r.b.ContainerArchivePath(req.Context(), req.PathValue("name"), req.FormValue("path"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := setPathStat(w, st); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/x-tar")
+	w.WriteHeader(http.StatusOK)
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+func (r *Router) putContainersArchive(w http.ResponseWriter, req *http.Request) error {
+	err := r.b.ContainerExtractToDir(req.Context(), req.PathValue("name"), req.FormValue("path"),
+		httputil.BoolValue(req, "noOverwriteDirNonDir"), httputil.BoolValue(req, "copyUIDGID"), req.Body)
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) postContainersStart(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerStart(req.Context(), req.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func timeoutParam(req *http.Request) (*int, error) {
+	s := req.FormValue("t")
+	if s == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid value for t: %q", s))
+	}
+	return &n, nil
+}
+
+func (r *Router) postContainersStop(w http.ResponseWriter, req *http.Request) error {
+	t, err := timeoutParam(req)
+	if err != nil {
+		return err
+	}
+	if err := r.b.ContainerStop(req.Context(), req.PathValue("name"), req.FormValue("signal"), t); err != nil {
+		if errors.Is(err, errdefs.ErrNotModified) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersRestart(w http.ResponseWriter, req *http.Request) error {
+	t, err := timeoutParam(req)
+	if err != nil {
+		return err
+	}
+	if err := r.b.ContainerRestart(req.Context(), req.PathValue("name"), req.FormValue("signal"), t); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersKill(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerKill(req.Context(), req.PathValue("name"), req.FormValue("signal")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersPause(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerPause(req.Context(), req.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersUnpause(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerUnpause(req.Context(), req.PathValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersRename(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerRename(req.Context(), req.PathValue("name"), req.FormValue("name")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) deleteContainers(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postContainersWait(w http.ResponseWriter, req *http.Request) error {
+	ch, err := r.b.ContainerWait(req.Context(), req.PathValue("name"), req.FormValue("condition"))
+	if err != nil {
+		return err
+	}
+	// The header goes out at once: `docker run` waits for it before start.
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	stream.Flush(w)
+	select {
+	case res := <-ch:
+		return json.NewEncoder(w).Encode(res)
+	case <-req.Context().Done():
+		return nil
+	}
+}
+
+func (r *Router) postContainersAttach(w http.ResponseWriter, req *http.Request) error {
+	opts := AttachOptions{
+		Stream: httputil.BoolValue(req, "stream"), Logs: httputil.BoolValue(req, "logs"),
+		Stdin: httputil.BoolValue(req, "stdin"), Stdout: httputil.BoolValue(req, "stdout"), Stderr: httputil.BoolValue(req, "stderr"),
+		DetachKeys: req.FormValue("detachKeys"),
+	}
+	var conn *stream.Conn
+	opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
+		c, err := stream.Hijack(w, req, !tty)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		conn = c
+		out, errw := stream.Writers(c, !tty)
+		return c, out, errw, nil
+	}
+	err := r.b.ContainerAttach(req.Context(), req.PathValue("name"), opts)
+	if conn != nil {
+		if err != nil {
+			fmt.Fprintf(stream.SystemErr(conn), "%v\n", err)
+		}
+		conn.Close()
+		return nil
+	}
+	return err
+}
+
+func (r *Router) postContainersResize(w http.ResponseWriter, req *http.Request) error {
+	h, err := httputil.Int64Value(req, "h", 0)
+	if err != nil {
+		return err
+	}
+	wd, err := httputil.Int64Value(req, "w", 0)
+	if err != nil {
+		return err
+	}
+	if h < 0 || wd < 0 {
+		return errdefs.InvalidParameter(errors.New("invalid terminal size"))
+	}
+	if err := r.b.ContainerResize(req.Context(), req.PathValue("name"), uint(h), uint(wd)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
+	opts := CommitOptions{
+		Repo: req.FormValue("repo"), Tag: req.FormValue("tag"), Comment: req.FormValue("comment"),
+		Author: req.FormValue("author"), Changes: req.Form["changes"], Pause: true,
+	}
+	if req.FormValue("pause") != "" {
+		opts.Pause = httputil.BoolValue(req, "pause")
+	}
+	var cfg container.Config
+	if req.ContentLength != 0 && req.Body != nil {
+		if err := json.NewDecoder(req.Body).Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+		}
+		opts.Config = &cfg
+	}
+	id, err := r.b.ContainerCommit(req.Context(), req.FormValue("container"), opts)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusCreated, container.CommitResponse{ID: id})
+}
+
+func (r *Router) getContainersStats(w http.ResponseWriter, req *http.Request) error {
+	streamOn := req.FormValue("stream") == "" || httputil.BoolValue(req, "stream")
+	oneShot := httputil.BoolValue(req, "one-shot")
+	started := false
+	enc := json.NewEncoder(stream.FlushWriter{W: w})
+	return r.b.ContainerStats(req.Context(), req.PathValue("name"), streamOn, oneShot, func(s *container.StatsResponse) error {
+		if !started {
+			started = true
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+		}
+		return enc.Encode(s)
+	})
+}
+
+func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) error {
+	var u container.UpdateConfig
+	if err := json.NewDecoder(req.Body).Decode(&u); err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	}
+	resp, err := r.b.ContainerUpdate(req.Context(), req.PathValue("name"), u)
+	if err != nil {
+		return err
+	}
+	if resp.Warnings == nil {
+		resp.Warnings = []string{}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, resp)
+}

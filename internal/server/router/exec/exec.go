@@ -1,0 +1,130 @@
+package exec
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/router"
+	"github.com/berth/berth/internal/server/stream"
+)
+
+// StartOptions are the body of POST /exec/{id}/start plus the stream opener
+// called once the exec is validated.
+type StartOptions struct {
+	Detach      bool
+	Tty         bool
+	ConsoleSize *[2]uint
+	// Open hijacks the connection; the backend calls it once (not when
+	// detached) before it starts the process.
+	Open func(tty bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
+}
+
+// Backend is what the exec router needs from the daemon.
+type Backend interface {
+	ExecCreate(ctx context.Context, name string, req container.ExecCreateRequest) (string, error)
+	ExecStart(ctx context.Context, id string, opts StartOptions) error
+	ExecResize(ctx context.Context, id string, height, width uint) error
+	ExecInspect(ctx context.Context, id string) (*container.ExecInspectResponse, error)
+}
+
+// Router serves /containers/{name}/exec and /exec.
+type Router struct{ b Backend }
+
+// New returns the exec router over b.
+func New(b Backend) *Router { return &Router{b: b} }
+
+// Routes returns the route table.
+func (r *Router) Routes() []router.Route {
+	return []router.Route{
+		{Pattern: "POST /containers/{name}/exec", Handler: r.postContainerExecCreate},
+		{Pattern: "POST /exec/{id}/start", Handler: r.postExecStart},
+		{Pattern: "POST /exec/{id}/resize", Handler: r.postExecResize},
+		{Pattern: "GET /exec/{id}/json", Handler: r.getExecByID},
+	}
+}
+
+func (r *Router) postContainerExecCreate(w http.ResponseWriter, req *http.Request) error {
+	var body container.ExecCreateRequest
+	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	}
+	if len(body.Cmd) == 0 {
+		return errdefs.InvalidParameter(errors.New("No exec command specified"))
+	}
+	id, err := r.b.ExecCreate(req.Context(), req.PathValue("name"), body)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusCreated, container.ExecCreateResponse{ID: id})
+}
+
+func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
+	var body container.ExecStartRequest
+	if req.Body != nil {
+		if err := json.NewDecoder(req.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+		}
+	}
+	opts := StartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
+	var conn *stream.Conn
+	var stdout io.Writer
+	if !body.Detach {
+		opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
+			c, err := stream.Hijack(w, req, !tty)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			conn = c
+			out, errw := stream.Writers(c, !tty)
+			stdout = out
+			return c, out, errw, nil
+		}
+	}
+	err := r.b.ExecStart(req.Context(), req.PathValue("id"), opts)
+	if conn != nil {
+		if err != nil {
+			// As dockerd: the error goes to the client's stdout; the exit
+			// code (126/127) is read from the exec's inspect.
+			fmt.Fprintf(stdout, "OCI runtime exec failed: %v\r\n", err)
+		}
+		conn.Close()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) postExecResize(w http.ResponseWriter, req *http.Request) error {
+	h, err := httputil.Int64Value(req, "h", 0)
+	if err != nil {
+		return err
+	}
+	wd, err := httputil.Int64Value(req, "w", 0)
+	if err != nil {
+		return err
+	}
+	if err := r.b.ExecResize(req.Context(), req.PathValue("id"), uint(h), uint(wd)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) getExecByID(w http.ResponseWriter, req *http.Request) error {
+	resp, err := r.b.ExecInspect(req.Context(), req.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, resp)
+}

@@ -1,0 +1,3 @@
+// Package system is the API router of /_ping, /version, /info, /system/df and
+// /events.
+package system

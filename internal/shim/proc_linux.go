@@ -1,0 +1,349 @@
+package shim
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/berth/berth/internal/logger"
+	"github.com/berth/berth/internal/shimclient"
+	"golang.org/x/sys/unix"
+)
+
+// heldMax bounds the output an exec keeps for its first attach.
+const heldMax = 1 << 20
+
+// drainTimeout bounds the wait for the output pipes to close after the
+// process exited (a process outside the container's pid namespace can keep
+// them open).
+const drainTimeout = 2 * time.Second
+
+// proc is one monitored process: the container init or an exec.
+type proc struct {
+	execID    string // "" for the container init
+	pid       int
+	stdinOnce bool
+
+	// stdio seen from the shim: the write end of stdin (or the pty master)
+	// and the read ends of stdout and stderr (or the pty master).
+	stdin   *os.File
+	console *os.File
+	stdout  *os.File
+	stderr  *os.File
+	// the container's ends, closed once the runtime has them
+	theirs []*os.File
+
+	outMu   sync.Mutex // serializes output delivery
+	holding bool       // output is kept in held instead of being delivered
+	held    []frame
+	heldN   int
+	subs    map[*sub]struct{}
+	log     map[int]*logger.LineWriter // per stream; nil for execs
+	logFile *logger.JSONFile           // where log writes; flushed after each read
+	pumps   sync.WaitGroup
+	outDone chan struct{} // closed when all output has been read and delivered
+
+	stdinMu   sync.Mutex
+	stdinBusy bool
+
+	done chan struct{} // closed once exit is set and output is drained
+	exit shimclient.Exit
+}
+
+type frame struct {
+	stream byte
+	data   []byte
+}
+
+// sub is one attached client.
+type sub struct {
+	conn   net.Conn
+	stdout bool
+	stderr bool
+	gone   chan struct{}
+	once   sync.Once
+}
+
+func (s *sub) leave() { s.once.Do(func() { close(s.gone) }) }
+
+func newProc(execID string) *proc {
+	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{})}
+}
+
+// setupPipes creates stdio pipes. It returns the container's side.
+func (p *proc) setupPipes(openStdin bool) ([3]*os.File, error) {
+	var theirs [3]*os.File
+	if openStdin {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return theirs, err
+		}
+		theirs[0], p.stdin = r, w
+	} else {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			return theirs, err
+		}
+		theirs[0] = f
+	}
+	for i, dst := range []**os.File{&p.stdout, &p.stderr} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			p.closeTheirs()
+			return theirs, err
+		}
+		theirs[i+1], *dst = w, r
+	}
+	p.theirs = theirs[:]
+	return theirs, nil
+}
+
+func (p *proc) closeTheirs() {
+	for _, f := range p.theirs {
+		if f != nil {
+			f.Close()
+		}
+	}
+	p.theirs = nil
+}
+
+// startPumps starts copying output; stdout and stderr (or the console) are
+// read until EOF.
+func (p *proc) startPumps() {
+	if p.console != nil {
+		p.pump(shimclient.StreamStdout, p.console)
+	} else {
+		p.pump(shimclient.StreamStdout, p.stdout)
+		p.pump(shimclient.StreamStderr, p.stderr)
+	}
+	go func() {
+		p.pumps.Wait()
+		p.outMu.Lock()
+		for _, lw := range p.log {
+			lw.Close()
+		}
+		if p.logFile != nil {
+			_ = p.logFile.Flush()
+		}
+		subs := p.subs
+		p.subs = map[*sub]struct{}{}
+		p.outMu.Unlock()
+		for s := range subs {
+			s.leave()
+		}
+		close(p.outDone)
+	}()
+}
+
+func (p *proc) pump(stream byte, f *os.File) {
+	p.pumps.Add(1)
+	go func() {
+		defer p.pumps.Done()
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				p.output(stream, buf[:n])
+			}
+			if err != nil {
+				// EOF, or EIO from a pty master once the slave is closed.
+				return
+			}
+		}
+	}()
+}
+
+// output delivers data to the log and the attached clients, or holds it.
+func (p *proc) output(stream byte, data []byte) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if p.holding {
+		if p.heldN < heldMax {
+			p.held = append(p.held, frame{stream, append([]byte(nil), data...)})
+			p.heldN += len(data)
+		}
+		return
+	}
+	p.deliver(stream, data)
+}
+
+// deliver must be called with outMu held.
+func (p *proc) deliver(stream byte, data []byte) {
+	if lw := p.log[int(stream)]; lw != nil {
+		lw.Write(data)
+		_ = p.logFile.Flush()
+	}
+	var hdr [8]byte
+	hdr[0] = stream
+	binary.BigEndian.PutUint32(hdr[4:], uint32(len(data)))
+	for s := range p.subs {
+		if (stream == shimclient.StreamStdout && !s.stdout) || (stream == shimclient.StreamStderr && !s.stderr) {
+			continue
+		}
+		_ = s.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if _, err := (&net.Buffers{hdr[:], data}).WriteTo(s.conn); err != nil {
+			delete(p.subs, s)
+			s.leave()
+		}
+	}
+}
+
+// release stops holding output and delivers what was held.
+func (p *proc) release() {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	p.releaseLocked()
+}
+
+func (p *proc) releaseLocked() {
+	if !p.holding {
+		return
+	}
+	p.holding = false
+	for _, f := range p.held {
+		p.deliver(f.stream, f.data)
+	}
+	p.held, p.heldN = nil, 0
+}
+
+// heldText returns the held stderr (or console) output: the runtime's error
+// message when create or exec failed.
+func (p *proc) heldText() string {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	var b []byte
+	for _, f := range p.held {
+		if f.stream == shimclient.StreamStderr || p.console != nil {
+			b = append(b, f.data...)
+		}
+	}
+	return string(b)
+}
+
+// subscribe attaches s. greet writes the reply that opens the stream; it
+// runs under outMu, before any output can reach s, so that the client's
+// Ready means "registered". The first attach of an exec gets the output
+// held until then. It returns false when the output has already ended.
+func (p *proc) subscribe(s *sub, greet func() error) (live bool, err error) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if err := greet(); err != nil {
+		return false, err
+	}
+	select {
+	case <-p.outDone:
+		// Output is over; an exec's held output still goes to its first attach.
+		if p.holding {
+			p.subs[s] = struct{}{}
+			p.releaseLocked()
+			delete(p.subs, s)
+		}
+		return false, nil
+	default:
+	}
+	p.subs[s] = struct{}{}
+	if p.execID != "" {
+		p.releaseLocked()
+	}
+	return true, nil
+}
+
+func (p *proc) unsubscribe(s *sub) {
+	p.outMu.Lock()
+	delete(p.subs, s)
+	p.outMu.Unlock()
+}
+
+// copyStdin copies one client's input to the process. Only one client feeds
+// stdin at a time; others' input is discarded. The process's stdin is closed
+// at the end when it is a stdin-once process.
+func (p *proc) copyStdin(r io.Reader) {
+	w := p.stdin
+	if p.console != nil {
+		w = p.console
+	}
+	p.stdinMu.Lock()
+	if w == nil || p.stdinBusy {
+		p.stdinMu.Unlock()
+		_, _ = io.Copy(io.Discard, r)
+		return
+	}
+	p.stdinBusy = true
+	p.stdinMu.Unlock()
+	_, _ = io.Copy(w, r)
+	p.stdinMu.Lock()
+	p.stdinBusy = false
+	if p.stdinOnce {
+		p.closeStdinLocked()
+	}
+	p.stdinMu.Unlock()
+}
+
+func (p *proc) closeStdin() {
+	p.stdinMu.Lock()
+	p.closeStdinLocked()
+	p.stdinMu.Unlock()
+}
+
+func (p *proc) closeStdinLocked() {
+	if p.stdin != nil {
+		p.stdin.Close()
+		p.stdin = nil
+	}
+}
+
+// resize sets the pty window size.
+func (p *proc) resize(h, w uint16) error {
+	if p.console == nil {
+		return errors.New("the process has no terminal")
+	}
+	return unix.IoctlSetWinsize(int(p.console.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: h, Col: w})
+}
+
+// exited records the exit status, waits for the output to drain and
+// releases the waiters.
+func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
+	e := shimclient.Exit{ExitedAt: time.Now().UTC()}
+	if ws.Signaled() {
+		e.Signal = ws.Signal()
+		e.Code = 128 + int(e.Signal)
+	} else {
+		e.Code = ws.ExitStatus()
+	}
+	select {
+	case <-p.outDone:
+	case <-time.After(drainTimeout):
+		// Something outside the container keeps the pipes open: stop reading.
+		for _, f := range []*os.File{p.stdout, p.stderr, p.console} {
+			if f != nil {
+				_ = f.SetReadDeadline(time.Now())
+			}
+		}
+		<-p.outDone
+	}
+	p.closeStdin()
+	for _, f := range []*os.File{p.stdout, p.stderr, p.console} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	if onExit != nil {
+		onExit(&e)
+	}
+	p.exit = e
+	close(p.done)
+}
+
+func (p *proc) isDone() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}

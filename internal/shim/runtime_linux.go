@@ -1,0 +1,135 @@
+package shim
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// runtime runs the OCI runtime's command-line verbs.
+type runtime struct {
+	argv   []string // resolved argv prefix
+	id     string
+	dir    string // working directory (the state dir)
+	reaper *reaper
+}
+
+func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return nil, fmt.Errorf("find runtime %s: %w", argv[0], err)
+	}
+	a := append([]string{path}, argv[1:]...)
+	return &runtime{argv: a, id: id, dir: dir, reaper: r}, nil
+}
+
+// spawn starts the runtime with args and the given stdio and returns its pid.
+func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, error) {
+	argv := append(append([]string{}, rt.argv...), args...)
+	files := make([]uintptr, 3)
+	for i, f := range stdio {
+		files[i] = f.Fd()
+	}
+	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
+		Dir:   rt.dir,
+		Env:   os.Environ(),
+		Files: files,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("run %s %s: %w", argv[0], args[0], err)
+	}
+	return pid, nil
+}
+
+// status turns a wait status into an error (nil on success).
+func status(ws syscall.WaitStatus) error {
+	switch {
+	case ws.Exited() && ws.ExitStatus() == 0:
+		return nil
+	case ws.Exited():
+		return fmt.Errorf("exit status %d", ws.ExitStatus())
+	default:
+		return fmt.Errorf("killed by signal %d", ws.Signal())
+	}
+}
+
+// run runs one runtime verb whose stdio the shim does not care about, and
+// returns its stderr as the error text when it fails.
+func (rt *runtime) run(ctx context.Context, args ...string) error {
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	pid, err := rt.spawn(args, [3]*os.File{devnull, w, w})
+	w.Close()
+	if err != nil {
+		return err
+	}
+	exited := rt.reaper.wait(pid)
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(&out, io.LimitReader(r, 64<<10))
+		close(done)
+	}()
+	var ws syscall.WaitStatus
+	select {
+	case ws = <-exited:
+	case <-ctx.Done():
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		ws = <-exited
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Second): // a leftover holder of the pipe
+		_ = r.SetReadDeadline(time.Now())
+		<-done
+	}
+	if err := status(ws); err != nil {
+		return runtimeError(args[0], out.String(), err)
+	}
+	return nil
+}
+
+// runtimeError builds the error of a failed runtime verb from its output:
+// the runtime's last message, or its exit status.
+func runtimeError(verb, out string, err error) error {
+	msg := lastMessage(out)
+	if msg == "" {
+		return fmt.Errorf("runtime %s: %w", verb, err)
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// lastMessage extracts the error text from a runtime's stderr: plain text, or
+// logrus-style `level=error msg="…"` lines (runc before 1.1 logged so).
+func lastMessage(out string) string {
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return ""
+	}
+	lines := strings.Split(out, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if j := strings.Index(l, `msg="`); j >= 0 && strings.Contains(l, "level=") {
+			m := l[j+5:]
+			if k := strings.LastIndex(m, `"`); k >= 0 {
+				m = m[:k]
+			}
+			return strings.ReplaceAll(m, `\"`, `"`)
+		}
+	}
+	return strings.Join(lines, "; ")
+}

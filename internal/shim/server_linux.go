@@ -1,0 +1,333 @@
+package shim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/berth/berth/internal/logger"
+	"github.com/berth/berth/internal/shimclient"
+	"golang.org/x/sys/unix"
+)
+
+// maxSunPath is the longest unix socket path the kernel accepts.
+const maxSunPath = 107
+
+// server is the state of one shim.
+type server struct {
+	cfg    shimclient.Config
+	dir    string
+	rt     *runtime
+	reaper *reaper
+	log    *logger.JSONFile
+	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
+
+	oomFile string // OOM kill counter of the container's memory cgroup
+	oomBase int    // its value at create
+
+	mu      sync.Mutex
+	init    *proc
+	status  string
+	execs   map[string]*proc
+	nextTmp int // names exec files in the state dir
+
+	quit chan struct{}
+}
+
+// serve is the shim's main: create the container, report readiness on fd 3,
+// serve until Delete.
+func serve(dir string) error {
+	// Nothing of the daemon stays with the shim or reaches the runtime: fd 3
+	// (the readiness pipe) is kept but close-on-exec, others it leaked are closed.
+	closeInherited(4)
+	cloexecFrom(3)
+	ready := os.NewFile(3, "ready")
+	report := func(r shimclient.Ready) {
+		if ready == nil {
+			return
+		}
+		b, _ := json.Marshal(r)
+		_, _ = ready.Write(append(b, '\n'))
+		ready.Close()
+		ready = nil
+	}
+	err := serveReport(dir, report)
+	if err != nil {
+		report(shimclient.Ready{Error: err.Error()})
+	}
+	return err
+}
+
+func serveReport(dir string, report func(shimclient.Ready)) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	// Work inside the state dir: relative socket names stay short.
+	if err := os.Chdir(dir); err != nil {
+		return fmt.Errorf("enter state dir: %w", err)
+	}
+	var cfg shimclient.Config
+	b, err := os.ReadFile(shimclient.ConfigFile)
+	if err != nil {
+		return fmt.Errorf("read shim config: %w", err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return fmt.Errorf("decode shim config: %w", err)
+	}
+	// Orphans (the container init once `<runtime> create` exits, exec'd
+	// processes) are reparented to the shim, which reaps them.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("become subreaper: %w", err)
+	}
+	s := &server{cfg: cfg, dir: dir, reaper: newReaper(), execs: map[string]*proc{}, quit: make(chan struct{})}
+	if s.dirFd, err = os.Open(dir); err != nil {
+		return fmt.Errorf("open state dir: %w", err)
+	}
+	if s.rt, err = newRuntime(cfg.Runtime, cfg.ID, dir, s.reaper); err != nil {
+		return err
+	}
+	sock := filepath.Join(dir, shimclient.SocketFile)
+	if len(sock) > maxSunPath {
+		sock = shimclient.SocketFile
+	}
+	_ = os.Remove(sock)
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	defer l.Close()
+	if err := s.create(); err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: s.routes()}
+	go srv.Serve(l)
+	report(shimclient.Ready{Pid: s.init.pid})
+	<-s.quit
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+	return nil
+}
+
+// sockName returns the name to listen on for a socket of the state dir and
+// the path another process dials: the absolute path when it fits in a
+// sockaddr, else (listen) the name relative to the shim's working directory
+// and (dial) /proc/<shim>/fd/<state dir fd>/name, which is always short. The
+// runtime chdirs to the bundle, so a relative name would not do for it.
+func (s *server) sockName(name string) (listen, dial string) {
+	if p := filepath.Join(s.dir, name); len(p) <= maxSunPath {
+		return p, p
+	}
+	return name, fmt.Sprintf("/proc/%d/fd/%d/%s", os.Getpid(), s.dirFd.Fd(), name)
+}
+
+// create runs `<runtime> create` and starts monitoring the init.
+func (s *server) create() error {
+	cfg := s.cfg
+	p := newProc("")
+	p.stdinOnce = cfg.StdinOnce
+	p.holding = true // until Start: nothing runs yet, and a failure's text stays out of the log
+	if cfg.LogPath != "" {
+		jf, err := logger.NewJSONFile(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
+		if err != nil {
+			return err
+		}
+		s.log = jf
+		sink := func(m logger.Message) { _ = jf.Append(m) }
+		p.logFile = jf
+		p.log = map[int]*logger.LineWriter{
+			shimclient.StreamStdout: logger.NewLineWriter(logger.Stdout, sink),
+			shimclient.StreamStderr: logger.NewLineWriter(logger.Stderr, sink),
+		}
+	}
+	args := []string{"create", "--bundle", cfg.Bundle, "--pid-file", filepath.Join(s.dir, shimclient.PidFile)}
+	pid, err := s.startProcess(p, args, cfg.Terminal, cfg.OpenStdin)
+	if err != nil {
+		if s.log != nil {
+			s.log.Close()
+		}
+		return err
+	}
+	// Whatever came out so far is the runtime's (warnings): the container's
+	// process waits for start before it runs.
+	p.outMu.Lock()
+	p.held, p.heldN = nil, 0
+	p.outMu.Unlock()
+	p.pid = pid
+	s.init = p
+	s.status = shimclient.StatusCreated
+	s.oomFile = oomCounter(pid)
+	s.oomBase = oomKills(s.oomFile)
+	s.monitor(p, s.recordExit)
+	return nil
+}
+
+// startProcess runs a runtime verb (create or exec) that starts a process
+// with p's stdio, and returns the process's pid from the verb's pid file
+// (the last two arguments before the id are --pid-file F). On failure the
+// error is the runtime's own message.
+func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) (int, error) {
+	pidFile := args[len(args)-1]
+	var stdio [3]*os.File
+	var cs *consoleSocket
+	var capture *os.File // the runtime's stderr in terminal mode
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer devnull.Close()
+	if terminal {
+		s.mu.Lock()
+		s.nextTmp++
+		name := "c" + strconv.Itoa(s.nextTmp) + ".sock"
+		s.mu.Unlock()
+		if cs, err = listenConsole(s.sockName(name)); err != nil {
+			return 0, err
+		}
+		defer cs.close()
+		args = append(args, "--console-socket", cs.path)
+		r, w, err := os.Pipe()
+		if err != nil {
+			return 0, err
+		}
+		defer r.Close()
+		capture = r
+		p.theirs = []*os.File{w}
+		stdio = [3]*os.File{devnull, w, w}
+	} else {
+		if stdio, err = p.setupPipes(openStdin); err != nil {
+			return 0, err
+		}
+		p.startPumps()
+	}
+	args = append(args, s.cfg.ID)
+	pid, err := s.rt.spawn(args, stdio)
+	p.closeTheirs()
+	if err != nil {
+		p.closeStdin()
+		return 0, err
+	}
+	ws := <-s.reaper.wait(pid)
+	if err := status(ws); err != nil {
+		var text string
+		if terminal {
+			_ = capture.SetReadDeadline(time.Now().Add(drainTimeout))
+			b := make([]byte, 64<<10)
+			n, _ := readFull(capture, b)
+			text = string(b[:n])
+		} else {
+			select {
+			case <-p.outDone:
+			case <-time.After(drainTimeout):
+			}
+			text = p.heldText()
+			p.closeStdin()
+			for _, f := range []*os.File{p.stdout, p.stderr} {
+				f.Close()
+			}
+		}
+		return 0, runtimeError(args[0], text, err)
+	}
+	if terminal {
+		con, err := cs.wait()
+		if err != nil {
+			return 0, err
+		}
+		p.console = con
+		p.startPumps()
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, fmt.Errorf("read pid file of %s: %w", args[0], err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad pid file %s: %q", pidFile, b)
+	}
+	return n, nil
+}
+
+// readFull reads until b is full, EOF or an error.
+func readFull(f *os.File, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := f.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// monitor waits for p's exit in the background.
+func (s *server) monitor(p *proc, onExit func(*shimclient.Exit)) {
+	exited := s.reaper.wait(p.pid)
+	go func() {
+		p.exited(<-exited, onExit)
+	}()
+}
+
+// recordExit writes the init's exit status to exit.json (temp file, fsync,
+// rename), so that it survives the shim.
+func (s *server) recordExit(e *shimclient.Exit) {
+	e.OOMKilled = oomKills(s.oomFile) > s.oomBase
+	s.mu.Lock()
+	s.status = shimclient.StatusStopped
+	s.mu.Unlock()
+	if s.log != nil {
+		s.log.Close()
+	}
+	s.reaper.forget()
+	if err := writeFileAtomic(filepath.Join(s.dir, shimclient.ExitFile), e); err != nil {
+		fmt.Fprintf(os.Stderr, "berth shim: record exit of %s: %v\n", s.cfg.ID, err)
+	}
+}
+
+func writeFileAtomic(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// kill signals p directly; the reaper guarantees the pid is still p's.
+func (s *server) kill(p *proc, sig syscall.Signal) error {
+	if err := s.reaper.kill(p.pid, sig); err != nil {
+		if errors.Is(err, errNotRunning) {
+			return err
+		}
+		return fmt.Errorf("kill %d: %w", p.pid, err)
+	}
+	return nil
+}
+
+var errNotRunning = errors.New("not running")

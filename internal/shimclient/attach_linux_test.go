@@ -1,0 +1,184 @@
+package shimclient_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/berth/berth/internal/shimclient"
+)
+
+func TestAttachStdin(t *testing.T) {
+	f := newFixture(t, false, "cat")
+	cfg := f.config()
+	cfg.OpenStdin, cfg.StdinOnce = true, true
+	ctx := testCtx(t)
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	ready := make(chan struct{})
+	attached := make(chan error, 1)
+	go func() {
+		attached <- sh.Attach(ctx, shimclient.Streams{
+			Stdin:  strings.NewReader("hello\nworld\n"),
+			Stdout: &out,
+			Stderr: &errOut,
+			Ready:  func() { close(ready) },
+		})
+	}()
+	<-ready
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-attached; err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	if out.String() != "hello\nworld\n" {
+		t.Fatalf("stdout = %q", out.String())
+	}
+	e, err := sh.Wait(ctx)
+	if err != nil || e.Code != 0 {
+		t.Fatalf("cat exit = %+v, %v (stdin-once must close stdin)", e, err)
+	}
+	if msgs := readLog(t, f.logPath); len(msgs) != 2 || string(msgs[1].Line) != "world\n" {
+		t.Fatalf("log = %q", msgs)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestTerminalResize(t *testing.T) {
+	f := newFixture(t, true, "sh", "-c", "read x; stty size; exit 4")
+	cfg := f.config()
+	cfg.Terminal, cfg.OpenStdin = true, true
+	ctx := testCtx(t)
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	var out syncBuffer
+	ready := make(chan struct{})
+	attached := make(chan error, 1)
+	go func() {
+		attached <- sh.Attach(ctx, shimclient.Streams{Stdin: pr, Stdout: &out, Ready: func() { close(ready) }})
+	}()
+	<-ready
+	if err := sh.Resize(ctx, 31, 97); err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(pw, "go\n")
+	if err := <-attached; err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if !strings.Contains(out.String(), "31 97") {
+		t.Fatalf("tty output %q, want the size 31 97", out.String())
+	}
+	if e, err := sh.Wait(ctx); err != nil || e.Code != 4 {
+		t.Fatalf("exit %+v, %v", e, err)
+	}
+	msgs := readLog(t, f.logPath)
+	var all string
+	for _, m := range msgs {
+		if m.Stream != "stdout" {
+			t.Fatalf("tty log line on %s", m.Stream)
+		}
+		all += string(m.Line)
+	}
+	if !strings.Contains(all, "31 97\r\n") {
+		t.Fatalf("tty log %q", all)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
+
+// A state dir whose socket paths exceed sun_path still works (the shim
+// listens on relative names, the client dials through /proc/self/fd).
+func TestLongStateDir(t *testing.T) {
+	f := newFixture(t, true, "sh", "-c", "echo tty-ok")
+	long := filepath.Join(filepath.Dir(f.stateDir), strings.Repeat("d", 60), strings.Repeat("e", 60))
+	f.stateDir = long
+	cfg := f.config()
+	cfg.Terminal = true
+	ctx := testCtx(t)
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out syncBuffer
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
+	<-ready
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "tty-ok") {
+		t.Fatalf("output %q", out.String())
+	}
+	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
+		t.Fatalf("exit %+v, %v", e, err)
+	}
+	deleteAndCheck(t, ctx, sh)
+}
+
+// Once Ready has been called, the attach gets everything: output written
+// right at start is not lost (docker run without -d).
+func TestAttachReadyThenStartMissesNothing(t *testing.T) {
+	f := newFixture(t, false, "echo", "first-line")
+	ctx := testCtx(t)
+	for i := 0; i < 5; i++ {
+		cfg := f.config()
+		cfg.ID = fmt.Sprintf("%s-%d", f.id, i)
+		cfg.StateDir = fmt.Sprintf("%s-%d", f.stateDir, i)
+		sh, err := startShim(t, ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		ready := make(chan struct{})
+		done := make(chan error, 1)
+		go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
+		<-ready
+		if err := sh.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "first-line\n" {
+			t.Fatalf("run %d: attach got %q", i, out.String())
+		}
+		sh.Wait(ctx)
+		deleteAndCheck(t, ctx, sh)
+	}
+}

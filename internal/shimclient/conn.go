@@ -1,0 +1,216 @@
+package shimclient
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// maxSunPath is the longest unix socket path the kernel accepts (108 with NUL).
+const maxSunPath = 107
+
+// conn talks HTTP to one shim's socket.
+type conn struct {
+	sock   string
+	client *http.Client
+}
+
+func newConn(stateDir string) *conn {
+	c := &conn{sock: filepath.Join(stateDir, SocketFile)}
+	c.client = &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return c.dial(ctx)
+		},
+		MaxIdleConnsPerHost: 2,
+		DisableCompression:  true,
+	}}
+	return c
+}
+
+func (c *conn) close() { c.client.CloseIdleConnections() }
+
+// dial connects to the shim socket. A path longer than sun_path is reached
+// through /proc/self/fd/<dirfd>/shim.sock, which is always short.
+func (c *conn) dial(ctx context.Context) (net.Conn, error) {
+	var d net.Dialer
+	if len(c.sock) <= maxSunPath {
+		return d.DialContext(ctx, "unix", c.sock)
+	}
+	dir, err := os.Open(filepath.Dir(c.sock))
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	return d.DialContext(ctx, "unix", fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(c.sock)))
+}
+
+// call does one request; in (if not nil) is sent as JSON, out (if not nil)
+// receives the JSON reply. Errors keep their errdefs category; a shim that
+// cannot be reached is Unavailable.
+func (s *Shim) call(ctx context.Context, method, path string, q url.Values, in, out any) error {
+	if s.dead != nil {
+		return errdefs.Conflict(fmt.Errorf("container %s: shim has exited", s.id))
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s request: %w", path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	u := "http://shim" + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	resp, err := s.conn.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errdefs.Unavailable(fmt.Errorf("shim %s %s: %w", s.id, path, err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return decodeError(resp)
+	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode shim %s reply: %w", path, err)
+	}
+	return nil
+}
+
+func decodeError(resp *http.Response) error {
+	var we WireError
+	if err := json.NewDecoder(resp.Body).Decode(&we); err != nil || we.Message == "" {
+		we.Message = "shim: " + resp.Status
+	}
+	return KindError(we.Kind, errors.New(we.Message))
+}
+
+// KindError gives err the errdefs category named by kind.
+func KindError(kind string, err error) error {
+	switch kind {
+	case "not found":
+		return errdefs.NotFound(err)
+	case "conflict":
+		return errdefs.Conflict(err)
+	case "invalid parameter":
+		return errdefs.InvalidParameter(err)
+	case "unavailable":
+		return errdefs.Unavailable(err)
+	}
+	return err
+}
+
+// attach opens the hijacked stream of /attach and copies until the output
+// ends or ctx is done.
+func (s *Shim) attach(ctx context.Context, execID string, st Streams) error {
+	if s.dead != nil {
+		return errdefs.Conflict(fmt.Errorf("container %s is not running", s.id))
+	}
+	c, err := s.conn.dial(ctx)
+	if err != nil {
+		return errdefs.Unavailable(fmt.Errorf("attach to shim %s: %w", s.id, err))
+	}
+	defer c.Close()
+	q := url.Values{}
+	if execID != "" {
+		q.Set("exec", execID)
+	}
+	if st.Stdin != nil {
+		q.Set("stdin", "1")
+	}
+	if st.Stdout != nil {
+		q.Set("stdout", "1")
+	}
+	if st.Stderr != nil {
+		q.Set("stderr", "1")
+	}
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	req := "POST /attach?" + q.Encode() + " HTTP/1.1\r\nHost: shim\r\nConnection: Upgrade\r\nUpgrade: berth-stream\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		return ctxErr(ctx, fmt.Errorf("attach to shim %s: %w", s.id, err))
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("attach to shim %s: %w", s.id, err))
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		defer resp.Body.Close()
+		return decodeError(resp)
+	}
+	if st.Ready != nil {
+		st.Ready()
+	}
+	if st.Stdin != nil {
+		go func() {
+			_, _ = io.Copy(c, st.Stdin)
+			if uc, ok := c.(*net.UnixConn); ok {
+				_ = uc.CloseWrite()
+			}
+		}()
+	}
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return ctx.Err()
+			}
+			return ctxErr(ctx, fmt.Errorf("read attach stream of %s: %w", s.id, err))
+		}
+		n := int64(binary.BigEndian.Uint32(hdr[4:]))
+		w := st.Stdout
+		if hdr[0] == StreamStderr {
+			w = st.Stderr
+		}
+		if w == nil {
+			w = io.Discard
+		}
+		if _, err := io.CopyN(w, br, n); err != nil {
+			return ctxErr(ctx, fmt.Errorf("copy attach stream of %s: %w", s.id, err))
+		}
+	}
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// readExit reads the exit status recorded in stateDir.
+func readExit(stateDir string) (Exit, error) {
+	var e Exit
+	b, err := os.ReadFile(filepath.Join(stateDir, ExitFile))
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("decode %s: %w", ExitFile, err)
+	}
+	return e, nil
+}

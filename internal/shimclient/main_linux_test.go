@@ -1,0 +1,191 @@
+package shimclient_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+var berthBinary string
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childEnv); dir != "" {
+		os.Exit(liveRestoreChild(dir))
+	}
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	berthBinary = os.Getenv("BERTH_BINARY")
+	if berthBinary == "" && os.Getenv(testutil.RootEnv) != "" {
+		dir, err := os.MkdirTemp("", "bt-sh-bin-")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		berthBinary = filepath.Join(dir, "berth")
+		cmd := exec.Command("go", "build", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			panic("build berth: " + err.Error())
+		}
+	}
+	return m.Run()
+}
+
+// fixture is one container's bundle, state dir and runc root.
+type fixture struct {
+	id       string
+	bundle   string
+	stateDir string
+	runcRoot string
+	logPath  string
+}
+
+// newFixture makes a busybox bundle whose config.json comes from `runc spec`,
+// adapted to run args without a terminal (or with one).
+func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
+	t.Helper()
+	testutil.RequireRoot(t)
+	if _, err := exec.LookPath("runc"); err != nil {
+		t.Fatalf("runc is required: %v", err)
+	}
+	short, err := os.MkdirTemp("/tmp", "bt-sh-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{
+		id:       "bt-sh-" + filepath.Base(short)[6:] + "-" + fmt.Sprint(time.Now().UnixNano()%100000),
+		bundle:   t.TempDir(),
+		stateDir: filepath.Join(short, "s"),
+		runcRoot: filepath.Join(short, "runc"),
+	}
+	f.logPath = filepath.Join(f.bundle, "c.log")
+	t.Cleanup(func() {
+		rt := runtimeArgv(f.runcRoot)
+		_ = exec.Command(rt[0], append(rt[1:], "delete", "--force", f.id)...).Run()
+		if b, err := os.ReadFile(filepath.Join(f.stateDir, "config.json")); err == nil && len(b) > 0 {
+			// The shim is still around: ask it to go.
+			if sh, err := shimclient.Connect(context.Background(), f.stateDir); err == nil {
+				_ = sh.DeleteForce(context.Background())
+			}
+		}
+		os.RemoveAll(short)
+	})
+	testutil.BusyboxRootfs(t, filepath.Join(f.bundle, "rootfs"))
+	cmd := exec.Command("runc", "spec")
+	cmd.Dir = f.bundle
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("runc spec: %v: %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(f.bundle, "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.Process.Terminal = terminal
+	spec.Process.Args = args
+	spec.Root.Readonly = false
+	// As in the specs Docker generates: no ambient capabilities (`runc spec`
+	// lists ambient ones that are not inheritable; runc ignores that, other
+	// runtimes rightly refuse it).
+	if spec.Process.Capabilities != nil {
+		spec.Process.Capabilities.Ambient = nil
+	}
+	if b, err = json.Marshal(&spec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// runtimeEnv names another runc-compatible runtime for these tests (an argv
+// prefix, e.g. "/usr/local/bin/berth runtime"); the default is Debian's runc.
+const runtimeEnv = "BERTH_SHIM_TEST_RUNTIME"
+
+func runtimeArgv(root string) []string {
+	argv := []string{"runc"}
+	if v := strings.Fields(os.Getenv(runtimeEnv)); len(v) > 0 {
+		argv = v
+	}
+	return append(argv, "--root", root)
+}
+
+func (f *fixture) config() shimclient.Config {
+	return shimclient.Config{
+		ID:       f.id,
+		Bundle:   f.bundle,
+		StateDir: f.stateDir,
+		Runtime:  runtimeArgv(f.runcRoot),
+		LogPath:  f.logPath,
+		Binary:   berthBinary,
+	}
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// deleteAndCheck deletes the container and checks that the shim and its
+// state dir are gone.
+func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
+	t.Helper()
+	st, err := sh.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Delete(ctx); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := os.Stat(sh.StateDir); err == nil {
+		t.Fatal("state dir still exists after Delete")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(st.ShimPid, 0) == nil {
+		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.ShimPid)); strings.Contains(string(b), ") Z ") {
+			break // exited, waiting for its parent
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("shim %d still running after Delete", st.ShimPid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// startShim is shimclient.Start that makes sure the shim goes away with the
+// test, also when the test fails half-way.
+func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
+	t.Helper()
+	sh, err := shimclient.Start(ctx, cfg)
+	if err == nil {
+		t.Cleanup(func() {
+			if _, err := os.Stat(cfg.StateDir); err != nil {
+				return // deleted by the test
+			}
+			if st, err := sh.State(context.Background()); err == nil && st.ShimPid > 0 {
+				if err := sh.DeleteForce(context.Background()); err != nil {
+					_ = syscall.Kill(st.ShimPid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+	return sh, err
+}

@@ -1,0 +1,77 @@
+package shimclient
+
+// Files inside a shim's StateDir. The state dir belongs to one shim; Delete
+// removes it.
+//
+//	config.json  the Config the shim was started with (written by Start)
+//	shim.sock    the shim's API (HTTP over this unix socket, see below)
+//	shim.log     the shim's own stderr (panics, internal errors)
+//	init.pid     the container init's host pid (written by the runtime)
+//	exit.json    the container init's Exit, written atomically when it exits
+//
+// Protocol (HTTP/1.1 over shim.sock; errors are a JSON WireError with a 4xx/5xx status):
+//
+//	GET  /state                          → State
+//	POST /start                          → State
+//	POST /kill?sig=N[&all=1][&exec=ID]   → 204
+//	POST /resize?h=H&w=W[&exec=ID]       → 204
+//	POST /pause, /resume                 → 204
+//	POST /exec  (body ExecConfig)        → ExecState
+//	GET  /wait[?exec=ID]                 → Exit, once the process has exited and its output is drained
+//	POST /attach?stdin=1&stdout=1&stderr=1[&exec=ID]
+//	     → "HTTP/1.1 101 Switching Protocols", then a raw stream: the client
+//	       writes stdin (half-close = stdin EOF), the shim writes frames of
+//	       8-byte header {stream(1=stdout,2=stderr),0,0,0,size uint32 BE} +
+//	       data, and closes when the process's output ends.
+//	POST /delete[?force=1]               → 204; the shim then removes its state dir and exits
+const (
+	ConfigFile = "config.json"
+	SocketFile = "shim.sock"
+	LogFile    = "shim.log"
+	PidFile    = "init.pid"
+	ExitFile   = "exit.json"
+)
+
+// Container states reported in State.Status.
+const (
+	StatusCreated = "created"
+	StatusRunning = "running"
+	StatusPaused  = "paused"
+	StatusStopped = "stopped"
+)
+
+// State is what the shim reports about the container init.
+type State struct {
+	ID     string `json:"id"`
+	Pid    int    `json:"pid"`
+	Status string `json:"status"`
+	Exit   *Exit  `json:"exit,omitempty"`
+	// ShimPid is the pid of the shim process itself.
+	ShimPid int `json:"shim_pid,omitempty"`
+}
+
+// ExecState is what the shim reports about an exec'd process.
+type ExecState struct {
+	ExecID string `json:"exec_id"`
+	Pid    int    `json:"pid"`
+}
+
+// WireError is the body of an error reply. Kind is one of "not found",
+// "conflict", "invalid parameter", "unavailable" or "" (internal).
+type WireError struct {
+	Message string `json:"message"`
+	Kind    string `json:"kind,omitempty"`
+}
+
+// Ready is the line the shim writes on its readiness pipe once the container
+// is created (Pid) or creating it failed (Error, the runtime's own message).
+type Ready struct {
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Stream ids in attach frames.
+const (
+	StreamStdout = 1
+	StreamStderr = 2
+)

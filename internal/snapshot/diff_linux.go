@@ -1,0 +1,174 @@
+package snapshot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// layerDirs returns the fs dir of key and those of its parents.
+func (s *snapshotter) layerDirs(key string) (record, string, []string, error) {
+	var r record
+	var own string
+	var lowers []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if r, err = getRecord(tx, key); err != nil {
+			return err
+		}
+		parents, err := chain(tx, r.Parent)
+		if err != nil {
+			return err
+		}
+		own = filepath.Join(s.dir(r), "fs")
+		for _, p := range parents {
+			lowers = append(lowers, filepath.Join(s.dir(p), "fs"))
+		}
+		return nil
+	})
+	return r, own, lowers, err
+}
+
+func (s *snapshotter) Apply(ctx context.Context, key string, r io.Reader) (int64, error) {
+	rec, own, _, err := s.layerDirs(key)
+	if err != nil {
+		return 0, err
+	}
+	if rec.Kind != KindActive {
+		return 0, errdefs.InvalidParameter(fmt.Errorf("snapshot %s is not active", key))
+	}
+	mode := archive.WhiteoutDelete
+	if s.overlay {
+		mode = archive.WhiteoutOverlay
+	}
+	return archive.Apply(ctx, own, r, archive.ApplyOptions{Whiteouts: mode})
+}
+
+func (s *snapshotter) Changes(ctx context.Context, key string) ([]Change, error) {
+	rec, own, lowers, err := s.layerDirs(key)
+	if err != nil {
+		return nil, err
+	}
+	var cs []archive.Change
+	switch {
+	case rec.Kind == KindView:
+		return nil, nil
+	case s.overlay:
+		cs, err = archive.ChangesOverlay(own, lowers)
+	case len(lowers) == 0:
+		empty, e := os.MkdirTemp("", "berth-empty-")
+		if e != nil {
+			return nil, e
+		}
+		defer os.Remove(empty)
+		cs, err = archive.ChangesDirs(empty, own)
+	default:
+		cs, err = archive.ChangesDirs(lowers[0], own)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
+	}
+	out := make([]Change, 0, len(cs))
+	for _, c := range cs {
+		k := Modified
+		switch c.Kind {
+		case archive.ChangeAdd:
+			k = Added
+		case archive.ChangeDelete:
+			k = Deleted
+		}
+		out = append(out, Change{Path: c.Path, Kind: k})
+	}
+	return out, nil
+}
+
+func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, error) {
+	rec, own, lowers, err := s.layerDirs(key)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Kind == KindView {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("snapshot %s is a view", key))
+	}
+	var changes []archive.Change
+	if !s.overlay {
+		lower := ""
+		if len(lowers) > 0 {
+			lower = lowers[0]
+		} else {
+			empty, err := os.MkdirTemp("", "berth-empty-")
+			if err != nil {
+				return nil, err
+			}
+			defer os.Remove(empty)
+			lower = empty
+		}
+		if changes, err = archive.ChangesDirs(lower, own); err != nil {
+			return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
+		}
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		var err error
+		if s.overlay {
+			err = archive.TarOverlayUpper(ctx, pw, own)
+		} else {
+			err = archive.TarChanges(ctx, pw, own, changes)
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr, nil
+}
+
+func (s *snapshotter) Usage(ctx context.Context, key string) (int64, error) {
+	rec, own, _, err := s.layerDirs(key)
+	if err != nil {
+		return 0, err
+	}
+	if rec.Kind == KindCommitted && rec.Size > 0 {
+		return rec.Size, nil
+	}
+	if rec.Kind == KindView && !s.overlay {
+		return 0, nil
+	}
+	return dirSize(own)
+}
+
+// dirSize sums the sizes of the files under dir, counting hard links once.
+func dirSize(dir string) (int64, error) {
+	seen := map[uint64]bool{}
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 && !fi.IsDir() {
+			if seen[st.Ino] {
+				return nil
+			}
+			seen[st.Ino] = true
+		}
+		if fi.Mode().IsRegular() || fi.Mode()&fs.ModeSymlink != 0 {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n, err
+}
