@@ -72,13 +72,13 @@ engines=(berth docker)
 for e in "${engines[@]}"; do run_one "$e"; T[$e]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
 
-stat() { # prints median p90 in ms with one decimal
-	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f", m/1000, p/1000}'
+summarise() { # prints median p90 in ms with one decimal
+	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f\n", m/1000, p/1000}'
 }
 printf '%-8s %10s %10s %6s\n' engine median_ms p90_ms runs
 declare -A MED
 for e in "${engines[@]}"; do
-	read -r med p90 < <(echo "${T[$e]}" | stat)
+	read -r med p90 < <(echo "${T[$e]}" | summarise)
 	MED[$e]=$med
 	printf '%-8s %10s %10s %6s\n' "$e" "$med" "$p90" "$N"
 done
