@@ -137,7 +137,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 			in := saved.Bytes()
 			if compress != "" {
 				if _, err := exec.LookPath(compress); err != nil {
-					t.Skipf("%s not installed", compress)
+					t.Fatalf("%s is required (apt-get install xz-utils bzip2 gzip): %v", compress, err)
 				}
 				cmd := exec.Command(compress, "-c")
 				cmd.Stdin = bytes.NewReader(in)
