@@ -9,8 +9,10 @@ import (
 )
 
 // TestDockerCLI drives the daemon with the real docker CLI.
-func TestDockerCLI(t *testing.T) {
-	d := startDaemon(t)
+func TestCLI(t *testing.T) { forEachCLI(t, testCLI) }
+
+func testCLI(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 
 	out, code := d.docker("", "run", "--rm", "busybox", "echo", "hi")
@@ -108,8 +110,10 @@ func TestDockerCLI(t *testing.T) {
 }
 
 // TestDockerCLIFiles covers cp, diff, commit and export.
-func TestDockerCLIFiles(t *testing.T) {
-	d := startDaemon(t)
+func TestCLIFiles(t *testing.T) { forEachCLI(t, testCLIFiles) }
+
+func testCLIFiles(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "create", "--name", "bt-en-f", "busybox", "sh", "-c", "echo x > /made; cat /in/data"); code != 0 {
 		t.Fatalf("create: %d %q", code, out)
@@ -153,8 +157,10 @@ func TestDockerCLIFiles(t *testing.T) {
 
 // TestRunOptions checks what spec generation does with user, workdir, env,
 // binds, read-only rootfs, capabilities and host networking.
-func TestRunOptions(t *testing.T) {
-	d := startDaemon(t)
+func TestRunOptions(t *testing.T) { forEachCLI(t, testRunOptions) }
+
+func testRunOptions(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	out, code := d.docker("", "run", "--rm", "-u", "65534", "-w", "/tmp", "-e", "FOO=bar", "--hostname", "bt-en-host", "busybox",
 		"sh", "-c", `id -u; pwd; echo $FOO; echo $HOSTNAME; hostname; cat /etc/hostname`)
@@ -234,8 +240,10 @@ func TestRunOptions(t *testing.T) {
 
 // TestRmiOfUsedImage: an image used by a container is not removed without
 // force.
-func TestRmiOfUsedImage(t *testing.T) {
-	d := startDaemon(t)
+func TestRmiOfUsedImage(t *testing.T) { forEachCLI(t, testRmiOfUsedImage) }
+
+func testRmiOfUsedImage(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "create", "--name", "bt-en-user", "busybox", "true"); code != 0 {
 		t.Fatalf("create: %d %q", code, out)

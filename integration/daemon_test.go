@@ -64,6 +64,22 @@ type testDaemon struct {
 	args     []string
 	cmd      *exec.Cmd
 	client   *client.Client
+	cli      string // the CLI d.docker runs: "docker" or the berth binary
+}
+
+// forEachCLI runs fn once through the real docker CLI and once through
+// berth's own CLI, each against its own daemon: both CLIs must behave alike.
+func forEachCLI(t *testing.T, fn func(t *testing.T, cli string)) {
+	t.Run("docker", func(t *testing.T) { fn(t, "docker") })
+	t.Run("berth", func(t *testing.T) { fn(t, berthBinary) })
+}
+
+// startDaemonCLI is startDaemon with d.docker running the given CLI.
+func startDaemonCLI(t *testing.T, cli string) *testDaemon {
+	t.Helper()
+	d := startDaemon(t)
+	d.cli = cli
+	return d
 }
 
 // defaultRuntime is the daemon's default runtime in tests: berth's own
@@ -336,14 +352,18 @@ func tarDir(w io.Writer, dir string) error {
 	return tw.Close()
 }
 
-// docker runs the docker CLI against the daemon and returns its combined
+// docker runs the daemon's CLI (docker unless set) against the daemon and returns its combined
 // output and exit code.
 func (d *testDaemon) docker(stdin string, args ...string) (string, int) {
 	d.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
+	cli := d.cli
+	if cli == "" {
+		cli = "docker"
+	}
+	cmd := exec.CommandContext(ctx, cli, args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "BERTH_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}

@@ -12,8 +12,10 @@ import (
 
 // TestLifecycleCLI covers stop with the image's STOPSIGNAL, restart, wait,
 // logs options, ps filters, prune and system df.
-func TestLifecycleCLI(t *testing.T) {
-	d := startDaemon(t)
+func TestLifecycleCLI(t *testing.T) { forEachCLI(t, testLifecycleCLI) }
+
+func testLifecycleCLI(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "create", "--name", "bt-en-sig", "busybox", "true"); code != 0 {
 		t.Fatalf("create: %d %q", code, out)
@@ -103,8 +105,10 @@ func TestLifecycleCLI(t *testing.T) {
 
 // TestRestartPolicyAndTCP checks on-failure restarts with a retry limit and
 // an API served on a TCP host next to the unix socket.
-func TestRestartPolicyAndTCP(t *testing.T) {
-	d := startDaemon(t)
+func TestRestartPolicyAndTCP(t *testing.T) { forEachCLI(t, testRestartPolicyAndTCP) }
+
+func testRestartPolicyAndTCP(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "run", "-d", "--name", "bt-en-rp", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo try; exit 1"); code != 0 {
 		t.Fatalf("run: %d %q", code, out)
@@ -173,8 +177,10 @@ func TestStats(t *testing.T) {
 
 // TestLogDrivers: --log-driver none keeps no log; an unknown driver is
 // refused at create.
-func TestLogDrivers(t *testing.T) {
-	d := startDaemon(t)
+func TestLogDrivers(t *testing.T) { forEachCLI(t, testLogDrivers) }
+
+func testLogDrivers(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	out, code := d.docker("", "run", "--name", "bt-en-nolog", "--log-driver", "none", "busybox", "echo", "quiet")
 	if code != 0 || out != "quiet\n" {
@@ -202,8 +208,10 @@ func TestLogDrivers(t *testing.T) {
 
 // TestHealthcheck runs a container's healthcheck: starting, healthy once
 // the probe passes, unhealthy after failures; ps shows and filters it.
-func TestHealthcheck(t *testing.T) {
-	d := startDaemon(t)
+func TestHealthcheck(t *testing.T) { forEachCLI(t, testHealthcheck) }
+
+func testHealthcheck(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "run", "-d", "--name", "bt-en-h", "--health-cmd", "test -f /tmp/ok",
 		"--health-interval", "200ms", "--health-retries", "2", "busybox", "sh", "-c", "sleep 1; touch /tmp/ok; sleep 60"); code != 0 {
@@ -228,8 +236,10 @@ func TestHealthcheck(t *testing.T) {
 
 // TestEventsCLI reads past container events with docker events --since
 // --until and a filter.
-func TestEventsCLI(t *testing.T) {
-	d := startDaemon(t)
+func TestEventsCLI(t *testing.T) { forEachCLI(t, testEventsCLI) }
+
+func testEventsCLI(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	if out, code := d.docker("", "run", "--name", "bt-en-ev", "busybox", "true"); code != 0 {
 		t.Fatalf("run: %d %q", code, out)
