@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/cli/format"
+	cerrdefs "github.com/containerd/errdefs"
 	units "github.com/docker/go-units"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
@@ -168,6 +169,12 @@ func (c *CLI) newRmiCommand() *cobra.Command {
 			for _, img := range args {
 				res, err := api.ImageRemove(cmd.Context(), img, client.ImageRemoveOptions{Force: force, PruneChildren: !noPrune})
 				if err != nil {
+					// As docker: with -f a missing image is reported
+					// but is not a failure.
+					if force && cerrdefs.IsNotFound(err) {
+						fmt.Fprintln(c.Err, err)
+						continue
+					}
 					errs = append(errs, err.Error())
 					continue
 				}

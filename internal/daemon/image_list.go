@@ -42,6 +42,7 @@ func (d *Daemon) ImageList(ctx context.Context, all bool, filters map[string][]s
 			continue
 		}
 		s := imageSummary(img)
+		s.RepoTags = familiarAll(m.Tags(img))
 		if usage != nil {
 			s.SharedSize = usage[img.ID].SharedSize
 		}

@@ -127,6 +127,26 @@ func (m *Matcher) Match(img *Image) bool {
 	return true
 }
 
+// Tags returns the tags of img that the reference filters select: all of
+// them without a reference filter. As dockerd, a list filtered by reference
+// shows only the matching tags of an image.
+func (m *Matcher) Tags(img *Image) []string {
+	pats := m.f["reference"]
+	if len(pats) == 0 {
+		return img.RepoTags
+	}
+	var out []string
+	for _, t := range img.RepoTags {
+		for _, p := range pats {
+			if reference.Match(p, t) {
+				out = append(out, t)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // ParseUntil parses an until= value: a Go duration before now, a Unix
 // timestamp, or an RFC 3339 date/time.
 func ParseUntil(v string, now time.Time) (time.Time, error) {

@@ -103,6 +103,18 @@ func TestFilters(t *testing.T) {
 			}
 		}
 	}
+	// A reference filter keeps only the matching tags of an image.
+	multi := mkImage([]string{"docker.io/library/a:1", "docker.io/library/a:2", "docker.io/library/b:1"}, t0, nil)
+	m, err := NewMatcher(Filters{"reference": {"a:2", "b"}}, resolve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Tags(multi); len(got) != 2 || got[0] != "docker.io/library/a:2" || got[1] != "docker.io/library/b:1" {
+		t.Errorf("Tags with reference filter = %v", got)
+	}
+	if got := (&Matcher{}).Tags(multi); len(got) != 3 {
+		t.Errorf("Tags without filter = %v", got)
+	}
 	if err := (Filters{"bogus": {"x"}}).Validate(); !errdefs.IsInvalidParameter(err) {
 		t.Errorf("unknown filter: %v", err)
 	}
