@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	containertypes "github.com/moby/moby/api/types/container"
@@ -102,8 +103,22 @@ func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts ctrroute
 	if ref != "" && opts.Tag != "" {
 		ref += ":" + opts.Tag
 	}
+	// The mount points the runtime created in the writable layer
+	// (/etc/hosts, /proc...) are not the container's changes: Docker keeps
+	// them in an init layer, berth leaves them out of the committed layer.
+	var exclude []string
+	if ch, err := d.snapshotter.Changes(ctx, c.SnapshotKey); err == nil {
+		for _, x := range ch {
+			if x.Kind == snapshot.Added && runtimeMountPoints[x.Path] {
+				exclude = append(exclude, x.Path)
+			}
+		}
+	}
 	id, err := d.images.Commit(ctx, c.SnapshotKey, digest.Digest(parent), image.CommitOptions{
 		Ref: ref, Author: opts.Author, Comment: opts.Comment, Config: ic,
+		CreatedBy:  strings.Join(cfg.Cmd, " "),
+		Exclude:    exclude,
+		AfterLayer: func() { crashPoint("commit-after-layer") },
 	})
 	if err != nil {
 		return "", err

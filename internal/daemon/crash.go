@@ -12,7 +12,7 @@ const CrashEnv = "BERTH_TEST_CRASH_AT"
 
 // crashPoint kills the daemon when the test asked for it at name. Points:
 // create-after-record, create-after-snapshot, start-after-shim,
-// start-after-start, rm-after-mark, rm-after-snapshot.
+// start-after-start, rm-after-mark, rm-after-snapshot, commit-after-layer.
 func crashPoint(name string) {
 	if os.Getenv(CrashEnv) == name {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)

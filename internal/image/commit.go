@@ -56,6 +56,9 @@ func (s *Store) Commit(ctx context.Context, snapshotKey string, parent digest.Di
 		return "", fmt.Errorf("commit: %w", err)
 	}
 	defer s.pin(chain)()
+	if opts.AfterLayer != nil {
+		opts.AfterLayer()
+	}
 
 	now := time.Now().UTC()
 	cfg := base

@@ -54,6 +54,9 @@ type CommitOptions struct {
 	// /etc/hosts, /etc/resolv.conf, volume targets), which Docker keeps in
 	// a separate init layer.
 	Exclude []string
+	// AfterLayer, when set, runs once the layer is stored and before the
+	// image record is written (a seam for crash tests).
+	AfterLayer func()
 }
 
 // Store is the image store. Its metadata lives in one bbolt file
