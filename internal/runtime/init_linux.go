@@ -214,7 +214,9 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if _, err := unix.Write(fifo, []byte("0")); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
-	unix.Close(fifo)
+	// fifo stays open (close-on-exec): start waits for it to close, at
+	// execve, before it runs the poststart hooks.
+	_ = fifo
 	unix.Close(fifoFd)
 	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
 		st := cfg.State
