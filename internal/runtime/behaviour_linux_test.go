@@ -319,3 +319,15 @@ func TestBindMountFlags(t *testing.T) {
 		t.Fatalf("want only rw-sub-ok,noexec-ok, got %q (%s)", got, errs)
 	}
 }
+
+// TestSessionKeyring: each container gets a session keyring of its own.
+func TestSessionKeyring(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, "cat /proc/keys 2>/dev/null | grep -c _ses.bt-rt-keyring || true", func(s *specs.Spec) {
+		s.Linux.MaskedPaths = nil
+	})
+	out, errs, code := r.run("run", "--bundle", b, "bt-rt-keyring")
+	if code != 0 || strings.TrimSpace(out) == "0" {
+		t.Fatalf("want the container's own session keyring, got %q (exit %d, %s)", out, code, errs)
+	}
+}

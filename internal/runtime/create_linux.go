@@ -28,6 +28,7 @@ type CreateOpts struct {
 	PidFile       string
 	PreserveFds   int
 	NoPivot       bool // chroot after moving the rootfs onto / (rootfs on ramfs)
+	NoNewKeyring  bool // keep the caller's session keyring
 }
 
 // Create sets up a container from its bundle and leaves its init process
@@ -243,7 +244,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 	}
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, Hooks: hooks}
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring, Hooks: hooks}
 	if err := enc.Encode(&cfg); err != nil {
 		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
 	}

@@ -1,9 +1,35 @@
 // Package runtime is berth's own OCI runtime: it creates, starts, signals,
-// pauses and deletes containers described by an OCI bundle, the way runc
-// does. The command-line front end lives in package ocicli; cgroups,
-// seccomp and capabilities are applied through the subpackages of the same
-// names, and namespaces are joined before the Go runtime starts by the small
-// cgo package nsenter.
+// pauses, updates and deletes containers described by an OCI bundle, the
+// way runc does. The command-line front end lives in package ocicli;
+// cgroups, seccomp and capabilities are applied through the subpackages of
+// the same names, and namespaces that need a single-threaded process (user,
+// mount, time) are joined before the Go runtime starts by the small cgo
+// package nsenter.
+//
+// How a container comes to life:
+//
+//   - create validates the whole config (ValidateSpec) before it creates
+//     anything, makes the state directory and exec.fifo, and re-executes
+//     the binary as the container's init, from a detached read-only bind
+//     mount of itself (sealed memfd copy as a fallback: CVE-2019-5736).
+//     New namespaces come from clone flags; per-thread ones joined by path
+//     (pid, network, ipc, uts, cgroup) are entered by the forking thread
+//     first, so a new user namespace can sit on top of them; user, mount
+//     and time paths are joined by the nsenter constructor.
+//   - the runtime moves the init into its cgroup, then sends it the config
+//     over a socket pair. The init unshares its cgroup (and time)
+//     namespace, mounts, stops for prestart/createRuntime hooks (run by the
+//     runtime), runs createContainer hooks, pivot_roots, applies sysctls,
+//     masked and read-only paths, console, hostname, reports "ready" and
+//     blocks opening exec.fifo.
+//   - start opens the fifo, reads the init's byte (or sees it die through
+//     a pidfd), removes the fifo and runs poststart hooks. The init then
+//     closes stray fds, loads seccomp (before dropping capabilities unless
+//     no_new_privs), sets rlimits, user, capabilities, no_new_privs, enters
+//     the cwd (refusing one outside the root, CVE-2024-21626) and execs
+//     with raw syscalls.
+//   - exec re-executes the binary the same way into the running
+//     container's namespaces and cgroup.
 //
 // Layout of a container's state directory <root>/<id>:
 //

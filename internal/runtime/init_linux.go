@@ -3,6 +3,7 @@ package runtime
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,6 +39,8 @@ type initConfig struct {
 	// NoPivot moves the rootfs onto / and chroots instead of pivot_root
 	// (for a rootfs on ramfs/initramfs, where pivot_root is refused).
 	NoPivot bool `json:"noPivot"`
+	// NoNewKeyring keeps the caller's session keyring (--no-new-keyring).
+	NoNewKeyring bool `json:"noNewKeyring"`
 	// Hooks tells the init to stop for prestart/createRuntime hooks.
 	Hooks bool `json:"hooks"`
 }
@@ -105,6 +108,14 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if cfg.Userns {
 		if err := becomeRoot(); err != nil {
 			return err
+		}
+	}
+	if !cfg.NoNewKeyring {
+		// a session keyring of its own, as runc does; kernels without keys
+		// (or refusing them in a user namespace) are not an error.
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.State.ID); err != nil &&
+			!errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM) && !errors.Is(err, unix.EDQUOT) {
+			return fmt.Errorf("create session keyring: %w", err)
 		}
 	}
 	readSelfCgroups()
@@ -203,7 +214,9 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if _, err := unix.Write(fifo, []byte("0")); err != nil {
 		return fmt.Errorf("write exec fifo: %w", err)
 	}
-	unix.Close(fifo)
+	// fifo stays open (close-on-exec): start waits for it to close, at
+	// execve, before it runs the poststart hooks.
+	_ = fifo
 	unix.Close(fifoFd)
 	if spec.Hooks != nil && len(spec.Hooks.StartContainer) > 0 {
 		st := cfg.State

@@ -64,6 +64,25 @@ func Start(root, id string) error {
 	if err := os.Remove(fifoPath); err != nil {
 		return fmt.Errorf("remove exec fifo: %w", err)
 	}
+	// The init holds the fifo open until its execve: once it closes,
+	// the container process runs (or the init died), and the poststart
+	// hooks may run.
+	for {
+		fds := []unix.PollFd{{Fd: int32(fifo), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return fmt.Errorf("wait for the container process: %w", err)
+		}
+		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0 {
+			break
+		}
+		var b [16]byte
+		if n, err := unix.Read(fifo, b[:]); n == 0 && err == nil {
+			break
+		}
+	}
 	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateRunning

@@ -27,14 +27,10 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 		}
 	}
 	grant := availableCaps(p.Capabilities)
-	// The cwd is resolved inside the new root, after pivot_root; a path that
-	// leads outside it (a leaked fd, CVE-2024-21626) is refused.
-	if err := unix.Chdir(p.Cwd); err != nil {
-		return nil, fmt.Errorf("chdir to cwd %q set in config.json: %w", p.Cwd, err)
-	}
-	wd, err := unix.Getwd()
-	if err != nil || !strings.HasPrefix(wd, "/") {
-		return nil, fmt.Errorf("cwd %q is outside the container root", p.Cwd)
+	// Entered here for an early error, and entered again in the final step,
+	// once no host directory fd is open any more.
+	if err := enterCwd(p.Cwd); err != nil {
+		return nil, err
 	}
 	env := dedupEnv(p.Env)
 	if !hasEnv(env, "HOME") {
@@ -72,6 +68,9 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 			if err := setPersonality(spec.Linux.Personality); err != nil {
 				return err
 			}
+		}
+		if err := enterCwd(p.Cwd); err != nil {
+			return err
 		}
 		// No fd above the preserved ones may reach the container process.
 		if err := closeExtraFds(3 + preserve); err != nil {
@@ -338,4 +337,19 @@ func raiseRlimit(r specs.POSIXRlimit) error {
 		return nil
 	}
 	return setRlimit(r)
+}
+
+// enterCwd changes to cwd, resolved inside the container's root (after
+// pivot_root), and refuses a directory outside that root: a cwd reached
+// through a leaked host fd (/proc/self/fd/N, CVE-2024-21626) has no path
+// from the root, and getcwd says so.
+func enterCwd(cwd string) error {
+	if err := unix.Chdir(cwd); err != nil {
+		return fmt.Errorf("chdir to cwd %q set in config.json: %w", cwd, err)
+	}
+	wd, err := unix.Getwd()
+	if err != nil || !strings.HasPrefix(wd, "/") {
+		return fmt.Errorf("cwd %q is outside the container root", cwd)
+	}
+	return nil
 }

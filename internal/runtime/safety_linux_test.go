@@ -155,3 +155,35 @@ func TestSymlinkMountDestinationStaysInRootfs(t *testing.T) {
 		t.Fatal("a mount point was created at the host's /escape")
 	}
 }
+
+// TestCwdThroughPreservedHostDirFails: even a host directory handed in on
+// purpose (--preserve-fds) cannot become the container's cwd.
+func TestCwdThroughPreservedHostDirFails(t *testing.T) {
+	r := newRT(t)
+	host := t.TempDir()
+	if err := os.WriteFile(filepath.Join(host, "HOST-MARKER"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.Open(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dir.Close()
+	b := bundle(t, "ls", func(s *specs.Spec) { s.Process.Cwd = "/proc/self/fd/3" })
+	outF, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb strings.Builder
+	cmd := exec.Command(r.bin, "runtime", "--root", r.root, "run", "--preserve-fds", "1", "--bundle", b, "bt-rt-cwdfd")
+	cmd.ExtraFiles = []*os.File{dir}
+	cmd.Stdout, cmd.Stderr = outF, &errb
+	err = cmd.Run()
+	out, _ := os.ReadFile(outF.Name())
+	if err == nil || strings.Contains(string(out), "HOST-MARKER") {
+		t.Fatalf("cwd through a preserved host dir fd must be refused: err %v, out %q", err, out)
+	}
+	if !strings.Contains(errb.String(), "outside the container root") {
+		t.Fatalf("want the cwd refusal, got %q", errb.String())
+	}
+}

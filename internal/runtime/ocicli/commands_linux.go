@@ -26,7 +26,7 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	pidFile := fs.String("pid-file", "")
 	preserve := fs.Int("preserve-fds")
 	noPivot := fs.Bool("no-pivot")
-	_ = fs.Bool("no-new-keyring")
+	noKeyring := fs.Bool("no-new-keyring")
 	if err := fs.parse(args); err != nil {
 		return 1, err
 	}
@@ -38,7 +38,7 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot})
+	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring})
 	if err != nil {
 		return 1, err
 	}

@@ -28,7 +28,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	keep := fs.Bool("keep")
 	preserve := fs.Int("preserve-fds")
 	noPivot := fs.Bool("no-pivot")
-	_ = fs.Bool("no-new-keyring")
+	noKeyring := fs.Bool("no-new-keyring")
 	_ = fs.Bool("no-subreaper")
 	if err := fs.parse(args); err != nil {
 		return 1, err
@@ -57,7 +57,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 			}
 		}
 	}
-	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot})
+	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring})
 	if err != nil {
 		return 1, err
 	}
