@@ -22,6 +22,10 @@ type pendingAttach struct {
 	streams shimclient.Streams
 	ctx     context.Context
 	done    chan error
+	// opened is closed once streams is set: the attach is queued before
+	// the client gets its 101 (after which it may start the container at
+	// once), and its streams exist only after that answer.
+	opened chan struct{}
 }
 
 type attachQueue struct {
@@ -62,6 +66,11 @@ func (q *attachQueue) take(id string) []*pendingAttach {
 // until the shim registered each of them.
 func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
 	for _, p := range d.attaches.take(c.ID) {
+		select {
+		case <-p.opened:
+		case <-p.ctx.Done():
+			continue
+		}
 		ready := make(chan struct{})
 		st := p.streams
 		var once sync.Once
@@ -93,6 +102,29 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrroute
 	if status == container.StatusPaused {
 		return errdefs.Conflict(fmt.Errorf("container %s is paused, unpause the container before attach", c.ID))
 	}
+	// Queue the attach to the next start before answering the client.
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var p *pendingAttach
+	if opts.Stream {
+		c.Lock()
+		if !c.State.Running() {
+			p = &pendingAttach{ctx: actx, done: make(chan error, 1), opened: make(chan struct{})}
+			d.attaches.add(c.ID, p)
+		}
+		c.Unlock()
+	}
+	if p != nil {
+		defer func() {
+			select {
+			case <-p.opened:
+			default: // failed before its streams existed
+				d.attaches.remove(c.ID, p)
+				cancel()
+				close(p.opened)
+			}
+		}()
+	}
 	stdin, stdout, stderr, err := opts.Open(tty)
 	if err != nil {
 		return err
@@ -113,8 +145,6 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrroute
 	if !opts.Stream {
 		return nil
 	}
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	st := shimclient.Streams{Stdout: stdout, Stderr: stderr}
 	if opts.Stdin && c.Config.OpenStdin {
 		keys, err := parseDetachKeys(opts.DetachKeys)
@@ -127,15 +157,9 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrroute
 		}}
 	}
 	d.emit("container", "attach", c, nil)
-	c.Lock()
-	running := c.State.Running()
-	var p *pendingAttach
-	if !running {
-		p = &pendingAttach{streams: st, ctx: actx, done: make(chan error, 1)}
-		d.attaches.add(c.ID, p)
-	}
-	c.Unlock()
 	if p != nil {
+		p.streams = st
+		close(p.opened)
 		select {
 		case err := <-p.done:
 			return attachResult(err)
