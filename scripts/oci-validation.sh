@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# oci-validation.sh runs the OCI runtime validation suite
+# (github.com/opencontainers/runtime-tools, its validation/ programs plus
+# cmd/runtimetest) against one or more OCI runtimes, in the same run, and
+# prints a per-program table side by side and one "N passed, M failed" line
+# (TAP assertions) per runtime.
+#
+# Usage:
+#   scripts/oci-validation.sh [options] [RUNTIME...]
+#
+# A RUNTIME is a command, optionally with arguments and a label:
+#   runc                              the runc on PATH, label "runc"
+#   /usr/bin/crun                     label "crun"
+#   "berth=/tmp/berth runtime"        runs "/tmp/berth runtime <verb> ...", label "berth"
+#   "/tmp/berth runtime"              same, label "berth"
+# Each runtime gets a generated wrapper script (the suite takes one binary
+# path) and, when it accepts the global flag --root, a private state
+# directory under the work dir, so leftovers can be deleted without touching
+# anybody else's containers. Without RUNTIME arguments it runs runc and, when
+# bin/berth exists in this repository, "berth=bin/berth runtime".
+#
+# Options (or the environment variable in brackets):
+#   -t SECONDS   timeout for each program run [OCIVAL_TIMEOUT, default 120]
+#   -w DIR       work dir: bundles, state, logs [OCIVAL_WORKDIR, default
+#                /tmp/berth-oci-validation]; wiped at start, results kept
+#   -r PROGRAMS  only these programs, comma/space separated [OCIVAL_PROGRAMS]
+#   -c DIR       cache for the built suite [OCIVAL_CACHE, default
+#                ${XDG_CACHE_HOME:-/var/cache}/berth-oci-validation]
+#   -H           run the programs in the host mount namespace instead of a
+#                private one per program [OCIVAL_HOST_MOUNTNS=1]
+#   -l           list the programs and exit
+#
+# Every program runs in its own private mount namespace (unshare -m), so a
+# container without a mount namespace (linux_ns_itype) or a runtime changing
+# mount propagation cannot leak mounts or propagation changes to the host; all
+# mounts under the work dir are swept at the end anyway. crun 1.8 refuses this
+# machine's hybrid cgroup layout while /sys/fs/cgroup/unified is mounted, so
+# for a runtime named crun that mount is removed inside the private namespace.
+#
+# Results: WORKDIR/results/<label>/<program>.{tap,err,rc} and
+# WORKDIR/results/summary.txt (the table).
+# Exit status: 0 when every program the first runtime passes also passes with
+# every other runtime (always 0 with a single runtime), 1 otherwise, 2 when
+# the suite cannot be built or run.
+set -euo pipefail
+
+SUITE_MODULE=github.com/opencontainers/runtime-tools
+SUITE_VERSION=${OCIVAL_VERSION:-v0.9.0}
+# RECIPE changes whenever the way the suite is built changes (invalidates the cache).
+RECIPE=1
+TIMEOUT=${OCIVAL_TIMEOUT:-120}
+WORK=${OCIVAL_WORKDIR:-/tmp/berth-oci-validation}
+ONLY=${OCIVAL_PROGRAMS:-}
+CACHE=${OCIVAL_CACHE:-${XDG_CACHE_HOME:-/var/cache}/berth-oci-validation}
+HOSTNS=${OCIVAL_HOST_MOUNTNS:-0}
+LIST=0
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "oci-validation: $*" >&2; exit 2; }
+log() { echo "oci-validation: $*" >&2; }
+
+while getopts "t:w:r:c:Hlh" opt; do
+	case $opt in
+	t) TIMEOUT=$OPTARG ;;
+	w) WORK=$OPTARG ;;
+	r) ONLY=$OPTARG ;;
+	c) CACHE=$OPTARG ;;
+	H) HOSTNS=1 ;;
+	l) LIST=1 ;;
+	h) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+
+# ---------------------------------------------------------------- build
+# build_suite builds runtimetest and every validation program from the
+# module proxy into $CACHE/<version>-r<recipe>-<go version>/ unless cached.
+build_suite() {
+	local gov key dst src tmp
+	command -v go >/dev/null || die "go is required to build the suite"
+	gov=$(go env GOVERSION)
+	key="$SUITE_VERSION-r$RECIPE-$gov"
+	dst="$CACHE/$key"
+	SUITE="$dst"
+	[ -f "$dst/.complete" ] && return 0
+	log "building $SUITE_MODULE@$SUITE_VERSION into $dst"
+	mkdir -p "$CACHE"
+	export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-buildvcs=false GO111MODULE=on
+	src=$(cd / && go mod download -json "$SUITE_MODULE@$SUITE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[ -d "$src" ] || die "cannot download $SUITE_MODULE@$SUITE_VERSION from the module proxy"
+	tmp=$(mktemp -d "$CACHE/build.XXXXXX")
+	cp -r "$src/." "$tmp/src"
+	chmod -R u+w "$tmp/src"
+	(
+		cd "$tmp/src"
+		rm -rf Godeps vendor
+		# v0.9.0 has no go.mod: pin what it was written against.
+		[ -f go.mod ] || go mod init "$SUITE_MODULE" >/dev/null 2>&1
+		go get github.com/opencontainers/runtime-spec@v1.0.2 github.com/urfave/cli@v1.19.1 \
+			github.com/blang/semver@v3.5.0+incompatible github.com/satori/go.uuid@v1.2.0 >/dev/null 2>&1
+		# go-selinux dropped label.FileLabel; selinux.FileLabel is the same call.
+		sed -i 's#"github.com/opencontainers/selinux/go-selinux/label"#"github.com/opencontainers/selinux/go-selinux"#; s#label\.FileLabel(#selinux.FileLabel(#' \
+			cmd/runtimetest/main.go
+		go mod tidy >/dev/null 2>&1 || go mod tidy
+		mkdir -p "$tmp/out/bin"
+		CGO_ENABLED=0 go build -o "$tmp/out/runtimetest" ./cmd/runtimetest
+		go build -o "$tmp/out/bin/" ./validation/...
+		cp "rootfs-$(go env GOARCH).tar.gz" "$tmp/out/"
+	) || { rm -rf "$tmp"; die "building the suite failed"; }
+	printf '%s\n' "$SUITE_MODULE@$SUITE_VERSION recipe $RECIPE $gov" >"$tmp/out/.complete"
+	rm -rf "$dst"
+	mv "$tmp/out" "$dst"
+	rm -rf "$tmp"
+}
+
+# ---------------------------------------------------------------- mounts
+# sweep_mounts unmounts everything mounted at or below $1, deepest first.
+sweep_mounts() {
+	local dir=$1 i m
+	for i in 1 2 3 4 5; do
+		mapfile -t ms < <(awk -v d="$dir" '{
+			p = $5; gsub(/\\040/, " ", p)
+			if (p == d || index(p, d "/") == 1) print length(p) "\t" p
+		}' /proc/self/mountinfo | sort -rn | cut -f2-)
+		[ ${#ms[@]} -eq 0 ] && return 0
+		for m in "${ms[@]}"; do
+			umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+		done
+	done
+	log "warning: mounts left under $dir"
+	return 1
+}
+
+# ---------------------------------------------------------------- runtimes
+LABELS=()
+declare -A WRAPPER STATE FIXCG
+# add_runtime SPEC sets up a wrapper for "[label=]command [args]".
+add_runtime() {
+	local spec=$1 label="" words cmd base i wrapper state
+	if [[ $spec =~ ^([A-Za-z0-9_.-]+)=(.+)$ ]]; then
+		label=${BASH_REMATCH[1]}
+		spec=${BASH_REMATCH[2]}
+	fi
+	read -r -a words <<<"$spec"
+	[ ${#words[@]} -gt 0 ] || die "empty runtime"
+	cmd=${words[0]}
+	if [[ $cmd == */* ]]; then
+		[ -x "$cmd" ] || die "runtime $cmd is not executable"
+		cmd=$(cd "$(dirname "$cmd")" && pwd)/$(basename "$cmd")
+	else
+		cmd=$(command -v "$cmd") || die "runtime ${words[0]} not found on PATH"
+	fi
+	words[0]=$cmd
+	base=$(basename "$cmd")
+	[ -n "$label" ] || label=$base
+	i=2
+	while [ -n "${WRAPPER[$label]:-}" ]; do label="${label%-*}-$i"; i=$((i + 1)); done
+	mkdir -p "$WORK/bin" "$WORK/state/$label"
+	state="$WORK/state/$label"
+	FIXCG[$label]=0
+	[ "$base" = crun ] && FIXCG[$label]=1
+	# A private state root when the runtime takes runc's global --root flag.
+	if in_ns "${FIXCG[$label]}" "${words[@]}" --root "$state" list >/dev/null 2>&1; then
+		words+=(--root "$state")
+		STATE[$label]=$state
+	else
+		log "warning: $label does not accept --root; leftovers cannot be cleaned up"
+		STATE[$label]=""
+	fi
+	wrapper="$WORK/bin/$label"
+	{
+		echo '#!/bin/bash'
+		printf 'exec'
+		printf ' %q' "${words[@]}"
+		printf ' "$@"\n'
+	} >"$wrapper"
+	chmod +x "$wrapper"
+	WRAPPER[$label]=$wrapper
+	LABELS+=("$label")
+}
+
+# in_ns FIXCG CMD... runs CMD in a private mount namespace (unless -H), after
+# unmounting the cgroup2 mount of a hybrid layout when FIXCG is 1.
+in_ns() {
+	local fix=$1
+	shift
+	if [ "$HOSTNS" = 1 ]; then
+		"$@"
+		return
+	fi
+	unshare -m --propagation private -- bash -c '
+		if [ "$1" = 1 ] && mountpoint -q /sys/fs/cgroup/unified; then
+			umount /sys/fs/cgroup/unified || exit 125
+		fi
+		shift; exec "$@"' in_ns "$fix" "$@"
+}
+
+# cleanup_runtime deletes every container left in the private state root of $1.
+cleanup_runtime() {
+	local label=$1 state=${STATE[$1]} d
+	[ -n "$state" ] && [ -d "$state" ] || return 0
+	for d in "$state"/*/; do
+		[ -d "$d" ] || continue
+		in_ns "${FIXCG[$label]}" "${WRAPPER[$label]}" delete --force "$(basename "$d")" >/dev/null 2>&1 || true
+	done
+}
+
+# ---------------------------------------------------------------- TAP
+# tap_count FILE RC prints "status passed failed" for one program run.
+# Passed: "ok" lines (skips included) and "not ok # TODO". Failed: "not ok",
+# "Bail out!", results missing from the plan; a failing program with no
+# failed assertion counts one failure.
+tap_count() {
+	awk -v rc="$2" '
+		/^ok( |$)/ { ok++; next }
+		/^not ok/ { if ($0 ~ /# *TODO/) ok++; else nok++; next }
+		/^Bail out!/ { bail = 1; next }
+		/^1\.\.[0-9]+/ { split($0, a, /\.\./); plan = a[2] + 0; hasplan = 1; next }
+		END {
+			total = ok + nok
+			if (hasplan && plan > total) nok += plan - total
+			if (bail) nok++
+			status = "PASS"
+			if (rc != 0 || nok > 0 || !hasplan || total == 0) status = "FAIL"
+			if (rc == 124 || rc == 137) status = "TIME"
+			if (status != "PASS" && nok == 0) nok = 1
+			printf "%s %d %d\n", status, ok, nok
+		}' "$1"
+}
+
+# ---------------------------------------------------------------- main
+build_suite
+mapfile -t ALL < <(cd "$SUITE/bin" && ls | sort)
+if [ "$LIST" = 1 ]; then
+	printf '%s\n' "${ALL[@]}"
+	exit 0
+fi
+PROGS=()
+if [ -n "$ONLY" ]; then
+	for p in ${ONLY//,/ }; do
+		[ -x "$SUITE/bin/$p" ] || die "no validation program $p (see -l)"
+		PROGS+=("$p")
+	done
+else
+	PROGS=("${ALL[@]}")
+fi
+
+[ "$(id -u)" = 0 ] || die "the suite needs root"
+command -v unshare >/dev/null || HOSTNS=1
+
+if [ $# -eq 0 ]; then
+	set -- runc
+	[ -x "$REPO/bin/berth" ] && set -- runc "berth=$REPO/bin/berth runtime"
+fi
+
+case $WORK in /|/tmp|/var|/var/tmp|"") die "refusing work dir $WORK" ;; esac
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+sweep_mounts "$WORK" || true
+for d in bin state run results; do rm -rf --one-file-system "${WORK:?}/$d"; done
+mkdir -p "$WORK/results"
+
+finish() {
+	local l
+	for l in "${LABELS[@]}"; do cleanup_runtime "$l"; done
+	sweep_mounts "$WORK" || true
+	rm -rf --one-file-system "$WORK/run"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+for spec in "$@"; do add_runtime "$spec"; done
+log "suite $SUITE_MODULE@$SUITE_VERSION, ${#PROGS[@]} programs, runtimes: ${LABELS[*]}, timeout ${TIMEOUT}s"
+
+declare -A RES
+for p in "${PROGS[@]}"; do
+	for l in "${LABELS[@]}"; do
+		run="$WORK/run/$l"
+		out="$WORK/results/$l"
+		mkdir -p "$run/tmp" "$out"
+		# A copy: the suite copies symlinks as symlinks into the bundle.
+		[ -f "$run/runtimetest" ] || cp "$SUITE/runtimetest" "$run/runtimetest"
+		ln -sf "$SUITE"/rootfs-*.tar.gz "$run/"
+		rc=0
+		(
+			cd "$run"
+			export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp"
+			in_ns "${FIXCG[$l]}" timeout -k 10 "$TIMEOUT" "$SUITE/bin/$p"
+		) </dev/null >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
+		echo "$rc" >"$out/$p.rc"
+		cleanup_runtime "$l"
+		sweep_mounts "$run" || true
+		rm -rf --one-file-system "$run/tmp"
+		RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc")
+		read -r st ok nok <<<"${RES[$l/$p]}"
+		log "$(printf '%-36s %-8s %s %d/%d' "$p" "$l" "$st" "$ok" "$nok")"
+	done
+done
+
+# Table: program, then per runtime "STATUS ok/failed"; "<<" marks a program
+# the first runtime passes and another runtime does not.
+regress=0
+{
+	printf '%-36s' program
+	for l in "${LABELS[@]}"; do printf ' %-16s' "$l"; done
+	printf '\n'
+	for p in "${PROGS[@]}"; do
+		printf '%-36s' "$p"
+		mark=""
+		ref=${RES[${LABELS[0]}/$p]%% *}
+		for l in "${LABELS[@]}"; do
+			read -r st ok nok <<<"${RES[$l/$p]}"
+			printf ' %-16s' "$st $ok/$nok"
+			[ "$ref" = PASS ] && [ "$st" != PASS ] && mark=" <<"
+		done
+		[ -n "$mark" ] && regress=$((regress + 1))
+		printf '%s\n' "$mark"
+	done
+	echo
+	for l in "${LABELS[@]}"; do
+		tp=0 tf=0 pp=0 pf=0
+		for p in "${PROGS[@]}"; do
+			read -r st ok nok <<<"${RES[$l/$p]}"
+			tp=$((tp + ok)) tf=$((tf + nok))
+			if [ "$st" = PASS ]; then pp=$((pp + 1)); else pf=$((pf + 1)); fi
+		done
+		echo "$l: programs $pp passed, $pf failed"
+		if [ ${#LABELS[@]} -eq 1 ]; then
+			echo "$tp passed, $tf failed"
+		else
+			echo "$l: $tp passed, $tf failed"
+		fi
+	done
+} >"$WORK/results/summary.txt"
+cat "$WORK/results/summary.txt"
+if [ ${#LABELS[@]} -gt 1 ]; then
+	log "$regress program(s) pass with ${LABELS[0]} and fail with another runtime (marked <<); results in $WORK/results"
+fi
+[ "$regress" -eq 0 ]
