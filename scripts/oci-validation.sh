@@ -207,33 +207,38 @@ cleanup_runtime() {
 }
 
 # ---------------------------------------------------------------- TAP
-# tap_count FILE RC prints "status passed failed" for one program run.
+# tap_count FILE RC PROGRAM prints "status passed failed" for one program run.
 # Passed: "ok" lines (skips included) and "not ok # TODO". Failed: "not ok",
 # "Bail out!", results missing from the plans (a program may print several
-# TAP streams), and an orphan YAML diagnostic with an "error" key (one that
-# follows no test line: the hook programs report their verdict that way).
-# A program that prints no TAP at all (the *_fail programs that expect the
-# runtime to refuse a config) passes when it exits 0. The status is PASS when
-# the program exits 0 with nothing failed; a program without assertions counts
-# as one passed or failed assertion.
+# TAP streams), an orphan YAML diagnostic with an "error" key (one that
+# follows no test line: the hook programs report their verdict that way), and
+# a vacuous "ok": the suite reports a container check as ok when the container
+# printed nothing at all ("stdout": "" in the diagnostic before it), which
+# means runtimetest never ran. A program that prints no TAP at all passes only
+# when it is a *_fail program (those expect the runtime to refuse the config
+# and stay silent then) and exits 0; the programs that only relay
+# runtimetest's TAP print nothing when the container never ran. The status is
+# PASS when the program exits 0 with nothing failed; a program without
+# assertions counts as one passed or failed assertion.
 tap_count() {
-	awk -v rc="$2" '
+	awk -v rc="$2" -v prog="$3" '
 		/^  ---/ { inb = 1; berr = 0; next }
 		inb && /^  \.\.\./ { inb = 0; if (berr && !(prev ~ /^(ok|not ok)/)) orphan++; next }
-		inb { if ($0 ~ /"error":/) berr = 1; next }
+		inb { if ($0 ~ /"error":/) berr = 1; if ($0 ~ /^ *"stdout": "",?$/) vac = 1; next }
 		/^TAP version/ { tap = 1; prev = ""; next }
-		/^ok( |$)/ { ok++; prev = $0; next }
-		/^not ok/ { if ($0 ~ /# *TODO/) ok++; else nok++; prev = $0; next }
+		/^ok( |$)/ { if (vac) nok++; else ok++; vac = 0; tap = 1; prev = $0; next }
+		/^not ok/ { if ($0 ~ /# *TODO/) ok++; else nok++; vac = 0; tap = 1; prev = $0; next }
 		/^Bail out!/ { bail = 1; next }
 		/^1\.\.[0-9]+/ { split($0, a, /\.\./); plan += a[2] + 0; tap = 1; prev = ""; next }
 		/^#/ { next }
-		/^[^ ]/ { if (prev ~ /^Refer to:/ || prev ~ /^(ok|not ok)/) prev = prev; else prev = $0 }
+		/^[^ ]/ { if (!(prev ~ /^Refer to:/ || prev ~ /^(ok|not ok)/)) prev = $0 }
 		END {
 			total = ok + nok
 			if (plan > total) nok += plan - total
 			nok += orphan + bail
 			status = "PASS"
 			if (rc != 0 || nok > 0) status = "FAIL"
+			if (!tap && !(prog ~ /_fail$/)) status = "FAIL"
 			if (rc == 124 || rc == 137) status = "TIME"
 			if (status == "PASS" && ok == 0) ok = 1
 			if (status != "PASS" && nok == 0) nok = 1
@@ -304,7 +309,7 @@ for p in "${PROGS[@]}"; do
 		cleanup_runtime "$l"
 		sweep_mounts "$run" || true
 		rm -rf --one-file-system "$run/tmp"
-		RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc")
+		RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc" "$p")
 		read -r st ok nok <<<"${RES[$l/$p]}"
 		log "$(printf '%-36s %-8s %s %d/%d' "$p" "$l" "$st" "$ok" "$nok")"
 	done
