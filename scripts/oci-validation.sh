@@ -37,8 +37,10 @@
 # machine's hybrid cgroup layout while /sys/fs/cgroup/unified is mounted, so
 # for a runtime named crun that mount is removed inside the private namespace.
 #
-# Results: WORKDIR/results/<label>/<program>.{tap,err,rc} and
-# WORKDIR/results/summary.txt (the table).
+# Results: WORKDIR/results/<label>/<program>.{tap,err,rc},
+# WORKDIR/results/summary.txt (the table) and WORKDIR/results/regressions.md
+# (for each program the first runtime passes and another fails: the failing
+# TAP lines and the program's stderr).
 # Exit status: 0 when every program the first runtime passes also passes with
 # every other runtime (always 0 with a single runtime), 1 otherwise, 2 when
 # the suite cannot be built or run.
@@ -246,6 +248,30 @@ tap_count() {
 		}' "$1"
 }
 
+# tap_failures FILE prints the lines behind the failures tap_count counts:
+# "not ok" lines with their diagnostics, orphan error diagnostics and vacuous
+# "ok" lines; long lines are cut.
+tap_failures() {
+	awk '
+		function cut(s) { return length(s) > 400 ? substr(s, 1, 400) "..." : s }
+		/^  ---/ { inb = 1; blk = ""; berr = 0; vac = 0; next }
+		inb && /^  \.\.\./ {
+			inb = 0
+			if (shownok) print blk
+			else if (berr && !(prev ~ /^(ok|not ok)/)) print "(diagnostic without a test line)\n" blk
+			if (blk ~ /"stdout": ""/) vacnext = 1
+			next
+		}
+		inb { blk = blk (blk == "" ? "" : "\n") "    " cut($0); next }
+		/^not ok/ { print cut($0); shownok = 1; vacnext = 0; prev = $0; next }
+		/^ok( |$)/ { if (vacnext) print cut($0) "   <- vacuous: the container printed nothing (runtimetest did not run)"; vacnext = 0; shownok = 0; prev = $0; next }
+		/^Bail out!/ { print; next }
+		/^(1\.\.|TAP version)/ { shownok = 0; prev = ""; next }
+		/^#/ { if (shownok) print cut($0); next }
+		/^[^ ]/ { if (!(prev ~ /^Refer to:/ || prev ~ /^(ok|not ok)/)) prev = $0; if (shownok) print cut($0) }
+	' "$1"
+}
+
 # ---------------------------------------------------------------- main
 build_suite
 mapfile -t ALL < <(cd "$SUITE/bin" && ls | sort)
@@ -351,6 +377,32 @@ regress=0
 	done
 } >"$WORK/results/summary.txt"
 cat "$WORK/results/summary.txt"
+
+# regressions.md: for each program the first runtime passes and another fails,
+# the failing TAP lines and the start of the program's stderr.
+{
+	echo "# OCI validation: programs ${LABELS[0]} passes and another runtime fails"
+	echo
+	for p in "${PROGS[@]}"; do
+		[ "${RES[${LABELS[0]}/$p]%% *}" = PASS ] || continue
+		for l in "${LABELS[@]:1}"; do
+			read -r st ok nok <<<"${RES[$l/$p]}"
+			[ "$st" = PASS ] && continue
+			echo "## $p: $l $st $ok/$nok (exit $(cat "$WORK/results/$l/$p.rc")), ${LABELS[0]} ${RES[${LABELS[0]}/$p]}"
+			echo
+			echo '```'
+			tap_failures "$WORK/results/$l/$p.tap" | head -60
+			grep -q -E '^(ok|not ok|1\.\.)' "$WORK/results/$l/$p.tap" ||
+				echo "(no TAP output: this program relays runtimetest's output from inside the container, which never arrived)"
+			if [ -s "$WORK/results/$l/$p.err" ]; then
+				echo "--- stderr:"
+				cut -c1-400 "$WORK/results/$l/$p.err" | head -20
+			fi
+			echo '```'
+			echo
+		done
+	done
+} >"$WORK/results/regressions.md"
 if [ ${#LABELS[@]} -gt 1 ]; then
 	log "$regress program(s) pass with ${LABELS[0]} and fail with another runtime (marked <<); results in $WORK/results"
 fi
