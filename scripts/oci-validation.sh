@@ -29,6 +29,8 @@
 #   -H           run the programs in the host mount namespace instead of a
 #                private one per program [OCIVAL_HOST_MOUNTNS=1]
 #   -l           list the programs and exit
+#   -S           score the results of an earlier run in the work dir again
+#                (table and regressions.md) without running anything
 #
 # Every program runs in its own private mount namespace (unshare -m), so a
 # container without a mount namespace (linux_ns_itype) or a runtime changing
@@ -56,12 +58,13 @@ ONLY=${OCIVAL_PROGRAMS:-}
 CACHE=${OCIVAL_CACHE:-${XDG_CACHE_HOME:-/var/cache}/berth-oci-validation}
 HOSTNS=${OCIVAL_HOST_MOUNTNS:-0}
 LIST=0
+RESCORE=0
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() { echo "oci-validation: $*" >&2; exit 2; }
 log() { echo "oci-validation: $*" >&2; }
 
-while getopts "t:w:r:c:Hlh" opt; do
+while getopts "t:w:r:c:HlSh" opt; do
 	case $opt in
 	t) TIMEOUT=$OPTARG ;;
 	w) WORK=$OPTARG ;;
@@ -69,6 +72,7 @@ while getopts "t:w:r:c:Hlh" opt; do
 	c) CACHE=$OPTARG ;;
 	H) HOSTNS=1 ;;
 	l) LIST=1 ;;
+	S) RESCORE=1 ;;
 	h) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
@@ -208,6 +212,31 @@ cleanup_runtime() {
 	done
 }
 
+# ---------------------------------------------------------------- host guard
+# A runtime that binds host device nodes into a container and then changes
+# them (chmod, chown, remove) damages the host; the mount namespace does not
+# protect files. host_dev prints the state of the usual device nodes;
+# host_guard compares it with the state at the start after every program,
+# restores modes, and records the change in results/host-damage.txt.
+HOST_DEVS="/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx"
+host_dev() {
+	# shellcheck disable=SC2086
+	stat -c '%n %F %t:%T %a %u:%g' $HOST_DEVS 2>&1
+}
+host_guard() {
+	local prog=$1 label=$2 now line n mode
+	now=$(host_dev)
+	[ "$now" = "$HOST_DEV0" ] && return 0
+	{
+		echo "host device nodes changed while $prog ran with $label (or by another process):"
+		diff <(echo "$HOST_DEV0") <(echo "$now") || true
+	} | tee -a "$WORK/results/host-damage.txt" | sed 's/^/oci-validation: WARNING: /' >&2
+	while read -r n _ _ _ mode _; do
+		[ -c "$n" ] && chmod "$mode" "$n" 2>/dev/null
+	done <<<"$HOST_DEV0"
+	HOST_DEV0=$(host_dev)
+}
+
 # ---------------------------------------------------------------- TAP
 # tap_count FILE RC PROGRAM prints "status passed failed" for one program run.
 # Passed: "ok" lines (skips included) and "not ok # TODO". Failed: "not ok",
@@ -273,73 +302,93 @@ tap_failures() {
 }
 
 # ---------------------------------------------------------------- main
-build_suite
-mapfile -t ALL < <(cd "$SUITE/bin" && ls | sort)
-if [ "$LIST" = 1 ]; then
-	printf '%s\n' "${ALL[@]}"
-	exit 0
-fi
-PROGS=()
-if [ -n "$ONLY" ]; then
-	for p in ${ONLY//,/ }; do
-		[ -x "$SUITE/bin/$p" ] || die "no validation program $p (see -l)"
-		PROGS+=("$p")
+declare -A RES
+if [ "$RESCORE" = 1 ]; then
+	# Score the results of an earlier run again, without running anything.
+	WORK=$(cd "$WORK" && pwd)
+	[ -s "$WORK/results/labels" ] || die "no earlier results in $WORK/results"
+	mapfile -t LABELS <"$WORK/results/labels"
+	mapfile -t PROGS <"$WORK/results/programs"
+	for p in "${PROGS[@]}"; do
+		for l in "${LABELS[@]}"; do
+			f="$WORK/results/$l/$p"
+			RES[$l/$p]=$(tap_count "$f.tap" "$(cat "$f.rc" 2>/dev/null || echo 1)" "$p")
+		done
 	done
 else
-	PROGS=("${ALL[@]}")
-fi
+	build_suite
+	mapfile -t ALL < <(cd "$SUITE/bin" && ls | sort)
+	if [ "$LIST" = 1 ]; then
+		printf '%s\n' "${ALL[@]}"
+		exit 0
+	fi
+	PROGS=()
+	if [ -n "$ONLY" ]; then
+		for p in ${ONLY//,/ }; do
+			[ -x "$SUITE/bin/$p" ] || die "no validation program $p (see -l)"
+			PROGS+=("$p")
+		done
+	else
+		PROGS=("${ALL[@]}")
+	fi
 
-[ "$(id -u)" = 0 ] || die "the suite needs root"
-command -v unshare >/dev/null || HOSTNS=1
+	[ "$(id -u)" = 0 ] || die "the suite needs root"
+	command -v unshare >/dev/null || HOSTNS=1
 
-if [ $# -eq 0 ]; then
-	set -- runc
-	[ -x "$REPO/bin/berth" ] && set -- runc "berth=$REPO/bin/berth runtime"
-fi
+	if [ $# -eq 0 ]; then
+		set -- runc
+		[ -x "$REPO/bin/berth" ] && set -- runc "berth=$REPO/bin/berth runtime"
+	fi
 
-case $WORK in /|/tmp|/var|/var/tmp|"") die "refusing work dir $WORK" ;; esac
-mkdir -p "$WORK"
-WORK=$(cd "$WORK" && pwd)
-sweep_mounts "$WORK" || true
-for d in bin state run results; do rm -rf --one-file-system "${WORK:?}/$d"; done
-mkdir -p "$WORK/results"
-
-finish() {
-	local l
-	for l in "${LABELS[@]}"; do cleanup_runtime "$l"; done
+	case $WORK in /|/tmp|/var|/var/tmp|"") die "refusing work dir $WORK" ;; esac
+	mkdir -p "$WORK"
+	WORK=$(cd "$WORK" && pwd)
 	sweep_mounts "$WORK" || true
-	rm -rf --one-file-system "$WORK/run"
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+	for d in bin state run results; do rm -rf --one-file-system "${WORK:?}/$d"; done
+	mkdir -p "$WORK/results"
 
-for spec in "$@"; do add_runtime "$spec"; done
-log "suite $SUITE_MODULE@$SUITE_VERSION, ${#PROGS[@]} programs, runtimes: ${LABELS[*]}, timeout ${TIMEOUT}s"
+	finish() {
+		local l
+		for l in "${LABELS[@]}"; do cleanup_runtime "$l"; done
+		sweep_mounts "$WORK" || true
+		rm -rf --one-file-system "$WORK/run"
+	}
+	trap finish EXIT
+	trap 'exit 130' INT TERM
 
-declare -A RES
-for p in "${PROGS[@]}"; do
-	for l in "${LABELS[@]}"; do
-		run="$WORK/run/$l"
-		out="$WORK/results/$l"
-		mkdir -p "$run/tmp" "$out"
-		# A copy: the suite copies symlinks as symlinks into the bundle.
-		[ -f "$run/runtimetest" ] || cp "$SUITE/runtimetest" "$run/runtimetest"
-		ln -sf "$SUITE"/rootfs-*.tar.gz "$run/"
-		rc=0
-		(
-			cd "$run"
-			export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp"
-			in_ns "${FIXCG[$l]}" timeout -k 10 "$TIMEOUT" "$SUITE/bin/$p"
-		) </dev/null >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
-		echo "$rc" >"$out/$p.rc"
-		cleanup_runtime "$l"
-		sweep_mounts "$run" || true
-		rm -rf --one-file-system "$run/tmp"
-		RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc" "$p")
-		read -r st ok nok <<<"${RES[$l/$p]}"
-		log "$(printf '%-36s %-8s %s %d/%d' "$p" "$l" "$st" "$ok" "$nok")"
+	for spec in "$@"; do add_runtime "$spec"; done
+	HOST_DEV0=$(host_dev)
+	grep -q '^/dev/null character special file 1:3 666 ' <<<"$HOST_DEV0" ||
+		log "WARNING: host /dev/null is not a 0666 character device 1:3 (runc's user namespace tests will fail): $(head -1 <<<"$HOST_DEV0")"
+	printf '%s\n' "${LABELS[@]}" >"$WORK/results/labels"
+	printf '%s\n' "${PROGS[@]}" >"$WORK/results/programs"
+	log "suite $SUITE_MODULE@$SUITE_VERSION, ${#PROGS[@]} programs, runtimes: ${LABELS[*]}, timeout ${TIMEOUT}s"
+
+	for p in "${PROGS[@]}"; do
+		for l in "${LABELS[@]}"; do
+			run="$WORK/run/$l"
+			out="$WORK/results/$l"
+			mkdir -p "$run/tmp" "$out"
+			# A copy: the suite copies symlinks as symlinks into the bundle.
+			[ -f "$run/runtimetest" ] || cp "$SUITE/runtimetest" "$run/runtimetest"
+			ln -sf "$SUITE"/rootfs-*.tar.gz "$run/"
+			rc=0
+			(
+				cd "$run"
+				export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp"
+				in_ns "${FIXCG[$l]}" timeout -k 10 "$TIMEOUT" "$SUITE/bin/$p"
+			) </dev/null >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
+			echo "$rc" >"$out/$p.rc"
+			cleanup_runtime "$l"
+			host_guard "$p" "$l"
+			sweep_mounts "$run" || true
+			rm -rf --one-file-system "$run/tmp"
+			RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc" "$p")
+			read -r st ok nok <<<"${RES[$l/$p]}"
+			log "$(printf '%-36s %-8s %s %d/%d' "$p" "$l" "$st" "$ok" "$nok")"
+		done
 	done
-done
+fi
 
 # Table: program, then per runtime "STATUS ok/failed"; "<<" marks a program
 # the first runtime passes and another runtime does not.
