@@ -231,7 +231,7 @@ host_guard() {
 		echo "host device nodes changed while $prog ran with $label (or by another process):"
 		diff <(echo "$HOST_DEV0") <(echo "$now") || true
 	} | tee -a "$WORK/results/host-damage.txt" | sed 's/^/oci-validation: WARNING: /' >&2
-	while read -r n _ _ _ mode _; do
+	while read -r n _ _ _ _ mode _; do # "%n character special file %t:%T %a ..."
 		[ -c "$n" ] && chmod "$mode" "$n" 2>/dev/null
 	done <<<"$HOST_DEV0"
 	HOST_DEV0=$(host_dev)
