@@ -59,8 +59,10 @@ func copyFile(src, dst string, mode os.FileMode) error {
 }
 
 // benchSpec is the configuration `runc spec` writes (runc 1.1), with
-// terminal off and args ["true"]. ociVersion stays 1.0.2 so that older
-// runtimes accept it.
+// terminal off, args ["true"] and the inheritable set equal to the others
+// (runc spec leaves it empty, which makes raising the ambient set invalid;
+// runc ignores that, stricter runtimes refuse). ociVersion stays 1.0.2 so
+// that older runtimes accept it.
 func benchSpec() *specs.Spec {
 	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 	return &specs.Spec{
@@ -71,7 +73,7 @@ func benchSpec() *specs.Spec {
 			Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 			Cwd:  "/",
 			Capabilities: &specs.LinuxCapabilities{
-				Bounding: caps, Effective: caps, Permitted: caps, Ambient: caps,
+				Bounding: caps, Effective: caps, Permitted: caps, Inheritable: caps, Ambient: caps,
 			},
 			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
 			NoNewPrivileges: true,
