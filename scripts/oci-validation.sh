@@ -39,7 +39,7 @@
 # machine's hybrid cgroup layout while /sys/fs/cgroup/unified is mounted, so
 # for a runtime named crun that mount is removed inside the private namespace.
 #
-# Results: WORKDIR/results/<label>/<program>.{tap,err,rc},
+# Results: WORKDIR/results/<label>/<program>.{tap,err,rc,container-stderr},
 # WORKDIR/results/summary.txt (the table) and WORKDIR/results/regressions.md
 # (for each program the first runtime passes and another fails: the failing
 # TAP lines and the program's stderr).
@@ -175,11 +175,23 @@ add_runtime() {
 		STATE[$label]=""
 	fi
 	wrapper="$WORK/bin/$label"
+	# The suite keeps the container's stdout and stderr in files in the
+	# bundle and shows neither when the container fails inside; before a
+	# delete the wrapper appends non-empty stderr files to $OCIVAL_CAPTURE.
 	{
 		echo '#!/bin/bash'
-		printf 'exec'
+		printf 'rt=('
 		printf ' %q' "${words[@]}"
-		printf ' "$@"\n'
+		printf ' )\n'
+		cat <<-'EOS'
+			if [ "$1" = delete ] && [ -n "${OCIVAL_CAPTURE:-}" ]; then
+				b=$("${rt[@]}" state "${!#}" 2>/dev/null | sed -n 's/^ *"bundle": *"\(.*\)",\{0,1\}$/\1/p')
+				for f in "$b"/stderr-*; do
+					[ -n "$b" ] && [ -s "$f" ] && { echo "== ${!#}"; head -c 4000 "$f"; echo; } >>"$OCIVAL_CAPTURE"
+				done
+			fi
+			exec "${rt[@]}" "$@"
+		EOS
 	} >"$wrapper"
 	chmod +x "$wrapper"
 	WRAPPER[$label]=$wrapper
@@ -291,7 +303,7 @@ tap_failures() {
 			if (blk ~ /"stdout": ""/) vacnext = 1
 			next
 		}
-		inb { blk = blk (blk == "" ? "" : "\n") "    " cut($0); next }
+		inb { if ($0 ~ /"error":/) berr = 1; blk = blk (blk == "" ? "" : "\n") "    " cut($0); next }
 		/^not ok/ { print cut($0); shownok = 1; vacnext = 0; prev = $0; next }
 		/^ok( |$)/ { if (vacnext) print cut($0) "   <- vacuous: the container printed nothing (runtimetest did not run)"; vacnext = 0; shownok = 0; prev = $0; next }
 		/^Bail out!/ { print; next }
@@ -375,7 +387,7 @@ else
 			rc=0
 			(
 				cd "$run"
-				export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp"
+				export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp" OCIVAL_CAPTURE="$out/$p.container-stderr"
 				in_ns "${FIXCG[$l]}" timeout -k 10 "$TIMEOUT" "$SUITE/bin/$p"
 			) </dev/null >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
 			echo "$rc" >"$out/$p.rc"
@@ -446,6 +458,10 @@ cat "$WORK/results/summary.txt"
 			if [ -s "$WORK/results/$l/$p.err" ]; then
 				echo "--- stderr:"
 				cut -c1-400 "$WORK/results/$l/$p.err" | head -20
+			fi
+			if [ -s "$WORK/results/$l/$p.container-stderr" ]; then
+				echo "--- container stderr:"
+				cut -c1-400 "$WORK/results/$l/$p.container-stderr" | head -20
 			fi
 			echo '```'
 			echo
