@@ -207,6 +207,7 @@ in_ns() {
 		"$@"
 		return
 	fi
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare -m --propagation private -- bash -c '
 		if [ "$1" = 1 ] && mountpoint -q /sys/fs/cgroup/unified; then
 			umount /sys/fs/cgroup/unified || exit 125
@@ -236,7 +237,7 @@ host_dev() {
 	stat -c '%n %F %t:%T %a %u:%g' $HOST_DEVS 2>&1
 }
 host_guard() {
-	local prog=$1 label=$2 now line n mode
+	local prog=$1 label=$2 now n mode
 	now=$(host_dev)
 	[ "$now" = "$HOST_DEV0" ] && return 0
 	{
@@ -329,6 +330,7 @@ if [ "$RESCORE" = 1 ]; then
 	done
 else
 	build_suite
+	# shellcheck disable=SC2012 # program names are plain words
 	mapfile -t ALL < <(cd "$SUITE/bin" && ls | sort)
 	if [ "$LIST" = 1 ]; then
 		printf '%s\n' "${ALL[@]}"
