@@ -362,8 +362,15 @@ else
 	mkdir -p "$WORK/results"
 
 	finish() {
-		local l
+		local l d
 		for l in "${LABELS[@]}"; do cleanup_runtime "$l"; done
+		# The suite's cgroup paths (runtime-tools cgroups.AbsCgroupPath and
+		# RelCgroupPath); runtimes remove only the leaf. rmdir only takes
+		# empty cgroups.
+		for d in /sys/fs/cgroup/*/testdir/cgrouptest/container /sys/fs/cgroup/*/testdir/cgrouptest \
+			/sys/fs/cgroup/*/testdir /sys/fs/cgroup/*/cgrouptest; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
 		sweep_mounts "$WORK" || true
 		rm -rf --one-file-system "$WORK/run"
 	}
