@@ -27,7 +27,9 @@
 // under -root, the same bundle content, and container ids prefixed with
 // "bt-ov-bench-".
 //
-// The report gives per runtime and mode the median, p90, min and max, the
-// median of each verb, and the ratios of the subject runtime (-subject,
-// default "berth") to every other runtime.
+// The report gives per runtime and mode the wall-clock median, p90, min and
+// max, the median of each verb, the median CPU time (user+system, from
+// wait4) of the runtime's own processes, and the ratios of the subject
+// runtime (-subject, default "berth") to every other runtime. On a busy
+// machine the min and CPU ratios are the steadier ones.
 package main

@@ -140,6 +140,7 @@ type bench struct {
 	workers   []*liveWorker
 	dropped   []string                              // runtimes that failed warm-up, with the error
 	samples   map[string]map[string][]time.Duration // mode -> label -> totals
+	cpu       map[string]map[string][]time.Duration // mode -> label -> CPU time
 	steps     map[string]map[string]map[string][]time.Duration
 	errs      map[string]map[string][]string
 	started   time.Time
@@ -147,10 +148,12 @@ type bench struct {
 
 func (b *bench) start(specs []rtSpec, bb string) error {
 	b.samples = map[string]map[string][]time.Duration{}
+	b.cpu = map[string]map[string][]time.Duration{}
 	b.steps = map[string]map[string]map[string][]time.Duration{}
 	b.errs = map[string]map[string][]string{}
 	for _, m := range b.modes {
 		b.samples[m] = map[string][]time.Duration{}
+		b.cpu[m] = map[string][]time.Duration{}
 		b.steps[m] = map[string]map[string][]time.Duration{}
 		b.errs[m] = map[string][]string{}
 	}
@@ -254,6 +257,7 @@ func (b *bench) measure() {
 					b.steps[m][l][s.Name] = append(b.steps[m][l][s.Name], s.D)
 				}
 				b.samples[m][l] = append(b.samples[m][l], total)
+				b.cpu[m][l] = append(b.cpu[m][l], res.CPU)
 			}
 		}
 	}
@@ -338,24 +342,26 @@ func (b *bench) report(out io.Writer) {
 		for _, s := range modeSteps[m] {
 			fmt.Fprintf(out, " %10s", s+"~")
 		}
-		fmt.Fprintln(out)
+		fmt.Fprintf(out, " %10s\n", "cpu~")
 		for _, l := range labels {
 			sm := summarize(b.samples[m][l])
 			fmt.Fprintf(out, "%-8s %9s %9s %9s %9s %9s %6d", l, ms(sm.Median), ms(sm.P90), ms(sm.Min), ms(sm.Max), ms(sm.Mean), len(b.errs[m][l]))
 			for _, s := range modeSteps[m] {
 				fmt.Fprintf(out, " %10s", ms(summarize(b.steps[m][l][s]).Median))
 			}
-			fmt.Fprintln(out)
+			fmt.Fprintf(out, " %10s\n", ms(summarize(b.cpu[m][l]).Median))
 		}
-		fmt.Fprintln(out, "(step~ = median of that step alone)")
+		fmt.Fprintln(out, "(step~ = median wall time of that step alone; cpu~ = median user+system CPU time of the runtime's own processes)")
 		if subj := summarize(b.samples[m][b.subject]); subj.N > 0 {
 			for _, l := range labels {
 				o := summarize(b.samples[m][l])
 				if l == b.subject || o.N == 0 {
 					continue
 				}
-				fmt.Fprintf(out, "ratio %s/%s: median %.2f  p90 %.2f\n", b.subject, l,
-					float64(subj.Median)/float64(o.Median), float64(subj.P90)/float64(o.P90))
+				sc, oc := summarize(b.cpu[m][b.subject]), summarize(b.cpu[m][l])
+				fmt.Fprintf(out, "ratio %s/%s: median %.2f  p90 %.2f  min %.2f  cpu %.2f\n", b.subject, l,
+					float64(subj.Median)/float64(o.Median), float64(subj.P90)/float64(o.P90),
+					float64(subj.Min)/float64(o.Min), float64(sc.Median)/float64(oc.Median))
 			}
 		}
 		for _, l := range labels {

@@ -31,9 +31,11 @@ type request struct {
 	ID   string // container id
 }
 
-// result is a worker's answer: durations per step in nanoseconds, in order.
+// result is a worker's answer: wall-clock durations per step, in order, and
+// the CPU time (user+system) of the runtime's processes in the iteration.
 type result struct {
 	Steps []step
+	CPU   time.Duration
 	Err   string
 }
 
@@ -77,7 +79,9 @@ func workerMain(cfgJSON string) int {
 			return 2
 		}
 		var res result
+		w.cpu = 0
 		res.Steps, err = w.do(req)
+		res.CPU = w.cpu
 		if err != nil {
 			res.Err = err.Error()
 			w.forceDelete(req.ID)
@@ -93,6 +97,7 @@ type worker struct {
 	cfg    workerConfig
 	null   *os.File
 	errLog *os.File
+	cpu    time.Duration // CPU time of the runtime processes since the last request
 }
 
 func newWorker(cfg workerConfig) (*worker, error) {
@@ -126,7 +131,13 @@ func (w *worker) rt(args ...string) error {
 	argv := append(append([]string(nil), w.cfg.Argv...), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = w.null, w.null, w.errLog
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if cmd.ProcessState != nil {
+		// wait4's rusage covers the process and the descendants it reaped
+		// (the runtime's helper stages), not the container process.
+		w.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err != nil {
 		msg, _ := os.ReadFile(w.errLog.Name())
 		return fmt.Errorf("%s %s: %w: %s", w.cfg.Label, args[0], err, strings.TrimSpace(string(msg)))
 	}
