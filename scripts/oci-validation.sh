@@ -98,22 +98,28 @@ build_suite() {
 	tmp=$(mktemp -d "$CACHE/build.XXXXXX")
 	cp -r "$src/." "$tmp/src"
 	chmod -R u+w "$tmp/src"
+	# Every step checks its status: errexit does not work in a subshell on the
+	# left of ||.
 	(
-		cd "$tmp/src"
+		cd "$tmp/src" || exit 1
 		rm -rf Godeps vendor
 		# v0.9.0 has no go.mod: pin what it was written against.
-		[ -f go.mod ] || go mod init "$SUITE_MODULE" >/dev/null 2>&1
+		if [ ! -f go.mod ]; then go mod init "$SUITE_MODULE" 2>/dev/null || exit 1; fi
 		go get github.com/opencontainers/runtime-spec@v1.0.2 github.com/urfave/cli@v1.19.1 \
-			github.com/blang/semver@v3.5.0+incompatible github.com/satori/go.uuid@v1.2.0 >/dev/null 2>&1
+			github.com/blang/semver@v3.5.0+incompatible github.com/satori/go.uuid@v1.2.0 2>/dev/null || exit 1
 		# go-selinux dropped label.FileLabel; selinux.FileLabel is the same call.
 		sed -i 's#"github.com/opencontainers/selinux/go-selinux/label"#"github.com/opencontainers/selinux/go-selinux"#; s#label\.FileLabel(#selinux.FileLabel(#' \
-			cmd/runtimetest/main.go
-		go mod tidy >/dev/null 2>&1 || go mod tidy
-		mkdir -p "$tmp/out/bin"
-		CGO_ENABLED=0 go build -o "$tmp/out/runtimetest" ./cmd/runtimetest
-		go build -o "$tmp/out/bin/" ./validation/...
-		cp "rootfs-$(go env GOARCH).tar.gz" "$tmp/out/"
+			cmd/runtimetest/main.go || exit 1
+		go mod tidy 2>/dev/null || go mod tidy || exit 1
+		mkdir -p "$tmp/out/bin" || exit 1
+		CGO_ENABLED=0 go build -o "$tmp/out/runtimetest" ./cmd/runtimetest || exit 1
+		go build -o "$tmp/out/bin/" ./validation/... || exit 1
+		cp "rootfs-$(go env GOARCH).tar.gz" "$tmp/out/" || exit 1
 	) || { rm -rf "$tmp"; die "building the suite failed"; }
+	if [ ! -x "$tmp/out/runtimetest" ] || [ "$(find "$tmp/out/bin" -type f | wc -l)" -lt 50 ]; then
+		rm -rf "$tmp"
+		die "building the suite left no runtimetest or too few programs"
+	fi
 	printf '%s\n' "$SUITE_MODULE@$SUITE_VERSION recipe $RECIPE $gov" >"$tmp/out/.complete"
 	rm -rf "$dst"
 	mv "$tmp/out" "$dst"
