@@ -52,6 +52,7 @@ func run() int {
 	umount := flag.String("umount-unified", "crun", "labels whose worker unmounts /sys/fs/cgroup/unified")
 	subject := flag.String("subject", "berth", "runtime whose ratios to the others are reported")
 	bb := flag.String("busybox", "/bin/busybox", "static busybox for the bundle")
+	timeout := flag.Duration("timeout", time.Minute, "limit for one runtime command and for a container's exit")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s [flags] [[label=]runtime [args]]...\n", os.Args[0])
 		flag.PrintDefaults()
@@ -87,7 +88,7 @@ func run() int {
 		}
 		ms = append(ms, m)
 	}
-	b := &bench{n: *n, warmup: *warm, workdir: *workdir, root: *root, modes: ms, subject: *subject}
+	b := &bench{n: *n, warmup: *warm, workdir: *workdir, root: *root, modes: ms, subject: *subject, timeout: *timeout}
 	defer b.cleanup()
 	if err := b.start(specs, *bb); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -137,6 +138,7 @@ type bench struct {
 	root      string
 	modes     []string
 	subject   string
+	timeout   time.Duration
 	workers   []*liveWorker
 	dropped   []string                              // runtimes that failed warm-up, with the error
 	samples   map[string]map[string][]time.Duration // mode -> label -> totals
@@ -180,6 +182,7 @@ func (b *bench) start(specs []rtSpec, bb string) error {
 			Bundle:        bundle,
 			Scratch:       scratch,
 			UmountUnified: s.umountUnified,
+			Timeout:       b.timeout,
 		}
 		j, _ := json.Marshal(cfg)
 		cmd := exec.Command(self, "-worker", string(j))

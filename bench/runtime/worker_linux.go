@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,11 +19,12 @@ import (
 
 // workerConfig tells a worker which runtime it drives.
 type workerConfig struct {
-	Label         string   // name in the report
-	Argv          []string // runtime command and its global flags (--root)
-	Bundle        string   // bundle directory
-	Scratch       string   // directory for pid files and the stderr log
-	UmountUnified bool     // unmount /sys/fs/cgroup/unified first (crun on hybrid hosts)
+	Label         string        // name in the report
+	Argv          []string      // runtime command and its global flags (--root)
+	Bundle        string        // bundle directory
+	Scratch       string        // directory for pid files and the stderr log
+	UmountUnified bool          // unmount /sys/fs/cgroup/unified first (crun on hybrid hosts)
+	Timeout       time.Duration // limit for one runtime command and for the container's exit
 }
 
 // request is one iteration the coordinator asks a worker to do.
@@ -129,7 +131,9 @@ func (w *worker) rt(args ...string) error {
 		return fmt.Errorf("rewind stderr log: %w", err)
 	}
 	argv := append(append([]string(nil), w.cfg.Argv...), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = w.null, w.null, w.errLog
 	err := cmd.Run()
 	if cmd.ProcessState != nil {
@@ -187,7 +191,7 @@ func (w *worker) seqMode(id string) ([]step, error) {
 		return nil, err
 	}
 	t2 := time.Now()
-	if err := waitPidfd(pidfd, 30*time.Second); err != nil {
+	if err := waitPidfd(pidfd, w.cfg.Timeout); err != nil {
 		return nil, fmt.Errorf("wait for container %s: %w", id, err)
 	}
 	t3 := time.Now()
