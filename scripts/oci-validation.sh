@@ -184,6 +184,9 @@ add_runtime() {
 	# The suite keeps the container's stdout and stderr in files in the
 	# bundle and shows neither when the container fails inside; before a
 	# delete the wrapper appends non-empty stderr files to $OCIVAL_CAPTURE.
+	# The suite starts the runtime with the host's /dev/null as stdin, which
+	# crun 1.8 chowns to the container's root (see host guard): the wrapper
+	# gives it an empty file instead.
 	{
 		echo '#!/bin/bash'
 		printf 'rt=('
@@ -195,6 +198,9 @@ add_runtime() {
 				for f in "$b"/stderr-*; do
 					[ -n "$b" ] && [ -s "$f" ] && { echo "== ${!#}"; head -c 4000 "$f"; echo; } >>"$OCIVAL_CAPTURE"
 				done
+			fi
+			if [ -n "${OCIVAL_STDIN:-}" ] && [ /proc/self/fd/0 -ef /dev/null ]; then
+				exec "${rt[@]}" "$@" <"$OCIVAL_STDIN"
 			fi
 			exec "${rt[@]}" "$@"
 		EOS
@@ -233,25 +239,32 @@ cleanup_runtime() {
 
 # ---------------------------------------------------------------- host guard
 # A runtime that binds host device nodes into a container and then changes
-# them (chmod, chown, remove) damages the host; the mount namespace does not
-# protect files. host_dev prints the state of the usual device nodes;
-# host_guard compares it with the state at the start after every program,
-# restores modes, and records the change in results/host-damage.txt.
+# them (chmod, chown), or that chowns the container's stdio to the container's
+# root (crun 1.8 does that to a /dev/null stdin: the host's /dev/null became
+# 1000:1000 in linux_ns_nopath), damages the host; the mount namespace does
+# not protect files. The programs therefore get an empty file, not /dev/null,
+# as stdin. host_dev prints the state of the usual device nodes (with ctime,
+# so that a chmod or chown to the same value shows too); host_guard compares
+# it with the state before the program, restores mode and owner, and records
+# the change in results/host-damage.txt.
 HOST_DEVS="/dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx"
 host_dev() {
 	# shellcheck disable=SC2086
-	stat -c '%n %F %t:%T %a %u:%g' $HOST_DEVS 2>&1
+	stat -c '%n %F %t:%T %a %u:%g %Z' $HOST_DEVS 2>&1
 }
 host_guard() {
-	local prog=$1 label=$2 now n mode
+	local prog=$1 label=$2 now n mode owner
 	now=$(host_dev)
 	[ "$now" = "$HOST_DEV0" ] && return 0
 	{
-		echo "host device nodes changed while $prog ran with $label (or by another process):"
+		echo "$(date -u +%T) host device nodes touched while $prog ran with $label (or by another process):"
 		diff <(echo "$HOST_DEV0") <(echo "$now") || true
 	} | tee -a "$WORK/results/host-damage.txt" | sed 's/^/oci-validation: WARNING: /' >&2
-	while read -r n _ _ _ _ mode _; do # "%n character special file %t:%T %a ..."
-		[ -c "$n" ] && chmod "$mode" "$n" 2>/dev/null
+	# "%n character special file %t:%T %a %u:%g %Z"
+	while read -r n _ _ _ _ mode owner _; do
+		[ -c "$n" ] || continue
+		chmod "$mode" "$n" 2>/dev/null
+		chown "$owner" "$n" 2>/dev/null
 	done <<<"$HOST_DEV0"
 	HOST_DEV0=$(host_dev)
 }
@@ -366,6 +379,7 @@ else
 	sweep_mounts "$WORK" || true
 	for d in bin state run results; do rm -rf --one-file-system "${WORK:?}/$d"; done
 	mkdir -p "$WORK/results"
+	: >"$WORK/stdin"
 
 	finish() {
 		local l d
@@ -385,8 +399,8 @@ else
 
 	for spec in "$@"; do add_runtime "$spec"; done
 	HOST_DEV0=$(host_dev)
-	grep -q '^/dev/null character special file 1:3 666 ' <<<"$HOST_DEV0" ||
-		log "WARNING: host /dev/null is not a 0666 character device 1:3 (runc's user namespace tests will fail): $(head -1 <<<"$HOST_DEV0")"
+	grep -q '^/dev/null character special file 1:3 666 0:0 ' <<<"$HOST_DEV0" ||
+		log "WARNING: host /dev/null is not a 0666 root-owned character device 1:3 (user namespace tests will fail): $(head -1 <<<"$HOST_DEV0")"
 	printf '%s\n' "${LABELS[@]}" >"$WORK/results/labels"
 	printf '%s\n' "${PROGS[@]}" >"$WORK/results/programs"
 	log "suite $SUITE_MODULE@$SUITE_VERSION, ${#PROGS[@]} programs, runtimes: ${LABELS[*]}, timeout ${TIMEOUT}s"
@@ -400,11 +414,13 @@ else
 			[ -f "$run/runtimetest" ] || cp "$SUITE/runtimetest" "$run/runtimetest"
 			ln -sf "$SUITE"/rootfs-*.tar.gz "$run/"
 			rc=0
+			# shellcheck disable=SC2094 # $WORK/stdin is only read
 			(
 				cd "$run"
-				export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp" OCIVAL_CAPTURE="$out/$p.container-stderr"
+				export RUNTIME="${WRAPPER[$l]}" TMPDIR="$run/tmp" OCIVAL_CAPTURE="$out/$p.container-stderr" \
+					OCIVAL_STDIN="$WORK/stdin"
 				in_ns "${FIXCG[$l]}" timeout -k 10 "$TIMEOUT" "$SUITE/bin/$p"
-			) </dev/null >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
+			) <"$WORK/stdin" >"$out/$p.tap" 2>"$out/$p.err" || rc=$?
 			echo "$rc" >"$out/$p.rc"
 			cleanup_runtime "$l"
 			host_guard "$p" "$l"
@@ -412,7 +428,7 @@ else
 			rm -rf --one-file-system "$run/tmp"
 			RES[$l/$p]=$(tap_count "$out/$p.tap" "$rc" "$p")
 			read -r st ok nok <<<"${RES[$l/$p]}"
-			log "$(printf '%-36s %-8s %s %d/%d' "$p" "$l" "$st" "$ok" "$nok")"
+			log "$(printf '%s %-36s %-8s %s %d/%d' "$(date -u +%T)" "$p" "$l" "$st" "$ok" "$nok")"
 		done
 	done
 fi
