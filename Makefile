@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/berth
 GOFLAGS_BUILD := -trimpath -tags 'netgo osusergo' -ldflags '-s -w -extldflags -static'
 
-.PHONY: all build install test unit test-root bench clean
+.PHONY: all build install test unit conformance bench clean
 
 all: build
 
@@ -25,6 +25,19 @@ unit:
 test: build
 	$(GO) vet ./...
 	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m ./...
+	$(MAKE) conformance
+
+# conformance runs the OCI validation suite (runtime-tools v0.9.0) with runc
+# and `berth runtime` side by side; it fails when berth fails a program that
+# runc passes. Reports land in .work/oci.
+conformance:
+	BENCH_N=0 ./scripts/ci-oci.sh
+
+# bench compares berth with its peers: the runtime alone (berth runtime, runc,
+# crun) and whole runs (berth run vs docker run), interleaved; ratios only.
+bench: build
+	./scripts/bench-runtime.sh
+	./scripts/bench-run.sh
 
 clean:
 	rm -rf bin
