@@ -4,6 +4,11 @@
 set -euo pipefail
 BERTH=${BERTH:-berth}
 BB=/bin/busybox
+if [ ! -x "$BB" ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+	echo "installing Debian's busybox-static for the local busybox image" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static >&2 ||
+		{ apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static >&2; }
+fi
 [ -x "$BB" ] || { echo "busybox-static is required: apt-get install busybox-static" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
