@@ -120,6 +120,10 @@ func (s *server) start(r *http.Request) (any, error) {
 	s.mu.Unlock()
 	// From now on output is the container's own: log and stream it.
 	s.init.release()
+	if s.cfg.RunOnCreate {
+		s.init.openGate()
+		return s.state(), nil
+	}
 	if err := s.rt.run(r.Context(), "start", s.cfg.ID); err != nil {
 		s.mu.Lock()
 		if s.status == shimclient.StatusRunning {
@@ -330,6 +334,7 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 		case <-p.outDone:
 		case <-sb.gone:
 		}
+		p.waitReleased(sb.gone)
 	}
 	p.unsubscribe(sb)
 	// Output is over: half-close so that the client sees EOF.
@@ -356,6 +361,7 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A created or force-deleted container exits now: record it first.
+	s.init.openGate()
 	select {
 	case <-s.init.done:
 	case <-time.After(5 * time.Second):

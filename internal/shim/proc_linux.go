@@ -53,6 +53,38 @@ type proc struct {
 
 	done chan struct{} // closed once exit is set and output is drained
 	exit shimclient.Exit
+
+	// gate, when set, holds the exit report until opened: a container run
+	// at create (RunOnCreate) may end before the daemon's Start, whose
+	// clients must still see it start, get its output, then its exit.
+	gate     chan struct{}
+	gateOnce sync.Once
+
+	released chan struct{} // closed when held output has been released
+	outEnded bool          // all output has been read (under outMu)
+}
+
+// waitReleased returns once p no longer holds its output (or gone closes):
+// an attach whose process already ended must stay until the held output
+// has been delivered to it.
+func (p *proc) waitReleased(gone <-chan struct{}) {
+	p.outMu.Lock()
+	holding := p.holding
+	p.outMu.Unlock()
+	if !holding {
+		return
+	}
+	select {
+	case <-p.released:
+	case <-gone:
+	}
+}
+
+// openGate lets a gated exit be reported; it is idempotent.
+func (p *proc) openGate() {
+	if p.gate != nil {
+		p.gateOnce.Do(func() { close(p.gate) })
+	}
 }
 
 type frame struct {
@@ -72,7 +104,7 @@ type sub struct {
 func (s *sub) leave() { s.once.Do(func() { close(s.gone) }) }
 
 func newProc(execID string) *proc {
-	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{})}
+	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{}), released: make(chan struct{})}
 }
 
 // setupPipes creates stdio pipes. It returns the container's side.
@@ -130,8 +162,16 @@ func (p *proc) startPumps() {
 		if p.logFile != nil {
 			_ = p.logFile.Flush()
 		}
+		// Output is over: the attached clients are done, unless the output
+		// is still held (a container run at create before Start): then
+		// release delivers it to them first.
 		subs := p.subs
-		p.subs = map[*sub]struct{}{}
+		if p.holding {
+			subs = nil
+		} else {
+			p.subs = map[*sub]struct{}{}
+		}
+		p.outEnded = true
 		p.outMu.Unlock()
 		for s := range subs {
 			s.leave()
@@ -205,10 +245,17 @@ func (p *proc) releaseLocked() {
 		return
 	}
 	p.holding = false
+	close(p.released)
 	for _, f := range p.held {
 		p.deliver(f.stream, f.data)
 	}
 	p.held, p.heldN = nil, 0
+	if p.outEnded {
+		for s := range p.subs {
+			s.leave()
+		}
+		p.subs = map[*sub]struct{}{}
+	}
 }
 
 // heldText returns the held stderr (or console) output: the runtime's error
@@ -331,6 +378,9 @@ func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
 		if f != nil {
 			f.Close()
 		}
+	}
+	if p.gate != nil {
+		<-p.gate
 	}
 	if onExit != nil {
 		onExit(&e)

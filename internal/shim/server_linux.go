@@ -137,6 +137,9 @@ func (s *server) create() error {
 	cfg := s.cfg
 	p := newProc("")
 	p.stdinOnce = cfg.StdinOnce
+	if cfg.RunOnCreate {
+		p.gate = make(chan struct{})
+	}
 	p.holding = true // until Start: nothing runs yet, and a failure's text stays out of the log
 	if cfg.LogPath != "" {
 		jf, err := logger.NewJSONFile(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
@@ -151,7 +154,11 @@ func (s *server) create() error {
 			shimclient.StreamStderr: logger.NewLineWriter(logger.Stderr, sink),
 		}
 	}
-	args := []string{"create", "--bundle", cfg.Bundle, "--pid-file", filepath.Join(s.dir, shimclient.PidFile)}
+	verb := []string{"create"}
+	if cfg.RunOnCreate {
+		verb = []string{"run", "--detach"}
+	}
+	args := append(verb, "--bundle", cfg.Bundle, "--pid-file", filepath.Join(s.dir, shimclient.PidFile))
 	pid, err := s.startProcess(p, args, cfg.Terminal, cfg.OpenStdin)
 	if err != nil {
 		if s.log != nil {
@@ -161,9 +168,11 @@ func (s *server) create() error {
 	}
 	// Whatever came out so far is the runtime's (warnings): the container's
 	// process waits for start before it runs.
-	p.outMu.Lock()
-	p.held, p.heldN = nil, 0
-	p.outMu.Unlock()
+	if !cfg.RunOnCreate {
+		p.outMu.Lock()
+		p.held, p.heldN = nil, 0
+		p.outMu.Unlock()
+	}
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated

@@ -182,3 +182,52 @@ func TestAttachReadyThenStartMissesNothing(t *testing.T) {
 		deleteAndCheck(t, ctx, sh)
 	}
 }
+
+// TestRunOnCreate: a container run at create that ends before Start is
+// reported only after Start, and neither its attached client nor its log
+// misses output; a missing command fails the shim's start with the
+// runtime's error.
+func TestRunOnCreate(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo early; echo err >&2; exit 3")
+	cfg := f.config()
+	cfg.RunOnCreate = true
+	ctx := testCtx(t)
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := sh.State(ctx); err != nil || st.Status != shimclient.StatusCreated {
+		t.Fatalf("state before Start = %+v, %v; want created", st, err)
+	}
+	var out, errOut syncBuffer
+	ready := make(chan struct{})
+	attached := make(chan error, 1)
+	go func() {
+		attached <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Stderr: &errOut, Ready: func() { close(ready) }})
+	}()
+	<-ready
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-attached; err != nil {
+		t.Fatalf("attach: %v", err)
+	}
+	if out.String() != "early\n" || errOut.String() != "err\n" {
+		t.Fatalf("stdout %q stderr %q", out.String(), errOut.String())
+	}
+	e, err := sh.Wait(ctx)
+	if err != nil || e.Code != 3 {
+		t.Fatalf("exit = %+v, %v", e, err)
+	}
+	if msgs := readLog(t, f.logPath); len(msgs) != 2 {
+		t.Fatalf("log = %q", msgs)
+	}
+	deleteAndCheck(t, ctx, sh)
+
+	bad := newFixture(t, false, "nosuchcmd")
+	cfg = bad.config()
+	cfg.RunOnCreate = true
+	if _, err := startShim(t, ctx, cfg); err == nil || !strings.Contains(err.Error(), "nosuchcmd") {
+		t.Fatalf("run of a missing command: %v", err)
+	}
+}

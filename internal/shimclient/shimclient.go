@@ -34,6 +34,14 @@ type Config struct {
 	// Binary is the berth binary run as `berth shim`; "" means os.Executable().
 	// Tests point it at a freshly built binary.
 	Binary string `json:",omitempty"`
+
+	// RunOnCreate makes the shim run the container at once with
+	// `<runtime> run --detach` instead of `create` + `start`: one runtime
+	// process fewer on the way to a running container (the daemon always
+	// starts what it gives a shim). Output is held, and the exit not
+	// reported, until Start, which then only releases them, so attached
+	// clients miss nothing.
+	RunOnCreate bool `json:",omitempty"`
 }
 
 // Streams are the client side of an attach. Nil members are not attached.
