@@ -54,6 +54,24 @@ func parallel(names []string, fn func(name string) error) []error {
 	return errs
 }
 
+// addStopFlags adds the flags stop and restart share: -t/--timeout (and
+// its deprecated --time) and -s/--signal.
+func addStopFlags(cmd *cobra.Command, timeout *int, signal *string) {
+	cmd.Flags().IntVarP(timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
+	cmd.Flags().IntVar(timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	cmd.Flags().MarkHidden("time")
+	cmd.Flags().StringVarP(signal, "signal", "s", "", "Signal to send to the container")
+}
+
+// stopTimeout returns timeout when the user gave one, nil for the daemon's
+// (or the container's) default.
+func stopTimeout(cmd *cobra.Command, timeout *int) *int {
+	if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
+		return timeout
+	}
+	return nil
+}
+
 func (c *CLI) newStopCommand() *cobra.Command {
 	var timeout int
 	var signal string
@@ -67,19 +85,14 @@ func (c *CLI) newStopCommand() *cobra.Command {
 				return err
 			}
 			o := client.ContainerStopOptions{Signal: signal}
-			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
-				o.Timeout = &timeout
-			}
+			o.Timeout = stopTimeout(cmd, &timeout)
 			return c.forEach(args, func(n string) error {
 				_, err := api.ContainerStop(cmd.Context(), n, o)
 				return err
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
-	cmd.Flags().IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
-	cmd.Flags().MarkHidden("time")
-	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	addStopFlags(cmd, &timeout, &signal)
 	return cmd
 }
 
@@ -96,19 +109,14 @@ func (c *CLI) newRestartCommand() *cobra.Command {
 				return err
 			}
 			o := client.ContainerRestartOptions{Signal: signal}
-			if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
-				o.Timeout = &timeout
-			}
+			o.Timeout = stopTimeout(cmd, &timeout)
 			return c.forEach(args, func(n string) error {
 				_, err := api.ContainerRestart(cmd.Context(), n, o)
 				return err
 			})
 		},
 	}
-	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
-	cmd.Flags().IntVar(&timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
-	cmd.Flags().MarkHidden("time")
-	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	addStopFlags(cmd, &timeout, &signal)
 	return cmd
 }
 
