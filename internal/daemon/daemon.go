@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
@@ -39,6 +40,10 @@ type Config struct {
 	// "" = os.Executable().
 	Binary string
 	Log    *slog.Logger
+	// Bridge is the default bridge device ("" = berth0); it also names
+	// the daemon's nftables table. NoICC is icc=false.
+	Bridge string
+	NoICC  bool
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -67,6 +72,7 @@ type Daemon struct {
 	started    time.Time
 	cgroupV2   bool
 	hostCaps   []string        // the daemon's bounding set
+	net        *network.Manager // nil when the host cannot do networking
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
@@ -119,6 +125,8 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	d.startNetworking()
+	d.reconcileNetworking()
 	d.restore(ctx)
 	return d, nil
 }
@@ -132,6 +140,9 @@ func (d *Daemon) Close() error {
 		return true
 	})
 	d.wg.Wait()
+	if d.net != nil {
+		_ = d.net.Close()
+	}
 	return d.db.Close()
 }
 

@@ -53,6 +53,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			_ = sh.Close()
 		}
 		_ = d.unmountRootfs(c)
+		d.releaseNetwork(c)
 		for _, p := range d.attaches.take(c.ID) {
 			p.done <- nil
 		}
@@ -85,6 +86,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
+	netns, err := d.setupNetwork(ctx, c)
+	if err != nil {
+		return err
+	}
 	spec, err := oci.Generate(oci.Options{
 		Devices: devices, HostCapabilities: d.hostCaps,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
@@ -95,6 +100,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	setNetNSPath(spec, netns)
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)
@@ -199,6 +205,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
+	d.releaseNetwork(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)

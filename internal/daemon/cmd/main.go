@@ -44,6 +44,8 @@ type options struct {
 	defaultRuntime string
 	addRuntimes    []string
 	cgroupParent   string
+	bridge         string
+	icc            bool
 	tls            tlsOptions
 	set            func(string) bool
 }
@@ -63,6 +65,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.defaultRuntime, "default-runtime", "", "default OCI runtime for containers (default berth's own)")
 	fs.StringArrayVar(&o.addRuntimes, "add-runtime", nil, "register an OCI runtime: name=path (repeatable)")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "", "parent cgroup of all containers (default /berth)")
+	fs.StringVarP(&o.bridge, "bridge", "b", "", "device name of the default bridge network (default berth0); also names the nftables table")
+	fs.BoolVar(&o.icc, "icc", true, "enable inter-container communication on the default bridge")
 	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
 	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
@@ -111,6 +115,13 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	}
 	if fc.CgroupParent != "" {
 		cfg.CgroupParent = fc.CgroupParent
+	}
+	cfg.Bridge, cfg.NoICC = o.bridge, !o.icc
+	if fc.Bridge != "" {
+		cfg.Bridge = fc.Bridge
+	}
+	if fc.ICC != nil {
+		cfg.NoICC = !*fc.ICC
 	}
 	if fc.Debug != nil {
 		cfg.Debug = *fc.Debug
@@ -190,6 +201,10 @@ func flagValue(o *options, f string) any {
 		return o.defaultRuntime
 	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey":
 		return "(set)"
+	case "bridge":
+		return o.bridge
+	case "icc":
+		return o.icc
 	}
 	return o.cgroupParent
 }
