@@ -71,9 +71,9 @@ type Daemon struct {
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool
-	hostCaps   []string        // the daemon's bounding set
+	hostCaps   []string         // the daemon's bounding set
 	net        *network.Manager // nil when the host cannot do networking
-	bg         context.Context // outlives requests: monitors, auto-removal
+	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
 }

@@ -68,6 +68,12 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		(*nc).EndpointsConfig = map[string]*networktypes.EndpointSettings{}
 	}
 	eps := (*nc).EndpointsConfig
+	if es, ok := eps["default"]; ok { // the docker CLI's name for the default network
+		delete(eps, "default")
+		if _, dup := eps[network.DefaultName]; !dup {
+			eps[network.DefaultName] = es
+		}
+	}
 	for name, es := range eps {
 		r, err := d.net.Get(name)
 		if err != nil {

@@ -531,7 +531,7 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 	}
 	if err := bridge.Attach(m.NetNSPath(containerID), bridge.Endpoint{
 		Bridge: r.Bridge, HostVeth: ep.HostVeth, IfName: ifName, Addr: netip.PrefixFrom(addr, r.Subnet.Bits()),
-		Gateway: gw, MAC: bridge.MACFor(addr),
+		Gateway: gw, MAC: bridge.MACFor(addr), Isolated: r.Default && m.cfg.NoICC,
 	}); err != nil {
 		return ep, err
 	}
@@ -696,7 +696,9 @@ func (m *Manager) Endpoints(containerID string) []Endpoint {
 			out = append(out, *e)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i].IfName) < len(out[j].IfName) || out[i].IfName < out[j].IfName && len(out[i].IfName) == len(out[j].IfName) })
+	sort.Slice(out, func(i, j int) bool {
+		return len(out[i].IfName) < len(out[j].IfName) || out[i].IfName < out[j].IfName && len(out[i].IfName) == len(out[j].IfName)
+	})
 	return out
 }
 
@@ -756,7 +758,7 @@ func (m *Manager) applyLocked() error {
 		if r.Driver != "bridge" {
 			continue
 		}
-		rs.Networks = append(rs.Networks, firewall.Network{Bridge: r.Bridge, Subnet: r.Subnet, Internal: r.Internal, NoICC: r.Default && m.cfg.NoICC})
+		rs.Networks = append(rs.Networks, firewall.Network{Bridge: r.Bridge, Subnet: r.Subnet, Internal: r.Internal})
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.eps)) {
 		rs.Ports = append(rs.Ports, m.eps[k].Ports...)

@@ -233,6 +233,10 @@ type Endpoint struct {
 	Gateway  netip.Addr // default route, if valid
 	MAC      net.HardwareAddr
 	MTU      int
+	// Isolated makes the bridge port isolated: it forwards only to and
+	// from non-isolated ports (the host), never to another isolated one:
+	// icc=false without any packet filter.
+	Isolated bool
 }
 
 // Attach creates the veth pair of ep: the host end enslaved to the bridge
@@ -288,6 +292,16 @@ func Attach(nsPath string, ep Endpoint) (retErr error) {
 	host, err := netlink.LinkByName(ep.HostVeth)
 	if err != nil {
 		return fmt.Errorf("find veth %s: %w", ep.HostVeth, err)
+	}
+	// Hairpin: a container reaching its own published port through the
+	// host's address gets the packet back on the port it came from.
+	if err := netlink.LinkSetHairpin(host, true); err != nil {
+		return fmt.Errorf("set hairpin on %s: %w", ep.HostVeth, err)
+	}
+	if ep.Isolated {
+		if err := netlink.LinkSetIsolated(host, true); err != nil {
+			return fmt.Errorf("isolate %s: %w", ep.HostVeth, err)
+		}
 	}
 	if err := netlink.LinkSetUp(host); err != nil {
 		return fmt.Errorf("bring up %s: %w", ep.HostVeth, err)

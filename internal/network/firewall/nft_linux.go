@@ -36,13 +36,6 @@ func Apply(rs Ruleset) error {
 		ChainPostrouting: c.AddChain(&nftables.Chain{Name: ChainPostrouting, Table: t, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource}),
 		ChainForward:     c.AddChain(&nftables.Chain{Name: ChainForward, Table: t, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept}),
 	}
-	bt := &nftables.Table{Family: nftables.TableFamilyBridge, Name: rs.Table}
-	c.AddTable(bt)
-	c.DelTable(bt)
-	if NeedsBridgeTable(rs) {
-		c.AddTable(bt)
-		chains[ChainBridgeFwd] = c.AddChain(&nftables.Chain{Name: "forward", Table: bt, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept})
-	}
 	for _, r := range Rules(rs) {
 		ch := chains[r.Chain]
 		if ch == nil {
@@ -60,7 +53,7 @@ func Apply(rs Ruleset) error {
 	return nil
 }
 
-// Remove deletes berth's tables of that name, if present.
+// Remove deletes berth's table of that name, if present.
 func Remove(table string) error {
 	c, err := nftables.New()
 	if err != nil {
@@ -73,7 +66,7 @@ func Remove(table string) error {
 	}
 	n := 0
 	for _, t := range tables {
-		if t.Name == table && (t.Family == nftables.TableFamilyIPv4 || t.Family == nftables.TableFamilyBridge) {
+		if t.Name == table && t.Family == nftables.TableFamilyIPv4 {
 			c.DelTable(t)
 			n++
 		}
@@ -115,13 +108,6 @@ func (r Rule) exprs() ([]expr.Any, error) {
 			op = expr.CmpOpNeq
 		}
 		e = append(e, &expr.Meta{Key: key, Register: 1}, cmp(op, ifname(name)))
-	}
-	if r.BrIIF != "" {
-		e = append(e, &expr.Meta{Key: expr.MetaKeyPROTOCOL, Register: 1}, cmp(expr.CmpOpEq, binaryutil.BigEndian.PutUint16(unix.ETH_P_IP)))
-		metaName(expr.MetaKeyBRIIIFNAME, r.BrIIF, false)
-	}
-	if r.BrOIF != "" {
-		metaName(expr.MetaKeyBRIOIFNAME, r.BrOIF, false)
 	}
 	if r.IIF != "" {
 		metaName(expr.MetaKeyIIFNAME, r.IIF, r.IIFNot)

@@ -12,7 +12,6 @@ type Network struct {
 	Bridge   string
 	Subnet   netip.Prefix
 	Internal bool // no traffic in or out of the bridge except to itself
-	NoICC    bool // containers on the bridge may not talk to each other
 }
 
 // Port is one published port: traffic to HostIP:HostPort (HostIP invalid
@@ -39,7 +38,6 @@ const (
 	ChainPorts       = "ports"       // regular: one DNAT per published port
 	ChainPostrouting = "postrouting" // nat, srcnat: masquerade
 	ChainForward     = "forward"     // filter: isolation, internal
-	ChainBridgeFwd   = "bridge-forward"
 )
 
 // Rule is one rule as data: matches, then one action. String renders it in
@@ -50,14 +48,12 @@ type Rule struct {
 	IIFNot   bool
 	OIF      string
 	OIFNot   bool
-	BrIIF    string // bridge family: input bridge name (meta ibrname)
-	BrOIF    string // bridge family: output bridge name (meta obrname)
 	SrcNet   netip.Prefix
 	DstAddr  netip.Addr
 	DstLocal bool // fib daddr type local
 	Proto    string
 	DPort    uint16
-	CtDNAT   bool // ct status dnat
+	CtDNAT   bool   // ct status dnat
 	Action   string // accept, drop, masquerade, dnat, jump
 	Target   string // jump target chain
 	DNATAddr netip.Addr
@@ -71,12 +67,6 @@ func (r Rule) String() string {
 			return "!= "
 		}
 		return ""
-	}
-	if r.BrIIF != "" {
-		p = append(p, "meta ibrname "+r.BrIIF)
-	}
-	if r.BrOIF != "" {
-		p = append(p, "meta obrname "+r.BrOIF)
 	}
 	if r.IIF != "" {
 		p = append(p, "iifname "+neg(r.IIFNot)+r.IIF)
@@ -159,22 +149,6 @@ func Rules(rs Ruleset) []Rule {
 				out = append(out, Rule{Chain: ChainForward, IIF: n.Bridge, OIF: o.Bridge, Action: "drop"})
 			}
 		}
-		if n.NoICC {
-			out = append(out,
-				Rule{Chain: ChainForward, IIF: n.Bridge, OIF: n.Bridge, Action: "drop"},
-				Rule{Chain: ChainBridgeFwd, BrIIF: n.Bridge, BrOIF: n.Bridge, Action: "drop"},
-			)
-		}
 	}
 	return out
-}
-
-// NeedsBridgeTable reports whether rs uses the bridge-family table.
-func NeedsBridgeTable(rs Ruleset) bool {
-	for _, n := range rs.Networks {
-		if n.NoICC {
-			return true
-		}
-	}
-	return false
 }

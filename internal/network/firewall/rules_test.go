@@ -10,7 +10,7 @@ func TestRules(t *testing.T) {
 	rs := Ruleset{
 		Table: "berth",
 		Networks: []Network{
-			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.17.0.0/16"), NoICC: true},
+			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.17.0.0/16")},
 			{Bridge: "br-1", Subnet: netip.MustParsePrefix("172.18.0.0/16"), Internal: true},
 		},
 		Ports: []Port{
@@ -33,15 +33,10 @@ postrouting: oifname berth0 ip saddr 172.17.0.0/16 ct status dnat masquerade
 postrouting: oifname br-1 ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname br-1 ip saddr 172.18.0.0/16 ct status dnat masquerade
 forward: iifname berth0 oifname br-1 drop
-forward: iifname berth0 oifname berth0 drop
-bridge-forward: meta ibrname berth0 meta obrname berth0 drop
 forward: iifname br-1 oifname != br-1 drop
 forward: iifname != br-1 oifname br-1 drop
 forward: iifname br-1 oifname berth0 drop`
 	if got != want {
 		t.Fatalf("rules:\n%s\nwant:\n%s", got, want)
-	}
-	if !NeedsBridgeTable(rs) {
-		t.Fatal("icc=false needs the bridge table")
 	}
 }
