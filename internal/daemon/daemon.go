@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +40,15 @@ type Config struct {
 	// "" = os.Executable().
 	Binary string
 	Log    *slog.Logger
+	// DNS, DNSSearch and DNSOptions are the defaults of the containers'
+	// --dns, --dns-search and --dns-option (dockerd's dns, dns-search,
+	// dns-opts).
+	DNS        []netip.Addr
+	DNSSearch  []string
+	DNSOptions []string
+	// HostGatewayIP is what "host-gateway" in --add-host stands for
+	// (dockerd's host-gateway-ip); default the default bridge's gateway.
+	HostGatewayIP netip.Addr
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.

@@ -73,6 +73,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}()
 
 	t0 := time.Now()
+	if err := d.checkLinks(c); err != nil {
+		return err
+	}
 	rootfs, err := d.mountRootfs(ctx, c)
 	if err != nil {
 		return err
@@ -83,6 +86,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}
 	devices, err := containerDevices(c.HostConfig)
 	if err != nil {
+		return err
+	}
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{
