@@ -146,7 +146,7 @@ func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
 		name, alias := parseLink(s)
 		child, err := d.containers.Get(name)
 		if err != nil {
-			return nil, errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %w", name, err))
+			return nil, errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
 		}
 		if child == c {
 			continue
@@ -169,7 +169,7 @@ func (d *Daemon) checkLinks(c *container.Container) error {
 		name, alias := parseLink(s)
 		child, err := d.containers.Get(name)
 		if err != nil {
-			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %w", name, err))
+			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
 		}
 		if child == c {
 			continue
@@ -220,7 +220,9 @@ func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
 		}
 		child, err := d.containers.Get(name)
 		if err != nil {
-			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %w", name, err))
+			// %v, not %w: a not-found category would make the docker CLI
+			// try to pull the image (it reads 404 on create that way).
+			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
 		}
 		child.Lock()
 		host := child.HostConfig.NetworkMode.IsHost()
