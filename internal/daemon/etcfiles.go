@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	containertypes "github.com/moby/moby/api/types/container"
 
@@ -18,12 +19,6 @@ import (
 // writeFileAtomic writes data to path through a temp file, an fsync and a
 // rename.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return writeFile(path, data, perm, true)
-}
-
-// writeFile writes data to path through a temp file and a rename, with an
-// fsync first when durable (derived files, rebuilt at each start, skip it).
-func writeFile(path string, data []byte, perm os.FileMode, durable bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return err
@@ -33,12 +28,10 @@ func writeFile(path string, data []byte, perm os.FileMode, durable bool) error {
 		os.Remove(tmp.Name())
 		return err
 	}
-	if durable {
-		if err := tmp.Sync(); err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			return err
-		}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
@@ -49,6 +42,23 @@ func writeFile(path string, data []byte, perm os.FileMode, durable bool) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// writeEtcFile replaces the content of one of the container's name files in
+// place: the file is bind-mounted into the container, so a running
+// container (network connect, disconnect) sees the new content only in the
+// same inode. The files are derived, rebuilt at each start: no fsync.
+// O_NOFOLLOW: never write through a symlink planted in their place.
+func writeEtcFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // etcNetwork is what the name files need to know of a container's
@@ -69,8 +79,8 @@ var hostHosts = "/etc/hosts"
 // writeEtcFiles writes the hostname, hosts and resolv.conf files that are
 // bind-mounted into the container (Docker's rules, see network/dns), and
 // returns the upstreams its embedded DNS server forwards to when n is
-// Embedded. They are rewritten at each start, before the process starts;
-// the caller holds c's lock.
+// Embedded. They are rewritten at each start, before the process starts,
+// and may be rewritten while it runs; the caller holds c's lock.
 func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.AddrPort, error) {
 	hc := c.HostConfig
 	extra, err := d.extraHosts(c)
@@ -108,7 +118,7 @@ func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.Ad
 		name string
 		data []byte
 	}{{"hostname", []byte(hostname + "\n")}, {"hosts", hosts}, {"resolv.conf", resolv}} {
-		if err := writeFile(filepath.Join(dir, f.name), f.data, 0o644, false); err != nil {
+		if err := writeEtcFile(filepath.Join(dir, f.name), f.data); err != nil {
 			return nil, fmt.Errorf("write %s of container %s: %w", f.name, c.ID, err)
 		}
 	}

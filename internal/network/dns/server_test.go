@@ -37,7 +37,14 @@ func startUpstream(t *testing.T, rcode int) *fakeUpstream {
 		}
 		_ = w.WriteMsg(m)
 	})
-	pc, ln, err := listenPair(netip.MustParseAddrPort("127.0.0.1:0"))
+	var pc *net.UDPConn
+	var ln *net.TCPListener
+	var err error
+	for range 10 { // udp's port may be taken in tcp
+		if pc, ln, err = listenPair(netip.MustParseAddrPort("127.0.0.1:0")); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
