@@ -150,6 +150,16 @@ func TestServeInNetns(t *testing.T) {
 	if n := up.count.Load(); n != 2 {
 		t.Errorf("upstream asked %d times, want 2", n)
 	}
+	up.count.Store(10) // busybox asks A and AAAA: answers from 192.0.2.11 on
+
+	// A real resolver client in the namespace: busybox's nslookup.
+	name := strings.TrimPrefix(nsPath, "/run/netns/")
+	for q, want := range map[string]string{"web": "10.0.0.2", "example.org": "192.0.2."} {
+		out, err := exec.Command("ip", "netns", "exec", name, "busybox", "nslookup", q, "127.0.0.11").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Address: "+want) {
+			t.Errorf("busybox nslookup %s: %v\n%s", q, err, out)
+		}
+	}
 
 	// The sockets are in the container's namespace, not the host's.
 	if r, err := askHost("127.0.0.11:53"); err == nil && strings.Join(answers(r), ",") == "10.0.0.2" {
@@ -164,7 +174,6 @@ func TestServeInNetns(t *testing.T) {
 	if _, err := askIn(t, nsPath, "tcp", "127.0.0.11:53", "web.", mdns.TypeA); err == nil {
 		t.Error("closed server still answers over tcp")
 	}
-	name := strings.TrimPrefix(nsPath, "/run/netns/")
 	cmd := exec.Command("ip", "netns", "exec", name, "sleep", "60")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -185,14 +194,23 @@ func TestServeInNetns(t *testing.T) {
 		}
 		return nil
 	})
-	s2 := New(Config{Names: testNames, Upstreams: []netip.AddrPort{up.addr}})
-	if err := s2.ListenNetns(procNs); err != nil {
-		t.Fatalf("reopen in %s: %v", procNs, err)
+	var servers Servers
+	defer servers.CloseAll()
+	for range 2 { // a second Start replaces the first
+		if err := servers.Start("c1", procNs, Config{Names: testNames, Upstreams: []netip.AddrPort{up.addr}}); err != nil {
+			t.Fatalf("reopen in %s: %v", procNs, err)
+		}
 	}
-	defer s2.Close()
 	r, err := askIn(t, nsPath, "udp", "127.0.0.11:53", "web.", mdns.TypeAAAA)
 	if err != nil || strings.Join(answers(r), ",") != "fd00::2" {
 		t.Errorf("after reopen: %v %v", r, err)
+	}
+	servers.Stop("c1")
+	if servers.Get("c1") != nil {
+		t.Error("stopped server still listed")
+	}
+	if _, err := askIn(t, nsPath, "tcp", "127.0.0.11:53", "web.", mdns.TypeA); err == nil {
+		t.Error("stopped server still answers over tcp")
 	}
 
 	// A namespace that does not exist: a clear error, no thread left behind.

@@ -21,7 +21,7 @@ type fakeUpstream struct {
 	rcode int
 }
 
-func startUpstream(t *testing.T, rcode int) *fakeUpstream {
+func startUpstream(t testing.TB, rcode int) *fakeUpstream {
 	t.Helper()
 	f := &fakeUpstream{rcode: rcode}
 	h := mdns.HandlerFunc(func(w mdns.ResponseWriter, r *mdns.Msg) {
