@@ -28,6 +28,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}
+	if err := d.validateNames(hc); err != nil {
+		return resp, err
+	}
 	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
 		return resp, err
 	}
@@ -119,7 +122,7 @@ func (d *Daemon) createResources(ctx context.Context, c *container.Container, pa
 	if err := os.MkdirAll(d.containerDir(c.ID), 0o710); err != nil {
 		return fmt.Errorf("create dir of container %s: %w", c.ID, err)
 	}
-	if err := d.writeEtcFiles(c); err != nil {
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
 		return err
 	}
 	if _, err := d.snapshotter.Prepare(ctx, c.SnapshotKey, parent); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -44,6 +45,15 @@ type Config struct {
 	// the daemon's nftables table. NoICC is icc=false.
 	Bridge string
 	NoICC  bool
+	// DNS, DNSSearch and DNSOptions are the defaults of the containers'
+	// --dns, --dns-search and --dns-option (dockerd's dns, dns-search,
+	// dns-opts).
+	DNS        []netip.Addr
+	DNSSearch  []string
+	DNSOptions []string
+	// HostGatewayIP is what "host-gateway" in --add-host stands for
+	// (dockerd's host-gateway-ip); default the default bridge's gateway.
+	HostGatewayIP netip.Addr
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -73,6 +83,7 @@ type Daemon struct {
 	cgroupV2   bool
 	hostCaps   []string         // the daemon's bounding set
 	net        *network.Manager // nil when the host cannot do networking
+	dns        netDNS
 	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
@@ -128,6 +139,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.startNetworking()
 	d.reconcileNetworking()
 	d.restore(ctx)
+	d.restoreDNS()
 	return d, nil
 }
 
@@ -140,6 +152,7 @@ func (d *Daemon) Close() error {
 		return true
 	})
 	d.wg.Wait()
+	_ = d.dns.servers.CloseAll()
 	if d.net != nil {
 		_ = d.net.Close()
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -175,44 +173,48 @@ func portRequests(c *container.Container) ([]network.PortRequest, error) {
 
 // setupNetwork makes c's network namespace ready before its process
 // starts and returns its path for the OCI spec ("" = the runtime creates
-// a namespace with loopback only, or none for host mode). On error nothing
-// of it remains. The caller holds c's lock.
-func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (string, error) {
+// a namespace with loopback only, or none for host mode) and what the
+// name files need. On error nothing of it remains. The caller holds c's
+// lock.
+func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (string, etcNetwork, error) {
+	var en etcNetwork
 	mode := c.HostConfig.NetworkMode
 	switch {
 	case mode.IsHost(), mode.IsNone(), mode == "":
-		return "", nil
+		return "", en, nil
 	case mode.IsContainer():
 		other, err := d.containers.Get(mode.ConnectedContainer())
 		if err != nil {
-			return "", err
+			return "", en, err
 		}
 		if other.ID == c.ID {
-			return "", errdefs.InvalidParameter(errors.New("cannot join own network namespace"))
+			return "", en, errdefs.InvalidParameter(errors.New("cannot join own network namespace"))
 		}
 		other.Lock()
 		running, pid := other.State.Running(), other.State.Pid
 		other.Unlock()
 		if !running {
-			return "", errdefs.Conflict(fmt.Errorf("cannot join network namespace of a non running container: %s", other.ID))
+			return "", en, errdefs.Conflict(fmt.Errorf("cannot join network namespace of a non running container: %s", other.ID))
+		}
+		for _, e := range d.endpoints(other.ID) {
+			en.Addrs = append(en.Addrs, e.Addr)
 		}
 		if d.net != nil && d.net.HasSandbox(other.ID) {
-			return d.net.NetNSPath(other.ID), nil
+			return d.net.NetNSPath(other.ID), en, nil
 		}
-		return fmt.Sprintf("/proc/%d/ns/net", pid), nil
+		return fmt.Sprintf("/proc/%d/ns/net", pid), en, nil
 	}
 	if d.net == nil {
-		return "", errdefs.Unavailable(errors.New("networking is not available"))
+		return "", en, errdefs.Unavailable(errors.New("networking is not available"))
 	}
 	ports, err := portRequests(c)
 	if err != nil {
-		return "", err
+		return "", en, err
 	}
 	path, err := d.net.CreateSandbox(c.ID)
 	if err != nil {
-		return "", err
+		return "", en, err
 	}
-	var first netip.Addr
 	for i, name := range containerNetworks(c) {
 		es := endpointConfig(c, name)
 		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0}
@@ -224,48 +226,33 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 		}
 		ep, err := d.net.Connect(c.ID, name, o)
 		if err != nil {
-			d.net.Release(c.ID)
-			return "", err
+			d.releaseNetwork(c)
+			return "", en, err
 		}
-		if i == 0 {
-			first = ep.Addr
+		d.registerDNS(c, ep)
+		en.Addrs = append(en.Addrs, ep.Addr)
+		en.Aliases = append(en.Aliases, es.Aliases...)
+		if r, err := d.net.Get(ep.NetworkID); err == nil && !r.Default && i == 0 {
+			en.Embedded = true
 		}
 	}
-	if first.IsValid() {
-		d.setHostsAddr(c, first)
-	}
-	return path, nil
+	return path, en, nil
 }
 
-// releaseNetwork frees c's addresses, veths, ports and namespace.
+// endpoints returns the endpoints of a container (none without networking).
+func (d *Daemon) endpoints(id string) []network.Endpoint {
+	if d.net == nil {
+		return nil
+	}
+	return d.net.Endpoints(id)
+}
+
+// releaseNetwork frees c's addresses, veths, ports, DNS and namespace.
 func (d *Daemon) releaseNetwork(c *container.Container) {
+	d.unregisterDNS(c.ID)
 	if d.net != nil {
 		d.net.Release(c.ID)
 	}
-}
-
-// setHostsAddr makes the container's own name resolve to its address in
-// its /etc/hosts, as Docker writes it on a bridge network.
-func (d *Daemon) setHostsAddr(c *container.Container, addr netip.Addr) {
-	p := filepath.Join(d.containerDir(c.ID), "hosts")
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return
-	}
-	names := c.Config.Hostname
-	if short := container.ShortID(c.ID); short != names {
-		names += " " + short
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
-		f := strings.Fields(l)
-		if len(f) >= 2 && (f[0] == "127.0.1.1" && f[1] == c.Config.Hostname || strings.HasSuffix(l, "\t"+names) || strings.HasSuffix(l, "# berth: own address")) {
-			continue
-		}
-		lines = append(lines, l)
-	}
-	lines = append(lines, addr.String()+"\t"+names)
-	_ = writeFileAtomic(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
 // networkSettings fills NetworkSettings of inspect. The caller holds the

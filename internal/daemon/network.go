@@ -235,9 +235,11 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 		if !m.HasSandbox(c.ID) {
 			return errdefs.Conflict(fmt.Errorf("container %s has no network namespace of berth's", c.ID))
 		}
-		if _, err := m.Connect(c.ID, r.ID, o); err != nil {
+		ep, err := m.Connect(c.ID, r.ID, o)
+		if err != nil {
 			return err
 		}
+		d.registerDNS(c, ep)
 	}
 	c.NetworkingConfig.EndpointsConfig[r.Name] = &networktypes.EndpointSettings{IPAMConfig: es.IPAMConfig, Aliases: es.Aliases, Links: es.Links, DriverOpts: es.DriverOpts}
 	if err := d.containers.Save(c); err != nil {
@@ -278,6 +280,7 @@ func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networkt
 		if err := m.Disconnect(c.ID, r.ID); err != nil && !req.Force {
 			return err
 		}
+		d.unregisterDNSOn(c.ID, r)
 	}
 	delete(c.NetworkingConfig.EndpointsConfig, key)
 	if string(c.HostConfig.NetworkMode) == key || string(c.HostConfig.NetworkMode) == r.ID {

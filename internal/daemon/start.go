@@ -74,6 +74,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}()
 
 	t0 := time.Now()
+	if err := d.checkLinks(c); err != nil {
+		return err
+	}
 	rootfs, err := d.mountRootfs(ctx, c)
 	if err != nil {
 		return err
@@ -86,8 +89,15 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
-	netns, err := d.setupNetwork(ctx, c)
+	netns, etcNet, err := d.setupNetwork(ctx, c)
 	if err != nil {
+		return err
+	}
+	upstreams, err := d.writeEtcFiles(c, etcNet)
+	if err != nil {
+		return err
+	}
+	if err := d.startDNS(c, netns, etcNet, upstreams); err != nil {
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{

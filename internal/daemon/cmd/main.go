@@ -47,6 +47,7 @@ type options struct {
 	bridge         string
 	icc            bool
 	tls            tlsOptions
+	dns            dnsOptions
 	set            func(string) bool
 }
 
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
 	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
 	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
+	o.dns.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -149,6 +151,9 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 			*dst = v
 		}
 	}
+	if err := o.dns.apply(fc, &cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
 			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)
@@ -199,7 +204,7 @@ func flagValue(o *options, f string) any {
 		return o.pidfile
 	case "default-runtime":
 		return o.defaultRuntime
-	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey":
+	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opt", "host-gateway-ip":
 		return "(set)"
 	case "bridge":
 		return o.bridge
