@@ -84,7 +84,7 @@ type Daemon struct {
 	hostCaps   []string         // the daemon's bounding set
 	net        *network.Manager // nil when the host cannot do networking
 	dns        netDNS
-	bg         context.Context  // outlives requests: monitors, auto-removal
+	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
 }
