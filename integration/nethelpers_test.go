@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	mdns "github.com/miekg/dns"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 )
@@ -20,7 +21,8 @@ import (
 // namespace of the test's own, linked to the host by a veth pair, with
 // no route back to any container subnet. It answers each connection with
 // the source address it sees, so a container reaching it proves both the
-// route and the masquerading.
+// route and the masquerading; on udp/53 it is a DNS server knowing one
+// name, outside.test (10.1.2.3), the upstream for forwarding tests.
 type outside struct {
 	Addr     string // the server's address (in its namespace)
 	HostAddr string // the host end of the link
@@ -44,15 +46,22 @@ func startOutside(t *testing.T, prefix string) *outside {
 		t.Fatalf("create netns %s: %v", name, err)
 	}
 	var l net.Listener
+	var pc net.PacketConn
 	func() {
 		defer func() { _ = netns.Set(orig); runtime.UnlockOSThread() }()
 		lo, _ := netlink.LinkByName("lo")
 		_ = netlink.LinkSetUp(lo)
 		l, err = net.Listen("tcp4", fmt.Sprintf(":%d", o.Port))
+		if err == nil {
+			pc, err = net.ListenPacket("udp4", ":53")
+		}
 	}()
 	t.Cleanup(func() {
 		if l != nil {
 			l.Close()
+		}
+		if pc != nil {
+			pc.Close()
 		}
 		ns.Close()
 		_ = netns.DeleteNamed(name)
@@ -73,6 +82,21 @@ func startOutside(t *testing.T, prefix string) *outside {
 			fmt.Fprintf(c, "from %s\n", host)
 			c.Close()
 		}
+	}()
+	// A DNS server upstream: outside.test. is 10.1.2.3, the rest NXDOMAIN.
+	go func() {
+		_ = mdns.ActivateAndServe(nil, pc, mdns.HandlerFunc(func(w mdns.ResponseWriter, r *mdns.Msg) {
+			m := new(mdns.Msg)
+			m.SetReply(r)
+			switch {
+			case len(r.Question) != 1 || r.Question[0].Name != "outside.test.":
+				m.Rcode = mdns.RcodeNameError
+			case r.Question[0].Qtype == mdns.TypeA:
+				rr, _ := mdns.NewRR("outside.test. 60 IN A 10.1.2.3")
+				m.Answer = append(m.Answer, rr)
+			}
+			_ = w.WriteMsg(m)
+		}))
 	}()
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = name

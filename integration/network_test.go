@@ -201,6 +201,30 @@ func testNetworkUser(t *testing.T, cli string) {
 	if out := d.mustDocker("run", "--rm", "--network", "net1", "busybox", "nc", "-w", "3", o.Addr, fmt.Sprint(o.Port)); out != "from "+o.HostAddr {
 		t.Fatalf("user network outbound: %q", out)
 	}
+	// Embedded DNS: names, aliases, short IDs and hostnames on the network;
+	// every other name forwarded to the upstream (--dns: the outside
+	// server, reached from the daemon's namespace).
+	d.mustDocker("run", "-d", "--name", "n3", "--network", "net1", "--network-alias", "web3", "--hostname", "h3", "-v", www+":/www:ro", "busybox", "httpd", "-f", "-p", "80", "-h", "/www")
+	n3ID := d.mustDocker("inspect", "-f", "{{.Id}}", "n3")[:12]
+	n3IP := d.netAddr("n3", "net1")
+	for _, name := range []string{"n1", "n3", "web3", n3ID, "h3", "n3.net1"} {
+		want := n3IP
+		if name == "n1" {
+			want = ipOf(10)
+		}
+		if out := d.mustDocker("run", "--rm", "--network", "net1", "busybox", "nslookup", name); !strings.Contains(out, "Address: "+want) {
+			t.Fatalf("nslookup %s: %q, want %s", name, out, want)
+		}
+	}
+	if out := d.mustDocker(append([]string{"run", "--rm", "--network", "net1", "busybox"}, httpGetCmd("web3", 80)...)...); !strings.Contains(out, "hello-berth") {
+		t.Fatalf("by alias: %q", out)
+	}
+	if out := d.mustDocker("run", "--rm", "--network", "net1", "--dns", o.Addr, "busybox", "nslookup", "outside.test"); !strings.Contains(out, "Address: 10.1.2.3") {
+		t.Fatalf("forwarded name: %q", out)
+	}
+	if out, _ := d.docker("", "run", "--rm", "--network", "net1", "--dns", o.Addr, "busybox", "nslookup", "nosuch.test"); strings.Contains(out, "Address: 10.") {
+		t.Fatalf("unknown name answered: %q", out)
+	}
 	d.mustDocker("network", "create", "net2")
 	for _, args := range [][]string{{"--network", "net2"}, {}} {
 		full := append(append([]string{"run", "--rm"}, args...), "busybox")
@@ -222,10 +246,13 @@ func testNetworkUser(t *testing.T, cli string) {
 	if out := d.mustDocker("exec", "n2", "ip", "-o", "-4", "addr", "show", "eth1"); !strings.Contains(out, "10.214.") {
 		t.Fatalf("after connect: %q", out)
 	}
-	if out := d.mustDocker(append([]string{"exec", "n2"}, httpGetCmd(ipOf(10), 80)...)...); !strings.Contains(out, "hello-berth") {
-		t.Fatalf("connected container to net1: %q", out)
+	if out := d.mustDocker(append([]string{"exec", "n2"}, httpGetCmd("n1", 80)...)...); !strings.Contains(out, "hello-berth") {
+		t.Fatalf("connected container to net1 by name: %q", out)
 	}
-	if out := d.mustDocker("network", "inspect", "-f", "{{len .Containers}}", "net1"); out != "2" {
+	if out := d.mustDocker("run", "--rm", "--network", "net1", "busybox", "nslookup", "second"); !strings.Contains(out, "Address: 10.214.") {
+		t.Fatalf("connect --alias: %q", out)
+	}
+	if out := d.mustDocker("network", "inspect", "-f", "{{len .Containers}}", "net1"); out != "3" {
 		t.Fatalf("net1 endpoints after connect: %s", out)
 	}
 	d.mustDocker("network", "disconnect", "net1", "n2")
@@ -233,7 +260,10 @@ func testNetworkUser(t *testing.T, cli string) {
 		t.Fatalf("after disconnect: %q", out)
 	}
 
-	d.mustDocker("rm", "-f", "n1", "n2")
+	if out, _ := d.docker("", "run", "--rm", "--network", "net1", "busybox", "nslookup", "second"); strings.Contains(out, "Address: 10.214.") {
+		t.Fatalf("alias still answered after disconnect: %q", out)
+	}
+	d.mustDocker("rm", "-f", "n1", "n2", "n3")
 	d.mustDocker("network", "rm", "net1")
 	if slices.Contains(berthLinks(br), br) {
 		t.Fatalf("bridge %s left after network rm", br)
