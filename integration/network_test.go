@@ -328,7 +328,21 @@ func TestNetworkLiveRestore(t *testing.T) {
 	if n := portRules(t, d.bridge); n != 1 {
 		t.Fatalf("port rules after restart: %d", n)
 	}
-	d.mustDocker("rm", "-f", "web")
+	// The embedded DNS comes back too: the tables for new containers, the
+	// server inside a container that ran across the restart.
+	d.mustDocker("network", "create", "app")
+	d.mustDocker("run", "-d", "--name", "db", "--network", "app", "--network-alias", "database", "busybox", "sleep", "300")
+	d.mustDocker("run", "-d", "--name", "cl", "--network", "app", "busybox", "sleep", "300")
+	dbIP := d.netAddr("db", "app")
+	d.stop()
+	d.start(nil)
+	if out := d.mustDocker("run", "--rm", "--network", "app", "busybox", "nslookup", "database"); !strings.Contains(out, "Address: "+dbIP) {
+		t.Fatalf("DNS for a new container after restart: %q", out)
+	}
+	if out := d.mustDocker("exec", "cl", "nslookup", "db"); !strings.Contains(out, "Address: "+dbIP) {
+		t.Fatalf("DNS inside a restored container: %q", out)
+	}
+	d.mustDocker("rm", "-f", "web", "db", "cl")
 	if n := portRules(t, d.bridge); n != 0 || !portFree(hp) {
 		t.Fatalf("after rm: %d rules, port free %v", n, portFree(hp))
 	}

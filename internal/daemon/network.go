@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -340,6 +341,8 @@ func (d *Daemon) reconcileNetworking() {
 		c.Lock()
 		if c.State.Running() || c.State.Status == container.StatusPaused {
 			running[c.ID] = true
+		} else if _, err := os.Stat(d.shimDir(c.ID)); err == nil {
+			running[c.ID] = true // a start the crash left unrecorded: restore adopts or cleans it
 		}
 		c.Unlock()
 	}
