@@ -138,9 +138,10 @@ func TestNetworkBridge(t *testing.T) {
 	if !portFree(hp) {
 		t.Fatalf("host port %d still held after stop", hp)
 	}
-	if _, err := os.Stat(filepath.Join(d.execRoot, "netns", webID)); err == nil {
-		t.Fatal("stopped container kept its network namespace")
-	}
+	waitFor(t, 5*time.Second, "the stopped container's namespace to go", func() bool {
+		_, err := os.Stat(filepath.Join(d.execRoot, "netns", webID))
+		return err != nil
+	})
 	if ip := d.netAddr("web", "bridge"); ip != "" {
 		t.Fatalf("stopped container still has address %s", ip)
 	}
@@ -155,9 +156,9 @@ func TestNetworkBridge(t *testing.T) {
 	if n := portRules(t, d.bridge); n != 0 {
 		t.Fatalf("port rules after removing every container: %d", n)
 	}
-	if links := berthLinks(d.bridge); !slices.Equal(links, []string{d.bridge}) {
-		t.Fatalf("links left: %v", links)
-	}
+	// The veths go with their namespaces, which the kernel tears down in
+	// the background.
+	waitFor(t, 10*time.Second, "veths to go", func() bool { return slices.Equal(berthLinks(d.bridge), []string{d.bridge}) })
 }
 
 // TestNetworkUser: user networks through both CLIs: create options,
@@ -272,9 +273,9 @@ func testNetworkUser(t *testing.T, cli string) {
 	if !strings.Contains(out, "net2") || !strings.Contains(out, "inet") {
 		t.Fatalf("prune: %q", out)
 	}
-	if links := berthLinks(d.bridge); !slices.Equal(links, []string{d.bridge}) {
-		t.Fatalf("links left: %v", links)
-	}
+	// The veths go with their namespaces, which the kernel tears down in
+	// the background.
+	waitFor(t, 10*time.Second, "veths to go", func() bool { return slices.Equal(berthLinks(d.bridge), []string{d.bridge}) })
 }
 
 // TestNetworkModes: none, host, container:NAME; --ip needs a user subnet.

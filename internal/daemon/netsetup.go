@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	networktypes "github.com/moby/moby/api/types/network"
@@ -211,10 +212,12 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 	if err != nil {
 		return "", en, err
 	}
+	t0 := time.Now()
 	path, err := d.net.CreateSandbox(c.ID)
 	if err != nil {
 		return "", en, err
 	}
+	defer func() { d.log.Debug("network set up", "id", c.ID, "netns", path, "dur", time.Since(t0)) }()
 	for i, name := range containerNetworks(c) {
 		es := endpointConfig(c, name)
 		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0}
@@ -247,12 +250,21 @@ func (d *Daemon) endpoints(id string) []network.Endpoint {
 	return d.net.Endpoints(id)
 }
 
+// releasePorts frees c's host ports at once (its process is gone).
+func (d *Daemon) releasePorts(c *container.Container) {
+	if d.net != nil {
+		d.net.ReleasePorts(c.ID)
+	}
+}
+
 // releaseNetwork frees c's addresses, veths, ports, DNS and namespace.
 func (d *Daemon) releaseNetwork(c *container.Container) {
+	t0 := time.Now()
 	d.unregisterDNS(c.ID)
 	if d.net != nil {
 		d.net.Release(c.ID)
 	}
+	d.log.Debug("network released", "id", c.ID, "dur", time.Since(t0))
 }
 
 // networkSettings fills NetworkSettings of inspect. The caller holds the

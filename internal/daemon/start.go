@@ -215,11 +215,14 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
-	d.releaseNetwork(c)
+	d.releasePorts(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)
 	}
+	// After the stop is visible (waiters return), still under the lock so
+	// that a new start cannot begin before the old network is released.
+	d.releaseNetwork(c)
 	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
 	if restart {
 		// Docker's "restarting" state: counted now, started shortly.

@@ -62,6 +62,7 @@ type Manager struct {
 	nets  map[string]*Record   // id → network
 	eps   map[string]*Endpoint // container id + "/" + network id → endpoint
 	ports map[string]int       // reserved host port → socket fd
+	owner map[string]string    // reserved host port → endpoint ID
 	dirty bool                 // rules need rewriting
 }
 
@@ -84,7 +85,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m := &Manager{
 		cfg: cfg, log: cfg.Log, db: db, table: TableName(cfg.Bridge), nsDir: filepath.Join(cfg.ExecRoot, "netns"),
-		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{},
+		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
 	}
 	if err := m.load(); err != nil {
 		db.Close()
@@ -228,6 +229,7 @@ func (m *Manager) Close() error {
 	for k, fd := range m.ports {
 		unix.Close(fd)
 		delete(m.ports, k)
+		delete(m.owner, k)
 	}
 	return m.db.Close()
 }
@@ -504,13 +506,12 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 	defer func() {
 		if retErr != nil {
 			for _, k := range reserved {
-				unix.Close(m.ports[k])
-				delete(m.ports, k)
+				m.freePort(k, ep.ID)
 			}
 		}
 	}()
 	for _, pr := range o.Ports {
-		hp, k, err := m.reservePort(pr)
+		hp, k, err := m.reservePort(pr, ep.ID)
 		if err != nil {
 			return ep, fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", o.ContainerName, ep.ID, err)
 		}
@@ -577,7 +578,7 @@ func portKey(proto string, ip netip.Addr, port uint16) string {
 // reservePort binds (without listening) a socket on the host port so that
 // nothing else takes it while the container publishes it; the packets
 // themselves never reach the socket (DNAT sends them to the container).
-func (m *Manager) reservePort(pr PortRequest) (uint16, string, error) {
+func (m *Manager) reservePort(pr PortRequest, owner string) (uint16, string, error) {
 	ip := pr.HostIP
 	if !ip.IsValid() {
 		ip = netip.IPv4Unspecified()
@@ -611,6 +612,7 @@ func (m *Manager) reservePort(pr PortRequest) (uint16, string, error) {
 		got := uint16(sa.(*unix.SockaddrInet4).Port)
 		k := portKey(pr.Proto, ip, got)
 		m.ports[k] = fd
+		m.owner[k] = owner
 		return got, k, nil
 	}
 	if pr.HostPortStart == 0 || pr.HostPortStart == pr.HostPortEnd {
@@ -627,6 +629,31 @@ func (m *Manager) reservePort(pr PortRequest) (uint16, string, error) {
 	return 0, "", last
 }
 
+// freePort closes the reservation k if the endpoint owner holds it (a
+// port freed early by ReleasePorts may be held by another one since).
+func (m *Manager) freePort(k, owner string) {
+	if fd, ok := m.ports[k]; ok && m.owner[k] == owner {
+		unix.Close(fd)
+		delete(m.ports, k)
+		delete(m.owner, k)
+	}
+}
+
+// ReleasePorts frees the host ports of the container at once (its process
+// is gone), so that they are free when stop returns; Release, later,
+// removes the rest, rules included.
+func (m *Manager) ReleasePorts(containerID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ep := range m.eps {
+		if ep.ContainerID == containerID {
+			for _, p := range ep.Ports {
+				m.freePort(portKey(p.Proto, p.HostIP, p.HostPort), ep.ID)
+			}
+		}
+	}
+}
+
 // Disconnect removes the container's endpoint on the network.
 func (m *Manager) Disconnect(containerID, netRef string) error {
 	m.mu.Lock()
@@ -640,23 +667,26 @@ func (m *Manager) Disconnect(containerID, netRef string) error {
 	if !ok {
 		return errdefs.Forbidden(fmt.Errorf("container %s is not connected to network %s", containerID[:min(12, len(containerID))], r.Name))
 	}
-	m.releaseLocked(key, ep)
+	m.releaseLocked(key, ep, !m.HasSandbox(containerID))
 	if m.HasSandbox(containerID) {
 		_ = bridge.DetachIn(m.NetNSPath(containerID), ep.IfName)
 	}
 	return m.applyLocked()
 }
 
-func (m *Manager) releaseLocked(key string, ep *Endpoint) {
+// releaseLocked forgets an endpoint and frees its host ports; with
+// deleteVeth its veth pair is deleted at once (disconnect), otherwise it
+// goes with the namespace, which the kernel tears down in the background
+// (deleting a veth synchronously costs tens of milliseconds on the exit
+// path of every container).
+func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
 	for _, p := range ep.Ports {
-		k := portKey(p.Proto, p.HostIP, p.HostPort)
-		if fd, ok := m.ports[k]; ok {
-			unix.Close(fd)
-			delete(m.ports, k)
-		}
+		m.freePort(portKey(p.Proto, p.HostIP, p.HostPort), ep.ID)
 	}
-	if err := bridge.Detach(ep.HostVeth); err != nil {
-		m.log.Warn("delete veth", "veth", ep.HostVeth, "err", err)
+	if deleteVeth {
+		if err := bridge.Detach(ep.HostVeth); err != nil {
+			m.log.Warn("delete veth", "veth", ep.HostVeth, "err", err)
+		}
 	}
 	if err := m.db.Delete(bucketEndpoints, key); err != nil {
 		m.log.Warn("delete endpoint record", "key", key, "err", err)
@@ -671,9 +701,10 @@ func (m *Manager) releaseLocked(key string, ep *Endpoint) {
 func (m *Manager) Release(containerID string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	hasNS := m.HasSandbox(containerID)
 	for k, ep := range m.eps {
 		if ep.ContainerID == containerID {
-			m.releaseLocked(k, ep)
+			m.releaseLocked(k, ep, !hasNS)
 		}
 	}
 	if err := bridge.DeleteNetNS(m.NetNSPath(containerID)); err != nil {
@@ -725,7 +756,7 @@ func (m *Manager) Reconcile(running map[string]bool) error {
 	keep := map[string]bool{}
 	for k, ep := range m.eps {
 		if !running[ep.ContainerID] {
-			m.releaseLocked(k, ep)
+			m.releaseLocked(k, ep, !m.HasSandbox(ep.ContainerID))
 			continue
 		}
 		keep[ep.ContainerID] = true
@@ -733,7 +764,7 @@ func (m *Manager) Reconcile(running map[string]bool) error {
 			if _, ok := m.ports[portKey(p.Proto, p.HostIP, p.HostPort)]; ok {
 				continue
 			}
-			if _, _, err := m.reservePort(PortRequest{Proto: p.Proto, HostIP: p.HostIP, HostPortStart: p.HostPort, HostPortEnd: p.HostPort}); err != nil {
+			if _, _, err := m.reservePort(PortRequest{Proto: p.Proto, HostIP: p.HostIP, HostPortStart: p.HostPort, HostPortEnd: p.HostPort}, ep.ID); err != nil {
 				m.log.Warn("restore: reserve published port", "container", ep.ContainerID, "port", p.HostPort, "err", err)
 			}
 		}
