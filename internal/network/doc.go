@@ -5,12 +5,16 @@
 // which address), bridge (devices, namespaces, veths) and firewall (NAT,
 // ports, isolation).
 //
-// State lives in one bbolt file, <data-root>/network.db:
+// State lives in two bbolt files:
 //
-//	networks/<64-hex id>                 → JSON of Record
-//	endpoints/<container id>/<network id> → JSON of Endpoint
+//	<data-root>/network.db   networks/<64-hex id>                  → JSON of Record
+//	<exec-root>/endpoints.db endpoints/<container id>/<network id> → JSON of Endpoint
 //
-// Address allocations are derived from the endpoints. Everything in the
+// Networks are durable (fsynced). Endpoints describe running containers
+// only, so they live with the other runtime state under the exec root and
+// are written in transactions without fsync (a power loss ends the
+// containers too); this keeps two fsyncs off every container's start and
+// stop. Address allocations are derived from the endpoints. Everything in the
 // kernel (bridges, namespaces under <exec-root>/netns, veths, the nftables
 // table) is derived from these records and rebuilt by Reconcile when the
 // daemon starts: endpoints of containers that no longer run are released,

@@ -54,7 +54,8 @@ type Config struct {
 type Manager struct {
 	cfg   Config
 	log   *slog.Logger
-	db    *store.DB
+	db    *store.DB // networks (data root, durable)
+	epdb  *store.DB // endpoints (exec root, volatile: they die with the host)
 	table string
 	nsDir string
 
@@ -79,27 +80,33 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	db, err := store.Open(filepath.Join(cfg.Root, "network.db"), bucketNetworks, bucketEndpoints)
+	db, err := store.Open(filepath.Join(cfg.Root, "network.db"), bucketNetworks)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manager{
-		cfg: cfg, log: cfg.Log, db: db, table: TableName(cfg.Bridge), nsDir: filepath.Join(cfg.ExecRoot, "netns"),
-		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
-	}
-	if err := m.load(); err != nil {
+	epdb, err := store.OpenVolatile(filepath.Join(cfg.ExecRoot, "endpoints.db"), bucketEndpoints)
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	closeAll := func() { epdb.Close(); db.Close() }
+	m := &Manager{
+		cfg: cfg, log: cfg.Log, db: db, epdb: epdb, table: TableName(cfg.Bridge), nsDir: filepath.Join(cfg.ExecRoot, "netns"),
+		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
+	}
+	if err := m.load(); err != nil {
+		closeAll()
+		return nil, err
+	}
 	if err := bridge.PrivateDir(m.nsDir); err != nil {
-		db.Close()
+		closeAll()
 		return nil, err
 	}
 	if err := firewall.EnableForwarding(); err != nil {
 		m.log.Warn("networking", "err", err)
 	}
 	if err := m.ensurePredefined(); err != nil {
-		db.Close()
+		closeAll()
 		return nil, err
 	}
 	return m, nil
@@ -128,7 +135,7 @@ func (m *Manager) load() error {
 	if err != nil {
 		return err
 	}
-	return m.db.ForEach(bucketEndpoints, func(k string, v []byte) error {
+	return m.epdb.ForEach(bucketEndpoints, func(k string, v []byte) error {
 		var e Endpoint
 		if err := json.Unmarshal(v, &e); err != nil {
 			return fmt.Errorf("decode endpoint %s: %w", k, err)
@@ -231,6 +238,7 @@ func (m *Manager) Close() error {
 		delete(m.ports, k)
 		delete(m.owner, k)
 	}
+	_ = m.epdb.Close()
 	return m.db.Close()
 }
 
@@ -518,12 +526,12 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 		reserved = append(reserved, k)
 		ep.Ports = append(ep.Ports, firewall.Port{Proto: pr.Proto, HostIP: pr.HostIP, HostPort: hp, ContainerIP: addr, ContainerPort: pr.ContainerPort})
 	}
-	if err := m.db.Put(bucketEndpoints, key, &ep); err != nil {
+	if err := m.epdb.Put(bucketEndpoints, key, &ep); err != nil {
 		return ep, err
 	}
 	defer func() {
 		if retErr != nil {
-			_ = m.db.Delete(bucketEndpoints, key)
+			_ = m.epdb.Delete(bucketEndpoints, key)
 		}
 	}()
 	gw := netip.Addr{}
@@ -688,7 +696,7 @@ func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
 			m.log.Warn("delete veth", "veth", ep.HostVeth, "err", err)
 		}
 	}
-	if err := m.db.Delete(bucketEndpoints, key); err != nil {
+	if err := m.epdb.Delete(bucketEndpoints, key); err != nil {
 		m.log.Warn("delete endpoint record", "key", key, "err", err)
 	}
 	delete(m.eps, key)
