@@ -710,6 +710,9 @@ func (m *Manager) Release(containerID string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hasNS := m.HasSandbox(containerID)
+	if hasNS {
+		bridge.Quiesce(m.NetNSPath(containerID))
+	}
 	for k, ep := range m.eps {
 		if ep.ContainerID == containerID {
 			m.releaseLocked(k, ep, !hasNS)

@@ -202,6 +202,35 @@ func NewNetNS(path string) (retErr error) {
 	return nil
 }
 
+// Quiesce removes the IPv4 addresses of the namespace's interfaces (lo
+// excepted): the kernel tears a namespace down in the background, and
+// until then its interfaces must not answer for an address that may
+// already belong to a new container.
+func Quiesce(path string) {
+	ns, err := netns.GetFromPath(path)
+	if err != nil {
+		return
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return
+	}
+	defer h.Close()
+	addrs, err := h.AddrList(nil, unix.AF_INET)
+	if err != nil {
+		return
+	}
+	for _, a := range addrs {
+		if a.IP.IsLoopback() {
+			continue
+		}
+		if l, err := h.LinkByIndex(a.LinkIndex); err == nil {
+			_ = h.AddrDel(l, &a)
+		}
+	}
+}
+
 // DeleteNetNS unpins the namespace at path and removes the file; the
 // namespace (and the veths inside) go away with its last user.
 func DeleteNetNS(path string) error {
