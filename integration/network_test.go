@@ -296,6 +296,13 @@ func TestNetworkModes(t *testing.T) {
 	if !strings.Contains(out, ip+"/") {
 		t.Fatalf("container:base does not share %s: %q", ip, out)
 	}
+	// --link and host-gateway on the default bridge: /etc/hosts lines
+	// with the linked container's and the gateway's addresses.
+	gw := d.mustDocker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", "bridge")
+	out = d.mustDocker("run", "--rm", "--link", "base:db", "--add-host", "gw.test:host-gateway", "busybox", "sh", "-c", "cat /etc/hosts; ping -c1 -W2 db")
+	if !strings.Contains(out, ip+"\tdb ") && !strings.Contains(out, ip+"\tdb\n") || !strings.Contains(out, gw+"\tgw.test") || !strings.Contains(out, "1 packets received") {
+		t.Fatalf("--link/--add-host (base %s, gateway %s):\n%s", ip, gw, out)
+	}
 	if out, code := d.docker("", "run", "--rm", "--ip", "172.17.9.9", "busybox", "true"); code != 125 || !strings.Contains(out, "user configured subnets") {
 		t.Fatalf("--ip on the default bridge: %d %q", code, out)
 	}
