@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: `berth run --rm busybox true` against `docker run --rm --network none
+# Benchmark: `berth run --rm --network none busybox true` against `docker run --rm --network none
 # busybox true` (Debian's docker.io, started here with private roots) and, when
 # it works on this machine, `podman run --rm --network none busybox true`,
 # interleaved in one run. Prints per-engine median and p90 in ms and the ratios.
@@ -12,11 +12,14 @@ N=${1:-30}
 cd "$(dirname "$0")/.."
 BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
 W=$(mktemp -d /tmp/bt-bench-XXXX)
+BR=bt$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n') # berth's own bridge and nftables table, removed at exit
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
 	grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	ip link del "$BR" 2>/dev/null || true
+	nft delete table ip "$BR" 2>/dev/null || true
 	rm -rf --one-file-system "$W"
 }
 trap cleanup EXIT
@@ -28,7 +31,7 @@ for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$W/roo
 tar -C "$W/rootfs" -cf "$W/busybox.tar" .
 
 # berth: its own daemon, data root and socket.
-"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" >"$W/berth.log" 2>&1 &
+"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" --bridge "$BR" >"$W/berth.log" 2>&1 &
 pids+=($!)
 export BERTH_HOST="unix://$W/berth.sock"
 for _ in $(seq 100); do "$BERTH" version >/dev/null 2>&1 && break; sleep 0.1; done
@@ -60,7 +63,7 @@ run_one() { # engine -> appends ms
 	local e=$1 s t
 	s=$(now)
 	case $e in
-	berth) "$BERTH" run --rm busybox true ;;
+	berth) "$BERTH" run --rm --network none busybox true ;;
 	docker) docker -H "$DOCKER_SOCK" run --rm --network none busybox true ;;
 	podman) "${PODMAN[@]}" run --rm --network none localhost/busybox true ;;
 	esac
