@@ -74,8 +74,8 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Bridge == "" {
 		cfg.Bridge = DefaultBridge
 	}
-	if len(cfg.Bridge) > 15 {
-		return nil, fmt.Errorf("bridge name %q is longer than 15 characters", cfg.Bridge)
+	if err := validDevice(cfg.Bridge); err != nil {
+		return nil, err
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -110,6 +110,22 @@ func New(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// validDevice checks a bridge name given by the user: a Linux interface
+// name (1 to 15 of [A-Za-z0-9_.-], not "." or ".."), since it also becomes
+// a path under /proc/sys.
+func validDevice(name string) error {
+	ok := name != "" && len(name) <= 15 && name != "." && name != ".."
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("invalid bridge name %q: want 1 to 15 of [A-Za-z0-9_.-]", name)
+	}
+	return nil
 }
 
 // TableName is the nftables table of a daemon whose default bridge is br.
@@ -354,8 +370,8 @@ func (m *Manager) Create(o CreateOptions) (Record, error) {
 	r.Bridge = o.Options["com.docker.network.bridge.name"]
 	if r.Bridge == "" {
 		r.Bridge = m.userBridgeName(r.ID)
-	} else if len(r.Bridge) > 15 {
-		return Record{}, errdefs.InvalidParameter(fmt.Errorf("bridge name %q is longer than 15 characters", r.Bridge))
+	} else if err := validDevice(r.Bridge); err != nil {
+		return Record{}, errdefs.InvalidParameter(err)
 	}
 	for _, other := range m.nets {
 		if other.Bridge == r.Bridge {

@@ -15,3 +15,16 @@ func TestParseHostPort(t *testing.T) {
 		}
 	}
 }
+
+func TestValidDevice(t *testing.T) {
+	for _, ok := range []string{"berth0", "bt1a2b3c4d-ab12", "br_x.y"} {
+		if err := validDevice(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", ".", "..", "../../x", "a/b", "way-too-long-name0", "sp ace"} {
+		if validDevice(bad) == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
