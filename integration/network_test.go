@@ -90,6 +90,12 @@ func TestNetworkBridge(t *testing.T) {
 	if ps := d.mustDocker("ps", "--filter", "name=web", "--format", "{{.Ports}}"); !strings.Contains(ps, fmt.Sprintf("0.0.0.0:%d->80/tcp", hp)) {
 		t.Fatalf("ps ports: %q", ps)
 	}
+	if ps := d.mustDocker("ps", "--filter", "publish=80", "--filter", "network=bridge", "--format", "{{.Names}}"); ps != "web" {
+		t.Fatalf("ps --filter publish=80 network=bridge: %q", ps)
+	}
+	if ps := d.mustDocker("ps", "--filter", "publish=81", "--format", "{{.Names}}"); ps != "" {
+		t.Fatalf("ps --filter publish=81: %q", ps)
+	}
 	if insp := d.mustDocker("inspect", "-f", "{{json .NetworkSettings.Ports}}", "web"); !strings.Contains(insp, fmt.Sprintf(`"HostPort":"%d"`, hp)) {
 		t.Fatalf("inspect ports: %s", insp)
 	}

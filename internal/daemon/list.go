@@ -123,6 +123,9 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {
 		return false
 	}
+	if !d.networkFilterMatch(c, f) {
+		return false
+	}
 	if !anyOf(f["health"], func(v string) bool {
 		if c.State.Health == nil {
 			return v == string(containertypes.NoHealthcheck)

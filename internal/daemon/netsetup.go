@@ -370,3 +370,56 @@ func setNetNSPath(spec *specs.Spec, path string) {
 		}
 	}
 }
+
+// networkFilterMatch applies ps's network, publish and expose filters.
+// The caller holds the lock.
+func (d *Daemon) networkFilterMatch(c *container.Container, f map[string][]string) bool {
+	if vs := f["network"]; len(vs) > 0 {
+		ok := false
+		for _, v := range vs {
+			for _, name := range containerNetworks(c) {
+				if name == v {
+					ok = true
+				} else if d.net != nil {
+					r, err := d.net.Get(name)
+					ok = ok || err == nil && (r.Name == v || strings.HasPrefix(r.ID, v))
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	portMatch := func(vals []string, ports []string) bool {
+		if len(vals) == 0 {
+			return true
+		}
+		for _, v := range vals {
+			if !strings.Contains(v, "/") {
+				v += "/tcp"
+			}
+			for _, p := range ports {
+				if p == v {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// Both match container ports, as dockerd's: publish those with a
+	// binding, expose those exposed.
+	var published, exposed []string
+	for p := range c.HostConfig.PortBindings {
+		published = append(published, p.String())
+		exposed = append(exposed, p.String())
+	}
+	for _, p := range d.portSummaries(c) {
+		if p.PublicPort != 0 {
+			published = append(published, fmt.Sprintf("%d/%s", p.PrivatePort, p.Type))
+		}
+	}
+	for p := range c.Config.ExposedPorts {
+		exposed = append(exposed, p.String())
+	}
+	return portMatch(f["publish"], published) && portMatch(f["expose"], exposed)
+}
