@@ -699,10 +699,9 @@ func (m *Manager) Disconnect(containerID, netRef string) error {
 }
 
 // releaseLocked forgets an endpoint and frees its host ports; with
-// deleteVeth its veth pair is deleted at once (disconnect), otherwise it
-// goes with the namespace, which the kernel tears down in the background
-// (deleting a veth synchronously costs tens of milliseconds on the exit
-// path of every container).
+// deleteVeth its veth pair is deleted at once (disconnect), otherwise in
+// the background (deleting a veth costs tens of milliseconds, which the
+// exit path of every container need not wait for).
 func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
 	for _, p := range ep.Ports {
 		m.freePort(portKey(p.Proto, p.HostIP, p.HostPort), ep.ID)
@@ -711,6 +710,10 @@ func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
 		if err := bridge.Detach(ep.HostVeth); err != nil {
 			m.log.Warn("delete veth", "veth", ep.HostVeth, "err", err)
 		}
+	} else {
+		// Off the exit path: the namespace's teardown would take the
+		// veth with it, but only once nothing holds the namespace.
+		go func(name string) { _ = bridge.Detach(name) }(ep.HostVeth)
 	}
 	if err := m.epdb.Delete(bucketEndpoints, key); err != nil {
 		m.log.Warn("delete endpoint record", "key", key, "err", err)
