@@ -71,7 +71,11 @@ run_one() {
 }
 cases=(berth-bridge berth-none docker-bridge docker-none)
 for c in "${cases[@]}"; do run_one "$c"; T[$c]=""; done # warm-up, discarded
-for _ in $(seq "$N"); do for c in "${cases[@]}"; do run_one "$c"; done; done
+# Interleaved, the order rotating each round so that no case always
+# follows the same one (a Docker run leaves work behind that slows the next).
+for i in $(seq "$N"); do
+	for j in 0 1 2 3; do run_one "${cases[$(((i + j) % 4))]}"; done
+done
 
 summarise() {
 	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f\n", m/1000, p/1000}'
