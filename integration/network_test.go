@@ -2,6 +2,7 @@ package integration
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,6 +57,26 @@ func TestNetworkBridge(t *testing.T) {
 	out = d.mustDocker("run", "--rm", "busybox", "nc", "-w", "3", o.Addr, fmt.Sprint(o.Port))
 	if out != "from "+o.HostAddr {
 		t.Fatalf("outbound through NAT: %q, want from %s", out, o.HostAddr)
+	}
+
+	// A server on the host's own address: reached from a container.
+	hl, err := net.Listen("tcp4", host+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hl.Close()
+	go func() {
+		for {
+			c, err := hl.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintln(c, "host-server")
+			c.Close()
+		}
+	}()
+	if out := d.mustDocker("run", "--rm", "busybox", "nc", "-w", "3", host, fmt.Sprint(hl.Addr().(*net.TCPAddr).Port)); out != "host-server" {
+		t.Fatalf("container to a server on the host's address: %q", out)
 	}
 
 	// Published ports.
