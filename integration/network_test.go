@@ -159,6 +159,25 @@ func TestNetworkBridge(t *testing.T) {
 		return strings.Contains(b, "hello-berth")
 	})
 
+	// Ranges: a host range for one port takes the first free one; a range
+	// onto a range maps port by port; 127.0.0.1:: is ephemeral on loopback.
+	r0 := freePort(t)
+	d.mustDocker("run", "-d", "--name", "rng", "-p", fmt.Sprintf("%d-%d:80", hp, hp+3), "-p", fmt.Sprintf("%d-%d:90-91", r0, r0+1), "-p", "127.0.0.1::7000", "busybox", "sleep", "300")
+	ports = d.mustDocker("port", "rng")
+	var got80 int
+	if i := strings.Index(ports, "80/tcp -> 0.0.0.0:"); i >= 0 {
+		fmt.Sscanf(ports[i+len("80/tcp -> 0.0.0.0:"):], "%d", &got80)
+	}
+	if got80 <= hp || got80 > hp+3 { // hp itself is web's
+		t.Fatalf("port rng: 80/tcp on %d, want in %d-%d: %q", got80, hp+1, hp+3, ports)
+	}
+	for _, want := range []string{fmt.Sprintf("90/tcp -> 0.0.0.0:%d", r0), fmt.Sprintf("91/tcp -> 0.0.0.0:%d", r0+1), "7000/tcp -> 127.0.0.1:"} {
+		if !strings.Contains(ports, want) {
+			t.Fatalf("port rng: %q lacks %q", ports, want)
+		}
+	}
+	d.mustDocker("rm", "-f", "rng")
+
 	// Stop releases the port, the veth and the namespace.
 	webID := d.mustDocker("inspect", "-f", "{{.Id}}", "web")
 	d.mustDocker("stop", "-t", "1", "web")
