@@ -266,6 +266,13 @@ func testNetworkUser(t *testing.T, cli string) {
 	if out := d.mustDocker(append([]string{"run", "--rm", "--network", "net1", "busybox"}, httpGetCmd("web3", 80)...)...); !strings.Contains(out, "hello-berth") {
 		t.Fatalf("by alias: %q", out)
 	}
+	d.mustDocker("rename", "n3", "n3new")
+	if out := d.mustDocker("run", "--rm", "--network", "net1", "busybox", "nslookup", "n3new"); !strings.Contains(out, "Address: "+n3IP) {
+		t.Fatalf("renamed container: %q", out)
+	}
+	if out, _ := d.docker("", "run", "--rm", "--network", "net1", "busybox", "nslookup", "n3"); strings.Contains(out, "Address: "+n3IP) {
+		t.Fatalf("old name still answered: %q", out)
+	}
 	if out := d.mustDocker("run", "--rm", "--network", "net1", "--dns", o.Addr, "busybox", "nslookup", "outside.test"); !strings.Contains(out, "Address: 10.1.2.3") {
 		t.Fatalf("forwarded name: %q", out)
 	}
@@ -310,7 +317,7 @@ func testNetworkUser(t *testing.T, cli string) {
 	if out, _ := d.docker("", "run", "--rm", "--network", "net1", "busybox", "nslookup", "second"); strings.Contains(out, "Address: 10.214.") {
 		t.Fatalf("alias still answered after disconnect: %q", out)
 	}
-	d.mustDocker("rm", "-f", "n1", "n2", "n3")
+	d.mustDocker("rm", "-f", "n1", "n2", "n3new")
 	d.mustDocker("network", "rm", "net1")
 	if slices.Contains(berthLinks(br), br) {
 		t.Fatalf("bridge %s left after network rm", br)

@@ -144,3 +144,16 @@ func (d *Daemon) restoreDNS() {
 		}
 	}
 }
+
+// renameEndpoints gives c's endpoints and DNS records its new name.
+func (d *Daemon) renameEndpoints(c *container.Container) {
+	if d.net == nil {
+		return
+	}
+	c.Lock()
+	defer c.Unlock()
+	d.net.Rename(c.ID, strings.TrimPrefix(c.Name, "/"))
+	for _, e := range d.net.Endpoints(c.ID) {
+		d.registerDNS(c, e)
+	}
+}

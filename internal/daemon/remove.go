@@ -93,6 +93,7 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 	if err := d.containers.Rename(c, newName); err != nil {
 		return err
 	}
+	d.renameEndpoints(c)
 	d.emit("container", "rename", c, map[string]string{"oldName": old})
 	return nil
 }

@@ -256,3 +256,17 @@ func (m *Manager) NetworkEndpoints(id string) []Endpoint {
 	sort.Slice(out, func(i, j int) bool { return out[i].ContainerName < out[j].ContainerName })
 	return out
 }
+
+// Rename records the container's new name in its endpoints.
+func (m *Manager) Rename(containerID, name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.eps {
+		if e.ContainerID == containerID {
+			e.ContainerName = name
+			if err := m.epdb.Put(bucketEndpoints, k, e); err != nil {
+				m.log.Warn("rename endpoint", "key", k, "err", err)
+			}
+		}
+	}
+}
