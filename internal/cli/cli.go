@@ -74,6 +74,13 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 			return api, nil
 		}
 		dataRoot := c.Env("BERTH_DATA_ROOT")
+		if host != DefaultHost && dataRoot == "" {
+			// A daemon on another socket must not share the default data
+			// root with the default daemon: only start one when told where
+			// its data lives.
+			c.api = api
+			return api, nil
+		}
 		if err := autoStart(ctx, api, host, dataRoot); err != nil {
 			c.api = api
 			if err == errNotRoot {

@@ -185,15 +185,38 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 // state; it applies auto-removal and the restart policy.
 func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shimclient.Exit) {
 	ctx := d.bg
-	if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-		d.log.Warn("delete shim", "id", c.ID, "err", err)
-		if err := sh.DeleteForce(ctx); err != nil {
-			// The shim itself is gone: have the runtime kill and forget the
-			// container so that it can start again.
-			d.runtimeDeleteForce(c)
+	deleted := make(chan struct{})
+	deleteShim := func() {
+		defer close(deleted)
+		crashHold("autoremove-after-remove")
+		if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			d.log.Warn("delete shim", "id", c.ID, "err", err)
+			if err := sh.DeleteForce(ctx); err != nil {
+				// The shim itself is gone: have the runtime kill and forget
+				// the container so that it can start again.
+				d.runtimeDeleteForce(c)
+			}
 		}
+		_ = sh.Close()
 	}
-	_ = sh.Close()
+	c.Lock()
+	autoRemove := c.HostConfig.AutoRemove
+	c.Unlock()
+	if autoRemove {
+		// The init has exited, so the runtime's delete (another process)
+		// only forgets it and removes its cgroup: let it run while the
+		// record and the snapshot are removed, so that `run --rm` waiters
+		// are answered sooner. handleExit still returns only after it, and
+		// a crash in between leaves a shim dir of no container, which
+		// restore deletes.
+		go deleteShim()
+		defer func() {
+			crashPoint("autoremove-after-remove")
+			<-deleted
+		}()
+	} else {
+		deleteShim()
+	}
 	d.health.stop(c.ID)
 	d.shims.Delete(c.ID)
 	d.execs.removeForContainer(c.ID)
