@@ -44,11 +44,11 @@ func (c *CLI) newBuildCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.tags, "tag", "t", nil, `Name and optionally a tag in the "name:tag" format`)
+	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name and optionally a tag in the "name:tag" format`)
 	f.StringVarP(&o.file, "file", "f", "", `Name of the Dockerfile (Default is "PATH/Dockerfile")`)
-	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables")
-	f.StringArrayVar(&o.labels, "label", nil, "Set metadata for an image")
-	f.StringArrayVar(&o.extraHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
+	f.Var(opts.NewList(&o.buildArgs), "build-arg", "Set build-time variables")
+	f.Var(opts.NewList(&o.labels), "label", "Set metadata for an image")
+	f.Var(opts.NewList(&o.extraHosts), "add-host", "Add a custom host-to-IP mapping (host:ip)")
 	f.StringVar(&o.target, "target", "", "Set the target build stage to build")
 	f.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
 	f.StringVar(&o.iidFile, "iidfile", "", "Write the image ID to the file")

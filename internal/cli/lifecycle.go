@@ -394,7 +394,7 @@ func (c *CLI) newCommitCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
-	f.StringArrayVarP(&o.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
 	f.StringVarP(&o.Comment, "message", "m", "", "Commit message")
 	f.BoolVarP(&pause, "pause", "p", true, "Pause container during commit")
 	return cmd

@@ -60,6 +60,7 @@ type Daemon struct {
 	db         *store.DB
 	containers *container.Registry
 	shims      sync.Map // container ID → *shimclient.Shim
+	shimPool   *shimclient.Pool
 	execs      *execStore
 	attaches   attachQueue
 	health     healthMonitors
@@ -120,6 +121,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		return nil, err
 	}
 	d.restore(ctx)
+	d.shimPool = shimclient.NewPool(bin)
 	return d, nil
 }
 
@@ -127,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 // running under their shims (live restore).
 func (d *Daemon) Close() error {
 	d.stopBg()
+	d.shimPool.Close()
 	d.shims.Range(func(_, v any) bool {
 		_ = v.(*shimclient.Shim).Close()
 		return true

@@ -117,7 +117,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: shimDir, Runtime: argv,
 		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		Binary: d.binary, RunOnCreate: true,
+		Binary: d.binary, RunOnCreate: true, Pool: d.shimPool,
 	})
 	if err != nil {
 		return err
