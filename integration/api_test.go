@@ -120,7 +120,7 @@ func TestContainerLifecycleAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := ins.Container
-	if c.State.Status != "exited" || c.State.ExitCode != 3 || c.Path != "sh" || c.Config.Hostname != id[:12] || !strings.HasPrefix(c.Name, "/") || c.HostConfig.NetworkMode != "none" {
+	if c.State.Status != "exited" || c.State.ExitCode != 3 || c.Path != "sh" || c.Config.Hostname != id[:12] || !strings.HasPrefix(c.Name, "/") || c.HostConfig.NetworkMode != "bridge" {
 		t.Fatalf("inspect: state %+v path %q name %q net %q", c.State, c.Path, c.Name, c.HostConfig.NetworkMode)
 	}
 	if _, err := d.client.ContainerRemove(ctx, id, client.ContainerRemoveOptions{}); err != nil {

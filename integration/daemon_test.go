@@ -56,6 +56,7 @@ func TestMain(m *testing.M) {
 type testDaemon struct {
 	t        testing.TB
 	name     string // bt-en-<hex>: socket dir, cgroup parent
+	bridge   string // bt<hex>: default bridge, nft table, prefix of user bridges and veths
 	sockDir  string
 	sock     string
 	root     string
@@ -102,14 +103,15 @@ func randHex(n int) string {
 func startDaemon(t *testing.T) *testDaemon {
 	t.Helper()
 	testutil.RequireRoot(t)
-	name := "bt-en-" + randHex(4)
+	hexID := randHex(4)
+	name := "bt-en-" + hexID
 	sockDir, err := os.MkdirTemp("", name+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := t.TempDir()
 	d := &testDaemon{
-		t: t, name: name, sockDir: sockDir, sock: filepath.Join(sockDir, "d.sock"),
+		t: t, name: name, bridge: "bt" + hexID, sockDir: sockDir, sock: filepath.Join(sockDir, "d.sock"),
 		root: filepath.Join(base, "root"), execRoot: filepath.Join(sockDir, "x"), logPath: filepath.Join(base, "daemon.log"),
 	}
 	cfgFile := filepath.Join(base, "daemon.json")
@@ -121,7 +123,7 @@ func startDaemon(t *testing.T) *testDaemon {
 		t.Fatal(err)
 	}
 	d.args = []string{"daemon", "-H", "unix://" + d.sock, "--data-root", d.root, "--exec-root", d.execRoot,
-		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "-D"}
+		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "--bridge", d.bridge, "-D"}
 	d.start(nil)
 	t.Cleanup(d.cleanup)
 	return d
@@ -236,6 +238,7 @@ func (d *testDaemon) cleanup() {
 				_, _ = d.client.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
 			}
 		}
+		_, _ = d.client.NetworkPrune(ctx, client.NetworkPruneOptions{})
 		cancel()
 	}
 	d.stop()
@@ -249,6 +252,7 @@ func (d *testDaemon) cleanup() {
 		return nil
 	})
 	_ = syscall.Unmount(filepath.Join(d.root, "snapshots"), syscall.MNT_DETACH)
+	removeNetworking(d.bridge, filepath.Join(d.execRoot, "netns"))
 	removeCgroups("/" + d.name)
 	_ = os.RemoveAll(d.sockDir)
 	if d.client != nil {

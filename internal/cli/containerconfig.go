@@ -118,7 +118,6 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 		PublishAllPorts: o.publishAll,
 		DNSSearch:       o.dnsSearch,
 		DNSOptions:      o.dnsOption,
-		ExtraHosts:      o.addHost,
 		Links:           o.links,
 		VolumesFrom:     o.volumesFrom,
 		VolumeDriver:    o.volumeDriver,
@@ -148,6 +147,13 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	}
 	if len(o.logOpts) > 0 {
 		hc.LogConfig.Config = opts.ParseLabels(o.logOpts)
+	}
+	for _, h := range o.addHost {
+		v, err := opts.ValidateExtraHost(h)
+		if err != nil {
+			return nil, fmt.Errorf("invalid argument %q for \"--add-host\" flag: %w", h, err)
+		}
+		hc.ExtraHosts = append(hc.ExtraHosts, v)
 	}
 	for _, d := range o.dns {
 		a, err := netip.ParseAddr(d)

@@ -28,6 +28,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}
+	if err := d.validateNames(hc); err != nil {
+		return resp, err
+	}
 	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
 		return resp, err
 	}
@@ -63,11 +66,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		}
 	}
 	var warnings []string
-	switch hc.NetworkMode {
-	case "", "default":
-		hc.NetworkMode = "none" // berth's default until bridge networking lands
-	case "bridge":
-		warnings = append(warnings, "bridge networking is not available yet: the container gets its own network namespace with loopback only")
+	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
+		d.containers.Release(name)
+		return resp, err
 	}
 	if hc.LogConfig.Type == "" {
 		hc.LogConfig.Type = "json-file"
@@ -121,7 +122,7 @@ func (d *Daemon) createResources(ctx context.Context, c *container.Container, pa
 	if err := os.MkdirAll(d.containerDir(c.ID), 0o710); err != nil {
 		return fmt.Errorf("create dir of container %s: %w", c.ID, err)
 	}
-	if err := d.writeEtcFiles(c); err != nil {
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
 		return err
 	}
 	if _, err := d.snapshotter.Prepare(ctx, c.SnapshotKey, parent); err != nil {
@@ -137,6 +138,7 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 	if err := d.unmountRootfs(c); err != nil {
 		d.log.Warn("cleanup: unmount rootfs", "id", c.ID, "err", err)
 	}
+	d.releaseNetwork(c)
 	_ = os.RemoveAll(d.bundleDir(c.ID))
 	if c.SnapshotKey != "" && d.snapshotter.Exists(ctx, c.SnapshotKey) {
 		if err := d.snapshotter.Remove(ctx, c.SnapshotKey); err != nil {
@@ -154,11 +156,6 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 }
 
 func validateHostConfig(hc *containertypes.HostConfig) error {
-	switch nm := hc.NetworkMode; {
-	case nm == "", nm == "default", nm == "bridge", nm == "none", nm.IsHost():
-	default:
-		return errdefs.InvalidParameter(fmt.Errorf("network mode %q is not supported yet: use none or host", nm))
-	}
 	switch hc.LogConfig.Type {
 	case "", "json-file", "none":
 	default:

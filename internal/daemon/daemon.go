@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
@@ -39,6 +41,19 @@ type Config struct {
 	// "" = os.Executable().
 	Binary string
 	Log    *slog.Logger
+	// Bridge is the default bridge device ("" = berth0); it also names
+	// the daemon's nftables table. NoICC is icc=false.
+	Bridge string
+	NoICC  bool
+	// DNS, DNSSearch and DNSOptions are the defaults of the containers'
+	// --dns, --dns-search and --dns-option (dockerd's dns, dns-search,
+	// dns-opts).
+	DNS        []netip.Addr
+	DNSSearch  []string
+	DNSOptions []string
+	// HostGatewayIP is what "host-gateway" in --add-host stands for
+	// (dockerd's host-gateway-ip); default the default bridge's gateway.
+	HostGatewayIP netip.Addr
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -67,7 +82,9 @@ type Daemon struct {
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool
-	hostCaps   []string        // the daemon's bounding set
+	hostCaps   []string         // the daemon's bounding set
+	net        *network.Manager // nil when the host cannot do networking
+	dns        netDNS
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
@@ -120,8 +137,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	d.startNetworking()
+	d.reconcileNetworking()
 	d.restore(ctx)
 	d.shimPool = shimclient.NewPool(bin)
+	d.restoreDNS()
 	return d, nil
 }
 
@@ -135,6 +155,10 @@ func (d *Daemon) Close() error {
 		return true
 	})
 	d.wg.Wait()
+	_ = d.dns.servers.CloseAll()
+	if d.net != nil {
+		_ = d.net.Close()
+	}
 	return d.db.Close()
 }
 

@@ -1,15 +1,24 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/network"
+	"github.com/berth/berth/internal/network/dns"
 )
 
-// writeFileAtomic writes data to path through a temp file and a rename.
+// writeFileAtomic writes data to path through a temp file, an fsync and a
+// rename.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
@@ -36,90 +45,234 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// writeEtcFile replaces the content of one of the container's name files in
+// place: the file is bind-mounted into the container, so a running
+// container (network connect, disconnect) sees the new content only in the
+// same inode. The files are derived, rebuilt at each start: no fsync.
+// O_NOFOLLOW: never write through a symlink planted in their place.
+func writeEtcFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// etcNetwork is what the name files need to know of a container's
+// networks; the network set-up fills it at start. The zero value is a
+// container without addresses (none, host, or before networking).
+type etcNetwork struct {
+	Addrs    []netip.Addr // the container's own addresses: /etc/hosts lines
+	Aliases  []string     // more names on those lines (network aliases)
+	Embedded bool         // on a user network: resolv.conf names 127.0.0.11
+}
+
+// hostResolvConf is the host's resolver configuration file.
+var hostResolvConf = "/etc/resolv.conf"
+
+// hostHosts is the host's hosts file, the base of --network host's.
+var hostHosts = "/etc/hosts"
+
 // writeEtcFiles writes the hostname, hosts and resolv.conf files that are
-// bind-mounted into the container.
-func (d *Daemon) writeEtcFiles(c *container.Container) error {
-	dir := d.containerDir(c.ID)
-	host := c.Config.Hostname
-	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
-	if c.HostConfig.NetworkMode.IsHost() {
-		if data, err := os.ReadFile("/etc/hosts"); err == nil {
-			hosts = string(data)
+// bind-mounted into the container (Docker's rules, see network/dns), and
+// returns the upstreams its embedded DNS server forwards to when n is
+// Embedded. They are rewritten at each start, before the process starts,
+// and may be rewritten while it runs; the caller holds c's lock.
+func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.AddrPort, error) {
+	hc := c.HostConfig
+	extra, err := d.extraHosts(c)
+	if err != nil {
+		return nil, err
+	}
+	hostname := c.Config.Hostname
+	var hosts []byte
+	if hc.NetworkMode.IsHost() {
+		base, err := os.ReadFile(hostHosts)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read %s: %w", hostHosts, err)
 		}
-		if h, err := os.Hostname(); err == nil {
-			host = h
-		}
+		hosts = dns.AppendHosts(base, extra)
 	} else {
-		hosts += "127.0.1.1\t" + host + "\n"
+		hosts = dns.Hosts(dns.HostsConfig{
+			Hostname: hostname, Domainname: c.Config.Domainname,
+			Addrs: n.Addrs, Aliases: n.Aliases, Extra: extra,
+		})
 	}
-	for _, eh := range c.HostConfig.ExtraHosts {
-		name, ip, ok := strings.Cut(eh, ":")
-		if !ok {
-			name, ip, ok = strings.Cut(eh, "=")
+	host, err := os.ReadFile(hostResolvConf)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", hostResolvConf, err)
+	}
+	mode := dns.Private
+	switch {
+	case hc.NetworkMode.IsHost():
+		mode = dns.HostNetwork
+	case n.Embedded:
+		mode = dns.Embedded
+	}
+	resolv, upstreams := dns.ContainerResolvConf(dns.ParseResolvConf(host), mode, d.dnsOverrides(hc))
+	dir := d.containerDir(c.ID)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"hostname", []byte(hostname + "\n")}, {"hosts", hosts}, {"resolv.conf", resolv}} {
+		if err := writeEtcFile(filepath.Join(dir, f.name), f.data); err != nil {
+			return nil, fmt.Errorf("write %s of container %s: %w", f.name, c.ID, err)
 		}
-		if ok {
-			hosts += ip + "\t" + name + "\n"
+	}
+	return upstreams, nil
+}
+
+// dnsOverrides returns the container's --dns, --dns-search and
+// --dns-option, each falling back to the daemon's own setting.
+func (d *Daemon) dnsOverrides(hc *containertypes.HostConfig) dns.Overrides {
+	o := dns.Overrides{Nameservers: hc.DNS, Search: hc.DNSSearch, Options: hc.DNSOptions}
+	if len(o.Nameservers) == 0 {
+		o.Nameservers = d.cfg.DNS
+	}
+	if len(o.Search) == 0 {
+		o.Search = d.cfg.DNSSearch
+	}
+	if len(o.Options) == 0 {
+		o.Options = d.cfg.DNSOptions
+	}
+	return o
+}
+
+// extraHosts returns the --add-host lines, then one line per --link to a
+// container that has an address on the default bridge.
+func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
+	var l []dns.HostEntry
+	for _, s := range c.HostConfig.ExtraHosts {
+		e, err := dns.ParseExtraHost(s, d.hostGatewayIP())
+		if err != nil {
+			return nil, errdefs.InvalidParameter(err)
+		}
+		l = append(l, e)
+	}
+	for _, s := range c.HostConfig.Links {
+		name, alias := parseLink(s)
+		child, err := d.containers.Get(name)
+		if err != nil {
+			return nil, errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
+		}
+		if child == c {
+			continue
+		}
+		child.Lock()
+		hostname := child.Config.Hostname
+		childName := strings.TrimPrefix(child.Name, "/")
+		child.Unlock()
+		if addr := d.linkAddr(child); addr.IsValid() {
+			l = append(l, dns.LinkEntry(alias, childName, hostname, addr))
 		}
 	}
-	files := map[string]string{
-		"hostname":    host + "\n",
-		"hosts":       hosts,
-		"resolv.conf": resolvConf(c),
-	}
-	for name, content := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			return fmt.Errorf("write %s of container %s: %w", name, c.ID, err)
+	return l, nil
+}
+
+// checkLinks fails unless every container c links to is running, as
+// Docker's start does.
+func (d *Daemon) checkLinks(c *container.Container) error {
+	for _, s := range c.HostConfig.Links {
+		name, alias := parseLink(s)
+		child, err := d.containers.Get(name)
+		if err != nil {
+			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
+		}
+		if child == c {
+			continue
+		}
+		child.Lock()
+		running := child.State.Running()
+		child.Unlock()
+		if !running {
+			return errdefs.InvalidParameter(fmt.Errorf("Cannot link to a non running container: %s AS %s/%s", child.Name, c.Name, alias))
 		}
 	}
 	return nil
 }
 
-// resolvConf returns the host's resolv.conf without loopback name servers
-// (unreachable from a private network namespace), falling back to public
-// resolvers as Docker does, with the container's --dns options applied.
-func resolvConf(c *container.Container) string {
-	data, _ := os.ReadFile("/etc/resolv.conf")
-	if c.HostConfig.NetworkMode.IsHost() && len(c.HostConfig.DNS) == 0 {
-		return string(data)
+// parseLink splits "name[:alias]" (leading slashes, as in Docker's stored
+// form "/child:/parent/alias", trimmed).
+func parseLink(s string) (name, alias string) {
+	name, alias, ok := strings.Cut(s, ":")
+	name = strings.TrimPrefix(name, "/")
+	if !ok {
+		return name, name
 	}
-	var ns, other []string
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[0] == "nameserver" {
-			if strings.HasPrefix(f[1], "127.") || f[1] == "::1" {
-				continue
-			}
-			ns = append(ns, f[1])
-			continue
-		}
-		if len(f) > 0 && (f[0] == "search" || f[0] == "options") {
-			other = append(other, line)
-		}
+	if i := strings.LastIndex(alias, "/"); i >= 0 {
+		alias = alias[i+1:]
 	}
-	if len(c.HostConfig.DNS) > 0 {
-		ns = nil
-		for _, a := range c.HostConfig.DNS {
-			ns = append(ns, a.String())
+	return name, alias
+}
+
+// validateNames checks the name options of a container being created: the
+// --add-host format (host-gateway needs a gateway), and --link targets that
+// exist and are not in the host's network namespace (Docker's rules).
+func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
+	for _, s := range hc.ExtraHosts {
+		if _, err := dns.ParseExtraHost(s, d.hostGatewayIP()); err != nil {
+			return errdefs.InvalidParameter(err)
 		}
 	}
-	if len(ns) == 0 {
-		ns = []string{"8.8.8.8", "8.8.4.4"}
+	if len(hc.Links) == 0 {
+		return nil
 	}
-	var b strings.Builder
-	for _, n := range ns {
-		b.WriteString("nameserver " + n + "\n")
+	if hc.NetworkMode.IsHost() {
+		return errdefs.InvalidParameter(errors.New("conflicting options: host type networking can't be used with links. This would result in undefined behavior"))
 	}
-	if len(c.HostConfig.DNSSearch) > 0 {
-		b.WriteString("search " + strings.Join(c.HostConfig.DNSSearch, " ") + "\n")
-	} else {
-		for _, o := range other {
-			if strings.HasPrefix(strings.TrimSpace(o), "search") {
-				b.WriteString(o + "\n")
-			}
+	for _, s := range hc.Links {
+		name, alias := parseLink(s)
+		if name == "" || alias == "" {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid link %q: use name[:alias]", s))
+		}
+		child, err := d.containers.Get(name)
+		if err != nil {
+			// %v, not %w: a not-found category would make the docker CLI
+			// try to pull the image (it reads 404 on create that way).
+			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
+		}
+		child.Lock()
+		host := child.HostConfig.NetworkMode.IsHost()
+		child.Unlock()
+		if host {
+			return errdefs.InvalidParameter(errors.New("conflicting options: host type networking can't be used with links. This would result in undefined behavior"))
 		}
 	}
-	if len(c.HostConfig.DNSOptions) > 0 {
-		b.WriteString("options " + strings.Join(c.HostConfig.DNSOptions, " ") + "\n")
+	return nil
+}
+
+// hostGatewayIP is the address "host-gateway" stands for in --add-host:
+// the daemon's host-gateway-ip, else the default bridge's gateway (filled
+// in by the network wiring); invalid when there is neither.
+func (d *Daemon) hostGatewayIP() netip.Addr {
+	if d.cfg.HostGatewayIP.IsValid() || d.net == nil {
+		return d.cfg.HostGatewayIP
 	}
-	return b.String()
+	if r, err := d.net.Get(network.DefaultName); err == nil {
+		return r.Gateway
+	}
+	return netip.Addr{}
+}
+
+// linkAddr is the address of a linked container on the default bridge
+// (filled in by the network wiring); invalid when it has none, and then
+// the link gets no hosts line, as in Docker.
+func (d *Daemon) linkAddr(child *container.Container) netip.Addr {
+	if d.net == nil {
+		return netip.Addr{}
+	}
+	def, err := d.net.Get(network.DefaultName)
+	if err != nil {
+		return netip.Addr{}
+	}
+	for _, e := range d.net.Endpoints(child.ID) {
+		if e.NetworkID == def.ID {
+			return e.Addr
+		}
+	}
+	return netip.Addr{}
 }

@@ -66,12 +66,10 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 			SandboxKey: "", Networks: map[string]*network.EndpointSettings{},
 		},
 	}
-	if mode := string(c.HostConfig.NetworkMode); mode == "host" || mode == "none" {
-		resp.NetworkSettings.Networks[mode] = &network.EndpointSettings{}
-	}
 	if st.Pid > 0 && !c.HostConfig.NetworkMode.IsHost() {
 		resp.NetworkSettings.SandboxKey = "/proc/" + itoa(st.Pid) + "/ns/net"
 	}
+	d.networkSettings(c, resp.NetworkSettings)
 	return resp
 }
 

@@ -181,6 +181,10 @@ func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.S
 		s.Health = &containertypes.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
 	}
 	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
+	var ns containertypes.NetworkSettings
+	ns.Networks = s.NetworkSettings.Networks
+	d.networkSettings(c, &ns)
+	s.Ports = d.portSummaries(c)
 	return s
 }
 

@@ -97,6 +97,7 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 		d.log.Warn("restore: shim is gone; marking the container exited", "id", c.ID, "err", err)
 		c.Lock()
 		_ = d.unmountRootfs(c)
+		d.releaseNetwork(c)
 		c.SetStopped(255, false, time.Now())
 		_ = d.containers.Save(c)
 		restart := shouldRestart(c)

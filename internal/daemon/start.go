@@ -53,6 +53,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			_ = sh.Close()
 		}
 		_ = d.unmountRootfs(c)
+		d.releaseNetwork(c)
 		for _, p := range d.attaches.take(c.ID) {
 			p.done <- nil
 		}
@@ -73,6 +74,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}()
 
 	t0 := time.Now()
+	if err := d.checkLinks(c); err != nil {
+		return err
+	}
 	rootfs, err := d.mountRootfs(ctx, c)
 	if err != nil {
 		return err
@@ -85,6 +89,17 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
+	netns, etcNet, err := d.setupNetwork(ctx, c)
+	if err != nil {
+		return err
+	}
+	upstreams, err := d.writeEtcFiles(c, etcNet)
+	if err != nil {
+		return err
+	}
+	if err := d.startDNS(c, netns, etcNet, upstreams); err != nil {
+		return err
+	}
 	spec, err := oci.Generate(oci.Options{
 		Devices: devices, HostCapabilities: d.hostCaps,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
@@ -95,6 +110,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	setNetNSPath(spec, netns)
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)
@@ -222,10 +238,14 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
+	d.releasePorts(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)
 	}
+	// After the stop is visible (waiters return), still under the lock so
+	// that a new start cannot begin before the old network is released.
+	d.releaseNetwork(c)
 	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
 	if restart {
 		// Docker's "restarting" state: counted now, started shortly.

@@ -32,6 +32,14 @@ var forbidden = map[string][]string{
 	"internal/image":      {"internal/daemon", "internal/server", "internal/runtime", "internal/container"},
 	"internal/snapshot":   {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container"},
 	"internal/container":  {"internal/daemon", "internal/server", "internal/runtime"},
+	// Network leaves import no engine package.
+	"internal/network/dns": {"internal/"},
+	// The network leaves know nothing of each other; only internal/network
+	// combines them, with the store.
+	"internal/network/ipam":     {"internal/"},
+	"internal/network/bridge":   {"internal/"},
+	"internal/network/firewall": {"internal/"},
+	"internal/network":          {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot", "internal/shim"},
 }
 
 type pkg struct {

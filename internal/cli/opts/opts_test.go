@@ -200,3 +200,27 @@ func TestListFlag(t *testing.T) {
 		t.Fatalf("String() = %q", got)
 	}
 }
+
+func TestValidateExtraHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"db:10.0.0.5":      "db:10.0.0.5",
+		"db=10.0.0.5":      "db:10.0.0.5",
+		"v6=[2001:db8::1]": "v6:2001:db8::1",
+		"v6:2001:db8::1":   "v6:2001:db8::1",
+		"gw:host-gateway":  "gw:host-gateway",
+		"nocolon":          "",
+		"db:bad":           "",
+		":10.0.0.5":        "",
+	} {
+		got, err := ValidateExtraHost(in)
+		if want == "" {
+			if err == nil {
+				t.Errorf("ValidateExtraHost(%q) = %q, want an error", in, got)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("ValidateExtraHost(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -27,6 +27,7 @@ type fileConfig struct {
 	Pidfile        string                    `json:"pidfile,omitempty"`
 	CgroupParent   string                    `json:"cgroup-parent,omitempty"`
 	ICC            *bool                     `json:"icc,omitempty"`
+	Bridge         string                    `json:"bridge,omitempty"`
 	LiveRestore    *bool                     `json:"live-restore,omitempty"`
 	StorageDriver  string                    `json:"storage-driver,omitempty"`
 	Experimental   *bool                     `json:"experimental,omitempty"`
@@ -35,14 +36,19 @@ type fileConfig struct {
 	TLSCACert      string                    `json:"tlscacert,omitempty"`
 	TLSCert        string                    `json:"tlscert,omitempty"`
 	TLSKey         string                    `json:"tlskey,omitempty"`
+	DNS            []string                  `json:"dns,omitempty"`
+	DNSSearch      []string                  `json:"dns-search,omitempty"`
+	DNSOpts        []string                  `json:"dns-opts,omitempty"`
+	HostGatewayIP  string                    `json:"host-gateway-ip,omitempty"`
 }
 
 // flagNames maps config-file keys to the flags that set the same option.
 var flagNames = map[string]string{
 	"hosts": "host", "data-root": "data-root", "exec-root": "exec-root", "log-level": "log-level",
 	"debug": "debug", "default-runtime": "default-runtime", "group": "group", "pidfile": "pidfile",
-	"cgroup-parent": "cgroup-parent", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
+	"cgroup-parent": "cgroup-parent", "bridge": "bridge", "icc": "icc", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
 	"tlscert": "tlscert", "tlskey": "tlskey",
+	"dns": "dns", "dns-search": "dns-search", "dns-opts": "dns-opt", "host-gateway-ip": "host-gateway-ip",
 }
 
 // loadConfigFile reads path; a missing file is an empty config (unless
@@ -67,7 +73,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip"} {
 			known[k] = true
 		}
 		var unknown []string

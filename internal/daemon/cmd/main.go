@@ -44,7 +44,10 @@ type options struct {
 	defaultRuntime string
 	addRuntimes    []string
 	cgroupParent   string
+	bridge         string
+	icc            bool
 	tls            tlsOptions
+	dns            dnsOptions
 	set            func(string) bool
 }
 
@@ -63,11 +66,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.defaultRuntime, "default-runtime", "", "default OCI runtime for containers (default berth's own)")
 	fs.StringArrayVar(&o.addRuntimes, "add-runtime", nil, "register an OCI runtime: name=path (repeatable)")
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "", "parent cgroup of all containers (default /berth)")
+	fs.StringVarP(&o.bridge, "bridge", "b", "", "device name of the default bridge network (default berth0); also names the nftables table")
+	fs.BoolVar(&o.icc, "icc", true, "enable inter-container communication on the default bridge")
 	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
 	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
 	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
 	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
+	o.dns.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -112,6 +118,13 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if fc.CgroupParent != "" {
 		cfg.CgroupParent = fc.CgroupParent
 	}
+	cfg.Bridge, cfg.NoICC = o.bridge, !o.icc
+	if fc.Bridge != "" {
+		cfg.Bridge = fc.Bridge
+	}
+	if fc.ICC != nil {
+		cfg.NoICC = !*fc.ICC
+	}
 	if fc.Debug != nil {
 		cfg.Debug = *fc.Debug
 	}
@@ -137,6 +150,9 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 		if v != "" {
 			*dst = v
 		}
+	}
+	if err := o.dns.apply(fc, &cfg); err != nil {
+		return cfg, nil, "", "", "", err
 	}
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
@@ -188,8 +204,12 @@ func flagValue(o *options, f string) any {
 		return o.pidfile
 	case "default-runtime":
 		return o.defaultRuntime
-	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey":
+	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opt", "host-gateway-ip":
 		return "(set)"
+	case "bridge":
+		return o.bridge
+	case "icc":
+		return o.icc
 	}
 	return o.cgroupParent
 }

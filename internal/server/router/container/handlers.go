@@ -79,7 +79,7 @@ func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) e
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.WriteJSON(w, http.StatusOK, legacyInspect(req.Context(), resp))
 }
 
 func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) error {

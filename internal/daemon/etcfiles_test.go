@@ -1,0 +1,141 @@
+package daemon
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/store"
+)
+
+func etcDaemon(t *testing.T) *Daemon {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "db"), container.Bucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg, err := container.NewRegistry(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldResolv, oldHosts := hostResolvConf, hostHosts
+	t.Cleanup(func() { hostResolvConf, hostHosts = oldResolv, oldHosts })
+	hostResolvConf, hostHosts = filepath.Join(dir, "resolv.conf"), filepath.Join(dir, "hosts")
+	if err := os.WriteFile(hostResolvConf, []byte("nameserver 127.0.0.53\nnameserver 10.9.9.9\nsearch corp.example\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return &Daemon{root: dir, containers: reg}
+}
+
+func etcContainer(t *testing.T, d *Daemon, name string, hc *containertypes.HostConfig) *container.Container {
+	t.Helper()
+	c := container.New(container.GenerateID(), "/"+name)
+	c.Config = &containertypes.Config{Hostname: container.ShortID(c.ID), Domainname: ""}
+	c.HostConfig = hc
+	if err := os.MkdirAll(d.containerDir(c.ID), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.containers.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestWriteEtcFilesEmbedded(t *testing.T) {
+	d := etcDaemon(t)
+	d.cfg.HostGatewayIP = netip.MustParseAddr("172.17.0.1")
+	child := etcContainer(t, d, "db1", &containertypes.HostConfig{NetworkMode: "none"})
+	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "mynet",
+		ExtraHosts: []string{"gw:host-gateway", "x=10.0.0.9"}, Links: []string{"db1:db"}, DNSOptions: []string{"ndots:1"}})
+	ups, err := d.writeEtcFiles(c, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.2")}, Aliases: []string{"web"}, Embedded: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 2 || ups[0].String() != "127.0.0.53:53" || ups[1].String() != "10.9.9.9:53" {
+		t.Errorf("upstreams %v: the host's, loopback included", ups)
+	}
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join(d.containerDir(c.ID), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	if got := read("resolv.conf"); got != "nameserver 127.0.0.11\nsearch corp.example\noptions ndots:1\n" {
+		t.Errorf("resolv.conf:\n%s", got)
+	}
+	hosts := read("hosts")
+	short := container.ShortID(c.ID)
+	if !strings.HasSuffix(hosts, "\n172.17.0.1\tgw\n10.0.0.9\tx\n10.5.0.2\t"+short+" web\n") {
+		t.Errorf("hosts:\n%s", hosts)
+	}
+	if got := read("hostname"); got != short+"\n" {
+		t.Errorf("hostname %q", got)
+	}
+
+	// A rewrite keeps the inode (the file is bind-mounted into a running
+	// container) and refuses a symlink planted in its place.
+	p := filepath.Join(d.containerDir(c.ID), "hosts")
+	var before, after syscall.Stat_t
+	_ = syscall.Stat(p, &before)
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
+		t.Fatal(err)
+	}
+	_ = syscall.Stat(p, &after)
+	if before.Ino != after.Ino || strings.Contains(read("hosts"), "10.5.0.2") {
+		t.Errorf("rewrite: inode %d → %d, hosts:\n%s", before.Ino, after.Ino, read("hosts"))
+	}
+	target := filepath.Join(t.TempDir(), "target")
+	_ = os.Remove(p)
+	if err := os.Symlink(target, p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err == nil {
+		t.Error("wrote through a symlink")
+	}
+	if _, err := os.Stat(target); err == nil {
+		t.Error("symlink target created")
+	}
+
+	// Links: the target must run at start.
+	if err := d.checkLinks(c); err == nil || !strings.Contains(err.Error(), "Cannot link to a non running container: /db1 AS /web/db") {
+		t.Errorf("checkLinks: %v", err)
+	}
+	child.State.Status = container.StatusRunning
+	if err := d.checkLinks(c); err != nil {
+		t.Errorf("checkLinks with the target running: %v", err)
+	}
+}
+
+func TestValidateNames(t *testing.T) {
+	d := etcDaemon(t)
+	etcContainer(t, d, "hostc", &containertypes.HostConfig{NetworkMode: "host"})
+	etcContainer(t, d, "plain", &containertypes.HostConfig{NetworkMode: "none"})
+	for _, c := range []struct {
+		hc   containertypes.HostConfig
+		want string
+	}{
+		{containertypes.HostConfig{ExtraHosts: []string{"a:10.0.0.1"}, Links: []string{"plain:p", "/plain:/me/q", "plain"}}, ""},
+		{containertypes.HostConfig{ExtraHosts: []string{"gw:host-gateway"}}, "host-gateway"},
+		{containertypes.HostConfig{ExtraHosts: []string{"bad"}}, "bad format"},
+		{containertypes.HostConfig{Links: []string{"nosuch:n"}}, "could not get container for nosuch"},
+		{containertypes.HostConfig{Links: []string{"hostc:h"}}, "host type networking can't be used with links"},
+		{containertypes.HostConfig{NetworkMode: "host", Links: []string{"plain:p"}}, "host type networking can't be used with links"},
+	} {
+		err := d.validateNames(&c.hc)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v: %v, want %q", c.hc, err, c.want)
+		}
+	}
+	if n, a := parseLink("/plain:/me/q"); n != "plain" || a != "q" {
+		t.Errorf("parseLink: %q %q", n, a)
+	}
+}

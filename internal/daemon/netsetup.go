@@ -1,0 +1,372 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	networktypes "github.com/moby/moby/api/types/network"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/network"
+)
+
+// normalizeNetworking resolves the network mode at create: the default is
+// the "bridge" network; a bridge or user network must exist and becomes an
+// entry of the container's EndpointsConfig (the networks it joins at
+// start); container:NAME must name an existing container.
+func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **networktypes.NetworkingConfig) error {
+	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
+		hc.NetworkMode = network.DefaultName
+	}
+	mode := hc.NetworkMode
+	switch {
+	case mode.IsHost(), mode.IsNone():
+		if len(hc.PortBindings) > 0 || hc.PublishAllPorts {
+			if mode.IsNone() {
+				hc.PortBindings, hc.PublishAllPorts = nil, false // Docker ignores them
+			}
+		}
+		return nil
+	case mode.IsContainer():
+		ref := mode.ConnectedContainer()
+		if ref == "" {
+			return errdefs.InvalidParameter(errors.New("invalid network mode: container: needs a container name or ID"))
+		}
+		if _, err := d.containers.Get(ref); err != nil {
+			return err
+		}
+		if len(hc.PortBindings) > 0 || hc.PublishAllPorts {
+			return errdefs.InvalidParameter(errors.New("conflicting options: port publishing and the container type network mode"))
+		}
+		return nil
+	}
+	if d.net == nil {
+		return errdefs.Unavailable(errors.New("networking is not available"))
+	}
+	primary, err := d.net.Get(string(mode))
+	if err != nil {
+		return err
+	}
+	if primary.Driver == "host" || primary.Driver == "null" {
+		hc.NetworkMode = containertypes.NetworkMode(primary.Name)
+		return nil
+	}
+	if *nc == nil {
+		*nc = &networktypes.NetworkingConfig{}
+	}
+	if (*nc).EndpointsConfig == nil {
+		(*nc).EndpointsConfig = map[string]*networktypes.EndpointSettings{}
+	}
+	eps := (*nc).EndpointsConfig
+	if es, ok := eps["default"]; ok { // the docker CLI's name for the default network
+		delete(eps, "default")
+		if _, dup := eps[network.DefaultName]; !dup {
+			eps[network.DefaultName] = es
+		}
+	}
+	for name, es := range eps {
+		r, err := d.net.Get(name)
+		if err != nil {
+			return err
+		}
+		if es != nil && es.IPAMConfig != nil && es.IPAMConfig.IPv4Address.IsValid() && !r.UserSubnet {
+			return errdefs.InvalidParameter(errors.New("user specified IP address is supported only when connecting to networks with user configured subnets"))
+		}
+		if r.Default && es != nil && len(es.Aliases) > 0 {
+			return errdefs.InvalidParameter(errors.New("network-scoped alias is supported only for containers in user defined networks"))
+		}
+	}
+	if _, ok := eps[string(mode)]; !ok {
+		found := false
+		for name := range eps {
+			if r, _ := d.net.Get(name); r.ID == primary.ID {
+				found = true
+			}
+		}
+		if !found {
+			eps[string(mode)] = &networktypes.EndpointSettings{}
+		}
+	}
+	return nil
+}
+
+// containerNetworks returns the names of the networks c joins at start,
+// its NetworkMode network first.
+func containerNetworks(c *container.Container) []string {
+	mode := string(c.HostConfig.NetworkMode)
+	var rest []string
+	if c.NetworkingConfig != nil {
+		for name := range c.NetworkingConfig.EndpointsConfig {
+			if name != mode {
+				rest = append(rest, name)
+			}
+		}
+	}
+	sort.Strings(rest)
+	return append([]string{mode}, rest...)
+}
+
+func endpointConfig(c *container.Container, name string) *networktypes.EndpointSettings {
+	if c.NetworkingConfig == nil || c.NetworkingConfig.EndpointsConfig[name] == nil {
+		return &networktypes.EndpointSettings{}
+	}
+	return c.NetworkingConfig.EndpointsConfig[name]
+}
+
+// portRequests turns PortBindings and -P into host port requests.
+func portRequests(c *container.Container) ([]network.PortRequest, error) {
+	var out []network.PortRequest
+	add := func(p networktypes.Port, b networktypes.PortBinding) error {
+		if b.HostIP.IsValid() && b.HostIP.Is6() {
+			if b.HostIP.IsUnspecified() {
+				return nil // IPv4 only: "::" adds nothing
+			}
+			return errdefs.InvalidParameter(fmt.Errorf("host IP %s: IPv6 port publishing is not supported", b.HostIP))
+		}
+		start, end, err := network.ParseHostPort(b.HostPort)
+		if err != nil {
+			return errdefs.InvalidParameter(err)
+		}
+		out = append(out, network.PortRequest{Proto: string(p.Proto()), HostIP: b.HostIP.Unmap(), HostPortStart: start, HostPortEnd: end, ContainerPort: p.Num()})
+		return nil
+	}
+	keys := make([]networktypes.Port, 0, len(c.HostConfig.PortBindings))
+	for p := range c.HostConfig.PortBindings {
+		keys = append(keys, p)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+	for _, p := range keys {
+		bs := c.HostConfig.PortBindings[p]
+		if len(bs) == 0 {
+			bs = []networktypes.PortBinding{{}}
+		}
+		for _, b := range bs {
+			if err := add(p, b); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.HostConfig.PublishAllPorts {
+		var exp []networktypes.Port
+		for p := range c.Config.ExposedPorts {
+			if _, bound := c.HostConfig.PortBindings[p]; !bound {
+				exp = append(exp, p)
+			}
+		}
+		sort.Slice(exp, func(i, j int) bool { return exp[i].String() < exp[j].String() })
+		for _, p := range exp {
+			if err := add(p, networktypes.PortBinding{}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// setupNetwork makes c's network namespace ready before its process
+// starts and returns its path for the OCI spec ("" = the runtime creates
+// a namespace with loopback only, or none for host mode) and what the
+// name files need. On error nothing of it remains. The caller holds c's
+// lock.
+func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (string, etcNetwork, error) {
+	var en etcNetwork
+	mode := c.HostConfig.NetworkMode
+	switch {
+	case mode.IsHost(), mode.IsNone(), mode == "":
+		return "", en, nil
+	case mode.IsContainer():
+		other, err := d.containers.Get(mode.ConnectedContainer())
+		if err != nil {
+			return "", en, err
+		}
+		if other.ID == c.ID {
+			return "", en, errdefs.InvalidParameter(errors.New("cannot join own network namespace"))
+		}
+		other.Lock()
+		running, pid := other.State.Running(), other.State.Pid
+		other.Unlock()
+		if !running {
+			return "", en, errdefs.Conflict(fmt.Errorf("cannot join network namespace of a non running container: %s", other.ID))
+		}
+		for _, e := range d.endpoints(other.ID) {
+			en.Addrs = append(en.Addrs, e.Addr)
+		}
+		if d.net != nil && d.net.HasSandbox(other.ID) {
+			return d.net.NetNSPath(other.ID), en, nil
+		}
+		return fmt.Sprintf("/proc/%d/ns/net", pid), en, nil
+	}
+	if d.net == nil {
+		return "", en, errdefs.Unavailable(errors.New("networking is not available"))
+	}
+	ports, err := portRequests(c)
+	if err != nil {
+		return "", en, err
+	}
+	t0 := time.Now()
+	path, err := d.net.CreateSandbox(c.ID)
+	if err != nil {
+		return "", en, err
+	}
+	defer func() { d.log.Debug("network set up", "id", c.ID, "netns", path, "dur", time.Since(t0)) }()
+	for i, name := range containerNetworks(c) {
+		es := endpointConfig(c, name)
+		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0}
+		if es.IPAMConfig != nil {
+			o.IP = es.IPAMConfig.IPv4Address
+		}
+		if i == 0 {
+			o.Ports = ports
+		}
+		ep, err := d.net.Connect(c.ID, name, o)
+		if err != nil {
+			d.releaseNetwork(c)
+			return "", en, err
+		}
+		d.registerDNS(c, ep)
+		en.Addrs = append(en.Addrs, ep.Addr)
+		en.Aliases = append(en.Aliases, es.Aliases...)
+		if r, err := d.net.Get(ep.NetworkID); err == nil && !r.Default && i == 0 {
+			en.Embedded = true
+		}
+	}
+	return path, en, nil
+}
+
+// endpoints returns the endpoints of a container (none without networking).
+func (d *Daemon) endpoints(id string) []network.Endpoint {
+	if d.net == nil {
+		return nil
+	}
+	return d.net.Endpoints(id)
+}
+
+// releasePorts frees c's host ports at once (its process is gone).
+func (d *Daemon) releasePorts(c *container.Container) {
+	if d.net != nil {
+		d.net.ReleasePorts(c.ID)
+	}
+}
+
+// releaseNetwork frees c's addresses, veths, ports, DNS and namespace.
+func (d *Daemon) releaseNetwork(c *container.Container) {
+	t0 := time.Now()
+	d.unregisterDNS(c.ID)
+	if d.net != nil {
+		d.net.Release(c.ID)
+	}
+	d.log.Debug("network released", "id", c.ID, "dur", time.Since(t0))
+}
+
+// networkSettings fills NetworkSettings of inspect. The caller holds the
+// lock.
+func (d *Daemon) networkSettings(c *container.Container, ns *containertypes.NetworkSettings) {
+	mode := c.HostConfig.NetworkMode
+	if d.net == nil || mode.IsContainer() {
+		return
+	}
+	running := c.State.Running()
+	if running && !mode.IsHost() && d.net.HasSandbox(c.ID) {
+		ns.SandboxKey = d.net.NetNSPath(c.ID)
+		ns.SandboxID = c.ID
+	}
+	ns.Ports = networktypes.PortMap{}
+	eps := map[string]network.Endpoint{}
+	if running {
+		for _, e := range d.net.Endpoints(c.ID) {
+			eps[e.NetworkID] = e
+			for _, p := range e.Ports {
+				port, ok := networktypes.PortFrom(p.ContainerPort, networktypes.IPProtocol(p.Proto))
+				if !ok {
+					continue
+				}
+				hip := p.HostIP
+				if !hip.IsValid() {
+					hip = netip.IPv4Unspecified()
+				}
+				ns.Ports[port] = append(ns.Ports[port], networktypes.PortBinding{HostIP: hip, HostPort: fmt.Sprint(p.HostPort)})
+			}
+		}
+		for p := range c.Config.ExposedPorts {
+			if _, ok := ns.Ports[p]; !ok {
+				ns.Ports[p] = nil
+			}
+		}
+	}
+	names := containerNetworks(c)
+	if mode.IsHost() || mode.IsNone() {
+		names = []string{string(mode)}
+	}
+	for _, name := range names {
+		r, err := d.net.Get(name)
+		if err != nil {
+			continue
+		}
+		es := endpointConfig(c, name).Copy()
+		es.NetworkID = r.ID
+		if e, ok := eps[r.ID]; ok {
+			es.EndpointID = e.ID
+			es.IPAddress = e.Addr
+			es.IPPrefixLen = r.Subnet.Bits()
+			if !r.Internal {
+				es.Gateway = r.Gateway
+			}
+			if mac, err := net.ParseMAC(e.MAC); err == nil {
+				es.MacAddress = networktypes.HardwareAddr(mac)
+			}
+			if !r.Default {
+				es.DNSNames = append([]string{strings.TrimPrefix(c.Name, "/")}, es.Aliases...)
+				es.DNSNames = append(es.DNSNames, container.ShortID(c.ID))
+			}
+		}
+		ns.Networks[r.Name] = es
+	}
+}
+
+// portSummaries are the published ports of c for ps. The caller holds
+// the lock.
+func (d *Daemon) portSummaries(c *container.Container) []containertypes.PortSummary {
+	out := []containertypes.PortSummary{}
+	if d.net == nil || !c.State.Running() {
+		return out
+	}
+	seen := map[string]bool{}
+	for _, e := range d.net.Endpoints(c.ID) {
+		for _, p := range e.Ports {
+			hip := p.HostIP
+			if !hip.IsValid() {
+				hip = netip.IPv4Unspecified()
+			}
+			out = append(out, containertypes.PortSummary{IP: hip, PrivatePort: p.ContainerPort, PublicPort: p.HostPort, Type: p.Proto})
+			seen[fmt.Sprintf("%d/%s", p.ContainerPort, p.Proto)] = true
+		}
+	}
+	for p := range c.Config.ExposedPorts {
+		if !seen[p.String()] {
+			out = append(out, containertypes.PortSummary{PrivatePort: p.Num(), Type: string(p.Proto())})
+		}
+	}
+	return out
+}
+
+// setNetNSPath makes the spec's network namespace the one at path (the
+// runtime joins it instead of creating one).
+func setNetNSPath(spec *specs.Spec, path string) {
+	if path == "" || spec.Linux == nil {
+		return
+	}
+	for i := range spec.Linux.Namespaces {
+		if spec.Linux.Namespaces[i].Type == specs.NetworkNamespace {
+			spec.Linux.Namespaces[i].Path = path
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package network
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/router"
+)
+
+// Backend is what the network router needs from the daemon.
+type Backend interface {
+	// NetworkList lists networks matching the filters (name, id, driver,
+	// label, type, dangling).
+	NetworkList(ctx context.Context, f filters.Args) ([]network.Summary, error)
+	// NetworkInspect returns one network by name, ID or ID prefix.
+	NetworkInspect(ctx context.Context, ref string) (*network.Inspect, error)
+	// NetworkCreate creates a user network.
+	NetworkCreate(ctx context.Context, req network.CreateRequest) (network.CreateResponse, error)
+	// NetworkRemove removes a network without endpoints.
+	NetworkRemove(ctx context.Context, ref string) error
+	// NetworksPrune removes unused user networks.
+	NetworksPrune(ctx context.Context, f filters.Args) (*network.PruneReport, error)
+	// NetworkConnect connects a container to a network.
+	NetworkConnect(ctx context.Context, ref string, req network.ConnectRequest) error
+	// NetworkDisconnect disconnects a container from a network.
+	NetworkDisconnect(ctx context.Context, ref string, req network.DisconnectRequest) error
+}
+
+// Router serves /networks.
+type Router struct{ b Backend }
+
+// New returns the network router over b.
+func New(b Backend) *Router { return &Router{b: b} }
+
+// Routes returns the route table.
+func (r *Router) Routes() []router.Route {
+	return []router.Route{
+		{Pattern: "GET /networks", Handler: r.getNetworks},
+		{Pattern: "GET /networks/{$}", Handler: r.getNetworks},
+		{Pattern: "GET /networks/{id}", Handler: r.getNetwork},
+		{Pattern: "POST /networks/create", Handler: r.postNetworksCreate},
+		{Pattern: "POST /networks/prune", Handler: r.postNetworksPrune},
+		{Pattern: "POST /networks/{id}/connect", Handler: r.postNetworkConnect},
+		{Pattern: "POST /networks/{id}/disconnect", Handler: r.postNetworkDisconnect},
+		{Pattern: "DELETE /networks/{id}", Handler: r.deleteNetwork},
+	}
+}
+
+func (r *Router) getNetworks(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	if err := f.Validate("name", "id", "driver", "label", "type", "dangling", "scope"); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	l, err := r.b.NetworkList(req.Context(), f)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, l)
+}
+
+func (r *Router) getNetwork(w http.ResponseWriter, req *http.Request) error {
+	n, err := r.b.NetworkInspect(req.Context(), req.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, n)
+}
+
+func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) error {
+	var body network.CreateRequest
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	resp, err := r.b.NetworkCreate(req.Context(), body)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusCreated, resp)
+}
+
+func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	rep, err := r.b.NetworksPrune(req.Context(), f)
+	if err != nil {
+		return err
+	}
+	if rep.NetworksDeleted == nil {
+		rep.NetworksDeleted = []string{}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, rep)
+}
+
+func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) error {
+	var body network.ConnectRequest
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	if err := r.b.NetworkConnect(req.Context(), req.PathValue("id"), body); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) postNetworkDisconnect(w http.ResponseWriter, req *http.Request) error {
+	var body network.DisconnectRequest
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	if err := r.b.NetworkDisconnect(req.Context(), req.PathValue("id"), body); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (r *Router) deleteNetwork(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.NetworkRemove(req.Context(), req.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
