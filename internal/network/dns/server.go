@@ -240,10 +240,11 @@ func (s *Server) local(r *mdns.Msg) *mdns.Msg {
 	}
 	for _, a := range addrs {
 		a = a.Unmap()
+		any := q.Qtype == mdns.TypeANY
 		switch {
-		case q.Qtype == mdns.TypeA && a.Is4():
+		case (q.Qtype == mdns.TypeA || any) && a.Is4():
 			rrs = append(rrs, &mdns.A{Hdr: hdr(q, mdns.TypeA), A: a.AsSlice()})
-		case q.Qtype == mdns.TypeAAAA && a.Is6():
+		case (q.Qtype == mdns.TypeAAAA || any) && a.Is6():
 			rrs = append(rrs, &mdns.AAAA{Hdr: hdr(q, mdns.TypeAAAA), AAAA: a.AsSlice()})
 		}
 	}
