@@ -173,8 +173,12 @@ func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
 }
 
 // checkLinks fails unless every container c links to is running, as
-// Docker's start does.
+// Docker's start does for a container on the default bridge (links mean
+// nothing elsewhere, and Docker checks nothing there either).
 func (d *Daemon) checkLinks(c *container.Container) error {
+	if nm := c.HostConfig.NetworkMode; !nm.IsBridge() && !nm.IsDefault() && nm != "" {
+		return nil
+	}
 	for _, s := range c.HostConfig.Links {
 		name, alias := parseLink(s)
 		child, err := d.containers.Get(name)

@@ -53,7 +53,7 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 	d := etcDaemon(t)
 	d.cfg.HostGatewayIP = netip.MustParseAddr("172.17.0.1")
 	child := etcContainer(t, d, "db1", &containertypes.HostConfig{NetworkMode: "none"})
-	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "mynet",
+	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "bridge",
 		ExtraHosts: []string{"gw:host-gateway", "x=10.0.0.9"}, Links: []string{"db1:db"}, DNSOptions: []string{"ndots:1"}})
 	ups, err := d.writeEtcFiles(c, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.2")}, Aliases: []string{"web"}, Embedded: true})
 	if err != nil {
@@ -105,7 +105,12 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 		t.Error("symlink target created")
 	}
 
-	// Links: the target must run at start.
+	// Links: the target must run at start, on the default bridge only.
+	c.HostConfig.NetworkMode = "none"
+	if err := d.checkLinks(c); err != nil {
+		t.Errorf("checkLinks on none: %v", err)
+	}
+	c.HostConfig.NetworkMode = "bridge"
 	if err := d.checkLinks(c); err == nil || !strings.Contains(err.Error(), "Cannot link to a non running container: /db1 AS /web/db") {
 		t.Errorf("checkLinks: %v", err)
 	}
