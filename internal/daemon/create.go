@@ -43,6 +43,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
 	}
 
+	plan, err := d.planMounts(&cfg, hc)
+	if err != nil {
+		return resp, err
+	}
+
 	id := container.GenerateID()
 	if name != "" {
 		name = strings.TrimPrefix(name, "/")
@@ -96,7 +101,12 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-record")
+	if c.MountPoints, err = d.createVolumes(hc, plan); err != nil {
+		d.cleanupContainer(ctx, c)
+		return resp, err
+	}
 	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
+		d.removeAnonymousVolumes(c)
 		d.cleanupContainer(ctx, c)
 		return resp, err
 	}

@@ -7,9 +7,10 @@ import (
 	execrouter "github.com/berth/berth/internal/server/router/exec"
 	imagerouter "github.com/berth/berth/internal/server/router/image"
 	"github.com/berth/berth/internal/server/router/system"
+	volrouter "github.com/berth/berth/internal/server/router/volume"
 )
 
 // routers returns every API router, each over the daemon as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d)}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), volrouter.New(d)}
 }

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/archive"
+)
+
+// copyUp fills the empty volume directory vol with the image's content at
+// dst inside rootfs (Docker's copy of a VOLUME's content on first use):
+// files, modes, owners and the directory's own mode and owner. Symlinks in
+// the image are resolved inside rootfs; nothing outside is read.
+func copyUp(rootfs, dst, vol string) error {
+	src, err := securejoin.SecureJoin(rootfs, dst)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return nil
+	}
+	entries, err := os.ReadDir(vol)
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		return nil // the volume has data: never overwrite it
+	}
+	if st, ok := fi.Sys().(*unix.Stat_t); ok {
+		_ = os.Lchown(vol, int(st.Uid), int(st.Gid))
+	}
+	if err := os.Chmod(vol, fi.Mode().Perm()|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
+		return err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(archive.TarPath(context.Background(), pw, src, ".")) }()
+	if _, err := archive.Apply(context.Background(), vol, pr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone}); err != nil {
+		pr.CloseWithError(err)
+		return fmt.Errorf("copy %s: %w", dst, err)
+	}
+	return nil
+}
