@@ -7,9 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
-	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/archive"
 )
@@ -40,7 +40,7 @@ func copyUp(rootfs, dst, vol string) error {
 	if len(entries) > 0 {
 		return nil // the volume has data: never overwrite it
 	}
-	if st, ok := fi.Sys().(*unix.Stat_t); ok {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		_ = os.Lchown(vol, int(st.Uid), int(st.Gid))
 	}
 	if err := os.Chmod(vol, fi.Mode().Perm()|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {

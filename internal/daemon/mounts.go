@@ -130,7 +130,9 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 		}
 		src, err := d.containers.Get(ref)
 		if err != nil {
-			return nil, err
+			// 400, not 404: a client takes a 404 from create for a missing
+			// image and would try to pull it.
+			return nil, errdefs.InvalidParameter(errors.New(err.Error()))
 		}
 		for _, mp := range inheritableMounts(src) {
 			if dests[mp.Destination] {
@@ -324,5 +326,17 @@ func (d *Daemon) removeAnonymousVolumes(c *container.Container) {
 			continue
 		}
 		d.emitVolume("destroy", mp.Name, nil)
+	}
+}
+
+// holdVolumes records, after a daemon restart, that the running container
+// c uses its volumes (their mounts are still in place).
+func (d *Daemon) holdVolumes(c *container.Container) {
+	for _, mp := range c.MountPoints {
+		if mp.Type == mounttypes.TypeVolume {
+			if _, err := d.volumes.Mount(mp.Name, c.ID); err != nil {
+				d.log.Warn("restore: volume", "name", mp.Name, "id", c.ID, "err", err)
+			}
+		}
 	}
 }

@@ -32,6 +32,7 @@ var forbidden = map[string][]string{
 	"internal/image":      {"internal/daemon", "internal/server", "internal/runtime", "internal/container"},
 	"internal/snapshot":   {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container"},
 	"internal/container":  {"internal/daemon", "internal/server", "internal/runtime"},
+	"internal/volume":     {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot"},
 }
 
 type pkg struct {
