@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -46,9 +47,24 @@ func copyUp(rootfs, dst, vol string) error {
 	if err := os.Chmod(vol, fi.Mode().Perm()|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 		return err
 	}
+	// Both sides run confined (archive.InRoot): the image's tree is read
+	// inside rootfs and written inside the volume, which another running
+	// container may share.
+	rel, err := filepath.Rel(rootfs, src)
+	if err != nil {
+		return err
+	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(archive.TarPath(context.Background(), pw, src, ".")) }()
-	if _, err := archive.Apply(context.Background(), vol, pr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone}); err != nil {
+	go func() {
+		pw.CloseWithError(archive.InRoot(rootfs, func() error {
+			return archive.TarPath(context.Background(), pw, "/"+rel, ".")
+		}))
+	}()
+	err = archive.InRoot(vol, func() error {
+		_, err := archive.Apply(context.Background(), "/", pr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone})
+		return err
+	})
+	if err != nil {
 		pr.CloseWithError(err)
 		return fmt.Errorf("copy %s: %w", dst, err)
 	}
