@@ -173,6 +173,24 @@ func testVolumeOptions(t *testing.T, cli string) {
 	if mounted(t, data) {
 		t.Fatal("tmpfs volume still mounted after its last user stopped")
 	}
+	// The same through --mount volume-opt=, and tmpfs-mode on a tmpfs mount.
+	out, code = d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-tmp2,dst=/t,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m",
+		"--mount", "type=tmpfs,dst=/m,tmpfs-mode=1770", "busybox", "sh", "-c", "df -k /t | tail -1; stat -c %a /m")
+	if code != 0 || !strings.Contains(out, " 1024 ") || !strings.HasSuffix(out, "1770\n") {
+		t.Fatalf("--mount volume-opt / tmpfs-mode: %d %q", code, out)
+	}
+	// volume-subpath mounts one directory of a volume.
+	if out, code = d.docker("", "run", "--rm", "-v", "bt-sub:/v", "busybox", "sh", "-c", "mkdir -p /v/a/b && echo sub > /v/a/b/f"); code != 0 {
+		t.Fatalf("fill bt-sub: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-sub,dst=/s,volume-subpath=a/b", "busybox", "ls", "/s")
+	if code != 0 || out != "f\n" {
+		t.Fatalf("volume-subpath: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-sub,dst=/s,volume-subpath=nosuch", "busybox", "true")
+	if code == 0 || !strings.Contains(out, "nosuch") {
+		t.Fatalf("missing volume-subpath: %d %q", code, out)
+	}
 	out, code = d.docker("", "volume", "create", "-o", "bogus=1", "bt-bad")
 	if code == 0 || !strings.Contains(out, "invalid option key") {
 		t.Fatalf("bad option: %d %q", code, out)

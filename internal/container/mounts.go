@@ -12,4 +12,7 @@ type MountPoint struct {
 	// content at Destination when the volume is empty (Docker's copy-up);
 	// it is cleared once done.
 	CopyData bool `json:",omitempty"`
+	// Subpath, when set, mounts only this directory of the volume
+	// (--mount volume-subpath=).
+	Subpath string `json:",omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	containertypes "github.com/moby/moby/api/types/container"
 	mounttypes "github.com/moby/moby/api/types/mount"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -103,6 +104,13 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 			p := plannedVolume{mp: volumeMountPoint(m.Source, m.Target, "", !m.ReadOnly, true)}
 			if vo := m.VolumeOptions; vo != nil {
 				p.mp.CopyData = !vo.NoCopy
+				if vo.Subpath != "" {
+					sp := path.Clean(vo.Subpath)
+					if path.IsAbs(sp) || sp == ".." || strings.HasPrefix(sp, "../") {
+						return nil, errdefs.InvalidParameter(fmt.Errorf("invalid mount config: subpath must be a relative path within the volume: %s", vo.Subpath))
+					}
+					p.mp.Subpath, p.mp.CopyData = sp, false
+				}
 				p.labels = vo.Labels
 				if vo.DriverConfig != nil {
 					p.opts = vo.DriverConfig.Options
@@ -272,6 +280,17 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 				return nil, err
 			}
 			src = p
+			if mp.Subpath != "" {
+				sub, err := securejoin.SecureJoin(p, mp.Subpath)
+				if err == nil {
+					_, err = os.Stat(sub)
+				}
+				if err != nil {
+					d.releaseVolumes(c)
+					return nil, errdefs.InvalidParameter(fmt.Errorf("cannot access path %s of volume %s: %w", mp.Subpath, mp.Name, err))
+				}
+				src = sub
+			}
 			if mp.CopyData {
 				if err := copyUp(rootfs, mp.Destination, p); err != nil {
 					d.releaseVolumes(c)

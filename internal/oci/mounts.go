@@ -72,6 +72,9 @@ func UserMounts(hc *container.HostConfig) ([]specs.Mount, error) {
 			if m.TmpfsOptions != nil && m.TmpfsOptions.SizeBytes > 0 {
 				opts = append(opts, fmt.Sprintf("size=%d", m.TmpfsOptions.SizeBytes))
 			}
+			if m.TmpfsOptions != nil && m.TmpfsOptions.Mode != 0 {
+				opts = append(opts, fmt.Sprintf("mode=%o", uint32(m.TmpfsOptions.Mode)))
+			}
 			out = append(out, specs.Mount{Destination: path.Clean(m.Target), Type: "tmpfs", Source: "tmpfs", Options: opts})
 		case mount.TypeVolume:
 			// The daemon mounts volumes (Options.VolumeMounts).

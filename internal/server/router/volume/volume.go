@@ -1,4 +1,3 @@
-// Package volume is the router of the /volumes endpoints.
 package volume
 
 import (
