@@ -381,3 +381,59 @@ func (d *testDaemon) dockerIn(dir string, args ...string) (string, int) {
 	}
 	return string(out), code
 }
+
+func TestCpVolumes(t *testing.T) { forEachCLI(t, testCpVolumes) }
+
+// docker cp reads and writes a container's volumes and binds, running or
+// not, refuses to write into a read-only one, and leaves no mount behind.
+func testCpVolumes(t *testing.T, cli string) {
+	d := startDaemonCLI(t, cli)
+	d.unmountVolumesOnCleanup()
+	d.importBusybox()
+	host := t.TempDir()
+	local := t.TempDir()
+	mustWrite(t, local+"/in", "copied-in\n")
+	for _, state := range []string{"created", "running"} {
+		name := "bt-cpv-" + state
+		args := []string{"create", "--name", name}
+		if state == "running" {
+			args = []string{"run", "-d", "--name", name}
+		}
+		args = append(args, "-v", "bt-cpv-"+state+":/vol", "-v", host+":/bind", "-v", "bt-cpv-ro:/ro:ro", "busybox", "sleep", "1000")
+		if out, code := d.docker("", args...); code != 0 {
+			t.Fatalf("%s: %d %q", state, code, out)
+		}
+		if out, code := d.docker("", "cp", local+"/in", name+":/vol/f"); code != 0 {
+			t.Fatalf("%s: cp into volume: %d %q", state, code, out)
+		}
+		vol := filepath.Join(d.root, "volumes", "bt-cpv-"+state, "_data", "f")
+		if b, err := os.ReadFile(vol); err != nil || string(b) != "copied-in\n" {
+			t.Fatalf("%s: volume file: %v %q", state, err, b)
+		}
+		if out, code := d.docker("", "cp", local+"/in", name+":/bind/"+state); code != 0 {
+			t.Fatalf("%s: cp into bind: %d %q", state, code, out)
+		}
+		if b, err := os.ReadFile(host + "/" + state); err != nil || string(b) != "copied-in\n" {
+			t.Fatalf("%s: bind file: %v %q", state, err, b)
+		}
+		out, code := d.docker("", "cp", name+":/vol/f", "-")
+		if code != 0 || !strings.Contains(out, "copied-in") {
+			t.Fatalf("%s: cp out of volume: %d %q", state, code, out)
+		}
+		out, code = d.docker("", "cp", local+"/in", name+":/ro/f")
+		if code == 0 {
+			t.Fatalf("%s: cp into a read-only volume succeeded: %q", state, out)
+		}
+		if _, err := os.Stat(filepath.Join(d.root, "volumes", "bt-cpv-ro", "_data", "f")); err == nil {
+			t.Fatalf("%s: read-only volume written", state)
+		}
+	}
+	// The copies mounted the volumes in their own namespace only.
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 4 && (strings.HasPrefix(f[4], d.execRoot) || strings.Contains(f[4], "berth-mount-")) && (strings.HasSuffix(f[4], "/vol") || strings.HasSuffix(f[4], "/bind") || strings.HasSuffix(f[4], "/ro")) {
+			t.Fatalf("cp left a mount in the host's namespace: %s", l)
+		}
+	}
+}

@@ -19,10 +19,13 @@ import (
 
 // Copies into and out of a container (docker cp) never follow a symlink out
 // of it: every path is resolved and every file opened by a thread whose
-// root is the container's rootfs (archive.InRoot), so a container that
+// root is the container's rootfs (mount.InRoot), so a container that
 // swaps a directory for a symlink while a copy runs only leads the copy
 // back into itself. The files the engine bind-mounts over the image's
-// (/etc/hostname, hosts, resolv.conf) are read from the container dir.
+// (/etc/hostname, hosts, resolv.conf) are read from the container dir. The
+// container's volumes and binds are mounted in that thread's own mount
+// namespace, so cp reads and writes them as Docker's does (a read-only one
+// refuses writes).
 
 func withTempMount(ms []mount.Mount, fn func(root string) error) error {
 	return mount.WithTempMount(ms, fn)
@@ -70,12 +73,13 @@ func statClean(full, p string) (*ctrrouter.ArchiveStat, error) {
 }
 
 // inContainer runs fn on the host path of an engine file, or else inside
-// root (archive.InRoot) on the cleaned container path.
-func inContainer(root, ctrDir, clean string, fn func(full string) error) error {
+// root, with the container's volumes and binds in place (mount.InRoot), on
+// the cleaned container path.
+func inContainer(root, ctrDir, clean string, binds []mount.Bind, fn func(full string) error) error {
 	if f := engineFile(ctrDir, clean); f != "" {
 		return fn(f)
 	}
-	return archive.InRoot(root, func() error { return fn(clean) })
+	return mount.InRoot(root, binds, func() error { return fn(clean) })
 }
 
 // ContainerStatPath stats a path in the container (HEAD archive).
@@ -84,9 +88,14 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrou
 	if err != nil {
 		return nil, err
 	}
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	binds := d.containerBinds(c)
 	var st *ctrrouter.ArchiveStat
 	err = d.withRootfs(ctx, name, func(root string) error {
-		return inContainer(root, "", clean, func(full string) error {
+		return inContainer(root, "", clean, binds, func(full string) error {
 			var err error
 			st, err = statClean(full, p)
 			return err
@@ -107,13 +116,14 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 		return nil, nil, err
 	}
 	ctrDir := d.containerDir(c.ID)
+	binds := d.containerBinds(c)
 	pr, pw := io.Pipe()
 	stCh := make(chan *ctrrouter.ArchiveStat, 1)
 	errCh := make(chan error, 1)
 	go func() {
 		sent := false
 		err := d.withRootfs(ctx, name, func(root string) error {
-			return inContainer(root, ctrDir, clean, func(full string) error {
+			return inContainer(root, ctrDir, clean, binds, func(full string) error {
 				st, err := statClean(full, p)
 				if err != nil {
 					return err
@@ -151,8 +161,13 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, name, p string, noOv
 	if err != nil {
 		return err
 	}
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	binds := d.containerBinds(c)
 	return d.withRootfs(ctx, name, func(root string) error {
-		return archive.InRoot(root, func() error {
+		return mount.InRoot(root, binds, func() error {
 			fi, err := os.Stat(clean)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {

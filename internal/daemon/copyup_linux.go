@@ -13,6 +13,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/mount"
 )
 
 // copyUp fills the empty volume directory vol with the image's content at
@@ -47,7 +48,7 @@ func copyUp(rootfs, dst, vol string) error {
 	if err := os.Chmod(vol, fi.Mode().Perm()|fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)); err != nil {
 		return err
 	}
-	// Both sides run confined (archive.InRoot): the image's tree is read
+	// Both sides run confined (mount.InRoot): the image's tree is read
 	// inside rootfs and written inside the volume, which another running
 	// container may share.
 	rel, err := filepath.Rel(rootfs, src)
@@ -56,11 +57,11 @@ func copyUp(rootfs, dst, vol string) error {
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(archive.InRoot(rootfs, func() error {
+		pw.CloseWithError(mount.InRoot(rootfs, nil, func() error {
 			return archive.TarPath(context.Background(), pw, "/"+rel, ".")
 		}))
 	}()
-	err = archive.InRoot(vol, func() error {
+	err = mount.InRoot(vol, nil, func() error {
 		_, err := archive.Apply(context.Background(), "/", pr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone})
 		return err
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/volume"
 )
 
@@ -358,4 +359,42 @@ func (d *Daemon) holdVolumes(c *container.Container) {
 			}
 		}
 	}
+}
+
+// containerBinds returns the volumes and bind mounts of c as host
+// directories and their places in the container (for docker cp).
+func (d *Daemon) containerBinds(c *container.Container) []mount.Bind {
+	c.Lock()
+	defer c.Unlock()
+	var out []mount.Bind
+	for _, b := range c.HostConfig.Binds {
+		parts := strings.Split(b, ":")
+		if len(parts) >= 2 && path.IsAbs(parts[0]) {
+			mode := ""
+			if len(parts) == 3 {
+				mode = parts[2]
+			}
+			out = append(out, mount.Bind{Source: parts[0], Target: path.Clean(parts[1]), ReadOnly: hasPart(mode, "ro")})
+		}
+	}
+	for _, m := range c.HostConfig.Mounts {
+		if m.Type == mounttypes.TypeBind {
+			out = append(out, mount.Bind{Source: m.Source, Target: path.Clean(m.Target), ReadOnly: m.ReadOnly})
+		}
+	}
+	for _, mp := range c.MountPoints {
+		src := mp.Source
+		if mp.Type == mounttypes.TypeVolume {
+			src = d.volumes.Path(mp.Name)
+			if mp.Subpath != "" {
+				sub, err := securejoin.SecureJoin(src, mp.Subpath)
+				if err != nil {
+					continue
+				}
+				src = sub
+			}
+		}
+		out = append(out, mount.Bind{Source: src, Target: mp.Destination, ReadOnly: !mp.RW})
+	}
+	return out
 }
