@@ -437,3 +437,45 @@ func testCpVolumes(t *testing.T, cli string) {
 		}
 	}
 }
+
+// TestVolumesAcrossDaemonRestart: volumes and their use survive a daemon
+// killed with SIGKILL; a tmpfs volume of a running container stays mounted
+// and is unmounted when that container stops after the restart.
+func TestVolumesAcrossDaemonRestart(t *testing.T) {
+	d := startDaemon(t)
+	d.unmountVolumesOnCleanup()
+	d.importBusybox()
+	if out, code := d.docker("", "run", "--rm", "-v", "bt-keep:/d", "busybox", "sh", "-c", "echo 1 > /d/f"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	if out, code := d.docker("", "volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "bt-tmpfs"); code != 0 {
+		t.Fatalf("volume create: %d %q", code, out)
+	}
+	if out, code := d.docker("", "run", "-d", "--name", "bt-holder", "-v", "bt-tmpfs:/t", "busybox", "sh", "-c", "echo held > /t/f; sleep 1000"); code != 0 {
+		t.Fatalf("run holder: %d %q", code, out)
+	}
+	d.kill9()
+	d.start(nil)
+	out, code := d.docker("", "run", "--rm", "-v", "bt-keep:/d", "busybox", "cat", "/d/f")
+	if code != 0 || out != "1\n" {
+		t.Fatalf("volume after restart: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "-v", "bt-tmpfs:/t", "busybox", "cat", "/t/f")
+	if code != 0 || out != "held\n" {
+		t.Fatalf("tmpfs volume shared after restart: %d %q", code, out)
+	}
+	out, code = d.docker("", "volume", "rm", "bt-tmpfs")
+	if code == 0 || !strings.Contains(out, "in use") {
+		t.Fatalf("rm of a volume in use after restart: %d %q", code, out)
+	}
+	data := filepath.Join(d.root, "volumes", "bt-tmpfs", "_data")
+	if !mounted(t, data) {
+		t.Fatal("tmpfs volume of a running container unmounted")
+	}
+	if out, code := d.docker("", "rm", "-f", "bt-holder"); code != 0 {
+		t.Fatalf("rm holder: %d %q", code, out)
+	}
+	if mounted(t, data) {
+		t.Fatal("tmpfs volume still mounted after its last user stopped")
+	}
+}

@@ -106,8 +106,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
-		d.removeAnonymousVolumes(c)
 		d.cleanupContainer(ctx, c)
+		d.removeAnonymousVolumes(c)
 		return resp, err
 	}
 	crashPoint("create-after-snapshot")
