@@ -96,6 +96,10 @@ func testVolumeCommands(t *testing.T, cli string) {
 	if out, code = d.docker("", "create", "--name", "bt-user", "-v", "bt-data:/data", "busybox", "true"); code != 0 {
 		t.Fatalf("create: %d %q", code, out)
 	}
+	out, code = d.docker("", "ps", "-a", "--filter", "volume=bt-data", "--format", "{{.Names}} {{.Mounts}}")
+	if code != 0 || out != "bt-user bt-data\n" {
+		t.Fatalf("ps --filter volume: %d %q", code, out)
+	}
 	out, code = d.docker("", "volume", "rm", "bt-data")
 	if code == 0 || !strings.Contains(out, "volume is in use") {
 		t.Fatalf("rm of used volume: %d %q", code, out)
