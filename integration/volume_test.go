@@ -196,7 +196,7 @@ func testVolumeOptions(t *testing.T, cli string) {
 		t.Fatalf("missing volume-subpath: %d %q", code, out)
 	}
 	out, code = d.docker("", "volume", "create", "-o", "bogus=1", "bt-bad")
-	if code == 0 || !strings.Contains(out, "invalid option key") {
+	if code == 0 || !strings.Contains(out, `invalid option: "bogus"`) {
 		t.Fatalf("bad option: %d %q", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(d.root, "volumes", "bt-bad")); err == nil {

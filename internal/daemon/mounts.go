@@ -177,6 +177,9 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 }
 
 func volumeMountPoint(name, dst, mode string, rw, copyData bool) container.MountPoint {
+	if name != "" && mode == "" {
+		mode = "z" // what dockerd shows for a named volume
+	}
 	return container.MountPoint{MountPoint: containertypes.MountPoint{
 		Type: mounttypes.TypeVolume, Name: name, Destination: path.Clean(dst), Driver: volume.DriverLocal, Mode: mode, RW: rw,
 	}, CopyData: copyData}

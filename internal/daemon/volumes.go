@@ -32,12 +32,13 @@ func (d *Daemon) volumeUsers() map[string][]string {
 
 // volumeAPI turns a record into the API shape.
 func (d *Daemon) volumeAPI(r *volume.Record) *volumetypes.Volume {
+	// Empty labels and options are null, as dockerd shows them.
 	labels, opts := r.Labels, r.Options
-	if labels == nil {
-		labels = map[string]string{}
+	if len(labels) == 0 {
+		labels = nil
 	}
-	if opts == nil {
-		opts = map[string]string{}
+	if len(opts) == 0 {
+		opts = nil
 	}
 	return &volumetypes.Volume{
 		Name: r.Name, Driver: r.Driver, Scope: "local", Mountpoint: d.volumes.Path(r.Name),

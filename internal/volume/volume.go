@@ -125,7 +125,7 @@ func validateOptions(opts map[string]string) error {
 		switch k {
 		case "type", "device", "o":
 		default:
-			return errdefs.InvalidParameter(fmt.Errorf("invalid option key: %q", k))
+			return errdefs.InvalidParameter(fmt.Errorf("invalid option: %q", k))
 		}
 	}
 	if opts["type"] != "" && opts["device"] == "" && opts["type"] != "tmpfs" {
@@ -154,9 +154,6 @@ func (s *Store) Create(name, driver string, opts, labels map[string]string) (*Re
 	if driver == "" {
 		driver = DriverLocal
 	}
-	if driver != DriverLocal {
-		return nil, errdefs.NotFound(fmt.Errorf("error looking up volume plugin %s: plugin %q not found", driver, driver))
-	}
 	if name == "" {
 		name = NewAnonymousName()
 		if labels == nil {
@@ -164,11 +161,14 @@ func (s *Store) Create(name, driver string, opts, labels map[string]string) (*Re
 		}
 		labels[AnonymousLabel] = ""
 	}
+	if driver != DriverLocal {
+		return nil, errdefs.NotFound(fmt.Errorf("create %s: error looking up volume plugin %s: plugin %q not found", name, driver, driver))
+	}
 	if err := ValidateName(name); err != nil {
 		return nil, errdefs.InvalidParameter(fmt.Errorf("create %s: %w", name, err))
 	}
 	if err := validateOptions(opts); err != nil {
-		return nil, err
+		return nil, errdefs.InvalidParameter(fmt.Errorf("create %s: %w", name, err))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
