@@ -101,7 +101,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-record")
-	if c.MountPoints, err = d.createVolumes(hc, plan); err != nil {
+	if err := d.attachVolumes(c, plan); err != nil {
 		d.cleanupContainer(ctx, c)
 		return resp, err
 	}

@@ -61,6 +61,9 @@ type Daemon struct {
 	db         *store.DB
 	containers *container.Registry
 	volumes    *volume.Store
+	// volMu orders "is this volume used?" checks before removals against
+	// creates that start using a volume (see mounts.go).
+	volMu sync.Mutex
 	shims      sync.Map // container ID → *shimclient.Shim
 	execs      *execStore
 	attaches   attachQueue

@@ -216,6 +216,21 @@ func inheritableMounts(src *container.Container) []container.MountPoint {
 	return out
 }
 
+// attachVolumes makes the planned volumes and records them in c, under
+// volMu so that no removal sees them unused in between.
+func (d *Daemon) attachVolumes(c *container.Container, plan []plannedVolume) error {
+	d.volMu.Lock()
+	defer d.volMu.Unlock()
+	mps, err := d.createVolumes(c.HostConfig, plan)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	c.MountPoints = mps
+	c.Unlock()
+	return nil
+}
+
 // createVolumes makes the planned volumes (named ones if missing, fresh
 // anonymous ones) and the missing host directories of -v binds, as Docker
 // does. On error, the anonymous volumes made so far are removed.
@@ -335,6 +350,8 @@ func (d *Daemon) releaseVolumes(c *container.Container) {
 // removeAnonymousVolumes removes the anonymous volumes of a removed
 // container that no other container uses (rm -v, --rm).
 func (d *Daemon) removeAnonymousVolumes(c *container.Container) {
+	d.volMu.Lock()
+	defer d.volMu.Unlock()
 	users := d.volumeUsers()
 	for _, mp := range c.MountPoints {
 		if mp.Type != mounttypes.TypeVolume {

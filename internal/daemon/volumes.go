@@ -147,6 +147,8 @@ func (d *Daemon) VolumeRemove(ctx context.Context, name string, force bool) erro
 		}
 		return err
 	}
+	d.volMu.Lock()
+	defer d.volMu.Unlock()
 	if ids := d.volumeUsers()[name]; len(ids) > 0 {
 		return errdefs.Conflict(fmt.Errorf("remove %s: volume is in use - [%s]", name, strings.Join(ids, ", ")))
 	}
@@ -170,6 +172,8 @@ func (d *Daemon) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes.
 			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid filter 'all=%s'", v))
 		}
 	}
+	d.volMu.Lock()
+	defer d.volMu.Unlock()
 	users := d.volumeUsers()
 	rep := &volumetypes.PruneReport{VolumesDeleted: []string{}}
 	for _, r := range d.volumes.List() {
