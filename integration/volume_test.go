@@ -352,6 +352,14 @@ func testVolumeBadInput(t *testing.T, cli string) {
 	if code != 125 || !strings.Contains(out, "No such container") {
 		t.Fatalf("volumes-from missing container: %d %q", code, out)
 	}
+	out, code = d.docker("", "run", "--rm", "--volume-driver", "bt-nodriver", "-v", "bt-v:/a", "busybox", "true")
+	if code != 125 || !strings.Contains(out, `plugin "bt-nodriver" not found`) {
+		t.Fatalf("unknown volume driver: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-v,dst=/a,volume-driver=bt-nodriver", "busybox", "true")
+	if code != 125 || !strings.Contains(out, `plugin "bt-nodriver" not found`) {
+		t.Fatalf("unknown volume driver in --mount: %d %q", code, out)
+	}
 	if out, _ := d.docker("", "ps", "-aq"); out != "" {
 		t.Fatalf("containers left: %q", out)
 	}

@@ -48,6 +48,17 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 		return nil
 	}
 	var out []plannedVolume
+	checkDriver := func(name, driver string) error {
+		if driver == "" {
+			driver = hc.VolumeDriver
+		}
+		if driver != "" && driver != volume.DriverLocal {
+			// 400, not dockerd's 404: a client takes a 404 from create
+			// for a missing image.
+			return errdefs.InvalidParameter(fmt.Errorf("create %s: error looking up volume plugin %s: plugin %q not found", name, driver, driver))
+		}
+		return nil
+	}
 	for _, b := range hc.Binds {
 		parts := strings.Split(b, ":")
 		if len(parts) < 2 || len(parts) > 3 {
@@ -65,6 +76,9 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 		}
 		if err := volume.ValidateName(src); err != nil {
 			return nil, errdefs.InvalidParameter(fmt.Errorf("create %s: %w", src, err))
+		}
+		if err := checkDriver(src, ""); err != nil {
+			return nil, err
 		}
 		ro, nocopy := false, false
 		for _, o := range strings.Split(mode, ",") {
@@ -103,6 +117,13 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 				}
 			}
 			p := plannedVolume{mp: volumeMountPoint(m.Source, m.Target, "", !m.ReadOnly, true)}
+			driver := ""
+			if vo := m.VolumeOptions; vo != nil && vo.DriverConfig != nil {
+				driver = vo.DriverConfig.Name
+			}
+			if err := checkDriver(m.Source, driver); err != nil {
+				return nil, err
+			}
 			if vo := m.VolumeOptions; vo != nil {
 				p.mp.CopyData = !vo.NoCopy
 				if vo.Subpath != "" {
@@ -171,6 +192,9 @@ func (d *Daemon) planMounts(cfg *containertypes.Config, hc *containertypes.HostC
 			continue
 		}
 		dests[path.Clean(dst)] = true
+		if err := checkDriver("", ""); err != nil {
+			return nil, err
+		}
 		out = append(out, plannedVolume{mp: volumeMountPoint("", dst, "", true, true)})
 	}
 	return out, nil
