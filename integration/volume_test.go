@@ -306,6 +306,11 @@ func testContainerVolumes(t *testing.T, cli string) {
 	if before != after {
 		t.Fatalf("run --rm left a volume: %q -> %q", before, after)
 	}
+	// Volumes stay writable in a read-only root, on new mount points too.
+	out, code = d.docker("", "run", "--rm", "--read-only", "-v", "/fresh", "-v", "bt-named:/n", "busybox", "sh", "-c", "touch /fresh/x /n/y && echo ok; touch /z 2>/dev/null || echo rofs")
+	if code != 0 || out != "ok\nrofs\n" {
+		t.Fatalf("--read-only with volumes: %d %q", code, out)
+	}
 	// --tmpfs with options and --mount type=tmpfs with a size.
 	out, code = d.docker("", "run", "--rm", "--tmpfs", "/t1:size=1m,mode=1777", "--mount", "type=tmpfs,dst=/t2,tmpfs-size=2m", "busybox",
 		"sh", "-c", "df -k /t1 /t2 | tail -2 | awk '{print $2}'; stat -c %a /t1")
