@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -78,6 +79,11 @@ func testVolumeCommands(t *testing.T, cli string) {
 	out, code = d.docker("", "run", "--rm", "-v", "bt-data:/data:ro", "busybox", "sh", "-c", "cat /data/f; touch /data/g 2>/dev/null || echo refused")
 	if code != 0 || out != "kept\nrefused\n" {
 		t.Fatalf("read-only volume: %d %q", code, out)
+	}
+	// (--until is whole seconds: one in the future takes in the last runs.)
+	out, code = d.docker("", "events", "--since", "1m", "--until", fmt.Sprint(time.Now().Unix()+2), "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}")
+	if code != 0 || !strings.Contains(out, "create bt-data\n") || strings.Count("\n"+out, "\nmount bt-data\n") != 2 || strings.Count(out, "unmount bt-data\n") != 2 {
+		t.Fatalf("volume events: %d %q", code, out)
 	}
 	// A volume created on the fly by -v name:/p, and --mount type=volume.
 	out, code = d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-auto,dst=/m", "busybox", "sh", "-c", "echo m > /m/x")

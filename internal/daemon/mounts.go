@@ -319,9 +319,11 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 		if mp.Type == mounttypes.TypeVolume {
 			p, err := d.volumes.Mount(mp.Name, c.ID)
 			if err != nil {
-				d.releaseVolumes(c)
-				return nil, err
+				return nil, err // the caller's failure path releases what was taken
 			}
+			d.emitVolume("mount", mp.Name, map[string]string{
+				"container": c.ID, "destination": mp.Destination, "read/write": fmt.Sprint(mp.RW), "propagation": string(mp.Propagation),
+			})
 			src = p
 			if mp.Subpath != "" {
 				sub, err := securejoin.SecureJoin(p, mp.Subpath)
@@ -329,14 +331,12 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 					_, err = os.Stat(sub)
 				}
 				if err != nil {
-					d.releaseVolumes(c)
 					return nil, errdefs.InvalidParameter(fmt.Errorf("cannot access path %s of volume %s: %w", mp.Subpath, mp.Name, err))
 				}
 				src = sub
 			}
 			if mp.CopyData {
 				if err := copyUp(rootfs, mp.Destination, p); err != nil {
-					d.releaseVolumes(c)
 					return nil, fmt.Errorf("copy image content of %s into volume %s: %w", mp.Destination, mp.Name, err)
 				}
 				mp.CopyData = false
@@ -363,10 +363,15 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 // options when c was the last user).
 func (d *Daemon) releaseVolumes(c *container.Container) {
 	for _, mp := range c.MountPoints {
-		if mp.Type == mounttypes.TypeVolume {
-			if err := d.volumes.Unmount(mp.Name, c.ID); err != nil {
-				d.log.Warn("unmount volume", "name", mp.Name, "id", c.ID, "err", err)
-			}
+		if mp.Type != mounttypes.TypeVolume {
+			continue
+		}
+		held, err := d.volumes.Unmount(mp.Name, c.ID)
+		if err != nil {
+			d.log.Warn("unmount volume", "name", mp.Name, "id", c.ID, "err", err)
+		}
+		if held {
+			d.emitVolume("unmount", mp.Name, map[string]string{"container": c.ID})
 		}
 	}
 }

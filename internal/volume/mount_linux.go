@@ -10,7 +10,8 @@ import (
 
 // Mount makes the volume ready for user ref (a container ID) and returns
 // the host path to bind into the container. A volume with a type option is
-// mounted on its _data directory for its first user.
+// mounted on its _data directory for its first user. Every user is
+// counted, so that Remove refuses a volume in use.
 func (s *Store) Mount(name, ref string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -19,10 +20,7 @@ func (s *Store) Mount(name, ref string) (string, error) {
 		return "", fmt.Errorf("get %s: no such volume", name)
 	}
 	dir := s.dataDir(name)
-	if r.Options["type"] == "" {
-		return dir, nil
-	}
-	if len(s.refs[name]) == 0 && !isMountPoint(dir) {
+	if r.Options["type"] != "" && len(s.refs[name]) == 0 && !isMountPoint(dir) {
 		var opts []string
 		if o := r.Options["o"]; o != "" {
 			opts = strings.Split(o, ",")
@@ -43,21 +41,24 @@ func (s *Store) Mount(name, ref string) (string, error) {
 	return dir, nil
 }
 
-// Unmount drops user ref of the volume; the last one unmounts a volume
-// with a type option.
-func (s *Store) Unmount(name, ref string) error {
+// Unmount drops user ref of the volume and reports whether ref held it;
+// the last user unmounts a volume with a type option.
+func (s *Store) Unmount(name, ref string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.vols[name]
-	if !ok || r.Options["type"] == "" {
-		return nil
+	if !ok || !s.refs[name][ref] {
+		return false, nil
 	}
 	delete(s.refs[name], ref)
 	if len(s.refs[name]) > 0 {
-		return nil
+		return true, nil
 	}
 	delete(s.refs, name)
-	return unmountData(s.dataDir(name))
+	if r.Options["type"] == "" {
+		return true, nil
+	}
+	return true, unmountData(s.dataDir(name))
 }
 
 func unmountData(dir string) error {
