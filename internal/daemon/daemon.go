@@ -63,18 +63,18 @@ type Daemon struct {
 	volumes    *volume.Store
 	// volMu orders "is this volume used?" checks before removals against
 	// creates that start using a volume (see mounts.go).
-	volMu sync.Mutex
-	shims      sync.Map // container ID → *shimclient.Shim
-	execs      *execStore
-	attaches   attachQueue
-	health     healthMonitors
-	events     *eventLog
-	started    time.Time
-	cgroupV2   bool
-	hostCaps   []string        // the daemon's bounding set
-	bg         context.Context // outlives requests: monitors, auto-removal
-	stopBg     context.CancelFunc
-	wg         sync.WaitGroup
+	volMu    sync.Mutex
+	shims    sync.Map // container ID → *shimclient.Shim
+	execs    *execStore
+	attaches attachQueue
+	health   healthMonitors
+	events   *eventLog
+	started  time.Time
+	cgroupV2 bool
+	hostCaps []string        // the daemon's bounding set
+	bg       context.Context // outlives requests: monitors, auto-removal
+	stopBg   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
