@@ -61,20 +61,21 @@ type Daemon struct {
 	db         *store.DB
 	containers *container.Registry
 	volumes    *volume.Store
+	shims      sync.Map // container ID → *shimclient.Shim
+	execs      *execStore
+	attaches   attachQueue
+	health     healthMonitors
+	events     *eventLog
+	started    time.Time
+	cgroupV2   bool
+	hostCaps   []string        // the daemon's bounding set
+	bg         context.Context // outlives requests: monitors, auto-removal
+	stopBg     context.CancelFunc
+	wg         sync.WaitGroup
+
 	// volMu orders "is this volume used?" checks before removals against
 	// creates that start using a volume (see mounts.go).
-	volMu    sync.Mutex
-	shims    sync.Map // container ID → *shimclient.Shim
-	execs    *execStore
-	attaches attachQueue
-	health   healthMonitors
-	events   *eventLog
-	started  time.Time
-	cgroupV2 bool
-	hostCaps []string        // the daemon's bounding set
-	bg       context.Context // outlives requests: monitors, auto-removal
-	stopBg   context.CancelFunc
-	wg       sync.WaitGroup
+	volMu sync.Mutex
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
