@@ -46,6 +46,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
 	}
 
+	plan, err := d.planMounts(&cfg, hc)
+	if err != nil {
+		return resp, err
+	}
+
 	id := container.GenerateID()
 	if name != "" {
 		name = strings.TrimPrefix(name, "/")
@@ -97,8 +102,13 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-record")
+	if err := d.attachVolumes(c, plan); err != nil {
+		d.cleanupContainer(ctx, c)
+		return resp, err
+	}
 	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
 		d.cleanupContainer(ctx, c)
+		d.removeAnonymousVolumes(c)
 		return resp, err
 	}
 	crashPoint("create-after-snapshot")

@@ -17,6 +17,7 @@ import (
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/volume"
 )
 
 // Runtime is one OCI runtime of the registry: a binary and its extra args.
@@ -74,6 +75,7 @@ type Daemon struct {
 	binary     string
 	db         *store.DB
 	containers *container.Registry
+	volumes    *volume.Store
 	shims      sync.Map // container ID → *shimclient.Shim
 	shimPool   *shimclient.Pool
 	execs      *execStore
@@ -88,6 +90,10 @@ type Daemon struct {
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
+
+	// volMu orders "is this volume used?" checks before removals against
+	// creates that start using a volume (see mounts.go).
+	volMu sync.Mutex
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
@@ -131,6 +137,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
 		db: db, containers: reg, execs: newExecStore(), events: newEventLog(),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
+	}
+	if d.volumes, err = volume.New(db, filepath.Join(cfg.Root, "volumes")); err != nil {
+		db.Close()
+		return nil, err
 	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(ctx); err != nil {

@@ -41,6 +41,7 @@ func (d *Daemon) restore(ctx context.Context) {
 			d.adoptOrClean(ctx, c)
 			continue
 		}
+		d.holdVolumes(c)
 		d.reconnect(ctx, c)
 	}
 	// Bundles and shim dirs of no container.

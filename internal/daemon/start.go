@@ -54,6 +54,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		_ = d.unmountRootfs(c)
 		d.releaseNetwork(c)
+		d.releaseVolumes(c)
 		for _, p := range d.attaches.take(c.ID) {
 			p.done <- nil
 		}
@@ -69,7 +70,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		if c.HostConfig.AutoRemove {
 			id := c.ID
-			go func() { _ = d.ContainerRemove(d.bg, id, true, false) }()
+			go func() { _ = d.ContainerRemove(d.bg, id, true, true) }()
 		}
 	}()
 
@@ -84,6 +85,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	user, err := resolveUser(rootfs, c.Config.User, c.HostConfig.GroupAdd)
 	if err != nil {
 		return errdefs.InvalidParameter(err)
+	}
+	volumeMounts, err := d.volumeSpecMounts(c, rootfs)
+	if err != nil {
+		return err
 	}
 	devices, err := containerDevices(c.HostConfig)
 	if err != nil {
@@ -101,7 +106,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{
-		Devices: devices, HostCapabilities: d.hostCaps,
+		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: volumeMounts,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
@@ -239,6 +244,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	c.Lock()
 	_ = d.unmountRootfs(c)
 	d.releasePorts(c)
+	d.releaseVolumes(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)
@@ -258,7 +264,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
 	switch {
 	case auto:
-		if err := d.ContainerRemove(ctx, c.ID, true, false); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		if err := d.ContainerRemove(ctx, c.ID, true, true); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
 	case restart:

@@ -40,6 +40,7 @@ var forbidden = map[string][]string{
 	"internal/network/bridge":   {"internal/"},
 	"internal/network/firewall": {"internal/"},
 	"internal/network":          {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot", "internal/shim"},
+	"internal/volume":           {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot"},
 }
 
 type pkg struct {

@@ -50,6 +50,9 @@ type Options struct {
 	// SeccompProfile turns a custom profile (--security-opt seccomp=<json>,
 	// which the CLI sends as the file's content) into a LinuxSeccomp.
 	SeccompProfile func(profile string, s *specs.Spec) (*specs.LinuxSeccomp, error)
+	// VolumeMounts are the container's volumes as bind mounts of host
+	// directories, prepared by the caller; they join the user mounts.
+	VolumeMounts []specs.Mount
 }
 
 // Generate returns the OCI runtime spec of a container as dockerd would
@@ -152,7 +155,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Mounts = mergeMounts(s.Mounts, userMounts)
+	s.Mounts = mergeMounts(s.Mounts, append(userMounts, o.VolumeMounts...))
 	if hc.ShmSize > 0 {
 		for i := range s.Mounts {
 			if s.Mounts[i].Destination == "/dev/shm" && s.Mounts[i].Type == "tmpfs" {

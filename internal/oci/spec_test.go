@@ -175,8 +175,12 @@ func TestUserMounts(t *testing.T) {
 	if ms[0].Source != "/h" || !slices.Contains(ms[0].Options, "ro") || ms[1].Type != "tmpfs" || !slices.Contains(ms[1].Options, "size=1m") {
 		t.Fatalf("%+v", ms)
 	}
-	if _, err := UserMounts(&container.HostConfig{Binds: []string{"rel:/c"}}); err == nil {
-		t.Fatal("relative bind accepted")
+	// A source that is not absolute names a volume: the daemon mounts it.
+	if ms, err := UserMounts(&container.HostConfig{Binds: []string{"data:/c"}}); err != nil || len(ms) != 0 {
+		t.Fatalf("named volume turned into a bind: %v %v", ms, err)
+	}
+	if _, err := UserMounts(&container.HostConfig{Binds: []string{"/h:c"}}); err == nil {
+		t.Fatal("relative destination accepted")
 	}
 }
 

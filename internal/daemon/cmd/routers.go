@@ -8,9 +8,10 @@ import (
 	imagerouter "github.com/berth/berth/internal/server/router/image"
 	netrouter "github.com/berth/berth/internal/server/router/network"
 	"github.com/berth/berth/internal/server/router/system"
+	volrouter "github.com/berth/berth/internal/server/router/volume"
 )
 
 // routers returns every API router, each over the daemon as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d)}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d)}
 }

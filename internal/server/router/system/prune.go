@@ -6,14 +6,10 @@ import (
 	"github.com/berth/berth/internal/server/httputil"
 )
 
-// Until volumes and the builder have their own routers, their
+// Until the builder has its own router, its
 // prune endpoints answer "nothing to prune" so that `docker system prune`
 // (which the CLI composes from every prune endpoint) works. A router that
 // serves the resource must take these patterns over (remove them here).
 func (r *Router) postBuildPrune(w http.ResponseWriter, req *http.Request) error {
 	return httputil.WriteJSON(w, http.StatusOK, map[string]any{"CachesDeleted": []string{}, "SpaceReclaimed": 0})
-}
-
-func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) error {
-	return httputil.WriteJSON(w, http.StatusOK, map[string]any{"VolumesDeleted": []string{}, "SpaceReclaimed": 0})
 }
