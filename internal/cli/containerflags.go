@@ -59,6 +59,7 @@ type containerOptions struct {
 	securityOpt []string
 	sysctls     []string
 	devices     []string
+	deviceRules []string
 	groupAdd    []string
 
 	volumes      []string
@@ -159,6 +160,7 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.StringArrayVar(&o.securityOpt, "security-opt", nil, "Security Options")
 	f.StringArrayVar(&o.sysctls, "sysctl", nil, "Sysctl options")
 	f.StringArrayVar(&o.devices, "device", nil, "Add a host device to the container")
+	f.StringArrayVar(&o.deviceRules, "device-cgroup-rule", nil, "Add a rule to the cgroup allowed devices list")
 	f.StringArrayVar(&o.groupAdd, "group-add", nil, "Add additional groups to join")
 
 	f.StringArrayVarP(&o.volumes, "volume", "v", nil, "Bind mount a volume")

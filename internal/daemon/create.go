@@ -170,6 +170,12 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	if _, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop); err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	if err := validateResources(&hc.Resources); err != nil {
+		return err
+	}
+	if err := validateSecurity(hc); err != nil {
+		return err
+	}
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
 	}

@@ -95,6 +95,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	for _, w := range clampRlimits(spec) {
+		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
+	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)

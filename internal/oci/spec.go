@@ -83,6 +83,10 @@ func Generate(o Options) (*specs.Spec, error) {
 		}
 		caps = kept
 	}
+	res, err := Resources(hc.Resources, hc.Privileged)
+	if err != nil {
+		return nil, err
+	}
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
@@ -110,7 +114,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		Linux: &specs.Linux{
 			CgroupsPath: o.CgroupsPath,
 			Sysctl:      hc.Sysctls,
-			Resources:   resources(hc),
+			Resources:   res,
 		},
 	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
@@ -272,35 +276,6 @@ func ReplaceOrAppendEnv(defaults, overrides []string) []string {
 		}
 	}
 	return res
-}
-
-func resources(hc *container.HostConfig) *specs.LinuxResources {
-	r := &specs.LinuxResources{Devices: DefaultDevices(hc.Privileged)}
-	if hc.Memory > 0 {
-		m := hc.Memory
-		r.Memory = &specs.LinuxMemory{Limit: &m}
-		if hc.MemorySwap != 0 {
-			sw := hc.MemorySwap
-			r.Memory.Swap = &sw
-		}
-	}
-	if hc.CPUShares > 0 || hc.NanoCPUs > 0 || hc.CpusetCpus != "" {
-		r.CPU = &specs.LinuxCPU{Cpus: hc.CpusetCpus, Mems: hc.CpusetMems}
-		if hc.CPUShares > 0 {
-			sh := uint64(hc.CPUShares)
-			r.CPU.Shares = &sh
-		}
-		if hc.NanoCPUs > 0 {
-			period := uint64(100000)
-			quota := hc.NanoCPUs * int64(period) / 1e9
-			r.CPU.Period, r.CPU.Quota = &period, &quota
-		}
-	}
-	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
-		l := *hc.PidsLimit
-		r.Pids = &specs.LinuxPids{Limit: &l}
-	}
-	return r
 }
 
 // Namespaces returns the namespaces of a container: pid, ipc, uts, mount
