@@ -62,7 +62,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	var warnings []string
+	warnings := adaptResources(&hc.Resources, d.cgroupV2)
 	switch hc.NetworkMode {
 	case "", "default":
 		hc.NetworkMode = "none" // berth's default until bridge networking lands

@@ -36,6 +36,7 @@ func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containerty
 			return resp, errdefs.InvalidParameter(errors.New("Restart policy cannot be updated because AutoRemove is enabled for the container"))
 		}
 	}
+	resp.Warnings = append(resp.Warnings, adaptResources(&u.Resources, d.cgroupV2)...)
 	merged, delta, changed, err := mergeResources(c.HostConfig.Resources, u.Resources)
 	if err != nil {
 		return resp, err
