@@ -192,6 +192,12 @@ func testUpdateRunning(t *testing.T, cli string) {
 	if out, code := d.docker("", "run", "-d", "--name", "bt-en-up", "-m", "64m", "--pids-limit", "20", "busybox", "sleep", "1000"); code != 0 {
 		t.Fatalf("run: %d %q", code, out)
 	}
+	// As dockerd: memory+swap defaults to twice the memory where swap is accounted.
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"); err == nil {
+		if out, _ := d.docker("", "inspect", "-f", "{{.HostConfig.MemorySwap}}", "bt-en-up"); out != "134217728\n" {
+			t.Fatalf("default MemorySwap: %q", out)
+		}
+	}
 	out, code := d.docker("", "update", "-m", "128m", "--cpus", "1.5", "--cpu-shares", "256", "--pids-limit", "30", "bt-en-up")
 	if code != 0 || out != "bt-en-up\n" {
 		t.Fatalf("update: %d %q", code, out)

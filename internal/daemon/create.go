@@ -63,6 +63,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		}
 	}
 	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	defaultSwap(&hc.Resources, d.cgroupV2)
 	switch hc.NetworkMode {
 	case "", "default":
 		hc.NetworkMode = "none" // berth's default until bridge networking lands

@@ -29,6 +29,35 @@ func adaptResources(r *containertypes.Resources, v2 bool) []string {
 	return warnings
 }
 
+// defaultSwap gives a container with a memory limit and no swap limit a
+// memory+swap limit of twice its memory, as dockerd does at create, when
+// the host accounts swap.
+func defaultSwap(r *containertypes.Resources, v2 bool) {
+	if r.Memory <= 0 || r.MemorySwap != 0 {
+		return
+	}
+	if v2 && !swapAccountingV2() || !v2 && !exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") {
+		return
+	}
+	r.MemorySwap = 2 * r.Memory
+}
+
+// swapAccountingV2 reports whether cgroups of this v2 host have
+// memory.swap.max (the daemon's own cgroup is a non-root one that has
+// the memory controller when containers can have memory limits).
+func swapAccountingV2() bool {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if p, ok := strings.CutPrefix(l, "0::"); ok {
+			return exists("/sys/fs/cgroup" + p + "/memory.swap.max")
+		}
+	}
+	return false
+}
+
 func blkioWeightSupported(v2 bool) bool {
 	if v2 {
 		data, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers")
