@@ -174,6 +174,15 @@ func testLimitsEnforced(t *testing.T, cli string) {
 	if out, code = d.docker("", "run", "--rm", "--device-cgroup-rule", "c 10:229 rwm", "busybox", "sh", "-c", script); code != 0 || out != "opened\n" {
 		t.Fatalf("--device-cgroup-rule: %d %q", code, out)
 	}
+	// --device adds the node and its cgroup rule, with the permissions asked.
+	if out, code = d.docker("", "run", "--rm", "--device", "/dev/fuse:/dev/bt-fuse", "busybox", "sh", "-c", "(exec 3<>/dev/bt-fuse) && echo opened"); code != 0 || out != "opened\n" {
+		t.Fatalf("--device: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "--device", "/dev/fuse:/dev/bt-fuse:r", "busybox", "sh", "-c",
+		"(exec 3</dev/bt-fuse) && echo read; (exec 3<>/dev/bt-fuse) 2>/dev/null || echo no-write")
+	if code != 0 || out != "read\nno-write\n" {
+		t.Fatalf("--device with r only: %d %q", code, out)
+	}
 	if !hostCgroupV2() {
 		out, code = d.docker("", "run", "--rm", "--device-cgroup-rule", "c 10:* rm", "busybox", "cat", cgroupFiles()["devices"])
 		if code != 0 || !strings.Contains(out, "c 10:* rm\n") || strings.Contains(out, "a *:* rwm") {
