@@ -43,6 +43,28 @@ func TestLimitsMatchDocker(t *testing.T) {
 		}
 	}
 
+	// Security: capabilities, seccomp, no-new-privileges, user and groups,
+	// devices, masked and read-only paths.
+	script := "grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):' /proc/self/status; id; ls /dev; " +
+		"wc -c < /proc/timer_list; grep ' /sys sysfs ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; " +
+		"(echo x > /proc/sys/kernel/domainname) 2>&1; (echo x > /proc/sysrq-trigger) 2>&1"
+	for _, args := range [][]string{
+		{},
+		{"--cap-add", "SYS_ADMIN", "--cap-drop", "NET_RAW"},
+		{"--cap-drop", "ALL", "--cap-add", "CHOWN"},
+		{"--security-opt", "no-new-privileges", "--security-opt", "seccomp=unconfined"},
+		{"-u", "1000:1000", "--group-add", "50"},
+		{"-u", "nobody"},
+		{"--device", "/dev/fuse:/dev/bt-fuse:r"},
+	} {
+		run := append(append([]string{"run", "--rm", "--network", "none"}, args...), "busybox", "sh", "-c", script)
+		got, gotCode := d.docker("", run...)
+		want, wantCode := dk.docker("", run...)
+		if got != want || gotCode != wantCode {
+			t.Errorf("%v:\nberth  %d %q\ndocker %d %q", args, gotCode, got, wantCode, want)
+		}
+	}
+
 	// inspect: the recorded limits, after create's defaults.
 	const fields = "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} {{.HostConfig.NanoCpus}} " +
 		"{{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.ShmSize}} {{.HostConfig.OomScoreAdj}} {{json .HostConfig.Ulimits}}"
