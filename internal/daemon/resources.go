@@ -44,7 +44,8 @@ func validateResources(r *containertypes.Resources) error {
 	}
 	ncpu := runtime.NumCPU()
 	switch {
-	case r.NanoCPUs < 0 || r.NanoCPUs > int64(ncpu)*1e9:
+	case r.NanoCPUs < 0 || r.NanoCPUs > int64(ncpu)*1e9 || r.NanoCPUs > 0 && r.NanoCPUs < 1e7:
+		// below 0.01 CPU the CFS quota would be under the kernel's 1ms
 		return bad("Range of CPUs is from 0.01 to %d.00, as there are only %d CPUs available", ncpu, ncpu)
 	case r.NanoCPUs > 0 && r.CPUPeriod > 0:
 		return bad("Conflicting options: Nano CPUs and CPU Period cannot both be set")

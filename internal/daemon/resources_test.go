@@ -22,6 +22,7 @@ func TestValidateResources(t *testing.T) {
 		{containertypes.Resources{Memory: 32 << 20, MemoryReservation: 64 << 20}, "can not be less than memory reservation"},
 		{containertypes.Resources{MemorySwappiness: &neg}, "valid memory swappiness range is 0-100"},
 		{containertypes.Resources{NanoCPUs: -1}, "Range of CPUs is from 0.01 to"},
+		{containertypes.Resources{NanoCPUs: 1e6}, "Range of CPUs is from 0.01 to"},
 		{containertypes.Resources{NanoCPUs: 1e9, CPUQuota: 50000}, "Conflicting options"},
 		{containertypes.Resources{CPUPeriod: 10}, "CPU cfs period can not be less than 1ms"},
 		{containertypes.Resources{CPUQuota: 10}, "CPU cfs quota can not be less than 1ms"},
