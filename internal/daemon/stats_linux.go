@@ -170,6 +170,15 @@ func readStats(paths map[string]string) *containertypes.StatsResponse {
 		s.CPUStats.CPUUsage.UsageInUsermode = st["user_usec"] * 1000
 		s.CPUStats.CPUUsage.UsageInKernelmode = st["system_usec"] * 1000
 	}
+	if p, ok := paths["cpu"]; ok {
+		st := readKV(p + "/cpu.stat")
+		s.CPUStats.ThrottlingData.Periods, s.CPUStats.ThrottlingData.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
+		s.CPUStats.ThrottlingData.ThrottledTime = st["throttled_time"]
+	} else if p, ok := paths[""]; ok {
+		st := readKV(p + "/cpu.stat")
+		s.CPUStats.ThrottlingData.Periods, s.CPUStats.ThrottlingData.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
+		s.CPUStats.ThrottlingData.ThrottledTime = st["throttled_usec"] * 1000
+	}
 	if p, ok := paths["memory"]; ok {
 		s.MemoryStats.Usage = readUint(p + "/memory.usage_in_bytes")
 		s.MemoryStats.MaxUsage = readUint(p + "/memory.max_usage_in_bytes")

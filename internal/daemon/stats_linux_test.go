@@ -23,7 +23,7 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 func TestReadStatsV2(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"cpu.stat":       "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 0\n",
+		"cpu.stat":       "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 7\nnr_throttled 3\nthrottled_usec 40\n",
 		"memory.current": "1048576\n",
 		"memory.max":     "67108864\n",
 		"memory.stat":    "anon 524288\nfile 262144\ninactive_file 131072\n",
@@ -34,6 +34,9 @@ func TestReadStatsV2(t *testing.T) {
 	s := readStats(map[string]string{"": dir})
 	if s.CPUStats.CPUUsage.TotalUsage != 2500000 || s.CPUStats.CPUUsage.UsageInUsermode != 2000000 || s.CPUStats.CPUUsage.UsageInKernelmode != 500000 {
 		t.Errorf("cpu %+v", s.CPUStats.CPUUsage)
+	}
+	if td := s.CPUStats.ThrottlingData; td.Periods != 7 || td.ThrottledPeriods != 3 || td.ThrottledTime != 40000 {
+		t.Errorf("throttling %+v", td)
 	}
 	if s.MemoryStats.Usage != 1<<20 || s.MemoryStats.Limit != 64<<20 || s.MemoryStats.Stats["inactive_file"] != 131072 {
 		t.Errorf("memory %+v", s.MemoryStats)
@@ -59,6 +62,7 @@ func TestReadStatsV1(t *testing.T) {
 		"memory": {"memory.usage_in_bytes": "2097152\n", "memory.max_usage_in_bytes": "4194304\n",
 			"memory.limit_in_bytes": "9223372036854771712\n", "memory.failcnt": "0\n", "memory.stat": "total_inactive_file 4096\n"},
 		"pids":  {"pids.current": "2\n", "pids.max": "10\n"},
+		"cpu":   {"cpu.stat": "nr_periods 5\nnr_throttled 2\nthrottled_time 12345\n"},
 		"blkio": {"blkio.throttle.io_service_bytes_recursive": "8:0 Read 10\n8:0 Write 20\nTotal 30\n", "blkio.throttle.io_serviced_recursive": "8:0 Read 1\n8:0 Write 2\nTotal 3\n"},
 	} {
 		paths[ctrl] = filepath.Join(root, ctrl)
@@ -70,6 +74,9 @@ func TestReadStatsV1(t *testing.T) {
 	}
 	if s.MemoryStats.Usage != 2<<20 || s.MemoryStats.MaxUsage != 4<<20 || s.MemoryStats.Limit != uint64(memTotal()) || s.MemoryStats.Stats["total_inactive_file"] != 4096 {
 		t.Errorf("memory %+v (host %d)", s.MemoryStats, memTotal())
+	}
+	if td := s.CPUStats.ThrottlingData; td.Periods != 5 || td.ThrottledPeriods != 2 || td.ThrottledTime != 12345 {
+		t.Errorf("throttling %+v", td)
 	}
 	if s.PidsStats.Current != 2 || s.PidsStats.Limit != 10 {
 		t.Errorf("pids %+v", s.PidsStats)
