@@ -120,7 +120,7 @@ func validateSecurity(hc *containertypes.HostConfig) error {
 		}
 		switch {
 		case o == "no-new-privileges" || k == "no-new-privileges" && (v == "true" || v == "false"):
-		case k == "seccomp" && v != "":
+		case k == "seccomp" && v != "", k == "systempaths" && v == "unconfined":
 		case (k == "label" || k == "apparmor") && ok:
 			// No SELinux or AppArmor on these hosts: accepted and ignored, as
 			// dockerd does when the host has neither.

@@ -60,13 +60,14 @@ func TestValidateSecurity(t *testing.T) {
 		{containertypes.HostConfig{Sysctls: map[string]string{"kernel.shmmax": "1"}, IpcMode: "host"}, "host IPC namespace"},
 		{containertypes.HostConfig{SecurityOpt: []string{"seccomp"}}, "invalid --security-opt"},
 		{containertypes.HostConfig{SecurityOpt: []string{"bogus=1"}}, "invalid --security-opt"},
+		{containertypes.HostConfig{SecurityOpt: []string{"systempaths=open"}}, "invalid --security-opt"},
 	} {
 		if err := validateSecurity(&c.hc); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.hc, err, c.want)
 		}
 	}
 	ok := containertypes.HostConfig{OomScoreAdj: -500, Sysctls: map[string]string{"net.core.somaxconn": "1024", "fs.mqueue.msg_max": "20"},
-		SecurityOpt: []string{"no-new-privileges", "no-new-privileges:true", "seccomp=unconfined", "seccomp={}", "label=disable", "apparmor=unconfined"}}
+		SecurityOpt: []string{"no-new-privileges", "no-new-privileges:true", "seccomp=unconfined", "seccomp=builtin", "seccomp={}", "systempaths=unconfined", "label=disable", "apparmor=unconfined"}}
 	if err := validateSecurity(&ok); err != nil {
 		t.Errorf("valid options refused: %v", err)
 	}

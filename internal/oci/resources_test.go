@@ -92,3 +92,37 @@ func TestCapabilityErrors(t *testing.T) {
 		t.Errorf("drop ALL add SYS_ADMIN: %v %v", caps, err)
 	}
 }
+
+func TestSecurityOptsInSpec(t *testing.T) {
+	gen := func(opts ...string) *specs.Spec {
+		t.Helper()
+		s, err := Generate(Options{
+			ID: "x", Config: &container.Config{Cmd: []string{"true"}}, HostConfig: &container.HostConfig{SecurityOpt: opts},
+			Seccomp: func(*specs.Spec) (*specs.LinuxSeccomp, error) {
+				return &specs.LinuxSeccomp{DefaultAction: specs.ActErrno}, nil
+			},
+			SeccompProfile: func(string, *specs.Spec) (*specs.LinuxSeccomp, error) {
+				return &specs.LinuxSeccomp{DefaultAction: specs.ActAllow}, nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := gen("seccomp=builtin"); s.Linux.Seccomp == nil || s.Linux.Seccomp.DefaultAction != specs.ActErrno {
+		t.Errorf("seccomp=builtin: %+v", s.Linux.Seccomp)
+	}
+	if s := gen(`seccomp={"defaultAction":"SCMP_ACT_ALLOW"}`); s.Linux.Seccomp == nil || s.Linux.Seccomp.DefaultAction != specs.ActAllow {
+		t.Errorf("custom seccomp: %+v", s.Linux.Seccomp)
+	}
+	if s := gen("seccomp=unconfined"); s.Linux.Seccomp != nil {
+		t.Errorf("seccomp=unconfined: %+v", s.Linux.Seccomp)
+	}
+	if s := gen("systempaths=unconfined"); len(s.Linux.MaskedPaths) != 0 || len(s.Linux.ReadonlyPaths) != 0 {
+		t.Errorf("systempaths=unconfined: %v %v", s.Linux.MaskedPaths, s.Linux.ReadonlyPaths)
+	}
+	if s := gen("no-new-privileges:true"); !s.Process.NoNewPrivileges || len(s.Linux.MaskedPaths) == 0 {
+		t.Errorf("no-new-privileges: %v", s.Process.NoNewPrivileges)
+	}
+}

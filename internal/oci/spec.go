@@ -131,7 +131,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
 	addDevices(s, o.Devices, hc.Privileged)
-	if !hc.Privileged {
+	if !hc.Privileged && securityOptValue(hc.SecurityOpt, "systempaths") != "unconfined" {
 		s.Linux.MaskedPaths = MaskedPaths
 		s.Linux.ReadonlyPaths = ReadonlyPaths
 		if hc.MaskedPaths != nil {
@@ -171,7 +171,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	custom := securityOptValue(hc.SecurityOpt, "seccomp")
 	switch {
 	case hc.Privileged || custom == "unconfined":
-	case custom != "":
+	case custom != "" && custom != "builtin":
 		if o.SeccompProfile == nil {
 			return nil, fmt.Errorf("custom seccomp profiles are not supported")
 		}
