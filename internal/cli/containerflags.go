@@ -59,6 +59,7 @@ type containerOptions struct {
 	securityOpt []string
 	sysctls     []string
 	devices     []string
+	deviceRules []string
 	groupAdd    []string
 
 	volumes      []string
@@ -159,6 +160,7 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.Var(opts.NewList(&o.securityOpt), "security-opt", "Security Options")
 	f.Var(opts.NewList(&o.sysctls), "sysctl", "Sysctl options")
 	f.Var(opts.NewList(&o.devices), "device", "Add a host device to the container")
+	f.Var(opts.NewList(&o.deviceRules), "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
 	f.Var(opts.NewList(&o.groupAdd), "group-add", "Add additional groups to join")
 
 	f.VarP(opts.NewList(&o.volumes), "volume", "v", "Bind mount a volume")

@@ -70,7 +70,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	var warnings []string
+	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	defaultSwap(&hc.Resources, d.cgroupV2)
 	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
 		return resp, err
@@ -176,6 +177,12 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	}
 	if _, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop); err != nil {
 		return errdefs.InvalidParameter(err)
+	}
+	if err := validateResources(&hc.Resources); err != nil {
+		return err
+	}
+	if err := validateSecurity(hc); err != nil {
+		return err
 	}
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))

@@ -116,6 +116,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		return errdefs.InvalidParameter(err)
 	}
 	setNetNSPath(spec, netns)
+	for _, w := range clampRlimits(spec) {
+		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
+	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)

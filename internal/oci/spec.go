@@ -86,6 +86,10 @@ func Generate(o Options) (*specs.Spec, error) {
 		}
 		caps = kept
 	}
+	res, err := Resources(hc.Resources, hc.Privileged)
+	if err != nil {
+		return nil, err
+	}
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
@@ -113,7 +117,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		Linux: &specs.Linux{
 			CgroupsPath: o.CgroupsPath,
 			Sysctl:      hc.Sysctls,
-			Resources:   resources(hc),
+			Resources:   res,
 		},
 	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
@@ -130,7 +134,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
 	addDevices(s, o.Devices, hc.Privileged)
-	if !hc.Privileged {
+	if !hc.Privileged && securityOptValue(hc.SecurityOpt, "systempaths") != "unconfined" {
 		s.Linux.MaskedPaths = MaskedPaths
 		s.Linux.ReadonlyPaths = ReadonlyPaths
 		if hc.MaskedPaths != nil {
@@ -170,7 +174,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	custom := securityOptValue(hc.SecurityOpt, "seccomp")
 	switch {
 	case hc.Privileged || custom == "unconfined":
-	case custom != "":
+	case custom != "" && custom != "builtin":
 		if o.SeccompProfile == nil {
 			return nil, fmt.Errorf("custom seccomp profiles are not supported")
 		}
@@ -275,35 +279,6 @@ func ReplaceOrAppendEnv(defaults, overrides []string) []string {
 		}
 	}
 	return res
-}
-
-func resources(hc *container.HostConfig) *specs.LinuxResources {
-	r := &specs.LinuxResources{Devices: DefaultDevices(hc.Privileged)}
-	if hc.Memory > 0 {
-		m := hc.Memory
-		r.Memory = &specs.LinuxMemory{Limit: &m}
-		if hc.MemorySwap != 0 {
-			sw := hc.MemorySwap
-			r.Memory.Swap = &sw
-		}
-	}
-	if hc.CPUShares > 0 || hc.NanoCPUs > 0 || hc.CpusetCpus != "" {
-		r.CPU = &specs.LinuxCPU{Cpus: hc.CpusetCpus, Mems: hc.CpusetMems}
-		if hc.CPUShares > 0 {
-			sh := uint64(hc.CPUShares)
-			r.CPU.Shares = &sh
-		}
-		if hc.NanoCPUs > 0 {
-			period := uint64(100000)
-			quota := hc.NanoCPUs * int64(period) / 1e9
-			r.CPU.Period, r.CPU.Quota = &period, &quota
-		}
-	}
-	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
-		l := *hc.PidsLimit
-		r.Pids = &specs.LinuxPids{Limit: &l}
-	}
-	return r
 }
 
 // Namespaces returns the namespaces of a container: pid, ipc, uts, mount

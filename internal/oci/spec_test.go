@@ -127,15 +127,15 @@ func TestResolveUser(t *testing.T) {
 	passwd := "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/var/www:/bin/false\n"
 	group := "root:x:0:\nwww:x:33:\nstaff:x:50:www,bob\n"
 	u, err := ResolveUser("www", strings.NewReader(passwd), strings.NewReader(group), nil)
-	if err != nil || u.UID != 33 || u.GID != 33 || u.Home != "/var/www" || !reflect.DeepEqual(u.AdditionalGids, []uint32{50}) {
+	if err != nil || u.UID != 33 || u.GID != 33 || u.Home != "/var/www" || !reflect.DeepEqual(u.AdditionalGids, []uint32{33, 50}) {
 		t.Fatalf("www: %+v %v", u, err)
 	}
 	u, err = ResolveUser("1000:staff", strings.NewReader(passwd), strings.NewReader(group), []string{"7"})
-	if err != nil || u.UID != 1000 || u.GID != 50 || !reflect.DeepEqual(u.AdditionalGids, []uint32{7}) {
+	if err != nil || u.UID != 1000 || u.GID != 50 || !reflect.DeepEqual(u.AdditionalGids, []uint32{50, 7}) {
 		t.Fatalf("1000:staff: %+v %v", u, err)
 	}
 	u, err = ResolveUser("", nil, nil, nil)
-	if err != nil || u.UID != 0 || u.Home != "/" {
+	if err != nil || u.UID != 0 || u.Home != "/" || !reflect.DeepEqual(u.AdditionalGids, []uint32{0}) {
 		t.Fatalf("default: %+v %v", u, err)
 	}
 	if _, err := ResolveUser("nobody", strings.NewReader(passwd), nil, nil); err == nil || !strings.Contains(err.Error(), "unable to find user nobody") {
