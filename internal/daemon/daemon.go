@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
@@ -39,6 +40,9 @@ type Config struct {
 	// "" = os.Executable().
 	Binary string
 	Log    *slog.Logger
+	// Registry configures pulls and pushes (its Root defaults to
+	// <Root>/distribution).
+	Registry distribution.Config
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -52,6 +56,7 @@ type Daemon struct {
 	execRoot string // --exec-root
 
 	images        *image.Store
+	dist          *distribution.Service
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
 

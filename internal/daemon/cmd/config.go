@@ -35,6 +35,7 @@ type fileConfig struct {
 	TLSCACert      string                    `json:"tlscacert,omitempty"`
 	TLSCert        string                    `json:"tlscert,omitempty"`
 	TLSKey         string                    `json:"tlskey,omitempty"`
+	registryConfig
 }
 
 // flagNames maps config-file keys to the flags that set the same option.
@@ -67,7 +68,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir"} {
 			known[k] = true
 		}
 		var unknown []string

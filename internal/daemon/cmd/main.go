@@ -138,6 +138,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 			*dst = v
 		}
 	}
+	fc.registryConfig.apply(&cfg)
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
 			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)

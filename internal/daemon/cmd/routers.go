@@ -6,10 +6,11 @@ import (
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	execrouter "github.com/berth/berth/internal/server/router/exec"
 	imagerouter "github.com/berth/berth/internal/server/router/image"
+	registryrouter "github.com/berth/berth/internal/server/router/registry"
 	"github.com/berth/berth/internal/server/router/system"
 )
 
 // routers returns every API router, each over the daemon as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d)}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), registryrouter.New(d)}
 }

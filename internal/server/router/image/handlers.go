@@ -194,6 +194,9 @@ func (l *lazyHeader) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// Flush sends what was written so far (progress streams).
+func (l *lazyHeader) Flush() { l.flush() }
+
 func (l *lazyHeader) flush() {
 	if f, ok := l.w.(http.Flusher); ok {
 		f.Flush()
