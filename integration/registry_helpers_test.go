@@ -219,3 +219,12 @@ func startDockerPeer(t *testing.T) func(args ...string) (string, error) {
 		return string(out), err
 	}
 }
+
+// removeAllImages deletes every image (and so every layer).
+func (d *testDaemon) removeAllImages() {
+	d.t.Helper()
+	d.mustDocker("image", "prune", "-a", "-f")
+	if out := d.mustDocker("images", "-q"); strings.TrimSpace(out) != "" {
+		d.t.Fatalf("images left after prune: %s", out)
+	}
+}

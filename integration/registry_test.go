@@ -42,8 +42,7 @@ func TestRegistryPushPullRun(t *testing.T) {
 			len(m.Layers) != 3 || m.Layers[0].MediaType != "application/vnd.docker.image.rootfs.diff.tar.gzip" {
 			t.Fatalf("manifest: %v\n%s", err, sk)
 		}
-		d.mustDocker("rmi", ref)
-		d.mustDocker("rmi", "busybox")
+		d.removeAllImages()
 		out = d.mustDocker("pull", ref)
 		for _, want := range []string{"v1: Pulling from bt/app", "Pull complete", "Digest: sha256:", "Status: Downloaded newer image for " + ref} {
 			if !strings.Contains(out, want) {
@@ -135,7 +134,7 @@ func TestRegistryTLS(t *testing.T) {
 	ref := reg.host + "/bt/tls:1"
 	d.makeLayeredImage(ref, 256)
 	d.mustDocker("push", ref)
-	d.mustDocker("rmi", ref)
+	d.removeAllImages()
 	d.mustDocker("pull", ref)
 	if out := d.mustDocker("run", "--rm", ref, "cat", "/l0"); out != "layer0\n" {
 		t.Fatalf("run: %q", out)
@@ -156,6 +155,7 @@ func TestRegistryPullResumesAfterCut(t *testing.T) {
 	d := startDaemonCLI(t, berthBinary)
 	d.makeLayeredImage(reg.host+"/bt/big:1", 4096, 4096)
 	d.mustDocker("push", reg.host+"/bt/big:1")
+	d.removeAllImages()
 	proxy := startBlobProxy(t, reg.host)
 	proxy.setMode("cut", 1<<20)
 	ref := proxy.host + "/bt/big:1"
@@ -185,7 +185,7 @@ func TestRegistryPullResumesAfterDaemonRestart(t *testing.T) {
 	d := startDaemonCLI(t, berthBinary)
 	d.makeLayeredImage(reg.host+"/bt/big:1", 4096)
 	d.mustDocker("push", reg.host+"/bt/big:1")
-	d.mustDocker("rmi", reg.host+"/bt/big:1", "busybox")
+	d.removeAllImages()
 	proxy := startBlobProxy(t, reg.host)
 	proxy.setMode("hang", 1<<20)
 	ref := proxy.host + "/bt/big:1"
@@ -240,6 +240,7 @@ func TestRegistryBadInput(t *testing.T) {
 	}
 	d.makeLayeredImage(reg.host+"/bt/big:1", 2048)
 	d.mustDocker("push", reg.host+"/bt/big:1")
+	d.removeAllImages()
 	proxy := startBlobProxy(t, reg.host)
 	proxy.setMode("corrupt", 1<<20)
 	ref := proxy.host + "/bt/big:1"
@@ -287,7 +288,7 @@ func TestRegistryDockerInterop(t *testing.T) {
 	if out, err := dk("push", ref2); err != nil {
 		t.Fatalf("docker push: %v\n%s", err, out)
 	}
-	d.mustDocker("rmi", ref)
+	d.removeAllImages()
 	d.mustDocker("pull", ref2)
 	if out := d.mustDocker("run", "--rm", ref2, "cat", "/l0"); out != "layer0\n" {
 		t.Fatalf("run: %q", out)

@@ -214,7 +214,7 @@ func (ps *pushSession) layer(ctx context.Context, diffID digest.Digest) (blobSou
 			return ps.record(diffID, src), nil
 		}
 		if src.Repo != here && ps.mount(ctx, src) {
-			ps.p.Status(id, "Mounted from "+dref.FamiliarName(mustNamed(reg+"/"+src.Repo)))
+			ps.p.Status(id, "Mounted from "+src.Repo)
 			return ps.record(diffID, src), nil
 		}
 	}
@@ -242,14 +242,6 @@ func (ps *pushSession) layer(ctx context.Context, diffID digest.Digest) (blobSou
 	}
 	ps.p.Status(id, "Pushed")
 	return ps.record(diffID, src), nil
-}
-
-func mustNamed(s string) dref.Named {
-	n, err := dref.ParseNormalizedNamed(s)
-	if err != nil {
-		return nil
-	}
-	return n
 }
 
 // record remembers that this repository now holds the blob.
