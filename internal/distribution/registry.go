@@ -144,6 +144,9 @@ func (s *Service) baseTransport(host string) (http.RoundTripper, error) {
 					return nil, fmt.Errorf("read CA %s: no certificate found", p)
 				}
 				tcfg.RootCAs = pool
+				// A CA configured for the registry is always checked, even
+				// for a registry that may be reached insecurely.
+				tcfg.InsecureSkipVerify = false
 			case strings.HasSuffix(e.Name(), ".cert"):
 				key := strings.TrimSuffix(p, ".cert") + ".key"
 				pair, err := tls.LoadX509KeyPair(p, key)
@@ -158,7 +161,8 @@ func (s *Service) baseTransport(host string) (http.RoundTripper, error) {
 	t.TLSClientConfig = tcfg
 	t.MaxIdleConnsPerHost = 16
 	t.ResponseHeaderTimeout = 60 * time.Second
-	return &schemeGuard{inner: t, host: host, allowHTTP: insecure}, nil
+	// With a CA configured the registry speaks TLS: no plain HTTP fallback.
+	return &schemeGuard{inner: t, host: host, allowHTTP: insecure && tcfg.RootCAs == nil}, nil
 }
 
 // schemeGuard refuses plain HTTP to registries that are not insecure
@@ -171,7 +175,7 @@ type schemeGuard struct {
 
 func (g *schemeGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme == "http" && !g.allowHTTP && req.URL.Host == g.host {
-		return nil, fmt.Errorf("http: server gave HTTP response to HTTPS client (registry %s is not insecure)", g.host)
+		return nil, fmt.Errorf("plain HTTP to registry %s refused: it is not an insecure registry or it has a CA in certs.d", g.host)
 	}
 	return g.inner.RoundTrip(req)
 }

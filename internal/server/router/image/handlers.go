@@ -77,7 +77,13 @@ func (r *Router) postImagesPush(w http.ResponseWriter, req *http.Request, name s
 	if !ok {
 		return errdefs.NotImplemented(errors.New("push is not supported by this daemon"))
 	}
-	return p.ImagePush(req.Context(), name, req.FormValue("tag"), req.Header.Get("X-Registry-Auth"), &lazyHeader{w: w, contentType: "application/json"})
+	out := &lazyHeader{w: w, contentType: "application/json"}
+	err := p.ImagePush(req.Context(), name, req.FormValue("tag"), req.Header.Get("X-Registry-Auth"), out)
+	if err != nil && out.started() {
+		writeStreamError(out, err)
+		return nil
+	}
+	return err
 }
 
 func (r *Router) deleteImages(w http.ResponseWriter, req *http.Request) error {
