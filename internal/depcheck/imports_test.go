@@ -32,6 +32,8 @@ var forbidden = map[string][]string{
 	"internal/image":      {"internal/daemon", "internal/server", "internal/runtime", "internal/container"},
 	"internal/snapshot":   {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container"},
 	"internal/container":  {"internal/daemon", "internal/server", "internal/runtime"},
+	// Registries know blobs and names, not images or snapshots.
+	"internal/distribution": {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/snapshot", "internal/container", "internal/cli"},
 }
 
 type pkg struct {
