@@ -33,7 +33,7 @@ func translate(err error, ref string, push bool) error {
 	var msgs []string
 	for _, d := range te.Errors {
 		codes[d.Code] = true
-		msgs = append(msgs, strings.ToLower(string(d.Code))+": "+d.Message)
+		msgs = append(msgs, strings.ReplaceAll(strings.ToLower(string(d.Code)), "_", " ")+": "+d.Message)
 	}
 	detail := strings.Join(msgs, "; ")
 	if detail == "" {

@@ -446,7 +446,7 @@ func (e *permanentError) Error() string { return e.err.Error() }
 func (ps *pullSession) fetch(ctx context.Context, j *pullLayer, f *os.File, h hash.Hash, off *int64, b *bar) error {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ps.blobURL(j.dgst), nil)
 	if *off > 0 {
-		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", *off))
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", *off, j.desc.Size-1))
 	}
 	resp, err := ps.client().Do(req)
 	if err != nil {
@@ -458,6 +458,16 @@ func (ps *pullSession) fetch(ctx context.Context, j *pullLayer, f *os.File, h ha
 		if cr := resp.Header.Get("Content-Range"); cr != "" && !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", *off)) {
 			return &permanentError{fmt.Errorf("download %s: unexpected Content-Range %q", j.dgst, cr)}
 		}
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && *off > 0:
+		// The registry cannot resume: start over on the next attempt.
+		if err := f.Truncate(0); err != nil {
+			return &permanentError{err}
+		}
+		*off = 0
+		h.Reset()
+		b.current = 0
+		j.sp.reset()
+		return errdefs.Unavailable(fmt.Errorf("download %s: registry refused to resume", j.dgst))
 	case resp.StatusCode == http.StatusOK:
 		if *off > 0 { // Range ignored: start over
 			if err := f.Truncate(0); err != nil {
