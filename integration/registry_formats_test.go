@@ -98,3 +98,21 @@ func TestRegistryPullFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistryMirror pulls a docker.io name through registry-mirrors.
+func TestRegistryMirror(t *testing.T) {
+	reg := startRegistry(t, registryOpts{})
+	d := startDaemonCLI(t, berthBinary)
+	d.reconfigure(map[string]any{"registry-mirrors": []string{"http://" + reg.host}})
+	d.importBusybox()
+	d.mustDocker("tag", "busybox", reg.host+"/library/bt-mirrored:1")
+	d.mustDocker("push", reg.host+"/library/bt-mirrored:1")
+	d.removeAllImages()
+	out := d.mustDocker("pull", "bt-mirrored:1")
+	if !strings.Contains(out, "Status: Downloaded newer image for bt-mirrored:1") {
+		t.Fatalf("pull through the mirror:\n%s", out)
+	}
+	if out := d.mustDocker("run", "--rm", "bt-mirrored:1", "echo", "mirrored"); out != "mirrored\n" {
+		t.Fatalf("run: %q", out)
+	}
+}
