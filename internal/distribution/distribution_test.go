@@ -1,6 +1,7 @@
 package distribution
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -19,6 +20,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/opencontainers/go-digest"
@@ -31,6 +34,20 @@ type fakeLayers struct {
 	mu      sync.Mutex
 	have    map[digest.Digest]bool
 	applied []digest.Digest
+	tars    map[digest.Digest][]byte // with local: OpenLayer serves them
+}
+
+// localLayers is fakeLayers that also keeps layer tars by diff ID.
+type localLayers struct{ *fakeLayers }
+
+func (l localLayers) OpenLayer(_ context.Context, diffID digest.Digest) (io.ReadCloser, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.tars[diffID]
+	if !ok {
+		return nil, errdefs.NotFound(errors.New("no such layer"))
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
 func (f *fakeLayers) HasLayer(_ context.Context, chain digest.Digest) bool {
@@ -41,7 +58,8 @@ func (f *fakeLayers) HasLayer(_ context.Context, chain digest.Digest) bool {
 
 func (f *fakeLayers) ApplyLayer(_ context.Context, parent, diffID digest.Digest, r io.Reader) (digest.Digest, digest.Digest, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
+	var buf bytes.Buffer
+	if _, err := io.Copy(io.MultiWriter(h, &buf), r); err != nil {
 		return "", "", err
 	}
 	if got := digest.NewDigest(digest.SHA256, h); got != diffID {
@@ -55,6 +73,10 @@ func (f *fakeLayers) ApplyLayer(_ context.Context, parent, diffID digest.Digest,
 	}
 	f.have[chain] = true
 	f.applied = append(f.applied, diffID)
+	if f.tars == nil {
+		f.tars = map[digest.Digest][]byte{}
+	}
+	f.tars[diffID] = buf.Bytes()
 	return diffID, chain, nil
 }
 
@@ -281,5 +303,52 @@ func TestPickPlatform(t *testing.T) {
 	}
 	if _, err := pickPlatform([]byte(idx), "linux/s390x"); !errdefs.IsNotFound(err) {
 		t.Fatalf("s390x: %v", err)
+	}
+}
+
+// A layer stored under another parent is unpacked from the local tar, not
+// downloaded again.
+func TestPullReusesLayerByDiffID(t *testing.T) {
+	var mu sync.Mutex
+	gets := map[string]int{}
+	host, img := testRegistry(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
+			mu.Lock()
+			gets[r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]]++
+			mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+	s := newService(t)
+	ls := localLayers{&fakeLayers{have: map[digest.Digest]bool{}}}
+	if out, err := pull(t, s, host, ls); err != nil {
+		t.Fatalf("pull: %v\n%s", err, out)
+	}
+	// The same layers in another order: other chain IDs, known diff IDs.
+	layers, _ := img.Layers()
+	img2, err := mutate.AppendLayers(empty.Image, layers[2], layers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref2, _ := name.ParseReference(host + "/bt/img:2")
+	if err := remote.Write(ref2, img2); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	gets = map[string]int{}
+	mu.Unlock()
+	r2, _ := dref.ParseNormalizedNamed(host + "/bt/img:2")
+	var out strings.Builder
+	if _, err := s.Pull(context.Background(), r2, "", Auth{}, ls, NewProgress(&out)); err != nil {
+		t.Fatalf("pull 2: %v\n%s", err, out.String())
+	}
+	for _, l := range layers {
+		d, _ := l.Digest()
+		if gets[d.String()] != 0 {
+			t.Fatalf("layer %s downloaded again", d)
+		}
+	}
+	if len(ls.applied) != 5 || strings.Count(out.String(), "Already exists") != 2 {
+		t.Fatalf("applied %d layers; progress:\n%s", len(ls.applied), out.String())
 	}
 }

@@ -39,6 +39,13 @@ type LayerStore interface {
 	ApplyLayer(ctx context.Context, parent, diffID digest.Digest, r io.Reader) (digest.Digest, digest.Digest, error)
 }
 
+// LocalLayers is implemented by a LayerStore that keeps layer tars by diff
+// ID: a layer already stored under another parent is unpacked from there
+// instead of being downloaded again.
+type LocalLayers interface {
+	OpenLayer(ctx context.Context, diffID digest.Digest) (io.ReadCloser, error)
+}
+
 // PullResult is what a pull fetched.
 type PullResult struct {
 	Config         []byte        // the image config, as the registry stores it
@@ -240,8 +247,9 @@ type pullLayer struct {
 	skip   bool   // already present
 	ready  chan struct{}
 	sp     *spool
-	file   string // the spool file, removed once the layer is unpacked
-	err    error  // set before ready is closed when the download never started
+	file   string        // the spool file, removed once the layer is unpacked
+	local  io.ReadCloser // the layer tar already stored (no download)
+	err    error         // set before ready is closed when the download never started
 }
 
 // layers downloads the missing layers in parallel and unpacks them in
@@ -259,16 +267,28 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 		j := &pullLayer{desc: d, dgst: dg, diffID: diffIDs[i], id: dg.Encoded()[:12], ready: make(chan struct{})}
 		chain := chainOf(parent, diffIDs[i])
 		j.skip = ps.ls.HasLayer(ctx, chain)
+		if ll, ok := ps.ls.(LocalLayers); ok && !j.skip {
+			if rc, err := ll.OpenLayer(ctx, diffIDs[i]); err == nil {
+				j.local = rc
+			}
+		}
 		parent = chain
 		jobs[i] = j
 	}
+	defer func() {
+		for _, j := range jobs {
+			if j.local != nil {
+				j.local.Close()
+			}
+		}
+	}()
 	seen := map[string]bool{}
 	for _, j := range jobs {
 		if seen[j.id] {
 			continue
 		}
 		seen[j.id] = true
-		if j.skip {
+		if j.skip || j.local != nil {
 			ps.p.Status(j.id, "Already exists")
 		} else {
 			ps.p.Status(j.id, "Pulling fs layer")
@@ -279,7 +299,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 	defer wg.Wait()
 	defer cancel(errors.New("pull ended"))
 	for _, j := range jobs {
-		if j.skip {
+		if j.skip || j.local != nil {
 			continue
 		}
 		wg.Add(1)
@@ -307,6 +327,14 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 	for _, j := range jobs {
 		if j.skip {
 			parent = chainOf(parent, j.diffID)
+			continue
+		}
+		if j.local != nil {
+			_, chain, err := ps.ls.ApplyLayer(ctx, parent, j.diffID, j.local)
+			if err != nil {
+				return fmt.Errorf("layer %s: %w", j.diffID, err)
+			}
+			parent = chain
 			continue
 		}
 		select {

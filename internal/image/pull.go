@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"io"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -18,4 +19,11 @@ func (s *Store) HasLayer(ctx context.Context, chain digest.Digest) bool {
 func (s *Store) Hold() (release func()) {
 	s.gcMu.RLock()
 	return s.gcMu.RUnlock
+}
+
+// OpenLayer opens the stored tar of the layer diffID (errdefs.NotFound if
+// absent), so a puller can unpack it under another parent without a
+// download.
+func (s *Store) OpenLayer(ctx context.Context, diffID digest.Digest) (io.ReadCloser, error) {
+	return s.content.Open(ctx, diffID)
 }
