@@ -1,4 +1,3 @@
-// Package registry serves POST /auth: checking registry credentials.
 package registry
 
 import (
