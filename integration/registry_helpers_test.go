@@ -30,11 +30,13 @@ import (
 type testRegistry struct {
 	host   string // 127.0.0.1:port
 	caCert string // PEM of the CA that signed its certificate (TLS only)
+	pkiDir string // with TLS: ca.pem, client.cert and client.key
 }
 
 type registryOpts struct {
 	user, password string // htpasswd basic auth when set
 	tls            bool   // serve HTTPS with a certificate from a test CA
+	clientCerts    bool   // with tls: require a client certificate from that CA
 }
 
 func freePort(t *testing.T) int {
@@ -61,8 +63,11 @@ func startRegistry(t *testing.T, o registryOpts) *testRegistry {
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), r.host)
 	if o.tls {
 		ca, cert, key := makeTestCA(t, dir, "127.0.0.1")
-		r.caCert = ca
+		r.caCert, r.pkiDir = ca, dir
 		cfg += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", cert, key)
+		if o.clientCerts {
+			cfg += fmt.Sprintf("    clientcas:\n      - %s\n", filepath.Join(dir, "ca.pem"))
+		}
 	}
 	if o.user != "" {
 		hash, err := bcrypt.GenerateFromPassword([]byte(o.password), bcrypt.MinCost)
@@ -130,6 +135,21 @@ func makeTestCA(t *testing.T, dir, ip string) (string, string, string) {
 	}
 	kb, _ := x509.MarshalECPrivateKey(key)
 	caPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}))
+	// A client pair from the same CA, for registries that require one.
+	ckey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ctpl := &x509.Certificate{
+		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "bt client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	cder, err := x509.CreateCertificate(rand.Reader, ctpl, caCert, &ckey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckb, _ := x509.MarshalECPrivateKey(ckey)
+	mustWrite(t, filepath.Join(dir, "client.cert"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cder})))
+	mustWrite(t, filepath.Join(dir, "client.key"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ckb})))
+	mustWrite(t, filepath.Join(dir, "ca.pem"), caPEM)
 	mustWrite(t, filepath.Join(dir, "server.crt"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
 	mustWrite(t, filepath.Join(dir, "server.key"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})))
 	return caPEM, filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")

@@ -294,3 +294,32 @@ func TestRegistryDockerInterop(t *testing.T) {
 		t.Fatalf("run: %q", out)
 	}
 }
+
+// TestRegistryClientCertificate: a registry that requires a client
+// certificate is reached with the pair in certs.d (HOST/*.cert, *.key).
+func TestRegistryClientCertificate(t *testing.T) {
+	reg := startRegistry(t, registryOpts{tls: true, clientCerts: true})
+	d := startDaemonCLI(t, berthBinary)
+	certs := t.TempDir()
+	mustWrite(t, filepath.Join(certs, reg.host, "ca.crt"), reg.caCert)
+	d.reconfigure(map[string]any{"certs-dir": certs})
+	d.importBusybox()
+	ref := reg.host + "/bt/mtls:1"
+	d.mustDocker("tag", "busybox", ref)
+	if out, code := d.docker("", "push", ref); code == 0 {
+		t.Fatalf("push without a client certificate succeeded:\n%s", out)
+	}
+	for _, f := range []string{"client.cert", "client.key"} {
+		data, err := os.ReadFile(filepath.Join(reg.pkiDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, filepath.Join(certs, reg.host, f), string(data))
+	}
+	d.mustDocker("push", ref)
+	d.removeAllImages()
+	d.mustDocker("pull", ref)
+	if out := d.mustDocker("run", "--rm", ref, "echo", "mtls"); out != "mtls\n" {
+		t.Fatalf("run: %q", out)
+	}
+}
