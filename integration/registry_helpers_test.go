@@ -37,6 +37,8 @@ type registryOpts struct {
 	user, password string // htpasswd basic auth when set
 	tls            bool   // serve HTTPS with a certificate from a test CA
 	clientCerts    bool   // with tls: require a client certificate from that CA
+	tokenRealm     string // Bearer token auth: the token server's URL
+	tokenCerts     string // the bundle that signs the tokens
 }
 
 func freePort(t *testing.T) int {
@@ -76,6 +78,9 @@ func startRegistry(t *testing.T, o registryOpts) *testRegistry {
 		}
 		mustWrite(t, filepath.Join(dir, "htpasswd"), o.user+":"+string(hash)+"\n")
 		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: bt-realm\n    path: %s\n", filepath.Join(dir, "htpasswd"))
+	}
+	if o.tokenRealm != "" {
+		cfg += fmt.Sprintf("auth:\n  token:\n    realm: %s\n    service: bt-registry\n    issuer: bt-issuer\n    rootcertbundle: %s\n", o.tokenRealm, o.tokenCerts)
 	}
 	mustWrite(t, filepath.Join(dir, "config.yml"), cfg)
 	logf, err := os.Create(filepath.Join(dir, "registry.log"))
