@@ -118,6 +118,7 @@ func (d *Daemon) pullOne(ctx context.Context, named dref.Named, platform string,
 	if err := d.images.SetRepoDigest(ctx, id, dref.TrimNamed(named).String()+"@"+res.ManifestDigest.String()); err != nil {
 		return err
 	}
+	res.Done()
 	p.Status("", "Digest: "+res.ManifestDigest.String())
 	if status {
 		if prev == id {

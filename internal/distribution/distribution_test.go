@@ -120,7 +120,10 @@ func pull(t *testing.T, s *Service, host string, ls LayerStore) (string, error) 
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	_, err = s.Pull(context.Background(), ref, "", Auth{}, ls, NewProgress(&out))
+	res, err := s.Pull(context.Background(), ref, "", Auth{}, ls, NewProgress(&out))
+	if err == nil {
+		res.Done()
+	}
 	return out.String(), err
 }
 

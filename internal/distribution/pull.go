@@ -50,6 +50,18 @@ type LocalLayers interface {
 type PullResult struct {
 	Config         []byte        // the image config, as the registry stores it
 	ManifestDigest digest.Digest // digest of the top-level manifest (or index)
+
+	// partials are the downloaded blobs, kept until the image exists so
+	// that a pull interrupted after unpacking (a daemon restart drops
+	// unreferenced layers) still needs no download.
+	partials []string
+}
+
+// Done removes the downloaded blobs; call it once the image is recorded.
+func (r *PullResult) Done() {
+	for _, p := range r.partials {
+		_ = os.Remove(p)
+	}
 }
 
 // maxManifest bounds manifests and configs read into memory.
@@ -171,14 +183,15 @@ func (s *Service) pullFrom(ctx context.Context, host string, ref dref.Named, pla
 	if len(cfg.RootFS.DiffIDs) != len(m.Layers) {
 		return nil, errdefs.InvalidParameter(fmt.Errorf("%s: image config lists %d layers, manifest %d", familiar, len(cfg.RootFS.DiffIDs), len(m.Layers)))
 	}
-	if err := ps.layers(ctx, m.Layers, cfg.RootFS.DiffIDs); err != nil {
+	partials, err := ps.layers(ctx, m.Layers, cfg.RootFS.DiffIDs)
+	if err != nil {
 		return nil, err
 	}
 	for i, l := range m.Layers {
 		s.meta.add(cfg.RootFS.DiffIDs[i], blobSource{Digest: digest.Digest(l.Digest.String()), MediaType: string(l.MediaType),
 			Size: l.Size, Registry: repo.RegistryStr(), Repo: repo.RepositoryStr()})
 	}
-	return &PullResult{Config: config, ManifestDigest: top}, nil
+	return &PullResult{Config: config, ManifestDigest: top, partials: partials}, nil
 }
 
 // pickPlatform chooses the manifest of platform (default linux and the
@@ -240,21 +253,22 @@ func (ps *pullSession) fetchSmall(ctx context.Context, d digest.Digest) ([]byte,
 
 // pullLayer is one layer of the image being pulled.
 type pullLayer struct {
-	desc   v1.Descriptor
-	dgst   digest.Digest
-	diffID digest.Digest
-	id     string // short blob digest shown by the progress lines
-	skip   bool   // already present
-	ready  chan struct{}
-	sp     *spool
-	file   string        // the spool file, removed once the layer is unpacked
-	local  io.ReadCloser // the layer tar already stored (no download)
-	err    error         // set before ready is closed when the download never started
+	desc    v1.Descriptor
+	dgst    digest.Digest
+	diffID  digest.Digest
+	id      string // short blob digest shown by the progress lines
+	skip    bool   // already present
+	ready   chan struct{}
+	sp      *spool
+	file    string        // the spool file, removed once the layer is unpacked
+	local   io.ReadCloser // the layer tar already stored (no download)
+	private bool          // file is a private temp file (blob busy in another pull)
+	err     error         // set before ready is closed when the download never started
 }
 
 // layers downloads the missing layers in parallel and unpacks them in
 // order, each while it streams.
-func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffIDs []digest.Digest) error {
+func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffIDs []digest.Digest) ([]string, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var parent digest.Digest
@@ -262,7 +276,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 	for i, d := range descs {
 		dg := digest.Digest(d.Digest.String())
 		if err := dg.Validate(); err != nil {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid layer digest %q: %w", dg, err))
+			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid layer digest %q: %w", dg, err))
 		}
 		j := &pullLayer{desc: d, dgst: dg, diffID: diffIDs[i], id: dg.Encoded()[:12], ready: make(chan struct{})}
 		chain := chainOf(parent, diffIDs[i])
@@ -324,6 +338,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 		}()
 	}
 	parent = ""
+	var partials []string
 	for _, j := range jobs {
 		if j.skip {
 			parent = chainOf(parent, j.diffID)
@@ -332,7 +347,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 		if j.local != nil {
 			_, chain, err := ps.ls.ApplyLayer(ctx, parent, j.diffID, j.local)
 			if err != nil {
-				return fmt.Errorf("layer %s: %w", j.diffID, err)
+				return nil, fmt.Errorf("layer %s: %w", j.diffID, err)
 			}
 			parent = chain
 			continue
@@ -340,25 +355,27 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 		select {
 		case <-j.ready:
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
 		if j.err != nil {
-			return j.err
+			return nil, j.err
 		}
 		_, chain, err := ps.unpack(ctx, j, parent)
 		if err != nil {
 			if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
-				return cause
+				return nil, cause
 			}
-			return err
+			return nil, err
 		}
-		if j.file != "" {
+		if j.file != "" && j.private {
 			_ = os.Remove(j.file)
+		} else if j.file != "" {
+			partials = append(partials, j.file)
 		}
 		ps.p.Status(j.id, "Pull complete")
 		parent = chain
 	}
-	return nil
+	return partials, nil
 }
 
 // unpack decompresses the layer from its spool into the layer store.
@@ -404,7 +421,9 @@ func (ps *pullSession) download(ctx context.Context, j *pullLayer) (rerr error) 
 		f, err = os.CreateTemp(dir, "tmp-")
 		if err == nil {
 			path = f.Name()
-			defer os.Remove(path)
+			j.private = true
+			// Unlinked at once: the spool reads through the open file.
+			_ = os.Remove(path)
 		}
 	}
 	if err != nil {
