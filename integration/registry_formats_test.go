@@ -89,6 +89,13 @@ func TestRegistryPullFormats(t *testing.T) {
 	if out, code := d.docker("", "pull", "--platform", "linux/s390x", ref); code == 0 || !strings.Contains(out, "no matching manifest for linux/s390x") {
 		t.Fatalf("pull of a missing platform: exit %d\n%s", code, out)
 	}
+	// By digest: the image has the RepoDigest and no tag.
+	d.removeAllImages()
+	byDigest := reg.host + "/bt/fmt@" + d1
+	d.mustDocker("pull", byDigest)
+	if out := d.mustDocker("image", "inspect", "-f", "{{.RepoDigests}} {{len .RepoTags}}", byDigest); out != "["+byDigest+"] 0\n" {
+		t.Fatalf("image pulled by digest: %q", out)
+	}
 	d.removeAllImages()
 	out := d.mustDocker("pull", "-a", reg.host+"/bt/fmt")
 	imgs := d.mustDocker("images", "--format", "{{.Tag}}", reg.host+"/bt/fmt")
