@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	dref "github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -353,5 +354,45 @@ func TestPullReusesLayerByDiffID(t *testing.T) {
 	}
 	if len(ls.applied) != 5 || strings.Count(out.String(), "Already exists") != 2 {
 		t.Fatalf("applied %d layers; progress:\n%s", len(ls.applied), out.String())
+	}
+}
+
+// Layers download in parallel, at most MaxConcurrentDownloads at once.
+func TestPullConcurrency(t *testing.T) {
+	for _, limit := range []int{1, 3} {
+		var mu sync.Mutex
+		active, peak := 0, 0
+		all := make(chan struct{})
+		host, _ := testRegistry(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") && !strings.Contains(r.URL.Path, "manifests") {
+				mu.Lock()
+				active++
+				if active > peak {
+					peak = active
+				}
+				if active == 3 {
+					close(all)
+				}
+				mu.Unlock()
+				// Hold the response until three are in flight (or a while).
+				select {
+				case <-all:
+				case <-time.After(300 * time.Millisecond):
+				}
+				defer func() { mu.Lock(); active--; mu.Unlock() }()
+			}
+			next.ServeHTTP(w, r)
+		})
+		s, err := New(Config{Root: t.TempDir(), CertsDir: t.TempDir(), MaxConcurrentDownloads: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := pull(t, s, host, &fakeLayers{have: map[digest.Digest]bool{}}); err != nil {
+			t.Fatalf("pull: %v\n%s", err, out)
+		}
+		// The config blob is fetched alone, before the layers.
+		if peak != limit {
+			t.Fatalf("limit %d: peak of %d parallel downloads", limit, peak)
+		}
 	}
 }
