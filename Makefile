@@ -38,6 +38,7 @@ conformance:
 bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh
+	./scripts/bench-pull.sh
 
 clean:
 	rm -rf bin

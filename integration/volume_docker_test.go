@@ -87,13 +87,13 @@ func TestVolumeMountsLikeDocker(t *testing.T) {
 	} {
 		dOut, dCode := run(true, args...)
 		bOut, bCode := run(false, args...)
-		if dCode != bCode || firstLine(dOut) != firstLine(bOut) {
+		if dCode != bCode || firstLineID(dOut) != firstLineID(bOut) {
 			t.Errorf("%v:\ndockerd: %d %q\nberth:   %d %q", args, dCode, dOut, bCode, bOut)
 		}
 	}
 }
 
-func firstLine(s string) string {
+func firstLineID(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return regexp.MustCompile(`[0-9a-f]{64}`).ReplaceAllString(l, "ID")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/shimclient"
@@ -55,6 +56,9 @@ type Config struct {
 	// HostGatewayIP is what "host-gateway" in --add-host stands for
 	// (dockerd's host-gateway-ip); default the default bridge's gateway.
 	HostGatewayIP netip.Addr
+	// Registry configures pulls and pushes (its Root defaults to
+	// <Root>/distribution).
+	Registry distribution.Config
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -68,6 +72,7 @@ type Daemon struct {
 	execRoot string // --exec-root
 
 	images        *image.Store
+	dist          *distribution.Service
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
 
