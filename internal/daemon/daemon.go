@@ -70,6 +70,7 @@ type Daemon struct {
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
+	builder    buildState
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
@@ -132,6 +133,7 @@ func (d *Daemon) Close() error {
 		return true
 	})
 	d.wg.Wait()
+	d.closeBuilder()
 	return d.db.Close()
 }
 

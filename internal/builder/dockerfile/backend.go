@@ -34,6 +34,9 @@ type ExitError struct {
 	Code int
 }
 
+// ExitCode returns the command's exit code.
+func (e *ExitError) ExitCode() int { return e.Code }
+
 func (e *ExitError) Error() string {
 	return "The command '" + joinCmd(e.Cmd) + "' returned a non-zero code: " + itoa(e.Code)
 }

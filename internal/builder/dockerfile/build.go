@@ -29,6 +29,9 @@ type Options struct {
 	NoCache    bool
 	Pull       bool
 	Network    string
+	// OnImage, if set, is called with the final image ID before the
+	// "Successfully built" line (the API's aux message).
+	OnImage func(id string)
 }
 
 // Builder runs builds against a Backend with a persistent cache.
@@ -173,6 +176,12 @@ func (bl *Builder) Build(ctx context.Context, bc *BuildContext, opts Options, ou
 		if id, err = bl.b.SetConfig(ctx, "", dockerspec.DockerOCIImageConfig{}, ""); err != nil {
 			return "", err
 		}
+	}
+	if bl.cache != nil {
+		_ = bl.cache.MarkFinal(id)
+	}
+	if opts.OnImage != nil {
+		opts.OnImage(id)
 	}
 	fmt.Fprintf(out, "Successfully built %s\n", shortID(id))
 	for _, t := range opts.Tags {

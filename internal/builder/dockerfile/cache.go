@@ -20,7 +20,12 @@ type Cache struct {
 	db *bolt.DB
 }
 
-var bucketSteps = []byte("steps")
+var (
+	bucketSteps = []byte("steps")
+	// bucketFinal holds the IDs of images that ended a build (keys only):
+	// prune never deletes those, they are the user's images.
+	bucketFinal = []byte("final")
+)
 
 // OpenCache opens (creating) the cache under dir.
 func OpenCache(dir string) (*Cache, error) {
@@ -32,7 +37,10 @@ func OpenCache(dir string) (*Cache, error) {
 		return nil, fmt.Errorf("open build cache: %w", err)
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketSteps)
+		if _, err := tx.CreateBucketIfNotExists(bucketSteps); err != nil {
+			return err
+		}
+		_, err := tx.CreateBucketIfNotExists(bucketFinal)
 		return err
 	}); err != nil {
 		db.Close()
@@ -63,24 +71,42 @@ func (c *Cache) Put(key, id string) error {
 	})
 }
 
-// Prune drops every entry and returns the image IDs they named.
-func (c *Cache) Prune() ([]string, error) {
-	var ids []string
+// MarkFinal records id as the result of a build.
+func (c *Cache) MarkFinal(id string) error {
+	return c.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFinal).Put([]byte(id), []byte{1})
+	})
+}
+
+// Entry is one cache record.
+type Entry struct {
+	Key, ID string
+	Final   bool // the image ended a build
+}
+
+// Prune drops every entry (and the record of final images) and returns
+// what it dropped.
+func (c *Cache) Prune() ([]Entry, error) {
+	var out []Entry
 	err := c.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSteps)
-		if err := b.ForEach(func(k, v []byte) error {
-			ids = append(ids, string(v))
+		final := tx.Bucket(bucketFinal)
+		if err := tx.Bucket(bucketSteps).ForEach(func(k, v []byte) error {
+			out = append(out, Entry{Key: string(k), ID: string(v), Final: final.Get(v) != nil})
 			return nil
 		}); err != nil {
 			return err
 		}
-		if err := tx.DeleteBucket(bucketSteps); err != nil {
-			return err
+		for _, b := range [][]byte{bucketSteps, bucketFinal} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
 		}
-		_, err := tx.CreateBucket(bucketSteps)
-		return err
+		return nil
 	})
-	return ids, err
+	return out, err
 }
 
 // Len returns the number of entries.

@@ -14,10 +14,6 @@ func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) err
 	return httputil.WriteJSON(w, http.StatusOK, map[string]any{"NetworksDeleted": []string{}})
 }
 
-func (r *Router) postBuildPrune(w http.ResponseWriter, req *http.Request) error {
-	return httputil.WriteJSON(w, http.StatusOK, map[string]any{"CachesDeleted": []string{}, "SpaceReclaimed": 0})
-}
-
 func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) error {
 	return httputil.WriteJSON(w, http.StatusOK, map[string]any{"VolumesDeleted": []string{}, "SpaceReclaimed": 0})
 }

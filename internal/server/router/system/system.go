@@ -53,7 +53,6 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "GET /system/df", Handler: r.getDiskUsage},
 		{Pattern: "GET /events", Handler: r.getEvents},
 		{Pattern: "POST /networks/prune", Handler: r.postNetworksPrune},
-		{Pattern: "POST /build/prune", Handler: r.postBuildPrune},
 		{Pattern: "POST /volumes/prune", Handler: r.postVolumesPrune},
 	}
 }
