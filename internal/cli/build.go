@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -132,7 +133,12 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 	}
 	fd, isTerm := terminalFd(out)
 	if err := jsonmessage.DisplayJSONMessagesStream(res.Body, out, fd, isTerm, aux); err != nil {
-		return StatusError{Status: err.Error(), Code: 1}
+		code := 1
+		var je *jsonstream.Error
+		if errors.As(err, &je) && je.Code != 0 {
+			code = je.Code // a failing RUN: its exit code, as docker build does
+		}
+		return StatusError{Status: err.Error(), Code: code}
 	}
 	if o.quiet && imageID != "" {
 		fmt.Fprintln(c.Out, imageID)

@@ -56,7 +56,7 @@ func (c *CLI) newRootCommand() *cobra.Command {
 	}
 	root.AddCommand(top...)
 	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand(),
-		c.newVolumeCommand(), c.newNetworkCommand())
+		c.newVolumeCommand(), c.newNetworkCommand(), c.newBuilderCommand())
 	setFlagErrors(root)
 	return root
 }
