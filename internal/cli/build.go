@@ -104,11 +104,12 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 	case strings.HasPrefix(contextArg, "http://") || strings.HasPrefix(contextArg, "https://") || strings.HasPrefix(contextArg, "git@"):
 		return fmt.Errorf("unable to prepare context: remote contexts are not supported")
 	default:
-		buf, rel, err := c.buildContext(contextArg, o.file)
+		rc, rel, err := c.buildContext(contextArg, o.file)
 		if err != nil {
 			return fmt.Errorf("unable to prepare context: %w", err)
 		}
-		body, dockerfile = buf, rel
+		defer rc.Close()
+		body, dockerfile = rc, rel
 	}
 	bo := client.ImageBuildOptions{
 		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
@@ -173,8 +174,9 @@ func tarWithFiles(files map[string][]byte) (*bytes.Buffer, error) {
 // buildContext tars the context directory, leaving out what .dockerignore
 // excludes (the Dockerfile and .dockerignore are always sent). A Dockerfile
 // outside the context, or "-f -", is added under a random name. It returns
-// the archive and the Dockerfile's path inside it.
-func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
+// the archive as a stream (written by a goroutine as it is read, never held
+// in memory) and the Dockerfile's path inside it.
+func (c *CLI) buildContext(dir, file string) (io.ReadCloser, string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, "", err
@@ -218,9 +220,16 @@ func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("parse .dockerignore: %w", err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(writeContext(pw, dir, rel, patterns, pm, extra))
+	}()
+	return pr, rel, nil
+}
+
+func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternmatcher.PatternMatcher, extra []byte) error {
+	tw := tar.NewWriter(w)
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -270,16 +279,15 @@ func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	if extra != nil {
 		if err := tw.WriteHeader(&tar.Header{Name: rel, Mode: 0o600, Size: int64(len(extra)), Typeflag: tar.TypeReg}); err != nil {
-			return nil, "", err
+			return err
 		}
-		tw.Write(extra)
+		if _, err := tw.Write(extra); err != nil {
+			return err
+		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, "", err
-	}
-	return &buf, rel, nil
+	return tw.Close()
 }
