@@ -147,10 +147,15 @@ func (bl *Builder) Build(ctx context.Context, bc *BuildContext, opts Options, ou
 	if err != nil {
 		return "", &ParseError{err}
 	}
+	b.total = len(metaArgs)
 	for i := range needed {
 		if needed[i] {
 			b.total += 1 + len(stages[i].Commands)
 		}
+	}
+	// ARGs before the first FROM are steps too, as in Docker's output.
+	for _, a := range metaArgs {
+		b.stepf("%s", a.String())
 	}
 	for i := 0; i <= target; i++ {
 		if !needed[i] {
