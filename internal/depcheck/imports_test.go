@@ -32,6 +32,8 @@ var forbidden = map[string][]string{
 	"internal/image":      {"internal/daemon", "internal/server", "internal/runtime", "internal/container"},
 	"internal/snapshot":   {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container"},
 	"internal/container":  {"internal/daemon", "internal/server", "internal/runtime"},
+	// The builder sees only its own Backend and API types.
+	"internal/builder": {"internal/"},
 }
 
 type pkg struct {
