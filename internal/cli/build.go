@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/jsonstream"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"github.com/moby/patternmatcher"
@@ -27,6 +28,7 @@ import (
 type buildOptions struct {
 	tags, buildArgs, labels, extraHosts []string
 	file, target, network, iidFile      string
+	platform                            string
 	noCache, quiet, pull, rm, forceRm   bool
 }
 
@@ -53,6 +55,7 @@ func (c *CLI) newBuildCommand() *cobra.Command {
 	f.StringVar(&o.target, "target", "", "Set the target build stage to build")
 	f.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
 	f.StringVar(&o.iidFile, "iidfile", "", "Write the image ID to the file")
+	f.StringVar(&o.platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
 	f.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	f.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
@@ -114,7 +117,7 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 	bo := client.ImageBuildOptions{
 		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
 		Labels: opts.ParseLabels(o.labels), ExtraHosts: o.extraHosts, Target: o.target, NetworkMode: o.network,
-		NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
+		Platforms: platforms(o.platform), NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
 	}
 	res, err := api.ImageBuild(ctx, body, bo)
 	if err != nil {
@@ -290,4 +293,20 @@ func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternma
 		}
 	}
 	return tw.Close()
+}
+
+// platforms parses --platform (os[/arch[/variant]]) for the API.
+func platforms(s string) []ocispec.Platform {
+	if s == "" {
+		return nil
+	}
+	parts := strings.SplitN(s, "/", 3)
+	p := ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return []ocispec.Platform{p}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -84,7 +85,8 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, o buildrouter.Option
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	// The context is removed after the answer, not before it.
+	defer func() { go os.RemoveAll(tmp) }()
 	dir := filepath.Join(tmp, "context")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return err
@@ -340,5 +342,10 @@ func (b *buildBackend) SetConfig(ctx context.Context, parent string, cfg dockers
 }
 
 func (b *buildBackend) Tag(ctx context.Context, id, ref string) error {
+	if n, err := reference.Normalize(ref); err == nil {
+		if img, err := b.d.images.Get(ctx, id); err == nil && slices.Contains(img.RepoTags, n) {
+			return nil // already tagged: a cached rebuild writes nothing
+		}
+	}
 	return b.d.images.Tag(ctx, digest.Digest(id), ref)
 }

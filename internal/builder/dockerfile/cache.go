@@ -73,6 +73,14 @@ func (c *Cache) Put(key, id string) error {
 
 // MarkFinal records id as the result of a build.
 func (c *Cache) MarkFinal(id string) error {
+	marked := false
+	_ = c.db.View(func(tx *bolt.Tx) error {
+		marked = tx.Bucket(bucketFinal).Get([]byte(id)) != nil
+		return nil
+	})
+	if marked {
+		return nil // no write (and no fsync) for a rebuild
+	}
 	return c.db.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketFinal).Put([]byte(id), []byte{1})
 	})

@@ -57,6 +57,7 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 	}
 	bc := &BuildContext{Dir: dir, sums: map[string][]byte{}}
 	tr := tar.NewReader(r)
+	buf := make([]byte, 1<<20)
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -93,7 +94,7 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 				return nil, err
 			}
 			h := sha256.New()
-			_, err = io.Copy(io.MultiWriter(f, h), tr)
+			_, err = io.CopyBuffer(io.MultiWriter(f, h), tr, buf)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -70,6 +71,13 @@ func parseOptions(req *http.Request) (Options, error) {
 	}
 	if v := req.FormValue("version"); v == "2" {
 		return o, errdefs.InvalidParameter(errors.New("BuildKit is not supported by berth: use the classic builder (DOCKER_BUILDKIT=0)"))
+	}
+	if p := o.Platform; p != "" {
+		osName, arch, _ := strings.Cut(p, "/")
+		arch, _, _ = strings.Cut(arch, "/")
+		if osName != "linux" || (arch != "" && arch != runtime.GOARCH && !(arch == "x86_64" && runtime.GOARCH == "amd64")) {
+			return o, errdefs.InvalidParameter(fmt.Errorf("platform %q is not supported: this daemon builds for linux/%s", p, runtime.GOARCH))
+		}
 	}
 	if v := req.FormValue("remote"); v != "" {
 		return o, errdefs.InvalidParameter(fmt.Errorf("remote build contexts are not supported: %s", v))
