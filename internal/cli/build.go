@@ -17,11 +17,11 @@ import (
 
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/jsonstream"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 

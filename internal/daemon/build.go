@@ -15,9 +15,9 @@ import (
 	"sync"
 	"time"
 
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	buildtypes "github.com/moby/moby/api/types/build"
 	containertypes "github.com/moby/moby/api/types/container"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
