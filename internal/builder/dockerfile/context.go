@@ -57,7 +57,7 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 	}
 	bc := &BuildContext{Dir: dir, sums: map[string][]byte{}}
 	tr := tar.NewReader(r)
-	buf := make([]byte, 1<<20)
+	buf := [2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)}
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -93,8 +93,14 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 			if err != nil {
 				return nil, err
 			}
-			h := sha256.New()
-			_, err = io.CopyBuffer(io.MultiWriter(f, h), tr, buf)
+			var sum []byte
+			if hdr.Size > int64(len(buf[0])) {
+				sum, err = copyHash(f, tr, buf)
+			} else {
+				h := sha256.New()
+				_, err = io.CopyBuffer(io.MultiWriter(f, h), tr, buf[0])
+				sum = h.Sum(nil)
+			}
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -104,7 +110,7 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 			if err := os.Chmod(target, mode); err != nil {
 				return nil, err
 			}
-			bc.sums[rel] = h.Sum(nil)
+			bc.sums[rel] = sum
 		case tar.TypeSymlink:
 			_ = os.Remove(target)
 			if err := os.Symlink(hdr.Linkname, target); err != nil {
@@ -136,6 +142,48 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 		return nil, err
 	}
 	return bc, nil
+}
+
+// copyHash copies src to dst and returns the sha256 of the bytes, hashing
+// one buffer on another goroutine while the next is read and written (the
+// hash costs as much as the write: a cached rebuild of a big context is
+// bound by the two).
+func copyHash(dst io.Writer, src io.Reader, bufs [2][]byte) ([]byte, error) {
+	h := sha256.New()
+	work := make(chan []byte)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for b := range work {
+			h.Write(b)
+		}
+	}()
+	var err error
+	for i := 0; ; i ^= 1 {
+		n, rerr := io.ReadFull(src, bufs[i])
+		if n > 0 {
+			// The send waits until the previous buffer is hashed, so
+			// bufs[i^1] is free for the next read.
+			work <- bufs[i][:n]
+			if _, werr := dst.Write(bufs[i][:n]); werr != nil {
+				err = werr
+				break
+			}
+		}
+		if rerr == io.EOF || errors.Is(rerr, io.ErrUnexpectedEOF) {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	close(work)
+	<-finished
+	if err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
 // checkNoSymlinkParents refuses rel when one of its parent directories
