@@ -38,6 +38,7 @@ conformance:
 bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh
+	./scripts/bench-build.sh
 
 clean:
 	rm -rf bin
