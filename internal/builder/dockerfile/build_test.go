@@ -196,15 +196,16 @@ func TestCacheHitsAndTarget(t *testing.T) {
 func TestBuildErrors(t *testing.T) {
 	f := newFake(t)
 	cases := map[string]string{
-		"FROM busybox\nFOO x\n":                  "unknown instruction: FOO",
-		"FROM busybox\nRUN exit 3\n":             "returned a non-zero code: 3",
-		"FROM busybox\nCOPY missing /\n":         "file not found in build context",
-		"FROM busybox\nCOPY ../x /\n":            "forbidden path outside the build context",
-		"FROM busybox\nCOPY a b /notdir\n":       "must be a directory and end with a /",
-		"FROM busybox\nCOPY --from=1 a /\n":      "refers to current or future build stage",
-		"FROM nothere\n":                         "No such image: nothere",
-		"FROM busybox\nEXPOSE 80/bogus\n":        "invalid proto",
-		"FROM busybox\nCOPY --chown=ghost a /\n": "no such user",
+		"FROM busybox\nFOO x\n":                                 "unknown instruction: FOO",
+		"FROM busybox\nRUN exit 3\n":                            "returned a non-zero code: 3",
+		"FROM busybox\nCOPY missing /\n":                        "file not found in build context",
+		"FROM busybox\nCOPY ../x /\n":                           "forbidden path outside the build context",
+		"FROM busybox\nCOPY a b /notdir\n":                      "must be a directory and end with a /",
+		"FROM busybox\nCOPY --from=1 a /\n":                     "refers to current or future build stage",
+		"FROM nothere\n":                                        "No such image: nothere",
+		"FROM busybox\nEXPOSE 80/bogus\n":                       "invalid proto",
+		"FROM busybox\nCOPY --chown=ghost a /\n":                "no such user",
+		"FROM busybox\nRUN --mount=type=cache,target=/c true\n": "requires BuildKit",
 	}
 	for df, want := range cases {
 		bc := contextOf(t, map[string]string{"Dockerfile": df, "a": "a", "b": "b"})

@@ -288,7 +288,7 @@ func copyOne(root string, src source, dest string, destIsDir, add bool, uid, gid
 	if err != nil {
 		return err
 	}
-	if err := mkdirAllOwned(root, filepath.Dir(dst), -1, -1); err != nil {
+	if err := mkdirAllOwned(root, filepath.Dir(dst), uid, gid); err != nil {
 		return err
 	}
 	m := fi.Mode().Perm() | fi.Mode()&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)

@@ -288,6 +288,9 @@ func (b *build) run(ctx context.Context, s *stageState, c *instructions.RunComma
 	if len(c.Files) > 0 {
 		return fmt.Errorf("RUN with a here-document is not supported by the classic builder")
 	}
+	if len(c.FlagsUsed) > 0 {
+		return fmt.Errorf("the --%s option requires BuildKit", c.FlagsUsed[0])
+	}
 	args := s.cmdline(c.ShellDependantCmdLine)
 	env, argLine := s.runEnv()
 	createdBy := argLine + strings.Join(args, " ")
