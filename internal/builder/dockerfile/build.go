@@ -99,7 +99,10 @@ func ReadDockerfile(bc *BuildContext, name string) ([]byte, error) {
 // Build runs the build of the context bc and returns the final image ID.
 // Progress goes to out as plain text lines.
 func (bl *Builder) Build(ctx context.Context, bc *BuildContext, opts Options, out io.Writer) (string, error) {
-	data, err := ReadDockerfile(bc, opts.Dockerfile)
+	data, err := bc.dockerfile, bc.dockerfileErr
+	if data == nil && err == nil {
+		data, err = ReadDockerfile(bc, opts.Dockerfile)
+	}
 	if err != nil {
 		return "", &ParseError{err}
 	}

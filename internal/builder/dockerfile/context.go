@@ -26,6 +26,10 @@ type BuildContext struct {
 	// sums holds the sha256 of every regular file, computed while the
 	// context was unpacked (context-relative slash paths).
 	sums map[string][]byte
+	// dockerfile is the Dockerfile, read before .dockerignore applies
+	// (it may exclude the Dockerfile from COPY, never from the build).
+	dockerfile    []byte
+	dockerfileErr error
 }
 
 // decompress returns r, uncompressed if it starts with a gzip, bzip2 or
@@ -138,7 +142,8 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 			_ = os.Chtimes(target, hdr.ModTime, hdr.ModTime)
 		}
 	}
-	if err := bc.applyIgnore(dockerfile); err != nil {
+	bc.dockerfile, bc.dockerfileErr = ReadDockerfile(bc, dockerfile)
+	if err := bc.applyIgnore(); err != nil {
 		return nil, err
 	}
 	return bc, nil
@@ -209,7 +214,7 @@ func checkNoSymlinkParents(dir, rel string) error {
 }
 
 // applyIgnore removes what .dockerignore excludes.
-func (bc *BuildContext) applyIgnore(dockerfile string) error {
+func (bc *BuildContext) applyIgnore() error {
 	f, err := os.Open(filepath.Join(bc.Dir, ".dockerignore"))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -229,7 +234,6 @@ func (bc *BuildContext) applyIgnore(dockerfile string) error {
 	if err != nil {
 		return fmt.Errorf("parse .dockerignore: %w", err)
 	}
-	keep := map[string]bool{".dockerignore": true, path.Clean(dockerfile): true}
 	var remove []string
 	err = filepath.WalkDir(bc.Dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -239,9 +243,6 @@ func (bc *BuildContext) applyIgnore(dockerfile string) error {
 			return nil
 		}
 		rel := filepath.ToSlash(strings.TrimPrefix(p, bc.Dir+"/"))
-		if keep[rel] {
-			return nil
-		}
 		m, err := pm.MatchesOrParentMatches(rel)
 		if err != nil {
 			return err
