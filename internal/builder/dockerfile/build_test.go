@@ -164,6 +164,18 @@ RUN echo $A
 	}
 }
 
+func TestArgScopeIsPerStage(t *testing.T) {
+	f := newFake(t)
+	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG A=one\nENV X=${A}\nFROM busybox\nENV Y=[${A}]\nARG A\nENV Z=[${A}]\n"})
+	id, _, err := runBuild(t, f, nil, bc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := strings.Join(f.images[id].Env, " "); env != "PATH=/bin Y=[] Z=[]" {
+		t.Errorf("second stage env %q: an ARG belongs to its stage", env)
+	}
+}
+
 func TestCacheHitsAndTarget(t *testing.T) {
 	f := newFake(t)
 	cache, err := OpenCache(t.TempDir())
