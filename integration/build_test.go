@@ -422,23 +422,29 @@ FROM busybox AS unused
 RUN echo this stage must not run && exit 9
 FROM busybox
 RUN echo second > /second
+FROM build AS derived
+RUN echo derived >> /out/app
 FROM busybox
-COPY --from=build /out/app /app
+COPY --from=derived /out/app /app
 COPY --from=2 /second /second
+COPY --from=busybox /etc/passwd /from-image
 CMD ["cat", "/app", "/second"]
 `)
 	out := d.mustBuild("-t", "multi", dir)
 	if strings.Contains(out, "must not run") {
 		t.Errorf("unneeded stage was built:\n%s", out)
 	}
-	if !strings.Contains(out, "Step 1/8 : FROM busybox AS build") || !strings.Contains(out, "Step 8/8 : CMD") {
+	if !strings.Contains(out, "Step 1/11 : FROM busybox AS build") || !strings.Contains(out, "Step 11/11 : CMD") {
 		t.Errorf("step numbering:\n%s", out)
 	}
-	if got := d.mustRun("multi"); got != "artifact\nsecond\n" {
+	if got := d.mustRun("multi"); got != "artifact\nderived\nsecond\n" {
 		t.Errorf("final image: %q", got)
 	}
 	if got, _ := d.docker("", "run", "--rm", "multi", "ls", "/big.bin"); !strings.Contains(got, "No such file") {
 		t.Errorf("build-stage file in final image: %q", got)
+	}
+	if got := d.mustRun("multi", "sh", "-c", "cmp /from-image /etc/passwd && echo same"); got != "same\n" {
+		t.Errorf("COPY --from=<image>: %q", got)
 	}
 	d.mustBuild("-t", "stage1", "--target", "build", dir)
 	ctx := context.Background()
