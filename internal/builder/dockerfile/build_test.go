@@ -283,6 +283,33 @@ func TestDockerignoreOnExtract(t *testing.T) {
 	}
 }
 
+func TestExposeExpandsVariables(t *testing.T) {
+	f := newFake(t)
+	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG P=8080\nENV Q=\"9/udp 10\"\nEXPOSE $P $Q\n"})
+	id, _, err := runBuild(t, f, nil, bc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.images[id].ExposedPorts
+	for _, p := range []string{"8080/tcp", "9/udp", "10/tcp"} {
+		if _, ok := got[p]; !ok {
+			t.Errorf("exposed %v lacks %s", got, p)
+		}
+	}
+}
+
+func TestSingleWildcardMatchNeedsNoSlash(t *testing.T) {
+	f := newFake(t)
+	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY on* /renamed\n", "only.txt": "x"})
+	id, _, err := runBuild(t, f, nil, bc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(f.roots[id], "renamed")); err != nil || string(b) != "x" {
+		t.Errorf("renamed: %q %v", b, err)
+	}
+}
+
 func TestExposedPorts(t *testing.T) {
 	got, err := exposedPorts([]string{"80", "53/udp", "7000-7002/tcp"})
 	if err != nil || strings.Join(got, " ") != "80/tcp 53/udp 7000/tcp 7001/tcp 7002/tcp" {

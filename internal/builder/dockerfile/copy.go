@@ -100,7 +100,6 @@ func (b *build) copyFrom(ctx context.Context, s *stageState, r copyReq, srcRoot 
 			}
 			srcs = append(srcs, src)
 		case hasGlob(p):
-			multi = true
 			c := path.Clean(p)
 			if !scoped && (c == ".." || strings.HasPrefix(c, "../")) {
 				return errOutside(p)
@@ -134,6 +133,7 @@ func (b *build) copyFrom(ctx context.Context, s *stageState, r copyReq, srcRoot 
 	if len(srcs) == 0 {
 		return fmt.Errorf("%s failed: no source files were specified", r.verb())
 	}
+	multi = multi || len(srcs) > 1
 	dest := r.sd.DestPath
 	destIsDir := strings.HasSuffix(dest, "/") || dest == "." || strings.HasSuffix(dest, "/.")
 	if multi && !destIsDir {
@@ -321,11 +321,13 @@ func copyTree(root, src, dest string, uid, gid int, mode *fs.FileMode) error {
 			perm = *mode
 		}
 		switch {
+		case fi.IsDir() && rel == "":
+			// The destination itself: made by mkdirAllOwned when missing,
+			// left as it is otherwise (COPY . / must not chmod /).
+			return nil
 		case fi.IsDir():
-			if rel != "" {
-				if err := os.Mkdir(dst, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-					return err
-				}
+			if err := os.Mkdir(dst, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+				return err
 			}
 			if err := os.Lchown(dst, uid, gid); err != nil {
 				return err

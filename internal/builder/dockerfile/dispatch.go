@@ -179,7 +179,15 @@ func (b *build) dispatch(ctx context.Context, i int, s *stageState, cmd instruct
 			s.cfg.Cmd = nil
 		}
 	case *instructions.ExposeCommand:
-		ports, err := exposedPorts(c.Ports)
+		var words []string
+		for _, p := range c.Ports {
+			w, err := b.lex.ProcessWords(p, shell.EnvsFromSlice(s.env()))
+			if err != nil {
+				return err
+			}
+			words = append(words, w...)
+		}
+		ports, err := exposedPorts(words)
 		if err != nil {
 			return err
 		}
