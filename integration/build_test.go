@@ -134,6 +134,7 @@ ADD `+srv.URL+`/remote.txt /remote/
 RUN echo "$GREETING $FROMCLI $A $B $C" > /run.txt && \
     pwd >> /run.txt
 RUN ["/bin/sh", "-c", "echo exec-form >> /run.txt"]
+RUN grep -q "10.1.2.3.*buildhost" /etc/hosts
 SHELL ["/bin/sh", "-ec"]
 RUN echo "shell changed" >> /run.txt
 USER nobody
@@ -143,8 +144,8 @@ STOPSIGNAL SIGUSR1
 HEALTHCHECK --interval=5s --timeout=2s --retries=4 CMD true
 CMD ["cat", "/run.txt"]
 `)
-	out := d.mustBuild("-t", "instr:v1", "--build-arg", "FROMCLI=cli", "--label", "from=flag", dir)
-	for _, want := range []string{"Step 1/26 : ARG BASE=busybox", "Step 2/26 : FROM ${BASE} AS base", "Step 25/26 : CMD", " ---> Running in ", "Successfully tagged instr:v1"} {
+	out := d.mustBuild("-t", "instr:v1", "--build-arg", "FROMCLI=cli", "--label", "from=flag", "--add-host", "buildhost:10.1.2.3", dir)
+	for _, want := range []string{"Step 1/27 : ARG BASE=busybox", "Step 2/27 : FROM ${BASE} AS base", "Step 26/27 : CMD", " ---> Running in ", "Successfully tagged instr:v1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("build output lacks %q:\n%s", want, out)
 		}

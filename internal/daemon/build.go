@@ -98,7 +98,7 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, o buildrouter.Option
 	bl := dockerfile.New(&buildBackend{d: d}, cache)
 	_, err = bl.Build(ctx, bc, dockerfile.Options{
 		Dockerfile: o.Dockerfile, Tags: tags, BuildArgs: o.BuildArgs, Labels: o.Labels, Target: o.Target,
-		NoCache: o.NoCache, Pull: o.Pull, Network: o.Network, OnImage: imageID,
+		NoCache: o.NoCache, Pull: o.Pull, Network: o.Network, ExtraHosts: o.ExtraHosts, OnImage: imageID,
 	}, out)
 	var pe *dockerfile.ParseError
 	var ee *dockerfile.ExitError
@@ -176,7 +176,7 @@ func (b *buildBackend) Run(ctx context.Context, req dockerfile.RunRequest) (stri
 		AttachStdout: true, AttachStderr: true,
 	}
 	resp, err := d.ContainerCreate(ctx, "", containertypes.CreateRequest{
-		Config: cfg, HostConfig: &containertypes.HostConfig{NetworkMode: containertypes.NetworkMode(network)},
+		Config: cfg, HostConfig: &containertypes.HostConfig{NetworkMode: containertypes.NetworkMode(network), ExtraHosts: req.ExtraHosts},
 	})
 	if err != nil {
 		return "", err

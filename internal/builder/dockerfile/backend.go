@@ -23,7 +23,9 @@ type RunRequest struct {
 	Commit    dockerspec.DockerOCIImageConfig // the new image's config
 	CreatedBy string
 	Network   string // "", "default", "bridge", "host", "none"
-	Out       io.Writer
+	// ExtraHosts are --add-host entries (host:ip) for /etc/hosts.
+	ExtraHosts []string
+	Out        io.Writer
 	// Started is called with the container ID once it exists.
 	Started func(id string)
 }

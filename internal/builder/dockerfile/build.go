@@ -29,6 +29,7 @@ type Options struct {
 	NoCache    bool
 	Pull       bool
 	Network    string
+	ExtraHosts []string
 	// OnImage, if set, is called with the final image ID before the
 	// "Successfully built" line (the API's aux message).
 	OnImage func(id string)

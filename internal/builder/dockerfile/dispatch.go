@@ -312,7 +312,7 @@ func (b *build) run(ctx context.Context, s *stageState, c *instructions.RunComma
 	runCfg.Healthcheck, runCfg.OnBuild = nil, nil
 	var ctr string
 	id, err := b.b.Run(ctx, RunRequest{
-		Image: s.image, Config: runCfg, Commit: s.cfg, CreatedBy: createdBy, Network: b.opts.Network, Out: b.out,
+		Image: s.image, Config: runCfg, Commit: s.cfg, CreatedBy: createdBy, Network: b.opts.Network, ExtraHosts: b.opts.ExtraHosts, Out: b.out,
 		Started: func(id string) {
 			ctr = id
 			fmt.Fprintf(b.out, " ---> Running in %s\n", shortID(id))

@@ -32,6 +32,7 @@ type Options struct {
 	Pull       bool
 	Network    string
 	Platform   string
+	ExtraHosts []string
 }
 
 // Backend is what the build router needs from the daemon.
@@ -87,6 +88,7 @@ func parseOptions(req *http.Request) (Options, error) {
 			return o, errdefs.InvalidParameter(fmt.Errorf("invalid buildargs: %w", err))
 		}
 	}
+	o.ExtraHosts = req.Form["extrahosts"]
 	if s := req.FormValue("labels"); s != "" {
 		if err := json.Unmarshal([]byte(s), &o.Labels); err != nil {
 			return o, errdefs.InvalidParameter(fmt.Errorf("invalid labels: %w", err))
