@@ -39,6 +39,7 @@ bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh
 	./scripts/bench-pull.sh
+	./scripts/bench-build.sh
 
 clean:
 	rm -rf bin

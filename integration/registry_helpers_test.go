@@ -41,7 +41,6 @@ type registryOpts struct {
 	tokenCerts     string // the bundle that signs the tokens
 }
 
-
 // startRegistry starts a registry with a temp config and storage; it is
 // stopped when t ends. A missing binary is a failure.
 func startRegistry(t *testing.T, o registryOpts) *testRegistry {

@@ -83,7 +83,7 @@ func (c *CLI) commands() []topCommand {
 		{"login", c.newLoginCommand}, {"logout", c.newLogoutCommand},
 		// management commands
 		{"container", c.newContainerCommand}, {"image", c.newImageCommand}, {"system", c.newSystemCommand},
-		{"volume", c.newVolumeCommand}, {"network", c.newNetworkCommand},
+		{"volume", c.newVolumeCommand}, {"network", c.newNetworkCommand}, {"builder", c.newBuilderCommand},
 	}
 }
 

@@ -98,7 +98,8 @@ type Daemon struct {
 
 	// volMu orders "is this volume used?" checks before removals against
 	// creates that start using a volume (see mounts.go).
-	volMu sync.Mutex
+	volMu   sync.Mutex
+	builder buildState
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
@@ -174,6 +175,7 @@ func (d *Daemon) Close() error {
 	if d.net != nil {
 		_ = d.net.Close()
 	}
+	d.closeBuilder()
 	return d.db.Close()
 }
 

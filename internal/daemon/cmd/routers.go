@@ -3,6 +3,7 @@ package cmd
 import (
 	"github.com/berth/berth/internal/daemon"
 	"github.com/berth/berth/internal/server/router"
+	buildrouter "github.com/berth/berth/internal/server/router/build"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	execrouter "github.com/berth/berth/internal/server/router/exec"
 	imagerouter "github.com/berth/berth/internal/server/router/image"
@@ -14,5 +15,5 @@ import (
 
 // routers returns every API router, each over the daemon as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d)}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d), buildrouter.New(d)}
 }
