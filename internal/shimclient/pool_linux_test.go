@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 )
 
 // warmShims lists the pids of `berth shim warm` processes of bin.
@@ -49,6 +50,7 @@ func waitWarm(t *testing.T, bin string, n int) []int {
 // error still comes back with the runtime's text, a new warm shim replaces
 // each one taken, and Close makes the waiting one exit.
 func TestPool(t *testing.T) {
+	testutil.RequireRoot(t)
 	// A private copy of the binary tells this test's warm shims apart.
 	bin := filepath.Join(t.TempDir(), "berth")
 	data, err := os.ReadFile(berthBinary)
