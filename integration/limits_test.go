@@ -350,7 +350,7 @@ func testStatsShape(t *testing.T, cli string) {
 	// A busy loop for CPU %, a sleeping child for PIDS 2, and a file written
 	// with O_DIRECT for BLOCK I/O (counted on v2; v1 kernels count
 	// blkio.throttle.* only under a throttle rule).
-	if out, code := d.docker("", "run", "-d", "--name", "bt-en-stats", "-m", "64m", "--pids-limit", "10", "busybox", "sh", "-c",
+	if out, code := d.docker("", "run", "-d", "--network", "none", "--name", "bt-en-stats", "-m", "64m", "--pids-limit", "10", "busybox", "sh", "-c",
 		"dd if=/dev/zero of=/bt-blk bs=1M count=4 oflag=direct 2>/dev/null; sleep 1000 & while :; do :; done"); code != 0 {
 		t.Fatalf("run: %d %q", code, out)
 	}
