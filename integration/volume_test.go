@@ -312,6 +312,10 @@ func testContainerVolumes(t *testing.T, cli string) {
 	if before != after {
 		t.Fatalf("run --rm left a volume: %q -> %q", before, after)
 	}
+	out, code = d.docker("", "run", "--rm", "-v", "bt-named:/etc/passwd", "busybox", "true")
+	if code == 0 || !strings.Contains(out, "cannot mount volume over existing file") {
+		t.Fatalf("volume over a file: %d %q", code, out)
+	}
 	// Volumes stay writable in a read-only root, on new mount points too.
 	out, code = d.docker("", "run", "--rm", "--read-only", "-v", "/fresh", "-v", "bt-named:/n", "busybox", "sh", "-c", "touch /fresh/x /n/y && echo ok; touch /z 2>/dev/null || echo rofs")
 	if code != 0 || out != "ok\nrofs\n" {

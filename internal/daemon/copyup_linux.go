@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +59,11 @@ func copyUp(rootfs, dst, vol string) error {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.CloseWithError(mount.InRoot(rootfs, nil, func() error {
-			return archive.TarPath(context.Background(), pw, "/"+rel, ".")
+			bw := bufio.NewWriterSize(pw, 256<<10) // fewer hand-offs between the two locked threads
+			if err := archive.TarPath(context.Background(), bw, "/"+rel, "."); err != nil {
+				return err
+			}
+			return bw.Flush()
 		}))
 	}()
 	err = mount.InRoot(vol, nil, func() error {

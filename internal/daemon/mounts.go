@@ -317,6 +317,11 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 		mp := &c.MountPoints[i]
 		src := mp.Source
 		if mp.Type == mounttypes.TypeVolume {
+			if dst, err := securejoin.SecureJoin(rootfs, mp.Destination); err == nil {
+				if fi, err := os.Stat(dst); err == nil && !fi.IsDir() && mp.Subpath == "" {
+					return nil, errdefs.InvalidParameter(fmt.Errorf("cannot mount volume over existing file, file exists %s", mp.Destination))
+				}
+			}
 			p, err := d.volumes.Mount(mp.Name, c.ID)
 			if err != nil {
 				return nil, err // the caller's failure path releases what was taken
