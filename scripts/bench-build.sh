@@ -19,7 +19,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	for _ in 1 2 3 4 5; do rm -rf --one-file-system "$W" 2>/dev/null && break; sleep 1; done
 	for c in /sys/fs/cgroup/*/bt-benchb /sys/fs/cgroup/bt-benchb; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
 	return 0
