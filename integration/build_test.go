@@ -393,7 +393,7 @@ func testBuildFailures(t *testing.T, cli string) {
 		{"missing COPY source", "FROM busybox\nCOPY nothere.txt /\n", nil, 1, "nothere.txt"},
 		{"unknown target", "FROM busybox AS a\nRUN true\n", []string{"--target", "nope"}, 1, "failed to reach build target nope"},
 		{"unknown stage", "FROM busybox\nCOPY --from=nostage /x /x\n", nil, 1, "nostage"},
-		{"unknown base", "FROM nosuchbase\n", nil, 1, "nosuchbase"},
+		{"unknown base", "FROM 127.0.0.1:1/bt/nosuchbase\n", nil, 1, "nosuchbase"},
 		{"COPY ../x", "FROM busybox\nCOPY ../outside.txt /\n", nil, 1, "forbidden path outside the build context"},
 		{"absolute symlink out", "FROM busybox\nCOPY abs-link /\n", nil, 1, "forbidden path outside the build context"},
 		{"relative symlink out", "FROM busybox\nCOPY rel-link /\n", nil, 1, "forbidden path outside the build context"},
@@ -503,5 +503,35 @@ ENTRYPOINT ["/usr/games/cowsay"]
 	}
 	if got := d.mustRun("cowsay2", "Cool", "!"); !strings.Contains(got, "< Cool ! >") {
 		t.Errorf("cowsay ENTRYPOINT output:\n%s", got)
+	}
+}
+
+// TestBuildPullsBase: a FROM image that is not here is pulled from its
+// registry (the local docker-registry), as the classic builder does, and
+// --pull pulls again an image that is here.
+func TestBuildPullsBase(t *testing.T) {
+	reg := startRegistry(t, registryOpts{})
+	d := startDaemonCLI(t, "docker")
+	ref := reg.host + "/bt/base:v1"
+	d.makeLayeredImage(ref, 64)
+	d.mustCLI("push", ref)
+	d.removeAllImages()
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "Dockerfile"), "FROM "+ref+"\nRUN cat /l0 > /copied\n")
+	out, code := d.build(2*time.Minute, "--network", "none", "-t", "bt-pulled", dir)
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"v1: Pulling from bt/base", "Status: Downloaded newer image for " + ref, "Successfully tagged bt-pulled:latest"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("build output lacks %q:\n%s", want, out)
+		}
+	}
+	if out := d.mustCLI("run", "--rm", "--network", "none", "bt-pulled", "cat", "/copied"); out != "layer0\n" {
+		t.Fatalf("run: %q", out)
+	}
+	out, code = d.build(2*time.Minute, "--pull", "--network", "none", "-t", "bt-pulled", dir)
+	if code != 0 || !strings.Contains(out, "Status: Image is up to date for "+ref) {
+		t.Fatalf("build --pull: exit %d\n%s", code, out)
 	}
 }

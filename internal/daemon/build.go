@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,6 +158,16 @@ type buildBackend struct{ d *Daemon }
 
 func (b *buildBackend) GetImage(ctx context.Context, name string, pull bool, out io.Writer) (*dockerfile.Image, error) {
 	img, err := b.d.images.Get(ctx, name)
+	if (err != nil && errdefs.IsNotFound(err) || err == nil && pull) && b.d.dist != nil && !looksLikeID(name) {
+		// FROM pulls what is missing, and --pull what may be newer.
+		if perr := b.d.pullForBuild(ctx, name, out); perr != nil {
+			if err == nil {
+				return nil, perr
+			}
+			return nil, fmt.Errorf("%w (pull: %w)", err, perr)
+		}
+		img, err = b.d.images.Get(ctx, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -348,4 +359,19 @@ func (b *buildBackend) Tag(ctx context.Context, id, ref string) error {
 		}
 	}
 	return b.d.images.Tag(ctx, digest.Digest(id), ref)
+}
+
+// looksLikeID tells an image ID (or an ID prefix of 12 hex digits and more)
+// from a reference, so that FROM of an ID never turns into a pull.
+func looksLikeID(name string) bool {
+	name = strings.TrimPrefix(name, "sha256:")
+	if len(name) < 12 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
