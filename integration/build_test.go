@@ -485,7 +485,7 @@ RUN apt-get update
 RUN apt-get install -y cowsay
 CMD ["/usr/games/cowsay","Salut","!"]
 `)
-	out, code := d.build(10*time.Minute, "--network", "host", "-t", "cowsay", dir)
+	out, code := d.build(10*time.Minute, "-t", "cowsay", dir)
 	if code != 0 {
 		t.Fatalf("build: %d\n%s", code, out)
 	}
@@ -497,7 +497,7 @@ RUN apt-get update
 RUN apt-get install -y cowsay
 ENTRYPOINT ["/usr/games/cowsay"]
 `)
-	out, code = d.build(10*time.Minute, "--network", "host", "-t", "cowsay2", dir)
+	out, code = d.build(10*time.Minute, "-t", "cowsay2", dir)
 	if code != 0 || strings.Count(out, "Using cache") != 2 {
 		t.Fatalf("ENTRYPOINT variant (want apt steps from cache): %d\n%s", code, out)
 	}
