@@ -463,8 +463,8 @@ CMD ["cat", "/app", "/second"]
 }
 
 // TestBuildCowsay is the course's example on a debootstrap Debian image:
-// RUN steps reach Debian's mirror (--network host until the default bridge
-// has NAT).
+// RUN steps run on the default bridge and reach Debian's mirror through
+// its NAT.
 func TestBuildCowsay(t *testing.T) {
 	tarball := testutil.DebianTarball(t)
 	d := startDaemonCLI(t, berthBinary)
