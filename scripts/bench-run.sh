@@ -8,6 +8,8 @@
 #
 # BERTH (default: bin/berth or berth on PATH) is the binary under test.
 set -euo pipefail
+# This script starts its own daemon: the CLI must wait for it, not start one.
+export BERTH_NO_AUTOSTART=1
 N=${1:-30}
 cd "$(dirname "$0")/.."
 BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
