@@ -39,6 +39,8 @@ bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh
 	./scripts/bench-network.sh
+	./scripts/bench-pull.sh
+	./scripts/bench-build.sh
 
 clean:
 	rm -rf bin

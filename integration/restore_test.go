@@ -237,3 +237,35 @@ func TestShimLoss(t *testing.T) {
 		t.Fatalf("start after shim loss: %d %q", code, out)
 	}
 }
+
+// TestCrashDuringAutoRemove kills the daemon after an auto-removed
+// container's record and snapshot are gone but before its shim and runtime
+// state are deleted (that delete runs alongside the removal): the restarted
+// daemon deletes the shim dir of no container and the runtime's state.
+func TestCrashDuringAutoRemove(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.stop()
+	d.startExpectCrash("autoremove-after-remove")
+	if _, code := d.docker("", "run", "--rm", "--name", "bt-en-ar", "busybox", "true"); code == 0 {
+		t.Log("run --rm returned 0: the wait answered before the crash")
+	}
+	d.waitExit(10 * time.Second)
+	shims, _ := os.ReadDir(filepath.Join(d.execRoot, "s"))
+	if len(shims) != 1 {
+		t.Fatalf("before restart: %d shim dirs, want the one of the removed container", len(shims))
+	}
+	d.start(nil)
+	if out, _ := d.docker("", "ps", "-a", "-q"); strings.TrimSpace(out) != "" {
+		t.Fatalf("containers after restart: %q", out)
+	}
+	if shims, _ := os.ReadDir(filepath.Join(d.execRoot, "s")); len(shims) != 0 {
+		t.Fatalf("shim dirs left after restart: %v", shims)
+	}
+	if st, _ := os.ReadDir(filepath.Join(d.execRoot, "runtime")); len(st) != 0 {
+		t.Fatalf("runtime state left after restart: %v", st)
+	}
+	if out, code := d.docker("", "run", "--rm", "--name", "bt-en-ar", "busybox", "true"); code != 0 {
+		t.Fatalf("run again with the same name: %d %q", code, out)
+	}
+}

@@ -12,6 +12,8 @@
 # bridge and iptables rules never touch the host's. Everything is removed at
 # exit. BERTH (default bin/berth or berth on PATH) is the binary under test.
 set -euo pipefail
+# This script starts its own daemon: the CLI must wait for it, not start one.
+export BERTH_NO_AUTOSTART=1
 N=${1:-20}
 cd "$(dirname "$0")/.."
 BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: `berth run --rm --network none busybox true` against `docker run --rm --network none
+# Benchmark: `berth run --rm busybox true` against `docker run --rm --network none
 # busybox true` (Debian's docker.io, started here with private roots) and, when
 # it works on this machine, `podman run --rm --network none busybox true`,
 # interleaved in one run. Prints per-engine median and p90 in ms and the ratios.
@@ -8,18 +8,20 @@
 #
 # BERTH (default: bin/berth or berth on PATH) is the binary under test.
 set -euo pipefail
+# This script starts its own daemon: the CLI must wait for it, not start one.
+export BERTH_NO_AUTOSTART=1
 N=${1:-30}
 cd "$(dirname "$0")/.."
 BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
 W=$(mktemp -d /tmp/bt-bench-XXXX)
-BR=bt$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n') # berth's own bridge and nftables table, removed at exit
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	# the daemon's default bridge, its veths and its nftables table
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^btbench0' || true); do ip link del "$l" 2>/dev/null || true; done
+	nft delete table ip btbench0 2>/dev/null || true
 	grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-	ip link del "$BR" 2>/dev/null || true
-	nft delete table ip "$BR" 2>/dev/null || true
 	rm -rf --one-file-system "$W"
 }
 trap cleanup EXIT
@@ -31,7 +33,7 @@ for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$W/roo
 tar -C "$W/rootfs" -cf "$W/busybox.tar" .
 
 # berth: its own daemon, data root and socket.
-"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" --bridge "$BR" >"$W/berth.log" 2>&1 &
+"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" --bridge btbench0 >"$W/berth.log" 2>&1 &
 pids+=($!)
 export BERTH_HOST="unix://$W/berth.sock"
 for _ in $(seq 100); do "$BERTH" version >/dev/null 2>&1 && break; sleep 0.1; done
@@ -63,14 +65,15 @@ run_one() { # engine -> appends ms
 	local e=$1 s t
 	s=$(now)
 	case $e in
-	berth) "$BERTH" run --rm --network none busybox true ;;
+	berth) "$BERTH" run --rm busybox true ;;
+	berth-none) "$BERTH" run --rm --network none busybox true ;;
 	docker) docker -H "$DOCKER_SOCK" run --rm --network none busybox true ;;
 	podman) "${PODMAN[@]}" run --rm --network none localhost/busybox true ;;
 	esac
 	t=$(now)
 	T[$e]+="$(( (t - s) / 1000 )) "
 }
-engines=(berth docker)
+engines=(berth berth-none docker)
 [ ${#PODMAN[@]} -gt 0 ] && engines+=(podman)
 for e in "${engines[@]}"; do run_one "$e"; T[$e]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
@@ -78,14 +81,15 @@ for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
 summarise() { # prints median p90 in ms with one decimal
 	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f\n", m/1000, p/1000}'
 }
-printf '%-8s %10s %10s %6s\n' engine median_ms p90_ms runs
+printf '%-10s %10s %10s %6s\n' engine median_ms p90_ms runs
 declare -A MED
 for e in "${engines[@]}"; do
 	read -r med p90 < <(echo "${T[$e]}" | summarise)
 	MED[$e]=$med
-	printf '%-8s %10s %10s %6s\n' "$e" "$med" "$p90" "$N"
+	printf '%-10s %10s %10s %6s\n' "$e" "$med" "$p90" "$N"
 done
 for e in "${engines[@]}"; do
-	[ "$e" = berth ] && continue
-	awk -v b="${MED[berth]}" -v o="${MED[$e]}" -v e="$e" 'BEGIN {printf "ratio berth/%s = %.3f\n", e, b/o}'
+	case $e in berth*) continue ;; esac
+	awk -v b="${MED[berth]}" -v o="${MED[$e]}" -v e="$e" 'BEGIN {printf "ratio berth (default network)/%s = %.3f\n", e, b/o}'
+	awk -v b="${MED[berth-none]}" -v o="${MED[$e]}" -v e="$e" 'BEGIN {printf "ratio berth --network none/%s = %.3f\n", e, b/o}'
 done

@@ -128,3 +128,48 @@ func TestWaitPingGivesUpWhenDaemonExits(t *testing.T) {
 		t.Fatalf("waitPing timeout: %v", err)
 	}
 }
+
+// TestAutoStartOtherSocketOwnDataRoot: a daemon started for a socket other
+// than the default one, without BERTH_DATA_ROOT, keeps its data next to
+// its socket (never in the default data root); BERTH_NO_AUTOSTART starts
+// nothing.
+func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
+	testutil.RequireRoot(t)
+	dir, err := os.MkdirTemp("/tmp", "bt-cl-autostart-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "run", "berth.sock")
+	env := map[string]string{"BERTH_HOST": "unix://" + sock, "BERTH_NO_AUTOSTART": "1"}
+	c := &CLI{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}, Env: func(k string) string { return env[k] }}
+	api, err := c.Client(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Ping(context.Background(), client.PingOptions{}); err == nil {
+		t.Fatal("a daemon answers although BERTH_NO_AUTOSTART is set")
+	}
+	c.closeClient()
+
+	delete(env, "BERTH_NO_AUTOSTART")
+	root := sock + ".data"
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(filepath.Join(root, "pid")); err == nil {
+			if pid, err := strconv.Atoi(string(b)); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	c = &CLI{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}, Env: func(k string) string { return env[k] }}
+	if _, err := c.Client(context.Background()); err != nil {
+		t.Fatalf("client with autostart: %v", err)
+	}
+	defer c.closeClient()
+	if _, err := os.Stat(filepath.Join(root, "pid")); err != nil {
+		t.Fatalf("the daemon did not get the data root %s next to its socket: %v", root, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "berth.log")); err != nil {
+		t.Fatalf("no daemon log in %s: %v", root, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,12 +21,14 @@ import (
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
 type buildOptions struct {
 	tags, buildArgs, labels, extraHosts []string
 	file, target, network, iidFile      string
+	platform                            string
 	noCache, quiet, pull, rm, forceRm   bool
 }
 
@@ -44,14 +47,15 @@ func (c *CLI) newBuildCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.tags, "tag", "t", nil, `Name and optionally a tag in the "name:tag" format`)
+	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name and optionally a tag in the "name:tag" format`)
 	f.StringVarP(&o.file, "file", "f", "", `Name of the Dockerfile (Default is "PATH/Dockerfile")`)
-	f.StringArrayVar(&o.buildArgs, "build-arg", nil, "Set build-time variables")
-	f.StringArrayVar(&o.labels, "label", nil, "Set metadata for an image")
-	f.StringArrayVar(&o.extraHosts, "add-host", nil, "Add a custom host-to-IP mapping (host:ip)")
+	f.Var(opts.NewList(&o.buildArgs), "build-arg", "Set build-time variables")
+	f.Var(opts.NewList(&o.labels), "label", "Set metadata for an image")
+	f.Var(opts.NewList(&o.extraHosts), "add-host", "Add a custom host-to-IP mapping (host:ip)")
 	f.StringVar(&o.target, "target", "", "Set the target build stage to build")
 	f.StringVar(&o.network, "network", "default", "Set the networking mode for the RUN instructions during build")
 	f.StringVar(&o.iidFile, "iidfile", "", "Write the image ID to the file")
+	f.StringVar(&o.platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
 	f.BoolVar(&o.noCache, "no-cache", false, "Do not use cache when building the image")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress the build output and print image ID on success")
 	f.BoolVar(&o.pull, "pull", false, "Always attempt to pull a newer version of the image")
@@ -103,16 +107,17 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 	case strings.HasPrefix(contextArg, "http://") || strings.HasPrefix(contextArg, "https://") || strings.HasPrefix(contextArg, "git@"):
 		return fmt.Errorf("unable to prepare context: remote contexts are not supported")
 	default:
-		buf, rel, err := c.buildContext(contextArg, o.file)
+		rc, rel, err := c.buildContext(contextArg, o.file)
 		if err != nil {
 			return fmt.Errorf("unable to prepare context: %w", err)
 		}
-		body, dockerfile = buf, rel
+		defer rc.Close()
+		body, dockerfile = rc, rel
 	}
 	bo := client.ImageBuildOptions{
 		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
 		Labels: opts.ParseLabels(o.labels), ExtraHosts: o.extraHosts, Target: o.target, NetworkMode: o.network,
-		NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
+		Platforms: platforms(o.platform), NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
 	}
 	res, err := api.ImageBuild(ctx, body, bo)
 	if err != nil {
@@ -132,7 +137,12 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 	}
 	fd, isTerm := terminalFd(out)
 	if err := jsonmessage.DisplayJSONMessagesStream(res.Body, out, fd, isTerm, aux); err != nil {
-		return StatusError{Status: err.Error(), Code: 1}
+		code := 1
+		var je *jsonstream.Error
+		if errors.As(err, &je) && je.Code != 0 {
+			code = je.Code // a failing RUN: its exit code, as docker build does
+		}
+		return StatusError{Status: err.Error(), Code: code}
 	}
 	if o.quiet && imageID != "" {
 		fmt.Fprintln(c.Out, imageID)
@@ -167,8 +177,9 @@ func tarWithFiles(files map[string][]byte) (*bytes.Buffer, error) {
 // buildContext tars the context directory, leaving out what .dockerignore
 // excludes (the Dockerfile and .dockerignore are always sent). A Dockerfile
 // outside the context, or "-f -", is added under a random name. It returns
-// the archive and the Dockerfile's path inside it.
-func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
+// the archive as a stream (written by a goroutine as it is read, never held
+// in memory) and the Dockerfile's path inside it.
+func (c *CLI) buildContext(dir, file string) (io.ReadCloser, string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, "", err
@@ -212,9 +223,16 @@ func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("parse .dockerignore: %w", err)
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(writeContext(pw, dir, rel, patterns, pm, extra))
+	}()
+	return pr, rel, nil
+}
+
+func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternmatcher.PatternMatcher, extra []byte) error {
+	tw := tar.NewWriter(w)
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
@@ -264,16 +282,31 @@ func (c *CLI) buildContext(dir, file string) (*bytes.Buffer, string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	if extra != nil {
 		if err := tw.WriteHeader(&tar.Header{Name: rel, Mode: 0o600, Size: int64(len(extra)), Typeflag: tar.TypeReg}); err != nil {
-			return nil, "", err
+			return err
 		}
-		tw.Write(extra)
+		if _, err := tw.Write(extra); err != nil {
+			return err
+		}
 	}
-	if err := tw.Close(); err != nil {
-		return nil, "", err
+	return tw.Close()
+}
+
+// platforms parses --platform (os[/arch[/variant]]) for the API.
+func platforms(s string) []ocispec.Platform {
+	if s == "" {
+		return nil
 	}
-	return &buf, rel, nil
+	parts := strings.SplitN(s, "/", 3)
+	p := ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return []ocispec.Platform{p}
 }

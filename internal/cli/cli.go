@@ -26,7 +26,9 @@ type CLI struct {
 	Err io.Writer
 	// Env looks up environment variables (os.Getenv in production).
 	Env func(string) string
-	// NoAutoStart disables starting a daemon when none answers.
+	// NoAutoStart disables starting a daemon when none answers (so does
+	// the environment variable BERTH_NO_AUTOSTART, for scripts that start
+	// their own daemon and wait for it).
 	NoAutoStart bool
 
 	host string // from -H
@@ -69,11 +71,17 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 		return nil, fmt.Errorf("create api client for %s: %w", host, err)
 	}
 	if _, err := api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		if !client.IsErrConnectionFailed(err) || c.NoAutoStart || !strings.HasPrefix(host, "unix://") {
+		if !client.IsErrConnectionFailed(err) || c.NoAutoStart || c.Env("BERTH_NO_AUTOSTART") != "" || !strings.HasPrefix(host, "unix://") {
 			c.api = api // let the real request report the error as docker does
 			return api, nil
 		}
 		dataRoot := c.Env("BERTH_DATA_ROOT")
+		if host != DefaultHost && dataRoot == "" {
+			// A daemon on another socket must not share the default data
+			// root with the default daemon: its data lives next to its
+			// socket, as its exec root does.
+			dataRoot = strings.TrimPrefix(host, "unix://") + ".data"
+		}
 		if err := autoStart(ctx, api, host, dataRoot); err != nil {
 			c.api = api
 			if err == errNotRoot {

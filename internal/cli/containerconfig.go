@@ -198,6 +198,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 		}
 		r.Devices = append(r.Devices, dm)
 	}
+	r.DeviceCgroupRules = o.deviceRules
 	if len(o.sysctls) > 0 {
 		hc.Sysctls = map[string]string{}
 		for _, s := range o.sysctls {

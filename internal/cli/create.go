@@ -79,14 +79,14 @@ func (c *CLI) createContainer(ctx context.Context, api client.APIClient, req *co
 		})
 	}
 	if o.pull == "always" {
-		if err := c.pullImage(ctx, api, req.Config.Image, o.quietPull); err != nil {
+		if err := c.pullImage(ctx, api, req.Config.Image, o.quietPull, platform); err != nil {
 			return "", err
 		}
 	}
 	res, err := create()
 	if err != nil && cerrdefs.IsNotFound(err) && o.pull != "never" && isImageNotFound(err) {
 		fmt.Fprintf(c.Err, "Unable to find image '%s' locally\n", imageWithTag(req.Config.Image))
-		if perr := c.pullImage(ctx, api, req.Config.Image, o.quietPull); perr != nil {
+		if perr := c.pullImage(ctx, api, req.Config.Image, o.quietPull, platform); perr != nil {
 			return "", perr
 		}
 		res, err = create()
@@ -123,8 +123,11 @@ func imageWithTag(ref string) string {
 }
 
 // pullImage pulls ref, showing progress on stderr as docker run does.
-func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, quiet bool) error {
+func (c *CLI) pullImage(ctx context.Context, api client.APIClient, ref string, quiet bool, platform *ocispec.Platform) error {
 	opts := client.ImagePullOptions{}
+	if platform != nil {
+		opts.Platforms = []ocispec.Platform{*platform}
+	}
 	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
 		opts.RegistryAuth = c.registryAuth(named)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/berth/berth/internal/cli/opts"
 	"io"
 	"os"
 	"strconv"
@@ -62,7 +63,7 @@ func (c *CLI) newImportCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVarP(&o.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
 	f.StringVarP(&o.Message, "message", "m", "", "Set commit message for imported image")
 	f.StringVar(&platform, "platform", "", "Set platform if server is multi-platform capable")
 	return cmd

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"github.com/berth/berth/internal/cli/opts"
 	"sort"
 	"strings"
 	"time"
@@ -57,7 +58,7 @@ func (c *CLI) newImagesCommand() *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Only show image IDs")
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
 	f.BoolVar(&o.digests, "digests", false, "Show digests")
-	f.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter output based on conditions provided")
 	f.StringVar(&o.format, "format", "", "Format output using a custom template")
 	f.Bool("tree", false, "List multi-platform images as a tree (EXPERIMENTAL)")
 	return cmd

@@ -394,7 +394,7 @@ func (c *CLI) newCommitCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
-	f.StringArrayVarP(&o.Changes, "change", "c", nil, "Apply Dockerfile instruction to the created image")
+	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
 	f.StringVarP(&o.Comment, "message", "m", "", "Commit message")
 	f.BoolVarP(&pause, "pause", "p", true, "Pause container during commit")
 	return cmd
@@ -440,6 +440,7 @@ func (c *CLI) newUpdateCommand() *cobra.Command {
 	var restart string
 	var cpuShares, cpuPeriod, cpuQuota, pidsLimit int64
 	var cpusetCpus, cpusetMems string
+	var blkioWeight uint16
 	cmd := &cobra.Command{
 		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Update configuration of one or more containers",
@@ -457,6 +458,7 @@ func (c *CLI) newUpdateCommand() *cobra.Command {
 			}
 			r.CPUShares, r.CPUPeriod, r.CPUQuota = cpuShares, cpuPeriod, cpuQuota
 			r.CpusetCpus, r.CpusetMems = cpusetCpus, cpusetMems
+			r.BlkioWeight = blkioWeight
 			if cmd.Flags().Changed("pids-limit") {
 				v := pidsLimit
 				r.PidsLimit = &v
@@ -485,6 +487,7 @@ func (c *CLI) newUpdateCommand() *cobra.Command {
 	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	f.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	f.Int64Var(&pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	f.Uint16Var(&blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
 	f.StringVar(&restart, "restart", "", "Restart policy to apply when a container exits")
 	return cmd
 }

@@ -21,7 +21,7 @@ func Main(args []string) int {
 // Run executes one command line and returns the exit code; errors are
 // printed to c.Err as docker prints them.
 func (c *CLI) Run(ctx context.Context, args []string) int {
-	root := c.newRootCommand()
+	root := c.newRootCommand(commandWord(args))
 	root.SetArgs(args)
 	root.SetIn(c.In)
 	root.SetOut(c.Out)

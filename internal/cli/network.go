@@ -108,11 +108,11 @@ func (c *CLI) newNetworkCreateCommand() *cobra.Command {
 	f.StringVarP(&o.driver, "driver", "d", "bridge", "Driver to manage the Network")
 	f.StringVar(&o.ipamDriver, "ipam-driver", "default", "IP Address Management Driver")
 	f.StringVar(&o.scope, "scope", "", "Control the network's scope")
-	f.StringArrayVar(&o.subnets, "subnet", nil, "Subnet in CIDR format that represents a network segment")
-	f.StringArrayVar(&o.gateways, "gateway", nil, "IPv4 or IPv6 Gateway for the master subnet")
-	f.StringArrayVar(&o.ipRanges, "ip-range", nil, "Allocate container ip from a sub-range")
-	f.StringArrayVar(&o.labels, "label", nil, "Set metadata on a network")
-	f.StringArrayVarP(&o.options, "opt", "o", nil, "Set driver specific options")
+	f.Var(opts.NewList(&o.subnets), "subnet", "Subnet in CIDR format that represents a network segment")
+	f.Var(opts.NewList(&o.gateways), "gateway", "IPv4 or IPv6 Gateway for the master subnet")
+	f.Var(opts.NewList(&o.ipRanges), "ip-range", "Allocate container ip from a sub-range")
+	f.Var(opts.NewList(&o.labels), "label", "Set metadata on a network")
+	f.VarP(opts.NewList(&o.options), "opt", "o", "Set driver specific options")
 	f.BoolVar(&o.internal, "internal", false, "Restrict external access to the network")
 	f.BoolVar(&o.attachable, "attachable", false, "Enable manual container attachment")
 	f.BoolVar(&o.ipv6, "ipv6", false, "Enable or disable IPv6 networking")
@@ -161,7 +161,7 @@ func (c *CLI) newNetworkLsCommand() *cobra.Command {
 	f.BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
 	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
 	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (e.g. \"driver=bridge\")")
+	f.VarP(opts.NewList(&filters), "filter", "f", "Provide filter values (e.g. \"driver=bridge\")")
 	return cmd
 }
 
@@ -341,7 +341,7 @@ func (c *CLI) newNetworkConnectCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&ip, "ip", "", "IPv4 address (e.g., \"172.30.100.104\")")
 	f.StringVar(&ip6, "ip6", "", "IPv6 address (e.g., \"2001:db8::33\")")
-	f.StringArrayVar(&aliases, "alias", nil, "Add network-scoped alias for the container")
+	f.Var(opts.NewList(&aliases), "alias", "Add network-scoped alias for the container")
 	return cmd
 }
 

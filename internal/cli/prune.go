@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/berth/berth/internal/cli/opts"
 	"io"
 	"strconv"
 	"strings"
@@ -136,7 +137,7 @@ func (c *CLI) newSystemPruneCommand() *cobra.Command {
 	f.BoolVarP(&all, "all", "a", false, "Remove all unused images not just dangling ones")
 	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
 	f.BoolVar(&volumes, "volumes", false, "Prune anonymous volumes")
-	f.StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "label=<key>=<value>")`)
+	f.Var(opts.NewList(&filters), "filter", `Provide filter values (e.g. "label=<key>=<value>")`)
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/berth/berth/internal/cli/opts"
 	"net"
 	"sort"
 	"strconv"
@@ -57,7 +58,7 @@ func (c *CLI) newPsCommand() *cobra.Command {
 	f.IntVarP(&o.last, "last", "n", -1, "Show n last created containers (includes all states)")
 	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
 	f.BoolVarP(&o.size, "size", "s", false, "Display total file sizes")
-	f.StringArrayVarP(&o.filters, "filter", "f", nil, "Filter output based on conditions provided")
+	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter output based on conditions provided")
 	f.StringVar(&o.format, "format", "", "Format output using a custom template")
 	return cmd
 }

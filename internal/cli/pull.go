@@ -28,7 +28,7 @@ func (c *CLI) newPullCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			resp, err := api.ImagePull(cmd.Context(), reference.FamiliarString(ref), client.ImagePullOptions{All: all, RegistryAuth: c.registryAuth(ref)})
+			resp, err := api.ImagePull(cmd.Context(), reference.FamiliarString(ref), pullOptions(all, c.registryAuth(ref), platform))
 			if err != nil {
 				return err
 			}
@@ -90,4 +90,15 @@ func (c *CLI) newPushCommand() *cobra.Command {
 	cmd.Flags().BoolVarP(&all, "all-tags", "a", false, "Push all tags of an image to the repository")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
 	return cmd
+}
+
+// pullOptions builds the API options of a pull; platform is os[/arch[/variant]].
+func pullOptions(all bool, auth, platform string) client.ImagePullOptions {
+	o := client.ImagePullOptions{All: all, RegistryAuth: auth}
+	if platform != "" {
+		if p, err := parsePlatform(platform); err == nil {
+			o.Platforms = append(o.Platforms, p)
+		}
+	}
+	return o
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,7 +11,12 @@ import (
 // Version is the berth version printed by "berth version" and "berth -v".
 var Version = "0.1.0-dev"
 
-func (c *CLI) newRootCommand() *cobra.Command {
+// newRootCommand builds the command tree. When only names a top-level
+// command, only that one is built: a CLI start then defines the flags of
+// one command instead of all of them (most of the cost of a short command
+// such as `berth run --rm IMAGE true`). Help and unknown commands build
+// the whole tree.
+func (c *CLI) newRootCommand(only string) *cobra.Command {
 	var showVersion bool
 	root := &cobra.Command{
 		Use:              "berth [OPTIONS] COMMAND [ARG...]",
@@ -39,26 +45,70 @@ func (c *CLI) newRootCommand() *cobra.Command {
 	f.String("context", "", "Name of the context to use")
 	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
 
-	top := []*cobra.Command{
-		// containers
-		c.newRunCommand(), c.newCreateCommand(), c.newStartCommand(), c.newStopCommand(),
-		c.newKillCommand(), c.newRestartCommand(), c.newRmCommand(), c.newPsCommand(),
-		c.newLogsCommand(), c.newAttachCommand(), c.newExecCommand(), c.newWaitCommand(),
-		c.newRenameCommand(), c.newTopCommand(), c.newCpCommand(), c.newDiffCommand(),
-		c.newCommitCommand(), c.newExportCommand(), c.newPauseCommand(), c.newUnpauseCommand(),
-		c.newPortCommand(), c.newUpdateCommand(), c.newStatsCommand(),
-		// images
-		c.newImagesCommand(), c.newImportCommand(), c.newLoadCommand(), c.newSaveCommand(),
-		c.newTagCommand(), c.newRmiCommand(), c.newHistoryCommand(), c.newPullCommand(), c.newPushCommand(), c.newBuildCommand(),
-		// system
-		c.newInspectCommand(), c.newVersionCommand(), c.newInfoCommand(), c.newEventsCommand(),
-		c.newLoginCommand(), c.newLogoutCommand(),
+	cmds := c.commands()
+	if !slices.ContainsFunc(cmds, func(e topCommand) bool { return e.name == only }) {
+		only = ""
 	}
-	root.AddCommand(top...)
-	root.AddCommand(c.newContainerCommand(), c.newImageCommand(), c.newSystemCommand(),
-		c.newVolumeCommand(), c.newNetworkCommand())
+	for _, e := range cmds {
+		if only == "" || e.name == only {
+			root.AddCommand(e.new())
+		}
+	}
 	setFlagErrors(root)
 	return root
+}
+
+// topCommand is a top-level command: its name and its constructor.
+type topCommand struct {
+	name string
+	new  func() *cobra.Command
+}
+
+// commands lists the top-level commands in help order.
+func (c *CLI) commands() []topCommand {
+	return []topCommand{
+		// containers
+		{"run", c.newRunCommand}, {"create", c.newCreateCommand}, {"start", c.newStartCommand}, {"stop", c.newStopCommand},
+		{"kill", c.newKillCommand}, {"restart", c.newRestartCommand}, {"rm", c.newRmCommand}, {"ps", c.newPsCommand},
+		{"logs", c.newLogsCommand}, {"attach", c.newAttachCommand}, {"exec", c.newExecCommand}, {"wait", c.newWaitCommand},
+		{"rename", c.newRenameCommand}, {"top", c.newTopCommand}, {"cp", c.newCpCommand}, {"diff", c.newDiffCommand},
+		{"commit", c.newCommitCommand}, {"export", c.newExportCommand}, {"pause", c.newPauseCommand}, {"unpause", c.newUnpauseCommand},
+		{"port", c.newPortCommand}, {"update", c.newUpdateCommand}, {"stats", c.newStatsCommand},
+		// images
+		{"images", c.newImagesCommand}, {"import", c.newImportCommand}, {"load", c.newLoadCommand}, {"save", c.newSaveCommand},
+		{"tag", c.newTagCommand}, {"rmi", c.newRmiCommand}, {"history", c.newHistoryCommand}, {"pull", c.newPullCommand},
+		{"push", c.newPushCommand}, {"build", c.newBuildCommand},
+		// system
+		{"inspect", c.newInspectCommand}, {"version", c.newVersionCommand}, {"info", c.newInfoCommand}, {"events", c.newEventsCommand},
+		{"login", c.newLoginCommand}, {"logout", c.newLogoutCommand},
+		// management commands
+		{"container", c.newContainerCommand}, {"image", c.newImageCommand}, {"system", c.newSystemCommand},
+		{"volume", c.newVolumeCommand}, {"network", c.newNetworkCommand}, {"builder", c.newBuilderCommand},
+	}
+}
+
+// commandWord returns the top-level command named by args when it is a
+// plain command invocation (global flags first are skipped), or "" when
+// the whole tree is needed: no command, help, or a word that may not be a
+// command.
+func commandWord(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-H" || a == "--host" || a == "-l" || a == "--log-level" || a == "--config" || a == "--context":
+			i++ // the flag's value
+		case a == "-D" || a == "--debug" || strings.HasPrefix(a, "--host=") || strings.HasPrefix(a, "--log-level=") ||
+			strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "--context="):
+		case strings.HasPrefix(a, "-"):
+			return "" // -v, --help, or a flag error: cobra reports it
+		default:
+			if a == "help" || a == "__complete" || a == "completion" {
+				return ""
+			}
+			return a
+		}
+	}
+	return ""
 }
 
 func setFlagErrors(cmd *cobra.Command) {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/berth/berth/internal/cli/opts"
 	"io"
 	"runtime"
 	"runtime/debug"
@@ -380,7 +381,7 @@ func (c *CLI) newEventsCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&since, "since", "", "Show all events created since timestamp")
 	f.StringVar(&until, "until", "", "Stream events until this timestamp")
-	f.StringArrayVarP(&filters, "filter", "f", nil, "Filter output based on conditions provided")
+	f.VarP(opts.NewList(&filters), "filter", "f", "Filter output based on conditions provided")
 	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
 	return cmd
 }

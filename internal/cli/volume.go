@@ -61,8 +61,8 @@ func (c *CLI) newVolumeCreateCommand() *cobra.Command {
 	f.StringVarP(&o.Driver, "driver", "d", "local", "Specify volume driver name")
 	f.StringVar(&o.Name, "name", "", "Specify volume name")
 	f.MarkHidden("name")
-	f.StringArrayVarP(&driverOpts, "opt", "o", nil, "Set driver specific options")
-	f.StringArrayVar(&labels, "label", nil, "Set metadata for a volume")
+	f.VarP(opts.NewList(&driverOpts), "opt", "o", "Set driver specific options")
+	f.Var(opts.NewList(&labels), "label", "Set metadata for a volume")
 	return cmd
 }
 

@@ -36,6 +36,8 @@ type Container struct {
 	// ManualStop is set by stop and kill so the restart policy does not
 	// bring the container back.
 	ManualStop bool `json:",omitempty"`
+	// MountPoints are the container's volumes, resolved at create.
+	MountPoints []MountPoint `json:",omitempty"`
 
 	mu       sync.Mutex
 	stopped  chan struct{} // closed when the process stops; replaced on start

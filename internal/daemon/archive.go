@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,80 +12,95 @@ import (
 	"path/filepath"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
-
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 )
 
+// Copies into and out of a container (docker cp) never follow a symlink out
+// of it: every path is resolved and every file opened by a thread whose
+// root is the container's rootfs (mount.InRoot), so a container that
+// swaps a directory for a symlink while a copy runs only leads the copy
+// back into itself. The files the engine bind-mounts over the image's
+// (/etc/hostname, hosts, resolv.conf) are read from the container dir. The
+// container's volumes and binds are mounted in that thread's own mount
+// namespace, so cp reads and writes them as Docker's does (a read-only one
+// refuses writes).
+
 func withTempMount(ms []mount.Mount, fn func(root string) error) error {
 	return mount.WithTempMount(ms, fn)
 }
 
-// resolveInRoot resolves a container path inside root without letting
-// symlinks escape it. The final component is not followed when it is a
-// symlink (docker cp copies links as links).
-func resolveInRoot(root, p string) (string, error) {
+// cleanContainerPath checks and cleans a path given for a container.
+func cleanContainerPath(p string) (string, error) {
 	if p == "" {
 		return "", errdefs.InvalidParameter(errors.New("path cannot be empty"))
 	}
-	clean := path.Clean("/" + p)
-	dir, base := path.Split(clean)
-	parent, err := securejoin.SecureJoin(root, dir)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", p, err)
-	}
-	if base == "" {
-		return parent, nil
-	}
-	return filepath.Join(parent, base), nil
+	return path.Clean("/" + p), nil
 }
 
-func statPath(root, p string) (*ctrrouter.ArchiveStat, string, error) {
-	return statPathIn(root, "", p)
-}
-
-// statPathIn stats p in root; the files bind-mounted from the container
-// dir (hostname, hosts, resolv.conf) are read from there, as the container
-// sees them.
-func statPathIn(root, ctrDir, p string) (*ctrrouter.ArchiveStat, string, error) {
-	full, err := resolveInRoot(root, p)
-	if ctrDir != "" {
-		switch path.Clean("/" + p) {
-		case "/etc/hostname", "/etc/hosts", "/etc/resolv.conf":
-			full, err = filepath.Join(ctrDir, path.Base(p)), nil
+// engineFile returns the host path of a file the engine bind-mounts into
+// the container at p, or "".
+func engineFile(ctrDir, clean string) string {
+	switch clean {
+	case "/etc/hostname", "/etc/hosts", "/etc/resolv.conf":
+		if ctrDir != "" {
+			return filepath.Join(ctrDir, path.Base(clean))
 		}
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	// A trailing "/." or "/" asks for the directory's content; it must be a dir.
+	return ""
+}
+
+// statClean stats clean (in the current root: call it inside
+// archive.InRoot, or on an engine file), not following a final symlink.
+func statClean(full, p string) (*ctrrouter.ArchiveStat, error) {
 	fi, err := os.Lstat(full)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			return nil, errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
 		}
-		return nil, "", err
+		return nil, err
 	}
 	st := &ctrrouter.ArchiveStat{Name: path.Base(path.Clean("/" + p)), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
 	if fi.Mode()&os.ModeSymlink != 0 {
 		st.LinkTarget, _ = os.Readlink(full)
 	}
+	// A trailing "/." or "/" asks for the directory's content; it must be a dir.
 	if (strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.")) && !fi.IsDir() {
-		return nil, "", errdefs.InvalidParameter(fmt.Errorf("not a directory: %s", p))
+		return nil, errdefs.InvalidParameter(fmt.Errorf("not a directory: %s", p))
 	}
-	return st, full, nil
+	return st, nil
+}
+
+// inContainer runs fn on the host path of an engine file, or else inside
+// root, with the container's volumes and binds in place (mount.InRoot), on
+// the cleaned container path.
+func inContainer(root, ctrDir, clean string, binds []mount.Bind, fn func(full string) error) error {
+	if f := engineFile(ctrDir, clean); f != "" {
+		return fn(f)
+	}
+	return mount.InRoot(root, binds, func() error { return fn(clean) })
 }
 
 // ContainerStatPath stats a path in the container (HEAD archive).
 func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrouter.ArchiveStat, error) {
+	clean, err := cleanContainerPath(p)
+	if err != nil {
+		return nil, err
+	}
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	binds := d.containerBinds(c)
 	var st *ctrrouter.ArchiveStat
-	err := d.withRootfs(ctx, name, func(root string) error {
-		var err error
-		st, _, err = statPath(root, p)
-		return err
+	err = d.withRootfs(ctx, name, func(root string) error {
+		return inContainer(root, "", clean, binds, func(full string) error {
+			var err error
+			st, err = statClean(full, p)
+			return err
+		})
 	})
 	return st, err
 }
@@ -96,24 +112,37 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 	if err != nil {
 		return nil, nil, err
 	}
+	clean, err := cleanContainerPath(p)
+	if err != nil {
+		return nil, nil, err
+	}
 	ctrDir := d.containerDir(c.ID)
+	binds := d.containerBinds(c)
 	pr, pw := io.Pipe()
 	stCh := make(chan *ctrrouter.ArchiveStat, 1)
 	errCh := make(chan error, 1)
 	go func() {
 		sent := false
 		err := d.withRootfs(ctx, name, func(root string) error {
-			st, full, err := statPathIn(root, ctrDir, p)
-			if err != nil {
-				return err
-			}
-			stCh <- st
-			sent = true
-			rebase := st.Name
-			if strings.HasSuffix(p, "/.") {
-				rebase = "."
-			}
-			return archive.TarPath(ctx, pw, full, rebase)
+			return inContainer(root, ctrDir, clean, binds, func(full string) error {
+				st, err := statClean(full, p)
+				if err != nil {
+					return err
+				}
+				stCh <- st
+				sent = true
+				rebase := st.Name
+				if strings.HasSuffix(p, "/.") {
+					rebase = "."
+				}
+				// Buffered: the thread is locked, and every blocking write
+				// to the pipe would cost a hand-off between OS threads.
+				bw := bufio.NewWriterSize(pw, 256<<10)
+				if err := archive.TarPath(ctx, bw, full, rebase); err != nil {
+					return err
+				}
+				return bw.Flush()
+			})
 		})
 		if !sent {
 			errCh <- err
@@ -133,27 +162,30 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 
 // ContainerExtractToDir extracts a tar into a directory of the container
 // (docker cp into the container), with the archive package's path checks.
+// A final symlink is followed, inside the container.
 func (d *Daemon) ContainerExtractToDir(ctx context.Context, name, p string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error {
+	clean, err := cleanContainerPath(p)
+	if err != nil {
+		return err
+	}
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	binds := d.containerBinds(c)
 	return d.withRootfs(ctx, name, func(root string) error {
-		full, err := resolveInRoot(root, p)
-		if err != nil {
-			return err
-		}
-		// Resolve a final symlink safely too: extraction goes into its target.
-		full, err = securejoin.SecureJoin(root, strings.TrimPrefix(full, root))
-		if err != nil {
-			return err
-		}
-		fi, err := os.Stat(full)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
+		return mount.InRoot(root, binds, func() error {
+			fi, err := os.Stat(clean)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
+				}
+				return err
 			}
-			return err
-		}
-		if !fi.IsDir() {
-			return errdefs.InvalidParameter(fmt.Errorf("extraction point is not a directory: %s", p))
-		}
-		return archive.Untar(ctx, content, full)
+			if !fi.IsDir() {
+				return errdefs.InvalidParameter(fmt.Errorf("extraction point is not a directory: %s", p))
+			}
+			return archive.Untar(ctx, bufio.NewReaderSize(content, 256<<10), clean)
+		})
 	})
 }

@@ -12,10 +12,19 @@ const CrashEnv = "BERTH_TEST_CRASH_AT"
 
 // crashPoint kills the daemon when the test asked for it at name. Points:
 // create-after-record, create-after-snapshot, start-after-shim,
-// start-after-start, rm-after-mark, rm-after-snapshot, commit-after-layer.
+// start-after-start, rm-after-mark, rm-after-snapshot, commit-after-layer,
+// autoremove-after-remove.
 func crashPoint(name string) {
 	if os.Getenv(CrashEnv) == name {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}
+
+// crashHold blocks forever when the crash point name is armed, so that a
+// concurrent step stays undone until crashPoint(name) kills the daemon.
+func crashHold(name string) {
+	if os.Getenv(CrashEnv) == name {
 		select {}
 	}
 }

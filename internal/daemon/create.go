@@ -46,6 +46,11 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
 	}
 
+	plan, err := d.planMounts(&cfg, hc)
+	if err != nil {
+		return resp, err
+	}
+
 	id := container.GenerateID()
 	if name != "" {
 		name = strings.TrimPrefix(name, "/")
@@ -65,7 +70,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	var warnings []string
+	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	defaultSwap(&hc.Resources, d.cgroupV2)
 	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
 		return resp, err
@@ -97,8 +103,13 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-record")
+	if err := d.attachVolumes(c, plan); err != nil {
+		d.cleanupContainer(ctx, c)
+		return resp, err
+	}
 	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
 		d.cleanupContainer(ctx, c)
+		d.removeAnonymousVolumes(c)
 		return resp, err
 	}
 	crashPoint("create-after-snapshot")
@@ -166,6 +177,12 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	}
 	if _, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop); err != nil {
 		return errdefs.InvalidParameter(err)
+	}
+	if err := validateResources(&hc.Resources); err != nil {
+		return err
+	}
+	if err := validateSecurity(hc); err != nil {
+		return err
 	}
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))

@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/volume"
 )
 
 // Runtime is one OCI runtime of the registry: a binary and its extra args.
@@ -54,6 +56,9 @@ type Config struct {
 	// HostGatewayIP is what "host-gateway" in --add-host stands for
 	// (dockerd's host-gateway-ip); default the default bridge's gateway.
 	HostGatewayIP netip.Addr
+	// Registry configures pulls and pushes (its Root defaults to
+	// <Root>/distribution).
+	Registry distribution.Config
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -67,6 +72,7 @@ type Daemon struct {
 	execRoot string // --exec-root
 
 	images        *image.Store
+	dist          *distribution.Service
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
 
@@ -74,7 +80,9 @@ type Daemon struct {
 	binary     string
 	db         *store.DB
 	containers *container.Registry
+	volumes    *volume.Store
 	shims      sync.Map // container ID → *shimclient.Shim
+	shimPool   *shimclient.Pool
 	execs      *execStore
 	attaches   attachQueue
 	health     healthMonitors
@@ -87,6 +95,11 @@ type Daemon struct {
 	bg         context.Context // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
+
+	// volMu orders "is this volume used?" checks before removals against
+	// creates that start using a volume (see mounts.go).
+	volMu   sync.Mutex
+	builder buildState
 }
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
@@ -131,6 +144,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db: db, containers: reg, execs: newExecStore(), events: newEventLog(),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
+	if d.volumes, err = volume.New(db, filepath.Join(cfg.Root, "volumes")); err != nil {
+		db.Close()
+		return nil, err
+	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(ctx); err != nil {
 		db.Close()
@@ -139,6 +156,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.startNetworking()
 	d.reconcileNetworking()
 	d.restore(ctx)
+	d.shimPool = shimclient.NewPool(bin)
 	d.restoreDNS()
 	return d, nil
 }
@@ -147,6 +165,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 // running under their shims (live restore).
 func (d *Daemon) Close() error {
 	d.stopBg()
+	d.shimPool.Close()
 	d.shims.Range(func(_, v any) bool {
 		_ = v.(*shimclient.Shim).Close()
 		return true
@@ -156,6 +175,7 @@ func (d *Daemon) Close() error {
 	if d.net != nil {
 		_ = d.net.Close()
 	}
+	d.closeBuilder()
 	return d.db.Close()
 }
 

@@ -84,6 +84,9 @@ var hostHosts = "/etc/hosts"
 // and may be rewritten while it runs; the caller holds c's lock.
 func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.AddrPort, error) {
 	hc := c.HostConfig
+	if hc.NetworkMode.IsContainer() {
+		return nil, d.copyEtcFiles(c)
+	}
 	extra, err := d.extraHosts(c)
 	if err != nil {
 		return nil, err
@@ -124,6 +127,35 @@ func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.Ad
 		}
 	}
 	return upstreams, nil
+}
+
+// copyEtcFiles gives a container in another's network namespace
+// (--network container:NAME) that container's name files and hostname, as
+// Docker does (Docker shares the very files; a copy taken at each start is
+// what the container sees at its start).
+func (d *Daemon) copyEtcFiles(c *container.Container) error {
+	ref := c.HostConfig.NetworkMode.ConnectedContainer()
+	other, err := d.containers.Get(ref)
+	if err != nil {
+		return err
+	}
+	if other == c {
+		return errdefs.InvalidParameter(errors.New("cannot join own network namespace"))
+	}
+	other.Lock()
+	hostname, domain := other.Config.Hostname, other.Config.Domainname
+	other.Unlock()
+	c.Config.Hostname, c.Config.Domainname = hostname, domain
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		data, err := os.ReadFile(filepath.Join(d.containerDir(other.ID), name))
+		if err != nil {
+			return fmt.Errorf("read %s of container %s: %w", name, other.ID, err)
+		}
+		if err := writeEtcFile(filepath.Join(d.containerDir(c.ID), name), data); err != nil {
+			return fmt.Errorf("write %s of container %s: %w", name, c.ID, err)
+		}
+	}
+	return nil
 }
 
 // dnsOverrides returns the container's --dns, --dns-search and
@@ -174,8 +206,12 @@ func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
 }
 
 // checkLinks fails unless every container c links to is running, as
-// Docker's start does.
+// Docker's start does for a container on the default bridge (links mean
+// nothing elsewhere, and Docker checks nothing there either).
 func (d *Daemon) checkLinks(c *container.Container) error {
+	if nm := c.HostConfig.NetworkMode; !nm.IsBridge() && !nm.IsDefault() && nm != "" {
+		return nil
+	}
 	for _, s := range c.HostConfig.Links {
 		name, alias := parseLink(s)
 		child, err := d.containers.Get(name)
@@ -216,6 +252,17 @@ func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
 	for _, s := range hc.ExtraHosts {
 		if _, err := dns.ParseExtraHost(s, d.hostGatewayIP()); err != nil {
 			return errdefs.InvalidParameter(err)
+		}
+	}
+	if hc.NetworkMode.IsContainer() {
+		// Docker's rules: the joined container's names are used as they are.
+		switch {
+		case len(hc.ExtraHosts) > 0:
+			return errdefs.InvalidParameter(errors.New("conflicting options: custom host-to-IP mapping and the network mode"))
+		case len(hc.DNS) > 0 || len(hc.DNSSearch) > 0 || len(hc.DNSOptions) > 0:
+			return errdefs.InvalidParameter(errors.New("conflicting options: dns and the network mode"))
+		case len(hc.Links) > 0:
+			return errdefs.InvalidParameter(errors.New("conflicting options: container type network can't be used with links. This would result in undefined behavior"))
 		}
 	}
 	if len(hc.Links) == 0 {

@@ -53,7 +53,7 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 	d := etcDaemon(t)
 	d.cfg.HostGatewayIP = netip.MustParseAddr("172.17.0.1")
 	child := etcContainer(t, d, "db1", &containertypes.HostConfig{NetworkMode: "none"})
-	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "mynet",
+	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "bridge",
 		ExtraHosts: []string{"gw:host-gateway", "x=10.0.0.9"}, Links: []string{"db1:db"}, DNSOptions: []string{"ndots:1"}})
 	ups, err := d.writeEtcFiles(c, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.2")}, Aliases: []string{"web"}, Embedded: true})
 	if err != nil {
@@ -105,7 +105,12 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 		t.Error("symlink target created")
 	}
 
-	// Links: the target must run at start.
+	// Links: the target must run at start, on the default bridge only.
+	c.HostConfig.NetworkMode = "none"
+	if err := d.checkLinks(c); err != nil {
+		t.Errorf("checkLinks on none: %v", err)
+	}
+	c.HostConfig.NetworkMode = "bridge"
 	if err := d.checkLinks(c); err == nil || !strings.Contains(err.Error(), "Cannot link to a non running container: /db1 AS /web/db") {
 		t.Errorf("checkLinks: %v", err)
 	}
@@ -129,6 +134,10 @@ func TestValidateNames(t *testing.T) {
 		{containertypes.HostConfig{Links: []string{"nosuch:n"}}, "could not get container for nosuch"},
 		{containertypes.HostConfig{Links: []string{"hostc:h"}}, "host type networking can't be used with links"},
 		{containertypes.HostConfig{NetworkMode: "host", Links: []string{"plain:p"}}, "host type networking can't be used with links"},
+		{containertypes.HostConfig{NetworkMode: "container:plain"}, ""},
+		{containertypes.HostConfig{NetworkMode: "container:plain", ExtraHosts: []string{"a:10.0.0.1"}}, "custom host-to-IP mapping and the network mode"},
+		{containertypes.HostConfig{NetworkMode: "container:plain", DNSSearch: []string{"x"}}, "dns and the network mode"},
+		{containertypes.HostConfig{NetworkMode: "container:plain", Links: []string{"plain:p"}}, "container type network can't be used with links"},
 	} {
 		err := d.validateNames(&c.hc)
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
@@ -137,5 +146,31 @@ func TestValidateNames(t *testing.T) {
 	}
 	if n, a := parseLink("/plain:/me/q"); n != "plain" || a != "q" {
 		t.Errorf("parseLink: %q %q", n, a)
+	}
+}
+
+func TestWriteEtcFilesContainerMode(t *testing.T) {
+	d := etcDaemon(t)
+	other := etcContainer(t, d, "other", &containertypes.HostConfig{NetworkMode: "none", ExtraHosts: []string{"db:10.0.0.5"}})
+	other.Config.Hostname, other.Config.Domainname = "otherhost", "ex.com"
+	if _, err := d.writeEtcFiles(other, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.9")}}); err != nil {
+		t.Fatal(err)
+	}
+	c := etcContainer(t, d, "joiner", &containertypes.HostConfig{NetworkMode: "container:other"})
+	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Config.Hostname != "otherhost" || c.Config.Domainname != "ex.com" {
+		t.Errorf("hostname %q domain %q, want the joined container's", c.Config.Hostname, c.Config.Domainname)
+	}
+	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
+		a, _ := os.ReadFile(filepath.Join(d.containerDir(other.ID), name))
+		b, err := os.ReadFile(filepath.Join(d.containerDir(c.ID), name))
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s: %v\n%s\nwant:\n%s", name, err, b, a)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(d.containerDir(c.ID), "hosts")); !strings.Contains(string(b), "10.5.0.9\totherhost.ex.com otherhost\n") {
+		t.Errorf("hosts:\n%s", b)
 	}
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -78,6 +79,9 @@ func mountPoints(c *container.Container) []containertypes.MountPoint {
 	out := []containertypes.MountPoint{}
 	for _, b := range c.HostConfig.Binds {
 		src, rest, _ := cutColon(b)
+		if !strings.HasPrefix(src, "/") {
+			continue // a named volume: listed from c.MountPoints
+		}
 		dst, mode, _ := cutColon(rest)
 		out = append(out, containertypes.MountPoint{
 			Type: mount.TypeBind, Source: src, Destination: dst, Mode: mode, RW: mode != "ro" && !hasPart(mode, "ro"),
@@ -85,11 +89,17 @@ func mountPoints(c *container.Container) []containertypes.MountPoint {
 		})
 	}
 	for _, m := range c.HostConfig.Mounts {
+		if m.Type == mount.TypeVolume {
+			continue // listed from c.MountPoints
+		}
 		mp := containertypes.MountPoint{Type: m.Type, Source: m.Source, Destination: m.Target, RW: !m.ReadOnly}
 		if m.Type == mount.TypeBind {
 			mp.Propagation = mount.PropagationRPrivate
 		}
 		out = append(out, mp)
+	}
+	for _, mp := range c.MountPoints {
+		out = append(out, mp.MountPoint)
 	}
 	return out
 }

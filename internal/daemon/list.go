@@ -153,6 +153,16 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 			return false
 		}
 	}
+	if !anyOf(f["volume"], func(v string) bool {
+		for _, mp := range mountPoints(c) {
+			if mp.Name == v || mp.Destination == v {
+				return true
+			}
+		}
+		return false
+	}) {
+		return false
+	}
 	if !before.IsZero() && !c.Created.Before(before) {
 		return false
 	}

@@ -97,5 +97,10 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
 	}
 	du.ContainerUsage = cu
 	d.imageDiskUsage(ctx, du)
+	vols, vu := d.volumeDiskUsage()
+	for _, v := range vols {
+		du.Volumes = append(du.Volumes, v)
+	}
+	du.VolumeUsage = vu
 	return du, nil
 }

@@ -66,6 +66,9 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 	c.Unlock()
 	crashPoint("rm-after-mark")
 	d.cleanupContainer(ctx, c)
+	if volumes {
+		d.removeAnonymousVolumes(c)
+	}
 	c.Lock()
 	c.SetRemoved()
 	c.Unlock()

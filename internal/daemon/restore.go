@@ -41,6 +41,7 @@ func (d *Daemon) restore(ctx context.Context) {
 			d.adoptOrClean(ctx, c)
 			continue
 		}
+		d.holdVolumes(c)
 		d.reconnect(ctx, c)
 	}
 	// Bundles and shim dirs of no container.
@@ -51,6 +52,25 @@ func (d *Daemon) restore(ctx context.Context) {
 				_ = unmountAllPath(p + "/rootfs")
 				_ = os.RemoveAll(p)
 			}
+		}
+	}
+	// Shim dirs of no container: an auto-removed container whose shim was
+	// still being deleted when the daemon died.
+	knownShort := map[string]bool{}
+	for id := range known {
+		knownShort[container.ShortID(id)] = true
+	}
+	if entries, err := os.ReadDir(filepath.Join(d.execRoot, "s")); err == nil {
+		for _, e := range entries {
+			if knownShort[e.Name()] || !e.IsDir() {
+				continue
+			}
+			dir := filepath.Join(d.execRoot, "s", e.Name())
+			if sh, err := shimclient.Connect(ctx, dir); err == nil {
+				_ = sh.DeleteForce(ctx)
+				_ = sh.Close()
+			}
+			_ = os.RemoveAll(dir)
 		}
 	}
 	// Container snapshots (active, keyed by a 64-hex id) of no container.

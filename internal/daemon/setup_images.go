@@ -28,7 +28,7 @@ func (d *Daemon) initImages(ctx context.Context) error {
 		return fmt.Errorf("open image store: %w", err)
 	}
 	d.snapshotter, d.storageDriver, d.images = sn, driver, is
-	return nil
+	return d.initDistribution()
 }
 
 // closeImages closes the stores opened by initImages.

@@ -54,6 +54,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		_ = d.unmountRootfs(c)
 		d.releaseNetwork(c)
+		d.releaseVolumes(c)
 		for _, p := range d.attaches.take(c.ID) {
 			p.done <- nil
 		}
@@ -69,7 +70,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		if c.HostConfig.AutoRemove {
 			id := c.ID
-			go func() { _ = d.ContainerRemove(d.bg, id, true, false) }()
+			go func() { _ = d.ContainerRemove(d.bg, id, true, true) }()
 		}
 	}()
 
@@ -84,6 +85,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	user, err := resolveUser(rootfs, c.Config.User, c.HostConfig.GroupAdd)
 	if err != nil {
 		return errdefs.InvalidParameter(err)
+	}
+	volumeMounts, err := d.volumeSpecMounts(c, rootfs)
+	if err != nil {
+		return err
 	}
 	devices, err := containerDevices(c.HostConfig)
 	if err != nil {
@@ -101,7 +106,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{
-		Devices: devices, HostCapabilities: d.hostCaps,
+		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: volumeMounts,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
@@ -111,6 +116,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		return errdefs.InvalidParameter(err)
 	}
 	setNetNSPath(spec, netns)
+	for _, w := range clampRlimits(spec) {
+		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
+	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)
@@ -133,7 +141,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: shimDir, Runtime: argv,
 		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		Binary: d.binary, RunOnCreate: true,
+		Binary: d.binary, RunOnCreate: true, Pool: d.shimPool,
 	})
 	if err != nil {
 		return err
@@ -201,21 +209,45 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 // state; it applies auto-removal and the restart policy.
 func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shimclient.Exit) {
 	ctx := d.bg
-	if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
-		d.log.Warn("delete shim", "id", c.ID, "err", err)
-		if err := sh.DeleteForce(ctx); err != nil {
-			// The shim itself is gone: have the runtime kill and forget the
-			// container so that it can start again.
-			d.runtimeDeleteForce(c)
+	deleted := make(chan struct{})
+	deleteShim := func() {
+		defer close(deleted)
+		crashHold("autoremove-after-remove")
+		if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			d.log.Warn("delete shim", "id", c.ID, "err", err)
+			if err := sh.DeleteForce(ctx); err != nil {
+				// The shim itself is gone: have the runtime kill and forget
+				// the container so that it can start again.
+				d.runtimeDeleteForce(c)
+			}
 		}
+		_ = sh.Close()
 	}
-	_ = sh.Close()
+	c.Lock()
+	autoRemove := c.HostConfig.AutoRemove
+	c.Unlock()
+	if autoRemove {
+		// The init has exited, so the runtime's delete (another process)
+		// only forgets it and removes its cgroup: let it run while the
+		// record and the snapshot are removed, so that `run --rm` waiters
+		// are answered sooner. handleExit still returns only after it, and
+		// a crash in between leaves a shim dir of no container, which
+		// restore deletes.
+		go deleteShim()
+		defer func() {
+			crashPoint("autoremove-after-remove")
+			<-deleted
+		}()
+	} else {
+		deleteShim()
+	}
 	d.health.stop(c.ID)
 	d.shims.Delete(c.ID)
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
 	d.releasePorts(c)
+	d.releaseVolumes(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save exit", "id", c.ID, "err", err)
@@ -235,7 +267,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
 	switch {
 	case auto:
-		if err := d.ContainerRemove(ctx, c.ID, true, false); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		if err := d.ContainerRemove(ctx, c.ID, true, true); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
 	case restart:

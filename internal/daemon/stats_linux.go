@@ -28,6 +28,7 @@ func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneSho
 	running := c.State.Running()
 	stopped := c.StoppedChan()
 	cname := c.Name
+	hostNet := c.HostConfig != nil && c.HostConfig.NetworkMode.IsHost()
 	c.Unlock()
 	if !running || pid <= 0 {
 		return emit(&containertypes.StatsResponse{ID: c.ID, Name: cname, OSType: "linux"})
@@ -46,6 +47,9 @@ func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneSho
 	for {
 		s := readStats(paths)
 		s.ID, s.Name, s.OSType = c.ID, cname, "linux"
+		if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid)); err == nil && !hostNet {
+			s.Networks = parseNetDev(string(data))
+		}
 		if prev != nil {
 			s.PreCPUStats, s.PreRead = prev.CPUStats, prev.Read
 		}
@@ -110,6 +114,11 @@ func readUint(p string) uint64 {
 	return n
 }
 
+func readString(p string) string {
+	data, _ := os.ReadFile(p)
+	return string(data)
+}
+
 func readKV(p string) map[string]uint64 {
 	out := map[string]uint64{}
 	data, err := os.ReadFile(p)
@@ -161,6 +170,15 @@ func readStats(paths map[string]string) *containertypes.StatsResponse {
 		s.CPUStats.CPUUsage.UsageInUsermode = st["user_usec"] * 1000
 		s.CPUStats.CPUUsage.UsageInKernelmode = st["system_usec"] * 1000
 	}
+	if p, ok := paths["cpu"]; ok {
+		st := readKV(p + "/cpu.stat")
+		s.CPUStats.ThrottlingData.Periods, s.CPUStats.ThrottlingData.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
+		s.CPUStats.ThrottlingData.ThrottledTime = st["throttled_time"]
+	} else if p, ok := paths[""]; ok {
+		st := readKV(p + "/cpu.stat")
+		s.CPUStats.ThrottlingData.Periods, s.CPUStats.ThrottlingData.ThrottledPeriods = st["nr_periods"], st["nr_throttled"]
+		s.CPUStats.ThrottlingData.ThrottledTime = st["throttled_usec"] * 1000
+	}
 	if p, ok := paths["memory"]; ok {
 		s.MemoryStats.Usage = readUint(p + "/memory.usage_in_bytes")
 		s.MemoryStats.MaxUsage = readUint(p + "/memory.max_usage_in_bytes")
@@ -174,6 +192,12 @@ func readStats(paths map[string]string) *containertypes.StatsResponse {
 	}
 	if s.MemoryStats.Limit == 0 || s.MemoryStats.Limit > uint64(memTotal()) {
 		s.MemoryStats.Limit = uint64(memTotal())
+	}
+	if p, ok := paths["blkio"]; ok {
+		s.BlkioStats.IoServiceBytesRecursive = parseBlkioV1(readString(p + "/blkio.throttle.io_service_bytes_recursive"))
+		s.BlkioStats.IoServicedRecursive = parseBlkioV1(readString(p + "/blkio.throttle.io_serviced_recursive"))
+	} else if p, ok := paths[""]; ok {
+		s.BlkioStats.IoServiceBytesRecursive, s.BlkioStats.IoServicedRecursive = parseIOStatV2(readString(p + "/io.stat"))
 	}
 	pp, ok := paths["pids"]
 	if !ok {

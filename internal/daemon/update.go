@@ -1,17 +1,28 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/oci"
 )
 
-// ContainerUpdate changes the restart policy and the recorded resource
-// limits. Limits apply from the next start: berth does not yet change the
-// cgroup of a running container, and says so in the warnings.
+// ContainerUpdate changes the restart policy and the resource limits of a
+// container. The new limits are checked against the old ones merged, then,
+// if the container runs, applied to its cgroup through the runtime's
+// update verb (`<runtime> update --resources - <id>`, runc's interface)
+// before they are recorded; a stopped container gets them at its next
+// start.
 func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error) {
 	resp := containertypes.UpdateResponse{Warnings: []string{}}
 	c, err := d.containers.Get(name)
@@ -24,28 +35,103 @@ func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containerty
 		if c.HostConfig.AutoRemove && u.RestartPolicy.Name != "no" {
 			return resp, errdefs.InvalidParameter(errors.New("Restart policy cannot be updated because AutoRemove is enabled for the container"))
 		}
-		c.HostConfig.RestartPolicy = u.RestartPolicy
 	}
-	r := u.Resources
-	changed := false
-	set := func(dst *int64, v int64) {
-		if v != 0 {
-			*dst, changed = v, true
-		}
+	resp.Warnings = append(resp.Warnings, adaptResources(&u.Resources, d.cgroupV2)...)
+	merged, delta, changed, err := mergeResources(c.HostConfig.Resources, u.Resources)
+	if err != nil {
+		return resp, err
 	}
-	set(&c.HostConfig.Memory, r.Memory)
-	set(&c.HostConfig.MemorySwap, r.MemorySwap)
-	set(&c.HostConfig.CPUShares, r.CPUShares)
-	set(&c.HostConfig.NanoCPUs, r.NanoCPUs)
-	if r.PidsLimit != nil {
-		c.HostConfig.PidsLimit, changed = r.PidsLimit, true
+	if err := validateResources(&merged); err != nil {
+		return resp, err
 	}
 	if changed && c.State.Running() {
-		resp.Warnings = append(resp.Warnings, "resource limits are recorded and apply from the next start of the container")
+		if err := d.runtimeUpdate(ctx, c, delta); err != nil {
+			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
+		}
 	}
+	if u.RestartPolicy.Name != "" {
+		c.HostConfig.RestartPolicy = u.RestartPolicy
+	}
+	c.HostConfig.Resources = merged
 	if err := d.containers.Save(c); err != nil {
 		return resp, err
 	}
 	d.emit("container", "update", c, nil)
 	return resp, nil
+}
+
+// mergeResources applies the limits an update sets (non-zero fields, as
+// dockerd reads them) to cur. delta holds only the changed limits, for the
+// runtime; changed tells whether any limit changes.
+func mergeResources(cur, upd containertypes.Resources) (merged, delta containertypes.Resources, changed bool, err error) {
+	merged = cur
+	set64 := func(dst, dd *int64, v int64) {
+		if v != 0 {
+			*dst, *dd, changed = v, v, true
+		}
+	}
+	if upd.Memory > 0 && upd.MemorySwap == 0 && cur.MemorySwap > 0 && upd.Memory > cur.MemorySwap {
+		return merged, delta, false, errdefs.InvalidParameter(errUpdateSwap)
+	}
+	set64(&merged.Memory, &delta.Memory, upd.Memory)
+	set64(&merged.MemorySwap, &delta.MemorySwap, upd.MemorySwap)
+	set64(&merged.MemoryReservation, &delta.MemoryReservation, upd.MemoryReservation)
+	set64(&merged.CPUShares, &delta.CPUShares, upd.CPUShares)
+	set64(&merged.CPUPeriod, &delta.CPUPeriod, upd.CPUPeriod)
+	set64(&merged.CPUQuota, &delta.CPUQuota, upd.CPUQuota)
+	set64(&merged.CPURealtimePeriod, &delta.CPURealtimePeriod, upd.CPURealtimePeriod)
+	set64(&merged.CPURealtimeRuntime, &delta.CPURealtimeRuntime, upd.CPURealtimeRuntime)
+	if upd.NanoCPUs != 0 {
+		if cur.CPUQuota > 0 && upd.CPUQuota == 0 {
+			return merged, delta, false, errdefs.InvalidParameter(errors.New("Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set"))
+		}
+		merged.NanoCPUs, delta.NanoCPUs, changed = upd.NanoCPUs, upd.NanoCPUs, true
+	}
+	if upd.CpusetCpus != "" {
+		merged.CpusetCpus, delta.CpusetCpus, changed = upd.CpusetCpus, upd.CpusetCpus, true
+	}
+	if upd.CpusetMems != "" {
+		merged.CpusetMems, delta.CpusetMems, changed = upd.CpusetMems, upd.CpusetMems, true
+	}
+	if upd.BlkioWeight != 0 {
+		merged.BlkioWeight, delta.BlkioWeight, changed = upd.BlkioWeight, upd.BlkioWeight, true
+	}
+	if upd.PidsLimit != nil {
+		l := *upd.PidsLimit
+		merged.PidsLimit, delta.PidsLimit, changed = &l, &l, true
+	}
+	return merged, delta, changed, nil
+}
+
+// runtimeUpdate writes the changed limits to the running container's
+// cgroup with the runtime's update verb. Device rules are left out so the
+// runtime leaves the device cgroup alone.
+func (d *Daemon) runtimeUpdate(ctx context.Context, c *container.Container, delta containertypes.Resources) error {
+	r, err := oci.Resources(delta, false)
+	if err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	r.Devices = nil
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	argv, err := d.runtimeArgv(c.Runtime)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	args := append(append([]string{}, argv[1:]...), "update", "--resources", "-", c.ID)
+	cmd := exec.CommandContext(ctx, argv[0], args...)
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg == "" {
+			msg = err.Error()
+		}
+		return errors.New(msg)
+	}
+	return nil
 }

@@ -40,6 +40,11 @@ var forbidden = map[string][]string{
 	"internal/network/bridge":   {"internal/"},
 	"internal/network/firewall": {"internal/"},
 	"internal/network":          {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot", "internal/shim"},
+	"internal/volume":           {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot"},
+	// Registries know blobs and names, not images or snapshots.
+	"internal/distribution": {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/snapshot", "internal/container", "internal/cli"},
+	// The builder sees only its own Backend and API types.
+	"internal/builder": {"internal/"},
 }
 
 type pkg struct {

@@ -53,11 +53,11 @@ func Capabilities(privileged bool, add, drop []string) ([]string, error) {
 	}
 	addN, addAll, err := norm(add)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("invalid CapAdd: %w", err)
 	}
 	dropN, dropAll, err := norm(drop)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("invalid CapDrop: %w", err)
 	}
 	var base []string
 	switch {

@@ -11,7 +11,8 @@ import (
 )
 
 // UserMounts turns -v host:ctr[:opts] binds, --tmpfs and --mount entries of
-// type bind and tmpfs into OCI mounts. Named volumes are not handled here.
+// type bind and tmpfs into OCI mounts. Named volumes are not handled here:
+// the daemon resolves them and passes them as Options.VolumeMounts.
 func UserMounts(hc *container.HostConfig) ([]specs.Mount, error) {
 	var out []specs.Mount
 	for _, b := range hc.Binds {
@@ -21,7 +22,7 @@ func UserMounts(hc *container.HostConfig) ([]specs.Mount, error) {
 		}
 		src, dst := parts[0], parts[1]
 		if !path.IsAbs(src) {
-			return nil, fmt.Errorf("invalid volume specification: '%s': named volumes are not supported yet", b)
+			continue // a named volume: the daemon mounts it (Options.VolumeMounts)
 		}
 		if !path.IsAbs(dst) {
 			return nil, fmt.Errorf("invalid volume specification: '%s': mount path must be absolute", b)
@@ -71,7 +72,12 @@ func UserMounts(hc *container.HostConfig) ([]specs.Mount, error) {
 			if m.TmpfsOptions != nil && m.TmpfsOptions.SizeBytes > 0 {
 				opts = append(opts, fmt.Sprintf("size=%d", m.TmpfsOptions.SizeBytes))
 			}
+			if m.TmpfsOptions != nil && m.TmpfsOptions.Mode != 0 {
+				opts = append(opts, fmt.Sprintf("mode=%o", uint32(m.TmpfsOptions.Mode)))
+			}
 			out = append(out, specs.Mount{Destination: path.Clean(m.Target), Type: "tmpfs", Source: "tmpfs", Options: opts})
+		case mount.TypeVolume:
+			// The daemon mounts volumes (Options.VolumeMounts).
 		default:
 			return nil, fmt.Errorf("mount type %q is not supported", m.Type)
 		}

@@ -50,6 +50,9 @@ type Options struct {
 	// SeccompProfile turns a custom profile (--security-opt seccomp=<json>,
 	// which the CLI sends as the file's content) into a LinuxSeccomp.
 	SeccompProfile func(profile string, s *specs.Spec) (*specs.LinuxSeccomp, error)
+	// VolumeMounts are the container's volumes as bind mounts of host
+	// directories, prepared by the caller; they join the user mounts.
+	VolumeMounts []specs.Mount
 }
 
 // Generate returns the OCI runtime spec of a container as dockerd would
@@ -83,6 +86,10 @@ func Generate(o Options) (*specs.Spec, error) {
 		}
 		caps = kept
 	}
+	res, err := Resources(hc.Resources, hc.Privileged)
+	if err != nil {
+		return nil, err
+	}
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
@@ -110,7 +117,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		Linux: &specs.Linux{
 			CgroupsPath: o.CgroupsPath,
 			Sysctl:      hc.Sysctls,
-			Resources:   resources(hc),
+			Resources:   res,
 		},
 	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
@@ -127,7 +134,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
 	addDevices(s, o.Devices, hc.Privileged)
-	if !hc.Privileged {
+	if !hc.Privileged && securityOptValue(hc.SecurityOpt, "systempaths") != "unconfined" {
 		s.Linux.MaskedPaths = MaskedPaths
 		s.Linux.ReadonlyPaths = ReadonlyPaths
 		if hc.MaskedPaths != nil {
@@ -152,7 +159,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Mounts = mergeMounts(s.Mounts, userMounts)
+	s.Mounts = mergeMounts(s.Mounts, append(userMounts, o.VolumeMounts...))
 	if hc.ShmSize > 0 {
 		for i := range s.Mounts {
 			if s.Mounts[i].Destination == "/dev/shm" && s.Mounts[i].Type == "tmpfs" {
@@ -167,7 +174,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	custom := securityOptValue(hc.SecurityOpt, "seccomp")
 	switch {
 	case hc.Privileged || custom == "unconfined":
-	case custom != "":
+	case custom != "" && custom != "builtin":
 		if o.SeccompProfile == nil {
 			return nil, fmt.Errorf("custom seccomp profiles are not supported")
 		}
@@ -272,35 +279,6 @@ func ReplaceOrAppendEnv(defaults, overrides []string) []string {
 		}
 	}
 	return res
-}
-
-func resources(hc *container.HostConfig) *specs.LinuxResources {
-	r := &specs.LinuxResources{Devices: DefaultDevices(hc.Privileged)}
-	if hc.Memory > 0 {
-		m := hc.Memory
-		r.Memory = &specs.LinuxMemory{Limit: &m}
-		if hc.MemorySwap != 0 {
-			sw := hc.MemorySwap
-			r.Memory.Swap = &sw
-		}
-	}
-	if hc.CPUShares > 0 || hc.NanoCPUs > 0 || hc.CpusetCpus != "" {
-		r.CPU = &specs.LinuxCPU{Cpus: hc.CpusetCpus, Mems: hc.CpusetMems}
-		if hc.CPUShares > 0 {
-			sh := uint64(hc.CPUShares)
-			r.CPU.Shares = &sh
-		}
-		if hc.NanoCPUs > 0 {
-			period := uint64(100000)
-			quota := hc.NanoCPUs * int64(period) / 1e9
-			r.CPU.Period, r.CPU.Quota = &period, &quota
-		}
-	}
-	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
-		l := *hc.PidsLimit
-		r.Pids = &specs.LinuxPids{Limit: &l}
-	}
-	return r
 }
 
 // Namespaces returns the namespaces of a container: pid, ipc, uts, mount

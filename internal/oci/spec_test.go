@@ -127,15 +127,15 @@ func TestResolveUser(t *testing.T) {
 	passwd := "root:x:0:0:root:/root:/bin/sh\nwww:x:33:33:www:/var/www:/bin/false\n"
 	group := "root:x:0:\nwww:x:33:\nstaff:x:50:www,bob\n"
 	u, err := ResolveUser("www", strings.NewReader(passwd), strings.NewReader(group), nil)
-	if err != nil || u.UID != 33 || u.GID != 33 || u.Home != "/var/www" || !reflect.DeepEqual(u.AdditionalGids, []uint32{50}) {
+	if err != nil || u.UID != 33 || u.GID != 33 || u.Home != "/var/www" || !reflect.DeepEqual(u.AdditionalGids, []uint32{33, 50}) {
 		t.Fatalf("www: %+v %v", u, err)
 	}
 	u, err = ResolveUser("1000:staff", strings.NewReader(passwd), strings.NewReader(group), []string{"7"})
-	if err != nil || u.UID != 1000 || u.GID != 50 || !reflect.DeepEqual(u.AdditionalGids, []uint32{7}) {
+	if err != nil || u.UID != 1000 || u.GID != 50 || !reflect.DeepEqual(u.AdditionalGids, []uint32{50, 7}) {
 		t.Fatalf("1000:staff: %+v %v", u, err)
 	}
 	u, err = ResolveUser("", nil, nil, nil)
-	if err != nil || u.UID != 0 || u.Home != "/" {
+	if err != nil || u.UID != 0 || u.Home != "/" || !reflect.DeepEqual(u.AdditionalGids, []uint32{0}) {
 		t.Fatalf("default: %+v %v", u, err)
 	}
 	if _, err := ResolveUser("nobody", strings.NewReader(passwd), nil, nil); err == nil || !strings.Contains(err.Error(), "unable to find user nobody") {
@@ -175,8 +175,12 @@ func TestUserMounts(t *testing.T) {
 	if ms[0].Source != "/h" || !slices.Contains(ms[0].Options, "ro") || ms[1].Type != "tmpfs" || !slices.Contains(ms[1].Options, "size=1m") {
 		t.Fatalf("%+v", ms)
 	}
-	if _, err := UserMounts(&container.HostConfig{Binds: []string{"rel:/c"}}); err == nil {
-		t.Fatal("relative bind accepted")
+	// A source that is not absolute names a volume: the daemon mounts it.
+	if ms, err := UserMounts(&container.HostConfig{Binds: []string{"data:/c"}}); err != nil || len(ms) != 0 {
+		t.Fatalf("named volume turned into a bind: %v %v", ms, err)
+	}
+	if _, err := UserMounts(&container.HostConfig{Binds: []string{"/h:c"}}); err == nil {
+		t.Fatal("relative destination accepted")
 	}
 }
 

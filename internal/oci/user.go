@@ -75,7 +75,8 @@ func parseGroup(r io.Reader) []groupEntry {
 // ResolveUser resolves Docker's user spec ("", "name", "uid", "name:group",
 // "uid:gid") against the image's /etc/passwd and /etc/group contents (nil
 // readers when the files are missing), with supplementary groups from
-// group membership and the extra groups of --group-add.
+// group membership and the extra groups of --group-add, the primary group
+// first.
 func ResolveUser(spec string, passwd, group io.Reader, groupAdd []string) (User, error) {
 	users := parsePasswd(passwd)
 	groups := parseGroup(group)
@@ -111,7 +112,12 @@ func ResolveUser(spec string, passwd, group io.Reader, groupAdd []string) (User,
 			return User{}, err
 		}
 		u.GID = gid
-	} else if name != "" {
+	}
+	// The primary group is also a supplementary one, as dockerd sets it
+	// since CVE-2022-36109: otherwise a process could drop it with
+	// setgroups and escape a "negative" group permission (---rwx on g).
+	u.AdditionalGids = []uint32{u.GID}
+	if !(hasGroup && groupPart != "") && name != "" {
 		for _, g := range groups {
 			for _, m := range g.members {
 				if m == name && g.gid != u.GID {

@@ -232,8 +232,14 @@ func (c *creation) run() (*State, *os.Process, error) {
 	if err := cg.Apply(pid); err != nil {
 		return nil, nil, died(fmt.Errorf("join cgroup: %w", err))
 	}
+	// The pids limit is set once init reports ready, as runc does: init is
+	// a Go program that starts threads while it sets up, and a small limit
+	// (--pids-limit 5) would make that fail before the container runs.
+	var pidsLimit *specs.LinuxPids
 	if spec.Linux.Resources != nil {
-		if err := cg.Set(spec.Linux.Resources); err != nil {
+		r := *spec.Linux.Resources
+		pidsLimit, r.Pids = r.Pids, nil
+		if err := cg.Set(&r); err != nil {
 			return nil, nil, died(fmt.Errorf("set cgroup resources: %w", err))
 		}
 	}
@@ -269,6 +275,12 @@ func (c *creation) run() (*State, *os.Process, error) {
 			}
 			continue
 		case "ready":
+			if pidsLimit != nil {
+				if err := cg.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+					_ = cmd.Process.Kill()
+					return nil, nil, fmt.Errorf("set cgroup resources: %w", err)
+				}
+			}
 		default:
 			return nil, nil, fmt.Errorf("unexpected message %q from container init", m.Type)
 		}

@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,32 @@ func serve(dir string) error {
 	// (the readiness pipe) is kept but close-on-exec, others it leaked are closed.
 	closeInherited(4)
 	cloexecFrom(3)
+	return serveReady(dir)
+}
+
+// warm is the main of a shim started ahead of need: it waits for the state
+// dir of its container on fd 4, then is the shim of that container, with
+// its log as stderr. End-of-file (the daemon closed its pool or died) ends
+// it without doing anything.
+func warm() error {
+	closeInherited(5)
+	cloexecFrom(3)
+	assign := os.NewFile(4, "assign")
+	line, err := bufio.NewReader(assign).ReadString('\n')
+	assign.Close()
+	if err != nil {
+		return nil
+	}
+	dir := strings.TrimSuffix(line, "\n")
+	if lf, err := os.OpenFile(filepath.Join(dir, shimclient.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_CLOEXEC, 0o600); err == nil {
+		_ = unix.Dup3(int(lf.Fd()), 2, 0)
+		lf.Close()
+	}
+	return serveReady(dir)
+}
+
+// serveReady serves dir and reports readiness (or the error) on fd 3.
+func serveReady(dir string) error {
 	ready := os.NewFile(3, "ready")
 	report := func(r shimclient.Ready) {
 		if ready == nil {

@@ -42,6 +42,9 @@ type Config struct {
 	// reported, until Start, which then only releases them, so attached
 	// clients miss nothing.
 	RunOnCreate bool `json:",omitempty"`
+
+	// Pool, if set, provides an already started shim (see Pool).
+	Pool *Pool `json:"-"`
 }
 
 // Streams are the client side of an attach. Nil members are not attached.

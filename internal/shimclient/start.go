@@ -48,16 +48,33 @@ func start(ctx context.Context, cfg Config) (*Shim, error) {
 		return fail(fmt.Errorf("open shim log: %w", err))
 	}
 	defer logf.Close()
-	r, w, err := os.Pipe()
-	if err != nil {
-		return fail(fmt.Errorf("create shim ready pipe: %w", err))
+	var r *os.File
+	if ws := cfg.Pool.take(bin); ws != nil {
+		// A warm shim takes the container: it reads the config from the
+		// state dir as a fresh one would. The pool starts the next one
+		// once this start is over.
+		defer func() { go cfg.Pool.refill() }()
+		if _, err := ws.assign.Write([]byte(cfg.StateDir + "\n")); err == nil {
+			ws.assign.Close()
+			r = ws.ready
+		} else {
+			ws.close() // it died: start one the ordinary way
+		}
+	}
+	if r == nil {
+		var w *os.File
+		r, w, err = os.Pipe()
+		if err != nil {
+			return fail(fmt.Errorf("create shim ready pipe: %w", err))
+		}
+		err = spawnShim(bin, cfg.StateDir, logf, w)
+		w.Close()
+		if err != nil {
+			r.Close()
+			return fail(fmt.Errorf("spawn shim for %s: %w", cfg.ID, err))
+		}
 	}
 	defer r.Close()
-	err = spawnShim(bin, cfg.StateDir, logf, w)
-	w.Close()
-	if err != nil {
-		return fail(fmt.Errorf("spawn shim for %s: %w", cfg.ID, err))
-	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = r.SetReadDeadline(dl)
 	}

@@ -2,6 +2,7 @@ package opts
 
 import (
 	"strconv"
+	"strings"
 
 	units "github.com/docker/go-units"
 )
@@ -72,3 +73,43 @@ func (n *NanoCPUs) Set(v string) error {
 
 // Type names the value in help output.
 func (n *NanoCPUs) Type() string { return "decimal" }
+
+// List is a repeatable string flag ("-e A -e B"), as docker's "list" type:
+// each occurrence appends one value, commas included. Unlike pflag's
+// stringArray it does not format its default through encoding/csv when
+// the flag is defined, which made every CLI start allocate a buffer per
+// flag.
+type List struct{ p *[]string }
+
+// NewList returns a List that appends to *p.
+func NewList(p *[]string) *List { return &List{p: p} }
+
+// String renders the values as "[a b]" ("" when empty, so that help
+// shows no default).
+func (l *List) String() string {
+	if l.p == nil || len(*l.p) == 0 {
+		return ""
+	}
+	return "[" + strings.Join(*l.p, " ") + "]"
+}
+
+// Set appends a value.
+func (l *List) Set(v string) error {
+	*l.p = append(*l.p, v)
+	return nil
+}
+
+// Type names the value in help output.
+func (l *List) Type() string { return "list" }
+
+// GetSlice returns the values (pflag.SliceValue).
+func (l *List) GetSlice() []string { return *l.p }
+
+// Replace replaces the values (pflag.SliceValue).
+func (l *List) Replace(v []string) error {
+	*l.p = append((*l.p)[:0], v...)
+	return nil
+}
+
+// Append appends a value (pflag.SliceValue).
+func (l *List) Append(v string) error { return l.Set(v) }

@@ -15,6 +15,7 @@ import (
 // ParseMount parses one --mount value: comma-separated key=value fields
 // (type, source/src, target/dst/destination, readonly/ro, bind-propagation,
 // bind-nonrecursive, volume-nocopy, volume-subpath, volume-label,
+// volume-driver, volume-opt,
 // tmpfs-size, tmpfs-mode).
 func ParseMount(value string) (mount.Mount, error) {
 	m := mount.Mount{Type: mount.TypeVolume}
@@ -94,6 +95,20 @@ func ParseMount(value string) (mount.Mount, error) {
 			vol().NoCopy = b
 		case "volume-subpath":
 			vol().Subpath = val
+		case "volume-driver":
+			vol().DriverConfig = driverConfig(vol())
+			vol().DriverConfig.Name = val
+		case "volume-opt":
+			k, v, ok := strings.Cut(val, "=")
+			if !ok {
+				return m, fmt.Errorf("invalid value for %s: %s", key, val)
+			}
+			dc := driverConfig(vol())
+			if dc.Options == nil {
+				dc.Options = map[string]string{}
+			}
+			dc.Options[k] = v
+			vol().DriverConfig = dc
 		case "volume-label":
 			k, v, _ := strings.Cut(val, "=")
 			if vol().Labels == nil {
@@ -139,6 +154,13 @@ func ParseMount(value string) (mount.Mount, error) {
 		return m, fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
 	}
 	return m, nil
+}
+
+func driverConfig(v *mount.VolumeOptions) *mount.Driver {
+	if v.DriverConfig == nil {
+		return &mount.Driver{}
+	}
+	return v.DriverConfig
 }
 
 // ParseVolume sorts one -v value: a lone container path is an anonymous

@@ -1,6 +1,8 @@
 package opts
 
 import (
+	"github.com/spf13/pflag"
+
 	"os"
 	"path/filepath"
 	"reflect"
@@ -177,6 +179,25 @@ func TestParseDetachKeys(t *testing.T) {
 		if _, err := ParseDetachKeys(bad); err == nil {
 			t.Errorf("ParseDetachKeys(%q) accepted", bad)
 		}
+	}
+}
+
+func TestListFlag(t *testing.T) {
+	var env []string
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.VarP(NewList(&env), "env", "e", "Set environment variables")
+	if err := fs.Parse([]string{"-e", "A=1,2", "--env", "B=3"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(env) != 2 || env[0] != "A=1,2" || env[1] != "B=3" {
+		t.Fatalf("values %q, want [A=1,2 B=3] (one value per occurrence, commas kept)", env)
+	}
+	f := fs.Lookup("env")
+	if f.DefValue != "" || f.Value.Type() != "list" {
+		t.Fatalf("default %q type %q", f.DefValue, f.Value.Type())
+	}
+	if got := f.Value.String(); got != "[A=1,2 B=3]" {
+		t.Fatalf("String() = %q", got)
 	}
 }
 

@@ -40,6 +40,7 @@ type fileConfig struct {
 	DNSSearch      []string                  `json:"dns-search,omitempty"`
 	DNSOpts        []string                  `json:"dns-opts,omitempty"`
 	HostGatewayIP  string                    `json:"host-gateway-ip,omitempty"`
+	registryConfig
 }
 
 // flagNames maps config-file keys to the flags that set the same option.
@@ -73,7 +74,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir"} {
 			known[k] = true
 		}
 		var unknown []string

@@ -154,6 +154,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if err := o.dns.apply(fc, &cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
+	fc.registryConfig.apply(&cfg)
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
 			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)

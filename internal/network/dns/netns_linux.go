@@ -11,9 +11,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ListenNetns serves on ListenAddr (udp and tcp) inside the network
-// namespace at nsPath (/run/netns/x, /proc/<pid>/ns/net…), bringing its
-// loopback up (127.0.0.11 lives on lo).
+// ListenNetns serves inside the network namespace at nsPath
+// (/run/netns/x, /proc/<pid>/ns/net…) for clients asking ListenAddr
+// (127.0.0.11:53, udp and tcp), after bringing its loopback up (127.0.0.11
+// lives on lo).
+//
+// The sockets listen on 127.0.0.11 at free ports, and RedirectTable in the
+// namespace sends port 53 to them (see RedirectTable for why). A namespace
+// that had the table already (the server of a running container reopened
+// by a restarted daemon) gets the same ports again when they are free, so
+// that the container's ongoing exchanges keep working. Without nftables in
+// the kernel the server listens on 127.0.0.11:53 itself.
 //
 // Why a thread and setns: a socket belongs for life to the namespace it was
 // created in, whatever thread later reads it. So one locked OS thread
@@ -21,42 +29,96 @@ import (
 // daemon's namespace; the server's goroutines then run anywhere, and the
 // forwarder's sockets, made on ordinary threads, live in the daemon's
 // namespace. setns(CLONE_NEWNET) is allowed in a multi-threaded process
-// (unlike mount and user namespaces, see setns(2)). The thread stays locked
-// while it is in the container's namespace so that the Go scheduler never
-// runs another goroutine there; should the way back fail, the thread is
-// left locked and the runtime destroys it when the goroutine ends.
+// (unlike mount and user namespaces, see setns(2)), and since Go 1.10 the
+// runtime never clones a new thread from a locked one. The thread stays
+// locked while it is in the container's namespace so that the scheduler
+// never runs another goroutine there; should the way back fail, the thread
+// is left locked and the runtime ends it with its goroutine.
 func (s *Server) ListenNetns(nsPath string) error {
-	done := make(chan error, 1)
+	ns, err := os.Open(nsPath)
+	if err != nil {
+		return fmt.Errorf("dns: open network namespace %s: %w", nsPath, err)
+	}
+	defer ns.Close()
+	oldUDP, oldTCP := redirectedPorts(int(ns.Fd()))
+	pc, ln, err := inNetns(ns, func() (*net.UDPConn, *net.TCPListener, error) {
+		return listenPorts(ListenAddr.Addr(), oldUDP, oldTCP)
+	})
+	if err != nil {
+		return fmt.Errorf("%w in network namespace %s", err, nsPath)
+	}
+	rerr := redirect(int(ns.Fd()), udpPort(pc), tcpPort(ln))
+	if rerr == nil {
+		return s.serve(pc, ln)
+	}
+	pc.Close()
+	ln.Close()
+	pc, ln, err = inNetns(ns, func() (*net.UDPConn, *net.TCPListener, error) { return listenPair(ListenAddr) })
+	if err != nil {
+		return fmt.Errorf("%w in network namespace %s (and %w)", err, nsPath, rerr)
+	}
+	s.log.Warn("dns: listening on 127.0.0.11:53 itself: no redirect", "netns", nsPath, "err", rerr)
+	return s.serve(pc, ln)
+}
+
+func udpPort(pc *net.UDPConn) uint16     { return pc.LocalAddr().(*net.UDPAddr).AddrPort().Port() }
+func tcpPort(ln *net.TCPListener) uint16 { return ln.Addr().(*net.TCPAddr).AddrPort().Port() }
+
+// listenPorts opens udp and tcp on ip at the given ports when they are
+// free, else at any port.
+func listenPorts(ip netip.Addr, udp, tcp uint16) (*net.UDPConn, *net.TCPListener, error) {
+	pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, udp)))
+	if err != nil && udp != 0 {
+		pc, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("dns: listen udp %s: %w", ip, err)
+	}
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, tcp)))
+	if err != nil && tcp != 0 {
+		ln, err = net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	}
+	if err != nil {
+		pc.Close()
+		return nil, nil, fmt.Errorf("dns: listen tcp %s: %w", ip, err)
+	}
+	return pc, ln, nil
+}
+
+// inNetns runs listen on a locked thread inside the namespace open as ns,
+// after bringing its lo up, and returns that thread to the daemon's own
+// namespace.
+func inNetns(ns *os.File, listen func() (*net.UDPConn, *net.TCPListener, error)) (*net.UDPConn, *net.TCPListener, error) {
+	type result struct {
+		pc  *net.UDPConn
+		ln  *net.TCPListener
+		err error
+	}
+	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread()
-		pc, ln, back, err := listenInNetns(nsPath, ListenAddr)
+		var r result
+		back := true
+		r.pc, r.ln, back, r.err = enterAndListen(ns, listen)
 		if back {
 			runtime.UnlockOSThread()
 		}
-		if err != nil {
-			done <- err
-			return
-		}
-		done <- s.serve(pc, ln)
+		done <- r
 	}()
-	return <-done
+	r := <-done
+	return r.pc, r.ln, r.err
 }
 
-// listenInNetns must run on a locked thread. back reports whether the
+// enterAndListen must run on a locked thread. back reports whether the
 // thread is in its original namespace again (true also when it never left).
-func listenInNetns(nsPath string, ap netip.AddrPort) (pc *net.UDPConn, ln *net.TCPListener, back bool, err error) {
+func enterAndListen(ns *os.File, listen func() (*net.UDPConn, *net.TCPListener, error)) (pc *net.UDPConn, ln *net.TCPListener, back bool, err error) {
 	orig, err := os.Open("/proc/thread-self/ns/net")
 	if err != nil {
 		return nil, nil, true, fmt.Errorf("dns: open own network namespace: %w", err)
 	}
 	defer orig.Close()
-	target, err := os.Open(nsPath)
-	if err != nil {
-		return nil, nil, true, fmt.Errorf("dns: open network namespace %s: %w", nsPath, err)
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, nil, true, fmt.Errorf("dns: enter network namespace %s: %w", nsPath, err)
+	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+		return nil, nil, true, fmt.Errorf("dns: enter network namespace: %w", err)
 	}
 	defer func() {
 		if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
@@ -74,13 +136,10 @@ func listenInNetns(nsPath string, ap netip.AddrPort) (pc *net.UDPConn, ln *net.T
 	// A fresh namespace has lo down: sockets bind on 127.0.0.11 but
 	// nothing reaches them. Bringing it up is idempotent.
 	if err := loopbackUp(); err != nil {
-		return nil, nil, false, fmt.Errorf("dns: bring lo up in network namespace %s: %w", nsPath, err)
+		return nil, nil, false, fmt.Errorf("dns: bring lo up: %w", err)
 	}
-	pc, ln, err = listenPair(ap)
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("%w in network namespace %s", err, nsPath)
-	}
-	return pc, ln, false, nil
+	pc, ln, err = listen()
+	return pc, ln, false, err
 }
 
 // loopbackUp sets IFF_UP on lo in the current thread's network namespace.

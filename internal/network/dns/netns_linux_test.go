@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	mdns "github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
@@ -124,8 +125,9 @@ func TestServeInNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	if got := s.Addr().String(); got != "127.0.0.11:53" {
-		t.Errorf("Addr() = %s", got)
+	first := s.Addr()
+	if first.Addr() != ListenAddr.Addr() || first.Port() == 53 {
+		t.Errorf("Addr() = %s, want 127.0.0.11 at a free port behind the redirect", first)
 	}
 	if seen := threadNetns(t); len(seen) != 1 || !seen[own] {
 		t.Errorf("threads left in other namespaces: %v (own %s)", seen, own)
@@ -158,6 +160,36 @@ func TestServeInNetns(t *testing.T) {
 		out, err := exec.Command("ip", "netns", "exec", name, "busybox", "nslookup", q, "127.0.0.11").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Address: "+want) {
 			t.Errorf("busybox nslookup %s: %v\n%s", q, err, out)
+		}
+	}
+
+	// The container may run its own DNS server on 0.0.0.0:53: nothing of
+	// ours is in its way, and 127.0.0.11:53 still reaches us.
+	nsFile, err := os.Open(nsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nsFile.Close()
+	own53u, own53t, err := inNetns(nsFile, func() (*net.UDPConn, *net.TCPListener, error) {
+		return listenPair(netip.MustParseAddrPort("0.0.0.0:53"))
+	})
+	if err != nil {
+		t.Fatalf("a server of the container's own on 0.0.0.0:53: %v", err)
+	}
+	for _, proto := range []string{"udp", "tcp"} {
+		if r, err := askIn(t, nsPath, proto, "127.0.0.11:53", "web.", mdns.TypeA); err != nil || strings.Join(answers(r), ",") != "10.0.0.2" {
+			t.Errorf("%s with the container's own :53 bound: %v %v", proto, r, err)
+		}
+	}
+	own53u.Close()
+	own53t.Close()
+	// The redirect table is in the container's namespace, not the host's.
+	if host, err := nftables.New(); err == nil {
+		tables, _ := host.ListTables()
+		for _, tb := range tables {
+			if tb.Name == RedirectTable {
+				t.Errorf("table %s in the host's namespace", RedirectTable)
+			}
 		}
 	}
 
@@ -204,6 +236,9 @@ func TestServeInNetns(t *testing.T) {
 	r, err := askIn(t, nsPath, "udp", "127.0.0.11:53", "web.", mdns.TypeAAAA)
 	if err != nil || strings.Join(answers(r), ",") != "fd00::2" {
 		t.Errorf("after reopen: %v %v", r, err)
+	}
+	if got := servers.Get("c1").Addr(); got != first {
+		t.Errorf("reopened at %s, want the same ports as before (%s)", got, first)
 	}
 	servers.Stop("c1")
 	if servers.Get("c1") != nil {

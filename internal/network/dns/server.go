@@ -150,23 +150,31 @@ func (s *Server) serve(pc *net.UDPConn, ln *net.TCPListener) error {
 	}
 	s.used = true
 	s.addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	var wg sync.WaitGroup
-	udp := &mdns.Server{PacketConn: pc, Handler: s, NotifyStartedFunc: wg.Done}
-	tcp := &mdns.Server{Listener: ln, Handler: s, NotifyStartedFunc: wg.Done, ReadTimeout: 5 * time.Second}
+	udp := &mdns.Server{PacketConn: pc, Handler: s}
+	tcp := &mdns.Server{Listener: ln, Handler: s, ReadTimeout: 5 * time.Second}
 	s.srvs = []*mdns.Server{udp, tcp}
-	wg.Add(2)
+	// Wait until both serve (so that Close finds them started), or until
+	// one failed before serving.
+	var wg sync.WaitGroup
+	wg.Add(len(s.srvs))
 	for _, srv := range s.srvs {
+		var once sync.Once
+		srv.NotifyStartedFunc = func() { once.Do(wg.Done) }
 		go func() {
 			if err := srv.ActivateAndServe(); err != nil {
 				s.log.Debug("dns: server stopped", "addr", s.addr, "err", err)
 			}
+			once.Do(wg.Done)
 		}()
 	}
 	wg.Wait()
 	return nil
 }
 
-// Addr returns the address served (valid after Listen or ListenNetns).
+// Addr returns the address of the udp listener (valid after Listen or
+// ListenNetns). With Listen tcp has the same port; with ListenNetns the
+// ports are free ones behind RedirectTable (tcp's may differ) and clients
+// ask ListenAddr.
 func (s *Server) Addr() netip.AddrPort {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -240,10 +248,11 @@ func (s *Server) local(r *mdns.Msg) *mdns.Msg {
 	}
 	for _, a := range addrs {
 		a = a.Unmap()
+		any := q.Qtype == mdns.TypeANY
 		switch {
-		case q.Qtype == mdns.TypeA && a.Is4():
+		case (q.Qtype == mdns.TypeA || any) && a.Is4():
 			rrs = append(rrs, &mdns.A{Hdr: hdr(q, mdns.TypeA), A: a.AsSlice()})
-		case q.Qtype == mdns.TypeAAAA && a.Is6():
+		case (q.Qtype == mdns.TypeAAAA || any) && a.Is6():
 			rrs = append(rrs, &mdns.AAAA{Hdr: hdr(q, mdns.TypeAAAA), AAAA: a.AsSlice()})
 		}
 	}

@@ -137,6 +137,7 @@ func TestLocalAnswers(t *testing.T) {
 			{"web.", mdns.TypeAAAA, "fd00::2"},
 			{"v4only.", mdns.TypeAAAA, ""}, // known name, no IPv6: empty, not forwarded
 			{"web.", mdns.TypeMX, ""},
+			{"web.", mdns.TypeANY, "10.0.0.2,fd00::2"},
 			{"2.0.0.10.in-addr.arpa.", mdns.TypePTR, "web.net1."},
 			{"2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa.", mdns.TypePTR, "web.net1."},
 		}

@@ -77,7 +77,13 @@ func (r *Router) postImagesPush(w http.ResponseWriter, req *http.Request, name s
 	if !ok {
 		return errdefs.NotImplemented(errors.New("push is not supported by this daemon"))
 	}
-	return p.ImagePush(req.Context(), name, req.FormValue("tag"), req.Header.Get("X-Registry-Auth"), &lazyHeader{w: w, contentType: "application/json"})
+	out := &lazyHeader{w: w, contentType: "application/json"}
+	err := p.ImagePush(req.Context(), name, req.FormValue("tag"), req.Header.Get("X-Registry-Auth"), out)
+	if err != nil && out.started() {
+		writeStreamError(out, err)
+		return nil
+	}
+	return err
 }
 
 func (r *Router) deleteImages(w http.ResponseWriter, req *http.Request) error {
@@ -193,6 +199,9 @@ func (l *lazyHeader) Write(p []byte) (int, error) {
 	l.WriteHeader(http.StatusOK)
 	return l.w.Write(p)
 }
+
+// Flush sends what was written so far (progress streams).
+func (l *lazyHeader) Flush() { l.flush() }
 
 func (l *lazyHeader) flush() {
 	if f, ok := l.w.(http.Flusher); ok {

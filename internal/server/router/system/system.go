@@ -52,8 +52,6 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "GET /info", Handler: r.getInfo},
 		{Pattern: "GET /system/df", Handler: r.getDiskUsage},
 		{Pattern: "GET /events", Handler: r.getEvents},
-		{Pattern: "POST /build/prune", Handler: r.postBuildPrune},
-		{Pattern: "POST /volumes/prune", Handler: r.postVolumesPrune},
 	}
 }
 

@@ -1,0 +1,103 @@
+package daemon
+
+import (
+	"strconv"
+	"strings"
+
+	containertypes "github.com/moby/moby/api/types/container"
+)
+
+// parseNetDev reads the per-interface counters of a /proc/<pid>/net/dev
+// table (the container's network namespace), leaving out the loopback, as
+// dockerd reports only the container's endpoints.
+func parseNetDev(data string) map[string]containertypes.NetworkStats {
+	out := map[string]containertypes.NetworkStats{}
+	for _, line := range strings.Split(data, "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSpace(name)
+		f := strings.Fields(rest)
+		if name == "lo" || len(f) < 16 {
+			continue
+		}
+		n := make([]uint64, 16)
+		for i := range n {
+			n[i], _ = strconv.ParseUint(f[i], 10, 64)
+		}
+		out[name] = containertypes.NetworkStats{
+			RxBytes: n[0], RxPackets: n[1], RxErrors: n[2], RxDropped: n[3],
+			TxBytes: n[8], TxPackets: n[9], TxErrors: n[10], TxDropped: n[11],
+		}
+	}
+	return out
+}
+
+// parseBlkioV1 reads a cgroup v1 blkio.throttle.io_service*_recursive file:
+// "MAJ:MIN Op value" lines (the "Total" line is skipped).
+func parseBlkioV1(data string) []containertypes.BlkioStatEntry {
+	var out []containertypes.BlkioStatEntry
+	for _, line := range strings.Split(data, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		maj, min, ok := strings.Cut(f[0], ":")
+		if !ok {
+			continue
+		}
+		a, err1 := strconv.ParseUint(maj, 10, 64)
+		b, err2 := strconv.ParseUint(min, 10, 64)
+		v, err3 := strconv.ParseUint(f[2], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		out = append(out, containertypes.BlkioStatEntry{Major: a, Minor: b, Op: f[1], Value: v})
+	}
+	return out
+}
+
+// parseIOStatV2 reads a cgroup v2 io.stat file ("MAJ:MIN rbytes=… wbytes=…
+// rios=… wios=…") into dockerd's shape: bytes and operations per device,
+// with ops "read" and "write".
+func parseIOStatV2(data string) (bytes, ios []containertypes.BlkioStatEntry) {
+	for _, line := range strings.Split(data, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		maj, min, ok := strings.Cut(f[0], ":")
+		if !ok {
+			continue
+		}
+		a, err1 := strconv.ParseUint(maj, 10, 64)
+		b, err2 := strconv.ParseUint(min, 10, 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		for _, kv := range f[1:] {
+			k, v, _ := strings.Cut(kv, "=")
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				continue
+			}
+			e := containertypes.BlkioStatEntry{Major: a, Minor: b, Value: n}
+			switch k {
+			case "rbytes":
+				e.Op = "read"
+				bytes = append(bytes, e)
+			case "wbytes":
+				e.Op = "write"
+				bytes = append(bytes, e)
+			case "rios":
+				e.Op = "read"
+				ios = append(ios, e)
+			case "wios":
+				e.Op = "write"
+				ios = append(ios, e)
+			}
+		}
+	}
+	return bytes, ios
+}

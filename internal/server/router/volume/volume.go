@@ -1,0 +1,99 @@
+package volume
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/moby/moby/api/types/volume"
+
+	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/router"
+)
+
+// Backend is what the volume router needs from the daemon.
+type Backend interface {
+	VolumeList(ctx context.Context, f filters.Args) (*volume.ListResponse, error)
+	VolumeCreate(ctx context.Context, req volume.CreateRequest) (*volume.Volume, error)
+	VolumeInspect(ctx context.Context, name string) (*volume.Volume, error)
+	VolumeRemove(ctx context.Context, name string, force bool) error
+	VolumePrune(ctx context.Context, f filters.Args) (*volume.PruneReport, error)
+}
+
+// Router serves the volume endpoints.
+type Router struct{ b Backend }
+
+// New returns the volume router over b.
+func New(b Backend) *Router { return &Router{b: b} }
+
+// Routes returns the route table.
+func (r *Router) Routes() []router.Route {
+	return []router.Route{
+		{Pattern: "GET /volumes", Handler: r.getVolumes},
+		{Pattern: "POST /volumes/create", Handler: r.postVolumesCreate},
+		{Pattern: "GET /volumes/{name}", Handler: r.getVolume},
+		{Pattern: "DELETE /volumes/{name}", Handler: r.deleteVolume},
+		{Pattern: "POST /volumes/prune", Handler: r.postVolumesPrune},
+	}
+}
+
+func (r *Router) getVolumes(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	if err := f.Validate("dangling", "name", "label", "driver"); err != nil {
+		return err
+	}
+	res, err := r.b.VolumeList(req.Context(), f)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, res)
+}
+
+func (r *Router) postVolumesCreate(w http.ResponseWriter, req *http.Request) error {
+	var body volume.CreateRequest
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return err
+	}
+	v, err := r.b.VolumeCreate(req.Context(), body)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusCreated, v)
+}
+
+func (r *Router) getVolume(w http.ResponseWriter, req *http.Request) error {
+	v, err := r.b.VolumeInspect(req.Context(), req.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, v)
+}
+
+func (r *Router) deleteVolume(w http.ResponseWriter, req *http.Request) error {
+	if err := r.b.VolumeRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) error {
+	f, err := filters.Parse(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	if err := f.Validate("label", "label!", "all"); err != nil {
+		return err
+	}
+	rep, err := r.b.VolumePrune(req.Context(), f)
+	if err != nil {
+		return err
+	}
+	if rep.VolumesDeleted == nil {
+		rep.VolumesDeleted = []string{}
+	}
+	return httputil.WriteJSON(w, http.StatusOK, rep)
+}

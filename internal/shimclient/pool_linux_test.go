@@ -1,0 +1,101 @@
+package shimclient_test
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
+)
+
+// warmShims lists the pids of `berth shim warm` processes of bin.
+func warmShims(t *testing.T, bin string) []int {
+	t.Helper()
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && string(b) == bin+"\x00shim\x00warm\x00" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func waitWarm(t *testing.T, bin string, n int) []int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids := warmShims(t, bin)
+		if len(pids) == n || time.Now().After(deadline) {
+			if len(pids) != n {
+				t.Fatalf("%d warm shims, want %d", len(pids), n)
+			}
+			return pids
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestPool runs containers through a pool: each is served by the shim that
+// waited in the pool (the same pid becomes the container's shim), a runtime
+// error still comes back with the runtime's text, a new warm shim replaces
+// each one taken, and Close makes the waiting one exit.
+func TestPool(t *testing.T) {
+	testutil.RequireRoot(t)
+	// A private copy of the binary tells this test's warm shims apart.
+	bin := filepath.Join(t.TempDir(), "berth")
+	data, err := os.ReadFile(berthBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := shimclient.NewPool(bin)
+	defer pool.Close()
+	ctx := testCtx(t)
+	for i := 0; i < 2; i++ {
+		warm := waitWarm(t, bin, 1)
+		f := newFixture(t, false, "sh", "-c", "echo pooled; exit 4")
+		cfg := f.config()
+		cfg.Binary, cfg.Pool = bin, pool
+		sh, err := startShim(t, ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(warm[0]) + "/cwd/" + shimclient.ConfigFile)
+		if !strings.Contains(string(cmd), f.id) {
+			t.Fatalf("the warm shim %d does not serve %s (its cwd holds %q)", warm[0], f.id, cmd)
+		}
+		if err := sh.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e, err := sh.Wait(ctx)
+		if err != nil || e.Code != 4 {
+			t.Fatalf("exit %+v, %v; want code 4", e, err)
+		}
+		if msgs := readLog(t, f.logPath); len(msgs) != 1 || string(msgs[0].Line) != "pooled\n" {
+			t.Fatalf("log %q", msgs)
+		}
+		deleteAndCheck(t, ctx, sh)
+	}
+	waitWarm(t, bin, 1)
+	f := newFixture(t, false, "bt-sh-nosuchcmd")
+	cfg := f.config()
+	cfg.Binary, cfg.Pool = bin, pool
+	if _, err := startShim(t, ctx, cfg); err == nil || !strings.Contains(err.Error(), `exec: "bt-sh-nosuchcmd": executable file not found in $PATH`) {
+		t.Fatalf("error through a warm shim = %v, want the runtime's message", err)
+	}
+	waitWarm(t, bin, 1)
+	pool.Close()
+	waitWarm(t, bin, 0)
+}
