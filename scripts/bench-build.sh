@@ -21,6 +21,9 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	# the daemon's default bridge, its veths and its nftables table
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^btbenchb0' || true); do ip link del "$l" 2>/dev/null || true; done
+	nft delete table ip btbenchb0 2>/dev/null || true
 	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	for _ in 1 2 3 4 5; do rm -rf --one-file-system "$W" 2>/dev/null && break; sleep 1; done
 	for c in /sys/fs/cgroup/*/bt-benchb /sys/fs/cgroup/bt-benchb; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
@@ -47,7 +50,7 @@ DF
 
 # berth: its own daemon, data root and socket.
 BERTH_SOCK="unix://$W/berth.sock"
-"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --cgroup-parent /bt-benchb >"$W/berth.log" 2>&1 &
+"$BERTH" daemon --bridge btbenchb0 --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --cgroup-parent /bt-benchb >"$W/berth.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do "$BERTH" -H "$BERTH_SOCK" version >/dev/null 2>&1 && break; sleep 0.1; done
 "$BERTH" -H "$BERTH_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null

@@ -20,6 +20,9 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	# the daemon's default bridge, its veths and its nftables table
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^btbenchp0' || true); do ip link del "$l" 2>/dev/null || true; done
+	nft delete table ip btbenchp0 2>/dev/null || true
 	grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf --one-file-system "$W"
 }
@@ -42,7 +45,7 @@ docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 pids+=($!)
 
 # berth: its own daemon, data root and socket.
-"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" >"$W/berth.log" 2>&1 &
+"$BERTH" daemon --bridge btbenchp0 --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" >"$W/berth.log" 2>&1 &
 pids+=($!)
 export BERTH_HOST="unix://$W/berth.sock"
 # Docker (Debian's docker.io): private roots, no networking of its own.
