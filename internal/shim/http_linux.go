@@ -374,9 +374,5 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
 	}
-	select {
-	case <-s.quit:
-	default:
-		close(s.quit)
-	}
+	s.exit()
 }

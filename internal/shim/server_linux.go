@@ -42,7 +42,44 @@ type server struct {
 	execs   map[string]*proc
 	nextTmp int // names exec files in the state dir
 
-	quit chan struct{}
+	quit     chan struct{}
+	quitOnce sync.Once
+}
+
+// exit makes serve return (once).
+func (s *server) exit() { s.quitOnce.Do(func() { close(s.quit) }) }
+
+// orphanCheckEvery is how often a shim checks whether it is still
+// reachable.
+const orphanCheckEvery = 5 * time.Second
+
+// orphanWatch ends a shim that nothing can reach any more: its container
+// has exited and its state dir (socket, config, exit record) was removed
+// from under it, so no daemon can ever connect to collect the exit or
+// delete it (a daemon killed and its exec root removed, say). It deletes
+// the container from the runtime first, as Delete would. A shim whose
+// container still runs keeps supervising it.
+func (s *server) orphanWatch(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(int(s.dirFd.Fd()), &st); err != nil || st.Nlink > 0 || !s.init.isDone() {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		rt := *s.rt
+		rt.dir = "/" // the state dir is gone
+		_ = rt.run(ctx, "delete", "--force", s.cfg.ID)
+		cancel()
+		s.exit()
+		return
+	}
 }
 
 // serve is the shim's main: create the container, report readiness on fd 3,
@@ -139,6 +176,7 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 	}
 	srv := &http.Server{Handler: s.routes()}
 	go srv.Serve(l)
+	go s.orphanWatch(orphanCheckEvery)
 	report(shimclient.Ready{Pid: s.init.pid})
 	<-s.quit
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)

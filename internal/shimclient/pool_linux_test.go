@@ -2,6 +2,7 @@ package shimclient_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,7 +13,8 @@ import (
 	"github.com/berth/berth/internal/testutil"
 )
 
-// warmShims lists the pids of `berth shim warm` processes of bin.
+// warmShims lists the pids of the `berth shim warm` processes of bin that
+// wait for a container.
 func warmShims(t *testing.T, bin string) []int {
 	t.Helper()
 	var pids []int
@@ -23,7 +25,11 @@ func warmShims(t *testing.T, bin string) []int {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && string(b) == bin+"\x00shim\x00warm\x00" {
+		if err != nil || string(b) != bin+"\x00shim\x00warm\x00" {
+			continue
+		}
+		// Waiting (not yet serving a container): fd 4 is still the pipe.
+		if l, err := os.Readlink(filepath.Join("/proc", e.Name(), "fd", "4")); err == nil && strings.HasPrefix(l, "pipe:") {
 			pids = append(pids, pid)
 		}
 	}
@@ -98,4 +104,71 @@ func TestPool(t *testing.T) {
 	waitWarm(t, bin, 1)
 	pool.Close()
 	waitWarm(t, bin, 0)
+}
+
+// TestOrphanShimExits: a shim whose container has exited and whose state
+// dir was removed (no daemon can reach it any more) deletes the container
+// from the runtime and exits; one whose container still runs stays.
+func TestOrphanShimExits(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := filepath.Join(t.TempDir(), "berth")
+	data, err := os.ReadFile(berthBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := shimclient.NewPool(bin)
+	defer pool.Close()
+	ctx := testCtx(t)
+	start := func(args ...string) (*fixture, int) {
+		shimPid := waitWarm(t, bin, 1)[0]
+		f := newFixture(t, false, args...)
+		cfg := f.config()
+		cfg.Binary, cfg.Pool = bin, pool
+		sh, err := startShim(t, ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sh.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return f, shimPid
+	}
+	alive := func(pid int) bool {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		return err == nil && !strings.Contains(string(b), ") Z ")
+	}
+	exited, exitedShim := start("true")
+	running, runningShim := start("sleep", "60")
+	time.Sleep(500 * time.Millisecond) // `true` is done
+	for _, f := range []*fixture{exited, running} {
+		if err := os.RemoveAll(f.stateDir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for alive(exitedShim) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if alive(exitedShim) {
+		t.Fatal("the shim of an exited container whose state dir is gone did not exit")
+	}
+	if !alive(runningShim) {
+		t.Fatal("the shim of a running container exited when its state dir went away")
+	}
+	if out, err := exec.Command(runtimeArgv(exited.runcRoot)[0], append(runtimeArgv(exited.runcRoot)[1:], "state", exited.id)...).CombinedOutput(); err == nil {
+		t.Fatalf("the runtime still knows the orphan's container: %s", out)
+	}
+	// The running one is still supervised; end it through the runtime.
+	argv := runtimeArgv(running.runcRoot)
+	_ = exec.Command(argv[0], append(argv[1:], "delete", "--force", running.id)...).Run()
+	deadline = time.Now().Add(20 * time.Second)
+	for alive(runningShim) && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if alive(runningShim) {
+		t.Fatal("the orphan shim did not exit once its container was gone")
+	}
 }
