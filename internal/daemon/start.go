@@ -249,8 +249,12 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.releasePorts(c)
 	d.releaseVolumes(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
-	if err := d.containers.Save(c); err != nil {
-		d.log.Error("save exit", "id", c.ID, "err", err)
+	// An auto-removed container is marked removing (and saved) next: its
+	// exit need not reach the disk first.
+	if !autoRemove || shouldRestart(c) {
+		if err := d.containers.Save(c); err != nil {
+			d.log.Error("save exit", "id", c.ID, "err", err)
+		}
 	}
 	// After the stop is visible (waiters return), still under the lock so
 	// that a new start cannot begin before the old network is released.
