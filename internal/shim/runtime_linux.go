@@ -18,6 +18,7 @@ type runtime struct {
 	id     string
 	dir    string // working directory (the state dir)
 	reaper *reaper
+	warm   *warmRuntime // takes the first verb, when set
 }
 
 func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
@@ -32,6 +33,13 @@ func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
 // spawn starts the runtime with args and the given stdio and returns its pid.
 func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, error) {
 	argv := append(append([]string{}, rt.argv...), args...)
+	if w := rt.warm; w != nil {
+		rt.warm = nil
+		if pid, err := w.start(argv[2:], rt.dir, stdio); err == nil {
+			return pid, nil
+		}
+		// It died: start the verb as usual (the reaper collects it).
+	}
 	files := make([]uintptr, 3)
 	for i, f := range stdio {
 		files[i] = f.Fd()

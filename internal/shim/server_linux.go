@@ -46,6 +46,10 @@ type server struct {
 	quitOnce sync.Once
 }
 
+// warmRT is the runtime a warm shim started ahead of need, for its
+// container's first runtime verb.
+var warmRT *warmRuntime
+
 // exit makes serve return (once).
 func (s *server) exit() { s.quitOnce.Do(func() { close(s.quit) }) }
 
@@ -99,13 +103,25 @@ func serve(dir string) error {
 func warm() error {
 	closeInherited(5)
 	cloexecFrom(3)
+	// berth's own runtime, started now too: used if the container's
+	// runtime is berth's own from this binary.
+	var pendingRT *warmRuntime
+	if exe, err := os.Executable(); err == nil {
+		pendingRT, _ = spawnWarmRuntime(exe)
+	}
 	assign := os.NewFile(4, "assign")
 	line, err := bufio.NewReader(assign).ReadString('\n')
 	assign.Close()
 	if err != nil {
+		if pendingRT != nil {
+			pendingRT.close()
+			var ws syscall.WaitStatus
+			_, _ = syscall.Wait4(pendingRT.pid, &ws, 0, nil)
+		}
 		return nil
 	}
 	dir := strings.TrimSuffix(line, "\n")
+	warmRT = pendingRT
 	if lf, err := os.OpenFile(filepath.Join(dir, shimclient.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_CLOEXEC, 0o600); err == nil {
 		_ = unix.Dup3(int(lf.Fd()), 2, 0)
 		lf.Close()
@@ -160,6 +176,14 @@ func serveReport(dir string, report func(shimclient.Ready)) error {
 	}
 	if s.rt, err = newRuntime(cfg.Runtime, cfg.ID, dir, s.reaper); err != nil {
 		return err
+	}
+	if w := warmRT; w != nil {
+		warmRT = nil
+		if w.matches(s.rt.argv) {
+			s.rt.warm = w
+		} else {
+			w.close()
+		}
 	}
 	sock := filepath.Join(dir, shimclient.SocketFile)
 	if len(sock) > maxSunPath {

@@ -1,6 +1,7 @@
 package shimclient_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,4 +172,77 @@ func TestOrphanShimExits(t *testing.T) {
 	if alive(runningShim) {
 		t.Fatal("the orphan shim did not exit once its container was gone")
 	}
+}
+
+// warmRuntimeOf returns the pid of the `berth runtime warm` child of a
+// waiting warm shim.
+func warmRuntimeOf(t *testing.T, bin string, shimPid int) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+			if err != nil || string(b) != bin+"\x00runtime\x00warm\x00" {
+				continue
+			}
+			st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+			f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))
+			if len(f) > 1 && f[1] == strconv.Itoa(shimPid) {
+				return pid
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("warm shim %d has no warm runtime", shimPid)
+	return 0
+}
+
+// TestPoolWarmRuntime: with berth's own runtime, the container's first
+// runtime verb runs in the runtime process the warm shim started ahead of
+// need (its pid is the one that logs the verb), and the container runs.
+func TestPoolWarmRuntime(t *testing.T) {
+	testutil.RequireRoot(t)
+	bin := filepath.Join(t.TempDir(), "berth")
+	data, err := os.ReadFile(berthBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := shimclient.NewPool(bin)
+	defer pool.Close()
+	ctx := testCtx(t)
+	shimPid := waitWarm(t, bin, 1)[0]
+	rtPid := warmRuntimeOf(t, bin, shimPid)
+	f := newFixture(t, false, "sh", "-c", "echo warm; exit 5")
+	logPath := filepath.Join(t.TempDir(), "runtime.log")
+	cfg := f.config()
+	cfg.Binary, cfg.Pool = bin, pool
+	cfg.Runtime = []string{bin, "runtime", "--root", f.runcRoot, "--log", logPath, "--debug"}
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e, err := sh.Wait(ctx)
+	if err != nil || e.Code != 5 {
+		t.Fatalf("exit %+v, %v; want code 5", e, err)
+	}
+	if msgs := readLog(t, f.logPath); len(msgs) != 1 || string(msgs[0].Line) != "warm\n" {
+		t.Fatalf("log %q", msgs)
+	}
+	log, _ := os.ReadFile(logPath)
+	first := strings.SplitN(string(log), "\n", 2)[0]
+	if !strings.Contains(first, fmt.Sprintf("pid %d: ", rtPid)) {
+		t.Fatalf("the first runtime verb did not run in the warm runtime %d: %s", rtPid, log)
+	}
+	deleteAndCheck(t, ctx, sh)
 }

@@ -33,6 +33,9 @@ func Main(args []string) int {
 	if runtime.IsInit() {
 		return runtime.InitMain()
 	}
+	if len(args) == 1 && args[0] == WarmVerb {
+		return warmMain()
+	}
 	g := &globals{root: DefaultRoot, logFormat: "text"}
 	fs := newFlagSet("runtime")
 	root := fs.String("root", DefaultRoot)
@@ -81,7 +84,7 @@ func Main(args []string) int {
 	if !ok {
 		return g.fail(fmt.Errorf("unknown command %q", cmd))
 	}
-	g.debugf("%s %s", cmd, strings.Join(rest, " "))
+	g.debugf("pid %d: %s %s", os.Getpid(), cmd, strings.Join(rest, " "))
 	code, err := h(g, rest)
 	if err != nil {
 		return g.fail(err)
