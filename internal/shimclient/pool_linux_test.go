@@ -58,17 +58,7 @@ func waitWarm(t *testing.T, bin string, n int) []int {
 // each one taken, and Close makes the waiting one exit.
 func TestPool(t *testing.T) {
 	testutil.RequireRoot(t)
-	// A private copy of the binary tells this test's warm shims apart.
-	bin := filepath.Join(t.TempDir(), "berth")
-	data, err := os.ReadFile(berthBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pool := shimclient.NewPool(bin)
-	defer pool.Close()
+	bin, pool := newTestPool(t)
 	ctx := testCtx(t)
 	for i := 0; i < 2; i++ {
 		warm := waitWarm(t, bin, 1)
@@ -112,16 +102,7 @@ func TestPool(t *testing.T) {
 // from the runtime and exits; one whose container still runs stays.
 func TestOrphanShimExits(t *testing.T) {
 	testutil.RequireRoot(t)
-	bin := filepath.Join(t.TempDir(), "berth")
-	data, err := os.ReadFile(berthBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pool := shimclient.NewPool(bin)
-	defer pool.Close()
+	bin, pool := newTestPool(t)
 	ctx := testCtx(t)
 	start := func(args ...string) (*fixture, int) {
 		shimPid := waitWarm(t, bin, 1)[0]
@@ -207,16 +188,7 @@ func warmRuntimeOf(t *testing.T, bin string, shimPid int) int {
 // need (its pid is the one that logs the verb), and the container runs.
 func TestPoolWarmRuntime(t *testing.T) {
 	testutil.RequireRoot(t)
-	bin := filepath.Join(t.TempDir(), "berth")
-	data, err := os.ReadFile(berthBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pool := shimclient.NewPool(bin)
-	defer pool.Close()
+	bin, pool := newTestPool(t)
 	ctx := testCtx(t)
 	shimPid := waitWarm(t, bin, 1)[0]
 	rtPid := warmRuntimeOf(t, bin, shimPid)
@@ -245,4 +217,22 @@ func TestPoolWarmRuntime(t *testing.T) {
 		t.Fatalf("the first runtime verb did not run in the warm runtime %d: %s", rtPid, log)
 	}
 	deleteAndCheck(t, ctx, sh)
+}
+
+// newTestPool returns a pool of shims of a private copy of the berth binary
+// (which tells this test's warm shims apart from any other's), closed when
+// the test ends.
+func newTestPool(t *testing.T) (string, *shimclient.Pool) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "berth")
+	data, err := os.ReadFile(berthBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pool := shimclient.NewPool(bin)
+	t.Cleanup(pool.Close)
+	return bin, pool
 }
