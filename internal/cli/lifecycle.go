@@ -72,26 +72,32 @@ func stopTimeout(cmd *cobra.Command, timeout *int) *int {
 	return nil
 }
 
-func (c *CLI) newStopCommand() *cobra.Command {
-	var timeout int
-	var signal string
-	cmd := &cobra.Command{
-		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Stop one or more running containers",
+// containerVerb is a command that applies do to each named container,
+// in parallel, printing the names done and the errors as docker does
+// (forEach).
+func (c *CLI) containerVerb(use, short string, do func(cmd *cobra.Command, api client.APIClient, name string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
 		Args:  minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.client(cmd)
 			if err != nil {
 				return err
 			}
-			o := client.ContainerStopOptions{Signal: signal}
-			o.Timeout = stopTimeout(cmd, &timeout)
-			return c.forEach(args, func(n string) error {
-				_, err := api.ContainerStop(cmd.Context(), n, o)
-				return err
-			})
+			return c.forEach(args, func(n string) error { return do(cmd, api, n) })
 		},
 	}
+}
+
+func (c *CLI) newStopCommand() *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := c.containerVerb("stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerStop(cmd.Context(), n, client.ContainerStopOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+			return err
+		})
 	addStopFlags(cmd, &timeout, &signal)
 	return cmd
 }
@@ -99,44 +105,22 @@ func (c *CLI) newStopCommand() *cobra.Command {
 func (c *CLI) newRestartCommand() *cobra.Command {
 	var timeout int
 	var signal string
-	cmd := &cobra.Command{
-		Use:   "restart [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Restart one or more containers",
-		Args:  minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.client(cmd)
-			if err != nil {
-				return err
-			}
-			o := client.ContainerRestartOptions{Signal: signal}
-			o.Timeout = stopTimeout(cmd, &timeout)
-			return c.forEach(args, func(n string) error {
-				_, err := api.ContainerRestart(cmd.Context(), n, o)
-				return err
-			})
-		},
-	}
+	cmd := c.containerVerb("restart [OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerRestart(cmd.Context(), n, client.ContainerRestartOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+			return err
+		})
 	addStopFlags(cmd, &timeout, &signal)
 	return cmd
 }
 
 func (c *CLI) newKillCommand() *cobra.Command {
 	var signal string
-	cmd := &cobra.Command{
-		Use:   "kill [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Kill one or more running containers",
-		Args:  minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.client(cmd)
-			if err != nil {
-				return err
-			}
-			return c.forEach(args, func(n string) error {
-				_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
-				return err
-			})
-		},
-	}
+	cmd := c.containerVerb("kill [OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
+			return err
+		})
 	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
 	return cmd
 }
@@ -188,39 +172,19 @@ func (c *CLI) newRmCommand() *cobra.Command {
 }
 
 func (c *CLI) newPauseCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "pause CONTAINER [CONTAINER...]",
-		Short: "Pause all processes within one or more containers",
-		Args:  minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.client(cmd)
-			if err != nil {
-				return err
-			}
-			return c.forEach(args, func(n string) error {
-				_, err := api.ContainerPause(cmd.Context(), n, client.ContainerPauseOptions{})
-				return err
-			})
-		},
-	}
+	return c.containerVerb("pause CONTAINER [CONTAINER...]", "Pause all processes within one or more containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerPause(cmd.Context(), n, client.ContainerPauseOptions{})
+			return err
+		})
 }
 
 func (c *CLI) newUnpauseCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "unpause CONTAINER [CONTAINER...]",
-		Short: "Unpause all processes within one or more containers",
-		Args:  minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.client(cmd)
-			if err != nil {
-				return err
-			}
-			return c.forEach(args, func(n string) error {
-				_, err := api.ContainerUnpause(cmd.Context(), n, client.ContainerUnpauseOptions{})
-				return err
-			})
-		},
-	}
+	return c.containerVerb("unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerUnpause(cmd.Context(), n, client.ContainerUnpauseOptions{})
+			return err
+		})
 }
 
 func (c *CLI) newWaitCommand() *cobra.Command {
