@@ -535,3 +535,63 @@ func TestBuildPullsBase(t *testing.T) {
 		t.Fatalf("build --pull: exit %d\n%s", code, out)
 	}
 }
+
+// TestBuildLocalContext: berth's CLI, as root on the daemon's host, has
+// the daemon read the context directory in place (a mirror kept under
+// builder/contexts copies only what changed). It must build exactly what
+// the tar stream builds.
+func TestBuildLocalContext(t *testing.T) {
+	d := startDaemonCLI(t, berthBinary)
+	d.importBusybox()
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, ".dockerignore"), "*.secret\n")
+	mustWrite(t, filepath.Join(dir, "a.txt"), "a\n")
+	mustWrite(t, filepath.Join(dir, "sub/b.txt"), "b\n")
+	mustWrite(t, filepath.Join(dir, "gone.txt"), "gone\n")
+	mustWrite(t, filepath.Join(dir, "key.secret"), "no\n")
+	if err := os.Symlink("a.txt", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nCOPY . /ctx/\nRUN find /ctx | sort > /list\n")
+	local := builtID(t, d.mustBuild("-t", "loc", dir))
+	mirrors, _ := filepath.Glob(filepath.Join(d.root, "builder", "contexts", "*.json"))
+	if len(mirrors) != 1 {
+		t.Fatalf("mirrors after a local build: %v", mirrors)
+	}
+	// The same context sent as a tar hits every cached step: same
+	// checksums, same image.
+	t.Setenv("BERTH_BUILD_SEND_CONTEXT", "1")
+	out := d.mustBuild("-t", "loc", dir)
+	if builtID(t, out) != local || strings.Count(out, "Using cache") != 2 {
+		t.Fatalf("tar build of the same context: want %s from cache:\n%s", local, out)
+	}
+	os.Unsetenv("BERTH_BUILD_SEND_CONTEXT")
+	if got, want := d.mustRun("loc", "cat", "/list"), "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/a.txt\n/ctx/gone.txt\n/ctx/link\n/ctx/sub\n/ctx/sub/b.txt\n"; got != want {
+		t.Errorf("context in the image:\n%s\nwant:\n%s", got, want)
+	}
+	// Changes reach the next build: an edit of the same size, a removal.
+	mustWrite(t, filepath.Join(dir, "sub/b.txt"), "B\n")
+	os.Remove(filepath.Join(dir, "gone.txt"))
+	out = d.mustBuild("-t", "loc", dir)
+	if strings.Contains(out, "Using cache") {
+		t.Fatalf("rebuild after changes used the cache:\n%s", out)
+	}
+	if got := d.mustRun("loc", "sh", "-c", "cat /ctx/sub/b.txt; ls /ctx"); got != "B\nDockerfile\na.txt\nlink\nsub\n" {
+		t.Errorf("after changes: %q", got)
+	}
+	// A link out of the context is still refused.
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "out")); err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, filepath.Join(dir, "Dockerfile"), "FROM busybox\nCOPY out /x\n")
+	if out, code := d.build(time.Minute, dir); code == 0 || !strings.Contains(out, "outside the build context") {
+		t.Errorf("COPY through a link out of the context: exit %d\n%s", code, out)
+	}
+	// builder prune removes the mirrors.
+	if out, code := d.docker("", "builder", "prune", "-f"); code != 0 {
+		t.Fatalf("builder prune: %d %s", code, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(d.root, "builder", "contexts", "*")); len(left) != 0 {
+		t.Errorf("builder prune left %v", left)
+	}
+}

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
@@ -85,43 +87,37 @@ func buildArgMap(list []string, lookup func(string) (string, bool)) map[string]*
 }
 
 func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string, o buildOptions) error {
-	var body io.Reader
-	dockerfile := o.file
-	switch {
-	case contextArg == "-":
-		br := bufio.NewReader(c.In)
-		if isTar(br) {
-			body = br
-		} else {
-			// A Dockerfile alone on stdin, no context.
-			df, err := io.ReadAll(br)
-			if err != nil {
-				return err
-			}
-			buf, err := tarWithFiles(map[string][]byte{"Dockerfile": df})
-			if err != nil {
-				return err
-			}
-			body, dockerfile = buf, "Dockerfile"
-		}
-	case strings.HasPrefix(contextArg, "http://") || strings.HasPrefix(contextArg, "https://") || strings.HasPrefix(contextArg, "git@"):
-		return fmt.Errorf("unable to prepare context: remote contexts are not supported")
-	default:
-		rc, rel, err := c.buildContext(contextArg, o.file)
-		if err != nil {
-			return fmt.Errorf("unable to prepare context: %w", err)
-		}
-		defer rc.Close()
-		body, dockerfile = rc, rel
-	}
 	bo := client.ImageBuildOptions{
-		Tags: o.tags, Dockerfile: dockerfile, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
+		Tags: o.tags, BuildArgs: buildArgMap(o.buildArgs, c.lookupEnv),
 		Labels: opts.ParseLabels(o.labels), ExtraHosts: o.extraHosts, Target: o.target, NetworkMode: o.network,
 		Platforms: platforms(o.platform), NoCache: o.noCache, SuppressOutput: o.quiet, PullParent: o.pull, Remove: o.rm || o.forceRm, ForceRemove: o.forceRm,
 	}
-	res, err := api.ImageBuild(ctx, body, bo)
-	if err != nil {
-		return err
+	var res client.ImageBuildResult
+	var err error
+	sent := false
+	if dir, rel, ok := c.localContext(contextArg, o.file); ok {
+		// The daemon reads the directory in place (and rereads only what
+		// changed since its last build of it); a daemon that refuses
+		// (another host or mount namespace, not berth) gets the tar.
+		lo := bo
+		lo.RemoteContext, lo.Dockerfile = dockerfile.LocalContextScheme+dir, rel
+		res, err = api.ImageBuild(ctx, http.NoBody, lo)
+		if err != nil && !localContextRefused(err) {
+			return err
+		}
+		sent = err == nil
+	}
+	if !sent {
+		var body io.Reader
+		if body, bo.Dockerfile, err = c.contextBody(contextArg, o.file); err != nil {
+			return err
+		}
+		if rc, ok := body.(io.Closer); ok {
+			defer rc.Close()
+		}
+		if res, err = api.ImageBuild(ctx, body, bo); err != nil {
+			return err
+		}
 	}
 	defer res.Body.Close()
 	var imageID string
@@ -293,6 +289,85 @@ func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternma
 		}
 	}
 	return tw.Close()
+}
+
+// contextBody returns the build context of contextArg as a tar stream,
+// and the Dockerfile's path inside it.
+func (c *CLI) contextBody(contextArg, file string) (io.Reader, string, error) {
+	switch {
+	case contextArg == "-":
+		br := bufio.NewReader(c.In)
+		if isTar(br) {
+			return br, file, nil
+		}
+		// A Dockerfile alone on stdin, no context.
+		df, err := io.ReadAll(br)
+		if err != nil {
+			return nil, "", err
+		}
+		buf, err := tarWithFiles(map[string][]byte{"Dockerfile": df})
+		if err != nil {
+			return nil, "", err
+		}
+		return buf, "Dockerfile", nil
+	case strings.HasPrefix(contextArg, "http://") || strings.HasPrefix(contextArg, "https://") || strings.HasPrefix(contextArg, "git@"):
+		return nil, "", fmt.Errorf("unable to prepare context: remote contexts are not supported")
+	}
+	rc, rel, err := c.buildContext(contextArg, file)
+	if err != nil {
+		return nil, "", fmt.Errorf("unable to prepare context: %w", err)
+	}
+	return rc, rel, nil
+}
+
+// localContext tells whether the daemon may read the context directory
+// in place: the CLI runs as root and talks to a unix socket (so the daemon
+// is on this host; it checks that it sees the same files), the context is
+// a directory and the Dockerfile is inside it. It returns the directory's
+// absolute path and the Dockerfile's path inside it.
+func (c *CLI) localContext(contextArg, file string) (string, string, bool) {
+	if os.Geteuid() != 0 || !strings.HasPrefix(ResolveHost(c.host, c.Env), "unix://") || c.Env("BERTH_BUILD_SEND_CONTEXT") != "" {
+		return "", "", false
+	}
+	if contextArg == "-" || strings.Contains(contextArg, "://") || strings.HasPrefix(contextArg, "git@") || file == "-" {
+		return "", "", false
+	}
+	dir, err := filepath.Abs(contextArg)
+	if err != nil {
+		return "", "", false
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return "", "", false
+	}
+	rel := "Dockerfile"
+	if file != "" {
+		abs, err := filepath.Abs(file)
+		if err != nil {
+			return "", "", false
+		}
+		r, err := filepath.Rel(dir, abs)
+		if err != nil || r == ".." || strings.HasPrefix(r, "../") {
+			return "", "", false
+		}
+		rel = filepath.ToSlash(r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+		return "", "", false // the tar path reports it as docker does
+	}
+	return dir, rel, true
+}
+
+// localContextRefused tells a daemon's refusal of a local context (berth
+// on another host or namespace, an older berth, Docker) from a failed
+// build.
+func localContextRefused(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"local build context refused", "remote build contexts are not supported", "could not be recognized as URL", "unable to prepare context"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // platforms parses --platform (os[/arch[/variant]]) for the API.

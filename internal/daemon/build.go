@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,102 @@ type buildState struct {
 	once  sync.Once
 	cache *dockerfile.Cache
 	err   error
+
+	// busy holds the context mirrors (root/builder/contexts) in use.
+	mu   sync.Mutex
+	busy map[string]bool
+}
+
+// maxMirrors is how many build contexts the daemon keeps between builds;
+// the least recently used beyond it are removed.
+const maxMirrors = 8
+
+// contextMirror opens the mirror kept for the context named key. When
+// another build holds it, a fresh mirror under tmp is used instead (and
+// removed by release).
+func (d *Daemon) contextMirror(key, tmp string) (*dockerfile.Mirror, func(), error) {
+	sum := sha256.Sum256([]byte(key))
+	name := hex.EncodeToString(sum[:12])
+	d.builder.mu.Lock()
+	if d.builder.busy == nil {
+		d.builder.busy = map[string]bool{}
+	}
+	dir := filepath.Join(d.buildDir(), "contexts", name)
+	if d.builder.busy[name] {
+		dir = filepath.Join(tmp, "context")
+		name = ""
+	} else {
+		d.builder.busy[name] = true
+	}
+	d.builder.mu.Unlock()
+	release := func() {
+		if name == "" {
+			return
+		}
+		d.builder.mu.Lock()
+		delete(d.builder.busy, name)
+		d.evictMirrorsLocked()
+		d.builder.mu.Unlock()
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		release()
+		return nil, nil, err
+	}
+	m, err := dockerfile.OpenMirror(dir)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return m, release, nil
+}
+
+// evictMirrorsLocked removes the least recently used idle mirrors beyond
+// maxMirrors (by the time their index was written).
+func (d *Daemon) evictMirrorsLocked() {
+	root := filepath.Join(d.buildDir(), "contexts")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	type mirror struct {
+		name string
+		at   time.Time
+	}
+	var ms []mirror
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		m := mirror{name: e.Name()}
+		if fi, err := os.Stat(filepath.Join(root, e.Name()+".json")); err == nil {
+			m.at = fi.ModTime()
+		}
+		ms = append(ms, m)
+	}
+	if len(ms) <= maxMirrors {
+		return
+	}
+	slices.SortFunc(ms, func(a, b mirror) int { return b.at.Compare(a.at) })
+	for _, m := range ms[maxMirrors:] {
+		if !d.builder.busy[m.name] {
+			_ = os.Remove(filepath.Join(root, m.name+".json"))
+			_ = os.RemoveAll(filepath.Join(root, m.name))
+		}
+	}
+}
+
+// pruneMirrors removes every idle context mirror.
+func (d *Daemon) pruneMirrors() {
+	d.builder.mu.Lock()
+	defer d.builder.mu.Unlock()
+	root := filepath.Join(d.buildDir(), "contexts")
+	ents, _ := os.ReadDir(root)
+	for _, e := range ents {
+		name := strings.TrimSuffix(e.Name(), ".json")
+		if !d.builder.busy[name] {
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 func (d *Daemon) buildDir() string { return filepath.Join(d.root, "builder") }
@@ -88,14 +185,30 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, o buildrouter.Option
 	}
 	// The context is removed after the answer, not before it.
 	defer func() { go os.RemoveAll(tmp) }()
-	dir := filepath.Join(tmp, "context")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return err
+	t0 := time.Now()
+	var bc *dockerfile.BuildContext
+	if o.LocalDir != "" {
+		// A directory on this host: synced into the mirror kept for it,
+		// copying and hashing only what changed since the last build.
+		m, release, err := d.contextMirror("dir\x00"+o.LocalDir, tmp)
+		if err != nil {
+			return err
+		}
+		defer release()
+		if bc, err = dockerfile.SyncContext(m, o.LocalDir, o.Dockerfile); err != nil {
+			return errdefs.InvalidParameter(err)
+		}
+	} else {
+		dir := filepath.Join(tmp, "context")
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return err
+		}
+		if bc, err = dockerfile.ExtractContext(body, dir, o.Dockerfile); err != nil {
+			return errdefs.InvalidParameter(err)
+		}
 	}
-	bc, err := dockerfile.ExtractContext(body, dir, o.Dockerfile)
-	if err != nil {
-		return errdefs.InvalidParameter(err)
-	}
+	t1 := time.Now()
+	defer func() { d.log.Debug("build", "context", t1.Sub(t0), "steps", time.Since(t1)) }()
 	bl := dockerfile.New(&buildBackend{d: d}, cache)
 	_, err = bl.Build(ctx, bc, dockerfile.Options{
 		Dockerfile: o.Dockerfile, Tags: tags, BuildArgs: o.BuildArgs, Labels: o.Labels, Target: o.Target,
@@ -124,6 +237,7 @@ func (d *Daemon) BuildCachePrune(ctx context.Context, all bool) (*buildtypes.Cac
 	if err != nil {
 		return nil, err
 	}
+	d.pruneMirrors()
 	rep := &buildtypes.CachePruneReport{CachesDeleted: []string{}}
 	candidates := map[digest.Digest]bool{}
 	for _, e := range entries {

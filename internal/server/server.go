@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
 )
@@ -107,7 +108,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 
 // Serve serves on l until Shutdown; it returns nil after Shutdown.
 func (s *Server) Serve(l net.Listener) error {
-	hs := &http.Server{Handler: stream.Track(s), ReadHeaderTimeout: 30 * time.Second}
+	hs := &http.Server{Handler: stream.Track(s), ReadHeaderTimeout: 30 * time.Second, ConnContext: httputil.WithConn}
 	s.mu.Lock()
 	s.servers = append(s.servers, hs)
 	s.mu.Unlock()

@@ -80,16 +80,20 @@ type stageState struct {
 // ReadDockerfile reads the Dockerfile opts.Dockerfile of bc (default
 // "Dockerfile", falling back to "dockerfile").
 func ReadDockerfile(bc *BuildContext, name string) ([]byte, error) {
+	return readDockerfileIn(bc.Dir, name)
+}
+
+func readDockerfileIn(dir, name string) ([]byte, error) {
 	if name == "" {
 		name = "Dockerfile"
 	}
-	p, err := resolve(bc.Dir, name, false)
+	p, err := resolve(dir, name, false)
 	if err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) && name == "Dockerfile" {
-		data, err = os.ReadFile(filepath.Join(bc.Dir, "dockerfile"))
+		data, err = os.ReadFile(filepath.Join(dir, "dockerfile"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("Cannot locate specified Dockerfile: %s", name)

@@ -97,14 +97,7 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 			if err != nil {
 				return nil, err
 			}
-			var sum []byte
-			if hdr.Size > int64(len(buf[0])) {
-				sum, err = copyHash(f, tr, buf)
-			} else {
-				h := sha256.New()
-				_, err = io.CopyBuffer(io.MultiWriter(f, h), tr, buf[0])
-				sum = h.Sum(nil)
-			}
+			sum, err := copySum(f, tr, hdr.Size, buf)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -147,6 +140,17 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 		return nil, err
 	}
 	return bc, nil
+}
+
+// copySum copies src (size bytes long) to dst and returns the sha256 of
+// the bytes.
+func copySum(dst io.Writer, src io.Reader, size int64, buf [2][]byte) ([]byte, error) {
+	if size > int64(len(buf[0])) {
+		return copyHash(dst, src, buf)
+	}
+	h := sha256.New()
+	_, err := io.CopyBuffer(io.MultiWriter(dst, h), src, buf[0])
+	return h.Sum(nil), err
 }
 
 // copyHash copies src to dst and returns the sha256 of the bytes, hashing

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	buildtypes "github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
@@ -33,6 +35,10 @@ type Options struct {
 	Network    string
 	Platform   string
 	ExtraHosts []string
+	// LocalDir is a context directory on the daemon's host, read in place
+	// (remote=berth-local://DIR from a local root client); the request
+	// body is then empty.
+	LocalDir string
 }
 
 // Backend is what the build router needs from the daemon.
@@ -80,7 +86,20 @@ func parseOptions(req *http.Request) (Options, error) {
 			return o, errdefs.InvalidParameter(fmt.Errorf("platform %q is not supported: this daemon builds for linux/%s", p, runtime.GOARCH))
 		}
 	}
-	if v := req.FormValue("remote"); v != "" {
+	if v := req.FormValue("remote"); strings.HasPrefix(v, dockerfile.LocalContextScheme) {
+		dir := strings.TrimPrefix(v, dockerfile.LocalContextScheme)
+		peer, ok := httputil.Peer(req.Context())
+		if !ok {
+			return o, errdefs.Forbidden(errors.New("local build context refused: the client is not on a unix socket"))
+		}
+		if err := peer.SharesHost(); err != nil {
+			return o, errdefs.Forbidden(fmt.Errorf("local build context refused: %w", err))
+		}
+		if !filepath.IsAbs(dir) {
+			return o, errdefs.InvalidParameter(fmt.Errorf("local build context refused: %s is not an absolute path", dir))
+		}
+		o.LocalDir = filepath.Clean(dir)
+	} else if v != "" {
 		return o, errdefs.InvalidParameter(fmt.Errorf("remote build contexts are not supported: %s", v))
 	}
 	if s := req.FormValue("buildargs"); s != "" {

@@ -1,0 +1,153 @@
+package dockerfile
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func inode(t *testing.T, p string) uint64 {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+func syncOnce(t *testing.T, mirror, src string) *BuildContext {
+	t.Helper()
+	m, err := OpenMirror(mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := SyncContext(m, src, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bc
+}
+
+func TestSyncContextLikeExtract(t *testing.T) {
+	src := t.TempDir()
+	files := map[string]string{
+		"Dockerfile": "FROM busybox\n", ".dockerignore": "*.log\nDockerfile\nsub\n!sub/keep\n",
+		"a.log": "no", "b.txt": "bee", "sub/x": "no", "sub/keep": "keep", "deep/er/f": "f",
+	}
+	writeTree(t, src, files)
+	if err := os.Symlink("/etc/passwd", filepath.Join(src, "out")); err != nil {
+		t.Fatal(err)
+	}
+	bc := syncOnce(t, filepath.Join(t.TempDir(), "m"), src)
+	for name, want := range map[string]bool{"Dockerfile": false, ".dockerignore": true, "a.log": false, "b.txt": true, "sub/x": false, "sub/keep": true, "deep/er/f": true} {
+		_, err := os.Stat(filepath.Join(bc.Dir, name))
+		if (err == nil) != want {
+			t.Errorf("%s present=%v, want %v", name, err == nil, want)
+		}
+	}
+	if string(bc.dockerfile) != "FROM busybox\n" || bc.dockerfileErr != nil {
+		t.Errorf("Dockerfile %q %v: read even when .dockerignore lists it", bc.dockerfile, bc.dockerfileErr)
+	}
+	if l, err := os.Readlink(filepath.Join(bc.Dir, "out")); err != nil || l != "/etc/passwd" {
+		t.Errorf("symlink copied as %q %v, want the link itself", l, err)
+	}
+
+	// The same tree sent as a tar gives the same checksums.
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, data := range files {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(data))
+	}
+	tw.Close()
+	ex, err := ExtractContext(&buf, t.TempDir(), "Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.sums) != len(bc.sums) {
+		t.Errorf("sums: tar %v, local %v", ex.sums, bc.sums)
+	}
+	for k, v := range ex.sums {
+		if !bytes.Equal(bc.sums[k], v) {
+			t.Errorf("sum of %s: tar %x, local %x", k, v, bc.sums[k])
+		}
+	}
+}
+
+func TestSyncContextCopiesOnlyChanges(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"Dockerfile": "FROM x\n", "same": "unchanged", "edit": "before", "gone": "bye", "d/in": "1"})
+	mirror := filepath.Join(t.TempDir(), "m")
+	bc := syncOnce(t, mirror, src)
+	same, edit := inode(t, filepath.Join(mirror, "same")), filepath.Join(src, "edit")
+	fi, _ := os.Stat(edit)
+
+	// Same size, same mtime: only ctime tells the change.
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(edit, []byte("after!"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(edit, fi.ModTime(), fi.ModTime())
+	os.Remove(filepath.Join(src, "gone"))
+	os.RemoveAll(filepath.Join(src, "d"))
+	writeTree(t, src, map[string]string{"d": "now a file", "new": "new"})
+
+	bc = syncOnce(t, mirror, src)
+	if inode(t, filepath.Join(mirror, "same")) != same {
+		t.Error("an unchanged file was copied again")
+	}
+	for name, want := range map[string]string{"edit": "after!", "d": "now a file", "new": "new", "same": "unchanged"} {
+		b, err := os.ReadFile(filepath.Join(mirror, name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s = %q %v, want %q", name, b, err, want)
+		}
+		if sum := sha256.Sum256([]byte(want)); !bytes.Equal(bc.sums[name], sum[:]) {
+			t.Errorf("sum of %s is stale", name)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(mirror, "gone")); err == nil {
+		t.Error("a removed file stays in the mirror")
+	}
+	if _, ok := bc.sums["d/in"]; ok {
+		t.Error("the index keeps d/in")
+	}
+	if got, err := os.Stat(filepath.Join(mirror, "edit")); err != nil || !got.ModTime().Equal(fi.ModTime()) || got.Mode().Perm() != 0o644 {
+		t.Errorf("edit in the mirror: %v %v, want mtime %v and mode 0644", got, err, fi.ModTime())
+	}
+}
+
+func TestMirrorWithoutIndexStartsEmpty(t *testing.T) {
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"Dockerfile": "FROM x\n", "f": "f"})
+	mirror := filepath.Join(t.TempDir(), "m")
+	syncOnce(t, mirror, src)
+	// A build that opened the mirror and died before saving its index.
+	if _, err := OpenMirror(mirror); err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenMirror(mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(m.Dir); len(ents) != 0 || len(m.files) != 0 {
+		t.Errorf("mirror without index kept %d entries, index %d", len(ents), len(m.files))
+	}
+}
