@@ -199,11 +199,15 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, o buildrouter.Option
 			return errdefs.InvalidParameter(err)
 		}
 	} else {
-		dir := filepath.Join(tmp, "context")
-		if err := os.Mkdir(dir, 0o700); err != nil {
+		// A tar stream: unpacked into the mirror kept for the same tags
+		// and Dockerfile, where a file already present with the same
+		// bytes is compared, not written and hashed again.
+		m, release, err := d.contextMirror("tar\x00"+o.Dockerfile+"\x00"+strings.Join(tags, "\x00"), tmp)
+		if err != nil {
 			return err
 		}
-		if bc, err = dockerfile.ExtractContext(body, dir, o.Dockerfile); err != nil {
+		defer release()
+		if bc, err = dockerfile.ExtractContext(body, m, o.Dockerfile); err != nil {
 			return errdefs.InvalidParameter(err)
 		}
 	}

@@ -97,8 +97,11 @@ func contextOf(t *testing.T, files map[string]string) *BuildContext {
 		tw.Write([]byte(data))
 	}
 	tw.Close()
-	dir := t.TempDir()
-	bc, err := ExtractContext(&buf, dir, "Dockerfile")
+	m, err := OpenMirror(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, err := ExtractContext(&buf, m, "Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +266,11 @@ func TestExtractContextRefusesWritesThroughLinks(t *testing.T) {
 	tw.WriteHeader(&tar.Header{Name: "evil/planted", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
 	tw.Write([]byte("x"))
 	tw.Close()
-	if _, err := ExtractContext(&buf, t.TempDir(), "Dockerfile"); err == nil {
+	m, err := OpenMirror(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ExtractContext(&buf, m, "Dockerfile"); err == nil {
 		t.Fatal("a write through a symlink in the context was accepted")
 	}
 	if _, err := os.Stat("/tmp/planted"); err == nil {

@@ -9,14 +9,15 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 	"github.com/ulikunitz/xz"
 )
 
@@ -49,19 +50,24 @@ func decompress(r io.Reader) (io.Reader, error) {
 }
 
 // ExtractContext unpacks the context tar stream r (optionally compressed)
-// into dir, which must exist and be empty. Entries are written as they
-// arrive, never held in memory. Paths are confined to dir: ".." and
-// absolute names are cleaned into it and no entry is written through a
-// symbolic link. Then what .dockerignore excludes is removed (the
-// Dockerfile named dockerfile and .dockerignore itself stay).
-func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) {
+// into the mirror m. Entries are written as they arrive, never held in
+// memory. Paths are confined to the mirror: ".." and absolute names are
+// cleaned into it and no entry is written through a symbolic link. A
+// regular file the mirror already holds with the same size is compared
+// with the stream instead of being written and hashed again; only a file
+// that differs is rewritten. What the stream does not hold is removed,
+// then what .dockerignore excludes (the Dockerfile named dockerfile and
+// .dockerignore itself are read first). The index is saved before it
+// returns.
+func ExtractContext(r io.Reader, m *Mirror, dockerfile string) (*BuildContext, error) {
 	r, err := decompress(r)
 	if err != nil {
 		return nil, fmt.Errorf("read build context: %w", err)
 	}
-	bc := &BuildContext{Dir: dir, sums: map[string][]byte{}}
+	bc := &BuildContext{Dir: m.Dir}
 	tr := tar.NewReader(r)
 	buf := [2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)}
+	seen := map[string]bool{}
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -74,91 +80,181 @@ func ExtractContext(r io.Reader, dir, dockerfile string) (*BuildContext, error) 
 		if rel == "" {
 			continue
 		}
-		target := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := checkNoSymlinkParents(dir, rel); err != nil {
+		if err := m.parents(rel, seen); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, err
-		}
+		target := m.path(rel)
+		old := m.files[rel]
 		mode := os.FileMode(hdr.Mode & 0o7777)
 		switch hdr.Typeflag {
 		case tar.TypeDir:
-			if fi, err := os.Lstat(target); err == nil && fi.IsDir() {
+			if old != nil && old.Kind == 'd' {
 				_ = os.Chmod(target, mode|0o700)
-				continue
+			} else {
+				if err := m.forget(rel); err != nil {
+					return nil, err
+				}
+				if err := os.Mkdir(target, mode|0o700); err != nil {
+					return nil, err
+				}
 			}
-			if err := os.Mkdir(target, mode|0o700); err != nil {
-				return nil, err
-			}
+			m.files[rel] = &entry{Kind: 'd', Mode: fs.ModeDir | mode}
 		case tar.TypeReg, tar.TypeRegA:
-			_ = os.Remove(target)
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode|0o600)
-			if err != nil {
-				return nil, err
-			}
-			sum, err := copySum(f, tr, hdr.Size, buf)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err := m.receive(rel, tr, hdr.Size, mode, buf); err != nil {
 				return nil, fmt.Errorf("read build context: %w", err)
 			}
-			if err := os.Chmod(target, mode); err != nil {
+		case tar.TypeSymlink:
+			seen[rel] = true
+			if old != nil && old.Kind == 'l' && old.Link == hdr.Linkname {
+				continue
+			}
+			if err := m.forget(rel); err != nil {
 				return nil, err
 			}
-			bc.sums[rel] = sum
-		case tar.TypeSymlink:
-			_ = os.Remove(target)
 			if err := os.Symlink(hdr.Linkname, target); err != nil {
 				return nil, err
 			}
+			m.files[rel] = &entry{Kind: 'l', Mode: fs.ModeSymlink | 0o777, Link: hdr.Linkname}
+			continue
 		case tar.TypeLink:
 			src := strings.TrimPrefix(path.Clean("/"+hdr.Linkname), "/")
-			if err := checkNoSymlinkParents(dir, src); err != nil {
-				return nil, err
-			}
-			fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(src)))
-			if err != nil || !fi.Mode().IsRegular() {
+			e := m.files[src]
+			if !seen[src] || e == nil || e.Kind != 'f' {
 				return nil, fmt.Errorf("invalid build context: hard link %s to %s", hdr.Name, hdr.Linkname)
 			}
-			_ = os.Remove(target)
-			if err := os.Link(filepath.Join(dir, filepath.FromSlash(src)), target); err != nil {
+			if err := m.forget(rel); err != nil {
 				return nil, err
 			}
-			bc.sums[rel] = bc.sums[src]
+			if err := os.Link(m.path(src), target); err != nil {
+				return nil, err
+			}
+			// Both names share an inode: neither is kept by the next
+			// extraction (a chmod of one would change the other).
+			e.Linked = true
+			m.files[rel] = &entry{Kind: 'f', Mode: e.Mode, Size: e.Size, Sum: e.Sum, Linked: true}
 		default:
 			// Devices and fifos have no place in a build context.
 			continue
 		}
-		if hdr.Typeflag != tar.TypeSymlink {
-			_ = os.Chtimes(target, hdr.ModTime, hdr.ModTime)
-		}
+		seen[rel] = true
+		_ = os.Chtimes(target, hdr.ModTime, hdr.ModTime)
 	}
-	bc.dockerfile, bc.dockerfileErr = ReadDockerfile(bc, dockerfile)
-	if err := bc.applyIgnore(); err != nil {
+	if err := m.prune(seen); err != nil {
 		return nil, err
 	}
+	bc.dockerfile, bc.dockerfileErr = ReadDockerfile(bc, dockerfile)
+	if err := m.applyIgnore(); err != nil {
+		return nil, err
+	}
+	if err := m.Save(); err != nil {
+		return nil, err
+	}
+	bc.sums = m.sums()
 	return bc, nil
+}
+
+// receive writes the regular file rel, size bytes read from r, unless the
+// mirror holds the same bytes already: those are compared chunk by chunk
+// and, at the first difference, the file is rewritten from the equal part
+// kept and the rest of r.
+func (m *Mirror) receive(rel string, r io.Reader, size int64, mode os.FileMode, buf [2][]byte) error {
+	target := m.path(rel)
+	h := sha256.New()
+	var prefix int64
+	var chunk []byte
+	var old *os.File
+	if e := m.files[rel]; e != nil && e.Kind == 'f' && !e.Linked && e.Size == size && e.Sum != nil {
+		if f, err := os.Open(target); err == nil {
+			defer f.Close()
+			n, diff, err := sameBytes(f, r, size, buf)
+			if err != nil {
+				return err
+			}
+			if diff == nil {
+				e.Mode = mode
+				return os.Chmod(target, mode)
+			}
+			prefix, chunk, old = n, diff, f
+		}
+	}
+	tmp := m.Dir + ".part"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	w := io.MultiWriter(out, h)
+	if old != nil {
+		// The equal part, from the old file; then the chunk that differs.
+		if _, err = old.Seek(0, io.SeekStart); err == nil {
+			_, err = io.CopyBuffer(w, io.LimitReader(old, prefix), buf[1])
+		}
+		if err == nil {
+			_, err = w.Write(chunk)
+		}
+	}
+	if err == nil {
+		rest := size - prefix - int64(len(chunk))
+		if rest > int64(len(buf[0])) {
+			err = copyHash(h, out, io.LimitReader(r, rest), buf)
+		} else {
+			_, err = io.CopyBuffer(w, io.LimitReader(r, rest), buf[0])
+		}
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	if err := m.forget(rel); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		return err
+	}
+	m.files[rel] = &entry{Kind: 'f', Mode: mode, Size: size, Sum: h.Sum(nil)}
+	return nil
+}
+
+// sameBytes reads r and f side by side, a buffer at a time, until they
+// differ or size bytes are read. It returns how many bytes were equal
+// before the chunk that differs, and that chunk (nil when all are equal).
+func sameBytes(f, r io.Reader, size int64, buf [2][]byte) (int64, []byte, error) {
+	var n int64
+	for n < size {
+		k := min(int64(len(buf[0])), size-n)
+		if _, err := io.ReadFull(r, buf[0][:k]); err != nil {
+			return n, nil, err
+		}
+		if _, err := io.ReadFull(f, buf[1][:k]); err != nil || !bytes.Equal(buf[0][:k], buf[1][:k]) {
+			return n, buf[0][:k], nil
+		}
+		n += k
+	}
+	return n, nil, nil
 }
 
 // copySum copies src (size bytes long) to dst and returns the sha256 of
 // the bytes.
 func copySum(dst io.Writer, src io.Reader, size int64, buf [2][]byte) ([]byte, error) {
-	if size > int64(len(buf[0])) {
-		return copyHash(dst, src, buf)
-	}
 	h := sha256.New()
-	_, err := io.CopyBuffer(io.MultiWriter(dst, h), src, buf[0])
+	var err error
+	if size > int64(len(buf[0])) {
+		err = copyHash(h, dst, src, buf)
+	} else {
+		_, err = io.CopyBuffer(io.MultiWriter(dst, h), src, buf[0])
+	}
 	return h.Sum(nil), err
 }
 
-// copyHash copies src to dst and returns the sha256 of the bytes, hashing
-// one buffer on another goroutine while the next is read and written (the
-// hash costs as much as the write: a cached rebuild of a big context is
-// bound by the two).
-func copyHash(dst io.Writer, src io.Reader, bufs [2][]byte) ([]byte, error) {
-	h := sha256.New()
+// copyHash copies src to dst and adds the bytes to h, hashing one buffer
+// on another goroutine while the next is read and written (the hash costs
+// as much as the write).
+func copyHash(h hash.Hash, dst io.Writer, src io.Reader, bufs [2][]byte) error {
 	work := make(chan []byte)
 	finished := make(chan struct{})
 	go func() {
@@ -189,88 +285,31 @@ func copyHash(dst io.Writer, src io.Reader, bufs [2][]byte) ([]byte, error) {
 	}
 	close(work)
 	<-finished
-	if err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
+	return err
 }
 
-// checkNoSymlinkParents refuses rel when one of its parent directories
-// inside dir is a symbolic link (a tar that plants "a -> /etc" and then
-// "a/passwd").
-func checkNoSymlinkParents(dir, rel string) error {
-	parts := strings.Split(rel, "/")
-	cur := dir
-	for _, p := range parts[:len(parts)-1] {
-		cur = filepath.Join(cur, p)
-		fi, err := os.Lstat(cur)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("invalid build context: %s goes through %s, which is not a directory", rel, strings.TrimPrefix(cur, dir+"/"))
-		}
-	}
-	return nil
-}
-
-// applyIgnore removes what .dockerignore excludes.
-func (bc *BuildContext) applyIgnore() error {
-	f, err := os.Open(filepath.Join(bc.Dir, ".dockerignore"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+// applyIgnore removes what the mirror's .dockerignore excludes.
+func (m *Mirror) applyIgnore() error {
+	pm, err := ignoreMatcher(m.Dir)
+	if err != nil || pm == nil {
 		return err
-	}
-	patterns, err := ignorefile.ReadAll(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("read .dockerignore: %w", err)
-	}
-	if len(patterns) == 0 {
-		return nil
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		return fmt.Errorf("parse .dockerignore: %w", err)
 	}
 	var remove []string
-	err = filepath.WalkDir(bc.Dir, func(p string, d os.DirEntry, err error) error {
+	for rel := range m.files {
+		match, err := pm.MatchesOrParentMatches(rel)
 		if err != nil {
 			return err
 		}
-		if p == bc.Dir {
-			return nil
+		// An excluded directory goes whole unless an exception may keep
+		// something under it.
+		if match && (m.files[rel].Kind != 'd' || !pm.Exclusions()) {
+			remove = append(remove, rel)
 		}
-		rel := filepath.ToSlash(strings.TrimPrefix(p, bc.Dir+"/"))
-		m, err := pm.MatchesOrParentMatches(rel)
-		if err != nil {
-			return err
-		}
-		if m && !d.IsDir() {
-			remove = append(remove, p)
-		} else if m && !pm.Exclusions() {
-			remove = append(remove, p)
-			return filepath.SkipDir
-		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
-	for _, p := range remove {
-		if err := os.RemoveAll(p); err != nil {
+	sort.Strings(remove)
+	for _, rel := range remove {
+		if err := m.forget(rel); err != nil {
 			return err
-		}
-		rel := filepath.ToSlash(strings.TrimPrefix(p, bc.Dir+"/"))
-		for k := range bc.sums {
-			if k == rel || strings.HasPrefix(k, rel+"/") {
-				delete(bc.sums, k)
-			}
 		}
 	}
 	return nil

@@ -44,6 +44,8 @@ type entry struct {
 	Size int64       `json:"s,omitempty"`
 	Sum  []byte      `json:"h,omitempty"` // sha256 of a file's content
 	Link string      `json:"l,omitempty"`
+	// Linked is a file hard-linked to another name in the mirror.
+	Linked bool `json:"hl,omitempty"`
 	// Src identifies the local file the entry was copied from.
 	Src *statKey `json:"src,omitempty"`
 }
@@ -136,35 +138,39 @@ func (m *Mirror) forget(rel string) error {
 	return nil
 }
 
-// parents creates the missing parent directories of rel (0755, recorded
-// in the index) and marks every parent seen.
+// parents makes every parent directory of rel a directory of the mirror
+// (0755 when it has to be made) and marks it seen. A parent that this
+// build put in the mirror as something else (a tar that plants "a ->
+// /etc", then "a/passwd") is refused; one left by an earlier build is
+// replaced.
 func (m *Mirror) parents(rel string, seen map[string]bool) error {
-	dir := rel
-	for {
-		i := strings.LastIndexByte(dir, '/')
-		if i < 0 {
-			return nil
-		}
-		dir = dir[:i]
-		if seen[dir] {
-			return nil
-		}
-		seen[dir] = true
-		if e := m.files[dir]; e != nil && e.Kind == 'd' {
-			continue
-		}
-		if err := m.parents(dir, seen); err != nil {
-			return err
-		}
-		if err := m.forget(dir); err != nil {
-			return err
-		}
-		if err := os.Mkdir(m.path(dir), 0o755); err != nil {
-			return err
-		}
-		m.files[dir] = &entry{Kind: 'd', Mode: fs.ModeDir | 0o755}
+	i := strings.LastIndexByte(rel, '/')
+	if i < 0 {
 		return nil
 	}
+	dir := rel[:i]
+	e := m.files[dir]
+	if seen[dir] {
+		if e != nil && e.Kind == 'd' {
+			return nil
+		}
+		return fmt.Errorf("invalid build context: %s goes through %s, which is not a directory", rel, dir)
+	}
+	if err := m.parents(dir, seen); err != nil {
+		return err
+	}
+	seen[dir] = true
+	if e != nil && e.Kind == 'd' {
+		return nil
+	}
+	if err := m.forget(dir); err != nil {
+		return err
+	}
+	if err := os.Mkdir(m.path(dir), 0o755); err != nil {
+		return err
+	}
+	m.files[dir] = &entry{Kind: 'd', Mode: fs.ModeDir | 0o755}
+	return nil
 }
 
 // prune removes whatever was not seen, deepest first.

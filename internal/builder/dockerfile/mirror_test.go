@@ -78,7 +78,11 @@ func TestSyncContextLikeExtract(t *testing.T) {
 		tw.Write([]byte(data))
 	}
 	tw.Close()
-	ex, err := ExtractContext(&buf, t.TempDir(), "Dockerfile")
+	em, err := OpenMirror(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := ExtractContext(&buf, em, "Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +153,94 @@ func TestMirrorWithoutIndexStartsEmpty(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(m.Dir); len(ents) != 0 || len(m.files) != 0 {
 		t.Errorf("mirror without index kept %d entries, index %d", len(ents), len(m.files))
+	}
+}
+
+type tarEntry struct {
+	name, data, link string
+	dir              bool
+}
+
+func tarOf(t *testing.T, ents ...tarEntry) *bytes.Buffer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range ents {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}
+		switch {
+		case e.dir:
+			h.Typeflag, h.Size, h.Mode = tar.TypeDir, 0, 0o755
+		case e.link != "":
+			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e.data))
+	}
+	tw.Close()
+	return &buf
+}
+
+func extractOnce(t *testing.T, mirror string, buf *bytes.Buffer) (*BuildContext, error) {
+	t.Helper()
+	m, err := OpenMirror(mirror)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ExtractContext(buf, m, "Dockerfile")
+}
+
+func TestExtractContextRewritesOnlyChanges(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 3<<16) // 3 MiB: several chunks
+	changed := append([]byte(nil), big...)
+	changed[len(changed)/2] ^= 1 // one byte, in the middle chunk
+	mirror := filepath.Join(t.TempDir(), "m")
+	outside := t.TempDir()
+	if _, err := extractOnce(t, mirror, tarOf(t,
+		tarEntry{name: "Dockerfile", data: "FROM x\n"}, tarEntry{name: "same", data: "same"},
+		tarEntry{name: "big", data: string(big)}, tarEntry{name: "gone", data: "x"}, tarEntry{name: "a", link: outside},
+	)); err != nil {
+		t.Fatal(err)
+	}
+	same := inode(t, filepath.Join(mirror, "same"))
+	bc, err := extractOnce(t, mirror, tarOf(t,
+		tarEntry{name: "Dockerfile", data: "FROM x\n"}, tarEntry{name: "same", data: "same"},
+		tarEntry{name: "big", data: string(changed)},
+		// "a" was a link in the last build: now a directory, with a file.
+		tarEntry{name: "a/passwd", data: "mine"},
+	))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inode(t, filepath.Join(mirror, "same")) != same {
+		t.Error("an unchanged file was written again")
+	}
+	if b, _ := os.ReadFile(filepath.Join(mirror, "big")); !bytes.Equal(b, changed) {
+		t.Errorf("big: %d bytes, not the changed content", len(b))
+	}
+	if sum := sha256.Sum256(changed); !bytes.Equal(bc.sums["big"], sum[:]) {
+		t.Error("sum of big is stale")
+	}
+	if b, err := os.ReadFile(filepath.Join(mirror, "a/passwd")); err != nil || string(b) != "mine" {
+		t.Errorf("a/passwd: %q %v", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(mirror, "gone")); err == nil {
+		t.Error("a file the stream no longer holds stays")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "passwd")); err == nil {
+		t.Fatal("written through the link of the last build")
+	}
+	// Within one stream, a link stays a link: writing through it is refused.
+	if _, err := extractOnce(t, mirror, tarOf(t, tarEntry{name: "l", link: outside}, tarEntry{name: "l/planted", data: "x"})); err == nil {
+		t.Fatal("a write through a symlink of the same stream was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "planted")); err == nil {
+		t.Fatal("written through a link")
+	}
+	// The mirror of a refused stream has no index: the next build starts empty.
+	m, err := OpenMirror(mirror)
+	if err != nil || len(m.files) != 0 {
+		t.Fatalf("mirror after a refused stream: %d entries, %v", len(m.files), err)
 	}
 }

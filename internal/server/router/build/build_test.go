@@ -110,3 +110,12 @@ func TestPostBuildPrune(t *testing.T) {
 		t.Errorf("%d %q", w.Code, w.Body.String())
 	}
 }
+
+func TestPostBuildLocalContextNeedsALocalRootPeer(t *testing.T) {
+	// Not over a unix socket: refused, and the backend never called.
+	f := &fakeBackend{}
+	w := serve(t, f, "POST", "/build?remote=berth-local:///etc", "")
+	if w.Code == 200 || !strings.Contains(w.Body.String(), "local build context refused") || f.opts.LocalDir != "" {
+		t.Errorf("local context from a non-unix peer: %d %q %+v", w.Code, w.Body.String(), f.opts)
+	}
+}
