@@ -4,8 +4,13 @@
 # fully cached rebuild, berth against Debian's docker.io (dockerd started here
 # with private roots and no networking of its own), interleaved in one run.
 # Both daemons are driven by the same client: the docker CLI with
-# DOCKER_BUILDKIT=0 (the berth CLI is measured as a third column). Prints
-# per-case medians in ms and the ratios berth/docker.
+# DOCKER_BUILDKIT=0, which sends the whole context as a tar every time. The
+# berth CLI is measured as a third column: as root on the daemon's host it
+# has the daemon read the context directory in place. A fourth, "docker-cli",
+# is the docker CLI against scripts/buildsink, a server that discards the
+# context and answers at once: the client's own share, a floor for any
+# engine driven by that CLI. Prints per-case medians in ms and the ratios
+# berth/docker.
 #
 #   scripts/bench-build.sh [ROUNDS]        (default 7; run as root)
 #
@@ -63,6 +68,12 @@ pids+=($!)
 for _ in $(seq 100); do docker -H "$DOCKER_SOCK" version >/dev/null 2>&1 && break; sleep 0.2; done
 docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
 
+# The docker CLI's floor: a server that only reads and discards.
+go build -o "$W/buildsink" ./scripts/buildsink
+"$W/buildsink" "$W/sink.sock" 2>/dev/null &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$W/sink.sock" ] && break; sleep 0.1; done
+
 export DOCKER_BUILDKIT=0
 now() { date +%s%N; }
 declare -A T
@@ -74,15 +85,16 @@ build() { # engine nocache|cached -> appends µs
 	berth) docker -H "$BERTH_SOCK" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
 	berth-cli) "$BERTH" -H "$BERTH_SOCK" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
 	docker) docker -H "$DOCKER_SOCK" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
+	docker-cli) docker -H "unix://$W/sink.sock" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
 	esac || { echo "$e build failed:"; cat "$W/err"; exit 1; }
 	t=$(now)
 	T[$e.$c]+="$(( (t - s) / 1000 )) "
 }
-engines=(berth docker berth-cli)
+engines=(berth docker berth-cli docker-cli)
 for e in "${engines[@]}"; do build "$e" nocache; build "$e" cached; T[$e.nocache]=""; T[$e.cached]=""; done # warm-up
 for i in $(seq "$N"); do
 	order=("${engines[@]}")
-	[ $((i % 2)) = 0 ] && order=(docker berth-cli berth)
+	[ $((i % 2)) = 0 ] && order=(docker-cli docker berth-cli berth)
 	for e in "${order[@]}"; do build "$e" nocache; build "$e" cached; done
 done
 
