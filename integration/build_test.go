@@ -549,6 +549,7 @@ func TestBuildLocalContext(t *testing.T) {
 	mustWrite(t, filepath.Join(dir, "sub/b.txt"), "b\n")
 	mustWrite(t, filepath.Join(dir, "gone.txt"), "gone\n")
 	mustWrite(t, filepath.Join(dir, "key.secret"), "no\n")
+	mustWrite(t, filepath.Join(dir, "pad.bin"), strings.Repeat("p", 100000))
 	if err := os.Symlink("a.txt", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +567,7 @@ func TestBuildLocalContext(t *testing.T) {
 		t.Fatalf("tar build of the same context: want %s from cache:\n%s", local, out)
 	}
 	os.Unsetenv("BERTH_BUILD_SEND_CONTEXT")
-	if got, want := d.mustRun("loc", "cat", "/list"), "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/a.txt\n/ctx/gone.txt\n/ctx/link\n/ctx/sub\n/ctx/sub/b.txt\n"; got != want {
+	if got, want := d.mustRun("loc", "cat", "/list"), "/ctx\n/ctx/.dockerignore\n/ctx/Dockerfile\n/ctx/a.txt\n/ctx/gone.txt\n/ctx/link\n/ctx/pad.bin\n/ctx/sub\n/ctx/sub/b.txt\n"; got != want {
 		t.Errorf("context in the image:\n%s\nwant:\n%s", got, want)
 	}
 	// Changes reach the next build: an edit of the same size, a removal.
@@ -576,7 +577,7 @@ func TestBuildLocalContext(t *testing.T) {
 	if strings.Contains(out, "Using cache") {
 		t.Fatalf("rebuild after changes used the cache:\n%s", out)
 	}
-	if got := d.mustRun("loc", "sh", "-c", "cat /ctx/sub/b.txt; ls /ctx"); got != "B\nDockerfile\na.txt\nlink\nsub\n" {
+	if got := d.mustRun("loc", "sh", "-c", "cat /ctx/sub/b.txt; ls /ctx"); got != "B\nDockerfile\na.txt\nlink\npad.bin\nsub\n" {
 		t.Errorf("after changes: %q", got)
 	}
 	// A link out of the context is still refused.
@@ -587,9 +588,15 @@ func TestBuildLocalContext(t *testing.T) {
 	if out, code := d.build(time.Minute, dir); code == 0 || !strings.Contains(out, "outside the build context") {
 		t.Errorf("COPY through a link out of the context: exit %d\n%s", code, out)
 	}
-	// builder prune removes the mirrors.
-	if out, code := d.docker("", "builder", "prune", "-f"); code != 0 {
-		t.Fatalf("builder prune: %d %s", code, out)
+	// system df counts the mirrors as build cache; builder prune removes
+	// them. Two mirrors: the directory's and the tar's.
+	du, err := d.client.DiskUsage(context.Background(), client.DiskUsageOptions{BuildCache: true, Verbose: true})
+	if err != nil || du.BuildCache.TotalCount != 2 || du.BuildCache.TotalSize < 200000 || du.BuildCache.Reclaimable != du.BuildCache.TotalSize {
+		t.Errorf("build cache in system df: %+v %v", du.BuildCache, err)
+	}
+	pr, err := d.client.BuildCachePrune(context.Background(), client.BuildCachePruneOptions{})
+	if err != nil || len(pr.Report.CachesDeleted) < 2 || pr.Report.SpaceReclaimed < 200000 {
+		t.Fatalf("builder prune: %+v %v", pr.Report, err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(d.root, "builder", "contexts", "*")); len(left) != 0 {
 		t.Errorf("builder prune left %v", left)

@@ -125,8 +125,63 @@ func (d *Daemon) evictMirrorsLocked() {
 	}
 }
 
-// pruneMirrors removes every idle context mirror.
-func (d *Daemon) pruneMirrors() {
+// mirrorRecords lists the context mirrors as build cache records, the
+// kind BuildKit calls "source.local": their size, whether a build holds
+// them, when a build last synced them.
+func (d *Daemon) mirrorRecords() []buildtypes.CacheRecord {
+	d.builder.mu.Lock()
+	defer d.builder.mu.Unlock()
+	root := filepath.Join(d.buildDir(), "contexts")
+	ents, _ := os.ReadDir(root)
+	recs := []buildtypes.CacheRecord{}
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		r := buildtypes.CacheRecord{ID: e.Name(), Type: "source.local", Description: "build context kept for the next build", InUse: d.builder.busy[e.Name()]}
+		if fi, err := os.Stat(filepath.Join(root, e.Name()+".json")); err == nil {
+			at := fi.ModTime()
+			r.LastUsedAt = &at
+		}
+		if fi, err := e.Info(); err == nil {
+			r.CreatedAt = fi.ModTime()
+		}
+		_ = filepath.WalkDir(filepath.Join(root, e.Name()), func(p string, de os.DirEntry, err error) error {
+			if err == nil && de.Type().IsRegular() {
+				if fi, err := de.Info(); err == nil {
+					r.Size += fi.Size()
+				}
+			}
+			return nil
+		})
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// buildCacheUsage is the build cache's share of GET /system/df.
+func (d *Daemon) buildCacheUsage() *buildtypes.DiskUsage {
+	du := &buildtypes.DiskUsage{Items: d.mirrorRecords()}
+	for _, r := range du.Items {
+		du.TotalCount++
+		du.TotalSize += r.Size
+		if r.InUse {
+			du.ActiveCount++
+		} else {
+			du.Reclaimable += r.Size
+		}
+	}
+	return du
+}
+
+// pruneMirrors removes every idle context mirror and returns their records.
+func (d *Daemon) pruneMirrors() []buildtypes.CacheRecord {
+	var gone []buildtypes.CacheRecord
+	for _, r := range d.mirrorRecords() {
+		if !r.InUse {
+			gone = append(gone, r)
+		}
+	}
 	d.builder.mu.Lock()
 	defer d.builder.mu.Unlock()
 	root := filepath.Join(d.buildDir(), "contexts")
@@ -137,6 +192,7 @@ func (d *Daemon) pruneMirrors() {
 			_ = os.RemoveAll(filepath.Join(root, e.Name()))
 		}
 	}
+	return gone
 }
 
 func (d *Daemon) buildDir() string { return filepath.Join(d.root, "builder") }
@@ -241,8 +297,11 @@ func (d *Daemon) BuildCachePrune(ctx context.Context, all bool) (*buildtypes.Cac
 	if err != nil {
 		return nil, err
 	}
-	d.pruneMirrors()
 	rep := &buildtypes.CachePruneReport{CachesDeleted: []string{}}
+	for _, r := range d.pruneMirrors() {
+		rep.CachesDeleted = append(rep.CachesDeleted, r.ID)
+		rep.SpaceReclaimed += uint64(r.Size)
+	}
 	candidates := map[digest.Digest]bool{}
 	for _, e := range entries {
 		rep.CachesDeleted = append(rep.CachesDeleted, e.Key[:12])

@@ -102,5 +102,9 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
 		du.Volumes = append(du.Volumes, v)
 	}
 	du.VolumeUsage = vu
+	du.BuildCacheUsage = d.buildCacheUsage()
+	for _, r := range du.BuildCacheUsage.Items {
+		du.BuildCache = append(du.BuildCache, r)
+	}
 	return du, nil
 }
