@@ -19,19 +19,22 @@ func (d *Daemon) imageDiskUsage(ctx context.Context, du *system.DiskUsage) {
 		count[c.Image]++
 	}
 	iu := &image.DiskUsage{Items: []image.Summary{}}
+	// Reclaimable is what removing every unused image frees: all but the
+	// layers only used images hold (as the docker CLI computes it from
+	// the legacy list).
+	var used int64
 	for _, s := range imgs {
 		s.Containers = count[s.ID]
 		iu.TotalCount++
-		iu.TotalSize += s.Size
 		if s.Containers > 0 {
 			iu.ActiveCount++
-		} else {
-			iu.Reclaimable += s.Size - s.SharedSize
+			used += s.Size - s.SharedSize
 		}
 		iu.Items = append(iu.Items, s)
 		du.Images = append(du.Images, s)
 	}
 	iu.TotalSize = total
+	iu.Reclaimable = max(total-used, 0)
 	du.LayersSize = total
 	du.ImageUsage = iu
 }
