@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
@@ -100,7 +99,7 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 		// changed since its last build of it); a daemon that refuses
 		// (another host or mount namespace, not berth) gets the tar.
 		lo := bo
-		lo.RemoteContext, lo.Dockerfile = dockerfile.LocalContextScheme+dir, rel
+		lo.RemoteContext, lo.Dockerfile = localContextScheme+dir, rel
 		res, err = api.ImageBuild(ctx, http.NoBody, lo)
 		if err != nil && !localContextRefused(err) {
 			return err
@@ -319,6 +318,10 @@ func (c *CLI) contextBody(contextArg, file string) (io.Reader, string, error) {
 	}
 	return rc, rel, nil
 }
+
+// localContextScheme is berth's "remote" for a context directory the
+// daemon reads in place (the build router's LocalContextScheme).
+const localContextScheme = "berth-local://"
 
 // localContext tells whether the daemon may read the context directory
 // in place: the CLI runs as root and talks to a unix socket (so the daemon

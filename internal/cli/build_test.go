@@ -1,12 +1,18 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestBuildContextAndRequest(t *testing.T) {
@@ -63,5 +69,79 @@ func TestBuildContextAndRequest(t *testing.T) {
 	})
 	if _, errOut, code := f.run("", "build", dir); code != 1 || errOut != "RUN failed\n" {
 		t.Fatalf("failed build: %d %q", code, errOut)
+	}
+}
+
+// newUnixFakeDaemon is newFakeDaemon listening on a unix socket.
+func newUnixFakeDaemon(t *testing.T) *fakeDaemon {
+	f := newFakeDaemon(t)
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f.host = "unix://" + sock
+	return f
+}
+
+func TestBuildLocalContext(t *testing.T) {
+	testutil.RequireRoot(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("f"), 0o644)
+	outside := filepath.Join(t.TempDir(), "Dockerfile.other")
+	os.WriteFile(outside, []byte("FROM busybox\n"), 0o644)
+	f := newUnixFakeDaemon(t)
+	refuse := false
+	f.handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
+		if refuse && r.FormValue("remote") != "" {
+			writeJSONStatus(w, http.StatusForbidden, map[string]string{"message": "local build context refused: the client is in another mount namespace"})
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"aux":{"ID":"sha256:feed"}}`+"\n")
+	})
+	// builds runs the CLI and returns the requests it made: "local" for a
+	// named directory with an empty body, else the tar's file names.
+	builds := func(args ...string) []string {
+		t.Helper()
+		n := len(f.find("POST", "/build"))
+		if out, errOut, code := f.run("", append([]string{"build", "-q"}, args...)...); code != 0 || out != "sha256:feed\n" {
+			t.Fatalf("build %v: %d %q %q", args, code, out, errOut)
+		}
+		var got []string
+		for _, r := range f.find("POST", "/build")[n:] {
+			q, _ := url.ParseQuery(r.Query)
+			if rem := q.Get("remote"); rem != "" {
+				if rem != "berth-local://"+dir || q.Get("dockerfile") != "Dockerfile" || len(r.Body) != 0 {
+					t.Errorf("local request: remote %q dockerfile %q, %d bytes of body", rem, q.Get("dockerfile"), len(r.Body))
+				}
+				got = append(got, "local")
+				continue
+			}
+			names := tarNames(t, r.Body)
+			got = append(got, fmt.Sprintf("tar:%d", len(names)))
+		}
+		return got
+	}
+	if got := builds(dir); strings.Join(got, " ") != "local" {
+		t.Errorf("root on a unix socket: requests %v, want the directory named", got)
+	}
+	refuse = true
+	if got := builds(dir); strings.Join(got, " ") != "local tar:2" {
+		t.Errorf("refused: requests %v, want the tar after the refusal", got)
+	}
+	refuse = false
+	if got := builds("-f", outside, dir); strings.Join(got, " ") != "tar:3" {
+		t.Errorf("Dockerfile outside the context: requests %v, want a tar", got)
+	}
+	f.env = map[string]string{"BERTH_BUILD_SEND_CONTEXT": "1"}
+	if got := builds(dir); strings.Join(got, " ") != "tar:2" {
+		t.Errorf("BERTH_BUILD_SEND_CONTEXT: requests %v, want a tar", got)
 	}
 }

@@ -29,6 +29,8 @@ type fakeDaemon struct {
 	closing chan struct{}
 	// env is extra environment the CLI sees.
 	env map[string]string
+	// host is BERTH_HOST when set (a unix socket), else the tcp address.
+	host string
 }
 
 type recorded struct {
@@ -141,6 +143,9 @@ func (f *fakeDaemon) run(stdin string, args ...string) (stdout, stderr string, c
 	c := &CLI{In: strings.NewReader(stdin), Out: &out, Err: &errb, NoAutoStart: true,
 		Env: func(k string) string {
 			if k == "BERTH_HOST" {
+				if f.host != "" {
+					return f.host
+				}
 				return "tcp://" + f.srv.Listener.Addr().String()
 			}
 			return f.env[k]

@@ -15,12 +15,6 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// LocalContextScheme prefixes the "remote" of a POST /build whose context
-// is a directory on the daemon's host, read in place rather than sent as
-// a tar stream (berth's CLI uses it when it runs as root on the daemon's
-// host; the daemon checks both).
-const LocalContextScheme = "berth-local://"
-
 // A Mirror is a directory that keeps a build context between builds, with
 // an index of what it holds, so that the next build of the same context
 // copies and hashes only what changed. Synced from a local directory, a

@@ -16,7 +16,6 @@ import (
 	buildtypes "github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/jsonstream"
 
-	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
@@ -40,6 +39,13 @@ type Options struct {
 	// body is then empty.
 	LocalDir string
 }
+
+// LocalContextScheme prefixes the "remote" of a POST /build whose context
+// is a directory on the daemon's host, read in place rather than sent as a
+// tar stream: berth's CLI sends it when it runs as root and talks to a
+// unix socket, and it is accepted only from a root client in the daemon's
+// mount namespace.
+const LocalContextScheme = "berth-local://"
 
 // Backend is what the build router needs from the daemon.
 type Backend interface {
@@ -86,8 +92,8 @@ func parseOptions(req *http.Request) (Options, error) {
 			return o, errdefs.InvalidParameter(fmt.Errorf("platform %q is not supported: this daemon builds for linux/%s", p, runtime.GOARCH))
 		}
 	}
-	if v := req.FormValue("remote"); strings.HasPrefix(v, dockerfile.LocalContextScheme) {
-		dir := strings.TrimPrefix(v, dockerfile.LocalContextScheme)
+	if v := req.FormValue("remote"); strings.HasPrefix(v, LocalContextScheme) {
+		dir := strings.TrimPrefix(v, LocalContextScheme)
 		peer, ok := httputil.Peer(req.Context())
 		if !ok {
 			return o, errdefs.Forbidden(errors.New("local build context refused: the client is not on a unix socket"))
