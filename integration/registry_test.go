@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
 )
 
 // TestRegistryPushPullRun pushes an image of several layers to a real
@@ -95,6 +99,10 @@ func TestRegistryBasicAuth(t *testing.T) {
 		cfgPath := filepath.Join(d.sockDir, "config.json")
 		if data, _ := os.ReadFile(cfgPath); strings.Contains(string(data), reg.host) {
 			t.Fatalf("failed login stored credentials: %s", data)
+		}
+		// Through the API, wrong credentials answer 401, as dockerd does.
+		if _, err := d.client.RegistryLogin(context.Background(), client.RegistryLoginOptions{Username: "bt-user", Password: "wrong", ServerAddress: reg.host}); !cerrdefs.IsUnauthorized(err) {
+			t.Fatalf("API login with a wrong password: %v, want 401 Unauthorized", err)
 		}
 		if out, code := d.docker("s3cret\n", "login", "-u", "bt-user", "--password-stdin", reg.host); code != 0 || !strings.Contains(out, "Login Succeeded") {
 			t.Fatalf("login: exit %d:\n%s", code, out)

@@ -225,7 +225,7 @@ func (s *Service) Login(ctx context.Context, server string, auth Auth) (string, 
 	if err != nil {
 		var te *transport.Error
 		if errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden) {
-			return "", errdefs.Forbidden(fmt.Errorf("login attempt to %s failed: unauthorized: incorrect username or password", host))
+			return "", errdefs.Unauthorized(fmt.Errorf("login attempt to %s failed: unauthorized: incorrect username or password", host))
 		}
 		return "", errdefs.Unavailable(fmt.Errorf("login to %s: %w", host, err))
 	}
@@ -236,7 +236,7 @@ func (s *Service) Login(ctx context.Context, server string, auth Auth) (string, 
 	}
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return "", errdefs.Forbidden(fmt.Errorf("login attempt to %s://%s/v2/ failed with status: %d %s", req.URL.Scheme, host, resp.StatusCode, http.StatusText(resp.StatusCode)))
+		return "", errdefs.Unauthorized(fmt.Errorf("login attempt to %s://%s/v2/ failed with status: %d %s", req.URL.Scheme, host, resp.StatusCode, http.StatusText(resp.StatusCode)))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return "", errdefs.Unavailable(fmt.Errorf("login to %s: unexpected status %s", host, resp.Status))

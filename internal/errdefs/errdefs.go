@@ -10,6 +10,7 @@ var (
 	ErrInvalidParameter = errors.New("invalid parameter")
 	ErrUnavailable      = errors.New("unavailable")
 	ErrForbidden        = errors.New("forbidden")
+	ErrUnauthorized     = errors.New("unauthorized")
 	ErrNotModified      = errors.New("not modified")
 	ErrNotImplemented   = errors.New("not implemented")
 )
@@ -50,6 +51,10 @@ func Unavailable(err error) error { return wrap(ErrUnavailable, err) }
 
 // Forbidden marks err as a forbidden error.
 func Forbidden(err error) error { return wrap(ErrForbidden, err) }
+
+// Unauthorized marks err as an authentication failure (wrong or missing
+// credentials).
+func Unauthorized(err error) error { return wrap(ErrUnauthorized, err) }
 
 // NotModified marks err as a not-modified error.
 func NotModified(err error) error { return wrap(ErrNotModified, err) }

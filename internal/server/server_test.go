@@ -33,6 +33,7 @@ func TestStatusFromError(t *testing.T) {
 		errdefs.InvalidParameter(errors.New("x")):                 400,
 		errdefs.Unavailable(errors.New("x")):                      503,
 		errdefs.Forbidden(errors.New("x")):                        403,
+		errdefs.Unauthorized(errors.New("x")):                     401,
 		errdefs.NotImplemented(errors.New("x")):                   501,
 		errors.New("plain"):                                       500,
 	}
