@@ -343,7 +343,7 @@ func TestNetworkModes(t *testing.T) {
 	if !strings.Contains(out, d.bridge) {
 		t.Fatalf("host mode does not see the host's %s: %q", d.bridge, out)
 	}
-	d.mustDocker("run", "-d", "--name", "base", "busybox", "sleep", "300")
+	d.mustDocker("run", "-d", "--name", "base", "--expose", "5432", "-e", "PGV=15", "busybox", "sleep", "300")
 	ip := d.netAddr("base", "bridge")
 	out = d.mustDocker("run", "--rm", "--network", "container:base", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
 	if !strings.Contains(out, ip+"/") {
@@ -355,6 +355,22 @@ func TestNetworkModes(t *testing.T) {
 	out = d.mustDocker("run", "--rm", "--link", "base:db", "--add-host", "gw.test:host-gateway", "busybox", "sh", "-c", "cat /etc/hosts; ping -c1 -W2 db")
 	if !strings.Contains(out, ip+"\tdb ") && !strings.Contains(out, ip+"\tdb\n") || !strings.Contains(out, gw+"\tgw.test") || !strings.Contains(out, "1 packets received") {
 		t.Fatalf("--link/--add-host (base %s, gateway %s):\n%s", ip, gw, out)
+	}
+	// Docker's link variables, in run and in exec; the container's own
+	// -e wins.
+	d.mustDocker("run", "-d", "--name", "linker", "--link", "base:db", "-e", "DB_ENV_PGV=mine", "busybox", "sleep", "300")
+	for _, out := range []string{d.mustDocker("exec", "linker", "env"), d.mustDocker("run", "--rm", "--name", "linker2", "--link", "base:db", "busybox", "env")} {
+		for _, want := range []string{"DB_PORT=tcp://" + ip + ":5432", "DB_PORT_5432_TCP_ADDR=" + ip, "DB_PORT_5432_TCP_PORT=5432", "DB_PORT_5432_TCP_PROTO=tcp", "DB_NAME=/linker"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("link variables lack %s:\n%s", want, out)
+			}
+		}
+		if strings.Contains(out, "DB_ENV_PATH=") || !strings.Contains(out, "DB_ENV_PGV=") {
+			t.Errorf("link ENV variables:\n%s", out)
+		}
+	}
+	if out := d.mustDocker("exec", "linker", "env"); !strings.Contains(out, "DB_ENV_PGV=mine") || !strings.Contains(out, "DB_NAME=/linker/db") {
+		t.Errorf("linker's env:\n%s", out)
 	}
 	if out, code := d.docker("", "run", "--rm", "--ip", "172.17.9.9", "busybox", "true"); code != 125 || !strings.Contains(out, "user configured subnets") {
 		t.Fatalf("--ip on the default bridge: %d %q", code, out)

@@ -111,6 +111,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
 		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.binary,
+		LinkEnv: d.linkEnv(c),
 	})
 	if err != nil {
 		return errdefs.InvalidParameter(err)

@@ -44,6 +44,9 @@ type Options struct {
 	// /sbin/docker-init and run as `docker-init init -- cmd…` when the
 	// container asks for --init.
 	InitBinary string
+	// LinkEnv holds the variables of the container's legacy links
+	// (ALIAS_PORT…, ALIAS_NAME, ALIAS_ENV_…); its own Env overrides them.
+	LinkEnv []string
 	// Seccomp, when non-nil, turns a spec into its seccomp profile (the
 	// default one from github.com/moby/profiles/seccomp on Linux).
 	Seccomp func(*specs.Spec) (*specs.LinuxSeccomp, error)
@@ -100,7 +103,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		Process: &specs.Process{
 			Terminal: cfg.Tty,
 			Args:     args,
-			Env:      Env(cfg, o.User.Home),
+			Env:      Env(cfg, o.User.Home, o.LinkEnv),
 			Cwd:      cwd,
 			User: specs.User{
 				UID: o.User.UID, GID: o.User.GID, AdditionalGids: o.User.AdditionalGids, Umask: hc.Umask,
@@ -219,8 +222,9 @@ func hasSecurityOpt(opts []string, want string) bool {
 
 // Env returns the process environment as dockerd builds it: PATH (unless
 // the config has one), HOSTNAME, TERM=xterm with a tty, HOME from the
-// user's passwd entry, then the config's variables replacing those.
-func Env(cfg *container.Config, home string) []string {
+// user's passwd entry, the variables of legacy links, then the config's
+// variables replacing those.
+func Env(cfg *container.Config, home string, linkEnv []string) []string {
 	base := []string{}
 	if !hasEnv(cfg.Env, "PATH") {
 		base = append(base, "PATH="+DefaultPath)
@@ -235,6 +239,7 @@ func Env(cfg *container.Config, home string) []string {
 	if !hasEnv(cfg.Env, "HOME") {
 		base = append(base, "HOME="+home)
 	}
+	base = ReplaceOrAppendEnv(base, linkEnv)
 	return ReplaceOrAppendEnv(base, cfg.Env)
 }
 

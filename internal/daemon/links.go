@@ -1,0 +1,101 @@
+package daemon
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/berth/berth/internal/container"
+)
+
+// linkEnv returns the variables Docker gives a container on the default
+// bridge for each of its legacy links (--link NAME:ALIAS): ALIAS_NAME, and
+// for every port the linked container exposes ALIAS_PORT_<port>_<PROTO>
+// (with _ADDR, _PORT and _PROTO), ALIAS_PORT for the lowest port (tcp
+// first), and ALIAS_ENV_<var> for each of its variables but HOME and PATH.
+// Links to containers without an address on the default bridge give none.
+func (d *Daemon) linkEnv(c *container.Container) []string {
+	if nm := c.HostConfig.NetworkMode; !nm.IsBridge() && !nm.IsDefault() && nm != "" {
+		return nil
+	}
+	var env []string
+	for _, s := range c.HostConfig.Links {
+		name, alias := parseLink(s)
+		child, err := d.containers.Get(name)
+		if err != nil || child == c {
+			continue
+		}
+		addr := d.linkAddr(child)
+		if !addr.IsValid() {
+			continue
+		}
+		child.Lock()
+		var ports []string
+		for p := range child.Config.ExposedPorts {
+			ports = append(ports, p.String())
+		}
+		childEnv := slices.Clone(child.Config.Env)
+		child.Unlock()
+		env = append(env, linkVars(path.Join("/", strings.TrimPrefix(c.Name, "/"), alias), alias, addr.String(), ports, childEnv)...)
+	}
+	return env
+}
+
+// linkVars formats the variables of one link named linkName (Docker's
+// "/parent/alias") to a container at ip.
+func linkVars(linkName, alias, ip string, ports, childEnv []string) []string {
+	prefix := strings.ToUpper(strings.ReplaceAll(alias, "-", "_"))
+	type port struct {
+		num   int
+		proto string
+	}
+	var ps []port
+	for _, p := range ports {
+		n, proto, ok := strings.Cut(p, "/")
+		if !ok {
+			proto = "tcp"
+		}
+		num, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		ps = append(ps, port{num, strings.ToLower(proto)})
+	}
+	slices.SortFunc(ps, func(a, b port) int {
+		if a.num != b.num {
+			return a.num - b.num
+		}
+		// The same number: tcp first, then by name.
+		if (a.proto == "tcp") != (b.proto == "tcp") {
+			if a.proto == "tcp" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.proto, b.proto)
+	})
+	var env []string
+	if len(ps) > 0 {
+		env = append(env, fmt.Sprintf("%s_PORT=%s://%s:%d", prefix, ps[0].proto, ip, ps[0].num))
+	}
+	for _, p := range ps {
+		v := fmt.Sprintf("%s_PORT_%d_%s", prefix, p.num, strings.ToUpper(p.proto))
+		env = append(env,
+			fmt.Sprintf("%s=%s://%s:%d", v, p.proto, ip, p.num),
+			fmt.Sprintf("%s_ADDR=%s", v, ip),
+			fmt.Sprintf("%s_PORT=%d", v, p.num),
+			fmt.Sprintf("%s_PROTO=%s", v, p.proto),
+		)
+	}
+	env = append(env, prefix+"_NAME="+linkName)
+	for _, kv := range childEnv {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "HOME" || k == "PATH" {
+			continue
+		}
+		env = append(env, prefix+"_ENV_"+k+"="+v)
+	}
+	return env
+}
