@@ -71,21 +71,7 @@ func TestSyncContextLikeExtract(t *testing.T) {
 	}
 
 	// The same tree sent as a tar gives the same checksums.
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range files {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write([]byte(data))
-	}
-	tw.Close()
-	em, err := OpenMirror(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex, err := ExtractContext(&buf, em, "Dockerfile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ex := contextOf(t, files)
 	if len(ex.sums) != len(bc.sums) {
 		t.Errorf("sums: tar %v, local %v", ex.sums, bc.sums)
 	}
