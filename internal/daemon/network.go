@@ -27,6 +27,16 @@ func (d *Daemon) netManager() (*network.Manager, error) {
 	return d.net, nil
 }
 
+// network returns the manager and the network named (or ID'd) by ref.
+func (d *Daemon) network(ref string) (*network.Manager, network.Record, error) {
+	m, err := d.netManager()
+	if err != nil {
+		return nil, network.Record{}, err
+	}
+	r, err := m.Get(ref)
+	return m, r, err
+}
+
 // networkInfo is the API view of a network record.
 func (d *Daemon) networkInfo(r network.Record) networktypes.Network {
 	n := networktypes.Network{
@@ -90,11 +100,7 @@ func networkMatches(r network.Record, f filters.Args, inUse bool) bool {
 
 // NetworkInspect is GET /networks/{id}.
 func (d *Daemon) NetworkInspect(ctx context.Context, ref string) (*networktypes.Inspect, error) {
-	m, err := d.netManager()
-	if err != nil {
-		return nil, err
-	}
-	r, err := m.Get(ref)
+	m, r, err := d.network(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +157,7 @@ func (d *Daemon) NetworkCreate(ctx context.Context, req networktypes.CreateReque
 
 // NetworkRemove is DELETE /networks/{id}.
 func (d *Daemon) NetworkRemove(ctx context.Context, ref string) error {
-	m, err := d.netManager()
-	if err != nil {
-		return err
-	}
-	r, err := m.Get(ref)
+	m, r, err := d.network(ref)
 	if err != nil {
 		return err
 	}
@@ -189,11 +191,7 @@ func (d *Daemon) NetworksPrune(ctx context.Context, f filters.Args) (*networktyp
 // NetworkConnect is POST /networks/{id}/connect: a running container is
 // plugged in at once; a stopped one joins at its next start.
 func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktypes.ConnectRequest) error {
-	m, err := d.netManager()
-	if err != nil {
-		return err
-	}
-	r, err := m.Get(ref)
+	m, r, err := d.network(ref)
 	if err != nil {
 		return err
 	}
@@ -252,11 +250,7 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 
 // NetworkDisconnect is POST /networks/{id}/disconnect.
 func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networktypes.DisconnectRequest) error {
-	m, err := d.netManager()
-	if err != nil {
-		return err
-	}
-	r, err := m.Get(ref)
+	m, r, err := d.network(ref)
 	if err != nil {
 		return err
 	}

@@ -14,10 +14,9 @@ import (
 	"github.com/berth/berth/internal/testutil"
 )
 
-// warmShims lists the pids of the `berth shim warm` processes of bin that
-// wait for a container.
-func warmShims(t *testing.T, bin string) []int {
-	t.Helper()
+// procsRunning lists the pids of the processes whose argv is args.
+func procsRunning(args ...string) []int {
+	want := strings.Join(args, "\x00") + "\x00"
 	var pids []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -25,12 +24,21 @@ func warmShims(t *testing.T, bin string) []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || string(b) != bin+"\x00shim\x00warm\x00" {
-			continue
+		if b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && string(b) == want {
+			pids = append(pids, pid)
 		}
+	}
+	return pids
+}
+
+// warmShims lists the pids of the `berth shim warm` processes of bin that
+// wait for a container.
+func warmShims(t *testing.T, bin string) []int {
+	t.Helper()
+	var pids []int
+	for _, pid := range procsRunning(bin, "shim", "warm") {
 		// Waiting (not yet serving a container): fd 4 is still the pipe.
-		if l, err := os.Readlink(filepath.Join("/proc", e.Name(), "fd", "4")); err == nil && strings.HasPrefix(l, "pipe:") {
+		if l, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "fd", "4")); err == nil && strings.HasPrefix(l, "pipe:") {
 			pids = append(pids, pid)
 		}
 	}
@@ -161,17 +169,8 @@ func warmRuntimeOf(t *testing.T, bin string, shimPid int) int {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-			if err != nil || string(b) != bin+"\x00runtime\x00warm\x00" {
-				continue
-			}
-			st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		for _, pid := range procsRunning(bin, "runtime", "warm") {
+			st, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 			f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))
 			if len(f) > 1 && f[1] == strconv.Itoa(shimPid) {
 				return pid
