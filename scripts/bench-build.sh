@@ -15,32 +15,9 @@
 #   scripts/bench-build.sh [ROUNDS]        (default 7; run as root)
 #
 # BERTH (default: bin/berth or berth on PATH) is the binary under test.
-set -euo pipefail
-# This script starts its own daemon: the CLI must wait for it, not start one.
-export BERTH_NO_AUTOSTART=1
 N=${1:-7}
-cd "$(dirname "$0")/.."
-BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
-W=$(mktemp -d /tmp/bt-benchb-XXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	# the daemon's default bridge, its veths and its nftables table
-	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^btbenchb0' || true); do ip link del "$l" 2>/dev/null || true; done
-	nft delete table ip btbenchb0 2>/dev/null || true
-	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-	for _ in 1 2 3 4 5; do rm -rf --one-file-system "$W" 2>/dev/null && break; sleep 1; done
-	for c in /sys/fs/cgroup/*/bt-benchb /sys/fs/cgroup/bt-benchb; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
-	return 0
-}
-trap cleanup EXIT
-
-# A busybox rootfs tarball from Debian's busybox-static.
-mkdir -p "$W/rootfs"/{bin,etc,proc,sys,dev,tmp}
-cp /bin/busybox "$W/rootfs/bin/busybox"
-for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$W/rootfs/bin/$a"; done
-tar -C "$W/rootfs" -cf "$W/busybox.tar" .
+. "$(dirname "$0")/bench-lib.sh" build
+busybox_tar
 
 # The build context: a 50 MB file and the Dockerfile.
 mkdir -p "$W/ctx"
@@ -53,20 +30,9 @@ RUN echo two > /two
 RUN echo three > /three
 DF
 
-# berth: its own daemon, data root and socket.
-BERTH_SOCK="unix://$W/berth.sock"
-"$BERTH" daemon --bridge btbenchb0 --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --cgroup-parent /bt-benchb >"$W/berth.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do "$BERTH" -H "$BERTH_SOCK" version >/dev/null 2>&1 && break; sleep 0.1; done
-"$BERTH" -H "$BERTH_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
-
-# Docker (Debian's docker.io): private roots, no networking of its own.
-DOCKER_SOCK="unix://$W/docker.sock"
-dockerd --data-root "$W/docker" --exec-root "$W/docker-exec" --pidfile "$W/docker.pid" -H "$DOCKER_SOCK" \
-	--bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$W/docker.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do docker -H "$DOCKER_SOCK" version >/dev/null 2>&1 && break; sleep 0.2; done
-docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
+start_berth
+start_dockerd
+import_busybox
 
 # The docker CLI's floor: a server that only reads and discards.
 go build -o "$W/buildsink" ./scripts/buildsink
@@ -75,7 +41,6 @@ pids+=($!)
 for _ in $(seq 50); do [ -S "$W/sink.sock" ] && break; sleep 0.1; done
 
 export DOCKER_BUILDKIT=0
-now() { date +%s%N; }
 declare -A T
 build() { # engine nocache|cached -> appends µs
 	local e=$1 c=$2 s t flag=()
@@ -98,7 +63,7 @@ for i in $(seq "$N"); do
 	for e in "${order[@]}"; do build "$e" nocache; build "$e" cached; done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f\n", m/1000}'; }
+median() { summarise | cut -d' ' -f1; }
 printf '%-10s %14s %14s %6s\n' engine nocache_ms cached_ms rounds
 declare -A MED
 for e in "${engines[@]}"; do

@@ -8,25 +8,9 @@
 #   scripts/bench-pull.sh [ITERATIONS]        (default 5; run as root)
 #
 # BERTH (default: bin/berth or berth on PATH) is the binary under test.
-set -euo pipefail
-# This script starts its own daemon: the CLI must wait for it, not start one.
-export BERTH_NO_AUTOSTART=1
 N=${1:-5}
-cd "$(dirname "$0")/.."
-BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
+. "$(dirname "$0")/bench-lib.sh" pull
 command -v docker-registry >/dev/null || { echo "docker-registry is required: apt-get install docker-registry" >&2; exit 1; }
-W=$(mktemp -d /tmp/bt-bench-pull-XXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
-	# the daemon's default bridge, its veths and its nftables table
-	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^btbenchp0' || true); do ip link del "$l" 2>/dev/null || true; done
-	nft delete table ip btbenchp0 2>/dev/null || true
-	grep -o " $W[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-	rm -rf --one-file-system "$W"
-}
-trap cleanup EXIT
 
 PORT=$((20000 + RANDOM % 20000))
 while ss -ltn | grep -q ":$PORT "; do PORT=$((20000 + RANDOM % 20000)); done
@@ -44,17 +28,8 @@ YML
 docker-registry serve "$W/registry.yml" >"$W/registry.log" 2>&1 &
 pids+=($!)
 
-# berth: its own daemon, data root and socket.
-"$BERTH" daemon --bridge btbenchp0 --data-root "$W/berth" --exec-root "$W/berth-exec" -H "unix://$W/berth.sock" >"$W/berth.log" 2>&1 &
-pids+=($!)
-export BERTH_HOST="unix://$W/berth.sock"
-# Docker (Debian's docker.io): private roots, no networking of its own.
-DOCKER_SOCK="unix://$W/docker.sock"
-dockerd --data-root "$W/docker" --exec-root "$W/docker-exec" --pidfile "$W/docker.pid" -H "$DOCKER_SOCK" \
-	--bridge=none --iptables=false --ip6tables=false --ip-masq=false >"$W/docker.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do "$BERTH" version >/dev/null 2>&1 && break; sleep 0.1; done
-for _ in $(seq 150); do docker -H "$DOCKER_SOCK" version >/dev/null 2>&1 && break; sleep 0.2; done
+start_berth
+start_dockerd
 
 # The image: a docker-archive of 5 layers, each one file of 20 MB of random
 # data, loaded into berth and pushed (gzip) to the registry.
@@ -79,9 +54,8 @@ tar -C "$W/img" -cf "$W/image.tar" .
 "$BERTH" image prune -a -f >/dev/null
 BYTES=$(du -cb "$W"/registry/docker/registry/v2/blobs/sha256/*/*/data | tail -1 | cut -f1)
 
-now() { date +%s%N; }
 declare -A T
-run_one() { # engine -> appends seconds
+run_one() { # engine -> appends µs
 	local e=$1 s t
 	case $e in
 	berth) "$BERTH" image prune -a -f >/dev/null ;;
@@ -94,13 +68,13 @@ run_one() { # engine -> appends seconds
 	docker) docker -H "$DOCKER_SOCK" pull -q "$IMG" >/dev/null ;;
 	esac
 	t=$(now)
-	T[$e]+="$(( (t - s) / 1000000 )) "
+	T[$e]+="$(( (t - s) / 1000 )) "
 }
 engines=(berth docker)
 for e in "${engines[@]}"; do run_one "$e"; T[$e]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f\n", m/1000}'; }
+median() { summarise | awk '{printf "%.3f\n", $1/1000}'; } # seconds
 printf 'image: 5 layers x 20 MB random data, %.1f MB compressed in the registry; %d runs each, interleaved\n' "$(awk "BEGIN{print $BYTES/1000000}")" "$N"
 printf '%-8s %10s %10s\n' engine median_s MB/s
 declare -A RATE

@@ -1,0 +1,89 @@
+# Shared by the bench-*.sh scripts (sourced, not run): a private work
+# directory, berth's and Docker's daemons on their own roots and sockets,
+# the busybox image, medians, and a cleanup at exit that removes what the
+# script made — the daemons it started (by pid), their mounts, berth's
+# bridge, veths, nftables table and cgroups (all named $TAG), dockerd's
+# network namespace.
+#
+#   . scripts/bench-lib.sh NAME      # sets BERTH, W, TAG; traps the cleanup
+#
+# BERTH (default: bin/berth or berth on PATH) is the binary under test.
+set -euo pipefail
+# The scripts start their own daemon: the CLI must wait for it, not start one.
+export BERTH_NO_AUTOSTART=1
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BERTH=${BERTH:-$( [ -x bin/berth ] && echo "$PWD/bin/berth" || command -v berth )}
+W=$(mktemp -d "/tmp/bt-bench-$1-XXXX")
+TAG=bt$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+pids=()
+bench_cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$TAG" || true); do ip link del "$l" 2>/dev/null || true; done
+	nft delete table ip "$TAG" 2>/dev/null || true
+	ip netns del "${TAG}d" 2>/dev/null || true
+	for _ in 1 2 3 4 5; do rm -rf --one-file-system "$W" 2>/dev/null && break; sleep 1; done
+	for c in /sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/"$TAG"; do
+		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
+trap bench_cleanup EXIT
+
+# busybox_tar writes $W/busybox.tar, a root filesystem of Debian's
+# busybox-static.
+busybox_tar() {
+	mkdir -p "$W/rootfs"/{bin,etc,proc,sys,dev,tmp}
+	cp /bin/busybox "$W/rootfs/bin/busybox"
+	for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -sf busybox "$W/rootfs/bin/$a"; done
+	tar -C "$W/rootfs" -cf "$W/busybox.tar" .
+}
+
+# start_berth starts berth's daemon (bridge, nftables table and cgroup
+# parent named $TAG), sets BERTH_SOCK and BERTH_HOST and waits for it.
+start_berth() {
+	BERTH_SOCK="unix://$W/berth.sock"
+	echo '{}' >"$W/berth.json"
+	"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --pidfile "$W/berth.pid" \
+		--config-file "$W/berth.json" --bridge "$TAG" --cgroup-parent "/$TAG" >"$W/berth.log" 2>&1 &
+	pids+=($!)
+	export BERTH_HOST=$BERTH_SOCK
+	for _ in $(seq 100); do "$BERTH" version >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# start_dockerd starts Debian's dockerd on private roots and sets
+# DOCKER_SOCK. With "netns", it runs in a network namespace of its own
+# (${TAG}d) with its bridge and iptables rules; without, it has no
+# networking of its own (--network none only).
+start_dockerd() {
+	DOCKER_SOCK="unix://$W/docker.sock"
+	local pre=() args=(--bridge=none --iptables=false --ip6tables=false --ip-masq=false)
+	if [ "${1:-}" = netns ]; then
+		ip netns add "${TAG}d"
+		ip netns exec "${TAG}d" ip link set lo up
+		# Only the network: the host's mount namespace, so the cleanup
+		# sees dockerd's mounts.
+		pre=(nsenter --net="/run/netns/${TAG}d")
+		args=()
+	fi
+	"${pre[@]}" dockerd --data-root "$W/docker" --exec-root "$W/docker-exec" --pidfile "$W/docker.pid" -H "$DOCKER_SOCK" \
+		"${args[@]}" >"$W/docker.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 150); do docker -H "$DOCKER_SOCK" version >/dev/null 2>&1 && break; sleep 0.2; done
+}
+
+# import_busybox imports $W/busybox.tar as busybox:latest into both
+# daemons.
+import_busybox() {
+	"$BERTH" -H "$BERTH_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
+	docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
+}
+
+now() { date +%s%N; }
+
+# summarise reads µs figures (space or newline separated) and prints the
+# median and the 90th percentile in ms, one decimal each.
+summarise() {
+	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f\n", m/1000, p/1000}'
+}
