@@ -37,6 +37,16 @@ func (d *Daemon) network(ref string) (*network.Manager, network.Record, error) {
 	return m, r, err
 }
 
+// networkAndContainer adds to network the container named by ctr.
+func (d *Daemon) networkAndContainer(ref, ctr string) (*network.Manager, network.Record, *container.Container, error) {
+	m, r, err := d.network(ref)
+	if err != nil {
+		return nil, r, nil, err
+	}
+	c, err := d.containers.Get(ctr)
+	return m, r, c, err
+}
+
 // networkInfo is the API view of a network record.
 func (d *Daemon) networkInfo(r network.Record) networktypes.Network {
 	n := networktypes.Network{
@@ -191,11 +201,7 @@ func (d *Daemon) NetworksPrune(ctx context.Context, f filters.Args) (*networktyp
 // NetworkConnect is POST /networks/{id}/connect: a running container is
 // plugged in at once; a stopped one joins at its next start.
 func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktypes.ConnectRequest) error {
-	m, r, err := d.network(ref)
-	if err != nil {
-		return err
-	}
-	c, err := d.containers.Get(req.Container)
+	m, r, c, err := d.networkAndContainer(ref, req.Container)
 	if err != nil {
 		return err
 	}
@@ -250,11 +256,7 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 
 // NetworkDisconnect is POST /networks/{id}/disconnect.
 func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networktypes.DisconnectRequest) error {
-	m, r, err := d.network(ref)
-	if err != nil {
-		return err
-	}
-	c, err := d.containers.Get(req.Container)
+	m, r, c, err := d.networkAndContainer(ref, req.Container)
 	if err != nil {
 		return err
 	}

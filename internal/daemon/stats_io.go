@@ -34,6 +34,17 @@ func parseNetDev(data string) map[string]containertypes.NetworkStats {
 	return out
 }
 
+// parseDevice splits a device number written "MAJ:MIN".
+func parseDevice(s string) (maj, min uint64, ok bool) {
+	a, b, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, 0, false
+	}
+	maj, err1 := strconv.ParseUint(a, 10, 64)
+	min, err2 := strconv.ParseUint(b, 10, 64)
+	return maj, min, err1 == nil && err2 == nil
+}
+
 // parseBlkioV1 reads a cgroup v1 blkio.throttle.io_service*_recursive file:
 // "MAJ:MIN Op value" lines (the "Total" line is skipped).
 func parseBlkioV1(data string) []containertypes.BlkioStatEntry {
@@ -43,14 +54,9 @@ func parseBlkioV1(data string) []containertypes.BlkioStatEntry {
 		if len(f) != 3 {
 			continue
 		}
-		maj, min, ok := strings.Cut(f[0], ":")
-		if !ok {
-			continue
-		}
-		a, err1 := strconv.ParseUint(maj, 10, 64)
-		b, err2 := strconv.ParseUint(min, 10, 64)
-		v, err3 := strconv.ParseUint(f[2], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
+		a, b, ok := parseDevice(f[0])
+		v, err := strconv.ParseUint(f[2], 10, 64)
+		if !ok || err != nil {
 			continue
 		}
 		out = append(out, containertypes.BlkioStatEntry{Major: a, Minor: b, Op: f[1], Value: v})
@@ -67,13 +73,8 @@ func parseIOStatV2(data string) (bytes, ios []containertypes.BlkioStatEntry) {
 		if len(f) < 2 {
 			continue
 		}
-		maj, min, ok := strings.Cut(f[0], ":")
+		a, b, ok := parseDevice(f[0])
 		if !ok {
-			continue
-		}
-		a, err1 := strconv.ParseUint(maj, 10, 64)
-		b, err2 := strconv.ParseUint(min, 10, 64)
-		if err1 != nil || err2 != nil {
 			continue
 		}
 		for _, kv := range f[1:] {
