@@ -53,7 +53,9 @@ type Manager struct {
 	db    *store.DB // networks (data root, durable)
 	epdb  *store.DB // endpoints (exec root, volatile: they die with the host)
 	table string
+	fw    *firewall.Table // guarded by mu
 	nsDir string
+	stop  chan struct{} // closed by Close: ends the firewall watch
 
 	mu    sync.Mutex
 	nets  map[string]*Record   // id → network
@@ -87,7 +89,8 @@ func New(cfg Config) (*Manager, error) {
 	}
 	closeAll := func() { epdb.Close(); db.Close() }
 	m := &Manager{
-		cfg: cfg, log: cfg.Log, db: db, epdb: epdb, table: TableName(cfg.Bridge), nsDir: filepath.Join(cfg.ExecRoot, "netns"),
+		cfg: cfg, log: cfg.Log, db: db, epdb: epdb, table: TableName(cfg.Bridge), fw: firewall.NewTable(TableName(cfg.Bridge)),
+		nsDir: filepath.Join(cfg.ExecRoot, "netns"), stop: make(chan struct{}),
 		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
 	}
 	if err := m.load(); err != nil {
@@ -240,11 +243,12 @@ func (m *Manager) pickSubnet(skip *Record) (netip.Prefix, error) {
 	return ipam.PickSubnet(ipam.DefaultCandidates(), inUse)
 }
 
-// Close closes the store and the port reservations; the kernel state
-// stays for the running containers (live restore).
+// Close closes the store and the port reservations and ends the firewall
+// watch; the kernel state stays for the running containers (live restore).
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.stopWatch()
 	for k, fd := range m.ports {
 		unix.Close(fd)
 		delete(m.ports, k)
@@ -280,7 +284,44 @@ func (m *Manager) Reconcile(running map[string]bool) error {
 		keep[id] = true // container: and none modes keep nothing here, but are harmless
 	}
 	bridge.CleanNetNSDir(m.nsDir, keep)
-	return m.applyLocked()
+	if err := m.applyLocked(); err != nil {
+		return err
+	}
+	if err := firewall.Watch(m.table, m.stop, m.rulesChanged); err != nil {
+		m.log.Warn("networking: host firewall changes will not be followed", "err", err)
+	}
+	return nil
+}
+
+// rulesChanged follows another engine or firewall that changed the host's
+// tables (firewall.Watch): the accept rule in forward chains that drop by
+// default is put back, and berth's own table rebuilt if it was deleted.
+func (m *Manager) rulesChanged(ownGone bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	select {
+	case <-m.stop:
+		return
+	default:
+	}
+	if ownGone {
+		m.fw.Forget()
+		if err := m.applyLocked(); err != nil {
+			m.log.Warn("networking: rebuild rules", "err", err)
+		}
+		return
+	}
+	if err := firewall.EnsureForeign(m.table); err != nil {
+		m.log.Warn("networking: host forward chain", "err", err)
+	}
+}
+
+func (m *Manager) stopWatch() {
+	select {
+	case <-m.stop:
+	default:
+		close(m.stop)
+	}
 }
 
 // Apply rewrites the rules from the current state.
@@ -301,7 +342,7 @@ func (m *Manager) applyLocked() error {
 	for _, k := range slices.Sorted(maps.Keys(m.eps)) {
 		rs.Ports = append(rs.Ports, m.eps[k].Ports...)
 	}
-	if err := firewall.Apply(rs); err != nil {
+	if err := m.fw.Apply(rs); err != nil {
 		m.dirty = true
 		return err
 	}
@@ -315,6 +356,7 @@ func (m *Manager) applyLocked() error {
 func (m *Manager) RemoveAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.stopWatch()
 	for _, r := range m.nets {
 		if r.Driver == "bridge" {
 			_ = bridge.Delete(r.Bridge)

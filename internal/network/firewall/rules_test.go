@@ -1,6 +1,7 @@
 package firewall
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -27,16 +28,49 @@ func TestRules(t *testing.T) {
 output: fib daddr type local jump ports
 ports: udp dport 5353 dnat to 172.17.0.3:53
 ports: ip daddr 127.0.0.1 tcp dport 8080 dnat to 172.17.0.2:80
+postrouting: oifname @bridges ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname != berth0 ip saddr 172.17.0.0/16 masquerade
-postrouting: oifname berth0 ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname berth0 ip saddr 172.17.0.0/16 ct status dnat masquerade
-postrouting: oifname br-1 ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname br-1 ip saddr 172.18.0.0/16 ct status dnat masquerade
-forward: iifname berth0 oifname br-1 drop
+forward: iifname berth0 oifname != berth0 oifname @bridges drop
+forward: iifname br-1 oifname != br-1 oifname @bridges drop
 forward: iifname br-1 oifname != br-1 drop
 forward: iifname != br-1 oifname br-1 drop
-forward: iifname br-1 oifname berth0 drop`
+forward: iifname @bridges meta mark set meta mark | 0x01000000
+forward: oifname @bridges ct state established,related meta mark set meta mark | 0x01000000
+forward: oifname @bridges ct status dnat meta mark set meta mark | 0x01000000`
 	if got != want {
 		t.Fatalf("rules:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestRulesPerNetwork checks that a network costs a fixed number of rules,
+// so the table grows linearly with the networks (not with their pairs).
+func TestRulesPerNetwork(t *testing.T) {
+	count := func(n int) int {
+		rs := Ruleset{Table: "berth"}
+		for i := 0; i < n; i++ {
+			rs.Networks = append(rs.Networks, Network{Bridge: fmt.Sprintf("br-%d", i), Subnet: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)})
+		}
+		return len(Rules(rs))
+	}
+	if a, b, c := count(1), count(2), count(300); b-a != 3 || c-a != 299*3 {
+		t.Fatalf("rules for 1, 2, 300 networks: %d, %d, %d", a, b, c)
+	}
+}
+
+func TestDiff(t *testing.T) {
+	a := Rule{Chain: ChainPorts, Proto: "tcp", DPort: 80, Action: "dnat", DNATAddr: netip.MustParseAddr("10.0.0.2"), DNATPort: 80}
+	b := a
+	b.DPort = 81
+	c := a
+	c.DPort = 82
+	have := map[string][]uint64{a.String(): {1, 2}, b.String(): {3}, "": {4}}
+	ch := Diff(have, []Rule{a, c})
+	if len(ch.Add) != 1 || ch.Add[0].String() != c.String() {
+		t.Fatalf("add: %v", ch.Add)
+	}
+	if fmt.Sprint(ch.Del) != "[4 3 2]" && fmt.Sprint(ch.Del) != "[4 2 3]" {
+		t.Fatalf("del: %v (want the stray, the stale and the duplicate)", ch.Del)
 	}
 }
