@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/berth
 GOFLAGS_BUILD := -trimpath -tags 'netgo osusergo' -ldflags '-s -w -extldflags -static'
 
-.PHONY: all build install test unit conformance bench clean
+.PHONY: all build install test test-beside unit conformance bench clean
 
 all: build
 
@@ -25,7 +25,18 @@ unit:
 test: build
 	$(GO) vet ./...
 	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m ./...
+	$(MAKE) test-beside
 	$(MAKE) conformance
+
+# NETTESTS are the integration tests of networking (and of what needs it:
+# builds that run apt, compose projects); test-beside runs them a second
+# time beside Debian's dockerd started first (FORWARD policy DROP,
+# br_netfilter, its chains), and a third time on a host whose nftables
+# forward chain drops by default (as ufw and firewalld leave it).
+NETTESTS := TestNetwork|TestNameFiles|TestBuildCowsay
+test-beside: build
+	BERTH_TEST_BESIDE=docker BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
+	BERTH_TEST_BESIDE=dropfw BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
 
 # conformance runs the OCI validation suite (runtime-tools v0.9.0) with runc
 # and `berth runtime` side by side; it fails when berth fails a program that

@@ -47,9 +47,41 @@ func TestMain(m *testing.M) {
 				return 1
 			}
 		}
+		stop, err := besideOtherEngine(os.Getenv("BERTH_TEST_BESIDE"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
 		return m.Run()
 	}()
 	os.Exit(code)
+}
+
+// besideOtherEngine prepares the host as another engine or firewall leaves
+// it, for a whole run (BERTH_TEST_BESIDE): "docker" runs Debian's dockerd
+// with its networking on the host (iptables FORWARD policy DROP,
+// br_netfilter, its chains); "dropfw" adds an inet table whose forward
+// chain drops by default, as ufw and firewalld do. "" changes nothing.
+func besideOtherEngine(what string) (stop func(), err error) {
+	switch what {
+	case "":
+		return func() {}, nil
+	case "docker":
+		h, err := testutil.StartHostDocker()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintln(os.Stderr, "beside dockerd at", h.Host)
+		return h.Stop, nil
+	case "dropfw":
+		remove, err := testutil.AddDropForward("bt-fwdrop")
+		if err != nil {
+			return nil, err
+		}
+		return func() { _ = remove() }, nil
+	}
+	return nil, fmt.Errorf("BERTH_TEST_BESIDE=%q: want docker or dropfw", what)
 }
 
 // testDaemon is one `berth daemon` under test.
