@@ -47,6 +47,9 @@ type Config struct {
 	// the daemon's nftables table. NoICC is icc=false.
 	Bridge string
 	NoICC  bool
+	// AddressPools are dockerd's default-address-pools: where networks
+	// without a --subnet get theirs (nil = Docker's defaults).
+	AddressPools []network.AddressPool
 	// DNS, DNSSearch and DNSOptions are the defaults of the containers'
 	// --dns, --dns-search and --dns-option (dockerd's dns, dns-search,
 	// dns-opts).

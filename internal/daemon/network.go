@@ -318,7 +318,8 @@ func networkModeOf(name string) containertypes.NetworkMode { return containertyp
 // startNetworking opens the network manager; the daemon runs without
 // networking (bridge modes fail clearly) if the host lacks what it needs.
 func (d *Daemon) startNetworking() {
-	m, err := network.New(network.Config{Root: d.root, ExecRoot: d.execRoot, Bridge: d.cfg.Bridge, NoICC: d.cfg.NoICC, Log: d.log})
+	m, err := network.New(network.Config{Root: d.root, ExecRoot: d.execRoot, Bridge: d.cfg.Bridge, NoICC: d.cfg.NoICC,
+		AddressPools: d.cfg.AddressPools, Log: d.log})
 	if err != nil {
 		d.log.Error("networking is not available", "err", err)
 		return

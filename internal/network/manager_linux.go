@@ -42,8 +42,15 @@ type Config struct {
 	// NoICC blocks traffic between containers of the default bridge
 	// (daemon option icc=false).
 	NoICC bool
-	Log   *slog.Logger
+	// AddressPools are where networks without a --subnet (the default
+	// bridge too) get theirs; nil = Docker's defaults.
+	AddressPools []AddressPool
+	Log          *slog.Logger
 }
+
+// AddressPool is a range that networks get their subnets from
+// (dockerd's default-address-pools).
+type AddressPool = ipam.AddressPool
 
 // Manager owns networks and endpoints. Its methods are safe for
 // concurrent use.
@@ -74,6 +81,11 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if err := validDevice(cfg.Bridge); err != nil {
 		return nil, err
+	}
+	for _, p := range cfg.AddressPools {
+		if err := p.Check(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -240,7 +252,11 @@ func (m *Manager) pickSubnet(skip *Record) (netip.Prefix, error) {
 			inUse = append(inUse, r.Subnet)
 		}
 	}
-	return ipam.PickSubnet(ipam.DefaultCandidates(), inUse)
+	pools := m.cfg.AddressPools
+	if len(pools) == 0 {
+		pools = ipam.DefaultAddressPools()
+	}
+	return ipam.PickSubnet(pools, inUse)
 }
 
 // Close closes the store and the port reservations and ends the firewall

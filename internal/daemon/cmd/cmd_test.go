@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -85,5 +86,39 @@ func TestLevels(t *testing.T) {
 	}
 	if _, err := parseLevel("loud"); err == nil {
 		t.Error("bad level accepted")
+	}
+}
+
+func TestDefaultAddressPools(t *testing.T) {
+	dir := t.TempDir()
+	build := func(file string, flags ...string) (string, error) {
+		p := filepath.Join(dir, "daemon.json")
+		if err := os.WriteFile(p, []byte(file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o, err := parseFlags(append([]string{"--config-file", p}, flags...), io.Discard)
+		if err != nil {
+			return "", err
+		}
+		cfg, _, _, _, _, err := buildConfig(o)
+		return fmt.Sprint(cfg.AddressPools), err
+	}
+	if got, err := build(`{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}, {"base": "10.20.0.0/16", "size": 26}]}`); err != nil || got != "[{10.10.0.0/16 24} {10.20.0.0/16 26}]" {
+		t.Fatalf("file: %s %v", got, err)
+	}
+	if got, err := build(`{}`, "--default-address-pool", "base=10.30.0.0/16,size=24"); err != nil || got != "[{10.30.0.0/16 24}]" {
+		t.Fatalf("flag: %s %v", got, err)
+	}
+	for file, want := range map[string]string{
+		`{"default-address-pools": [{"base": "10.10.0.0/16", "size": 8}]}`: "invalid address pool size 8",
+		`{"default-address-pools": [{"base": "10.10.0.0", "size": 24}]}`:   "invalid default address pool base",
+		`{"default-address-pools": [{"base": "fd00::/64", "size": 80}]}`:   "only IPv4 pools",
+	} {
+		if _, err := build(file); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", file, err, want)
+		}
+	}
+	if _, err := build(`{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}]}`, "--default-address-pool", "base=10.30.0.0/16,size=24"); err == nil {
+		t.Error("pools given as flag and in the file accepted")
 	}
 }

@@ -16,30 +16,31 @@ import (
 // fileConfig is /etc/berth/daemon.json: the subset of dockerd's keys berth
 // reads. Unknown keys are an error, as in dockerd.
 type fileConfig struct {
-	Hosts          []string                  `json:"hosts,omitempty"`
-	DataRoot       string                    `json:"data-root,omitempty"`
-	ExecRoot       string                    `json:"exec-root,omitempty"`
-	LogLevel       string                    `json:"log-level,omitempty"`
-	Debug          *bool                     `json:"debug,omitempty"`
-	Runtimes       map[string]daemon.Runtime `json:"runtimes,omitempty"`
-	DefaultRuntime string                    `json:"default-runtime,omitempty"`
-	Group          string                    `json:"group,omitempty"`
-	Pidfile        string                    `json:"pidfile,omitempty"`
-	CgroupParent   string                    `json:"cgroup-parent,omitempty"`
-	ICC            *bool                     `json:"icc,omitempty"`
-	Bridge         string                    `json:"bridge,omitempty"`
-	LiveRestore    *bool                     `json:"live-restore,omitempty"`
-	StorageDriver  string                    `json:"storage-driver,omitempty"`
-	Experimental   *bool                     `json:"experimental,omitempty"`
-	TLS            *bool                     `json:"tls,omitempty"`
-	TLSVerify      *bool                     `json:"tlsverify,omitempty"`
-	TLSCACert      string                    `json:"tlscacert,omitempty"`
-	TLSCert        string                    `json:"tlscert,omitempty"`
-	TLSKey         string                    `json:"tlskey,omitempty"`
-	DNS            []string                  `json:"dns,omitempty"`
-	DNSSearch      []string                  `json:"dns-search,omitempty"`
-	DNSOpts        []string                  `json:"dns-opts,omitempty"`
-	HostGatewayIP  string                    `json:"host-gateway-ip,omitempty"`
+	Hosts               []string                  `json:"hosts,omitempty"`
+	DataRoot            string                    `json:"data-root,omitempty"`
+	ExecRoot            string                    `json:"exec-root,omitempty"`
+	LogLevel            string                    `json:"log-level,omitempty"`
+	Debug               *bool                     `json:"debug,omitempty"`
+	Runtimes            map[string]daemon.Runtime `json:"runtimes,omitempty"`
+	DefaultRuntime      string                    `json:"default-runtime,omitempty"`
+	Group               string                    `json:"group,omitempty"`
+	Pidfile             string                    `json:"pidfile,omitempty"`
+	CgroupParent        string                    `json:"cgroup-parent,omitempty"`
+	ICC                 *bool                     `json:"icc,omitempty"`
+	Bridge              string                    `json:"bridge,omitempty"`
+	LiveRestore         *bool                     `json:"live-restore,omitempty"`
+	StorageDriver       string                    `json:"storage-driver,omitempty"`
+	Experimental        *bool                     `json:"experimental,omitempty"`
+	TLS                 *bool                     `json:"tls,omitempty"`
+	TLSVerify           *bool                     `json:"tlsverify,omitempty"`
+	TLSCACert           string                    `json:"tlscacert,omitempty"`
+	TLSCert             string                    `json:"tlscert,omitempty"`
+	TLSKey              string                    `json:"tlskey,omitempty"`
+	DNS                 []string                  `json:"dns,omitempty"`
+	DNSSearch           []string                  `json:"dns-search,omitempty"`
+	DNSOpts             []string                  `json:"dns-opts,omitempty"`
+	HostGatewayIP       string                    `json:"host-gateway-ip,omitempty"`
+	DefaultAddressPools []addressPool             `json:"default-address-pools,omitempty"`
 	registryConfig
 }
 
@@ -50,6 +51,7 @@ var flagNames = map[string]string{
 	"cgroup-parent": "cgroup-parent", "bridge": "bridge", "icc": "icc", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
 	"tlscert": "tlscert", "tlskey": "tlskey",
 	"dns": "dns", "dns-search": "dns-search", "dns-opts": "dns-opt", "host-gateway-ip": "host-gateway-ip",
+	"default-address-pools": "default-address-pool",
 }
 
 // loadConfigFile reads path; a missing file is an empty config (unless
@@ -74,7 +76,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools"} {
 			known[k] = true
 		}
 		var unknown []string

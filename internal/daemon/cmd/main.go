@@ -46,6 +46,7 @@ type options struct {
 	cgroupParent   string
 	bridge         string
 	icc            bool
+	pools          []string
 	tls            tlsOptions
 	dns            dnsOptions
 	set            func(string) bool
@@ -68,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cgroupParent, "cgroup-parent", "", "parent cgroup of all containers (default /berth)")
 	fs.StringVarP(&o.bridge, "bridge", "b", "", "device name of the default bridge network (default berth0); also names the nftables table")
 	fs.BoolVar(&o.icc, "icc", true, "enable inter-container communication on the default bridge")
+	fs.StringArrayVar(&o.pools, "default-address-pool", nil, "where networks without --subnet get theirs: base=CIDR,size=N (repeatable)")
 	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
 	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
@@ -155,6 +157,9 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 		return cfg, nil, "", "", "", err
 	}
 	fc.registryConfig.apply(&cfg)
+	if err := applyPools(o.pools, fc.DefaultAddressPools, &cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
 	for name, rt := range fc.Runtimes {
 		if rt.Path == "" {
 			return cfg, nil, "", "", "", fmt.Errorf("runtime %q in %s has no path", name, o.configFile)
@@ -205,7 +210,7 @@ func flagValue(o *options, f string) any {
 		return o.pidfile
 	case "default-runtime":
 		return o.defaultRuntime
-	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opt", "host-gateway-ip":
+	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opt", "host-gateway-ip", "default-address-pool":
 		return "(set)"
 	case "bridge":
 		return o.bridge

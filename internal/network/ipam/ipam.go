@@ -12,37 +12,73 @@ var ErrNoSubnet = errors.New("could not find an available, non-overlapping IPv4 
 // ErrPoolFull is returned when a pool has no free address left.
 var ErrPoolFull = errors.New("no available IPv4 addresses on this network's address pools")
 
-// DefaultCandidates returns Docker's default local address pools split into
-// network-sized subnets: 172.17.0.0/16 … 172.31.0.0/16, then
-// 192.168.0.0/20 … 192.168.240.0/20.
-func DefaultCandidates() []netip.Prefix {
-	var out []netip.Prefix
-	for i := 17; i <= 31; i++ {
-		out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{172, byte(i), 0, 0}), 16))
-	}
-	for i := 0; i < 256; i += 16 {
-		out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{192, 168, byte(i), 0}), 20))
-	}
-	return out
+// AddressPool is a range from which networks without a --subnet get theirs:
+// Base split into subnets of Size bits (dockerd's default-address-pools).
+type AddressPool struct {
+	Base netip.Prefix
+	Size int
 }
 
-// Overlaps reports whether a and b share any address.
-func Overlaps(a, b netip.Prefix) bool {
-	return a.Overlaps(b)
+// DefaultAddressPools are Docker's default local address pools:
+// 172.17.0.0/16 … 172.31.0.0/16, then 192.168.0.0/20 … 192.168.240.0/20.
+func DefaultAddressPools() []AddressPool {
+	return []AddressPool{
+		{Base: netip.MustParsePrefix("172.17.0.0/16"), Size: 16},
+		{Base: netip.MustParsePrefix("172.18.0.0/15"), Size: 16},
+		{Base: netip.MustParsePrefix("172.20.0.0/14"), Size: 16},
+		{Base: netip.MustParsePrefix("172.24.0.0/13"), Size: 16},
+		{Base: netip.MustParsePrefix("192.168.0.0/16"), Size: 20},
+	}
 }
 
-// PickSubnet returns the first candidate that overlaps none of inUse.
-func PickSubnet(candidates, inUse []netip.Prefix) (netip.Prefix, error) {
-next:
-	for _, c := range candidates {
-		for _, u := range inUse {
-			if u.IsValid() && c.Overlaps(u) {
-				continue next
-			}
+// Check reports a pool that cannot give subnets: an IPv4 base, a size
+// between the base's length and /30.
+func (p AddressPool) Check() error {
+	if !p.Base.IsValid() || !p.Base.Addr().Is4() {
+		return fmt.Errorf("invalid address pool base %s: only IPv4 pools are supported", p.Base)
+	}
+	if p.Size < p.Base.Bits() || p.Size > 30 {
+		return fmt.Errorf("invalid address pool size %d for base %s: want %d to 30", p.Size, p.Base, p.Base.Bits())
+	}
+	return nil
+}
+
+// PickSubnet returns the first subnet of the pools, in order, that overlaps
+// none of inUse. Subnets are walked one by one without being listed, so a
+// pool of 65,536 subnets costs only the subnets tried.
+func PickSubnet(pools []AddressPool, inUse []netip.Prefix) (netip.Prefix, error) {
+	for _, p := range pools {
+		if p.Check() != nil {
+			continue
 		}
-		return c, nil
+		base := p.Base.Masked()
+		v := be32(base.Addr())
+		step := uint32(1) << (32 - p.Size)
+		for n := uint64(1) << (p.Size - p.Base.Bits()); n > 0; n-- {
+			c := netip.PrefixFrom(addr32(v), p.Size)
+			free := true
+			for _, u := range inUse {
+				if u.IsValid() && c.Overlaps(u) {
+					free = false
+					break
+				}
+			}
+			if free {
+				return c, nil
+			}
+			v += step
+		}
 	}
 	return netip.Prefix{}, ErrNoSubnet
+}
+
+func be32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func addr32(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
 // Pool is the address pool of one network.
@@ -81,11 +117,7 @@ func NewPool(subnet netip.Prefix, gateway netip.Addr, ipRange netip.Prefix) (Poo
 
 // broadcast returns the last address of p.
 func broadcast(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().As4()
-	host := uint32(1)<<(32-p.Bits()) - 1
-	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-	v |= host
-	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	return addr32(be32(p.Masked().Addr()) | uint32(1)<<(32-p.Bits()) - 1)
 }
 
 // Usable reports whether addr may be given to an endpoint of the pool: in

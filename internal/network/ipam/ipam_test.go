@@ -6,7 +6,7 @@ import (
 )
 
 func TestPickSubnet(t *testing.T) {
-	c := DefaultCandidates()
+	c := DefaultAddressPools()
 	got, err := PickSubnet(c, nil)
 	if err != nil || got.String() != "172.17.0.0/16" {
 		t.Fatalf("empty host: %v %v", got, err)
@@ -17,6 +17,40 @@ func TestPickSubnet(t *testing.T) {
 	}
 	if _, err := PickSubnet(c[:1], []netip.Prefix{netip.MustParsePrefix("172.16.0.0/12")}); err != ErrNoSubnet {
 		t.Fatalf("all in use: %v", err)
+	}
+	var inUse []netip.Prefix
+	for i := 0; i < 15; i++ {
+		got, err := PickSubnet(c, inUse)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inUse = append(inUse, got)
+	}
+	if got := inUse[14].String(); got != "172.31.0.0/16" {
+		t.Fatalf("15th default subnet: %s", got)
+	}
+	if got, _ := PickSubnet(c, inUse); got.String() != "192.168.0.0/20" {
+		t.Fatalf("16th default subnet: %s", got)
+	}
+}
+
+func TestPickSubnetFromPool(t *testing.T) {
+	pools := []AddressPool{{Base: netip.MustParsePrefix("10.10.0.0/16"), Size: 24}}
+	inUse := []netip.Prefix{netip.MustParsePrefix("10.10.0.128/25")}
+	for i := 1; i <= 255; i++ {
+		got, err := PickSubnet(pools, inUse)
+		if err != nil || got != netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 10, byte(i), 0}), 24) {
+			t.Fatalf("subnet %d: %v %v", i, got, err)
+		}
+		inUse = append(inUse, got)
+	}
+	if _, err := PickSubnet(pools, inUse); err != ErrNoSubnet {
+		t.Fatalf("full pool: %v", err)
+	}
+	for _, bad := range []AddressPool{{Base: netip.MustParsePrefix("10.0.0.0/16"), Size: 8}, {Base: netip.MustParsePrefix("10.0.0.0/16"), Size: 31}, {}} {
+		if bad.Check() == nil {
+			t.Fatalf("pool %+v accepted", bad)
+		}
 	}
 }
 
