@@ -50,6 +50,7 @@ bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh
 	./scripts/bench-network.sh
+	./scripts/bench-netscale.sh
 	./scripts/bench-pull.sh
 	./scripts/bench-build.sh
 

@@ -22,6 +22,9 @@ bench_cleanup() {
 	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$TAG" || true); do ip link del "$l" 2>/dev/null || true; done
 	nft delete table ip "$TAG" 2>/dev/null || true
+	# The accept rule berth put into a host forward chain that drops.
+	nft -a list ruleset 2>/dev/null | awk -v tag="\"berth:$TAG\"" '/^table/ {t = $2 " " $3} /^\tchain/ {c = $2} index($0, tag) {print t, c, $NF}' |
+		while read -r fam tbl ch h; do nft delete rule "$fam" "$tbl" "$ch" handle "$h" || true; done
 	ip netns del "${TAG}d" 2>/dev/null || true
 	for _ in 1 2 3 4 5; do rm -rf --one-file-system "$W" 2>/dev/null && break; sleep 1; done
 	for c in /sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/"$TAG"; do
@@ -41,10 +44,11 @@ busybox_tar() {
 }
 
 # start_berth starts berth's daemon (bridge, nftables table and cgroup
-# parent named $TAG), sets BERTH_SOCK and BERTH_HOST and waits for it.
+# parent named $TAG; daemon.json from BERTH_JSON, default {}), sets
+# BERTH_SOCK and BERTH_HOST and waits for it.
 start_berth() {
 	BERTH_SOCK="unix://$W/berth.sock"
-	echo '{}' >"$W/berth.json"
+	printf '%s\n' "${BERTH_JSON:-"{}"}" >"$W/berth.json"
 	"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --pidfile "$W/berth.pid" \
 		--config-file "$W/berth.json" --bridge "$TAG" --cgroup-parent "/$TAG" >"$W/berth.log" 2>&1 &
 	pids+=($!)

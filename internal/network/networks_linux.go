@@ -124,7 +124,12 @@ func (m *Manager) Create(o CreateOptions) (Record, error) {
 	r.Subnet, r.Gateway, r.IPRange = pool.Subnet, pool.Gateway, pool.Range
 	r.Bridge = o.Options["com.docker.network.bridge.name"]
 	if r.Bridge == "" {
-		r.Bridge = m.userBridgeName(r.ID)
+		// The name holds only a few hex digits of the ID when the daemon's
+		// bridge prefix is long: draw another ID until the name is free.
+		for i := 0; i < 100 && (i == 0 || m.bridgeTaken(r.Bridge)); i++ {
+			r.ID = newID()
+			r.Bridge = m.userBridgeName(r.ID)
+		}
 	} else if err := validDevice(r.Bridge); err != nil {
 		return Record{}, errdefs.InvalidParameter(err)
 	}
@@ -152,6 +157,17 @@ func (m *Manager) Create(o CreateOptions) (Record, error) {
 		return Record{}, err
 	}
 	return *r, nil
+}
+
+// bridgeTaken reports whether a network of this daemon or a device of the
+// host already has the name.
+func (m *Manager) bridgeTaken(name string) bool {
+	for _, other := range m.nets {
+		if other.Bridge == name {
+			return true
+		}
+	}
+	return bridge.Exists(name)
 }
 
 // userBridgeName is br-<12 hex> for the default daemon, and the default
