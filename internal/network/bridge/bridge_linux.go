@@ -90,8 +90,9 @@ func Exists(name string) bool {
 }
 
 // HostPrefixes returns the IPv4 prefixes in use on the host: addresses of
-// every interface and the destinations of every route (the default route
-// excluded), which a new network's subnet must not overlap.
+// every interface and the destinations of the main table's routes (the
+// default route excluded; dockerd checks the same), which a new network's
+// subnet must not overlap.
 func HostPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	addrs, err := netlink.AddrList(nil, unix.AF_INET)
@@ -103,7 +104,8 @@ func HostPrefixes() ([]netip.Prefix, error) {
 			out = append(out, p.Masked())
 		}
 	}
-	routes, err := netlink.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	// The main table: the local table only repeats the addresses.
+	routes, err := netlink.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
 	if err != nil {
 		return nil, fmt.Errorf("list host routes: %w", err)
 	}

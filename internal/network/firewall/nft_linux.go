@@ -116,20 +116,32 @@ func (t *Table) apply(c *nftables.Conn, want map[string][]Rule, bridges []string
 	if err := c.AddSet(set, nil); err != nil {
 		return err
 	}
-	if t.applied == nil || !slices.Equal(t.bridges, bridges) {
-		if err := syncBridges(c, set, bridges, empty); err != nil {
-			return err
-		}
+	if err := t.syncBridges(c, set, bridges, empty); err != nil {
+		return err
 	}
 	applied := map[string][]string{}
 	for _, name := range []string{ChainPrerouting, ChainOutput, ChainPorts, ChainPostrouting, ChainForward} {
 		keys := ruleKeys(want[name])
 		applied[name] = keys
-		if t.applied != nil && slices.Equal(t.applied[name], keys) {
+		if t.applied == nil {
+			if err := syncChain(c, chains[name], set, want[name], empty); err != nil {
+				return err
+			}
 			continue
 		}
-		if err := syncChain(c, chains[name], set, want[name], empty); err != nil {
-			return err
+		// Known state: new rules are appended without reading the chain;
+		// only a deletion needs the kernel's handles.
+		added, removed := keyDiff(t.applied[name], keys)
+		if removed {
+			if err := syncChain(c, chains[name], set, want[name], false); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, i := range added {
+			if err := addRule(c, chains[name], set, want[name][i]); err != nil {
+				return err
+			}
 		}
 	}
 	if err := c.Flush(); err != nil {
@@ -184,29 +196,25 @@ func ruleKeys(rules []Rule) []string {
 	return keys
 }
 
-// syncBridges adds the missing members of the bridges set and deletes the
-// stale ones (empty: the set is new in this batch).
-func syncBridges(c *nftables.Conn, set *nftables.Set, bridges []string, empty bool) error {
-	var have []nftables.SetElement
-	if !empty {
-		var err error
-		if have, err = c.GetSetElements(set); err != nil {
-			return fmt.Errorf("list set %s: %w", set.Name, err)
+// syncBridges queues the changes to the members of the bridges set: the
+// difference from the members last installed when they are known, else
+// the set emptied and filled (empty: the set is new in this batch).
+func (t *Table) syncBridges(c *nftables.Conn, set *nftables.Set, bridges []string, empty bool) error {
+	have := t.bridges
+	if t.applied == nil {
+		have = nil
+		if !empty {
+			c.FlushSet(set)
 		}
 	}
-	present := map[string]bool{}
-	var stale []nftables.SetElement
-	for _, e := range have {
-		name := string(trimNUL(e.Key))
-		if slices.Contains(bridges, name) && !present[name] {
-			present[name] = true
-			continue
+	var stale, add []nftables.SetElement
+	for _, b := range have {
+		if !slices.Contains(bridges, b) {
+			stale = append(stale, nftables.SetElement{Key: ifname(b)})
 		}
-		stale = append(stale, e)
 	}
-	var add []nftables.SetElement
 	for _, b := range bridges {
-		if !present[b] {
+		if !slices.Contains(have, b) {
 			add = append(add, nftables.SetElement{Key: ifname(b)})
 		}
 	}
@@ -219,15 +227,6 @@ func syncBridges(c *nftables.Conn, set *nftables.Set, bridges []string, empty bo
 		return c.SetAddElements(set, add)
 	}
 	return nil
-}
-
-func trimNUL(b []byte) []byte {
-	for i, x := range b {
-		if x == 0 {
-			return b[:i]
-		}
-	}
-	return b
 }
 
 // syncChain reads the rules of ch, each known by its comment, and queues
@@ -253,13 +252,21 @@ func syncChain(c *nftables.Conn, ch *nftables.Chain, set *nftables.Set, want []R
 		}
 	}
 	for _, r := range change.Add {
-		exprs, err := r.exprs(set)
-		if err != nil {
+		if err := addRule(c, ch, set, r); err != nil {
 			return err
 		}
-		c.AddRule(&nftables.Rule{Table: ch.Table, Chain: ch, Exprs: exprs,
-			UserData: userdata.AppendString(nil, userdata.TypeComment, r.String())})
 	}
+	return nil
+}
+
+// addRule queues r at the end of ch, with its String() as comment.
+func addRule(c *nftables.Conn, ch *nftables.Chain, set *nftables.Set, r Rule) error {
+	exprs, err := r.exprs(set)
+	if err != nil {
+		return err
+	}
+	c.AddRule(&nftables.Rule{Table: ch.Table, Chain: ch, Exprs: exprs,
+		UserData: userdata.AppendString(nil, userdata.TypeComment, r.String())})
 	return nil
 }
 

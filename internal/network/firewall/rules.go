@@ -244,3 +244,19 @@ func Diff(have map[string][]uint64, want []Rule) Change {
 	}
 	return ch
 }
+
+// keyDiff returns the indexes in want of keys that have lacks, and whether
+// have holds a key that want does not.
+func keyDiff(have, want []string) (added []int, removed bool) {
+	in := make(map[string]bool, len(have))
+	for _, k := range have {
+		in[k] = true
+	}
+	for i, k := range want {
+		if !in[k] {
+			added = append(added, i)
+		}
+		delete(in, k)
+	}
+	return added, len(in) > 0
+}

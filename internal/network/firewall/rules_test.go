@@ -74,3 +74,13 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("del: %v (want the stray, the stale and the duplicate)", ch.Del)
 	}
 }
+
+func TestKeyDiff(t *testing.T) {
+	added, removed := keyDiff([]string{"a", "b"}, []string{"a", "b", "c", "d"})
+	if fmt.Sprint(added) != "[2 3]" || removed {
+		t.Fatalf("additions: %v %v", added, removed)
+	}
+	if added, removed = keyDiff([]string{"a", "b"}, []string{"b", "c"}); fmt.Sprint(added) != "[1]" || !removed {
+		t.Fatalf("a removal: %v %v", added, removed)
+	}
+}
