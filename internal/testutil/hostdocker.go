@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
-	"time"
 )
 
 // HostDocker is Debian's dockerd running as it does on a real host: private
@@ -16,9 +13,7 @@ import (
 // its iptables chains, br_netfilter with bridge-nf-call-iptables=1, the
 // iptables FORWARD policy DROP).
 type HostDocker struct {
-	Host       string // DOCKER_HOST address
-	dir        string
-	cmd        *exec.Cmd
+	*dockerd
 	policy     string // FORWARD policy before dockerd started
 	hadDocker0 bool
 }
@@ -29,17 +24,14 @@ type HostDocker struct {
 // the host would have it had dockerd started first. Stop undoes all of it
 // but br_netfilter, which dockerd leaves loaded too.
 func StartHostDocker() (*HostDocker, error) {
-	if _, err := exec.LookPath("dockerd"); err != nil {
-		return nil, fmt.Errorf("dockerd is required (apt-get install docker.io): %w", err)
-	}
 	if _, err := exec.LookPath("iptables"); err != nil {
 		return nil, fmt.Errorf("iptables is required (apt-get install iptables): %w", err)
 	}
-	dir, err := os.MkdirTemp("/tmp", "bt-hd-")
+	d, err := newDockerd()
 	if err != nil {
 		return nil, err
 	}
-	h := &HostDocker{Host: "unix://" + filepath.Join(dir, "d.sock"), dir: dir, policy: forwardPolicy()}
+	h := &HostDocker{dockerd: d, policy: forwardPolicy()}
 	_, err = os.Stat("/sys/class/net/docker0")
 	h.hadDocker0 = err == nil
 	if err := h.start(); err != nil {
@@ -57,31 +49,10 @@ func forwardPolicy() string {
 	return "ACCEPT"
 }
 
+// start runs dockerd and sets the FORWARD policy it would have set.
 func (h *HostDocker) start() error {
-	logf, err := os.OpenFile(filepath.Join(h.dir, "dockerd.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := h.dockerd.start(); err != nil {
 		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command("dockerd", "--data-root", filepath.Join(h.dir, "data"), "--exec-root", filepath.Join(h.dir, "exec"),
-		"--pidfile", filepath.Join(h.dir, "dockerd.pid"), "-H", h.Host)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	h.cmd = cmd
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, err := exec.Command("docker", "-H", h.Host, "version", "--format", "{{.Server.Version}}").CombinedOutput()
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(h.dir, "dockerd.log"))
-			return fmt.Errorf("dockerd not ready: %v: %s\n%s", err, out, log)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if forwardPolicy() != "DROP" {
 		if out, err := exec.Command("iptables", "-P", "FORWARD", "DROP").CombinedOutput(); err != nil {
@@ -91,26 +62,10 @@ func (h *HostDocker) start() error {
 	return nil
 }
 
-func (h *HostDocker) stopDaemon() {
-	if h.cmd == nil {
-		return
-	}
-	_ = h.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = h.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
-	h.cmd = nil
-}
-
 // Restart stops dockerd and starts it again on the same roots, as an
 // upgrade or a crash would.
 func (h *HostDocker) Restart() error {
-	h.stopDaemon()
+	h.stop()
 	return h.start()
 }
 
@@ -118,7 +73,7 @@ func (h *HostDocker) Restart() error {
 // chains and the rules that use them or docker0, docker0 itself (unless it
 // was there before) and the FORWARD policy it set.
 func (h *HostDocker) Stop() {
-	h.stopDaemon()
+	h.stop()
 	var errs []error
 	for _, table := range []string{"filter", "nat"} {
 		errs = append(errs, removeDockerRules(table))
@@ -132,7 +87,7 @@ func (h *HostDocker) Stop() {
 	if err := errors.Join(errs...); err != nil {
 		fmt.Fprintln(os.Stderr, "host dockerd cleanup:", err)
 	}
-	_ = exec.Command("rm", "-rf", "--one-file-system", h.dir).Run()
+	h.remove(func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
 }
 
 // removeDockerRules deletes, in one iptables table, the rules of built-in

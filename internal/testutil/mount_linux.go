@@ -14,9 +14,13 @@ import (
 // test never leaves mounts behind.
 func UnmountAll(t testing.TB, dir string) {
 	t.Helper()
+	unmountAll(dir, t.Logf)
+}
+
+func unmountAll(dir string, logf func(format string, args ...any)) {
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
-		t.Logf("read mountinfo: %v", err)
+		logf("read mountinfo: %v", err)
 		return
 	}
 	defer f.Close()
@@ -35,7 +39,7 @@ func UnmountAll(t testing.TB, dir string) {
 	sort.Slice(targets, func(i, j int) bool { return len(targets[i]) > len(targets[j]) })
 	for _, mp := range targets {
 		if err := unix.Unmount(mp, unix.MNT_DETACH); err != nil {
-			t.Logf("unmount %s: %v", mp, err)
+			logf("unmount %s: %v", mp, err)
 		}
 	}
 }
