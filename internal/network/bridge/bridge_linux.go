@@ -61,6 +61,7 @@ func Ensure(name string, gateway netip.Prefix, mtu int) error {
 			return fmt.Errorf("add address %s to %s: %w", gateway, name, err)
 		}
 	}
+	noIPv6(name)
 	if err := netlink.LinkSetUp(l); err != nil {
 		return fmt.Errorf("bring up %s: %w", name, err)
 	}
@@ -334,10 +335,19 @@ func Attach(nsPath string, ep Endpoint) (retErr error) {
 			return fmt.Errorf("isolate %s: %w", ep.HostVeth, err)
 		}
 	}
+	noIPv6(ep.HostVeth)
 	if err := netlink.LinkSetUp(host); err != nil {
 		return fmt.Errorf("bring up %s: %w", ep.HostVeth, err)
 	}
 	return nil
+}
+
+// noIPv6 turns IPv6 off on a host device of berth's before it comes up:
+// berth's networks are IPv4 only, and each device with IPv6 on adds its own
+// fe80::/64 route, which makes every next device slower to bring up (the
+// kernel walks them all). A host without IPv6 has no such file.
+func noIPv6(dev string) {
+	_ = os.WriteFile("/proc/sys/net/ipv6/conf/"+dev+"/disable_ipv6", []byte("1"), 0o644)
 }
 
 // Detach deletes the host end of a veth pair (the peer goes with it); a
