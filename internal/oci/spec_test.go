@@ -194,7 +194,7 @@ func TestDefaultSeccompProfile(t *testing.T) {
 
 func TestInit(t *testing.T) {
 	yes := true
-	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"sleep", "1"}}, HostConfig: &container.HostConfig{Init: &yes}, Rootfs: "/r", InitBinary: "/usr/bin/berth"})
+	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"sleep", "1"}}, HostConfig: &container.HostConfig{Init: &yes}, Rootfs: "/r", InitBinary: "/usr/bin/berth", InitArgs: []string{"init"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ type Backend interface {
 	// ImageHistory returns the history of the image name, newest first.
 	ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error)
 	// ImageInspect returns the image name's details.
-	ImageInspect(ctx context.Context, name string) (*imagetypes.InspectResponse, error)
+	ImageInspect(ctx context.Context, name string) (*InspectResponse, error)
 	// ImagesPrune removes unused images.
 	ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error)
 }
@@ -44,4 +44,17 @@ type Puller interface {
 type Pusher interface {
 	// ImagePush pushes name (with tag, if set) and writes JSON progress.
 	ImagePush(ctx context.Context, name, tag, auth string, out io.Writer) error
+}
+
+// InspectResponse is the answer of GET /images/{name}/json: the API type
+// plus the fields dockerd still sends that the API module has dropped.
+type InspectResponse struct {
+	imagetypes.InspectResponse
+	// Parent is the image a commit or a classic-builder step started
+	// from; "" for pulled, loaded and imported images.
+	Parent string
+	// DockerVersion is the engine version that built the image ("" here).
+	DockerVersion string
+	// VirtualSize repeats Size for clients older than API 1.44.
+	VirtualSize *int64 `json:",omitempty"`
 }

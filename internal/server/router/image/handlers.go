@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/stream"
 )
 
 func notFound(req *http.Request) error {
@@ -37,6 +38,10 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 	resp, err := r.b.ImageInspect(req.Context(), name)
 	if err != nil {
 		return err
+	}
+	if stream.VersionLessThan(req.Context(), "1.44") {
+		size := resp.Size
+		resp.VirtualSize = &size
 	}
 	return httputil.WriteJSON(w, http.StatusOK, resp)
 }
@@ -148,12 +153,11 @@ func (r *Router) postImagesLoad(w http.ResponseWriter, req *http.Request) error 
 		_ = enc.Encode(jsonstream.Message{Stream: line + "\n"})
 		out.flush()
 	})
-	if err != nil && out.started() {
+	if err != nil {
+		// As dockerd: a load that fails, even before its first line, is a
+		// 200 whose JSON stream ends with the error.
 		writeStreamError(out, err)
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	if !out.started() {
 		out.WriteHeader(http.StatusOK)
@@ -163,10 +167,11 @@ func (r *Router) postImagesLoad(w http.ResponseWriter, req *http.Request) error 
 
 // writeStreamError ends a JSON progress stream with Docker's error message.
 func writeStreamError(w *lazyHeader, err error) {
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errorDetail": map[string]string{"message": err.Error()},
-		"error":       err.Error(),
-	})
+	// In dockerd's order: errorDetail, then the legacy "error".
+	_ = json.NewEncoder(w).Encode(struct {
+		Detail jsonstream.Error `json:"errorDetail"`
+		Error  string           `json:"error"`
+	}{jsonstream.Error{Message: err.Error()}, err.Error()})
 }
 
 // lazyHeader writes the status line and content type only with the first
