@@ -5,6 +5,7 @@ import (
 	"io"
 
 	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/registry"
 )
 
 // Backend is what the image router needs from the daemon.
@@ -37,6 +38,14 @@ type Puller interface {
 	// ImagePull pulls image:tag (tag or digest) and writes Docker's JSON
 	// progress messages to out. auth is the X-Registry-Auth header.
 	ImagePull(ctx context.Context, image, tag, platform, auth string, out io.Writer) error
+}
+
+// Searcher is implemented by a backend that can search registries
+// (GET /images/search); without it searches answer 501.
+type Searcher interface {
+	// ImageSearch returns up to limit repositories matching term (0: the
+	// default), filtered by stars, is-official and is-automated.
+	ImageSearch(ctx context.Context, term string, limit int, filters map[string][]string) ([]registry.SearchResult, error)
 }
 
 // Pusher is implemented by a backend that can push

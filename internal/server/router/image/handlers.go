@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/moby/moby/api/types/jsonstream"
@@ -44,6 +45,28 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 		resp.VirtualSize = &size
 	}
 	return httputil.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error {
+	s, ok := r.b.(Searcher)
+	if !ok {
+		return errdefs.NotImplemented(errors.New("search is not supported by this daemon"))
+	}
+	f, err := parseFilters(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	limit := 0
+	if v := req.FormValue("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid limit %q", v))
+		}
+	}
+	res, err := s.ImageSearch(req.Context(), req.FormValue("term"), limit, f)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, res)
 }
 
 func (r *Router) getImagesHistory(w http.ResponseWriter, req *http.Request, name string) error {
