@@ -88,6 +88,10 @@ try:
     res = api.exec_start(api.exec_create(c1, ["ping", "-c3", "-W5", ip2])).decode()
     assert " 0% packet loss" in res or "3 packets received" in res, res
 
+    # The greedy list shows the containers too (before API 1.28 from the
+    # list itself, after from each network's inspect).
+    listed = c.networks.list(ids=[net.id], greedy=True)
+    assert set(listed[0].attrs["Containers"]) == {c1, c2.id}, listed[0].attrs
     net.reload()
     ctrs = net.attrs["Containers"]
     assert set(ctrs) == {c1, c2.id}, ctrs
