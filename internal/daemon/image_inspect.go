@@ -4,9 +4,11 @@ import (
 	"context"
 	"time"
 
+	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/storage"
 
+	"github.com/berth/berth/internal/oci"
 	imagerouter "github.com/berth/berth/internal/server/router/image"
 )
 
@@ -45,7 +47,9 @@ func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagerouter.In
 	if !img.Created.IsZero() {
 		resp.Created = img.Created.UTC().Format(time.RFC3339Nano)
 	}
-	return &imagerouter.InspectResponse{InspectResponse: *resp, Parent: img.Parent.String()}, nil
+	var cc containertypes.Config
+	oci.MergeImageConfig(&cc, &c)
+	return &imagerouter.InspectResponse{InspectResponse: *resp, Parent: img.Parent.String(), ContainerConfig: &cc}, nil
 }
 
 // ImageHistory returns the history of the image name, newest first

@@ -9,6 +9,14 @@ c = common.client()
 api = c.api
 base = c.images.get("busybox")
 assert base.attrs["Parent"] == "", base.attrs.get("Parent")
+# The fields API 1.44 and 1.45 dropped, for older clients (docker-compose
+# 1.29 reads ContainerConfig.Volumes).
+if api._version == "1.24":
+    assert base.attrs["VirtualSize"] == base.attrs["Size"], base.attrs
+    assert base.attrs["Container"] == "", base.attrs
+    assert "Volumes" in base.attrs["ContainerConfig"], base.attrs
+else:
+    assert "VirtualSize" not in base.attrs and "ContainerConfig" not in base.attrs, sorted(base.attrs)
 
 df = b"FROM busybox\nRUN echo a > /a\nRUN echo b > /b\nLABEL step=three\n"
 img, _ = c.images.build(fileobj=io.BytesIO(df), tag="bt-parent:1", rm=True)

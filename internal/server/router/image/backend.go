@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 
+	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/registry"
 )
@@ -66,4 +67,10 @@ type InspectResponse struct {
 	DockerVersion string
 	// VirtualSize repeats Size for clients older than API 1.44.
 	VirtualSize *int64 `json:",omitempty"`
+	// Container and ContainerConfig, for clients older than API 1.45, are
+	// the container the image was committed from ("" here) and its config
+	// (here the image's config in the container's form): docker-compose
+	// 1.29 reads ContainerConfig.Volumes when it recreates a container.
+	Container       *string                `json:",omitempty"`
+	ContainerConfig *containertypes.Config `json:",omitempty"`
 }

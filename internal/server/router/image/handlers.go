@@ -44,6 +44,11 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 		size := resp.Size
 		resp.VirtualSize = &size
 	}
+	if stream.VersionLessThan(req.Context(), "1.45") {
+		resp.Container = new(string)
+	} else {
+		resp.ContainerConfig = nil
+	}
 	return httputil.WriteJSON(w, http.StatusOK, resp)
 }
 
