@@ -183,6 +183,24 @@ func TestSDKNetworks(t *testing.T) {
 	forEachSDKVersion(t, func(t *testing.T, d *testDaemon, version string) {
 		d.python(t, version, "networks_api.py")
 	})
+	// network prune and a duplicate name through the CLIs.
+	forEachCLI(t, func(t *testing.T, cli string) {
+		d := startDaemonCLI(t, cli)
+		d.importBusybox()
+		d.mustDocker("network", "create", "bt-en-unused")
+		d.mustDocker("network", "create", "bt-en-used")
+		d.mustDocker("run", "-d", "--name", "bt-en-user", "--network", "bt-en-used", "busybox", "sleep", "60")
+		out, code := d.docker("", "network", "create", "bt-en-used")
+		if code != 1 || !strings.Contains(out, "network with name bt-en-used already exists") {
+			t.Fatalf("duplicate network: exit %d %q", code, out)
+		}
+		if out := d.mustDocker("network", "prune", "-f"); out != "Deleted Networks:\nbt-en-unused" {
+			t.Fatalf("network prune: %q", out)
+		}
+		if out := d.mustDocker("network", "ls", "--format", "{{.Name}}", "--filter", "name=bt-en-"); out != "bt-en-used" {
+			t.Fatalf("networks after prune: %q", out)
+		}
+	})
 }
 
 // TestInitDynamicBerth: a berth built with a plain `go build` is
