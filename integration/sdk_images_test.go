@@ -298,3 +298,12 @@ func TestSDKImageSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestSDKImageRegistry: push, registry data (GET /distribution/{name}/json)
+// and pull through the SDK against Debian's docker-registry.
+func TestSDKImageRegistry(t *testing.T) {
+	forEachSDKVersion(t, func(t *testing.T, d *testDaemon, version string) {
+		reg := startRegistry(t, registryOpts{})
+		d.python(t, version, "images_registry.py", reg.host)
+	})
+}
