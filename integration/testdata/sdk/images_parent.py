@@ -15,6 +15,8 @@ if api._version == "1.24":
     assert base.attrs["VirtualSize"] == base.attrs["Size"], base.attrs
     assert base.attrs["Container"] == "", base.attrs
     assert "Volumes" in base.attrs["ContainerConfig"], base.attrs
+    listed = api.images(name="busybox")[0]
+    assert listed["VirtualSize"] == listed["Size"], listed
 else:
     assert "VirtualSize" not in base.attrs and "ContainerConfig" not in base.attrs, sorted(base.attrs)
 

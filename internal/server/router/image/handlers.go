@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 
+	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -31,6 +32,18 @@ func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
 	list, err := r.b.ImageList(req.Context(), httputil.BoolValue(req, "all"), f, httputil.BoolValue(req, "shared-size"))
 	if err != nil {
 		return err
+	}
+	if stream.VersionLessThan(req.Context(), "1.44") {
+		// VirtualSize repeats Size for clients older than API 1.44.
+		type legacySummary struct {
+			imagetypes.Summary
+			VirtualSize int64
+		}
+		old := make([]legacySummary, len(list))
+		for i, s := range list {
+			old[i] = legacySummary{s, s.Size}
+		}
+		return httputil.WriteJSON(w, http.StatusOK, old)
 	}
 	return httputil.WriteJSON(w, http.StatusOK, list)
 }
