@@ -237,6 +237,7 @@ func TestInitDynamicBerth(t *testing.T) {
 		if !regexp.MustCompile(`(?m)^\s*1\s+/sbin/docker-init -- ps -o pid,args$`).MatchString(out) {
 			t.Fatalf("pid 1 of run --init is not the init:\n%s", out)
 		}
+		d.mustDocker("create", "--name", "bt-en-init", "--init", "busybox", "true")
 		// With no static init on PATH: a clear refusal, logged at start.
 		d.stop()
 		d.start([]string{"PATH=" + t.TempDir()})
@@ -244,6 +245,10 @@ func TestInitDynamicBerth(t *testing.T) {
 		want := "--init is unavailable: " + bin + " is dynamically linked and no static init (docker-init or tini-static) is on PATH"
 		if code != 125 || !strings.Contains(out, want) {
 			t.Fatalf("run --init without an init: exit %d %q", code, out)
+		}
+		// A container created while there was an init does not start.
+		if out, code := d.docker("", "start", "bt-en-init"); code == 0 || !strings.Contains(out, want) {
+			t.Fatalf("start of an --init container without an init: exit %d %q", code, out)
 		}
 		if log, _ := os.ReadFile(d.logPath); !strings.Contains(string(log), want) {
 			t.Fatalf("the daemon did not say at start that --init is unavailable")

@@ -36,14 +36,14 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if c.State.Running() && c.State.Status != container.StatusRestarting {
 		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
 	}
+	if c.HostConfig.Init != nil && *c.HostConfig.Init && d.init.path == "" {
+		return d.initUnavailable()
+	}
 	if err := c.SetStarting(); err != nil {
 		return err
 	}
 	if c.Incomplete {
 		return errdefs.Conflict(fmt.Errorf("container %s is not fully created", c.ID))
-	}
-	if c.HostConfig.Init != nil && *c.HostConfig.Init && d.init.path == "" {
-		return d.initUnavailable()
 	}
 	c.ManualStop = false
 	var sh *shimclient.Shim
