@@ -85,6 +85,10 @@ try:
     for alias, ip in (("first-" + tag, ip1), ("second-" + tag, ip2)):
         out = api.exec_start(api.exec_create(c1, ["nslookup", alias, "127.0.0.11"])).decode()
         assert "Address: " + ip in out, (alias, out)
+    # c2, on the default bridge first, uses the embedded DNS too, as with
+    # dockerd: it has an endpoint on a user network.
+    out = c2.exec_run(["nslookup", "first-" + tag]).output.decode()
+    assert "Address: " + ip1 in out, out
     res = api.exec_start(api.exec_create(c1, ["ping", "-c3", "-W5", ip2])).decode()
     assert " 0% packet loss" in res or "3 packets received" in res, res
 
