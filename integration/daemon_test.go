@@ -98,6 +98,7 @@ type testDaemon struct {
 	cmd      *exec.Cmd
 	client   *client.Client
 	cli      string // the CLI d.docker runs: "docker" or the berth binary
+	bin      string // the berth binary the daemon runs (berthBinary unless set)
 }
 
 // forEachCLI runs fn once through the real docker CLI and once through
@@ -169,7 +170,11 @@ func (d *testDaemon) start(env []string) {
 		d.t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(berthBinary, d.args...)
+	bin := d.bin
+	if bin == "" {
+		bin = berthBinary
+	}
+	cmd := exec.Command(bin, d.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

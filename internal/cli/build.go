@@ -127,8 +127,9 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 		}
 	}
 	out := c.Out
+	var quietOut bytes.Buffer // with -q the daemon's stream is the image ID alone
 	if o.quiet {
-		out = io.Discard
+		out = &quietOut
 	}
 	fd, isTerm := terminalFd(out)
 	if err := jsonmessage.DisplayJSONMessagesStream(res.Body, out, fd, isTerm, aux); err != nil {
@@ -139,8 +140,13 @@ func (c *CLI) build(ctx context.Context, api client.APIClient, contextArg string
 		}
 		return StatusError{Status: err.Error(), Code: code}
 	}
-	if o.quiet && imageID != "" {
-		fmt.Fprintln(c.Out, imageID)
+	if o.quiet {
+		if imageID == "" {
+			imageID = strings.TrimSpace(quietOut.String())
+		}
+		if imageID != "" {
+			fmt.Fprintln(c.Out, imageID)
+		}
 	}
 	if o.iidFile != "" && imageID != "" {
 		if err := os.WriteFile(o.iidFile, []byte(imageID), 0o666); err != nil {

@@ -77,7 +77,7 @@ func (c *CLI) commands() []topCommand {
 		// images
 		{"images", c.newImagesCommand}, {"import", c.newImportCommand}, {"load", c.newLoadCommand}, {"save", c.newSaveCommand},
 		{"tag", c.newTagCommand}, {"rmi", c.newRmiCommand}, {"history", c.newHistoryCommand}, {"pull", c.newPullCommand},
-		{"push", c.newPushCommand}, {"build", c.newBuildCommand},
+		{"push", c.newPushCommand}, {"build", c.newBuildCommand}, {"search", c.newSearchCommand},
 		// system
 		{"inspect", c.newInspectCommand}, {"version", c.newVersionCommand}, {"info", c.newInfoCommand}, {"events", c.newEventsCommand},
 		{"login", c.newLoginCommand}, {"logout", c.newLogoutCommand},

@@ -31,6 +31,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err := d.validateNames(hc); err != nil {
 		return resp, err
 	}
+	if hc.Init != nil && *hc.Init && d.init.path == "" {
+		return resp, d.initUnavailable()
+	}
 	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
 		return resp, err
 	}

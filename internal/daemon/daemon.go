@@ -81,6 +81,7 @@ type Daemon struct {
 
 	cfg        Config
 	binary     string
+	init       dockerInit // what --init runs (initbin.go)
 	db         *store.DB
 	containers *container.Registry
 	volumes    *volume.Store
@@ -150,6 +151,9 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.volumes, err = volume.New(db, filepath.Join(cfg.Root, "volumes")); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if d.init = findInit(bin); d.init.path == "" {
+		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(ctx); err != nil {

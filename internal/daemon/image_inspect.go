@@ -4,12 +4,16 @@ import (
 	"context"
 	"time"
 
+	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/storage"
+
+	"github.com/berth/berth/internal/oci"
+	imagerouter "github.com/berth/berth/internal/server/router/image"
 )
 
 // ImageInspect returns the details of the image name (docker image inspect).
-func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagetypes.InspectResponse, error) {
+func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagerouter.InspectResponse, error) {
 	img, err := d.images.Get(ctx, name)
 	if err != nil {
 		return nil, err
@@ -43,12 +47,15 @@ func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagetypes.Ins
 	if !img.Created.IsZero() {
 		resp.Created = img.Created.UTC().Format(time.RFC3339Nano)
 	}
-	return resp, nil
+	var cc containertypes.Config
+	oci.MergeImageConfig(&cc, &c)
+	return &imagerouter.InspectResponse{InspectResponse: *resp, Parent: img.Parent.String(), ContainerConfig: &cc}, nil
 }
 
 // ImageHistory returns the history of the image name, newest first
-// (docker history). Only the top entry carries the image ID and tags;
-// the others are "<missing>", as Docker prints for loaded images.
+// (docker history). The top entry carries the image ID and tags, the
+// entries below those of its parents; the rest are "<missing>", as Docker
+// prints for pulled and loaded images.
 func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error) {
 	img, err := d.images.Get(ctx, name)
 	if err != nil {
@@ -76,7 +83,17 @@ func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.Hi
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]
 	}
-	out[0].ID = img.ID.String()
-	out[0].Tags = familiarAll(img.RepoTags)
+	// As dockerd: entry i names the i-th image up the Parent chain (one
+	// entry per commit or classic-builder step), until the chain ends.
+	for i, cur := 0, img; i < len(out); i++ {
+		out[i].ID = cur.ID.String()
+		out[i].Tags = familiarAll(cur.RepoTags)
+		if cur.Parent == "" {
+			break
+		}
+		if cur, err = d.images.Get(ctx, cur.Parent.String()); err != nil {
+			break
+		}
+	}
 	return out, nil
 }

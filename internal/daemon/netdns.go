@@ -127,9 +127,9 @@ func (d *Daemon) restoreDNS() {
 		running := c.State.Running()
 		eps := d.net.Endpoints(c.ID)
 		embedded := false
-		for i, e := range eps {
+		for _, e := range eps {
 			d.registerDNS(c, e)
-			if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default && i == 0 {
+			if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default {
 				embedded = true
 			}
 		}

@@ -235,7 +235,9 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 		d.registerDNS(c, ep)
 		en.Addrs = append(en.Addrs, ep.Addr)
 		en.Aliases = append(en.Aliases, es.Aliases...)
-		if r, err := d.net.Get(ep.NetworkID); err == nil && !r.Default && i == 0 {
+		// As dockerd: an endpoint on a user network, first or not, turns
+		// on the embedded DNS (resolv.conf names 127.0.0.11).
+		if r, err := d.net.Get(ep.NetworkID); err == nil && !r.Default {
 			en.Embedded = true
 		}
 	}

@@ -36,6 +36,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if c.State.Running() && c.State.Status != container.StatusRestarting {
 		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
 	}
+	if c.HostConfig.Init != nil && *c.HostConfig.Init && d.init.path == "" {
+		return d.initUnavailable()
+	}
 	if err := c.SetStarting(); err != nil {
 		return err
 	}
@@ -110,7 +113,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
-		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.binary,
+		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.path, InitArgs: d.init.args,
 		LinkEnv: d.linkEnv(c),
 	})
 	if err != nil {

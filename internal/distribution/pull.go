@@ -107,6 +107,18 @@ func (s *Service) repository(host string, ref dref.Named) (name.Repository, erro
 	return repo, nil
 }
 
+// nameRef is ref's digest or tag ("latest" if it has neither) in repo, and
+// that digest or tag alone.
+func nameRef(repo name.Repository, ref dref.Named) (name.Reference, string) {
+	if c, ok := ref.(dref.Canonical); ok {
+		return repo.Digest(c.Digest().String()), c.Digest().String()
+	}
+	if t, ok := ref.(dref.Tagged); ok {
+		return repo.Tag(t.Tag()), t.Tag()
+	}
+	return repo.Tag("latest"), "latest"
+}
+
 // pullSession is one pull from one registry.
 type pullSession struct {
 	s    *Service
@@ -122,18 +134,7 @@ func (s *Service) pullFrom(ctx context.Context, host string, ref dref.Named, pla
 	if err != nil {
 		return nil, err
 	}
-	var nref name.Reference
-	label := ""
-	if c, ok := ref.(dref.Canonical); ok {
-		nref = repo.Digest(c.Digest().String())
-		label = c.Digest().String()
-	} else if t, ok := ref.(dref.Tagged); ok {
-		nref = repo.Tag(t.Tag())
-		label = t.Tag()
-	} else {
-		nref = repo.Tag("latest")
-		label = "latest"
-	}
+	nref, label := nameRef(repo, ref)
 	familiar := dref.FamiliarString(ref)
 	rt, err := s.transport(ctx, repo, auth, false)
 	if err != nil {

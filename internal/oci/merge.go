@@ -5,6 +5,7 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 )
 
 // MergeImageConfig fills cfg from the image config as dockerd does at
@@ -36,6 +37,16 @@ func MergeImageConfig(cfg *container.Config, img *dockerspec.DockerOCIImageConfi
 		labels := maps.Clone(img.Labels)
 		maps.Copy(labels, cfg.Labels)
 		cfg.Labels = labels
+	}
+	for p := range img.ExposedPorts {
+		port, err := network.ParsePort(p)
+		if err != nil {
+			continue // not a port dockerd would have accepted either
+		}
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = network.PortSet{}
+		}
+		cfg.ExposedPorts[port] = struct{}{}
 	}
 	if len(img.Volumes) > 0 {
 		if cfg.Volumes == nil {

@@ -40,10 +40,12 @@ type Options struct {
 	// Devices are host device nodes given to the container (--device, or
 	// every host device for --privileged), looked up by the caller.
 	Devices []Device
-	// InitBinary is the host path of the berth binary, bind-mounted at
-	// /sbin/docker-init and run as `docker-init init -- cmd…` when the
-	// container asks for --init.
+	// InitBinary is the host path of a static init, bind-mounted at
+	// /sbin/docker-init and run as `docker-init InitArgs… -- cmd…` when
+	// the container asks for --init (the berth binary with InitArgs
+	// ["init"], or a tini).
 	InitBinary string
+	InitArgs   []string
 	// LinkEnv holds the variables of the container's legacy links
 	// (ALIAS_PORT…, ALIAS_NAME, ALIAS_ENV_…); its own Env overrides them.
 	LinkEnv []string
@@ -74,7 +76,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		return nil, fmt.Errorf("no command specified")
 	}
 	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
-		args = append([]string{InitPath, "init", "--"}, args...)
+		args = append(append(append([]string{InitPath}, o.InitArgs...), "--"), args...)
 	}
 	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {

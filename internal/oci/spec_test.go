@@ -9,6 +9,7 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -165,6 +166,19 @@ func TestMergeImageConfig(t *testing.T) {
 	if c.Cmd != nil {
 		t.Fatalf("entrypoint override kept image cmd: %v", c.Cmd)
 	}
+	// The image's EXPOSEd ports join the container's own (run -P
+	// publishes them all).
+	img.ExposedPorts = map[string]struct{}{"8080/tcp": {}, "9090": {}, "53/udp": {}}
+	c = &container.Config{ExposedPorts: network.PortSet{network.MustParsePort("7000/tcp"): {}}}
+	MergeImageConfig(c, img)
+	var got []string
+	for p := range c.ExposedPorts {
+		got = append(got, p.String())
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, []string{"53/udp", "7000/tcp", "8080/tcp", "9090/tcp"}) {
+		t.Fatalf("exposed ports %v", got)
+	}
 }
 
 func TestUserMounts(t *testing.T) {
@@ -194,7 +208,7 @@ func TestDefaultSeccompProfile(t *testing.T) {
 
 func TestInit(t *testing.T) {
 	yes := true
-	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"sleep", "1"}}, HostConfig: &container.HostConfig{Init: &yes}, Rootfs: "/r", InitBinary: "/usr/bin/berth"})
+	s, err := Generate(Options{Config: &container.Config{Cmd: []string{"sleep", "1"}}, HostConfig: &container.HostConfig{Init: &yes}, Rootfs: "/r", InitBinary: "/usr/bin/berth", InitArgs: []string{"init"}})
 	if err != nil {
 		t.Fatal(err)
 	}

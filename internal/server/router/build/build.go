@@ -178,13 +178,23 @@ func (r *Router) postBuild(w http.ResponseWriter, req *http.Request) error {
 	if quiet {
 		out = &held
 	}
+	// With q, as dockerd: no progress and no aux message, only the image
+	// ID as the stream's one line.
+	var built string
 	aux := func(id string) {
+		built = id
+		if quiet {
+			return
+		}
 		raw, _ := json.Marshal(buildtypes.Result{ID: id})
 		m := json.RawMessage(raw)
 		_ = p.send(jsonstream.Message{Aux: &m})
 	}
 	err = r.b.Build(req.Context(), req.Body, o, out, aux)
 	if err == nil {
+		if quiet && built != "" {
+			_, _ = p.Write([]byte(built + "\n"))
+		}
 		if !p.started {
 			p.start()
 		}

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 
+	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
+	"github.com/berth/berth/internal/server/stream"
 )
 
 func notFound(req *http.Request) error {
@@ -30,6 +33,18 @@ func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if stream.VersionLessThan(req.Context(), "1.44") {
+		// VirtualSize repeats Size for clients older than API 1.44.
+		type legacySummary struct {
+			imagetypes.Summary
+			VirtualSize int64
+		}
+		old := make([]legacySummary, len(list))
+		for i, s := range list {
+			old[i] = legacySummary{s, s.Size}
+		}
+		return httputil.WriteJSON(w, http.StatusOK, old)
+	}
 	return httputil.WriteJSON(w, http.StatusOK, list)
 }
 
@@ -38,7 +53,38 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 	if err != nil {
 		return err
 	}
+	if stream.VersionLessThan(req.Context(), "1.44") {
+		size := resp.Size
+		resp.VirtualSize = &size
+	}
+	if stream.VersionLessThan(req.Context(), "1.45") {
+		resp.Container = new(string)
+	} else {
+		resp.ContainerConfig = nil
+	}
 	return httputil.WriteJSON(w, http.StatusOK, resp)
+}
+
+func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error {
+	s, ok := r.b.(Searcher)
+	if !ok {
+		return errdefs.NotImplemented(errors.New("search is not supported by this daemon"))
+	}
+	f, err := parseFilters(req.FormValue("filters"))
+	if err != nil {
+		return err
+	}
+	limit := 0
+	if v := req.FormValue("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil {
+			return errdefs.InvalidParameter(fmt.Errorf("invalid limit %q", v))
+		}
+	}
+	res, err := s.ImageSearch(req.Context(), req.FormValue("term"), limit, f)
+	if err != nil {
+		return err
+	}
+	return httputil.WriteJSON(w, http.StatusOK, res)
 }
 
 func (r *Router) getImagesHistory(w http.ResponseWriter, req *http.Request, name string) error {
@@ -148,12 +194,11 @@ func (r *Router) postImagesLoad(w http.ResponseWriter, req *http.Request) error 
 		_ = enc.Encode(jsonstream.Message{Stream: line + "\n"})
 		out.flush()
 	})
-	if err != nil && out.started() {
+	if err != nil {
+		// As dockerd: a load that fails, even before its first line, is a
+		// 200 whose JSON stream ends with the error.
 		writeStreamError(out, err)
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	if !out.started() {
 		out.WriteHeader(http.StatusOK)
@@ -163,10 +208,11 @@ func (r *Router) postImagesLoad(w http.ResponseWriter, req *http.Request) error 
 
 // writeStreamError ends a JSON progress stream with Docker's error message.
 func writeStreamError(w *lazyHeader, err error) {
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errorDetail": map[string]string{"message": err.Error()},
-		"error":       err.Error(),
-	})
+	// In dockerd's order: errorDetail, then the legacy "error".
+	_ = json.NewEncoder(w).Encode(struct {
+		Detail jsonstream.Error `json:"errorDetail"`
+		Error  string           `json:"error"`
+	}{jsonstream.Error{Message: err.Error()}, err.Error()})
 }
 
 // lazyHeader writes the status line and content type only with the first

@@ -26,6 +26,7 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "POST /images/create", Handler: r.postImagesCreate},
 		{Pattern: "POST /images/load", Handler: r.postImagesLoad},
 		{Pattern: "POST /images/prune", Handler: r.postImagesPrune},
+		{Pattern: "GET /images/search", Handler: r.getImagesSearch},
 		{Pattern: "GET /images/{rest...}", Handler: r.getImagesByName},
 		{Pattern: "POST /images/{rest...}", Handler: r.postImagesByName},
 		{Pattern: "DELETE /images/{rest...}", Handler: r.deleteImages},

@@ -58,9 +58,9 @@ func (f *fake) ImageHistory(ctx context.Context, name string) ([]imagetypes.Hist
 	f.calls = append(f.calls, "history "+name)
 	return nil, nil
 }
-func (f *fake) ImageInspect(ctx context.Context, name string) (*imagetypes.InspectResponse, error) {
+func (f *fake) ImageInspect(ctx context.Context, name string) (*InspectResponse, error) {
 	f.calls = append(f.calls, "inspect "+name)
-	return &imagetypes.InspectResponse{ID: "sha256:abc"}, nil
+	return &InspectResponse{InspectResponse: imagetypes.InspectResponse{ID: "sha256:abc"}}, nil
 }
 func (f *fake) ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error) {
 	f.calls = append(f.calls, "prune")
@@ -153,10 +153,12 @@ func TestLoadStream(t *testing.T) {
 	if code != 200 || strings.TrimSpace(out) != `{"stream":"Loaded image: busybox:latest\n"}` {
 		t.Fatalf("load: %d %q", code, out)
 	}
-	// An error before any output keeps its HTTP status.
+	// An error before any output is a 200 too, the error in the stream, as
+	// dockerd answers.
 	f.lines, f.loadErr = nil, errdefs.InvalidParameter(errors.New("load: invalid archive"))
-	if code, _ := do(t, "POST", srv.URL+"/images/load", "x"); code != http.StatusBadRequest {
-		t.Fatalf("early error: %d", code)
+	code, out = do(t, "POST", srv.URL+"/images/load", "x")
+	if code != 200 || strings.TrimSpace(out) != `{"errorDetail":{"message":"load: invalid archive"},"error":"load: invalid archive"}` {
+		t.Fatalf("early error: %d %q", code, out)
 	}
 	// An error after output ends the stream with errorDetail.
 	f.lines = []string{"Loaded image: a:1"}

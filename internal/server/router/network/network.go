@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/moby/moby/api/types/network"
@@ -10,6 +11,7 @@ import (
 	"github.com/berth/berth/internal/server/filters"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
+	"github.com/berth/berth/internal/server/stream"
 )
 
 // Backend is what the network router needs from the daemon.
@@ -63,7 +65,21 @@ func (r *Router) getNetworks(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, l)
+	out := make([]any, 0, len(l))
+	for _, n := range l {
+		var item any = n
+		// Before API 1.28 the list carried each network's containers, as
+		// inspect does (the Python SDK's greedy list reads them there).
+		if stream.VersionLessThan(req.Context(), "1.28") {
+			full, err := r.b.NetworkInspect(req.Context(), n.ID)
+			if err != nil {
+				continue // removed meanwhile
+			}
+			item = full
+		}
+		out = append(out, legacyFields(req.Context(), item))
+	}
+	return httputil.WriteJSON(w, http.StatusOK, out)
 }
 
 func (r *Router) getNetwork(w http.ResponseWriter, req *http.Request) error {
@@ -71,7 +87,25 @@ func (r *Router) getNetwork(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, n)
+	return httputil.WriteJSON(w, http.StatusOK, legacyFields(req.Context(), n))
+}
+
+// legacyFields drops from a network the fields newer than the request's
+// API version: EnableIPv4 came with API 1.47.
+func legacyFields(ctx context.Context, n any) any {
+	if !stream.VersionLessThan(ctx, "1.47") {
+		return n
+	}
+	data, err := json.Marshal(n)
+	if err != nil {
+		return n
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return n
+	}
+	delete(m, "EnableIPv4")
+	return m
 }
 
 func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) error {

@@ -1,0 +1,17 @@
+package daemon
+
+import (
+	"context"
+
+	"github.com/moby/moby/api/types/registry"
+)
+
+// DistributionInspect asks name's registry for its manifest descriptor and
+// platforms (GET /distribution/{name}/json); auth is X-Registry-Auth.
+func (d *Daemon) DistributionInspect(ctx context.Context, name, auth string) (*registry.DistributionInspect, error) {
+	named, err := parsePullRef(name, "")
+	if err != nil {
+		return nil, err
+	}
+	return d.dist.Inspect(ctx, named, registryAuth(auth))
+}

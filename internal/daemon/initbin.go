@@ -1,0 +1,87 @@
+package daemon
+
+import (
+	"debug/elf"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// dockerInit is the init that --init bind-mounts at /sbin/docker-init
+// (oci.InitPath) and runs as PID 1 of the container: it must run inside
+// any image, one without a libc too, so it must be statically linked.
+type dockerInit struct {
+	path string   // host path; "" when no usable init was found
+	args []string // arguments between the init's path and "--"
+	// why tells, when path is "", why --init is unavailable.
+	why string
+}
+
+// staticInits are the static inits looked for on PATH when berth's own
+// binary is dynamically linked: Docker's docker-init and Debian's
+// tini-static (both tini, run as `docker-init -- cmd…`).
+var staticInits = []string{"docker-init", "tini-static"}
+
+// findInit picks the init once, at daemon start: berth's own binary when it
+// is static (run as `docker-init init -- cmd…`), else the first static init
+// of staticInits on PATH, else none.
+func findInit(self string) dockerInit {
+	static, err := isStatic(self)
+	if err != nil {
+		return dockerInit{why: fmt.Sprintf("cannot read %s: %v", self, err)}
+	}
+	if static {
+		return dockerInit{path: self, args: []string{"init"}}
+	}
+	for _, name := range staticInits {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if ok, err := isStatic(p); err == nil && ok {
+			return dockerInit{path: p}
+		}
+	}
+	return dockerInit{why: fmt.Sprintf("%s is dynamically linked and no static init (%s) is on PATH", self, strings.Join(staticInits, " or "))}
+}
+
+// isStatic reports whether the ELF executable at path needs no dynamic
+// loader (it has no PT_INTERP program header).
+func isStatic(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// initUnavailable is the error of a container that asks for --init when
+// the daemon has none.
+func (d *Daemon) initUnavailable() error {
+	return errdefs.InvalidParameter(errors.New("--init is unavailable: " + d.init.why))
+}
+
+// initName is the init shown by info: "berth init", the tini's file name,
+// or "" when --init is unavailable.
+func (d *Daemon) initName() string {
+	switch {
+	case d.init.path == "":
+		return ""
+	case len(d.init.args) > 0:
+		return "berth " + d.init.args[0]
+	}
+	return filepath.Base(d.init.path)
+}
