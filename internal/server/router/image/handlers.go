@@ -30,7 +30,7 @@ func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, list)
+	return httputil.WriteJSON(w, http.StatusOK, legacyList(req.Context(), list))
 }
 
 func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name string) error {
@@ -38,7 +38,7 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.WriteJSON(w, http.StatusOK, legacyInspect(req.Context(), resp))
 }
 
 func (r *Router) getImagesHistory(w http.ResponseWriter, req *http.Request, name string) error {
