@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"encoding/json"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
@@ -11,20 +12,53 @@ import (
 )
 
 // legacyInspect adds the image inspect fields that older API versions
-// still return: Container and ContainerConfig before 1.45 (docker-compose
-// 1.29 reads ContainerConfig.Volumes when it recreates a container; an
-// image berth made has no container config, so it is an empty one, as
-// dockerd shows for images its legacy builder did not commit), and
-// VirtualSize, equal to Size, before 1.44.
+// still return: before 1.52 Author, DockerVersion and Parent (empty when
+// unknown) and the full container-config shape of Config (every field,
+// null or empty when unset), before 1.45 Container and ContainerConfig
+// (docker-compose 1.29 reads ContainerConfig.Volumes when it recreates a
+// container; an image berth made has no container config, so it is an
+// empty one, as dockerd shows for images its legacy builder did not
+// commit), and before 1.44 VirtualSize, equal to Size.
 func legacyInspect(ctx context.Context, resp *imagetypes.InspectResponse) any {
-	if resp == nil || !stream.VersionLessThan(ctx, "1.45") {
+	if resp == nil || !stream.VersionLessThan(ctx, "1.52") {
 		return resp
 	}
-	add := map[string]any{"Container": "", "ContainerConfig": containertypes.Config{}}
+	add := map[string]any{"Author": "", "DockerVersion": "", "Parent": ""}
+	if stream.VersionLessThan(ctx, "1.45") {
+		add["Container"] = ""
+		add["ContainerConfig"] = legacyConfig(nil)
+	}
 	if stream.VersionLessThan(ctx, "1.44") {
 		add["VirtualSize"] = resp.Size
 	}
-	return httputil.WithFields(resp, add)
+	out := httputil.WithFields(resp, add)
+	if m, ok := out.(map[string]json.RawMessage); ok && resp.Config != nil {
+		if data, err := json.Marshal(legacyConfig(resp.Config)); err == nil {
+			m["Config"] = data
+		}
+	}
+	return out
+}
+
+// legacyConfig returns cfg with every field of a container config, as
+// image inspect showed Config before API 1.52.
+func legacyConfig(cfg any) any {
+	full := httputil.WithFields(containertypes.Config{}, map[string]any{"OnBuild": nil})
+	if cfg == nil {
+		return full
+	}
+	m, ok := httputil.WithFields(cfg, nil).(map[string]json.RawMessage)
+	if !ok {
+		return cfg
+	}
+	if f, ok := full.(map[string]json.RawMessage); ok {
+		for k, v := range f {
+			if _, set := m[k]; !set {
+				m[k] = v
+			}
+		}
+	}
+	return m
 }
 
 // legacyList adds VirtualSize, equal to Size, to each image of the list
