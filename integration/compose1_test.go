@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +20,8 @@ import (
 )
 
 // compose1 runs Debian's docker-compose 1.29 (python, docker-py) in dir
-// against d as project, at API version apiVersion ("" = docker-py's own
-// default, 1.41). Builds go through docker-py's /build, not the docker CLI.
+// against d as project, at API version apiVersion ("" = docker-py's
+// "auto": the newest version the daemon offers). Builds go through docker-py's /build, not the docker CLI.
 // It returns the combined output and the exit code.
 func (d *testDaemon) compose1(dir, project, apiVersion string, args ...string) (string, int) {
 	d.t.Helper()
@@ -57,6 +59,61 @@ func fileTail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// composeEvents runs `docker-compose events --json` while act runs and
+// waits for an event line holding every string of want.
+func (d *testDaemon) composeEvents(dir, project, apiVersion string, act func(), want ...string) {
+	d.t.Helper()
+	cmd := exec.Command("/usr/bin/docker-compose", "-p", project, "events", "--json")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir,
+		"COMPOSE_API_VERSION="+apiVersion, "PYTHONDONTWRITEBYTECODE=1")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() { _ = cmd.Process.Kill(); <-exited }()
+	time.Sleep(time.Second) // compose subscribes after it has read the project
+	act()
+	waitFor(d.t, 20*time.Second, "docker-compose events: "+strings.Join(want, ", "), func() bool {
+		select {
+		case <-exited:
+			d.t.Fatalf("docker-compose events exited:\n%s", out.String())
+		default:
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(line, w)
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // projectContainers lists the containers (all states) with compose's
@@ -101,8 +158,9 @@ func getUntil(t *testing.T, url, want string) string {
 // TestCompose1: Debian's docker-compose 1.29 runs a two-service project
 // (db from busybox with a named volume and a network alias; web built from
 // a Dockerfile, publishing a port, reaching db by service name and alias)
-// through build, up -d, ps, logs, run --rm, up --scale and down -v, at
-// docker-py's default API version (1.41) and at 1.25. Compose creates each
+// through build, up -d, ps, logs, run --rm, up --force-recreate, events,
+// up --scale and down -v, at docker-py's default API version ("auto": the
+// newest the daemon offers) and at 1.25. Compose creates each
 // container with NetworkMode set to the project network, then disconnects
 // and reconnects it with the service's aliases before starting it.
 func TestCompose1(t *testing.T) {
@@ -148,7 +206,7 @@ func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 		t.Fatalf("port web 80: %q", addr)
 	}
 	body := getUntil(t, "http://"+addr+"/cgi-bin/index", "by alias")
-	if !strings.Contains(body, "by name: db says hello") || !strings.Contains(body, "by alias: db says hello") {
+	if !strings.Contains(body, "by name: db says hello 1") || !strings.Contains(body, "by alias: db says hello 1") {
 		t.Fatalf("web through the published port:\n%s", body)
 	}
 	if _, err := d.client.VolumeInspect(ctx, p+"_dbdata", client.VolumeInspectOptions{}); err != nil {
@@ -173,6 +231,18 @@ func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 	if got := d.projectContainers(p, ""); !slices.Equal(got, []string{p + "_db_1 running", p + "_web_1 running"}) {
 		t.Fatalf("after run --rm: %q", got)
 	}
+
+	// Recreating the containers reads the image's ContainerConfig; db's
+	// named volume outlives its first container.
+	d.mustCompose1(dir, p, v, "up", "-d", "--force-recreate", "-t", "1")
+	addr = strings.TrimSpace(d.mustCompose1(dir, p, v, "port", "web", "80"))
+	if body := getUntil(t, "http://"+addr+"/cgi-bin/index", "by alias"); !strings.Contains(body, "by name: db says hello 2") {
+		t.Fatalf("after up --force-recreate:\n%s", body)
+	}
+
+	// `events` (as `up` without -d) reads the container events' status
+	// and id.
+	d.composeEvents(dir, p, v, func() { d.mustCompose1(dir, p, v, "restart", "-t", "1", "web") }, `"action": "start"`, `"service": "web"`)
 
 	// Two replicas of web: each answers on its own host port and reaches
 	// db; the service's name resolves to both.

@@ -104,9 +104,12 @@ func legacyInspect(ctx context.Context, resp *containertypes.InspectResponse) an
 	return m
 }
 
-// shortIDAliases adds the container's short ID to the Aliases of each of
-// its user-defined networks, as dockerd's inspect did before API 1.45 (the
-// name is in DNSNames since).
+// shortIDAliases adds the container's short ID to the Aliases of each
+// live endpoint on a user-defined network, as dockerd's inspect did before
+// API 1.45 (the name is in DNSNames since). A created container shows none
+// (dockerd 20.10 adds it when it makes the endpoint): docker-compose 1.29
+// takes a short-ID alias as the sign that a container's endpoint needs no
+// update, and would keep the service's aliases on its one-off containers.
 func shortIDAliases(resp *containertypes.InspectResponse) {
 	short := resp.ID
 	if len(short) > 12 {
@@ -114,7 +117,7 @@ func shortIDAliases(resp *containertypes.InspectResponse) {
 	}
 	for name, ep := range resp.NetworkSettings.Networks {
 		mode := containertypes.NetworkMode(name)
-		if ep == nil || mode.IsDefault() || mode.IsBridge() || mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+		if ep == nil || ep.EndpointID == "" || mode.IsDefault() || mode.IsBridge() || mode.IsHost() || mode.IsNone() || mode.IsContainer() {
 			continue
 		}
 		if !slices.Contains(ep.Aliases, short) {

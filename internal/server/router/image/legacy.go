@@ -14,20 +14,22 @@ import (
 // legacyInspect adds the image inspect fields that older API versions
 // still return: before 1.52 Author, DockerVersion and Parent (empty when
 // unknown) and the full container-config shape of Config (every field,
-// null or empty when unset), before 1.45 Container and ContainerConfig
-// (docker-compose 1.29 reads ContainerConfig.Volumes when it recreates a
-// container; an image berth made has no container config, so it is an
-// empty one, as dockerd shows for images its legacy builder did not
-// commit), and before 1.44 VirtualSize, equal to Size.
+// null or empty when unset), before 1.44 VirtualSize, equal to Size. It
+// adds Container and ContainerConfig at every version (dockerd drops them
+// from 1.45): docker-compose 1.29 speaks the newest version the daemon
+// offers (docker-py's "auto") and reads ContainerConfig.Volumes whenever it
+// recreates a container. An image berth made has no container config, so
+// it is an empty one, as dockerd shows for images its legacy builder did
+// not commit.
 func legacyInspect(ctx context.Context, resp *imagetypes.InspectResponse) any {
-	if resp == nil || !stream.VersionLessThan(ctx, "1.52") {
+	if resp == nil {
 		return resp
 	}
-	add := map[string]any{"Author": "", "DockerVersion": "", "Parent": ""}
-	if stream.VersionLessThan(ctx, "1.45") {
-		add["Container"] = ""
-		add["ContainerConfig"] = legacyConfig(nil)
+	add := map[string]any{"Container": "", "ContainerConfig": legacyConfig(nil)}
+	if !stream.VersionLessThan(ctx, "1.52") {
+		return httputil.WithFields(resp, add)
 	}
+	add["Author"], add["DockerVersion"], add["Parent"] = "", "", ""
 	if stream.VersionLessThan(ctx, "1.44") {
 		add["VirtualSize"] = resp.Size
 	}

@@ -9,9 +9,9 @@ import (
 	"github.com/berth/berth/internal/server/stream"
 )
 
-// legacyMessage is an event as dockerd sent it before API 1.52: container
-// and image events also carry the fields of the API before 1.22 (status,
-// id, from), which clients such as docker-compose 1.29 still read.
+// legacyMessage is an event with the fields of the API before 1.22
+// (status, id, from) that dockerd sent for container and image events up
+// to API 1.51.
 type legacyMessage struct {
 	Status string `json:"status,omitempty"`
 	ID     string `json:"id,omitempty"`
@@ -19,11 +19,12 @@ type legacyMessage struct {
 	events.Message
 }
 
-// legacyEvent returns m in the shape of the request's API version.
-func legacyEvent(ctx context.Context, m events.Message) any {
-	if !stream.VersionLessThan(ctx, "1.52") {
-		return m
-	}
+// legacyEvent returns m with the fields of the API before 1.22 for
+// container and image events. Unlike dockerd from API 1.52, berth sends
+// them at every version: docker-compose 1.29 reads them (`up` without -d
+// and `events` fail with KeyError: 'id' without them) and, through
+// docker-py's "auto" version, speaks the newest version the daemon offers.
+func legacyEvent(m events.Message) any {
 	switch m.Type {
 	case events.ContainerEventType:
 		return legacyMessage{Status: string(m.Action), ID: m.Actor.ID, From: m.Actor.Attributes["image"], Message: m}
