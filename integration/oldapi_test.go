@@ -52,6 +52,7 @@ func TestOldAPIDockerCLI(t *testing.T) {
 			if out := d.dockerAt(v, "ps", "-aq"); out != "" {
 				t.Fatalf("run --rm left a container: %q", out)
 			}
+			d.dockerAt(v, "tag", "busybox", "other:1")
 			if out := d.dockerAt(v, "images", "--format", "{{.Repository}}:{{.Tag}}", "busybox"); out != "busybox:latest" {
 				t.Fatalf("images busybox: %q", out)
 			}
