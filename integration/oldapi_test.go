@@ -46,12 +46,15 @@ func TestOldAPIDockerCLI(t *testing.T) {
 		t.Run("api"+v, func(t *testing.T) {
 			d := startDaemon(t)
 			d.importBusybox()
-			if out := d.dockerAt(v, "run", "--rm", "busybox", "echo", "hi"); out != "hi" {
+			// Before 1.25 the CLI removes the container itself once it sees
+			// the "die" event (through the event's legacy status field), and
+			// stops at "destroy"; it may exit before the answer to its own
+			// DELETE arrives and log that the request was cancelled (a race
+			// of the CLI's legacy path: the container is gone either way).
+			if out := d.dockerAt(v, "run", "--rm", "busybox", "echo", "hi"); strings.Split(out, "\n")[0] != "hi" {
 				t.Fatalf("run --rm: %q", out)
 			}
-			if out := d.dockerAt(v, "ps", "-aq"); out != "" {
-				t.Fatalf("run --rm left a container: %q", out)
-			}
+			waitFor(t, 5*time.Second, "run --rm to remove its container", func() bool { return d.dockerAt(v, "ps", "-aq") == "" })
 			d.dockerAt(v, "tag", "busybox", "other:1")
 			if out := d.dockerAt(v, "images", "--format", "{{.Repository}}:{{.Tag}}", "busybox"); out != "busybox:latest" {
 				t.Fatalf("images busybox: %q", out)
