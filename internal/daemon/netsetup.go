@@ -86,33 +86,45 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		}
 	}
 	if _, ok := eps[string(mode)]; !ok {
-		found := false
-		for name := range eps {
+		// The NetworkMode network's entry is keyed by the NetworkMode
+		// string, so that containerNetworks finds it first.
+		es := &networktypes.EndpointSettings{}
+		for name, other := range eps {
 			if r, _ := d.net.Get(name); r.ID == primary.ID {
-				found = true
+				delete(eps, name)
+				if other != nil {
+					es = other
+				}
 			}
 		}
-		if !found {
-			eps[string(mode)] = &networktypes.EndpointSettings{}
-		}
+		eps[string(mode)] = es
 	}
 	return nil
 }
 
-// containerNetworks returns the names of the networks c joins at start,
-// its NetworkMode network first.
+// containerNetworks returns the names of the networks c joins at start:
+// the entries of its EndpointsConfig, its NetworkMode network first. As
+// with dockerd, disconnecting a stopped container from a network removes
+// the entry and leaves NetworkMode as it was, so a container whose every
+// network was disconnected joins none. Host, none and container:NAME modes
+// return the mode alone.
 func containerNetworks(c *container.Container) []string {
-	mode := string(c.HostConfig.NetworkMode)
-	var rest []string
+	mode := c.HostConfig.NetworkMode
+	if mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+		return []string{string(mode)}
+	}
+	var first, rest []string
 	if c.NetworkingConfig != nil {
 		for name := range c.NetworkingConfig.EndpointsConfig {
-			if name != mode {
+			if name == string(mode) {
+				first = []string{name}
+			} else {
 				rest = append(rest, name)
 			}
 		}
 	}
 	sort.Strings(rest)
-	return append([]string{mode}, rest...)
+	return append(first, rest...)
 }
 
 func endpointConfig(c *container.Container, name string) *networktypes.EndpointSettings {

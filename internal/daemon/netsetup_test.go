@@ -57,3 +57,25 @@ func TestContainerNetworksOrder(t *testing.T) {
 		t.Fatalf("order %v", got)
 	}
 }
+
+// A stopped container disconnected from its NetworkMode network joins only
+// the networks left, or none (dockerd keeps NetworkMode as it was); host,
+// none and container modes are the mode alone.
+func TestContainerNetworksDisconnected(t *testing.T) {
+	c := container.New("0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef", "/x")
+	c.HostConfig = &containertypes.HostConfig{NetworkMode: "front"}
+	c.NetworkingConfig = &networktypes.NetworkingConfig{EndpointsConfig: map[string]*networktypes.EndpointSettings{"zeta": {}, "alpha": {}}}
+	if got := containerNetworks(c); len(got) != 2 || got[0] != "alpha" || got[1] != "zeta" {
+		t.Fatalf("front disconnected: %v", got)
+	}
+	c.NetworkingConfig.EndpointsConfig = map[string]*networktypes.EndpointSettings{}
+	if got := containerNetworks(c); len(got) != 0 {
+		t.Fatalf("all disconnected: %v", got)
+	}
+	for _, mode := range []string{"host", "none", "container:other"} {
+		c.HostConfig.NetworkMode = containertypes.NetworkMode(mode)
+		if got := containerNetworks(c); len(got) != 1 || got[0] != mode {
+			t.Fatalf("%s: %v", mode, got)
+		}
+	}
+}

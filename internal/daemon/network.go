@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
 	networktypes "github.com/moby/moby/api/types/network"
 
@@ -215,8 +214,11 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 	c.Lock()
 	defer c.Unlock()
 	mode := c.HostConfig.NetworkMode
-	if mode.IsHost() || mode.IsNone() || mode.IsContainer() {
-		return errdefs.Forbidden(fmt.Errorf("container sharing network namespace with another container or host cannot be connected to any other network"))
+	if mode.IsHost() || mode.IsContainer() {
+		return errdefs.InvalidParameter(fmt.Errorf("container sharing network namespace with another container or host cannot be connected to any other network"))
+	}
+	if mode.IsNone() {
+		return errdefs.InvalidParameter(fmt.Errorf("container cannot be connected to multiple networks with one of the networks in private (none) mode"))
 	}
 	if c.NetworkingConfig == nil {
 		c.NetworkingConfig = &networktypes.NetworkingConfig{}
@@ -226,6 +228,9 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 	}
 	for name := range c.NetworkingConfig.EndpointsConfig {
 		if o, err := m.Get(name); err == nil && o.ID == r.ID {
+			if !c.State.Running() {
+				return nil // dockerd keeps the config it has: a no-op
+			}
 			return errdefs.Forbidden(fmt.Errorf("endpoint with name %s already exists in network %s", strings.TrimPrefix(c.Name, "/"), r.Name))
 		}
 	}
@@ -279,16 +284,9 @@ func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networkt
 		}
 		d.unregisterDNSOn(c.ID, r)
 	}
+	// NetworkMode stays as it is (dockerd's inspect shows it unchanged):
+	// the next start joins the networks left, or none.
 	delete(c.NetworkingConfig.EndpointsConfig, key)
-	if string(c.HostConfig.NetworkMode) == key || string(c.HostConfig.NetworkMode) == r.ID {
-		// The container's primary network is gone; its next start joins
-		// the first remaining one, or none.
-		c.HostConfig.NetworkMode = "none"
-		for _, n := range containerNetworks(c)[1:] {
-			c.HostConfig.NetworkMode = networkModeOf(n)
-			break
-		}
-	}
 	if err := d.containers.Save(c); err != nil {
 		return err
 	}
@@ -312,8 +310,6 @@ func parseMAC(s string) (networktypes.HardwareAddr, error) {
 	m, err := net.ParseMAC(s)
 	return networktypes.HardwareAddr(m), err
 }
-
-func networkModeOf(name string) containertypes.NetworkMode { return containertypes.NetworkMode(name) }
 
 // startNetworking opens the network manager; the daemon runs without
 // networking (bridge modes fail clearly) if the host lacks what it needs.

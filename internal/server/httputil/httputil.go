@@ -52,3 +52,26 @@ func Int64Value(r *http.Request, k string, def int64) (int64, error) {
 	}
 	return v, nil
 }
+
+// WithFields returns v as a JSON object with the fields of add that v
+// lacks (older API versions' fields that the current types dropped). If v
+// does not marshal to an object, v is returned as it is.
+func WithFields(v any, add map[string]any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return v
+	}
+	for k, x := range add {
+		if _, ok := m[k]; ok {
+			continue
+		}
+		if m[k], err = json.Marshal(x); err != nil {
+			return v
+		}
+	}
+	return m
+}

@@ -52,6 +52,9 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if body.Config == nil {
 		return errdefs.InvalidParameter(errors.New("config cannot be empty in order to create a container"))
 	}
+	if err := legacyCreate(req.Context(), &body); err != nil {
+		return err
+	}
 	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body)
 	if err != nil {
 		return err

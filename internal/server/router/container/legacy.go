@@ -3,21 +3,68 @@ package container
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/stream"
 )
+
+// legacyCreate applies to a create request the version gates dockerd
+// applies for older clients: before 1.44 one network endpoint at most and
+// no health-check start interval; before 1.43 no annotations; before 1.42
+// no console size; before 1.40 the IPC mode defaults to "shareable" (a
+// private namespace others may join); before 1.25 the client itself
+// removes an --rm container, so AutoRemove is ignored.
+func legacyCreate(ctx context.Context, body *containertypes.CreateRequest) error {
+	if stream.VersionLessThan(ctx, "1.44") {
+		if nc := body.NetworkingConfig; nc != nil && len(nc.EndpointsConfig) > 1 {
+			names := make([]string, 0, len(nc.EndpointsConfig))
+			for k := range nc.EndpointsConfig {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			return errdefs.InvalidParameter(fmt.Errorf("Container cannot be connected to network endpoints: %s", strings.Join(names, ", ")))
+		}
+		if body.Config.Healthcheck != nil {
+			body.Config.Healthcheck.StartInterval = 0
+		}
+	}
+	hc := body.HostConfig
+	if hc == nil {
+		return nil
+	}
+	if stream.VersionLessThan(ctx, "1.43") {
+		hc.Annotations = nil
+	}
+	if stream.VersionLessThan(ctx, "1.42") {
+		hc.ConsoleSize = [2]uint{}
+	}
+	if stream.VersionLessThan(ctx, "1.40") && hc.IpcMode == "" {
+		hc.IpcMode = containertypes.IPCModeShareable
+	}
+	if stream.VersionLessThan(ctx, "1.25") {
+		hc.AutoRemove = false
+	}
+	return nil
+}
 
 // legacyInspect adds, for clients older than API 1.52 (the docker CLI 28
 // speaks 1.51), the NetworkSettings fields the API has since dropped:
 // Bridge, EndpointID, Gateway, IPAddress, IPPrefixLen, MacAddress… taken
 // from the container's endpoint on the default "bridge" network, as dockerd
 // filled them (empty otherwise), so `inspect -f {{.NetworkSettings.IPAddress}}`
-// keeps working.
+// keeps working. Before 1.45 the Aliases of user-defined networks also
+// hold the short ID (shortIDAliases).
 func legacyInspect(ctx context.Context, resp *containertypes.InspectResponse) any {
 	if resp == nil || resp.NetworkSettings == nil || !stream.VersionLessThan(ctx, "1.52") {
 		return resp
+	}
+	if stream.VersionLessThan(ctx, "1.45") {
+		shortIDAliases(resp)
 	}
 	data, err := json.Marshal(resp)
 	if err != nil {
@@ -55,4 +102,26 @@ func legacyInspect(ctx context.Context, resp *containertypes.InspectResponse) an
 	}
 	m["NetworkSettings"] = nsData
 	return m
+}
+
+// shortIDAliases adds the container's short ID to the Aliases of each
+// live endpoint on a user-defined network, as dockerd's inspect did before
+// API 1.45 (the name is in DNSNames since). A created container shows none
+// (dockerd 20.10 adds it when it makes the endpoint): docker-compose 1.29
+// takes a short-ID alias as the sign that a container's endpoint needs no
+// update, and would keep the service's aliases on its one-off containers.
+func shortIDAliases(resp *containertypes.InspectResponse) {
+	short := resp.ID
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	for name, ep := range resp.NetworkSettings.Networks {
+		mode := containertypes.NetworkMode(name)
+		if ep == nil || ep.EndpointID == "" || mode.IsDefault() || mode.IsBridge() || mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+			continue
+		}
+		if !slices.Contains(ep.Aliases, short) {
+			ep.Aliases = append(slices.Clone(ep.Aliases), short)
+		}
+	}
 }

@@ -8,12 +8,10 @@ import (
 	"strconv"
 	"sync"
 
-	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
-	"github.com/berth/berth/internal/server/stream"
 )
 
 func notFound(req *http.Request) error {
@@ -33,19 +31,7 @@ func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if stream.VersionLessThan(req.Context(), "1.44") {
-		// VirtualSize repeats Size for clients older than API 1.44.
-		type legacySummary struct {
-			imagetypes.Summary
-			VirtualSize int64
-		}
-		old := make([]legacySummary, len(list))
-		for i, s := range list {
-			old[i] = legacySummary{s, s.Size}
-		}
-		return httputil.WriteJSON(w, http.StatusOK, old)
-	}
-	return httputil.WriteJSON(w, http.StatusOK, list)
+	return httputil.WriteJSON(w, http.StatusOK, legacyList(req.Context(), list))
 }
 
 func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name string) error {
@@ -53,16 +39,7 @@ func (r *Router) getImagesInspect(w http.ResponseWriter, req *http.Request, name
 	if err != nil {
 		return err
 	}
-	if stream.VersionLessThan(req.Context(), "1.44") {
-		size := resp.Size
-		resp.VirtualSize = &size
-	}
-	if stream.VersionLessThan(req.Context(), "1.45") {
-		resp.Container = new(string)
-	} else {
-		resp.ContainerConfig = nil
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.WriteJSON(w, http.StatusOK, legacyInspect(req.Context(), resp))
 }
 
 func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error {

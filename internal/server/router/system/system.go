@@ -88,7 +88,7 @@ func (r *Router) getDiskUsage(w http.ResponseWriter, req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httputil.WriteJSON(w, http.StatusOK, du)
+	return httputil.WriteJSON(w, http.StatusOK, legacyDiskUsage(req.Context(), du))
 }
 
 func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
@@ -112,7 +112,7 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 	stream.Flush(w)
 	enc := json.NewEncoder(stream.FlushWriter{W: w})
 	for _, m := range past {
-		if err := enc.Encode(m); err != nil {
+		if err := enc.Encode(legacyEvent(m)); err != nil {
 			return nil
 		}
 	}
@@ -129,7 +129,7 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 			if !ok {
 				return nil
 			}
-			if err := enc.Encode(m); err != nil {
+			if err := enc.Encode(legacyEvent(m)); err != nil {
 				return nil
 			}
 		case <-timer:
