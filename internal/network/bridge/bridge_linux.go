@@ -44,7 +44,7 @@ func Ensure(name string, gateway netip.Prefix, mtu int) error {
 	} else if l.Type() != "bridge" {
 		return fmt.Errorf("device %s exists and is not a bridge", name)
 	}
-	addrs, err := netlink.AddrList(l, unix.AF_INET)
+	addrs, err := redump(func() ([]netlink.Addr, error) { return netlink.AddrList(l, unix.AF_INET) })
 	if err != nil {
 		return fmt.Errorf("list addresses of %s: %w", name, err)
 	}
@@ -84,6 +84,18 @@ func Delete(name string) error {
 	return nil
 }
 
+// redump runs a netlink dump again while the kernel reports it interrupted
+// by a concurrent change (other containers and networks coming and going),
+// up to five times; its results are then complete.
+func redump[T any](dump func() (T, error)) (T, error) {
+	for i := 0; ; i++ {
+		v, err := dump()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) || i == 4 {
+			return v, err
+		}
+	}
+}
+
 // Exists reports whether a link of that name exists.
 func Exists(name string) bool {
 	_, err := netlink.LinkByName(name)
@@ -96,7 +108,7 @@ func Exists(name string) bool {
 // subnet must not overlap.
 func HostPrefixes() ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	addrs, err := netlink.AddrList(nil, unix.AF_INET)
+	addrs, err := redump(func() ([]netlink.Addr, error) { return netlink.AddrList(nil, unix.AF_INET) })
 	if err != nil {
 		return nil, fmt.Errorf("list host addresses: %w", err)
 	}
@@ -106,7 +118,9 @@ func HostPrefixes() ([]netip.Prefix, error) {
 		}
 	}
 	// The main table: the local table only repeats the addresses.
-	routes, err := netlink.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+	routes, err := redump(func() ([]netlink.Route, error) {
+		return netlink.RouteListFiltered(unix.AF_INET, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("list host routes: %w", err)
 	}
@@ -133,7 +147,7 @@ func toPrefix(n *net.IPNet) (netip.Prefix, bool) {
 // HostAddrs returns the host's IPv4 addresses (loopback excluded).
 func HostAddrs() []netip.Addr {
 	var out []netip.Addr
-	addrs, _ := netlink.AddrList(nil, unix.AF_INET)
+	addrs, _ := redump(func() ([]netlink.Addr, error) { return netlink.AddrList(nil, unix.AF_INET) })
 	for _, a := range addrs {
 		if p, ok := toPrefix(a.IPNet); ok && !p.Addr().IsLoopback() {
 			out = append(out, p.Addr())
