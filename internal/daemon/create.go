@@ -187,5 +187,14 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
 	}
+	return validateRestartPolicy(hc.RestartPolicy)
+}
+
+// validateRestartPolicy checks a policy by dockerd's rules and words: a
+// known name, a retry count only with on-failure and never negative.
+func validateRestartPolicy(p containertypes.RestartPolicy) error {
+	if err := containertypes.ValidateRestartPolicy(p); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
 	return nil
 }
