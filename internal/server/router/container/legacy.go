@@ -70,15 +70,13 @@ func legacyInspect(ctx context.Context, resp *containertypes.InspectResponse) an
 // ignored there, and must match the endpoint's own MacAddress if both are
 // given.
 func legacyMacAddress(ctx context.Context, raw []byte, body *containertypes.CreateRequest) error {
-	var legacy struct {
-		Config struct{ MacAddress string }
-	}
-	if err := json.Unmarshal(raw, &legacy); err != nil || legacy.Config.MacAddress == "" {
+	var legacy struct{ MacAddress string } // the Config's fields are the body's own
+	if err := json.Unmarshal(raw, &legacy); err != nil || legacy.MacAddress == "" {
 		return nil
 	}
-	mac, err := net.ParseMAC(legacy.Config.MacAddress)
+	mac, err := net.ParseMAC(legacy.MacAddress)
 	if err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid MAC address: %s", legacy.Config.MacAddress))
+		return errdefs.InvalidParameter(fmt.Errorf("invalid MAC address: %s", legacy.MacAddress))
 	}
 	if body.HostConfig == nil {
 		body.HostConfig = &containertypes.HostConfig{}

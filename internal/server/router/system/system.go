@@ -111,8 +111,15 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	stream.Flush(w)
 	enc := json.NewEncoder(stream.FlushWriter{W: w})
+	legacy := stream.VersionLessThan(req.Context(), "1.52")
+	encode := func(m events.Message) error {
+		if legacy {
+			return enc.Encode(legacyEvent(m))
+		}
+		return enc.Encode(m)
+	}
 	for _, m := range past {
-		if err := enc.Encode(m); err != nil {
+		if err := encode(m); err != nil {
 			return nil
 		}
 	}
@@ -129,7 +136,7 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 			if !ok {
 				return nil
 			}
-			if err := enc.Encode(m); err != nil {
+			if err := encode(m); err != nil {
 				return nil
 			}
 		case <-timer:
@@ -138,4 +145,26 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 			return nil
 		}
 	}
+}
+
+// oldEvent is an event as API < 1.52 sends it: with the status, id and
+// from fields that 1.22 deprecated and dockerd kept filling for container
+// and image events until 1.52 (the Python SDK and docker-compose 1.29 read
+// them).
+type oldEvent struct {
+	Status string `json:"status,omitempty"`
+	ID     string `json:"id,omitempty"`
+	From   string `json:"from,omitempty"`
+	events.Message
+}
+
+func legacyEvent(m events.Message) oldEvent {
+	e := oldEvent{Message: m}
+	switch m.Type {
+	case events.ContainerEventType:
+		e.Status, e.ID, e.From = string(m.Action), m.Actor.ID, m.Actor.Attributes["image"]
+	case events.ImageEventType:
+		e.Status, e.ID = string(m.Action), m.Actor.ID
+	}
+	return e
 }
