@@ -117,6 +117,11 @@ if old:
 summary = api.containers(filters={"name": "smoke2"})
 assert len(summary) == 1 and summary[0]["Names"] == ["/smoke2"] and summary[0]["State"] == "running", summary
 assert [x.id for x in c.containers.list(filters={"status": "running"})] == [ct.id]
+# Sizes: the writable layer, and the whole root filesystem (image too).
+sized = api.containers(size=True, filters={"id": ct.id})[0]
+assert sized["SizeRootFs"] > sized.get("SizeRw", 0) > 0, sized
+full = api._result(api._get(api._url("/containers/{0}/json", ct.id), params={"size": 1}), True)
+assert full["SizeRootFs"] > full["SizeRw"] > 0, (full.get("SizeRw"), full.get("SizeRootFs"))
 
 # run: output, errors, removal.
 assert c.containers.run("busybox", "echo x", remove=True) == b"x\n"

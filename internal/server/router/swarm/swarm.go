@@ -10,7 +10,8 @@ import (
 	"github.com/berth/berth/internal/server/router"
 )
 
-// dockerd's answers on a node outside any swarm (moby daemon/cluster).
+// dockerd's answers on a node outside any swarm (moby daemon/cluster),
+// and berth's own for init and join, which dockerd would carry out.
 var (
 	errNotManager  = errdefs.Unavailable(errors.New(`This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.`))
 	errNoSwarm     = errdefs.Unavailable(errors.New("This node is not part of a swarm"))
