@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -37,6 +38,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if cfg.Image == "" {
 		return resp, errdefs.InvalidParameter(errors.New("no image specified"))
 	}
+	if wd := cfg.WorkingDir; wd != "" && !path.IsAbs(wd) {
+		return resp, errdefs.InvalidParameter(fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", wd))
+	}
 	img, err := d.images.Get(ctx, cfg.Image)
 	if err != nil {
 		return resp, err
@@ -53,9 +57,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 
 	id := container.GenerateID()
 	if name != "" {
+		given := name
 		name = strings.TrimPrefix(name, "/")
 		if !container.ValidName(name) {
-			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", given))
 		}
 	} else {
 		name = container.GenerateName(d.containers.NameTaken)

@@ -91,6 +91,9 @@ assert out == b"/newdir/sub\n1000:1000\n1000:1000\n", out
 out = c.containers.run("busybox", ["sh", "-c", "pwd; stat -c %u:%g /tmp"], working_dir="/tmp", user="1000:1000", remove=True)
 assert out == b"/tmp\n0:0\n", out  # an existing directory keeps its owner
 
+got = common.api_error(c.containers.create, "busybox", "true", working_dir="relative")
+assert got == (400, "the working directory 'relative' is invalid, it needs to be an absolute path"), got
+
 # An unknown network: the create goes through (no 404 that a client would
 # take for a missing image), the start fails with dockerd's 404.
 try:

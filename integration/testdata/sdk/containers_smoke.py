@@ -52,6 +52,12 @@ ct.reload()
 assert ct.status == "running"
 
 ct.rename("smoke2")
+other = c.containers.create("busybox", "true", name="smoke-other")
+got = common.api_error(other.rename, "smoke2")
+assert got[0] == 409 and got[1].startswith('Error when allocating new name: Conflict. The container name "/smoke2" is already in use'), got
+got = common.api_error(c.containers.create, "busybox", "true", name="/a/b")
+assert got == (400, "Invalid container name (/a/b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"), got
+other.remove()
 ct.reload()
 assert ct.name == "smoke2"
 assert ct.update(mem_limit="64m", memswap_limit="128m", cpu_shares=512)["Warnings"] in ([], None)
