@@ -27,6 +27,7 @@ t0 = time.time()
 assert api.exec_start(e["Id"], detach=True) in (b"", "", None)
 assert time.time() - t0 < 0.9, time.time() - t0
 assert api.exec_inspect(e["Id"])["Running"] is True
+assert e["Id"] in api.inspect_container(ct.id)["ExecIDs"]
 ins = wait_exec(e["Id"])
 assert ins["ExitCode"] == 4 and ins["Running"] is False, ins
 assert ct.exec_run("cat /tmp/detached").output == b"done\n"
@@ -89,5 +90,8 @@ assert b"".join(chunks) == b"a\nb\n", chunks
 if not common.old_api(c):
     res = ct.exec_run(["sh", "-c", "echo $A; pwd; id -u"], environment={"A": "b"}, workdir="/tmp", user="1000")
     assert res.output == b"b\n/tmp\n1000\n", res
+# Ended execs leave the container's ExecIDs (and stay inspectable).
+assert api.inspect_container(ct.id)["ExecIDs"] is None, api.inspect_container(ct.id)["ExecIDs"]
+assert api.exec_inspect(e["Id"])["Running"] is False
 ct.remove(force=True)
 print("ok")

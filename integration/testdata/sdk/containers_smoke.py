@@ -126,6 +126,9 @@ assert [x.id for x in c.containers.list(filters={"status": "running"})] == [ct.i
 # Sizes: the writable layer, and the whole root filesystem (image too).
 sized = api.containers(size=True, filters={"id": ct.id})[0]
 assert sized["SizeRootFs"] > sized.get("SizeRw", 0) > 0, sized
+if not old:
+    du = [x for x in c.df()["Containers"] if x["Id"] == ct.id][0]
+    assert du["SizeRootFs"] > du["SizeRw"] > 0, du
 full = api._result(api._get(api._url("/containers/{0}/json", ct.id), params={"size": 1}), True)
 assert full["SizeRootFs"] > full["SizeRw"] > 0, (full.get("SizeRw"), full.get("SizeRootFs"))
 
