@@ -62,6 +62,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 	if hc.LogConfig.Config == nil {
 		hc.LogConfig.Config = map[string]string{}
 	}
+	hc.Links = inspectLinks(c.Name, hc.Links)
 	resp := &containertypes.InspectResponse{
 		ID: c.ID, Created: fmtTime(c.Created), Path: c.Path, Args: c.Args,
 		State: &containertypes.State{

@@ -46,6 +46,20 @@ func (d *Daemon) linkEnv(c *container.Container) []string {
 	return env
 }
 
+// inspectLinks shows a container's links as dockerd's inspect does:
+// "/child:/parent/alias" (the child as the link named it).
+func inspectLinks(parent string, links []string) []string {
+	if len(links) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(links))
+	for _, l := range links {
+		name, alias := parseLink(l)
+		out = append(out, "/"+name+":"+path.Join("/", parent, alias))
+	}
+	return out
+}
+
 // linkVars formats the variables of one link named linkName (Docker's
 // "/parent/alias") to a container at ip.
 func linkVars(linkName, alias, ip string, ports, childEnv []string) []string {

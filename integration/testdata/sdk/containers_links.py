@@ -14,7 +14,7 @@ parent = c.containers.run("busybox", "sleep 300", detach=True, name="linkparent"
 ip = api.inspect_container(target.id)["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
 hosts = parent.exec_run("cat /etc/hosts").output.decode()
 assert any(l.split()[:2] == [ip, "db"] for l in hosts.splitlines()), hosts
-assert len(api.inspect_container(parent.id)["HostConfig"]["Links"]) == 1
+assert api.inspect_container(parent.id)["HostConfig"]["Links"] == ["/linktarget:/linkparent/db"]
 
 # Not a link of the parent: 404, as dockerd answers.
 try:
