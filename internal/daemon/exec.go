@@ -116,8 +116,12 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts execrouter.Start
 	}
 	e.mu.Lock()
 	if e.started {
+		running := e.running
 		e.mu.Unlock()
-		return errdefs.Conflict(fmt.Errorf("exec %s has already been started", id))
+		if running { // dockerd's words
+			return errdefs.Conflict(fmt.Errorf("Error: Exec command %s is already running", e.ID))
+		}
+		return errdefs.Conflict(fmt.Errorf("Error: Exec command %s has already run", e.ID))
 	}
 	e.started = true
 	e.running = true

@@ -31,6 +31,9 @@ assert e["Id"] in api.inspect_container(ct.id)["ExecIDs"]
 ins = wait_exec(e["Id"])
 assert ins["ExitCode"] == 4 and ins["Running"] is False, ins
 assert ct.exec_run("cat /tmp/detached").output == b"done\n"
+# A finished exec cannot start again.
+got = common.api_error(api.exec_start, e["Id"], detach=True)
+assert got == (409, "Error: Exec command %s has already run" % e["Id"]), got
 
 # Exit codes, and the shape of exec inspect.
 for code in (0, 1, 7, 127):
