@@ -116,7 +116,7 @@ func TestCLIContainerSettings(t *testing.T) {
 		}
 
 		// --network NOSUCH: dockerd's error, no pull.
-		if out, code := d.docker("", "run", "--network", "nosuchnet", "busybox", "true"); code != 125 || !strings.Contains(out, "network nosuchnet not found") || strings.Contains(out, "Unable to find image") {
+		if out, code := d.docker("", "run", "--network", "nosuchnet", "busybox", "true"); code != 125 || !strings.Contains(out, "network nosuchnet not found") || strings.Contains(out, "Unable to find image") || strings.Contains(out, "Error waiting") {
 			t.Errorf("unknown network: %d %q", code, out)
 		}
 
