@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -76,6 +77,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		}
 	}
 	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	hostConfigDefaults(hc, d.cgroupV2)
 	defaultSwap(&hc.Resources, d.cgroupV2)
 	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
@@ -193,6 +195,34 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
 	}
 	return validateRestartPolicy(hc.RestartPolicy)
+}
+
+// hostConfigDefaults records what dockerd records at create for settings
+// the client left empty, so that inspect shows the same: the IPC and
+// cgroup namespace modes, OomKillDisable, and the masked and read-only
+// paths of an unprivileged container (the values the spec gets anyway).
+func hostConfigDefaults(hc *containertypes.HostConfig, cgroupV2 bool) {
+	if hc.IpcMode == "" {
+		hc.IpcMode = "private"
+	}
+	if hc.CgroupnsMode == "" {
+		hc.CgroupnsMode = "host"
+		if cgroupV2 {
+			hc.CgroupnsMode = "private"
+		}
+	}
+	if hc.OomKillDisable == nil {
+		off := false
+		hc.OomKillDisable = &off
+	}
+	if !hc.Privileged {
+		if hc.MaskedPaths == nil {
+			hc.MaskedPaths = slices.Clone(oci.MaskedPaths)
+		}
+		if hc.ReadonlyPaths == nil {
+			hc.ReadonlyPaths = slices.Clone(oci.ReadonlyPaths)
+		}
+	}
 }
 
 // validateRestartPolicy checks a policy by dockerd's rules and words: a

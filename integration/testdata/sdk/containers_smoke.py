@@ -118,6 +118,12 @@ for k in ("Id", "Created", "Path", "Args", "State", "Image", "Name", "RestartCou
     assert k in ins, k
 assert ins["Name"] == "/smoke2" and ins["Path"] == "sh" and ins["Config"]["Image"] == "busybox", ins
 assert ins["NetworkSettings"]["Networks"]["bridge"]["IPAddress"], ins["NetworkSettings"]
+# What dockerd records at create for settings left empty.
+hc = ins["HostConfig"]
+major, minor = api.api_version.split(".")
+assert hc["IpcMode"] == ("shareable" if (int(major), int(minor)) < (1, 40) else "private"), hc["IpcMode"]
+assert hc["CgroupnsMode"] in ("host", "private") and hc["OomKillDisable"] is False, hc
+assert "/proc/kcore" in hc["MaskedPaths"] and "/proc/sys" in hc["ReadonlyPaths"], hc
 if old:
     assert ins["NetworkSettings"]["IPAddress"] == ins["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
 summary = api.containers(filters={"name": "smoke2"})

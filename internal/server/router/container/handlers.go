@@ -58,6 +58,7 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if err := legacyMacAddress(req.Context(), raw, &body); err != nil {
 		return err
 	}
+	legacyIpcMode(req.Context(), &body)
 	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body)
 	if err != nil {
 		return err

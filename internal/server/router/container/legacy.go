@@ -117,3 +117,17 @@ func legacyMacAddress(ctx context.Context, raw []byte, body *containertypes.Crea
 	}
 	return nil
 }
+
+// legacyIpcMode gives clients older than API 1.40 the IPC mode they expect
+// by default, "shareable" (dockerd's rule; newer ones get "private").
+func legacyIpcMode(ctx context.Context, body *containertypes.CreateRequest) {
+	if !stream.VersionLessThan(ctx, "1.40") {
+		return
+	}
+	if body.HostConfig == nil {
+		body.HostConfig = &containertypes.HostConfig{}
+	}
+	if body.HostConfig.IpcMode == "" {
+		body.HostConfig.IpcMode = "shareable"
+	}
+}
