@@ -50,7 +50,7 @@ func testCLI(t *testing.T, cli string) {
 		t.Fatalf("run --runtime alt: %d %q", code, out)
 	}
 	out, code = d.docker("", "run", "--rm", "--runtime", "nosuch", "busybox", "true")
-	if code != 125 || !strings.Contains(out, "unknown runtime specified") {
+	if code != 125 || !strings.Contains(out, "unknown or invalid runtime name: ") {
 		t.Fatalf("run --runtime nosuch: %d %q", code, out)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -268,9 +269,20 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	cfg.Healthcheck = hcfg
 
 	req := &containerRequest{Config: cfg, HostConfig: hc, Name: o.name}
-	if o.network != "" && !container.NetworkMode(o.network).IsHost() && !container.NetworkMode(o.network).IsNone() &&
+	netName := o.network
+	if netName == "" && o.macAddress != "" {
+		netName = "default" // the docker CLI's key for the default network
+	}
+	if netName != "" && !container.NetworkMode(netName).IsHost() && !container.NetworkMode(netName).IsNone() &&
 		(o.ip != "" || o.ip6 != "" || len(o.networkAlias) > 0 || o.macAddress != "") {
 		ep := &network.EndpointSettings{Aliases: o.networkAlias}
+		if o.macAddress != "" {
+			mac, err := net.ParseMAC(o.macAddress)
+			if err != nil {
+				return nil, fmt.Errorf("%s is not a valid mac address", o.macAddress)
+			}
+			ep.MacAddress = network.HardwareAddr(mac)
+		}
 		if o.ip != "" || o.ip6 != "" {
 			ep.IPAMConfig = &network.EndpointIPAMConfig{}
 			if o.ip != "" {
@@ -288,7 +300,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 				ep.IPAMConfig.IPv6Address = a
 			}
 		}
-		req.Networking = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{o.network: ep}}
+		req.Networking = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{netName: ep}}
 	}
 	return req, nil
 }

@@ -86,6 +86,10 @@ func (c *Container) SetStopped(code int, oom bool, at time.Time) {
 	c.State.FinishedAt = at.UTC()
 	c.State.ShimDir = ""
 	c.wakeStopped()
+	if c.nextExit != nil {
+		close(c.nextExit)
+		c.nextExit = nil
+	}
 }
 
 func (c *Container) wakeStopped() {
@@ -94,14 +98,12 @@ func (c *Container) wakeStopped() {
 	default:
 		close(c.stopped)
 	}
-	if c.nextExit != nil {
-		close(c.nextExit)
-		c.nextExit = nil
-	}
 }
 
-// NextExitChan returns a channel closed at the next stop of the process (or
-// failed start), even if it is not running now. The caller holds the lock.
+// NextExitChan returns a channel closed at the next stop of the process,
+// even if it is not running now; a failed start is no exit (as in dockerd,
+// whose `docker run` would otherwise report the start error twice). The
+// caller holds the lock.
 func (c *Container) NextExitChan() <-chan struct{} {
 	if c.nextExit == nil {
 		c.nextExit = make(chan struct{})

@@ -40,6 +40,11 @@ func cleanContainerPath(p string) (string, error) {
 	return path.Clean("/" + p), nil
 }
 
+// errNoFile is dockerd's answer for a path missing in container name.
+func errNoFile(p, name string) error {
+	return errdefs.NotFound(fmt.Errorf("Could not find the file %s in container %s", p, name))
+}
+
 // engineFile returns the host path of a file the engine bind-mounts into
 // the container at p, or "".
 func engineFile(ctrDir, clean string) string {
@@ -54,11 +59,12 @@ func engineFile(ctrDir, clean string) string {
 
 // statClean stats clean (in the current root: call it inside
 // archive.InRoot, or on an engine file), not following a final symlink.
-func statClean(full, p string) (*ctrrouter.ArchiveStat, error) {
+// name is the container as the client named it, for dockerd's message.
+func statClean(full, p, name string) (*ctrrouter.ArchiveStat, error) {
 	fi, err := os.Lstat(full)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			return nil, errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
+			return nil, errNoFile(p, name)
 		}
 		return nil, err
 	}
@@ -98,7 +104,7 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrou
 	err = d.withRootfs(ctx, name, func(root string) error {
 		return inContainer(root, "", clean, binds, func(full string) error {
 			var err error
-			st, err = statClean(full, p)
+			st, err = statClean(full, p, name)
 			return err
 		})
 	})
@@ -125,7 +131,7 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 		sent := false
 		err := d.withRootfs(ctx, name, func(root string) error {
 			return inContainer(root, ctrDir, clean, binds, func(full string) error {
-				st, err := statClean(full, p)
+				st, err := statClean(full, p, name)
 				if err != nil {
 					return err
 				}
@@ -178,7 +184,7 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, name, p string, noOv
 			fi, err := os.Stat(clean)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
-					return errdefs.NotFound(fmt.Errorf("Could not find the file %s in container", p))
+					return errNoFile(p, name)
 				}
 				return err
 			}

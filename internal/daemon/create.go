@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"slices"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -40,6 +42,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if cfg.Image == "" {
 		return resp, errdefs.InvalidParameter(errors.New("no image specified"))
 	}
+	if wd := cfg.WorkingDir; wd != "" && !path.IsAbs(wd) {
+		return resp, errdefs.InvalidParameter(fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", wd))
+	}
 	img, err := d.images.Get(ctx, cfg.Image)
 	if err != nil {
 		return resp, err
@@ -56,9 +61,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 
 	id := container.GenerateID()
 	if name != "" {
+		given := name
 		name = strings.TrimPrefix(name, "/")
 		if !container.ValidName(name) {
-			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", given))
 		}
 	} else {
 		name = container.GenerateName(d.containers.NameTaken)
@@ -74,6 +80,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		}
 	}
 	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	hostConfigDefaults(hc, d.cgroupV2)
 	defaultSwap(&hc.Resources, d.cgroupV2)
 	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
@@ -189,6 +196,43 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	}
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
+	}
+	return validateRestartPolicy(hc.RestartPolicy)
+}
+
+// hostConfigDefaults records what dockerd records at create for settings
+// the client left empty, so that inspect shows the same: the IPC and
+// cgroup namespace modes, OomKillDisable, and the masked and read-only
+// paths of an unprivileged container (the values the spec gets anyway).
+func hostConfigDefaults(hc *containertypes.HostConfig, cgroupV2 bool) {
+	if hc.IpcMode == "" {
+		hc.IpcMode = "private"
+	}
+	if hc.CgroupnsMode == "" {
+		hc.CgroupnsMode = "host"
+		if cgroupV2 {
+			hc.CgroupnsMode = "private"
+		}
+	}
+	if hc.OomKillDisable == nil {
+		off := false
+		hc.OomKillDisable = &off
+	}
+	if !hc.Privileged {
+		if hc.MaskedPaths == nil {
+			hc.MaskedPaths = slices.Clone(oci.MaskedPaths)
+		}
+		if hc.ReadonlyPaths == nil {
+			hc.ReadonlyPaths = slices.Clone(oci.ReadonlyPaths)
+		}
+	}
+}
+
+// validateRestartPolicy checks a policy by dockerd's rules and words: a
+// known name, a retry count only with on-failure and never negative.
+func validateRestartPolicy(p containertypes.RestartPolicy) error {
+	if err := containertypes.ValidateRestartPolicy(p); err != nil {
+		return errdefs.InvalidParameter(err)
 	}
 	return nil
 }

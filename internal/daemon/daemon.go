@@ -208,7 +208,8 @@ func (d *Daemon) runtimeArgv(name string) ([]string, error) {
 	return append(append([]string{rt.Path}, rt.Args...), "--root", state), nil
 }
 
-var errNoSuchRuntime = errors.New("unknown runtime specified")
+// errNoSuchRuntime is dockerd's message for a runtime name it does not know.
+var errNoSuchRuntime = errors.New("unknown or invalid runtime name")
 
 // containerDir is the persistent dir of a container (hostname, hosts,
 // resolv.conf, log).

@@ -54,12 +54,18 @@ func (s *execStore) get(id string) (*execInstance, error) {
 	return nil, errdefs.NotFound(fmt.Errorf("No such exec instance: %s", id))
 }
 
+// idsOf returns the execs of a container that have not ended (inspect's
+// ExecIDs: dockerd drops an exec from the list when it exits; the exec
+// itself stays inspectable).
 func (s *execStore) idsOf(containerID string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []string
 	for id, e := range s.m {
-		if e.ContainerID == containerID {
+		e.mu.Lock()
+		done := e.started && !e.running
+		e.mu.Unlock()
+		if e.ContainerID == containerID && !done {
 			out = append(out, id)
 		}
 	}
@@ -110,8 +116,12 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts execrouter.Start
 	}
 	e.mu.Lock()
 	if e.started {
+		running := e.running
 		e.mu.Unlock()
-		return errdefs.Conflict(fmt.Errorf("exec %s has already been started", id))
+		if running { // dockerd's words
+			return errdefs.Conflict(fmt.Errorf("Error: Exec command %s is already running", e.ID))
+		}
+		return errdefs.Conflict(fmt.Errorf("Error: Exec command %s has already run", e.ID))
 	}
 	e.started = true
 	e.running = true

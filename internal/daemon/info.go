@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
@@ -51,6 +52,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		LiveRestoreEnabled: true, Isolation: "", InitBinary: d.initName(), Name: hostname(),
 		IndexServerAddress: "https://index.docker.io/v1/", SecurityOptions: []string{"name=seccomp,profile=builtin"},
 		Labels: []string{}, Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
+		Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}, // no swarm mode
 	}
 	if d.cgroupV2 {
 		info.CgroupVersion = "2"

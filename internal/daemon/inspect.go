@@ -21,16 +21,29 @@ func (d *Daemon) ContainerInspect(ctx context.Context, name string, size bool) (
 	}
 	c.Lock()
 	resp := d.inspect(c)
-	key := c.SnapshotKey
+	key, image := c.SnapshotKey, c.Image
 	c.Unlock()
 	if size {
-		if n, err := d.snapshotter.Usage(ctx, key); err == nil {
-			resp.SizeRw = &n
-			var zero int64
-			resp.SizeRootFs = &zero
+		if rw, rootfs, ok := d.containerSizes(ctx, key, image); ok {
+			resp.SizeRw, resp.SizeRootFs = &rw, &rootfs
 		}
 	}
 	return resp, nil
+}
+
+// containerSizes returns, as dockerd counts them, the size of a
+// container's writable layer and of its whole root filesystem (that layer
+// and its image's).
+func (d *Daemon) containerSizes(ctx context.Context, key, image string) (rw, rootfs int64, ok bool) {
+	rw, err := d.snapshotter.Usage(ctx, key)
+	if err != nil {
+		return 0, 0, false
+	}
+	rootfs = rw
+	if img, err := d.images.Get(ctx, image); err == nil {
+		rootfs += img.Size
+	}
+	return rw, rootfs, true
 }
 
 func fmtTime(t time.Time) string {
@@ -49,6 +62,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 	if hc.LogConfig.Config == nil {
 		hc.LogConfig.Config = map[string]string{}
 	}
+	hc.Links = inspectLinks(c.Name, hc.Links)
 	resp := &containertypes.InspectResponse{
 		ID: c.ID, Created: fmtTime(c.Created), Path: c.Path, Args: c.Args,
 		State: &containertypes.State{

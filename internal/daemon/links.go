@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path"
 	"slices"
@@ -8,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
 )
 
 // linkEnv returns the variables Docker gives a container on the default
@@ -41,6 +44,20 @@ func (d *Daemon) linkEnv(c *container.Container) []string {
 		env = append(env, linkVars(path.Join("/", strings.TrimPrefix(c.Name, "/"), alias), alias, addr.String(), ports, childEnv)...)
 	}
 	return env
+}
+
+// inspectLinks shows a container's links as dockerd's inspect does:
+// "/child:/parent/alias" (the child as the link named it).
+func inspectLinks(parent string, links []string) []string {
+	if len(links) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(links))
+	for _, l := range links {
+		name, alias := parseLink(l)
+		out = append(out, "/"+name+":"+path.Join("/", parent, alias))
+	}
+	return out
 }
 
 // linkVars formats the variables of one link named linkName (Docker's
@@ -98,4 +115,63 @@ func linkVars(linkName, alias, ip string, ports, childEnv []string) []string {
 		env = append(env, prefix+"_ENV_"+k+"="+v)
 	}
 	return env
+}
+
+// ContainerRemoveLink removes a legacy link (DELETE
+// /containers/PARENT/ALIAS?link=1, `docker rm --link PARENT/ALIAS`): it
+// leaves the parent's HostConfig.Links and, while the parent runs, its
+// /etc/hosts. A name without a parent is the container's own name, which
+// dockerd refuses to remove this way.
+func (d *Daemon) ContainerRemoveLink(ctx context.Context, name string) error {
+	name = strings.Trim(name, "/")
+	parentName, alias := path.Split(name)
+	parentName = strings.TrimSuffix(parentName, "/")
+	if parentName == "" {
+		if _, err := d.containers.Get(name); err != nil {
+			return err
+		}
+		return errors.New("Conflict, cannot remove the default link name of the container")
+	}
+	noSuch := errdefs.NotFound(fmt.Errorf("No such container: %s", name))
+	parent, err := d.containers.Get(parentName)
+	if err != nil {
+		return noSuch
+	}
+	parent.Lock()
+	defer parent.Unlock()
+	kept := parent.HostConfig.Links[:0:0]
+	for _, l := range parent.HostConfig.Links {
+		if _, a := parseLink(l); a != alias {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == len(parent.HostConfig.Links) {
+		return noSuch
+	}
+	if len(kept) == 0 {
+		kept = nil // inspect: null, as dockerd
+	}
+	parent.HostConfig.Links = kept
+	if err := d.containers.Save(parent); err != nil {
+		return err
+	}
+	if !parent.State.Running() {
+		return nil
+	}
+	_, err = d.writeEtcFiles(parent, d.runningEtcNetwork(parent))
+	return err
+}
+
+// runningEtcNetwork is what the name files of a running container need,
+// read from its endpoints (setupNetwork made them at start).
+func (d *Daemon) runningEtcNetwork(c *container.Container) etcNetwork {
+	var en etcNetwork
+	for i, e := range d.endpoints(c.ID) {
+		en.Addrs = append(en.Addrs, e.Addr)
+		en.Aliases = append(en.Aliases, e.Aliases...)
+		if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default && i == 0 {
+			en.Embedded = true
+		}
+	}
+	return en
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,5 +22,16 @@ func TestLinkVars(t *testing.T) {
 	}
 	if got := linkVars("/a/b", "b", "10.0.0.2", nil, nil); strings.Join(got, " ") != "B_NAME=/a/b" {
 		t.Errorf("no ports, no env: %v", got)
+	}
+}
+
+func TestInspectLinks(t *testing.T) {
+	got := inspectLinks("/web", []string{"db:database", "cache", "/redis:/web/r"})
+	want := []string{"/db:/web/database", "/cache:/web/cache", "/redis:/web/r"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v", got)
+	}
+	if inspectLinks("/web", nil) != nil {
+		t.Fatal("no links: not null")
 	}
 }

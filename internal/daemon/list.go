@@ -73,8 +73,8 @@ func (d *Daemon) ContainerList(ctx context.Context, opts ctrrouter.ListOptions) 
 			continue
 		}
 		if opts.Size {
-			if n, err := d.snapshotter.Usage(ctx, c.SnapshotKey); err == nil {
-				s.SizeRw = n
+			if rw, rootfs, ok := d.containerSizes(ctx, c.SnapshotKey, c.Image); ok {
+				s.SizeRw, s.SizeRootFs = rw, rootfs
 			}
 		}
 		out = append(out, s)

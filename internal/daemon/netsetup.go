@@ -20,9 +20,10 @@ import (
 )
 
 // normalizeNetworking resolves the network mode at create: the default is
-// the "bridge" network; a bridge or user network must exist and becomes an
-// entry of the container's EndpointsConfig (the networks it joins at
-// start); container:NAME must name an existing container.
+// the "bridge" network; a bridge or user network becomes an entry of the
+// container's EndpointsConfig (the networks it joins at start), and one
+// that does not exist fails the start, not the create (dockerd's order);
+// container:NAME must name an existing container.
 func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **networktypes.NetworkingConfig) error {
 	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
 		hc.NetworkMode = network.DefaultName
@@ -53,6 +54,12 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		return errdefs.Unavailable(errors.New("networking is not available"))
 	}
 	primary, err := d.net.Get(string(mode))
+	if errdefs.IsNotFound(err) {
+		// As dockerd: the create goes through and the start fails with
+		// "network X not found". A 404 here would make the docker CLI
+		// take it for a missing image and pull.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -75,6 +82,9 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 	}
 	for name, es := range eps {
 		r, err := d.net.Get(name)
+		if errdefs.IsNotFound(err) {
+			continue // the start reports it, as above
+		}
 		if err != nil {
 			return err
 		}
@@ -232,7 +242,7 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 	defer func() { d.log.Debug("network set up", "id", c.ID, "netns", path, "dur", time.Since(t0)) }()
 	for i, name := range containerNetworks(c) {
 		es := endpointConfig(c, name)
-		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0}
+		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0, MAC: net.HardwareAddr(es.MacAddress)}
 		if es.IPAMConfig != nil {
 			o.IP = es.IPAMConfig.IPv4Address
 		}

@@ -238,7 +238,7 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 		return errdefs.InvalidParameter(errors.New("user specified IP address is supported only when connecting to networks with user configured subnets"))
 	}
 	if c.State.Running() {
-		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases}
+		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, MAC: net.HardwareAddr(es.MacAddress)}
 		if es.IPAMConfig != nil {
 			o.IP = es.IPAMConfig.IPv4Address
 		}
@@ -251,7 +251,7 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 		}
 		d.registerDNS(c, ep)
 	}
-	c.NetworkingConfig.EndpointsConfig[r.Name] = &networktypes.EndpointSettings{IPAMConfig: es.IPAMConfig, Aliases: es.Aliases, Links: es.Links, DriverOpts: es.DriverOpts}
+	c.NetworkingConfig.EndpointsConfig[r.Name] = &networktypes.EndpointSettings{IPAMConfig: es.IPAMConfig, Aliases: es.Aliases, Links: es.Links, DriverOpts: es.DriverOpts, MacAddress: es.MacAddress}
 	if err := d.containers.Save(c); err != nil {
 		return err
 	}

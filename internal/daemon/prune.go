@@ -82,8 +82,8 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
 		s := d.summary(c, now)
 		running := c.State.Running()
 		c.Unlock()
-		if n, err := d.snapshotter.Usage(ctx, c.SnapshotKey); err == nil {
-			s.SizeRw = n
+		if rw, rootfs, ok := d.containerSizes(ctx, c.SnapshotKey, c.Image); ok {
+			s.SizeRw, s.SizeRootFs = rw, rootfs
 		}
 		cu.TotalCount++
 		cu.TotalSize += s.SizeRw

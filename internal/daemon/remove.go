@@ -94,6 +94,9 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 	}
 	old := c.Name
 	if err := d.containers.Rename(c, newName); err != nil {
+		if errdefs.IsConflict(err) {
+			return errdefs.Conflict(fmt.Errorf("Error when allocating new name: %w", err)) // dockerd's words
+		}
 		return err
 	}
 	d.renameEndpoints(c)

@@ -89,6 +89,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
+	if err := makeWorkdir(rootfs, c.Config.WorkingDir, user); err != nil {
+		return err
+	}
 	volumeMounts, err := d.volumeSpecMounts(c, rootfs)
 	if err != nil {
 		return err

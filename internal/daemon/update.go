@@ -31,6 +31,9 @@ func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containerty
 	}
 	c.Lock()
 	defer c.Unlock()
+	if err := validateRestartPolicy(u.RestartPolicy); err != nil {
+		return resp, err
+	}
 	if u.RestartPolicy.Name != "" {
 		if c.HostConfig.AutoRemove && u.RestartPolicy.Name != "no" {
 			return resp, errdefs.InvalidParameter(errors.New("Restart policy cannot be updated because AutoRemove is enabled for the container"))

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -42,6 +43,7 @@ type ConnectOptions struct {
 	Aliases       []string
 	Ports         []PortRequest
 	DefaultRoute  bool
+	MAC           net.HardwareAddr // --mac-address; nil: Docker's, from the address
 }
 
 // Connect plugs the container's namespace into the network: an address,
@@ -84,13 +86,17 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 	} else if addr, err = pool.Allocate(used); err != nil {
 		return ep, errdefs.Unavailable(err)
 	}
+	mac := o.MAC
+	if len(mac) == 0 {
+		mac = bridge.MACFor(addr)
+	}
 	ifName := "eth0"
 	for i := 1; ifUsed[ifName]; i++ {
 		ifName = fmt.Sprintf("eth%d", i)
 	}
 	ep = Endpoint{
 		ID: newID(), ContainerID: containerID, ContainerName: o.ContainerName, NetworkID: r.ID, IfName: ifName,
-		HostVeth: m.vethName(), Addr: addr, MAC: bridge.MACFor(addr).String(), Aliases: o.Aliases,
+		HostVeth: m.vethName(), Addr: addr, MAC: mac.String(), Aliases: o.Aliases,
 	}
 	var reserved []string
 	defer func() {
@@ -122,7 +128,7 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 	}
 	if err := bridge.Attach(m.NetNSPath(containerID), bridge.Endpoint{
 		Bridge: r.Bridge, HostVeth: ep.HostVeth, IfName: ifName, Addr: netip.PrefixFrom(addr, r.Subnet.Bits()),
-		Gateway: gw, MAC: bridge.MACFor(addr), Isolated: r.Default && m.cfg.NoICC,
+		Gateway: gw, MAC: mac, Isolated: r.Default && m.cfg.NoICC,
 	}); err != nil {
 		return ep, err
 	}

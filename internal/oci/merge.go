@@ -2,6 +2,7 @@ package oci
 
 import (
 	"maps"
+	"strings"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/moby/api/types/container"
@@ -9,7 +10,7 @@ import (
 )
 
 // MergeImageConfig fills cfg from the image config as dockerd does at
-// create: user, env (image first, the container's replacing), command
+// create: user, env (the container's, then the image's it does not set), command
 // (an entrypoint given without a command drops the image's command),
 // working dir, labels, exposed ports, volumes, stop signal, healthcheck.
 func MergeImageConfig(cfg *container.Config, img *dockerspec.DockerOCIImageConfig) {
@@ -19,9 +20,7 @@ func MergeImageConfig(cfg *container.Config, img *dockerspec.DockerOCIImageConfi
 	if cfg.User == "" {
 		cfg.User = img.User
 	}
-	if len(img.Env) > 0 {
-		cfg.Env = ReplaceOrAppendEnv(img.Env, cfg.Env)
-	}
+	cfg.Env = mergeEnv(cfg.Env, img.Env)
 	if len(cfg.Entrypoint) == 0 {
 		if len(cfg.Cmd) == 0 {
 			cfg.Cmd = img.Cmd
@@ -66,4 +65,26 @@ func MergeImageConfig(cfg *container.Config, img *dockerspec.DockerOCIImageConfi
 	if len(img.Shell) > 0 && len(cfg.Shell) == 0 {
 		cfg.Shell = img.Shell
 	}
+}
+
+// mergeEnv is dockerd's merge of a container's variables with its image's:
+// the container's as given (a bare NAME too: it stays in Config.Env and
+// only leaves NAME out of the process environment), then each image
+// variable whose name the container does not set.
+func mergeEnv(ctr, img []string) []string {
+	if len(ctr) == 0 {
+		return img
+	}
+	set := map[string]bool{}
+	for _, e := range ctr {
+		k, _, _ := strings.Cut(e, "=")
+		set[k] = true
+	}
+	out := append([]string{}, ctr...)
+	for _, e := range img {
+		if k, _, _ := strings.Cut(e, "="); !set[k] {
+			out = append(out, e)
+		}
+	}
+	return out
 }

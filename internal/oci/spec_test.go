@@ -154,9 +154,9 @@ func TestMergeImageConfig(t *testing.T) {
 	img.StopSignal = "SIGQUIT"
 	img.Labels = map[string]string{"a": "img", "b": "img"}
 
-	c := &container.Config{Env: []string{"A=2"}, Labels: map[string]string{"b": "ctr"}}
+	c := &container.Config{Env: []string{"A=2", "BARE"}, Labels: map[string]string{"b": "ctr"}}
 	MergeImageConfig(c, img)
-	if !reflect.DeepEqual(c.Env, []string{"PATH=/bin", "A=2"}) || !reflect.DeepEqual(c.Cmd, []string{"sh"}) ||
+	if !reflect.DeepEqual(c.Env, []string{"A=2", "BARE", "PATH=/bin"}) || !reflect.DeepEqual(c.Cmd, []string{"sh"}) ||
 		!reflect.DeepEqual(c.Entrypoint, []string{"/init"}) || c.WorkingDir != "/w" || c.User != "www" || c.StopSignal != "SIGQUIT" ||
 		c.Labels["a"] != "img" || c.Labels["b"] != "ctr" {
 		t.Fatalf("merged %+v", c)

@@ -9,11 +9,12 @@ import (
 	imagerouter "github.com/berth/berth/internal/server/router/image"
 	netrouter "github.com/berth/berth/internal/server/router/network"
 	registryrouter "github.com/berth/berth/internal/server/router/registry"
+	swarmrouter "github.com/berth/berth/internal/server/router/swarm"
 	"github.com/berth/berth/internal/server/router/system"
 	volrouter "github.com/berth/berth/internal/server/router/volume"
 )
 
 // routers returns every API router, each over the daemon as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d), buildrouter.New(d)}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d), buildrouter.New(d), swarmrouter.New()}
 }

@@ -63,6 +63,8 @@ type Backend interface {
 	ContainerPause(ctx context.Context, name string) error
 	ContainerUnpause(ctx context.Context, name string) error
 	ContainerRemove(ctx context.Context, name string, force, volumes bool) error
+	// ContainerRemoveLink removes the legacy link "PARENT/ALIAS".
+	ContainerRemoveLink(ctx context.Context, name string) error
 	ContainerRename(ctx context.Context, name, newName string) error
 	ContainerList(ctx context.Context, opts ListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, name string, size bool) (*container.InspectResponse, error)

@@ -39,6 +39,7 @@ func (r *Router) Routes() []router.Route {
 		{Pattern: "POST /containers/{name}/resize", Handler: r.postContainersResize},
 		{Pattern: "POST /containers/{name}/update", Handler: r.postContainersUpdate},
 		{Pattern: "DELETE /containers/{name}", Handler: r.deleteContainers},
+		{Pattern: "DELETE /containers/{parent}/{alias}", Handler: r.deleteContainersLink},
 		{Pattern: "POST /commit", Handler: r.postCommit},
 	}
 }

@@ -42,17 +42,23 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if req.Body == nil {
 		return errdefs.InvalidParameter(errors.New("invalid JSON body: empty"))
 	}
-	dec := json.NewDecoder(req.Body)
-	if err := dec.Decode(&body); err != nil {
-		if errors.Is(err, io.EOF) {
-			return errdefs.InvalidParameter(errors.New("invalid JSON: config cannot be empty in order to create a container"))
-		}
+	raw, err := io.ReadAll(req.Body)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(raw))) == 0 {
+		return errdefs.InvalidParameter(errors.New("invalid JSON: config cannot be empty in order to create a container"))
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
 		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
 	}
 	if body.Config == nil {
 		return errdefs.InvalidParameter(errors.New("config cannot be empty in order to create a container"))
 	}
 	if err := legacyCreate(req.Context(), &body); err != nil {
+		return err
+	}
+	if err := legacyMacAddress(req.Context(), raw, &body); err != nil {
 		return err
 	}
 	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body)
@@ -324,7 +330,29 @@ func (r *Router) postContainersRename(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) deleteContainers(w http.ResponseWriter, req *http.Request) error {
+	if httputil.BoolValue(req, "link") {
+		return r.removeLink(w, req, req.PathValue("name"))
+	}
 	if err := r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteContainersLink serves DELETE /containers/PARENT/ALIAS?link=1
+// (`docker rm --link`); without link=1 the two-part name names no
+// container.
+func (r *Router) deleteContainersLink(w http.ResponseWriter, req *http.Request) error {
+	name := req.PathValue("parent") + "/" + req.PathValue("alias")
+	if !httputil.BoolValue(req, "link") {
+		return errdefs.NotFound(fmt.Errorf("No such container: %s", name))
+	}
+	return r.removeLink(w, req, name)
+}
+
+func (r *Router) removeLink(w http.ResponseWriter, req *http.Request, name string) error {
+	if err := r.b.ContainerRemoveLink(req.Context(), name); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -3,11 +3,14 @@ package container
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
+	networktypes "github.com/moby/moby/api/types/network"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/stream"
@@ -124,4 +127,60 @@ func shortIDAliases(resp *containertypes.InspectResponse) {
 			ep.Aliases = append(slices.Clone(ep.Aliases), short)
 		}
 	}
+}
+
+// legacyMacAddress moves the container-wide Config.MacAddress, which API
+// 1.44 deprecated and later versions dropped from the type (older clients
+// and the Python SDK at any version still send it), to the endpoint of the
+// container's network, as dockerd's create does: below 1.44 a MAC with a
+// host, none or container network mode is refused; from 1.44 it is
+// ignored there, and must match the endpoint's own MacAddress if both are
+// given.
+func legacyMacAddress(ctx context.Context, raw []byte, body *containertypes.CreateRequest) error {
+	var legacy struct{ MacAddress string } // the Config's fields are the body's own
+	if err := json.Unmarshal(raw, &legacy); err != nil || legacy.MacAddress == "" {
+		return nil
+	}
+	mac, err := net.ParseMAC(legacy.MacAddress)
+	if err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid MAC address: %s", legacy.MacAddress))
+	}
+	if body.HostConfig == nil {
+		body.HostConfig = &containertypes.HostConfig{}
+	}
+	mode := body.HostConfig.NetworkMode
+	if mode == "" || mode.IsDefault() {
+		mode = "bridge"
+	}
+	if mode.IsHost() || mode.IsNone() || mode.IsContainer() {
+		if stream.VersionLessThan(ctx, "1.44") {
+			return errdefs.InvalidParameter(errors.New("conflicting options: mac-address and the network mode"))
+		}
+		return nil
+	}
+	if body.NetworkingConfig == nil {
+		body.NetworkingConfig = &networktypes.NetworkingConfig{}
+	}
+	if body.NetworkingConfig.EndpointsConfig == nil {
+		body.NetworkingConfig.EndpointsConfig = map[string]*networktypes.EndpointSettings{}
+	}
+	eps := body.NetworkingConfig.EndpointsConfig
+	name := string(mode)
+	if _, ok := eps[name]; !ok && name == "bridge" && eps["default"] != nil {
+		name = "default" // the docker CLI's key for the default network
+	}
+	es := eps[name]
+	if es == nil {
+		es = &networktypes.EndpointSettings{}
+		eps[name] = es
+	}
+	switch {
+	case len(es.MacAddress) == 0:
+		es.MacAddress = networktypes.HardwareAddr(mac)
+	case es.MacAddress.String() != mac.String() && !stream.VersionLessThan(ctx, "1.44"):
+		return errdefs.InvalidParameter(errors.New("the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty"))
+	default:
+		es.MacAddress = networktypes.HardwareAddr(mac)
+	}
+	return nil
 }

@@ -74,3 +74,45 @@ func TestShortIDAliases(t *testing.T) {
 		t.Fatalf("1.44: %s", s)
 	}
 }
+
+func TestLegacyMacAddress(t *testing.T) {
+	ctx := func(v string) context.Context { return stream.WithAPIVersion(context.Background(), v) }
+	decode := func(raw string) *containertypes.CreateRequest {
+		var body containertypes.CreateRequest
+		if err := json.Unmarshal([]byte(raw), &body); err != nil {
+			t.Fatal(err)
+		}
+		return &body
+	}
+	// The default network: the MAC moves to the "bridge" endpoint.
+	raw := `{"Image":"busybox","MacAddress":"02:42:ac:11:00:99","HostConfig":{"NetworkMode":"default"}}`
+	body := decode(raw)
+	if err := legacyMacAddress(ctx("1.24"), []byte(raw), body); err != nil {
+		t.Fatal(err)
+	}
+	if es := body.NetworkingConfig.EndpointsConfig["bridge"]; es == nil || es.MacAddress.String() != "02:42:ac:11:00:99" {
+		t.Fatalf("endpoints %+v", body.NetworkingConfig.EndpointsConfig)
+	}
+	// The docker CLI's "default" key is the one filled when present.
+	raw = `{"Image":"busybox","MacAddress":"02:42:ac:11:00:99","NetworkingConfig":{"EndpointsConfig":{"default":{}}}}`
+	body = decode(raw)
+	if err := legacyMacAddress(ctx("1.56"), []byte(raw), body); err != nil || body.NetworkingConfig.EndpointsConfig["default"].MacAddress.String() != "02:42:ac:11:00:99" || len(body.NetworkingConfig.EndpointsConfig) != 1 {
+		t.Fatalf("%v %+v", err, body.NetworkingConfig.EndpointsConfig)
+	}
+	// Conflicts: another endpoint MAC (1.44+), a host network (below 1.44), a bad MAC.
+	raw = `{"Image":"busybox","MacAddress":"02:42:ac:11:00:99","HostConfig":{"NetworkMode":"net1"},"NetworkingConfig":{"EndpointsConfig":{"net1":{"MacAddress":"02:42:ac:11:00:98"}}}}`
+	if err := legacyMacAddress(ctx("1.44"), []byte(raw), decode(raw)); err == nil || !strings.Contains(err.Error(), "must match") {
+		t.Fatalf("differing MACs: %v", err)
+	}
+	raw = `{"Image":"busybox","MacAddress":"02:42:ac:11:00:99","HostConfig":{"NetworkMode":"host"}}`
+	if err := legacyMacAddress(ctx("1.43"), []byte(raw), decode(raw)); err == nil || err.Error() != "conflicting options: mac-address and the network mode" {
+		t.Fatalf("host network below 1.44: %v", err)
+	}
+	if err := legacyMacAddress(ctx("1.44"), []byte(raw), decode(raw)); err != nil {
+		t.Fatalf("host network from 1.44 (ignored): %v", err)
+	}
+	raw = `{"Image":"busybox","MacAddress":"nope"}`
+	if err := legacyMacAddress(ctx("1.24"), []byte(raw), decode(raw)); err == nil {
+		t.Fatal("a bad MAC was taken")
+	}
+}
