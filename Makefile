@@ -33,7 +33,7 @@ test: build
 # time beside Debian's dockerd started first (FORWARD policy DROP,
 # br_netfilter, its chains), and a third time on a host whose nftables
 # forward chain drops by default (as ufw and firewalld leave it).
-NETTESTS := TestNetwork|TestNameFiles|TestBuildCowsay
+NETTESTS := TestNetwork|TestNameFiles|TestBuildCowsay|TestCompose1|TestSDKNetworks
 test-beside: build
 	BERTH_TEST_BESIDE=docker BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
 	BERTH_TEST_BESIDE=dropfw BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration

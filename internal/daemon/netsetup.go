@@ -54,16 +54,10 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		return errdefs.Unavailable(errors.New("networking is not available"))
 	}
 	primary, err := d.net.Get(string(mode))
-	if errdefs.IsNotFound(err) {
-		// As dockerd: the create goes through and the start fails with
-		// "network X not found". A 404 here would make the docker CLI
-		// take it for a missing image and pull.
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errdefs.IsNotFound(err) {
 		return err
 	}
-	if primary.Driver == "host" || primary.Driver == "null" {
+	if err == nil && (primary.Driver == "host" || primary.Driver == "null") {
 		hc.NetworkMode = containertypes.NetworkMode(primary.Name)
 		return nil
 	}
@@ -74,6 +68,16 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		(*nc).EndpointsConfig = map[string]*networktypes.EndpointSettings{}
 	}
 	eps := (*nc).EndpointsConfig
+	if err != nil {
+		// As dockerd: the create goes through and the start fails with
+		// "network X not found" (the entry is joined at start). A 404
+		// here would make the docker CLI take it for a missing image and
+		// pull.
+		if _, ok := eps[string(mode)]; !ok {
+			eps[string(mode)] = &networktypes.EndpointSettings{}
+		}
+		return nil
+	}
 	if es, ok := eps["default"]; ok { // the docker CLI's name for the default network
 		delete(eps, "default")
 		if _, dup := eps[network.DefaultName]; !dup {
