@@ -31,14 +31,7 @@ func (d *testDaemon) build(timeout time.Duration, args ...string) (string, int) 
 	cmd := exec.CommandContext(ctx, cli, append([]string{"build"}, args...)...)
 	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "BERTH_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir, "DOCKER_BUILDKIT=0")
 	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-	}
-	return string(out), code
+	return string(out), exitCode(err)
 }
 
 // mustBuild builds and returns the output; a failure fails the test.

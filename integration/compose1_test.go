@@ -33,14 +33,7 @@ func (d *testDaemon) compose1(dir, project, apiVersion string, args ...string) (
 		"COMPOSE_INTERACTIVE_NO_CLI=1", "COMPOSE_DOCKER_CLI_BUILD=0", "COMPOSE_API_VERSION="+apiVersion,
 		"PYTHONDONTWRITEBYTECODE=1")
 	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-	}
-	return string(out), code
+	return string(out), exitCode(err)
 }
 
 func (d *testDaemon) mustCompose1(dir, project, apiVersion string, args ...string) string {

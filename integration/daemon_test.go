@@ -409,14 +409,7 @@ func (d *testDaemon) docker(stdin string, args ...string) (string, int) {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
 	out, err := cmd.CombinedOutput()
-	code := 0
-	if err != nil {
-		code = -1
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-	}
-	return string(out), code
+	return string(out), exitCode(err)
 }
 
 // waitFor polls cond until it holds or the timeout passes.
