@@ -202,9 +202,13 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 
 // hostConfigDefaults records what dockerd records at create for settings
 // the client left empty, so that inspect shows the same: the IPC and
-// cgroup namespace modes, OomKillDisable, and the masked and read-only
-// paths of an unprivileged container (the values the spec gets anyway).
+// cgroup namespace modes, OomKillDisable, the size of /dev/shm, and the
+// masked and read-only paths of an unprivileged container (the values the
+// spec gets anyway).
 func hostConfigDefaults(hc *containertypes.HostConfig, cgroupV2 bool) {
+	if hc.ShmSize == 0 {
+		hc.ShmSize = oci.DefaultShmSize
+	}
 	if hc.IpcMode == "" {
 		hc.IpcMode = "private"
 	}

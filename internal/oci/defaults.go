@@ -7,6 +7,10 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
+// DefaultShmSize is the size of a container's /dev/shm unless --shm-size
+// says otherwise (64 MiB, as Docker).
+const DefaultShmSize = 64 << 20
+
 // DefaultCapabilities is Docker's default capability set.
 var DefaultCapabilities = []string{
 	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
@@ -117,7 +121,7 @@ func DefaultMounts(privileged bool) []specs.Mount {
 		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: cgOpts},
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=67108864"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", fmt.Sprintf("size=%d", DefaultShmSize)}},
 	}
 }
 

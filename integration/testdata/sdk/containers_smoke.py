@@ -124,6 +124,7 @@ major, minor = api.api_version.split(".")
 assert hc["IpcMode"] == ("shareable" if (int(major), int(minor)) < (1, 40) else "private"), hc["IpcMode"]
 assert hc["CgroupnsMode"] in ("host", "private") and hc["OomKillDisable"] is False, hc
 assert "/proc/kcore" in hc["MaskedPaths"] and "/proc/sys" in hc["ReadonlyPaths"], hc
+assert hc["ShmSize"] == 64 << 20, hc["ShmSize"]
 if old:
     assert ins["NetworkSettings"]["IPAddress"] == ins["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
 summary = api.containers(filters={"name": "smoke2"})
