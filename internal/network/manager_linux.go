@@ -353,7 +353,7 @@ func (m *Manager) applyLocked() error {
 		if r.Driver != "bridge" {
 			continue
 		}
-		rs.Networks = append(rs.Networks, firewall.Network{Bridge: r.Bridge, Subnet: r.Subnet, Internal: r.Internal})
+		rs.Networks = append(rs.Networks, firewall.Network{Bridge: r.Bridge, Subnet: r.Subnet, Internal: r.Internal, NoICC: m.noICC(r)})
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.eps)) {
 		rs.Ports = append(rs.Ports, m.eps[k].Ports...)
@@ -363,7 +363,37 @@ func (m *Manager) applyLocked() error {
 		return err
 	}
 	m.dirty = false
+	m.setRouteLocalnet(rs)
 	return nil
+}
+
+// noICC reports whether containers of the network may not talk to each
+// other: icc=false for the default bridge, the enable_icc option for a
+// user network.
+func (m *Manager) noICC(r *Record) bool {
+	if r.Default {
+		return m.cfg.NoICC
+	}
+	return r.Options["com.docker.network.bridge.enable_icc"] == "false"
+}
+
+// setRouteLocalnet turns route_localnet on for the bridges with a port
+// reachable on 127.0.0.1 (the host's packets from 127.0.0.1 are routed out
+// to the container) and off for the others: a bridge with it on would
+// accept packets for 127.0.0.0/8 (the input rule drops those from
+// containers; CVE-2020-8558).
+func (m *Manager) setRouteLocalnet(rs firewall.Ruleset) {
+	need := firewall.LoopbackBridges(rs, func(a netip.Addr) string {
+		for _, r := range m.nets {
+			if r.Driver == "bridge" && r.Subnet.Contains(a) {
+				return r.Bridge
+			}
+		}
+		return ""
+	})
+	for _, n := range rs.Networks {
+		bridge.SetRouteLocalnet(n.Bridge, need[n.Bridge])
+	}
 }
 
 // RemoveAll deletes every kernel object of this daemon's networks: the

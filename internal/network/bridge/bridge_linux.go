@@ -19,9 +19,8 @@ func ipnet(p netip.Prefix) *net.IPNet {
 }
 
 // Ensure creates (or finds) the bridge name with gateway/bits as its
-// address, brings it up and turns on route_localnet so that published
-// ports answer on 127.0.0.1. An existing bridge with another address is an
-// error: two networks must not share a device.
+// address and brings it up (IPv4 only). An existing bridge with another
+// address is an error: two networks must not share a device.
 func Ensure(name string, gateway netip.Prefix, mtu int) error {
 	l, err := netlink.LinkByName(name)
 	if err != nil {
@@ -65,8 +64,21 @@ func Ensure(name string, gateway netip.Prefix, mtu int) error {
 	if err := netlink.LinkSetUp(l); err != nil {
 		return fmt.Errorf("bring up %s: %w", name, err)
 	}
-	_ = os.WriteFile("/proc/sys/net/ipv4/conf/"+name+"/route_localnet", []byte("1"), 0o644)
 	return nil
+}
+
+// SetRouteLocalnet turns net.ipv4.conf.<name>.route_localnet on or off
+// (written only when it differs).
+func SetRouteLocalnet(name string, on bool) {
+	p := "/proc/sys/net/ipv4/conf/" + name + "/route_localnet"
+	want := byte('0')
+	if on {
+		want = '1'
+	}
+	if cur, err := os.ReadFile(p); err == nil && len(cur) > 0 && cur[0] == want {
+		return
+	}
+	_ = os.WriteFile(p, []byte{want}, 0o644)
 }
 
 // Delete removes the bridge name; a missing one is not an error.

@@ -2,6 +2,7 @@ package firewall
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -45,6 +46,10 @@ func (r Rule) exprs(set *nftables.Set) ([]expr.Any, error) {
 	if r.CtReplied {
 		e = append(e, ctBits(expr.CtKeySTATE, expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED)...)
 	}
+	if r.CtOrig {
+		// IP_CT_DIR_ORIGINAL is 0.
+		e = append(e, &expr.Ct{Register: 1, Key: expr.CtKeyDIRECTION}, cmp(expr.CmpOpEq, []byte{0}))
+	}
 	action, err := r.actionExprs()
 	if err != nil {
 		return nil, err
@@ -61,20 +66,20 @@ func (r Rule) ifaceExprs(set *nftables.Set) []expr.Any {
 		}
 		e = append(e, &expr.Meta{Key: key, Register: 1}, cmp(op, ifname(name)))
 	}
-	bySet := func(key expr.MetaKey) {
-		e = append(e, &expr.Meta{Key: key, Register: 1}, &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID})
+	bySet := func(key expr.MetaKey, not bool) {
+		e = append(e, &expr.Meta{Key: key, Register: 1}, &expr.Lookup{SourceRegister: 1, SetName: set.Name, SetID: set.ID, Invert: not})
 	}
 	if r.IIF != "" {
 		byName(expr.MetaKeyIIFNAME, r.IIF, r.IIFNot)
 	}
 	if r.IIFSet != "" {
-		bySet(expr.MetaKeyIIFNAME)
+		bySet(expr.MetaKeyIIFNAME, r.IIFSetNot)
 	}
 	if r.OIF != "" {
 		byName(expr.MetaKeyOIFNAME, r.OIF, r.OIFNot)
 	}
 	if r.OIFSet != "" {
-		bySet(expr.MetaKeyOIFNAME)
+		bySet(expr.MetaKeyOIFNAME, false)
 	}
 	return e
 }
@@ -82,33 +87,46 @@ func (r Rule) ifaceExprs(set *nftables.Set) []expr.Any {
 func (r Rule) addrExprs() []expr.Any {
 	var e []expr.Any
 	if r.SrcNet.IsValid() {
-		p := r.SrcNet.Masked()
-		mask := make([]byte, 4)
-		bits := p.Bits()
-		for i := 0; i < 4; i++ {
-			switch {
-			case bits >= 8:
-				mask[i] = 0xff
-				bits -= 8
-			case bits > 0:
-				mask[i] = byte(0xff << (8 - bits))
-				bits = 0
-			}
-		}
-		a := p.Addr().As4()
-		e = append(e,
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: []byte{0, 0, 0, 0}},
-			cmp(expr.CmpOpEq, a[:]))
+		e = append(e, prefixExprs(12, r.SrcNet, expr.CmpOpEq)...)
 	}
 	if r.DstAddr.IsValid() {
 		a := r.DstAddr.As4()
 		e = append(e, &expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 16, Len: 4}, cmp(expr.CmpOpEq, a[:]))
 	}
+	if r.DstNet.IsValid() {
+		e = append(e, prefixExprs(16, r.DstNet, expr.CmpOpEq)...)
+	}
+	if r.DstNotNet.IsValid() {
+		e = append(e, prefixExprs(16, r.DstNotNet, expr.CmpOpNeq)...)
+	}
 	if r.DstLocal {
 		e = append(e, &expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true}, cmp(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)))
 	}
 	return e
+}
+
+// prefixExprs matches the IPv4 address at offset (12 source, 16
+// destination) of the network header against prefix p (op: eq or neq).
+func prefixExprs(offset uint32, p netip.Prefix, op expr.CmpOp) []expr.Any {
+	p = p.Masked()
+	mask := make([]byte, 4)
+	bits := p.Bits()
+	for i := 0; i < 4; i++ {
+		switch {
+		case bits >= 8:
+			mask[i] = 0xff
+			bits -= 8
+		case bits > 0:
+			mask[i] = byte(0xff << (8 - bits))
+			bits = 0
+		}
+	}
+	a := p.Addr().As4()
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: offset, Len: 4},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mask, Xor: []byte{0, 0, 0, 0}},
+		cmp(op, a[:]),
+	}
 }
 
 // ctBits matches when any of bits is set in the conntrack key (status or state).
@@ -130,14 +148,18 @@ func (r Rule) actionExprs() ([]expr.Any, error) {
 		return []expr.Any{&expr.Verdict{Kind: expr.VerdictJump, Chain: r.Target}}, nil
 	case "masquerade":
 		return []expr.Any{&expr.Masq{}}, nil
-	case "mark":
+	case "mark", "markaccept":
 		// mark = (mark & ^ForwardMark) ^ ForwardMark: the bit set, the
 		// others kept.
-		return []expr.Any{
+		e := []expr.Any{
 			&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
 			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: binaryutil.NativeEndian.PutUint32(^ForwardMark), Xor: binaryutil.NativeEndian.PutUint32(ForwardMark)},
 			&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1},
-		}, nil
+		}
+		if r.Action == "markaccept" {
+			e = append(e, &expr.Verdict{Kind: expr.VerdictAccept})
+		}
+		return e, nil
 	case "dnat":
 		a := r.DNATAddr.As4()
 		return []expr.Any{

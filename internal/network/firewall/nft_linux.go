@@ -120,7 +120,7 @@ func (t *Table) apply(c *nftables.Conn, want map[string][]Rule, bridges []string
 		return err
 	}
 	applied := map[string][]string{}
-	for _, name := range []string{ChainPrerouting, ChainOutput, ChainPorts, ChainPostrouting, ChainForward} {
+	for _, name := range chainNames {
 		keys := ruleKeys(want[name])
 		applied[name] = keys
 		if t.applied == nil {
@@ -167,7 +167,7 @@ func layoutCurrent(c *nftables.Conn, tb *nftables.Table) (bool, error) {
 			return false, nil
 		}
 	}
-	if n != 5 {
+	if n != len(chainNames) {
 		return false, nil
 	}
 	if _, err := c.GetSetByName(tb, SetBridges); err != nil {
@@ -176,9 +176,14 @@ func layoutCurrent(c *nftables.Conn, tb *nftables.Table) (bool, error) {
 	return true, nil
 }
 
+// chainNames are the chains of berth's table.
+var chainNames = []string{ChainPrerouting, ChainOutput, ChainPorts, ChainPostrouting, ChainForward, ChainInput}
+
 func addChains(c *nftables.Conn, tb *nftables.Table) map[string]*nftables.Chain {
 	accept := nftables.ChainPolicyAccept
 	return map[string]*nftables.Chain{
+		ChainInput: c.AddChain(&nftables.Chain{Name: ChainInput, Table: tb, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookInput,
+			Priority: nftables.ChainPriorityFilter, Policy: &accept}),
 		ChainPrerouting:  c.AddChain(&nftables.Chain{Name: ChainPrerouting, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest}),
 		ChainOutput:      c.AddChain(&nftables.Chain{Name: ChainOutput, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest}),
 		ChainPorts:       c.AddChain(&nftables.Chain{Name: ChainPorts, Table: tb}),

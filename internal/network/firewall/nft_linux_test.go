@@ -81,7 +81,7 @@ func TestApplyIncrementalAndRemove(t *testing.T) {
 			t.Fatalf("ports rules: %d", n)
 		}
 		fwd := handles(t, nftables.TableFamilyIPv4, "bttest", ChainForward)
-		if len(fwd) != 3+2+3 {
+		if len(fwd) != 3+2+4 {
 			t.Fatalf("forward rules: %d", len(fwd))
 		}
 		// A change touches only what differs: the kept rules keep their
@@ -98,7 +98,7 @@ func TestApplyIncrementalAndRemove(t *testing.T) {
 			t.Fatal(err)
 		}
 		after := handles(t, nftables.TableFamilyIPv4, "bttest", ChainForward)
-		if len(after) != 2+2+3 {
+		if len(after) != 2+2+4 {
 			t.Fatalf("forward rules after removing a network: %v", after)
 		}
 		for k, h := range after {

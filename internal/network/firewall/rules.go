@@ -12,6 +12,7 @@ type Network struct {
 	Bridge   string
 	Subnet   netip.Prefix
 	Internal bool // no traffic in or out of the bridge except to itself
+	NoICC    bool // no traffic between containers of the bridge (icc=false)
 }
 
 // Port is one published port: traffic to HostIP:HostPort (HostIP invalid
@@ -38,6 +39,7 @@ const (
 	ChainPorts       = "ports"       // regular: one DNAT per published port
 	ChainPostrouting = "postrouting" // nat, srcnat: masquerade
 	ChainForward     = "forward"     // filter, before the host's filter chains: isolation, internal, the forward mark
+	ChainInput       = "input"       // filter: nothing from a bridge reaches the host's loopback services
 )
 
 // SetBridges is the named set of the table holding every bridge device of
@@ -61,6 +63,7 @@ type Rule struct {
 	IIF       string
 	IIFNot    bool
 	IIFSet    string // iifname @set
+	IIFSetNot bool   // iifname != @set
 	OIF       string
 	OIFNot    bool
 	OIFSet    string // oifname @set
@@ -69,10 +72,13 @@ type Rule struct {
 	DstLocal  bool // fib daddr type local
 	Proto     string
 	DPort     uint16
-	CtDNAT    bool   // ct status dnat
-	CtReplied bool   // ct state established,related
-	Action    string // accept, drop, masquerade, dnat, jump, mark (set ForwardMark)
-	Target    string // jump target chain
+	CtDNAT    bool         // ct status dnat
+	CtReplied bool         // ct state established,related
+	CtOrig    bool         // ct direction original (not a reply)
+	DstNotNet netip.Prefix // ip daddr != prefix
+	DstNet    netip.Prefix // ip daddr prefix
+	Action    string       // accept, drop, masquerade, dnat, jump, mark (set ForwardMark), markaccept (set it and accept)
+	Target    string       // jump target chain
 	DNATAddr  netip.Addr
 	DNATPort  uint16
 }
@@ -89,7 +95,7 @@ func (r Rule) String() string {
 		p = append(p, "iifname "+neg(r.IIFNot)+r.IIF)
 	}
 	if r.IIFSet != "" {
-		p = append(p, "iifname @"+r.IIFSet)
+		p = append(p, "iifname "+neg(r.IIFSetNot)+"@"+r.IIFSet)
 	}
 	if r.OIF != "" {
 		p = append(p, "oifname "+neg(r.OIFNot)+r.OIF)
@@ -103,6 +109,12 @@ func (r Rule) String() string {
 	if r.DstAddr.IsValid() {
 		p = append(p, "ip daddr "+r.DstAddr.String())
 	}
+	if r.DstNet.IsValid() {
+		p = append(p, "ip daddr "+r.DstNet.String())
+	}
+	if r.DstNotNet.IsValid() {
+		p = append(p, "ip daddr != "+r.DstNotNet.String())
+	}
 	if r.DstLocal {
 		p = append(p, "fib daddr type local")
 	}
@@ -115,6 +127,9 @@ func (r Rule) String() string {
 	if r.CtReplied {
 		p = append(p, "ct state established,related")
 	}
+	if r.CtOrig {
+		p = append(p, "ct direction original")
+	}
 	switch r.Action {
 	case "jump":
 		p = append(p, "jump "+r.Target)
@@ -122,6 +137,8 @@ func (r Rule) String() string {
 		p = append(p, fmt.Sprintf("dnat to %s:%d", r.DNATAddr, r.DNATPort))
 	case "mark":
 		p = append(p, fmt.Sprintf("meta mark set meta mark | %#08x", ForwardMark))
+	case "markaccept":
+		p = append(p, fmt.Sprintf("meta mark set meta mark | %#08x accept", ForwardMark))
 	default:
 		p = append(p, r.Action)
 	}
@@ -138,12 +155,19 @@ func Rules(rs Ruleset) []Rule {
 	nets := append([]Network(nil), rs.Networks...)
 	sort.Slice(nets, func(i, j int) bool { return nets[i].Bridge < nets[j].Bridge })
 	out := []Rule{
-		{Chain: ChainPrerouting, DstLocal: true, Action: "jump", Target: ChainPorts},
+		// Published ports: any local address but the loopback ones from
+		// outside (a packet for 127.0.0.1 arriving on another interface
+		// is not DNATed, CVE-2020-8558), every local address from the host.
+		{Chain: ChainPrerouting, DstLocal: true, DstNotNet: loopback, Action: "jump", Target: ChainPorts},
 		{Chain: ChainOutput, DstLocal: true, Action: "jump", Target: ChainPorts},
+		// A container never reaches the host's loopback services, even with
+		// a crafted packet (route_localnet is on where loopback ports need
+		// it); replies to the host's own connections still come back.
+		{Chain: ChainInput, IIFSet: SetBridges, DstNet: loopback, CtOrig: true, Action: "drop"},
 	}
 	out = append(out, portRules(rs.Ports)...)
 	// Published ports reached on 127.0.0.1 (route_localnet is on for the
-	// bridges).
+	// bridges that have some).
 	out = append(out, Rule{Chain: ChainPostrouting, OIFSet: SetBridges, SrcNet: loopback, Action: "masquerade"})
 	for _, n := range nets {
 		if !n.Internal {
@@ -162,14 +186,37 @@ func Rules(rs Ruleset) []Rule {
 				Rule{Chain: ChainForward, OIF: n.Bridge, IIF: n.Bridge, IIFNot: true, Action: "drop"},
 			)
 		}
+		if n.NoICC {
+			// icc=false at layer 3 too (the bridge ports are isolated at 2).
+			out = append(out, Rule{Chain: ChainForward, IIF: n.Bridge, OIF: n.Bridge, Action: "drop"})
+		}
 	}
 	// What is still forwarded is berth's to allow: the mark lets it past a
-	// host filter chain that drops by default (ForwardMark).
+	// host filter chain that drops by default (ForwardMark). From outside,
+	// only replies and published ports (DNATed) reach a bridge: a host of
+	// the LAN routing a container subnet through this one reaches nothing
+	// else.
 	out = append(out,
 		Rule{Chain: ChainForward, IIFSet: SetBridges, Action: "mark"},
-		Rule{Chain: ChainForward, OIFSet: SetBridges, CtReplied: true, Action: "mark"},
-		Rule{Chain: ChainForward, OIFSet: SetBridges, CtDNAT: true, Action: "mark"},
+		Rule{Chain: ChainForward, OIFSet: SetBridges, CtReplied: true, Action: "markaccept"},
+		Rule{Chain: ChainForward, OIFSet: SetBridges, CtDNAT: true, Action: "markaccept"},
+		Rule{Chain: ChainForward, OIFSet: SetBridges, IIFSet: SetBridges, IIFSetNot: true, Action: "drop"},
 	)
+	return out
+}
+
+// LoopbackBridges returns the bridges that have a port published on a
+// loopback address: only they need route_localnet (packets from 127.0.0.1
+// routed out to a container).
+func LoopbackBridges(rs Ruleset, bridgeOf func(netip.Addr) string) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range rs.Ports {
+		if p.HostIP.IsLoopback() || !p.HostIP.IsValid() || p.HostIP.IsUnspecified() {
+			if b := bridgeOf(p.ContainerIP); b != "" {
+				out[b] = true
+			}
+		}
+	}
 	return out
 }
 

@@ -13,6 +13,7 @@ func TestRules(t *testing.T) {
 		Networks: []Network{
 			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.17.0.0/16")},
 			{Bridge: "br-1", Subnet: netip.MustParsePrefix("172.18.0.0/16"), Internal: true},
+			{Bridge: "br-2", Subnet: netip.MustParsePrefix("172.19.0.0/16"), NoICC: true},
 		},
 		Ports: []Port{
 			{Proto: "udp", HostPort: 5353, ContainerIP: netip.MustParseAddr("172.17.0.3"), ContainerPort: 53},
@@ -24,21 +25,27 @@ func TestRules(t *testing.T) {
 		lines = append(lines, r.Chain+": "+r.String())
 	}
 	got := strings.Join(lines, "\n")
-	want := `prerouting: fib daddr type local jump ports
+	want := `prerouting: ip daddr != 127.0.0.0/8 fib daddr type local jump ports
 output: fib daddr type local jump ports
+input: iifname @bridges ip daddr 127.0.0.0/8 ct direction original drop
 ports: udp dport 5353 dnat to 172.17.0.3:53
 ports: ip daddr 127.0.0.1 tcp dport 8080 dnat to 172.17.0.2:80
 postrouting: oifname @bridges ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname != berth0 ip saddr 172.17.0.0/16 masquerade
 postrouting: oifname berth0 ip saddr 172.17.0.0/16 ct status dnat masquerade
 postrouting: oifname br-1 ip saddr 172.18.0.0/16 ct status dnat masquerade
+postrouting: oifname != br-2 ip saddr 172.19.0.0/16 masquerade
+postrouting: oifname br-2 ip saddr 172.19.0.0/16 ct status dnat masquerade
 forward: iifname berth0 oifname != berth0 oifname @bridges drop
 forward: iifname br-1 oifname != br-1 oifname @bridges drop
 forward: iifname br-1 oifname != br-1 drop
 forward: iifname != br-1 oifname br-1 drop
+forward: iifname br-2 oifname != br-2 oifname @bridges drop
+forward: iifname br-2 oifname br-2 drop
 forward: iifname @bridges meta mark set meta mark | 0x01000000
-forward: oifname @bridges ct state established,related meta mark set meta mark | 0x01000000
-forward: oifname @bridges ct status dnat meta mark set meta mark | 0x01000000`
+forward: oifname @bridges ct state established,related meta mark set meta mark | 0x01000000 accept
+forward: oifname @bridges ct status dnat meta mark set meta mark | 0x01000000 accept
+forward: iifname != @bridges oifname @bridges drop`
 	if got != want {
 		t.Fatalf("rules:\n%s\nwant:\n%s", got, want)
 	}
