@@ -24,6 +24,7 @@ import (
 // route and the masquerading; on udp/53 it is a DNS server knowing one
 // name, outside.test (10.1.2.3), the upstream for forwarding tests.
 type outside struct {
+	NS       string // the named network namespace
 	Addr     string // the server's address (in its namespace)
 	HostAddr string // the host end of the link
 	Port     int
@@ -33,7 +34,7 @@ func startOutside(t *testing.T, prefix string) *outside {
 	t.Helper()
 	name := "bto" + strings.TrimPrefix(prefix, "bt")
 	third := byte(time.Now().UnixNano()%200) + 20
-	o := &outside{Addr: fmt.Sprintf("10.213.%d.2", third), HostAddr: fmt.Sprintf("10.213.%d.1", third), Port: 9000}
+	o := &outside{NS: name, Addr: fmt.Sprintf("10.213.%d.2", third), HostAddr: fmt.Sprintf("10.213.%d.1", third), Port: 9000}
 	runtime.LockOSThread()
 	orig, err := netns.Get()
 	if err != nil {
