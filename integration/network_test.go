@@ -440,6 +440,12 @@ func TestNetworkICC(t *testing.T) {
 	if out, _ := d.docker("", append([]string{"run", "--rm", "busybox"}, httpGetCmd(ip, 80)...)...); strings.Contains(out, "hello-berth") {
 		t.Fatalf("icc=false: reached %s", ip)
 	}
+	// Through the gateway (layer 3, routed by the host) it is blocked too.
+	gw := d.mustDocker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", "bridge")
+	routed := fmt.Sprintf(`ip route add %s/32 via %s && printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 %s 80; echo done`, ip, gw, ip)
+	if out, _ := d.docker("", "run", "--rm", "--cap-add", "NET_ADMIN", "busybox", "sh", "-c", routed); strings.Contains(out, "hello-berth") || !strings.Contains(out, "done") {
+		t.Fatalf("icc=false: reached %s through the gateway: %q", ip, out)
+	}
 	o := startOutside(t, d.bridge)
 	if out := d.mustDocker("run", "--rm", "busybox", "nc", "-w", "3", o.Addr, fmt.Sprint(o.Port)); out != "from "+o.HostAddr {
 		t.Fatalf("icc=false outbound: %q", out)
