@@ -126,3 +126,38 @@ func TestNetworkLANAttackCVE_2020_8558(t *testing.T) {
 		t.Fatalf("container to the host's 127.0.0.1: %q", out)
 	}
 }
+
+// TestNetworkInternalDNSCVE_2024_29018: a container whose only networks
+// are --internal never forwards a DNS question outside, whether it started
+// so or was disconnected from its other network after start; connecting it
+// again to a network with a way out forwards again. The outside resolver
+// (a namespace of the test's own) counts the questions it gets.
+func TestNetworkInternalDNSCVE_2024_29018(t *testing.T) {
+	d := startDaemonCLI(t, "docker")
+	d.importBusybox()
+	o := startOutside(t, d.bridge)
+	d.mustDocker("network", "create", "ext")
+	d.mustDocker("network", "create", "--internal", "inet")
+	d.mustDocker("run", "-d", "--name", "cdns", "--network", "ext", "--dns", o.Addr, "busybox", "sleep", "300")
+	d.mustDocker("network", "connect", "inet", "cdns")
+	lookup := func(ctr string) string {
+		out, _ := d.docker("", "exec", ctr, "nslookup", "outside.test")
+		return out
+	}
+	if out := lookup("cdns"); !strings.Contains(out, "10.1.2.3") || o.Queries() == 0 {
+		t.Fatalf("with a way out: %q (%d questions upstream)", out, o.Queries())
+	}
+	d.mustDocker("network", "disconnect", "ext", "cdns")
+	before := o.Queries()
+	if out := lookup("cdns"); strings.Contains(out, "10.1.2.3") || o.Queries() != before {
+		t.Fatalf("after disconnect from ext: %q, %d questions upstream", out, o.Queries()-before)
+	}
+	d.mustDocker("run", "-d", "--name", "only", "--network", "inet", "--dns", o.Addr, "busybox", "sleep", "300")
+	if out := lookup("only"); strings.Contains(out, "10.1.2.3") || o.Queries() != before {
+		t.Fatalf("started on inet only: %q, %d questions upstream", out, o.Queries()-before)
+	}
+	d.mustDocker("network", "connect", "ext", "cdns")
+	if out := lookup("cdns"); !strings.Contains(out, "10.1.2.3") {
+		t.Fatalf("connected again: %q", out)
+	}
+}

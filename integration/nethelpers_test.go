@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,7 +29,11 @@ type outside struct {
 	Addr     string // the server's address (in its namespace)
 	HostAddr string // the host end of the link
 	Port     int
+	queries  atomic.Int64 // DNS questions the server got
 }
+
+// Queries returns how many DNS questions the outside server got.
+func (o *outside) Queries() int64 { return o.queries.Load() }
 
 func startOutside(t *testing.T, prefix string) *outside {
 	t.Helper()
@@ -87,6 +92,7 @@ func startOutside(t *testing.T, prefix string) *outside {
 	// A DNS server upstream: outside.test. is 10.1.2.3, the rest NXDOMAIN.
 	go func() {
 		_ = mdns.ActivateAndServe(nil, pc, mdns.HandlerFunc(func(w mdns.ResponseWriter, r *mdns.Msg) {
+			o.queries.Add(1)
 			m := new(mdns.Msg)
 			m.SetReply(r)
 			switch {

@@ -98,21 +98,27 @@ func (d *Daemon) containerNames(id string) dns.Names {
 }
 
 // startDNS opens the embedded server of a container started on a user
-// network, inside its namespace. An --internal network forwards nothing.
+// network, inside its namespace. It forwards only while the container has
+// a network that is not --internal, decided at each question, so connect
+// and disconnect change it at once (CVE-2024-29018).
 func (d *Daemon) startDNS(c *container.Container, nsPath string, en etcNetwork, upstreams []netip.AddrPort) error {
 	if !en.Embedded || nsPath == "" {
 		return nil
 	}
-	internal := true
-	for _, e := range d.endpoints(c.ID) {
+	id := c.ID
+	return d.dns.servers.Start(id, nsPath, dns.Config{Names: d.containerNames(id), Upstreams: upstreams, Logger: d.log,
+		MayForward: func() bool { return d.hasWayOut(id) }})
+}
+
+// hasWayOut reports whether the container has an endpoint on a network
+// that is not --internal.
+func (d *Daemon) hasWayOut(id string) bool {
+	for _, e := range d.endpoints(id) {
 		if r, err := d.net.Get(e.NetworkID); err == nil && !r.Internal {
-			internal = false
+			return true
 		}
 	}
-	if internal {
-		upstreams = nil
-	}
-	return d.dns.servers.Start(c.ID, nsPath, dns.Config{Names: d.containerNames(c.ID), Upstreams: upstreams, Logger: d.log})
+	return false
 }
 
 // restoreDNS refills the tables and reopens the servers of the running

@@ -11,6 +11,11 @@ import (
 // The exchange runs on the daemon's ordinary threads, so it uses the
 // daemon's network namespace and routes.
 func (s *Server) forward(r *mdns.Msg, proto string) *mdns.Msg {
+	if s.cfg.MayForward != nil && !s.cfg.MayForward() {
+		m := new(mdns.Msg).SetRcode(r, mdns.RcodeServerFailure)
+		m.RecursionAvailable = true
+		return m
+	}
 	select {
 	case s.sem <- struct{}{}:
 		defer func() { <-s.sem }()

@@ -57,6 +57,11 @@ type Config struct {
 	// Upstreams are asked, in order, every question Names does not know.
 	// None: such questions get SERVFAIL (an --internal network).
 	Upstreams []netip.AddrPort
+	// MayForward, when set, is asked before each forward: false answers
+	// SERVFAIL without asking any upstream. It follows the container's
+	// networks as they change (a container left with only --internal
+	// networks forwards nothing, CVE-2024-29018).
+	MayForward func() bool
 	// Timeout bounds one exchange with one upstream; default 4s.
 	Timeout time.Duration
 	// Logger gets forwarding failures at debug level; default slog.Default.

@@ -274,3 +274,22 @@ func TestReverseAddr(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardOnlyWithAWayOut: MayForward is asked at each question; while
+// it says no, questions get SERVFAIL and the upstream sees none
+// (CVE-2024-29018: a container left on --internal networks only).
+func TestForwardOnlyWithAWayOut(t *testing.T) {
+	up := startUpstream(t, mdns.RcodeSuccess)
+	var out atomic.Bool
+	s := startServer(t, Config{Names: testNames, Upstreams: []netip.AddrPort{up.addr}, MayForward: out.Load})
+	if r := ask(t, s, "udp", "example.org.", mdns.TypeA); r.Rcode != mdns.RcodeServerFailure || up.count.Load() != 0 {
+		t.Fatalf("no way out: rcode %s, upstream asked %d times", mdns.RcodeToString[r.Rcode], up.count.Load())
+	}
+	if r := ask(t, s, "udp", "web.", mdns.TypeA); strings.Join(answers(r), ",") != "10.0.0.2" {
+		t.Fatalf("local names without a way out: %v", answers(r))
+	}
+	out.Store(true)
+	if r := ask(t, s, "udp", "example.org.", mdns.TypeA); len(answers(r)) != 1 || up.count.Load() != 1 {
+		t.Fatalf("with a way out: %v, upstream asked %d times", answers(r), up.count.Load())
+	}
+}
