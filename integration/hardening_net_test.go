@@ -85,9 +85,9 @@ func TestNetworkLANAttackCVE_2020_8558(t *testing.T) {
 		t.Fatalf("LAN to the published port: %q", body)
 	}
 	for _, a := range []string{
-		webIP + ":8081",                  // unpublished port
-		webIP + ":80",                    // the container's address, not the published port
-		fmt.Sprintf("127.0.0.1:%d", lp),  // published on 127.0.0.1 only
+		webIP + ":8081",                 // unpublished port
+		webIP + ":80",                   // the container's address, not the published port
+		fmt.Sprintf("127.0.0.1:%d", lp), // published on 127.0.0.1 only
 		fmt.Sprintf("%s:%d", o.HostAddr, lp),
 	} {
 		if body := fromLAN(a); strings.Contains(body, "hello-berth") {
