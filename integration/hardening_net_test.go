@@ -47,10 +47,11 @@ func nsIP(t *testing.T, name string, args ...string) {
 }
 
 // TestNetworkLANAttackCVE_2020_8558: a host of the LAN (a namespace joined
-// to the host by a veth, routing the container subnet and 127.0.0.1
-// through the host) reaches a container only through its published port:
-// not its unpublished port, not its address directly, not a port published
-// on 127.0.0.1. A container, even with NET_ADMIN and a route of its own,
+// to the host by a veth, routing the container subnet, the host's main
+// address and 127.0.0.1 through the host) reaches a container only through
+// its published port: not its unpublished port, not its address directly,
+// not a port published on 127.0.0.1, not a port published on an address of
+// another interface (that one answers from the host and from containers). A container, even with NET_ADMIN and a route of its own,
 // does not reach a service the host binds to 127.0.0.1. Replies of the
 // containers' own connections still come back.
 func TestNetworkLANAttackCVE_2020_8558(t *testing.T) {
@@ -61,10 +62,15 @@ func TestNetworkLANAttackCVE_2020_8558(t *testing.T) {
 	d.mustDocker("run", "-d", "--name", "web", "-v", www+":/www:ro", "-p", fmt.Sprintf("%d:80", hp), "-p", fmt.Sprintf("127.0.0.1:%d:80", lp),
 		"busybox", "sh", "-c", "httpd -p 8081 -h /www; exec httpd -f -p 80 -h /www")
 	webIP := d.netAddr("web", "bridge")
+	// A port published on the host's main address only.
+	host, ap := hostAddr(t), freePort(t)
+	d.mustDocker("run", "-d", "--name", "web2", "-v", www+":/www:ro", "-p", fmt.Sprintf("%s:%d:80", host, ap),
+		"busybox", "httpd", "-f", "-p", "80", "-h", "/www")
 	subnet := d.mustDocker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}}", "bridge")
 	gw := d.mustDocker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}", "bridge")
 	o := startOutside(t, d.bridge)
 	nsIP(t, o.NS, "route", "add", subnet, "via", o.HostAddr)
+	nsIP(t, o.NS, "route", "add", host+"/32", "via", o.HostAddr)
 	// 127.0.0.1 routed to the host, as an attacker on the LAN can.
 	nsIP(t, o.NS, "route", "del", "local", "127.0.0.1", "dev", "lo", "table", "local")
 	nsIP(t, o.NS, "route", "del", "local", "127.0.0.0/8", "dev", "lo", "table", "local")
@@ -89,10 +95,18 @@ func TestNetworkLANAttackCVE_2020_8558(t *testing.T) {
 		webIP + ":80",                   // the container's address, not the published port
 		fmt.Sprintf("127.0.0.1:%d", lp), // published on 127.0.0.1 only
 		fmt.Sprintf("%s:%d", o.HostAddr, lp),
+		fmt.Sprintf("%s:%d", host, ap), // published on an address of another interface
 	} {
 		if body := fromLAN(a); strings.Contains(body, "hello-berth") {
 			t.Errorf("LAN reached %s", a)
 		}
+	}
+	// That port answers from the host itself and from a container.
+	if body, _ := tcpRead(fmt.Sprintf("%s:%d", host, ap)); !strings.Contains(body, "hello-berth") {
+		t.Fatalf("host to its own address's port: %q", body)
+	}
+	if out := d.mustDocker(append([]string{"run", "--rm", "busybox"}, httpGetCmd(host, ap)...)...); !strings.Contains(out, "hello-berth") {
+		t.Fatalf("container to the host address's port: %q", out)
 	}
 	// Established flows still return: the container's own connection out.
 	if out := d.mustDocker("run", "--rm", "busybox", "nc", "-w", "3", o.Addr, fmt.Sprint(o.Port)); out != "from "+o.HostAddr {

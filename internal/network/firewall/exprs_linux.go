@@ -102,6 +102,9 @@ func (r Rule) addrExprs() []expr.Any {
 	if r.DstLocal {
 		e = append(e, &expr.Fib{Register: 1, FlagDADDR: true, ResultADDRTYPE: true}, cmp(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)))
 	}
+	if r.DstOnIIF {
+		e = append(e, &expr.Fib{Register: 1, FlagDADDR: true, FlagIIF: true, ResultADDRTYPE: true}, cmp(expr.CmpOpEq, binaryutil.NativeEndian.PutUint32(unix.RTN_LOCAL)))
+	}
 	return e
 }
 

@@ -177,7 +177,7 @@ func layoutCurrent(c *nftables.Conn, tb *nftables.Table) (bool, error) {
 }
 
 // chainNames are the chains of berth's table.
-var chainNames = []string{ChainPrerouting, ChainOutput, ChainPorts, ChainPostrouting, ChainForward, ChainInput}
+var chainNames = []string{ChainPrerouting, ChainOutput, ChainPorts, ChainHostPorts, ChainPostrouting, ChainForward, ChainInput}
 
 func addChains(c *nftables.Conn, tb *nftables.Table) map[string]*nftables.Chain {
 	accept := nftables.ChainPolicyAccept
@@ -187,6 +187,7 @@ func addChains(c *nftables.Conn, tb *nftables.Table) map[string]*nftables.Chain 
 		ChainPrerouting:  c.AddChain(&nftables.Chain{Name: ChainPrerouting, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityNATDest}),
 		ChainOutput:      c.AddChain(&nftables.Chain{Name: ChainOutput, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityNATDest}),
 		ChainPorts:       c.AddChain(&nftables.Chain{Name: ChainPorts, Table: tb}),
+		ChainHostPorts:   c.AddChain(&nftables.Chain{Name: ChainHostPorts, Table: tb}),
 		ChainPostrouting: c.AddChain(&nftables.Chain{Name: ChainPostrouting, Table: tb, Type: nftables.ChainTypeNAT, Hooknum: nftables.ChainHookPostrouting, Priority: nftables.ChainPriorityNATSource}),
 		ChainForward: c.AddChain(&nftables.Chain{Name: ChainForward, Table: tb, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookForward,
 			Priority: nftables.ChainPriorityRef(forwardPriority), Policy: &accept}),

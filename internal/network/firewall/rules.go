@@ -36,7 +36,8 @@ type Ruleset struct {
 const (
 	ChainPrerouting  = "prerouting"  // nat, dstnat: local destinations → ports
 	ChainOutput      = "output"      // nat, dstnat: locally generated → ports
-	ChainPorts       = "ports"       // regular: one DNAT per published port
+	ChainPorts       = "ports"       // regular: the DNATs of packets from outside and from containers
+	ChainHostPorts   = "host-ports"  // regular: the DNATs of the host's own packets
 	ChainPostrouting = "postrouting" // nat, srcnat: masquerade
 	ChainForward     = "forward"     // filter, before the host's filter chains: isolation, internal, the forward mark
 	ChainInput       = "input"       // filter: nothing from a bridge reaches the host's loopback services
@@ -70,6 +71,7 @@ type Rule struct {
 	SrcNet    netip.Prefix
 	DstAddr   netip.Addr
 	DstLocal  bool // fib daddr type local
+	DstOnIIF  bool // fib daddr . iif type local: the address is the incoming interface's
 	Proto     string
 	DPort     uint16
 	CtDNAT    bool         // ct status dnat
@@ -118,6 +120,9 @@ func (r Rule) String() string {
 	if r.DstLocal {
 		p = append(p, "fib daddr type local")
 	}
+	if r.DstOnIIF {
+		p = append(p, "fib daddr . iif type local")
+	}
 	if r.Proto != "" {
 		p = append(p, r.Proto+" dport "+fmt.Sprint(r.DPort))
 	}
@@ -159,7 +164,7 @@ func Rules(rs Ruleset) []Rule {
 		// outside (a packet for 127.0.0.1 arriving on another interface
 		// is not DNATed, CVE-2020-8558), every local address from the host.
 		{Chain: ChainPrerouting, DstLocal: true, DstNotNet: loopback, Action: "jump", Target: ChainPorts},
-		{Chain: ChainOutput, DstLocal: true, Action: "jump", Target: ChainPorts},
+		{Chain: ChainOutput, DstLocal: true, Action: "jump", Target: ChainHostPorts},
 		// A container never reaches the host's loopback services, even with
 		// a crafted packet (route_localnet is on where loopback ports need
 		// it); replies to the host's own connections still come back.
@@ -220,6 +225,12 @@ func LoopbackBridges(rs Ruleset, bridgeOf func(netip.Addr) string) map[string]bo
 	return out
 }
 
+// portRules returns the DNATs of the published ports. The host's own
+// packets reach a port on any of its addresses (ChainHostPorts); from
+// outside and from containers (ChainPorts), a port published on a loopback
+// address is never reached, and one published on one address only through
+// the interface that has it or from a bridge (hairpin): a packet for that
+// address arriving on another interface is not DNATed.
 func portRules(ports []Port) []Rule {
 	ports = append([]Port(nil), ports...)
 	sort.SliceStable(ports, func(i, j int) bool {
@@ -228,15 +239,25 @@ func portRules(ports []Port) []Rule {
 		}
 		return ports[i].Proto < ports[j].Proto
 	})
-	var out []Rule
+	var host, in []Rule
 	for _, pt := range ports {
-		r := Rule{Chain: ChainPorts, Proto: pt.Proto, DPort: pt.HostPort, Action: "dnat", DNATAddr: pt.ContainerIP, DNATPort: pt.ContainerPort}
+		r := Rule{Chain: ChainHostPorts, Proto: pt.Proto, DPort: pt.HostPort, Action: "dnat", DNATAddr: pt.ContainerIP, DNATPort: pt.ContainerPort}
 		if pt.HostIP.IsValid() && !pt.HostIP.IsUnspecified() {
 			r.DstAddr = pt.HostIP
 		}
-		out = append(out, r)
+		host = append(host, r)
+		r.Chain = ChainPorts
+		switch {
+		case !r.DstAddr.IsValid():
+			in = append(in, r)
+		case !r.DstAddr.IsLoopback():
+			fromBridge, onIIF := r, r
+			fromBridge.IIFSet = SetBridges
+			onIIF.DstOnIIF = true
+			in = append(in, fromBridge, onIIF)
+		}
 	}
-	return out
+	return append(host, in...)
 }
 
 // Bridges returns the members of SetBridges: every bridge of rs, sorted.

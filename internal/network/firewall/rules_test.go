@@ -18,6 +18,7 @@ func TestRules(t *testing.T) {
 		Ports: []Port{
 			{Proto: "udp", HostPort: 5353, ContainerIP: netip.MustParseAddr("172.17.0.3"), ContainerPort: 53},
 			{Proto: "tcp", HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: 8080, ContainerIP: netip.MustParseAddr("172.17.0.2"), ContainerPort: 80},
+			{Proto: "tcp", HostIP: netip.MustParseAddr("192.0.2.10"), HostPort: 9090, ContainerIP: netip.MustParseAddr("172.17.0.2"), ContainerPort: 90},
 		},
 	}
 	var lines []string
@@ -26,10 +27,14 @@ func TestRules(t *testing.T) {
 	}
 	got := strings.Join(lines, "\n")
 	want := `prerouting: ip daddr != 127.0.0.0/8 fib daddr type local jump ports
-output: fib daddr type local jump ports
+output: fib daddr type local jump host-ports
 input: iifname @bridges ip daddr 127.0.0.0/8 ct direction original drop
+host-ports: udp dport 5353 dnat to 172.17.0.3:53
+host-ports: ip daddr 127.0.0.1 tcp dport 8080 dnat to 172.17.0.2:80
+host-ports: ip daddr 192.0.2.10 tcp dport 9090 dnat to 172.17.0.2:90
 ports: udp dport 5353 dnat to 172.17.0.3:53
-ports: ip daddr 127.0.0.1 tcp dport 8080 dnat to 172.17.0.2:80
+ports: iifname @bridges ip daddr 192.0.2.10 tcp dport 9090 dnat to 172.17.0.2:90
+ports: ip daddr 192.0.2.10 fib daddr . iif type local tcp dport 9090 dnat to 172.17.0.2:90
 postrouting: oifname @bridges ip saddr 127.0.0.0/8 masquerade
 postrouting: oifname != berth0 ip saddr 172.17.0.0/16 masquerade
 postrouting: oifname berth0 ip saddr 172.17.0.0/16 ct status dnat masquerade
