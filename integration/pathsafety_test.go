@@ -203,3 +203,39 @@ func TestCpSymlinkExchangeRace(t *testing.T) {
 	}
 	t.Logf("copies that met the container's directory: read %d, written %d", inside, planted)
 }
+
+// TestExportSymlinkExchangeRaceCVE_2018_15664: docker export of a running
+// container that keeps swapping a directory and a symlink to "/" never
+// yields the host's file.
+func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	swapper := buildSwapper(t)
+	host := t.TempDir()
+	mustWrite(t, host+"/secret", "HOST-SECRET\n")
+	setup := "mkdir -p /w" + host + " && echo inside-secret > /w" + host + "/secret && ln -s / /wl && exec /swapper/swapper /w /wl"
+	if out, code := d.docker("", "run", "-d", "--name", "bt-swap", "-v", swapper+":/swapper:ro", "busybox", "sh", "-c", setup); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	ctx := context.Background()
+	inside := 0
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < 400 && time.Now().Before(deadline); i++ {
+		res, err := d.client.ContainerExport(ctx, "bt-swap", client.ContainerExportOptions{})
+		if err != nil {
+			continue
+		}
+		data, _ := io.ReadAll(res)
+		res.Close()
+		if bytes.Contains(data, []byte("HOST-SECRET")) {
+			t.Fatalf("iteration %d: export read the host's file", i)
+		}
+		if bytes.Contains(data, []byte("inside-secret")) {
+			inside++
+		}
+	}
+	if inside == 0 {
+		t.Fatal("exports never met the container's directory: the swap did not run")
+	}
+	t.Logf("exports that met the container's directory: %d", inside)
+}

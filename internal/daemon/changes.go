@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/mount"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/snapshot"
 )
@@ -62,13 +64,26 @@ func (d *Daemon) withRootfs(ctx context.Context, name string, fn func(root strin
 	return withTempMount(ms, fn)
 }
 
-// ContainerExport writes a tar of the container's rootfs.
+// ContainerExport writes a tar of the container's rootfs. The walk runs on
+// a thread chrooted into the rootfs (mount.InRoot), as docker cp's: a
+// running container that swaps a directory for a symlink mid-walk leads it
+// only to its own files (CVE-2018-15664).
 func (d *Daemon) ContainerExport(ctx context.Context, name string, w io.Writer) error {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return err
 	}
-	err = d.withRootfs(ctx, name, func(root string) error { return archive.TarDir(ctx, w, root) })
+	err = d.withRootfs(ctx, name, func(root string) error {
+		return mount.InRoot(root, nil, func() error {
+			// Buffered: the thread is locked, and each write to the
+			// client would cost a hand-off between OS threads.
+			bw := bufio.NewWriterSize(w, 256<<10)
+			if err := archive.TarDir(ctx, bw, "/"); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+	})
 	if err == nil {
 		d.emit("container", "export", c, nil)
 	}
