@@ -10,7 +10,9 @@ import (
 
 // maskPaths masks each path, after pivot_root: a directory with an empty
 // read-only tmpfs, a file with the container's /dev/null, checked once to
-// be the 1:3 character device and mounted through that descriptor.
+// be the 1:3 character device and mounted through that descriptor. A
+// /dev without null (an empty volume at /dev) is refused too: the masks
+// would silently not apply.
 func maskPaths(paths []string) error {
 	null := -1
 	defer func() {
@@ -61,10 +63,26 @@ func openDevNull() (int, error) {
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
 		unix.Close(fd)
-		return -1, fmt.Errorf("/dev/null is not the null device (mode %#o, device %d:%d): refusing to mask paths with it",
-			st.Mode, unix.Major(st.Rdev), unix.Minor(st.Rdev))
+		return -1, fmt.Errorf("/dev/null is not the null device but %s: refusing to mask paths with it", describeNode(&st))
 	}
 	return fd, nil
+}
+
+// describeNode names the kind of file st is, for errors.
+func describeNode(st *unix.Stat_t) string {
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		return "a symlink"
+	case unix.S_IFREG:
+		return "a regular file"
+	case unix.S_IFDIR:
+		return "a directory"
+	case unix.S_IFCHR:
+		return fmt.Sprintf("the character device %d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	case unix.S_IFBLK:
+		return fmt.Sprintf("the block device %d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
+	}
+	return fmt.Sprintf("a file of mode %#o", st.Mode)
 }
 
 // bindFd bind-mounts the file open at fd onto target, through a clone of
