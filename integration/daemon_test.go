@@ -289,6 +289,7 @@ func (d *testDaemon) cleanup() {
 		return nil
 	})
 	_ = syscall.Unmount(filepath.Join(d.root, "snapshots"), syscall.MNT_DETACH)
+	_ = syscall.Unmount(filepath.Join(d.execRoot, "init"), syscall.MNT_DETACH) // the sealed --init copy of a killed daemon
 	removeNetworking(d.bridge, filepath.Join(d.execRoot, "netns"))
 	removeCgroups("/" + d.name)
 	_ = os.RemoveAll(d.sockDir)

@@ -152,7 +152,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.init = findInit(bin); d.init.path == "" {
+	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
@@ -183,6 +183,7 @@ func (d *Daemon) Close() error {
 		_ = d.net.Close()
 	}
 	d.closeBuilder()
+	releaseInit(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
 }
 

@@ -15,7 +15,10 @@ import (
 // (oci.InitPath) and runs as PID 1 of the container: it must run inside
 // any image, one without a libc too, so it must be statically linked.
 type dockerInit struct {
-	path string   // host path; "" when no usable init was found
+	// path is the sealed copy containers get (sealInit), "" when no
+	// usable init was found.
+	path string
+	src  string   // the host binary path was copied from
 	args []string // arguments between the init's path and "--"
 	// why tells, when path is "", why --init is unavailable.
 	why string
@@ -26,16 +29,32 @@ type dockerInit struct {
 // tini-static (both tini, run as `docker-init -- cmd…`).
 var staticInits = []string{"docker-init", "tini-static"}
 
-// findInit picks the init once, at daemon start: berth's own binary when it
-// is static (run as `docker-init init -- cmd…`), else the first static init
-// of staticInits on PATH, else none.
+// setupInit picks the init once, at daemon start, and seals a copy of it
+// under the exec root (sealInit): the binary a container runs as its init
+// is never a host binary.
+func setupInit(self, execRoot string) dockerInit {
+	in := findInit(self)
+	if in.src == "" {
+		return in
+	}
+	p, err := sealInit(in.src, filepath.Join(execRoot, "init"))
+	if err != nil {
+		return dockerInit{why: err.Error()}
+	}
+	in.path = p
+	return in
+}
+
+// findInit picks the init's source: berth's own binary when it is static
+// (run as `docker-init init -- cmd…`), else the first static init of
+// staticInits on PATH, else none.
 func findInit(self string) dockerInit {
 	static, err := isStatic(self)
 	if err != nil {
 		return dockerInit{why: fmt.Sprintf("cannot read %s: %v", self, err)}
 	}
 	if static {
-		return dockerInit{path: self, args: []string{"init"}}
+		return dockerInit{src: self, args: []string{"init"}}
 	}
 	for _, name := range staticInits {
 		p, err := exec.LookPath(name)
@@ -46,7 +65,7 @@ func findInit(self string) dockerInit {
 			p = real
 		}
 		if ok, err := isStatic(p); err == nil && ok {
-			return dockerInit{path: p}
+			return dockerInit{src: p}
 		}
 	}
 	return dockerInit{why: fmt.Sprintf("%s is dynamically linked and no static init (%s) is on PATH", self, strings.Join(staticInits, " or "))}
@@ -83,5 +102,5 @@ func (d *Daemon) initName() string {
 	case len(d.init.args) > 0:
 		return "berth " + d.init.args[0]
 	}
-	return filepath.Base(d.init.path)
+	return filepath.Base(d.init.src)
 }

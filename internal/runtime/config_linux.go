@@ -296,6 +296,9 @@ func validateIDMappings(field string, ms []specs.LinuxIDMapping) error {
 }
 
 func validateSysctl(key string, net, ipc, uts bool) error {
+	if _, err := sysctlPath(key); err != nil {
+		return invalid("config.json: field linux.sysctl: %q is not a valid key", key)
+	}
 	k := strings.ReplaceAll(key, "/", ".")
 	switch {
 	case strings.HasPrefix(k, "net."):

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -167,12 +166,9 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		return err
 	}
 	// sysctls before readonlyPaths, which usually hold /proc/sys.
-	for k, v := range spec.Linux.Sysctl {
-		p := filepath.Join("/proc/sys", strings.ReplaceAll(k, ".", "/"))
-		if err := os.WriteFile(p, []byte(v), 0); err != nil {
-			unix.Close(fdDir)
-			return fmt.Errorf("set sysctl %s: %w", k, err)
-		}
+	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
+		unix.Close(fdDir)
+		return err
 	}
 	if err := finishRootfs(spec, mountns); err != nil {
 		unix.Close(fdDir)

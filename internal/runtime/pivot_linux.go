@@ -3,7 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -81,19 +80,8 @@ func finishRootfs(spec *specs.Spec, mountns bool) error {
 			return fmt.Errorf("make %s read-only: %w", p, err)
 		}
 	}
-	for _, p := range spec.Linux.MaskedPaths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			continue
-		}
-		if fi.IsDir() {
-			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "")
-		} else {
-			err = unix.Mount("/dev/null", p, "", unix.MS_BIND, "")
-		}
-		if err != nil && !errors.Is(err, unix.ENOENT) {
-			return fmt.Errorf("mask path %s: %w", p, err)
-		}
+	if err := maskPaths(spec.Linux.MaskedPaths); err != nil {
+		return err
 	}
 	if spec.Root.Readonly && mountns {
 		if err := remountBind("/", unix.MS_RDONLY); err != nil {
