@@ -239,3 +239,44 @@ func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 	}
 	t.Logf("exports that met the container's directory: %d", inside)
 }
+
+// TestCommitSymlinkExchangeRaceCVE_2018_15664: docker commit --pause=false
+// of a container that keeps swapping a directory and a symlink to "/"
+// never puts the host's file into the layer.
+func TestCommitSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	swapper := buildSwapper(t)
+	host := t.TempDir()
+	mustWrite(t, host+"/secret", "HOST-SECRET\n")
+	setup := "mkdir -p /w" + host + " && echo inside-secret > /w" + host + "/secret && ln -s / /wl && exec /swapper/swapper /w /wl"
+	if out, code := d.docker("", "run", "-d", "--name", "bt-swap", "-v", swapper+":/swapper:ro", "busybox", "sh", "-c", setup); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	ctx := context.Background()
+	inside := 0
+	deadline := time.Now().Add(40 * time.Second)
+	for i := 0; i < 150 && time.Now().Before(deadline); i++ {
+		res, err := d.client.ContainerCommit(ctx, "bt-swap", client.ContainerCommitOptions{Reference: "bt-commit:race", NoPause: true})
+		if err != nil {
+			continue
+		}
+		save, err := d.client.ImageSave(ctx, []string{res.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(save)
+		save.Close()
+		if bytes.Contains(data, []byte("HOST-SECRET")) {
+			t.Fatalf("iteration %d: the committed layer holds the host's file", i)
+		}
+		if bytes.Contains(data, []byte("inside-secret")) {
+			inside++
+		}
+		_, _ = d.client.ImageRemove(ctx, res.ID, client.ImageRemoveOptions{Force: true})
+	}
+	if inside == 0 {
+		t.Fatal("commits never met the container's directory: the swap did not run")
+	}
+	t.Logf("commits that met the container's directory: %d", inside)
+}

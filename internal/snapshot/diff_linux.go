@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/mount"
 )
 
 // layerDirs returns the fs dir of key and those of its parents.
@@ -119,12 +121,24 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		var err error
-		if s.overlay {
-			err = archive.TarOverlayUpper(ctx, pw, own)
-		} else {
-			err = archive.TarChanges(ctx, pw, own, changes)
-		}
+		// The layer is read on a thread chrooted into it: a running
+		// container that swaps a directory for a symlink mid-walk (commit
+		// --pause=false) leads the walk only to its own files
+		// (CVE-2018-15664). Buffered: each write from the locked thread
+		// costs a hand-off between OS threads.
+		err := mount.InRoot(own, nil, func() error {
+			bw := bufio.NewWriterSize(pw, 256<<10)
+			var err error
+			if s.overlay {
+				err = archive.TarOverlayUpper(ctx, bw, "/")
+			} else {
+				err = archive.TarChanges(ctx, bw, "/", changes)
+			}
+			if err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
 		pw.CloseWithError(err)
 	}()
 	return pr, nil
