@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // layerDirs returns the fs dir of key and those of its parents.
@@ -118,7 +119,7 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 		}
 	}
 	pr, pw := io.Pipe()
-	go func() {
+	recovery.Go(nil, "diff of snapshot "+key, func() {
 		var err error
 		if s.overlay {
 			err = archive.TarOverlayUpper(ctx, pw, own)
@@ -126,7 +127,7 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 			err = archive.TarChanges(ctx, pw, own, changes)
 		}
 		pw.CloseWithError(err)
-	}()
+	}, func(err error) { pw.CloseWithError(err) })
 	return pr, nil
 }
 
