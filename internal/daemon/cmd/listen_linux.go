@@ -92,19 +92,19 @@ func listenUnix(path, group string, groupSet bool, log *slog.Logger) (net.Listen
 		return nil, fmt.Errorf("listen on unix://%s: %w", path, err)
 	}
 	ul.SetUnlinkOnClose(false)
-	l := &unixListener{UnixListener: ul, path: path}
 	if err := os.Lchown(tmp, 0, gid); err != nil {
-		l.Close()
+		ul.Close()
 		return nil, fmt.Errorf("chown %s: %w", path, err)
 	}
 	if err := os.Chmod(tmp, 0o660); err != nil { // tmp is a socket in a root-only dir
-		l.Close()
+		ul.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		l.Close()
+		ul.Close()
 		return nil, fmt.Errorf("place socket %s: %w", path, err)
 	}
+	l := &unixListener{UnixListener: ul, path: path}
 	return l, nil
 }
 
