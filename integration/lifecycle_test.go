@@ -142,9 +142,10 @@ func testRestartPolicyAndTCP(t *testing.T, cli string) {
 		t.Fatalf("stopped always-container came back: %q", out)
 	}
 
-	// A TCP listener serves the same API.
+	// A TCP listener serves the same API (without TLS only when --tls=false
+	// says so explicitly).
 	d.stop()
-	d.args = append(d.args, "-H", "tcp://127.0.0.1:0")
+	d.args = append(d.args, "-H", "tcp://127.0.0.1:0", "--tls=false")
 	d.start(nil)
 	data, _ := os.ReadFile(d.logPath)
 	m := regexp.MustCompile(`API listening" addr=(127\.0\.0\.1:[0-9]+)`).FindSubmatch(data)

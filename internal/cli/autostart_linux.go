@@ -22,6 +22,9 @@ func autoStart(ctx context.Context, api client.APIClient, host, dataRoot string)
 		return errNotRoot
 	}
 	sock := strings.TrimPrefix(host, "unix://")
+	if err := rootOnlyDir(filepath.Dir(sock)); err != nil {
+		return fmt.Errorf("refusing to start a daemon for %s: %w; a daemon runs as root and keeps its lock, log and data next to its socket, where another user could swap in a symlink (start one yourself with berth daemon -H %s)", host, err, host)
+	}
 	if err := os.MkdirAll(filepath.Dir(sock), 0o711); err != nil {
 		return fmt.Errorf("create socket directory for %s: %w", sock, err)
 	}
@@ -43,7 +46,7 @@ func autoStart(ctx context.Context, api client.APIClient, host, dataRoot string)
 	if root == "" {
 		root = DefaultDataRoot
 	}
-	if err := os.MkdirAll(root, 0o711); err != nil {
+	if err := os.MkdirAll(root, 0o710); err != nil { // the daemon's mode for it (daemon.DataRootMode)
 		return fmt.Errorf("create data root %s: %w", root, err)
 	}
 	logPath := filepath.Join(root, "berth.log")
@@ -76,6 +79,44 @@ func autoStart(ctx context.Context, api client.APIClient, host, dataRoot string)
 	go func() { exited <- cmd.Wait() }()
 	if err := waitPing(ctx, api, exited, 10*time.Second); err != nil {
 		return fmt.Errorf("start daemon on %s (see %s): %w", host, logPath, err)
+	}
+	return nil
+}
+
+// rootOnlyDir checks that no user but root can change dir or what leads to
+// it: every existing directory from dir up to /, as written and with
+// symlinks resolved, is owned by root and writable by others only when
+// sticky (as /tmp).
+func rootOnlyDir(dir string) error {
+	dir = filepath.Clean(dir)
+	existing := dir
+	for existing != "/" && existing != "." {
+		if _, err := os.Lstat(existing); err == nil {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	chains := []string{dir}
+	if real, err := filepath.EvalSymlinks(existing); err == nil && real != existing {
+		chains = append(chains, real)
+	}
+	for _, p := range chains {
+		for ; ; p = filepath.Dir(p) {
+			fi, err := os.Lstat(p)
+			if err == nil {
+				st := fi.Sys().(*syscall.Stat_t)
+				perm, sticky := fi.Mode().Perm(), fi.Mode()&os.ModeSticky != 0
+				switch {
+				case st.Uid != 0:
+					return fmt.Errorf("%s is owned by uid %d, not root", p, st.Uid)
+				case !sticky && fi.IsDir() && (perm&0o002 != 0 || perm&0o020 != 0 && st.Gid != 0):
+					return fmt.Errorf("%s is writable by users other than root", p)
+				}
+			}
+			if p == "/" || p == "." {
+				break
+			}
+		}
 	}
 	return nil
 }

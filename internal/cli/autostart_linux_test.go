@@ -173,3 +173,49 @@ func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
 		t.Fatalf("no daemon log in %s: %v", root, err)
 	}
 }
+
+// TestRootOnlyDir: a socket dir is fit for a root daemon only when no other
+// user owns it, or can write to it or to any directory above it (sticky
+// /tmp aside), also through symlinks.
+func TestRootOnlyDir(t *testing.T) {
+	testutil.RequireRoot(t)
+	dir, err := os.MkdirTemp("/tmp", "bt-cl-rootonly-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	mk := func(name string, mode os.FileMode, uid int) string {
+		p := filepath.Join(dir, name)
+		if err := os.Mkdir(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := mk("good", 0o755, 0)
+	user := mk("user", 0o755, 65534)
+	open := mk("open", 0o777, 0)
+	sticky := mk("sticky", 0o777|os.ModeSticky, 0)
+	if err := os.Symlink(user, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{
+		good:                                 "",
+		filepath.Join(good, "new", "deeper"): "",
+		sticky:                               "",
+		user:                                 "owned by uid 65534, not root",
+		filepath.Join(user, "new"):           "owned by uid 65534, not root",
+		open:                                 "writable by users other than root",
+		filepath.Join(dir, "link"):           user + " is owned by uid 65534",
+	} {
+		err := rootOnlyDir(p)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", p, err, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/recovery"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 )
 
@@ -127,7 +128,8 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 	pr, pw := io.Pipe()
 	stCh := make(chan *ctrrouter.ArchiveStat, 1)
 	errCh := make(chan error, 1)
-	go func() {
+	recovery.Go(d.log, "archive of "+name, func() {
+		panicPoint("archive-panic")
 		sent := false
 		err := d.withRootfs(ctx, name, func(root string) error {
 			return inContainer(root, ctrDir, clean, binds, func(full string) error {
@@ -154,7 +156,13 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 			errCh <- err
 		}
 		pw.CloseWithError(err)
-	}()
+	}, func(err error) {
+		select {
+		case errCh <- err:
+		default:
+		}
+		pw.CloseWithError(err)
+	})
 	select {
 	case st := <-stCh:
 		return pr, st, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/logger"
+	"github.com/berth/berth/internal/recovery"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/shimclient"
 )
@@ -75,11 +76,17 @@ func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
 		st := p.streams
 		var once sync.Once
 		st.Ready = func() { once.Do(func() { close(ready) }) }
-		go func(p *pendingAttach) {
+		recovery.Go(d.log, "attach "+c.ID, func() {
 			err := sh.Attach(p.ctx, st)
 			once.Do(func() { close(ready) })
 			p.done <- err
-		}(p)
+		}, func(err error) {
+			once.Do(func() { close(ready) })
+			select {
+			case p.done <- err:
+			default:
+			}
+		})
 		select {
 		case <-ready:
 		case <-time.After(5 * time.Second):

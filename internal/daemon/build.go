@@ -26,6 +26,7 @@ import (
 	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/reference"
 	buildrouter "github.com/berth/berth/internal/server/router/build"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
@@ -382,7 +383,7 @@ func (b *buildBackend) Run(ctx context.Context, req dockerfile.RunRequest) (stri
 	}
 	queued := make(chan struct{})
 	attached := make(chan error, 1)
-	go func() {
+	recovery.Go(d.log, "build attach "+id, func() {
 		attached <- d.ContainerAttach(wctx, id, ctrrouter.AttachOptions{
 			Stream: true, Stdout: true, Stderr: true,
 			Open: func(bool) (io.ReadCloser, io.Writer, io.Writer, error) {
@@ -390,7 +391,12 @@ func (b *buildBackend) Run(ctx context.Context, req dockerfile.RunRequest) (stri
 				return nil, req.Out, req.Out, nil
 			},
 		})
-	}()
+	}, func(err error) {
+		select {
+		case attached <- err:
+		default:
+		}
+	})
 	select {
 	case <-queued:
 	case err := <-attached:

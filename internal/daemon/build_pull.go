@@ -11,6 +11,7 @@ import (
 	dref "github.com/distribution/reference"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // pullForBuild pulls a base image for FROM (missing locally, or --pull) as
@@ -25,7 +26,7 @@ func (d *Daemon) pullForBuild(ctx context.Context, name string, out io.Writer) e
 	named = dref.TagNameOnly(named)
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
-	go func() {
+	recovery.Go(d.log, "pull progress of "+name, func() {
 		defer close(done)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -50,7 +51,7 @@ func (d *Daemon) pullForBuild(ctx context.Context, name string, out io.Writer) e
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
-	}()
+	}, func(err error) { pr.CloseWithError(err) })
 	tag := ""
 	if t, ok := named.(dref.Tagged); ok {
 		tag = t.Tag()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // copyUp fills the empty volume directory vol with the image's content at
@@ -57,7 +58,7 @@ func copyUp(rootfs, dst, vol string) error {
 		return err
 	}
 	pr, pw := io.Pipe()
-	go func() {
+	recovery.Go(nil, "copy image content into volume", func() {
 		pw.CloseWithError(mount.InRoot(rootfs, nil, func() error {
 			bw := bufio.NewWriterSize(pw, 256<<10) // fewer hand-offs between the two locked threads
 			if err := archive.TarPath(context.Background(), bw, "/"+rel, "."); err != nil {
@@ -65,7 +66,7 @@ func copyUp(rootfs, dst, vol string) error {
 			}
 			return bw.Flush()
 		}))
-	}()
+	}, func(err error) { pw.CloseWithError(err) })
 	err = mount.InRoot(vol, nil, func() error {
 		_, err := archive.Apply(context.Background(), "/", pr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone})
 		return err

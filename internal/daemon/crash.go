@@ -28,3 +28,14 @@ func crashHold(name string) {
 		select {}
 	}
 }
+
+// panicPoint panics when the test asked for it at name, so tests can check
+// that a panic in a request's handler or in a goroutine it started is
+// recovered and the daemon goes on serving. Points: info-panic (GET /info,
+// in the handler), archive-panic (GET /containers/{id}/archive, in the
+// goroutine that writes the tar).
+func panicPoint(name string) {
+	if os.Getenv(CrashEnv) == name {
+		panic("test panic at " + name)
+	}
+}

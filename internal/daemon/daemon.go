@@ -106,6 +106,10 @@ type Daemon struct {
 	builder buildState
 }
 
+// DataRootMode is the mode of the data root: root only, with traversal for
+// its group (dockerd's).
+const DataRootMode = 0o710
+
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
 // a crash left behind and reconnects to the shims of running containers.
 func New(ctx context.Context, cfg Config) (*Daemon, error) {
@@ -130,6 +134,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		if err := os.MkdirAll(dir, 0o710); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)
 		}
+	}
+	// The data root is 0710 whoever made it (the CLI's autostart, an older
+	// berth): other users must not reach volumes or layers through it.
+	if err := os.Chmod(cfg.Root, DataRootMode); err != nil {
+		return nil, fmt.Errorf("set mode of data root %s: %w", cfg.Root, err)
 	}
 	if _, ok := cfg.Runtimes[cfg.DefaultRuntime]; !ok && cfg.DefaultRuntime != BuiltinRuntime {
 		return nil, fmt.Errorf("default runtime %q is not in the runtimes registry", cfg.DefaultRuntime)

@@ -14,6 +14,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
+	"github.com/berth/berth/internal/recovery"
 	execrouter "github.com/berth/berth/internal/server/router/exec"
 	"github.com/berth/berth/internal/shimclient"
 )
@@ -182,7 +183,7 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts execrouter.Start
 		d.emit("container", "exec_die", c, map[string]string{"execID": e.ID, "exitCode": itoa(code)})
 	}
 	if opts.Detach || opts.Open == nil {
-		go finish()
+		recovery.Go(d.log, "exec "+e.ID, finish, nil)
 		return nil
 	}
 	st := shimclient.Streams{}

@@ -12,6 +12,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
 )
 
@@ -88,7 +89,7 @@ func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
 	ctx, cancel := context.WithCancel(d.bg)
 	d.health.set(c.ID, cancel)
 	started := c.State.StartedAt
-	go func() {
+	recovery.Go(d.log, "health check of "+c.ID, func() {
 		for {
 			wait := cfg.Interval
 			c.Lock()
@@ -107,7 +108,7 @@ func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
 			}
 			d.recordProbe(c, cfg, res, started)
 		}
-	}()
+	}, nil)
 }
 
 // probe runs the healthcheck command in the container once.

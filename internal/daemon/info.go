@@ -42,6 +42,7 @@ func kernelVersion() string {
 
 // SystemInfo returns GET /info.
 func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
+	panicPoint("info-panic")
 	info := &system.Info{
 		ID: d.daemonID(), Driver: d.storageDriver, DriverStatus: [][2]string{},
 		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: "json-file", CgroupDriver: "cgroupfs",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // ContainerRemove removes a stopped container (a running one with force:
@@ -126,7 +127,7 @@ func (d *Daemon) ContainerWait(ctx context.Context, name, condition string) (<-c
 	}
 	c.Unlock()
 	out := make(chan containertypes.WaitResponse, 1)
-	go func() {
+	recovery.Go(d.log, "wait "+c.ID, func() {
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -139,6 +140,6 @@ func (d *Daemon) ContainerWait(ctx context.Context, name, condition string) (<-c
 		}
 		c.Unlock()
 		out <- resp
-	}()
+	}, nil)
 	return out, nil
 }

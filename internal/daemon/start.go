@@ -15,6 +15,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
 )
 
@@ -73,7 +74,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		if c.HostConfig.AutoRemove {
 			id := c.ID
-			go func() { _ = d.ContainerRemove(d.bg, id, true, true) }()
+			recovery.Go(d.log, "auto-remove "+id, func() { _ = d.ContainerRemove(d.bg, id, true, true) }, nil)
 		}
 	}()
 
@@ -198,7 +199,7 @@ func resolveUser(rootfs, spec string, groupAdd []string) (oci.User, error) {
 // monitor waits for the container's exit in the background.
 func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 	d.wg.Add(1)
-	go func() {
+	recovery.Go(d.log, "monitor "+c.ID, func() {
 		defer d.wg.Done()
 		ex, err := sh.Wait(d.bg)
 		if d.bg.Err() != nil {
@@ -209,7 +210,7 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 			ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
 		}
 		d.handleExit(c, sh, ex)
-	}()
+	}, nil)
 }
 
 // handleExit records the end of c's process and cleans up its runtime
@@ -240,7 +241,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 		// are answered sooner. handleExit still returns only after it, and
 		// a crash in between leaves a shim dir of no container, which
 		// restore deletes.
-		go deleteShim()
+		recovery.Go(d.log, "delete shim of "+c.ID, deleteShim, nil)
 		defer func() {
 			crashPoint("autoremove-after-remove")
 			<-deleted
@@ -282,7 +283,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
 	case restart:
-		go func() {
+		recovery.Go(d.log, "restart "+c.ID, func() {
 			time.Sleep(100 * time.Millisecond)
 			c.Lock()
 			still := c.State.Status == container.StatusRestarting
@@ -293,7 +294,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 			if err := d.start(ctx, c, nil); err != nil {
 				d.log.Warn("restart by policy", "id", c.ID, "err", err)
 			}
-		}()
+		}, nil)
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // LayerStore is where pulled layers go (the image store implements it).
@@ -318,7 +319,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 			continue
 		}
 		wg.Add(1)
-		go func() {
+		recovery.Go(nil, "download "+j.id, func() {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
@@ -336,7 +337,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 			if err := ps.download(ctx, j); err != nil {
 				cancel(err)
 			}
-		}()
+		}, func(err error) { cancel(err) })
 	}
 	parent = ""
 	var partials []string

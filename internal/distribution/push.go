@@ -23,6 +23,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // PushImage is an image to push: its config and a way to read each
@@ -151,7 +152,7 @@ func (ps *pushSession) layers(ctx context.Context) ([]blobSource, error) {
 		}
 		started[d] = true
 		wg.Add(1)
-		go func() {
+		recovery.Go(nil, "push layer "+short(d), func() {
 			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
@@ -170,7 +171,13 @@ func (ps *pushSession) layers(ctx context.Context) ([]blobSource, error) {
 				cancel()
 			}
 			uniq[d] <- result{src, err}
-		}()
+		}, func(err error) {
+			cancel()
+			select {
+			case uniq[d] <- result{err: err}:
+			default:
+			}
+		})
 	}
 	wg.Wait()
 	got := map[digest.Digest]result{}

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/snapshot"
 )
 
@@ -109,11 +110,17 @@ func (s *Store) applyLayer(ctx context.Context, parent, expected digest.Digest, 
 		err error
 	}
 	done := make(chan result, 1)
-	go func() {
+	recovery.Go(nil, "store layer", func() {
 		d, err := sink(pr)
 		pr.CloseWithError(err)
 		done <- result{d, err}
-	}()
+	}, func(err error) {
+		pr.CloseWithError(err)
+		select {
+		case done <- result{err: err}:
+		default:
+		}
+	})
 	tee := io.TeeReader(r, pw)
 	_, aerr := s.sn.Apply(ctx, key, tee)
 	if aerr == nil {

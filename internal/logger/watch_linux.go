@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/recovery"
 )
 
 // watcher wakes a following reader when the log's directory changes
@@ -27,7 +29,7 @@ func newWatcher(path string) *watcher {
 		return nil
 	}
 	w := &watcher{f: os.NewFile(uintptr(fd), "inotify"), wake: make(chan struct{}, 1)}
-	go func() {
+	recovery.Go(nil, "watch log file", func() {
 		buf := make([]byte, 4096)
 		for {
 			if _, err := w.f.Read(buf); err != nil {
@@ -38,7 +40,7 @@ func newWatcher(path string) *watcher {
 			default:
 			}
 		}
-	}()
+	}, nil)
 	return w
 }
 

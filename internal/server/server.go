@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
@@ -80,6 +81,16 @@ func boolString(b bool) string {
 func (s *Server) wrap(h router.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		defer func() {
+			// net/http would recover too, but drop the connection without
+			// an answer; the client gets a 500 and the log the stack.
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.writeError(w, r, recovery.Error(s.cfg.Log, r.Method+" "+r.URL.Path, v))
+			}
+		}()
 		err := h(w, r)
 		if err != nil {
 			s.writeError(w, r, err)

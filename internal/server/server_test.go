@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -96,5 +99,36 @@ func TestSplitVersion(t *testing.T) {
 	}
 	if compareVersions("1.9", "1.24") >= 0 || compareVersions("1.40", "1.4") <= 0 {
 		t.Error("compareVersions")
+	}
+}
+
+type panicRouter struct{}
+
+func (panicRouter) Routes() []router.Route {
+	return []router.Route{{Pattern: "GET /info", Handler: func(w http.ResponseWriter, r *http.Request) error {
+		var p *struct{ x int }
+		return fmt.Errorf("%d", p.x) // nil dereference
+	}}}
+}
+
+// TestHandlerPanicIs500: a panicking handler answers 500 with a message,
+// logs its stack, and the server goes on serving.
+func TestHandlerPanicIs500(t *testing.T) {
+	var logBuf bytes.Buffer
+	s := New(Config{Version: "test", Log: slog.New(slog.NewTextHandler(&logBuf, nil))}, panicRouter{}, fakeRouter{})
+	for range 2 {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1.41/info", nil))
+		if rec.Code != 500 || !strings.Contains(rec.Body.String(), "internal error in GET /info: panic: runtime error: invalid memory address or nil pointer dereference") {
+			t.Fatalf("panic answer: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if !strings.Contains(logBuf.String(), "server_test.go") {
+		t.Fatalf("no stack in the log: %s", logBuf.String())
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/v1.41/containers/abc/json", nil))
+	if rec.Code != 200 {
+		t.Fatalf("after the panic: %d", rec.Code)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // maxSunPath is the longest unix socket path the kernel accepts (108 with NUL).
@@ -166,12 +167,12 @@ func (s *Shim) attach(ctx context.Context, execID string, st Streams) error {
 		st.Ready()
 	}
 	if st.Stdin != nil {
-		go func() {
+		recovery.Go(nil, "stdin of "+s.id, func() {
 			_, _ = io.Copy(c, st.Stdin)
 			if uc, ok := c.(*net.UnixConn); ok {
 				_ = uc.CloseWrite()
 			}
-		}()
+		}, nil)
 	}
 	var hdr [8]byte
 	for {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // start writes the config, starts the shim detached (spawnShim) and waits
@@ -53,7 +54,7 @@ func start(ctx context.Context, cfg Config) (*Shim, error) {
 		// A warm shim takes the container: it reads the config from the
 		// state dir as a fresh one would. The pool starts the next one
 		// once this start is over.
-		defer func() { go cfg.Pool.refill() }()
+		defer recovery.Go(nil, "refill shim pool", cfg.Pool.refill, nil)
 		if _, err := ws.assign.Write([]byte(cfg.StateDir + "\n")); err == nil {
 			ws.assign.Close()
 			r = ws.ready

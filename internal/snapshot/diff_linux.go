@@ -16,6 +16,7 @@ import (
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/recovery"
 )
 
 // layerDirs returns the fs dir of key and those of its parents.
@@ -120,7 +121,7 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 		}
 	}
 	pr, pw := io.Pipe()
-	go func() {
+	recovery.Go(nil, "diff of snapshot "+key, func() {
 		// The layer is read on a thread chrooted into it: a running
 		// container that swaps a directory for a symlink mid-walk (commit
 		// --pause=false) leads the walk only to its own files
@@ -140,7 +141,7 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 			return bw.Flush()
 		})
 		pw.CloseWithError(err)
-	}()
+	}, func(err error) { pw.CloseWithError(err) })
 	return pr, nil
 }
 

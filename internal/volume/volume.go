@@ -62,8 +62,13 @@ type Store struct {
 // New opens the volumes under root (created if needed) with their records
 // in db, repairing what an interrupted create or remove left behind.
 func New(db *store.DB, root string) (*Store, error) {
-	if err := os.MkdirAll(root, 0o701); err != nil {
+	// 0700 whoever made it: a volume's content is its containers' business,
+	// never another host user's.
+	if err := os.MkdirAll(root, 0o700); err != nil {
 		return nil, fmt.Errorf("create volumes dir %s: %w", root, err)
+	}
+	if err := os.Chmod(root, 0o700); err != nil {
+		return nil, fmt.Errorf("set mode of volumes dir %s: %w", root, err)
 	}
 	s := &Store{db: db, root: root, vols: map[string]*Record{}, refs: map[string]map[string]bool{}}
 	err := db.ForEach(Bucket, func(key string, value []byte) error {

@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/berth/berth/internal/recovery"
 )
 
 // BuildContext is a build context unpacked on disk.
@@ -257,12 +259,12 @@ func copySum(dst io.Writer, src io.Reader, size int64, buf [2][]byte) ([]byte, e
 func copyHash(h hash.Hash, dst io.Writer, src io.Reader, bufs [2][]byte) error {
 	work := make(chan []byte)
 	finished := make(chan struct{})
-	go func() {
+	recovery.Go(nil, "hash build context", func() {
 		defer close(finished)
 		for b := range work {
 			h.Write(b)
 		}
-	}()
+	}, nil)
 	var err error
 	for i := 0; ; i ^= 1 {
 		n, rerr := io.ReadFull(src, bufs[i])

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // listenAll opens a listener per host: unix://path (mode 0660, owned by
@@ -65,45 +64,85 @@ func listenAll(hosts []string, group string, groupSet bool, tlsCfg *tls.Config, 
 	return ls, nil
 }
 
+// listenUnix binds the socket in a fresh directory only root can enter,
+// sets its owner and mode there, and renames it into place: nothing is
+// ever changed through path, so a symlink or file another user put there
+// (or swaps in while we start) is replaced, never followed. The process
+// umask is left alone.
 func listenUnix(path, group string, groupSet bool, log *slog.Logger) (net.Listener, error) {
 	if path == "" {
 		return nil, errors.New("empty unix socket path")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	gid, err := socketGroup(group, groupSet, log)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create socket dir: %w", err)
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale socket %s: %w", path, err)
+	private, err := os.MkdirTemp(dir, ".s")
+	if err != nil {
+		return nil, fmt.Errorf("create socket dir: %w", err)
 	}
-	old := syscall.Umask(0o777)
-	l, err := net.Listen("unix", path)
-	syscall.Umask(old)
+	defer os.RemoveAll(private)
+	tmp := filepath.Join(private, "s")
+	ul, err := net.ListenUnix("unix", &net.UnixAddr{Name: tmp, Net: "unix"})
 	if err != nil {
 		return nil, fmt.Errorf("listen on unix://%s: %w", path, err)
 	}
-	gid := 0
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err == nil {
-			gid, _ = strconv.Atoi(g.Gid)
-		} else if n, nerr := strconv.Atoi(group); nerr == nil {
-			gid = n
-		} else if groupSet {
-			l.Close()
-			return nil, fmt.Errorf("group %q for the API socket not found", group)
-		} else {
-			log.Debug("socket group not found; the socket stays root-only", "group", group)
-		}
-	}
-	if err := os.Chown(path, 0, gid); err != nil {
-		l.Close()
+	ul.SetUnlinkOnClose(false)
+	if err := os.Lchown(tmp, 0, gid); err != nil {
+		ul.Close()
 		return nil, fmt.Errorf("chown %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o660); err != nil {
-		l.Close()
+	if err := os.Chmod(tmp, 0o660); err != nil { // tmp is a socket in a root-only dir
+		ul.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
+	if err := os.Rename(tmp, path); err != nil {
+		ul.Close()
+		return nil, fmt.Errorf("place socket %s: %w", path, err)
+	}
+	l := &unixListener{UnixListener: ul, path: path}
 	return l, nil
+}
+
+// unixListener removes its socket file when closed (the socket was bound
+// under another name, so the net package's own unlink does not apply).
+type unixListener struct {
+	*net.UnixListener
+	path string
+}
+
+// Addr is the socket's final path, not the one it was bound under.
+func (l *unixListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }
+
+func (l *unixListener) Close() error {
+	err := l.UnixListener.Close()
+	if rerr := os.Remove(l.path); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// socketGroup returns the gid owning the API socket: group by name or
+// number; a missing default group leaves the socket root-only.
+func socketGroup(group string, groupSet bool, log *slog.Logger) (int, error) {
+	if group == "" {
+		return 0, nil
+	}
+	if g, err := user.LookupGroup(group); err == nil {
+		return strconv.Atoi(g.Gid)
+	}
+	if n, err := strconv.Atoi(group); err == nil {
+		return n, nil
+	}
+	if groupSet {
+		return 0, fmt.Errorf("group %q for the API socket not found", group)
+	}
+	log.Debug("socket group not found; the socket stays root-only", "group", group)
+	return 0, nil
 }
 
 // writePidfile refuses to start when the pid file names a live process.

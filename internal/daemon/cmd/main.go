@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVarP(&o.bridge, "bridge", "b", "", "device name of the default bridge network (default berth0); also names the nftables table")
 	fs.BoolVar(&o.icc, "icc", true, "enable inter-container communication on the default bridge")
 	fs.StringArrayVar(&o.pools, "default-address-pool", nil, "where networks without --subnet get theirs: base=CIDR,size=N (repeatable)")
-	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify)")
+	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify); --tls=false, given explicitly, lets a TCP host go without TLS")
 	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
 	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
@@ -148,6 +148,8 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if fc.TLSVerify != nil {
 		o.tls.verify = *fc.TLSVerify
 	}
+	o.tls.verifySet = o.set("tlsverify") || fc.TLSVerify != nil
+	o.tls.disabled = !o.tls.enable && (o.set("tls") || fc.TLS != nil)
 	for dst, v := range map[*string]string{&o.tls.ca: fc.TLSCACert, &o.tls.cert: fc.TLSCert, &o.tls.key: fc.TLSKey} {
 		if v != "" {
 			*dst = v
@@ -262,6 +264,14 @@ func run(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	cfg.Log = log
+	slog.SetDefault(log) // for packages that log without a logger of their own (recovery)
+	tlsCfg, err := o.tls.config()
+	if err != nil {
+		return err
+	}
+	if err := checkTCPAuth(hosts, tlsCfg, o.tls); err != nil {
+		return err
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("the daemon must run as root")
 	}
@@ -280,10 +290,6 @@ func run(args []string) error {
 	}
 	defer d.Close()
 	srv := server.New(server.Config{Version: Version, Log: log}, routers(d)...)
-	tlsCfg, err := o.tls.config()
-	if err != nil {
-		return err
-	}
 	ls, err := listenAll(hosts, group, o.set("group"), tlsCfg, log)
 	if err != nil {
 		return err
