@@ -174,6 +174,7 @@ func layerState(t *testing.T, d *testDaemon, ctrDir string) string {
 // whose name or whiteout target is the layer root or above: each is
 // refused with an error naming the entry, and nothing changes: no image,
 // no snapshot directory, no sentinel beside them, no file in the container.
+// So is the commit of a container that created /.wh... itself.
 func TestLayerWhiteoutEscape(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
@@ -228,6 +229,17 @@ func TestLayerWhiteoutEscape(t *testing.T) {
 			}
 		}
 	}
+	// A container that makes such a name itself cannot commit it as a
+	// whiteout of its layer's root: the commit is refused, naming it.
+	d.mustCLI("run", "--name", "bt-evil-commit", "busybox", "touch", "/.wh...")
+	before := layerState(t, d, ctrDir)
+	if out, code := d.docker("", "commit", "bt-evil-commit", "bt-evil-committed"); code == 0 || !strings.Contains(out, `invalid layer entry ".wh..."`) {
+		t.Errorf("commit of a container holding /.wh...: exit %d, output %q", code, out)
+	}
+	if after := layerState(t, d, ctrDir); after != before {
+		t.Errorf("commit of /.wh... changed the engine's state:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
 	// The container got none of the refused entries, and nothing beside
 	// /tmp where they were copied (cp extracts as a stream, as dockerd's
 	// does: the entries before the refused one stay in /tmp).
