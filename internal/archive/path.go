@@ -53,14 +53,18 @@ func CleanEntryName(name string) (string, error) {
 
 // CheckEntry validates the tar header hdr before anything is written: its
 // name (CleanEntryName), that only a directory may name the root, and the
-// target of a hard link. It returns the cleaned name ("" for the root).
+// target of a hard link. It returns the cleaned name ("" for the root and
+// for a PAX global header: nothing to write).
 func CheckEntry(hdr *tar.Header) (string, error) {
+	if hdr.Typeflag == tar.TypeXGlobalHeader {
+		return "", nil // a PAX global header writes nothing
+	}
 	name, err := CleanEntryName(hdr.Name)
 	if err != nil {
 		return "", err
 	}
 	switch hdr.Typeflag {
-	case tar.TypeDir, tar.TypeXGlobalHeader, tar.TypeXHeader:
+	case tar.TypeDir, tar.TypeXHeader:
 	default:
 		if name == "" {
 			return "", errdefs.InvalidParameter(fmt.Errorf("invalid layer entry %q: a non-directory cannot replace the layer root", hdr.Name))

@@ -71,3 +71,11 @@ func TestCheckEntry(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEntryGlobalHeader(t *testing.T) {
+	for _, n := range []string{"", "pax_global_header"} {
+		if name, err := CheckEntry(&tar.Header{Name: n, Typeflag: tar.TypeXGlobalHeader}); err != nil || name != "" {
+			t.Errorf("global header %q: %q, %v; want skipped", n, name, err)
+		}
+	}
+}
