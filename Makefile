@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/berth
 GOFLAGS_BUILD := -trimpath -tags 'netgo osusergo' -ldflags '-s -w -extldflags -static'
 
-.PHONY: all build install test test-beside unit conformance bench clean
+.PHONY: all build install test test-beside unit conformance bench fuzz clean
 
 all: build
 
@@ -53,6 +53,26 @@ bench: build
 	./scripts/bench-netscale.sh
 	./scripts/bench-pull.sh
 	./scripts/bench-build.sh
+
+# fuzz runs each native Go fuzz target for FUZZ_N inputs (10^6 by default;
+# minutes per target, as root for FuzzApply's device nodes). Seeds live in
+# each package's testdata/fuzz/<target>/; a crasher found is written there.
+# The targets' scratch directories go to FUZZ_TMP (tmpfs: FuzzApply is ten
+# times faster there than on disk).
+FUZZ_N ?= 1000000
+FUZZ_TMP ?= /dev/shm
+FUZZ_TARGETS = \
+	FuzzCleanEntryName:./internal/archive \
+	FuzzApply:./internal/archive \
+	FuzzBuild:./internal/builder/dockerfile \
+	FuzzParse:./internal/reference \
+	FuzzCreateDecode:./internal/server/router/container
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $${t%%:*} ($(FUZZ_N) inputs)"; \
+		TMPDIR=$(FUZZ_TMP) go test -timeout 0 -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZ_N)x -fuzzminimizetime 100x "$${t#*:}"; \
+	done
 
 clean:
 	rm -rf bin

@@ -43,9 +43,10 @@ type ApplyOptions struct {
 }
 
 // Apply extracts the tar stream r into dir and returns the number of bytes of
-// tar read. Every entry is checked: absolute names, names with "..", and
-// names whose parent inside dir is a symlink (a write through it could
-// escape) are rejected with errdefs.InvalidParameter. A truncated or corrupt
+// tar read. Every entry is checked before anything of it is written
+// (CheckEntry: absolute names, names with "..", whiteouts of the root or
+// above), and names whose parent inside dir is a symlink (a write through
+// it could escape) are rejected with errdefs.InvalidParameter. A truncated or corrupt
 // stream is an error; the caller discards dir.
 func Apply(ctx context.Context, dir string, r io.Reader, opts ApplyOptions) (int64, error) {
 	cr := &countReader{r: r}
@@ -66,7 +67,7 @@ func Apply(ctx context.Context, dir string, r io.Reader, opts ApplyOptions) (int
 		if err != nil {
 			return cr.n, errdefs.InvalidParameter(fmt.Errorf("read tar stream: %w", err))
 		}
-		name, err := CleanEntryName(hdr.Name)
+		name, err := CheckEntry(hdr)
 		if err != nil {
 			return cr.n, err
 		}

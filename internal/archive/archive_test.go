@@ -52,7 +52,7 @@ func TestCleanEntryName(t *testing.T) {
 			t.Errorf("CleanEntryName(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"/etc/passwd", "../x", "a/../../x", "a/..", ""} {
+	for _, in := range []string{"/etc/passwd", "../x", "a/../../x", "a/..", "", ".wh.", ".wh..", ".wh...", "a/.wh...", "./.wh../", "a/.wh.b/c", "x\x00y"} {
 		if _, err := CleanEntryName(in); !errdefs.IsInvalidParameter(err) {
 			t.Errorf("CleanEntryName(%q) = %v, want InvalidParameter", in, err)
 		}

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/berth/berth/internal/archive"
 )
 
 type copyReq struct {
@@ -410,7 +412,8 @@ func mkdirAllOwned(root, dir string, uid, gid int) error {
 
 // extractIfArchive unpacks src into the image directory dest when src is
 // a (possibly compressed) tar archive; entries keep their ownership and
-// modes and cannot leave the root.
+// modes and cannot leave the root. Every entry name is checked first with
+// the layer rules of archive.CheckEntry (no "..", no whiteout of the root).
 func extractIfArchive(root, src, dest string) (bool, error) {
 	f, err := os.Open(src)
 	if err != nil {
@@ -434,10 +437,14 @@ func extractIfArchive(root, src, dest string) (bool, error) {
 		return true, err
 	}
 	for ; err == nil; hdr, err = tr.Next() {
-		name := path.Clean("/" + hdr.Name)
-		if name == "/" {
+		rel, cerr := archive.CheckEntry(hdr)
+		if cerr != nil {
+			return true, cerr
+		}
+		if rel == "" {
 			continue
 		}
+		name := "/" + rel
 		dst, err := resolve(root, path.Join(dest, name), true)
 		if err != nil {
 			return true, err
