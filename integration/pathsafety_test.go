@@ -204,10 +204,12 @@ func TestCpSymlinkExchangeRace(t *testing.T) {
 	t.Logf("copies that met the container's directory: read %d, written %d", inside, planted)
 }
 
-// TestExportSymlinkExchangeRaceCVE_2018_15664: docker export of a running
-// container that keeps swapping a directory and a symlink to "/" never
-// yields the host's file.
-func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
+// startSwapping starts a daemon with container bt-swap, which keeps
+// swapping its directory /w (holding "inside-secret" at /w/<host dir>/secret)
+// and a symlink to "/", while the host's <host dir>/secret holds
+// "HOST-SECRET".
+func startSwapping(t *testing.T) *testDaemon {
+	t.Helper()
 	d := startDaemon(t)
 	d.importBusybox()
 	swapper := buildSwapper(t)
@@ -217,6 +219,14 @@ func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 	if out, code := d.docker("", "run", "-d", "--name", "bt-swap", "-v", swapper+":/swapper:ro", "busybox", "sh", "-c", setup); code != 0 {
 		t.Fatalf("run: %d %q", code, out)
 	}
+	return d
+}
+
+// TestExportSymlinkExchangeRaceCVE_2018_15664: docker export of a running
+// container that keeps swapping a directory and a symlink to "/" never
+// yields the host's file.
+func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
+	d := startSwapping(t)
 	ctx := context.Background()
 	inside := 0
 	deadline := time.Now().Add(20 * time.Second)
@@ -244,15 +254,7 @@ func TestExportSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 // of a container that keeps swapping a directory and a symlink to "/"
 // never puts the host's file into the layer.
 func TestCommitSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
-	d := startDaemon(t)
-	d.importBusybox()
-	swapper := buildSwapper(t)
-	host := t.TempDir()
-	mustWrite(t, host+"/secret", "HOST-SECRET\n")
-	setup := "mkdir -p /w" + host + " && echo inside-secret > /w" + host + "/secret && ln -s / /wl && exec /swapper/swapper /w /wl"
-	if out, code := d.docker("", "run", "-d", "--name", "bt-swap", "-v", swapper+":/swapper:ro", "busybox", "sh", "-c", setup); code != 0 {
-		t.Fatalf("run: %d %q", code, out)
-	}
+	d := startSwapping(t)
 	ctx := context.Background()
 	inside := 0
 	deadline := time.Now().Add(40 * time.Second)
