@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/berth
 GOFLAGS_BUILD := -trimpath -tags 'netgo osusergo' -ldflags '-s -w -extldflags -static'
 
-.PHONY: all build install test test-beside unit conformance bench fuzz clean
+.PHONY: all build install test test-beside unit conformance bench fuzz figures clean
 
 all: build
 
@@ -73,6 +73,12 @@ fuzz:
 		echo "== $${t%%:*} ($(FUZZ_N) inputs)"; \
 		TMPDIR=$(FUZZ_TMP) go test -timeout 0 -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZ_N)x -fuzzminimizetime 100x "$${t#*:}"; \
 	done
+
+# figures prints the size limits the house keeps (packages under 3,000
+# lines of non-test code, functions under 120) and, where the `duplicates`
+# command is installed, the pairs of places under internal/ that repeat.
+figures:
+	$(GO) run ./scripts/housefig
 
 clean:
 	rm -rf bin
