@@ -1,103 +1,167 @@
 package depcheck
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 const module = "github.com/berth/berth/"
 
-// forbidden lists, per package prefix, the berth packages it must never
-// depend on, directly or not. It mirrors the ownership table of DESIGN.md.
-var forbidden = map[string][]string{
-	// The runtime knows nothing of the engine.
-	"internal/runtime": {"internal/daemon", "internal/server", "internal/cli", "internal/image", "internal/container", "internal/shim", "internal/snapshot", "internal/network", "internal/volume"},
-	// Routers see API types and errdefs, never the daemon.
-	"internal/server": {"internal/daemon", "internal/runtime", "internal/cli"},
-	// Clients reach the engine only through the API.
-	"internal/cli":     {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container", "internal/snapshot", "internal/shim"},
-	"internal/compose": {"internal/daemon", "internal/server", "internal/runtime", "internal/cli"},
-	// The daemon never imports the runtime: it runs it through the shim.
-	"internal/daemon": {"internal/runtime", "internal/cli", "internal/shim"},
-	// Pure spec generation and the domain leaves.
-	"internal/oci":        {"internal/daemon", "internal/runtime", "internal/server"},
-	"internal/shim":       {"internal/daemon", "internal/runtime", "internal/server", "internal/cli"},
-	"internal/shimclient": {"internal/daemon", "internal/runtime", "internal/server", "internal/cli"},
-	"internal/content":    {"internal/"},
-	"internal/errdefs":    {"internal/"},
-	"internal/recovery":   {"internal/"},
-	"internal/logger":     {"internal/daemon", "internal/server", "internal/runtime"},
-	"internal/image":      {"internal/daemon", "internal/server", "internal/runtime", "internal/container"},
-	"internal/snapshot":   {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/container"},
-	"internal/container":  {"internal/daemon", "internal/server", "internal/runtime"},
-	// Network leaves import no engine package.
-	"internal/network/dns": {"internal/"},
-	// The network leaves know nothing of each other; only internal/network
-	// combines them, with the store.
-	"internal/network/ipam":     {"internal/"},
-	"internal/network/bridge":   {"internal/"},
-	"internal/network/firewall": {"internal/"},
-	"internal/network":          {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot", "internal/shim"},
-	"internal/volume":           {"internal/daemon", "internal/server", "internal/runtime", "internal/cli", "internal/container", "internal/image", "internal/snapshot"},
-	// Registries know blobs and names, not images or snapshots.
-	"internal/distribution": {"internal/daemon", "internal/server", "internal/runtime", "internal/image", "internal/snapshot", "internal/container", "internal/cli"},
-	// The builder sees only its own Backend and API types (and the
-	// archive leaf's entry-name checks, allowed below).
-	"internal/builder": {"internal/"},
+// thirdPartyChecked are the packages (and those below them) whose
+// third-party imports must be listed in their row too.
+var thirdPartyChecked = []string{"internal/runtime", "internal/server", "internal/cli"}
+
+// row is one line of the package table of ARCHITECTURE.md.
+type row struct {
+	pattern string   // "internal/x", or "internal/x/*" for each package directly below
+	allowed []string // berth packages and patterns, third-party module paths
+	line    int
 }
 
-// allowed names, per package prefix, the one leaf it may use despite a
-// forbidden "internal/": the builder checks ADD archives' entry names
-// with the same rules as every layer (archive.CheckEntry).
-var allowed = map[string]string{
-	"internal/builder": "internal/archive",
+var backticked = regexp.MustCompile("`([^`]+)`")
+
+// readTable parses the rows of ARCHITECTURE.md's package table: a row starts
+// with "| `pkg`" and its last cell names, in backticks, what pkg may import.
+func readTable(path string) ([]row, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []row
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		if len(cells) != 3 {
+			return nil, fmt.Errorf("%s:%d: a package row has 3 cells (package, owns, may import), not %d", path, n, len(cells))
+		}
+		r := row{pattern: strings.Trim(strings.TrimSpace(cells[0]), "`"), line: n}
+		for _, m := range backticked.FindAllStringSubmatch(cells[2], -1) {
+			r.allowed = append(r.allowed, m[1])
+		}
+		rows = append(rows, r)
+	}
+	return rows, sc.Err()
+}
+
+// match reports whether package p is named by pattern.
+func match(pattern, p string) bool {
+	if parent, ok := strings.CutSuffix(pattern, "/*"); ok {
+		return strings.HasPrefix(p, parent+"/") && !strings.Contains(p[len(parent)+1:], "/")
+	}
+	return p == pattern
+}
+
+// rowFor returns the row of package p: its own, else the pattern row.
+func rowFor(rows []row, p string) *row {
+	var found *row
+	for i := range rows {
+		if rows[i].pattern == p {
+			return &rows[i]
+		}
+		if match(rows[i].pattern, p) {
+			found = &rows[i]
+		}
+	}
+	return found
+}
+
+// allows reports whether r lists import imp: a berth package by name or
+// pattern, a third-party package by its path or one of its parents.
+func (r *row) allows(imp string) bool {
+	for _, a := range r.allowed {
+		if match(a, imp) || (strings.Contains(a, ".") && (imp == a || strings.HasPrefix(imp, a+"/"))) {
+			return true
+		}
+	}
+	return false
 }
 
 type pkg struct {
 	ImportPath string
-	Deps       []string
+	Imports    []string
 }
 
-func TestImportRules(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps=false", "-json=ImportPath,Deps", module+"...").Output()
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", module+"...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
+	var pkgs []pkg
 	dec := json.NewDecoder(bytes.NewReader(out))
-	n := 0
 	for dec.More() {
 		var p pkg
 		if err := dec.Decode(&p); err != nil {
 			t.Fatal(err)
 		}
-		n++
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 20 {
+		t.Fatalf("go list returned %d packages; expected the whole module", len(pkgs))
+	}
+	return pkgs
+}
+
+// TestImportRules checks every package's non-test imports against its row.
+func TestImportRules(t *testing.T) {
+	rows, err := readTable(filepath.Join("..", "..", "ARCHITECTURE.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[*row]bool{}
+	for _, p := range listPackages(t) {
 		self := strings.TrimPrefix(p.ImportPath, module)
-		for prefix, bad := range forbidden {
-			if !under(self, prefix) {
+		r := rowFor(rows, self)
+		if r == nil {
+			t.Errorf("%s has no row in ARCHITECTURE.md's package table", self)
+			continue
+		}
+		used[r] = true
+		for _, imp := range p.Imports {
+			dep, berth := strings.CutPrefix(imp, module)
+			if !berth && !thirdParty(imp) {
+				continue // the standard library
+			}
+			if !berth && !checksThirdParty(self) {
 				continue
 			}
-			for _, d := range p.Deps {
-				dep, ok := strings.CutPrefix(d, module)
-				if !ok || under(dep, prefix) || dep == "internal/errdefs" || dep == "internal/recovery" || dep == allowed[prefix] { // leaves every package may use
-					continue
-				}
-				for _, b := range bad {
-					if under(dep, strings.TrimSuffix(b, "/")) || (strings.HasSuffix(b, "/") && strings.HasPrefix(dep, b)) {
-						t.Errorf("%s must not depend on %s (DESIGN.md ownership table)", self, dep)
-					}
-				}
+			if !r.allows(dep) {
+				t.Errorf("%s imports %s, which its row (ARCHITECTURE.md:%d) does not allow", self, dep, r.line)
 			}
 		}
 	}
-	if n < 5 {
-		t.Fatalf("go list returned %d packages; expected the whole module", n)
+	for i := range rows {
+		if !used[&rows[i]] {
+			t.Errorf("ARCHITECTURE.md:%d: row %s names no package of the module", rows[i].line, rows[i].pattern)
+		}
 	}
 }
 
-// under reports whether package path p is prefix or inside it.
-func under(p, prefix string) bool {
-	return p == prefix || strings.HasPrefix(p, prefix+"/")
+// thirdParty reports whether an import path is outside the standard
+// library (its first element has a dot).
+func thirdParty(imp string) bool {
+	first, _, _ := strings.Cut(imp, "/")
+	return strings.Contains(first, ".")
+}
+
+func checksThirdParty(p string) bool {
+	for _, c := range thirdPartyChecked {
+		if p == c || strings.HasPrefix(p, c+"/") {
+			return true
+		}
+	}
+	return false
 }
