@@ -70,7 +70,45 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	if hc == nil {
 		hc = &container.HostConfig{}
+		o.HostConfig = hc
 	}
+	proc, err := process(o)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Resources(hc.Resources, hc.Privileged)
+	if err != nil {
+		return nil, err
+	}
+	s := &specs.Spec{
+		Version:     SpecVersion,
+		Root:        &specs.Root{Path: o.Rootfs, Readonly: hc.ReadonlyRootfs},
+		Process:     proc,
+		Hostname:    cfg.Hostname,
+		Domainname:  cfg.Domainname,
+		Annotations: hc.Annotations,
+		Linux: &specs.Linux{
+			CgroupsPath: o.CgroupsPath,
+			Sysctl:      hc.Sysctls,
+			Resources:   res,
+			Namespaces:  Namespaces(hc, o.CgroupV2),
+		},
+	}
+	addDevices(s, o.Devices, hc.Privileged)
+	maskPaths(s, hc)
+	if s.Mounts, err = mounts(o); err != nil {
+		return nil, err
+	}
+	if s.Linux.Seccomp, err = seccompOf(o, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// process returns the container's process: command (behind the init when
+// asked), env, user, working directory, capabilities, terminal, rlimits.
+func process(o Options) (*specs.Process, error) {
+	cfg, hc := o.Config, o.HostConfig
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command specified")
@@ -91,94 +129,95 @@ func Generate(o Options) (*specs.Spec, error) {
 		}
 		caps = kept
 	}
-	res, err := Resources(hc.Resources, hc.Privileged)
-	if err != nil {
-		return nil, err
-	}
 	cwd := cfg.WorkingDir
 	if cwd == "" {
 		cwd = "/"
 	}
-	s := &specs.Spec{
-		Version: SpecVersion,
-		Root:    &specs.Root{Path: o.Rootfs, Readonly: hc.ReadonlyRootfs},
-		Process: &specs.Process{
-			Terminal: cfg.Tty,
-			Args:     args,
-			Env:      Env(cfg, o.User.Home, o.LinkEnv),
-			Cwd:      cwd,
-			User: specs.User{
-				UID: o.User.UID, GID: o.User.GID, AdditionalGids: o.User.AdditionalGids, Umask: hc.Umask,
-			},
-			Capabilities: &specs.LinuxCapabilities{
-				Bounding: caps, Effective: caps, Permitted: caps,
-			},
-			NoNewPrivileges: hasSecurityOpt(hc.SecurityOpt, "no-new-privileges"),
+	p := &specs.Process{
+		Terminal: cfg.Tty,
+		Args:     args,
+		Env:      Env(cfg, o.User.Home, o.LinkEnv),
+		Cwd:      cwd,
+		User: specs.User{
+			UID: o.User.UID, GID: o.User.GID, AdditionalGids: o.User.AdditionalGids, Umask: hc.Umask,
 		},
-		Hostname:    cfg.Hostname,
-		Domainname:  cfg.Domainname,
-		Mounts:      DefaultMounts(hc.Privileged),
-		Annotations: hc.Annotations,
-		Linux: &specs.Linux{
-			CgroupsPath: o.CgroupsPath,
-			Sysctl:      hc.Sysctls,
-			Resources:   res,
-		},
+		Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+		NoNewPrivileges: hasSecurityOpt(hc.SecurityOpt, "no-new-privileges"),
 	}
 	if cfg.Tty && hc.ConsoleSize[0] > 0 && hc.ConsoleSize[1] > 0 {
-		s.Process.ConsoleSize = &specs.Box{Height: hc.ConsoleSize[0], Width: hc.ConsoleSize[1]}
+		p.ConsoleSize = &specs.Box{Height: hc.ConsoleSize[0], Width: hc.ConsoleSize[1]}
 	}
 	if hc.OomScoreAdj != 0 {
 		adj := hc.OomScoreAdj
-		s.Process.OOMScoreAdj = &adj
+		p.OOMScoreAdj = &adj
 	}
 	for _, u := range hc.Ulimits {
-		s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{
+		p.Rlimits = append(p.Rlimits, specs.POSIXRlimit{
 			Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
 		})
 	}
-	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
-	addDevices(s, o.Devices, hc.Privileged)
-	if !hc.Privileged && securityOptValue(hc.SecurityOpt, "systempaths") != "unconfined" {
-		s.Linux.MaskedPaths = MaskedPaths
-		s.Linux.ReadonlyPaths = ReadonlyPaths
-		if hc.MaskedPaths != nil {
-			s.Linux.MaskedPaths = hc.MaskedPaths
-		}
-		if hc.ReadonlyPaths != nil {
-			s.Linux.ReadonlyPaths = hc.ReadonlyPaths
-		}
+	return p, nil
+}
+
+// maskPaths sets the masked and read-only paths, unless the container is
+// privileged or asked for unconfined system paths.
+func maskPaths(s *specs.Spec, hc *container.HostConfig) {
+	if hc.Privileged || securityOptValue(hc.SecurityOpt, "systempaths") == "unconfined" {
+		return
 	}
+	s.Linux.MaskedPaths = MaskedPaths
+	s.Linux.ReadonlyPaths = ReadonlyPaths
+	if hc.MaskedPaths != nil {
+		s.Linux.MaskedPaths = hc.MaskedPaths
+	}
+	if hc.ReadonlyPaths != nil {
+		s.Linux.ReadonlyPaths = hc.ReadonlyPaths
+	}
+}
+
+// mounts returns the default mounts, the /etc name files, the init, and
+// the user's mounts and volumes over them, with /dev/shm sized.
+func mounts(o Options) ([]specs.Mount, error) {
+	hc := o.HostConfig
+	ms := DefaultMounts(hc.Privileged)
 	if o.ContainerDir != "" {
 		for _, f := range []string{"hostname", "hosts", "resolv.conf"} {
-			s.Mounts = append(s.Mounts, specs.Mount{
+			ms = append(ms, specs.Mount{
 				Destination: "/etc/" + f, Type: "bind", Source: path.Join(o.ContainerDir, f),
 				Options: []string{"rbind", "rprivate"},
 			})
 		}
 	}
 	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: InitPath, Type: "bind", Source: o.InitBinary, Options: []string{"bind", "ro", "rprivate"}})
+		ms = append(ms, specs.Mount{Destination: InitPath, Type: "bind", Source: o.InitBinary, Options: []string{"bind", "ro", "rprivate"}})
 	}
 	userMounts, err := UserMounts(hc)
 	if err != nil {
 		return nil, err
 	}
-	s.Mounts = mergeMounts(s.Mounts, append(userMounts, o.VolumeMounts...))
+	ms = mergeMounts(ms, append(userMounts, o.VolumeMounts...))
 	if hc.ShmSize > 0 {
-		for i := range s.Mounts {
-			if s.Mounts[i].Destination == "/dev/shm" && s.Mounts[i].Type == "tmpfs" {
-				for j, opt := range s.Mounts[i].Options {
+		for i := range ms {
+			if ms[i].Destination == "/dev/shm" && ms[i].Type == "tmpfs" {
+				for j, opt := range ms[i].Options {
 					if strings.HasPrefix(opt, "size=") {
-						s.Mounts[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
+						ms[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
 					}
 				}
 			}
 		}
 	}
+	return ms, nil
+}
+
+// seccompOf returns the container's seccomp filter: none when privileged or
+// unconfined, its custom profile, or the default one.
+func seccompOf(o Options, s *specs.Spec) (*specs.LinuxSeccomp, error) {
+	hc := o.HostConfig
 	custom := securityOptValue(hc.SecurityOpt, "seccomp")
 	switch {
 	case hc.Privileged || custom == "unconfined":
+		return nil, nil
 	case custom != "" && custom != "builtin":
 		if o.SeccompProfile == nil {
 			return nil, fmt.Errorf("custom seccomp profiles are not supported")
@@ -187,15 +226,15 @@ func Generate(o Options) (*specs.Spec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load seccomp profile: %w", err)
 		}
-		s.Linux.Seccomp = sc
+		return sc, nil
 	case o.Seccomp != nil:
 		sc, err := o.Seccomp(s)
 		if err != nil {
 			return nil, fmt.Errorf("generate seccomp profile: %w", err)
 		}
-		s.Linux.Seccomp = sc
+		return sc, nil
 	}
-	return s, nil
+	return nil, nil
 }
 
 // securityOptValue returns the value of key=value (or key:value) in opts.
