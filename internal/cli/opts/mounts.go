@@ -18,142 +18,173 @@ import (
 // volume-driver, volume-opt,
 // tmpfs-size, tmpfs-mode).
 func ParseMount(value string) (mount.Mount, error) {
-	m := mount.Mount{Type: mount.TypeVolume}
+	m := &mountSpec{Mount: mount.Mount{Type: mount.TypeVolume}}
 	fields, err := csv.NewReader(strings.NewReader(value)).Read()
 	if err != nil {
-		return m, fmt.Errorf("invalid mount %q: %w", value, err)
-	}
-	bind := func() *mount.BindOptions {
-		if m.BindOptions == nil {
-			m.BindOptions = &mount.BindOptions{}
-		}
-		return m.BindOptions
-	}
-	vol := func() *mount.VolumeOptions {
-		if m.VolumeOptions == nil {
-			m.VolumeOptions = &mount.VolumeOptions{}
-		}
-		return m.VolumeOptions
-	}
-	tmpfs := func() *mount.TmpfsOptions {
-		if m.TmpfsOptions == nil {
-			m.TmpfsOptions = &mount.TmpfsOptions{}
-		}
-		return m.TmpfsOptions
+		return m.Mount, fmt.Errorf("invalid mount %q: %w", value, err)
 	}
 	for _, f := range fields {
 		key, val, hasVal := strings.Cut(f, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		if !hasVal {
-			switch key {
-			case "readonly", "ro":
-				m.ReadOnly = true
-				continue
-			case "volume-nocopy":
-				vol().NoCopy = true
-				continue
-			case "bind-nonrecursive":
-				bind().NonRecursive = true
-				continue
+			if !m.setFlag(key) {
+				return m.Mount, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
 			}
-			return m, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
+			continue
 		}
-		switch key {
-		case "type":
-			m.Type = mount.Type(strings.ToLower(val))
-		case "source", "src":
-			m.Source = val
-		case "target", "dst", "destination":
-			m.Target = val
-		case "readonly", "ro":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			m.ReadOnly = b
-		case "consistency":
-			m.Consistency = mount.Consistency(val)
-		case "bind-propagation":
-			bind().Propagation = mount.Propagation(strings.ToLower(val))
-		case "bind-nonrecursive":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			bind().NonRecursive = b
-		case "bind-create-mountpoint":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			bind().CreateMountpoint = b
-		case "volume-nocopy":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for volume-nocopy: %s", val)
-			}
-			vol().NoCopy = b
-		case "volume-subpath":
-			vol().Subpath = val
-		case "volume-driver":
-			vol().DriverConfig = driverConfig(vol())
-			vol().DriverConfig.Name = val
-		case "volume-opt":
-			k, v, ok := strings.Cut(val, "=")
-			if !ok {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			dc := driverConfig(vol())
-			if dc.Options == nil {
-				dc.Options = map[string]string{}
-			}
-			dc.Options[k] = v
-			vol().DriverConfig = dc
-		case "volume-label":
-			k, v, _ := strings.Cut(val, "=")
-			if vol().Labels == nil {
-				vol().Labels = map[string]string{}
-			}
-			vol().Labels[k] = v
-		case "tmpfs-size":
-			n, err := units.RAMInBytes(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			tmpfs().SizeBytes = n
-		case "tmpfs-mode":
-			n, err := strconv.ParseUint(val, 8, 32)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			tmpfs().Mode = os.FileMode(n)
-		default:
-			return m, fmt.Errorf("unexpected key '%s' in '%s'", key, f)
+		if err := m.set(key, val, f); err != nil {
+			return m.Mount, err
 		}
 	}
+	return m.Mount, m.finish()
+}
+
+// mountSpec is a --mount value being parsed; its option groups are made
+// when a field of theirs first appears.
+type mountSpec struct{ mount.Mount }
+
+func (m *mountSpec) bind() *mount.BindOptions {
+	if m.BindOptions == nil {
+		m.BindOptions = &mount.BindOptions{}
+	}
+	return m.BindOptions
+}
+
+func (m *mountSpec) vol() *mount.VolumeOptions {
+	if m.VolumeOptions == nil {
+		m.VolumeOptions = &mount.VolumeOptions{}
+	}
+	return m.VolumeOptions
+}
+
+func (m *mountSpec) tmpfs() *mount.TmpfsOptions {
+	if m.TmpfsOptions == nil {
+		m.TmpfsOptions = &mount.TmpfsOptions{}
+	}
+	return m.TmpfsOptions
+}
+
+// setFlag applies a field given without a value; false if key needs one.
+func (m *mountSpec) setFlag(key string) bool {
+	switch key {
+	case "readonly", "ro":
+		m.ReadOnly = true
+	case "volume-nocopy":
+		m.vol().NoCopy = true
+	case "bind-nonrecursive":
+		m.bind().NonRecursive = true
+	default:
+		return false
+	}
+	return true
+}
+
+// set applies the field key=val (f is the whole field, for errors).
+func (m *mountSpec) set(key, val, f string) error {
+	invalid := fmt.Errorf("invalid value for %s: %s", key, val)
+	boolean := func(dst *bool) error {
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return invalid
+		}
+		*dst = b
+		return nil
+	}
+	switch key {
+	case "type":
+		m.Type = mount.Type(strings.ToLower(val))
+	case "source", "src":
+		m.Source = val
+	case "target", "dst", "destination":
+		m.Target = val
+	case "readonly", "ro":
+		return boolean(&m.ReadOnly)
+	case "consistency":
+		m.Consistency = mount.Consistency(val)
+	case "bind-propagation":
+		m.bind().Propagation = mount.Propagation(strings.ToLower(val))
+	case "bind-nonrecursive":
+		return boolean(&m.bind().NonRecursive)
+	case "bind-create-mountpoint":
+		return boolean(&m.bind().CreateMountpoint)
+	case "volume-nocopy":
+		return boolean(&m.vol().NoCopy)
+	case "volume-subpath":
+		m.vol().Subpath = val
+	case "volume-driver", "volume-opt", "volume-label":
+		return m.setVolume(key, val, invalid)
+	case "tmpfs-size":
+		n, err := units.RAMInBytes(val)
+		if err != nil {
+			return invalid
+		}
+		m.tmpfs().SizeBytes = n
+	case "tmpfs-mode":
+		n, err := strconv.ParseUint(val, 8, 32)
+		if err != nil {
+			return invalid
+		}
+		m.tmpfs().Mode = os.FileMode(n)
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
+	}
+	return nil
+}
+
+// setVolume applies the volume driver fields.
+func (m *mountSpec) setVolume(key, val string, invalid error) error {
+	v := m.vol()
+	switch key {
+	case "volume-driver":
+		v.DriverConfig = driverConfig(v)
+		v.DriverConfig.Name = val
+	case "volume-opt":
+		k, o, ok := strings.Cut(val, "=")
+		if !ok {
+			return invalid
+		}
+		dc := driverConfig(v)
+		if dc.Options == nil {
+			dc.Options = map[string]string{}
+		}
+		dc.Options[k] = o
+		v.DriverConfig = dc
+	case "volume-label":
+		k, l, _ := strings.Cut(val, "=")
+		if v.Labels == nil {
+			v.Labels = map[string]string{}
+		}
+		v.Labels[k] = l
+	}
+	return nil
+}
+
+// finish checks the parsed mount as a whole and makes a bind's source
+// absolute.
+func (m *mountSpec) finish() error {
 	if m.Target == "" {
-		return m, fmt.Errorf("target is required")
+		return fmt.Errorf("target is required")
 	}
 	if m.Type == mount.TypeBind && m.Source == "" {
-		return m, fmt.Errorf("source is required when specifying bind mount")
+		return fmt.Errorf("source is required when specifying bind mount")
 	}
 	if m.Type == mount.TypeBind && !filepath.IsAbs(m.Source) {
 		abs, err := filepath.Abs(m.Source)
 		if err != nil {
-			return m, err
+			return err
 		}
 		m.Source = abs
 	}
 	if m.BindOptions != nil && m.Type != mount.TypeBind {
-		return m, fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", m.Type)
+		return fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", m.Type)
 	}
 	if m.VolumeOptions != nil && m.Type != mount.TypeVolume {
-		return m, fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", m.Type)
+		return fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", m.Type)
 	}
 	if m.TmpfsOptions != nil && m.Type != mount.TypeTmpfs {
-		return m, fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
+		return fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
 	}
-	return m, nil
+	return nil
 }
 
 func driverConfig(v *mount.VolumeOptions) *mount.Driver {
