@@ -1,17 +1,27 @@
-// Package daemon holds berth's use cases: one file per use case (create.go,
-// start.go, stop.go, image_load.go, ...). It is the only package that combines
-// the domain packages, and *Daemon implements the Backend interface of every
-// API router.
+// Package daemon holds berth's container use cases, one file per use case
+// named after it, and wires the engine's services and domain packages
+// together; *Daemon implements the Backend interfaces of the API routers.
 //
-// On-disk layout:
+// On-disk layout (data root, default /var/lib/berth, mode 0710; exec root,
+// default /run/berth). Every path berth writes is here:
 //
-//	<data-root>/containers.db            container records (internal/store)
-//	<data-root>/containers/<id>/         hostname, hosts, resolv.conf, <id>-json.log
-//	<data-root>/snapshots, content, image  the image side's stores
-//	<exec-root>/b/<id>/                  OCI bundle: config.json, rootfs (mounted while running)
-//	<exec-root>/s/<short id>/            the shim's state dir (socket, exit.json)
-//	<exec-root>/runtime/                 berth's own runtime's --root
-//	<exec-root>/runtimes/<name>/         the --root of each other registered runtime
+//	<data-root>/containers.db                     container and volume records (internal/store)
+//	<data-root>/containers/<id>/                   hostname, hosts, resolv.conf, <id>-json.log
+//	<data-root>/volumes/<name>/_data               a volume's files (volumes/ is 0700)
+//	<data-root>/network.db                         network records (internal/network)
+//	<data-root>/image/meta.db, tmp/                image records (internal/image)
+//	<data-root>/content/blobs/sha256/, ingest/     layer and config blobs (internal/content)
+//	<data-root>/snapshots/metadata.db, snapshots/<n>/fs  layers and writable layers (internal/snapshot)
+//	<data-root>/distribution/partial/              resumable downloads of a pull
+//	<data-root>/builder/cache.db, contexts/, tmp/  build cache and mirrored build contexts
+//	<exec-root>/berth.pid                          the daemon's pid file
+//	<exec-root>/endpoints.db                       endpoints of running containers
+//	<exec-root>/netns/<id>                         containers' network namespaces
+//	<exec-root>/init/docker-init                   the sealed copy of the --init binary
+//	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running)
+//	<exec-root>/s/<short id>/                      the shim's state: socket, pid, log, exit status
+//	<exec-root>/runtime/                           berth's own runtime's --root
+//	<exec-root>/runtimes/<name>/                   the --root of each other registered runtime
 //
 // Crash safety: create writes the record first, marked Incomplete, then the
 // dir, files and snapshot; remove marks the record "removing" before it
