@@ -3,7 +3,8 @@
 // together; *Daemon implements the Backend interfaces of the API routers.
 //
 // On-disk layout (data root, default /var/lib/berth, mode 0710; exec root,
-// default /run/berth). Every path berth writes is here:
+// default /run/berth). Every path berth writes is here (after the first
+// item of a line, the others are relative to its top directory):
 //
 //	<data-root>/containers.db                     container and volume records (internal/store)
 //	<data-root>/containers/<id>/                   hostname, hosts, resolv.conf, <id>-json.log
@@ -11,7 +12,7 @@
 //	<data-root>/network.db                         network records (internal/network)
 //	<data-root>/image/meta.db, tmp/                image records (internal/image)
 //	<data-root>/content/blobs/sha256/, ingest/     layer and config blobs (internal/content)
-//	<data-root>/snapshots/metadata.db, snapshots/<n>/fs  layers and writable layers (internal/snapshot)
+//	<data-root>/snapshots/metadata.db, snapshots/<n>/fs, snapshots/<n>/work  layers and writable layers (internal/snapshot)
 //	<data-root>/distribution/partial/              resumable downloads of a pull
 //	<data-root>/builder/cache.db, contexts/, tmp/  build cache and mirrored build contexts
 //	<exec-root>/berth.pid                          the daemon's pid file
