@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -275,11 +276,23 @@ func TestCgroupReleaseAgentCVE_2022_0492(t *testing.T) {
 // files): neither the container's setuid binary (in its layer or its
 // mounted rootfs) nor a file of its volume can be stat'ed or run.
 func TestDataRootTraversalCVE_2021_41091(t *testing.T) {
+	// Data root and exec root open to all, as Moby's 0711 ones (or an older
+	// berth's): the daemon must shut them. base is made first so that its
+	// removal comes after the daemon's cleanup.
+	base := openDir(t)
 	d := startDaemon(t)
 	d.stop()
-	base := openDir(t)
-	d.root = filepath.Join(base, "root")
+	d.root, d.execRoot = filepath.Join(base, "root"), filepath.Join(base, "x")
+	for _, dir := range []string{d.root, d.execRoot, filepath.Join(d.execRoot, "b")} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(dir, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d.setArg("--data-root", d.root)
+	d.setArg("--exec-root", d.execRoot)
 	d.start(nil)
 	d.importBusybox()
 	setup := "cp /bin/busybox /bt-suid && chmod 4755 /bt-suid && echo vol > /data/bt-vol-file && chmod 0644 /data/bt-vol-file && touch /ready && exec sleep 1000"
@@ -308,28 +321,44 @@ func TestDataRootTraversalCVE_2021_41091(t *testing.T) {
 	if len(targets) < 3 {
 		t.Fatalf("found %v: want the setuid file in the layer and the rootfs, and the volume's file", targets)
 	}
-	// Control: uid 65534 can run the same binary where nothing shuts it.
-	control := filepath.Join(base, "control")
+	// Control: uid 65534 can stat and run the same binary where nothing
+	// shuts it.
+	control := filepath.Join(base, "control", "bt-suid")
+	if err := os.MkdirAll(filepath.Dir(control), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := runCmd("cp", "-p", "/bin/busybox", control); err != nil {
 		t.Fatal(err, out)
 	}
-	if out, ok := asNobody(control, "true"); !ok {
-		t.Fatalf("control: uid %d cannot run a binary beside the data root: %s", nobody, out)
+	if out, ok := asNobody("stat", control); !ok || !nobodyExecs(control) {
+		t.Fatalf("control: uid %d cannot stat or run a binary beside the data root: %s", nobody, out)
 	}
 	for _, p := range targets {
 		if out, ok := asNobody("stat", p); ok {
 			t.Errorf("uid %d stats %s: %s", nobody, p, out)
 		}
-		if out, ok := asNobody(p, "true"); ok {
-			t.Errorf("uid %d runs %s: %s", nobody, p, out)
+		if nobodyExecs(p) {
+			t.Errorf("uid %d runs %s", nobody, p)
 		}
 	}
-	for dir, want := range map[string]fs.FileMode{d.root: 0o710, filepath.Join(d.root, "volumes"): 0o700, d.execRoot: 0o710} {
+	for dir, want := range map[string]fs.FileMode{d.root: 0o710, filepath.Join(d.root, "volumes"): 0o700, d.execRoot: 0o710, filepath.Join(d.execRoot, "b"): 0o710} {
 		if m := mode(t, dir).Perm(); m != want {
 			t.Errorf("%s mode %o, want %o", dir, m, want)
 		}
 	}
 	t.Logf("paths tried as uid %d: %v", nobody, targets)
+}
+
+// nobodyExecs reports whether uid 65534 can execute path (whatever the
+// program then does).
+func nobodyExecs(path string) bool {
+	cmd := exec.Command(path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	if err := cmd.Start(); err != nil {
+		return false
+	}
+	_ = cmd.Wait()
+	return true
 }
 
 // TestInheritableCapsCVE_2022_24769: processes of a container (run and
@@ -350,9 +379,9 @@ func TestInheritableCapsCVE_2022_24769(t *testing.T) {
 		return m
 	}
 	const zero = "0000000000000000"
-	for _, extra := range [][]string{nil, {"--cap-add", "NET_ADMIN"}, {"--cap-add", "ALL"}} {
+	for i, extra := range [][]string{nil, {"--cap-add", "NET_ADMIN"}, {"--cap-add", "ALL"}} {
 		for _, user := range []string{"", "1000"} {
-			name := fmt.Sprintf("bt-caps-%d-%s", len(extra), user)
+			name := fmt.Sprintf("bt-caps-%d-%s", i, user)
 			args := []string{"run", "-d", "--name", name}
 			if user != "" {
 				args = append(args, "--user", user)
