@@ -149,12 +149,12 @@ func buildSwapper(t *testing.T) string {
 	return dir
 }
 
-// TestCpSymlinkExchangeRace runs docker cp (through the API) against a
+// TestCpSymlinkExchangeRaceCVE_2018_15664 runs docker cp (through the API) against a
 // container that keeps swapping a directory and a symlink to "/" with
 // renameat2(RENAME_EXCHANGE): the classic symlink-exchange race
 // (CVE-2018-15664). The host's file must never be read nor the host's
 // directory written.
-func TestCpSymlinkExchangeRace(t *testing.T) {
+func TestCpSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
 	swapper := buildSwapper(t)

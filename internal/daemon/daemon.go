@@ -106,8 +106,8 @@ type Daemon struct {
 	builder buildState
 }
 
-// DataRootMode is the mode of the data root: root only, with traversal for
-// its group (dockerd's).
+// DataRootMode is the mode of the data root and the exec root: root only,
+// with traversal for its group (dockerd's data root).
 const DataRootMode = 0o710
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
