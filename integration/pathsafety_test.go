@@ -149,12 +149,12 @@ func buildSwapper(t *testing.T) string {
 	return dir
 }
 
-// TestCpSymlinkExchangeRace runs docker cp (through the API) against a
+// TestCpSymlinkExchangeRaceCVE_2018_15664 runs docker cp (through the API) against a
 // container that keeps swapping a directory and a symlink to "/" with
 // renameat2(RENAME_EXCHANGE): the classic symlink-exchange race
 // (CVE-2018-15664). The host's file must never be read nor the host's
 // directory written.
-func TestCpSymlinkExchangeRace(t *testing.T) {
+func TestCpSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
 	swapper := buildSwapper(t)
@@ -281,4 +281,71 @@ func TestCommitSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
 		t.Fatal("commits never met the container's directory: the swap did not run")
 	}
 	t.Logf("commits that met the container's directory: %d", inside)
+}
+
+// TestDiffSymlinkExchangeRaceCVE_2018_15664: docker diff of a container
+// that keeps swapping its directory /w and a symlink to "/" never lists a
+// name of the host's root (nor names one in an error): the layer is read
+// chrooted into it, so /w as a symlink leads to the layer's own root.
+func TestDiffSymlinkExchangeRaceCVE_2018_15664(t *testing.T) {
+	d := startSwapping(t)
+	ctx := context.Background()
+	// Names of the host's root that the container's root does not have.
+	out, code := d.docker("", "exec", "bt-swap", "ls", "-a", "/")
+	if code != 0 {
+		t.Fatalf("ls: %d %q", code, out)
+	}
+	inCtr := map[string]bool{}
+	for _, n := range strings.Fields(out) {
+		inCtr[n] = true
+	}
+	ents, err := os.ReadDir("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hostOnly []string
+	for _, e := range ents {
+		if !inCtr[e.Name()] {
+			hostOnly = append(hostOnly, e.Name())
+		}
+	}
+	if len(hostOnly) == 0 {
+		t.Fatal("the host's root has no name the container's lacks: the test cannot tell them apart")
+	}
+	leak := func(s string) string {
+		for _, n := range hostOnly {
+			for _, sep := range []string{"/", ":", " ", "\"", "\n"} {
+				if strings.Contains(s, "/w/"+n+sep) {
+					return n
+				}
+			}
+			if strings.HasSuffix(s, "/w/"+n) {
+				return n
+			}
+		}
+		return ""
+	}
+	inside := 0
+	deadline := time.Now().Add(20 * time.Second)
+	for i := 0; i < 1500 && time.Now().Before(deadline); i++ {
+		res, err := d.client.ContainerDiff(ctx, "bt-swap", client.ContainerDiffOptions{})
+		if err != nil {
+			if n := leak(err.Error()); n != "" {
+				t.Fatalf("iteration %d: diff's error names the host's /%s: %v", i, n, err)
+			}
+			continue
+		}
+		for _, c := range res.Changes {
+			if n := leak(c.Path); n != "" {
+				t.Fatalf("iteration %d: diff lists the host's /%s as %s", i, n, c.Path)
+			}
+			if strings.HasSuffix(c.Path, "/secret") && strings.HasPrefix(c.Path, "/w/") {
+				inside++
+			}
+		}
+	}
+	if inside == 0 {
+		t.Fatal("diffs never met the container's directory: the swap did not run")
+	}
+	t.Logf("diffs that met the container's directory: %d; host-only names watched: %v", inside, hostOnly)
 }

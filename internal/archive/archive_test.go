@@ -193,7 +193,11 @@ func TestChangesDirsAndTarChanges(t *testing.T) {
 	sync("etc/same")
 	sync("etc/deep/x")
 	sync("etc/deep")
-	changes, err := ChangesDirs(lower, upper)
+	ents, err := ReadTree(upper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := ChangesDirs(lower, ents)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,30 +26,58 @@ type Change struct {
 	Kind ChangeKind
 }
 
-// ChangesDirs compares upper against lower (two full trees, as the copy
-// driver keeps them) and returns the changes sorted by path. A deleted
-// directory is reported once, not per child.
-func ChangesDirs(lower, upper string) ([]Change, error) {
-	var out []Change
-	err := walkSorted(upper, func(rel string, fi fs.FileInfo) error {
-		lfi, err := os.Lstat(filepath.Join(lower, rel))
-		if errors.Is(err, fs.ErrNotExist) {
-			out = append(out, Change{"/" + rel, ChangeAdd})
-			return nil
+// Entry is one path of a tree read by ReadTree: its name relative to the
+// tree's root, its lstat and, for a symlink, its target.
+type Entry struct {
+	Rel  string
+	Info fs.FileInfo
+	Link string
+}
+
+// ReadTree lists every path under dir, parents before children, in lexical
+// order. A container's layer is read with it on a thread chrooted into the
+// layer (mount.InRoot), then compared with the immutable layers below it by
+// ChangesDirs or ChangesOverlay outside the chroot.
+func ReadTree(dir string) ([]Entry, error) {
+	var out []Entry
+	err := walkSorted(dir, func(rel string, fi fs.FileInfo) error {
+		e := Entry{Rel: rel, Info: fi}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			l, err := os.Readlink(filepath.Join(dir, rel))
+			if err != nil {
+				return fmt.Errorf("read link %s: %w", rel, err)
+			}
+			e.Link = l
 		}
-		if err != nil {
-			return fmt.Errorf("stat %s: %w", rel, err)
-		}
-		if changed(lfi, fi, filepath.Join(lower, rel), filepath.Join(upper, rel)) {
-			out = append(out, Change{"/" + rel, ChangeModify})
-		}
+		out = append(out, e)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	return out, err
+}
+
+// ChangesDirs compares upper (read by ReadTree) against the tree lower (two
+// full trees, as the copy driver keeps them) and returns the changes sorted
+// by path. A deleted directory is reported once, not per child.
+func ChangesDirs(lower string, upper []Entry) ([]Change, error) {
+	var out []Change
+	inUpper := make(map[string]bool, len(upper))
+	for _, e := range upper {
+		inUpper[e.Rel] = true
+		lp := filepath.Join(lower, e.Rel)
+		lfi, err := os.Lstat(lp)
+		if errors.Is(err, fs.ErrNotExist) {
+			out = append(out, Change{"/" + e.Rel, ChangeAdd})
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stat %s: %w", e.Rel, err)
+		}
+		if changed(lfi, lp, e) {
+			out = append(out, Change{"/" + e.Rel, ChangeModify})
+		}
 	}
-	err = walkSorted(lower, func(rel string, fi fs.FileInfo) error {
-		if _, err := os.Lstat(filepath.Join(upper, rel)); errors.Is(err, fs.ErrNotExist) {
+	err := walkSorted(lower, func(rel string, fi fs.FileInfo) error {
+		if !inUpper[rel] {
 			out = append(out, Change{"/" + rel, ChangeDelete})
 			return fs.SkipDir
 		}
@@ -62,14 +90,15 @@ func ChangesDirs(lower, upper string) ([]Change, error) {
 	return out, nil
 }
 
-// changed reports whether a path differs in type, permissions, owner, size,
-// modification time or link target.
-func changed(a, b fs.FileInfo, pa, pb string) bool {
-	if a.Mode() != b.Mode() {
+// changed reports whether the upper entry b differs from the lower file a
+// (at path pa) in type, permissions, owner, size, modification time or
+// link target.
+func changed(a fs.FileInfo, pa string, b Entry) bool {
+	if a.Mode() != b.Info.Mode() {
 		return true
 	}
 	sa, oka := a.Sys().(*syscall.Stat_t)
-	sb, okb := b.Sys().(*syscall.Stat_t)
+	sb, okb := b.Info.Sys().(*syscall.Stat_t)
 	if oka && okb {
 		if sa.Uid != sb.Uid || sa.Gid != sb.Gid || sa.Rdev != sb.Rdev {
 			return true
@@ -77,40 +106,34 @@ func changed(a, b fs.FileInfo, pa, pb string) bool {
 		if sa.Mtim != sb.Mtim {
 			return true
 		}
-	} else if !a.ModTime().Equal(b.ModTime()) {
+	} else if !a.ModTime().Equal(b.Info.ModTime()) {
 		return true
 	}
-	if a.Mode().IsRegular() && a.Size() != b.Size() {
+	if a.Mode().IsRegular() && a.Size() != b.Info.Size() {
 		return true
 	}
 	if a.Mode()&fs.ModeSymlink != 0 {
 		la, _ := os.Readlink(pa)
-		lb, _ := os.Readlink(pb)
-		return la != lb
+		return la != b.Link
 	}
 	return false
 }
 
 // ChangesOverlay lists the changes recorded in an overlayfs upper directory
-// over the lower directories lowers (top-most first).
-func ChangesOverlay(upper string, lowers []string) ([]Change, error) {
-	var out []Change
-	err := walkSorted(upper, func(rel string, fi fs.FileInfo) error {
-		if IsOverlayWhiteout(fi) {
-			out = append(out, Change{"/" + rel, ChangeDelete})
-			return nil
+// (read by ReadTree) over the lower directories lowers (top-most first).
+func ChangesOverlay(upper []Entry, lowers []string) []Change {
+	out := make([]Change, 0, len(upper))
+	for _, e := range upper {
+		switch {
+		case IsOverlayWhiteout(e.Info):
+			out = append(out, Change{"/" + e.Rel, ChangeDelete})
+		case inLowers(e.Rel, lowers):
+			out = append(out, Change{"/" + e.Rel, ChangeModify})
+		default:
+			out = append(out, Change{"/" + e.Rel, ChangeAdd})
 		}
-		if inLowers(rel, lowers) {
-			out = append(out, Change{"/" + rel, ChangeModify})
-		} else {
-			out = append(out, Change{"/" + rel, ChangeAdd})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
+	return out
 }
 
 // inLowers reports whether rel is visible in the merged lower layers.

@@ -4,7 +4,7 @@
 //
 //	Apply(ctx, dir, tar, ApplyOptions{Whiteouts: WhiteoutOverlay|WhiteoutDelete|WhiteoutNone})
 //	TarOverlayUpper(ctx, w, upperDir)     // overlay upper dir → layer tar (char dev 0/0 → .wh.name, opaque xattr → .wh..wh..opq)
-//	ChangesDirs / ChangesOverlay / TarChanges  // docker diff and the copy driver's layer tar
+//	ReadTree(dir) → ChangesDirs / ChangesOverlay, TarChanges  // docker diff and the copy driver's layer tar (the tree read chrooted)
 //	TarPath(ctx, w, src, rebase)          // docker cp out: a file or tree, its top entry renamed
 //	Untar(ctx, r, dst)                    // docker cp in: checked extraction, no whiteout handling
 //	TarDir(ctx, w, dir)                   // docker export of a mounted rootfs

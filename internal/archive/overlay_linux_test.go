@@ -49,10 +49,11 @@ func TestOverlayWhiteoutConversion(t *testing.T) {
 	if names["d/gone"] {
 		t.Error("whiteout device archived as a device")
 	}
-	changes, err := ChangesOverlay(upper, []string{t.TempDir()})
+	ents, err := ReadTree(upper)
 	if err != nil {
 		t.Fatal(err)
 	}
+	changes := ChangesOverlay(ents, []string{t.TempDir()})
 	kinds := map[string]ChangeKind{}
 	for _, c := range changes {
 		kinds[c.Path] = c.Kind

@@ -200,6 +200,17 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	return validateRestartPolicy(hc.RestartPolicy)
 }
 
+// addsSysAdmin reports whether an unprivileged container gets CAP_SYS_ADMIN.
+// On a cgroup v1 host such a container in the host's cgroup namespace can
+// mount a hierarchy at its root and set its release_agent, which the
+// kernel runs as root on the host (CVE-2022-0492; dockerd leaves it to
+// AppArmor): in a namespace of its own, new hierarchies are refused and
+// the ones it mounts start at its own cgroup, which has no release_agent.
+func addsSysAdmin(hc *containertypes.HostConfig) bool {
+	caps, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
+	return err == nil && !hc.Privileged && slices.Contains(caps, "CAP_SYS_ADMIN")
+}
+
 // hostConfigDefaults records what dockerd records at create for settings
 // the client left empty, so that inspect shows the same: the IPC and
 // cgroup namespace modes, OomKillDisable, the size of /dev/shm, and the
@@ -214,7 +225,7 @@ func hostConfigDefaults(hc *containertypes.HostConfig, cgroupV2 bool) {
 	}
 	if hc.CgroupnsMode == "" {
 		hc.CgroupnsMode = "host"
-		if cgroupV2 {
+		if cgroupV2 || addsSysAdmin(hc) {
 			hc.CgroupnsMode = "private"
 		}
 	}

@@ -106,8 +106,8 @@ type Daemon struct {
 	builder buildState
 }
 
-// DataRootMode is the mode of the data root: root only, with traversal for
-// its group (dockerd's).
+// DataRootMode is the mode of the data root and the exec root: root only,
+// with traversal for its group (dockerd's data root).
 const DataRootMode = 0o710
 
 // New opens the daemon's state under cfg.Root and cfg.ExecRoot, cleans up what
@@ -130,15 +130,17 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		}
 		bin = exe
 	}
+	// The data root and exec root are 0710 whoever made them (the CLI's
+	// autostart, an older berth, Moby's 0711): other users must not reach
+	// volumes, layers or a running container's rootfs, and its setuid
+	// files, through them (CVE-2021-41091).
 	for _, dir := range []string{cfg.Root, cfg.ExecRoot, filepath.Join(cfg.Root, "containers"), filepath.Join(cfg.ExecRoot, "b"), filepath.Join(cfg.ExecRoot, "s")} {
-		if err := os.MkdirAll(dir, 0o710); err != nil {
+		if err := os.MkdirAll(dir, DataRootMode); err != nil {
 			return nil, fmt.Errorf("create %s: %w", dir, err)
 		}
-	}
-	// The data root is 0710 whoever made it (the CLI's autostart, an older
-	// berth): other users must not reach volumes or layers through it.
-	if err := os.Chmod(cfg.Root, DataRootMode); err != nil {
-		return nil, fmt.Errorf("set mode of data root %s: %w", cfg.Root, err)
+		if err := os.Chmod(dir, DataRootMode); err != nil {
+			return nil, fmt.Errorf("set mode of %s: %w", dir, err)
+		}
 	}
 	if _, ok := cfg.Runtimes[cfg.DefaultRuntime]; !ok && cfg.DefaultRuntime != BuiltinRuntime {
 		return nil, fmt.Errorf("default runtime %q is not in the runtimes registry", cfg.DefaultRuntime)

@@ -62,21 +62,17 @@ func (s *snapshotter) Changes(ctx context.Context, key string) ([]Change, error)
 	if err != nil {
 		return nil, err
 	}
-	var cs []archive.Change
-	switch {
-	case rec.Kind == KindView:
+	if rec.Kind == KindView {
 		return nil, nil
-	case s.overlay:
-		cs, err = archive.ChangesOverlay(own, lowers)
-	case len(lowers) == 0:
-		empty, e := os.MkdirTemp("", "berth-empty-")
-		if e != nil {
-			return nil, e
+	}
+	var cs []archive.Change
+	if s.overlay {
+		var upper []archive.Entry
+		if upper, err = readOwn(own); err == nil {
+			cs = archive.ChangesOverlay(upper, lowers)
 		}
-		defer os.Remove(empty)
-		cs, err = archive.ChangesDirs(empty, own)
-	default:
-		cs, err = archive.ChangesDirs(lowers[0], own)
+	} else {
+		cs, err = changesCopy(own, lowers)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
@@ -105,18 +101,7 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 	}
 	var changes []archive.Change
 	if !s.overlay {
-		lower := ""
-		if len(lowers) > 0 {
-			lower = lowers[0]
-		} else {
-			empty, err := os.MkdirTemp("", "berth-empty-")
-			if err != nil {
-				return nil, err
-			}
-			defer os.Remove(empty)
-			lower = empty
-		}
-		if changes, err = archive.ChangesDirs(lower, own); err != nil {
+		if changes, err = changesCopy(own, lowers); err != nil {
 			return nil, fmt.Errorf("changes of snapshot %s: %w", key, err)
 		}
 	}
@@ -143,6 +128,39 @@ func (s *snapshotter) Diff(ctx context.Context, key string) (io.ReadCloser, erro
 		pw.CloseWithError(err)
 	}, func(err error) { pw.CloseWithError(err) })
 	return pr, nil
+}
+
+// readOwn lists the files of a snapshot's own directory on a thread
+// chrooted into it: a running container that swaps a directory for a
+// symlink mid-walk (docker diff, commit --pause=false) leads the walk only
+// to its own files, never to the host's names (CVE-2018-15664).
+func readOwn(own string) ([]archive.Entry, error) {
+	var ents []archive.Entry
+	err := mount.InRoot(own, nil, func() error {
+		var err error
+		ents, err = archive.ReadTree("/")
+		return err
+	})
+	return ents, err
+}
+
+// changesCopy compares the copy driver's own directory with its parent's
+// full tree (an empty one for a base layer). The parent is committed, so
+// immutable: only own is read confined.
+func changesCopy(own string, lowers []string) ([]archive.Change, error) {
+	upper, err := readOwn(own)
+	if err != nil {
+		return nil, err
+	}
+	if len(lowers) > 0 {
+		return archive.ChangesDirs(lowers[0], upper)
+	}
+	empty, err := os.MkdirTemp("", "berth-empty-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(empty)
+	return archive.ChangesDirs(empty, upper)
 }
 
 func (s *snapshotter) Usage(ctx context.Context, key string) (int64, error) {
