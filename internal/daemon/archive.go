@@ -13,10 +13,10 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/recovery"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 )
 
 // Copies into and out of a container (docker cp) never follow a symlink out
@@ -61,7 +61,7 @@ func engineFile(ctrDir, clean string) string {
 // statClean stats clean (in the current root: call it inside
 // archive.InRoot, or on an engine file), not following a final symlink.
 // name is the container as the client named it, for dockerd's message.
-func statClean(full, p, name string) (*ctrrouter.ArchiveStat, error) {
+func statClean(full, p, name string) (*backend.ArchiveStat, error) {
 	fi, err := os.Lstat(full)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
@@ -69,7 +69,7 @@ func statClean(full, p, name string) (*ctrrouter.ArchiveStat, error) {
 		}
 		return nil, err
 	}
-	st := &ctrrouter.ArchiveStat{Name: path.Base(path.Clean("/" + p)), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
+	st := &backend.ArchiveStat{Name: path.Base(path.Clean("/" + p)), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
 	if fi.Mode()&os.ModeSymlink != 0 {
 		st.LinkTarget, _ = os.Readlink(full)
 	}
@@ -91,7 +91,7 @@ func inContainer(root, ctrDir, clean string, binds []mount.Bind, fn func(full st
 }
 
 // ContainerStatPath stats a path in the container (HEAD archive).
-func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrouter.ArchiveStat, error) {
+func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*backend.ArchiveStat, error) {
 	clean, err := cleanContainerPath(p)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrou
 		return nil, err
 	}
 	binds := d.containerBinds(c)
-	var st *ctrrouter.ArchiveStat
+	var st *backend.ArchiveStat
 	err = d.withRootfs(ctx, name, func(root string) error {
 		return inContainer(root, "", clean, binds, func(full string) error {
 			var err error
@@ -114,7 +114,7 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*ctrrou
 
 // ContainerArchivePath returns a tar of a path in the container (docker cp
 // from the container). Stopped containers are mounted for the copy.
-func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *ctrrouter.ArchiveStat, error) {
+func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *backend.ArchiveStat, error) {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +126,7 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 	ctrDir := d.containerDir(c.ID)
 	binds := d.containerBinds(c)
 	pr, pw := io.Pipe()
-	stCh := make(chan *ctrrouter.ArchiveStat, 1)
+	stCh := make(chan *backend.ArchiveStat, 1)
 	errCh := make(chan error, 1)
 	recovery.Go(d.log, "archive of "+name, func() {
 		panicPoint("archive-panic")

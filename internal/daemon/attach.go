@@ -8,11 +8,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/recovery"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/shimclient"
 )
 
@@ -97,7 +97,7 @@ func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
 
 // ContainerAttach attaches the client's streams to the container: to the
 // running process, or — when it has not started — to the next start.
-func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts ctrrouter.AttachOptions) error {
+func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return err

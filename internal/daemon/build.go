@@ -23,17 +23,14 @@ import (
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/reference"
-	buildrouter "github.com/berth/berth/internal/server/router/build"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/snapshot"
 )
-
-var _ buildrouter.Backend = (*Daemon)(nil)
 
 // buildState is the builder's share of the daemon: the cache, opened on
 // first use under root/builder (cache.db; tmp/ holds the unpacked contexts
@@ -219,7 +216,7 @@ func (e buildError) Error() string { return e.err.Error() }
 func (e buildError) ExitCode() int { return e.err.Code }
 
 // Build unpacks the context stream to disk and runs the classic builder.
-func (d *Daemon) Build(ctx context.Context, body io.Reader, o buildrouter.Options, out io.Writer, imageID func(string)) error {
+func (d *Daemon) Build(ctx context.Context, body io.Reader, o backend.BuildOptions, out io.Writer, imageID func(string)) error {
 	tags := make([]string, 0, len(o.Tags))
 	for _, t := range o.Tags {
 		n, err := reference.Normalize(t)
@@ -318,7 +315,7 @@ func (d *Daemon) BuildCachePrune(ctx context.Context, all bool) (*buildtypes.Cac
 				delete(candidates, id)
 				continue
 			}
-			if len(img.RepoTags) > 0 || len(img.RepoDigests) > 0 || len(d.images.Children(ctx, id)) > 0 || d.imageInUse(id.String()) {
+			if len(img.RepoTags) > 0 || len(img.RepoDigests) > 0 || len(d.images.Children(ctx, id)) > 0 || d.imageService.InUse(id.String()) {
 				continue
 			}
 			if _, err := d.images.Delete(ctx, id); err == nil {
@@ -336,9 +333,9 @@ type buildBackend struct{ d *Daemon }
 
 func (b *buildBackend) GetImage(ctx context.Context, name string, pull bool, out io.Writer) (*dockerfile.Image, error) {
 	img, err := b.d.images.Get(ctx, name)
-	if (err != nil && errdefs.IsNotFound(err) || err == nil && pull) && b.d.dist != nil && !looksLikeID(name) {
+	if (err != nil && errdefs.IsNotFound(err) || err == nil && pull) && !looksLikeID(name) {
 		// FROM pulls what is missing, and --pull what may be newer.
-		if perr := b.d.pullForBuild(ctx, name, out); perr != nil {
+		if perr := b.d.imageService.PullForBuild(ctx, name, out); perr != nil {
 			if err == nil {
 				return nil, perr
 			}
@@ -384,7 +381,7 @@ func (b *buildBackend) Run(ctx context.Context, req dockerfile.RunRequest) (stri
 	queued := make(chan struct{})
 	attached := make(chan error, 1)
 	recovery.Go(d.log, "build attach "+id, func() {
-		attached <- d.ContainerAttach(wctx, id, ctrrouter.AttachOptions{
+		attached <- d.ContainerAttach(wctx, id, backend.ContainerAttachOptions{
 			Stream: true, Stdout: true, Stderr: true,
 			Open: func(bool) (io.ReadCloser, io.Writer, io.Writer, error) {
 				close(queued)

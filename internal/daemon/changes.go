@@ -13,9 +13,9 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/mount"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 	"github.com/berth/berth/internal/snapshot"
 )
 
@@ -91,7 +91,7 @@ func (d *Daemon) ContainerExport(ctx context.Context, name string, w io.Writer) 
 }
 
 // ContainerCommit makes an image of the container's writable layer.
-func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts ctrrouter.CommitOptions) (string, error) {
+func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts backend.ContainerCommitOptions) (string, error) {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return "", err

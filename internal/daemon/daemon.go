@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/network"
@@ -75,7 +76,7 @@ type Daemon struct {
 	execRoot string // --exec-root
 
 	images        *image.Store
-	dist          *distribution.Service
+	imageService  *images.Service // the image use cases (images.go)
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
 
@@ -167,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
 	d.bg, d.stopBg = context.WithCancel(context.Background())
-	if err := d.initImages(ctx); err != nil {
+	if err := d.initImages(); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/backend/filters"
 	ctr "github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/server/filters"
 	"github.com/moby/moby/api/types/events"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/server/filters"
 )
 
 // eventLog keeps the last events in memory and fans new ones out to

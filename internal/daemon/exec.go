@@ -11,11 +11,11 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/recovery"
-	execrouter "github.com/berth/berth/internal/server/router/exec"
 	"github.com/berth/berth/internal/shimclient"
 )
 
@@ -110,7 +110,7 @@ func (d *Daemon) ExecCreate(ctx context.Context, name string, req containertypes
 }
 
 // ExecStart starts an exec; attached, it streams until the process ends.
-func (d *Daemon) ExecStart(ctx context.Context, id string, opts execrouter.StartOptions) error {
+func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
 	e, err := d.execs.get(id)
 	if err != nil {
 		return err

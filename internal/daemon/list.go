@@ -9,15 +9,15 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 )
 
 var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"}
 
 // ContainerList lists containers, newest first, as GET /containers/json.
-func (d *Daemon) ContainerList(ctx context.Context, opts ctrrouter.ListOptions) ([]containertypes.Summary, error) {
+func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]containertypes.Summary, error) {
 	f := opts.Filters
 	if err := f.Validate(listFilters...); err != nil {
 		return nil, err

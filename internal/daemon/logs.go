@@ -7,13 +7,13 @@ import (
 	"io"
 	"time"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/logger"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
 )
 
 // ContainerLogs streams the container's json-file log.
-func (d *Daemon) ContainerLogs(ctx context.Context, name string, opts ctrrouter.LogsOptions, open func(tty bool) (io.Writer, io.Writer)) error {
+func (d *Daemon) ContainerLogs(ctx context.Context, name string, opts backend.ContainerLogsOptions, open func(tty bool) (io.Writer, io.Writer)) error {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return err

@@ -13,10 +13,10 @@ import (
 	"github.com/moby/moby/api/types/events"
 	networktypes "github.com/moby/moby/api/types/network"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/network"
-	"github.com/berth/berth/internal/server/filters"
 )
 
 func (d *Daemon) netManager() (*network.Manager, error) {

@@ -7,9 +7,8 @@ import (
 
 	containertypes "github.com/moby/moby/api/types/container"
 
-	"github.com/berth/berth/internal/server/filters"
-	ctrrouter "github.com/berth/berth/internal/server/router/container"
-	"github.com/berth/berth/internal/server/router/system"
+	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/backend/filters"
 )
 
 // ContainerPrune removes stopped containers matching the until and label
@@ -20,7 +19,7 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 	}
 	var until time.Time
 	for _, u := range f.Get("until") {
-		t, err := ctrrouter.ParseTime(u, time.Now())
+		t, err := backend.ParseTime(u, time.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -68,9 +67,9 @@ func labelsMatch(labels map[string]string, want, notWant []string) bool {
 }
 
 // SystemDiskUsage returns GET /system/df: containers with their sizes and,
-// from the image store, images and the size of their layers.
-func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error) {
-	du := &system.DiskUsage{Images: []any{}, Containers: []any{}, Volumes: []any{}, BuildCache: []any{}}
+// from the image service, images and the size of their layers.
+func (d *Daemon) SystemDiskUsage(ctx context.Context) (*backend.DiskUsage, error) {
+	du := &backend.DiskUsage{Images: []any{}, Containers: []any{}, Volumes: []any{}, BuildCache: []any{}}
 	now := time.Now()
 	cu := &containertypes.DiskUsage{Items: []containertypes.Summary{}}
 	for _, c := range d.containers.List() {
@@ -96,7 +95,13 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
 		du.Containers = append(du.Containers, s)
 	}
 	du.ContainerUsage = cu
-	d.imageDiskUsage(ctx, du)
+	if iu, err := d.imageService.DiskUsage(ctx); err == nil {
+		for _, s := range iu.Items {
+			du.Images = append(du.Images, s)
+		}
+		du.LayersSize = iu.TotalSize
+		du.ImageUsage = iu
+	}
 	vols, vu := d.volumeDiskUsage()
 	for _, v := range vols {
 		du.Volumes = append(du.Volumes, v)

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/server/router"
 	buildrouter "github.com/berth/berth/internal/server/router/build"
 	ctrrouter "github.com/berth/berth/internal/server/router/container"
@@ -14,7 +15,17 @@ import (
 	volrouter "github.com/berth/berth/internal/server/router/volume"
 )
 
-// routers returns every API router, each over the daemon as its Backend.
+// The routers find these optional Backend methods by type assertion: a
+// signature that drifted would turn the endpoint into a 501 silently.
+var (
+	_ imagerouter.Puller       = (*images.Service)(nil)
+	_ imagerouter.Pusher       = (*images.Service)(nil)
+	_ imagerouter.Searcher     = (*images.Service)(nil)
+	_ registryrouter.Inspector = (*images.Service)(nil)
+)
+
+// routers returns every API router: the image and registry routers over
+// the daemon's image service, the others over the daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
 }

@@ -16,29 +16,12 @@ import (
 	buildtypes "github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
 )
-
-// Options are the query parameters of POST /build.
-type Options struct {
-	Tags       []string
-	Dockerfile string
-	BuildArgs  map[string]*string
-	Labels     map[string]string
-	Target     string
-	NoCache    bool
-	Pull       bool
-	Network    string
-	Platform   string
-	ExtraHosts []string
-	// LocalDir is a context directory on the daemon's host, read in place
-	// (remote=berth-local://DIR from a local root client); the request
-	// body is then empty.
-	LocalDir string
-}
 
 // LocalContextScheme prefixes the "remote" of a POST /build whose context
 // is a directory on the daemon's host, read in place rather than sent as a
@@ -52,7 +35,7 @@ type Backend interface {
 	// Build unpacks the context tar read from body and builds it. Progress
 	// text goes to out; imageID is called with the result before the
 	// closing "Successfully built" line.
-	Build(ctx context.Context, body io.Reader, opts Options, out io.Writer, imageID func(string)) error
+	Build(ctx context.Context, body io.Reader, opts backend.BuildOptions, out io.Writer, imageID func(string)) error
 	// BuildCachePrune empties the build cache.
 	BuildCachePrune(ctx context.Context, all bool) (*buildtypes.CachePruneReport, error)
 }
@@ -76,8 +59,8 @@ func (r *Router) Routes() []router.Route {
 // (shown as errorDetail.code).
 type ExitCode interface{ ExitCode() int }
 
-func parseOptions(req *http.Request) (Options, error) {
-	o := Options{
+func parseOptions(req *http.Request) (backend.BuildOptions, error) {
+	o := backend.BuildOptions{
 		Tags: req.Form["t"], Dockerfile: req.FormValue("dockerfile"), Target: req.FormValue("target"),
 		NoCache: httputil.BoolValue(req, "nocache"), Pull: httputil.BoolValue(req, "pull"),
 		Network: req.FormValue("networkmode"), Platform: req.FormValue("platform"),

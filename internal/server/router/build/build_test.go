@@ -12,11 +12,12 @@ import (
 
 	buildtypes "github.com/moby/moby/api/types/build"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 )
 
 type fakeBackend struct {
-	opts  Options
+	opts  backend.BuildOptions
 	body  string
 	steps []string
 	err   error
@@ -28,7 +29,7 @@ type exitErr struct{}
 func (exitErr) Error() string { return "The command '/bin/sh -c exit 4' returned a non-zero code: 4" }
 func (exitErr) ExitCode() int { return 4 }
 
-func (f *fakeBackend) Build(ctx context.Context, body io.Reader, o Options, out io.Writer, imageID func(string)) error {
+func (f *fakeBackend) Build(ctx context.Context, body io.Reader, o backend.BuildOptions, out io.Writer, imageID func(string)) error {
 	b, _ := io.ReadAll(body)
 	f.body, f.opts = string(b), o
 	for _, s := range f.steps {

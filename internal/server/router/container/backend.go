@@ -3,55 +3,12 @@ package container
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
 
-	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/backend/filters"
 )
-
-// ListOptions are the query parameters of GET /containers/json.
-type ListOptions struct {
-	All     bool
-	Limit   int
-	Size    bool
-	Filters filters.Args
-}
-
-// LogsOptions are the query parameters of GET /containers/{name}/logs.
-type LogsOptions struct {
-	Follow     bool
-	Timestamps bool
-	Stdout     bool
-	Stderr     bool
-	Since      time.Time
-	Until      time.Time
-	Tail       int // -1 = all
-}
-
-// StreamOpener is called by the backend once the request is validated: it
-// writes the response header and returns the writers (multiplexed when tty is
-// false).
-type StreamOpener func(tty bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
-
-// AttachOptions are the query parameters of POST /containers/{name}/attach.
-type AttachOptions struct {
-	Stream, Logs          bool
-	Stdin, Stdout, Stderr bool
-	DetachKeys            string
-	Open                  StreamOpener
-}
-
-// ArchiveStat is the header X-Docker-Container-Path-Stat of archive requests.
-type ArchiveStat = container.PathStat
-
-// CommitOptions are the query parameters of POST /commit.
-type CommitOptions struct {
-	Repo, Tag, Comment, Author string
-	Changes                    []string
-	Pause                      bool
-	Config                     *container.Config
-}
 
 // Backend is what the container router needs from the daemon.
 type Backend interface {
@@ -66,22 +23,22 @@ type Backend interface {
 	// ContainerRemoveLink removes the legacy link "PARENT/ALIAS".
 	ContainerRemoveLink(ctx context.Context, name string) error
 	ContainerRename(ctx context.Context, name, newName string) error
-	ContainerList(ctx context.Context, opts ListOptions) ([]container.Summary, error)
+	ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, name string, size bool) (*container.InspectResponse, error)
 	// ContainerWait validates name and condition, then returns a channel that
 	// yields the result once the condition is met.
 	ContainerWait(ctx context.Context, name, condition string) (<-chan container.WaitResponse, error)
-	ContainerLogs(ctx context.Context, name string, opts LogsOptions, open func(tty bool) (stdout, stderr io.Writer)) error
-	ContainerAttach(ctx context.Context, name string, opts AttachOptions) error
+	ContainerLogs(ctx context.Context, name string, opts backend.ContainerLogsOptions, open func(tty bool) (stdout, stderr io.Writer)) error
+	ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error
 	ContainerResize(ctx context.Context, name string, height, width uint) error
 	ContainerTop(ctx context.Context, name, psArgs string) (*container.TopResponse, error)
 	ContainerChanges(ctx context.Context, name string) ([]container.FilesystemChange, error)
 	ContainerExport(ctx context.Context, name string, w io.Writer) error
-	ContainerStatPath(ctx context.Context, name, path string) (*ArchiveStat, error)
-	ContainerArchivePath(ctx context.Context, name, path string) (io.ReadCloser, *ArchiveStat, error)
+	ContainerStatPath(ctx context.Context, name, path string) (*backend.ArchiveStat, error)
+	ContainerArchivePath(ctx context.Context, name, path string) (io.ReadCloser, *backend.ArchiveStat, error)
 	ContainerExtractToDir(ctx context.Context, name, path string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error
 	ContainerPrune(ctx context.Context, f filters.Args) (*container.PruneReport, error)
-	ContainerCommit(ctx context.Context, name string, opts CommitOptions) (string, error)
+	ContainerCommit(ctx context.Context, name string, opts backend.ContainerCommitOptions) (string, error)
 	ContainerUpdate(ctx context.Context, name string, u container.UpdateConfig) (container.UpdateResponse, error)
 	// ContainerStats calls emit with one sample, or one a second while
 	// stream is set and the container runs.

@@ -12,10 +12,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/router"
 )
@@ -28,7 +28,7 @@ type fakeBackend struct {
 	name     string
 	waitCh   chan container.WaitResponse
 	stopErr  error
-	listOpts ListOptions
+	listOpts backend.ContainerListOptions
 }
 
 func (f *fakeBackend) ContainerCreate(ctx context.Context, name string, req container.CreateRequest) (container.CreateResponse, error) {
@@ -50,13 +50,13 @@ func (f *fakeBackend) ContainerStop(ctx context.Context, name, sig string, t *in
 	return f.stopErr
 }
 
-func (f *fakeBackend) ContainerList(ctx context.Context, o ListOptions) ([]container.Summary, error) {
+func (f *fakeBackend) ContainerList(ctx context.Context, o backend.ContainerListOptions) ([]container.Summary, error) {
 	f.listOpts = o
 	return []container.Summary{}, nil
 }
 
-func (f *fakeBackend) ContainerStatPath(ctx context.Context, name, p string) (*ArchiveStat, error) {
-	return &ArchiveStat{Name: "f", Size: 3}, nil
+func (f *fakeBackend) ContainerStatPath(ctx context.Context, name, p string) (*backend.ArchiveStat, error) {
+	return &backend.ArchiveStat{Name: "f", Size: 3}, nil
 }
 
 // serve wires the router's routes into a mux and writes errors with the
@@ -166,28 +166,9 @@ func TestStopNotModifiedAndParams(t *testing.T) {
 	req, _ := http.NewRequest("HEAD", srv.URL+"/containers/x/archive?path=/f", nil)
 	resp, _ = http.DefaultClient.Do(req)
 	data, _ := base64.StdEncoding.DecodeString(resp.Header.Get("X-Docker-Container-Path-Stat"))
-	var st ArchiveStat
+	var st backend.ArchiveStat
 	if resp.StatusCode != 200 || json.Unmarshal(data, &st) != nil || st.Name != "f" || st.Size != 3 {
 		t.Fatalf("archive stat: %d %s", resp.StatusCode, data)
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-}
-
-func TestParseTime(t *testing.T) {
-	now := time.Unix(1000, 0)
-	for in, want := range map[string]time.Time{
-		"":                     {},
-		"1700000000":           time.Unix(1700000000, 0),
-		"1700000000.5":         time.Unix(1700000000, 500000000),
-		"10s":                  now.Add(-10 * time.Second),
-		"2024-01-02T03:04:05Z": time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
-	} {
-		got, err := ParseTime(in, now)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("ParseTime(%q) = %v, %v", in, got, err)
-		}
-	}
-	if _, err := ParseTime("yesterday", now); !errdefs.IsInvalidParameter(err) {
-		t.Errorf("bad time accepted: %v", err)
-	}
 }

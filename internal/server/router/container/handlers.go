@@ -13,8 +13,9 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/server/filters"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
@@ -28,7 +29,7 @@ func (r *Router) getContainersJSON(w http.ResponseWriter, req *http.Request) err
 	if err != nil {
 		return err
 	}
-	list, err := r.b.ContainerList(req.Context(), ListOptions{
+	list, err := r.b.ContainerList(req.Context(), backend.ContainerListOptions{
 		All: httputil.BoolValue(req, "all"), Limit: int(limit), Size: httputil.BoolValue(req, "size"), Filters: f,
 	})
 	if err != nil {
@@ -92,7 +93,7 @@ func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) e
 }
 
 func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) error {
-	opts := LogsOptions{
+	opts := backend.ContainerLogsOptions{
 		Follow:     httputil.BoolValue(req, "follow"),
 		Timestamps: httputil.BoolValue(req, "timestamps"),
 		Stdout:     httputil.BoolValue(req, "stdout"),
@@ -110,10 +111,10 @@ func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) err
 		opts.Tail = n
 	}
 	var err error
-	if opts.Since, err = ParseTime(req.FormValue("since"), time.Now()); err != nil {
+	if opts.Since, err = backend.ParseTime(req.FormValue("since"), time.Now()); err != nil {
 		return err
 	}
-	if opts.Until, err = ParseTime(req.FormValue("until"), time.Now()); err != nil {
+	if opts.Until, err = backend.ParseTime(req.FormValue("until"), time.Now()); err != nil {
 		return err
 	}
 	return r.b.ContainerLogs(req.Context(), req.PathValue("name"), opts, func(tty bool) (io.Writer, io.Writer) {
@@ -126,36 +127,6 @@ func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) err
 		stream.Flush(w)
 		return stream.Writers(stream.FlushWriter{W: w}, !tty)
 	})
-}
-
-// ParseTime parses Docker's since/until values: unix seconds with optional
-// fraction, RFC 3339 dates, or a Go duration meaning that long before now.
-// "" gives the zero time.
-func ParseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
-	}
-	if sec, frac, ok := strings.Cut(s, "."); true {
-		if n, err := strconv.ParseInt(sec, 10, 64); err == nil {
-			var ns int64
-			if ok {
-				f := (frac + "000000000")[:9]
-				if ns, err = strconv.ParseInt(f, 10, 64); err != nil {
-					return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("invalid timestamp %q", s))
-				}
-			}
-			return time.Unix(n, ns), nil
-		}
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, errdefs.InvalidParameter(fmt.Errorf("invalid timestamp %q", s))
 }
 
 func (r *Router) getContainersTop(w http.ResponseWriter, req *http.Request) error {
@@ -203,7 +174,7 @@ func (r *Router) getContainersExport(w http.ResponseWriter, req *http.Request) e
 	return nil
 }
 
-func setPathStat(w http.ResponseWriter, st *ArchiveStat) error {
+func setPathStat(w http.ResponseWriter, st *backend.ArchiveStat) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -377,7 +348,7 @@ func (r *Router) postContainersWait(w http.ResponseWriter, req *http.Request) er
 }
 
 func (r *Router) postContainersAttach(w http.ResponseWriter, req *http.Request) error {
-	opts := AttachOptions{
+	opts := backend.ContainerAttachOptions{
 		Stream: httputil.BoolValue(req, "stream"), Logs: httputil.BoolValue(req, "logs"),
 		Stdin: httputil.BoolValue(req, "stdin"), Stdout: httputil.BoolValue(req, "stdout"), Stderr: httputil.BoolValue(req, "stderr"),
 		DetachKeys: req.FormValue("detachKeys"),
@@ -423,7 +394,7 @@ func (r *Router) postContainersResize(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
-	opts := CommitOptions{
+	opts := backend.ContainerCommitOptions{
 		Repo: req.FormValue("repo"), Tag: req.FormValue("tag"), Comment: req.FormValue("comment"),
 		Author: req.FormValue("author"), Changes: req.Form["changes"], Pause: true,
 	}

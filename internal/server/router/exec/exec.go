@@ -10,27 +10,17 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
 )
 
-// StartOptions are the body of POST /exec/{id}/start plus the stream opener
-// called once the exec is validated.
-type StartOptions struct {
-	Detach      bool
-	Tty         bool
-	ConsoleSize *[2]uint
-	// Open hijacks the connection; the backend calls it once (not when
-	// detached) before it starts the process.
-	Open func(tty bool) (stdin io.ReadCloser, stdout, stderr io.Writer, err error)
-}
-
 // Backend is what the exec router needs from the daemon.
 type Backend interface {
 	ExecCreate(ctx context.Context, name string, req container.ExecCreateRequest) (string, error)
-	ExecStart(ctx context.Context, id string, opts StartOptions) error
+	ExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error
 	ExecResize(ctx context.Context, id string, height, width uint) error
 	ExecInspect(ctx context.Context, id string) (*container.ExecInspectResponse, error)
 }
@@ -73,7 +63,7 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
 		}
 	}
-	opts := StartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
+	opts := backend.ExecStartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
 	var conn *stream.Conn
 	var stdout io.Writer
 	if !body.Detach {

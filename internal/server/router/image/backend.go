@@ -4,9 +4,10 @@ import (
 	"context"
 	"io"
 
-	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth/berth/internal/backend"
 )
 
 // Backend is what the image router needs from the daemon.
@@ -28,7 +29,7 @@ type Backend interface {
 	// ImageHistory returns the history of the image name, newest first.
 	ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error)
 	// ImageInspect returns the image name's details.
-	ImageInspect(ctx context.Context, name string) (*InspectResponse, error)
+	ImageInspect(ctx context.Context, name string) (*backend.ImageInspectResponse, error)
 	// ImagesPrune removes unused images.
 	ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error)
 }
@@ -54,23 +55,4 @@ type Searcher interface {
 type Pusher interface {
 	// ImagePush pushes name (with tag, if set) and writes JSON progress.
 	ImagePush(ctx context.Context, name, tag, auth string, out io.Writer) error
-}
-
-// InspectResponse is the answer of GET /images/{name}/json: the API type
-// plus the fields dockerd still sends that the API module has dropped.
-type InspectResponse struct {
-	imagetypes.InspectResponse
-	// Parent is the image a commit or a classic-builder step started
-	// from; "" for pulled, loaded and imported images.
-	Parent string
-	// DockerVersion is the engine version that built the image ("" here).
-	DockerVersion string
-	// VirtualSize repeats Size for clients older than API 1.44.
-	VirtualSize *int64 `json:",omitempty"`
-	// Container and ContainerConfig, for clients older than API 1.45, are
-	// the container the image was committed from ("" here) and its config
-	// (here the image's config in the container's form): docker-compose
-	// 1.29 reads ContainerConfig.Volumes when it recreates a container.
-	Container       *string                `json:",omitempty"`
-	ContainerConfig *containertypes.Config `json:",omitempty"`
 }

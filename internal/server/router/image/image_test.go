@@ -13,6 +13,7 @@ import (
 
 	imagetypes "github.com/moby/moby/api/types/image"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -58,9 +59,9 @@ func (f *fake) ImageHistory(ctx context.Context, name string) ([]imagetypes.Hist
 	f.calls = append(f.calls, "history "+name)
 	return nil, nil
 }
-func (f *fake) ImageInspect(ctx context.Context, name string) (*InspectResponse, error) {
+func (f *fake) ImageInspect(ctx context.Context, name string) (*backend.ImageInspectResponse, error) {
 	f.calls = append(f.calls, "inspect "+name)
-	return &InspectResponse{InspectResponse: imagetypes.InspectResponse{ID: "sha256:abc"}}, nil
+	return &backend.ImageInspectResponse{InspectResponse: imagetypes.InspectResponse{ID: "sha256:abc"}}, nil
 }
 func (f *fake) ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error) {
 	f.calls = append(f.calls, "prune")

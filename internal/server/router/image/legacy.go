@@ -7,6 +7,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
@@ -20,7 +21,7 @@ import (
 // (docker-py's "auto") and reads ContainerConfig.Volumes whenever it
 // recreates a container; an image without one gets an empty one, as
 // dockerd shows for images its legacy builder did not commit.
-func legacyInspect(ctx context.Context, resp *InspectResponse) any {
+func legacyInspect(ctx context.Context, resp *backend.ImageInspectResponse) any {
 	if resp == nil {
 		return resp
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/server/filters"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"

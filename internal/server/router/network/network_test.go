@@ -11,8 +11,8 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/server/filters"
 )
 
 type fake struct {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/server/stream"
 )
 
@@ -36,7 +37,7 @@ func legacyEvent(m events.Message) any {
 
 // legacyDiskUsage adds VirtualSize, equal to Size, to each image of
 // GET /system/df for clients older than API 1.44.
-func legacyDiskUsage(ctx context.Context, du *DiskUsage) *DiskUsage {
+func legacyDiskUsage(ctx context.Context, du *backend.DiskUsage) *backend.DiskUsage {
 	if !stream.VersionLessThan(ctx, "1.44") {
 		return du
 	}

@@ -9,7 +9,8 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/system"
 
-	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
@@ -19,22 +20,10 @@ import (
 type Backend interface {
 	SystemInfo(ctx context.Context) (*system.Info, error)
 	SystemVersion(ctx context.Context) system.VersionResponse
-	SystemDiskUsage(ctx context.Context) (*DiskUsage, error)
+	SystemDiskUsage(ctx context.Context) (*backend.DiskUsage, error)
 	// SubscribeEvents returns past events in [since, until] and, when until is
 	// zero, a channel of new ones; cancel ends the subscription.
 	SubscribeEvents(since, until time.Time, f filters.Args) (past []events.Message, live <-chan events.Message, cancel func())
-}
-
-// DiskUsage is the body of GET /system/df in both shapes: the legacy one
-// (API < 1.52: LayersSize, Images, Containers, Volumes, BuildCache) and the
-// newer *Usage objects.
-type DiskUsage struct {
-	LayersSize int64 `json:"LayersSize"`
-	Images     []any `json:"Images"`
-	Containers []any `json:"Containers"`
-	Volumes    []any `json:"Volumes"`
-	BuildCache []any `json:"BuildCache"`
-	system.DiskUsage
 }
 
 // Router serves the system endpoints.
@@ -97,11 +86,11 @@ func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
 		return err
 	}
 	now := time.Now()
-	since, err := parseTime(req.FormValue("since"), now)
+	since, err := backend.ParseTime(req.FormValue("since"), now)
 	if err != nil {
 		return err
 	}
-	until, err := parseTime(req.FormValue("until"), now)
+	until, err := backend.ParseTime(req.FormValue("until"), now)
 	if err != nil {
 		return err
 	}

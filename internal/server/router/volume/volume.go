@@ -6,7 +6,7 @@ import (
 
 	"github.com/moby/moby/api/types/volume"
 
-	"github.com/berth/berth/internal/server/filters"
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 )

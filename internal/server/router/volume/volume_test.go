@@ -13,8 +13,8 @@ import (
 
 	"github.com/moby/moby/api/types/volume"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/server/filters"
 )
 
 type fakeBackend struct {

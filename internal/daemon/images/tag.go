@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 
 // ImageTag adds the reference repo:tag (tag defaults to latest) to the
 // image name (docker tag).
-func (d *Daemon) ImageTag(ctx context.Context, name, repo, tag string) error {
-	img, err := d.images.Get(ctx, name)
+func (s *Service) ImageTag(ctx context.Context, name, repo, tag string) error {
+	img, err := s.store.Get(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -17,5 +17,5 @@ func (d *Daemon) ImageTag(ctx context.Context, name, repo, tag string) error {
 	if err != nil {
 		return err
 	}
-	return d.images.Tag(ctx, img.ID, n.String())
+	return s.store.Tag(ctx, img.ID, n.String())
 }

@@ -1,10 +1,9 @@
-package daemon
+package images
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	dref "github.com/distribution/reference"
@@ -14,21 +13,6 @@ import (
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/errdefs"
 )
-
-// initDistribution opens the registry service under <root>/distribution.
-func (d *Daemon) initDistribution() error {
-	cfg := d.cfg.Registry
-	if cfg.Root == "" {
-		cfg.Root = filepath.Join(d.root, "distribution")
-	}
-	cfg.UserAgent = "berth/" + d.cfg.Version
-	s, err := distribution.New(cfg)
-	if err != nil {
-		return err
-	}
-	d.dist = s
-	return nil
-}
 
 // registryAuth decodes the X-Registry-Auth header ("" or invalid: none).
 func registryAuth(header string) distribution.Auth {
@@ -66,7 +50,7 @@ func parsePullRef(image, tag string) (dref.Named, error) {
 
 // ImagePull pulls image (with tag, or every tag for a bare name) from its
 // registry and writes Docker's JSON progress to out.
-func (d *Daemon) ImagePull(ctx context.Context, image, tag, platform, auth string, out io.Writer) error {
+func (s *Service) ImagePull(ctx context.Context, image, tag, platform, auth string, out io.Writer) error {
 	named, err := parsePullRef(image, tag)
 	if err != nil {
 		return err
@@ -77,9 +61,9 @@ func (d *Daemon) ImagePull(ctx context.Context, image, tag, platform, auth strin
 	a := registryAuth(auth)
 	p := distribution.NewProgress(out)
 	if !dref.IsNameOnly(named) {
-		return d.pullOne(ctx, named, platform, a, p, true)
+		return s.pullOne(ctx, named, platform, a, p, true)
 	}
-	tags, err := d.dist.Tags(ctx, named, a)
+	tags, err := s.dist.Tags(ctx, named, a)
 	if err != nil {
 		return err
 	}
@@ -88,7 +72,7 @@ func (d *Daemon) ImagePull(ctx context.Context, image, tag, platform, auth strin
 		if err != nil {
 			continue
 		}
-		if err := d.pullOne(ctx, tr, platform, a, p, false); err != nil {
+		if err := s.pullOne(ctx, tr, platform, a, p, false); err != nil {
 			return err
 		}
 	}
@@ -98,24 +82,24 @@ func (d *Daemon) ImagePull(ctx context.Context, image, tag, platform, auth strin
 
 // pullOne pulls one tag or digest and makes the image visible only once
 // every layer is in place.
-func (d *Daemon) pullOne(ctx context.Context, named dref.Named, platform string, a distribution.Auth, p *distribution.Progress, status bool) error {
-	release := d.images.Hold()
+func (s *Service) pullOne(ctx context.Context, named dref.Named, platform string, a distribution.Auth, p *distribution.Progress, status bool) error {
+	release := s.store.Hold()
 	defer release()
-	prev, _ := d.images.Resolve(ctx, named.String())
-	res, err := d.dist.Pull(ctx, named, platform, a, d.images, p)
+	prev, _ := s.store.Resolve(ctx, named.String())
+	res, err := s.dist.Pull(ctx, named, platform, a, s.store, p)
 	if err != nil {
 		return err
 	}
-	id, err := d.images.Create(ctx, res.Config, "")
+	id, err := s.store.Create(ctx, res.Config, "")
 	if err != nil {
 		return err
 	}
 	if _, ok := named.(dref.Tagged); ok {
-		if err := d.images.Tag(ctx, id, named.String()); err != nil {
+		if err := s.store.Tag(ctx, id, named.String()); err != nil {
 			return err
 		}
 	}
-	if err := d.images.SetRepoDigest(ctx, id, dref.TrimNamed(named).String()+"@"+res.ManifestDigest.String()); err != nil {
+	if err := s.store.SetRepoDigest(ctx, id, dref.TrimNamed(named).String()+"@"+res.ManifestDigest.String()); err != nil {
 		return err
 	}
 	res.Done()

@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -14,39 +14,39 @@ import (
 // ImageList lists images (docker images): without all, untagged images
 // that are parents of other images are hidden; filters are dangling,
 // reference, label, before, since and until.
-func (d *Daemon) ImageList(ctx context.Context, all bool, filters map[string][]string, sharedSize bool) ([]imagetypes.Summary, error) {
+func (s *Service) ImageList(ctx context.Context, all bool, filters map[string][]string, sharedSize bool) ([]imagetypes.Summary, error) {
 	f := image.Filters(filters)
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	m, err := image.NewMatcher(f, func(s string) (*image.Image, error) { return d.images.Get(ctx, s) })
+	m, err := image.NewMatcher(f, func(name string) (*image.Image, error) { return s.store.Get(ctx, name) })
 	if err != nil {
 		return nil, err
 	}
-	imgs, err := d.images.List(ctx)
+	imgs, err := s.store.List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var usage map[digest.Digest]image.Usage
 	if sharedSize {
-		if usage, _, err = d.images.DiskUsage(ctx); err != nil {
+		if usage, _, err = s.store.DiskUsage(ctx); err != nil {
 			return nil, err
 		}
 	}
 	out := []imagetypes.Summary{}
 	for _, img := range imgs {
-		if !all && len(img.RepoTags) == 0 && len(d.images.Children(ctx, img.ID)) > 0 {
+		if !all && len(img.RepoTags) == 0 && len(s.store.Children(ctx, img.ID)) > 0 {
 			continue
 		}
 		if !m.Match(img) {
 			continue
 		}
-		s := imageSummary(img)
-		s.RepoTags = familiarAll(m.Tags(img))
+		sum := imageSummary(img)
+		sum.RepoTags = familiarAll(m.Tags(img))
 		if usage != nil {
-			s.SharedSize = usage[img.ID].SharedSize
+			sum.SharedSize = usage[img.ID].SharedSize
 		}
-		out = append(out, s)
+		out = append(out, sum)
 	}
 	return out, nil
 }

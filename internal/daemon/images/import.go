@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 // ImageImport creates an image from a root filesystem tar: the request body
 // when src is "-", else the http(s) URL src (docker import).
-func (d *Daemon) ImageImport(ctx context.Context, src string, body io.Reader, repo, tag, message string, changes []string, platform string) (string, error) {
+func (s *Service) ImageImport(ctx context.Context, src string, body io.Reader, repo, tag, message string, changes []string, platform string) (string, error) {
 	ref := ""
 	if repo != "" {
 		n, err := reference.ParseRepoTag(repo, tag)
@@ -47,7 +47,7 @@ func (d *Daemon) ImageImport(ctx context.Context, src string, body io.Reader, re
 		}
 		body = resp.Body
 	}
-	id, err := d.images.Import(ctx, body, opts)
+	id, err := s.store.Import(ctx, body, opts)
 	if err != nil {
 		return "", err
 	}

@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	dref "github.com/distribution/reference"
-	"github.com/moby/moby/api/types/registry"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/distribution"
@@ -16,7 +15,7 @@ import (
 
 // ImagePush pushes name (with tag, or every local tag of the repository
 // for a bare name) and writes Docker's JSON progress to out.
-func (d *Daemon) ImagePush(ctx context.Context, name, tag, auth string, out io.Writer) error {
+func (s *Service) ImagePush(ctx context.Context, name, tag, auth string, out io.Writer) error {
 	named, err := parsePullRef(name, tag)
 	if err != nil {
 		return err
@@ -26,12 +25,12 @@ func (d *Daemon) ImagePush(ctx context.Context, name, tag, auth string, out io.W
 	}
 	var refs []dref.NamedTagged
 	if t, ok := named.(dref.NamedTagged); ok {
-		if _, err := d.images.Resolve(ctx, named.String()); err != nil {
+		if _, err := s.store.Resolve(ctx, named.String()); err != nil {
 			return errdefs.NotFound(fmt.Errorf("An image does not exist locally with the tag: %s", dref.FamiliarString(named))) //nolint:staticcheck // Docker's wording
 		}
 		refs = append(refs, t)
 	} else {
-		imgs, err := d.images.List(ctx)
+		imgs, err := s.store.List(ctx)
 		if err != nil {
 			return err
 		}
@@ -53,11 +52,11 @@ func (d *Daemon) ImagePush(ctx context.Context, name, tag, auth string, out io.W
 	p := distribution.NewProgress(out)
 	p.Status("", "The push refers to repository ["+named.Name()+"]")
 	for _, ref := range refs {
-		img, err := d.images.Get(ctx, ref.String())
+		img, err := s.store.Get(ctx, ref.String())
 		if err != nil {
 			return err
 		}
-		config, err := d.images.Content().ReadBlob(ctx, img.ID)
+		config, err := s.store.Content().ReadBlob(ctx, img.ID)
 		if err != nil {
 			return err
 		}
@@ -65,28 +64,16 @@ func (d *Daemon) ImagePush(ctx context.Context, name, tag, auth string, out io.W
 			Config:  config,
 			DiffIDs: img.Config.RootFS.DiffIDs,
 			Open: func(ctx context.Context, diffID digest.Digest) (io.ReadCloser, error) {
-				return d.images.Content().Open(ctx, diffID)
+				return s.store.Content().Open(ctx, diffID)
 			},
 		}
-		res, err := d.dist.Push(ctx, ref, pi, a, p)
+		res, err := s.dist.Push(ctx, ref, pi, a, p)
 		if err != nil {
 			return err
 		}
-		_ = d.images.SetRepoDigest(ctx, img.ID, ref.Name()+"@"+res.Digest.String())
+		_ = s.store.SetRepoDigest(ctx, img.ID, ref.Name()+"@"+res.Digest.String())
 		p.Status("", fmt.Sprintf("%s: digest: %s size: %d", ref.Tag(), res.Digest, res.Size))
 		p.Aux(map[string]any{"Tag": ref.Tag(), "Digest": res.Digest.String(), "Size": res.Size})
 	}
 	return nil
-}
-
-// RegistryLogin checks the credentials against the registry (POST /auth).
-func (d *Daemon) RegistryLogin(ctx context.Context, cfg registry.AuthConfig) (string, string, error) {
-	server := cfg.ServerAddress
-	if server == "" {
-		server = "https://index.docker.io/v1/"
-	}
-	if _, err := d.dist.Login(ctx, server, distribution.Auth{Username: cfg.Username, Password: cfg.Password, IdentityToken: cfg.IdentityToken, RegistryToken: cfg.RegistryToken}); err != nil {
-		return "", "", err
-	}
-	return "Login Succeeded", "", nil
 }

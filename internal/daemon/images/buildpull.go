@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"bufio"
@@ -14,11 +14,11 @@ import (
 	"github.com/berth/berth/internal/recovery"
 )
 
-// pullForBuild pulls a base image for FROM (missing locally, or --pull) as
+// PullForBuild pulls a base image for FROM (missing locally, or --pull) as
 // the classic builder does, writing the pull's status lines ("latest:
 // Pulling from …", "Digest: …", "Status: …") as build output. Per-layer
 // progress is left out of the build stream.
-func (d *Daemon) pullForBuild(ctx context.Context, name string, out io.Writer) error {
+func (s *Service) PullForBuild(ctx context.Context, name string, out io.Writer) error {
 	named, err := dref.ParseNormalizedNamed(name)
 	if err != nil {
 		return errdefs.InvalidParameter(fmt.Errorf("invalid reference format: %s", name))
@@ -26,7 +26,7 @@ func (d *Daemon) pullForBuild(ctx context.Context, name string, out io.Writer) e
 	named = dref.TagNameOnly(named)
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
-	recovery.Go(d.log, "pull progress of "+name, func() {
+	recovery.Go(s.log, "pull progress of "+name, func() {
 		defer close(done)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -60,7 +60,7 @@ func (d *Daemon) pullForBuild(ctx context.Context, name string, out io.Writer) e
 	if c, ok := named.(dref.Canonical); ok {
 		repo, tag = named.Name(), c.Digest().String()
 	}
-	err = d.ImagePull(ctx, repo, tag, "", "", pw)
+	err = s.ImagePull(ctx, repo, tag, "", "", pw)
 	pw.Close()
 	<-done
 	return err

@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 
 // DistributionInspect asks name's registry for its manifest descriptor and
 // platforms (GET /distribution/{name}/json); auth is X-Registry-Auth.
-func (d *Daemon) DistributionInspect(ctx context.Context, name, auth string) (*registry.DistributionInspect, error) {
+func (s *Service) DistributionInspect(ctx context.Context, name, auth string) (*registry.DistributionInspect, error) {
 	named, err := parsePullRef(name, "")
 	if err != nil {
 		return nil, err
 	}
-	return d.dist.Inspect(ctx, named, registryAuth(auth))
+	return s.dist.Inspect(ctx, named, registryAuth(auth))
 }

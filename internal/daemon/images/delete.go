@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 // repositories, or one a container uses, needs force. An image with child
 // images is only untagged. With prune, untagged parents left without
 // children are deleted too.
-func (d *Daemon) ImageDelete(ctx context.Context, name string, force, prune bool) ([]imagetypes.DeleteResponse, error) {
-	img, err := d.images.Get(ctx, name)
+func (s *Service) ImageDelete(ctx context.Context, name string, force, prune bool) ([]imagetypes.DeleteResponse, error) {
+	img, err := s.store.Get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -34,10 +34,10 @@ func (d *Daemon) ImageDelete(ctx context.Context, name string, force, prune bool
 		}
 		if byRef {
 			refs := len(img.RepoTags) + len(img.RepoDigests)
-			if refs == 1 && !force && d.imageInUse(id.String()) {
+			if refs == 1 && !force && s.InUse(id.String()) {
 				return nil, errdefs.Conflict(fmt.Errorf("conflict: unable to remove repository reference %q (must force) - container is using its referenced image %s", name, short))
 			}
-			if _, err := d.images.Untag(ctx, n.String()); err != nil {
+			if _, err := s.store.Untag(ctx, n.String()); err != nil {
 				return nil, err
 			}
 			out = append(out, imagetypes.DeleteResponse{Untagged: reference.Familiar(n.String())})
@@ -50,33 +50,33 @@ func (d *Daemon) ImageDelete(ctx context.Context, name string, force, prune bool
 		if !force && distinctRepos(img.RepoTags) > 1 {
 			return nil, errdefs.Conflict(fmt.Errorf("conflict: unable to delete %s (must be forced) - image is referenced in multiple repositories", short))
 		}
-		if !force && d.imageInUse(id.String()) {
+		if !force && s.InUse(id.String()) {
 			return nil, errdefs.Conflict(fmt.Errorf("conflict: unable to delete %s (must be forced) - image is being used by a container", short))
 		}
-		if len(d.images.Children(ctx, id)) > 0 {
+		if len(s.store.Children(ctx, id)) > 0 {
 			return nil, errdefs.Conflict(fmt.Errorf("conflict: unable to delete %s (cannot be forced) - image has dependent child images", short))
 		}
 		for _, t := range append(append([]string{}, img.RepoTags...), img.RepoDigests...) {
-			if _, err := d.images.Untag(ctx, t); err != nil && !errdefs.IsNotFound(err) {
+			if _, err := s.store.Untag(ctx, t); err != nil && !errdefs.IsNotFound(err) {
 				return out, err
 			}
 			out = append(out, imagetypes.DeleteResponse{Untagged: reference.Familiar(t)})
 		}
 	}
-	if len(d.images.Children(ctx, id)) > 0 {
+	if len(s.store.Children(ctx, id)) > 0 {
 		return out, nil // now an intermediate image of its children
 	}
-	del, err := d.deleteImage(ctx, img)
+	del, err := s.deleteImage(ctx, img)
 	out = append(out, del...)
 	if err != nil {
 		return out, err
 	}
 	for parent := img.Parent; prune && parent != ""; {
-		p, err := d.images.Get(ctx, parent.String())
-		if err != nil || len(p.RepoTags) > 0 || len(p.RepoDigests) > 0 || len(d.images.Children(ctx, p.ID)) > 0 || d.imageInUse(p.ID.String()) {
+		p, err := s.store.Get(ctx, parent.String())
+		if err != nil || len(p.RepoTags) > 0 || len(p.RepoDigests) > 0 || len(s.store.Children(ctx, p.ID)) > 0 || s.InUse(p.ID.String()) {
 			break
 		}
-		del, err := d.deleteImage(ctx, p)
+		del, err := s.deleteImage(ctx, p)
 		out = append(out, del...)
 		if err != nil {
 			return out, err
@@ -87,8 +87,8 @@ func (d *Daemon) ImageDelete(ctx context.Context, name string, force, prune bool
 }
 
 // deleteImage removes img and reports it and its freed layers.
-func (d *Daemon) deleteImage(ctx context.Context, img *image.Image) ([]imagetypes.DeleteResponse, error) {
-	layers, err := d.images.Delete(ctx, img.ID)
+func (s *Service) deleteImage(ctx context.Context, img *image.Image) ([]imagetypes.DeleteResponse, error) {
+	layers, err := s.store.Delete(ctx, img.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (d *Daemon) deleteImage(ctx context.Context, img *image.Image) ([]imagetype
 // ImagesPrune removes dangling images, or with dangling=false every image
 // no container uses (docker image prune [-a]); filters until and
 // label/label! narrow the set.
-func (d *Daemon) ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error) {
+func (s *Service) ImagesPrune(ctx context.Context, filters map[string][]string) (*imagetypes.PruneReport, error) {
 	f := image.Filters(filters)
 	if err := f.Validate("dangling", "until", "label", "label!"); err != nil {
 		return nil, err
@@ -119,15 +119,15 @@ func (d *Daemon) ImagesPrune(ctx context.Context, filters map[string][]string) (
 	if err != nil {
 		return nil, err
 	}
-	imgs, err := d.images.List(ctx)
+	imgs, err := s.store.List(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sizes := map[digest.Digest]int64{}
 	for _, img := range imgs {
 		chains := image.ChainIDs(img.Config.RootFS.DiffIDs)
-		for i, s := range d.images.LayerSizes(ctx, img) {
-			sizes[chains[i]] = s
+		for i, size := range s.store.LayerSizes(ctx, img) {
+			sizes[chains[i]] = size
 		}
 	}
 	rep := &imagetypes.PruneReport{ImagesDeleted: []imagetypes.DeleteResponse{}}
@@ -135,16 +135,16 @@ func (d *Daemon) ImagesPrune(ctx context.Context, filters map[string][]string) (
 		if danglingOnly && len(img.RepoTags) > 0 {
 			continue
 		}
-		if !m.Match(img) || hasAnyLabel(img, notLabels) || d.imageInUse(img.ID.String()) {
+		if !m.Match(img) || hasAnyLabel(img, notLabels) || s.InUse(img.ID.String()) {
 			continue
 		}
-		if len(d.images.Children(ctx, img.ID)) > 0 {
+		if len(s.store.Children(ctx, img.ID)) > 0 {
 			continue
 		}
-		if _, err := d.images.Get(ctx, img.ID.String()); err != nil {
+		if _, err := s.store.Get(ctx, img.ID.String()); err != nil {
 			continue // already removed as a parent
 		}
-		resp, err := d.ImageDelete(ctx, img.ID.String(), true, true)
+		resp, err := s.ImageDelete(ctx, img.ID.String(), true, true)
 		if err != nil {
 			if errdefs.IsConflict(err) || errdefs.IsNotFound(err) {
 				continue

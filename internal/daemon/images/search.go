@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // ImageSearch implements docker search: the registry that term names is
 // asked (see distribution.Search), and its results are filtered by stars,
 // is-official and is-automated.
-func (d *Daemon) ImageSearch(ctx context.Context, term string, limit int, filters map[string][]string) ([]registry.SearchResult, error) {
+func (s *Service) ImageSearch(ctx context.Context, term string, limit int, filters map[string][]string) ([]registry.SearchResult, error) {
 	if limit == 0 {
 		limit = 25
 	}
@@ -24,7 +24,7 @@ func (d *Daemon) ImageSearch(ctx context.Context, term string, limit int, filter
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.dist.Search(ctx, term, limit)
+	res, err := s.dist.Search(ctx, term, limit)
 	if err != nil {
 		return nil, err
 	}

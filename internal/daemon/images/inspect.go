@@ -1,4 +1,4 @@
-package daemon
+package images
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/storage"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/oci"
-	imagerouter "github.com/berth/berth/internal/server/router/image"
 )
 
 // ImageInspect returns the details of the image name (docker image inspect).
-func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagerouter.InspectResponse, error) {
-	img, err := d.images.Get(ctx, name)
+func (s *Service) ImageInspect(ctx context.Context, name string) (*backend.ImageInspectResponse, error) {
+	img, err := s.store.Get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -42,26 +42,26 @@ func (d *Daemon) ImageInspect(ctx context.Context, name string) (*imagerouter.In
 		Size:         img.Size,
 		RootFS:       imagetypes.RootFS{Type: "layers", Layers: layers},
 		Metadata:     imagetypes.Metadata{LastTagTime: img.LastTagTime},
-		GraphDriver:  &storage.DriverData{Name: d.storageDriver, Data: map[string]string{}},
+		GraphDriver:  &storage.DriverData{Name: s.driver, Data: map[string]string{}},
 	}
 	if !img.Created.IsZero() {
 		resp.Created = img.Created.UTC().Format(time.RFC3339Nano)
 	}
 	var cc containertypes.Config
 	oci.MergeImageConfig(&cc, &c)
-	return &imagerouter.InspectResponse{InspectResponse: *resp, Parent: img.Parent.String(), ContainerConfig: &cc}, nil
+	return &backend.ImageInspectResponse{InspectResponse: *resp, Parent: img.Parent.String(), ContainerConfig: &cc}, nil
 }
 
 // ImageHistory returns the history of the image name, newest first
 // (docker history). The top entry carries the image ID and tags, the
 // entries below those of its parents; the rest are "<missing>", as Docker
 // prints for pulled and loaded images.
-func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error) {
-	img, err := d.images.Get(ctx, name)
+func (s *Service) ImageHistory(ctx context.Context, name string) ([]imagetypes.HistoryResponseItem, error) {
+	img, err := s.store.Get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	sizes := d.images.LayerSizes(ctx, img)
+	sizes := s.store.LayerSizes(ctx, img)
 	hist := img.Config.History
 	out := make([]imagetypes.HistoryResponseItem, 0, len(hist))
 	layer := 0
@@ -91,7 +91,7 @@ func (d *Daemon) ImageHistory(ctx context.Context, name string) ([]imagetypes.Hi
 		if cur.Parent == "" {
 			break
 		}
-		if cur, err = d.images.Get(ctx, cur.Parent.String()); err != nil {
+		if cur, err = s.store.Get(ctx, cur.Parent.String()); err != nil {
 			break
 		}
 	}
