@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strings"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
@@ -49,77 +51,52 @@ func isDir(f *os.File) (bool, error) {
 // MountPoint opens unsafePath, resolved inside root (openat2
 // RESOLVE_IN_ROOT where the kernel has it), as a mount point, making it
 // if missing: a directory when dir, else an empty file in a directory
-// made so. Symlinks are followed only inside root.
+// made so. Symlinks are followed only inside root; a dangling one leads
+// to its target, made inside root, as with Docker.
 func MountPoint(root *os.File, unsafePath string, dir bool) (*os.File, error) {
+	// The name is resolved first only to find where dangling symlinks
+	// point; it is then opened again from root, confined to it, so a
+	// change in between still leads nowhere outside.
+	rootName := FdPath(root)
+	p, err := securejoin.SecureJoin(rootName, unsafePath)
+	if err != nil {
+		return nil, err
+	}
+	p = path.Clean("/" + strings.TrimPrefix(p, rootName))
 	if dir {
-		return pathrs.MkdirAllHandle(root, unsafePath, 0o755)
+		return pathrs.MkdirAllHandle(root, p, 0o755)
 	}
-	// A file: an existing one (a symlink to it resolved inside root, as
-	// for an image's /etc/resolv.conf), or a new one made in its parent
-	// directory's handle without following anything.
-	p := path.Clean("/" + unsafePath)
-	for range 40 {
-		f, err := pathrs.OpenatInRoot(root, p)
-		if err == nil || !errors.Is(err, unix.ENOENT) {
-			return f, err
-		}
-		parent, err := pathrs.MkdirAllHandle(root, path.Dir(p), 0o755)
-		if err != nil {
-			return nil, err
-		}
-		f, target, err := createFile(parent, path.Base(p))
-		parent.Close()
-		if err != nil || target == "" {
-			return f, err
-		}
-		// A dangling symlink: make its target, inside root.
-		if !path.IsAbs(target) {
-			target = path.Join(path.Dir(p), target)
-		}
-		p = path.Clean(target)
+	parent, err := pathrs.MkdirAllHandle(root, path.Dir(p), 0o755)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("mount point %s: %w", unsafePath, unix.ELOOP)
+	defer parent.Close()
+	return createFile(parent, path.Base(p))
 }
 
-// createFile makes name in dir (O_CREAT|O_NOFOLLOW) and opens it O_PATH
-// without following it; a symlink in its place is returned as its target.
-func createFile(dir *os.File, name string) (*os.File, string, error) {
+// createFile makes name in dir (O_CREAT|O_NOFOLLOW), unless it exists,
+// and opens it O_PATH without following it.
+func createFile(dir *os.File, name string) (*os.File, error) {
 	if name == "/" || name == "." || name == ".." {
-		return nil, "", fmt.Errorf("mount point %q is not a file name", name)
+		return nil, fmt.Errorf("mount point %q is not a file name", name)
 	}
 	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_CREAT|unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
-	switch {
-	case err == nil:
+	if err == nil {
 		unix.Close(fd)
-	case errors.Is(err, unix.ELOOP):
-		target, rerr := readlinkat(dir, name)
-		if rerr != nil {
-			return nil, "", rerr
-		}
-		return nil, target, nil
-	case !errors.Is(err, unix.EISDIR):
-		return nil, "", fmt.Errorf("create mount point %s: %w", name, err)
+	} else if !errors.Is(err, unix.EISDIR) {
+		return nil, fmt.Errorf("create mount point %s: %w", name, err)
 	}
 	fd, err = unix.Openat(int(dir.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, "", fmt.Errorf("open mount point %s: %w", name, err)
+		return nil, fmt.Errorf("open mount point %s: %w", name, err)
 	}
 	f := os.NewFile(uintptr(fd), name)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		f.Close()
-		return nil, "", fmt.Errorf("mount point %s changed into a symlink while it was made", name)
+		return nil, fmt.Errorf("mount point %s changed into a symlink while it was made", name)
 	}
-	return f, "", nil
-}
-
-func readlinkat(dir *os.File, name string) (string, error) {
-	buf := make([]byte, unix.PathMax)
-	n, err := unix.Readlinkat(int(dir.Fd()), name, buf)
-	if err != nil {
-		return "", fmt.Errorf("read symlink %s: %w", name, err)
-	}
-	return string(buf[:n]), nil
+	return f, nil
 }
 
 // BindFd attaches a copy of the mount at src (with the mounts below it

@@ -54,6 +54,15 @@ func InRoot(root string, binds []Bind, fn func() error) error {
 	errCh := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			// The main thread is never ended: a locked goroutine that
+			// exits on it wedges it, chroot and namespace included, and
+			// /proc/self would then show them. Hold it while another
+			// thread does the work.
+			errCh <- InRoot(root, binds, fn)
+			runtime.UnlockOSThread()
+			return
+		}
 		// No UnlockOSThread: the thread dies with the goroutine.
 		errCh <- enterRoot(root, binds, fn)
 	}()
