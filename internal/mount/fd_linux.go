@@ -54,6 +54,20 @@ func isDir(f *os.File) (bool, error) {
 // made so. Symlinks are followed only inside root; a dangling one leads
 // to its target, made inside root, as with Docker.
 func MountPoint(root *os.File, unsafePath string, dir bool) (*os.File, error) {
+	var err error
+	// A directory that another container keeps swapping with a symlink
+	// can make one attempt fail (a dangling symlink met half-way): try
+	// again a few times.
+	for range 8 {
+		var f *os.File
+		if f, err = mountPoint(root, unsafePath, dir); err == nil {
+			return f, nil
+		}
+	}
+	return nil, err
+}
+
+func mountPoint(root *os.File, unsafePath string, dir bool) (*os.File, error) {
 	// The name is resolved first only to find where dangling symlinks
 	// point; it is then opened again from root, confined to it, so a
 	// change in between still leads nowhere outside.
