@@ -62,13 +62,14 @@ func TestVolumeSubpathSwapRaceCVE_2021_30465(t *testing.T) {
 	mustWrite(t, marker, "HOST\n")
 	startVolumeSwapper(t, d, "bt-subpath-attacker", "bt-subpath-race", "sub", "/")
 	check := "if [ -e /x" + marker + " ]; then echo HOST-ROOT; else echo CONTAINED; fi"
-	contained, failed := 0, 0
+	contained, failed, escaped := 0, 0, 0
 	deadline := time.Now().Add(90 * time.Second)
 	for i := 0; i < 80 && time.Now().Before(deadline); i++ {
 		out, code := d.docker("", "run", "--rm", "--mount", "type=volume,src=bt-subpath-race,dst=/x,volume-subpath=sub", "busybox", "sh", "-c", check)
 		switch {
 		case strings.Contains(out, "HOST-ROOT"):
-			t.Fatalf("run %d: the victim sees the host's root through the volume subpath (%d contained before)", i, contained)
+			escaped++
+			t.Errorf("run %d: the victim sees the host's root through the volume subpath", i)
 		case code == 0 && strings.Contains(out, "CONTAINED"):
 			contained++
 		default:
@@ -76,7 +77,7 @@ func TestVolumeSubpathSwapRaceCVE_2021_30465(t *testing.T) {
 			t.Logf("run %d failed: %d %q", i, code, out)
 		}
 	}
-	t.Logf("victim runs: %d contained, %d failed", contained, failed)
+	t.Logf("victim runs: %d contained, %d failed, %d saw the host's root", contained, failed, escaped)
 	if contained == 0 {
 		t.Fatal("no victim run started: the race was not exercised")
 	}
@@ -117,15 +118,21 @@ func TestMountDestinationSwapRaceCVE_2021_30465(t *testing.T) {
 		"if [ -e $p/bt-dest-marker ]; then echo FOUND $p; exit 0; fi; done; done; echo LOST"
 	found := map[string]int{}
 	deadline := time.Now().Add(90 * time.Second)
-	runs := 0
+	runs, lost, failed := 0, 0, 0
 	for ; runs < 80 && time.Now().Before(deadline); runs++ {
 		out, code := d.docker("", "run", "--rm", "-v", "bt-dest-race:/v", "-v", src+":/v/d/x:ro", "busybox", "sh", "-c", check)
-		if code != 0 || !strings.HasPrefix(out, "FOUND ") {
-			t.Fatalf("run %d: the victim did not find its bind mount inside its root: %d %q (found before: %v)", runs, code, out, found)
+		switch {
+		case code == 0 && strings.HasPrefix(out, "FOUND "):
+			found[strings.TrimSpace(strings.TrimPrefix(out, "FOUND "))]++
+		case code == 0:
+			lost++
+			t.Errorf("run %d: the victim's bind mount is not inside its root: %q", runs, out)
+		default:
+			failed++
+			t.Errorf("run %d: the victim did not start: %d %q", runs, code, out)
 		}
-		found[strings.TrimSpace(strings.TrimPrefix(out, "FOUND "))]++
 	}
-	t.Logf("%d victim runs, marker found at: %v", runs, found)
+	t.Logf("%d victim runs: marker found at %v, lost %d, failed %d", runs, found, lost, failed)
 	if runs == 0 {
 		t.Fatal("no victim run")
 	}
