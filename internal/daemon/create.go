@@ -160,7 +160,9 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 		d.log.Warn("cleanup: unmount rootfs", "id", c.ID, "err", err)
 	}
 	d.releaseNetwork(c)
-	_ = os.RemoveAll(d.bundleDir(c.ID))
+	if err := removeBundle(d.bundleDir(c.ID)); err != nil {
+		d.log.Warn("cleanup: remove bundle", "id", c.ID, "err", err)
+	}
 	if c.SnapshotKey != "" && d.snapshotter.Exists(ctx, c.SnapshotKey) {
 		if err := d.snapshotter.Remove(ctx, c.SnapshotKey); err != nil {
 			d.log.Warn("cleanup: remove snapshot", "id", c.ID, "err", err)

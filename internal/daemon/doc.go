@@ -21,7 +21,8 @@
 //	<exec-root>/endpoints.db                       endpoints of running containers
 //	<exec-root>/netns/<id>                         containers' network namespaces
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
-//	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running)
+//	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),
+//	                                               subpaths/<n> (volume subpaths staged during a start, subpath_linux.go)
 //	<exec-root>/s/<short id>/                      the shim's state: socket, pid, log, exit status
 //	<exec-root>/runtime/                           berth's own runtime's --root
 //	<exec-root>/runtimes/<name>/                   the --root of each other registered runtime

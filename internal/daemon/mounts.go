@@ -331,14 +331,9 @@ func (d *Daemon) volumeSpecMounts(c *container.Container, rootfs string) ([]spec
 			})
 			src = p
 			if mp.Subpath != "" {
-				sub, err := securejoin.SecureJoin(p, mp.Subpath)
-				if err == nil {
-					_, err = os.Stat(sub)
+				if src, err = d.stageSubpath(c.ID, i, p, mp.Subpath); err != nil {
+					return nil, err // the caller's failure path unstages what was staged
 				}
-				if err != nil {
-					return nil, errdefs.InvalidParameter(fmt.Errorf("cannot access path %s of volume %s: %w", mp.Subpath, mp.Name, err))
-				}
-				src = sub
 			}
 			if mp.CopyData {
 				if err := copyUp(rootfs, mp.Destination, p); err != nil {
@@ -437,18 +432,12 @@ func (d *Daemon) containerBinds(c *container.Container) []mount.Bind {
 		}
 	}
 	for _, mp := range c.MountPoints {
-		src := mp.Source
+		b := mount.Bind{Source: mp.Source, Target: mp.Destination, ReadOnly: !mp.RW}
 		if mp.Type == mounttypes.TypeVolume {
-			src = d.volumes.Path(mp.Name)
-			if mp.Subpath != "" {
-				sub, err := securejoin.SecureJoin(src, mp.Subpath)
-				if err != nil {
-					continue
-				}
-				src = sub
-			}
+			// The subpath is opened inside the volume when mounted.
+			b.Source, b.Subpath = d.volumes.Path(mp.Name), mp.Subpath
 		}
-		out = append(out, mount.Bind{Source: src, Target: mp.Destination, ReadOnly: !mp.RW})
+		out = append(out, b)
 	}
 	return out
 }

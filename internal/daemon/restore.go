@@ -19,6 +19,11 @@ import (
 func (d *Daemon) restore(ctx context.Context) {
 	known := map[string]bool{}
 	for _, c := range d.containers.List() {
+		// No start is under way: subpaths staged by one a crash cut short
+		// are unmounted, whatever the container's state.
+		if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+			d.log.Warn("restore: unstage volume subpaths", "id", c.ID, "err", err)
+		}
 		if c.Incomplete || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
 			d.log.Info("restore: removing half-made or half-removed container", "id", c.ID)
 			if sh, err := shimclient.Connect(ctx, d.shimDir(c.ID)); err == nil {
@@ -50,7 +55,9 @@ func (d *Daemon) restore(ctx context.Context) {
 			if !known[e.Name()] {
 				p := filepath.Join(d.execRoot, "b", e.Name())
 				_ = unmountAllPath(p + "/rootfs")
-				_ = os.RemoveAll(p)
+				if err := removeBundle(p); err != nil {
+					d.log.Warn("restore: remove bundle", "dir", p, "err", err)
+				}
 			}
 		}
 	}

@@ -58,6 +58,9 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 
 // unmountRootfs unmounts the container's rootfs.
 func (d *Daemon) unmountRootfs(c *container.Container) error {
+	if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
+	}
 	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")
 }
 

@@ -161,6 +161,10 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 	}
 	crashPoint("start-after-shim")
+	// The runtime made the container's mounts: the staged subpaths are done.
+	if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
+	}
 	tCreated := time.Now()
 	if err := sh.Start(ctx); err != nil {
 		return err

@@ -2,6 +2,7 @@ package mount
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"runtime"
 	"sort"
@@ -16,6 +17,7 @@ import (
 // container's volume or bind mount).
 type Bind struct {
 	Source   string // host path
+	Subpath  string // if set, the source is this path resolved inside Source (a volume's subpath)
 	Target   string // absolute path inside the root
 	ReadOnly bool
 }
@@ -52,6 +54,15 @@ func InRoot(root string, binds []Bind, fn func() error) error {
 	errCh := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			// The main thread is never ended: a locked goroutine that
+			// exits on it wedges it, chroot and namespace included, and
+			// /proc/self would then show them. Hold it while another
+			// thread does the work.
+			errCh <- InRoot(root, binds, fn)
+			runtime.UnlockOSThread()
+			return
+		}
 		// No UnlockOSThread: the thread dies with the goroutine.
 		errCh <- enterRoot(root, binds, fn)
 	}()
@@ -89,40 +100,69 @@ func enterRoot(root string, binds []Bind, fn func() error) error {
 	return fn()
 }
 
-// bindInRoot mounts b.Source on b.Target resolved inside root.
+// bindInRoot mounts b's source on b.Target resolved inside root, both
+// through handles (see BindFd).
 func bindInRoot(root string, b Bind) error {
-	h, err := pathrs.OpenInRoot(root, b.Target)
-	if err != nil {
-		// A container not started yet has no mount point: make the
-		// directory (inside root), as its start would.
-		var st unix.Stat_t
-		if unix.Stat(b.Source, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
-			return nil
-		}
-		if err := pathrs.MkdirAll(root, b.Target, 0o755); err != nil {
-			return nil
-		}
-		if h, err = pathrs.OpenInRoot(root, b.Target); err != nil {
-			return nil
-		}
+	h, herr := pathrs.OpenInRoot(root, b.Target)
+	if herr == nil {
+		defer h.Close()
 	}
-	defer h.Close()
-	target := fmt.Sprintf("/proc/thread-self/fd/%d", h.Fd())
-	if err := unix.Mount(b.Source, target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	src, dir, err := b.open()
+	if err != nil {
+		if herr != nil {
+			return nil // neither source nor mount point: nothing to show
+		}
 		return fmt.Errorf("bind %s on %s: %w", b.Source, b.Target, err)
 	}
+	defer src.Close()
+	if herr != nil {
+		// A container not started yet has no mount point: make the
+		// directory (inside root), as its start would.
+		if !dir {
+			return nil
+		}
+		if h, err = mountPointIn(root, b.Target); err != nil {
+			return nil
+		}
+		defer h.Close()
+	}
+	top, err := BindFd(src, h, true)
+	if err != nil {
+		return fmt.Errorf("bind %s on %s: %w", b.Source, b.Target, err)
+	}
+	defer top.Close()
 	if !b.ReadOnly {
 		return nil
 	}
-	// The handle still names the directory under the new mount: open the
-	// mount's root to remount it read-only.
-	top, err := pathrs.OpenInRoot(root, b.Target)
-	if err != nil {
-		return fmt.Errorf("reopen %s: %w", b.Target, err)
-	}
-	defer top.Close()
-	if err := unix.Mount("", fmt.Sprintf("/proc/thread-self/fd/%d", top.Fd()), "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+	if err := unix.Mount("", FdPath(top), "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
 		return fmt.Errorf("remount %s read-only: %w", b.Target, err)
 	}
 	return nil
+}
+
+// open opens b's source: the host path, or its Subpath resolved inside it.
+func (b Bind) open() (*os.File, bool, error) {
+	if b.Subpath == "" {
+		return OpenSource(b.Source)
+	}
+	f, err := pathrs.OpenInRoot(b.Source, b.Subpath)
+	if err != nil {
+		return nil, false, err
+	}
+	dir, err := isDir(f)
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	return f, dir, nil
+}
+
+// mountPointIn makes the directory target inside root and opens it.
+func mountPointIn(root, target string) (*os.File, error) {
+	r, err := os.OpenFile(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return MountPoint(r, target, true)
 }

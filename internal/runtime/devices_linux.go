@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"path"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/mount"
 )
 
 type devSpec struct {
@@ -27,11 +29,14 @@ var defaultDevices = []devSpec{
 	{"/dev/tty", 'c', 5, 0, 0o666},
 }
 
-func createDevices(rootfs string, extra []specs.LinuxDevice, userns bool) error {
+// createDevices makes the default and the configured device nodes under
+// root, each in its parent directory's handle (mknodat, never following a
+// symlink), or, in a user namespace, binds the host's node there.
+func createDevices(root *os.File, extra []specs.LinuxDevice, userns bool) error {
 	old := unix.Umask(0)
 	defer unix.Umask(old)
 	for _, d := range defaultDevices {
-		if err := makeDevice(rootfs, d.path, d.typ, d.major, d.minor, d.mode, nil, nil, userns); err != nil {
+		if err := makeDevice(root, d.path, d.typ, d.major, d.minor, d.mode, nil, nil, userns); err != nil {
 			return err
 		}
 	}
@@ -40,33 +45,29 @@ func createDevices(rootfs string, extra []specs.LinuxDevice, userns bool) error 
 		if d.FileMode != nil {
 			mode = *d.FileMode & os.ModePerm
 		}
-		if err := makeDevice(rootfs, d.Path, rune(d.Type[0]), d.Major, d.Minor, mode, d.UID, d.GID, userns); err != nil {
+		if err := makeDevice(root, d.Path, rune(d.Type[0]), d.Major, d.Minor, mode, d.UID, d.GID, userns); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func makeDevice(rootfs, p string, typ rune, major, minor int64, mode os.FileMode, uid, gid *uint32, userns bool) error {
-	dest, err := securejoin.SecureJoin(rootfs, p)
-	if err != nil {
-		return fmt.Errorf("resolve device path %s: %w", p, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return fmt.Errorf("create device directory for %s: %w", p, err)
-	}
+func makeDevice(root *os.File, p string, typ rune, major, minor int64, mode os.FileMode, uid, gid *uint32, userns bool) error {
 	if userns {
 		// mknod is not allowed in a user namespace: bind the host's node.
-		f, err := os.OpenFile(dest, os.O_CREATE|os.O_RDONLY|unix.O_NOFOLLOW, 0o644)
+		dst, err := mount.MountPoint(root, p, false)
 		if err != nil {
 			return fmt.Errorf("create device %s: %w", p, err)
 		}
-		f.Close()
-		if err := unix.Mount(p, dest, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind device %s: %w", p, err)
-		}
-		return nil
+		defer dst.Close()
+		return bindSource(p, dst, p, &mountOpts{flags: unix.MS_BIND})
 	}
+	dir, err := pathrs.MkdirAllHandle(root, path.Dir(path.Clean("/"+p)), 0o755)
+	if err != nil {
+		return fmt.Errorf("create device directory for %s: %w", p, err)
+	}
+	defer dir.Close()
+	name := path.Base(p)
 	var t uint32
 	switch typ {
 	case 'c', 'u':
@@ -76,11 +77,17 @@ func makeDevice(rootfs, p string, typ rune, major, minor int64, mode os.FileMode
 	case 'p':
 		t = unix.S_IFIFO
 	}
-	_ = os.Remove(dest)
-	if err := unix.Mknod(dest, t|uint32(mode), int(unix.Mkdev(uint32(major), uint32(minor)))); err != nil {
+	_ = unix.Unlinkat(int(dir.Fd()), name, 0)
+	if err := unix.Mknodat(int(dir.Fd()), name, t|uint32(mode), int(unix.Mkdev(uint32(major), uint32(minor)))); err != nil {
 		return fmt.Errorf("create device %s: %w", p, err)
 	}
-	if err := unix.Chmod(dest, uint32(mode)); err != nil {
+	fd, err := unix.Openat(int(dir.Fd()), name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open device %s: %w", p, err)
+	}
+	node := os.NewFile(uintptr(fd), name)
+	defer node.Close()
+	if err := unix.Chmod(mount.FdPath(node), uint32(mode)); err != nil {
 		return fmt.Errorf("chmod device %s: %w", p, err)
 	}
 	if uid != nil || gid != nil {
@@ -91,32 +98,33 @@ func makeDevice(rootfs, p string, typ rune, major, minor int64, mode os.FileMode
 		if gid != nil {
 			g = int(*gid)
 		}
-		if err := unix.Lchown(dest, u, g); err != nil {
+		if err := unix.Fchownat(fd, "", u, g, unix.AT_EMPTY_PATH); err != nil {
 			return fmt.Errorf("chown device %s: %w", p, err)
 		}
 	}
 	return nil
 }
 
-func devSymlinks(rootfs string) error {
+func devSymlinks(root *os.File) error {
 	links := [][2]string{
-		{"/proc/self/fd", "/dev/fd"}, {"/proc/self/fd/0", "/dev/stdin"},
-		{"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-		{"pts/ptmx", "/dev/ptmx"},
+		{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+		{"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+		{"pts/ptmx", "ptmx"},
 	}
 	if _, err := os.Stat("/proc/kcore"); err == nil {
-		links = append(links, [2]string{"/proc/kcore", "/dev/core"})
+		links = append(links, [2]string{"/proc/kcore", "core"})
 	}
+	dev, err := pathrs.MkdirAllHandle(root, "/dev", 0o755)
+	if err != nil {
+		return fmt.Errorf("open /dev: %w", err)
+	}
+	defer dev.Close()
 	for _, l := range links {
-		dest, err := securejoin.SecureJoin(rootfs, l[1])
-		if err != nil {
-			return fmt.Errorf("resolve %s: %w", l[1], err)
+		if l[1] == "ptmx" {
+			_ = unix.Unlinkat(int(dev.Fd()), l[1], 0)
 		}
-		if l[1] == "/dev/ptmx" {
-			_ = os.Remove(dest)
-		}
-		if err := os.Symlink(l[0], dest); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("create symlink %s: %w", l[1], err)
+		if err := unix.Symlinkat(l[0], int(dev.Fd()), l[1]); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("create symlink /dev/%s: %w", l[1], err)
 		}
 	}
 	return nil

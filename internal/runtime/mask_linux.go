@@ -1,11 +1,12 @@
 package runtime
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/mount"
 )
 
 // maskPaths masks each path, after pivot_root: a directory with an empty
@@ -14,32 +15,45 @@ import (
 // /dev without null (an empty volume at /dev) is refused too: the masks
 // would silently not apply.
 func maskPaths(paths []string) error {
-	null := -1
+	var null *os.File
 	defer func() {
-		if null >= 0 {
-			unix.Close(null)
+		if null != nil {
+			null.Close()
 		}
 	}()
 	for _, p := range paths {
-		fi, err := os.Stat(p)
+		// Opened once (inside the container's root: this runs after
+		// pivot_root) and masked through that handle.
+		dst, dir, err := mount.OpenSource(p)
 		if err != nil {
-			continue
+			continue // a missing path is left alone
 		}
-		if fi.IsDir() {
-			err = unix.Mount("tmpfs", p, "tmpfs", unix.MS_RDONLY, "")
-		} else {
-			if null < 0 {
-				if null, err = openDevNull(); err != nil {
-					return fmt.Errorf("mask path %s: %w", p, err)
-				}
+		if !dir && null == nil {
+			if null, err = openDevNull(); err != nil {
+				dst.Close()
+				return fmt.Errorf("mask path %s: %w", p, err)
 			}
-			err = bindFd(null, p)
 		}
-		if err != nil && !errors.Is(err, unix.ENOENT) {
+		err = maskPath(dst, dir, null)
+		dst.Close()
+		if err != nil {
 			return fmt.Errorf("mask path %s: %w", p, err)
 		}
 	}
 	return nil
+}
+
+// maskPath mounts an empty read-only tmpfs on the directory dst, or null
+// on the file dst.
+func maskPath(dst *os.File, dir bool, null *os.File) error {
+	if dir {
+		return unix.Mount("tmpfs", mount.FdPath(dst), "tmpfs", unix.MS_RDONLY, "")
+	}
+	top, err := mount.BindFd(null, dst, false)
+	if err != nil {
+		return err
+	}
+	return top.Close()
 }
 
 // openDevNull opens the container's /dev/null without following any
@@ -48,24 +62,24 @@ func maskPaths(paths []string) error {
 // is whatever that directory holds: a symlink to a host file, or a plain
 // file, would turn each mask into a view of that file, writable through
 // the masked path (CVE-2025-31133 class).
-func openDevNull() (int, error) {
+func openDevNull() (*os.File, error) {
 	fd, err := unix.Openat2(unix.AT_FDCWD, "/dev/null", &unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
 		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
 	})
 	if err != nil {
-		return -1, fmt.Errorf("open /dev/null: %w", err)
+		return nil, fmt.Errorf("open /dev/null: %w", err)
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return -1, fmt.Errorf("stat /dev/null: %w", err)
+		return nil, fmt.Errorf("stat /dev/null: %w", err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(st.Rdev) != 1 || unix.Minor(st.Rdev) != 3 {
 		unix.Close(fd)
-		return -1, fmt.Errorf("/dev/null is not the null device but %s: refusing to mask paths with it", describeNode(&st))
+		return nil, fmt.Errorf("/dev/null is not the null device but %s: refusing to mask paths with it", describeNode(&st))
 	}
-	return fd, nil
+	return os.NewFile(uintptr(fd), "/dev/null"), nil
 }
 
 // describeNode names the kind of file st is, for errors.
@@ -83,16 +97,4 @@ func describeNode(st *unix.Stat_t) string {
 		return fmt.Sprintf("the block device %d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
 	}
 	return fmt.Sprintf("a file of mode %#o", st.Mode)
-}
-
-// bindFd bind-mounts the file open at fd onto target, through a clone of
-// its mount (open_tree) rather than by path, so that what was checked is
-// what is mounted.
-func bindFd(fd int, target string) error {
-	tree, err := unix.OpenTree(fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH)
-	if err != nil {
-		return fmt.Errorf("clone mount of /dev/null: %w", err)
-	}
-	defer unix.Close(tree)
-	return unix.MoveMount(tree, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH)
 }

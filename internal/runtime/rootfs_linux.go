@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/mount"
 )
 
 // prepareRootfs runs before pivot_root, in the new mount namespace if there
@@ -51,23 +53,30 @@ func prepareRoot(spec *specs.Spec, rootfs string) error {
 	return nil
 }
 
-// prepareRootfsMounts mounts the configured mounts and fills /dev.
+// prepareRootfsMounts mounts the configured mounts and fills /dev. The
+// rootfs is opened once (after prepareRoot made it a mount point); every
+// destination is resolved from that handle.
 func prepareRootfsMounts(spec *specs.Spec, rootfs string, userns bool) error {
+	root, err := os.OpenFile(rootfs, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open rootfs: %w", err)
+	}
+	defer root.Close()
 	devBound := false
 	for i := range spec.Mounts {
 		m := &spec.Mounts[i]
 		if filepath.Clean(m.Destination) == "/dev" && (m.Type == "bind" || hasOpt(m.Options, "bind") || hasOpt(m.Options, "rbind")) {
 			devBound = true
 		}
-		if err := mountOne(rootfs, m, spec, userns); err != nil {
+		if err := mountOne(root, m, spec, userns); err != nil {
 			return err
 		}
 	}
 	if !devBound {
-		if err := createDevices(rootfs, spec.Linux.Devices, userns); err != nil {
+		if err := createDevices(root, spec.Linux.Devices, userns); err != nil {
 			return err
 		}
-		if err := devSymlinks(rootfs); err != nil {
+		if err := devSymlinks(root); err != nil {
 			return err
 		}
 	}
@@ -83,44 +92,68 @@ func hasOpt(opts []string, o string) bool {
 	return false
 }
 
-// mountOne mounts m under rootfs. The destination is resolved inside the
-// rootfs, so symlinks in the rootfs never lead outside it.
-func mountOne(rootfs string, m *specs.Mount, spec *specs.Spec, userns bool) error {
-	dest, err := securejoin.SecureJoin(rootfs, m.Destination)
-	if err != nil {
-		return fmt.Errorf("resolve mount destination %s: %w", m.Destination, err)
-	}
+// mountOne mounts m under root. The destination is opened once, resolved
+// inside root (symlinks never lead outside it), and the mount is made on
+// that handle: a symlink swapped in afterwards (CVE-2021-30465) is not
+// looked at.
+func mountOne(root *os.File, m *specs.Mount, spec *specs.Spec, userns bool) error {
 	o, err := parseOpts(m.Options)
 	if err != nil {
 		return fmt.Errorf("parse options of mount %s: %w", m.Destination, err)
 	}
-	if m.Type == "cgroup" || m.Type == "cgroup2" {
-		return mountCgroup(dest, m, o, spec)
+	if o.flags&unix.MS_BIND != 0 || m.Type == "bind" {
+		return mountBind(root, m, o)
 	}
-	bind := o.flags&unix.MS_BIND != 0 || m.Type == "bind"
-	if bind {
-		if err := mountBind(m.Source, dest, m.Destination, o, rootfs); err != nil {
-			return err
-		}
-		return nil
-	}
-	if err := os.MkdirAll(dest, 0o755); err != nil {
+	dst, err := mount.MountPoint(root, m.Destination, true)
+	if err != nil {
 		return fmt.Errorf("create mount point %s: %w", m.Destination, err)
 	}
-	// re-check after creation: a racing symlink must not escape.
-	if err := checkInside(rootfs, dest); err != nil {
-		return err
+	defer dst.Close()
+	if m.Type == "cgroup" || m.Type == "cgroup2" {
+		return mountCgroup(root, dst, m, o, spec)
 	}
-	flags := o.flags
-	if err := unix.Mount(m.Source, dest, m.Type, flags, o.data); err != nil {
+	if err := unix.Mount(m.Source, mount.FdPath(dst), m.Type, o.flags, o.data); err != nil {
 		if m.Type == "sysfs" && userns && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL)) {
 			// sysfs cannot be mounted in a user namespace without its own
 			// network namespace: fall back to a read-only bind as runc does.
-			return mountBind("/sys", dest, m.Destination, &mountOpts{flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC}, rootfs)
+			return bindSource("/sys", dst, m.Destination, &mountOpts{flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC})
 		}
 		return fmt.Errorf("mount %s (%s) on %s: %w", m.Source, m.Type, m.Destination, err)
 	}
-	return setPropagation(dest, m.Destination, o)
+	if len(o.propag) == 0 {
+		return nil
+	}
+	top, err := reopenTop(root, dst, m.Destination)
+	if err != nil {
+		return err
+	}
+	defer top.Close()
+	return setPropagation(mount.FdPath(top), m.Destination, o)
+}
+
+// reopenTop opens the mount just made on dst (a handle that still names
+// the directory under it) through root again, and checks that what it
+// finds is the root of a mount other than dst's: a swap in between can at
+// most lead to another mount inside root, never outside.
+func reopenTop(root, dst *os.File, name string) (*os.File, error) {
+	top, err := pathrs.OpenatInRoot(root, name)
+	if err != nil {
+		return nil, fmt.Errorf("reopen mount %s: %w", name, err)
+	}
+	var under, st unix.Statx_t
+	if err := unix.Statx(int(dst.Fd()), "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &under); err != nil {
+		top.Close()
+		return nil, fmt.Errorf("stat mount point %s: %w", name, err)
+	}
+	if err := unix.Statx(int(top.Fd()), "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &st); err != nil {
+		top.Close()
+		return nil, fmt.Errorf("stat mount %s: %w", name, err)
+	}
+	if st.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 || st.Mnt_id == under.Mnt_id {
+		top.Close()
+		return nil, fmt.Errorf("mount %s changed while it was made", name)
+	}
+	return top, nil
 }
 
 // parentMountPrivate makes the mount that holds rootfs private.
@@ -173,17 +206,6 @@ func unescapeMountinfo(s string) string {
 	return b.String()
 }
 
-func checkInside(rootfs, p string) error {
-	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return fmt.Errorf("resolve %s: %w", p, err)
-	}
-	if real != rootfs && !strings.HasPrefix(real, rootfs+"/") {
-		return fmt.Errorf("mount destination %s resolves outside the rootfs", p)
-	}
-	return nil
-}
-
 func setPropagation(dest, name string, o *mountOpts) error {
 	for _, p := range o.propag {
 		if err := unix.Mount("", dest, "", p, ""); err != nil {
@@ -193,48 +215,53 @@ func setPropagation(dest, name string, o *mountOpts) error {
 	return nil
 }
 
-// mountBind bind-mounts source on dest (created as a file or directory like
-// the source). With rootfs set, dest is checked to still lie inside it once
-// created.
-func mountBind(source, dest, name string, o *mountOpts, rootfs string) error {
-	fi, err := os.Stat(source)
+// mountBind bind-mounts m's source, a host path the spec's author
+// trusts (symlinks followed, as Docker does), opened once: the mount point
+// under root is made a directory or a file like it, and the source is
+// mounted from that descriptor.
+func mountBind(root *os.File, m *specs.Mount, o *mountOpts) error {
+	src, dir, err := mount.OpenSource(m.Source)
+	if err != nil {
+		return fmt.Errorf("bind mount %s on %s: %w", m.Source, m.Destination, err)
+	}
+	defer src.Close()
+	dst, err := mount.MountPoint(root, m.Destination, dir)
+	if err != nil {
+		return fmt.Errorf("create mount point %s: %w", m.Destination, err)
+	}
+	defer dst.Close()
+	return bindFd(src, dst, m.Destination, o)
+}
+
+// bindSource bind-mounts the host path source on dst.
+func bindSource(source string, dst *os.File, name string, o *mountOpts) error {
+	src, _, err := mount.OpenSource(source)
 	if err != nil {
 		return fmt.Errorf("bind mount %s on %s: %w", source, name, err)
 	}
-	if fi.IsDir() {
-		if err := os.MkdirAll(dest, 0o755); err != nil {
-			return fmt.Errorf("create mount point %s: %w", name, err)
-		}
-	} else {
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-			return fmt.Errorf("create mount point %s: %w", name, err)
-		}
-		f, err := os.OpenFile(dest, os.O_CREATE|os.O_RDONLY|unix.O_NOFOLLOW, 0o644)
-		if err != nil && !errors.Is(err, unix.EISDIR) {
-			return fmt.Errorf("create mount point %s: %w", name, err)
-		}
-		if f != nil {
-			f.Close()
-		}
-	}
-	if rootfs != "" {
-		if err := checkInside(rootfs, dest); err != nil {
-			return err
-		}
-	}
+	defer src.Close()
+	return bindFd(src, dst, name, o)
+}
+
+// bindFd mounts src on dst (open handles) and applies o's flags,
+// attributes and propagation to the new mount, through its own handle.
+func bindFd(src, dst *os.File, name string, o *mountOpts) error {
 	flags := o.flags | unix.MS_BIND
-	if err := unix.Mount(source, dest, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
-		return fmt.Errorf("bind mount %s on %s: %w", source, name, err)
+	top, err := mount.BindFd(src, dst, flags&unix.MS_REC != 0)
+	if err != nil {
+		return fmt.Errorf("bind mount on %s: %w", name, err)
 	}
+	defer top.Close()
+	target := mount.FdPath(top)
 	extra := flags &^ (unix.MS_BIND | unix.MS_REC | unix.MS_REMOUNT)
 	if extra != 0 {
-		if err := remountBind(dest, extra); err != nil {
+		if err := remountBind(target, extra); err != nil {
 			return fmt.Errorf("remount %s with options: %w", name, err)
 		}
 	}
 	if o.rro {
 		attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
-		if err := unix.MountSetattr(-1, dest, unix.AT_RECURSIVE, &attr); err != nil {
+		if err := unix.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
 			return fmt.Errorf("make %s recursively read-only: %w", name, err)
 		}
 	}
@@ -258,11 +285,11 @@ func mountBind(source, dest, name string, o *mountOpts, rootfs string) error {
 		default:
 			continue
 		}
-		if err := unix.MountSetattr(-1, dest, unix.AT_RECURSIVE, &attr); err != nil {
+		if err := unix.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {
 			return fmt.Errorf("set %s on %s: %w", x, name, err)
 		}
 	}
-	return setPropagation(dest, name, o)
+	return setPropagation(target, name, o)
 }
 
 // remountBind applies flags to a bind mount, keeping the flags the kernel
