@@ -72,6 +72,7 @@ func mode(t *testing.T, path string) fs.FileMode {
 func TestDaemonTCPWithoutTLSRefused(t *testing.T) {
 	d := startDaemon(t)
 	d.stop()
+	_ = os.Remove(d.sock) // a daemon killed after a slow shutdown leaves it
 	fresh := filepath.Join(t.TempDir(), "fresh-root")
 	args := append([]string{}, d.args...)
 	args = append(args, "-H", "tcp://127.0.0.1:0")
