@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	ctr "github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/filters"
 	"github.com/moby/moby/api/types/events"
@@ -63,7 +64,7 @@ func TestDetachKeys(t *testing.T) {
 }
 
 func TestListMatch(t *testing.T) {
-	d := &Daemon{}
+	d := &Daemon{net: &netglue.Service{}} // without networking
 	c := ctr.New(strings.Repeat("a", 64), "/web")
 	c.Config = &container.Config{Labels: map[string]string{"role": "web"}}
 	c.HostConfig = &container.HostConfig{}

@@ -14,7 +14,8 @@ import (
 	volrouter "github.com/berth/berth/internal/server/router/volume"
 )
 
-// routers returns every API router, each over the daemon as its Backend.
+// routers returns every API router, each over the daemon (or, for
+// networks, its networking glue) as its Backend.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d), volrouter.New(d), registryrouter.New(d), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d), buildrouter.New(d), swarmrouter.New()}
 }
