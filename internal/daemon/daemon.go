@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/distribution"
@@ -149,6 +150,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
+	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(ctx); err != nil {
 		db.Close()

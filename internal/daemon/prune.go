@@ -82,7 +82,7 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
 		du.Volumes = append(du.Volumes, v)
 	}
 	du.VolumeUsage = vu
-	du.BuildCacheUsage = d.buildCacheUsage()
+	du.BuildCacheUsage = d.builder.contexts.Usage()
 	for _, r := range du.BuildCacheUsage.Items {
 		du.BuildCache = append(du.BuildCache, r)
 	}
