@@ -1,8 +1,7 @@
 // Package daemon holds berth's use cases: one file per use case (create.go,
 // start.go, stop.go, image_load.go, ...). It is the only package that combines
 // the domain packages, and *Daemon implements the Backend interface of every
-// API router but the network router's, which its networking glue serves
-// (internal/daemon/netglue: endpoints, DNS records, name files, links).
+// API router.
 //
 // On-disk layout:
 //
