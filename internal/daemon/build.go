@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -24,6 +23,7 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/builder/dockerfile"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
@@ -34,163 +34,14 @@ import (
 
 // buildState is the builder's share of the daemon: the cache, opened on
 // first use under root/builder (cache.db; tmp/ holds the unpacked contexts
-// of running builds and is emptied when the cache opens).
+// of running builds and is emptied when the cache opens), and the contexts
+// kept between builds (root/builder/contexts).
 type buildState struct {
 	once  sync.Once
 	cache *dockerfile.Cache
 	err   error
 
-	// busy holds the context mirrors (root/builder/contexts) in use.
-	mu   sync.Mutex
-	busy map[string]bool
-}
-
-// maxMirrors is how many build contexts the daemon keeps between builds;
-// the least recently used beyond it are removed.
-const maxMirrors = 8
-
-// contextMirror opens the mirror kept for the context named key. When
-// another build holds it, a fresh mirror under tmp is used instead (and
-// removed by release).
-func (d *Daemon) contextMirror(key, tmp string) (*dockerfile.Mirror, func(), error) {
-	sum := sha256.Sum256([]byte(key))
-	name := hex.EncodeToString(sum[:12])
-	d.builder.mu.Lock()
-	if d.builder.busy == nil {
-		d.builder.busy = map[string]bool{}
-	}
-	dir := filepath.Join(d.buildDir(), "contexts", name)
-	if d.builder.busy[name] {
-		dir = filepath.Join(tmp, "context")
-		name = ""
-	} else {
-		d.builder.busy[name] = true
-	}
-	d.builder.mu.Unlock()
-	release := func() {
-		if name == "" {
-			return
-		}
-		d.builder.mu.Lock()
-		delete(d.builder.busy, name)
-		d.evictMirrorsLocked()
-		d.builder.mu.Unlock()
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		release()
-		return nil, nil, err
-	}
-	m, err := dockerfile.OpenMirror(dir)
-	if err != nil {
-		release()
-		return nil, nil, err
-	}
-	return m, release, nil
-}
-
-// evictMirrorsLocked removes the least recently used idle mirrors beyond
-// maxMirrors (by the time their index was written).
-func (d *Daemon) evictMirrorsLocked() {
-	root := filepath.Join(d.buildDir(), "contexts")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	type mirror struct {
-		name string
-		at   time.Time
-	}
-	var ms []mirror
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		m := mirror{name: e.Name()}
-		if fi, err := os.Stat(filepath.Join(root, e.Name()+".json")); err == nil {
-			m.at = fi.ModTime()
-		}
-		ms = append(ms, m)
-	}
-	if len(ms) <= maxMirrors {
-		return
-	}
-	slices.SortFunc(ms, func(a, b mirror) int { return b.at.Compare(a.at) })
-	for _, m := range ms[maxMirrors:] {
-		if !d.builder.busy[m.name] {
-			_ = os.Remove(filepath.Join(root, m.name+".json"))
-			_ = os.RemoveAll(filepath.Join(root, m.name))
-		}
-	}
-}
-
-// mirrorRecords lists the context mirrors as build cache records, the
-// kind BuildKit calls "source.local": their size, whether a build holds
-// them, when a build last synced them.
-func (d *Daemon) mirrorRecords() []buildtypes.CacheRecord {
-	d.builder.mu.Lock()
-	defer d.builder.mu.Unlock()
-	root := filepath.Join(d.buildDir(), "contexts")
-	ents, _ := os.ReadDir(root)
-	recs := []buildtypes.CacheRecord{}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		r := buildtypes.CacheRecord{ID: e.Name(), Type: "source.local", Description: "build context kept for the next build", InUse: d.builder.busy[e.Name()]}
-		if fi, err := os.Stat(filepath.Join(root, e.Name()+".json")); err == nil {
-			at := fi.ModTime()
-			r.LastUsedAt = &at
-		}
-		if fi, err := e.Info(); err == nil {
-			r.CreatedAt = fi.ModTime()
-		}
-		_ = filepath.WalkDir(filepath.Join(root, e.Name()), func(p string, de os.DirEntry, err error) error {
-			if err == nil && de.Type().IsRegular() {
-				if fi, err := de.Info(); err == nil {
-					r.Size += fi.Size()
-				}
-			}
-			return nil
-		})
-		recs = append(recs, r)
-	}
-	return recs
-}
-
-// buildCacheUsage is the build cache's share of GET /system/df.
-func (d *Daemon) buildCacheUsage() *buildtypes.DiskUsage {
-	du := &buildtypes.DiskUsage{Items: d.mirrorRecords()}
-	for _, r := range du.Items {
-		du.TotalCount++
-		du.TotalSize += r.Size
-		if r.InUse {
-			du.ActiveCount++
-		} else {
-			du.Reclaimable += r.Size
-		}
-	}
-	return du
-}
-
-// pruneMirrors removes every idle context mirror and returns their records.
-func (d *Daemon) pruneMirrors() []buildtypes.CacheRecord {
-	var gone []buildtypes.CacheRecord
-	for _, r := range d.mirrorRecords() {
-		if !r.InUse {
-			gone = append(gone, r)
-		}
-	}
-	d.builder.mu.Lock()
-	defer d.builder.mu.Unlock()
-	root := filepath.Join(d.buildDir(), "contexts")
-	ents, _ := os.ReadDir(root)
-	for _, e := range ents {
-		name := strings.TrimSuffix(e.Name(), ".json")
-		if !d.builder.busy[name] {
-			_ = os.RemoveAll(filepath.Join(root, e.Name()))
-		}
-	}
-	return gone
+	contexts *contexts.Store
 }
 
 func (d *Daemon) buildDir() string { return filepath.Join(d.root, "builder") }
@@ -240,31 +91,11 @@ func (d *Daemon) Build(ctx context.Context, body io.Reader, o backend.BuildOptio
 	// The context is removed after the answer, not before it.
 	defer func() { go os.RemoveAll(tmp) }()
 	t0 := time.Now()
-	var bc *dockerfile.BuildContext
-	if o.LocalDir != "" {
-		// A directory on this host: synced into the mirror kept for it,
-		// copying and hashing only what changed since the last build.
-		m, release, err := d.contextMirror("dir\x00"+o.LocalDir, tmp)
-		if err != nil {
-			return err
-		}
-		defer release()
-		if bc, err = dockerfile.SyncContext(m, o.LocalDir, o.Dockerfile); err != nil {
-			return errdefs.InvalidParameter(err)
-		}
-	} else {
-		// A tar stream: unpacked into the mirror kept for the same tags
-		// and Dockerfile, where a file already present with the same
-		// bytes is compared, not written and hashed again.
-		m, release, err := d.contextMirror("tar\x00"+o.Dockerfile+"\x00"+strings.Join(tags, "\x00"), tmp)
-		if err != nil {
-			return err
-		}
-		defer release()
-		if bc, err = dockerfile.ExtractContext(body, m, o.Dockerfile); err != nil {
-			return errdefs.InvalidParameter(err)
-		}
+	bc, release, err := d.builder.contexts.Receive(body, contexts.Source{LocalDir: o.LocalDir, Dockerfile: o.Dockerfile, Tags: tags}, tmp)
+	if err != nil {
+		return err
 	}
+	defer release()
 	t1 := time.Now()
 	defer func() { d.log.Debug("build", "context", t1.Sub(t0), "steps", time.Since(t1)) }()
 	bl := dockerfile.New(&buildBackend{d: d}, cache)
@@ -296,7 +127,7 @@ func (d *Daemon) BuildCachePrune(ctx context.Context, all bool) (*buildtypes.Cac
 		return nil, err
 	}
 	rep := &buildtypes.CachePruneReport{CachesDeleted: []string{}}
-	for _, r := range d.pruneMirrors() {
+	for _, r := range d.builder.contexts.Prune() {
 		rep.CachesDeleted = append(rep.CachesDeleted, r.ID)
 		rep.SpaceReclaimed += uint64(r.Size)
 	}

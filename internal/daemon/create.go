@@ -30,7 +30,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err := validateHostConfig(hc); err != nil {
 		return resp, err
 	}
-	if err := d.validateNames(hc); err != nil {
+	if err := d.net.ValidateNames(hc); err != nil {
 		return resp, err
 	}
 	if hc.Init != nil && *hc.Init && d.init.path == "" {
@@ -82,7 +82,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	warnings := adaptResources(&hc.Resources, d.cgroupV2)
 	hostConfigDefaults(hc, d.cgroupV2)
 	defaultSwap(&hc.Resources, d.cgroupV2)
-	if err := d.normalizeNetworking(hc, &req.NetworkingConfig); err != nil {
+	if err := d.net.Normalize(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
 		return resp, err
 	}
@@ -143,7 +143,7 @@ func (d *Daemon) createResources(ctx context.Context, c *container.Container, pa
 	if err := os.MkdirAll(d.containerDir(c.ID), 0o710); err != nil {
 		return fmt.Errorf("create dir of container %s: %w", c.ID, err)
 	}
-	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
+	if err := d.net.CreateEtcFiles(c); err != nil {
 		return err
 	}
 	if _, err := d.snapshotter.Prepare(ctx, c.SnapshotKey, parent); err != nil {
@@ -159,7 +159,7 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 	if err := d.unmountRootfs(c); err != nil {
 		d.log.Warn("cleanup: unmount rootfs", "id", c.ID, "err", err)
 	}
-	d.releaseNetwork(c)
+	d.net.Release(c)
 	if err := removeBundle(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("cleanup: remove bundle", "id", c.ID, "err", err)
 	}

@@ -5,17 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/images"
+	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
-	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
@@ -44,22 +44,9 @@ type Config struct {
 	// "" = os.Executable().
 	Binary string
 	Log    *slog.Logger
-	// Bridge is the default bridge device ("" = berth0); it also names
-	// the daemon's nftables table. NoICC is icc=false.
-	Bridge string
-	NoICC  bool
-	// AddressPools are dockerd's default-address-pools: where networks
-	// without a --subnet get theirs (nil = Docker's defaults).
-	AddressPools []network.AddressPool
-	// DNS, DNSSearch and DNSOptions are the defaults of the containers'
-	// --dns, --dns-search and --dns-option (dockerd's dns, dns-search,
-	// dns-opts).
-	DNS        []netip.Addr
-	DNSSearch  []string
-	DNSOptions []string
-	// HostGatewayIP is what "host-gateway" in --add-host stands for
-	// (dockerd's host-gateway-ip); default the default bridge's gateway.
-	HostGatewayIP netip.Addr
+	// Options are the networking settings: default bridge, icc, address
+	// pools, DNS defaults, host-gateway-ip.
+	netglue.Options
 	// Registry configures pulls and pushes (its Root defaults to
 	// <Root>/distribution).
 	Registry distribution.Config
@@ -95,9 +82,8 @@ type Daemon struct {
 	started    time.Time
 	cgroupV2   bool
 	hostCaps   []string         // the daemon's bounding set
-	net        *network.Manager // nil when the host cannot do networking
-	dns        netDNS
-	bg         context.Context // outlives requests: monitors, auto-removal
+	net        *netglue.Service // endpoints, DNS records, name files, links
+	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
 
@@ -167,16 +153,18 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
+	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(); err != nil {
 		db.Close()
 		return nil, err
 	}
-	d.startNetworking()
+	d.net = netglue.New(netglue.Config{Options: cfg.Options, Root: cfg.Root, ExecRoot: cfg.ExecRoot, Log: d.log,
+		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.publish})
 	d.reconcileNetworking()
 	d.restore(ctx)
 	d.shimPool = shimclient.NewPool(bin)
-	d.restoreDNS()
+	d.net.RestoreDNS()
 	return d, nil
 }
 
@@ -190,10 +178,7 @@ func (d *Daemon) Close() error {
 		return true
 	})
 	d.wg.Wait()
-	_ = d.dns.servers.CloseAll()
-	if d.net != nil {
-		_ = d.net.Close()
-	}
+	d.net.Close()
 	d.closeBuilder()
 	releaseInit(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
@@ -223,6 +208,9 @@ func (d *Daemon) runtimeArgv(name string) ([]string, error) {
 
 // errNoSuchRuntime is dockerd's message for a runtime name it does not know.
 var errNoSuchRuntime = errors.New("unknown or invalid runtime name")
+
+// Networks is the networking glue, the network router's Backend.
+func (d *Daemon) Networks() *netglue.Service { return d.net }
 
 // containerDir is the persistent dir of a container (hostname, hosts,
 // resolv.conf, log).

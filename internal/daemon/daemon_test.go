@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/backend/filters"
 	ctr "github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/events"
 )
@@ -63,7 +64,7 @@ func TestDetachKeys(t *testing.T) {
 }
 
 func TestListMatch(t *testing.T) {
-	d := &Daemon{}
+	d := &Daemon{net: &netglue.Service{}} // without networking
 	c := ctr.New(strings.Repeat("a", 64), "/web")
 	c.Config = &container.Config{Labels: map[string]string{"role": "web"}}
 	c.HostConfig = &container.HostConfig{}

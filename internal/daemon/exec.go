@@ -218,7 +218,7 @@ func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCrea
 		return nil, errdefs.InvalidParameter(err)
 	}
 	cfg.Tty = req.Tty
-	env := oci.ReplaceOrAppendEnv(oci.Env(&cfg, u.Home, d.linkEnv(c)), req.Env)
+	env := oci.ReplaceOrAppendEnv(oci.Env(&cfg, u.Home, d.net.LinkEnv(c)), req.Env)
 	caps, err := oci.Capabilities(hc.Privileged || req.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {
 		return nil, err

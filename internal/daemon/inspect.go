@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/storage"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/netglue"
 )
 
 // ContainerInspect returns GET /containers/{name}/json.
@@ -62,7 +63,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 	if hc.LogConfig.Config == nil {
 		hc.LogConfig.Config = map[string]string{}
 	}
-	hc.Links = inspectLinks(c.Name, hc.Links)
+	hc.Links = netglue.InspectLinks(c.Name, hc.Links)
 	resp := &containertypes.InspectResponse{
 		ID: c.ID, Created: fmtTime(c.Created), Path: c.Path, Args: c.Args,
 		State: &containertypes.State{
@@ -84,7 +85,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 	if st.Pid > 0 && !c.HostConfig.NetworkMode.IsHost() {
 		resp.NetworkSettings.SandboxKey = "/proc/" + itoa(st.Pid) + "/ns/net"
 	}
-	d.networkSettings(c, resp.NetworkSettings)
+	d.net.Settings(c, resp.NetworkSettings)
 	return resp
 }
 

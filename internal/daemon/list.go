@@ -123,7 +123,7 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {
 		return false
 	}
-	if !d.networkFilterMatch(c, f) {
+	if !d.net.FilterMatch(c, f) {
 		return false
 	}
 	if !anyOf(f["health"], func(v string) bool {
@@ -196,8 +196,8 @@ func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.S
 	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
 	var ns containertypes.NetworkSettings
 	ns.Networks = s.NetworkSettings.Networks
-	d.networkSettings(c, &ns)
-	s.Ports = d.portSummaries(c)
+	d.net.Settings(c, &ns)
+	s.Ports = d.net.PortSummaries(c)
 	return s
 }
 

@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -29,7 +28,7 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 	for _, c := range d.containers.List() {
 		c.Lock()
 		ok := !c.State.Running() && !c.Incomplete && c.State.Status != "removing" &&
-			(until.IsZero() || c.Created.Before(until)) && labelsMatch(c.Config.Labels, f.Get("label"), f.Get("label!"))
+			(until.IsZero() || c.Created.Before(until)) && f.MatchLabels(c.Config.Labels)
 		key := c.SnapshotKey
 		c.Unlock()
 		if !ok {
@@ -45,25 +44,6 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 	}
 	d.emit("container", "prune", nil, map[string]string{"reclaimed": itoa(int(rep.SpaceReclaimed))})
 	return rep, nil
-}
-
-func labelsMatch(labels map[string]string, want, notWant []string) bool {
-	has := func(l string) bool {
-		k, v, hasV := strings.Cut(l, "=")
-		got, ok := labels[k]
-		return ok && (!hasV || got == v)
-	}
-	for _, l := range want {
-		if !has(l) {
-			return false
-		}
-	}
-	for _, l := range notWant {
-		if has(l) {
-			return false
-		}
-	}
-	return true
 }
 
 // SystemDiskUsage returns GET /system/df: containers with their sizes and,
@@ -107,7 +87,7 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*backend.DiskUsage, error
 		du.Volumes = append(du.Volumes, v)
 	}
 	du.VolumeUsage = vu
-	du.BuildCacheUsage = d.buildCacheUsage()
+	du.BuildCacheUsage = d.builder.contexts.Usage()
 	for _, r := range du.BuildCacheUsage.Items {
 		du.BuildCache = append(du.BuildCache, r)
 	}

@@ -100,7 +100,7 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 		}
 		return err
 	}
-	d.renameEndpoints(c)
+	d.net.Rename(c)
 	d.emit("container", "rename", c, map[string]string{"oldName": old})
 	return nil
 }
@@ -142,4 +142,10 @@ func (d *Daemon) ContainerWait(ctx context.Context, name, condition string) (<-c
 		out <- resp
 	}, nil)
 	return out, nil
+}
+
+// ContainerRemoveLink is DELETE /containers/PARENT/ALIAS?link=1 (`docker rm
+// --link`): the networking glue drops the legacy link.
+func (d *Daemon) ContainerRemoveLink(ctx context.Context, name string) error {
+	return d.net.RemoveLink(ctx, name)
 }

@@ -105,7 +105,7 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 		d.log.Warn("restore: shim is gone; marking the container exited", "id", c.ID, "err", err)
 		c.Lock()
 		_ = d.unmountRootfs(c)
-		d.releaseNetwork(c)
+		d.net.Release(c)
 		c.SetStopped(255, false, time.Now())
 		_ = d.containers.Save(c)
 		restart := shouldRestart(c)
@@ -197,4 +197,20 @@ func (d *Daemon) restartLater(c *container.Container) {
 			d.log.Warn("restart by policy after daemon start", "id", c.ID, "err", err)
 		}
 	}()
+}
+
+// reconcileNetworking rebuilds the kernel state of the networks for the
+// containers that run (live restore).
+func (d *Daemon) reconcileNetworking() {
+	running := map[string]bool{}
+	for _, c := range d.containers.List() {
+		c.Lock()
+		if c.State.Running() || c.State.Status == container.StatusPaused {
+			running[c.ID] = true
+		} else if _, err := os.Stat(d.shimDir(c.ID)); err == nil {
+			running[c.ID] = true // a start the crash left unrecorded: restore adopts or cleans it
+		}
+		c.Unlock()
+	}
+	d.net.Reconcile(running)
 }

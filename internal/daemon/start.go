@@ -13,6 +13,7 @@ import (
 	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/recovery"
@@ -57,7 +58,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			_ = sh.Close()
 		}
 		_ = d.unmountRootfs(c)
-		d.releaseNetwork(c)
+		d.net.Release(c)
 		d.releaseVolumes(c)
 		for _, p := range d.attaches.take(c.ID) {
 			p.done <- nil
@@ -79,7 +80,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}()
 
 	t0 := time.Now()
-	if err := d.checkLinks(c); err != nil {
+	if err := d.net.CheckLinks(c); err != nil {
 		return err
 	}
 	rootfs, err := d.mountRootfs(ctx, c)
@@ -101,15 +102,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
-	netns, etcNet, err := d.setupNetwork(ctx, c)
+	netns, err := d.net.Setup(ctx, c)
 	if err != nil {
-		return err
-	}
-	upstreams, err := d.writeEtcFiles(c, etcNet)
-	if err != nil {
-		return err
-	}
-	if err := d.startDNS(c, netns, etcNet, upstreams); err != nil {
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{
@@ -118,12 +112,12 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
 		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.path, InitArgs: d.init.args,
-		LinkEnv: d.linkEnv(c),
+		LinkEnv: d.net.LinkEnv(c),
 	})
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
-	setNetNSPath(spec, netns)
+	netglue.SetNetNSPath(spec, netns)
 	for _, w := range clampRlimits(spec) {
 		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
 	}
@@ -258,7 +252,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	d.execs.removeForContainer(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
-	d.releasePorts(c)
+	d.net.ReleasePorts(c)
 	d.releaseVolumes(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	// An auto-removed container is marked removing (and saved) next: its
@@ -270,7 +264,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	}
 	// After the stop is visible (waiters return), still under the lock so
 	// that a new start cannot begin before the old network is released.
-	d.releaseNetwork(c)
+	d.net.Release(c)
 	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
 	if restart {
 		// Docker's "restarting" state: counted now, started shortly.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/berth/berth/internal/errdefs"
 )
@@ -44,6 +45,27 @@ func (a Args) Get(key string) []string { return a[key] }
 
 // Has reports whether key is set.
 func (a Args) Has(key string) bool { return len(a[key]) > 0 }
+
+// MatchLabels reports whether labels has every "label" filter (KEY or
+// KEY=VALUE) and none of the "label!" ones.
+func (a Args) MatchLabels(labels map[string]string) bool {
+	has := func(l string) bool {
+		k, v, hasV := strings.Cut(l, "=")
+		got, ok := labels[k]
+		return ok && (!hasV || got == v)
+	}
+	for _, l := range a.Get("label") {
+		if !has(l) {
+			return false
+		}
+	}
+	for _, l := range a.Get("label!") {
+		if has(l) {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate fails with Docker's message for a key not in accepted.
 func (a Args) Validate(accepted ...string) error {

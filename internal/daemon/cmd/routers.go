@@ -25,7 +25,8 @@ var (
 )
 
 // routers returns every API router: the image and registry routers over
-// the daemon's image service, the others over the daemon.
+// the daemon's image service, the network router over its networking
+// glue, the others over the daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
 }

@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"errors"
@@ -16,34 +16,6 @@ import (
 	"github.com/berth/berth/internal/network"
 	"github.com/berth/berth/internal/network/dns"
 )
-
-// writeFileAtomic writes data to path through a temp file, an fsync and a
-// rename.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), perm); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
 
 // writeEtcFile replaces the content of one of the container's name files in
 // place: the file is bind-mounted into the container, so a running
@@ -82,12 +54,12 @@ var hostHosts = "/etc/hosts"
 // returns the upstreams its embedded DNS server forwards to when n is
 // Embedded. They are rewritten at each start, before the process starts,
 // and may be rewritten while it runs; the caller holds c's lock.
-func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.AddrPort, error) {
+func (s *Service) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.AddrPort, error) {
 	hc := c.HostConfig
 	if hc.NetworkMode.IsContainer() {
-		return nil, d.copyEtcFiles(c)
+		return nil, s.copyEtcFiles(c)
 	}
-	extra, err := d.extraHosts(c)
+	extra, err := s.extraHosts(c)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +88,8 @@ func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.Ad
 	case n.Embedded:
 		mode = dns.Embedded
 	}
-	resolv, upstreams := dns.ContainerResolvConf(dns.ParseResolvConf(host), mode, d.dnsOverrides(hc))
-	dir := d.containerDir(c.ID)
+	resolv, upstreams := dns.ContainerResolvConf(dns.ParseResolvConf(host), mode, s.dnsOverrides(hc))
+	dir := s.containerDir(c.ID)
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -129,13 +101,21 @@ func (d *Daemon) writeEtcFiles(c *container.Container, n etcNetwork) ([]netip.Ad
 	return upstreams, nil
 }
 
+// CreateEtcFiles writes the name files of a container being created
+// (no addresses yet: the start rewrites them). The caller holds c's lock
+// or owns c alone.
+func (s *Service) CreateEtcFiles(c *container.Container) error {
+	_, err := s.writeEtcFiles(c, etcNetwork{})
+	return err
+}
+
 // copyEtcFiles gives a container in another's network namespace
 // (--network container:NAME) that container's name files and hostname, as
 // Docker does (Docker shares the very files; a copy taken at each start is
 // what the container sees at its start).
-func (d *Daemon) copyEtcFiles(c *container.Container) error {
+func (s *Service) copyEtcFiles(c *container.Container) error {
 	ref := c.HostConfig.NetworkMode.ConnectedContainer()
-	other, err := d.containers.Get(ref)
+	other, err := s.containers.Get(ref)
 	if err != nil {
 		return err
 	}
@@ -147,11 +127,11 @@ func (d *Daemon) copyEtcFiles(c *container.Container) error {
 	other.Unlock()
 	c.Config.Hostname, c.Config.Domainname = hostname, domain
 	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
-		data, err := os.ReadFile(filepath.Join(d.containerDir(other.ID), name))
+		data, err := os.ReadFile(filepath.Join(s.containerDir(other.ID), name))
 		if err != nil {
 			return fmt.Errorf("read %s of container %s: %w", name, other.ID, err)
 		}
-		if err := writeEtcFile(filepath.Join(d.containerDir(c.ID), name), data); err != nil {
+		if err := writeEtcFile(filepath.Join(s.containerDir(c.ID), name), data); err != nil {
 			return fmt.Errorf("write %s of container %s: %w", name, c.ID, err)
 		}
 	}
@@ -160,34 +140,34 @@ func (d *Daemon) copyEtcFiles(c *container.Container) error {
 
 // dnsOverrides returns the container's --dns, --dns-search and
 // --dns-option, each falling back to the daemon's own setting.
-func (d *Daemon) dnsOverrides(hc *containertypes.HostConfig) dns.Overrides {
+func (s *Service) dnsOverrides(hc *containertypes.HostConfig) dns.Overrides {
 	o := dns.Overrides{Nameservers: hc.DNS, Search: hc.DNSSearch, Options: hc.DNSOptions}
 	if len(o.Nameservers) == 0 {
-		o.Nameservers = d.cfg.DNS
+		o.Nameservers = s.opts.DNS
 	}
 	if len(o.Search) == 0 {
-		o.Search = d.cfg.DNSSearch
+		o.Search = s.opts.DNSSearch
 	}
 	if len(o.Options) == 0 {
-		o.Options = d.cfg.DNSOptions
+		o.Options = s.opts.DNSOptions
 	}
 	return o
 }
 
 // extraHosts returns the --add-host lines, then one line per --link to a
 // container that has an address on the default bridge.
-func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
+func (s *Service) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
 	var l []dns.HostEntry
-	for _, s := range c.HostConfig.ExtraHosts {
-		e, err := dns.ParseExtraHost(s, d.hostGatewayIP())
+	for _, h := range c.HostConfig.ExtraHosts {
+		e, err := dns.ParseExtraHost(h, s.hostGatewayIP())
 		if err != nil {
 			return nil, errdefs.InvalidParameter(err)
 		}
 		l = append(l, e)
 	}
-	for _, s := range c.HostConfig.Links {
-		name, alias := parseLink(s)
-		child, err := d.containers.Get(name)
+	for _, link := range c.HostConfig.Links {
+		name, alias := parseLink(link)
+		child, err := s.containers.Get(name)
 		if err != nil {
 			return nil, errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
 		}
@@ -198,23 +178,23 @@ func (d *Daemon) extraHosts(c *container.Container) ([]dns.HostEntry, error) {
 		hostname := child.Config.Hostname
 		childName := strings.TrimPrefix(child.Name, "/")
 		child.Unlock()
-		if addr := d.linkAddr(child); addr.IsValid() {
+		if addr := s.linkAddr(child); addr.IsValid() {
 			l = append(l, dns.LinkEntry(alias, childName, hostname, addr))
 		}
 	}
 	return l, nil
 }
 
-// checkLinks fails unless every container c links to is running, as
+// CheckLinks fails unless every container c links to is running, as
 // Docker's start does for a container on the default bridge (links mean
 // nothing elsewhere, and Docker checks nothing there either).
-func (d *Daemon) checkLinks(c *container.Container) error {
+func (s *Service) CheckLinks(c *container.Container) error {
 	if nm := c.HostConfig.NetworkMode; !nm.IsBridge() && !nm.IsDefault() && nm != "" {
 		return nil
 	}
-	for _, s := range c.HostConfig.Links {
-		name, alias := parseLink(s)
-		child, err := d.containers.Get(name)
+	for _, link := range c.HostConfig.Links {
+		name, alias := parseLink(link)
+		child, err := s.containers.Get(name)
 		if err != nil {
 			return errdefs.InvalidParameter(fmt.Errorf("could not get container for %s: %v", name, err))
 		}
@@ -245,12 +225,12 @@ func parseLink(s string) (name, alias string) {
 	return name, alias
 }
 
-// validateNames checks the name options of a container being created: the
+// ValidateNames checks the name options of a container being created: the
 // --add-host format (host-gateway needs a gateway), and --link targets that
 // exist and are not in the host's network namespace (Docker's rules).
-func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
-	for _, s := range hc.ExtraHosts {
-		if _, err := dns.ParseExtraHost(s, d.hostGatewayIP()); err != nil {
+func (s *Service) ValidateNames(hc *containertypes.HostConfig) error {
+	for _, h := range hc.ExtraHosts {
+		if _, err := dns.ParseExtraHost(h, s.hostGatewayIP()); err != nil {
 			return errdefs.InvalidParameter(err)
 		}
 	}
@@ -271,12 +251,12 @@ func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
 	if hc.NetworkMode.IsHost() {
 		return errdefs.InvalidParameter(errors.New("conflicting options: host type networking can't be used with links. This would result in undefined behavior"))
 	}
-	for _, s := range hc.Links {
-		name, alias := parseLink(s)
+	for _, link := range hc.Links {
+		name, alias := parseLink(link)
 		if name == "" || alias == "" {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid link %q: use name[:alias]", s))
+			return errdefs.InvalidParameter(fmt.Errorf("invalid link %q: use name[:alias]", link))
 		}
-		child, err := d.containers.Get(name)
+		child, err := s.containers.Get(name)
 		if err != nil {
 			// %v, not %w: a not-found category would make the docker CLI
 			// try to pull the image (it reads 404 on create that way).
@@ -295,11 +275,11 @@ func (d *Daemon) validateNames(hc *containertypes.HostConfig) error {
 // hostGatewayIP is the address "host-gateway" stands for in --add-host:
 // the daemon's host-gateway-ip, else the default bridge's gateway (filled
 // in by the network wiring); invalid when there is neither.
-func (d *Daemon) hostGatewayIP() netip.Addr {
-	if d.cfg.HostGatewayIP.IsValid() || d.net == nil {
-		return d.cfg.HostGatewayIP
+func (s *Service) hostGatewayIP() netip.Addr {
+	if s.opts.HostGatewayIP.IsValid() || s.net == nil {
+		return s.opts.HostGatewayIP
 	}
-	if r, err := d.net.Get(network.DefaultName); err == nil {
+	if r, err := s.net.Get(network.DefaultName); err == nil {
 		return r.Gateway
 	}
 	return netip.Addr{}
@@ -308,15 +288,15 @@ func (d *Daemon) hostGatewayIP() netip.Addr {
 // linkAddr is the address of a linked container on the default bridge
 // (filled in by the network wiring); invalid when it has none, and then
 // the link gets no hosts line, as in Docker.
-func (d *Daemon) linkAddr(child *container.Container) netip.Addr {
-	if d.net == nil {
+func (s *Service) linkAddr(child *container.Container) netip.Addr {
+	if s.net == nil {
 		return netip.Addr{}
 	}
-	def, err := d.net.Get(network.DefaultName)
+	def, err := s.net.Get(network.DefaultName)
 	if err != nil {
 		return netip.Addr{}
 	}
-	for _, e := range d.net.Endpoints(child.ID) {
+	for _, e := range s.net.Endpoints(child.ID) {
 		if e.NetworkID == def.ID {
 			return e.Addr
 		}

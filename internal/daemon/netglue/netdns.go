@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"net/netip"
@@ -49,44 +49,44 @@ func dnsNames(c *container.Container, aliases []string) []string {
 
 // registerDNS records ep of c in its network's table (user networks only;
 // the default bridge has no name service, as in Docker).
-func (d *Daemon) registerDNS(c *container.Container, ep network.Endpoint) {
-	if d.net == nil {
+func (s *Service) registerDNS(c *container.Container, ep network.Endpoint) {
+	if s.net == nil {
 		return
 	}
-	r, err := d.net.Get(ep.NetworkID)
+	r, err := s.net.Get(ep.NetworkID)
 	if err != nil || r.Default {
 		return
 	}
-	d.dns.table(r).Set(c.ID, dnsNames(c, ep.Aliases), []netip.Addr{ep.Addr})
+	s.dns.table(r).Set(c.ID, dnsNames(c, ep.Aliases), []netip.Addr{ep.Addr})
 }
 
 // unregisterDNS forgets the container in every table and stops its server.
-func (d *Daemon) unregisterDNS(id string) {
-	d.dns.servers.Stop(id)
-	d.dns.mu.Lock()
-	tables := make([]*dns.Table, 0, len(d.dns.tables))
-	for _, t := range d.dns.tables {
+func (s *Service) unregisterDNS(id string) {
+	s.dns.servers.Stop(id)
+	s.dns.mu.Lock()
+	tables := make([]*dns.Table, 0, len(s.dns.tables))
+	for _, t := range s.dns.tables {
 		tables = append(tables, t)
 	}
-	d.dns.mu.Unlock()
+	s.dns.mu.Unlock()
 	for _, t := range tables {
 		t.Remove(id)
 	}
 }
 
 // unregisterDNSOn forgets the container in one network's table.
-func (d *Daemon) unregisterDNSOn(id string, r network.Record) {
-	d.dns.table(r).Remove(id)
+func (s *Service) unregisterDNSOn(id string, r network.Record) {
+	s.dns.table(r).Remove(id)
 }
 
 // containerNames answers for a container: the tables of the user networks
 // it is on now.
-func (d *Daemon) containerNames(id string) dns.Names {
+func (s *Service) containerNames(id string) dns.Names {
 	tables := func() []dns.Names {
 		var out []dns.Names
-		for _, e := range d.endpoints(id) {
-			if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default {
-				out = append(out, d.dns.table(r))
+		for _, e := range s.endpoints(id) {
+			if r, err := s.net.Get(e.NetworkID); err == nil && !r.Default {
+				out = append(out, s.dns.table(r))
 			}
 		}
 		return out
@@ -101,65 +101,65 @@ func (d *Daemon) containerNames(id string) dns.Names {
 // network, inside its namespace. It forwards only while the container has
 // a network that is not --internal, decided at each question, so connect
 // and disconnect change it at once (CVE-2024-29018).
-func (d *Daemon) startDNS(c *container.Container, nsPath string, en etcNetwork, upstreams []netip.AddrPort) error {
+func (s *Service) startDNS(c *container.Container, nsPath string, en etcNetwork, upstreams []netip.AddrPort) error {
 	if !en.Embedded || nsPath == "" {
 		return nil
 	}
 	id := c.ID
-	return d.dns.servers.Start(id, nsPath, dns.Config{Names: d.containerNames(id), Upstreams: upstreams, Logger: d.log,
-		MayForward: func() bool { return d.hasWayOut(id) }})
+	return s.dns.servers.Start(id, nsPath, dns.Config{Names: s.containerNames(id), Upstreams: upstreams, Logger: s.log,
+		MayForward: func() bool { return s.hasWayOut(id) }})
 }
 
 // hasWayOut reports whether the container has an endpoint on a network
 // that is not --internal.
-func (d *Daemon) hasWayOut(id string) bool {
-	for _, e := range d.endpoints(id) {
-		if r, err := d.net.Get(e.NetworkID); err == nil && !r.Internal {
+func (s *Service) hasWayOut(id string) bool {
+	for _, e := range s.endpoints(id) {
+		if r, err := s.net.Get(e.NetworkID); err == nil && !r.Internal {
 			return true
 		}
 	}
 	return false
 }
 
-// restoreDNS refills the tables and reopens the servers of the running
+// RestoreDNS refills the tables and reopens the servers of the running
 // containers after a daemon start.
-func (d *Daemon) restoreDNS() {
-	if d.net == nil {
+func (s *Service) RestoreDNS() {
+	if s.net == nil {
 		return
 	}
 	host, _ := os.ReadFile(hostResolvConf)
-	for _, c := range d.containers.List() {
+	for _, c := range s.containers.List() {
 		c.Lock()
 		running := c.State.Running()
-		eps := d.net.Endpoints(c.ID)
+		eps := s.net.Endpoints(c.ID)
 		embedded := false
 		for _, e := range eps {
-			d.registerDNS(c, e)
-			if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default {
+			s.registerDNS(c, e)
+			if r, err := s.net.Get(e.NetworkID); err == nil && !r.Default {
 				embedded = true
 			}
 		}
 		hc := c.HostConfig
 		c.Unlock()
-		if !running || !embedded || !d.net.HasSandbox(c.ID) {
+		if !running || !embedded || !s.net.HasSandbox(c.ID) {
 			continue
 		}
-		_, upstreams := dns.ContainerResolvConf(dns.ParseResolvConf(host), dns.Embedded, d.dnsOverrides(hc))
-		if err := d.startDNS(c, d.net.NetNSPath(c.ID), etcNetwork{Embedded: true}, upstreams); err != nil {
-			d.log.Warn("restore: embedded DNS", "id", c.ID, "err", err)
+		_, upstreams := dns.ContainerResolvConf(dns.ParseResolvConf(host), dns.Embedded, s.dnsOverrides(hc))
+		if err := s.startDNS(c, s.net.NetNSPath(c.ID), etcNetwork{Embedded: true}, upstreams); err != nil {
+			s.log.Warn("restore: embedded DNS", "id", c.ID, "err", err)
 		}
 	}
 }
 
-// renameEndpoints gives c's endpoints and DNS records its new name.
-func (d *Daemon) renameEndpoints(c *container.Container) {
-	if d.net == nil {
+// Rename gives c's endpoints and DNS records its new name.
+func (s *Service) Rename(c *container.Container) {
+	if s.net == nil {
 		return
 	}
 	c.Lock()
 	defer c.Unlock()
-	d.net.Rename(c.ID, strings.TrimPrefix(c.Name, "/"))
-	for _, e := range d.net.Endpoints(c.ID) {
-		d.registerDNS(c, e)
+	s.net.Rename(c.ID, strings.TrimPrefix(c.Name, "/"))
+	for _, e := range s.net.Endpoints(c.ID) {
+		s.registerDNS(c, e)
 	}
 }

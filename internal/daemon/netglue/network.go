@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"time"
 
@@ -19,16 +18,17 @@ import (
 	"github.com/berth/berth/internal/network"
 )
 
-func (d *Daemon) netManager() (*network.Manager, error) {
-	if d.net == nil {
+// netManager returns the manager, or Unavailable without networking.
+func (s *Service) netManager() (*network.Manager, error) {
+	if s.net == nil {
 		return nil, errdefs.Unavailable(errors.New("networking is not available"))
 	}
-	return d.net, nil
+	return s.net, nil
 }
 
 // network returns the manager and the network named (or ID'd) by ref.
-func (d *Daemon) network(ref string) (*network.Manager, network.Record, error) {
-	m, err := d.netManager()
+func (s *Service) network(ref string) (*network.Manager, network.Record, error) {
+	m, err := s.netManager()
 	if err != nil {
 		return nil, network.Record{}, err
 	}
@@ -37,17 +37,17 @@ func (d *Daemon) network(ref string) (*network.Manager, network.Record, error) {
 }
 
 // networkAndContainer adds to network the container named by ctr.
-func (d *Daemon) networkAndContainer(ref, ctr string) (*network.Manager, network.Record, *container.Container, error) {
-	m, r, err := d.network(ref)
+func (s *Service) networkAndContainer(ref, ctr string) (*network.Manager, network.Record, *container.Container, error) {
+	m, r, err := s.network(ref)
 	if err != nil {
 		return nil, r, nil, err
 	}
-	c, err := d.containers.Get(ctr)
+	c, err := s.containers.Get(ctr)
 	return m, r, c, err
 }
 
 // networkInfo is the API view of a network record.
-func (d *Daemon) networkInfo(r network.Record) networktypes.Network {
+func (s *Service) networkInfo(r network.Record) networktypes.Network {
 	n := networktypes.Network{
 		Name: r.Name, ID: r.ID, Created: r.Created, Scope: "local", Driver: r.Driver, EnableIPv4: true,
 		Internal: r.Internal, Attachable: r.Attachable, Options: r.Options, Labels: r.Labels,
@@ -66,8 +66,8 @@ func (d *Daemon) networkInfo(r network.Record) networktypes.Network {
 }
 
 // NetworkList is GET /networks.
-func (d *Daemon) NetworkList(ctx context.Context, f filters.Args) ([]networktypes.Summary, error) {
-	m, err := d.netManager()
+func (s *Service) NetworkList(ctx context.Context, f filters.Args) ([]networktypes.Summary, error) {
+	m, err := s.netManager()
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (d *Daemon) NetworkList(ctx context.Context, f filters.Args) ([]networktype
 		if !networkMatches(r, f, m.InUse(r.ID)) {
 			continue
 		}
-		out = append(out, networktypes.Summary{Network: d.networkInfo(r)})
+		out = append(out, networktypes.Summary{Network: s.networkInfo(r)})
 	}
 	return out, nil
 }
@@ -104,16 +104,16 @@ func networkMatches(r network.Record, f filters.Args, inUse bool) bool {
 		any("scope", func(v string) bool { return v == "local" }) &&
 		any("type", func(v string) bool { return (v == "builtin") == builtin(r) }) &&
 		any("dangling", func(v string) bool { return (v == "true" || v == "1") == (!inUse && !builtin(r)) }) &&
-		labelsMatch(r.Labels, f.Get("label"), f.Get("label!"))
+		f.MatchLabels(r.Labels)
 }
 
 // NetworkInspect is GET /networks/{id}.
-func (d *Daemon) NetworkInspect(ctx context.Context, ref string) (*networktypes.Inspect, error) {
-	m, r, err := d.network(ref)
+func (s *Service) NetworkInspect(ctx context.Context, ref string) (*networktypes.Inspect, error) {
+	m, r, err := s.network(ref)
 	if err != nil {
 		return nil, err
 	}
-	out := &networktypes.Inspect{Network: d.networkInfo(r), Containers: map[string]networktypes.EndpointResource{}}
+	out := &networktypes.Inspect{Network: s.networkInfo(r), Containers: map[string]networktypes.EndpointResource{}}
 	for _, e := range m.NetworkEndpoints(r.ID) {
 		res := networktypes.EndpointResource{Name: e.ContainerName, EndpointID: e.ID, IPv4Address: netip.PrefixFrom(e.Addr, r.Subnet.Bits())}
 		if mac, err := parseMAC(e.MAC); err == nil {
@@ -125,8 +125,8 @@ func (d *Daemon) NetworkInspect(ctx context.Context, ref string) (*networktypes.
 }
 
 // NetworkCreate is POST /networks/create.
-func (d *Daemon) NetworkCreate(ctx context.Context, req networktypes.CreateRequest) (networktypes.CreateResponse, error) {
-	m, err := d.netManager()
+func (s *Service) NetworkCreate(ctx context.Context, req networktypes.CreateRequest) (networktypes.CreateResponse, error) {
+	m, err := s.netManager()
 	if err != nil {
 		return networktypes.CreateResponse{}, err
 	}
@@ -160,38 +160,38 @@ func (d *Daemon) NetworkCreate(ctx context.Context, req networktypes.CreateReque
 	if err != nil {
 		return networktypes.CreateResponse{}, err
 	}
-	d.emitNetwork("create", r, nil)
+	s.emitNetwork("create", r, nil)
 	return networktypes.CreateResponse{ID: r.ID}, nil
 }
 
 // NetworkRemove is DELETE /networks/{id}.
-func (d *Daemon) NetworkRemove(ctx context.Context, ref string) error {
-	m, r, err := d.network(ref)
+func (s *Service) NetworkRemove(ctx context.Context, ref string) error {
+	m, r, err := s.network(ref)
 	if err != nil {
 		return err
 	}
 	if err := m.Remove(r.ID); err != nil {
 		return err
 	}
-	d.emitNetwork("destroy", r, nil)
+	s.emitNetwork("destroy", r, nil)
 	return nil
 }
 
 // NetworksPrune is POST /networks/prune: user networks without endpoints.
-func (d *Daemon) NetworksPrune(ctx context.Context, f filters.Args) (*networktypes.PruneReport, error) {
-	m, err := d.netManager()
+func (s *Service) NetworksPrune(ctx context.Context, f filters.Args) (*networktypes.PruneReport, error) {
+	m, err := s.netManager()
 	if err != nil {
 		return nil, err
 	}
 	rep := &networktypes.PruneReport{NetworksDeleted: []string{}}
 	for _, r := range m.List() {
-		if builtin(r) || m.InUse(r.ID) || !labelsMatch(r.Labels, f.Get("label"), f.Get("label!")) {
+		if builtin(r) || m.InUse(r.ID) || !f.MatchLabels(r.Labels) {
 			continue
 		}
 		if err := m.Remove(r.ID); err != nil {
 			continue
 		}
-		d.emitNetwork("destroy", r, nil)
+		s.emitNetwork("destroy", r, nil)
 		rep.NetworksDeleted = append(rep.NetworksDeleted, r.Name)
 	}
 	return rep, nil
@@ -199,8 +199,8 @@ func (d *Daemon) NetworksPrune(ctx context.Context, f filters.Args) (*networktyp
 
 // NetworkConnect is POST /networks/{id}/connect: a running container is
 // plugged in at once; a stopped one joins at its next start.
-func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktypes.ConnectRequest) error {
-	m, r, c, err := d.networkAndContainer(ref, req.Container)
+func (s *Service) NetworkConnect(ctx context.Context, ref string, req networktypes.ConnectRequest) error {
+	m, r, c, err := s.networkAndContainer(ref, req.Container)
 	if err != nil {
 		return err
 	}
@@ -249,19 +249,19 @@ func (d *Daemon) NetworkConnect(ctx context.Context, ref string, req networktype
 		if err != nil {
 			return err
 		}
-		d.registerDNS(c, ep)
+		s.registerDNS(c, ep)
 	}
 	c.NetworkingConfig.EndpointsConfig[r.Name] = &networktypes.EndpointSettings{IPAMConfig: es.IPAMConfig, Aliases: es.Aliases, Links: es.Links, DriverOpts: es.DriverOpts, MacAddress: es.MacAddress}
-	if err := d.containers.Save(c); err != nil {
+	if err := s.containers.Save(c); err != nil {
 		return err
 	}
-	d.emitNetwork("connect", r, map[string]string{"container": c.ID})
+	s.emitNetwork("connect", r, map[string]string{"container": c.ID})
 	return nil
 }
 
 // NetworkDisconnect is POST /networks/{id}/disconnect.
-func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networktypes.DisconnectRequest) error {
-	m, r, c, err := d.networkAndContainer(ref, req.Container)
+func (s *Service) NetworkDisconnect(ctx context.Context, ref string, req networktypes.DisconnectRequest) error {
+	m, r, c, err := s.networkAndContainer(ref, req.Container)
 	if err != nil {
 		return err
 	}
@@ -282,25 +282,25 @@ func (d *Daemon) NetworkDisconnect(ctx context.Context, ref string, req networkt
 		if err := m.Disconnect(c.ID, r.ID); err != nil && !req.Force {
 			return err
 		}
-		d.unregisterDNSOn(c.ID, r)
+		s.unregisterDNSOn(c.ID, r)
 	}
 	// NetworkMode stays as it is (dockerd's inspect shows it unchanged):
 	// the next start joins the networks left, or none.
 	delete(c.NetworkingConfig.EndpointsConfig, key)
-	if err := d.containers.Save(c); err != nil {
+	if err := s.containers.Save(c); err != nil {
 		return err
 	}
-	d.emitNetwork("disconnect", r, map[string]string{"container": c.ID})
+	s.emitNetwork("disconnect", r, map[string]string{"container": c.ID})
 	return nil
 }
 
-func (d *Daemon) emitNetwork(action string, r network.Record, attrs map[string]string) {
+func (s *Service) emitNetwork(action string, r network.Record, attrs map[string]string) {
 	now := time.Now()
 	a := map[string]string{"name": r.Name, "type": r.Driver}
 	for k, v := range attrs {
 		a[k] = v
 	}
-	d.events.publish(events.Message{
+	s.publish(events.Message{
 		Type: events.NetworkEventType, Action: events.Action(action), Actor: events.Actor{ID: r.ID, Attributes: a},
 		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
 	})
@@ -309,37 +309,4 @@ func (d *Daemon) emitNetwork(action string, r network.Record, attrs map[string]s
 func parseMAC(s string) (networktypes.HardwareAddr, error) {
 	m, err := net.ParseMAC(s)
 	return networktypes.HardwareAddr(m), err
-}
-
-// startNetworking opens the network manager; the daemon runs without
-// networking (bridge modes fail clearly) if the host lacks what it needs.
-func (d *Daemon) startNetworking() {
-	m, err := network.New(network.Config{Root: d.root, ExecRoot: d.execRoot, Bridge: d.cfg.Bridge, NoICC: d.cfg.NoICC,
-		AddressPools: d.cfg.AddressPools, Log: d.log})
-	if err != nil {
-		d.log.Error("networking is not available", "err", err)
-		return
-	}
-	d.net = m
-}
-
-// reconcileNetworking rebuilds the kernel state of the networks for the
-// containers that run (live restore).
-func (d *Daemon) reconcileNetworking() {
-	if d.net == nil {
-		return
-	}
-	running := map[string]bool{}
-	for _, c := range d.containers.List() {
-		c.Lock()
-		if c.State.Running() || c.State.Status == container.StatusPaused {
-			running[c.ID] = true
-		} else if _, err := os.Stat(d.shimDir(c.ID)); err == nil {
-			running[c.ID] = true // a start the crash left unrecorded: restore adopts or cleans it
-		}
-		c.Unlock()
-	}
-	if err := d.net.Reconcile(running); err != nil {
-		d.log.Error("restore network rules", "err", err)
-	}
 }

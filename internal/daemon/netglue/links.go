@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"context"
@@ -13,24 +13,24 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
-// linkEnv returns the variables Docker gives a container on the default
+// LinkEnv returns the variables Docker gives a container on the default
 // bridge for each of its legacy links (--link NAME:ALIAS): ALIAS_NAME, and
 // for every port the linked container exposes ALIAS_PORT_<port>_<PROTO>
 // (with _ADDR, _PORT and _PROTO), ALIAS_PORT for the lowest port (tcp
 // first), and ALIAS_ENV_<var> for each of its variables but HOME and PATH.
 // Links to containers without an address on the default bridge give none.
-func (d *Daemon) linkEnv(c *container.Container) []string {
+func (s *Service) LinkEnv(c *container.Container) []string {
 	if nm := c.HostConfig.NetworkMode; !nm.IsBridge() && !nm.IsDefault() && nm != "" {
 		return nil
 	}
 	var env []string
-	for _, s := range c.HostConfig.Links {
-		name, alias := parseLink(s)
-		child, err := d.containers.Get(name)
+	for _, link := range c.HostConfig.Links {
+		name, alias := parseLink(link)
+		child, err := s.containers.Get(name)
 		if err != nil || child == c {
 			continue
 		}
-		addr := d.linkAddr(child)
+		addr := s.linkAddr(child)
 		if !addr.IsValid() {
 			continue
 		}
@@ -46,9 +46,9 @@ func (d *Daemon) linkEnv(c *container.Container) []string {
 	return env
 }
 
-// inspectLinks shows a container's links as dockerd's inspect does:
+// InspectLinks shows a container's links as dockerd's inspect does:
 // "/child:/parent/alias" (the child as the link named it).
-func inspectLinks(parent string, links []string) []string {
+func InspectLinks(parent string, links []string) []string {
 	if len(links) == 0 {
 		return nil
 	}
@@ -117,23 +117,23 @@ func linkVars(linkName, alias, ip string, ports, childEnv []string) []string {
 	return env
 }
 
-// ContainerRemoveLink removes a legacy link (DELETE
+// RemoveLink removes a legacy link (DELETE
 // /containers/PARENT/ALIAS?link=1, `docker rm --link PARENT/ALIAS`): it
 // leaves the parent's HostConfig.Links and, while the parent runs, its
 // /etc/hosts. A name without a parent is the container's own name, which
 // dockerd refuses to remove this way.
-func (d *Daemon) ContainerRemoveLink(ctx context.Context, name string) error {
+func (s *Service) RemoveLink(ctx context.Context, name string) error {
 	name = strings.Trim(name, "/")
 	parentName, alias := path.Split(name)
 	parentName = strings.TrimSuffix(parentName, "/")
 	if parentName == "" {
-		if _, err := d.containers.Get(name); err != nil {
+		if _, err := s.containers.Get(name); err != nil {
 			return err
 		}
 		return errors.New("Conflict, cannot remove the default link name of the container")
 	}
 	noSuch := errdefs.NotFound(fmt.Errorf("No such container: %s", name))
-	parent, err := d.containers.Get(parentName)
+	parent, err := s.containers.Get(parentName)
 	if err != nil {
 		return noSuch
 	}
@@ -152,24 +152,24 @@ func (d *Daemon) ContainerRemoveLink(ctx context.Context, name string) error {
 		kept = nil // inspect: null, as dockerd
 	}
 	parent.HostConfig.Links = kept
-	if err := d.containers.Save(parent); err != nil {
+	if err := s.containers.Save(parent); err != nil {
 		return err
 	}
 	if !parent.State.Running() {
 		return nil
 	}
-	_, err = d.writeEtcFiles(parent, d.runningEtcNetwork(parent))
+	_, err = s.writeEtcFiles(parent, s.runningEtcNetwork(parent))
 	return err
 }
 
 // runningEtcNetwork is what the name files of a running container need,
 // read from its endpoints (setupNetwork made them at start).
-func (d *Daemon) runningEtcNetwork(c *container.Container) etcNetwork {
+func (s *Service) runningEtcNetwork(c *container.Container) etcNetwork {
 	var en etcNetwork
-	for i, e := range d.endpoints(c.ID) {
+	for i, e := range s.endpoints(c.ID) {
 		en.Addrs = append(en.Addrs, e.Addr)
 		en.Aliases = append(en.Aliases, e.Aliases...)
-		if r, err := d.net.Get(e.NetworkID); err == nil && !r.Default && i == 0 {
+		if r, err := s.net.Get(e.NetworkID); err == nil && !r.Default && i == 0 {
 			en.Embedded = true
 		}
 	}

@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"slices"
@@ -26,12 +26,12 @@ func TestLinkVars(t *testing.T) {
 }
 
 func TestInspectLinks(t *testing.T) {
-	got := inspectLinks("/web", []string{"db:database", "cache", "/redis:/web/r"})
+	got := InspectLinks("/web", []string{"db:database", "cache", "/redis:/web/r"})
 	want := []string{"/db:/web/database", "/cache:/web/cache", "/redis:/web/r"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v", got)
 	}
-	if inspectLinks("/web", nil) != nil {
+	if InspectLinks("/web", nil) != nil {
 		t.Fatal("no links: not null")
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"context"
@@ -19,12 +19,12 @@ import (
 	"github.com/berth/berth/internal/network"
 )
 
-// normalizeNetworking resolves the network mode at create: the default is
+// Normalize resolves the network mode at create: the default is
 // the "bridge" network; a bridge or user network becomes an entry of the
 // container's EndpointsConfig (the networks it joins at start), and one
 // that does not exist fails the start, not the create (dockerd's order);
 // container:NAME must name an existing container.
-func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **networktypes.NetworkingConfig) error {
+func (s *Service) Normalize(hc *containertypes.HostConfig, nc **networktypes.NetworkingConfig) error {
 	if hc.NetworkMode == "" || hc.NetworkMode == "default" {
 		hc.NetworkMode = network.DefaultName
 	}
@@ -42,7 +42,7 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		if ref == "" {
 			return errdefs.InvalidParameter(errors.New("invalid network mode: container: needs a container name or ID"))
 		}
-		if _, err := d.containers.Get(ref); err != nil {
+		if _, err := s.containers.Get(ref); err != nil {
 			return err
 		}
 		if len(hc.PortBindings) > 0 || hc.PublishAllPorts {
@@ -50,10 +50,10 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		}
 		return nil
 	}
-	if d.net == nil {
+	if s.net == nil {
 		return errdefs.Unavailable(errors.New("networking is not available"))
 	}
-	primary, err := d.net.Get(string(mode))
+	primary, err := s.net.Get(string(mode))
 	if err != nil && !errdefs.IsNotFound(err) {
 		return err
 	}
@@ -85,7 +85,7 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		}
 	}
 	for name, es := range eps {
-		r, err := d.net.Get(name)
+		r, err := s.net.Get(name)
 		if errdefs.IsNotFound(err) {
 			continue // the start reports it, as above
 		}
@@ -104,7 +104,7 @@ func (d *Daemon) normalizeNetworking(hc *containertypes.HostConfig, nc **network
 		// string, so that containerNetworks finds it first.
 		es := &networktypes.EndpointSettings{}
 		for name, other := range eps {
-			if r, _ := d.net.Get(name); r.ID == primary.ID {
+			if r, _ := s.net.Get(name); r.ID == primary.ID {
 				delete(eps, name)
 				if other != nil {
 					es = other
@@ -198,19 +198,40 @@ func portRequests(c *container.Container) ([]network.PortRequest, error) {
 	return out, nil
 }
 
+// Setup makes c's networking ready before its process starts: the
+// network namespace with its endpoints, the name files, and on a user
+// network the embedded DNS server. It returns the namespace's path for the
+// OCI spec ("" = the runtime creates a namespace with loopback only, or
+// none for host mode). On error the caller releases what was made
+// (Release). The caller holds c's lock.
+func (s *Service) Setup(ctx context.Context, c *container.Container) (string, error) {
+	netns, en, err := s.setupNetwork(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	upstreams, err := s.writeEtcFiles(c, en)
+	if err != nil {
+		return "", err
+	}
+	if err := s.startDNS(c, netns, en, upstreams); err != nil {
+		return "", err
+	}
+	return netns, nil
+}
+
 // setupNetwork makes c's network namespace ready before its process
 // starts and returns its path for the OCI spec ("" = the runtime creates
 // a namespace with loopback only, or none for host mode) and what the
 // name files need. On error nothing of it remains. The caller holds c's
 // lock.
-func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (string, etcNetwork, error) {
+func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (string, etcNetwork, error) {
 	var en etcNetwork
 	mode := c.HostConfig.NetworkMode
 	switch {
 	case mode.IsHost(), mode.IsNone(), mode == "":
 		return "", en, nil
 	case mode.IsContainer():
-		other, err := d.containers.Get(mode.ConnectedContainer())
+		other, err := s.containers.Get(mode.ConnectedContainer())
 		if err != nil {
 			return "", en, err
 		}
@@ -223,15 +244,15 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 		if !running {
 			return "", en, errdefs.Conflict(fmt.Errorf("cannot join network namespace of a non running container: %s", other.ID))
 		}
-		for _, e := range d.endpoints(other.ID) {
+		for _, e := range s.endpoints(other.ID) {
 			en.Addrs = append(en.Addrs, e.Addr)
 		}
-		if d.net != nil && d.net.HasSandbox(other.ID) {
-			return d.net.NetNSPath(other.ID), en, nil
+		if s.net != nil && s.net.HasSandbox(other.ID) {
+			return s.net.NetNSPath(other.ID), en, nil
 		}
 		return fmt.Sprintf("/proc/%d/ns/net", pid), en, nil
 	}
-	if d.net == nil {
+	if s.net == nil {
 		return "", en, errdefs.Unavailable(errors.New("networking is not available"))
 	}
 	ports, err := portRequests(c)
@@ -239,11 +260,11 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 		return "", en, err
 	}
 	t0 := time.Now()
-	path, err := d.net.CreateSandbox(c.ID)
+	path, err := s.net.CreateSandbox(c.ID)
 	if err != nil {
 		return "", en, err
 	}
-	defer func() { d.log.Debug("network set up", "id", c.ID, "netns", path, "dur", time.Since(t0)) }()
+	defer func() { s.log.Debug("network set up", "id", c.ID, "netns", path, "dur", time.Since(t0)) }()
 	for i, name := range containerNetworks(c) {
 		es := endpointConfig(c, name)
 		o := network.ConnectOptions{ContainerName: strings.TrimPrefix(c.Name, "/"), Aliases: es.Aliases, DefaultRoute: i == 0, MAC: net.HardwareAddr(es.MacAddress)}
@@ -253,17 +274,17 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 		if i == 0 {
 			o.Ports = ports
 		}
-		ep, err := d.net.Connect(c.ID, name, o)
+		ep, err := s.net.Connect(c.ID, name, o)
 		if err != nil {
-			d.releaseNetwork(c)
+			s.Release(c)
 			return "", en, err
 		}
-		d.registerDNS(c, ep)
+		s.registerDNS(c, ep)
 		en.Addrs = append(en.Addrs, ep.Addr)
 		en.Aliases = append(en.Aliases, es.Aliases...)
 		// As dockerd: an endpoint on a user network, first or not, turns
 		// on the embedded DNS (resolv.conf names 127.0.0.11).
-		if r, err := d.net.Get(ep.NetworkID); err == nil && !r.Default {
+		if r, err := s.net.Get(ep.NetworkID); err == nil && !r.Default {
 			en.Embedded = true
 		}
 	}
@@ -271,46 +292,46 @@ func (d *Daemon) setupNetwork(ctx context.Context, c *container.Container) (stri
 }
 
 // endpoints returns the endpoints of a container (none without networking).
-func (d *Daemon) endpoints(id string) []network.Endpoint {
-	if d.net == nil {
+func (s *Service) endpoints(id string) []network.Endpoint {
+	if s.net == nil {
 		return nil
 	}
-	return d.net.Endpoints(id)
+	return s.net.Endpoints(id)
 }
 
-// releasePorts frees c's host ports at once (its process is gone).
-func (d *Daemon) releasePorts(c *container.Container) {
-	if d.net != nil {
-		d.net.ReleasePorts(c.ID)
+// ReleasePorts frees c's host ports at once (its process is gone).
+func (s *Service) ReleasePorts(c *container.Container) {
+	if s.net != nil {
+		s.net.ReleasePorts(c.ID)
 	}
 }
 
-// releaseNetwork frees c's addresses, veths, ports, DNS and namespace.
-func (d *Daemon) releaseNetwork(c *container.Container) {
+// Release frees c's addresses, veths, ports, DNS and namespace.
+func (s *Service) Release(c *container.Container) {
 	t0 := time.Now()
-	d.unregisterDNS(c.ID)
-	if d.net != nil {
-		d.net.Release(c.ID)
+	s.unregisterDNS(c.ID)
+	if s.net != nil {
+		s.net.Release(c.ID)
 	}
-	d.log.Debug("network released", "id", c.ID, "dur", time.Since(t0))
+	s.log.Debug("network released", "id", c.ID, "dur", time.Since(t0))
 }
 
-// networkSettings fills NetworkSettings of inspect. The caller holds the
+// Settings fills NetworkSettings of inspect. The caller holds the
 // lock.
-func (d *Daemon) networkSettings(c *container.Container, ns *containertypes.NetworkSettings) {
+func (s *Service) Settings(c *container.Container, ns *containertypes.NetworkSettings) {
 	mode := c.HostConfig.NetworkMode
-	if d.net == nil || mode.IsContainer() {
+	if s.net == nil || mode.IsContainer() {
 		return
 	}
 	running := c.State.Running()
-	if running && !mode.IsHost() && d.net.HasSandbox(c.ID) {
-		ns.SandboxKey = d.net.NetNSPath(c.ID)
+	if running && !mode.IsHost() && s.net.HasSandbox(c.ID) {
+		ns.SandboxKey = s.net.NetNSPath(c.ID)
 		ns.SandboxID = c.ID
 	}
 	ns.Ports = networktypes.PortMap{}
 	eps := map[string]network.Endpoint{}
 	if running {
-		for _, e := range d.net.Endpoints(c.ID) {
+		for _, e := range s.net.Endpoints(c.ID) {
 			eps[e.NetworkID] = e
 			for _, p := range e.Ports {
 				port, ok := networktypes.PortFrom(p.ContainerPort, networktypes.IPProtocol(p.Proto))
@@ -335,7 +356,7 @@ func (d *Daemon) networkSettings(c *container.Container, ns *containertypes.Netw
 		names = []string{string(mode)}
 	}
 	for _, name := range names {
-		r, err := d.net.Get(name)
+		r, err := s.net.Get(name)
 		if err != nil {
 			continue
 		}
@@ -360,15 +381,15 @@ func (d *Daemon) networkSettings(c *container.Container, ns *containertypes.Netw
 	}
 }
 
-// portSummaries are the published ports of c for ps. The caller holds
+// PortSummaries are the published ports of c for ps. The caller holds
 // the lock.
-func (d *Daemon) portSummaries(c *container.Container) []containertypes.PortSummary {
+func (s *Service) PortSummaries(c *container.Container) []containertypes.PortSummary {
 	out := []containertypes.PortSummary{}
-	if d.net == nil || !c.State.Running() {
+	if s.net == nil || !c.State.Running() {
 		return out
 	}
 	seen := map[string]bool{}
-	for _, e := range d.net.Endpoints(c.ID) {
+	for _, e := range s.net.Endpoints(c.ID) {
 		for _, p := range e.Ports {
 			hip := p.HostIP
 			if !hip.IsValid() {
@@ -386,9 +407,9 @@ func (d *Daemon) portSummaries(c *container.Container) []containertypes.PortSumm
 	return out
 }
 
-// setNetNSPath makes the spec's network namespace the one at path (the
+// SetNetNSPath makes the spec's network namespace the one at path (the
 // runtime joins it instead of creating one).
-func setNetNSPath(spec *specs.Spec, path string) {
+func SetNetNSPath(spec *specs.Spec, path string) {
 	if path == "" || spec.Linux == nil {
 		return
 	}
@@ -399,17 +420,17 @@ func setNetNSPath(spec *specs.Spec, path string) {
 	}
 }
 
-// networkFilterMatch applies ps's network, publish and expose filters.
+// FilterMatch applies ps's network, publish and expose filters.
 // The caller holds the lock.
-func (d *Daemon) networkFilterMatch(c *container.Container, f map[string][]string) bool {
+func (s *Service) FilterMatch(c *container.Container, f map[string][]string) bool {
 	if vs := f["network"]; len(vs) > 0 {
 		ok := false
 		for _, v := range vs {
 			for _, name := range containerNetworks(c) {
 				if name == v {
 					ok = true
-				} else if d.net != nil {
-					r, err := d.net.Get(name)
+				} else if s.net != nil {
+					r, err := s.net.Get(name)
 					ok = ok || err == nil && (r.Name == v || strings.HasPrefix(r.ID, v))
 				}
 			}
@@ -441,7 +462,7 @@ func (d *Daemon) networkFilterMatch(c *container.Container, f map[string][]strin
 		published = append(published, p.String())
 		exposed = append(exposed, p.String())
 	}
-	for _, p := range d.portSummaries(c) {
+	for _, p := range s.PortSummaries(c) {
 		if p.PublicPort != 0 {
 			published = append(published, fmt.Sprintf("%d/%s", p.PrivatePort, p.Type))
 		}

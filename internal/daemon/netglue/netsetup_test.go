@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"net/netip"

@@ -1,4 +1,4 @@
-package daemon
+package netglue
 
 import (
 	"net/netip"
@@ -14,7 +14,7 @@ import (
 	"github.com/berth/berth/internal/store"
 )
 
-func etcDaemon(t *testing.T) *Daemon {
+func etcService(t *testing.T) *Service {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "db"), container.Bucket)
@@ -32,30 +32,30 @@ func etcDaemon(t *testing.T) *Daemon {
 	if err := os.WriteFile(hostResolvConf, []byte("nameserver 127.0.0.53\nnameserver 10.9.9.9\nsearch corp.example\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return &Daemon{root: dir, containers: reg}
+	return &Service{containers: reg, containerDir: func(id string) string { return filepath.Join(dir, "containers", id) }}
 }
 
-func etcContainer(t *testing.T, d *Daemon, name string, hc *containertypes.HostConfig) *container.Container {
+func etcContainer(t *testing.T, s *Service, name string, hc *containertypes.HostConfig) *container.Container {
 	t.Helper()
 	c := container.New(container.GenerateID(), "/"+name)
 	c.Config = &containertypes.Config{Hostname: container.ShortID(c.ID), Domainname: ""}
 	c.HostConfig = hc
-	if err := os.MkdirAll(d.containerDir(c.ID), 0o700); err != nil {
+	if err := os.MkdirAll(s.containerDir(c.ID), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.containers.Add(c); err != nil {
+	if err := s.containers.(*container.Registry).Add(c); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
 func TestWriteEtcFilesEmbedded(t *testing.T) {
-	d := etcDaemon(t)
-	d.cfg.HostGatewayIP = netip.MustParseAddr("172.17.0.1")
-	child := etcContainer(t, d, "db1", &containertypes.HostConfig{NetworkMode: "none"})
-	c := etcContainer(t, d, "web", &containertypes.HostConfig{NetworkMode: "bridge",
+	s := etcService(t)
+	s.opts.HostGatewayIP = netip.MustParseAddr("172.17.0.1")
+	child := etcContainer(t, s, "db1", &containertypes.HostConfig{NetworkMode: "none"})
+	c := etcContainer(t, s, "web", &containertypes.HostConfig{NetworkMode: "bridge",
 		ExtraHosts: []string{"gw:host-gateway", "x=10.0.0.9"}, Links: []string{"db1:db"}, DNSOptions: []string{"ndots:1"}})
-	ups, err := d.writeEtcFiles(c, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.2")}, Aliases: []string{"web"}, Embedded: true})
+	ups, err := s.writeEtcFiles(c, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.2")}, Aliases: []string{"web"}, Embedded: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 		t.Errorf("upstreams %v: the host's, loopback included", ups)
 	}
 	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join(d.containerDir(c.ID), name))
+		data, err := os.ReadFile(filepath.Join(s.containerDir(c.ID), name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,10 +83,10 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 
 	// A rewrite keeps the inode (the file is bind-mounted into a running
 	// container) and refuses a symlink planted in its place.
-	p := filepath.Join(d.containerDir(c.ID), "hosts")
+	p := filepath.Join(s.containerDir(c.ID), "hosts")
 	var before, after syscall.Stat_t
 	_ = syscall.Stat(p, &before)
-	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
+	if _, err := s.writeEtcFiles(c, etcNetwork{}); err != nil {
 		t.Fatal(err)
 	}
 	_ = syscall.Stat(p, &after)
@@ -98,7 +98,7 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 	if err := os.Symlink(target, p); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.writeEtcFiles(c, etcNetwork{}); err == nil {
+	if _, err := s.writeEtcFiles(c, etcNetwork{}); err == nil {
 		t.Error("wrote through a symlink")
 	}
 	if _, err := os.Stat(target); err == nil {
@@ -107,23 +107,23 @@ func TestWriteEtcFilesEmbedded(t *testing.T) {
 
 	// Links: the target must run at start, on the default bridge only.
 	c.HostConfig.NetworkMode = "none"
-	if err := d.checkLinks(c); err != nil {
-		t.Errorf("checkLinks on none: %v", err)
+	if err := s.CheckLinks(c); err != nil {
+		t.Errorf("CheckLinks on none: %v", err)
 	}
 	c.HostConfig.NetworkMode = "bridge"
-	if err := d.checkLinks(c); err == nil || !strings.Contains(err.Error(), "Cannot link to a non running container: /db1 AS /web/db") {
-		t.Errorf("checkLinks: %v", err)
+	if err := s.CheckLinks(c); err == nil || !strings.Contains(err.Error(), "Cannot link to a non running container: /db1 AS /web/db") {
+		t.Errorf("CheckLinks: %v", err)
 	}
 	child.State.Status = container.StatusRunning
-	if err := d.checkLinks(c); err != nil {
-		t.Errorf("checkLinks with the target running: %v", err)
+	if err := s.CheckLinks(c); err != nil {
+		t.Errorf("CheckLinks with the target running: %v", err)
 	}
 }
 
 func TestValidateNames(t *testing.T) {
-	d := etcDaemon(t)
-	etcContainer(t, d, "hostc", &containertypes.HostConfig{NetworkMode: "host"})
-	etcContainer(t, d, "plain", &containertypes.HostConfig{NetworkMode: "none"})
+	s := etcService(t)
+	etcContainer(t, s, "hostc", &containertypes.HostConfig{NetworkMode: "host"})
+	etcContainer(t, s, "plain", &containertypes.HostConfig{NetworkMode: "none"})
 	for _, c := range []struct {
 		hc   containertypes.HostConfig
 		want string
@@ -139,7 +139,7 @@ func TestValidateNames(t *testing.T) {
 		{containertypes.HostConfig{NetworkMode: "container:plain", DNSSearch: []string{"x"}}, "dns and the network mode"},
 		{containertypes.HostConfig{NetworkMode: "container:plain", Links: []string{"plain:p"}}, "container type network can't be used with links"},
 	} {
-		err := d.validateNames(&c.hc)
+		err := s.ValidateNames(&c.hc)
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%+v: %v, want %q", c.hc, err, c.want)
 		}
@@ -150,27 +150,27 @@ func TestValidateNames(t *testing.T) {
 }
 
 func TestWriteEtcFilesContainerMode(t *testing.T) {
-	d := etcDaemon(t)
-	other := etcContainer(t, d, "other", &containertypes.HostConfig{NetworkMode: "none", ExtraHosts: []string{"db:10.0.0.5"}})
+	s := etcService(t)
+	other := etcContainer(t, s, "other", &containertypes.HostConfig{NetworkMode: "none", ExtraHosts: []string{"db:10.0.0.5"}})
 	other.Config.Hostname, other.Config.Domainname = "otherhost", "ex.com"
-	if _, err := d.writeEtcFiles(other, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.9")}}); err != nil {
+	if _, err := s.writeEtcFiles(other, etcNetwork{Addrs: []netip.Addr{netip.MustParseAddr("10.5.0.9")}}); err != nil {
 		t.Fatal(err)
 	}
-	c := etcContainer(t, d, "joiner", &containertypes.HostConfig{NetworkMode: "container:other"})
-	if _, err := d.writeEtcFiles(c, etcNetwork{}); err != nil {
+	c := etcContainer(t, s, "joiner", &containertypes.HostConfig{NetworkMode: "container:other"})
+	if _, err := s.writeEtcFiles(c, etcNetwork{}); err != nil {
 		t.Fatal(err)
 	}
 	if c.Config.Hostname != "otherhost" || c.Config.Domainname != "ex.com" {
 		t.Errorf("hostname %q domain %q, want the joined container's", c.Config.Hostname, c.Config.Domainname)
 	}
 	for _, name := range []string{"hostname", "hosts", "resolv.conf"} {
-		a, _ := os.ReadFile(filepath.Join(d.containerDir(other.ID), name))
-		b, err := os.ReadFile(filepath.Join(d.containerDir(c.ID), name))
+		a, _ := os.ReadFile(filepath.Join(s.containerDir(other.ID), name))
+		b, err := os.ReadFile(filepath.Join(s.containerDir(c.ID), name))
 		if err != nil || string(a) != string(b) {
 			t.Errorf("%s: %v\n%s\nwant:\n%s", name, err, b, a)
 		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(d.containerDir(c.ID), "hosts")); !strings.Contains(string(b), "10.5.0.9\totherhost.ex.com otherhost\n") {
+	if b, _ := os.ReadFile(filepath.Join(s.containerDir(c.ID), "hosts")); !strings.Contains(string(b), "10.5.0.9\totherhost.ex.com otherhost\n") {
 		t.Errorf("hosts:\n%s", b)
 	}
 }
