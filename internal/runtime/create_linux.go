@@ -5,16 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/hooks"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -78,7 +76,7 @@ type creation struct {
 	spec   *specs.Spec
 	bundle string
 	dir    string
-	cg     cgroupManager
+	cg     cgroups.Manager
 	proc   *os.Process
 }
 
@@ -117,106 +115,41 @@ func (c *creation) run() (*State, *os.Process, error) {
 	defer fifo.Close()
 
 	var cloneFlags uintptr
-	var joins []string       // joined by the nsenter constructor in the child
-	var threadJoins []nsJoin // joined by the forking thread, before clone
-	userns := false
+	var joined []specs.LinuxNamespace
 	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			userns = true
-		}
 		if ns.Path == "" {
 			cloneFlags |= nsFlags[ns.Type]
-			continue
-		}
-		switch ns.Type {
-		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
-			// per-thread namespaces: entered before clone, so that a new
-			// user namespace can be created on top of them, as runc does.
-			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
-		default:
-			joins = append(joins, string(ns.Type)+"="+ns.Path)
+		} else {
+			joined = append(joined, ns)
 		}
 	}
+	userns := hasNamespace(spec, specs.UserNamespace)
 	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
 	timens := cloneFlags&unix.CLONE_NEWTIME != 0
 	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
 	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
-	cg, err := newCgroup(cgroupsPath(spec), c.opts.ID)
+	cg, err := cgroups.New(cgroupsPath(spec), c.opts.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
 	}
 	c.cg = cg
-
-	exe, err := sealedSelf()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer exe.Close()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create sync socket: %w", err)
-	}
-	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
-	child := os.NewFile(uintptr(fds[1]), "sync-child")
-	defer parent.Close()
-	defer child.Close()
-
-	extra := make([]*os.File, 0, c.opts.PreserveFds+4)
-	for i := 0; i < c.opts.PreserveFds; i++ {
-		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(i)))
-	}
-	base := 3 + len(extra)
-	env := []string{
-		envInit + "=init",
-		envPreserve + "=" + strconv.Itoa(c.opts.PreserveFds),
-		envSyncFd + "=" + strconv.Itoa(base),
-		envFifoFd + "=" + strconv.Itoa(base+1),
-	}
-	extra = append(extra, child, fifo)
-	if c.opts.ConsoleSocket != "" {
-		conn, err := net.Dial("unix", c.opts.ConsoleSocket)
-		if err != nil {
-			return nil, nil, fmt.Errorf("connect to console socket %s: %w", c.opts.ConsoleSocket, err)
-		}
-		cf, err := conn.(*net.UnixConn).File()
-		conn.Close()
-		if err != nil {
-			return nil, nil, fmt.Errorf("get console socket fd: %w", err)
-		}
-		defer cf.Close()
-		env = append(env, envConsole+"="+strconv.Itoa(3+len(extra)))
-		extra = append(extra, cf)
-	}
-	exeFd := 3 + len(extra)
-	extra = append(extra, exe)
-	if len(joins) > 0 {
-		env = append(env, nsenterEnv+"="+strings.Join(joins, ","))
-	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
-		Args:       []string{"berth", "runtime", "init"},
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: extra,
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags,
-		},
-	}
+	s := &stage{mode: "init", preserveFds: c.opts.PreserveFds, fifo: fifo, consoleSocket: c.opts.ConsoleSocket,
+		attr: &syscall.SysProcAttr{Cloneflags: cloneFlags}}
+	s.joins, s.threadJoins = splitJoins(joined)
 	if cloneFlags&unix.CLONE_NEWUSER != 0 {
-		cmd.SysProcAttr.UidMappings = idMaps(spec.Linux.UIDMappings)
-		cmd.SysProcAttr.GidMappings = idMaps(spec.Linux.GIDMappings)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
+		s.attr.UidMappings = idMaps(spec.Linux.UIDMappings)
+		s.attr.GidMappings = idMaps(spec.Linux.GIDMappings)
+		s.attr.GidMappingsEnableSetgroups = true
 		// become root of the new namespace before execve, or the re-executed
 		// init would start without capabilities there.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+		s.attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
 	}
-	if err := startIn(cmd, threadJoins); err != nil {
+	cmd, parent, err := s.start()
+	if err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)
 	}
+	defer parent.Close()
 	c.proc = cmd.Process
-	child.Close()
 	pid := cmd.Process.Pid
 
 	enc := json.NewEncoder(parent)
@@ -249,8 +182,8 @@ func (c *creation) run() (*State, *os.Process, error) {
 		Cgroups: cg.Paths(), Config: spec, stateDirPath: c.dir,
 	}
 	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
-	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring, Hooks: hooks}
+	needHooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
+	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring, Hooks: needHooks}
 	if err := enc.Encode(&cfg); err != nil {
 		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
 	}
@@ -263,9 +196,9 @@ func (c *creation) run() (*State, *os.Process, error) {
 		case "error":
 			return nil, nil, errors.New(m.Msg)
 		case "hooks":
-			err := runHooks("prestart", spec.Hooks.Prestart, ociState)
+			err := hooks.Run("prestart", spec.Hooks.Prestart, ociState)
 			if err == nil {
-				err = runHooks("createRuntime", spec.Hooks.CreateRuntime, ociState)
+				err = hooks.Run("createRuntime", spec.Hooks.CreateRuntime, ociState)
 			}
 			if err != nil {
 				return nil, nil, err

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/berth/berth/internal/runtime"
+	rtspec "github.com/berth/berth/internal/runtime/spec"
 	"github.com/berth/berth/internal/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -137,7 +137,7 @@ func bundle(t *testing.T, script string, mutate func(*specs.Spec)) string {
 	t.Helper()
 	dir := t.TempDir()
 	testutil.BusyboxRootfs(t, filepath.Join(dir, "rootfs"))
-	spec := runtime.DefaultSpec()
+	spec := rtspec.Default()
 	spec.Root.Readonly = false
 	spec.Process.Terminal = false
 	spec.Process.Args = []string{"sh", "-c", script}

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth/berth/internal/runtime/console"
+	"github.com/berth/berth/internal/runtime/execproc"
+	"github.com/berth/berth/internal/runtime/hooks"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -151,7 +154,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if spec.Hooks != nil && len(spec.Hooks.CreateContainer) > 0 {
 		st := cfg.State
 		st.Pid = os.Getpid()
-		if err := runHooks("createContainer", spec.Hooks.CreateContainer, st); err != nil {
+		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, st); err != nil {
 			return err
 		}
 	}
@@ -218,7 +221,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		st := cfg.State
 		st.Pid = os.Getpid()
 		st.Status = specs.StateRunning
-		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+		if err := hooks.Run("startContainer", spec.Hooks.StartContainer, st); err != nil {
 			return err
 		}
 	}
@@ -246,6 +249,23 @@ func execStage(cfg *initConfig, enc *json.Encoder) error {
 		return err
 	}
 	return fin()
+}
+
+// prepareExec readies the container process (package execproc), keeping
+// the fds the runtime was asked to preserve.
+func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
+	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
+	return execproc.Prepare(p, spec, preserve)
+}
+
+// setupConsole gives the process a terminal (package console) through the
+// console socket the runtime passed.
+func setupConsole(p *specs.Process, isInit bool) error {
+	sockFd, err := strconv.Atoi(os.Getenv(envConsole))
+	if err != nil {
+		return fmt.Errorf("process.terminal is set but no console socket was given")
+	}
+	return console.Setup(sockFd, p, isInit)
 }
 
 func becomeRoot() error {

@@ -41,7 +41,7 @@ func Resume(root, id string) error {
 	return nil
 }
 
-func running(root, id string) (*State, cgroupManager, error) {
+func running(root, id string) (*State, cgroups.Manager, error) {
 	st, err := LoadState(root, id)
 	if err != nil {
 		return nil, nil, err
@@ -52,7 +52,7 @@ func running(root, id string) (*State, cgroupManager, error) {
 	if len(st.Cgroups) == 0 {
 		return nil, nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -71,7 +71,7 @@ func Pids(root, id string) ([]int, error) {
 	if len(st.Cgroups) == 0 {
 		return []int{st.Pid}, nil
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -116,13 +116,13 @@ func Update(root, id string, r *specs.LinuxResources) error {
 	if st.Status() == StatusStopped {
 		return errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
-	if err := validateResources(r); err != nil {
+	if err := cgroups.Validate(r); err != nil {
 		return invalid("linux.resources: %v", err)
 	}
 	if len(st.Cgroups) == 0 {
 		return errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -147,15 +147,9 @@ func Stats(root, id string) (any, error) {
 	if len(st.Cgroups) == 0 {
 		return nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
-	s, ok := m.(interface {
-		Stats() (*cgroups.Stats, error)
-	})
-	if !ok {
-		return nil, errdefs.NotImplemented(errors.New("cgroup statistics are not available"))
-	}
-	return s.Stats()
+	return m.Stats()
 }

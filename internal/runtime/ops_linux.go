@@ -9,9 +9,16 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/hooks"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
+
+// Warn receives warnings: failed poststart and poststop hooks, which the
+// specification says must not fail the operation, and settings this host
+// cannot honour. ocicli sends them to the log.
+var Warn = func(msg string) {}
 
 // Start releases the init of a created container so that it execs the
 // container process, then runs the poststart hooks.
@@ -86,7 +93,7 @@ func Start(root, id string) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateRunning
-		runHooksWarn("poststart", h.Poststart, oci)
+		hooks.RunEach("poststart", h.Poststart, oci, Warn)
 	}
 	return nil
 }
@@ -101,7 +108,7 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 		if st.Status() == StatusStopped {
 			return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", id))
 		}
-		m, err := loadCgroup(st.Cgroups)
+		m, err := cgroups.Load(st.Cgroups)
 		if err != nil {
 			return fmt.Errorf("open cgroup of %s: %w", id, err)
 		}
@@ -141,9 +148,9 @@ func Delete(root, id string, force bool) error {
 			return errdefs.Conflict(fmt.Errorf("cannot delete container %s that is not stopped: %s", id, status))
 		}
 	}
-	var m cgroupManager
+	var m cgroups.Manager
 	if len(st.Cgroups) > 0 {
-		m, _ = loadCgroup(st.Cgroups)
+		m, _ = cgroups.Load(st.Cgroups)
 	}
 	if status != StatusStopped {
 		if m != nil {
@@ -177,7 +184,7 @@ func Delete(root, id string, force bool) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateStopped
-		runHooksWarn("poststop", h.Poststop, oci)
+		hooks.RunEach("poststop", h.Poststop, oci, Warn)
 	}
 	if err := os.RemoveAll(st.dir()); err != nil {
 		return fmt.Errorf("remove state of %s: %w", id, err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -179,12 +180,12 @@ func (s *State) frozen() bool {
 	if len(s.Cgroups) == 0 {
 		return false
 	}
-	m, err := loadCgroup(s.Cgroups)
+	m, err := cgroups.Load(s.Cgroups)
 	if err != nil {
 		return false
 	}
 	st, err := m.State()
-	return err == nil && st == "FROZEN"
+	return err == nil && st == cgroups.Frozen
 }
 
 // signal sends sig to the init process.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -272,9 +273,9 @@ func cmdSpec(g *globals, args []string) (int, error) {
 	if len(fs.args) > 0 {
 		return 1, fmt.Errorf("spec: unexpected arguments: %s", strings.Join(fs.args, " "))
 	}
-	spec := runtime.DefaultSpec()
+	s := spec.Default()
 	if *rootless {
-		runtime.MakeRootless(spec)
+		spec.MakeRootless(s)
 	}
 	path := "config.json"
 	if *bundle != "" {
@@ -283,7 +284,7 @@ func cmdSpec(g *globals, args []string) (int, error) {
 	if _, err := os.Stat(path); err == nil {
 		return 1, fmt.Errorf("file %s exists: remove it first", path)
 	}
-	data, err := json.MarshalIndent(spec, "", "\t")
+	data, err := json.MarshalIndent(s, "", "\t")
 	if err != nil {
 		return 1, fmt.Errorf("encode spec: %w", err)
 	}
