@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/runtime"
 	"github.com/berth/berth/internal/runtime/spec"
+	"github.com/berth/berth/internal/signame"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -88,24 +89,6 @@ func cmdState(g *globals, args []string) (int, error) {
 	return 0, nil
 }
 
-func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal %q", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	sig := unix.SignalNum(name)
-	if sig == 0 {
-		return 0, fmt.Errorf("unknown signal %q", s)
-	}
-	return sig, nil
-}
-
 func cmdKill(g *globals, args []string) (int, error) {
 	fs := newFlagSet("kill")
 	all := fs.Bool("all")
@@ -118,7 +101,7 @@ func cmdKill(g *globals, args []string) (int, error) {
 	}
 	sig := unix.SIGTERM
 	if len(fs.args) == 2 {
-		s, err := parseSignal(fs.args[1])
+		s, err := signame.Parse(fs.args[1])
 		if err != nil {
 			return 1, err
 		}
