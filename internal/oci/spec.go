@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/rlimit"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -134,7 +136,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	}
 	for _, u := range hc.Ulimits {
 		s.Process.Rlimits = append(s.Process.Rlimits, specs.POSIXRlimit{
-			Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
+			Type: rlimit.OCIName(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
 		})
 	}
 	s.Linux.Namespaces = Namespaces(hc, o.CgroupV2)
