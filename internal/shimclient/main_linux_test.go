@@ -27,19 +27,12 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	berthBinary = os.Getenv("BERTH_BINARY")
-	if berthBinary == "" && os.Getenv(testutil.RootEnv) != "" {
-		dir, err := os.MkdirTemp("", "bt-sh-bin-")
-		if err != nil {
+	if os.Getenv(testutil.RootEnv) != "" {
+		var err error
+		if berthBinary, err = testutil.Berth(); err != nil {
 			panic(err)
 		}
-		defer os.RemoveAll(dir)
-		berthBinary = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			panic("build berth: " + err.Error())
-		}
+		defer testutil.RemoveBuiltBerth()
 	}
 	return m.Run()
 }
