@@ -101,49 +101,17 @@ func (c *creation) run() (*State, *os.Process, error) {
 	if real, err := filepath.EvalSymlinks(rootfs); err == nil {
 		rootfs = real
 	}
-	if err := unix.Mkfifo(filepath.Join(c.dir, fifoName), 0o622); err != nil {
-		return nil, nil, fmt.Errorf("create exec fifo: %w", err)
-	}
-	// writable by the container's root even when it is mapped (umask aside).
-	if err := os.Chmod(filepath.Join(c.dir, fifoName), 0o622); err != nil {
-		return nil, nil, fmt.Errorf("chmod exec fifo: %w", err)
-	}
-	fifo, err := os.OpenFile(filepath.Join(c.dir, fifoName), unix.O_PATH|unix.O_CLOEXEC, 0)
+	fifo, err := makeFifo(c.dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open exec fifo: %w", err)
+		return nil, nil, err
 	}
 	defer fifo.Close()
-
-	var cloneFlags uintptr
-	var joined []specs.LinuxNamespace
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Path == "" {
-			cloneFlags |= nsFlags[ns.Type]
-		} else {
-			joined = append(joined, ns)
-		}
-	}
-	userns := hasNamespace(spec, specs.UserNamespace)
-	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
-	timens := cloneFlags&unix.CLONE_NEWTIME != 0
-	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
-	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
 	cg, err := cgroups.New(cgroupsPath(spec), c.opts.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
 	}
 	c.cg = cg
-	s := &stage{mode: "init", preserveFds: c.opts.PreserveFds, fifo: fifo, consoleSocket: c.opts.ConsoleSocket,
-		attr: &syscall.SysProcAttr{Cloneflags: cloneFlags}}
-	s.joins, s.threadJoins = splitJoins(joined)
-	if cloneFlags&unix.CLONE_NEWUSER != 0 {
-		s.attr.UidMappings = idMaps(spec.Linux.UIDMappings)
-		s.attr.GidMappings = idMaps(spec.Linux.GIDMappings)
-		s.attr.GidMappingsEnableSetgroups = true
-		// become root of the new namespace before execve, or the re-executed
-		// init would start without capabilities there.
-		s.attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
-	}
+	s, cfg := c.newStage(fifo, rootfs)
 	cmd, parent, err := s.start()
 	if err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)
@@ -151,73 +119,14 @@ func (c *creation) run() (*State, *os.Process, error) {
 	defer parent.Close()
 	c.proc = cmd.Process
 	pid := cmd.Process.Pid
-
-	enc := json.NewEncoder(parent)
-	dec := json.NewDecoder(bufio.NewReader(parent))
-	// a child that died early (nsenter) explains why better than we can.
-	died := func(err error) error {
-		_ = cmd.Process.Kill()
-		return childError(dec, err)
-	}
-	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, died(err)
-	}
-	if err := cg.Apply(pid); err != nil {
-		return nil, nil, died(fmt.Errorf("join cgroup: %w", err))
-	}
-	// The pids limit is set once init reports ready, as runc does: init is
-	// a Go program that starts threads while it sets up, and a small limit
-	// (--pids-limit 5) would make that fail before the container runs.
-	var pidsLimit *specs.LinuxPids
-	if spec.Linux.Resources != nil {
-		r := *spec.Linux.Resources
-		pidsLimit, r.Pids = r.Pids, nil
-		if err := cg.Set(&r); err != nil {
-			return nil, nil, died(fmt.Errorf("set cgroup resources: %w", err))
-		}
+	cfg.State = specs.State{Version: specs.Version, ID: c.opts.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
+	if err := c.setUp(parent, cfg); err != nil {
+		return nil, nil, err
 	}
 	st := &State{
 		ID: c.opts.ID, Bundle: c.bundle, Rootfs: rootfs, Pid: pid,
 		Created: time.Now().UTC(), Annotations: spec.Annotations,
 		Cgroups: cg.Paths(), Config: spec, stateDirPath: c.dir,
-	}
-	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
-	needHooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring, Hooks: needHooks}
-	if err := enc.Encode(&cfg); err != nil {
-		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
-	}
-	for {
-		var m syncMsg
-		if err := dec.Decode(&m); err != nil {
-			return nil, nil, fmt.Errorf("container init exited during set-up")
-		}
-		switch m.Type {
-		case "error":
-			return nil, nil, errors.New(m.Msg)
-		case "hooks":
-			err := hooks.Run("prestart", spec.Hooks.Prestart, ociState)
-			if err == nil {
-				err = hooks.Run("createRuntime", spec.Hooks.CreateRuntime, ociState)
-			}
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := enc.Encode(syncMsg{Type: "hooks-done"}); err != nil {
-				return nil, nil, fmt.Errorf("resume container init: %w", err)
-			}
-			continue
-		case "ready":
-			if pidsLimit != nil {
-				if err := cg.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
-					_ = cmd.Process.Kill()
-					return nil, nil, fmt.Errorf("set cgroup resources: %w", err)
-				}
-			}
-		default:
-			return nil, nil, fmt.Errorf("unexpected message %q from container init", m.Type)
-		}
-		break
 	}
 	stt, _, err := procStartTime(pid)
 	if err != nil {
@@ -233,6 +142,134 @@ func (c *creation) run() (*State, *os.Process, error) {
 		}
 	}
 	return st, cmd.Process, nil
+}
+
+// makeFifo creates exec.fifo in dir and returns an O_PATH handle on it for
+// the container init.
+func makeFifo(dir string) (*os.File, error) {
+	path := filepath.Join(dir, fifoName)
+	if err := unix.Mkfifo(path, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	// writable by the container's root even when it is mapped (umask aside).
+	if err := os.Chmod(path, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	return fifo, nil
+}
+
+// newStage describes the container init's spawn (new namespaces from
+// clone flags, joined ones by path, the id mappings of a new user
+// namespace) and the config it will be sent, but for its OCI state.
+func (c *creation) newStage(fifo *os.File, rootfs string) (*stage, *initConfig) {
+	spec := c.spec
+	var cloneFlags uintptr
+	var joined []specs.LinuxNamespace
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path == "" {
+			cloneFlags |= nsFlags[ns.Type]
+		} else {
+			joined = append(joined, ns)
+		}
+	}
+	cfg := &initConfig{
+		Spec: spec, Process: spec.Process, Rootfs: rootfs, Userns: hasNamespace(spec, specs.UserNamespace),
+		Cgroupns: cloneFlags&unix.CLONE_NEWCGROUP != 0, Timens: cloneFlags&unix.CLONE_NEWTIME != 0,
+		NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring,
+		Hooks: spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0),
+	}
+	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
+	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+	s := &stage{mode: "init", preserveFds: c.opts.PreserveFds, fifo: fifo, consoleSocket: c.opts.ConsoleSocket,
+		attr: &syscall.SysProcAttr{Cloneflags: cloneFlags}}
+	s.joins, s.threadJoins = splitJoins(joined)
+	if cloneFlags&unix.CLONE_NEWUSER != 0 {
+		s.attr.UidMappings = idMaps(spec.Linux.UIDMappings)
+		s.attr.GidMappings = idMaps(spec.Linux.GIDMappings)
+		s.attr.GidMappingsEnableSetgroups = true
+		// become root of the new namespace before execve, or the re-executed
+		// init would start without capabilities there.
+		s.attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+	}
+	return s, cfg
+}
+
+// setUp places the started init (oom score, cgroup and its limits), sends
+// it cfg and serves it over the sync socket until it reports ready.
+func (c *creation) setUp(parent *os.File, cfg *initConfig) error {
+	spec, cg, pid := c.spec, c.cg, c.proc.Pid
+	enc := json.NewEncoder(parent)
+	dec := json.NewDecoder(bufio.NewReader(parent))
+	// a child that died early (nsenter) explains why better than we can.
+	died := func(err error) error {
+		_ = c.proc.Kill()
+		return childError(dec, err)
+	}
+	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
+		return died(err)
+	}
+	if err := cg.Apply(pid); err != nil {
+		return died(fmt.Errorf("join cgroup: %w", err))
+	}
+	// The pids limit is set once init reports ready, as runc does: init is
+	// a Go program that starts threads while it sets up, and a small limit
+	// (--pids-limit 5) would make that fail before the container runs.
+	var pidsLimit *specs.LinuxPids
+	if spec.Linux.Resources != nil {
+		r := *spec.Linux.Resources
+		pidsLimit, r.Pids = r.Pids, nil
+		if err := cg.Set(&r); err != nil {
+			return died(fmt.Errorf("set cgroup resources: %w", err))
+		}
+	}
+	if err := enc.Encode(cfg); err != nil {
+		return childError(dec, fmt.Errorf("send config to container init: %w", err))
+	}
+	if err := c.awaitReady(enc, dec, cfg.State); err != nil {
+		return err
+	}
+	if pidsLimit != nil {
+		if err := cg.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			_ = c.proc.Kill()
+			return fmt.Errorf("set cgroup resources: %w", err)
+		}
+	}
+	return nil
+}
+
+// awaitReady reads the init's messages until "ready", running the
+// prestart and createRuntime hooks when the init stops for them.
+func (c *creation) awaitReady(enc *json.Encoder, dec *json.Decoder, ociState specs.State) error {
+	for {
+		var m syncMsg
+		if err := dec.Decode(&m); err != nil {
+			return fmt.Errorf("container init exited during set-up")
+		}
+		switch m.Type {
+		case "error":
+			return errors.New(m.Msg)
+		case "hooks":
+			h := c.spec.Hooks
+			err := hooks.Run("prestart", h.Prestart, ociState)
+			if err == nil {
+				err = hooks.Run("createRuntime", h.CreateRuntime, ociState)
+			}
+			if err != nil {
+				return err
+			}
+			if err := enc.Encode(syncMsg{Type: "hooks-done"}); err != nil {
+				return fmt.Errorf("resume container init: %w", err)
+			}
+		case "ready":
+			return nil
+		default:
+			return fmt.Errorf("unexpected message %q from container init", m.Type)
+		}
+	}
 }
 
 // childError prefers the error message a dying child left on the sync
