@@ -13,6 +13,7 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/runtime/cgroups"
 	"github.com/berth/berth/internal/runtime/hooks"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -33,8 +34,8 @@ type CreateOpts struct {
 // blocked until Start. It validates the whole configuration first and leaves
 // nothing behind when it fails. The returned process is the container init
 // (a child of the caller).
-func Create(opts CreateOpts) (*State, *os.Process, error) {
-	if err := ValidateID(opts.ID); err != nil {
+func Create(opts CreateOpts) (*state.State, *os.Process, error) {
+	if err := state.ValidateID(opts.ID); err != nil {
 		return nil, nil, err
 	}
 	bundle, err := filepath.Abs(opts.Bundle)
@@ -54,7 +55,7 @@ func Create(opts CreateOpts) (*State, *os.Process, error) {
 	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
 		return nil, nil, fmt.Errorf("create state root %s: %w", opts.Root, err)
 	}
-	dir := stateDir(opts.Root, opts.ID)
+	dir := state.Dir(opts.Root, opts.ID)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, nil, errdefs.Conflict(fmt.Errorf("container with id %s already exists", opts.ID))
@@ -95,7 +96,7 @@ func (c *creation) cleanup() {
 	_ = os.RemoveAll(c.dir)
 }
 
-func (c *creation) run() (*State, *os.Process, error) {
+func (c *creation) run() (*state.State, *os.Process, error) {
 	spec := c.spec
 	rootfs := RootfsPath(spec, c.bundle)
 	if real, err := filepath.EvalSymlinks(rootfs); err == nil {
@@ -119,21 +120,21 @@ func (c *creation) run() (*State, *os.Process, error) {
 	defer parent.Close()
 	c.proc = cmd.Process
 	pid := cmd.Process.Pid
-	cfg.State = specs.State{Version: specs.Version, ID: c.opts.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
+	cfg.State = specs.State{Version: specs.Version, ID: c.opts.ID, Status: state.Creating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
 	if err := c.setUp(parent, cfg); err != nil {
 		return nil, nil, err
 	}
-	st := &State{
+	st := &state.State{
 		ID: c.opts.ID, Bundle: c.bundle, Rootfs: rootfs, Pid: pid,
 		Created: time.Now().UTC(), Annotations: spec.Annotations,
-		Cgroups: cg.Paths(), Config: spec, stateDirPath: c.dir,
+		Cgroups: cg.Paths(), Config: spec,
 	}
-	stt, _, err := procStartTime(pid)
+	stt, _, err := state.StartTime(pid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read start time of container init: %w", err)
 	}
 	st.StartTime = stt
-	if err := st.save(c.opts.Root); err != nil {
+	if err := st.Save(c.opts.Root); err != nil {
 		return nil, nil, err
 	}
 	if c.opts.PidFile != "" {
@@ -147,7 +148,7 @@ func (c *creation) run() (*State, *os.Process, error) {
 // makeFifo creates exec.fifo in dir and returns an O_PATH handle on it for
 // the container init.
 func makeFifo(dir string) (*os.File, error) {
-	path := filepath.Join(dir, fifoName)
+	path := filepath.Join(dir, state.FifoName)
 	if err := unix.Mkfifo(path, 0o622); err != nil {
 		return nil, fmt.Errorf("create exec fifo: %w", err)
 	}

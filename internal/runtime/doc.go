@@ -1,14 +1,15 @@
 // Package runtime is berth's own OCI runtime: it creates, starts, signals,
 // pauses, updates and deletes containers described by an OCI bundle, the
 // way runc does, and runs the init stages inside them. It owns the
-// container's state directory, the validation of config.json, the rootfs
+// lifecycle operations, the validation of config.json, the rootfs
 // set-up (mounts, devices, masked and read-only paths, sysctls, pivot_root)
 // and the spawn of init stages. The command-line front end is package
 // ocicli; one job each lives in the subpackages: cgroups, seccomp and caps
 // (applied as their names say), execproc (the last step into the container
 // process), hooks (OCI lifecycle hooks), console (the pty and console
 // socket), selfexe (the sealed handle on the binary the init stages run
-// from), spec (the default config.json), and the small cgo package nsenter,
+// from), spec (the default config.json), state (a container's record and
+// status), and the small cgo package nsenter,
 // which joins the namespaces that need a single-threaded process (user,
 // mount, time) before the Go runtime starts.
 //
@@ -39,9 +40,6 @@
 //   - exec re-executes the binary the same way into the running
 //     container's namespaces and cgroup.
 //
-// Layout of a container's state directory <root>/<id>:
-//
-//	state.json  the persisted State (written atomically)
-//	exec.fifo   present while the container is "created"; start opens it
-//	            to release the init process blocked on it
+// A container's state directory (state.json, exec.fifo) and its derived
+// status belong to package state.
 package runtime

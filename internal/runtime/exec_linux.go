@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -25,13 +26,13 @@ type ExecOpts struct {
 // Exec starts an additional process inside a created or running container
 // and returns it (a child of the caller).
 func Exec(opts ExecOpts) (*os.Process, error) {
-	st, err := LoadState(opts.Root, opts.ID)
+	st, err := state.Load(opts.Root, opts.ID)
 	if err != nil {
 		return nil, err
 	}
 	switch s := st.Status(); s {
-	case StatusCreated, StatusRunning:
-	case StatusPaused:
+	case state.Created, state.Running:
+	case state.Paused:
 		return nil, errdefs.Conflict(fmt.Errorf("cannot exec in a paused container"))
 	default:
 		return nil, errdefs.Conflict(fmt.Errorf("cannot exec in a stopped container"))

@@ -165,6 +165,20 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 
 // startShim is shimclient.Start that makes sure the shim goes away with the
 // test, also when the test fails half-way.
+// startedShim starts a shim for cfg and starts its container; a failure
+// fails t.
+func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+	t.Helper()
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return sh
+}
+
 func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
 	t.Helper()
 	sh, err := shimclient.Start(ctx, cfg)

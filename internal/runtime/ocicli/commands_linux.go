@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/runtime"
 	"github.com/berth/berth/internal/runtime/spec"
+	"github.com/berth/berth/internal/runtime/state"
 	"github.com/berth/berth/internal/signame"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -67,7 +68,7 @@ type stateJSON struct {
 	Owner   string    `json:"owner"`
 }
 
-func toJSON(st *runtime.State) stateJSON {
+func toJSON(st *state.State) stateJSON {
 	return stateJSON{State: st.OCI(), Rootfs: st.Rootfs, Created: st.Created, Owner: st.Owner}
 }
 
@@ -80,7 +81,7 @@ func cmdState(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/state"
 	"github.com/moby/term"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -126,7 +127,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/state"
 	"github.com/docker/go-units"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -34,7 +35,7 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}
