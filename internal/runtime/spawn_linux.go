@@ -12,13 +12,11 @@ import (
 	"syscall"
 
 	"github.com/berth/berth/internal/runtime/caps"
+	"github.com/berth/berth/internal/runtime/nsenter"
 	"github.com/berth/berth/internal/runtime/selfexe"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
-
-// nsenterEnv must match package nsenter's EnvVar.
-const nsenterEnv = "_BERTH_NSENTER"
 
 // nsJoin is a namespace to enter by path.
 type nsJoin struct {
@@ -79,7 +77,7 @@ func (s *stage) start() (*exec.Cmd, *os.File, error) {
 	exeFd := 3 + len(extra)
 	extra = append(extra, exe)
 	if len(s.joins) > 0 {
-		env = append(env, nsenterEnv+"="+strings.Join(s.joins, ","))
+		env = append(env, nsenter.EnvVar+"="+strings.Join(s.joins, ","))
 	}
 	verb := "init"
 	if s.mode == "exec" {
