@@ -29,24 +29,14 @@ func TestMain(m *testing.M) {
 		if os.Getenv(testutil.RootEnv) == "" {
 			return m.Run() // every test skips
 		}
-		berthBinary = os.Getenv("BERTH_BINARY")
-		if berthBinary == "" {
-			dir, err := os.MkdirTemp("", "bt-en-bin-")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			defer os.RemoveAll(dir)
-			berthBinary = filepath.Join(dir, "berth")
-			// Static, as the Makefile builds it: the binary is also the init
-			// that --init mounts into containers.
-			cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static", "-o", berthBinary, "../cmd/berth")
-			cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-			if err := cmd.Run(); err != nil {
-				fmt.Fprintln(os.Stderr, "build berth:", err)
-				return 1
-			}
+		// Static, as the Makefile builds it: the binary is also the init
+		// that --init mounts into containers.
+		var err error
+		if berthBinary, err = testutil.Berth(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
+		defer testutil.RemoveBuiltBerth()
 		stop, err := besideOtherEngine(os.Getenv("BERTH_TEST_BESIDE"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -9,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/berth/berth/internal/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 // makeBundle writes an OCI bundle at dir: a rootfs holding the static busybox
-// at bb with the applets the benchmark needs, and a config.json equal to
-// `runc spec` (read-only root, the usual namespaces, masked paths) running
-// `true` without a terminal.
+// at bb with the applets the benchmark needs, and the config.json of
+// benchSpec.
 func makeBundle(dir, bb string) error {
 	rootfs := filepath.Join(dir, "rootfs")
 	for _, d := range []string{"bin", "proc", "sys", "dev", "tmp", "etc"} {
@@ -58,48 +58,17 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	return out.Close()
 }
 
-// benchSpec is the configuration `runc spec` writes (runc 1.1), with
-// terminal off, args ["true"] and the inheritable set equal to the others
-// (runc spec leaves it empty, which makes raising the ambient set invalid;
-// runc ignores that, stricter runtimes refuse). ociVersion stays 1.0.2 so
-// that older runtimes accept it.
+// benchSpec is the runtime's default configuration (`berth runtime spec`,
+// the same as `runc spec`) with terminal off, args ["true"] and the
+// inheritable and ambient sets equal to the others (`runc spec` leaves
+// them empty). ociVersion is 1.0.2 so that older runtimes accept it.
 func benchSpec() *specs.Spec {
-	caps := []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
-	return &specs.Spec{
-		Version: "1.0.2",
-		Process: &specs.Process{
-			User: specs.User{UID: 0, GID: 0},
-			Args: []string{"true"},
-			Env:  []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			Cwd:  "/",
-			Capabilities: &specs.LinuxCapabilities{
-				Bounding: caps, Effective: caps, Permitted: caps, Inheritable: caps, Ambient: caps,
-			},
-			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
-			NoNewPrivileges: true,
-		},
-		Root:     &specs.Root{Path: "rootfs", Readonly: true},
-		Hostname: "bench",
-		Mounts: []specs.Mount{
-			{Destination: "/proc", Type: "proc", Source: "proc"},
-			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
-			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
-			{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
-		},
-		Linux: &specs.Linux{
-			Resources: &specs.LinuxResources{
-				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
-			},
-			Namespaces: []specs.LinuxNamespace{
-				{Type: specs.PIDNamespace}, {Type: specs.NetworkNamespace}, {Type: specs.IPCNamespace},
-				{Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
-			},
-			MaskedPaths: []string{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-				"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"},
-			ReadonlyPaths: []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"},
-		},
-	}
+	s := spec.Default()
+	s.Version = "1.0.2"
+	s.Process.Terminal = false
+	s.Process.Args = []string{"true"}
+	c := s.Process.Capabilities
+	c.Inheritable = append([]string{}, c.Bounding...)
+	c.Ambient = append([]string{}, c.Bounding...)
+	return s
 }

@@ -328,7 +328,7 @@ func (b *bench) report(out io.Writer) {
 	}
 	fmt.Fprintf(out, "runtime benchmark %s  kernel %s  %d CPUs  N=%d (+%d warm-up) round-robin: %s\n",
 		b.started.UTC().Format(time.RFC3339), kernel, runtime.NumCPU(), b.n, b.warmup, strings.Join(labels, ", "))
-	fmt.Fprintln(out, "bundle: /bin/busybox rootfs, config = `runc spec` with args [\"true\"], no terminal; a private --root per runtime")
+	fmt.Fprintln(out, "bundle: /bin/busybox rootfs, config = `berth runtime spec` (as `runc spec`) with args [\"true\"], no terminal; a private --root per runtime")
 	for _, w := range b.workers {
 		fmt.Fprintf(out, "  %-8s %s", w.spec.label, strings.Join(w.spec.argv, " "))
 		if w.spec.umountUnified {

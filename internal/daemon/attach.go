@@ -14,6 +14,7 @@ import (
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/moby/term"
 )
 
 // pendingAttach is an attach made before the container started (docker run
@@ -204,46 +205,18 @@ func (d *Daemon) replayLogs(ctx context.Context, c *container.Container, stdout,
 	})
 }
 
-// parseDetachKeys parses Docker's detach key spec ("ctrl-p,ctrl-q" by
-// default; letters, ctrl-<key>, a single character).
+// parseDetachKeys parses Docker's detach key spec (moby/term's format:
+// single characters and ctrl-<key>, comma-separated; "ctrl-p,ctrl-q" when
+// empty).
 func parseDetachKeys(s string) ([]byte, error) {
 	if s == "" {
 		return []byte{16, 17}, nil
 	}
-	var out []byte
-	for _, k := range splitComma(s) {
-		switch {
-		case len(k) == 1:
-			out = append(out, k[0])
-		case len(k) == 6 && k[:5] == "ctrl-":
-			ch := k[5]
-			switch {
-			case ch >= 'a' && ch <= 'z':
-				out = append(out, ch-'a'+1)
-			case ch == '@':
-				out = append(out, 0)
-			case ch >= '[' && ch <= '_':
-				out = append(out, ch-'['+27)
-			default:
-				return nil, errdefs.InvalidParameter(fmt.Errorf("invalid detach keys (%s) provided", s))
-			}
-		default:
-			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid detach keys (%s) provided", s))
-		}
+	keys, err := term.ToBytes(s)
+	if err != nil {
+		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid detach keys (%s) provided", s))
 	}
-	return out, nil
-}
-
-func splitComma(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return out
+	return keys, nil
 }
 
 // detachReader passes stdin through until the detach key sequence, then

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,20 +15,6 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/events"
 )
-
-func TestParseSignal(t *testing.T) {
-	for in, want := range map[string]syscall.Signal{"SIGTERM": syscall.SIGTERM, "term": syscall.SIGTERM, "9": syscall.SIGKILL, "HUP": syscall.SIGHUP, "SIGRTMIN+1": 35} {
-		got, err := parseSignal(in)
-		if err != nil || got != want {
-			t.Errorf("parseSignal(%q) = %v, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"BOGUS", "0", "99", ""} {
-		if _, err := parseSignal(bad); !errdefs.IsInvalidParameter(err) {
-			t.Errorf("parseSignal(%q) accepted: %v", bad, err)
-		}
-	}
-}
 
 func TestStartErrorCode(t *testing.T) {
 	cases := map[string]int{

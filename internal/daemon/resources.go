@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
+	"github.com/berth/berth/internal/rlimit"
 )
 
 // minMemory is dockerd's smallest memory limit and reservation (6MB).
@@ -81,7 +82,7 @@ func validateResources(r *containertypes.Resources) error {
 		if u == nil {
 			continue
 		}
-		if _, ok := ulimitNames[strings.ToLower(u.Name)]; !ok {
+		if !rlimit.IsUlimit(u.Name) {
 			return bad("invalid ulimit type: %s", u.Name)
 		}
 		if u.Soft > u.Hard {
@@ -177,12 +178,6 @@ func cpusetMax(s string) (int, bool) {
 		}
 	}
 	return max, true
-}
-
-// ulimitNames are the --ulimit names (RLIMIT_ + upper case).
-var ulimitNames = map[string]struct{}{
-	"as": {}, "core": {}, "cpu": {}, "data": {}, "fsize": {}, "locks": {}, "memlock": {}, "msgqueue": {},
-	"nice": {}, "nofile": {}, "nproc": {}, "rss": {}, "rtprio": {}, "rttime": {}, "sigpending": {}, "stack": {},
 }
 
 var errUpdateSwap = errors.New("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")

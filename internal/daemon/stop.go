@@ -10,6 +10,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/signame"
 )
 
 // ContainerStop sends the stop signal (the request's, the container's or
@@ -68,7 +69,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 	}
 	sig := syscall.SIGTERM
 	if signal != "" {
-		s, err := parseSignal(signal)
+		s, err := signame.Parse(signal)
 		if err != nil {
 			return err
 		}
@@ -116,7 +117,7 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 	}
 	sig := syscall.SIGKILL
 	if signal != "" {
-		if sig, err = parseSignal(signal); err != nil {
+		if sig, err = signame.Parse(signal); err != nil {
 			return err
 		}
 	}

@@ -1,19 +1,10 @@
 package daemon
 
 import (
+	"github.com/berth/berth/internal/rlimit"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
-
-// rlimitResources maps the OCI rlimit names to their resource numbers.
-var rlimitResources = map[string]int{
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
-	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
-	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
-	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
-	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
-	"RLIMIT_STACK": unix.RLIMIT_STACK,
-}
 
 // clampRlimits lowers each --ulimit of the spec to the daemon's own hard
 // limit: the runtime inherits the daemon's limits and, without
@@ -30,7 +21,7 @@ func clampRlimits(s *specs.Spec) []string {
 	var warnings []string
 	for i := range s.Process.Rlimits {
 		r := &s.Process.Rlimits[i]
-		res, ok := rlimitResources[r.Type]
+		res, ok := rlimit.Resource(r.Type)
 		if !ok {
 			continue
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 var berthBinary string
@@ -23,22 +24,13 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	berthBinary = os.Getenv("BERTH_BINARY")
-	if berthBinary == "" {
-		dir, err := os.MkdirTemp("", "bt-sh-init-bin-")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		berthBinary = filepath.Join(dir, "berth")
-		// Static, as `make build` makes it: the container test runs it in a
-		// busybox rootfs without a libc.
-		cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-ldflags", "-extldflags -static", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			panic("build berth: " + err.Error())
-		}
+	// Static, as `make build` makes it: the container test runs it in a
+	// busybox rootfs without a libc.
+	var err error
+	if berthBinary, err = testutil.Berth(); err != nil {
+		panic(err)
 	}
+	defer testutil.RemoveBuiltBerth()
 	return m.Run()
 }
 

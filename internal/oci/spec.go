@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/rlimit"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -153,7 +155,7 @@ func process(o Options) (*specs.Process, error) {
 	}
 	for _, u := range hc.Ulimits {
 		p.Rlimits = append(p.Rlimits, specs.POSIXRlimit{
-			Type: "RLIMIT_" + strings.ToUpper(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
+			Type: rlimit.OCIName(u.Name), Hard: uint64(u.Hard), Soft: uint64(u.Soft),
 		})
 	}
 	return p, nil

@@ -25,48 +25,10 @@ func TestConsoleSocketGetsPtyMaster(t *testing.T) {
 	defer ln.Close()
 	r.cleanup("bt-rt-tty")
 	r.must("create", "--console-socket", sock, "--bundle", b, "bt-rt-tty")
-	conn, err := ln.AcceptUnix()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	oob := make([]byte, unix.CmsgSpace(4))
-	_, oobn, _, _, err := conn.ReadMsgUnix(make([]byte, 64), oob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		t.Fatalf("no control message: %v", err)
-	}
-	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		t.Fatalf("no fd: %v", err)
-	}
-	master := os.NewFile(uintptr(fds[0]), "master")
+	master := recvMaster(t, ln)
 	defer master.Close()
 	r.must("start", "bt-rt-tty")
-	got := make(chan string, 1)
-	go func() {
-		var sb strings.Builder
-		buf := make([]byte, 256)
-		for !strings.Contains(sb.String(), "tty-ok") {
-			n, err := master.Read(buf)
-			sb.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		got <- sb.String()
-	}()
-	select {
-	case out := <-got:
-		if !strings.Contains(out, "tty-ok") {
-			t.Fatalf("want tty-ok from the pty, got %q", out)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing read from the pty master")
-	}
+	expectFromPty(t, master, "tty-ok")
 }
 
 func TestErrorsGoToJSONLog(t *testing.T) {
@@ -201,6 +163,32 @@ func recvMaster(t *testing.T, ln *net.UnixListener) *os.File {
 	return os.NewFile(uintptr(fds[0]), "master")
 }
 
+// expectFromPty reads the pty master until want comes, for 5 seconds.
+func expectFromPty(t *testing.T, master *os.File, want string) {
+	t.Helper()
+	got := make(chan string, 1)
+	go func() {
+		var sb strings.Builder
+		buf := make([]byte, 256)
+		for !strings.Contains(sb.String(), want) {
+			n, err := master.Read(buf)
+			sb.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		got <- sb.String()
+	}()
+	select {
+	case out := <-got:
+		if !strings.Contains(out, want) {
+			t.Fatalf("want %s from the pty, got %q", want, out)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing read from the pty master")
+	}
+}
+
 func TestExecWithTerminal(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, "sleep 100", nil)
@@ -215,27 +203,7 @@ func TestExecWithTerminal(t *testing.T) {
 	r.must("exec", "-t", "-d", "--console-socket", sock, "bt-rt-exectty", "sh", "-c", "[ -t 0 ] && echo exec-tty-ok; sleep 1")
 	master := recvMaster(t, ln)
 	defer master.Close()
-	got := make(chan string, 1)
-	go func() {
-		var sb strings.Builder
-		buf := make([]byte, 256)
-		for !strings.Contains(sb.String(), "exec-tty-ok") {
-			n, err := master.Read(buf)
-			sb.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		got <- sb.String()
-	}()
-	select {
-	case out := <-got:
-		if !strings.Contains(out, "exec-tty-ok") {
-			t.Fatalf("got %q from the exec's pty", out)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing read from the exec's pty")
-	}
+	expectFromPty(t, master, "exec-tty-ok")
 	// the container's /dev/console was not taken over by the exec.
 	out := r.must("exec", "bt-rt-exectty", "sh", "-c", "grep -c ' /dev/console ' /proc/self/mountinfo || true")
 	if strings.TrimSpace(out) != "0" {

@@ -11,6 +11,10 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/rlimit"
+	"github.com/berth/berth/internal/runtime/caps"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -152,7 +156,7 @@ func ValidateProcess(p *specs.Process) error {
 	}
 	seen := map[string]bool{}
 	for i, r := range p.Rlimits {
-		if _, ok := rlimitNames[r.Type]; !ok {
+		if _, ok := rlimit.Resource(r.Type); !ok {
 			return invalid("config.json: field process.rlimits[%d].type: unknown rlimit %q", i, r.Type)
 		}
 		if seen[r.Type] {
@@ -167,7 +171,7 @@ func ValidateProcess(p *specs.Process) error {
 		return invalid("config.json: field process.oomScoreAdj: %d is outside [-1000, 1000]", *p.OOMScoreAdj)
 	}
 	if p.Capabilities != nil {
-		if err := validateCaps(p.Capabilities); err != nil {
+		if err := caps.Validate(p.Capabilities); err != nil {
 			return invalid("config.json: field process.capabilities: %v", err)
 		}
 	}
@@ -253,12 +257,12 @@ func validateLinux(spec *specs.Spec) error {
 		return invalid("config.json: field linux.rootfsPropagation: unknown propagation %q", l.RootfsPropagation)
 	}
 	if l.Resources != nil {
-		if err := validateResources(l.Resources); err != nil {
+		if err := cgroups.Validate(l.Resources); err != nil {
 			return invalid("config.json: field linux.resources: %v", err)
 		}
 	}
 	if l.Seccomp != nil {
-		if _, err := compileSeccomp(l.Seccomp); err != nil {
+		if _, err := seccomp.Compile(l.Seccomp); err != nil {
 			return invalid("config.json: field linux.seccomp: %v", err)
 		}
 	}
@@ -339,15 +343,6 @@ func validateHooks(h *specs.Hooks) error {
 		}
 	}
 	return nil
-}
-
-var rlimitNames = map[string]int{
-	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
-	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
-	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
-	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
-	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
-	"RLIMIT_STACK": unix.RLIMIT_STACK,
 }
 
 // validateNamespaceMix refuses the combinations of joined and new

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth/berth/internal/runtime/spec"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -15,7 +16,7 @@ func validBundle(t *testing.T) (string, *specs.Spec) {
 	if err := os.Mkdir(filepath.Join(dir, "rootfs"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	s := DefaultSpec()
+	s := spec.Default()
 	s.Process.Terminal = false
 	return dir, s
 }
@@ -119,19 +120,6 @@ func TestParseSpecErrors(t *testing.T) {
 	}
 }
 
-func TestValidateID(t *testing.T) {
-	for _, id := range []string{"", "../x", "a/b", ".hidden", "a b"} {
-		if ValidateID(id) == nil {
-			t.Errorf("id %q accepted", id)
-		}
-	}
-	for _, id := range []string{"bt-rt-1", "abc_DEF.1+2"} {
-		if err := ValidateID(id); err != nil {
-			t.Errorf("id %q rejected: %v", id, err)
-		}
-	}
-}
-
 func TestParseMountOptions(t *testing.T) {
 	o, err := parseOpts([]string{"rbind", "ro", "nosuid", "rslave", "mode=755", "rro"})
 	if err != nil {
@@ -142,12 +130,5 @@ func TestParseMountOptions(t *testing.T) {
 	}
 	if _, err := parseOpts([]string{""}); err == nil {
 		t.Fatal("empty option accepted")
-	}
-}
-
-func TestDedupEnvLastWins(t *testing.T) {
-	got := strings.Join(dedupEnv([]string{"A=1", "B=2", "A=3"}), " ")
-	if got != "A=3 B=2" {
-		t.Fatalf("got %q", got)
 	}
 }

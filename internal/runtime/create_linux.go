@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/hooks"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -35,8 +34,8 @@ type CreateOpts struct {
 // blocked until Start. It validates the whole configuration first and leaves
 // nothing behind when it fails. The returned process is the container init
 // (a child of the caller).
-func Create(opts CreateOpts) (*State, *os.Process, error) {
-	if err := ValidateID(opts.ID); err != nil {
+func Create(opts CreateOpts) (*state.State, *os.Process, error) {
+	if err := state.ValidateID(opts.ID); err != nil {
 		return nil, nil, err
 	}
 	bundle, err := filepath.Abs(opts.Bundle)
@@ -56,7 +55,7 @@ func Create(opts CreateOpts) (*State, *os.Process, error) {
 	if err := os.MkdirAll(opts.Root, 0o711); err != nil {
 		return nil, nil, fmt.Errorf("create state root %s: %w", opts.Root, err)
 	}
-	dir := stateDir(opts.Root, opts.ID)
+	dir := state.Dir(opts.Root, opts.ID)
 	if err := os.Mkdir(dir, 0o711); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, nil, errdefs.Conflict(fmt.Errorf("container with id %s already exists", opts.ID))
@@ -78,7 +77,7 @@ type creation struct {
 	spec   *specs.Spec
 	bundle string
 	dir    string
-	cg     cgroupManager
+	cg     cgroups.Manager
 	proc   *os.Process
 }
 
@@ -97,140 +96,125 @@ func (c *creation) cleanup() {
 	_ = os.RemoveAll(c.dir)
 }
 
-func (c *creation) run() (*State, *os.Process, error) {
+func (c *creation) run() (*state.State, *os.Process, error) {
 	spec := c.spec
 	rootfs := RootfsPath(spec, c.bundle)
 	if real, err := filepath.EvalSymlinks(rootfs); err == nil {
 		rootfs = real
 	}
-	if err := unix.Mkfifo(filepath.Join(c.dir, fifoName), 0o622); err != nil {
-		return nil, nil, fmt.Errorf("create exec fifo: %w", err)
-	}
-	// writable by the container's root even when it is mapped (umask aside).
-	if err := os.Chmod(filepath.Join(c.dir, fifoName), 0o622); err != nil {
-		return nil, nil, fmt.Errorf("chmod exec fifo: %w", err)
-	}
-	fifo, err := os.OpenFile(filepath.Join(c.dir, fifoName), unix.O_PATH|unix.O_CLOEXEC, 0)
+	fifo, err := makeFifo(c.dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open exec fifo: %w", err)
+		return nil, nil, err
 	}
 	defer fifo.Close()
-
-	var cloneFlags uintptr
-	var joins []string       // joined by the nsenter constructor in the child
-	var threadJoins []nsJoin // joined by the forking thread, before clone
-	userns := false
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.UserNamespace {
-			userns = true
-		}
-		if ns.Path == "" {
-			cloneFlags |= nsFlags[ns.Type]
-			continue
-		}
-		switch ns.Type {
-		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
-			// per-thread namespaces: entered before clone, so that a new
-			// user namespace can be created on top of them, as runc does.
-			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
-		default:
-			joins = append(joins, string(ns.Type)+"="+ns.Path)
-		}
-	}
-	cgroupns := cloneFlags&unix.CLONE_NEWCGROUP != 0
-	timens := cloneFlags&unix.CLONE_NEWTIME != 0
-	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
-	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
-	cg, err := newCgroup(cgroupsPath(spec), c.opts.ID)
+	cg, err := cgroups.New(cgroupsPath(spec), c.opts.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("set up cgroup: %w", err)
 	}
 	c.cg = cg
-
-	exe, err := sealedSelf()
+	s, cfg := c.newStage(fifo, rootfs)
+	cmd, parent, err := s.start()
 	if err != nil {
-		return nil, nil, err
-	}
-	defer exe.Close()
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("create sync socket: %w", err)
-	}
-	parent := os.NewFile(uintptr(fds[0]), "sync-parent")
-	child := os.NewFile(uintptr(fds[1]), "sync-child")
-	defer parent.Close()
-	defer child.Close()
-
-	extra := make([]*os.File, 0, c.opts.PreserveFds+4)
-	for i := 0; i < c.opts.PreserveFds; i++ {
-		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(i)))
-	}
-	base := 3 + len(extra)
-	env := []string{
-		envInit + "=init",
-		envPreserve + "=" + strconv.Itoa(c.opts.PreserveFds),
-		envSyncFd + "=" + strconv.Itoa(base),
-		envFifoFd + "=" + strconv.Itoa(base+1),
-	}
-	extra = append(extra, child, fifo)
-	if c.opts.ConsoleSocket != "" {
-		conn, err := net.Dial("unix", c.opts.ConsoleSocket)
-		if err != nil {
-			return nil, nil, fmt.Errorf("connect to console socket %s: %w", c.opts.ConsoleSocket, err)
-		}
-		cf, err := conn.(*net.UnixConn).File()
-		conn.Close()
-		if err != nil {
-			return nil, nil, fmt.Errorf("get console socket fd: %w", err)
-		}
-		defer cf.Close()
-		env = append(env, envConsole+"="+strconv.Itoa(3+len(extra)))
-		extra = append(extra, cf)
-	}
-	exeFd := 3 + len(extra)
-	extra = append(extra, exe)
-	if len(joins) > 0 {
-		env = append(env, nsenterEnv+"="+strings.Join(joins, ","))
-	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
-		Args:       []string{"berth", "runtime", "init"},
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: extra,
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags,
-		},
-	}
-	if cloneFlags&unix.CLONE_NEWUSER != 0 {
-		cmd.SysProcAttr.UidMappings = idMaps(spec.Linux.UIDMappings)
-		cmd.SysProcAttr.GidMappings = idMaps(spec.Linux.GIDMappings)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = true
-		// become root of the new namespace before execve, or the re-executed
-		// init would start without capabilities there.
-		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
-	}
-	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, nil, fmt.Errorf("start container init: %w", err)
 	}
+	defer parent.Close()
 	c.proc = cmd.Process
-	child.Close()
 	pid := cmd.Process.Pid
+	cfg.State = specs.State{Version: specs.Version, ID: c.opts.ID, Status: state.Creating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
+	if err := c.setUp(parent, cfg); err != nil {
+		return nil, nil, err
+	}
+	st := &state.State{
+		ID: c.opts.ID, Bundle: c.bundle, Rootfs: rootfs, Pid: pid,
+		Created: time.Now().UTC(), Annotations: spec.Annotations,
+		Cgroups: cg.Paths(), Config: spec,
+	}
+	stt, _, err := state.StartTime(pid)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read start time of container init: %w", err)
+	}
+	st.StartTime = stt
+	if err := st.Save(c.opts.Root); err != nil {
+		return nil, nil, err
+	}
+	if c.opts.PidFile != "" {
+		if err := writePidFile(c.opts.PidFile, pid); err != nil {
+			return nil, nil, err
+		}
+	}
+	return st, cmd.Process, nil
+}
 
+// makeFifo creates exec.fifo in dir and returns an O_PATH handle on it for
+// the container init.
+func makeFifo(dir string) (*os.File, error) {
+	path := filepath.Join(dir, state.FifoName)
+	if err := unix.Mkfifo(path, 0o622); err != nil {
+		return nil, fmt.Errorf("create exec fifo: %w", err)
+	}
+	// writable by the container's root even when it is mapped (umask aside).
+	if err := os.Chmod(path, 0o622); err != nil {
+		return nil, fmt.Errorf("chmod exec fifo: %w", err)
+	}
+	fifo, err := os.OpenFile(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open exec fifo: %w", err)
+	}
+	return fifo, nil
+}
+
+// newStage describes the container init's spawn (new namespaces from
+// clone flags, joined ones by path, the id mappings of a new user
+// namespace) and the config it will be sent, but for its OCI state.
+func (c *creation) newStage(fifo *os.File, rootfs string) (*stage, *initConfig) {
+	spec := c.spec
+	var cloneFlags uintptr
+	var joined []specs.LinuxNamespace
+	for _, ns := range spec.Linux.Namespaces {
+		if ns.Path == "" {
+			cloneFlags |= nsFlags[ns.Type]
+		} else {
+			joined = append(joined, ns)
+		}
+	}
+	cfg := &initConfig{
+		Spec: spec, Process: spec.Process, Rootfs: rootfs, Userns: hasNamespace(spec, specs.UserNamespace),
+		Cgroupns: cloneFlags&unix.CLONE_NEWCGROUP != 0, Timens: cloneFlags&unix.CLONE_NEWTIME != 0,
+		NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring,
+		Hooks: spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0),
+	}
+	// CLONE_NEWTIME does not fit clone(2)'s flags: the init unshares it.
+	cloneFlags &^= unix.CLONE_NEWCGROUP | unix.CLONE_NEWTIME
+	s := &stage{mode: "init", preserveFds: c.opts.PreserveFds, fifo: fifo, consoleSocket: c.opts.ConsoleSocket,
+		attr: &syscall.SysProcAttr{Cloneflags: cloneFlags}}
+	s.joins, s.threadJoins = splitJoins(joined)
+	if cloneFlags&unix.CLONE_NEWUSER != 0 {
+		s.attr.UidMappings = idMaps(spec.Linux.UIDMappings)
+		s.attr.GidMappings = idMaps(spec.Linux.GIDMappings)
+		s.attr.GidMappingsEnableSetgroups = true
+		// become root of the new namespace before execve, or the re-executed
+		// init would start without capabilities there.
+		s.attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}
+	}
+	return s, cfg
+}
+
+// setUp places the started init (oom score, cgroup and its limits), sends
+// it cfg and serves it over the sync socket until it reports ready.
+func (c *creation) setUp(parent *os.File, cfg *initConfig) error {
+	spec, cg, pid := c.spec, c.cg, c.proc.Pid
 	enc := json.NewEncoder(parent)
 	dec := json.NewDecoder(bufio.NewReader(parent))
 	// a child that died early (nsenter) explains why better than we can.
 	died := func(err error) error {
-		_ = cmd.Process.Kill()
+		_ = c.proc.Kill()
 		return childError(dec, err)
 	}
 	if err := setOOMScoreAdj(pid, spec.Process.OOMScoreAdj); err != nil {
-		return nil, nil, died(err)
+		return died(err)
 	}
 	if err := cg.Apply(pid); err != nil {
-		return nil, nil, died(fmt.Errorf("join cgroup: %w", err))
+		return died(fmt.Errorf("join cgroup: %w", err))
 	}
 	// The pids limit is set once init reports ready, as runc does: init is
 	// a Go program that starts threads while it sets up, and a small limit
@@ -240,66 +224,53 @@ func (c *creation) run() (*State, *os.Process, error) {
 		r := *spec.Linux.Resources
 		pidsLimit, r.Pids = r.Pids, nil
 		if err := cg.Set(&r); err != nil {
-			return nil, nil, died(fmt.Errorf("set cgroup resources: %w", err))
+			return died(fmt.Errorf("set cgroup resources: %w", err))
 		}
 	}
-	st := &State{
-		ID: c.opts.ID, Bundle: c.bundle, Rootfs: rootfs, Pid: pid,
-		Created: time.Now().UTC(), Annotations: spec.Annotations,
-		Cgroups: cg.Paths(), Config: spec, stateDirPath: c.dir,
+	if err := enc.Encode(cfg); err != nil {
+		return childError(dec, fmt.Errorf("send config to container init: %w", err))
 	}
-	ociState := specs.State{Version: specs.Version, ID: st.ID, Status: StatusCreating, Pid: pid, Bundle: c.bundle, Annotations: spec.Annotations}
-	hooks := spec.Hooks != nil && (len(spec.Hooks.Prestart) > 0 || len(spec.Hooks.CreateRuntime) > 0)
-	cfg := initConfig{Spec: spec, Process: spec.Process, Rootfs: rootfs, State: ociState, Userns: userns, Cgroupns: cgroupns, Timens: timens, NoPivot: c.opts.NoPivot, NoNewKeyring: c.opts.NoNewKeyring, Hooks: hooks}
-	if err := enc.Encode(&cfg); err != nil {
-		return nil, nil, childError(dec, fmt.Errorf("send config to container init: %w", err))
+	if err := c.awaitReady(enc, dec, cfg.State); err != nil {
+		return err
 	}
+	if pidsLimit != nil {
+		if err := cg.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
+			_ = c.proc.Kill()
+			return fmt.Errorf("set cgroup resources: %w", err)
+		}
+	}
+	return nil
+}
+
+// awaitReady reads the init's messages until "ready", running the
+// prestart and createRuntime hooks when the init stops for them.
+func (c *creation) awaitReady(enc *json.Encoder, dec *json.Decoder, ociState specs.State) error {
 	for {
 		var m syncMsg
 		if err := dec.Decode(&m); err != nil {
-			return nil, nil, fmt.Errorf("container init exited during set-up")
+			return fmt.Errorf("container init exited during set-up")
 		}
 		switch m.Type {
 		case "error":
-			return nil, nil, errors.New(m.Msg)
+			return errors.New(m.Msg)
 		case "hooks":
-			err := runHooks("prestart", spec.Hooks.Prestart, ociState)
+			h := c.spec.Hooks
+			err := hooks.Run("prestart", h.Prestart, ociState)
 			if err == nil {
-				err = runHooks("createRuntime", spec.Hooks.CreateRuntime, ociState)
+				err = hooks.Run("createRuntime", h.CreateRuntime, ociState)
 			}
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if err := enc.Encode(syncMsg{Type: "hooks-done"}); err != nil {
-				return nil, nil, fmt.Errorf("resume container init: %w", err)
+				return fmt.Errorf("resume container init: %w", err)
 			}
-			continue
 		case "ready":
-			if pidsLimit != nil {
-				if err := cg.Set(&specs.LinuxResources{Pids: pidsLimit}); err != nil {
-					_ = cmd.Process.Kill()
-					return nil, nil, fmt.Errorf("set cgroup resources: %w", err)
-				}
-			}
+			return nil
 		default:
-			return nil, nil, fmt.Errorf("unexpected message %q from container init", m.Type)
-		}
-		break
-	}
-	stt, _, err := procStartTime(pid)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read start time of container init: %w", err)
-	}
-	st.StartTime = stt
-	if err := st.save(c.opts.Root); err != nil {
-		return nil, nil, err
-	}
-	if c.opts.PidFile != "" {
-		if err := writePidFile(c.opts.PidFile, pid); err != nil {
-			return nil, nil, err
+			return fmt.Errorf("unexpected message %q from container init", m.Type)
 		}
 	}
-	return st, cmd.Process, nil
 }
 
 // childError prefers the error message a dying child left on the sync

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -28,13 +26,13 @@ type ExecOpts struct {
 // Exec starts an additional process inside a created or running container
 // and returns it (a child of the caller).
 func Exec(opts ExecOpts) (*os.Process, error) {
-	st, err := LoadState(opts.Root, opts.ID)
+	st, err := state.Load(opts.Root, opts.ID)
 	if err != nil {
 		return nil, err
 	}
 	switch s := st.Status(); s {
-	case StatusCreated, StatusRunning:
-	case StatusPaused:
+	case state.Created, state.Running:
+	case state.Paused:
 		return nil, errdefs.Conflict(fmt.Errorf("cannot exec in a paused container"))
 	default:
 		return nil, errdefs.Conflict(fmt.Errorf("cannot exec in a stopped container"))
@@ -46,75 +44,22 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 	if p.Terminal && opts.ConsoleSocket == "" {
 		return nil, errdefs.InvalidParameter(errors.New("a terminal was asked for but no --console-socket was given"))
 	}
-	var joins []string
-	var threadJoins []nsJoin
-	userns := false
+	// every namespace of the container, joined through its init.
+	nss := make([]specs.LinuxNamespace, 0, len(st.Config.Linux.Namespaces))
 	for _, ns := range st.Config.Linux.Namespaces {
-		path := fmt.Sprintf("/proc/%d/ns/%s", st.Pid, nsProcName(ns.Type))
-		switch ns.Type {
-		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
-			// entered with the runtime's privileges before fork: they may
-			// be owned by another user namespace than the container's.
-			threadJoins = append(threadJoins, nsJoin{path, int(nsFlags[ns.Type])})
-			continue
-		case specs.UserNamespace:
-			userns = true
-		}
-		joins = append(joins, string(ns.Type)+"="+path)
+		nss = append(nss, specs.LinuxNamespace{Type: ns.Type, Path: fmt.Sprintf("/proc/%d/ns/%s", st.Pid, nsProcName(ns.Type))})
 	}
-	exe, err := sealedSelf()
+	userns := hasNamespace(st.Config, specs.UserNamespace)
+	s := &stage{mode: "exec", preserveFds: opts.PreserveFds}
+	if p.Terminal {
+		s.consoleSocket = opts.ConsoleSocket
+	}
+	s.joins, s.threadJoins = splitJoins(nss)
+	cmd, parent, err := s.start()
 	if err != nil {
-		return nil, err
-	}
-	defer exe.Close()
-	parent, child, err := socketPair()
-	if err != nil {
-		return nil, err
-	}
-	defer parent.Close()
-	defer child.Close()
-	extra := make([]*os.File, 0, opts.PreserveFds+3)
-	for i := 0; i < opts.PreserveFds; i++ {
-		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(i)))
-	}
-	env := []string{
-		envInit + "=exec",
-		envPreserve + "=" + strconv.Itoa(opts.PreserveFds),
-		envSyncFd + "=" + strconv.Itoa(3+len(extra)),
-	}
-	extra = append(extra, child)
-	if opts.ConsoleSocket != "" && p.Terminal {
-		conn, err := net.Dial("unix", opts.ConsoleSocket)
-		if err != nil {
-			return nil, fmt.Errorf("connect to console socket %s: %w", opts.ConsoleSocket, err)
-		}
-		cf, err := conn.(*net.UnixConn).File()
-		conn.Close()
-		if err != nil {
-			return nil, fmt.Errorf("get console socket fd: %w", err)
-		}
-		defer cf.Close()
-		env = append(env, envConsole+"="+strconv.Itoa(3+len(extra)))
-		extra = append(extra, cf)
-	}
-	exeFd := 3 + len(extra)
-	extra = append(extra, exe)
-	if len(joins) > 0 {
-		env = append(env, nsenterEnv+"="+strings.Join(joins, ","))
-	}
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
-		Args:       []string{"berth", "runtime", "exec-init"},
-		Env:        env,
-		Stdin:      os.Stdin,
-		Stdout:     os.Stdout,
-		Stderr:     os.Stderr,
-		ExtraFiles: extra,
-	}
-	if err := startIn(cmd, threadJoins); err != nil {
 		return nil, fmt.Errorf("start exec process: %w", err)
 	}
-	child.Close()
+	defer parent.Close()
 	proc := cmd.Process
 	fail := func(err error) (*os.Process, error) {
 		_ = proc.Kill()
@@ -125,7 +70,7 @@ func Exec(opts ExecOpts) (*os.Process, error) {
 		return fail(err)
 	}
 	if len(st.Cgroups) > 0 {
-		m, err := loadCgroup(st.Cgroups)
+		m, err := cgroups.Load(st.Cgroups)
 		if err != nil {
 			return fail(fmt.Errorf("open cgroup of %s: %w", opts.ID, err))
 		}

@@ -6,61 +6,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/berth/berth/internal/runtime"
+	rtspec "github.com/berth/berth/internal/runtime/spec"
 	"github.com/berth/berth/internal/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-)
-
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
 )
 
 // TestMain removes the binary built for the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builtBin != "" {
-		os.RemoveAll(filepath.Dir(builtBin))
-	}
+	testutil.RemoveBuiltBerth()
 	os.Exit(code)
 }
-
-// berthBinary returns BERTH_BINARY or builds cmd/berth once.
-func berthBinary(t *testing.T) string {
-	t.Helper()
-	if b := os.Getenv("BERTH_BINARY"); b != "" {
-		return b
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "bt-rt-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-tags", "netgo osusergo", "-o", builtBin, "github.com/berth/berth/cmd/berth")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{string(out), err}
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build berth: %v", buildErr)
-	}
-	return builtBin
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 
 // rt drives `berth runtime` with its own state root.
 type rt struct {
@@ -72,7 +30,7 @@ type rt struct {
 func newRT(t *testing.T) *rt {
 	t.Helper()
 	testutil.RequireRoot(t)
-	return &rt{t: t, bin: berthBinary(t), root: t.TempDir()}
+	return &rt{t: t, bin: testutil.BerthBinary(t), root: t.TempDir()}
 }
 
 // run executes berth runtime with args and returns stdout, stderr and
@@ -137,7 +95,7 @@ func bundle(t *testing.T, script string, mutate func(*specs.Spec)) string {
 	t.Helper()
 	dir := t.TempDir()
 	testutil.BusyboxRootfs(t, filepath.Join(dir, "rootfs"))
-	spec := runtime.DefaultSpec()
+	spec := rtspec.Default()
 	spec.Root.Readonly = false
 	spec.Process.Terminal = false
 	spec.Process.Args = []string{"sh", "-c", script}

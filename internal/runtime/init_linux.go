@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/berth/berth/internal/runtime/console"
+	"github.com/berth/berth/internal/runtime/execproc"
+	"github.com/berth/berth/internal/runtime/hooks"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -125,12 +128,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 			return fmt.Errorf("create cgroup namespace: %w", err)
 		}
 	}
-	mountns := false
-	for _, ns := range spec.Linux.Namespaces {
-		if ns.Type == specs.MountNamespace {
-			mountns = true
-		}
-	}
+	mountns := hasNamespace(spec, specs.MountNamespace)
 	if cfg.Timens {
 		if err := unshareTime(spec.Linux.TimeOffsets); err != nil {
 			return err
@@ -151,7 +149,7 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if spec.Hooks != nil && len(spec.Hooks.CreateContainer) > 0 {
 		st := cfg.State
 		st.Pid = os.Getpid()
-		if err := runHooks("createContainer", spec.Hooks.CreateContainer, st); err != nil {
+		if err := hooks.Run("createContainer", spec.Hooks.CreateContainer, st); err != nil {
 			return err
 		}
 	}
@@ -161,45 +159,15 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 	if err != nil {
 		return fmt.Errorf("open /proc/self/fd: %w", err)
 	}
-	if err := enterRoot(cfg.Rootfs, mountns, cfg.NoPivot); err != nil {
-		unix.Close(fdDir)
-		return err
-	}
-	// sysctls before readonlyPaths, which usually hold /proc/sys.
-	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
-		unix.Close(fdDir)
-		return err
-	}
-	if err := finishRootfs(spec, mountns); err != nil {
-		unix.Close(fdDir)
-		return err
-	}
-	if cfg.Process.Terminal {
-		if err := setupConsole(cfg.Process, true); err != nil {
-			unix.Close(fdDir)
-			return err
+	fin, err := enterContainer(cfg, mountns)
+	if err == nil {
+		if err = enc.Encode(syncMsg{Type: "ready"}); err != nil {
+			err = fmt.Errorf("report ready: %w", err)
 		}
 	}
-	if spec.Hostname != "" {
-		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
-			unix.Close(fdDir)
-			return fmt.Errorf("set hostname: %w", err)
-		}
-	}
-	if spec.Domainname != "" {
-		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
-			unix.Close(fdDir)
-			return fmt.Errorf("set domainname: %w", err)
-		}
-	}
-	fin, err := prepareExec(cfg.Process, spec)
 	if err != nil {
 		unix.Close(fdDir)
 		return err
-	}
-	if err := enc.Encode(syncMsg{Type: "ready"}); err != nil {
-		unix.Close(fdDir)
-		return fmt.Errorf("report ready: %w", err)
 	}
 	// Block until `start` opens the fifo for reading.
 	fifo, err := unix.Openat(fdDir, strconv.Itoa(fifoFd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
@@ -218,11 +186,44 @@ func initStage(cfg *initConfig, enc *json.Encoder, dec *json.Decoder) error {
 		st := cfg.State
 		st.Pid = os.Getpid()
 		st.Status = specs.StateRunning
-		if err := runHooks("startContainer", spec.Hooks.StartContainer, st); err != nil {
+		if err := hooks.Run("startContainer", spec.Hooks.StartContainer, st); err != nil {
 			return err
 		}
 	}
 	return fin()
+}
+
+// enterContainer makes the rootfs the root and finishes the container
+// inside it (sysctls, read-only and masked paths, console, hostname and
+// domain name), then readies the container process.
+func enterContainer(cfg *initConfig, mountns bool) (func() error, error) {
+	spec := cfg.Spec
+	if err := enterRoot(cfg.Rootfs, mountns, cfg.NoPivot); err != nil {
+		return nil, err
+	}
+	// sysctls before readonlyPaths, which usually hold /proc/sys.
+	if err := writeSysctls(spec.Linux.Sysctl); err != nil {
+		return nil, err
+	}
+	if err := finishRootfs(spec, mountns); err != nil {
+		return nil, err
+	}
+	if cfg.Process.Terminal {
+		if err := setupConsole(cfg.Process, true); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return nil, fmt.Errorf("set hostname: %w", err)
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return nil, fmt.Errorf("set domainname: %w", err)
+		}
+	}
+	return prepareExec(cfg.Process, spec)
 }
 
 // execStage runs in a process that already joined the container's
@@ -246,6 +247,23 @@ func execStage(cfg *initConfig, enc *json.Encoder) error {
 		return err
 	}
 	return fin()
+}
+
+// prepareExec readies the container process (package execproc), keeping
+// the fds the runtime was asked to preserve.
+func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
+	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
+	return execproc.Prepare(p, spec, preserve)
+}
+
+// setupConsole gives the process a terminal (package console) through the
+// console socket the runtime passed.
+func setupConsole(p *specs.Process, isInit bool) error {
+	sockFd, err := strconv.Atoi(os.Getenv(envConsole))
+	if err != nil {
+		return fmt.Errorf("process.terminal is set but no console socket was given")
+	}
+	return console.Setup(sockFd, p, isInit)
 }
 
 func becomeRoot() error {

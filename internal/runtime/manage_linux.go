@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -17,7 +18,7 @@ func Pause(root, id string) error {
 	if err != nil {
 		return err
 	}
-	if st.Status() == StatusPaused {
+	if st.Status() == state.Paused {
 		return errdefs.Conflict(fmt.Errorf("container %s is already paused", id))
 	}
 	if err := m.Freeze(); err != nil {
@@ -32,7 +33,7 @@ func Resume(root, id string) error {
 	if err != nil {
 		return err
 	}
-	if st.Status() != StatusPaused {
+	if st.Status() != state.Paused {
 		return errdefs.Conflict(fmt.Errorf("container %s is not paused", id))
 	}
 	if err := m.Thaw(); err != nil {
@@ -41,18 +42,18 @@ func Resume(root, id string) error {
 	return nil
 }
 
-func running(root, id string) (*State, cgroupManager, error) {
-	st, err := LoadState(root, id)
+func running(root, id string) (*state.State, cgroups.Manager, error) {
+	st, err := state.Load(root, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if s := st.Status(); s == StatusStopped || s == StatusCreated {
+	if s := st.Status(); s == state.Stopped || s == state.Created {
 		return nil, nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
 	if len(st.Cgroups) == 0 {
 		return nil, nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -61,17 +62,17 @@ func running(root, id string) (*State, cgroupManager, error) {
 
 // Pids lists the processes of the container (host pids).
 func Pids(root, id string) ([]int, error) {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		return nil, err
 	}
-	if st.Status() == StatusStopped {
+	if st.Status() == state.Stopped {
 		return []int{}, nil
 	}
 	if len(st.Cgroups) == 0 {
 		return []int{st.Pid}, nil
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -84,7 +85,7 @@ func Pids(root, id string) ([]int, error) {
 }
 
 // List returns the states of all containers under root.
-func List(root string) ([]*State, error) {
+func List(root string) ([]*state.State, error) {
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -92,12 +93,12 @@ func List(root string) ([]*State, error) {
 		}
 		return nil, fmt.Errorf("list containers in %s: %w", root, err)
 	}
-	var out []*State
+	var out []*state.State
 	for _, e := range ents {
 		if !e.IsDir() {
 			continue
 		}
-		st, err := LoadState(root, e.Name())
+		st, err := state.Load(root, e.Name())
 		if err != nil {
 			continue
 		}
@@ -109,20 +110,20 @@ func List(root string) ([]*State, error) {
 // Update applies new cgroup resources to a created, running or paused
 // container and remembers them.
 func Update(root, id string, r *specs.LinuxResources) error {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		return err
 	}
-	if st.Status() == StatusStopped {
+	if st.Status() == state.Stopped {
 		return errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
-	if err := validateResources(r); err != nil {
+	if err := cgroups.Validate(r); err != nil {
 		return invalid("linux.resources: %v", err)
 	}
 	if len(st.Cgroups) == 0 {
 		return errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
@@ -132,30 +133,24 @@ func Update(root, id string, r *specs.LinuxResources) error {
 	if st.Config.Linux != nil {
 		st.Config.Linux.Resources = r
 	}
-	return st.save(root)
+	return st.Save(root)
 }
 
 // Stats returns the cgroup statistics of a container (for `events`).
 func Stats(root, id string) (any, error) {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		return nil, err
 	}
-	if st.Status() == StatusStopped {
+	if st.Status() == state.Stopped {
 		return nil, errdefs.Conflict(fmt.Errorf("container %s: container not running", id))
 	}
 	if len(st.Cgroups) == 0 {
 		return nil, errdefs.NotImplemented(fmt.Errorf("container %s has no cgroup", id))
 	}
-	m, err := loadCgroup(st.Cgroups)
+	m, err := cgroups.Load(st.Cgroups)
 	if err != nil {
 		return nil, fmt.Errorf("open cgroup of %s: %w", id, err)
 	}
-	s, ok := m.(interface {
-		Stats() (*cgroups.Stats, error)
-	})
-	if !ok {
-		return nil, errdefs.NotImplemented(errors.New("cgroup statistics are not available"))
-	}
-	return s.Stats()
+	return m.Stats()
 }

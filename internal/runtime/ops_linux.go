@@ -9,25 +9,33 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
+	"github.com/berth/berth/internal/runtime/hooks"
+	"github.com/berth/berth/internal/runtime/state"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
+// Warn receives warnings: failed poststart and poststop hooks, which the
+// specification says must not fail the operation, and settings this host
+// cannot honour. ocicli sends them to the log.
+var Warn = func(msg string) {}
+
 // Start releases the init of a created container so that it execs the
 // container process, then runs the poststart hooks.
 func Start(root, id string) error {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		return err
 	}
 	switch s := st.Status(); s {
-	case StatusCreated:
-	case StatusStopped:
+	case state.Created:
+	case state.Stopped:
 		return errdefs.Conflict(fmt.Errorf("cannot start a container that has stopped"))
 	default:
 		return errdefs.Conflict(fmt.Errorf("cannot start an already %s container", s))
 	}
-	fifoPath := filepath.Join(st.dir(), fifoName)
+	fifoPath := filepath.Join(st.Dir(), state.FifoName)
 	pidfd, err := unix.PidfdOpen(st.Pid, 0)
 	if err != nil {
 		return fmt.Errorf("open container init %d: %w", st.Pid, err)
@@ -86,22 +94,22 @@ func Start(root, id string) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststart) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateRunning
-		runHooksWarn("poststart", h.Poststart, oci)
+		hooks.RunEach("poststart", h.Poststart, oci, Warn)
 	}
 	return nil
 }
 
 // Kill signals the container's init, or every process of it with all.
 func Kill(root, id string, sig unix.Signal, all bool) error {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		return err
 	}
 	if all && len(st.Cgroups) > 0 {
-		if st.Status() == StatusStopped {
+		if st.Status() == state.Stopped {
 			return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", id))
 		}
-		m, err := loadCgroup(st.Cgroups)
+		m, err := cgroups.Load(st.Cgroups)
 		if err != nil {
 			return fmt.Errorf("open cgroup of %s: %w", id, err)
 		}
@@ -113,18 +121,18 @@ func Kill(root, id string, sig unix.Signal, all bool) error {
 		}
 		return nil
 	}
-	return st.signal(sig)
+	return st.Signal(sig)
 }
 
 // Delete removes a stopped (or, with force, any) container: it kills what
 // is left, runs poststop hooks, removes the cgroup and the state.
 func Delete(root, id string, force bool) error {
-	st, err := LoadState(root, id)
+	st, err := state.Load(root, id)
 	if err != nil {
 		if errdefs.IsNotFound(err) && force {
 			// a create that died half-way may leave a directory without state.
-			if ValidateID(id) == nil {
-				_ = os.RemoveAll(stateDir(root, id))
+			if state.ValidateID(id) == nil {
+				_ = os.RemoveAll(state.Dir(root, id))
 			}
 			return nil
 		}
@@ -132,8 +140,8 @@ func Delete(root, id string, force bool) error {
 	}
 	status := st.Status()
 	switch status {
-	case StatusStopped:
-	case StatusCreated:
+	case state.Stopped:
+	case state.Created:
 		// a created container never ran: kill it, as runc does.
 		force = true
 	default:
@@ -141,16 +149,16 @@ func Delete(root, id string, force bool) error {
 			return errdefs.Conflict(fmt.Errorf("cannot delete container %s that is not stopped: %s", id, status))
 		}
 	}
-	var m cgroupManager
+	var m cgroups.Manager
 	if len(st.Cgroups) > 0 {
-		m, _ = loadCgroup(st.Cgroups)
+		m, _ = cgroups.Load(st.Cgroups)
 	}
-	if status != StatusStopped {
+	if status != state.Stopped {
 		if m != nil {
 			_ = m.Thaw()
 			_ = m.Kill(unix.SIGKILL)
 		}
-		_ = st.signal(unix.SIGKILL)
+		_ = st.Signal(unix.SIGKILL)
 		waitGone(st)
 	}
 	if m != nil {
@@ -177,29 +185,29 @@ func Delete(root, id string, force bool) error {
 	if h := st.Config.Hooks; h != nil && len(h.Poststop) > 0 {
 		oci := st.OCI()
 		oci.Status = specs.StateStopped
-		runHooksWarn("poststop", h.Poststop, oci)
+		hooks.RunEach("poststop", h.Poststop, oci, Warn)
 	}
-	if err := os.RemoveAll(st.dir()); err != nil {
+	if err := os.RemoveAll(st.Dir()); err != nil {
 		return fmt.Errorf("remove state of %s: %w", id, err)
 	}
 	return nil
 }
 
 // waitGone waits (bounded) for the init process to disappear.
-func waitGone(st *State) {
+func waitGone(st *state.State) {
 	fd, err := unix.PidfdOpen(st.Pid, 0)
 	if err != nil {
 		return
 	}
 	defer unix.Close(fd)
-	if !st.alive() {
+	if !st.Alive() {
 		return
 	}
 	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	_, _ = unix.Poll(fds, 10000)
 	// a zombie child of ours would count as alive in /proc; others reap it.
 	deadline := time.Now().Add(2 * time.Second)
-	for st.alive() && time.Now().Before(deadline) {
+	for st.Alive() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,17 +11,120 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/berth/berth/internal/runtime/caps"
+	"github.com/berth/berth/internal/runtime/nsenter"
+	"github.com/berth/berth/internal/runtime/selfexe"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
-
-// nsenterEnv must match package nsenter's EnvVar.
-const nsenterEnv = "_BERTH_NSENTER"
 
 // nsJoin is a namespace to enter by path.
 type nsJoin struct {
 	path string
 	flag int
+}
+
+// stage is a runtime init stage to start: the container init of Create
+// (mode "init") or the process of Exec (mode "exec").
+type stage struct {
+	mode          string
+	preserveFds   int
+	fifo          *os.File // O_PATH handle on exec.fifo (container init only)
+	consoleSocket string   // "" without a terminal
+	joins         []string // TYPE=PATH, joined by the nsenter constructor
+	threadJoins   []nsJoin // joined by the forking thread, before clone
+	attr          *syscall.SysProcAttr
+}
+
+// start re-executes the running binary, from its sealed handle, as the
+// init stage: stdio and the preserved fds are passed on, then the child's
+// end of the sync socket, the exec fifo and the console socket, each named
+// in the environment. It returns the started command and the runtime's end
+// of the sync socket.
+func (s *stage) start() (*exec.Cmd, *os.File, error) {
+	exe, err := selfexe.Sealed()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer exe.Close()
+	parent, child, err := socketPair()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer child.Close()
+	extra := make([]*os.File, 0, s.preserveFds+4)
+	for i := 0; i < s.preserveFds; i++ {
+		extra = append(extra, os.NewFile(uintptr(3+i), "preserved-"+strconv.Itoa(i)))
+	}
+	env := []string{envInit + "=" + s.mode, envPreserve + "=" + strconv.Itoa(s.preserveFds)}
+	pass := func(name string, f *os.File) {
+		env = append(env, name+"="+strconv.Itoa(3+len(extra)))
+		extra = append(extra, f)
+	}
+	pass(envSyncFd, child)
+	if s.fifo != nil {
+		pass(envFifoFd, s.fifo)
+	}
+	if s.consoleSocket != "" {
+		cf, err := dialConsole(s.consoleSocket)
+		if err != nil {
+			parent.Close()
+			return nil, nil, err
+		}
+		defer cf.Close()
+		pass(envConsole, cf)
+	}
+	exeFd := 3 + len(extra)
+	extra = append(extra, exe)
+	if len(s.joins) > 0 {
+		env = append(env, nsenter.EnvVar+"="+strings.Join(s.joins, ","))
+	}
+	verb := "init"
+	if s.mode == "exec" {
+		verb = "exec-init"
+	}
+	cmd := &exec.Cmd{
+		Path: "/proc/self/fd/" + strconv.Itoa(exeFd), Args: []string{"berth", "runtime", verb},
+		Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		ExtraFiles: extra, SysProcAttr: s.attr,
+	}
+	if err := startIn(cmd, s.threadJoins); err != nil {
+		parent.Close()
+		return nil, nil, err
+	}
+	return cmd, parent, nil
+}
+
+// dialConsole connects to the caller's console socket and returns the
+// connection as a file to pass on.
+func dialConsole(path string) (*os.File, error) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("connect to console socket %s: %w", path, err)
+	}
+	defer conn.Close()
+	cf, err := conn.(*net.UnixConn).File()
+	if err != nil {
+		return nil, fmt.Errorf("get console socket fd: %w", err)
+	}
+	return cf, nil
+}
+
+// splitJoins sorts namespaces to join by path: the per-thread ones (pid,
+// network, ipc, uts, cgroup) are entered by the forking thread before
+// clone, with the runtime's privileges, so that a new user namespace can
+// sit on top of them, as runc does; the others (user, mount, time) by the
+// nsenter constructor in the child.
+func splitJoins(nss []specs.LinuxNamespace) (joins []string, threadJoins []nsJoin) {
+	for _, ns := range nss {
+		switch ns.Type {
+		case specs.PIDNamespace, specs.NetworkNamespace, specs.IPCNamespace, specs.UTSNamespace, specs.CgroupNamespace:
+			threadJoins = append(threadJoins, nsJoin{ns.Path, int(nsFlags[ns.Type])})
+		default:
+			joins = append(joins, string(ns.Type)+"="+ns.Path)
+		}
+	}
+	return joins, threadJoins
 }
 
 // startIn starts cmd from a throw-away locked thread that first enters the
@@ -103,7 +207,7 @@ func setOOMScoreAdj(pid int, v *int) error {
 // skips: capabilities it does not hold, AppArmor and SELinux labels.
 func warnUnsupported(p *specs.Process, spec *specs.Spec) {
 	if p.Capabilities != nil {
-		got := availableCaps(p.Capabilities)
+		got := caps.Available(p.Capabilities)
 		var missing []string
 		for _, n := range p.Capabilities.Bounding {
 			found := false

@@ -2,6 +2,7 @@ package shimclient_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -132,16 +133,7 @@ func TestLongStateDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out syncBuffer
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
-	<-ready
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	attachThenStart(t, ctx, sh, &out)
 	if !strings.Contains(out.String(), "tty-ok") {
 		t.Fatalf("output %q", out.String())
 	}
@@ -165,16 +157,7 @@ func TestAttachReadyThenStartMissesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out bytes.Buffer
-		ready := make(chan struct{})
-		done := make(chan error, 1)
-		go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: &out, Ready: func() { close(ready) }}) }()
-		<-ready
-		if err := sh.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
+		attachThenStart(t, ctx, sh, &out)
 		if out.String() != "first-line\n" {
 			t.Fatalf("run %d: attach got %q", i, out.String())
 		}
@@ -229,5 +212,21 @@ func TestRunOnCreate(t *testing.T) {
 	cfg.RunOnCreate = true
 	if _, err := startShim(t, ctx, cfg); err == nil || !strings.Contains(err.Error(), "nosuchcmd") {
 		t.Fatalf("run of a missing command: %v", err)
+	}
+}
+
+// attachThenStart attaches w as stdout, starts the container once the
+// attach is registered, and waits for the attach to end.
+func attachThenStart(t *testing.T, ctx context.Context, sh *shimclient.Shim, w io.Writer) {
+	t.Helper()
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- sh.Attach(ctx, shimclient.Streams{Stdout: w, Ready: func() { close(ready) }}) }()
+	<-ready
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

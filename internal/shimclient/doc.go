@@ -3,21 +3,23 @@
 // signal, exec in and wait for containers, and to reconnect to running
 // containers after a daemon restart (live restore).
 //
-// CONTRACT (shared by daemon and shim owners; keep signatures stable):
+// The client's side, in the order a container uses it:
 //
-//	sh, err := shimclient.Start(ctx, shimclient.Config{...}) // forks `berth shim`, which runs `<runtime> create` and waits
+//	sh, err := shimclient.Start(ctx, shimclient.Config{...}) // starts `berth shim` (or takes one from a Pool), which runs `<runtime> create` and waits
 //	err = sh.Start(ctx)                                     // `<runtime> start`; the container process runs
-//	sh.Pid()                                                // container init pid on the host
-//	sh.Attach(ctx, shimclient.Streams{...})                 // live stdio; stdin optional
-//	sh.Resize(ctx, h, w); sh.Kill(ctx, sig); sh.Wait(ctx)   // Wait returns the exit status recorded by the shim
+//	sh.Pid(), sh.ID(), sh.State(ctx)                        // container init pid on the host, id, live state
+//	sh.Attach(ctx, shimclient.Streams{...})                 // live stdio; stdin optional; Streams.Ready once registered
+//	sh.Resize(ctx, h, w); sh.Kill(ctx, sig); sh.KillAll(ctx, sig)
+//	sh.Pause(ctx); sh.Resume(ctx)
+//	sh.Wait(ctx)                                            // the exit status recorded by the shim
 //	p, err := sh.Exec(ctx, shimclient.ExecConfig{...})      // `<runtime> exec`, monitored by the same shim
-//	sh.Delete(ctx)                                          // `<runtime> delete`, shim exits, state dir removed
+//	sh.Delete(ctx) / sh.DeleteForce(ctx)                    // `<runtime> delete`, shim exits, state dir removed
 //	sh, err = shimclient.Connect(ctx, stateDir)             // after a daemon restart
+//	sh.Close()                                              // drops idle connections only
 //
-// Additions: Config.Binary (the berth binary to run, default os.Executable()),
-// Streams.Ready (called once the shim registered an attach: start the
-// container after it), Shim.State, Shim.ID, Shim.KillAll (`<runtime> kill
-// --all`), Shim.DeleteForce, Shim.Close (drops idle connections only).
+// Config.Binary is the berth binary to run (default os.Executable());
+// Config.Pool a Pool of shims started ahead of need. The state dir's files
+// and the wire protocol are described in wire.go.
 //
 // Semantics worth knowing:
 //   - Start returns the runtime's own error text when create fails, e.g.

@@ -13,13 +13,7 @@ import (
 func TestKill(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, f.config())
 	if err := sh.Pause(ctx); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
@@ -45,13 +39,7 @@ func TestKill(t *testing.T) {
 func TestExec(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, f.config())
 	proc := specs.Process{Args: []string{"sh", "-c", "echo hi; echo oops >&2; exit 5"}, Cwd: "/", Env: []string{"PATH=/bin"}}
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "e1", Process: proc})
 	if err != nil {
@@ -102,13 +90,7 @@ func TestExec(t *testing.T) {
 func TestExecTerminal(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, f.config())
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "t1", OpenStdin: true, Process: specs.Process{Terminal: true, Args: []string{"sh", "-c", "read x; stty size"}, Cwd: "/", Env: []string{"PATH=/bin"}}})
 	if err != nil {
 		t.Fatal(err)

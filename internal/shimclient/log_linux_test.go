@@ -116,13 +116,7 @@ func TestOOMKilled(t *testing.T) {
 	b, _ = json.Marshal(&spec)
 	os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644)
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, f.config())
 	e, err := sh.Wait(ctx)
 	if err != nil || e.Code != 137 || !e.OOMKilled {
 		t.Fatalf("exit %+v, %v; want 137 and OOMKilled", e, err)
@@ -135,13 +129,7 @@ func TestLogLongLinesAndRotation(t *testing.T) {
 	cfg := f.config()
 	cfg.LogMaxSize, cfg.LogMaxFiles = 512<<10, 5
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, cfg)
 	if e, err := sh.Wait(ctx); err != nil || e.Code != 0 {
 		t.Fatalf("exit %+v, %v", e, err)
 	}

@@ -27,19 +27,12 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
-	berthBinary = os.Getenv("BERTH_BINARY")
-	if berthBinary == "" && os.Getenv(testutil.RootEnv) != "" {
-		dir, err := os.MkdirTemp("", "bt-sh-bin-")
-		if err != nil {
+	if os.Getenv(testutil.RootEnv) != "" {
+		var err error
+		if berthBinary, err = testutil.Berth(); err != nil {
 			panic(err)
 		}
-		defer os.RemoveAll(dir)
-		berthBinary = filepath.Join(dir, "berth")
-		cmd := exec.Command("go", "build", "-o", berthBinary, "github.com/berth/berth/cmd/berth")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			panic("build berth: " + err.Error())
-		}
+		defer testutil.RemoveBuiltBerth()
 	}
 	return m.Run()
 }
@@ -172,6 +165,20 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 
 // startShim is shimclient.Start that makes sure the shim goes away with the
 // test, also when the test fails half-way.
+// startedShim starts a shim for cfg and starts its container; a failure
+// fails t.
+func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+	t.Helper()
+	sh, err := startShim(t, ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return sh
+}
+
 func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
 	t.Helper()
 	sh, err := shimclient.Start(ctx, cfg)

@@ -117,13 +117,7 @@ func TestOrphanShimExits(t *testing.T) {
 		f := newFixture(t, false, args...)
 		cfg := f.config()
 		cfg.Binary, cfg.Pool = bin, pool
-		sh, err := startShim(t, ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sh.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
+		startedShim(t, ctx, cfg)
 		return f, shimPid
 	}
 	alive := func(pid int) bool {
@@ -196,13 +190,7 @@ func TestPoolWarmRuntime(t *testing.T) {
 	cfg := f.config()
 	cfg.Binary, cfg.Pool = bin, pool
 	cfg.Runtime = []string{bin, "runtime", "--root", f.runcRoot, "--log", logPath, "--debug"}
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, cfg)
 	e, err := sh.Wait(ctx)
 	if err != nil || e.Code != 5 {
 		t.Fatalf("exit %+v, %v; want code 5", e, err)

@@ -44,10 +44,11 @@ func liveRestoreChild(cfgPath string) int {
 	select {}
 }
 
-func TestLiveRestore(t *testing.T) {
-	f := newFixture(t, false, "sh", "-c", "echo before; read x; echo after; exit 7")
-	cfg := f.config()
-	cfg.OpenStdin = true
+// startInDyingDaemon starts cfg's container from a child process (the
+// "daemon", see liveRestoreChild), SIGKILLs that child once it has
+// reported, and returns its report line.
+func startInDyingDaemon(t *testing.T, f *fixture, cfg shimclient.Config) string {
+	t.Helper()
 	cfgPath := filepath.Join(f.bundle, "shim-config.json")
 	b, _ := json.Marshal(cfg)
 	os.WriteFile(cfgPath, b, 0o600)
@@ -59,14 +60,20 @@ func TestLiveRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	if !strings.HasPrefix(line, "started ") {
-		child.Process.Kill()
-		child.Wait()
-		t.Fatalf("child: %q", line)
-	}
-	// kill -9 the "daemon": the shim and the container live on.
 	child.Process.Signal(syscall.SIGKILL)
 	child.Wait()
+	if !strings.HasPrefix(line, "started ") {
+		t.Fatalf("child: %q", line)
+	}
+	return line
+}
+
+func TestLiveRestore(t *testing.T) {
+	f := newFixture(t, false, "sh", "-c", "echo before; read x; echo after; exit 7")
+	cfg := f.config()
+	cfg.OpenStdin = true
+	// kill -9 the "daemon": the shim and the container live on.
+	line := startInDyingDaemon(t, f, cfg)
 
 	ctx := testCtx(t)
 	sh, err := shimclient.Connect(ctx, f.stateDir)
@@ -111,22 +118,7 @@ func TestLiveRestore(t *testing.T) {
 
 func TestLiveRestoreExitWhileDaemonDown(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "sleep 0.2; exit 9")
-	cfgPath := filepath.Join(f.bundle, "shim-config.json")
-	b, _ := json.Marshal(f.config())
-	os.WriteFile(cfgPath, b, 0o600)
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childEnv+"="+cfgPath)
-	stdout, _ := child.StdoutPipe()
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, _ := bufio.NewReader(stdout).ReadString('\n')
-	child.Process.Signal(syscall.SIGKILL)
-	child.Wait()
-	if !strings.HasPrefix(line, "started ") {
-		t.Fatalf("child: %q", line)
-	}
+	startInDyingDaemon(t, f, f.config())
 	// The container exits while nobody is connected; the exit lands on disk.
 	exitFile := filepath.Join(f.stateDir, shimclient.ExitFile)
 	deadline := time.Now().Add(10 * time.Second)

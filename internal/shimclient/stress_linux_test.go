@@ -15,13 +15,7 @@ import (
 func TestExecsDoNotLeak(t *testing.T) {
 	f := newFixture(t, false, "sleep", "100")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sh.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	sh := startedShim(t, ctx, f.config())
 	st, _ := sh.State(ctx)
 	before := len(fdLinks(t, st.ShimPid))
 	for i := 0; i < 20; i++ {

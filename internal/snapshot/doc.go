@@ -2,7 +2,7 @@
 // layers of containers, as directories on disk, and returns mounts as data
 // (containerd's snapshotter model).
 //
-// CONTRACT (shared by the image and daemon owners; keep signatures stable):
+// Use:
 //
 //	sn, driver, err := snapshot.New(root)       // overlay when the kernel and the backing fs allow it, else "vfs" (copy)
 //	mounts, err := sn.Prepare(ctx, key, parent) // writable snapshot on top of committed parent ("" = empty)
@@ -13,9 +13,10 @@
 //	changes, err := sn.Changes(ctx, key)        // what the active snapshot changed vs its parent (docker diff)
 //	rc, err := sn.Diff(ctx, key)                // the same as a tar layer stream with whiteouts (docker commit)
 //
-// Added: Apply (unpack a layer tar into an active snapshot), Stat, Walk,
-// Close; NewDriver(root, "overlay"|"vfs"|"") to force a driver;
-// OverlaySupported(root) says why overlay cannot be used (for info).
+// Also: Apply (unpack a layer tar into an active snapshot), Usage, Exists,
+// Stat, Walk, Close; NewDriver(root, "overlay"|"vfs"|"") to force a
+// driver; OverlaySupported(root) says why overlay cannot be used, and
+// BackingFS and DriverStatus describe the driver (for info).
 //
 // Image layers are committed under their chain ID; each distinct layer is
 // unpacked once and shared. Metadata is one bbolt file (root/metadata.db);

@@ -1,4 +1,5 @@
 // Package testutil holds helpers shared by berth's tests: gating of
-// privileged tests, image fixtures built from Debian's busybox-static, and
+// privileged tests, the berth binary under test (built as the Makefile
+// builds it), image fixtures built from Debian's busybox-static, and
 // polling helpers.
 package testutil

@@ -27,62 +27,15 @@ func toResources(r *specs.LinuxResources, v2 bool) (*cgroups.Resources, error) {
 		out.SkipDevices = true
 		return out, nil
 	}
-	if m := r.Memory; m != nil {
-		if m.Limit != nil {
-			out.Memory = *m.Limit
-		}
-		if m.Reservation != nil {
-			out.MemoryReservation = *m.Reservation
-		}
-		if m.Swap != nil {
-			out.MemorySwap = *m.Swap
-		}
-		if m.Swappiness != nil {
-			if v2 && int64(*m.Swappiness) != -1 {
-				return nil, fmt.Errorf("linux.resources.memory.swappiness: not supported on cgroup v2")
-			}
-			out.MemorySwappiness = m.Swappiness
-		}
-		if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
-			if v2 {
-				return nil, fmt.Errorf("linux.resources.memory.disableOOMKiller: not supported on cgroup v2")
-			}
-			out.OomKillDisable = true
-		}
-		if m.CheckBeforeUpdate != nil {
-			out.MemoryCheckBeforeUpdate = *m.CheckBeforeUpdate
+	if r.Memory != nil {
+		if err := memoryResources(out, r.Memory, v2); err != nil {
+			return nil, err
 		}
 	}
-	if c := r.CPU; c != nil {
-		if c.Shares != nil {
-			if v2 {
-				out.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(*c.Shares)
-			} else {
-				out.CpuShares = *c.Shares
-			}
+	if r.CPU != nil {
+		if err := cpuResources(out, r.CPU, v2); err != nil {
+			return nil, err
 		}
-		if c.Quota != nil {
-			out.CpuQuota = *c.Quota
-		}
-		if c.Period != nil {
-			out.CpuPeriod = *c.Period
-		}
-		out.CpuBurst = c.Burst
-		if c.RealtimeRuntime != nil {
-			if v2 && *c.RealtimeRuntime != 0 {
-				return nil, fmt.Errorf("linux.resources.cpu.realtimeRuntime: not supported on cgroup v2")
-			}
-			out.CpuRtRuntime = *c.RealtimeRuntime
-		}
-		if c.RealtimePeriod != nil {
-			if v2 && *c.RealtimePeriod != 0 {
-				return nil, fmt.Errorf("linux.resources.cpu.realtimePeriod: not supported on cgroup v2")
-			}
-			out.CpuRtPeriod = *c.RealtimePeriod
-		}
-		out.CpusetCpus = c.Cpus
-		out.CpusetMems = c.Mems
-		out.CPUIdle = c.Idle
 	}
 	if p := r.Pids; p != nil && p.Limit != nil {
 		limit := *p.Limit
@@ -91,27 +44,8 @@ func toResources(r *specs.LinuxResources, v2 bool) (*cgroups.Resources, error) {
 		}
 		out.PidsLimit = &limit
 	}
-	if b := r.BlockIO; b != nil {
-		if b.Weight != nil {
-			out.BlkioWeight = *b.Weight
-		}
-		if b.LeafWeight != nil {
-			out.BlkioLeafWeight = *b.LeafWeight
-		}
-		for _, wd := range b.WeightDevice {
-			var w, lw uint16
-			if wd.Weight != nil {
-				w = *wd.Weight
-			}
-			if wd.LeafWeight != nil {
-				lw = *wd.LeafWeight
-			}
-			out.BlkioWeightDevice = append(out.BlkioWeightDevice, cgroups.NewWeightDevice(wd.Major, wd.Minor, w, lw))
-		}
-		out.BlkioThrottleReadBpsDevice = throttle(b.ThrottleReadBpsDevice)
-		out.BlkioThrottleWriteBpsDevice = throttle(b.ThrottleWriteBpsDevice)
-		out.BlkioThrottleReadIOPSDevice = throttle(b.ThrottleReadIOPSDevice)
-		out.BlkioThrottleWriteIOPSDevice = throttle(b.ThrottleWriteIOPSDevice)
+	if r.BlockIO != nil {
+		blockIOResources(out, r.BlockIO)
 	}
 	for _, h := range r.HugepageLimits {
 		out.HugetlbLimit = append(out.HugetlbLimit, &cgroups.HugepageLimit{Pagesize: h.Pagesize, Limit: h.Limit})
@@ -146,6 +80,93 @@ func toResources(r *specs.LinuxResources, v2 bool) (*cgroups.Resources, error) {
 		out.Devices = append(rules, defaultDevices()...)
 	}
 	return out, nil
+}
+
+// memoryResources converts linux.resources.memory.
+func memoryResources(out *cgroups.Resources, m *specs.LinuxMemory, v2 bool) error {
+	if m.Limit != nil {
+		out.Memory = *m.Limit
+	}
+	if m.Reservation != nil {
+		out.MemoryReservation = *m.Reservation
+	}
+	if m.Swap != nil {
+		out.MemorySwap = *m.Swap
+	}
+	if m.Swappiness != nil {
+		if v2 && int64(*m.Swappiness) != -1 {
+			return fmt.Errorf("linux.resources.memory.swappiness: not supported on cgroup v2")
+		}
+		out.MemorySwappiness = m.Swappiness
+	}
+	if m.DisableOOMKiller != nil && *m.DisableOOMKiller {
+		if v2 {
+			return fmt.Errorf("linux.resources.memory.disableOOMKiller: not supported on cgroup v2")
+		}
+		out.OomKillDisable = true
+	}
+	if m.CheckBeforeUpdate != nil {
+		out.MemoryCheckBeforeUpdate = *m.CheckBeforeUpdate
+	}
+	return nil
+}
+
+// cpuResources converts linux.resources.cpu.
+func cpuResources(out *cgroups.Resources, c *specs.LinuxCPU, v2 bool) error {
+	if c.Shares != nil {
+		if v2 {
+			out.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(*c.Shares)
+		} else {
+			out.CpuShares = *c.Shares
+		}
+	}
+	if c.Quota != nil {
+		out.CpuQuota = *c.Quota
+	}
+	if c.Period != nil {
+		out.CpuPeriod = *c.Period
+	}
+	out.CpuBurst = c.Burst
+	if c.RealtimeRuntime != nil {
+		if v2 && *c.RealtimeRuntime != 0 {
+			return fmt.Errorf("linux.resources.cpu.realtimeRuntime: not supported on cgroup v2")
+		}
+		out.CpuRtRuntime = *c.RealtimeRuntime
+	}
+	if c.RealtimePeriod != nil {
+		if v2 && *c.RealtimePeriod != 0 {
+			return fmt.Errorf("linux.resources.cpu.realtimePeriod: not supported on cgroup v2")
+		}
+		out.CpuRtPeriod = *c.RealtimePeriod
+	}
+	out.CpusetCpus = c.Cpus
+	out.CpusetMems = c.Mems
+	out.CPUIdle = c.Idle
+	return nil
+}
+
+// blockIOResources converts linux.resources.blockIO.
+func blockIOResources(out *cgroups.Resources, b *specs.LinuxBlockIO) {
+	if b.Weight != nil {
+		out.BlkioWeight = *b.Weight
+	}
+	if b.LeafWeight != nil {
+		out.BlkioLeafWeight = *b.LeafWeight
+	}
+	for _, wd := range b.WeightDevice {
+		var w, lw uint16
+		if wd.Weight != nil {
+			w = *wd.Weight
+		}
+		if wd.LeafWeight != nil {
+			lw = *wd.LeafWeight
+		}
+		out.BlkioWeightDevice = append(out.BlkioWeightDevice, cgroups.NewWeightDevice(wd.Major, wd.Minor, w, lw))
+	}
+	out.BlkioThrottleReadBpsDevice = throttle(b.ThrottleReadBpsDevice)
+	out.BlkioThrottleWriteBpsDevice = throttle(b.ThrottleWriteBpsDevice)
+	out.BlkioThrottleReadIOPSDevice = throttle(b.ThrottleReadIOPSDevice)
+	out.BlkioThrottleWriteIOPSDevice = throttle(b.ThrottleWriteIOPSDevice)
 }
 
 func throttle(in []specs.LinuxThrottleDevice) []*cgroups.ThrottleDevice {

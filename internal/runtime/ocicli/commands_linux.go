@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/spec"
+	"github.com/berth/berth/internal/runtime/state"
+	"github.com/berth/berth/internal/signame"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -65,7 +68,7 @@ type stateJSON struct {
 	Owner   string    `json:"owner"`
 }
 
-func toJSON(st *runtime.State) stateJSON {
+func toJSON(st *state.State) stateJSON {
 	return stateJSON{State: st.OCI(), Rootfs: st.Rootfs, Created: st.Created, Owner: st.Owner}
 }
 
@@ -78,31 +81,13 @@ func cmdState(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}
 	data, _ := json.MarshalIndent(toJSON(st), "", "  ")
 	fmt.Println(string(data))
 	return 0, nil
-}
-
-func parseSignal(s string) (unix.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		if n <= 0 || n > 64 {
-			return 0, fmt.Errorf("invalid signal %q", s)
-		}
-		return unix.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	sig := unix.SignalNum(name)
-	if sig == 0 {
-		return 0, fmt.Errorf("unknown signal %q", s)
-	}
-	return sig, nil
 }
 
 func cmdKill(g *globals, args []string) (int, error) {
@@ -117,7 +102,7 @@ func cmdKill(g *globals, args []string) (int, error) {
 	}
 	sig := unix.SIGTERM
 	if len(fs.args) == 2 {
-		s, err := parseSignal(fs.args[1])
+		s, err := signame.Parse(fs.args[1])
 		if err != nil {
 			return 1, err
 		}
@@ -272,9 +257,9 @@ func cmdSpec(g *globals, args []string) (int, error) {
 	if len(fs.args) > 0 {
 		return 1, fmt.Errorf("spec: unexpected arguments: %s", strings.Join(fs.args, " "))
 	}
-	spec := runtime.DefaultSpec()
+	s := spec.Default()
 	if *rootless {
-		runtime.MakeRootless(spec)
+		spec.MakeRootless(s)
 	}
 	path := "config.json"
 	if *bundle != "" {
@@ -283,7 +268,7 @@ func cmdSpec(g *globals, args []string) (int, error) {
 	if _, err := os.Stat(path); err == nil {
 		return 1, fmt.Errorf("file %s exists: remove it first", path)
 	}
-	data, err := json.MarshalIndent(spec, "", "\t")
+	data, err := json.MarshalIndent(s, "", "\t")
 	if err != nil {
 		return 1, fmt.Errorf("encode spec: %w", err)
 	}

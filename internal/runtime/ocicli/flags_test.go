@@ -2,8 +2,6 @@ package ocicli
 
 import (
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestFlagsAnywhere(t *testing.T) {
@@ -39,23 +37,6 @@ func TestExecStopsAtCommand(t *testing.T) {
 	}
 	if !*tty || len(fs.args) != 4 || fs.args[3] != "echo -t" {
 		t.Fatalf("tty=%v args=%q", *tty, fs.args)
-	}
-}
-
-func TestParseSignal(t *testing.T) {
-	for in, want := range map[string]unix.Signal{"KILL": unix.SIGKILL, "SIGTERM": unix.SIGTERM, "9": unix.SIGKILL, "hup": unix.SIGHUP, "SIGRTMIN+1": 0} {
-		got, err := parseSignal(in)
-		if want == 0 {
-			continue
-		}
-		if err != nil || got != want {
-			t.Errorf("parseSignal(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"NOPE", "0", "65", "-1"} {
-		if _, err := parseSignal(bad); err == nil {
-			t.Errorf("parseSignal(%q) accepted", bad)
-		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/state"
 	"github.com/moby/term"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -126,60 +127,21 @@ func cmdExec(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}
 	var p *specs.Process
 	if *procFile != "" {
-		data, err := os.ReadFile(*procFile)
-		if err != nil {
-			return 1, fmt.Errorf("read process file: %w", err)
-		}
-		p = new(specs.Process)
-		if err := json.Unmarshal(data, p); err != nil {
-			return 1, fmt.Errorf("parse process file %s: %w", *procFile, err)
-		}
+		p, err = readProcess(*procFile)
+	} else if len(fs.args) < 2 {
+		err = fmt.Errorf("exec: process args are required (or --process)")
 	} else {
-		if len(fs.args) < 2 {
-			return 1, fmt.Errorf("exec: process args are required (or --process)")
-		}
-		base := *st.Config.Process
-		p = &base
-		p.Args = fs.args[1:]
-		p.Env = append(append([]string{}, base.Env...), *env...)
-		p.Terminal = *tty
-		p.ConsoleSize = nil
-		if *cwd != "" {
-			p.Cwd = *cwd
-		}
-		if *user != "" {
-			u, err := parseUser(*user)
-			if err != nil {
-				return 1, err
-			}
-			p.User = u
-		}
-		for _, gs := range *gids {
-			gid, err := strconv.ParseUint(gs, 10, 32)
-			if err != nil {
-				return 1, fmt.Errorf("invalid additional gid %q", gs)
-			}
-			p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
-		}
-		if *nnp {
-			p.NoNewPrivileges = true
-		}
-		if len(*capsAdd) > 0 && p.Capabilities != nil {
-			c := *p.Capabilities
-			for _, cp := range *capsAdd {
-				cp = strings.ToUpper(cp)
-				c.Bounding = append(c.Bounding, cp)
-				c.Effective = append(c.Effective, cp)
-				c.Permitted = append(c.Permitted, cp)
-			}
-			p.Capabilities = &c
-		}
+		f := execFlags{cwd: *cwd, user: *user, env: *env, gids: *gids, caps: *capsAdd, tty: *tty, nnp: *nnp}
+		p, err = f.process(*st.Config.Process, fs.args[1:])
+	}
+	if err != nil {
+		return 1, err
 	}
 	if *tty {
 		p.Terminal = true
@@ -217,6 +179,67 @@ func cmdExec(g *globals, args []string) (int, error) {
 		relay.wait()
 	}
 	return code, nil
+}
+
+// readProcess reads an exec's process.json (--process).
+func readProcess(path string) (*specs.Process, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read process file: %w", err)
+	}
+	p := new(specs.Process)
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, fmt.Errorf("parse process file %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// execFlags are the flags of exec that change the container's process.
+type execFlags struct {
+	cwd, user       string
+	env, gids, caps []string
+	tty, nnp        bool
+}
+
+// process is the exec's process: the container's own (base) running args,
+// changed by the flags.
+func (f execFlags) process(base specs.Process, args []string) (*specs.Process, error) {
+	p := &base
+	p.Args = args
+	p.Env = append(append([]string{}, base.Env...), f.env...)
+	p.Terminal = f.tty
+	p.ConsoleSize = nil
+	if f.cwd != "" {
+		p.Cwd = f.cwd
+	}
+	if f.user != "" {
+		u, err := parseUser(f.user)
+		if err != nil {
+			return nil, err
+		}
+		p.User = u
+	}
+	for _, gs := range f.gids {
+		gid, err := strconv.ParseUint(gs, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("invalid additional gid %q", gs)
+		}
+		p.User.AdditionalGids = append(p.User.AdditionalGids, uint32(gid))
+	}
+	if f.nnp {
+		p.NoNewPrivileges = true
+	}
+	if len(f.caps) > 0 && p.Capabilities != nil {
+		c := *p.Capabilities
+		for _, cp := range f.caps {
+			cp = strings.ToUpper(cp)
+			c.Bounding = append(c.Bounding, cp)
+			c.Effective = append(c.Effective, cp)
+			c.Permitted = append(c.Permitted, cp)
+		}
+		p.Capabilities = &c
+	}
+	return p, nil
 }
 
 func parseUser(s string) (specs.User, error) {

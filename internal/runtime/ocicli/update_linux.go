@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/berth/berth/internal/runtime"
+	"github.com/berth/berth/internal/runtime/state"
 	"github.com/docker/go-units"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -34,7 +35,7 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	st, err := runtime.LoadState(g.root, id)
+	st, err := state.Load(g.root, id)
 	if err != nil {
 		return 1, err
 	}
@@ -44,43 +45,9 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 		r = &cp
 	}
 	if *resources != "" {
-		var in io.Reader = os.Stdin
-		if *resources != "-" {
-			f, err := os.Open(*resources)
-			if err != nil {
-				return 1, fmt.Errorf("open resources file: %w", err)
-			}
-			defer f.Close()
-			in = f
+		if r, err = readResources(*resources); err != nil {
+			return 1, err
 		}
-		r = &specs.LinuxResources{}
-		if err := json.NewDecoder(in).Decode(r); err != nil {
-			return 1, fmt.Errorf("parse resources: %w", err)
-		}
-	}
-	size := func(s string) (*int64, error) {
-		if s == "" {
-			return nil, nil
-		}
-		if s == "-1" {
-			v := int64(-1)
-			return &v, nil
-		}
-		v, err := units.RAMInBytes(s)
-		if err != nil {
-			return nil, fmt.Errorf("invalid size %q: %w", s, err)
-		}
-		return &v, nil
-	}
-	num := func(name, s string) (*int64, error) {
-		if s == "" {
-			return nil, nil
-		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("invalid --%s %q", name, s)
-		}
-		return &v, nil
 	}
 	if *memory != "" || *swap != "" || *reservation != "" {
 		if r.Memory == nil {
@@ -133,4 +100,50 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 		r.Pids = &specs.LinuxPids{Limit: v}
 	}
 	return 0, runtime.Update(g.root, id, r)
+}
+
+// readResources reads linux.resources as JSON from path ("-": stdin).
+func readResources(path string) (*specs.LinuxResources, error) {
+	var in io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("open resources file: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	r := &specs.LinuxResources{}
+	if err := json.NewDecoder(in).Decode(r); err != nil {
+		return nil, fmt.Errorf("parse resources: %w", err)
+	}
+	return r, nil
+}
+
+// size parses a size flag ("" unset, -1 unlimited, else 512m and the like).
+func size(s string) (*int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if s == "-1" {
+		v := int64(-1)
+		return &v, nil
+	}
+	v, err := units.RAMInBytes(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid size %q: %w", s, err)
+	}
+	return &v, nil
+}
+
+// num parses the integer flag --name ("" unset).
+func num(name, s string) (*int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("invalid --%s %q", name, s)
+	}
+	return &v, nil
 }

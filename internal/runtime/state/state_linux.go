@@ -1,4 +1,15 @@
-package runtime
+// Package state owns the runtime's record of one container: its
+// directory <root>/<id> under the runtime's state root, the rules for
+// container ids, and the status derived from it. Layout:
+//
+//	state.json  the persisted State (written atomically)
+//	exec.fifo   present while the container is "created"; start opens it
+//	            to release the init process blocked on it
+//
+// The status is derived, never stored: stopped when the init (pid and
+// start time, against pid reuse) is gone, created while exec.fifo exists,
+// paused when the cgroup is frozen, else running.
+package state
 
 import (
 	"encoding/json"
@@ -12,23 +23,24 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/runtime/cgroups"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
 // Status values of a container, as in the OCI runtime specification.
 const (
-	StatusCreating = "creating"
-	StatusCreated  = "created"
-	StatusRunning  = "running"
-	StatusStopped  = "stopped"
-	StatusPaused   = "paused"
+	Creating = "creating"
+	Created  = "created"
+	Running  = "running"
+	Stopped  = "stopped"
+	Paused   = "paused"
 )
 
-const (
-	stateFile = "state.json"
-	fifoName  = "exec.fifo"
-)
+const stateFile = "state.json"
+
+// FifoName is the exec fifo in a container's directory.
+const FifoName = "exec.fifo"
 
 // State is what berth remembers about a container between invocations.
 type State struct {
@@ -43,7 +55,7 @@ type State struct {
 	Cgroups     map[string]string `json:"cgroups,omitempty"`
 	Config      *specs.Spec       `json:"config"`
 
-	stateDirPath string
+	dir string
 }
 
 var idRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+.-]*$`)
@@ -59,14 +71,15 @@ func ValidateID(id string) error {
 	return nil
 }
 
-func stateDir(root, id string) string { return filepath.Join(root, id) }
+// Dir is the directory of container id under root.
+func Dir(root, id string) string { return filepath.Join(root, id) }
 
-// LoadState reads the saved state of container id under root.
-func LoadState(root, id string) (*State, error) {
+// Load reads the saved state of container id under root.
+func Load(root, id string) (*State, error) {
 	if err := ValidateID(id); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(stateDir(root, id), stateFile))
+	data, err := os.ReadFile(filepath.Join(Dir(root, id), stateFile))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, errdefs.NotFound(fmt.Errorf("container %q does not exist", id))
@@ -77,16 +90,18 @@ func LoadState(root, id string) (*State, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("parse state of %s: %w", id, err)
 	}
-	s.stateDirPath = stateDir(root, id)
+	s.dir = Dir(root, id)
 	return &s, nil
 }
 
-func (s *State) save(root string) error {
+// Save writes s to its directory under root (temp file and rename).
+func (s *State) Save(root string) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode state of %s: %w", s.ID, err)
 	}
-	dir := stateDir(root, s.ID)
+	dir := Dir(root, s.ID)
+	s.dir = dir
 	tmp, err := os.CreateTemp(dir, ".state-*")
 	if err != nil {
 		return fmt.Errorf("write state of %s: %w", s.ID, err)
@@ -107,9 +122,9 @@ func (s *State) save(root string) error {
 	return nil
 }
 
-// procStartTime returns the start time of pid (field 22 of /proc/PID/stat)
+// StartTime returns the start time of pid (field 22 of /proc/PID/stat)
 // and whether it is a zombie or dead.
-func procStartTime(pid int) (uint64, bool, error) {
+func StartTime(pid int) (uint64, bool, error) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, true, err
@@ -132,12 +147,12 @@ func procStartTime(pid int) (uint64, bool, error) {
 	return st, dead, nil
 }
 
-// alive reports whether the container's init process still runs.
-func (s *State) alive() bool {
+// Alive reports whether the container's init process still runs.
+func (s *State) Alive() bool {
 	if s.Pid <= 0 {
 		return false
 	}
-	st, dead, err := procStartTime(s.Pid)
+	st, dead, err := StartTime(s.Pid)
 	if err != nil || dead || st != s.StartTime {
 		return false
 	}
@@ -146,19 +161,20 @@ func (s *State) alive() bool {
 
 // Status derives the current status of the container.
 func (s *State) Status() string {
-	if !s.alive() {
-		return StatusStopped
+	if !s.Alive() {
+		return Stopped
 	}
-	if _, err := os.Lstat(filepath.Join(s.dir(), fifoName)); err == nil {
-		return StatusCreated
+	if _, err := os.Lstat(filepath.Join(s.dir, FifoName)); err == nil {
+		return Created
 	}
 	if s.frozen() {
-		return StatusPaused
+		return Paused
 	}
-	return StatusRunning
+	return Running
 }
 
-func (s *State) dir() string { return s.stateDirPath }
+// Dir is the container's directory.
+func (s *State) Dir() string { return s.dir }
 
 // OCI returns the state in the format of the OCI runtime specification.
 func (s *State) OCI() specs.State {
@@ -179,17 +195,17 @@ func (s *State) frozen() bool {
 	if len(s.Cgroups) == 0 {
 		return false
 	}
-	m, err := loadCgroup(s.Cgroups)
+	m, err := cgroups.Load(s.Cgroups)
 	if err != nil {
 		return false
 	}
 	st, err := m.State()
-	return err == nil && st == "FROZEN"
+	return err == nil && st == cgroups.Frozen
 }
 
-// signal sends sig to the init process.
-func (s *State) signal(sig unix.Signal) error {
-	if !s.alive() {
+// Signal sends sig to the init process.
+func (s *State) Signal(sig unix.Signal) error {
+	if !s.Alive() {
 		return errdefs.Conflict(fmt.Errorf("signal container %s: container not running", s.ID))
 	}
 	if err := unix.Kill(s.Pid, sig); err != nil {

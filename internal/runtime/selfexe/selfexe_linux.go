@@ -1,4 +1,8 @@
-package runtime
+// Package selfexe gives the runtime a handle on its own binary that
+// nothing can write through, to re-execute it as a container's init or exec
+// stage (CVE-2019-5736): a detached read-only bind mount of the binary, or
+// else a sealed memfd copy.
+package selfexe
 
 import (
 	"fmt"
@@ -8,13 +12,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sealedSelf returns a handle on the running binary that nothing can write
+// Sealed returns a handle on the running binary that nothing can write
 // through. Processes that enter the container run from it, so nothing
 // inside the container can reach and overwrite the host binary through
 // /proc/PID/exe (CVE-2019-5736). The cheap way is a detached read-only bind
 // mount of the binary (no copy); the fallback is a sealed memfd copy, as
 // runc does.
-func sealedSelf() (*os.File, error) {
+func Sealed() (*os.File, error) {
 	if f, err := readonlySelf(); err == nil {
 		return f, nil
 	}

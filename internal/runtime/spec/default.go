@@ -1,15 +1,17 @@
-package runtime
+// Package spec holds the OCI runtime configuration berth's runtime writes
+// for `berth runtime spec` (the same as `runc spec`) and its rootless
+// variant; the runtime benchmark runs the same configuration.
+package spec
 
 import (
-	"github.com/berth/berth/internal/runtime/caps"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 var defaultCaps = []string{"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"}
 
-// DefaultSpec returns the configuration `berth runtime spec` writes, the
-// same as `runc spec`: sh on a terminal in a rootfs directory next to it.
-func DefaultSpec() *specs.Spec {
+// Default returns the configuration `berth runtime spec` writes, the same
+// as `runc spec`: sh on a terminal in a rootfs directory next to it.
+func Default() *specs.Spec {
 	return &specs.Spec{
 		Version: specs.Version,
 		Root:    &specs.Root{Path: "rootfs", Readonly: true},
@@ -58,40 +60,10 @@ func DefaultSpec() *specs.Spec {
 }
 
 // MakeRootless adapts a default spec for `spec --rootless`: a user
-// namespace mapping the current user, no cgroup namespace or device rules.
+// namespace mapping uid and gid 1000 to root, no device rules.
 func MakeRootless(s *specs.Spec) {
 	s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace})
 	s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 	s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 1000, Size: 1}}
 	s.Linux.Resources = nil
-}
-
-// Features describes what this runtime supports (`berth runtime features`).
-func Features() map[string]any {
-	ns := []string{"cgroup", "ipc", "mount", "network", "pid", "user", "uts", "time"}
-	return map[string]any{
-		"ociVersionMin": "1.0.0",
-		"ociVersionMax": specs.Version,
-		"hooks":         []string{"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"},
-		"mountOptions":  mountOptionNames(),
-		"linux": map[string]any{
-			"namespaces":   ns,
-			"capabilities": caps.Names(),
-			"apparmor":     map[string]any{"enabled": false},
-			"selinux":      map[string]any{"enabled": false},
-			"cgroup":       map[string]any{"v1": true, "v2": true, "systemd": false},
-			"seccomp":      map[string]any{"enabled": true},
-		},
-	}
-}
-
-func mountOptionNames() []string {
-	out := []string{"rro", "rrw", "rnosuid", "rnodev", "rnoexec", "rsuid", "rdev", "rexec"}
-	for k := range mountFlags {
-		out = append(out, k)
-	}
-	for k := range propagationFlags {
-		out = append(out, k)
-	}
-	return out
 }

@@ -1,42 +1,23 @@
-package runtime
+package caps
 
 import (
-	"github.com/berth/berth/internal/runtime/caps"
-	"github.com/berth/berth/internal/runtime/cgroups"
-	"github.com/berth/berth/internal/runtime/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-func newCgroup(path, id string) (cgroupManager, error) { return cgroups.New(path, id) }
-
-func loadCgroup(paths map[string]string) (cgroupManager, error) { return cgroups.Load(paths) }
-
-func validateResources(r *specs.LinuxResources) error { return cgroups.Validate(r) }
-
-func compileSeccomp(c *specs.LinuxSeccomp) ([]unix.SockFilter, error) { return seccomp.Compile(c) }
-
-func loadSeccomp(f []unix.SockFilter, flags []specs.LinuxSeccompFlag) error {
-	return seccomp.Load(f, flags)
-}
-
-func validateCaps(c *specs.LinuxCapabilities) error { return caps.Validate(c) }
-
-func applyCaps(c *specs.LinuxCapabilities) error { return caps.Apply(c) }
-
-// availableCaps removes from c the capabilities this process does not hold
+// Available removes from c the capabilities this process does not hold
 // in its bounding set (this machine, for one, lacks CAP_SYS_RESOURCE): they
 // cannot be granted, and asking for all capabilities (privileged
 // containers) must still work. Fewer capabilities than asked is never a
 // widening of privileges.
-func availableCaps(c *specs.LinuxCapabilities) *specs.LinuxCapabilities {
+func Available(c *specs.LinuxCapabilities) *specs.LinuxCapabilities {
 	if c == nil {
 		return nil
 	}
 	keep := func(names []string) []string {
 		out := make([]string, 0, len(names))
 		for _, n := range names {
-			v, err := caps.Parse(n)
+			v, err := Parse(n)
 			if err != nil {
 				out = append(out, n) // let Apply report it
 				continue
@@ -57,7 +38,7 @@ func availableCaps(c *specs.LinuxCapabilities) *specs.LinuxCapabilities {
 	// empty), and so do we.
 	in := func(list []string, n string) bool {
 		for _, x := range list {
-			if caps.Normalize(x) == caps.Normalize(n) {
+			if Normalize(x) == Normalize(n) {
 				return true
 			}
 		}

@@ -1,4 +1,12 @@
-package runtime
+// Package execproc is the last step of a runtime init stage: it turns the
+// calling process, already inside the container's namespaces and root,
+// into the container process. Prepare checks what can fail about the
+// process (cwd inside the root, the executable on the process's own PATH,
+// rlimits that would need CAP_SYS_RESOURCE, the seccomp profile); the
+// function it returns sets the personality, closes stray fds, loads
+// seccomp, sets rlimits, groups, gid and uid, capabilities and
+// no_new_privs in runc's order, and execs with raw syscalls.
+package execproc
 
 import (
 	"errors"
@@ -10,15 +18,19 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/berth/berth/internal/rlimit"
+	"github.com/berth/berth/internal/runtime/caps"
 	"github.com/berth/berth/internal/runtime/nsenter"
+	"github.com/berth/berth/internal/runtime/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
-// prepareExec checks everything that can fail about the process (cwd,
+// Prepare checks everything that can fail about the process (cwd,
 // executable, rlimits) and returns the function that applies credentials,
-// capabilities, no_new_privs and seccomp, closes stray fds and execs.
-func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
+// capabilities, no_new_privs and seccomp, closes every fd above stdio and
+// the preserve fds after it, and execs. It runs on a locked OS thread.
+func Prepare(p *specs.Process, spec *specs.Spec, preserve int) (func() error, error) {
 	// Rlimits are applied at the very end (a small RLIMIT_AS would starve
 	// the Go runtime of this init); refuse now what cannot succeed then.
 	for _, r := range p.Rlimits {
@@ -26,7 +38,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 			return nil, err
 		}
 	}
-	grant := availableCaps(p.Capabilities)
+	grant := caps.Available(p.Capabilities)
 	// Entered here for an early error, and entered again in the final step,
 	// once no host directory fd is open any more.
 	if err := enterCwd(p.Cwd); err != nil {
@@ -43,13 +55,12 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 	var filter []unix.SockFilter
 	var flags []specs.LinuxSeccompFlag
 	if spec.Linux != nil && spec.Linux.Seccomp != nil {
-		filter, err = compileSeccomp(spec.Linux.Seccomp)
+		filter, err = seccomp.Compile(spec.Linux.Seccomp)
 		if err != nil {
 			return nil, fmt.Errorf("compile seccomp profile: %w", err)
 		}
 		flags = spec.Linux.Seccomp.Flags
 	}
-	preserve, _ := strconv.Atoi(os.Getenv(envPreserve))
 	argv0p, err := syscall.BytePtrFromString(argv0)
 	if err != nil {
 		return nil, fmt.Errorf("exec %q: %w", argv0, err)
@@ -79,7 +90,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 		// Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load
 		// it while we still have it, as runc does.
 		if filter != nil && !p.NoNewPrivileges {
-			if err := loadSeccomp(filter, flags); err != nil {
+			if err := seccomp.Load(filter, flags); err != nil {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
 		}
@@ -94,7 +105,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 			return err
 		}
 		// no capabilities in the config means none, as with runc.
-		if err := applyCaps(grant); err != nil {
+		if err := caps.Apply(grant); err != nil {
 			return fmt.Errorf("apply capabilities: %w", err)
 		}
 		if p.NoNewPrivileges {
@@ -103,7 +114,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 			}
 		}
 		if filter != nil && p.NoNewPrivileges {
-			if err := loadSeccomp(filter, flags); err != nil {
+			if err := seccomp.Load(filter, flags); err != nil {
 				return fmt.Errorf("load seccomp filter: %w", err)
 			}
 		}
@@ -123,7 +134,7 @@ func prepareExec(p *specs.Process, spec *specs.Spec) (func() error, error) {
 // the current one without CAP_SYS_RESOURCE (which these machines lack).
 func checkRlimit(r specs.POSIXRlimit) error {
 	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(rlimitNames[r.Type], &cur); err != nil {
+	if err := syscall.Getrlimit(resource(r.Type), &cur); err != nil {
 		return fmt.Errorf("get %s: %w", r.Type, err)
 	}
 	if r.Hard <= cur.Max {
@@ -138,7 +149,7 @@ func checkRlimit(r specs.POSIXRlimit) error {
 }
 
 func setRlimit(r specs.POSIXRlimit) error {
-	res := rlimitNames[r.Type]
+	res := resource(r.Type)
 	var cur syscall.Rlimit
 	if err := syscall.Getrlimit(res, &cur); err != nil {
 		return fmt.Errorf("get %s: %w", r.Type, err)
@@ -298,6 +309,12 @@ func setPersonality(p *specs.LinuxPersonality) error {
 	return nil
 }
 
+// resource is the resource number of a validated rlimit name.
+func resource(name string) int {
+	r, _ := rlimit.Resource(name)
+	return r
+}
+
 type rlimitSet struct {
 	name string
 	res  int
@@ -312,7 +329,7 @@ func finalRlimits(rs []specs.POSIXRlimit) []rlimitSet {
 	out := make([]rlimitSet, 0, len(rs)+1)
 	nofile := false
 	for _, r := range rs {
-		out = append(out, rlimitSet{r.Type, rlimitNames[r.Type], unix.Rlimit{Cur: r.Soft, Max: r.Hard}})
+		out = append(out, rlimitSet{r.Type, resource(r.Type), unix.Rlimit{Cur: r.Soft, Max: r.Hard}})
 		if r.Type == "RLIMIT_NOFILE" {
 			nofile = true
 		}
@@ -330,7 +347,7 @@ func finalRlimits(rs []specs.POSIXRlimit) []rlimitSet {
 // CAP_SYS_RESOURCE, about to be dropped).
 func raiseRlimit(r specs.POSIXRlimit) error {
 	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(rlimitNames[r.Type], &cur); err != nil {
+	if err := syscall.Getrlimit(resource(r.Type), &cur); err != nil {
 		return fmt.Errorf("get %s: %w", r.Type, err)
 	}
 	if r.Hard <= cur.Max {

@@ -1,4 +1,8 @@
-package runtime
+// Package hooks runs the OCI lifecycle hooks of a container (prestart,
+// createRuntime, createContainer, startContainer, poststart, poststop): each
+// hook's program with the container's OCI state as JSON on its stdin, its
+// timeout, and an error that carries the hook's output.
+package hooks
 
 import (
 	"bytes"
@@ -12,24 +16,20 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Warn receives warnings: failed poststart and poststop hooks, which the
-// specification says must not fail the operation. ocicli sends them to the
-// log.
-var Warn = func(msg string) {}
-
-// runHooksWarn runs hooks like runHooks, but a failure is only a warning
-// and the remaining hooks still run.
-func runHooksWarn(kind string, hooks []specs.Hook, st specs.State) {
+// RunEach runs hooks like Run, but a failure is only passed to warn and
+// the remaining hooks still run: poststart and poststop hooks, which the
+// specification says must not fail the operation.
+func RunEach(kind string, hooks []specs.Hook, st specs.State, warn func(string)) {
 	for _, h := range hooks {
-		if err := runHooks(kind, []specs.Hook{h}, st); err != nil {
-			Warn(err.Error())
+		if err := Run(kind, []specs.Hook{h}, st); err != nil {
+			warn(err.Error())
 		}
 	}
 }
 
-// runHooks runs hooks in order with the container state on stdin. The first
-// failure stops the list.
-func runHooks(kind string, hooks []specs.Hook, st specs.State) error {
+// Run runs hooks in order with the container state on stdin. The first
+// failure stops the list; its error names the kind and the hook's path.
+func Run(kind string, hooks []specs.Hook, st specs.State) error {
 	if len(hooks) == 0 {
 		return nil
 	}

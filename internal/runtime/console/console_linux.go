@@ -1,4 +1,8 @@
-package runtime
+// Package console gives a container process a terminal: it creates a pty
+// inside the container, sends the master to the caller's console socket
+// (runc's --console-socket protocol) and makes the slave the process's
+// controlling terminal and stdio.
+package console
 
 import (
 	"fmt"
@@ -9,15 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// setupConsole creates a pty inside the container, sends its master over
-// the console socket, and makes the slave the process's controlling
-// terminal and stdio. It runs after pivot_root (or inside the container's
-// mount namespace for an exec).
-func setupConsole(p *specs.Process, isInit bool) error {
-	sockFd, err := strconv.Atoi(os.Getenv(envConsole))
-	if err != nil {
-		return fmt.Errorf("process.terminal is set but no console socket was given")
-	}
+// Setup creates a pty inside the container, sends its master over the
+// console socket open at sockFd (and closes that), and makes the slave the
+// process's controlling terminal and stdio. It runs after pivot_root (or
+// inside the container's mount namespace for an exec); for the container
+// init (isInit) the pty also becomes /dev/console.
+func Setup(sockFd int, p *specs.Process, isInit bool) error {
 	defer unix.Close(sockFd)
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {

@@ -1,0 +1,26 @@
+package rlimit
+
+import "golang.org/x/sys/unix"
+
+// resources maps the OCI rlimit names to their resource numbers.
+var resources = map[string]int{
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
+	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_STACK": unix.RLIMIT_STACK,
+}
+
+// Resource returns the resource number of an OCI rlimit name
+// ("RLIMIT_NOFILE"), and whether the name is known.
+func Resource(name string) (int, bool) {
+	r, ok := resources[name]
+	return r, ok
+}
+
+// IsUlimit reports whether name (in any case) is a --ulimit name.
+func IsUlimit(name string) bool {
+	_, ok := resources[OCIName(name)]
+	return ok
+}
