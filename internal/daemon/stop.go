@@ -9,7 +9,6 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/shimclient"
 )
 
 // ContainerStop sends the stop signal (the request's, the container's or
@@ -26,14 +25,6 @@ func (d *Daemon) ContainerStop(ctx context.Context, name, signal string, timeout
 	}
 	d.emitStop(c)
 	return nil
-}
-
-func (d *Daemon) shimOf(c *container.Container) (*shimclient.Shim, bool) {
-	v, ok := d.shims.Load(c.ID)
-	if !ok {
-		return nil, false
-	}
-	return v.(*shimclient.Shim), true
 }
 
 func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string, timeout *int) error {

@@ -1,12 +1,15 @@
-package daemon
+package procs
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
 
 	ctr "github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/oci"
+	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/store"
 )
 
@@ -17,7 +20,8 @@ func TestRecordProbe(t *testing.T) {
 	}
 	defer db.Close()
 	reg, _ := ctr.NewRegistry(db)
-	d := &Daemon{containers: reg, events: newEventLog()}
+	var events []string
+	d := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) }}, registryOnly{reg})
 	c := ctr.New(ctr.GenerateID(), "/h")
 	c.Config = &containertypes.Config{Healthcheck: &containertypes.HealthConfig{Test: []string{"CMD", "true"}, Retries: 2, StartPeriod: time.Hour}}
 	c.HostConfig = &containertypes.HostConfig{}
@@ -52,8 +56,21 @@ func TestRecordProbe(t *testing.T) {
 	if len(c.State.Health.Log) != maxHealthLog {
 		t.Fatalf("log length %d", len(c.State.Health.Log))
 	}
+	if want := []string{"health_status: healthy", "health_status: unhealthy"}; !slices.Equal(events, want) {
+		t.Fatalf("events %q, want %q", events, want)
+	}
 	c.Config.Healthcheck.Test = []string{"NONE"}
 	if healthConfig(c) != nil {
 		t.Fatal("NONE healthcheck enabled")
 	}
 }
+
+// registryOnly is a container registry without running containers: no
+// shims, no rootfs, no links.
+type registryOnly struct{ *ctr.Registry }
+
+func (registryOnly) Shim(*ctr.Container) (*shimclient.Shim, bool) { return nil, false }
+
+func (registryOnly) User(string, string, []string) (oci.User, error) { return oci.User{}, nil }
+
+func (registryOnly) LinkEnv(*ctr.Container) []string { return nil }
