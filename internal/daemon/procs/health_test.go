@@ -21,7 +21,7 @@ func TestRecordProbe(t *testing.T) {
 	defer db.Close()
 	reg, _ := ctr.NewRegistry(db)
 	var events []string
-	d := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) }}, registryOnly{reg})
+	s := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) }}, registryOnly{reg})
 	c := ctr.New(ctr.GenerateID(), "/h")
 	c.Config = &containertypes.Config{Healthcheck: &containertypes.HealthConfig{Test: []string{"CMD", "true"}, Retries: 2, StartPeriod: time.Hour}}
 	c.HostConfig = &containertypes.HostConfig{}
@@ -34,24 +34,24 @@ func TestRecordProbe(t *testing.T) {
 	fail := &containertypes.HealthcheckResult{ExitCode: 1}
 	ok := &containertypes.HealthcheckResult{ExitCode: 0}
 	started := time.Now()
-	d.recordProbe(c, cfg, fail, started)
+	s.recordProbe(c, cfg, fail, started)
 	if c.State.Health.Status != containertypes.Starting || c.State.Health.FailingStreak != 0 {
 		t.Fatalf("failure in start period counted: %+v", c.State.Health)
 	}
-	d.recordProbe(c, cfg, ok, started)
+	s.recordProbe(c, cfg, ok, started)
 	if c.State.Health.Status != containertypes.Healthy {
 		t.Fatalf("after success: %+v", c.State.Health)
 	}
-	d.recordProbe(c, cfg, fail, started)
+	s.recordProbe(c, cfg, fail, started)
 	if c.State.Health.Status != containertypes.Healthy || c.State.Health.FailingStreak != 1 {
 		t.Fatalf("one failure: %+v", c.State.Health)
 	}
-	d.recordProbe(c, cfg, fail, started)
+	s.recordProbe(c, cfg, fail, started)
 	if c.State.Health.Status != containertypes.Unhealthy || c.State.Health.FailingStreak != 2 {
 		t.Fatalf("retries reached: %+v", c.State.Health)
 	}
 	for i := 0; i < 10; i++ {
-		d.recordProbe(c, cfg, fail, started)
+		s.recordProbe(c, cfg, fail, started)
 	}
 	if len(c.State.Health.Log) != maxHealthLog {
 		t.Fatalf("log length %d", len(c.State.Health.Log))
