@@ -151,3 +151,16 @@ func TestStateMachineWait(t *testing.T) {
 		t.Fatalf("double removal: %v", err)
 	}
 }
+
+func TestStartErrorCode(t *testing.T) {
+	cases := map[string]int{
+		`exec: "x": executable file not found in $PATH`: 127,
+		`exec: "/etc/passwd": permission denied`:        126,
+		`something else`:                                128,
+	}
+	for msg, want := range cases {
+		if got := StartErrorCode(msg); got != want {
+			t.Errorf("StartErrorCode(%q) = %d, want %d", msg, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docker/go-units"
@@ -109,6 +110,19 @@ func (c *Container) NextExitChan() <-chan struct{} {
 		c.nextExit = make(chan struct{})
 	}
 	return c.nextExit
+}
+
+// StartErrorCode maps a runtime's start error to the exit code Docker
+// records: 127 for a missing executable, 126 for one that cannot run, 128
+// otherwise.
+func StartErrorCode(msg string) int {
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return 127
+	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "exec format error"):
+		return 126
+	}
+	return 128
 }
 
 // SetStartError records a failed start: Docker shows such a container as

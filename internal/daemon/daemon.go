@@ -14,6 +14,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/netglue"
+	"github.com/berth/berth/internal/daemon/procs"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/shimclient"
@@ -75,9 +76,7 @@ type Daemon struct {
 	volumes    *volume.Store
 	shims      sync.Map // container ID → *shimclient.Shim
 	shimPool   *shimclient.Pool
-	execs      *execStore
-	attaches   attachQueue
-	health     healthMonitors
+	procs      *procs.Service // execs, attaches, logs, health checks (procs.go)
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool
@@ -143,7 +142,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
-		db: db, containers: reg, execs: newExecStore(), events: newEventLog(),
+		db: db, containers: reg, events: newEventLog(),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
 	if d.volumes, err = volume.New(db, filepath.Join(cfg.Root, "volumes")); err != nil {
@@ -155,6 +154,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
+	d.initProcs()
 	if err := d.initImages(); err != nil {
 		db.Close()
 		return nil, err

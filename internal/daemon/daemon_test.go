@@ -1,8 +1,6 @@
 package daemon
 
 import (
-	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,41 +10,8 @@ import (
 	"github.com/berth/berth/internal/backend/filters"
 	ctr "github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
-	"github.com/berth/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/events"
 )
-
-func TestStartErrorCode(t *testing.T) {
-	cases := map[string]int{
-		`exec: "x": executable file not found in $PATH`: 127,
-		`exec: "/etc/passwd": permission denied`:        126,
-		`something else`:                                128,
-	}
-	for msg, want := range cases {
-		if got := startErrorCode(msg); got != want {
-			t.Errorf("startErrorCode(%q) = %d, want %d", msg, got, want)
-		}
-	}
-}
-
-func TestDetachKeys(t *testing.T) {
-	keys, err := parseDetachKeys("")
-	if err != nil || !bytes.Equal(keys, []byte{16, 17}) {
-		t.Fatalf("default keys %v %v", keys, err)
-	}
-	if k, err := parseDetachKeys("ctrl-a,x"); err != nil || !bytes.Equal(k, []byte{1, 'x'}) {
-		t.Fatalf("ctrl-a,x: %v %v", k, err)
-	}
-	if _, err := parseDetachKeys("ctrl-1"); !errdefs.IsInvalidParameter(err) {
-		t.Fatalf("bad keys accepted: %v", err)
-	}
-	detached := false
-	r := &detachReader{r: strings.NewReader("ab\x10c\x10\x11rest"), keys: keys, onDetach: func() { detached = true }}
-	out, err := io.ReadAll(r)
-	if err != nil || string(out) != "ab\x10c" || !detached {
-		t.Fatalf("detach reader: %q %v detached=%v", out, err, detached)
-	}
-}
 
 func TestListMatch(t *testing.T) {
 	d := &Daemon{net: &netglue.Service{}} // without networking

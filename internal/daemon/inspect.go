@@ -76,7 +76,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 		Image:          c.Image,
 		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
 		LogPath: c.LogPath, Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: "linux",
-		ExecIDs: d.execs.idsOf(c.ID), HostConfig: &hc, Config: &cfg, Mounts: mountPoints(c),
+		ExecIDs: d.procs.ExecIDs(c.ID), HostConfig: &hc, Config: &cfg, Mounts: mountPoints(c),
 		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{}},
 		NetworkSettings: &containertypes.NetworkSettings{
 			SandboxKey: "", Networks: map[string]*network.EndpointSettings{},

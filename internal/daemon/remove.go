@@ -2,17 +2,12 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"syscall"
 	"time"
 
-	containertypes "github.com/moby/moby/api/types/container"
-
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/recovery"
 )
 
 // ContainerRemove removes a stopped container (a running one with force:
@@ -75,73 +70,6 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 	c.Unlock()
 	d.emit("container", "destroy", c, nil)
 	return nil
-}
-
-// ContainerRename renames a container.
-func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) error {
-	if newName == "" {
-		return errdefs.InvalidParameter(errors.New("Neither old nor new names may be empty"))
-	}
-	newName = strings.TrimPrefix(newName, "/")
-	if !container.ValidName(newName) {
-		return errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", newName))
-	}
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	if c.Name == "/"+newName {
-		return errdefs.InvalidParameter(errors.New("Renaming a container with the same name as its current name"))
-	}
-	old := c.Name
-	if err := d.containers.Rename(c, newName); err != nil {
-		if errdefs.IsConflict(err) {
-			return errdefs.Conflict(fmt.Errorf("Error when allocating new name: %w", err)) // dockerd's words
-		}
-		return err
-	}
-	d.net.Rename(c)
-	d.emit("container", "rename", c, map[string]string{"oldName": old})
-	return nil
-}
-
-// ContainerWait waits for condition: not-running (default), next-exit or
-// removed.
-func (d *Daemon) ContainerWait(ctx context.Context, name, condition string) (<-chan containertypes.WaitResponse, error) {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return nil, err
-	}
-	c.Lock()
-	var ch <-chan struct{}
-	switch condition {
-	case "", "not-running":
-		ch = c.StoppedChan()
-	case "next-exit":
-		ch = c.NextExitChan()
-	case "removed":
-		ch = c.RemovedChan()
-	default:
-		c.Unlock()
-		return nil, errdefs.InvalidParameter(fmt.Errorf("invalid condition: %q", condition))
-	}
-	c.Unlock()
-	out := make(chan containertypes.WaitResponse, 1)
-	recovery.Go(d.log, "wait "+c.ID, func() {
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return
-		}
-		c.Lock()
-		resp := containertypes.WaitResponse{StatusCode: int64(c.State.ExitCode)}
-		if c.State.Error != "" && condition != "removed" {
-			resp.Error = &containertypes.WaitExitError{Message: c.State.Error}
-		}
-		c.Unlock()
-		out <- resp
-	}, nil)
-	return out, nil
 }
 
 // ContainerRemoveLink is DELETE /containers/PARENT/ALIAS?link=1 (`docker rm

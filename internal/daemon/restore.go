@@ -131,7 +131,7 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 	}
 	c.Lock()
 	c.MarkRunning()
-	d.startHealth(c, sh)
+	d.procs.StartHealth(c, sh)
 	c.Unlock()
 	d.shims.Store(c.ID, sh)
 	d.monitor(c, sh)

@@ -60,11 +60,9 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		_ = d.unmountRootfs(c)
 		d.net.Release(c)
 		d.releaseVolumes(c)
-		for _, p := range d.attaches.take(c.ID) {
-			p.done <- nil
-		}
+		d.procs.DropPending(c.ID)
 		msg := retErr.Error()
-		code := startErrorCode(msg)
+		code := container.StartErrorCode(msg)
 		c.SetStartError(code, msg)
 		_ = d.containers.Save(c)
 		d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(code)})
@@ -148,7 +146,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
-	d.attachPending(c, sh)
+	d.procs.AttachPending(c, sh)
 	if beforeStart != nil {
 		if err := beforeStart(sh); err != nil {
 			return err
@@ -167,7 +165,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	crashPoint("start-after-start")
 	c.SetRunning(sh.Pid(), shimDir)
 	c.State.Health = nil
-	d.startHealth(c, sh)
+	d.procs.StartHealth(c, sh)
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save running state", "id", c.ID, "err", err)
 	}
@@ -247,9 +245,9 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	} else {
 		deleteShim()
 	}
-	d.health.stop(c.ID)
+	d.procs.StopHealth(c.ID)
 	d.shims.Delete(c.ID)
-	d.execs.removeForContainer(c.ID)
+	d.procs.ForgetExecs(c.ID)
 	c.Lock()
 	_ = d.unmountRootfs(c)
 	d.net.ReleasePorts(c)

@@ -2,14 +2,12 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"syscall"
 	"time"
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/signame"
 )
 
@@ -27,14 +25,6 @@ func (d *Daemon) ContainerStop(ctx context.Context, name, signal string, timeout
 	}
 	d.emitStop(c)
 	return nil
-}
-
-func (d *Daemon) shimOf(c *container.Container) (*shimclient.Shim, bool) {
-	v, ok := d.shims.Load(c.ID)
-	if !ok {
-		return nil, false
-	}
-	return v.(*shimclient.Shim), true
 }
 
 func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string, timeout *int) error {
@@ -108,133 +98,3 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 
 // ContainerStop's event is emitted by the router-facing method.
 func (d *Daemon) emitStop(c *container.Container) { d.emit("container", "stop", c, nil) }
-
-// ContainerKill sends signal (default SIGKILL) to the container's init.
-func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	sig := syscall.SIGKILL
-	if signal != "" {
-		if sig, err = signame.Parse(signal); err != nil {
-			return err
-		}
-	}
-	c.Lock()
-	if !c.State.Running() {
-		c.Unlock()
-		return errdefs.Conflict(fmt.Errorf("cannot kill container: %s: container %s is not running", name, c.ID))
-	}
-	if sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT {
-		c.ManualStop = true
-	}
-	paused := c.State.Status == container.StatusPaused
-	sh, ok := d.shimOf(c)
-	stopped := c.StoppedChan()
-	c.Unlock()
-	if !ok {
-		return errNotRunning(c.ID)
-	}
-	if err := sh.Kill(ctx, sig); err != nil {
-		return fmt.Errorf("kill container %s: %w", c.ID, err)
-	}
-	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
-	if paused && sig == syscall.SIGKILL {
-		_ = sh.Resume(ctx)
-	}
-	if sig == syscall.SIGKILL {
-		select { // Docker's kill returns once a SIGKILLed container is down
-		case <-stopped:
-		case <-ctx.Done():
-		case <-time.After(10 * time.Second):
-		}
-	}
-	return nil
-}
-
-// ContainerRestart stops (if running) and starts the container.
-func (d *Daemon) ContainerRestart(ctx context.Context, name, signal string, timeout *int) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	if err := d.stop(ctx, c, signal, timeout); err != nil && !errors.Is(err, errdefs.ErrNotModified) {
-		return err
-	}
-	err = d.start(context.WithoutCancel(ctx), c, nil)
-	if errors.Is(err, errdefs.ErrNotModified) {
-		return nil
-	}
-	if err == nil {
-		d.emit("container", "restart", c, nil)
-	}
-	return err
-}
-
-// ContainerPause freezes the container's processes.
-func (d *Daemon) ContainerPause(ctx context.Context, name string) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	defer c.Unlock()
-	if c.State.Status == container.StatusPaused {
-		return errdefs.Conflict(fmt.Errorf("container %s is already paused", c.ID))
-	}
-	if !c.State.Running() {
-		return errNotRunning(c.ID)
-	}
-	sh, ok := d.shimOf(c)
-	if !ok {
-		return errNotRunning(c.ID)
-	}
-	if err := sh.Pause(ctx); err != nil {
-		return fmt.Errorf("pause container %s: %w", c.ID, err)
-	}
-	c.SetPaused(true)
-	_ = d.containers.Save(c)
-	d.emit("container", "pause", c, nil)
-	return nil
-}
-
-// ContainerUnpause thaws a paused container.
-func (d *Daemon) ContainerUnpause(ctx context.Context, name string) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	defer c.Unlock()
-	if c.State.Status != container.StatusPaused {
-		return errdefs.Conflict(fmt.Errorf("container %s is not paused", c.ID))
-	}
-	sh, ok := d.shimOf(c)
-	if !ok {
-		return errNotRunning(c.ID)
-	}
-	if err := sh.Resume(ctx); err != nil {
-		return fmt.Errorf("unpause container %s: %w", c.ID, err)
-	}
-	c.SetPaused(false)
-	_ = d.containers.Save(c)
-	d.emit("container", "unpause", c, nil)
-	return nil
-}
-
-// ContainerResize sets the size of the container's terminal.
-func (d *Daemon) ContainerResize(ctx context.Context, name string, height, width uint) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	running := c.State.Running()
-	c.Unlock()
-	sh, ok := d.shimOf(c)
-	if !running || !ok {
-		return errNotRunning(c.ID)
-	}
-	return sh.Resize(ctx, height, width)
-}

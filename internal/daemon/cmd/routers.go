@@ -26,7 +26,8 @@ var (
 
 // routers returns every API router: the image and registry routers over
 // the daemon's image service, the network router over its networking
-// glue, the others over the daemon.
+// glue, the exec router over its process service, the others over the
+// daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d.Procs()), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
 }

@@ -1,4 +1,4 @@
-package daemon
+package procs
 
 import (
 	"context"
@@ -64,10 +64,10 @@ func (q *attachQueue) take(id string) []*pendingAttach {
 	return l
 }
 
-// attachPending attaches the queued clients of c to its new shim and waits
+// AttachPending attaches the queued clients of c to its new shim and waits
 // until the shim registered each of them.
-func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
-	for _, p := range d.attaches.take(c.ID) {
+func (s *Service) AttachPending(c *container.Container, sh *shimclient.Shim) {
+	for _, p := range s.attaches.take(c.ID) {
 		select {
 		case <-p.opened:
 		case <-p.ctx.Done():
@@ -77,7 +77,7 @@ func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
 		st := p.streams
 		var once sync.Once
 		st.Ready = func() { once.Do(func() { close(ready) }) }
-		recovery.Go(d.log, "attach "+c.ID, func() {
+		recovery.Go(s.log, "attach "+c.ID, func() {
 			err := sh.Attach(p.ctx, st)
 			once.Do(func() { close(ready) })
 			p.done <- err
@@ -91,15 +91,22 @@ func (d *Daemon) attachPending(c *container.Container, sh *shimclient.Shim) {
 		select {
 		case <-ready:
 		case <-time.After(5 * time.Second):
-			d.log.Warn("attach not ready in time", "id", c.ID)
+			s.log.Warn("attach not ready in time", "id", c.ID)
 		}
+	}
+}
+
+// DropPending ends the queued attaches of a container whose start failed.
+func (s *Service) DropPending(id string) {
+	for _, p := range s.attaches.take(id) {
+		p.done <- nil
 	}
 }
 
 // ContainerAttach attaches the client's streams to the container: to the
 // running process, or — when it has not started — to the next start.
-func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error {
-	c, err := d.containers.Get(name)
+func (s *Service) ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error {
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return err
 	}
@@ -118,7 +125,7 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.
 		c.Lock()
 		if !c.State.Running() {
 			p = &pendingAttach{ctx: actx, done: make(chan error, 1), opened: make(chan struct{})}
-			d.attaches.add(c.ID, p)
+			s.attaches.add(c.ID, p)
 		}
 		c.Unlock()
 	}
@@ -127,7 +134,7 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.
 			select {
 			case <-p.opened:
 			default: // failed before its streams existed
-				d.attaches.remove(c.ID, p)
+				s.attaches.remove(c.ID, p)
 				cancel()
 				close(p.opened)
 			}
@@ -146,7 +153,7 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.
 		}
 	}
 	if opts.Logs {
-		if err := d.replayLogs(ctx, c, stdout, stderr); err != nil {
+		if err := s.replayLogs(ctx, c, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -160,11 +167,11 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.
 			return err
 		}
 		st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: func() {
-			d.emit("container", "detach", c, nil)
+			s.emit("detach", c, nil)
 			cancel()
 		}}
 	}
-	d.emit("container", "attach", c, nil)
+	s.emit("attach", c, nil)
 	if p != nil {
 		p.streams = st
 		close(p.opened)
@@ -172,11 +179,11 @@ func (d *Daemon) ContainerAttach(ctx context.Context, name string, opts backend.
 		case err := <-p.done:
 			return attachResult(err)
 		case <-ctx.Done():
-			d.attaches.remove(c.ID, p)
+			s.attaches.remove(c.ID, p)
 			return nil
 		}
 	}
-	sh, ok := d.shimOf(c)
+	sh, ok := s.containers.Shim(c)
 	if !ok {
 		return errNotRunning(c.ID)
 	}
@@ -191,7 +198,7 @@ func attachResult(err error) error {
 }
 
 // replayLogs writes the container's log so far to the attach streams.
-func (d *Daemon) replayLogs(ctx context.Context, c *container.Container, stdout, stderr io.Writer) error {
+func (s *Service) replayLogs(ctx context.Context, c *container.Container, stdout, stderr io.Writer) error {
 	return logger.Read(ctx, c.LogPath, logger.ReadConfig{Tail: -1, Stdout: stdout != nil, Stderr: stderr != nil}, func(m logger.Message) error {
 		w := stdout
 		if m.Stream == logger.Stderr {

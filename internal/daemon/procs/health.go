@@ -1,4 +1,4 @@
-package daemon
+package procs
 
 import (
 	"bytes"
@@ -76,9 +76,9 @@ func healthConfig(c *container.Container) *containertypes.HealthConfig {
 	return &out
 }
 
-// startHealth starts the health monitor of a running container. The
+// StartHealth starts the health monitor of a running container. The
 // caller holds c's lock.
-func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
+func (s *Service) StartHealth(c *container.Container, sh *shimclient.Shim) {
 	cfg := healthConfig(c)
 	if cfg == nil {
 		return
@@ -86,10 +86,10 @@ func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
 	if c.State.Health == nil {
 		c.State.Health = &containertypes.Health{Status: containertypes.Starting, Log: []*containertypes.HealthcheckResult{}}
 	}
-	ctx, cancel := context.WithCancel(d.bg)
-	d.health.set(c.ID, cancel)
+	ctx, cancel := context.WithCancel(s.cfg.Background)
+	s.health.set(c.ID, cancel)
 	started := c.State.StartedAt
-	recovery.Go(d.log, "health check of "+c.ID, func() {
+	recovery.Go(s.log, "health check of "+c.ID, func() {
 		for {
 			wait := cfg.Interval
 			c.Lock()
@@ -102,17 +102,20 @@ func (d *Daemon) startHealth(c *container.Container, sh *shimclient.Shim) {
 				return
 			case <-time.After(wait):
 			}
-			res := d.probe(ctx, c, sh, cfg)
+			res := s.probe(ctx, c, sh, cfg)
 			if ctx.Err() != nil {
 				return
 			}
-			d.recordProbe(c, cfg, res, started)
+			s.recordProbe(c, cfg, res, started)
 		}
 	}, nil)
 }
 
+// StopHealth stops the health monitor of a container that stopped.
+func (s *Service) StopHealth(id string) { s.health.stop(id) }
+
 // probe runs the healthcheck command in the container once.
-func (d *Daemon) probe(ctx context.Context, c *container.Container, sh *shimclient.Shim, cfg *containertypes.HealthConfig) *containertypes.HealthcheckResult {
+func (s *Service) probe(ctx context.Context, c *container.Container, sh *shimclient.Shim, cfg *containertypes.HealthConfig) *containertypes.HealthcheckResult {
 	res := &containertypes.HealthcheckResult{Start: time.Now()}
 	var args []string
 	switch cfg.Test[0] {
@@ -128,7 +131,7 @@ func (d *Daemon) probe(ctx context.Context, c *container.Container, sh *shimclie
 		res.ExitCode, res.Output, res.End = -1, fmt.Sprintf("unknown healthcheck type %q", cfg.Test[0]), time.Now()
 		return res
 	}
-	proc, err := d.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
+	proc, err := s.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
 	if err == nil {
 		var p *shimclient.Process
 		p, err = sh.Exec(ctx, shimclient.ExecConfig{ExecID: "health-" + container.GenerateID()[:16], Process: *proc})
@@ -160,7 +163,7 @@ func (d *Daemon) probe(ctx context.Context, c *container.Container, sh *shimclie
 }
 
 // recordProbe applies one probe result to the container's health.
-func (d *Daemon) recordProbe(c *container.Container, cfg *containertypes.HealthConfig, res *containertypes.HealthcheckResult, started time.Time) {
+func (s *Service) recordProbe(c *container.Container, cfg *containertypes.HealthConfig, res *containertypes.HealthcheckResult, started time.Time) {
 	c.Lock()
 	h := c.State.Health
 	if h == nil || !c.State.Running() {
@@ -183,10 +186,10 @@ func (d *Daemon) recordProbe(c *container.Container, cfg *containertypes.HealthC
 	}
 	changed := h.Status != old
 	status := h.Status
-	_ = d.containers.Save(c)
+	_ = s.containers.Save(c)
 	c.Unlock()
 	if changed {
-		d.emit("container", "health_status: "+string(status), c, nil)
+		s.emit("health_status: "+string(status), c, nil)
 	}
 }
 

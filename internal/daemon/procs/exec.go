@@ -1,4 +1,4 @@
-package daemon
+package procs
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -90,8 +91,8 @@ func (s *execStore) removeForContainer(containerID string) {
 }
 
 // ExecCreate registers an exec in a running container.
-func (d *Daemon) ExecCreate(ctx context.Context, name string, req containertypes.ExecCreateRequest) (string, error) {
-	c, err := d.containers.Get(name)
+func (s *Service) ExecCreate(ctx context.Context, name string, req containertypes.ExecCreateRequest) (string, error) {
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return "", err
 	}
@@ -104,14 +105,14 @@ func (d *Daemon) ExecCreate(ctx context.Context, name string, req containertypes
 		return "", errdefs.Conflict(fmt.Errorf("container %s is not running", c.ID))
 	}
 	e := &execInstance{ID: container.GenerateID(), ContainerID: c.ID, Cfg: req}
-	d.execs.add(e)
-	d.emit("container", "exec_create: "+joinArgs(req.Cmd), c, map[string]string{"execID": e.ID})
+	s.execs.add(e)
+	s.emit("exec_create: "+joinArgs(req.Cmd), c, map[string]string{"execID": e.ID})
 	return e.ID, nil
 }
 
 // ExecStart starts an exec; attached, it streams until the process ends.
-func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
-	e, err := d.execs.get(id)
+func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error {
+	e, err := s.execs.get(id)
 	if err != nil {
 		return err
 	}
@@ -128,25 +129,25 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStar
 	e.running = true
 	e.mu.Unlock()
 	fail := func(err error) error {
-		code := startErrorCode(err.Error())
+		code := container.StartErrorCode(err.Error())
 		e.mu.Lock()
 		e.running = false
 		e.exitCode = &code
 		e.mu.Unlock()
 		return err
 	}
-	c, err := d.containers.Get(e.ContainerID)
+	c, err := s.containers.Get(e.ContainerID)
 	if err != nil {
 		return fail(err)
 	}
 	c.Lock()
 	running := c.State.Running()
 	c.Unlock()
-	sh, ok := d.shimOf(c)
+	sh, ok := s.containers.Shim(c)
 	if !running || !ok {
 		return fail(errNotRunning(c.ID))
 	}
-	proc, err := d.execProcess(c, e.Cfg)
+	proc, err := s.execProcess(c, e.Cfg)
 	if err != nil {
 		return fail(err)
 	}
@@ -169,9 +170,9 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStar
 	e.mu.Lock()
 	e.proc, e.pid = p, p.Pid()
 	e.mu.Unlock()
-	d.emit("container", "exec_start: "+joinArgs(e.Cfg.Cmd), c, map[string]string{"execID": e.ID})
+	s.emit("exec_start: "+joinArgs(e.Cfg.Cmd), c, map[string]string{"execID": e.ID})
 	finish := func() {
-		ex, err := p.Wait(d.bg)
+		ex, err := p.Wait(s.cfg.Background)
 		code := ex.Code
 		if err != nil {
 			code = 126
@@ -180,10 +181,10 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStar
 		e.running = false
 		e.exitCode = &code
 		e.mu.Unlock()
-		d.emit("container", "exec_die", c, map[string]string{"execID": e.ID, "exitCode": itoa(code)})
+		s.emit("exec_die", c, map[string]string{"execID": e.ID, "exitCode": strconv.Itoa(code)})
 	}
 	if opts.Detach || opts.Open == nil {
-		recovery.Go(d.log, "exec "+e.ID, finish, nil)
+		recovery.Go(s.log, "exec "+e.ID, finish, nil)
 		return nil
 	}
 	st := shimclient.Streams{}
@@ -197,14 +198,14 @@ func (d *Daemon) ExecStart(ctx context.Context, id string, opts backend.ExecStar
 		st.Stderr = stderr
 	}
 	if err := p.Attach(ctx, st); err != nil && !errors.Is(err, context.Canceled) {
-		d.log.Debug("exec attach", "exec", e.ID, "err", err)
+		s.log.Debug("exec attach", "exec", e.ID, "err", err)
 	}
 	finish()
 	return nil
 }
 
 // execProcess builds the OCI process of an exec from the container's.
-func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCreateRequest) (*specs.Process, error) {
+func (s *Service) execProcess(c *container.Container, req containertypes.ExecCreateRequest) (*specs.Process, error) {
 	c.Lock()
 	cfg := *c.Config
 	hc := c.HostConfig
@@ -213,20 +214,20 @@ func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCrea
 	if req.User != "" {
 		user = req.User
 	}
-	u, err := resolveUser(d.bundleDir(c.ID)+"/rootfs", user, hc.GroupAdd)
+	u, err := s.containers.User(c.ID, user, hc.GroupAdd)
 	if err != nil {
 		return nil, errdefs.InvalidParameter(err)
 	}
 	cfg.Tty = req.Tty
-	env := oci.ReplaceOrAppendEnv(oci.Env(&cfg, u.Home, d.net.LinkEnv(c)), req.Env)
+	env := oci.ReplaceOrAppendEnv(oci.Env(&cfg, u.Home, s.containers.LinkEnv(c)), req.Env)
 	caps, err := oci.Capabilities(hc.Privileged || req.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {
 		return nil, err
 	}
-	if d.hostCaps != nil {
+	if s.cfg.HostCaps != nil {
 		kept := []string{}
 		for _, c := range caps {
-			if slices.Contains(d.hostCaps, c) {
+			if slices.Contains(s.cfg.HostCaps, c) {
 				kept = append(kept, c)
 			}
 		}
@@ -247,8 +248,8 @@ func (d *Daemon) execProcess(c *container.Container, req containertypes.ExecCrea
 }
 
 // ExecResize resizes the exec's terminal.
-func (d *Daemon) ExecResize(ctx context.Context, id string, height, width uint) error {
-	e, err := d.execs.get(id)
+func (s *Service) ExecResize(ctx context.Context, id string, height, width uint) error {
+	e, err := s.execs.get(id)
 	if err != nil {
 		return err
 	}
@@ -262,8 +263,8 @@ func (d *Daemon) ExecResize(ctx context.Context, id string, height, width uint) 
 }
 
 // ExecInspect returns GET /exec/{id}/json.
-func (d *Daemon) ExecInspect(ctx context.Context, id string) (*containertypes.ExecInspectResponse, error) {
-	e, err := d.execs.get(id)
+func (s *Service) ExecInspect(ctx context.Context, id string) (*containertypes.ExecInspectResponse, error) {
+	e, err := s.execs.get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -283,13 +284,9 @@ func (d *Daemon) ExecInspect(ctx context.Context, id string) (*containertypes.Ex
 	}, nil
 }
 
-func joinArgs(a []string) string {
-	s := ""
-	for i, x := range a {
-		if i > 0 {
-			s += " "
-		}
-		s += x
-	}
-	return s
-}
+// ExecIDs lists the execs of a container that have not ended (inspect's
+// ExecIDs).
+func (s *Service) ExecIDs(containerID string) []string { return s.execs.idsOf(containerID) }
+
+// ForgetExecs forgets the ended execs of a container that stopped.
+func (s *Service) ForgetExecs(containerID string) { s.execs.removeForContainer(containerID) }

@@ -1,4 +1,4 @@
-package daemon
+package procs
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 )
 
 // ContainerLogs streams the container's json-file log.
-func (d *Daemon) ContainerLogs(ctx context.Context, name string, opts backend.ContainerLogsOptions, open func(tty bool) (io.Writer, io.Writer)) error {
-	c, err := d.containers.Get(name)
+func (s *Service) ContainerLogs(ctx context.Context, name string, opts backend.ContainerLogsOptions, open func(tty bool) (io.Writer, io.Writer)) error {
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return err
 	}

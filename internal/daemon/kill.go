@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/signame"
+)
+
+// ContainerKill sends signal (default SIGKILL) to the container's init.
+func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	sig := syscall.SIGKILL
+	if signal != "" {
+		if sig, err = signame.Parse(signal); err != nil {
+			return err
+		}
+	}
+	c.Lock()
+	if !c.State.Running() {
+		c.Unlock()
+		return errdefs.Conflict(fmt.Errorf("cannot kill container: %s: container %s is not running", name, c.ID))
+	}
+	if sig == syscall.SIGKILL || sig == syscall.SIGTERM || sig == syscall.SIGINT {
+		c.ManualStop = true
+	}
+	paused := c.State.Status == container.StatusPaused
+	sh, ok := d.shimOf(c)
+	stopped := c.StoppedChan()
+	c.Unlock()
+	if !ok {
+		return errNotRunning(c.ID)
+	}
+	if err := sh.Kill(ctx, sig); err != nil {
+		return fmt.Errorf("kill container %s: %w", c.ID, err)
+	}
+	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
+	if paused && sig == syscall.SIGKILL {
+		_ = sh.Resume(ctx)
+	}
+	if sig == syscall.SIGKILL {
+		select { // Docker's kill returns once a SIGKILLed container is down
+		case <-stopped:
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return nil
+}

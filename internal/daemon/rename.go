@@ -1,0 +1,39 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// ContainerRename renames a container.
+func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) error {
+	if newName == "" {
+		return errdefs.InvalidParameter(errors.New("Neither old nor new names may be empty"))
+	}
+	newName = strings.TrimPrefix(newName, "/")
+	if !container.ValidName(newName) {
+		return errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", newName))
+	}
+	c, err := d.containers.Get(name)
+	if err != nil {
+		return err
+	}
+	if c.Name == "/"+newName {
+		return errdefs.InvalidParameter(errors.New("Renaming a container with the same name as its current name"))
+	}
+	old := c.Name
+	if err := d.containers.Rename(c, newName); err != nil {
+		if errdefs.IsConflict(err) {
+			return errdefs.Conflict(fmt.Errorf("Error when allocating new name: %w", err)) // dockerd's words
+		}
+		return err
+	}
+	d.net.Rename(c)
+	d.emit("container", "rename", c, map[string]string{"oldName": old})
+	return nil
+}
