@@ -1,0 +1,25 @@
+package container
+
+import (
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/spf13/cobra"
+)
+
+func NewContainerCommand(c command.Cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "container",
+		Short: "Manage containers",
+		Args:  command.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(
+		NewAttachCommand(c), NewCommitCommand(c), NewCpCommand(c), NewCreateCommand(c),
+		NewDiffCommand(c), NewExecCommand(c), NewExportCommand(c), NewContainerInspectCommand(c),
+		NewKillCommand(c), NewLogsCommand(c), command.Rename(NewPsCommand(c), "ls", "ps", "list"),
+		NewPauseCommand(c), NewPortCommand(c), NewContainerPruneCommand(c), NewRenameCommand(c),
+		NewRestartCommand(c), command.Rename(NewRmCommand(c), "rm", "remove"), NewRunCommand(c),
+		NewStartCommand(c), NewStatsCommand(c), NewStopCommand(c), NewTopCommand(c), NewUnpauseCommand(c),
+		NewUpdateCommand(c), NewWaitCommand(c),
+	)
+	return cmd
+}

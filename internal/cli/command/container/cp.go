@@ -1,0 +1,201 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	cerrdefs "github.com/containerd/errdefs"
+	units "github.com/docker/go-units"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+type cpOptions struct {
+	archive, followLink, quiet bool
+}
+
+func NewCpCommand(c command.Cli) *cobra.Command {
+	var o cpOptions
+	cmd := &cobra.Command{
+		Use:   "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+		Short: "Copy files/folders between a container and the local filesystem",
+		Args:  command.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			srcCtr, srcPath := splitCpArg(args[0])
+			dstCtr, dstPath := splitCpArg(args[1])
+			switch {
+			case srcCtr != "" && dstCtr != "":
+				return errors.New("copying between containers is not supported")
+			case srcCtr == "" && dstCtr == "":
+				return errors.New("must specify at least one container source")
+			}
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if srcCtr != "" {
+				return copyFromContainer(c, cmd.Context(), api, srcCtr, srcPath, dstPath, o)
+			}
+			return copyToContainer(c, cmd.Context(), api, srcPath, dstCtr, dstPath, o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.archive, "archive", "a", false, "Archive mode (copy all uid/gid information)")
+	f.BoolVarP(&o.followLink, "follow-link", "L", false, "Always follow symbol link in SRC_PATH")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress progress output during copy")
+	return cmd
+}
+
+// splitCpArg splits "CONTAINER:PATH"; a local path (absolute, or starting
+// with ".") never names a container.
+func splitCpArg(arg string) (ctr, p string) {
+	if filepath.IsAbs(arg) || strings.HasPrefix(arg, ".") {
+		return "", arg
+	}
+	ctr, p, ok := strings.Cut(arg, ":")
+	if !ok {
+		return "", arg
+	}
+	return ctr, p
+}
+
+// copiesContents reports whether a source path ends in "/." (copy the
+// directory's contents, not the directory).
+func copiesContents(p string) bool {
+	return p == "." || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, string(filepath.Separator)+".")
+}
+
+func copyFromContainer(c command.Cli, ctx context.Context, api client.APIClient, ctr, src, dst string, o cpOptions) error {
+	if !path.IsAbs(src) {
+		src = "/" + src
+	}
+	if o.followLink {
+		st, err := api.ContainerStatPath(ctx, ctr, client.ContainerStatPathOptions{Path: src})
+		if err == nil && st.Stat.LinkTarget != "" && st.Stat.Mode&os.ModeSymlink != 0 {
+			src = st.Stat.LinkTarget
+		}
+	}
+	res, err := api.CopyFromContainer(ctx, ctr, client.CopyFromContainerOptions{SourcePath: src})
+	if err != nil {
+		return err
+	}
+	defer res.Content.Close()
+	if dst == "-" {
+		_, err := io.Copy(c.Out(), res.Content)
+		return err
+	}
+	srcIsDir := res.Stat.Mode.IsDir()
+	rootName := res.Stat.Name
+	if rootName == "" || rootName == "." {
+		rootName = path.Base(path.Clean(src))
+	}
+	var target, rename string // extract into target, root entry renamed
+	contents := false
+	dstInfo, statErr := os.Stat(dst)
+	switch {
+	case statErr == nil && dstInfo.IsDir():
+		target = dst
+		if srcIsDir && copiesContents(src) {
+			contents = true
+		}
+	case statErr == nil:
+		if srcIsDir {
+			return fmt.Errorf("cannot copy a directory to a file: %s", dst)
+		}
+		target, rename = filepath.Dir(dst), filepath.Base(dst)
+	case errors.Is(statErr, os.ErrNotExist):
+		if !srcIsDir && (strings.HasSuffix(dst, "/")) {
+			return fmt.Errorf("destination directory %s does not exist", dst)
+		}
+		parent := filepath.Dir(filepath.Clean(dst))
+		if _, err := os.Stat(parent); err != nil {
+			return fmt.Errorf("destination directory %s does not exist: %w", parent, err)
+		}
+		target, rename = parent, filepath.Base(filepath.Clean(dst))
+	default:
+		return statErr
+	}
+	n, err := extractTar(res.Content, target, rootName, rename, contents, os.Geteuid() == 0)
+	if err != nil {
+		return err
+	}
+	cpProgress(c, o, n, dst)
+	return nil
+}
+
+func copyToContainer(c command.Cli, ctx context.Context, api client.APIClient, src, ctr, dst string, o cpOptions) error {
+	if !path.IsAbs(dst) {
+		dst = "/" + dst
+	}
+	if src == "-" {
+		_, err := api.CopyToContainer(ctx, ctr, client.CopyToContainerOptions{
+			DestinationPath: dst, Content: c.In(), CopyUIDGID: o.archive,
+		})
+		return err
+	}
+	info, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	if o.followLink && info.Mode()&os.ModeSymlink != 0 {
+		if src, err = filepath.EvalSymlinks(src); err != nil {
+			return err
+		}
+		if info, err = os.Lstat(src); err != nil {
+			return err
+		}
+	}
+	srcIsDir := info.IsDir()
+	dstDir, name := dst, filepath.Base(filepath.Clean(src))
+	contents := srcIsDir && copiesContents(src)
+	st, err := api.ContainerStatPath(ctx, ctr, client.ContainerStatPathOptions{Path: dst})
+	switch {
+	case err == nil && st.Stat.Mode.IsDir():
+	case err == nil:
+		if srcIsDir {
+			return fmt.Errorf("cannot copy a directory to a file: %s", dst)
+		}
+		dstDir, name = path.Dir(dst), path.Base(dst)
+	case cerrdefs.IsNotFound(err):
+		if !srcIsDir && strings.HasSuffix(dst, "/") {
+			return fmt.Errorf("destination directory %s does not exist", dst)
+		}
+		dstDir, name = path.Dir(path.Clean(dst)), path.Base(path.Clean(dst))
+		contents = false
+	default:
+		return err
+	}
+	pr, pw := io.Pipe()
+	counted := make(chan int64, 1)
+	go func() {
+		n, err := writeTar(pw, src, name, contents)
+		counted <- n
+		pw.CloseWithError(err)
+	}()
+	_, err = api.CopyToContainer(ctx, ctr, client.CopyToContainerOptions{
+		DestinationPath: dstDir, Content: pr, CopyUIDGID: o.archive,
+	})
+	pr.Close()
+	if err != nil {
+		return err
+	}
+	cpProgress(c, o, <-counted, ctr+":"+dst)
+	return nil
+}
+
+func cpProgress(c command.Cli, o cpOptions, n int64, dst string) {
+	if o.quiet {
+		return
+	}
+	if _, ok := command.TerminalFd(c.Err()); !ok {
+		return
+	}
+	fmt.Fprintf(c.Err(), "Successfully copied %s to %s\n", units.HumanSize(float64(n)), dst)
+}
