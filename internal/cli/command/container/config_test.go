@@ -1,4 +1,4 @@
-package cli
+package container
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth/berth/internal/cli/command"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/spf13/pflag"
@@ -119,27 +120,7 @@ func TestParseDevice(t *testing.T) {
 	}
 }
 
-func TestResolveHost(t *testing.T) {
-	env := map[string]string{}
-	get := func(k string) string { return env[k] }
-	if h := ResolveHost("", get); h != DefaultHost {
-		t.Errorf("default %q", h)
-	}
-	env["DOCKER_HOST"] = "unix:///d.sock"
-	if h := ResolveHost("", get); h != "unix:///d.sock" {
-		t.Errorf("DOCKER_HOST %q", h)
-	}
-	env["BERTH_HOST"] = "unix:///b.sock"
-	if h := ResolveHost("", get); h != "unix:///b.sock" {
-		t.Errorf("BERTH_HOST %q", h)
-	}
-	if h := ResolveHost("tcp://1.2.3.4:2375", get); h != "tcp://1.2.3.4:2375" {
-		t.Errorf("-H %q", h)
-	}
-}
-
 func TestRunExitErrorMapping(t *testing.T) {
-	c := &CLI{}
 	for msg, want := range map[string]int{
 		`exec: "x": executable file not found in $PATH`: 127,
 		"open /nope: no such file or directory":         127,
@@ -147,8 +128,8 @@ func TestRunExitErrorMapping(t *testing.T) {
 		"read /bin: is a directory":                     126,
 		"something else":                                125,
 	} {
-		err := runExitError(c, errString(msg))
-		st, ok := err.(StatusError)
+		err := runExitError(errString(msg))
+		st, ok := err.(command.StatusError)
 		if !ok || st.Code != want || !strings.HasPrefix(st.Status, "berth: "+msg) {
 			t.Errorf("%q -> %+v, want %d", msg, err, want)
 		}
@@ -158,17 +139,3 @@ func TestRunExitErrorMapping(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
-
-func TestBadFlagValuesAreFlagErrors(t *testing.T) {
-	f := newFakeDaemon(t)
-	for args, want := range map[string]string{
-		"-m lots":       `invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'`,
-		"--cpus x":      `invalid argument "x" for "--cpus" flag: failed to parse x as a rational number`,
-		"--shm-size 1q": `invalid argument "1q" for "--shm-size" flag: invalid suffix: 'q'`,
-	} {
-		_, errOut, code := f.run("", append(append([]string{"run"}, strings.Fields(args)...), "busybox")...)
-		if code != 125 || !strings.HasPrefix(errOut, want+"\nSee 'berth run --help'.") {
-			t.Errorf("%s: exit %d stderr %q", args, code, errOut)
-		}
-	}
-}

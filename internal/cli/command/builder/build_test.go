@@ -1,17 +1,16 @@
-package cli
+package builder_test
 
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/berth/berth/internal/cli/clitest"
 	"github.com/berth/berth/internal/testutil"
 )
 
@@ -25,18 +24,18 @@ func TestBuildContextAndRequest(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "logs", "a.log"), []byte("no"), 0o644)
 	os.WriteFile(filepath.Join(dir, "logs", "keep.log"), []byte("yes"), 0o644)
 
-	f := newFakeDaemon(t)
+	f := clitest.New(t)
 	var sent []byte
-	f.handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
 		sent, _ = io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"stream":"Step 1/2 : FROM busybox\n"}`+"\n"+`{"aux":{"ID":"sha256:feed"}}`+"\n"+`{"stream":"Successfully built feed\n"}`+"\n")
 	})
-	out, errOut, code := f.run("", "build", "-t", "app:1", "--build-arg", "V=2", "--no-cache", dir)
+	out, errOut, code := f.Run("", "build", "-t", "app:1", "--build-arg", "V=2", "--no-cache", dir)
 	if code != 0 || out != "Step 1/2 : FROM busybox\nSuccessfully built feed\n" {
 		t.Fatalf("build: %d %q %q", code, out, errOut)
 	}
-	names := tarNames(t, sent)
+	names := clitest.TarNames(t, sent)
 	for _, want := range []string{"Dockerfile", ".dockerignore", "app.txt", "logs/keep.log"} {
 		if _, ok := names[want]; !ok {
 			t.Errorf("context lacks %s: %v", want, names)
@@ -47,46 +46,29 @@ func TestBuildContextAndRequest(t *testing.T) {
 			t.Errorf("context has ignored %s", no)
 		}
 	}
-	q := f.find("POST", "/build")[0].Query
+	q := f.Find("POST", "/build")[0].Query
 	for _, s := range []string{"t=app%3A1", "nocache=1", "dockerfile=Dockerfile", "buildargs="} {
 		if !strings.Contains(q, s) {
 			t.Errorf("build query %q lacks %s", q, s)
 		}
 	}
 	iid := filepath.Join(t.TempDir(), "iid")
-	out, _, code = f.run("", "build", "-q", "--iidfile", iid, dir)
+	out, _, code = f.Run("", "build", "-q", "--iidfile", iid, dir)
 	if b, _ := os.ReadFile(iid); code != 0 || out != "sha256:feed\n" || string(b) != "sha256:feed" {
 		t.Fatalf("build -q: %d %q iid %q", code, out, b)
 	}
 	// A Dockerfile alone on stdin.
-	f.run("FROM busybox\n", "build", "-")
-	if got := tarNames(t, sent)["Dockerfile"]; got != "FROM busybox\n" {
+	f.Run("FROM busybox\n", "build", "-")
+	if got := clitest.TarNames(t, sent)["Dockerfile"]; got != "FROM busybox\n" {
 		t.Fatalf("stdin Dockerfile context %q", got)
 	}
 	// A failing step ends with the error and exit 1.
-	f.handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"errorDetail":{"message":"RUN failed"},"error":"RUN failed"}`+"\n")
 	})
-	if _, errOut, code := f.run("", "build", dir); code != 1 || errOut != "RUN failed\n" {
+	if _, errOut, code := f.Run("", "build", dir); code != 1 || errOut != "RUN failed\n" {
 		t.Fatalf("failed build: %d %q", code, errOut)
 	}
-}
-
-// newUnixFakeDaemon is newFakeDaemon listening on a unix socket.
-func newUnixFakeDaemon(t *testing.T) *fakeDaemon {
-	f := newFakeDaemon(t)
-	sock := filepath.Join(t.TempDir(), "d.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
-	f.host = "unix://" + sock
-	return f
 }
 
 func TestBuildLocalContext(t *testing.T) {
@@ -96,11 +78,11 @@ func TestBuildLocalContext(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("f"), 0o644)
 	outside := filepath.Join(t.TempDir(), "Dockerfile.other")
 	os.WriteFile(outside, []byte("FROM busybox\n"), 0o644)
-	f := newUnixFakeDaemon(t)
+	f := clitest.NewUnix(t)
 	refuse := false
-	f.handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /build", func(w http.ResponseWriter, r *http.Request) {
 		if refuse && r.FormValue("remote") != "" {
-			writeJSONStatus(w, http.StatusForbidden, map[string]string{"message": "local build context refused: the client is in another mount namespace"})
+			clitest.WriteJSON(w, http.StatusForbidden, map[string]string{"message": "local build context refused: the client is in another mount namespace"})
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -110,12 +92,12 @@ func TestBuildLocalContext(t *testing.T) {
 	// named directory with an empty body, else the tar's file names.
 	builds := func(args ...string) []string {
 		t.Helper()
-		n := len(f.find("POST", "/build"))
-		if out, errOut, code := f.run("", append([]string{"build", "-q"}, args...)...); code != 0 || out != "sha256:feed\n" {
+		n := len(f.Find("POST", "/build"))
+		if out, errOut, code := f.Run("", append([]string{"build", "-q"}, args...)...); code != 0 || out != "sha256:feed\n" {
 			t.Fatalf("build %v: %d %q %q", args, code, out, errOut)
 		}
 		var got []string
-		for _, r := range f.find("POST", "/build")[n:] {
+		for _, r := range f.Find("POST", "/build")[n:] {
 			q, _ := url.ParseQuery(r.Query)
 			if rem := q.Get("remote"); rem != "" {
 				if rem != "berth-local://"+dir || q.Get("dockerfile") != "Dockerfile" || len(r.Body) != 0 {
@@ -124,7 +106,7 @@ func TestBuildLocalContext(t *testing.T) {
 				got = append(got, "local")
 				continue
 			}
-			names := tarNames(t, r.Body)
+			names := clitest.TarNames(t, r.Body)
 			got = append(got, fmt.Sprintf("tar:%d", len(names)))
 		}
 		return got
@@ -140,7 +122,7 @@ func TestBuildLocalContext(t *testing.T) {
 	if got := builds("-f", outside, dir); strings.Join(got, " ") != "tar:3" {
 		t.Errorf("Dockerfile outside the context: requests %v, want a tar", got)
 	}
-	f.env = map[string]string{"BERTH_BUILD_SEND_CONTEXT": "1"}
+	f.Env = map[string]string{"BERTH_BUILD_SEND_CONTEXT": "1"}
 	if got := builds(dir); strings.Join(got, " ") != "tar:2" {
 		t.Errorf("BERTH_BUILD_SEND_CONTEXT: requests %v, want a tar", got)
 	}

@@ -1,4 +1,4 @@
-package cli
+package container_test
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth/berth/internal/cli/clitest"
 	"github.com/creack/pty"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/term"
@@ -33,37 +34,37 @@ func TestRunTTY(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	f := newFakeDaemon(t)
-	f.handle("POST /containers/create", jsonHandler(container.CreateResponse{ID: ctrID}))
+	f := clitest.New(t)
+	f.Handle("POST /containers/create", clitest.JSON(container.CreateResponse{ID: ctrID}))
 	started := make(chan struct{})
 	rawDuringRun := make(chan bool, 1)
-	f.handle("POST /containers/"+ctrID+"/attach", hijack(true, func(in *bufio.Reader, out io.Writer) {
+	f.Handle("POST /containers/"+ctrID+"/attach", clitest.Hijack(true, func(in *bufio.Reader, out io.Writer) {
 		select {
 		case <-started:
-		case <-f.closing:
+		case <-f.Closing:
 			return
 		}
 		st, _ := term.SaveState(pts.Fd())
 		rawDuringRun <- st != nil && *st != *before
 		io.WriteString(out, "tty-hello\r\n")
 	}))
-	f.handle("POST /containers/"+ctrID+"/wait", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /containers/"+ctrID+"/wait", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
 		select {
 		case <-started:
-		case <-f.closing:
+		case <-f.Closing:
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 		json.NewEncoder(w).Encode(container.WaitResponse{StatusCode: 0})
 	})
-	f.handle("POST /containers/"+ctrID+"/start", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /containers/"+ctrID+"/start", func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		w.WriteHeader(http.StatusNoContent)
 	})
-	f.handle("POST /containers/"+ctrID+"/resize", noContent)
+	f.Handle("POST /containers/"+ctrID+"/resize", clitest.NoContent)
 
 	got := make(chan string, 1)
 	go func() {
@@ -79,12 +80,7 @@ func TestRunTTY(t *testing.T) {
 		got <- acc.String()
 	}()
 
-	c := &CLI{In: pts, Out: pts, Err: pts, NoAutoStart: true, Env: func(k string) string {
-		if k == "BERTH_HOST" {
-			return "tcp://" + f.srv.Listener.Addr().String()
-		}
-		return ""
-	}}
+	c := f.CLI(pts, pts, pts)
 	code := c.Run(context.Background(), []string{"run", "-it", "busybox", "sh"})
 	if code != 0 {
 		t.Fatalf("exit %d", code)
@@ -108,19 +104,19 @@ func TestRunTTY(t *testing.T) {
 		container.Config
 		HostConfig container.HostConfig
 	}
-	json.Unmarshal(f.find("POST", "/containers/create")[0].Body, &body)
+	json.Unmarshal(f.Find("POST", "/containers/create")[0].Body, &body)
 	if !body.Tty || body.HostConfig.ConsoleSize != [2]uint{33, 101} {
 		t.Errorf("create: tty %v console %v", body.Tty, body.HostConfig.ConsoleSize)
 	}
-	rs := f.find("POST", "/containers/"+ctrID+"/resize")
+	rs := f.Find("POST", "/containers/"+ctrID+"/resize")
 	if len(rs) == 0 || !strings.Contains(rs[0].Query, "h=33") || !strings.Contains(rs[0].Query, "w=101") {
 		t.Errorf("resize requests %+v", rs)
 	}
 }
 
 func TestRunTTYNeedsTerminal(t *testing.T) {
-	f := newFakeDaemon(t)
-	_, errOut, code := f.run("", "run", "-it", "busybox")
+	f := clitest.New(t)
+	_, errOut, code := f.Run("", "run", "-it", "busybox")
 	if code != 1 || errOut != "the input device is not a TTY\n" {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}

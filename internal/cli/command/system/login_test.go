@@ -1,4 +1,4 @@
-package cli
+package system_test
 
 import (
 	"encoding/base64"
@@ -9,20 +9,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth/berth/internal/cli/clitest"
 	"github.com/moby/moby/api/types/registry"
 )
 
 func TestLoginStoresCredentialsUsedByPush(t *testing.T) {
-	f := newFakeDaemon(t)
+	f := clitest.New(t)
 	dir := t.TempDir()
-	f.env = map[string]string{"DOCKER_CONFIG": dir}
+	f.Env = map[string]string{"DOCKER_CONFIG": dir}
 	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"credsStore":"","other":{"keep":true}}`), 0o600)
-	f.handle("POST /auth", jsonHandler(registry.AuthResponse{Status: "Login Succeeded"}))
-	out, errOut, code := f.run("s3cret\n", "login", "-u", "me", "--password-stdin", "reg.local:5000")
+	f.Handle("POST /auth", clitest.JSON(registry.AuthResponse{Status: "Login Succeeded"}))
+	out, errOut, code := f.Run("s3cret\n", "login", "-u", "me", "--password-stdin", "reg.local:5000")
 	if code != 0 || out != "Login Succeeded\n" {
 		t.Fatalf("login: %d %q %q", code, out, errOut)
 	}
-	if body := string(f.find("POST", "/auth")[0].Body); !strings.Contains(body, `"username":"me"`) || !strings.Contains(body, `"password":"s3cret"`) {
+	if body := string(f.Find("POST", "/auth")[0].Body); !strings.Contains(body, `"username":"me"`) || !strings.Contains(body, `"password":"s3cret"`) {
 		t.Fatalf("auth body %s", body)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "config.json"))
@@ -33,19 +34,19 @@ func TestLoginStoresCredentialsUsedByPush(t *testing.T) {
 	}
 
 	var sentAuth string
-	f.handle("POST /images/reg.local:5000/app/push", func(w http.ResponseWriter, r *http.Request) {
+	f.Handle("POST /images/reg.local:5000/app/push", func(w http.ResponseWriter, r *http.Request) {
 		sentAuth = r.Header.Get("X-Registry-Auth")
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"pushed"}` + "\n"))
 	})
-	if _, errOut, code := f.run("", "push", "reg.local:5000/app:v1"); code != 0 {
+	if _, errOut, code := f.Run("", "push", "reg.local:5000/app:v1"); code != 0 {
 		t.Fatalf("push: %d %s", code, errOut)
 	}
 	dec, _ := base64.URLEncoding.DecodeString(sentAuth)
 	if !strings.Contains(string(dec), `"username":"me"`) || !strings.Contains(string(dec), `"serveraddress":"reg.local:5000"`) {
 		t.Fatalf("push auth header %q (%s)", sentAuth, dec)
 	}
-	out, _, _ = f.run("", "logout", "reg.local:5000")
+	out, _, _ = f.Run("", "logout", "reg.local:5000")
 	if out != "Removing login credentials for reg.local:5000\n" {
 		t.Fatalf("logout %q", out)
 	}
