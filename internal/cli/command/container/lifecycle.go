@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
@@ -268,24 +269,9 @@ func NewExportCommand(c command.Cli) *cobra.Command {
 		Short: "Export a container's filesystem as a tar archive",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output == "" {
-				if _, ok := command.TerminalFd(c.Out()); ok {
-					return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-				}
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rc, err := api.ContainerExport(cmd.Context(), args[0], client.ContainerExportOptions{})
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			if err := command.WriteToFileOrStdout(c, output, rc); err != nil {
-				return fmt.Errorf("failed to export container: %w", err)
-			}
-			return nil
+			return command.SaveArchive(cmd.Context(), c, output, "export container", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
+				return api.ContainerExport(ctx, args[0], client.ContainerExportOptions{})
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")

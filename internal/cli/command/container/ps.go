@@ -45,11 +45,7 @@ func NewPsCommand(c command.Cli) *cobra.Command {
 			if _, err := format.NewWriter(o.format, defaultPsTable); err != nil {
 				return err
 			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return ps(c, cmd.Context(), api, o)
+			return ps(cmd.Context(), c, o)
 		},
 	}
 	f := cmd.Flags()
@@ -64,7 +60,7 @@ func NewPsCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
-func ps(c command.Cli, ctx context.Context, api client.APIClient, o psOptions) error {
+func ps(ctx context.Context, c command.Cli, o psOptions) error {
 	fmtStr := o.format
 	table := defaultPsTable
 	if o.size {
@@ -76,32 +72,26 @@ func ps(c command.Cli, ctx context.Context, api client.APIClient, o psOptions) e
 		}
 		fmtStr = "{{.ID}}"
 	}
-	w, err := format.NewWriter(fmtStr, table)
-	if err != nil {
-		return err
-	}
-	filters, err := opts.ParseFilters(o.filters)
-	if err != nil {
-		return err
-	}
-	lo := client.ContainerListOptions{All: o.all, Limit: o.last, Filters: filters, Size: o.size}
-	if o.latest && o.last == -1 {
-		lo.Limit = 1
-	}
-	if strings.Contains(fmtStr, ".Size") {
-		lo.Size = true
-	}
-	res, err := api.ContainerList(ctx, lo)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	for _, s := range res.Items {
-		if err := w.Row(&containerRow{c: s, trunc: !o.noTrunc, now: now}); err != nil {
-			return err
-		}
-	}
-	return w.Flush(c.Out(), psHeaders)
+	return command.List[*containerRow]{Format: fmtStr, Filters: o.filters, Table: table, Headers: psHeaders,
+		Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*containerRow, error) {
+			lo := client.ContainerListOptions{All: o.all, Limit: o.last, Filters: f, Size: o.size}
+			if o.latest && o.last == -1 {
+				lo.Limit = 1
+			}
+			if strings.Contains(fmtStr, ".Size") {
+				lo.Size = true
+			}
+			res, err := api.ContainerList(ctx, lo)
+			if err != nil {
+				return nil, err
+			}
+			now := time.Now()
+			rows := make([]*containerRow, 0, len(res.Items))
+			for _, s := range res.Items {
+				rows = append(rows, &containerRow{c: s, trunc: !o.noTrunc, now: now})
+			}
+			return rows, nil
+		}}.Run(ctx, c)
 }
 
 // containerRow is one "ps" row; its methods are the --format fields.

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -114,24 +115,9 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 		Short: "Save one or more images to a tar archive (streamed to STDOUT by default)",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output == "" {
-				if _, ok := command.TerminalFd(c.Out()); ok {
-					return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
-				}
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rc, err := api.ImageSave(cmd.Context(), args)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			if err := command.WriteToFileOrStdout(c, output, rc); err != nil {
-				return fmt.Errorf("failed to save image: %w", err)
-			}
-			return nil
+			return command.SaveArchive(cmd.Context(), c, output, "save image", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
+				return api.ImageSave(ctx, args)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")

@@ -45,14 +45,7 @@ func NewImagesCommand(c command.Cli) *cobra.Command {
 			if len(args) == 1 {
 				o.matchName = args[0]
 			}
-			if _, err := format.NewWriter(o.format, defaultImagesTable); err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return images(c, cmd.Context(), api, o)
+			return images(cmd.Context(), c, o)
 		},
 	}
 	f := cmd.Flags()
@@ -66,40 +59,33 @@ func NewImagesCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
-func images(c command.Cli, ctx context.Context, api client.APIClient, o imagesOptions) error {
-	fmtStr := o.format
-	if o.quiet && (fmtStr == "" || fmtStr == "table") {
-		fmtStr = "{{.ID}}"
-	}
+func images(ctx context.Context, c command.Cli, o imagesOptions) error {
 	table := defaultImagesTable
 	if o.digests {
 		table = defaultImagesDigestsTable
 	}
-	w, err := format.NewWriter(fmtStr, table)
-	if err != nil {
-		return err
-	}
-	filters, err := opts.ParseFilters(o.filters)
-	if err != nil {
-		return err
-	}
-	if o.matchName != "" {
-		filters.Add("reference", o.matchName)
-	}
-	res, err := api.ImageList(ctx, client.ImageListOptions{All: o.all, Filters: filters})
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	for _, img := range res.Items {
-		for _, row := range imageRows(img, o.digests || strings.Contains(fmtStr, ".Digest")) {
-			row.trunc, row.now = !o.noTrunc, now
-			if err := w.Row(row); err != nil {
-				return err
+	return command.List[*imageRow]{Format: o.format, Quiet: o.quiet, QuietFormat: "{{.ID}}", Filters: o.filters,
+		Table: table, Headers: imageHeaders,
+		Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*imageRow, error) {
+			if o.matchName != "" {
+				f.Add("reference", o.matchName)
 			}
-		}
-	}
-	return w.Flush(c.Out(), imageHeaders)
+			res, err := api.ImageList(ctx, client.ImageListOptions{All: o.all, Filters: f})
+			if err != nil {
+				return nil, err
+			}
+			// the quiet template never names .Digest
+			digests := o.digests || strings.Contains(o.format, ".Digest")
+			now := time.Now()
+			var rows []*imageRow
+			for _, img := range res.Items {
+				for _, row := range imageRows(img, digests) {
+					row.trunc, row.now = !o.noTrunc, now
+					rows = append(rows, row)
+				}
+			}
+			return rows, nil
+		}}.Run(ctx, c)
 }
 
 func isDangling(img image.Summary) bool {

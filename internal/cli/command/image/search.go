@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/berth/berth/internal/cli/command"
@@ -27,28 +28,18 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 		Short: "Search Docker Hub or a registry for images",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := format.NewWriter(fmtStr, defaultSearchTable)
-			if err != nil {
-				return err
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.ImageSearch(cmd.Context(), args[0], client.ImageSearchOptions{Filters: f, Limit: limit})
-			if err != nil {
-				return err
-			}
-			for _, r := range res.Items {
-				if err := w.Row(&searchRow{r: r, trunc: !noTrunc}); err != nil {
-					return err
-				}
-			}
-			return w.Flush(c.Out(), searchHeaders)
+			return command.List[*searchRow]{Format: fmtStr, Filters: filters, Table: defaultSearchTable, Headers: searchHeaders,
+				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*searchRow, error) {
+					res, err := api.ImageSearch(ctx, args[0], client.ImageSearchOptions{Filters: f, Limit: limit})
+					if err != nil {
+						return nil, err
+					}
+					rows := make([]*searchRow, 0, len(res.Items))
+					for _, r := range res.Items {
+						rows = append(rows, &searchRow{r: r, trunc: !noTrunc})
+					}
+					return rows, nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	fl := cmd.Flags()

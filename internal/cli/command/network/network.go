@@ -132,31 +132,19 @@ func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 		Short:   "List networks",
 		Args:    command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if quiet && (fmtStr == "" || fmtStr == "table") {
-				fmtStr = "{{.ID}}"
-			}
-			w, err := format.NewWriter(fmtStr, "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}")
-			if err != nil {
-				return err
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.NetworkList(cmd.Context(), client.NetworkListOptions{Filters: f})
-			if err != nil {
-				return err
-			}
-			for _, n := range res.Items {
-				if err := w.Row(&networkRow{n: n, trunc: !noTrunc}); err != nil {
-					return err
-				}
-			}
-			return w.Flush(c.Out(), networkHeaders)
+			return command.List[*networkRow]{Format: fmtStr, Quiet: quiet, QuietFormat: "{{.ID}}", Filters: filters,
+				Table: "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", Headers: networkHeaders,
+				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*networkRow, error) {
+					res, err := api.NetworkList(ctx, client.NetworkListOptions{Filters: f})
+					if err != nil {
+						return nil, err
+					}
+					rows := make([]*networkRow, 0, len(res.Items))
+					for _, n := range res.Items {
+						rows = append(rows, &networkRow{n: n, trunc: !noTrunc})
+					}
+					return rows, nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	f := cmd.Flags()

@@ -78,31 +78,19 @@ func NewVolumeLsCommand(c command.Cli) *cobra.Command {
 		Short:   "List volumes",
 		Args:    command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if quiet && (fmtStr == "" || fmtStr == "table") {
-				fmtStr = "{{.Name}}"
-			}
-			w, err := format.NewWriter(fmtStr, "{{.Driver}}\t{{.Name}}")
-			if err != nil {
-				return err
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.VolumeList(cmd.Context(), client.VolumeListOptions{Filters: f})
-			if err != nil {
-				return err
-			}
-			for _, v := range res.Items {
-				if err := w.Row(&volumeRow{v: v}); err != nil {
-					return err
-				}
-			}
-			return w.Flush(c.Out(), volumeHeaders)
+			return command.List[*volumeRow]{Format: fmtStr, Quiet: quiet, QuietFormat: "{{.Name}}", Filters: filters,
+				Table: "{{.Driver}}\t{{.Name}}", Headers: volumeHeaders,
+				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*volumeRow, error) {
+					res, err := api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+					if err != nil {
+						return nil, err
+					}
+					rows := make([]*volumeRow, 0, len(res.Items))
+					for _, v := range res.Items {
+						rows = append(rows, &volumeRow{v: v})
+					}
+					return rows, nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display volume names")
