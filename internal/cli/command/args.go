@@ -78,3 +78,16 @@ func Rename(cmd *cobra.Command, name string, aliases ...string) *cobra.Command {
 	cmd.Aliases = aliases
 	return cmd
 }
+
+// Group is a management command such as "berth network": it prints its
+// help when run alone and holds the given subcommands.
+func Group(use, short string, cmds ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(cmds...)
+	return cmd
+}

@@ -1,25 +1,18 @@
 package builder
 
 import (
-	"fmt"
+	"context"
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
-	units "github.com/docker/go-units"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
 
 func NewBuilderCommand(c command.Cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "builder",
-		Short: "Manage builds",
-		Args:  command.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	build := NewBuildCommand(c)
-	cmd.AddCommand(build, NewBuilderPruneCommand(c))
-	return cmd
+	return command.Group("builder", "Manage builds",
+		NewBuildCommand(c), NewBuilderPruneCommand(c),
+	)
 }
 
 func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
@@ -29,22 +22,15 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 		Short: "Remove build cache",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force && !command.Confirm(c, "WARNING! This will remove all dangling build cache.") {
-				return nil
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.BuildCachePrune(cmd.Context(), client.BuildCachePruneOptions{All: all})
-			if err != nil {
-				return err
-			}
-			if len(res.Report.CachesDeleted) > 0 {
-				fmt.Fprintln(c.Out(), "Deleted build cache objects:\n"+strings.Join(res.Report.CachesDeleted, "\n"))
-			}
-			fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(res.Report.SpaceReclaimed)))
-			return nil
+			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",
+				Remove: func(ctx context.Context, api client.APIClient, _ client.Filters) (uint64, string, error) {
+					res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all})
+					if err != nil {
+						return 0, "", err
+					}
+					// no blank line after the list, as docker prints it
+					return res.Report.SpaceReclaimed, strings.TrimSuffix(command.Deleted("Deleted build cache objects", res.Report.CachesDeleted), "\n"), nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	f := cmd.Flags()

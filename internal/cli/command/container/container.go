@@ -6,13 +6,7 @@ import (
 )
 
 func NewContainerCommand(c command.Cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "container",
-		Short: "Manage containers",
-		Args:  command.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(
+	return command.Group("container", "Manage containers",
 		NewAttachCommand(c), NewCommitCommand(c), NewCpCommand(c), NewCreateCommand(c),
 		NewDiffCommand(c), NewExecCommand(c), NewExportCommand(c), NewContainerInspectCommand(c),
 		NewKillCommand(c), NewLogsCommand(c), command.Rename(NewPsCommand(c), "ls", "ps", "list"),
@@ -21,5 +15,4 @@ func NewContainerCommand(c command.Cli) *cobra.Command {
 		NewStartCommand(c), NewStatsCommand(c), NewStopCommand(c), NewTopCommand(c), NewUnpauseCommand(c),
 		NewUpdateCommand(c), NewWaitCommand(c),
 	)
-	return cmd
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/berth/berth/internal/cli/format"
 	"github.com/berth/berth/internal/cli/opts"
 	cerrdefs "github.com/containerd/errdefs"
-	units "github.com/docker/go-units"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
@@ -302,22 +301,10 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 			if all {
 				warning = "WARNING! This will remove all images without at least one container associated to them."
 			}
-			if !force && !command.Confirm(c, warning) {
-				return nil
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			space, out, err := Prune(cmd, api, all, filters)
-			if err != nil {
-				return err
-			}
-			if out != "" {
-				fmt.Fprintln(c.Out(), out)
-			}
-			fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(space)))
-			return nil
+			return command.Prune{Force: force, Warning: warning, Filters: filters,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					return Prune(ctx, api, all, f)
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, not just dangling ones")
@@ -326,26 +313,22 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
-func Prune(cmd *cobra.Command, api client.APIClient, all bool, filterList []string) (uint64, string, error) {
-	filters, err := opts.ParseFilters(filterList)
+// Prune removes the dangling images (all unused ones with all) that match
+// f and returns the space reclaimed and the report.
+func Prune(ctx context.Context, api client.APIClient, all bool, f client.Filters) (uint64, string, error) {
+	f = f.Clone()
+	f.Add("dangling", strconv.FormatBool(!all))
+	res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
 	if err != nil {
 		return 0, "", err
 	}
-	filters.Add("dangling", strconv.FormatBool(!all))
-	res, err := api.ImagePrune(cmd.Context(), client.ImagePruneOptions{Filters: filters})
-	if err != nil {
-		return 0, "", err
-	}
-	var sb strings.Builder
-	if len(res.Report.ImagesDeleted) > 0 {
-		sb.WriteString("Deleted Images:\n")
-		for _, d := range res.Report.ImagesDeleted {
-			if d.Untagged != "" {
-				sb.WriteString("untagged: " + d.Untagged + "\n")
-			} else {
-				sb.WriteString("deleted: " + d.Deleted + "\n")
-			}
+	var lines []string
+	for _, d := range res.Report.ImagesDeleted {
+		if d.Untagged != "" {
+			lines = append(lines, "untagged: "+d.Untagged)
+		} else {
+			lines = append(lines, "deleted: "+d.Deleted)
 		}
 	}
-	return res.Report.SpaceReclaimed, sb.String(), nil
+	return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
 }

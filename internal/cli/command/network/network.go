@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/format"
@@ -22,15 +21,10 @@ var networkHeaders = map[string]string{
 }
 
 func NewNetworkCommand(c command.Cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "network",
-		Short: "Manage networks",
-		Args:  command.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(NewNetworkCreateCommand(c), NewNetworkLsCommand(c), NewNetworkInspectCommand(c),
-		NewNetworkRmCommand(c), NewNetworkPruneCommand(c), NewNetworkConnectCommand(c), NewNetworkDisconnectCommand(c))
-	return cmd
+	return command.Group("network", "Manage networks",
+		NewNetworkCreateCommand(c), NewNetworkLsCommand(c), NewNetworkInspectCommand(c),
+		NewNetworkRmCommand(c), NewNetworkPruneCommand(c), NewNetworkConnectCommand(c), NewNetworkDisconnectCommand(c),
+	)
 }
 
 type networkCreateOptions struct {
@@ -271,25 +265,15 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 		Short: "Remove all unused networks",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !force && !command.Confirm(c, "WARNING! This will remove all custom networks not used by at least one container.") {
-				return nil
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.NetworkPrune(cmd.Context(), client.NetworkPruneOptions{Filters: f})
-			if err != nil {
-				return err
-			}
-			if len(res.Report.NetworksDeleted) > 0 {
-				fmt.Fprintln(c.Out(), "Deleted Networks:\n"+strings.Join(res.Report.NetworksDeleted, "\n")+"\n")
-			}
-			return nil
+			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
+				Filters: filters, NoTotal: true,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
+					if err != nil {
+						return 0, "", err
+					}
+					return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")

@@ -6,12 +6,7 @@ import (
 )
 
 func NewSystemCommand(c command.Cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "system",
-		Short: "Manage Docker",
-		Args:  command.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(NewDfCommand(c), NewEventsCommand(c), NewInfoCommand(c), NewSystemPruneCommand(c))
-	return cmd
+	return command.Group("system", "Manage Docker",
+		NewDfCommand(c), NewEventsCommand(c), NewInfoCommand(c), NewSystemPruneCommand(c),
+	)
 }

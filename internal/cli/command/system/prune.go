@@ -1,14 +1,13 @@
 package system
 
 import (
-	"fmt"
+	"context"
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
 	containercmd "github.com/berth/berth/internal/cli/command/container"
 	imagecmd "github.com/berth/berth/internal/cli/command/image"
 	"github.com/berth/berth/internal/cli/opts"
-	units "github.com/docker/go-units"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
@@ -31,54 +30,10 @@ func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 				warning += "  - all dangling images\n"
 			}
 			warning += "  - unused build cache\n"
-			if !force && !command.Confirm(c, warning) {
-				return nil
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			var total uint64
-			space, out, err := containercmd.Prune(ctx, api, filters)
-			if err != nil {
-				return err
-			}
-			total += space
-			if out != "" {
-				fmt.Fprintln(c.Out(), out)
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			if res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f}); err == nil && len(res.Report.NetworksDeleted) > 0 {
-				fmt.Fprintln(c.Out(), "Deleted Networks:\n"+strings.Join(res.Report.NetworksDeleted, "\n")+"\n")
-			}
-			if volumes {
-				if res, err := api.VolumePrune(ctx, client.VolumePruneOptions{Filters: f}); err == nil {
-					total += res.Report.SpaceReclaimed
-					if len(res.Report.VolumesDeleted) > 0 {
-						fmt.Fprintln(c.Out(), "Deleted Volumes:\n"+strings.Join(res.Report.VolumesDeleted, "\n")+"\n")
-					}
-				}
-			}
-			space, out, err = imagecmd.Prune(cmd, api, all, filters)
-			if err != nil {
-				return err
-			}
-			total += space
-			if out != "" {
-				fmt.Fprintln(c.Out(), out)
-			}
-			if res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f}); err == nil {
-				total += res.Report.SpaceReclaimed
-				if len(res.Report.CachesDeleted) > 0 {
-					fmt.Fprintln(c.Out(), "Deleted build cache objects:\n"+strings.Join(res.Report.CachesDeleted, "\n")+"\n")
-				}
-			}
-			fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(total)))
-			return nil
+			return command.Prune{Force: force, Warning: warning, Filters: filters,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					return pruneAll(ctx, api, f, all, volumes)
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	f := cmd.Flags()
@@ -87,4 +42,43 @@ func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 	f.BoolVar(&volumes, "volumes", false, "Prune anonymous volumes")
 	f.Var(opts.NewList(&filters), "filter", `Provide filter values (e.g. "label=<key>=<value>")`)
 	return cmd
+}
+
+// pruneAll removes stopped containers, unused networks, anonymous volumes
+// (with volumes), dangling or (with all) unused images and the build cache,
+// in that order. The report holds one section per kind that lost any; a
+// failed container or image prune stops it, a failed network, volume or
+// cache prune is left out.
+func pruneAll(ctx context.Context, api client.APIClient, f client.Filters, all, volumes bool) (uint64, string, error) {
+	var total uint64
+	var sections []string
+	add := func(space uint64, report string) {
+		total += space
+		if report != "" {
+			sections = append(sections, report)
+		}
+	}
+	space, report, err := containercmd.Prune(ctx, api, f)
+	if err != nil {
+		return 0, "", err
+	}
+	add(space, report)
+	if res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f}); err == nil {
+		add(0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted))
+	}
+	if volumes {
+		if res, err := api.VolumePrune(ctx, client.VolumePruneOptions{Filters: f}); err == nil {
+			add(res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted))
+		}
+	}
+	space, report, err = imagecmd.Prune(ctx, api, all, f)
+	if err != nil {
+		return 0, "", err
+	}
+	add(space, report)
+	if res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f}); err == nil {
+		add(res.Report.SpaceReclaimed, command.Deleted("Deleted build cache objects", res.Report.CachesDeleted))
+	}
+	// each section is followed by a blank line; Prune.Run prints the last
+	return total, strings.Join(sections, "\n"), nil
 }

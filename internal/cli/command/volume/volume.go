@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/format"
@@ -21,15 +20,10 @@ var volumeHeaders = map[string]string{
 }
 
 func NewVolumeCommand(c command.Cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "volume",
-		Short: "Manage volumes",
-		Args:  command.NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(NewVolumeCreateCommand(c), NewVolumeLsCommand(c), NewVolumeInspectCommand(c),
-		NewVolumeRmCommand(c), NewVolumePruneCommand(c))
-	return cmd
+	return command.Group("volume", "Manage volumes",
+		NewVolumeCreateCommand(c), NewVolumeLsCommand(c), NewVolumeInspectCommand(c),
+		NewVolumeRmCommand(c), NewVolumePruneCommand(c),
+	)
 }
 
 func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
@@ -204,26 +198,14 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 			if all {
 				warning = "WARNING! This will remove all local volumes not used by at least one container."
 			}
-			if !force && !command.Confirm(c, warning) {
-				return nil
-			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.VolumePrune(cmd.Context(), client.VolumePruneOptions{All: all, Filters: f})
-			if err != nil {
-				return err
-			}
-			if len(res.Report.VolumesDeleted) > 0 {
-				fmt.Fprintln(c.Out(), "Deleted Volumes:\n"+strings.Join(res.Report.VolumesDeleted, "\n")+"\n")
-			}
-			fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(res.Report.SpaceReclaimed)))
-			return nil
+			return command.Prune{Force: force, Warning: warning, Filters: filters,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
+					if err != nil {
+						return 0, "", err
+					}
+					return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+				}}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
