@@ -77,13 +77,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 		stop := proxySignals(ctx, api, ctr.ID)
 		defer stop()
 	}
-	so := streamOptions{tty: cfg.Tty, stdout: c.Out(), stderr: c.Err(), detachKeys: detachKeys}
-	if cfg.Tty {
-		so.stderr = c.Out()
-	}
-	if stdin {
-		so.stdin = c.In()
-	}
+	so := localStreams(c, cfg.Tty, stdin, detachKeys)
 	wait := api.ContainerWait(ctx, ctr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	streamErr := make(chan error, 1)
 	hr := resp.HijackedResponse
@@ -92,10 +86,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 		return err
 	}
 	if cfg.Tty {
-		stop := monitorResize(c, ctx, func(h, w uint) error {
-			_, err := api.ContainerResize(ctx, ctr.ID, client.ContainerResizeOptions{Height: h, Width: w})
-			return err
-		})
+		stop := resizeContainer(ctx, c, api, ctr.ID)
 		defer stop()
 	}
 	if err := <-streamErr; err != nil {
@@ -157,22 +148,13 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 			if cfg.Tty {
 				restore := setRaw(c, stdin)
 				defer restore()
-				stop := monitorResize(c, ctx, func(h, w uint) error {
-					_, err := api.ContainerResize(ctx, ctr.ID, client.ContainerResizeOptions{Height: h, Width: w})
-					return err
-				})
+				stop := resizeContainer(ctx, c, api, ctr.ID)
 				defer stop()
 			} else if sigProxy {
 				stop := proxySignals(ctx, api, ctr.ID)
 				defer stop()
 			}
-			so := streamOptions{tty: cfg.Tty, stdout: c.Out(), stderr: c.Err(), detachKeys: detachKeys}
-			if cfg.Tty {
-				so.stderr = c.Out()
-			}
-			if stdin {
-				so.stdin = c.In()
-			}
+			so := localStreams(c, cfg.Tty, stdin, detachKeys)
 			hr := resp.HijackedResponse
 			if err := pumpStreams(ctx, &hr, so); err != nil {
 				if errors.Is(err, errDetached) {

@@ -9,6 +9,7 @@ import (
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/client"
+	"github.com/moby/term"
 	"github.com/spf13/cobra"
 )
 
@@ -79,7 +80,7 @@ func exec(c command.Cli, ctx context.Context, api client.APIClient, name string,
 		return err
 	}
 	if o.detachKeys != "" {
-		if _, err := opts.ParseDetachKeys(o.detachKeys); err != nil {
+		if _, err := term.ToBytes(o.detachKeys); err != nil {
 			return fmt.Errorf("invalid detach keys (%s) provided", o.detachKeys)
 		}
 	}
@@ -112,21 +113,13 @@ func exec(c command.Cli, ctx context.Context, api client.APIClient, name string,
 	if ec.TTY {
 		restore = setRaw(c, ec.AttachStdin)
 		defer restore()
-		stop := monitorResize(c, ctx, func(h, w uint) error {
+		stop := monitorResize(ctx, c, func(h, w uint) error {
 			_, err := api.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: h, Width: w})
 			return err
 		})
 		defer stop()
 	}
-	so := streamOptions{tty: ec.TTY, stdout: c.Out(), stderr: c.Err(), detachKeys: o.detachKeys}
-	if ec.TTY {
-		so.stderr = c.Out()
-	}
-	if ec.AttachStdin {
-		so.stdin = c.In()
-	} else {
-		so.stdin = nil
-	}
+	so := localStreams(c, ec.TTY, ec.AttachStdin, o.detachKeys)
 	hr := resp.HijackedResponse
 	if err := pumpStreams(ctx, &hr, so); err != nil {
 		if errors.Is(err, errDetached) {

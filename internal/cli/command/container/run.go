@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
-	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+	"github.com/moby/term"
 	"github.com/spf13/cobra"
 )
 
@@ -62,7 +62,7 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 		return command.StatusError{Status: withHelp(err, "run"), Code: 125}
 	}
 	if ro.detachKeys != "" {
-		if _, err := opts.ParseDetachKeys(ro.detachKeys); err != nil {
+		if _, err := term.ToBytes(ro.detachKeys); err != nil {
 			return command.StatusError{Status: withHelp(fmt.Errorf("invalid detach keys (%s) provided", ro.detachKeys), "run"), Code: 125}
 		}
 	}
@@ -101,18 +101,12 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 			return runExitError(err)
 		}
 		defer resp.Close()
-		so := streamOptions{tty: cfg.Tty, stdout: io.Discard, stderr: io.Discard, detachKeys: ro.detachKeys}
-		if cfg.AttachStdin {
-			so.stdin = c.In()
+		so := localStreams(c, cfg.Tty, cfg.AttachStdin, ro.detachKeys)
+		if !cfg.AttachStdout {
+			so.stdout = io.Discard
 		}
-		if cfg.AttachStdout {
-			so.stdout = c.Out()
-		}
-		if cfg.AttachStderr {
-			so.stderr = c.Err()
-			if cfg.Tty {
-				so.stderr = c.Out()
-			}
+		if !cfg.AttachStderr {
+			so.stderr = io.Discard
 		}
 		if cfg.Tty {
 			restore = setRaw(c, cfg.AttachStdin)
@@ -146,10 +140,7 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 		return nil
 	}
 	if cfg.Tty {
-		stop := monitorResize(c, ctx, func(h, w uint) error {
-			_, err := api.ContainerResize(ctx, id, client.ContainerResizeOptions{Height: h, Width: w})
-			return err
-		})
+		stop := resizeContainer(ctx, c, api, id)
 		defer stop()
 	}
 	if streamErr != nil {

@@ -31,6 +31,19 @@ type streamOptions struct {
 	detachKeys string
 }
 
+// localStreams connects an attach or exec to the local streams: stdin
+// when withStdin, stderr merged into stdout with a tty.
+func localStreams(c command.Cli, tty, withStdin bool, detachKeys string) streamOptions {
+	so := streamOptions{tty: tty, stdout: c.Out(), stderr: c.Err(), detachKeys: detachKeys}
+	if tty {
+		so.stderr = c.Out()
+	}
+	if withStdin {
+		so.stdin = c.In()
+	}
+	return so
+}
+
 // setRaw puts the local terminal in raw mode (input, and output when it is a
 // terminal) and returns a function that restores it.
 func setRaw(c command.Cli, withInput bool) func() {
@@ -112,7 +125,7 @@ func pumpStreams(ctx context.Context, resp *client.HijackedResponse, o streamOpt
 }
 
 // monitorResize sends the local terminal size now and on every SIGWINCH.
-func monitorResize(c command.Cli, ctx context.Context, resize func(h, w uint) error) func() {
+func monitorResize(ctx context.Context, c command.Cli, resize func(h, w uint) error) func() {
 	fd, ok := command.TerminalFd(c.Out())
 	if !ok {
 		return func() {}
@@ -141,6 +154,14 @@ func monitorResize(c command.Cli, ctx context.Context, resize func(h, w uint) er
 	return func() { signal.Stop(ch); close(done) }
 }
 
+// resizeContainer keeps the container's tty the size of the local terminal.
+func resizeContainer(ctx context.Context, c command.Cli, api client.APIClient, id string) func() {
+	return monitorResize(ctx, c, func(h, w uint) error {
+		_, err := api.ContainerResize(ctx, id, client.ContainerResizeOptions{Height: h, Width: w})
+		return err
+	})
+}
+
 // consoleSize returns the local terminal size as [height, width].
 func consoleSize(c command.Cli) ([2]uint, bool) {
 	fd, ok := command.TerminalFd(c.Out())
@@ -167,7 +188,8 @@ func proxySignals(ctx context.Context, api client.APIClient, id string) func() {
 				if !ok || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE || sig == syscall.SIGURG || sig == syscall.SIGWINCH {
 					continue
 				}
-				api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: signalName(sig)})
+				// by number: the daemon parses names and numbers alike
+				api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: strconv.Itoa(int(sig))})
 			case <-done:
 				return
 			}
@@ -175,10 +197,3 @@ func proxySignals(ctx context.Context, api client.APIClient, id string) func() {
 	}()
 	return func() { signal.Stop(ch); close(done) }
 }
-
-// signalName returns the number of sig as the API accepts it.
-func signalName(sig syscall.Signal) string {
-	return itoa(int(sig))
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }

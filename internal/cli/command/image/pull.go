@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -19,27 +20,10 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 		Short: "Download an image from a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := reference.ParseNormalizedNamed(args[0])
+			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {
+				return api.ImagePull(ctx, ref, pullOptions(all, auth, platform))
+			})
 			if err != nil {
-				return fmt.Errorf("invalid reference format: %w", err)
-			}
-			if !all {
-				ref = reference.TagNameOnly(ref)
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			resp, err := api.ImagePull(cmd.Context(), reference.FamiliarString(ref), pullOptions(all, command.RegistryAuth(c, ref), platform))
-			if err != nil {
-				return err
-			}
-			defer resp.Close()
-			out := c.Out()
-			if quiet {
-				out = io.Discard
-			}
-			if err := displayJSON(c, resp, out); err != nil {
 				return err
 			}
 			fmt.Fprintln(c.Out(), ref.String())
@@ -60,27 +44,10 @@ func NewPushCommand(c command.Cli) *cobra.Command {
 		Short: "Upload an image to a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := reference.ParseNormalizedNamed(args[0])
+			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {
+				return api.ImagePush(ctx, ref, client.ImagePushOptions{All: all, RegistryAuth: auth})
+			})
 			if err != nil {
-				return fmt.Errorf("invalid reference format: %w", err)
-			}
-			if !all {
-				ref = reference.TagNameOnly(ref)
-			}
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			resp, err := api.ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all, RegistryAuth: command.RegistryAuth(c, ref)})
-			if err != nil {
-				return err
-			}
-			defer resp.Close()
-			out := c.Out()
-			if quiet {
-				out = io.Discard
-			}
-			if err := displayJSON(c, resp, out); err != nil {
 				return err
 			}
 			if quiet {
@@ -103,4 +70,36 @@ func pullOptions(all bool, auth, platform string) client.ImagePullOptions {
 		}
 	}
 	return o
+}
+
+// transfer is the shared part of pull and push: parse the reference
+// (tagged ":latest" unless all tags move), then start the transfer with the
+// stored login for its registry and show its progress (hidden with quiet).
+// It returns the reference as parsed.
+func transfer(ctx context.Context, c command.Cli, arg string, all, quiet bool,
+	start func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error)) (reference.Named, error) {
+	ref, err := reference.ParseNormalizedNamed(arg)
+	if err != nil {
+		return nil, fmt.Errorf("invalid reference format: %w", err)
+	}
+	if !all {
+		ref = reference.TagNameOnly(ref)
+	}
+	api, err := c.Client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := start(ctx, api, reference.FamiliarString(ref), command.RegistryAuth(c, ref))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Close()
+	out := c.Out()
+	if quiet {
+		out = io.Discard
+	}
+	if err := displayJSON(c, resp, out); err != nil {
+		return nil, err
+	}
+	return ref, nil
 }

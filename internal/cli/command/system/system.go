@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"text/template"
 	"time"
 
 	"github.com/berth/berth/internal/cli/command"
@@ -170,17 +169,9 @@ func NewInfoCommand(c command.Cli) *cobra.Command {
 		Short: "Display system-wide information",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var tmpl *template.Template
-			if fmtStr != "" {
-				text := fmtStr
-				if text == "json" {
-					text = "{{json .}}"
-				}
-				t, err := format.Parse(text)
-				if err != nil {
-					return err
-				}
-				tmpl = t
+			tmpl, err := format.ParseFormat(fmtStr)
+			if err != nil {
+				return err
 			}
 			api, err := c.Client(cmd.Context())
 			if err != nil {
@@ -324,17 +315,9 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 		Short: "Get real time events from the server",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var tmpl *template.Template
-			if fmtStr != "" {
-				text := fmtStr
-				if text == "json" {
-					text = "{{json .}}"
-				}
-				t, err := format.Parse(text)
-				if err != nil {
-					return err
-				}
-				tmpl = t
+			tmpl, err := format.ParseFormat(fmtStr)
+			if err != nil {
+				return err
 			}
 			f, err := opts.ParseFilters(filters)
 			if err != nil {
