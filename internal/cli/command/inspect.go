@@ -11,6 +11,7 @@ import (
 	"text/template"
 
 	"github.com/berth/berth/internal/cli/format"
+	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
 
@@ -18,21 +19,37 @@ import (
 // and its raw JSON (for the default output).
 type InspectFunc func(ctx context.Context, name string) (any, []byte, error)
 
-type InspectOptions struct {
-	Format string // --format
-	Size   bool   // --size
-	Type   string // --type
+// NewInspectCommand makes an inspect command with its --format flag (into
+// format); getter picks, once the flags are parsed, how one object is
+// fetched. Callers add their other flags.
+func NewInspectCommand(c Cli, use, short string, format *string, getter func(api client.APIClient) (InspectFunc, error)) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			get, err := getter(api)
+			if err != nil {
+				return err
+			}
+			return Inspect(cmd.Context(), c, args, *format, get)
+		},
+	}
+	cmd.Flags().StringVarP(format, "format", "f", "", "Format output using a custom template")
+	return cmd
 }
 
-func AddInspectFlags(cmd *cobra.Command, o *InspectOptions) {
-	cmd.Flags().StringVarP(&o.Format, "format", "f", "", "Format output using a custom template")
-	cmd.Flags().BoolVarP(&o.Size, "size", "s", false, "Display total file sizes if the type is container")
-}
+// SizeFlagUsage is the help of the --size flag of inspect and container inspect.
+const SizeFlagUsage = "Display total file sizes if the type is container"
 
 // Inspect prints each object: as an indented JSON array by default, or
 // through the template, trying the typed value first and the raw JSON map
 // when the template does not fit the type (docker's fallback).
-func Inspect(c Cli, ctx context.Context, names []string, fmtStr string, get InspectFunc) error {
+func Inspect(ctx context.Context, c Cli, names []string, fmtStr string, get InspectFunc) error {
 	var tmpl *template.Template
 	if fmtStr != "" && fmtStr != "json" {
 		t, err := format.Parse(fmtStr)

@@ -19,19 +19,10 @@ func Inspector(api client.APIClient, size bool) command.InspectFunc {
 }
 
 func NewContainerInspectCommand(c command.Cli) *cobra.Command {
-	var o command.InspectOptions
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Display detailed information on one or more containers",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return command.Inspect(c, cmd.Context(), args, o.Format, Inspector(api, o.Size))
-		},
-	}
-	command.AddInspectFlags(cmd, &o)
+	var fmtStr string
+	var size bool
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] CONTAINER [CONTAINER...]", "Display detailed information on one or more containers", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api, size), nil })
+	cmd.Flags().BoolVarP(&size, "size", "s", false, command.SizeFlagUsage)
 	return cmd
 }

@@ -21,19 +21,7 @@ func Inspector(api client.APIClient) command.InspectFunc {
 }
 
 func NewImageInspectCommand(c command.Cli) *cobra.Command {
-	var o command.InspectOptions
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Display detailed information on one or more images",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return command.Inspect(c, cmd.Context(), args, o.Format, Inspector(api))
-		},
-	}
-	cmd.Flags().StringVarP(&o.Format, "format", "f", "", "Format output using a custom template")
-	return cmd
+	var fmtStr string
+	return command.NewInspectCommand(c, "inspect [OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
 }

@@ -196,19 +196,8 @@ func (r *networkRow) CreatedAt() string { return r.n.Created.String() }
 func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	var verbose bool
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] NETWORK [NETWORK...]",
-		Short: "Display detailed information on one or more networks",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return command.Inspect(c, cmd.Context(), args, fmtStr, Inspector(api, verbose))
-		},
-	}
-	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Format output using a custom template")
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NETWORK [NETWORK...]", "Display detailed information on one or more networks", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api, verbose), nil })
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Verbose output for diagnostics")
 	return cmd
 }

@@ -10,49 +10,44 @@ import (
 	networkcmd "github.com/berth/berth/internal/cli/command/network"
 	volumecmd "github.com/berth/berth/internal/cli/command/volume"
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
 
 func NewInspectCommand(c command.Cli) *cobra.Command {
-	var o command.InspectOptions
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] NAME|ID [NAME|ID...]",
-		Short: "Return low-level information on Docker objects",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var get command.InspectFunc
-			switch o.Type {
-			case "":
-				chain := []command.InspectFunc{containercmd.Inspector(api, o.Size), imagecmd.Inspector(api),
-					networkcmd.Inspector(api, false), volumecmd.Inspector(api)}
-				get = func(ctx context.Context, name string) (any, []byte, error) {
-					for _, try := range chain {
-						v, raw, err := try(ctx, name)
-						if err == nil || !cerrdefs.IsNotFound(err) {
-							return v, raw, err
-						}
-					}
-					return nil, nil, fmt.Errorf("Error: No such object: %s", name)
-				}
-			case "container":
-				get = containercmd.Inspector(api, o.Size)
-			case "image":
-				get = imagecmd.Inspector(api)
-			case "network":
-				get = networkcmd.Inspector(api, false)
-			case "volume":
-				get = volumecmd.Inspector(api)
-			default:
-				return fmt.Errorf("%q is not a valid value for --type", o.Type)
-			}
-			return command.Inspect(c, cmd.Context(), args, o.Format, get)
-		},
-	}
-	command.AddInspectFlags(cmd, &o)
-	cmd.Flags().StringVar(&o.Type, "type", "", "Only inspect objects of the given type")
+	var fmtStr, typ string
+	var size bool
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on Docker objects", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return inspector(api, typ, size) })
+	cmd.Flags().BoolVarP(&size, "size", "s", false, command.SizeFlagUsage)
+	cmd.Flags().StringVar(&typ, "type", "", "Only inspect objects of the given type")
 	return cmd
+}
+
+// inspector fetches an object of type typ, or with no type the first
+// container, image, network or volume of that name.
+func inspector(api client.APIClient, typ string, size bool) (command.InspectFunc, error) {
+	switch typ {
+	case "":
+		chain := []command.InspectFunc{containercmd.Inspector(api, size), imagecmd.Inspector(api),
+			networkcmd.Inspector(api, false), volumecmd.Inspector(api)}
+		return func(ctx context.Context, name string) (any, []byte, error) {
+			for _, try := range chain {
+				v, raw, err := try(ctx, name)
+				if err == nil || !cerrdefs.IsNotFound(err) {
+					return v, raw, err
+				}
+			}
+			return nil, nil, fmt.Errorf("Error: No such object: %s", name)
+		}, nil
+	case "container":
+		return containercmd.Inspector(api, size), nil
+	case "image":
+		return imagecmd.Inspector(api), nil
+	case "network":
+		return networkcmd.Inspector(api, false), nil
+	case "volume":
+		return volumecmd.Inspector(api), nil
+	}
+	return nil, fmt.Errorf("%q is not a valid value for --type", typ)
 }

@@ -138,20 +138,8 @@ func (r *volumeRow) Size() string {
 
 func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "inspect [OPTIONS] VOLUME [VOLUME...]",
-		Short: "Display detailed information on one or more volumes",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return command.Inspect(c, cmd.Context(), args, fmtStr, Inspector(api))
-		},
-	}
-	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Format output using a custom template")
-	return cmd
+	return command.NewInspectCommand(c, "inspect [OPTIONS] VOLUME [VOLUME...]", "Display detailed information on one or more volumes", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
 }
 
 func Inspector(api client.APIClient) command.InspectFunc {
