@@ -25,12 +25,44 @@ type containerRequest struct {
 
 // parseContainer turns the flags and the positional arguments (IMAGE
 // [COMMAND] [ARG...]) into the create request, as docker's CLI does. detach
-// tells whether "run -d" was given (attach flags then stay off).
+// tells whether "run -d" was given (attach flags then stay off). Each flag
+// group has its function; they run in docker's order, so that of several
+// bad flags the same one is reported.
 func parseContainer(o *containerOptions, args []string, detach bool, lookup func(string) (string, bool)) (*containerRequest, error) {
-	changed := func(name string) bool { return o.flags != nil && o.flags.Changed(name) }
 	if len(args) == 0 {
 		return nil, fmt.Errorf("image is required")
 	}
+	cfg := configFromFlags(o, args)
+	hc := hostConfigFromFlags(o)
+	steps := []func() error{
+		func() error { return setAttach(o, cfg, detach) },
+		func() error { return setEnvAndLabels(o, cfg, lookup) },
+		func() error { return setRestart(o, hc) },
+		func() error { return setHostsAndDNS(o, hc) },
+		func() error { return setResources(o, hc) },
+		func() error { return setSecurity(o, hc) },
+		func() error { return setMounts(o, cfg, hc) },
+		func() error { return setPorts(o, cfg, hc) },
+		func() (err error) { cfg.Healthcheck, err = parseHealth(o); return err },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	networking, err := endpointConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	return &containerRequest{Config: cfg, HostConfig: hc, Networking: networking, Name: o.name}, nil
+}
+
+// changed tells whether the flag was given on the command line.
+func (o *containerOptions) changed(name string) bool { return o.flags != nil && o.flags.Changed(name) }
+
+// configFromFlags is the container config of the image, the command and the
+// process flags (user, workdir, tty, entrypoint, stop signal and timeout).
+func configFromFlags(o *containerOptions, args []string) *container.Config {
 	cfg := &container.Config{
 		Image:      args[0],
 		Hostname:   o.hostname,
@@ -46,67 +78,19 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	}
 	if o.entrypoint != "" {
 		cfg.Entrypoint = []string{o.entrypoint}
-	} else if changed("entrypoint") {
+	} else if o.changed("entrypoint") {
 		cfg.Entrypoint = []string{""}
 	}
-	if changed("stop-timeout") {
+	if o.changed("stop-timeout") {
 		t := o.stopTimeout
 		cfg.StopTimeout = &t
 	}
+	return cfg
+}
 
-	// Attach: by default stdout and stderr, stdin with -i.
-	if detach {
-		if len(o.attach) > 0 {
-			return nil, fmt.Errorf("conflicting options: cannot specify both --attach and --detach")
-		}
-	} else if len(o.attach) > 0 {
-		for _, a := range o.attach {
-			switch strings.ToLower(a) {
-			case "stdin":
-				cfg.AttachStdin = true
-			case "stdout":
-				cfg.AttachStdout = true
-			case "stderr":
-				cfg.AttachStderr = true
-			default:
-				return nil, fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a)
-			}
-		}
-	} else {
-		cfg.AttachStdout, cfg.AttachStderr = true, true
-		cfg.AttachStdin = o.stdin
-	}
-	if cfg.OpenStdin && cfg.AttachStdin {
-		cfg.StdinOnce = true
-	}
-
-	// Environment: env files first, then -e.
-	for _, f := range o.envFile {
-		lines, err := opts.ParseEnvFile(f, lookup)
-		if err != nil {
-			return nil, fmt.Errorf("read env file %s: %w", f, err)
-		}
-		cfg.Env = append(cfg.Env, lines...)
-	}
-	for _, e := range o.env {
-		v, err := opts.ValidateEnv(e, lookup)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Env = append(cfg.Env, v)
-	}
-
-	var labels []string
-	for _, f := range o.labelFile {
-		lines, err := opts.ParseLabelFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("read label file %s: %w", f, err)
-		}
-		labels = append(labels, lines...)
-	}
-	labels = append(labels, o.labels...)
-	cfg.Labels = opts.ParseLabels(labels)
-
+// hostConfigFromFlags is the host config of the flags that are copied as
+// they are: modes, capabilities, names, the log driver and its options.
+func hostConfigFromFlags(o *containerOptions) *container.HostConfig {
 	hc := &container.HostConfig{
 		AutoRemove:      o.autoRemove,
 		Privileged:      o.privileged,
@@ -134,44 +118,118 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	if len(o.annotations) > 0 {
 		hc.Annotations = opts.ParseLabels(o.annotations)
 	}
-	if changed("init") {
+	if o.changed("init") {
 		v := o.init
 		hc.Init = &v
-	}
-	rp, err := opts.ParseRestartPolicy(o.restart)
-	if err != nil {
-		return nil, err
-	}
-	hc.RestartPolicy = rp
-	if o.autoRemove && rp.Name != "" && rp.Name != container.RestartPolicyDisabled {
-		return nil, fmt.Errorf("conflicting options: cannot specify both --restart and --rm")
 	}
 	if len(o.logOpts) > 0 {
 		hc.LogConfig.Config = opts.ParseLabels(o.logOpts)
 	}
+	return hc
+}
+
+// setAttach picks the attached streams: by default stdout and stderr,
+// stdin with -i; none with -d.
+func setAttach(o *containerOptions, cfg *container.Config, detach bool) error {
+	switch {
+	case detach:
+		if len(o.attach) > 0 {
+			return fmt.Errorf("conflicting options: cannot specify both --attach and --detach")
+		}
+	case len(o.attach) > 0:
+		for _, a := range o.attach {
+			switch strings.ToLower(a) {
+			case "stdin":
+				cfg.AttachStdin = true
+			case "stdout":
+				cfg.AttachStdout = true
+			case "stderr":
+				cfg.AttachStderr = true
+			default:
+				return fmt.Errorf("invalid argument %q for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR", a)
+			}
+		}
+	default:
+		cfg.AttachStdout, cfg.AttachStderr = true, true
+		cfg.AttachStdin = o.stdin
+	}
+	if cfg.OpenStdin && cfg.AttachStdin {
+		cfg.StdinOnce = true
+	}
+	return nil
+}
+
+// setEnvAndLabels reads the environment (env files first, then -e) and
+// the labels (label files first, then -l).
+func setEnvAndLabels(o *containerOptions, cfg *container.Config, lookup func(string) (string, bool)) error {
+	for _, f := range o.envFile {
+		lines, err := opts.ParseEnvFile(f, lookup)
+		if err != nil {
+			return fmt.Errorf("read env file %s: %w", f, err)
+		}
+		cfg.Env = append(cfg.Env, lines...)
+	}
+	for _, e := range o.env {
+		v, err := opts.ValidateEnv(e, lookup)
+		if err != nil {
+			return err
+		}
+		cfg.Env = append(cfg.Env, v)
+	}
+	var labels []string
+	for _, f := range o.labelFile {
+		lines, err := opts.ParseLabelFile(f)
+		if err != nil {
+			return fmt.Errorf("read label file %s: %w", f, err)
+		}
+		labels = append(labels, lines...)
+	}
+	cfg.Labels = opts.ParseLabels(append(labels, o.labels...))
+	return nil
+}
+
+// setRestart parses --restart, which --rm excludes.
+func setRestart(o *containerOptions, hc *container.HostConfig) error {
+	rp, err := opts.ParseRestartPolicy(o.restart)
+	if err != nil {
+		return err
+	}
+	hc.RestartPolicy = rp
+	if o.autoRemove && rp.Name != "" && rp.Name != container.RestartPolicyDisabled {
+		return fmt.Errorf("conflicting options: cannot specify both --restart and --rm")
+	}
+	return nil
+}
+
+// setHostsAndDNS parses --add-host and --dns.
+func setHostsAndDNS(o *containerOptions, hc *container.HostConfig) error {
 	for _, h := range o.addHost {
 		v, err := opts.ValidateExtraHost(h)
 		if err != nil {
-			return nil, fmt.Errorf("invalid argument %q for \"--add-host\" flag: %w", h, err)
+			return fmt.Errorf("invalid argument %q for \"--add-host\" flag: %w", h, err)
 		}
 		hc.ExtraHosts = append(hc.ExtraHosts, v)
 	}
 	for _, d := range o.dns {
 		a, err := netip.ParseAddr(d)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not an ip address", d)
+			return fmt.Errorf("%s is not an ip address", d)
 		}
 		hc.DNS = append(hc.DNS, a)
 	}
+	return nil
+}
 
-	// Resources.
+// setResources sets the cgroup limits: memory, CPU, block I/O, pids,
+// /dev/shm, ulimits and devices.
+func setResources(o *containerOptions, hc *container.HostConfig) error {
 	r := &hc.Resources
 	r.Memory, r.MemorySwap, r.MemoryReservation = int64(o.memory), int64(o.memorySwap), int64(o.memoryReservation)
 	if o.memorySwappiness != -1 {
 		v := o.memorySwappiness
 		r.MemorySwappiness = &v
 	}
-	if changed("oom-kill-disable") {
+	if o.changed("oom-kill-disable") {
 		v := o.oomKillDisable
 		r.OomKillDisable = &v
 	}
@@ -180,7 +238,7 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	r.CpusetCpus, r.CpusetMems = o.cpusetCpus, o.cpusetMems
 	r.BlkioWeight = o.blkioWeight
 	r.CgroupParent = o.cgroupParent
-	if changed("pids-limit") {
+	if o.changed("pids-limit") {
 		v := o.pidsLimit
 		r.PidsLimit = &v
 	}
@@ -188,37 +246,44 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	for _, u := range o.ulimits {
 		ul, err := opts.ParseUlimit(u)
 		if err != nil {
-			return nil, fmt.Errorf("invalid argument %q for \"--ulimit\" flag: %w", u, err)
+			return fmt.Errorf("invalid argument %q for \"--ulimit\" flag: %w", u, err)
 		}
 		r.Ulimits = append(r.Ulimits, ul)
 	}
 	for _, d := range o.devices {
 		dm, err := parseDevice(d)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		r.Devices = append(r.Devices, dm)
 	}
 	r.DeviceCgroupRules = o.deviceRules
+	return nil
+}
+
+// setSecurity parses --sysctl and --security-opt.
+func setSecurity(o *containerOptions, hc *container.HostConfig) error {
 	if len(o.sysctls) > 0 {
 		hc.Sysctls = map[string]string{}
 		for _, s := range o.sysctls {
 			k, v, ok := strings.Cut(s, "=")
 			if !ok {
-				return nil, fmt.Errorf("invalid argument %q for \"--sysctl\" flag: sysctl '%s' is not allowed", s, s)
+				return fmt.Errorf("invalid argument %q for \"--sysctl\" flag: sysctl '%s' is not allowed", s, s)
 			}
 			hc.Sysctls[k] = v
 		}
 	}
-	if hc.SecurityOpt, err = parseSecurityOpts(o.securityOpt); err != nil {
-		return nil, err
-	}
+	var err error
+	hc.SecurityOpt, err = parseSecurityOpts(o.securityOpt)
+	return err
+}
 
-	// Storage.
+// setMounts parses -v (anonymous volumes or binds), --mount and --tmpfs.
+func setMounts(o *containerOptions, cfg *container.Config, hc *container.HostConfig) error {
 	for _, v := range o.volumes {
 		anon, bind, err := opts.ParseVolume(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if anon != "" {
 			if cfg.Volumes == nil {
@@ -232,28 +297,31 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	for _, m := range o.mounts {
 		mm, err := opts.ParseMount(m)
 		if err != nil {
-			return nil, fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", m, err)
+			return fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", m, err)
 		}
 		hc.Mounts = append(hc.Mounts, mm)
 	}
 	for _, t := range o.tmpfs {
 		p, optsStr, err := opts.ParseTmpfs(t)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if hc.Tmpfs == nil {
 			hc.Tmpfs = map[string]string{}
 		}
 		hc.Tmpfs[p] = optsStr
 	}
+	return nil
+}
 
-	// Ports.
+// setPorts parses -p and --expose.
+func setPorts(o *containerOptions, cfg *container.Config, hc *container.HostConfig) error {
 	exposed, bindings, err := opts.ParsePublish(o.publish)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := opts.ParseExpose(o.expose, exposed); err != nil {
-		return nil, err
+		return err
 	}
 	if len(exposed) > 0 {
 		cfg.ExposedPorts = exposed
@@ -261,48 +329,47 @@ func parseContainer(o *containerOptions, args []string, detach bool, lookup func
 	if len(bindings) > 0 {
 		hc.PortBindings = bindings
 	}
+	return nil
+}
 
-	hcfg, err := parseHealth(o)
-	if err != nil {
-		return nil, err
-	}
-	cfg.Healthcheck = hcfg
-
-	req := &containerRequest{Config: cfg, HostConfig: hc, Name: o.name}
+// endpointConfig is the endpoint on the --network of --ip, --ip6,
+// --network-alias and --mac-address; nil when none is given or the
+// network is host or none.
+func endpointConfig(o *containerOptions) (*network.NetworkingConfig, error) {
 	netName := o.network
 	if netName == "" && o.macAddress != "" {
 		netName = "default" // the docker CLI's key for the default network
 	}
-	if netName != "" && !container.NetworkMode(netName).IsHost() && !container.NetworkMode(netName).IsNone() &&
-		(o.ip != "" || o.ip6 != "" || len(o.networkAlias) > 0 || o.macAddress != "") {
-		ep := &network.EndpointSettings{Aliases: o.networkAlias}
-		if o.macAddress != "" {
-			mac, err := net.ParseMAC(o.macAddress)
-			if err != nil {
-				return nil, fmt.Errorf("%s is not a valid mac address", o.macAddress)
-			}
-			ep.MacAddress = network.HardwareAddr(mac)
-		}
-		if o.ip != "" || o.ip6 != "" {
-			ep.IPAMConfig = &network.EndpointIPAMConfig{}
-			if o.ip != "" {
-				a, err := netip.ParseAddr(o.ip)
-				if err != nil {
-					return nil, fmt.Errorf("invalid IPv4 address: %s", o.ip)
-				}
-				ep.IPAMConfig.IPv4Address = a
-			}
-			if o.ip6 != "" {
-				a, err := netip.ParseAddr(o.ip6)
-				if err != nil {
-					return nil, fmt.Errorf("invalid IPv6 address: %s", o.ip6)
-				}
-				ep.IPAMConfig.IPv6Address = a
-			}
-		}
-		req.Networking = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{netName: ep}}
+	mode := container.NetworkMode(netName)
+	if netName == "" || mode.IsHost() || mode.IsNone() || (o.ip == "" && o.ip6 == "" && len(o.networkAlias) == 0 && o.macAddress == "") {
+		return nil, nil
 	}
-	return req, nil
+	ep := &network.EndpointSettings{Aliases: o.networkAlias}
+	if o.macAddress != "" {
+		mac, err := net.ParseMAC(o.macAddress)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not a valid mac address", o.macAddress)
+		}
+		ep.MacAddress = network.HardwareAddr(mac)
+	}
+	if o.ip != "" || o.ip6 != "" {
+		ep.IPAMConfig = &network.EndpointIPAMConfig{}
+		if o.ip != "" {
+			a, err := netip.ParseAddr(o.ip)
+			if err != nil {
+				return nil, fmt.Errorf("invalid IPv4 address: %s", o.ip)
+			}
+			ep.IPAMConfig.IPv4Address = a
+		}
+		if o.ip6 != "" {
+			a, err := netip.ParseAddr(o.ip6)
+			if err != nil {
+				return nil, fmt.Errorf("invalid IPv6 address: %s", o.ip6)
+			}
+			ep.IPAMConfig.IPv6Address = a
+		}
+	}
+	return &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{netName: ep}}, nil
 }
 
 func parseDevice(s string) (container.DeviceMapping, error) {
