@@ -18,142 +18,210 @@ import (
 // volume-driver, volume-opt,
 // tmpfs-size, tmpfs-mode).
 func ParseMount(value string) (mount.Mount, error) {
-	m := mount.Mount{Type: mount.TypeVolume}
+	s := &mountSpec{Mount: mount.Mount{Type: mount.TypeVolume}}
 	fields, err := csv.NewReader(strings.NewReader(value)).Read()
 	if err != nil {
-		return m, fmt.Errorf("invalid mount %q: %w", value, err)
-	}
-	bind := func() *mount.BindOptions {
-		if m.BindOptions == nil {
-			m.BindOptions = &mount.BindOptions{}
-		}
-		return m.BindOptions
-	}
-	vol := func() *mount.VolumeOptions {
-		if m.VolumeOptions == nil {
-			m.VolumeOptions = &mount.VolumeOptions{}
-		}
-		return m.VolumeOptions
-	}
-	tmpfs := func() *mount.TmpfsOptions {
-		if m.TmpfsOptions == nil {
-			m.TmpfsOptions = &mount.TmpfsOptions{}
-		}
-		return m.TmpfsOptions
+		return s.Mount, fmt.Errorf("invalid mount %q: %w", value, err)
 	}
 	for _, f := range fields {
 		key, val, hasVal := strings.Cut(f, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		if !hasVal {
-			switch key {
-			case "readonly", "ro":
-				m.ReadOnly = true
-				continue
-			case "volume-nocopy":
-				vol().NoCopy = true
-				continue
-			case "bind-nonrecursive":
-				bind().NonRecursive = true
-				continue
+			if !s.setFlag(key) {
+				return s.Mount, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
 			}
-			return m, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
+			continue
 		}
-		switch key {
-		case "type":
-			m.Type = mount.Type(strings.ToLower(val))
-		case "source", "src":
-			m.Source = val
-		case "target", "dst", "destination":
-			m.Target = val
-		case "readonly", "ro":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			m.ReadOnly = b
-		case "consistency":
-			m.Consistency = mount.Consistency(val)
-		case "bind-propagation":
-			bind().Propagation = mount.Propagation(strings.ToLower(val))
-		case "bind-nonrecursive":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			bind().NonRecursive = b
-		case "bind-create-mountpoint":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			bind().CreateMountpoint = b
-		case "volume-nocopy":
-			b, err := strconv.ParseBool(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for volume-nocopy: %s", val)
-			}
-			vol().NoCopy = b
-		case "volume-subpath":
-			vol().Subpath = val
-		case "volume-driver":
-			vol().DriverConfig = driverConfig(vol())
-			vol().DriverConfig.Name = val
-		case "volume-opt":
-			k, v, ok := strings.Cut(val, "=")
-			if !ok {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			dc := driverConfig(vol())
-			if dc.Options == nil {
-				dc.Options = map[string]string{}
-			}
-			dc.Options[k] = v
-			vol().DriverConfig = dc
-		case "volume-label":
-			k, v, _ := strings.Cut(val, "=")
-			if vol().Labels == nil {
-				vol().Labels = map[string]string{}
-			}
-			vol().Labels[k] = v
-		case "tmpfs-size":
-			n, err := units.RAMInBytes(val)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			tmpfs().SizeBytes = n
-		case "tmpfs-mode":
-			n, err := strconv.ParseUint(val, 8, 32)
-			if err != nil {
-				return m, fmt.Errorf("invalid value for %s: %s", key, val)
-			}
-			tmpfs().Mode = os.FileMode(n)
-		default:
-			return m, fmt.Errorf("unexpected key '%s' in '%s'", key, f)
+		if err := s.set(key, val, f); err != nil {
+			return s.Mount, err
 		}
 	}
-	if m.Target == "" {
-		return m, fmt.Errorf("target is required")
+	err = s.check()
+	return s.Mount, err
+}
+
+// mountSpec is a --mount value being parsed; the options of each type are
+// made when a field of theirs comes.
+type mountSpec struct{ mount.Mount }
+
+func (s *mountSpec) bind() *mount.BindOptions {
+	if s.BindOptions == nil {
+		s.BindOptions = &mount.BindOptions{}
 	}
-	if m.Type == mount.TypeBind && m.Source == "" {
-		return m, fmt.Errorf("source is required when specifying bind mount")
+	return s.BindOptions
+}
+
+func (s *mountSpec) vol() *mount.VolumeOptions {
+	if s.VolumeOptions == nil {
+		s.VolumeOptions = &mount.VolumeOptions{}
 	}
-	if m.Type == mount.TypeBind && !filepath.IsAbs(m.Source) {
-		abs, err := filepath.Abs(m.Source)
+	return s.VolumeOptions
+}
+
+func (s *mountSpec) tmpfs() *mount.TmpfsOptions {
+	if s.TmpfsOptions == nil {
+		s.TmpfsOptions = &mount.TmpfsOptions{}
+	}
+	return s.TmpfsOptions
+}
+
+// setFlag sets a field given without a value; false for a key that needs one.
+func (s *mountSpec) setFlag(key string) bool {
+	switch key {
+	case "readonly", "ro":
+		s.ReadOnly = true
+	case "volume-nocopy":
+		s.vol().NoCopy = true
+	case "bind-nonrecursive":
+		s.bind().NonRecursive = true
+	default:
+		return false
+	}
+	return true
+}
+
+// set sets one key=value field (f is the whole field, for errors).
+func (s *mountSpec) set(key, val, f string) error {
+	switch {
+	case strings.HasPrefix(key, "bind-"):
+		return s.setBind(key, val, f)
+	case strings.HasPrefix(key, "volume-"):
+		return s.setVolume(key, val, f)
+	case strings.HasPrefix(key, "tmpfs-"):
+		return s.setTmpfs(key, val, f)
+	}
+	switch key {
+	case "type":
+		s.Type = mount.Type(strings.ToLower(val))
+	case "source", "src":
+		s.Source = val
+	case "target", "dst", "destination":
+		s.Target = val
+	case "readonly", "ro":
+		b, err := boolField(key, val)
 		if err != nil {
-			return m, err
+			return err
 		}
-		m.Source = abs
+		s.ReadOnly = b
+	case "consistency":
+		s.Consistency = mount.Consistency(val)
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
-	if m.BindOptions != nil && m.Type != mount.TypeBind {
-		return m, fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", m.Type)
+	return nil
+}
+
+func (s *mountSpec) setBind(key, val, f string) error {
+	switch key {
+	case "bind-propagation":
+		s.bind().Propagation = mount.Propagation(strings.ToLower(val))
+	case "bind-nonrecursive", "bind-create-mountpoint":
+		b, err := boolField(key, val)
+		if err != nil {
+			return err
+		}
+		if key == "bind-nonrecursive" {
+			s.bind().NonRecursive = b
+		} else {
+			s.bind().CreateMountpoint = b
+		}
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
-	if m.VolumeOptions != nil && m.Type != mount.TypeVolume {
-		return m, fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", m.Type)
+	return nil
+}
+
+func (s *mountSpec) setVolume(key, val, f string) error {
+	switch key {
+	case "volume-nocopy":
+		b, err := boolField(key, val)
+		if err != nil {
+			return err
+		}
+		s.vol().NoCopy = b
+	case "volume-subpath":
+		s.vol().Subpath = val
+	case "volume-driver":
+		s.vol().DriverConfig = driverConfig(s.vol())
+		s.vol().DriverConfig.Name = val
+	case "volume-opt":
+		k, v, ok := strings.Cut(val, "=")
+		if !ok {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		dc := driverConfig(s.vol())
+		if dc.Options == nil {
+			dc.Options = map[string]string{}
+		}
+		dc.Options[k] = v
+		s.vol().DriverConfig = dc
+	case "volume-label":
+		k, v, _ := strings.Cut(val, "=")
+		if s.vol().Labels == nil {
+			s.vol().Labels = map[string]string{}
+		}
+		s.vol().Labels[k] = v
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
-	if m.TmpfsOptions != nil && m.Type != mount.TypeTmpfs {
-		return m, fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
+	return nil
+}
+
+func (s *mountSpec) setTmpfs(key, val, f string) error {
+	switch key {
+	case "tmpfs-size":
+		n, err := units.RAMInBytes(val)
+		if err != nil {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		s.tmpfs().SizeBytes = n
+	case "tmpfs-mode":
+		n, err := strconv.ParseUint(val, 8, 32)
+		if err != nil {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		s.tmpfs().Mode = os.FileMode(n)
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
-	return m, nil
+	return nil
+}
+
+// check refuses a mount without target, a bind without source and options
+// of another type; a relative bind source is made absolute.
+func (s *mountSpec) check() error {
+	if s.Target == "" {
+		return fmt.Errorf("target is required")
+	}
+	if s.Type == mount.TypeBind && s.Source == "" {
+		return fmt.Errorf("source is required when specifying bind mount")
+	}
+	if s.Type == mount.TypeBind && !filepath.IsAbs(s.Source) {
+		abs, err := filepath.Abs(s.Source)
+		if err != nil {
+			return err
+		}
+		s.Source = abs
+	}
+	if s.BindOptions != nil && s.Type != mount.TypeBind {
+		return fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", s.Type)
+	}
+	if s.VolumeOptions != nil && s.Type != mount.TypeVolume {
+		return fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", s.Type)
+	}
+	if s.TmpfsOptions != nil && s.Type != mount.TypeTmpfs {
+		return fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", s.Type)
+	}
+	return nil
+}
+
+// boolField parses the value of a boolean field.
+func boolField(key, val string) (bool, error) {
+	b, err := strconv.ParseBool(val)
+	if err != nil {
+		return false, fmt.Errorf("invalid value for %s: %s", key, val)
+	}
+	return b, nil
 }
 
 func driverConfig(v *mount.VolumeOptions) *mount.Driver {
