@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/berth/berth/internal/cli/streams"
 	"github.com/moby/moby/client"
 )
 
@@ -16,7 +17,7 @@ import (
 // daemon is asked; a failed write is reported as "failed to <what>".
 func SaveArchive(ctx context.Context, c Cli, path, what string, open func(context.Context, client.APIClient) (io.ReadCloser, error)) error {
 	if path == "" {
-		if _, ok := TerminalFd(c.Out()); ok {
+		if _, ok := streams.TerminalFd(c.Out()); ok {
 			// docker's words, which scripts may match
 			return errors.New("cowardly refusing to save to a terminal. Use the -o flag or redirect")
 		}

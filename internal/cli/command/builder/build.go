@@ -18,6 +18,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
+	"github.com/berth/berth/internal/cli/streams"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
@@ -132,7 +133,7 @@ func build(c command.Cli, ctx context.Context, api client.APIClient, contextArg 
 	if o.quiet {
 		out = &quietOut
 	}
-	fd, isTerm := command.TerminalFd(out)
+	fd, isTerm := streams.TerminalFd(out)
 	if err := jsonmessage.DisplayJSONMessagesStream(res.Body, out, fd, isTerm, aux); err != nil {
 		code := 1
 		var je *jsonstream.Error

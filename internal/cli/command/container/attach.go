@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/streams"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 	defer resp.Close()
 	var restore func()
 	if cfg.Tty {
-		restore = setRaw(c, stdin)
+		restore = streams.SetRaw(c.In(), c.Out(), stdin)
 		defer restore()
 	} else {
 		stop := proxySignals(ctx, api, ctr.ID)
@@ -81,7 +82,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 	wait := api.ContainerWait(ctx, ctr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	streamErr := make(chan error, 1)
 	hr := resp.HijackedResponse
-	go func() { streamErr <- pumpStreams(ctx, &hr, so) }()
+	go func() { streamErr <- streams.Pump(ctx, &hr, so) }()
 	if _, err := api.ContainerStart(ctx, ctr.ID, client.ContainerStartOptions{}); err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 		defer stop()
 	}
 	if err := <-streamErr; err != nil {
-		if errors.Is(err, errDetached) {
+		if errors.Is(err, streams.ErrDetached) {
 			return nil
 		}
 		return err
@@ -146,7 +147,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 			}
 			defer resp.Close()
 			if cfg.Tty {
-				restore := setRaw(c, stdin)
+				restore := streams.SetRaw(c.In(), c.Out(), stdin)
 				defer restore()
 				stop := resizeContainer(ctx, c, api, ctr.ID)
 				defer stop()
@@ -156,8 +157,8 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 			}
 			so := localStreams(c, cfg.Tty, stdin, detachKeys)
 			hr := resp.HijackedResponse
-			if err := pumpStreams(ctx, &hr, so); err != nil {
-				if errors.Is(err, errDetached) {
+			if err := streams.Pump(ctx, &hr, so); err != nil {
+				if errors.Is(err, streams.ErrDetached) {
 					return nil
 				}
 				return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/streams"
 	cerrdefs "github.com/containerd/errdefs"
 	units "github.com/docker/go-units"
 	"github.com/moby/moby/client"
@@ -194,7 +195,7 @@ func cpProgress(c command.Cli, o cpOptions, n int64, dst string) {
 	if o.quiet {
 		return
 	}
-	if _, ok := command.TerminalFd(c.Err()); !ok {
+	if _, ok := streams.TerminalFd(c.Err()); !ok {
 		return
 	}
 	fmt.Fprintf(c.Err(), "Successfully copied %s to %s\n", units.HumanSize(float64(n)), dst)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
+	"github.com/berth/berth/internal/cli/streams"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
@@ -59,7 +60,7 @@ func createContainer(c command.Cli, ctx context.Context, api client.APIClient, r
 		}
 	}
 	if req.HostConfig.ConsoleSize == [2]uint{} && req.Config.Tty {
-		if sz, ok := consoleSize(c); ok {
+		if sz, ok := streams.ConsoleSize(c.Out()); ok {
 			req.HostConfig.ConsoleSize = sz
 		}
 	}
@@ -142,6 +143,6 @@ func pullImage(c command.Cli, ctx context.Context, api client.APIClient, ref str
 	if quiet {
 		out = io.Discard
 	}
-	fd, isTerm := command.TerminalFd(out)
+	fd, isTerm := streams.TerminalFd(out)
 	return jsonmessage.DisplayJSONMessagesStream(resp, out, fd, isTerm, nil)
 }

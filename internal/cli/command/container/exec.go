@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
+	"github.com/berth/berth/internal/cli/streams"
 	"github.com/moby/moby/client"
 	"github.com/moby/term"
 	"github.com/spf13/cobra"
@@ -85,13 +86,13 @@ func exec(c command.Cli, ctx context.Context, api client.APIClient, name string,
 		}
 	}
 	if ec.TTY && ec.AttachStdin {
-		if _, ok := command.TerminalFd(c.In()); !ok {
+		if _, ok := streams.TerminalFd(c.In()); !ok {
 			return errors.New("the input device is not a TTY")
 		}
 	}
 	var size client.ConsoleSize
 	if ec.TTY {
-		if sz, ok := consoleSize(c); ok {
+		if sz, ok := streams.ConsoleSize(c.Out()); ok {
 			size = client.ConsoleSize{Height: sz[0], Width: sz[1]}
 			ec.ConsoleSize = size
 		}
@@ -111,9 +112,9 @@ func exec(c command.Cli, ctx context.Context, api client.APIClient, name string,
 	defer resp.Close()
 	var restore func()
 	if ec.TTY {
-		restore = setRaw(c, ec.AttachStdin)
+		restore = streams.SetRaw(c.In(), c.Out(), ec.AttachStdin)
 		defer restore()
-		stop := monitorResize(ctx, c, func(h, w uint) error {
+		stop := streams.MonitorResize(ctx, c.Out(), func(h, w uint) error {
 			_, err := api.ExecResize(ctx, created.ID, client.ExecResizeOptions{Height: h, Width: w})
 			return err
 		})
@@ -121,8 +122,8 @@ func exec(c command.Cli, ctx context.Context, api client.APIClient, name string,
 	}
 	so := localStreams(c, ec.TTY, ec.AttachStdin, o.detachKeys)
 	hr := resp.HijackedResponse
-	if err := pumpStreams(ctx, &hr, so); err != nil {
-		if errors.Is(err, errDetached) {
+	if err := streams.Pump(ctx, &hr, so); err != nil {
+		if errors.Is(err, streams.ErrDetached) {
 			return nil
 		}
 		if !errors.Is(err, io.EOF) {

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strconv"
@@ -307,4 +308,13 @@ func (g *portGroup) String() string {
 		r = fmt.Sprintf("%s->%s", net.JoinHostPort(g.ip, r), r)
 	}
 	return r + "/" + g.proto
+}
+
+// WriteUsage writes the containers table of "system df -v".
+func WriteUsage(out io.Writer, items []container.Summary, now time.Time) error {
+	w, _ := format.NewWriter("", "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}")
+	for _, s := range items {
+		w.Row(&containerRow{c: s, trunc: true, now: now})
+	}
+	return w.Flush(out, psHeaders)
 }

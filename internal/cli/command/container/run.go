@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/streams"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/moby/term"
@@ -68,7 +69,7 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 	}
 	cfg := req.Config
 	if !ro.detach && cfg.Tty && cfg.AttachStdin {
-		if _, ok := command.TerminalFd(c.In()); !ok {
+		if _, ok := streams.TerminalFd(c.In()); !ok {
 			return errors.New("the input device is not a TTY")
 		}
 	}
@@ -103,18 +104,18 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 		defer resp.Close()
 		so := localStreams(c, cfg.Tty, cfg.AttachStdin, ro.detachKeys)
 		if !cfg.AttachStdout {
-			so.stdout = io.Discard
+			so.Stdout = io.Discard
 		}
 		if !cfg.AttachStderr {
-			so.stderr = io.Discard
+			so.Stderr = io.Discard
 		}
 		if cfg.Tty {
-			restore = setRaw(c, cfg.AttachStdin)
+			restore = streams.SetRaw(c.In(), c.Out(), cfg.AttachStdin)
 			defer restore()
 		}
 		streamErr = make(chan error, 1)
 		hr := resp.HijackedResponse
-		go func() { streamErr <- pumpStreams(ctx, &hr, so) }()
+		go func() { streamErr <- streams.Pump(ctx, &hr, so) }()
 	}
 
 	cond := container.WaitConditionNextExit
@@ -145,7 +146,7 @@ func runContainer(c command.Cli, ctx context.Context, o *containerOptions, ro *r
 	}
 	if streamErr != nil {
 		if err := <-streamErr; err != nil {
-			if errors.Is(err, errDetached) {
+			if errors.Is(err, streams.ErrDetached) {
 				if restore != nil {
 					restore()
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/format"
 	"github.com/berth/berth/internal/cli/opts"
+	"github.com/berth/berth/internal/cli/streams"
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
@@ -21,7 +22,7 @@ import (
 )
 
 func displayJSON(c command.Cli, r io.Reader, out io.Writer) error {
-	fd, isTerm := command.TerminalFd(out)
+	fd, isTerm := streams.TerminalFd(out)
 	return jsonmessage.DisplayJSONMessagesStream(r, out, fd, isTerm, nil)
 }
 
@@ -85,14 +86,14 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 				}
 				defer f.Close()
 				in = f
-			} else if _, ok := command.TerminalFd(c.In()); ok {
+			} else if _, ok := streams.TerminalFd(c.In()); ok {
 				return errors.New("requested load from stdin, but stdin is empty")
 			}
 			api, err := c.Client(cmd.Context())
 			if err != nil {
 				return err
 			}
-			_, isTerm := command.TerminalFd(c.Out())
+			_, isTerm := streams.TerminalFd(c.Out())
 			rc, err := api.ImageLoad(cmd.Context(), in, client.ImageLoadWithQuiet(quiet || !isTerm))
 			if err != nil {
 				return err
