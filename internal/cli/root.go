@@ -24,7 +24,7 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	var showVersion bool
 	root := &cobra.Command{
 		Use:              "berth [OPTIONS] COMMAND [ARG...]",
-		Short:            "A self-sufficient runtime for containers",
+		Short:            "Run containers and manage their images, networks and volumes",
 		SilenceUsage:     true,
 		SilenceErrors:    true,
 		TraverseChildren: true,

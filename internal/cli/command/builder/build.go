@@ -39,7 +39,7 @@ func NewBuildCommand(c command.Cli) *cobra.Command {
 	var o buildOptions
 	cmd := &cobra.Command{
 		Use:   "build [OPTIONS] PATH | URL | -",
-		Short: "Build an image from a Dockerfile",
+		Short: "Make an image by running the steps of a Dockerfile",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())

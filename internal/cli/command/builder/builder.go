@@ -19,7 +19,7 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 	var all, force bool
 	cmd := &cobra.Command{
 		Use:   "prune",
-		Short: "Remove build cache",
+		Short: "Delete the build cache: its dangling entries, or with -a all of it",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",

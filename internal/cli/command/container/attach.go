@@ -18,7 +18,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Start one or more stopped containers",
+		Short: "Start stopped containers again",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -115,7 +115,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "attach [OPTIONS] CONTAINER",
-		Short: "Attach local standard input, output, and error streams to a running container",
+		Short: "Connect this terminal's input and output to a running container",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())

@@ -26,7 +26,7 @@ func NewCpCommand(c command.Cli) *cobra.Command {
 	var o cpOptions
 	cmd := &cobra.Command{
 		Use:   "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
-		Short: "Copy files/folders between a container and the local filesystem",
+		Short: "Copy files or directories into or out of a container",
 		Args:  command.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			srcCtr, srcPath := splitCpArg(args[0])

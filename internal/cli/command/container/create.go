@@ -22,7 +22,7 @@ func NewCreateCommand(c command.Cli) *cobra.Command {
 	o := &containerOptions{}
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
-		Short: "Create a new container",
+		Short: "Create a container from an image without starting it",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req, err := parseContainer(o, args, false, command.EnvLookup(c))

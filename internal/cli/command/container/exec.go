@@ -24,7 +24,7 @@ func NewExecCommand(c command.Cli) *cobra.Command {
 	var o execOptions
 	cmd := &cobra.Command{
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-		Short: "Execute a command in a running container",
+		Short: "Run another command inside a running container",
 		Args:  command.MinArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())

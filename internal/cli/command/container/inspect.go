@@ -21,7 +21,7 @@ func Inspector(api client.APIClient, size bool) command.InspectFunc {
 func NewContainerInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	var size bool
-	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] CONTAINER [CONTAINER...]", "Display detailed information on one or more containers", &fmtStr,
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] CONTAINER [CONTAINER...]", "Print the full description of containers as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api, size), nil })
 	cmd.Flags().BoolVarP(&size, "size", "s", false, command.SizeFlagUsage)
 	return cmd

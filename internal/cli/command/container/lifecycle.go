@@ -54,7 +54,7 @@ func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command,
 func NewStopCommand(c command.Cli) *cobra.Command {
 	var timeout int
 	var signal string
-	cmd := containerVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop one or more running containers",
+	cmd := containerVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
 			_, err := api.ContainerStop(cmd.Context(), n, client.ContainerStopOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
 			return err
@@ -66,7 +66,7 @@ func NewStopCommand(c command.Cli) *cobra.Command {
 func NewRestartCommand(c command.Cli) *cobra.Command {
 	var timeout int
 	var signal string
-	cmd := containerVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Restart one or more containers",
+	cmd := containerVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
 			_, err := api.ContainerRestart(cmd.Context(), n, client.ContainerRestartOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
 			return err
@@ -77,7 +77,7 @@ func NewRestartCommand(c command.Cli) *cobra.Command {
 
 func NewKillCommand(c command.Cli) *cobra.Command {
 	var signal string
-	cmd := containerVerb(c, "kill [OPTIONS] CONTAINER [CONTAINER...]", "Kill one or more running containers",
+	cmd := containerVerb(c, "kill [OPTIONS] CONTAINER [CONTAINER...]", "Send a signal to running containers (SIGKILL unless -s says otherwise)",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
 			_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
 			return err
@@ -90,7 +90,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 	var o client.ContainerRemoveOptions
 	cmd := &cobra.Command{
 		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Remove one or more containers",
+		Short: "Delete containers",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -133,7 +133,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 }
 
 func NewPauseCommand(c command.Cli) *cobra.Command {
-	return containerVerb(c, "pause CONTAINER [CONTAINER...]", "Pause all processes within one or more containers",
+	return containerVerb(c, "pause CONTAINER [CONTAINER...]", "Freeze every process of containers",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
 			_, err := api.ContainerPause(cmd.Context(), n, client.ContainerPauseOptions{})
 			return err
@@ -141,7 +141,7 @@ func NewPauseCommand(c command.Cli) *cobra.Command {
 }
 
 func NewUnpauseCommand(c command.Cli) *cobra.Command {
-	return containerVerb(c, "unpause CONTAINER [CONTAINER...]", "Unpause all processes within one or more containers",
+	return containerVerb(c, "unpause CONTAINER [CONTAINER...]", "Let the processes of paused containers run again",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
 			_, err := api.ContainerUnpause(cmd.Context(), n, client.ContainerUnpauseOptions{})
 			return err
@@ -151,7 +151,7 @@ func NewUnpauseCommand(c command.Cli) *cobra.Command {
 func NewWaitCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "wait CONTAINER [CONTAINER...]",
-		Short: "Block until one or more containers stop, then print their exit codes",
+		Short: "Wait for containers to stop and print their exit codes",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -213,7 +213,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 func NewTopCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "top CONTAINER [ps OPTIONS]",
-		Short: "Display the running processes of a container",
+		Short: "List the processes running in a container",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -232,7 +232,7 @@ func NewTopCommand(c command.Cli) *cobra.Command {
 func NewDiffCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "diff CONTAINER",
-		Short: "Inspect changes to files or directories on a container's filesystem",
+		Short: "List the files a container added, changed or deleted",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -266,7 +266,7 @@ func NewExportCommand(c command.Cli) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "export [OPTIONS] CONTAINER",
-		Short: "Export a container's filesystem as a tar archive",
+		Short: "Write a container's filesystem out as a tar archive",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.SaveArchive(cmd.Context(), c, output, "export container", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
@@ -283,7 +283,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 	var pause bool
 	cmd := &cobra.Command{
 		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
-		Short: "Create a new image from a container's changes",
+		Short: "Save a container's filesystem changes as a new image",
 		Args:  command.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -313,7 +313,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 func NewPortCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
-		Short: "List port mappings or a specific mapping for the container",
+		Short: "Show the host addresses a container's ports are published on",
 		Args:  command.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -353,7 +353,7 @@ func NewUpdateCommand(c command.Cli) *cobra.Command {
 	var blkioWeight uint16
 	cmd := &cobra.Command{
 		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Update configuration of one or more containers",
+		Short: "Change the resource limits or restart policy of containers",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := &container.Resources{Memory: int64(memory), MemorySwap: int64(memorySwap),

@@ -19,7 +19,7 @@ func NewLogsCommand(c command.Cli) *cobra.Command {
 	var o logsOptions
 	cmd := &cobra.Command{
 		Use:   "logs [OPTIONS] CONTAINER",
-		Short: "Fetch the logs of a container",
+		Short: "Print what a container wrote to its output",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())

@@ -13,7 +13,7 @@ func NewContainerPruneCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
-		Short: "Remove all stopped containers",
+		Short: "Delete every stopped container",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all stopped containers.", Filters: filters, Remove: Prune}.Run(cmd.Context(), c)

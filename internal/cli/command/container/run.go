@@ -27,7 +27,7 @@ func NewRunCommand(c command.Cli) *cobra.Command {
 	ro := &runOptions{}
 	cmd := &cobra.Command{
 		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
-		Short: "Create and run a new container from an image",
+		Short: "Start a new container from an image and run its command",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runContainer(c, cmd.Context(), o, ro, args)

@@ -28,7 +28,7 @@ func NewStatsCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "stats [OPTIONS] [CONTAINER...]",
-		Short: "Display a live stream of container(s) resource usage statistics",
+		Short: "Show the CPU, memory, network and disk use of containers as it changes",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, err := format.NewWriter(fmtStr, defaultStatsTable); err != nil {
 				return err

@@ -31,7 +31,7 @@ func NewImportCommand(c command.Cli) *cobra.Command {
 	var platform string
 	cmd := &cobra.Command{
 		Use:   "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
-		Short: "Import the contents from a tarball to create a filesystem image",
+		Short: "Make an image from a tar archive of a filesystem",
 		Args:  command.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			src := client.ImageImportSource{SourceName: args[0]}
@@ -75,7 +75,7 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "load [OPTIONS]",
-		Short: "Load an image from a tar archive or STDIN",
+		Short: "Read images from a tar archive made by save, or from standard input",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var in io.Reader = c.In()
@@ -112,7 +112,7 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "save [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Save one or more images to a tar archive (streamed to STDOUT by default)",
+		Short: "Write images to a tar archive, on standard output unless -o names a file",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.SaveArchive(cmd.Context(), c, output, "save image", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
@@ -128,7 +128,7 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 func NewTagCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-		Short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+		Short: "Give the image SOURCE_IMAGE the further name TARGET_IMAGE",
 		Args:  command.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -145,7 +145,7 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 	var force, noPrune bool
 	cmd := &cobra.Command{
 		Use:   "rmi [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Remove one or more images",
+		Short: "Delete images, or remove some of their names",
 		Args:  command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -201,7 +201,7 @@ func NewHistoryCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "history [OPTIONS] IMAGE",
-		Short: "Show the history of an image",
+		Short: "List the layers of an image and the steps that made them",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if quiet && (fmtStr == "" || fmtStr == "table") {
@@ -295,7 +295,7 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
-		Short: "Remove unused images",
+		Short: "Delete dangling images, or with -a every image no container uses",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			warning := "WARNING! This will remove all dangling images."

@@ -22,6 +22,6 @@ func Inspector(api client.APIClient) command.InspectFunc {
 
 func NewImageInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
-	return command.NewInspectCommand(c, "inspect [OPTIONS] IMAGE [IMAGE...]", "Display detailed information on one or more images", &fmtStr,
+	return command.NewInspectCommand(c, "inspect [OPTIONS] IMAGE [IMAGE...]", "Print the full description of images as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
 }

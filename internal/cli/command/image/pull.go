@@ -17,7 +17,7 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 	var platform string
 	cmd := &cobra.Command{
 		Use:   "pull [OPTIONS] NAME[:TAG|@DIGEST]",
-		Short: "Download an image from a registry",
+		Short: "Fetch an image from a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {
@@ -41,7 +41,7 @@ func NewPushCommand(c command.Cli) *cobra.Command {
 	var all, quiet bool
 	cmd := &cobra.Command{
 		Use:   "push [OPTIONS] NAME[:TAG]",
-		Short: "Upload an image to a registry",
+		Short: "Send an image to a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {

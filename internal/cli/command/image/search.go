@@ -25,7 +25,7 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "search [OPTIONS] TERM",
-		Short: "Search Docker Hub or a registry for images",
+		Short: "Look for images by name on Docker Hub or another registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.List[*searchRow]{Format: fmtStr, Filters: filters, Table: defaultSearchTable, Headers: searchHeaders,

@@ -196,7 +196,7 @@ func (r *networkRow) CreatedAt() string { return r.n.Created.String() }
 func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	var verbose bool
-	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NETWORK [NETWORK...]", "Display detailed information on one or more networks", &fmtStr,
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NETWORK [NETWORK...]", "Print the full description of networks as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api, verbose), nil })
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Verbose output for diagnostics")
 	return cmd
@@ -217,7 +217,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "rm NETWORK [NETWORK...]",
 		Aliases: []string{"remove"},
-		Short:   "Remove one or more networks",
+		Short:   "Delete networks",
 		Args:    command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -251,7 +251,7 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
-		Short: "Remove all unused networks",
+		Short: "Delete every network that no container uses",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
@@ -275,7 +275,7 @@ func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 	var aliases []string
 	cmd := &cobra.Command{
 		Use:   "connect [OPTIONS] NETWORK CONTAINER",
-		Short: "Connect a container to a network",
+		Short: "Add a container to a network",
 		Args:  command.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ep := &network.EndpointSettings{Aliases: aliases}
@@ -312,7 +312,7 @@ func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "disconnect [OPTIONS] NETWORK CONTAINER",
-		Short: "Disconnect a container from a network",
+		Short: "Take a container off a network",
 		Args:  command.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())

@@ -6,7 +6,7 @@ import (
 )
 
 func NewSystemCommand(c command.Cli) *cobra.Command {
-	return command.Group("system", "Manage Docker",
+	return command.Group("system", "Look after the engine: disk use, events, information, pruning",
 		NewDfCommand(c), NewEventsCommand(c), NewInfoCommand(c), NewSystemPruneCommand(c),
 	)
 }

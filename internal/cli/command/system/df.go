@@ -41,7 +41,7 @@ func NewDfCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "df [OPTIONS]",
-		Short: "Show docker disk usage",
+		Short: "Show how much disk the images, containers, volumes and build cache take",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			w, err := format.NewWriter(fmtStr, defaultDfTable)

@@ -17,7 +17,7 @@ import (
 func NewInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr, typ string
 	var size bool
-	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NAME|ID [NAME|ID...]", "Return low-level information on Docker objects", &fmtStr,
+	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NAME|ID [NAME|ID...]", "Print the full description of containers, images, networks or volumes as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return inspector(api, typ, size) })
 	cmd.Flags().BoolVarP(&size, "size", "s", false, command.SizeFlagUsage)
 	cmd.Flags().StringVar(&typ, "type", "", "Only inspect objects of the given type")

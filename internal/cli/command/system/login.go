@@ -19,7 +19,7 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 	var passwordStdin bool
 	cmd := &cobra.Command{
 		Use:   "login [OPTIONS] [SERVER]",
-		Short: "Authenticate to a registry",
+		Short: "Log in to a registry and keep the credentials for pull and push",
 		Args:  command.MaxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			server := command.DefaultRegistry
@@ -90,7 +90,7 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 func NewLogoutCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout [SERVER]",
-		Short: "Log out from a registry",
+		Short: "Forget the stored credentials of a registry",
 		Args:  command.MaxArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			server := command.DefaultRegistry

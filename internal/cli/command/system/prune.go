@@ -17,7 +17,7 @@ func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
-		Short: "Remove unused data",
+		Short: "Delete stopped containers, unused networks, dangling images and the build cache",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			warning := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n"

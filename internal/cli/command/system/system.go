@@ -103,7 +103,7 @@ func NewVersionCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "version [OPTIONS]",
-		Short: "Show the Docker version information",
+		Short: "Show the versions of the berth client and engine",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text := versionTemplate
@@ -166,7 +166,7 @@ func NewInfoCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
 		Use:   "info [OPTIONS]",
-		Short: "Display system-wide information",
+		Short: "Show how the engine is set up and what it holds",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tmpl, err := format.ParseFormat(fmtStr)
@@ -312,7 +312,7 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "events [OPTIONS]",
-		Short: "Get real time events from the server",
+		Short: "Print the engine's events as they happen",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			tmpl, err := format.ParseFormat(fmtStr)

@@ -138,7 +138,7 @@ func (r *volumeRow) Size() string {
 
 func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
-	return command.NewInspectCommand(c, "inspect [OPTIONS] VOLUME [VOLUME...]", "Display detailed information on one or more volumes", &fmtStr,
+	return command.NewInspectCommand(c, "inspect [OPTIONS] VOLUME [VOLUME...]", "Print the full description of volumes as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
 }
 
@@ -157,7 +157,7 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "rm [OPTIONS] VOLUME [VOLUME...]",
 		Aliases: []string{"remove"},
-		Short:   "Remove one or more volumes",
+		Short:   "Delete volumes",
 		Args:    command.MinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := c.Client(cmd.Context())
@@ -179,7 +179,7 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	cmd := &cobra.Command{
 		Use:   "prune [OPTIONS]",
-		Short: "Remove unused local volumes",
+		Short: "Delete the anonymous volumes no container uses, or with -a every unused volume",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			warning := "WARNING! This will remove anonymous local volumes not used by at least one container."
