@@ -9,6 +9,7 @@ import (
 
 // The argument-count errors below are docker 28's, word for word.
 
+// NoArgs refuses positional arguments (an unknown subcommand for a group).
 func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return nil
@@ -27,6 +28,7 @@ func pluralArgs(n int) string {
 	return "arguments"
 }
 
+// MinArgs wants at least n positional arguments.
 func MinArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) >= n {
@@ -37,6 +39,7 @@ func MinArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// MaxArgs wants at most n positional arguments.
 func MaxArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) <= n {
@@ -47,6 +50,7 @@ func MaxArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// ExactArgs wants exactly n positional arguments.
 func ExactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) == n {
@@ -57,6 +61,7 @@ func ExactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// RangeArgs wants between lo and hi positional arguments.
 func RangeArgs(lo, hi int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) >= lo && len(args) <= hi {

@@ -11,6 +11,7 @@ type StatusError struct {
 	Code   int
 }
 
+// Error is Status, or the exit status when there is none.
 func (e StatusError) Error() string {
 	if e.Status == "" {
 		return fmt.Sprintf("exit status %d", e.Code)

@@ -5,6 +5,8 @@ import (
 	"strings"
 )
 
+// JoinLabels renders labels as sorted "k=v" pairs joined by commas, for
+// the Labels column.
 func JoinLabels(m map[string]string) string {
 	var out []string
 	for k, v := range m {

@@ -35,6 +35,7 @@ type buildOptions struct {
 	noCache, quiet, pull, rm, forceRm   bool
 }
 
+// NewBuildCommand makes "berth build".
 func NewBuildCommand(c command.Cli) *cobra.Command {
 	var o buildOptions
 	cmd := &cobra.Command{

@@ -9,12 +9,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewBuilderCommand makes "berth builder".
 func NewBuilderCommand(c command.Cli) *cobra.Command {
 	return command.Group("builder", "Manage builds",
 		NewBuildCommand(c), NewBuilderPruneCommand(c),
 	)
 }
 
+// NewBuilderPruneCommand makes "berth builder prune".
 func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 	var all, force bool
 	cmd := &cobra.Command{

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewStartCommand makes "berth start".
 func NewStartCommand(c command.Cli) *cobra.Command {
 	var attach, interactive bool
 	var detachKeys string
@@ -110,6 +111,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 	}
 }
 
+// NewAttachCommand makes "berth attach".
 func NewAttachCommand(c command.Cli) *cobra.Command {
 	var noStdin, sigProxy bool
 	var detachKeys string

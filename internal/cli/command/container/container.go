@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewContainerCommand makes "berth container".
 func NewContainerCommand(c command.Cli) *cobra.Command {
 	return command.Group("container", "Manage containers",
 		NewAttachCommand(c), NewCommitCommand(c), NewCpCommand(c), NewCreateCommand(c),

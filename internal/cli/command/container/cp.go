@@ -22,6 +22,7 @@ type cpOptions struct {
 	archive, followLink, quiet bool
 }
 
+// NewCpCommand makes "berth cp".
 func NewCpCommand(c command.Cli) *cobra.Command {
 	var o cpOptions
 	cmd := &cobra.Command{

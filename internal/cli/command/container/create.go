@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewCreateCommand makes "berth create".
 func NewCreateCommand(c command.Cli) *cobra.Command {
 	o := &containerOptions{}
 	cmd := &cobra.Command{

@@ -20,6 +20,7 @@ type execOptions struct {
 	workdir, user, detachKeys            string
 }
 
+// NewExecCommand makes "berth exec".
 func NewExecCommand(c command.Cli) *cobra.Command {
 	var o execOptions
 	cmd := &cobra.Command{

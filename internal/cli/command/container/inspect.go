@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// Inspector fetches one container (size: with its filesystem sizes).
 func Inspector(api client.APIClient, size bool) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.ContainerInspect(ctx, name, client.ContainerInspectOptions{Size: size})
@@ -18,6 +19,7 @@ func Inspector(api client.APIClient, size bool) command.InspectFunc {
 	}
 }
 
+// NewContainerInspectCommand makes "berth container inspect".
 func NewContainerInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	var size bool

@@ -35,7 +35,7 @@ func stopTimeout(cmd *cobra.Command, timeout *int) *int {
 
 // containerVerb is a command that applies do to each named container,
 // in parallel, printing the names done and the errors as docker does
-// (forEach).
+// (command.ForEach).
 func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command, api client.APIClient, name string) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   use,
@@ -51,6 +51,7 @@ func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command,
 	}
 }
 
+// NewStopCommand makes "berth stop".
 func NewStopCommand(c command.Cli) *cobra.Command {
 	var timeout int
 	var signal string
@@ -63,6 +64,7 @@ func NewStopCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewRestartCommand makes "berth restart".
 func NewRestartCommand(c command.Cli) *cobra.Command {
 	var timeout int
 	var signal string
@@ -75,6 +77,7 @@ func NewRestartCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewKillCommand makes "berth kill".
 func NewKillCommand(c command.Cli) *cobra.Command {
 	var signal string
 	cmd := containerVerb(c, "kill [OPTIONS] CONTAINER [CONTAINER...]", "Send a signal to running containers (SIGKILL unless -s says otherwise)",
@@ -86,6 +89,7 @@ func NewKillCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewRmCommand makes "berth rm".
 func NewRmCommand(c command.Cli) *cobra.Command {
 	var o client.ContainerRemoveOptions
 	cmd := &cobra.Command{
@@ -132,6 +136,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewPauseCommand makes "berth pause".
 func NewPauseCommand(c command.Cli) *cobra.Command {
 	return containerVerb(c, "pause CONTAINER [CONTAINER...]", "Freeze every process of containers",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
@@ -140,6 +145,7 @@ func NewPauseCommand(c command.Cli) *cobra.Command {
 		})
 }
 
+// NewUnpauseCommand makes "berth unpause".
 func NewUnpauseCommand(c command.Cli) *cobra.Command {
 	return containerVerb(c, "unpause CONTAINER [CONTAINER...]", "Let the processes of paused containers run again",
 		func(cmd *cobra.Command, api client.APIClient, n string) error {
@@ -148,6 +154,7 @@ func NewUnpauseCommand(c command.Cli) *cobra.Command {
 		})
 }
 
+// NewWaitCommand makes "berth wait".
 func NewWaitCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "wait CONTAINER [CONTAINER...]",
@@ -188,6 +195,7 @@ func waitExit(ctx context.Context, api client.APIClient, id string, cond contain
 	}
 }
 
+// NewRenameCommand makes "berth rename".
 func NewRenameCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rename CONTAINER NEW_NAME",
@@ -210,6 +218,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 	}
 }
 
+// NewTopCommand makes "berth top".
 func NewTopCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "top CONTAINER [ps OPTIONS]",
@@ -229,6 +238,7 @@ func NewTopCommand(c command.Cli) *cobra.Command {
 	}
 }
 
+// NewDiffCommand makes "berth diff".
 func NewDiffCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "diff CONTAINER",
@@ -262,6 +272,7 @@ func changeKind(k container.ChangeType) string {
 	}
 }
 
+// NewExportCommand makes "berth export".
 func NewExportCommand(c command.Cli) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -278,6 +289,7 @@ func NewExportCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewCommitCommand makes "berth commit".
 func NewCommitCommand(c command.Cli) *cobra.Command {
 	var o client.ContainerCommitOptions
 	var pause bool
@@ -310,6 +322,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewPortCommand makes "berth port".
 func NewPortCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
@@ -343,6 +356,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 	}
 }
 
+// NewUpdateCommand makes "berth update".
 func NewUpdateCommand(c command.Cli) *cobra.Command {
 	var memory, memoryReservation opts.MemBytes
 	var memorySwap opts.MemSwapBytes

@@ -15,6 +15,7 @@ type logsOptions struct {
 	since, until, tail          string
 }
 
+// NewLogsCommand makes "berth logs".
 func NewLogsCommand(c command.Cli) *cobra.Command {
 	var o logsOptions
 	cmd := &cobra.Command{

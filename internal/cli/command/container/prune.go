@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewContainerPruneCommand makes "berth container prune".
 func NewContainerPruneCommand(c command.Cli) *cobra.Command {
 	var force bool
 	var filters []string

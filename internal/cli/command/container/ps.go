@@ -36,6 +36,7 @@ type psOptions struct {
 	format                            string
 }
 
+// NewPsCommand makes "berth ps".
 func NewPsCommand(c command.Cli) *cobra.Command {
 	var o psOptions
 	cmd := &cobra.Command{

@@ -22,6 +22,7 @@ type runOptions struct {
 	quiet      bool
 }
 
+// NewRunCommand makes "berth run".
 func NewRunCommand(c command.Cli) *cobra.Command {
 	o := &containerOptions{}
 	ro := &runOptions{}

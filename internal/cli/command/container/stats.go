@@ -23,6 +23,7 @@ var statsHeaders = map[string]string{
 	"MemPerc": "MEM %", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "PIDs": "PIDS",
 }
 
+// NewStatsCommand makes "berth stats".
 func NewStatsCommand(c command.Cli) *cobra.Command {
 	var all, noStream, noTrunc bool
 	var fmtStr string

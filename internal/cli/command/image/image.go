@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewImageCommand makes "berth image".
 func NewImageCommand(c command.Cli) *cobra.Command {
 	return command.Group("image", "Manage images",
 		NewHistoryCommand(c), NewImportCommand(c), NewImageInspectCommand(c), NewLoadCommand(c),

@@ -26,6 +26,7 @@ func displayJSON(c command.Cli, r io.Reader, out io.Writer) error {
 	return jsonmessage.DisplayJSONMessagesStream(r, out, fd, isTerm, nil)
 }
 
+// NewImportCommand makes "berth import".
 func NewImportCommand(c command.Cli) *cobra.Command {
 	var o client.ImageImportOptions
 	var platform string
@@ -70,6 +71,7 @@ func NewImportCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewLoadCommand makes "berth load".
 func NewLoadCommand(c command.Cli) *cobra.Command {
 	var input string
 	var quiet bool
@@ -108,6 +110,7 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewSaveCommand makes "berth save".
 func NewSaveCommand(c command.Cli) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -125,6 +128,7 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewTagCommand makes "berth tag".
 func NewTagCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
@@ -141,6 +145,7 @@ func NewTagCommand(c command.Cli) *cobra.Command {
 	}
 }
 
+// NewRmiCommand makes "berth rmi".
 func NewRmiCommand(c command.Cli) *cobra.Command {
 	var force, noPrune bool
 	cmd := &cobra.Command{
@@ -196,6 +201,7 @@ var historyHeaders = map[string]string{
 	"Size": "SIZE", "Comment": "COMMENT",
 }
 
+// NewHistoryCommand makes "berth history".
 func NewHistoryCommand(c command.Cli) *cobra.Command {
 	var human, quiet, noTrunc bool
 	var fmtStr string
@@ -290,6 +296,7 @@ func (r *historyRow) Size() string {
 // Comment is the layer comment.
 func (r *historyRow) Comment() string { return r.h.Comment }
 
+// NewImagePruneCommand makes "berth image prune".
 func NewImagePruneCommand(c command.Cli) *cobra.Command {
 	var all, force bool
 	var filters []string

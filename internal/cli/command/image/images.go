@@ -36,6 +36,7 @@ type imagesOptions struct {
 	matchName                    string
 }
 
+// NewImagesCommand makes "berth images".
 func NewImagesCommand(c command.Cli) *cobra.Command {
 	var o imagesOptions
 	cmd := &cobra.Command{

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// Inspector fetches one image.
 func Inspector(api client.APIClient) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		var raw bytes.Buffer
@@ -20,6 +21,7 @@ func Inspector(api client.APIClient) command.InspectFunc {
 	}
 }
 
+// NewImageInspectCommand makes "berth image inspect".
 func NewImageInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	return command.NewInspectCommand(c, "inspect [OPTIONS] IMAGE [IMAGE...]", "Print the full description of images as JSON", &fmtStr,

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewPullCommand makes "berth pull".
 func NewPullCommand(c command.Cli) *cobra.Command {
 	var all, quiet bool
 	var platform string
@@ -37,6 +38,7 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewPushCommand makes "berth push".
 func NewPushCommand(c command.Cli) *cobra.Command {
 	var all, quiet bool
 	cmd := &cobra.Command{

@@ -18,6 +18,7 @@ var searchHeaders = map[string]string{
 	"Name": "NAME", "Description": "DESCRIPTION", "StarCount": "STARS", "IsOfficial": "OFFICIAL",
 }
 
+// NewSearchCommand makes "berth search".
 func NewSearchCommand(c command.Cli) *cobra.Command {
 	var filters []string
 	var limit int

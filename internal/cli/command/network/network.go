@@ -20,6 +20,7 @@ var networkHeaders = map[string]string{
 	"Internal": "INTERNAL", "Labels": "LABELS", "Label": "LABEL", "CreatedAt": "CREATED AT",
 }
 
+// NewNetworkCommand makes "berth network".
 func NewNetworkCommand(c command.Cli) *cobra.Command {
 	return command.Group("network", "Manage networks",
 		NewNetworkCreateCommand(c), NewNetworkLsCommand(c), NewNetworkInspectCommand(c),
@@ -77,6 +78,7 @@ func networkCreateRequest(o networkCreateOptions, changedIPv6, changedIPv4 bool)
 	return req, nil
 }
 
+// NewNetworkCreateCommand makes "berth network create".
 func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 	var o networkCreateOptions
 	cmd := &cobra.Command{
@@ -116,6 +118,7 @@ func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewNetworkLsCommand makes "berth network ls".
 func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 	var quiet, noTrunc bool
 	var fmtStr string
@@ -193,6 +196,7 @@ func (r *networkRow) Label(name string) string { return r.n.Labels[name] }
 // CreatedAt is the creation time.
 func (r *networkRow) CreatedAt() string { return r.n.Created.String() }
 
+// NewNetworkInspectCommand makes "berth network inspect".
 func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	var verbose bool
@@ -202,6 +206,7 @@ func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// Inspector fetches one network, in the daemon's verbose form with verbose.
 func Inspector(api client.APIClient, verbose bool) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.NetworkInspect(ctx, name, client.NetworkInspectOptions{Verbose: verbose})
@@ -212,6 +217,7 @@ func Inspector(api client.APIClient, verbose bool) command.InspectFunc {
 	}
 }
 
+// NewNetworkRmCommand makes "berth network rm".
 func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
@@ -246,6 +252,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewNetworkPruneCommand makes "berth network prune".
 func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 	var force bool
 	var filters []string
@@ -270,6 +277,7 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewNetworkConnectCommand makes "berth network connect".
 func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 	var ip, ip6 string
 	var aliases []string
@@ -308,6 +316,7 @@ func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewNetworkDisconnectCommand makes "berth network disconnect".
 func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{

@@ -36,6 +36,7 @@ func reclaimable(r, total int64, percent bool) string {
 	return s
 }
 
+// NewDfCommand makes "berth system df".
 func NewDfCommand(c command.Cli) *cobra.Command {
 	var verbose bool
 	var fmtStr string

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewInspectCommand makes "berth inspect".
 func NewInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr, typ string
 	var size bool

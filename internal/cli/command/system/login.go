@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewLoginCommand makes "berth login".
 func NewLoginCommand(c command.Cli) *cobra.Command {
 	var user, password string
 	var passwordStdin bool
@@ -87,6 +88,7 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewLogoutCommand makes "berth logout".
 func NewLogoutCommand(c command.Cli) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout [SERVER]",

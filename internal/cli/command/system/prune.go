@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// NewSystemPruneCommand makes "berth system prune".
 func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 	var all, force, volumes bool
 	var filters []string

@@ -99,6 +99,7 @@ func buildInfo() (commit, built string) {
 	return commit, built
 }
 
+// NewVersionCommand makes "berth version".
 func NewVersionCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
@@ -162,6 +163,7 @@ func NewVersionCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewInfoCommand makes "berth info".
 func NewInfoCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	cmd := &cobra.Command{
@@ -307,6 +309,7 @@ func printInfo(w io.Writer, i *system.Info) {
 	fmt.Fprintln(w)
 }
 
+// NewEventsCommand makes "berth events".
 func NewEventsCommand(c command.Cli) *cobra.Command {
 	var since, until, fmtStr string
 	var filters []string

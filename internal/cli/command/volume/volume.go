@@ -19,6 +19,7 @@ var volumeHeaders = map[string]string{
 	"Labels": "LABELS", "Label": "LABEL", "Links": "LINKS", "Size": "SIZE", "CreatedAt": "CREATED AT",
 }
 
+// NewVolumeCommand makes "berth volume".
 func NewVolumeCommand(c command.Cli) *cobra.Command {
 	return command.Group("volume", "Manage volumes",
 		NewVolumeCreateCommand(c), NewVolumeLsCommand(c), NewVolumeInspectCommand(c),
@@ -26,6 +27,7 @@ func NewVolumeCommand(c command.Cli) *cobra.Command {
 	)
 }
 
+// NewVolumeCreateCommand makes "berth volume create".
 func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 	var o client.VolumeCreateOptions
 	var driverOpts, labels []string
@@ -62,6 +64,7 @@ func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewVolumeLsCommand makes "berth volume ls".
 func NewVolumeLsCommand(c command.Cli) *cobra.Command {
 	var quiet bool
 	var fmtStr string
@@ -136,12 +139,14 @@ func (r *volumeRow) Size() string {
 	return units.HumanSize(float64(r.v.UsageData.Size))
 }
 
+// NewVolumeInspectCommand makes "berth volume inspect".
 func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
 	return command.NewInspectCommand(c, "inspect [OPTIONS] VOLUME [VOLUME...]", "Print the full description of volumes as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
 }
 
+// Inspector fetches one volume.
 func Inspector(api client.APIClient) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
@@ -152,6 +157,7 @@ func Inspector(api client.APIClient) command.InspectFunc {
 	}
 }
 
+// NewVolumeRmCommand makes "berth volume rm".
 func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
@@ -174,6 +180,7 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// NewVolumePruneCommand makes "berth volume prune".
 func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 	var all, force bool
 	var filters []string
