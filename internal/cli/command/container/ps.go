@@ -107,12 +107,7 @@ type containerRow struct {
 func (r *containerRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(r, "Label") }
 
 // ID is the container ID, short unless --no-trunc.
-func (r *containerRow) ID() string {
-	if r.trunc {
-		return format.TruncateID(r.c.ID)
-	}
-	return r.c.ID
-}
+func (r *containerRow) ID() string { return format.ID(r.c.ID, r.trunc) }
 
 // Names are the container names without "/", links left out when short.
 func (r *containerRow) Names() string {

@@ -188,12 +188,7 @@ func (r *statsRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(
 func (r *statsRow) Container() string { return r.container }
 
 // ID is the container ID.
-func (r *statsRow) ID() string {
-	if r.trunc {
-		return format.TruncateID(r.id)
-	}
-	return r.id
-}
+func (r *statsRow) ID() string { return format.ID(r.id, r.trunc) }
 
 // Name is the container name.
 func (r *statsRow) Name() string {

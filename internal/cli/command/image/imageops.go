@@ -258,12 +258,7 @@ type historyRow struct {
 func (r *historyRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(r) }
 
 // ID is the layer's image ID or "<missing>".
-func (r *historyRow) ID() string {
-	if r.trunc {
-		return format.TruncateID(r.h.ID)
-	}
-	return r.h.ID
-}
+func (r *historyRow) ID() string { return format.ID(r.h.ID, r.trunc) }
 
 // CreatedSince is "2 weeks ago", or the RFC 3339 time with -H=false.
 func (r *historyRow) CreatedSince() string {

@@ -176,12 +176,7 @@ type imageRow struct {
 func (r *imageRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(r) }
 
 // ID is the image ID, short unless --no-trunc.
-func (r *imageRow) ID() string {
-	if r.trunc {
-		return format.TruncateID(r.i.ID)
-	}
-	return r.i.ID
-}
+func (r *imageRow) ID() string { return format.ID(r.i.ID, r.trunc) }
 
 // Repository is the image name.
 func (r *imageRow) Repository() string { return r.repo }

@@ -162,12 +162,7 @@ type networkRow struct {
 func (r *networkRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(r, "Label") }
 
 // ID is the network ID, short unless --no-trunc.
-func (r *networkRow) ID() string {
-	if r.trunc {
-		return format.TruncateID(r.n.ID)
-	}
-	return r.n.ID
-}
+func (r *networkRow) ID() string { return format.ID(r.n.ID, r.trunc) }
 
 // Name is the network name.
 func (r *networkRow) Name() string { return r.n.Name }
