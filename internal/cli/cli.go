@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/moby/moby/client"
@@ -20,7 +21,7 @@ const DefaultDataRoot = "/var/lib/berth"
 // CLI holds the streams, environment and the lazily made API client of one
 // command-line invocation.
 type CLI struct {
-	Stdin  io.Reader
+	Stdin  io.Reader // the streams the In, Out and Err methods return
 	Stdout io.Writer
 	Stderr io.Writer
 	// Env looks up environment variables (os.Getenv in production).
@@ -54,7 +55,7 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 	if c.api != nil {
 		return c.api, nil
 	}
-	host := ResolveHost(c.host, c.Env)
+	host := c.Host()
 	opts := []client.Opt{client.WithHost(host), client.WithUserAgent("berth-cli")}
 	if c.Getenv("DOCKER_CERT_PATH") != "" {
 		// DOCKER_CERT_PATH / DOCKER_TLS_VERIFY, as the docker CLI reads them.
@@ -109,7 +110,13 @@ func (c *CLI) Out() io.Writer { return c.Stdout }
 func (c *CLI) Err() io.Writer { return c.Stderr }
 
 // Host is the daemon address: -H, BERTH_HOST, DOCKER_HOST or DefaultHost.
-func (c *CLI) Host() string { return ResolveHost(c.host, c.Env) }
+func (c *CLI) Host() string { return ResolveHost(c.host, c.Getenv) }
 
-// Getenv looks up an environment variable through c.Env.
-func (c *CLI) Getenv(key string) string { return c.Env(key) }
+// Getenv looks up an environment variable through c.Env (os.Getenv when
+// unset).
+func (c *CLI) Getenv(key string) string {
+	if c.Env == nil {
+		return os.Getenv(key)
+	}
+	return c.Env(key)
+}
