@@ -74,7 +74,7 @@ func TestAutoStartDaemon(t *testing.T) {
 		}
 	})
 
-	c := &CLI{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}, Env: func(k string) string {
+	c := &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string {
 		switch k {
 		case "BERTH_HOST":
 			return host
@@ -142,7 +142,7 @@ func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "run", "berth.sock")
 	env := map[string]string{"BERTH_HOST": "unix://" + sock, "BERTH_NO_AUTOSTART": "1"}
-	c := &CLI{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}, Env: func(k string) string { return env[k] }}
+	c := &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string { return env[k] }}
 	api, err := c.Client(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +161,7 @@ func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
 			}
 		}
 	})
-	c = &CLI{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &strings.Builder{}, Env: func(k string) string { return env[k] }}
+	c = &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string { return env[k] }}
 	if _, err := c.Client(context.Background()); err != nil {
 		t.Fatalf("client with autostart: %v", err)
 	}

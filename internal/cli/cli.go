@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/moby/moby/client"
-	"github.com/spf13/cobra"
 )
 
 // DefaultHost is the daemon address used when neither -H, BERTH_HOST nor
@@ -21,9 +21,9 @@ const DefaultDataRoot = "/var/lib/berth"
 // CLI holds the streams, environment and the lazily made API client of one
 // command-line invocation.
 type CLI struct {
-	In  io.Reader
-	Out io.Writer
-	Err io.Writer
+	Stdin  io.Reader // the streams the In, Out and Err methods return
+	Stdout io.Writer
+	Stderr io.Writer
 	// Env looks up environment variables (os.Getenv in production).
 	Env func(string) string
 	// NoAutoStart disables starting a daemon when none answers (so does
@@ -55,13 +55,13 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 	if c.api != nil {
 		return c.api, nil
 	}
-	host := ResolveHost(c.host, c.Env)
+	host := c.Host()
 	opts := []client.Opt{client.WithHost(host), client.WithUserAgent("berth-cli")}
-	if c.Env("DOCKER_CERT_PATH") != "" {
+	if c.Getenv("DOCKER_CERT_PATH") != "" {
 		// DOCKER_CERT_PATH / DOCKER_TLS_VERIFY, as the docker CLI reads them.
 		opts = append(opts, client.WithTLSClientConfigFromEnv())
 	}
-	if v := c.Env("DOCKER_API_VERSION"); v != "" {
+	if v := c.Getenv("DOCKER_API_VERSION"); v != "" {
 		opts = append(opts, client.WithAPIVersion(v))
 	} else {
 		opts = append(opts, client.WithAPIVersionNegotiation())
@@ -71,11 +71,11 @@ func (c *CLI) Client(ctx context.Context) (client.APIClient, error) {
 		return nil, fmt.Errorf("create api client for %s: %w", host, err)
 	}
 	if _, err := api.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		if !client.IsErrConnectionFailed(err) || c.NoAutoStart || c.Env("BERTH_NO_AUTOSTART") != "" || !strings.HasPrefix(host, "unix://") {
+		if !client.IsErrConnectionFailed(err) || c.NoAutoStart || c.Getenv("BERTH_NO_AUTOSTART") != "" || !strings.HasPrefix(host, "unix://") {
 			c.api = api // let the real request report the error as docker does
 			return api, nil
 		}
-		dataRoot := c.Env("BERTH_DATA_ROOT")
+		dataRoot := c.Getenv("BERTH_DATA_ROOT")
 		if host != DefaultHost && dataRoot == "" {
 			// A daemon on another socket must not share the default data
 			// root with the default daemon: its data lives next to its
@@ -100,7 +100,23 @@ func (c *CLI) closeClient() {
 	}
 }
 
-// client is a shorthand used by RunE functions.
-func (c *CLI) client(cmd *cobra.Command) (client.APIClient, error) {
-	return c.Client(cmd.Context())
+// In is the standard input of the invocation.
+func (c *CLI) In() io.Reader { return c.Stdin }
+
+// Out is the standard output of the invocation.
+func (c *CLI) Out() io.Writer { return c.Stdout }
+
+// Err is the standard error of the invocation.
+func (c *CLI) Err() io.Writer { return c.Stderr }
+
+// Host is the daemon address: -H, BERTH_HOST, DOCKER_HOST or DefaultHost.
+func (c *CLI) Host() string { return ResolveHost(c.host, c.Getenv) }
+
+// Getenv looks up an environment variable through c.Env (os.Getenv when
+// unset).
+func (c *CLI) Getenv(key string) string {
+	if c.Env == nil {
+		return os.Getenv(key)
+	}
+	return c.Env(key)
 }

@@ -1,8 +1,11 @@
-// Package cli is the berth command-line client: flags become Docker Engine API
-// requests through github.com/moby/moby/client, output is rendered as the
-// docker CLI renders it, and exit codes follow docker's.
+// Package cli is the berth command-line client's root: the CLI value that
+// holds one invocation's streams, environment and lazily made API client
+// (the command.Cli the command packages use), the root command with its
+// global flags, the table of top-level commands (built lazily, one per
+// invocation when the command word names one), docker's exit codes and
+// error printing, and the start of a daemon when none answers (autostart).
 //
-// Commands are split nerdctl's way: a cobra command parses flags into an
-// options struct, and a run function takes the API client and the options, so
-// the logic is testable against an httptest server speaking the API.
+// The commands themselves live in the packages under command/, one per
+// resource; they reach the engine only through the Docker Engine API
+// (github.com/moby/moby/client).
 package cli

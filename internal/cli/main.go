@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/berth/berth/internal/cli/command"
 )
 
 // Main runs the CLI with the arguments that follow the binary name and
@@ -14,21 +16,21 @@ func Main(args []string) int {
 	// Signals keep their default action (exit) except where a command
 	// takes them over: run, start -a and attach forward them to the
 	// container, as docker's --sig-proxy does.
-	c := &CLI{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, Env: os.Getenv}
+	c := &CLI{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: os.Getenv}
 	return c.Run(context.Background(), args)
 }
 
 // Run executes one command line and returns the exit code; errors are
-// printed to c.Err as docker prints them.
+// printed to c.Stderr as docker prints them.
 func (c *CLI) Run(ctx context.Context, args []string) int {
 	root := c.newRootCommand(commandWord(args))
 	root.SetArgs(args)
-	root.SetIn(c.In)
-	root.SetOut(c.Out)
-	root.SetErr(c.Err)
+	root.SetIn(c.Stdin)
+	root.SetOut(c.Stdout)
+	root.SetErr(c.Stderr)
 	err := root.ExecuteContext(ctx)
 	c.closeClient()
-	return reportError(c.Err, err)
+	return reportError(c.Stderr, err)
 }
 
 // reportError prints err the way docker's main does and returns the exit
@@ -37,7 +39,7 @@ func reportError(w io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
-	var st StatusError
+	var st command.StatusError
 	if errors.As(err, &st) {
 		if st.Status != "" {
 			fmt.Fprintln(w, st.Status)
@@ -52,18 +54,4 @@ func reportError(w io.Writer, err error) int {
 	}
 	fmt.Fprintln(w, err)
 	return 1
-}
-
-// StatusError carries an exit status; Status, when not empty, is printed on
-// stderr.
-type StatusError struct {
-	Status string
-	Code   int
-}
-
-func (e StatusError) Error() string {
-	if e.Status == "" {
-		return fmt.Sprintf("exit status %d", e.Code)
-	}
-	return e.Status
 }

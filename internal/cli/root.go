@@ -5,11 +5,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/command/builder"
+	"github.com/berth/berth/internal/cli/command/container"
+	"github.com/berth/berth/internal/cli/command/image"
+	"github.com/berth/berth/internal/cli/command/network"
+	"github.com/berth/berth/internal/cli/command/system"
+	"github.com/berth/berth/internal/cli/command/volume"
 	"github.com/spf13/cobra"
 )
-
-// Version is the berth version printed by "berth version" and "berth -v".
-var Version = "0.1.0-dev"
 
 // newRootCommand builds the command tree. When only names a top-level
 // command, only that one is built: a CLI start then defines the flags of
@@ -20,14 +24,14 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	var showVersion bool
 	root := &cobra.Command{
 		Use:              "berth [OPTIONS] COMMAND [ARG...]",
-		Short:            "A self-sufficient runtime for containers",
+		Short:            "Run containers and manage their images, networks and volumes",
 		SilenceUsage:     true,
 		SilenceErrors:    true,
 		TraverseChildren: true,
-		Args:             noArgs,
+		Args:             command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if showVersion {
-				fmt.Fprintf(c.Out, "berth version %s\n", Version)
+				fmt.Fprintf(c.Out(), "berth version %s\n", system.Version)
 				return nil
 			}
 			return cmd.Help()
@@ -45,13 +49,13 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	f.String("context", "", "Name of the context to use")
 	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
 
-	cmds := c.commands()
+	cmds := commands()
 	if !slices.ContainsFunc(cmds, func(e topCommand) bool { return e.name == only }) {
 		only = ""
 	}
 	for _, e := range cmds {
 		if only == "" || e.name == only {
-			root.AddCommand(e.new())
+			root.AddCommand(e.new(c))
 		}
 	}
 	setFlagErrors(root)
@@ -61,30 +65,38 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 // topCommand is a top-level command: its name and its constructor.
 type topCommand struct {
 	name string
-	new  func() *cobra.Command
+	new  func(command.Cli) *cobra.Command
 }
 
 // commands lists the top-level commands in help order.
-func (c *CLI) commands() []topCommand {
+func commands() []topCommand {
 	return []topCommand{
 		// containers
-		{"run", c.newRunCommand}, {"create", c.newCreateCommand}, {"start", c.newStartCommand}, {"stop", c.newStopCommand},
-		{"kill", c.newKillCommand}, {"restart", c.newRestartCommand}, {"rm", c.newRmCommand}, {"ps", c.newPsCommand},
-		{"logs", c.newLogsCommand}, {"attach", c.newAttachCommand}, {"exec", c.newExecCommand}, {"wait", c.newWaitCommand},
-		{"rename", c.newRenameCommand}, {"top", c.newTopCommand}, {"cp", c.newCpCommand}, {"diff", c.newDiffCommand},
-		{"commit", c.newCommitCommand}, {"export", c.newExportCommand}, {"pause", c.newPauseCommand}, {"unpause", c.newUnpauseCommand},
-		{"port", c.newPortCommand}, {"update", c.newUpdateCommand}, {"stats", c.newStatsCommand},
+		{"run", container.NewRunCommand}, {"create", container.NewCreateCommand}, {"start", container.NewStartCommand}, {"stop", container.NewStopCommand},
+		{"kill", container.NewKillCommand}, {"restart", container.NewRestartCommand}, {"rm", container.NewRmCommand}, {"ps", container.NewPsCommand},
+		{"logs", container.NewLogsCommand}, {"attach", container.NewAttachCommand}, {"exec", container.NewExecCommand}, {"wait", container.NewWaitCommand},
+		{"rename", container.NewRenameCommand}, {"top", container.NewTopCommand}, {"cp", container.NewCpCommand}, {"diff", container.NewDiffCommand},
+		{"commit", container.NewCommitCommand}, {"export", container.NewExportCommand}, {"pause", container.NewPauseCommand}, {"unpause", container.NewUnpauseCommand},
+		{"port", container.NewPortCommand}, {"update", container.NewUpdateCommand}, {"stats", container.NewStatsCommand},
 		// images
-		{"images", c.newImagesCommand}, {"import", c.newImportCommand}, {"load", c.newLoadCommand}, {"save", c.newSaveCommand},
-		{"tag", c.newTagCommand}, {"rmi", c.newRmiCommand}, {"history", c.newHistoryCommand}, {"pull", c.newPullCommand},
-		{"push", c.newPushCommand}, {"build", c.newBuildCommand}, {"search", c.newSearchCommand},
+		{"images", image.NewImagesCommand}, {"import", image.NewImportCommand}, {"load", image.NewLoadCommand}, {"save", image.NewSaveCommand},
+		{"tag", image.NewTagCommand}, {"rmi", image.NewRmiCommand}, {"history", image.NewHistoryCommand}, {"pull", image.NewPullCommand},
+		{"push", image.NewPushCommand}, {"build", builder.NewBuildCommand}, {"search", image.NewSearchCommand},
 		// system
-		{"inspect", c.newInspectCommand}, {"version", c.newVersionCommand}, {"info", c.newInfoCommand}, {"events", c.newEventsCommand},
-		{"login", c.newLoginCommand}, {"logout", c.newLogoutCommand},
+		{"inspect", system.NewInspectCommand}, {"version", system.NewVersionCommand}, {"info", system.NewInfoCommand}, {"events", system.NewEventsCommand},
+		{"login", system.NewLoginCommand}, {"logout", system.NewLogoutCommand},
 		// management commands
-		{"container", c.newContainerCommand}, {"image", c.newImageCommand}, {"system", c.newSystemCommand},
-		{"volume", c.newVolumeCommand}, {"network", c.newNetworkCommand}, {"builder", c.newBuilderCommand},
+		{"container", container.NewContainerCommand}, {"image", newImageCommand}, {"system", system.NewSystemCommand},
+		{"volume", volume.NewVolumeCommand}, {"network", network.NewNetworkCommand}, {"builder", builder.NewBuilderCommand},
 	}
+}
+
+// newImageCommand is "berth image": the image package's commands and
+// "image build", which the builder package owns.
+func newImageCommand(c command.Cli) *cobra.Command {
+	cmd := image.NewImageCommand(c)
+	cmd.AddCommand(builder.NewBuildCommand(c))
+	return cmd
 }
 
 // commandWord returns the top-level command named by args when it is a
@@ -128,78 +140,6 @@ func flagError(cmd *cobra.Command, err error) error {
 	if err == nil {
 		return nil
 	}
-	return StatusError{Code: 125, Status: fmt.Sprintf("%s\nSee '%s --help'.\n\nUsage:  %s\n\nRun '%s --help' for more information",
+	return command.StatusError{Code: 125, Status: fmt.Sprintf("%s\nSee '%s --help'.\n\nUsage:  %s\n\nRun '%s --help' for more information",
 		err, cmd.CommandPath(), cmd.UseLine(), cmd.CommandPath())}
-}
-
-// The argument-count errors below are docker 28's, word for word.
-
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return nil
-	}
-	if cmd.HasSubCommands() {
-		return fmt.Errorf("%s: unknown command: %s %s\n\nRun '%s --help' for more information", cmd.Root().Name(), cmd.CommandPath(), args[0], cmd.CommandPath())
-	}
-	return fmt.Errorf("%s: '%s' accepts no arguments\n\nUsage:  %s\n\nRun '%s --help' for more information",
-		cmd.Root().Name(), cmd.CommandPath(), cmd.UseLine(), cmd.CommandPath())
-}
-
-func pluralArgs(n int) string {
-	if n == 1 {
-		return "argument"
-	}
-	return "arguments"
-}
-
-func minArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) >= n {
-			return nil
-		}
-		return fmt.Errorf("%s: '%s' requires at least %d %s\n\nUsage:  %s\n\nSee '%s --help' for more information",
-			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
-	}
-}
-
-func maxArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) <= n {
-			return nil
-		}
-		return fmt.Errorf("%s: '%s' requires at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
-			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
-	}
-}
-
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) == n {
-			return nil
-		}
-		return fmt.Errorf("%s: '%s' requires %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
-			cmd.Root().Name(), cmd.CommandPath(), n, pluralArgs(n), cmd.UseLine(), cmd.CommandPath())
-	}
-}
-
-func rangeArgs(lo, hi int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) >= lo && len(args) <= hi {
-			return nil
-		}
-		return fmt.Errorf("%s: '%s' requires at least %d and at most %d %s\n\nUsage:  %s\n\nRun '%s --help' for more information",
-			cmd.Root().Name(), cmd.CommandPath(), lo, hi, pluralArgs(hi), cmd.UseLine(), cmd.CommandPath())
-	}
-}
-
-// rename gives a freshly made command another name (for the management
-// forms: "berth container ls" is "berth ps").
-func rename(cmd *cobra.Command, name string, aliases ...string) *cobra.Command {
-	if _, rest, ok := strings.Cut(cmd.Use, " "); ok {
-		cmd.Use = name + " " + rest
-	} else {
-		cmd.Use = name
-	}
-	cmd.Aliases = aliases
-	return cmd
 }

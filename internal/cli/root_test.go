@@ -1,6 +1,8 @@
 package cli
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestCommandWord(t *testing.T) {
 	for _, tc := range []struct {
@@ -27,7 +29,7 @@ func TestRootBuildsOnlyTheNamedCommand(t *testing.T) {
 	if n := len(c.newRootCommand("run").Commands()); n != 1 {
 		t.Errorf("root for run has %d commands, want 1", n)
 	}
-	all := len(c.commands())
+	all := len(commands())
 	if n := len(c.newRootCommand("").Commands()); n != all {
 		t.Errorf("full root has %d commands, want %d", n, all)
 	}

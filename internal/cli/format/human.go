@@ -8,6 +8,15 @@ import (
 	units "github.com/docker/go-units"
 )
 
+// ID is the ID column of a row: short (TruncateID) when trunc, as it is
+// unless --no-trunc.
+func ID(id string, trunc bool) string {
+	if trunc {
+		return TruncateID(id)
+	}
+	return id
+}
+
 // TruncateID returns the 12-character short form of an ID, without any
 // "sha256:" prefix.
 func TruncateID(id string) string {

@@ -81,3 +81,15 @@ func parseHeader(format string) (*template.Template, error) {
 	}
 	return t, nil
 }
+
+// ParseFormat parses the --format value of a command without a table
+// (info, events): nil for "", and "json" stands for "{{json .}}".
+func ParseFormat(s string) (*template.Template, error) {
+	switch s {
+	case "":
+		return nil, nil
+	case "json":
+		s = "{{json .}}"
+	}
+	return Parse(s)
+}

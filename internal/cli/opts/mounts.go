@@ -18,173 +18,210 @@ import (
 // volume-driver, volume-opt,
 // tmpfs-size, tmpfs-mode).
 func ParseMount(value string) (mount.Mount, error) {
-	m := &mountSpec{Mount: mount.Mount{Type: mount.TypeVolume}}
+	s := &mountSpec{Mount: mount.Mount{Type: mount.TypeVolume}}
 	fields, err := csv.NewReader(strings.NewReader(value)).Read()
 	if err != nil {
-		return m.Mount, fmt.Errorf("invalid mount %q: %w", value, err)
+		return s.Mount, fmt.Errorf("invalid mount %q: %w", value, err)
 	}
 	for _, f := range fields {
 		key, val, hasVal := strings.Cut(f, "=")
 		key = strings.ToLower(strings.TrimSpace(key))
 		if !hasVal {
-			if !m.setFlag(key) {
-				return m.Mount, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
+			if !s.setFlag(key) {
+				return s.Mount, fmt.Errorf("invalid field '%s' must be a key=value pair", f)
 			}
 			continue
 		}
-		if err := m.set(key, val, f); err != nil {
-			return m.Mount, err
+		if err := s.set(key, val, f); err != nil {
+			return s.Mount, err
 		}
 	}
-	return m.Mount, m.finish()
+	err = s.check()
+	return s.Mount, err
 }
 
-// mountSpec is a --mount value being parsed; its option groups are made
-// when a field of theirs first appears.
+// mountSpec is a --mount value being parsed; the options of each type are
+// made when a field of theirs comes.
 type mountSpec struct{ mount.Mount }
 
-func (m *mountSpec) bind() *mount.BindOptions {
-	if m.BindOptions == nil {
-		m.BindOptions = &mount.BindOptions{}
+func (s *mountSpec) bind() *mount.BindOptions {
+	if s.BindOptions == nil {
+		s.BindOptions = &mount.BindOptions{}
 	}
-	return m.BindOptions
+	return s.BindOptions
 }
 
-func (m *mountSpec) vol() *mount.VolumeOptions {
-	if m.VolumeOptions == nil {
-		m.VolumeOptions = &mount.VolumeOptions{}
+func (s *mountSpec) vol() *mount.VolumeOptions {
+	if s.VolumeOptions == nil {
+		s.VolumeOptions = &mount.VolumeOptions{}
 	}
-	return m.VolumeOptions
+	return s.VolumeOptions
 }
 
-func (m *mountSpec) tmpfs() *mount.TmpfsOptions {
-	if m.TmpfsOptions == nil {
-		m.TmpfsOptions = &mount.TmpfsOptions{}
+func (s *mountSpec) tmpfs() *mount.TmpfsOptions {
+	if s.TmpfsOptions == nil {
+		s.TmpfsOptions = &mount.TmpfsOptions{}
 	}
-	return m.TmpfsOptions
+	return s.TmpfsOptions
 }
 
-// setFlag applies a field given without a value; false if key needs one.
-func (m *mountSpec) setFlag(key string) bool {
+// setFlag sets a field given without a value; false for a key that needs one.
+func (s *mountSpec) setFlag(key string) bool {
 	switch key {
 	case "readonly", "ro":
-		m.ReadOnly = true
+		s.ReadOnly = true
 	case "volume-nocopy":
-		m.vol().NoCopy = true
+		s.vol().NoCopy = true
 	case "bind-nonrecursive":
-		m.bind().NonRecursive = true
+		s.bind().NonRecursive = true
 	default:
 		return false
 	}
 	return true
 }
 
-// set applies the field key=val (f is the whole field, for errors).
-func (m *mountSpec) set(key, val, f string) error {
-	invalid := fmt.Errorf("invalid value for %s: %s", key, val)
-	boolean := func(dst *bool) error {
-		b, err := strconv.ParseBool(val)
-		if err != nil {
-			return invalid
-		}
-		*dst = b
-		return nil
+// set sets one key=value field (f is the whole field, for errors).
+func (s *mountSpec) set(key, val, f string) error {
+	switch {
+	case strings.HasPrefix(key, "bind-"):
+		return s.setBind(key, val, f)
+	case strings.HasPrefix(key, "volume-"):
+		return s.setVolume(key, val, f)
+	case strings.HasPrefix(key, "tmpfs-"):
+		return s.setTmpfs(key, val, f)
 	}
 	switch key {
 	case "type":
-		m.Type = mount.Type(strings.ToLower(val))
+		s.Type = mount.Type(strings.ToLower(val))
 	case "source", "src":
-		m.Source = val
+		s.Source = val
 	case "target", "dst", "destination":
-		m.Target = val
+		s.Target = val
 	case "readonly", "ro":
-		return boolean(&m.ReadOnly)
+		b, err := boolField(key, val)
+		if err != nil {
+			return err
+		}
+		s.ReadOnly = b
 	case "consistency":
-		m.Consistency = mount.Consistency(val)
-	case "bind-propagation":
-		m.bind().Propagation = mount.Propagation(strings.ToLower(val))
-	case "bind-nonrecursive":
-		return boolean(&m.bind().NonRecursive)
-	case "bind-create-mountpoint":
-		return boolean(&m.bind().CreateMountpoint)
-	case "volume-nocopy":
-		return boolean(&m.vol().NoCopy)
-	case "volume-subpath":
-		m.vol().Subpath = val
-	case "volume-driver", "volume-opt", "volume-label":
-		return m.setVolume(key, val, invalid)
-	case "tmpfs-size":
-		n, err := units.RAMInBytes(val)
-		if err != nil {
-			return invalid
-		}
-		m.tmpfs().SizeBytes = n
-	case "tmpfs-mode":
-		n, err := strconv.ParseUint(val, 8, 32)
-		if err != nil {
-			return invalid
-		}
-		m.tmpfs().Mode = os.FileMode(n)
+		s.Consistency = mount.Consistency(val)
 	default:
 		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
 	return nil
 }
 
-// setVolume applies the volume driver fields.
-func (m *mountSpec) setVolume(key, val string, invalid error) error {
-	v := m.vol()
+func (s *mountSpec) setBind(key, val, f string) error {
 	switch key {
-	case "volume-driver":
-		v.DriverConfig = driverConfig(v)
-		v.DriverConfig.Name = val
-	case "volume-opt":
-		k, o, ok := strings.Cut(val, "=")
-		if !ok {
-			return invalid
+	case "bind-propagation":
+		s.bind().Propagation = mount.Propagation(strings.ToLower(val))
+	case "bind-nonrecursive", "bind-create-mountpoint":
+		b, err := boolField(key, val)
+		if err != nil {
+			return err
 		}
-		dc := driverConfig(v)
-		if dc.Options == nil {
-			dc.Options = map[string]string{}
+		if key == "bind-nonrecursive" {
+			s.bind().NonRecursive = b
+		} else {
+			s.bind().CreateMountpoint = b
 		}
-		dc.Options[k] = o
-		v.DriverConfig = dc
-	case "volume-label":
-		k, l, _ := strings.Cut(val, "=")
-		if v.Labels == nil {
-			v.Labels = map[string]string{}
-		}
-		v.Labels[k] = l
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
 	return nil
 }
 
-// finish checks the parsed mount as a whole and makes a bind's source
-// absolute.
-func (m *mountSpec) finish() error {
-	if m.Target == "" {
-		return fmt.Errorf("target is required")
-	}
-	if m.Type == mount.TypeBind && m.Source == "" {
-		return fmt.Errorf("source is required when specifying bind mount")
-	}
-	if m.Type == mount.TypeBind && !filepath.IsAbs(m.Source) {
-		abs, err := filepath.Abs(m.Source)
+func (s *mountSpec) setVolume(key, val, f string) error {
+	switch key {
+	case "volume-nocopy":
+		b, err := boolField(key, val)
 		if err != nil {
 			return err
 		}
-		m.Source = abs
-	}
-	if m.BindOptions != nil && m.Type != mount.TypeBind {
-		return fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", m.Type)
-	}
-	if m.VolumeOptions != nil && m.Type != mount.TypeVolume {
-		return fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", m.Type)
-	}
-	if m.TmpfsOptions != nil && m.Type != mount.TypeTmpfs {
-		return fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", m.Type)
+		s.vol().NoCopy = b
+	case "volume-subpath":
+		s.vol().Subpath = val
+	case "volume-driver":
+		s.vol().DriverConfig = driverConfig(s.vol())
+		s.vol().DriverConfig.Name = val
+	case "volume-opt":
+		k, v, ok := strings.Cut(val, "=")
+		if !ok {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		dc := driverConfig(s.vol())
+		if dc.Options == nil {
+			dc.Options = map[string]string{}
+		}
+		dc.Options[k] = v
+		s.vol().DriverConfig = dc
+	case "volume-label":
+		k, v, _ := strings.Cut(val, "=")
+		if s.vol().Labels == nil {
+			s.vol().Labels = map[string]string{}
+		}
+		s.vol().Labels[k] = v
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
 	}
 	return nil
+}
+
+func (s *mountSpec) setTmpfs(key, val, f string) error {
+	switch key {
+	case "tmpfs-size":
+		n, err := units.RAMInBytes(val)
+		if err != nil {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		s.tmpfs().SizeBytes = n
+	case "tmpfs-mode":
+		n, err := strconv.ParseUint(val, 8, 32)
+		if err != nil {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		s.tmpfs().Mode = os.FileMode(n)
+	default:
+		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
+	}
+	return nil
+}
+
+// check refuses a mount without target, a bind without source and options
+// of another type; a relative bind source is made absolute.
+func (s *mountSpec) check() error {
+	if s.Target == "" {
+		return fmt.Errorf("target is required")
+	}
+	if s.Type == mount.TypeBind && s.Source == "" {
+		return fmt.Errorf("source is required when specifying bind mount")
+	}
+	if s.Type == mount.TypeBind && !filepath.IsAbs(s.Source) {
+		abs, err := filepath.Abs(s.Source)
+		if err != nil {
+			return err
+		}
+		s.Source = abs
+	}
+	if s.BindOptions != nil && s.Type != mount.TypeBind {
+		return fmt.Errorf("cannot mix 'bind-*' options with mount type '%s'", s.Type)
+	}
+	if s.VolumeOptions != nil && s.Type != mount.TypeVolume {
+		return fmt.Errorf("cannot mix 'volume-*' options with mount type '%s'", s.Type)
+	}
+	if s.TmpfsOptions != nil && s.Type != mount.TypeTmpfs {
+		return fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", s.Type)
+	}
+	return nil
+}
+
+// boolField parses the value of a boolean field.
+func boolField(key, val string) (bool, error) {
+	b, err := strconv.ParseBool(val)
+	if err != nil {
+		return false, fmt.Errorf("invalid value for %s: %s", key, val)
+	}
+	return b, nil
 }
 
 func driverConfig(v *mount.VolumeOptions) *mount.Driver {

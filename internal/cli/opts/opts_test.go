@@ -1,8 +1,6 @@
 package opts
 
 import (
-	"github.com/spf13/pflag"
-
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
+	"github.com/spf13/pflag"
 )
 
 func lookup(env map[string]string) func(string) (string, bool) {
@@ -164,21 +163,6 @@ func TestUnits(t *testing.T) {
 	u, err := ParseUlimit("nofile=1024:2048")
 	if err != nil || u.Name != "nofile" || u.Soft != 1024 || u.Hard != 2048 {
 		t.Errorf("ulimit %+v %v", u, err)
-	}
-}
-
-func TestParseDetachKeys(t *testing.T) {
-	cases := map[string][]byte{"ctrl-p,ctrl-q": {16, 17}, "ctrl-a": {1}, "a,b": {'a', 'b'}, "ctrl-@,ctrl-[": {0, 27}}
-	for in, want := range cases {
-		got, err := ParseDetachKeys(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("ParseDetachKeys(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"ctrl-1", "foo", "ctrl-"} {
-		if _, err := ParseDetachKeys(bad); err == nil {
-			t.Errorf("ParseDetachKeys(%q) accepted", bad)
-		}
 	}
 }
 

@@ -1,0 +1,42 @@
+package builder
+
+import (
+	"context"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// NewBuilderCommand makes "berth builder".
+func NewBuilderCommand(c command.Cli) *cobra.Command {
+	return command.Group("builder", "Manage builds",
+		NewBuildCommand(c), NewBuilderPruneCommand(c),
+	)
+}
+
+// NewBuilderPruneCommand makes "berth builder prune".
+func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
+	var all, force bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Delete the build cache: its dangling entries, or with -a all of it",
+		Args:  command.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",
+				Remove: func(ctx context.Context, api client.APIClient, _ client.Filters) (uint64, string, error) {
+					res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all})
+					if err != nil {
+						return 0, "", err
+					}
+					// no blank line after the list, as docker prints it
+					return res.Report.SpaceReclaimed, strings.TrimSuffix(command.Deleted("Deleted build cache objects", res.Report.CachesDeleted), "\n"), nil
+				}}.Run(cmd.Context(), c)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, not just dangling ones")
+	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	return cmd
+}

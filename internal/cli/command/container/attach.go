@@ -1,0 +1,180 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/streams"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// NewStartCommand makes "berth start".
+func NewStartCommand(c command.Cli) *cobra.Command {
+	var attach, interactive bool
+	var detachKeys string
+	cmd := &cobra.Command{
+		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Start stopped containers again",
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if !attach && !interactive {
+				var errs []string
+				for _, n := range args {
+					if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); err != nil {
+						errs = append(errs, err.Error())
+						continue
+					}
+					fmt.Fprintln(c.Out(), n)
+				}
+				if len(errs) > 0 {
+					return fmt.Errorf("%s\nError: failed to start containers: %s", strings.Join(errs, "\n"), strings.Join(args, ", "))
+				}
+				return nil
+			}
+			if len(args) > 1 {
+				return errors.New("you cannot start and attach multiple containers at once")
+			}
+			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
+	f.BoolVarP(&interactive, "interactive", "i", false, "Attach container's STDIN")
+	f.StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	return cmd
+}
+
+// startAttached is "start -a [-i]": attach, start, stream until the
+// container ends, exit with its status.
+func startAttached(c command.Cli, ctx context.Context, api client.APIClient, name string, stdin bool, detachKeys string) error {
+	info, err := api.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if err != nil {
+		return err
+	}
+	ctr := info.Container
+	cfg := ctr.Config
+	stdin = stdin && cfg.OpenStdin
+	resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
+		Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
+	})
+	if err != nil {
+		return err
+	}
+	defer resp.Close()
+	var restore func()
+	if cfg.Tty {
+		restore = streams.SetRaw(c.In(), c.Out(), stdin)
+		defer restore()
+	} else {
+		stop := proxySignals(ctx, api, ctr.ID)
+		defer stop()
+	}
+	so := localStreams(c, cfg.Tty, stdin, detachKeys)
+	wait := api.ContainerWait(ctx, ctr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	streamErr := make(chan error, 1)
+	hr := resp.HijackedResponse
+	go func() { streamErr <- streams.Pump(ctx, &hr, so) }()
+	if _, err := api.ContainerStart(ctx, ctr.ID, client.ContainerStartOptions{}); err != nil {
+		return err
+	}
+	if cfg.Tty {
+		stop := resizeContainer(ctx, c, api, ctr.ID)
+		defer stop()
+	}
+	if err := <-streamErr; err != nil {
+		if errors.Is(err, streams.ErrDetached) {
+			return nil
+		}
+		return err
+	}
+	if restore != nil {
+		restore()
+	}
+	select {
+	case r := <-wait.Result:
+		if r.StatusCode != 0 {
+			return command.StatusError{Code: int(r.StatusCode)}
+		}
+		return nil
+	case err := <-wait.Error:
+		return err
+	}
+}
+
+// NewAttachCommand makes "berth attach".
+func NewAttachCommand(c command.Cli) *cobra.Command {
+	var noStdin, sigProxy bool
+	var detachKeys string
+	cmd := &cobra.Command{
+		Use:   "attach [OPTIONS] CONTAINER",
+		Short: "Connect this terminal's input and output to a running container",
+		Args:  command.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			info, err := api.ContainerInspect(ctx, args[0], client.ContainerInspectOptions{})
+			if err != nil {
+				return err
+			}
+			ctr := info.Container
+			if ctr.State == nil || !ctr.State.Running {
+				return errors.New("You cannot attach to a stopped container, start it first")
+			}
+			if ctr.State.Paused {
+				return errors.New("You cannot attach to a paused container, unpause it first")
+			}
+			if ctr.State.Restarting {
+				return errors.New("You cannot attach to a restarting container, wait until it is running")
+			}
+			cfg := ctr.Config
+			stdin := !noStdin && cfg.OpenStdin
+			resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
+				Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
+			})
+			if err != nil {
+				return err
+			}
+			defer resp.Close()
+			if cfg.Tty {
+				restore := streams.SetRaw(c.In(), c.Out(), stdin)
+				defer restore()
+				stop := resizeContainer(ctx, c, api, ctr.ID)
+				defer stop()
+			} else if sigProxy {
+				stop := proxySignals(ctx, api, ctr.ID)
+				defer stop()
+			}
+			so := localStreams(c, cfg.Tty, stdin, detachKeys)
+			hr := resp.HijackedResponse
+			if err := streams.Pump(ctx, &hr, so); err != nil {
+				if errors.Is(err, streams.ErrDetached) {
+					return nil
+				}
+				return err
+			}
+			after, err := api.ContainerInspect(ctx, ctr.ID, client.ContainerInspectOptions{})
+			if err == nil && after.Container.State != nil && !after.Container.State.Running && after.Container.State.ExitCode != 0 {
+				return command.StatusError{Code: after.Container.State.ExitCode}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy all received signals to the process")
+	f.StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	return cmd
+}

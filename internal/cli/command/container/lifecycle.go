@@ -1,0 +1,417 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/opts"
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// addStopFlags adds the flags stop and restart share: -t/--timeout (and
+// its deprecated --time) and -s/--signal.
+func addStopFlags(cmd *cobra.Command, timeout *int, signal *string) {
+	cmd.Flags().IntVarP(timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
+	cmd.Flags().IntVar(timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	cmd.Flags().MarkHidden("time")
+	cmd.Flags().StringVarP(signal, "signal", "s", "", "Signal to send to the container")
+}
+
+// stopTimeout returns timeout when the user gave one, nil for the daemon's
+// (or the container's) default.
+func stopTimeout(cmd *cobra.Command, timeout *int) *int {
+	if cmd.Flags().Changed("timeout") || cmd.Flags().Changed("time") {
+		return timeout
+	}
+	return nil
+}
+
+// containerVerb is a command that applies do to each named container,
+// in parallel, printing the names done and the errors as docker does
+// (command.ForEach).
+func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command, api client.APIClient, name string) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return command.ForEach(c, args, func(n string) error { return do(cmd, api, n) })
+		},
+	}
+}
+
+// NewStopCommand makes "berth stop".
+func NewStopCommand(c command.Cli) *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := containerVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerStop(cmd.Context(), n, client.ContainerStopOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+			return err
+		})
+	addStopFlags(cmd, &timeout, &signal)
+	return cmd
+}
+
+// NewRestartCommand makes "berth restart".
+func NewRestartCommand(c command.Cli) *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := containerVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerRestart(cmd.Context(), n, client.ContainerRestartOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+			return err
+		})
+	addStopFlags(cmd, &timeout, &signal)
+	return cmd
+}
+
+// NewKillCommand makes "berth kill".
+func NewKillCommand(c command.Cli) *cobra.Command {
+	var signal string
+	cmd := containerVerb(c, "kill [OPTIONS] CONTAINER [CONTAINER...]", "Send a signal to running containers (SIGKILL unless -s says otherwise)",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
+			return err
+		})
+	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	return cmd
+}
+
+// NewRmCommand makes "berth rm".
+func NewRmCommand(c command.Cli) *cobra.Command {
+	var o client.ContainerRemoveOptions
+	cmd := &cobra.Command{
+		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Delete containers",
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for i, n := range args {
+				args[i] = strings.Trim(n, "/")
+			}
+			results := command.Parallel(args, func(n string) error {
+				if n == "" {
+					return errors.New("Container name cannot be empty")
+				}
+				_, err := api.ContainerRemove(cmd.Context(), n, o)
+				return err
+			})
+			var errs []string
+			for i, n := range args {
+				if err := results[i]; err != nil {
+					if o.Force && cerrdefs.IsNotFound(err) {
+						fmt.Fprintln(c.Err(), err)
+						continue
+					}
+					errs = append(errs, err.Error())
+					continue
+				}
+				fmt.Fprintln(c.Out(), n)
+			}
+			if len(errs) > 0 {
+				return errors.New(strings.Join(errs, "\n"))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.Force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")
+	f.BoolVarP(&o.RemoveVolumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
+	f.BoolVarP(&o.RemoveLinks, "link", "l", false, "Remove the specified link")
+	return cmd
+}
+
+// NewPauseCommand makes "berth pause".
+func NewPauseCommand(c command.Cli) *cobra.Command {
+	return containerVerb(c, "pause CONTAINER [CONTAINER...]", "Freeze every process of containers",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerPause(cmd.Context(), n, client.ContainerPauseOptions{})
+			return err
+		})
+}
+
+// NewUnpauseCommand makes "berth unpause".
+func NewUnpauseCommand(c command.Cli) *cobra.Command {
+	return containerVerb(c, "unpause CONTAINER [CONTAINER...]", "Let the processes of paused containers run again",
+		func(cmd *cobra.Command, api client.APIClient, n string) error {
+			_, err := api.ContainerUnpause(cmd.Context(), n, client.ContainerUnpauseOptions{})
+			return err
+		})
+}
+
+// NewWaitCommand makes "berth wait".
+func NewWaitCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "wait CONTAINER [CONTAINER...]",
+		Short: "Wait for containers to stop and print their exit codes",
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var errs []string
+			for _, n := range args {
+				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
+				if err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				fmt.Fprintln(c.Out(), code)
+			}
+			if len(errs) > 0 {
+				return errors.New(strings.Join(errs, "\n"))
+			}
+			return nil
+		},
+	}
+}
+
+func waitExit(ctx context.Context, api client.APIClient, id string, cond container.WaitCondition) (int64, error) {
+	w := api.ContainerWait(ctx, id, client.ContainerWaitOptions{Condition: cond})
+	select {
+	case r := <-w.Result:
+		if r.Error != nil && r.Error.Message != "" {
+			return r.StatusCode, errors.New(r.Error.Message)
+		}
+		return r.StatusCode, nil
+	case err := <-w.Error:
+		return 0, err
+	}
+}
+
+// NewRenameCommand makes "berth rename".
+func NewRenameCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename CONTAINER NEW_NAME",
+		Short: "Rename a container",
+		Args:  command.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			oldName, newName := strings.TrimSpace(args[0]), strings.TrimSpace(args[1])
+			if oldName == "" || newName == "" {
+				return errors.New("Error: Neither old nor new names may be empty")
+			}
+			if _, err := api.ContainerRename(cmd.Context(), oldName, client.ContainerRenameOptions{NewName: newName}); err != nil {
+				return fmt.Errorf("%w\nError: failed to rename container named %s", err, oldName)
+			}
+			return nil
+		},
+	}
+}
+
+// NewTopCommand makes "berth top".
+func NewTopCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "top CONTAINER [ps OPTIONS]",
+		Short: "List the processes running in a container",
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerTop(cmd.Context(), args[0], client.ContainerTopOptions{Arguments: args[1:]})
+			if err != nil {
+				return err
+			}
+			return renderTop(c.Out(), res.Titles, res.Processes)
+		},
+	}
+}
+
+// NewDiffCommand makes "berth diff".
+func NewDiffCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "diff CONTAINER",
+		Short: "List the files a container added, changed or deleted",
+		Args:  command.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerDiff(cmd.Context(), args[0], client.ContainerDiffOptions{})
+			if err != nil {
+				return err
+			}
+			for _, ch := range res.Changes {
+				fmt.Fprintf(c.Out(), "%s %s\n", changeKind(ch.Kind), ch.Path)
+			}
+			return nil
+		},
+	}
+}
+
+func changeKind(k container.ChangeType) string {
+	switch k {
+	case container.ChangeAdd:
+		return "A"
+	case container.ChangeDelete:
+		return "D"
+	default:
+		return "C"
+	}
+}
+
+// NewExportCommand makes "berth export".
+func NewExportCommand(c command.Cli) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "export [OPTIONS] CONTAINER",
+		Short: "Write a container's filesystem out as a tar archive",
+		Args:  command.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return command.SaveArchive(cmd.Context(), c, output, "export container", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
+				return api.ContainerExport(ctx, args[0], client.ContainerExportOptions{})
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
+	return cmd
+}
+
+// NewCommitCommand makes "berth commit".
+func NewCommitCommand(c command.Cli) *cobra.Command {
+	var o client.ContainerCommitOptions
+	var pause bool
+	cmd := &cobra.Command{
+		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
+		Short: "Save a container's filesystem changes as a new image",
+		Args:  command.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if len(args) == 2 {
+				o.Reference = args[1]
+			}
+			o.NoPause = !pause
+			res, err := api.ContainerCommit(cmd.Context(), args[0], o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Out(), res.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
+	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
+	f.StringVarP(&o.Comment, "message", "m", "", "Commit message")
+	f.BoolVarP(&pause, "pause", "p", true, "Pause container during commit")
+	return cmd
+}
+
+// NewPortCommand makes "berth port".
+func NewPortCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
+		Short: "Show the host addresses a container's ports are published on",
+		Args:  command.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := api.ContainerInspect(cmd.Context(), args[0], client.ContainerInspectOptions{})
+			if err != nil {
+				return err
+			}
+			var filter string
+			if len(args) == 2 {
+				filter = args[1]
+				if !strings.Contains(filter, "/") {
+					filter += "/tcp"
+				}
+			}
+			lines, found := portLines(res.Container.NetworkSettings, filter)
+			if filter != "" && !found {
+				return fmt.Errorf("Error: No public port '%s' published for %s", filter, args[0])
+			}
+			for _, l := range lines {
+				fmt.Fprintln(c.Out(), l)
+			}
+			return nil
+		},
+	}
+}
+
+// NewUpdateCommand makes "berth update".
+func NewUpdateCommand(c command.Cli) *cobra.Command {
+	var memory, memoryReservation opts.MemBytes
+	var memorySwap opts.MemSwapBytes
+	var cpus opts.NanoCPUs
+	var restart string
+	var cpuShares, cpuPeriod, cpuQuota, pidsLimit int64
+	var cpusetCpus, cpusetMems string
+	var blkioWeight uint16
+	cmd := &cobra.Command{
+		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: "Change the resource limits or restart policy of containers",
+		Args:  command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := &container.Resources{Memory: int64(memory), MemorySwap: int64(memorySwap),
+				MemoryReservation: int64(memoryReservation), NanoCPUs: int64(cpus)}
+			var rp *container.RestartPolicy
+			if cmd.Flags().Changed("restart") {
+				p, err := opts.ParseRestartPolicy(restart)
+				if err != nil {
+					return err
+				}
+				rp = &p
+			}
+			r.CPUShares, r.CPUPeriod, r.CPUQuota = cpuShares, cpuPeriod, cpuQuota
+			r.CpusetCpus, r.CpusetMems = cpusetCpus, cpusetMems
+			r.BlkioWeight = blkioWeight
+			if cmd.Flags().Changed("pids-limit") {
+				v := pidsLimit
+				r.PidsLimit = &v
+			}
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return command.ForEach(c, args, func(n string) error {
+				res, err := api.ContainerUpdate(cmd.Context(), n, client.ContainerUpdateOptions{Resources: r, RestartPolicy: rp})
+				for _, w := range res.Warnings {
+					fmt.Fprintln(c.Err(), w)
+				}
+				return err
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.VarP(&memory, "memory", "m", "Memory limit")
+	f.Var(&memorySwap, "memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
+	f.Var(&memoryReservation, "memory-reservation", "Memory soft limit")
+	f.Var(&cpus, "cpus", "Number of CPUs")
+	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
+	f.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
+	f.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
+	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
+	f.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
+	f.Int64Var(&pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
+	f.Uint16Var(&blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
+	f.StringVar(&restart, "restart", "", "Restart policy to apply when a container exits")
+	return cmd
+}

@@ -1,0 +1,62 @@
+package container
+
+import (
+	"context"
+	"io"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+type logsOptions struct {
+	follow, timestamps, details bool
+	since, until, tail          string
+}
+
+// NewLogsCommand makes "berth logs".
+func NewLogsCommand(c command.Cli) *cobra.Command {
+	var o logsOptions
+	cmd := &cobra.Command{
+		Use:   "logs [OPTIONS] CONTAINER",
+		Short: "Print what a container wrote to its output",
+		Args:  command.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return logs(c, cmd.Context(), api, args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.follow, "follow", "f", false, "Follow log output")
+	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Show timestamps")
+	f.BoolVar(&o.details, "details", false, "Show extra details provided to logs")
+	f.StringVar(&o.since, "since", "", `Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
+	f.StringVar(&o.until, "until", "", `Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
+	f.StringVarP(&o.tail, "tail", "n", "all", "Number of lines to show from the end of the logs")
+	return cmd
+}
+
+func logs(c command.Cli, ctx context.Context, api client.APIClient, name string, o logsOptions) error {
+	info, err := api.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if err != nil {
+		return err
+	}
+	rc, err := api.ContainerLogs(ctx, info.Container.ID, client.ContainerLogsOptions{
+		ShowStdout: true, ShowStderr: true, Since: o.since, Until: o.until,
+		Timestamps: o.timestamps, Follow: o.follow, Tail: o.tail, Details: o.details,
+	})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if info.Container.Config != nil && info.Container.Config.Tty {
+		_, err = io.Copy(c.Out(), rc)
+	} else {
+		_, err = stdcopy.StdCopy(c.Out(), c.Err(), rc)
+	}
+	return err
+}

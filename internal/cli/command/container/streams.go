@@ -1,0 +1,57 @@
+package container
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/streams"
+	"github.com/moby/moby/client"
+)
+
+// localStreams connects an attach or exec to the local streams: stdin
+// when withStdin, stderr merged into stdout with a tty.
+func localStreams(c command.Cli, tty, withStdin bool, detachKeys string) streams.Options {
+	so := streams.Options{TTY: tty, Stdout: c.Out(), Stderr: c.Err(), DetachKeys: detachKeys}
+	if tty {
+		so.Stderr = c.Out()
+	}
+	if withStdin {
+		so.Stdin = c.In()
+	}
+	return so
+}
+
+// resizeContainer keeps the container's tty the size of the local terminal.
+func resizeContainer(ctx context.Context, c command.Cli, api client.APIClient, id string) func() {
+	return streams.MonitorResize(ctx, c.Out(), func(h, w uint) error {
+		_, err := api.ContainerResize(ctx, id, client.ContainerResizeOptions{Height: h, Width: w})
+		return err
+	})
+}
+
+// proxySignals forwards the signals the CLI receives to the container.
+func proxySignals(ctx context.Context, api client.APIClient, id string) func() {
+	ch := make(chan os.Signal, 32)
+	signal.Notify(ch)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				sig, ok := s.(syscall.Signal)
+				if !ok || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE || sig == syscall.SIGURG || sig == syscall.SIGWINCH {
+					continue
+				}
+				// by number: the daemon parses names and numbers alike
+				api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: strconv.Itoa(int(sig))})
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}

@@ -1,0 +1,60 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/opts"
+	units "github.com/docker/go-units"
+	"github.com/moby/moby/client"
+)
+
+// Prune is the body every prune command shares: the question (unless
+// --force), the filters, the API client, then Remove; the report it
+// returns is printed when not empty, followed by the space reclaimed
+// unless NoTotal.
+type Prune struct {
+	Force   bool     // --force: do not ask
+	Warning string   // what the question warns of
+	Filters []string // --filter
+	NoTotal bool     // print no "Total reclaimed space" (network prune)
+	// Remove prunes what matches f and returns the bytes reclaimed and
+	// the report ("" when nothing was removed).
+	Remove func(ctx context.Context, api client.APIClient, f client.Filters) (space uint64, report string, err error)
+}
+
+// Run asks, prunes and reports on c's standard output.
+func (p Prune) Run(ctx context.Context, c Cli) error {
+	if !p.Force && !Confirm(c, p.Warning) {
+		return nil
+	}
+	f, err := opts.ParseFilters(p.Filters)
+	if err != nil {
+		return err
+	}
+	api, err := c.Client(ctx)
+	if err != nil {
+		return err
+	}
+	space, report, err := p.Remove(ctx, api, f)
+	if err != nil {
+		return err
+	}
+	if report != "" {
+		fmt.Fprintln(c.Out(), report)
+	}
+	if !p.NoTotal {
+		fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(space)))
+	}
+	return nil
+}
+
+// Deleted is a prune report: the title line, then one line per item; ""
+// when there are none.
+func Deleted(title string, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return title + ":\n" + strings.Join(items, "\n") + "\n"
+}

@@ -1,0 +1,115 @@
+package system
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/moby/moby/api/types/registry"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// NewLoginCommand makes "berth login".
+func NewLoginCommand(c command.Cli) *cobra.Command {
+	var user, password string
+	var passwordStdin bool
+	cmd := &cobra.Command{
+		Use:   "login [OPTIONS] [SERVER]",
+		Short: "Log in to a registry and keep the credentials for pull and push",
+		Args:  command.MaxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			server := command.DefaultRegistry
+			if len(args) == 1 {
+				server = args[0]
+			}
+			if passwordStdin {
+				if password != "" {
+					return errors.New("--password and --password-stdin are mutually exclusive")
+				}
+				if user == "" {
+					return errors.New("must provide --username with --password-stdin")
+				}
+				b, err := io.ReadAll(c.In())
+				if err != nil {
+					return err
+				}
+				password = strings.TrimRight(string(b), "\r\n")
+			}
+			if user == "" || password == "" {
+				rd := bufio.NewReader(c.In())
+				if user == "" {
+					fmt.Fprint(c.Out(), "Username: ")
+					line, _ := rd.ReadString('\n')
+					user = strings.TrimSpace(line)
+				}
+				if password == "" {
+					fmt.Fprint(c.Out(), "Password: ")
+					line, _ := rd.ReadString('\n')
+					password = strings.TrimRight(line, "\r\n")
+					fmt.Fprintln(c.Out())
+				}
+			}
+			if user == "" || password == "" {
+				return errors.New("Error: Username and password are required")
+			}
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := api.RegistryLogin(cmd.Context(), client.RegistryLoginOptions{Username: user, Password: password, ServerAddress: server})
+			if err != nil {
+				return err
+			}
+			cf, err := command.LoadConfig(c)
+			if err != nil {
+				return err
+			}
+			entry := registry.AuthConfig{Auth: base64.StdEncoding.EncodeToString([]byte(user + ":" + password))}
+			if res.Auth.IdentityToken != "" {
+				entry = registry.AuthConfig{Auth: base64.StdEncoding.EncodeToString([]byte(user + ":")), IdentityToken: res.Auth.IdentityToken}
+			}
+			cf.Auths[server] = entry
+			if err := cf.Save(); err != nil {
+				return fmt.Errorf("store credentials in %s: %w", cf.Path, err)
+			}
+			fmt.Fprintln(c.Out(), "Login Succeeded")
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&user, "username", "u", "", "Username")
+	f.StringVarP(&password, "password", "p", "", "Password or Personal Access Token (PAT)")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "Take the Password or Personal Access Token (PAT) from stdin")
+	return cmd
+}
+
+// NewLogoutCommand makes "berth logout".
+func NewLogoutCommand(c command.Cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout [SERVER]",
+		Short: "Forget the stored credentials of a registry",
+		Args:  command.MaxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			server := command.DefaultRegistry
+			if len(args) == 1 {
+				server = args[0]
+			}
+			cf, err := command.LoadConfig(c)
+			if err != nil {
+				return err
+			}
+			if _, ok := cf.Auths[server]; !ok {
+				fmt.Fprintf(c.Out(), "Not logged in to %s\n", server)
+				return nil
+			}
+			fmt.Fprintf(c.Out(), "Removing login credentials for %s\n", server)
+			delete(cf.Auths, server)
+			return cf.Save()
+		},
+	}
+}

@@ -1,0 +1,85 @@
+package system
+
+import (
+	"context"
+	"strings"
+
+	"github.com/berth/berth/internal/cli/command"
+	containercmd "github.com/berth/berth/internal/cli/command/container"
+	imagecmd "github.com/berth/berth/internal/cli/command/image"
+	"github.com/berth/berth/internal/cli/opts"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// NewSystemPruneCommand makes "berth system prune".
+func NewSystemPruneCommand(c command.Cli) *cobra.Command {
+	var all, force, volumes bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Delete stopped containers, unused networks, dangling images and the build cache",
+		Args:  command.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			warning := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n"
+			if volumes {
+				warning += "  - all anonymous volumes not used by at least one container\n"
+			}
+			if all {
+				warning += "  - all images without at least one container associated to them\n"
+			} else {
+				warning += "  - all dangling images\n"
+			}
+			warning += "  - unused build cache\n"
+			return command.Prune{Force: force, Warning: warning, Filters: filters,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					return pruneAll(ctx, api, f, all, volumes)
+				}}.Run(cmd.Context(), c)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&all, "all", "a", false, "Remove all unused images not just dangling ones")
+	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	f.BoolVar(&volumes, "volumes", false, "Prune anonymous volumes")
+	f.Var(opts.NewList(&filters), "filter", `Provide filter values (e.g. "label=<key>=<value>")`)
+	return cmd
+}
+
+// pruneAll removes stopped containers, unused networks, anonymous volumes
+// (with volumes), dangling or (with all) unused images and the build cache,
+// in that order. The report holds one section per kind that lost any; a
+// failed container or image prune stops it, a failed network, volume or
+// cache prune is left out.
+func pruneAll(ctx context.Context, api client.APIClient, f client.Filters, all, volumes bool) (uint64, string, error) {
+	var total uint64
+	var sections []string
+	add := func(space uint64, report string) {
+		total += space
+		if report != "" {
+			sections = append(sections, report)
+		}
+	}
+	space, report, err := containercmd.Prune(ctx, api, f)
+	if err != nil {
+		return 0, "", err
+	}
+	add(space, report)
+	if res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f}); err == nil {
+		add(0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted))
+	}
+	if volumes {
+		if res, err := api.VolumePrune(ctx, client.VolumePruneOptions{Filters: f}); err == nil {
+			add(res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted))
+		}
+	}
+	space, report, err = imagecmd.Prune(ctx, api, all, f)
+	if err != nil {
+		return 0, "", err
+	}
+	add(space, report)
+	if res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f}); err == nil {
+		add(res.Report.SpaceReclaimed, command.Deleted("Deleted build cache objects", res.Report.CachesDeleted))
+	}
+	// each section is followed by a blank line; Prune.Run prints the last
+	return total, strings.Join(sections, "\n"), nil
+}

@@ -1,0 +1,36 @@
+package system_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/berth/berth/internal/cli/clitest"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/image"
+)
+
+func TestPrunes(t *testing.T) {
+	f := clitest.New(t)
+	f.Handle("POST /containers/prune", clitest.JSON(container.PruneReport{ContainersDeleted: []string{"aaa", "bbb"}, SpaceReclaimed: 2048}))
+	f.Handle("POST /images/prune", clitest.JSON(image.PruneReport{ImagesDeleted: []image.DeleteResponse{{Untagged: "x:1"}, {Deleted: "sha256:ccc"}}, SpaceReclaimed: 1000}))
+	out, _, code := f.Run("", "container", "prune", "-f")
+	if code != 0 || out != "Deleted Containers:\naaa\nbbb\n\nTotal reclaimed space: 2.048kB\n" {
+		t.Fatalf("container prune: %d %q", code, out)
+	}
+	out, _, _ = f.Run("", "image", "prune", "-a", "-f")
+	if out != "Deleted Images:\nuntagged: x:1\ndeleted: sha256:ccc\n\nTotal reclaimed space: 1kB\n" {
+		t.Fatalf("image prune: %q", out)
+	}
+	if q := f.Find("POST", "/images/prune")[0].Query; !strings.Contains(q, "dangling") || !strings.Contains(q, "false") {
+		t.Fatalf("image prune -a query %q", q)
+	}
+	// Without -f the user is asked; "n" aborts without calling the API.
+	out, _, code = f.Run("n\n", "container", "prune")
+	if code != 0 || out != "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] " || len(f.Find("POST", "/containers/prune")) != 1 {
+		t.Fatalf("prune declined: %d %q", code, out)
+	}
+	out, _, _ = f.Run("y\n", "system", "prune")
+	if !strings.Contains(out, "Deleted Containers:\naaa\nbbb\n") || !strings.Contains(out, "Deleted Images:\n") || !strings.HasSuffix(out, "Total reclaimed space: 3.048kB\n") {
+		t.Fatalf("system prune: %q", out)
+	}
+}

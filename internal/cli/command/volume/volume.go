@@ -1,0 +1,210 @@
+package volume
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/berth/berth/internal/cli/command"
+	"github.com/berth/berth/internal/cli/format"
+	"github.com/berth/berth/internal/cli/opts"
+	units "github.com/docker/go-units"
+	"github.com/moby/moby/api/types/volume"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+var volumeHeaders = map[string]string{
+	"Name": "VOLUME NAME", "Driver": "DRIVER", "Scope": "SCOPE", "Mountpoint": "MOUNTPOINT",
+	"Labels": "LABELS", "Label": "LABEL", "Links": "LINKS", "Size": "SIZE", "CreatedAt": "CREATED AT",
+}
+
+// NewVolumeCommand makes "berth volume".
+func NewVolumeCommand(c command.Cli) *cobra.Command {
+	return command.Group("volume", "Manage volumes",
+		NewVolumeCreateCommand(c), NewVolumeLsCommand(c), NewVolumeInspectCommand(c),
+		NewVolumeRmCommand(c), NewVolumePruneCommand(c),
+	)
+}
+
+// NewVolumeCreateCommand makes "berth volume create".
+func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
+	var o client.VolumeCreateOptions
+	var driverOpts, labels []string
+	cmd := &cobra.Command{
+		Use:   "create [OPTIONS] [VOLUME]",
+		Short: "Create a volume",
+		Args:  command.MaxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if o.Name != "" {
+					return fmt.Errorf("conflicting options: cannot specify a volume-name through both --name and as a positional arg")
+				}
+				o.Name = args[0]
+			}
+			o.DriverOpts, o.Labels = opts.ParseLabels(driverOpts), opts.ParseLabels(labels)
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := api.VolumeCreate(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.Out(), res.Volume.Name)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Driver, "driver", "d", "local", "Specify volume driver name")
+	f.StringVar(&o.Name, "name", "", "Specify volume name")
+	f.MarkHidden("name")
+	f.VarP(opts.NewList(&driverOpts), "opt", "o", "Set driver specific options")
+	f.Var(opts.NewList(&labels), "label", "Set metadata for a volume")
+	return cmd
+}
+
+// NewVolumeLsCommand makes "berth volume ls".
+func NewVolumeLsCommand(c command.Cli) *cobra.Command {
+	var quiet bool
+	var fmtStr string
+	var filters []string
+	cmd := &cobra.Command{
+		Use:     "ls [OPTIONS]",
+		Aliases: []string{"list"},
+		Short:   "List volumes",
+		Args:    command.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return command.List[*volumeRow]{Format: fmtStr, Quiet: quiet, QuietFormat: "{{.Name}}", Filters: filters,
+				Table: "{{.Driver}}\t{{.Name}}", Headers: volumeHeaders,
+				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*volumeRow, error) {
+					res, err := api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+					if err != nil {
+						return nil, err
+					}
+					rows := make([]*volumeRow, 0, len(res.Items))
+					for _, v := range res.Items {
+						rows = append(rows, &volumeRow{v: v})
+					}
+					return rows, nil
+				}}.Run(cmd.Context(), c)
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display volume names")
+	cmd.Flags().StringVar(&fmtStr, "format", "", "Format output using a custom template")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (e.g. \"dangling=true\")")
+	return cmd
+}
+
+// volumeRow is one "volume ls" row; its methods are the --format fields.
+type volumeRow struct{ v volume.Volume }
+
+// MarshalJSON renders every field, for "{{json .}}".
+func (r *volumeRow) MarshalJSON() ([]byte, error) { return format.MarshalMethods(r, "Label") }
+
+// Name is the volume name.
+func (r *volumeRow) Name() string { return r.v.Name }
+
+// Driver is the volume driver.
+func (r *volumeRow) Driver() string { return r.v.Driver }
+
+// Scope is local or global.
+func (r *volumeRow) Scope() string { return r.v.Scope }
+
+// Mountpoint is the volume's directory on the host.
+func (r *volumeRow) Mountpoint() string { return r.v.Mountpoint }
+
+// Labels are k=v pairs.
+func (r *volumeRow) Labels() string { return format.JoinLabels(r.v.Labels) }
+
+// Label returns one label.
+func (r *volumeRow) Label(name string) string { return r.v.Labels[name] }
+
+// CreatedAt is the creation time.
+func (r *volumeRow) CreatedAt() string { return r.v.CreatedAt }
+
+// Links counts the containers using the volume, "N/A" when unknown.
+func (r *volumeRow) Links() string {
+	if r.v.UsageData == nil {
+		return "N/A"
+	}
+	return strconv.FormatInt(r.v.UsageData.RefCount, 10)
+}
+
+// Size is the volume size, "N/A" when unknown.
+func (r *volumeRow) Size() string {
+	if r.v.UsageData == nil {
+		return "N/A"
+	}
+	return units.HumanSize(float64(r.v.UsageData.Size))
+}
+
+// NewVolumeInspectCommand makes "berth volume inspect".
+func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
+	var fmtStr string
+	return command.NewInspectCommand(c, "inspect [OPTIONS] VOLUME [VOLUME...]", "Print the full description of volumes as JSON", &fmtStr,
+		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api), nil })
+}
+
+// Inspector fetches one volume.
+func Inspector(api client.APIClient) command.InspectFunc {
+	return func(ctx context.Context, name string) (any, []byte, error) {
+		res, err := api.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return res.Volume, res.Raw, nil
+	}
+}
+
+// NewVolumeRmCommand makes "berth volume rm".
+func NewVolumeRmCommand(c command.Cli) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:     "rm [OPTIONS] VOLUME [VOLUME...]",
+		Aliases: []string{"remove"},
+		Short:   "Delete volumes",
+		Args:    command.MinArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := c.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return command.ForEach(c, args, func(n string) error {
+				_, err := api.VolumeRemove(cmd.Context(), n, client.VolumeRemoveOptions{Force: force})
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of one or more volumes")
+	return cmd
+}
+
+// NewVolumePruneCommand makes "berth volume prune".
+func NewVolumePruneCommand(c command.Cli) *cobra.Command {
+	var all, force bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [OPTIONS]",
+		Short: "Delete the anonymous volumes no container uses, or with -a every unused volume",
+		Args:  command.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			warning := "WARNING! This will remove anonymous local volumes not used by at least one container."
+			if all {
+				warning = "WARNING! This will remove all local volumes not used by at least one container."
+			}
+			return command.Prune{Force: force, Warning: warning, Filters: filters,
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
+					if err != nil {
+						return 0, "", err
+					}
+					return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+				}}.Run(cmd.Context(), c)
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "label=<label>")`)
+	return cmd
+}
