@@ -28,5 +28,5 @@ var (
 // the daemon's image service, the network router over its networking
 // glue, the others over the daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d.Volumes()), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
 }
