@@ -25,7 +25,7 @@ type Containers interface {
 type Config struct {
 	DB         *store.DB // holds the volume records
 	Root       string    // the volumes' directory, <data-root>/volumes
-	Log        *slog.Logger
+	Log        *slog.Logger // nil: slog.Default()
 	Containers Containers
 	// Publish sends an event to the daemon's subscribers.
 	Publish func(events.Message)
@@ -45,6 +45,9 @@ type Service struct {
 
 // New opens the volume store.
 func New(cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	st, err := volume.New(cfg.DB, cfg.Root)
 	if err != nil {
 		return nil, err
