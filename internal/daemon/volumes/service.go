@@ -23,8 +23,8 @@ type Containers interface {
 
 // Config is what the daemon hands the service.
 type Config struct {
-	DB         *store.DB // holds the volume records
-	Root       string    // the volumes' directory, <data-root>/volumes
+	DB         *store.DB    // holds the volume records
+	Root       string       // the volumes' directory, <data-root>/volumes
 	Log        *slog.Logger // nil: slog.Default()
 	Containers Containers
 	// Publish sends an event to the daemon's subscribers.
