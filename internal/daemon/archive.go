@@ -100,7 +100,7 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*backen
 	if err != nil {
 		return nil, err
 	}
-	binds := d.containerBinds(c)
+	binds := d.volumes.Binds(c)
 	var st *backend.ArchiveStat
 	err = d.withRootfs(ctx, name, func(root string) error {
 		return inContainer(root, "", clean, binds, func(full string) error {
@@ -124,7 +124,7 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 		return nil, nil, err
 	}
 	ctrDir := d.containerDir(c.ID)
-	binds := d.containerBinds(c)
+	binds := d.volumes.Binds(c)
 	pr, pw := io.Pipe()
 	stCh := make(chan *backend.ArchiveStat, 1)
 	errCh := make(chan error, 1)
@@ -186,7 +186,7 @@ func (d *Daemon) ContainerExtractToDir(ctx context.Context, name, p string, noOv
 	if err != nil {
 		return err
 	}
-	binds := d.containerBinds(c)
+	binds := d.volumes.Binds(c)
 	return d.withRootfs(ctx, name, func(root string) error {
 		return mount.InRoot(root, binds, func() error {
 			fi, err := os.Stat(clean)

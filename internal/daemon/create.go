@@ -12,6 +12,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 )
@@ -54,7 +55,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
 	}
 
-	plan, err := d.planMounts(&cfg, hc)
+	plan, err := d.volumes.Plan(&cfg, hc)
 	if err != nil {
 		return resp, err
 	}
@@ -113,13 +114,13 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-record")
-	if err := d.attachVolumes(c, plan); err != nil {
+	if err := d.volumes.Attach(c, plan); err != nil {
 		d.cleanupContainer(ctx, c)
 		return resp, err
 	}
 	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
 		d.cleanupContainer(ctx, c)
-		d.removeAnonymousVolumes(c)
+		d.volumes.RemoveAnonymous(c)
 		return resp, err
 	}
 	crashPoint("create-after-snapshot")
@@ -160,7 +161,7 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 		d.log.Warn("cleanup: unmount rootfs", "id", c.ID, "err", err)
 	}
 	d.net.Release(c)
-	if err := removeBundle(d.bundleDir(c.ID)); err != nil {
+	if err := volumes.RemoveBundle(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("cleanup: remove bundle", "id", c.ID, "err", err)
 	}
 	if c.SnapshotKey != "" && d.snapshotter.Exists(ctx, c.SnapshotKey) {

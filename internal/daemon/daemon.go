@@ -15,12 +15,12 @@ import (
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/daemon/procs"
+	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
-	"github.com/berth/berth/internal/volume"
 )
 
 // Runtime is one OCI runtime of the registry: a binary and its extra args.
@@ -73,8 +73,8 @@ type Daemon struct {
 	init       dockerInit // what --init runs (initbin.go)
 	db         *store.DB
 	containers *container.Registry
-	volumes    *volume.Store
-	shims      sync.Map // container ID → *shimclient.Shim
+	volumes    *volumes.Service // volumes and containers' mounts
+	shims      sync.Map         // container ID → *shimclient.Shim
 	shimPool   *shimclient.Pool
 	procs      *procs.Service // execs, attaches, logs, health checks (procs.go)
 	events     *eventLog
@@ -85,11 +85,7 @@ type Daemon struct {
 	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
-
-	// volMu orders "is this volume used?" checks before removals against
-	// creates that start using a volume (see mounts.go).
-	volMu   sync.Mutex
-	builder buildState
+	builder    buildState
 }
 
 // DataRootMode is the mode of the data root and the exec root: root only,
@@ -145,7 +141,8 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db: db, containers: reg, events: newEventLog(),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
-	if d.volumes, err = volume.New(db, filepath.Join(cfg.Root, "volumes")); err != nil {
+	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,
+		Containers: reg, Publish: d.events.publish}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -211,6 +208,10 @@ var errNoSuchRuntime = errors.New("unknown or invalid runtime name")
 
 // Networks is the networking glue, the network router's Backend.
 func (d *Daemon) Networks() *netglue.Service { return d.net }
+
+// Volumes is the volumes and containers' mounts, the volume router's
+// Backend.
+func (d *Daemon) Volumes() *volumes.Service { return d.volumes }
 
 // containerDir is the persistent dir of a container (hostname, hosts,
 // resolv.conf, log).

@@ -45,7 +45,7 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*backend.DiskUsage, error
 		du.LayersSize = iu.TotalSize
 		du.ImageUsage = iu
 	}
-	vols, vu := d.volumeDiskUsage()
+	vols, vu := d.volumes.DiskUsage()
 	for _, v := range vols {
 		du.Volumes = append(du.Volumes, v)
 	}

@@ -1,10 +1,11 @@
 // Package daemon holds berth's container use cases, one file per use case
 // named after it, and wires the engine's services and domain packages
 // together; *Daemon implements the Backend interfaces of the API routers
-// but four: the image and registry routers are served by its image service
+// but five: the image and registry routers are served by its image service
 // (internal/daemon/images, opened in images.go), the network router by its
 // networking glue (internal/daemon/netglue), the exec router by its
-// process service (internal/daemon/procs, opened in procs.go).
+// process service (internal/daemon/procs, opened in procs.go), the volume
+// router by its volumes service (internal/daemon/volumes).
 //
 // On-disk layout (data root, default /var/lib/berth, mode 0710; exec root,
 // default /run/berth). Every path berth writes is here (after the first
@@ -24,7 +25,7 @@
 //	<exec-root>/netns/<id>                         containers' network namespaces
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
 //	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),
-//	                                               subpaths/<n> (volume subpaths staged during a start, subpath_linux.go)
+//	                                               subpaths/<n> (volume subpaths staged during a start, internal/daemon/volumes)
 //	<exec-root>/s/<short id>/                      the shim's state: socket, pid, log, exit status
 //	<exec-root>/runtime/                           berth's own runtime's --root
 //	<exec-root>/runtimes/<name>/                   the --root of each other registered runtime

@@ -63,7 +63,7 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 	crashPoint("rm-after-mark")
 	d.cleanupContainer(ctx, c)
 	if volumes {
-		d.removeAnonymousVolumes(c)
+		d.volumes.RemoveAnonymous(c)
 	}
 	c.Lock()
 	c.SetRemoved()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 )
@@ -21,7 +22,7 @@ func (d *Daemon) restore(ctx context.Context) {
 	for _, c := range d.containers.List() {
 		// No start is under way: subpaths staged by one a crash cut short
 		// are unmounted, whatever the container's state.
-		if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+		if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 			d.log.Warn("restore: unstage volume subpaths", "id", c.ID, "err", err)
 		}
 		if c.Incomplete || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
@@ -46,7 +47,7 @@ func (d *Daemon) restore(ctx context.Context) {
 			d.adoptOrClean(ctx, c)
 			continue
 		}
-		d.holdVolumes(c)
+		d.volumes.Hold(c)
 		d.reconnect(ctx, c)
 	}
 	// Bundles and shim dirs of no container.
@@ -55,7 +56,7 @@ func (d *Daemon) restore(ctx context.Context) {
 			if !known[e.Name()] {
 				p := filepath.Join(d.execRoot, "b", e.Name())
 				_ = unmountAllPath(p + "/rootfs")
-				if err := removeBundle(p); err != nil {
+				if err := volumes.RemoveBundle(p); err != nil {
 					d.log.Warn("restore: remove bundle", "dir", p, "err", err)
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/oci"
 )
@@ -58,7 +59,7 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 
 // unmountRootfs unmounts the container's rootfs.
 func (d *Daemon) unmountRootfs(c *container.Container) error {
-	if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
 	}
 	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")

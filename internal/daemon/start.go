@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
+	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/recovery"
@@ -59,7 +60,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		}
 		_ = d.unmountRootfs(c)
 		d.net.Release(c)
-		d.releaseVolumes(c)
+		d.volumes.Release(c)
 		d.procs.DropPending(c.ID)
 		msg := retErr.Error()
 		code := container.StartErrorCode(msg)
@@ -92,7 +93,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err := makeWorkdir(rootfs, c.Config.WorkingDir, user); err != nil {
 		return err
 	}
-	volumeMounts, err := d.volumeSpecMounts(c, rootfs)
+	volumeMounts, err := d.volumes.SpecMounts(c, rootfs, d.bundleDir(c.ID))
 	if err != nil {
 		return err
 	}
@@ -154,7 +155,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	}
 	crashPoint("start-after-shim")
 	// The runtime made the container's mounts: the staged subpaths are done.
-	if err := unstageSubpaths(d.bundleDir(c.ID)); err != nil {
+	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
 	}
 	tCreated := time.Now()
@@ -251,7 +252,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	c.Lock()
 	_ = d.unmountRootfs(c)
 	d.net.ReleasePorts(c)
-	d.releaseVolumes(c)
+	d.volumes.Release(c)
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	// An auto-removed container is marked removing (and saved) next: its
 	// exit need not reach the disk first.

@@ -29,5 +29,5 @@ var (
 // glue, the exec router over its process service, the others over the
 // daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d.Procs()), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d.Procs()), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d.Volumes()), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/berth/berth/internal/server/router"
 )
 
-// Backend is what the volume router needs from the daemon.
+// Backend is what the volume router needs: the volume use cases.
 type Backend interface {
 	VolumeList(ctx context.Context, f filters.Args) (*volume.ListResponse, error)
 	VolumeCreate(ctx context.Context, req volume.CreateRequest) (*volume.Volume, error)

@@ -1,4 +1,4 @@
-package daemon
+package volumes
 
 import (
 	"errors"
@@ -30,8 +30,9 @@ import (
 func stagingDir(bundle string) string { return filepath.Join(bundle, "subpaths") }
 
 // stageSubpath mounts subpath sub of the volume at volRoot on the i-th
-// staging point of container id and returns that point.
-func (d *Daemon) stageSubpath(id string, i int, volRoot, sub string) (string, error) {
+// staging point of the container whose bundle is bundle and returns that
+// point.
+func stageSubpath(bundle string, i int, volRoot, sub string) (string, error) {
 	src, err := pathrs.OpenInRoot(volRoot, sub)
 	if err != nil {
 		return "", errdefs.InvalidParameter(fmt.Errorf("cannot access path %s of the volume: %w", sub, err))
@@ -41,7 +42,7 @@ func (d *Daemon) stageSubpath(id string, i int, volRoot, sub string) (string, er
 	if err := unix.Fstat(int(src.Fd()), &st); err != nil {
 		return "", fmt.Errorf("stat subpath %s: %w", sub, err)
 	}
-	dir := stagingDir(d.bundleDir(id))
+	dir := stagingDir(bundle)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create staging dir: %w", err)
 	}
@@ -68,9 +69,9 @@ func (d *Daemon) stageSubpath(id string, i int, volRoot, sub string) (string, er
 	return target, nil
 }
 
-// unstageSubpaths lazily unmounts and removes the staging points of the
+// UnstageSubpaths lazily unmounts and removes the staging points of the
 // container whose bundle is bundle. It fails if one stays mounted.
-func unstageSubpaths(bundle string) error {
+func UnstageSubpaths(bundle string) error {
 	dir := stagingDir(bundle)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -95,10 +96,10 @@ func unstage(p string) {
 	_ = os.Remove(p)
 }
 
-// removeBundle removes a container's bundle directory once nothing of a
+// RemoveBundle removes a container's bundle directory once nothing of a
 // volume is staged in it.
-func removeBundle(bundle string) error {
-	if err := unstageSubpaths(bundle); err != nil {
+func RemoveBundle(bundle string) error {
+	if err := UnstageSubpaths(bundle); err != nil {
 		return err
 	}
 	return os.RemoveAll(bundle)

@@ -1,4 +1,4 @@
-package daemon
+package volumes
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/moby/api/types/events"
 	volumetypes "github.com/moby/moby/api/types/volume"
 
 	"github.com/berth/berth/internal/backend/filters"
@@ -14,24 +13,8 @@ import (
 	"github.com/berth/berth/internal/volume"
 )
 
-// volumeUsers returns, per volume name, the IDs of the containers whose
-// records refer to it (running or not: Docker refuses to remove either).
-func (d *Daemon) volumeUsers() map[string][]string {
-	out := map[string][]string{}
-	for _, c := range d.containers.List() {
-		c.Lock()
-		for _, mp := range c.MountPoints {
-			if mp.Name != "" {
-				out[mp.Name] = append(out[mp.Name], c.ID)
-			}
-		}
-		c.Unlock()
-	}
-	return out
-}
-
-// volumeAPI turns a record into the API shape.
-func (d *Daemon) volumeAPI(r *volume.Record) *volumetypes.Volume {
+// apiVolume turns a record into the API shape.
+func (s *Service) apiVolume(r *volume.Record) *volumetypes.Volume {
 	// Empty labels and options are null, as dockerd shows them.
 	labels, opts := r.Labels, r.Options
 	if len(labels) == 0 {
@@ -41,41 +24,41 @@ func (d *Daemon) volumeAPI(r *volume.Record) *volumetypes.Volume {
 		opts = nil
 	}
 	return &volumetypes.Volume{
-		Name: r.Name, Driver: r.Driver, Scope: "local", Mountpoint: d.volumes.Path(r.Name),
+		Name: r.Name, Driver: r.Driver, Scope: "local", Mountpoint: s.store.Path(r.Name),
 		Labels: labels, Options: opts, CreatedAt: r.CreatedAt.Format(time.RFC3339),
 	}
 }
 
 // VolumeCreate creates a volume (POST /volumes/create).
-func (d *Daemon) VolumeCreate(ctx context.Context, req volumetypes.CreateRequest) (*volumetypes.Volume, error) {
-	r, err := d.volumes.Create(req.Name, req.Driver, req.DriverOpts, req.Labels)
+func (s *Service) VolumeCreate(ctx context.Context, req volumetypes.CreateRequest) (*volumetypes.Volume, error) {
+	r, err := s.store.Create(req.Name, req.Driver, req.DriverOpts, req.Labels)
 	if err != nil {
 		return nil, err
 	}
-	d.emitVolume("create", r.Name, nil)
-	return d.volumeAPI(r), nil
+	s.emit("create", r.Name, nil)
+	return s.apiVolume(r), nil
 }
 
 // VolumeInspect returns one volume.
-func (d *Daemon) VolumeInspect(ctx context.Context, name string) (*volumetypes.Volume, error) {
-	r, err := d.volumes.Get(name)
+func (s *Service) VolumeInspect(ctx context.Context, name string) (*volumetypes.Volume, error) {
+	r, err := s.store.Get(name)
 	if err != nil {
 		return nil, err
 	}
-	return d.volumeAPI(r), nil
+	return s.apiVolume(r), nil
 }
 
 // VolumeList lists volumes with the filters dangling, name, label and driver.
-func (d *Daemon) VolumeList(ctx context.Context, f filters.Args) (*volumetypes.ListResponse, error) {
-	users := d.volumeUsers()
+func (s *Service) VolumeList(ctx context.Context, f filters.Args) (*volumetypes.ListResponse, error) {
+	users := s.users()
 	res := &volumetypes.ListResponse{Volumes: []volumetypes.Volume{}, Warnings: []string{}}
-	for _, r := range d.volumes.List() {
+	for _, r := range s.store.List() {
 		ok, err := matchVolume(r, f, len(users[r.Name]) > 0)
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			res.Volumes = append(res.Volumes, *d.volumeAPI(r))
+			res.Volumes = append(res.Volumes, *s.apiVolume(r))
 		}
 	}
 	return res, nil
@@ -140,28 +123,28 @@ func hasLabel(labels map[string]string, l string) bool {
 
 // VolumeRemove removes a volume no container refers to; force only makes a
 // missing volume not an error.
-func (d *Daemon) VolumeRemove(ctx context.Context, name string, force bool) error {
-	if _, err := d.volumes.Get(name); err != nil {
+func (s *Service) VolumeRemove(ctx context.Context, name string, force bool) error {
+	if _, err := s.store.Get(name); err != nil {
 		if force && errdefs.IsNotFound(err) {
 			return nil
 		}
 		return err
 	}
-	d.volMu.Lock()
-	defer d.volMu.Unlock()
-	if ids := d.volumeUsers()[name]; len(ids) > 0 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ids := s.users()[name]; len(ids) > 0 {
 		return errdefs.Conflict(fmt.Errorf("remove %s: volume is in use - [%s]", name, strings.Join(ids, ", ")))
 	}
-	if err := d.volumes.Remove(name); err != nil {
+	if err := s.store.Remove(name); err != nil {
 		return err
 	}
-	d.emitVolume("destroy", name, nil)
+	s.emit("destroy", name, nil)
 	return nil
 }
 
 // VolumePrune removes unused volumes: anonymous ones only, unless the
 // filter all=true is given; label filters narrow the set.
-func (d *Daemon) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes.PruneReport, error) {
+func (s *Service) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes.PruneReport, error) {
 	all := false
 	for _, v := range f.Get("all") {
 		switch strings.ToLower(v) {
@@ -172,37 +155,37 @@ func (d *Daemon) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes.
 			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid filter 'all=%s'", v))
 		}
 	}
-	d.volMu.Lock()
-	defer d.volMu.Unlock()
-	users := d.volumeUsers()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	users := s.users()
 	rep := &volumetypes.PruneReport{VolumesDeleted: []string{}}
-	for _, r := range d.volumes.List() {
+	for _, r := range s.store.List() {
 		if len(users[r.Name]) > 0 || (!all && !r.Anonymous()) {
 			continue
 		}
 		if ok, _ := matchVolume(r, filters.Args{"label": f.Get("label"), "label!": f.Get("label!")}, false); !ok {
 			continue
 		}
-		size := d.volumes.Size(r.Name)
-		if err := d.volumes.Remove(r.Name); err != nil {
-			d.log.Warn("prune volume", "name", r.Name, "err", err)
+		size := s.store.Size(r.Name)
+		if err := s.store.Remove(r.Name); err != nil {
+			s.log.Warn("prune volume", "name", r.Name, "err", err)
 			continue
 		}
-		d.emitVolume("destroy", r.Name, nil)
+		s.emit("destroy", r.Name, nil)
 		rep.VolumesDeleted = append(rep.VolumesDeleted, r.Name)
 		rep.SpaceReclaimed += uint64(size)
 	}
 	return rep, nil
 }
 
-// volumeDiskUsage fills the volume part of /system/df.
-func (d *Daemon) volumeDiskUsage() ([]volumetypes.Volume, *volumetypes.DiskUsage) {
-	users := d.volumeUsers()
+// DiskUsage fills the volume part of /system/df.
+func (s *Service) DiskUsage() ([]volumetypes.Volume, *volumetypes.DiskUsage) {
+	users := s.users()
 	du := &volumetypes.DiskUsage{Items: []volumetypes.Volume{}}
-	for _, r := range d.volumes.List() {
-		v := d.volumeAPI(r)
+	for _, r := range s.store.List() {
+		v := s.apiVolume(r)
 		n := int64(len(users[r.Name]))
-		v.UsageData = &volumetypes.UsageData{RefCount: n, Size: d.volumes.Size(r.Name)}
+		v.UsageData = &volumetypes.UsageData{RefCount: n, Size: s.store.Size(r.Name)}
 		du.TotalCount++
 		du.TotalSize += v.UsageData.Size
 		if n > 0 {
@@ -213,17 +196,4 @@ func (d *Daemon) volumeDiskUsage() ([]volumetypes.Volume, *volumetypes.DiskUsage
 		du.Items = append(du.Items, *v)
 	}
 	return du.Items, du
-}
-
-// emitVolume publishes a volume event (create, destroy, mount, unmount).
-func (d *Daemon) emitVolume(action, name string, attrs map[string]string) {
-	now := time.Now()
-	a := map[string]string{"driver": volume.DriverLocal}
-	for k, v := range attrs {
-		a[k] = v
-	}
-	d.events.publish(events.Message{
-		Type: events.VolumeEventType, Action: events.Action(action), Actor: events.Actor{ID: name, Attributes: a},
-		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-	})
 }
