@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/build"
+	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/distribution"
@@ -89,8 +90,9 @@ type Daemon struct {
 
 	// volMu orders "is this volume used?" checks before removals against
 	// creates that start using a volume (see mounts.go).
-	volMu   sync.Mutex
-	builder buildState
+	volMu sync.Mutex
+	build *build.Service // builds and the build cache (build.go)
+	files *files.Service // cp, export and diff of containers' files (files.go)
 }
 
 // DataRootMode is the mode of the data root and the exec root: root only,
@@ -153,12 +155,13 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
-	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	d.initBuild()
+	d.initFiles()
 	d.net = netglue.New(netglue.Config{Options: cfg.Options, Root: cfg.Root, ExecRoot: cfg.ExecRoot, Log: d.log,
 		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.publish})
 	d.reconcileNetworking()
@@ -179,7 +182,7 @@ func (d *Daemon) Close() error {
 	})
 	d.wg.Wait()
 	d.net.Close()
-	d.closeBuilder()
+	d.build.Close()
 	releaseInit(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
 }

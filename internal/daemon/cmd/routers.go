@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/server/router"
 	buildrouter "github.com/berth/berth/internal/server/router/build"
@@ -24,9 +25,17 @@ var (
 	_ registryrouter.Inspector = (*images.Service)(nil)
 )
 
+// containerBackend is the container router's Backend: the daemon's
+// container use cases, and cp, export and diff from its files service.
+type containerBackend struct {
+	*daemon.Daemon
+	*files.Service
+}
+
 // routers returns every API router: the image and registry routers over
 // the daemon's image service, the network router over its networking
-// glue, the others over the daemon.
+// glue, the build router over its build service, the container router
+// over the daemon and its files service, the others over the daemon.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(containerBackend{d, d.Files()}), execrouter.New(d), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d), registryrouter.New(d.Images()), buildrouter.New(d.Builds()), swarmrouter.New()}
 }
