@@ -26,3 +26,11 @@ func TestHideMountPoints(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 }
+
+func TestAddedMountPoints(t *testing.T) {
+	in := []snapshotChange{{"/etc", snapshot.Modified}, {"/etc/hosts", snapshot.Added}, {"/proc", snapshot.Modified}, {"/dev", snapshot.Added}, {"/tmp/x", snapshot.Added}}
+	got := AddedMountPoints(toChanges(in))
+	if len(got) != 2 || got[0] != "/etc/hosts" || got[1] != "/dev" {
+		t.Fatalf("%q", got)
+	}
+}
