@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/build"
+	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/daemon/procs"
@@ -85,7 +86,8 @@ type Daemon struct {
 	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
-	builder    buildState
+	build      *build.Service // builds and the build cache (build.go)
+	files      *files.Service // cp, export and diff of containers' files (files.go)
 }
 
 // DataRootMode is the mode of the data root and the exec root: root only,
@@ -149,13 +151,14 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
 		d.log.Warn("--init is unavailable: " + d.init.why)
 	}
-	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	d.initProcs()
 	if err := d.initImages(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	d.initBuild()
+	d.initFiles()
 	d.net = netglue.New(netglue.Config{Options: cfg.Options, Root: cfg.Root, ExecRoot: cfg.ExecRoot, Log: d.log,
 		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.publish})
 	d.reconcileNetworking()
@@ -176,7 +179,7 @@ func (d *Daemon) Close() error {
 	})
 	d.wg.Wait()
 	d.net.Close()
-	d.closeBuilder()
+	d.build.Close()
 	releaseInit(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
 }

@@ -88,11 +88,3 @@ func TestParsePS(t *testing.T) {
 		t.Fatalf("short row: %+v %v", r, err)
 	}
 }
-
-func TestHideMountPoints(t *testing.T) {
-	in := []snapshotChange{{"/etc", 0}, {"/etc/hosts", 1}, {"/etc/hostname", 1}, {"/tmp", 0}, {"/tmp/x", 1}}
-	out := hideMountPoints(toChanges(in))
-	if len(out) != 2 || out[0].Path != "/tmp" || out[1].Path != "/tmp/x" {
-		t.Fatalf("%+v", out)
-	}
-}

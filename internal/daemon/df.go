@@ -50,7 +50,7 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context) (*backend.DiskUsage, error
 		du.Volumes = append(du.Volumes, v)
 	}
 	du.VolumeUsage = vu
-	du.BuildCacheUsage = d.builder.contexts.Usage()
+	du.BuildCacheUsage = d.build.CacheUsage()
 	for _, r := range du.BuildCacheUsage.Items {
 		du.BuildCache = append(du.BuildCache, r)
 	}

@@ -1,11 +1,14 @@
 // Package daemon holds berth's container use cases, one file per use case
 // named after it, and wires the engine's services and domain packages
 // together; *Daemon implements the Backend interfaces of the API routers
-// but five: the image and registry routers are served by its image service
+// but six: the image and registry routers are served by its image service
 // (internal/daemon/images, opened in images.go), the network router by its
 // networking glue (internal/daemon/netglue), the exec router by its
 // process service (internal/daemon/procs, opened in procs.go), the volume
-// router by its volumes service (internal/daemon/volumes).
+// router by its volumes service (internal/daemon/volumes), the build router
+// by its build service (internal/daemon/build, build.go); cp, export and
+// diff of the container router come from its files service
+// (internal/daemon/files, files.go).
 //
 // On-disk layout (data root, default /var/lib/berth, mode 0710; exec root,
 // default /run/berth). Every path berth writes is here (after the first

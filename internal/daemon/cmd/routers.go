@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/server/router"
 	buildrouter "github.com/berth/berth/internal/server/router/build"
@@ -24,10 +25,18 @@ var (
 	_ registryrouter.Inspector = (*images.Service)(nil)
 )
 
+// containerBackend is the container router's Backend: the daemon's
+// container use cases, and cp, export and diff from its files service.
+type containerBackend struct {
+	*daemon.Daemon
+	*files.Service
+}
+
 // routers returns every API router: the image and registry routers over
 // the daemon's image service, the network router over its networking
-// glue, the exec router over its process service, the others over the
-// daemon.
+// glue, the exec router over its process service, the volume router over
+// its volumes service, the build router over its build service, the
+// container router over the daemon and its files service.
 func routers(d *daemon.Daemon) []router.Router {
-	return []router.Router{system.New(d), ctrrouter.New(d), execrouter.New(d.Procs()), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d.Volumes()), registryrouter.New(d.Images()), buildrouter.New(d), swarmrouter.New()}
+	return []router.Router{system.New(d), ctrrouter.New(containerBackend{d, d.Files()}), execrouter.New(d.Procs()), imagerouter.New(d.Images()), netrouter.New(d.Networks()), volrouter.New(d.Volumes()), registryrouter.New(d.Images()), buildrouter.New(d.Builds()), swarmrouter.New()}
 }

@@ -1,4 +1,4 @@
-package daemon
+package files
 
 import (
 	"bufio"
@@ -18,20 +18,6 @@ import (
 	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/recovery"
 )
-
-// Copies into and out of a container (docker cp) never follow a symlink out
-// of it: every path is resolved and every file opened by a thread whose
-// root is the container's rootfs (mount.InRoot), so a container that
-// swaps a directory for a symlink while a copy runs only leads the copy
-// back into itself. The files the engine bind-mounts over the image's
-// (/etc/hostname, hosts, resolv.conf) are read from the container dir. The
-// container's volumes and binds are mounted in that thread's own mount
-// namespace, so cp reads and writes them as Docker's does (a read-only one
-// refuses writes).
-
-func withTempMount(ms []mount.Mount, fn func(root string) error) error {
-	return mount.WithTempMount(ms, fn)
-}
 
 // cleanContainerPath checks and cleans a path given for a container.
 func cleanContainerPath(p string) (string, error) {
@@ -59,7 +45,7 @@ func engineFile(ctrDir, clean string) string {
 }
 
 // statClean stats clean (in the current root: call it inside
-// archive.InRoot, or on an engine file), not following a final symlink.
+// mount.InRoot, or on an engine file), not following a final symlink.
 // name is the container as the client named it, for dockerd's message.
 func statClean(full, p, name string) (*backend.ArchiveStat, error) {
 	fi, err := os.Lstat(full)
@@ -91,19 +77,18 @@ func inContainer(root, ctrDir, clean string, binds []mount.Bind, fn func(full st
 }
 
 // ContainerStatPath stats a path in the container (HEAD archive).
-func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*backend.ArchiveStat, error) {
+func (s *Service) ContainerStatPath(ctx context.Context, name, p string) (*backend.ArchiveStat, error) {
 	clean, err := cleanContainerPath(p)
 	if err != nil {
 		return nil, err
 	}
-	c, err := d.containers.Get(name)
+	c, err := s.containers.Container(name)
 	if err != nil {
 		return nil, err
 	}
-	binds := d.volumes.Binds(c)
 	var st *backend.ArchiveStat
-	err = d.withRootfs(ctx, name, func(root string) error {
-		return inContainer(root, "", clean, binds, func(full string) error {
+	err = s.withRootfs(ctx, c, func(root string) error {
+		return inContainer(root, "", clean, c.Binds, func(full string) error {
 			var err error
 			st, err = statClean(full, p, name)
 			return err
@@ -114,8 +99,8 @@ func (d *Daemon) ContainerStatPath(ctx context.Context, name, p string) (*backen
 
 // ContainerArchivePath returns a tar of a path in the container (docker cp
 // from the container). Stopped containers are mounted for the copy.
-func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *backend.ArchiveStat, error) {
-	c, err := d.containers.Get(name)
+func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *backend.ArchiveStat, error) {
+	c, err := s.containers.Container(name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -123,33 +108,21 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 	if err != nil {
 		return nil, nil, err
 	}
-	ctrDir := d.containerDir(c.ID)
-	binds := d.volumes.Binds(c)
 	pr, pw := io.Pipe()
 	stCh := make(chan *backend.ArchiveStat, 1)
 	errCh := make(chan error, 1)
-	recovery.Go(d.log, "archive of "+name, func() {
-		panicPoint("archive-panic")
+	recovery.Go(s.log, "archive of "+name, func() {
+		s.panicPoint("archive-panic")
 		sent := false
-		err := d.withRootfs(ctx, name, func(root string) error {
-			return inContainer(root, ctrDir, clean, binds, func(full string) error {
+		err := s.withRootfs(ctx, c, func(root string) error {
+			return inContainer(root, c.Dir, clean, c.Binds, func(full string) error {
 				st, err := statClean(full, p, name)
 				if err != nil {
 					return err
 				}
 				stCh <- st
 				sent = true
-				rebase := st.Name
-				if strings.HasSuffix(p, "/.") {
-					rebase = "."
-				}
-				// Buffered: the thread is locked, and every blocking write
-				// to the pipe would cost a hand-off between OS threads.
-				bw := bufio.NewWriterSize(pw, 256<<10)
-				if err := archive.TarPath(ctx, bw, full, rebase); err != nil {
-					return err
-				}
-				return bw.Flush()
+				return tarPath(ctx, pw, full, st.Name, p)
 			})
 		})
 		if !sent {
@@ -174,21 +147,36 @@ func (d *Daemon) ContainerArchivePath(ctx context.Context, name, p string) (io.R
 	}
 }
 
+// tarPath writes the tar of full to w, its entries named under base, or
+// under "." when the client asked for a directory's content (p ends in
+// "/.").
+func tarPath(ctx context.Context, w io.Writer, full, base, p string) error {
+	if strings.HasSuffix(p, "/.") {
+		base = "."
+	}
+	// Buffered: the thread is locked, and every blocking write to the
+	// pipe would cost a hand-off between OS threads.
+	bw := bufio.NewWriterSize(w, 256<<10)
+	if err := archive.TarPath(ctx, bw, full, base); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
 // ContainerExtractToDir extracts a tar into a directory of the container
 // (docker cp into the container), with the archive package's path checks.
 // A final symlink is followed, inside the container.
-func (d *Daemon) ContainerExtractToDir(ctx context.Context, name, p string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error {
+func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, noOverwriteDirNonDir, copyUIDGID bool, content io.Reader) error {
 	clean, err := cleanContainerPath(p)
 	if err != nil {
 		return err
 	}
-	c, err := d.containers.Get(name)
+	c, err := s.containers.Container(name)
 	if err != nil {
 		return err
 	}
-	binds := d.volumes.Binds(c)
-	return d.withRootfs(ctx, name, func(root string) error {
-		return mount.InRoot(root, binds, func() error {
+	return s.withRootfs(ctx, c, func(root string) error {
+		return mount.InRoot(root, c.Binds, func() error {
 			fi, err := os.Stat(clean)
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
