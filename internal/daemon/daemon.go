@@ -13,7 +13,9 @@ import (
 	"github.com/berth/berth/internal/builder/contexts"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/images"
+	"github.com/berth/berth/internal/daemon/initbin"
 	"github.com/berth/berth/internal/daemon/netglue"
+	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/shimclient"
@@ -69,7 +71,7 @@ type Daemon struct {
 
 	cfg        Config
 	binary     string
-	init       dockerInit // what --init runs (initbin.go)
+	init       initbin.Init // what --init runs: the sealed copy of a static init
 	db         *store.DB
 	containers *container.Registry
 	volumes    *volume.Store
@@ -86,6 +88,8 @@ type Daemon struct {
 	bg         context.Context  // outlives requests: monitors, auto-removal
 	stopBg     context.CancelFunc
 	wg         sync.WaitGroup
+
+	res *resources.Service // stats, top, update; the limits of a create and a start
 
 	// volMu orders "is this volume used?" checks before removals against
 	// creates that start using a volume (see mounts.go).
@@ -150,9 +154,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
-		d.log.Warn("--init is unavailable: " + d.init.why)
+	if d.init = initbin.Setup(bin, filepath.Join(cfg.ExecRoot, "init")); !d.init.Available() {
+		d.log.Warn(d.init.Unavailable().Error())
 	}
+	d.res = d.newResources()
 	d.builder.contexts = contexts.New(filepath.Join(d.buildDir(), "contexts"))
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	if err := d.initImages(); err != nil {
@@ -180,7 +185,7 @@ func (d *Daemon) Close() error {
 	d.wg.Wait()
 	d.net.Close()
 	d.closeBuilder()
-	releaseInit(filepath.Join(d.execRoot, "init"))
+	initbin.Release(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
 }
 
