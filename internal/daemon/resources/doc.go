@@ -12,7 +12,7 @@
 //     warnings and the default swap limit (Adapt, DefaultSwap), the device
 //     nodes of --device and --privileged (Devices), the --ulimit hard limits
 //     lowered to the daemon's own (ClampRlimits), with the one table of
-//     --ulimit names.
+//     rlimit names of the package.
 //
 // It knows containers only as records (internal/container) found and saved
 // through its small Containers interface; the daemon gives it the runtime's

@@ -7,27 +7,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rlimits maps the --ulimit names to their resource numbers; the OCI
-// rlimit type of a name is "RLIMIT_" and the name in upper case. It is the
-// package's one table of rlimit names (Validate, ClampRlimits).
-var rlimits = map[string]int{
-	"as": unix.RLIMIT_AS, "core": unix.RLIMIT_CORE, "cpu": unix.RLIMIT_CPU,
-	"data": unix.RLIMIT_DATA, "fsize": unix.RLIMIT_FSIZE, "locks": unix.RLIMIT_LOCKS,
-	"memlock": unix.RLIMIT_MEMLOCK, "msgqueue": unix.RLIMIT_MSGQUEUE, "nice": unix.RLIMIT_NICE,
-	"nofile": unix.RLIMIT_NOFILE, "nproc": unix.RLIMIT_NPROC, "rss": unix.RLIMIT_RSS,
-	"rtprio": unix.RLIMIT_RTPRIO, "rttime": unix.RLIMIT_RTTIME, "sigpending": unix.RLIMIT_SIGPENDING,
-	"stack": unix.RLIMIT_STACK,
+// rlimitResources maps the OCI rlimit names to their resource numbers:
+// the package's one table of rlimit names, read only through
+// rlimitResource and isUlimit.
+var rlimitResources = map[string]int{
+	"RLIMIT_AS": unix.RLIMIT_AS, "RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_CPU": unix.RLIMIT_CPU,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_LOCKS": unix.RLIMIT_LOCKS,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
+	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_STACK": unix.RLIMIT_STACK,
 }
 
-// rlimitOf returns the resource number of an OCI rlimit type
-// ("RLIMIT_NOFILE").
-func rlimitOf(typ string) (int, bool) {
-	name, ok := strings.CutPrefix(typ, "RLIMIT_")
-	if !ok || name != strings.ToUpper(name) {
-		return 0, false
-	}
-	res, ok := rlimits[strings.ToLower(name)]
-	return res, ok
+// rlimitResource returns the resource number of an OCI rlimit name
+// ("RLIMIT_NOFILE"), and whether the name is known.
+func rlimitResource(typ string) (int, bool) {
+	r, ok := rlimitResources[typ]
+	return r, ok
+}
+
+// isUlimit reports whether name (in any case) is a --ulimit name: its
+// OCI name is "RLIMIT_" and the name in upper case.
+func isUlimit(name string) bool {
+	_, ok := rlimitResources["RLIMIT_"+strings.ToUpper(name)]
+	return ok
 }
 
 // ClampRlimits lowers each --ulimit of the spec to the daemon's own hard
@@ -45,7 +48,7 @@ func ClampRlimits(s *specs.Spec) []string {
 	var warnings []string
 	for i := range s.Process.Rlimits {
 		r := &s.Process.Rlimits[i]
-		res, ok := rlimitOf(r.Type)
+		res, ok := rlimitResource(r.Type)
 		if !ok {
 			continue
 		}

@@ -81,7 +81,7 @@ func Validate(r *containertypes.Resources) error {
 		if u == nil {
 			continue
 		}
-		if _, ok := rlimits[strings.ToLower(u.Name)]; !ok {
+		if !isUlimit(u.Name) {
 			return bad("invalid ulimit type: %s", u.Name)
 		}
 		if u.Soft > u.Hard {
