@@ -12,6 +12,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
@@ -34,8 +35,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err := d.net.ValidateNames(hc); err != nil {
 		return resp, err
 	}
-	if hc.Init != nil && *hc.Init && d.init.path == "" {
-		return resp, d.initUnavailable()
+	if hc.Init != nil && *hc.Init && !d.init.Available() {
+		return resp, d.init.Unavailable()
 	}
 	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
 		return resp, err
@@ -80,9 +81,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	warnings := adaptResources(&hc.Resources, d.cgroupV2)
+	warnings := d.res.Adapt(&hc.Resources)
 	hostConfigDefaults(hc, d.cgroupV2)
-	defaultSwap(&hc.Resources, d.cgroupV2)
+	d.res.DefaultSwap(&hc.Resources)
 	if err := d.net.Normalize(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
 		return resp, err
@@ -191,10 +192,10 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 	if _, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop); err != nil {
 		return errdefs.InvalidParameter(err)
 	}
-	if err := validateResources(&hc.Resources); err != nil {
+	if err := resources.Validate(&hc.Resources); err != nil {
 		return err
 	}
-	if err := validateSecurity(hc); err != nil {
+	if err := resources.ValidateSecurity(hc); err != nil {
 		return err
 	}
 	if p := hc.RestartPolicy.Name; p != "" && p != "no" && hc.AutoRemove {

@@ -14,8 +14,10 @@ import (
 	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
+	"github.com/berth/berth/internal/daemon/initbin"
 	"github.com/berth/berth/internal/daemon/netglue"
 	"github.com/berth/berth/internal/daemon/procs"
+	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
@@ -71,7 +73,7 @@ type Daemon struct {
 
 	cfg        Config
 	binary     string
-	init       dockerInit // what --init runs (initbin.go)
+	init       initbin.Init // what --init runs: the sealed copy of a static init
 	db         *store.DB
 	containers *container.Registry
 	volumes    *volumes.Service // volumes and containers' mounts
@@ -88,6 +90,8 @@ type Daemon struct {
 	wg         sync.WaitGroup
 	build      *build.Service // builds and the build cache (build.go)
 	files      *files.Service // cp, export and diff of containers' files (files.go)
+
+	res *resources.Service // stats, top, update; the limits of a create and a start
 }
 
 // DataRootMode is the mode of the data root and the exec root: root only,
@@ -148,9 +152,10 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	if d.init = setupInit(bin, cfg.ExecRoot); d.init.path == "" {
-		d.log.Warn("--init is unavailable: " + d.init.why)
+	if d.init = initbin.Setup(bin, filepath.Join(cfg.ExecRoot, "init")); !d.init.Available() {
+		d.log.Warn(d.init.Unavailable().Error())
 	}
+	d.res = d.newResources()
 	d.bg, d.stopBg = context.WithCancel(context.Background())
 	d.initProcs()
 	if err := d.initImages(); err != nil {
@@ -180,7 +185,7 @@ func (d *Daemon) Close() error {
 	d.wg.Wait()
 	d.net.Close()
 	d.build.Close()
-	releaseInit(filepath.Join(d.execRoot, "init"))
+	initbin.Release(filepath.Join(d.execRoot, "init"))
 	return d.db.Close()
 }
 

@@ -24,7 +24,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Architecture: runtime.GOARCH, NCPU: runtime.NumCPU(), MemTotal: memTotal(), DockerRootDir: d.root,
 		NGoroutines: runtime.NumGoroutine(), Debug: d.cfg.Debug, ServerVersion: d.SystemVersion(ctx).Version,
 		DefaultRuntime: d.cfg.DefaultRuntime, Runtimes: map[string]system.RuntimeWithStatus{},
-		LiveRestoreEnabled: true, Isolation: "", InitBinary: d.initName(), Name: hostname(),
+		LiveRestoreEnabled: true, Isolation: "", InitBinary: d.init.Name(), Name: hostname(),
 		IndexServerAddress: "https://index.docker.io/v1/", SecurityOptions: []string{"name=seccomp,profile=builtin"},
 		Labels: []string{}, Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
 		Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}, // no swarm mode

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
+	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
@@ -39,8 +40,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if c.State.Running() && c.State.Status != container.StatusRestarting {
 		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
 	}
-	if c.HostConfig.Init != nil && *c.HostConfig.Init && d.init.path == "" {
-		return d.initUnavailable()
+	if c.HostConfig.Init != nil && *c.HostConfig.Init && !d.init.Available() {
+		return d.init.Unavailable()
 	}
 	if err := c.SetStarting(); err != nil {
 		return err
@@ -97,7 +98,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err != nil {
 		return err
 	}
-	devices, err := containerDevices(c.HostConfig)
+	devices, err := resources.Devices(c.HostConfig)
 	if err != nil {
 		return err
 	}
@@ -110,14 +111,14 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
-		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.path, InitArgs: d.init.args,
+		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.Path, InitArgs: d.init.Args,
 		LinkEnv: d.net.LinkEnv(c),
 	})
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
 	netglue.SetNetNSPath(spec, netns)
-	for _, w := range clampRlimits(spec) {
+	for _, w := range resources.ClampRlimits(spec) {
 		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
 	}
 	data, err := json.Marshal(spec)

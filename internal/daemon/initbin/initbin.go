@@ -1,4 +1,4 @@
-package daemon
+package initbin
 
 import (
 	"debug/elf"
@@ -11,16 +11,17 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
-// dockerInit is the init that --init bind-mounts at /sbin/docker-init
+// Init is the init that --init bind-mounts at /sbin/docker-init
 // (oci.InitPath) and runs as PID 1 of the container: it must run inside
 // any image, one without a libc too, so it must be statically linked.
-type dockerInit struct {
-	// path is the sealed copy containers get (sealInit), "" when no
+type Init struct {
+	// Path is the sealed copy containers get (sealInit), "" when no
 	// usable init was found.
-	path string
-	src  string   // the host binary path was copied from
-	args []string // arguments between the init's path and "--"
-	// why tells, when path is "", why --init is unavailable.
+	Path string
+	// Args are the arguments between the init's path and "--".
+	Args []string
+	src  string // the host binary Path was copied from
+	// why tells, when Path is "", why --init is unavailable.
 	why string
 }
 
@@ -29,32 +30,32 @@ type dockerInit struct {
 // tini-static (both tini, run as `docker-init -- cmd…`).
 var staticInits = []string{"docker-init", "tini-static"}
 
-// setupInit picks the init once, at daemon start, and seals a copy of it
-// under the exec root (sealInit): the binary a container runs as its init
-// is never a host binary.
-func setupInit(self, execRoot string) dockerInit {
+// Setup picks the init once, at daemon start, and seals a copy of it in
+// dir (sealInit): the binary a container runs as its init is never a host
+// binary. Release undoes it.
+func Setup(self, dir string) Init {
 	in := findInit(self)
 	if in.src == "" {
 		return in
 	}
-	p, err := sealInit(in.src, filepath.Join(execRoot, "init"))
+	p, err := sealInit(in.src, dir)
 	if err != nil {
-		return dockerInit{why: err.Error()}
+		return Init{why: err.Error()}
 	}
-	in.path = p
+	in.Path = p
 	return in
 }
 
 // findInit picks the init's source: berth's own binary when it is static
 // (run as `docker-init init -- cmd…`), else the first static init of
 // staticInits on PATH, else none.
-func findInit(self string) dockerInit {
+func findInit(self string) Init {
 	static, err := isStatic(self)
 	if err != nil {
-		return dockerInit{why: fmt.Sprintf("cannot read %s: %v", self, err)}
+		return Init{why: fmt.Sprintf("cannot read %s: %v", self, err)}
 	}
 	if static {
-		return dockerInit{src: self, args: []string{"init"}}
+		return Init{src: self, Args: []string{"init"}}
 	}
 	for _, name := range staticInits {
 		p, err := exec.LookPath(name)
@@ -65,10 +66,10 @@ func findInit(self string) dockerInit {
 			p = real
 		}
 		if ok, err := isStatic(p); err == nil && ok {
-			return dockerInit{src: p}
+			return Init{src: p}
 		}
 	}
-	return dockerInit{why: fmt.Sprintf("%s is dynamically linked and no static init (%s) is on PATH", self, strings.Join(staticInits, " or "))}
+	return Init{why: fmt.Sprintf("%s is dynamically linked and no static init (%s) is on PATH", self, strings.Join(staticInits, " or "))}
 }
 
 // isStatic reports whether the ELF executable at path needs no dynamic
@@ -87,20 +88,23 @@ func isStatic(path string) (bool, error) {
 	return true, nil
 }
 
-// initUnavailable is the error of a container that asks for --init when
+// Unavailable is the error of a container that asks for --init when
 // the daemon has none.
-func (d *Daemon) initUnavailable() error {
-	return errdefs.InvalidParameter(errors.New("--init is unavailable: " + d.init.why))
+func (in Init) Unavailable() error {
+	return errdefs.InvalidParameter(errors.New("--init is unavailable: " + in.why))
 }
 
-// initName is the init shown by info: "berth init", the tini's file name,
+// Name is the init shown by info: "berth init", the tini's file name,
 // or "" when --init is unavailable.
-func (d *Daemon) initName() string {
+func (in Init) Name() string {
 	switch {
-	case d.init.path == "":
+	case in.Path == "":
 		return ""
-	case len(d.init.args) > 0:
-		return "berth " + d.init.args[0]
+	case len(in.Args) > 0:
+		return "berth " + in.Args[0]
 	}
-	return filepath.Base(d.init.src)
+	return filepath.Base(in.src)
 }
+
+// Available reports whether --init can be given: a sealed copy exists.
+func (in Init) Available() bool { return in.Path != "" }

@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"errors"
@@ -17,9 +17,9 @@ import (
 // minMemory is dockerd's smallest memory limit and reservation (6MB).
 const minMemory = 6 * 1024 * 1024
 
-// validateResources checks the resource limits of a create (or the merged
-// limits of an update) with dockerd's messages, before anything is made.
-func validateResources(r *containertypes.Resources) error {
+// Validate checks the resource limits of a create (or the merged limits
+// of an update) with dockerd's messages, before anything is made.
+func Validate(r *containertypes.Resources) error {
 	bad := func(format string, args ...any) error {
 		return errdefs.InvalidParameter(fmt.Errorf(format, args...))
 	}
@@ -97,9 +97,9 @@ func validateResources(r *containertypes.Resources) error {
 	return nil
 }
 
-// validateSecurity checks the host config's other limits and security
+// ValidateSecurity checks the host config's other limits and security
 // options: OOM score, /dev/shm size, sysctls, --security-opt keys.
-func validateSecurity(hc *containertypes.HostConfig) error {
+func ValidateSecurity(hc *containertypes.HostConfig) error {
 	bad := func(format string, args ...any) error {
 		return errdefs.InvalidParameter(fmt.Errorf(format, args...))
 	}

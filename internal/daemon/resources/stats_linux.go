@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"bufio"
@@ -14,12 +14,12 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
-// ContainerStats calls emit with the container's resource usage read from
+// Stats calls emit with the container's resource usage read from
 // its cgroups: once (stream false) or every second until ctx ends or the
 // container stops. Without oneShot the first sample carries precpu_stats
 // of a sample taken a second earlier, as dockerd does.
-func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error {
-	c, err := d.containers.Get(name)
+func (s *Service) Stats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error {
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return err
 	}
@@ -33,10 +33,10 @@ func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneSho
 	if !running || pid <= 0 {
 		return emit(&containertypes.StatsResponse{ID: c.ID, Name: cname, OSType: "linux"})
 	}
-	paths := cgroupPaths(pid)
+	paths := cgroupPaths(pid, s.v2)
 	var prev *containertypes.StatsResponse
 	if !stream && !oneShot {
-		prev = readStats(paths)
+		prev = readStats(paths, s.memTotal)
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():
@@ -45,18 +45,18 @@ func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneSho
 		}
 	}
 	for {
-		s := readStats(paths)
-		s.ID, s.Name, s.OSType = c.ID, cname, "linux"
+		st := readStats(paths, s.memTotal)
+		st.ID, st.Name, st.OSType = c.ID, cname, "linux"
 		if data, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid)); err == nil && !hostNet {
-			s.Networks = parseNetDev(string(data))
+			st.Networks = parseNetDev(string(data))
 		}
 		if prev != nil {
-			s.PreCPUStats, s.PreRead = prev.CPUStats, prev.Read
+			st.PreCPUStats, st.PreRead = prev.CPUStats, prev.Read
 		}
-		if err := emit(s); err != nil || !stream {
+		if err := emit(st); err != nil || !stream {
 			return err
 		}
-		prev = s
+		prev = st
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():
@@ -68,8 +68,9 @@ func (d *Daemon) ContainerStats(ctx context.Context, name string, stream, oneSho
 }
 
 // cgroupPaths maps controller names ("memory", "cpuacct", "pids", or "" for
-// the unified hierarchy) to the directories of pid's cgroups.
-func cgroupPaths(pid int) map[string]string {
+// the unified hierarchy) to the directories of pid's cgroups; v2 tells
+// whether /sys/fs/cgroup is the unified hierarchy.
+func cgroupPaths(pid int, v2 bool) map[string]string {
 	out := map[string]string{}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/cgroup", pid))
 	if err != nil {
@@ -84,7 +85,7 @@ func cgroupPaths(pid int) map[string]string {
 		}
 		if parts[1] == "" {
 			dir := "/sys/fs/cgroup"
-			if _, err := os.Stat("/sys/fs/cgroup/unified"); err == nil && !isCgroupV2() {
+			if _, err := os.Stat("/sys/fs/cgroup/unified"); err == nil && !v2 {
 				dir = "/sys/fs/cgroup/unified"
 			}
 			out[""] = filepath.Join(dir, parts[2])
@@ -152,7 +153,9 @@ func systemCPUUsage() uint64 {
 	return ticks * uint64(time.Second) / 100 // USER_HZ is 100 on Linux
 }
 
-func readStats(paths map[string]string) *containertypes.StatsResponse {
+// readStats takes one sample of the cgroups at paths (cgroupPaths); a
+// memory limit of none or above memTotal, the host's, reports memTotal.
+func readStats(paths map[string]string, memTotal uint64) *containertypes.StatsResponse {
 	s := &containertypes.StatsResponse{Read: time.Now().UTC()}
 	s.CPUStats.SystemUsage = systemCPUUsage()
 	s.CPUStats.OnlineCPUs = uint32(runtime.NumCPU())
@@ -190,8 +193,8 @@ func readStats(paths map[string]string) *containertypes.StatsResponse {
 		s.MemoryStats.Limit = readUint(p + "/memory.max")
 		s.MemoryStats.Stats = readKV(p + "/memory.stat")
 	}
-	if s.MemoryStats.Limit == 0 || s.MemoryStats.Limit > uint64(memTotal()) {
-		s.MemoryStats.Limit = uint64(memTotal())
+	if s.MemoryStats.Limit == 0 || s.MemoryStats.Limit > memTotal {
+		s.MemoryStats.Limit = memTotal
 	}
 	if p, ok := paths["blkio"]; ok {
 		s.BlkioStats.IoServiceBytesRecursive = parseBlkioV1(readString(p + "/blkio.throttle.io_service_bytes_recursive"))

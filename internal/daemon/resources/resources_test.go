@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"reflect"
@@ -35,7 +35,7 @@ func TestValidateResources(t *testing.T) {
 		{containertypes.Resources{DeviceCgroupRules: []string{"c 1:3"}}, "invalid device cgroup rule format"},
 	}
 	for _, c := range cases {
-		err := validateResources(&c.r)
+		err := Validate(&c.r)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !errdefs.IsInvalidParameter(err) {
 			t.Errorf("%+v: %v, want %q", c.r, err, c.want)
 		}
@@ -43,7 +43,7 @@ func TestValidateResources(t *testing.T) {
 	ok := containertypes.Resources{Memory: 64 << 20, MemorySwap: -1, MemoryReservation: 32 << 20, NanoCPUs: 5e8,
 		CpusetCpus: "0", CPUShares: 512, BlkioWeight: 300, DeviceCgroupRules: []string{"c 10:* rwm"},
 		Ulimits: []*containertypes.Ulimit{{Name: "nofile", Soft: 512, Hard: 1024}}}
-	if err := validateResources(&ok); err != nil {
+	if err := Validate(&ok); err != nil {
 		t.Errorf("valid limits refused: %v", err)
 	}
 }
@@ -62,13 +62,13 @@ func TestValidateSecurity(t *testing.T) {
 		{containertypes.HostConfig{SecurityOpt: []string{"bogus=1"}}, "invalid --security-opt"},
 		{containertypes.HostConfig{SecurityOpt: []string{"systempaths=open"}}, "invalid --security-opt"},
 	} {
-		if err := validateSecurity(&c.hc); err == nil || !strings.Contains(err.Error(), c.want) {
+		if err := ValidateSecurity(&c.hc); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want %q", c.hc, err, c.want)
 		}
 	}
 	ok := containertypes.HostConfig{OomScoreAdj: -500, Sysctls: map[string]string{"net.core.somaxconn": "1024", "fs.mqueue.msg_max": "20"},
 		SecurityOpt: []string{"no-new-privileges", "no-new-privileges:true", "seccomp=unconfined", "seccomp=builtin", "seccomp={}", "systempaths=unconfined", "label=disable", "apparmor=unconfined"}}
-	if err := validateSecurity(&ok); err != nil {
+	if err := ValidateSecurity(&ok); err != nil {
 		t.Errorf("valid options refused: %v", err)
 	}
 }

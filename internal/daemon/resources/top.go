@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"bytes"
@@ -14,10 +14,10 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
-// ContainerTop runs ps on the host (ps_args, default -ef) and keeps the rows
+// Top runs ps on the host (ps_args, default -ef) and keeps the rows
 // of the container's processes: those in the pid namespace of its init.
-func (d *Daemon) ContainerTop(ctx context.Context, name, psArgs string) (*containertypes.TopResponse, error) {
-	c, err := d.containers.Get(name)
+func (s *Service) Top(ctx context.Context, name, psArgs string) (*containertypes.TopResponse, error) {
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return nil, err
 	}

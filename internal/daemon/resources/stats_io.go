@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"strconv"
@@ -64,6 +64,13 @@ func parseBlkioV1(data string) []containertypes.BlkioStatEntry {
 	return out
 }
 
+// ioStatKeys are the io.stat keys stats reports: the op each is, and
+// whether it counts operations (else bytes).
+var ioStatKeys = map[string]struct {
+	op  string
+	ios bool
+}{"rbytes": {"read", false}, "wbytes": {"write", false}, "rios": {"read", true}, "wios": {"write", true}}
+
 // parseIOStatV2 reads a cgroup v2 io.stat file ("MAJ:MIN rbytes=… wbytes=…
 // rios=… wios=…") into dockerd's shape: bytes and operations per device,
 // with ops "read" and "write".
@@ -80,23 +87,15 @@ func parseIOStatV2(data string) (bytes, ios []containertypes.BlkioStatEntry) {
 		for _, kv := range f[1:] {
 			k, v, _ := strings.Cut(kv, "=")
 			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil {
+			key, ok := ioStatKeys[k]
+			if err != nil || !ok {
 				continue
 			}
-			e := containertypes.BlkioStatEntry{Major: a, Minor: b, Value: n}
-			switch k {
-			case "rbytes":
-				e.Op = "read"
-				bytes = append(bytes, e)
-			case "wbytes":
-				e.Op = "write"
-				bytes = append(bytes, e)
-			case "rios":
-				e.Op = "read"
+			e := containertypes.BlkioStatEntry{Major: a, Minor: b, Op: key.op, Value: n}
+			if key.ios {
 				ios = append(ios, e)
-			case "wios":
-				e.Op = "write"
-				ios = append(ios, e)
+			} else {
+				bytes = append(bytes, e)
 			}
 		}
 	}

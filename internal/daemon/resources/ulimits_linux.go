@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"github.com/berth/berth/internal/rlimit"
@@ -6,12 +6,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// clampRlimits lowers each --ulimit of the spec to the daemon's own hard
+// ClampRlimits lowers each --ulimit of the spec to the daemon's own hard
 // limit: the runtime inherits the daemon's limits and, without
 // CAP_SYS_RESOURCE (which these hosts do not give), cannot raise a hard
 // limit. The soft limit then follows the hard one down. Clamped limits are
 // returned as warnings.
-func clampRlimits(s *specs.Spec) []string {
+func ClampRlimits(s *specs.Spec) []string {
 	if s.Process == nil {
 		return nil
 	}

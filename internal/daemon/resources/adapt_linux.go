@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"os"
@@ -7,36 +7,36 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
-// adaptResources drops the limits this host's cgroups cannot enforce, with
+// Adapt drops the limits this host's cgroups cannot enforce, with
 // dockerd's warnings, instead of failing at start: the block I/O weight
 // needs the CFQ or BFQ scheduler (blkio.weight or blkio.bfq.weight on v1,
 // the io controller on v2), swap limits need swap accounting
 // (memory.memsw.* on v1), swappiness has no file on v2.
-func adaptResources(r *containertypes.Resources, v2 bool) []string {
+func (s *Service) Adapt(r *containertypes.Resources) []string {
 	var warnings []string
-	if r.BlkioWeight > 0 && !blkioWeightSupported(v2) {
+	if r.BlkioWeight > 0 && !blkioWeightSupported(s.v2) {
 		warnings = append(warnings, "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.")
 		r.BlkioWeight = 0
 	}
-	if r.MemorySwap > 0 && !v2 && !exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") {
+	if r.MemorySwap > 0 && !s.v2 && !exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") {
 		warnings = append(warnings, "Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.")
 		r.MemorySwap = -1
 	}
-	if r.MemorySwappiness != nil && *r.MemorySwappiness != -1 && v2 {
+	if r.MemorySwappiness != nil && *r.MemorySwappiness != -1 && s.v2 {
 		warnings = append(warnings, "Your kernel does not support memory swappiness capabilities or the cgroup is not mounted. Memory swappiness discarded.")
 		r.MemorySwappiness = nil
 	}
 	return warnings
 }
 
-// defaultSwap gives a container with a memory limit and no swap limit a
+// DefaultSwap gives a container with a memory limit and no swap limit a
 // memory+swap limit of twice its memory, as dockerd does at create, when
 // the host accounts swap.
-func defaultSwap(r *containertypes.Resources, v2 bool) {
+func (s *Service) DefaultSwap(r *containertypes.Resources) {
 	if r.Memory <= 0 || r.MemorySwap != 0 {
 		return
 	}
-	if v2 && !swapAccountingV2() || !v2 && !exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") {
+	if s.v2 && !swapAccountingV2() || !s.v2 && !exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes") {
 		return
 	}
 	r.MemorySwap = 2 * r.Memory

@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"bytes"
@@ -17,38 +17,38 @@ import (
 	"github.com/berth/berth/internal/oci"
 )
 
-// ContainerUpdate changes the restart policy and the resource limits of a
+// Update changes the restart policy and the resource limits of a
 // container. The new limits are checked against the old ones merged, then,
 // if the container runs, applied to its cgroup through the runtime's
 // update verb (`<runtime> update --resources - <id>`, runc's interface)
 // before they are recorded; a stopped container gets them at its next
 // start.
-func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error) {
+func (s *Service) Update(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error) {
 	resp := containertypes.UpdateResponse{Warnings: []string{}}
-	c, err := d.containers.Get(name)
+	c, err := s.containers.Get(name)
 	if err != nil {
 		return resp, err
 	}
 	c.Lock()
 	defer c.Unlock()
-	if err := validateRestartPolicy(u.RestartPolicy); err != nil {
-		return resp, err
+	if err := containertypes.ValidateRestartPolicy(u.RestartPolicy); err != nil {
+		return resp, errdefs.InvalidParameter(err)
 	}
 	if u.RestartPolicy.Name != "" {
 		if c.HostConfig.AutoRemove && u.RestartPolicy.Name != "no" {
 			return resp, errdefs.InvalidParameter(errors.New("Restart policy cannot be updated because AutoRemove is enabled for the container"))
 		}
 	}
-	resp.Warnings = append(resp.Warnings, adaptResources(&u.Resources, d.cgroupV2)...)
+	resp.Warnings = append(resp.Warnings, s.Adapt(&u.Resources)...)
 	merged, delta, changed, err := mergeResources(c.HostConfig.Resources, u.Resources)
 	if err != nil {
 		return resp, err
 	}
-	if err := validateResources(&merged); err != nil {
+	if err := Validate(&merged); err != nil {
 		return resp, err
 	}
 	if changed && c.State.Running() {
-		if err := d.runtimeUpdate(ctx, c, delta); err != nil {
+		if err := s.runtimeUpdate(ctx, c, delta); err != nil {
 			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
 		}
 	}
@@ -56,10 +56,10 @@ func (d *Daemon) ContainerUpdate(ctx context.Context, name string, u containerty
 		c.HostConfig.RestartPolicy = u.RestartPolicy
 	}
 	c.HostConfig.Resources = merged
-	if err := d.containers.Save(c); err != nil {
+	if err := s.containers.Save(c); err != nil {
 		return resp, err
 	}
-	d.emit("container", "update", c, nil)
+	s.emit(c, "update")
 	return resp, nil
 }
 
@@ -109,7 +109,7 @@ func mergeResources(cur, upd containertypes.Resources) (merged, delta containert
 // runtimeUpdate writes the changed limits to the running container's
 // cgroup with the runtime's update verb. Device rules are left out so the
 // runtime leaves the device cgroup alone.
-func (d *Daemon) runtimeUpdate(ctx context.Context, c *container.Container, delta containertypes.Resources) error {
+func (s *Service) runtimeUpdate(ctx context.Context, c *container.Container, delta containertypes.Resources) error {
 	r, err := oci.Resources(delta, false)
 	if err != nil {
 		return errdefs.InvalidParameter(err)
@@ -119,7 +119,7 @@ func (d *Daemon) runtimeUpdate(ctx context.Context, c *container.Container, delt
 	if err != nil {
 		return err
 	}
-	argv, err := d.runtimeArgv(c.Runtime)
+	argv, err := s.runtimeArgv(c.Runtime)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
-package daemon
+package resources
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 )
+
+// hostMemory stands for the host's memory (Config.MemTotal).
+const hostMemory = 8 << 30
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
@@ -31,7 +34,7 @@ func TestReadStatsV2(t *testing.T) {
 		"pids.max":       "max\n",
 		"io.stat":        "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n",
 	})
-	s := readStats(map[string]string{"": dir})
+	s := readStats(map[string]string{"": dir}, hostMemory)
 	if s.CPUStats.CPUUsage.TotalUsage != 2500000 || s.CPUStats.CPUUsage.UsageInUsermode != 2000000 || s.CPUStats.CPUUsage.UsageInKernelmode != 500000 {
 		t.Errorf("cpu %+v", s.CPUStats.CPUUsage)
 	}
@@ -68,12 +71,12 @@ func TestReadStatsV1(t *testing.T) {
 		paths[ctrl] = filepath.Join(root, ctrl)
 		writeFiles(t, paths[ctrl], files)
 	}
-	s := readStats(paths)
+	s := readStats(paths, hostMemory)
 	if s.CPUStats.CPUUsage.TotalUsage != 3000000 || len(s.CPUStats.CPUUsage.PercpuUsage) != 2 {
 		t.Errorf("cpu %+v", s.CPUStats.CPUUsage)
 	}
-	if s.MemoryStats.Usage != 2<<20 || s.MemoryStats.MaxUsage != 4<<20 || s.MemoryStats.Limit != uint64(memTotal()) || s.MemoryStats.Stats["total_inactive_file"] != 4096 {
-		t.Errorf("memory %+v (host %d)", s.MemoryStats, memTotal())
+	if s.MemoryStats.Usage != 2<<20 || s.MemoryStats.MaxUsage != 4<<20 || s.MemoryStats.Limit != hostMemory || s.MemoryStats.Stats["total_inactive_file"] != 4096 {
+		t.Errorf("memory %+v (host %d)", s.MemoryStats, hostMemory)
 	}
 	if td := s.CPUStats.ThrottlingData; td.Periods != 5 || td.ThrottledPeriods != 2 || td.ThrottledTime != 12345 {
 		t.Errorf("throttling %+v", td)

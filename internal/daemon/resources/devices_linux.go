@@ -1,4 +1,4 @@
-package daemon
+package resources
 
 import (
 	"fmt"
@@ -38,9 +38,9 @@ func deviceOf(path, ctrPath string) (specs.LinuxDevice, error) {
 	}, nil
 }
 
-// containerDevices resolves --device mappings, and for a privileged
-// container every device node under the host's /dev (not pts, shm, mqueue).
-func containerDevices(hc *containertypes.HostConfig) ([]oci.Device, error) {
+// Devices resolves --device mappings, and for a privileged container
+// every device node under the host's /dev (not pts, shm, mqueue).
+func Devices(hc *containertypes.HostConfig) ([]oci.Device, error) {
 	var out []oci.Device
 	if hc.Privileged {
 		_ = filepath.WalkDir("/dev", func(p string, e fs.DirEntry, err error) error {

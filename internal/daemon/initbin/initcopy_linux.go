@@ -1,4 +1,4 @@
-package daemon
+package initbin
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ const fsImmutableFL = 0x10
 // A memfd sealed against writes would do as well, but neither runc nor a
 // kernel bind mount accepts a memfd as a mount source.
 func sealInit(src, dir string) (string, error) {
-	releaseInit(dir) // a copy left by a daemon that died
+	Release(dir) // a copy left by a daemon that died
 	in, err := os.Open(src)
 	if err != nil {
 		return "", fmt.Errorf("open init %s: %w", src, err)
@@ -49,11 +49,11 @@ func sealInit(src, dir string) (string, error) {
 	}
 	dst := filepath.Join(dir, initCopyName)
 	if err := writeSealed(in, dst); err != nil {
-		releaseInit(dir)
+		Release(dir)
 		return "", err
 	}
 	if err := unix.Mount("", dir, "", unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, ""); err != nil {
-		releaseInit(dir)
+		Release(dir)
 		return "", fmt.Errorf("make the init copy's tmpfs %s read-only: %w", dir, err)
 	}
 	return dst, nil
@@ -83,9 +83,9 @@ func writeSealed(in io.Reader, dst string) error {
 	return nil
 }
 
-// releaseInit detaches every tmpfs sealInit stacked at dir and removes
-// the directory. Running containers keep their own bind of the copy.
-func releaseInit(dir string) {
+// Release detaches every tmpfs sealInit stacked at dir and removes the
+// directory. Running containers keep their own bind of the copy.
+func Release(dir string) {
 	for unix.Unmount(dir, unix.MNT_DETACH) == nil {
 	}
 	_ = os.Remove(dir)
