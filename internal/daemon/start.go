@@ -52,34 +52,80 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	c.ManualStop = false
 	var sh *shimclient.Shim
 	defer func() {
-		if retErr == nil {
-			return
-		}
-		if sh != nil {
-			_ = sh.DeleteForce(ctx)
-			_ = sh.Close()
-		}
-		_ = d.unmountRootfs(c)
-		d.net.Release(c)
-		d.volumes.Release(c)
-		d.procs.DropPending(c.ID)
-		msg := retErr.Error()
-		code := container.StartErrorCode(msg)
-		c.SetStartError(code, msg)
-		_ = d.containers.Save(c)
-		d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(code)})
-		if code == 127 || code == 126 {
-			if !errdefs.IsInvalidParameter(retErr) && !errdefs.IsNotFound(retErr) {
-				retErr = errdefs.InvalidParameter(retErr)
-			}
-		}
-		if c.HostConfig.AutoRemove {
-			id := c.ID
-			recovery.Go(d.log, "auto-remove "+id, func() { _ = d.ContainerRemove(d.bg, id, true, true) }, nil)
+		if retErr != nil {
+			retErr = d.startFailed(ctx, c, sh, retErr)
 		}
 	}()
-
 	t0 := time.Now()
+	if err := d.writeSpec(ctx, c); err != nil {
+		return err
+	}
+	tSpec := time.Now()
+	sh, err := d.startShim(ctx, c)
+	if err != nil {
+		return err
+	}
+	d.procs.AttachPending(c, sh)
+	if beforeStart != nil {
+		if err := beforeStart(sh); err != nil {
+			return err
+		}
+	}
+	crashPoint("start-after-shim")
+	// The runtime made the container's mounts: the staged subpaths are done.
+	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
+		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
+	}
+	tCreated := time.Now()
+	if err := sh.Start(ctx); err != nil {
+		return err
+	}
+	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
+	crashPoint("start-after-start")
+	c.SetRunning(sh.Pid(), d.shimDir(c.ID))
+	c.State.Health = nil
+	d.procs.StartHealth(c, sh)
+	if err := d.containers.Save(c); err != nil {
+		d.log.Error("save running state", "id", c.ID, "err", err)
+	}
+	d.shims.Store(c.ID, sh)
+	d.monitor(c, sh)
+	d.emit("container", "start", c, nil)
+	return nil
+}
+
+// startFailed undoes what a failed start of c took (shim, rootfs, network,
+// volumes, queued attaches), records the failure as Docker does (exit code
+// 126, 127 or 128, a "die" event, auto-removal) and returns the error to
+// report: a command that cannot run is the caller's invalid parameter.
+func (d *Daemon) startFailed(ctx context.Context, c *container.Container, sh *shimclient.Shim, err error) error {
+	if sh != nil {
+		_ = sh.DeleteForce(ctx)
+		_ = sh.Close()
+	}
+	_ = d.unmountRootfs(c)
+	d.net.Release(c)
+	d.volumes.Release(c)
+	d.procs.DropPending(c.ID)
+	msg := err.Error()
+	code := container.StartErrorCode(msg)
+	c.SetStartError(code, msg)
+	_ = d.containers.Save(c)
+	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(code)})
+	if (code == 127 || code == 126) && !errdefs.IsInvalidParameter(err) && !errdefs.IsNotFound(err) {
+		err = errdefs.InvalidParameter(err)
+	}
+	if c.HostConfig.AutoRemove {
+		id := c.ID
+		recovery.Go(d.log, "auto-remove "+id, func() { _ = d.ContainerRemove(d.bg, id, true, true) }, nil)
+	}
+	return err
+}
+
+// writeSpec prepares everything c's process needs — rootfs, user, working
+// directory, volumes, devices, network — and writes its OCI spec into the
+// bundle.
+func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	if err := d.net.CheckLinks(c); err != nil {
 		return err
 	}
@@ -128,53 +174,28 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err := writeFileAtomic(filepath.Join(d.bundleDir(c.ID), "config.json"), data, 0o600); err != nil {
 		return fmt.Errorf("write spec of %s: %w", c.ID, err)
 	}
+	return nil
+}
+
+// startShim starts c's shim, which creates the container with the runtime
+// (its process waits for sh.Start).
+func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimclient.Shim, error) {
 	argv, err := d.runtimeArgv(c.Runtime)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	tSpec := time.Now()
-	shimDir := d.shimDir(c.ID)
-	_ = os.RemoveAll(shimDir)
+	dir := d.shimDir(c.ID)
+	_ = os.RemoveAll(dir)
 	logPath := c.LogPath
 	if c.HostConfig.LogConfig.Type == "none" {
 		logPath = ""
 	}
-	sh, err = shimclient.Start(ctx, shimclient.Config{
-		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: shimDir, Runtime: argv,
+	return shimclient.Start(ctx, shimclient.Config{
+		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
 		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary, RunOnCreate: true, Pool: d.shimPool,
 	})
-	if err != nil {
-		return err
-	}
-	d.procs.AttachPending(c, sh)
-	if beforeStart != nil {
-		if err := beforeStart(sh); err != nil {
-			return err
-		}
-	}
-	crashPoint("start-after-shim")
-	// The runtime made the container's mounts: the staged subpaths are done.
-	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
-		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
-	}
-	tCreated := time.Now()
-	if err := sh.Start(ctx); err != nil {
-		return err
-	}
-	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
-	crashPoint("start-after-start")
-	c.SetRunning(sh.Pid(), shimDir)
-	c.State.Health = nil
-	d.procs.StartHealth(c, sh)
-	if err := d.containers.Save(c); err != nil {
-		d.log.Error("save running state", "id", c.ID, "err", err)
-	}
-	d.shims.Store(c.ID, sh)
-	d.monitor(c, sh)
-	d.emit("container", "start", c, nil)
-	return nil
 }
 
 // resolveUser reads the image's passwd and group files inside rootfs
