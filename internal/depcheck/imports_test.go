@@ -79,14 +79,15 @@ func rowFor(rows []row, p string) *row {
 }
 
 // allows reports whether r lists import imp: a berth package by name or
-// pattern, a third-party package by its path or one of its parents.
-func (r *row) allows(imp string) bool {
+// pattern, a third-party package by its path or one of its parents. It
+// returns the entry that allows it.
+func (r *row) allows(imp string) (string, bool) {
 	for _, a := range r.allowed {
 		if match(a, imp) || (strings.Contains(a, ".") && (imp == a || strings.HasPrefix(imp, a+"/"))) {
-			return true
+			return a, true
 		}
 	}
-	return false
+	return "", false
 }
 
 type pkg struct {
@@ -115,13 +116,15 @@ func listPackages(t *testing.T) []pkg {
 	return pkgs
 }
 
-// TestImportRules checks every package's non-test imports against its row.
+// TestImportRules checks every package's non-test imports against its row,
+// and that every entry of a row is used: the table is the house as built.
 func TestImportRules(t *testing.T) {
 	rows, err := readTable(filepath.Join("..", "..", "ARCHITECTURE.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	used := map[*row]bool{}
+	usedEntry := map[*row]map[string]bool{}
 	for _, p := range listPackages(t) {
 		self := strings.TrimPrefix(p.ImportPath, module)
 		r := rowFor(rows, self)
@@ -130,6 +133,9 @@ func TestImportRules(t *testing.T) {
 			continue
 		}
 		used[r] = true
+		if usedEntry[r] == nil {
+			usedEntry[r] = map[string]bool{}
+		}
 		for _, imp := range p.Imports {
 			dep, berth := strings.CutPrefix(imp, module)
 			if !berth && !thirdParty(imp) {
@@ -138,14 +144,22 @@ func TestImportRules(t *testing.T) {
 			if !berth && !checksThirdParty(self) {
 				continue
 			}
-			if !r.allows(dep) {
+			entry, ok := r.allows(dep)
+			if !ok {
 				t.Errorf("%s imports %s, which its row (ARCHITECTURE.md:%d) does not allow", self, dep, r.line)
 			}
+			usedEntry[r][entry] = true
 		}
 	}
 	for i := range rows {
-		if !used[&rows[i]] {
-			t.Errorf("ARCHITECTURE.md:%d: row %s names no package of the module", rows[i].line, rows[i].pattern)
+		r := &rows[i]
+		if !used[r] {
+			t.Errorf("ARCHITECTURE.md:%d: row %s names no package of the module", r.line, r.pattern)
+		}
+		for _, a := range r.allowed {
+			if used[r] && !usedEntry[r][a] {
+				t.Errorf("ARCHITECTURE.md:%d: row %s allows %s, which none of its packages imports", r.line, r.pattern, a)
+			}
 		}
 	}
 }
