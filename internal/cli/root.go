@@ -42,12 +42,12 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	root.DisableFlagsInUseLine = true
 	setHelp(root)
 	f := root.Flags()
-	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
-	f.BoolP("debug", "D", false, "Enable debug mode")
-	f.StringP("log-level", "l", "info", "Set the logging level")
-	f.String("config", "", "Location of client config files")
-	f.String("context", "", "Name of the context to use")
-	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
+	f.StringVarP(&c.host, "host", "H", "", "Daemon address, unix:///path or tcp://host:port")
+	f.BoolP("debug", "D", false, "Print debug output")
+	f.StringP("log-level", "l", "info", "Log level: debug, info, warn, error or fatal")
+	f.String("config", "", "Directory of the client configuration")
+	f.String("context", "", "Context to connect through")
+	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print the version and exit")
 
 	cmds := commands()
 	if !slices.ContainsFunc(cmds, func(e topCommand) bool { return e.name == only }) {
