@@ -42,11 +42,11 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	root.DisableFlagsInUseLine = true
 	setHelp(root)
 	f := root.Flags()
-	f.StringVarP(&c.host, "host", "H", "", "Daemon address, unix:///path or tcp://host:port")
-	f.BoolP("debug", "D", false, "Print debug output")
-	f.StringP("log-level", "l", "info", "Log level: debug, info, warn, error or fatal")
-	f.String("config", "", "Directory of the client configuration")
-	f.String("context", "", "Context to connect through")
+	f.StringVarP(&c.host, "host", "H", "", "Daemon address, unix:///path or tcp://host:port (else $BERTH_HOST, $DOCKER_HOST)")
+	f.BoolP("debug", "D", false, "Accepted for compatibility; no effect")
+	f.StringP("log-level", "l", "info", "Accepted for compatibility; no effect")
+	f.String("config", "", "Accepted for compatibility; no effect ($DOCKER_CONFIG is read)")
+	f.String("context", "", "Accepted for compatibility; no effect")
 	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print the version and exit")
 
 	cmds := commands()
