@@ -51,7 +51,7 @@ func NewBuildCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name the image, "name" or "name:tag" (repeatable)`)
+	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name the image, "name" or "name:tag"`)
 	f.StringVarP(&o.file, "file", "f", "", `Dockerfile to build from (if unset: PATH/Dockerfile)`)
 	f.Var(opts.NewList(&o.buildArgs), "build-arg", "Build argument, KEY=VALUE, or KEY to copy it from this shell")
 	f.Var(opts.NewList(&o.labels), "label", "Label the image, KEY=VALUE")

@@ -138,7 +138,7 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.VarP(&o.memory, "memory", "m", "Most memory the container may use (e.g. 512m, 2g)")
 	f.Var(&o.memorySwap, "memory-swap", "Memory plus swap the container may use; -1: no swap limit")
 	f.Var(&o.memoryReservation, "memory-reservation", "Soft memory limit, below --memory (e.g. 256m)")
-	f.Int64Var(&o.memorySwappiness, "memory-swappiness", -1, "How readily the kernel swaps its memory out, 0 to 100 (-1: kernel default)")
+	f.Int64Var(&o.memorySwappiness, "memory-swappiness", -1, "How readily the kernel swaps its memory out, 0 to 100 (-1: leave it alone)")
 	f.BoolVar(&o.oomKillDisable, "oom-kill-disable", false, "Keep the kernel OOM killer away from the container")
 	f.IntVar(&o.oomScoreAdj, "oom-score-adj", 0, "OOM score adjustment, -1000 to 1000 (higher dies first)")
 	f.Var(&o.cpus, "cpus", "CPUs the container may use, fractions allowed (e.g. 1.5)")
@@ -154,7 +154,7 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.StringVar(&o.cgroupParent, "cgroup-parent", "", "Cgroup to create the container under")
 
 	f.BoolVar(&o.readOnly, "read-only", false, "Make the root filesystem read-only")
-	f.BoolVar(&o.privileged, "privileged", false, "Give the container all capabilities, all devices and no confinement")
+	f.BoolVar(&o.privileged, "privileged", false, "Give the container every capability and host device, unconfined")
 	f.Var(opts.NewList(&o.capAdd), "cap-add", "Capability to add (e.g. NET_ADMIN, or ALL)")
 	f.Var(opts.NewList(&o.capDrop), "cap-drop", "Capability to take away (e.g. CHOWN, or ALL)")
 	f.Var(opts.NewList(&o.securityOpt), "security-opt", "Security setting (e.g. seccomp=unconfined, no-new-privileges)")

@@ -55,7 +55,7 @@ func NewPsCommand(c command.Cli) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print container IDs only")
 	f.BoolVarP(&o.latest, "latest", "l", false, "Show only the container created last, in any state")
 	f.IntVarP(&o.last, "last", "n", -1, "Show the n containers created last, in any state")
-	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print every field in full")
 	f.BoolVarP(&o.size, "size", "s", false, "Add a SIZE column")
 	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter, key=value")
 	f.StringVar(&o.format, "format", "", "Go template to print with")

@@ -73,7 +73,7 @@ func NewStatsCommand(c command.Cli) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Include stopped containers (default: running ones only)")
 	f.BoolVar(&noStream, "no-stream", false, "Print one sample and exit")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
 	f.StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }

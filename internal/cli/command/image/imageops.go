@@ -241,7 +241,7 @@ func NewHistoryCommand(c command.Cli) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&human, "human", "H", true, `Sizes and dates for people (e.g. "4 days ago", "1.2MB")`)
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print image IDs only")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
 	f.StringVar(&fmtStr, "format", "", "Go template to print with")
 	f.String("platform", "", "Platform whose history to show")
 	return cmd

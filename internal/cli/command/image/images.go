@@ -53,7 +53,7 @@ func NewImagesCommand(c command.Cli) *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&o.all, "all", "a", false, "Include intermediate images")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print image IDs only")
-	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print every field in full")
 	f.BoolVar(&o.digests, "digests", false, "Add a DIGEST column")
 	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter, key=value")
 	f.StringVar(&o.format, "format", "", "Go template to print with")

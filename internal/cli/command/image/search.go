@@ -45,8 +45,8 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.VarP(opts.NewList(&filters), "filter", "f", "Filter, key=value")
-	fl.IntVar(&limit, "limit", 0, "Most results to show (0: the registry default)")
-	fl.BoolVar(&noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	fl.IntVar(&limit, "limit", 0, "Most results to show, 1 to 100 (0: 25)")
+	fl.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
 	fl.StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }

@@ -106,7 +106,7 @@ func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 	f.StringVarP(&o.driver, "driver", "d", "bridge", "Network driver")
 	f.StringVar(&o.ipamDriver, "ipam-driver", "default", "IP address management (IPAM) driver")
 	f.StringVar(&o.scope, "scope", "", "Scope of the network (e.g. local)")
-	f.Var(opts.NewList(&o.subnets), "subnet", "Subnet of the network, in CIDR form (repeatable)")
+	f.Var(opts.NewList(&o.subnets), "subnet", "Subnet of the network, in CIDR form")
 	f.Var(opts.NewList(&o.gateways), "gateway", "Gateway address of a subnet (IPv4 or IPv6)")
 	f.Var(opts.NewList(&o.ipRanges), "ip-range", "Give containers addresses from this part of the subnet (CIDR)")
 	f.Var(opts.NewList(&o.labels), "label", "Label the network, KEY=VALUE")
@@ -146,7 +146,7 @@ func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print network IDs only")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Print IDs and fields in full")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
 	f.StringVar(&fmtStr, "format", "", "Go template to print with")
 	f.VarP(opts.NewList(&filters), "filter", "f", `Filter, key=value (e.g. "driver=bridge")`)
 	return cmd

@@ -366,7 +366,7 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&since, "since", "", "Start with the events since this time")
+	f.StringVar(&since, "since", "", "Begin with the past events from this time")
 	f.StringVar(&until, "until", "", "Stop at this time")
 	f.VarP(opts.NewList(&filters), "filter", "f", "Filter, key=value")
 	f.StringVar(&fmtStr, "format", "", "Go template to print with")
