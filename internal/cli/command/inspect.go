@@ -44,7 +44,7 @@ func NewInspectCommand(c Cli, use, short string, format *string, getter func(api
 }
 
 // SizeFlagUsage is the help of the --size flag of inspect and container inspect.
-const SizeFlagUsage = "For a container, add the size of its files"
+const SizeFlagUsage = "Add the size of a container's files (SizeRw, SizeRootFs)"
 
 // Inspect prints each object: as an indented JSON array by default, or
 // through the template, trying the typed value first and the raw JSON map
