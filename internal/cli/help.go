@@ -20,7 +20,7 @@ Options:
 {{- end}}
 {{- if .HasAvailableSubCommands}}
 
-Run '{{.CommandPath}} COMMAND --help' for more information on a command.
+Each command has its own help: {{.CommandPath}} COMMAND --help
 {{- end}}
 `
 

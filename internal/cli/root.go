@@ -42,12 +42,12 @@ func (c *CLI) newRootCommand(only string) *cobra.Command {
 	root.DisableFlagsInUseLine = true
 	setHelp(root)
 	f := root.Flags()
-	f.StringVarP(&c.host, "host", "H", "", "Daemon socket to connect to")
-	f.BoolP("debug", "D", false, "Enable debug mode")
-	f.StringP("log-level", "l", "info", "Set the logging level")
-	f.String("config", "", "Location of client config files")
-	f.String("context", "", "Name of the context to use")
-	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print version information and quit")
+	f.StringVarP(&c.host, "host", "H", "", "Daemon address, unix:///path or tcp://host:port (else $BERTH_HOST, $DOCKER_HOST)")
+	f.BoolP("debug", "D", false, "Accepted for compatibility; no effect")
+	f.StringP("log-level", "l", "info", "Accepted for compatibility; no effect")
+	f.String("config", "", "Accepted for compatibility; no effect ($DOCKER_CONFIG is read)")
+	f.String("context", "", "Accepted for compatibility; no effect")
+	root.Flags().BoolVarP(&showVersion, "version", "v", false, "Print the version and exit")
 
 	cmds := commands()
 	if !slices.ContainsFunc(cmds, func(e topCommand) bool { return e.name == only }) {

@@ -39,12 +39,12 @@ func NewInspectCommand(c Cli, use, short string, format *string, getter func(api
 			return Inspect(cmd.Context(), c, args, *format, get)
 		},
 	}
-	cmd.Flags().StringVarP(format, "format", "f", "", "Format output using a custom template")
+	cmd.Flags().StringVarP(format, "format", "f", "", "Go template to print with")
 	return cmd
 }
 
 // SizeFlagUsage is the help of the --size flag of inspect and container inspect.
-const SizeFlagUsage = "Display total file sizes if the type is container"
+const SizeFlagUsage = "Add the size of a container's files (SizeRw, SizeRootFs)"
 
 // Inspect prints each object: as an indented JSON array by default, or
 // through the template, trying the typed value first and the raw JSON map

@@ -36,7 +36,7 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, not just dangling ones")
-	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
+	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, dangling or not")
+	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
 	return cmd
 }

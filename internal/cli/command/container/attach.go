@@ -48,9 +48,9 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
-	f.BoolVarP(&interactive, "interactive", "i", false, "Attach container's STDIN")
-	f.StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	f.BoolVarP(&attach, "attach", "a", false, "Stream the output and pass signals on")
+	f.BoolVarP(&interactive, "interactive", "i", false, "Connect the terminal's input to the container")
+	f.StringVar(&detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
 	return cmd
 }
 
@@ -173,8 +173,8 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN")
-	f.BoolVar(&sigProxy, "sig-proxy", true, "Proxy all received signals to the process")
-	f.StringVar(&detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	f.BoolVar(&noStdin, "no-stdin", false, "Leave the standard input unconnected")
+	f.BoolVar(&sigProxy, "sig-proxy", true, "Pass the signals berth receives to the container")
+	f.StringVar(&detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
 	return cmd
 }

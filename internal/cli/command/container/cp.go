@@ -50,9 +50,9 @@ func NewCpCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.archive, "archive", "a", false, "Archive mode (copy all uid/gid information)")
-	f.BoolVarP(&o.followLink, "follow-link", "L", false, "Always follow symbol link in SRC_PATH")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "Suppress progress output during copy")
+	f.BoolVarP(&o.archive, "archive", "a", false, "Keep the owner uid/gid of what is copied")
+	f.BoolVarP(&o.followLink, "follow-link", "L", false, "If SRC_PATH is a symbolic link, copy what it points to")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print no progress while copying")
 	return cmd
 }
 

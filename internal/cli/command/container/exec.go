@@ -37,15 +37,15 @@ func NewExecCommand(c command.Cli) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.SetInterspersed(false)
-	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep STDIN open even if not attached")
-	f.BoolVarP(&o.tty, "tty", "t", false, "Allocate a pseudo-TTY")
-	f.BoolVarP(&o.detach, "detach", "d", false, "Detached mode: run command in the background")
-	f.BoolVar(&o.privileged, "privileged", false, "Give extended privileges to the command")
-	f.VarP(opts.NewList(&o.env), "env", "e", "Set environment variables")
-	f.Var(opts.NewList(&o.envFile), "env-file", "Read in a file of environment variables")
-	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
-	f.StringVarP(&o.user, "user", "u", "", "Username or UID (format: \"<name|uid>[:<group|gid>]\")")
-	f.StringVar(&o.detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
+	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep the standard input open, attached or not")
+	f.BoolVarP(&o.tty, "tty", "t", false, "Give the process a terminal")
+	f.BoolVarP(&o.detach, "detach", "d", false, "Start the command and return at once")
+	f.BoolVar(&o.privileged, "privileged", false, "Give the command all capabilities")
+	f.VarP(opts.NewList(&o.env), "env", "e", "Environment variable, KEY=VALUE, or KEY to copy it from this shell")
+	f.Var(opts.NewList(&o.envFile), "env-file", "File of KEY=VALUE lines to add to the environment")
+	f.StringVarP(&o.workdir, "workdir", "w", "", "Directory to start in, inside the container")
+	f.StringVarP(&o.user, "user", "u", "", "User to run as: name|uid[:group|gid]")
+	f.StringVar(&o.detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
 	return cmd
 }
 

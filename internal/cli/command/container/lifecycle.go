@@ -18,10 +18,10 @@ import (
 // addStopFlags adds the flags stop and restart share: -t/--timeout (and
 // its deprecated --time) and -s/--signal.
 func addStopFlags(cmd *cobra.Command, timeout *int, signal *string) {
-	cmd.Flags().IntVarP(timeout, "timeout", "t", 0, "Seconds to wait before killing the container")
-	cmd.Flags().IntVar(timeout, "time", 0, "Seconds to wait before killing the container (deprecated: use --timeout)")
+	cmd.Flags().IntVarP(timeout, "timeout", "t", 0, "Seconds to wait after the stop signal before killing")
+	cmd.Flags().IntVar(timeout, "time", 0, "Seconds to wait after the stop signal before killing (old name of --timeout)")
 	cmd.Flags().MarkHidden("time")
-	cmd.Flags().StringVarP(signal, "signal", "s", "", "Signal to send to the container")
+	cmd.Flags().StringVarP(signal, "signal", "s", "", "Signal to send (name or number)")
 }
 
 // stopTimeout returns timeout when the user gave one, nil for the daemon's
@@ -85,7 +85,7 @@ func NewKillCommand(c command.Cli) *cobra.Command {
 			_, err := api.ContainerKill(cmd.Context(), n, client.ContainerKillOptions{Signal: signal})
 			return err
 		})
-	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send to the container")
+	cmd.Flags().StringVarP(&signal, "signal", "s", "", "Signal to send (name or number)")
 	return cmd
 }
 
@@ -130,9 +130,9 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.Force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")
-	f.BoolVarP(&o.RemoveVolumes, "volumes", "v", false, "Remove anonymous volumes associated with the container")
-	f.BoolVarP(&o.RemoveLinks, "link", "l", false, "Remove the specified link")
+	f.BoolVarP(&o.Force, "force", "f", false, "Kill the container first (SIGKILL) if it is running")
+	f.BoolVarP(&o.RemoveVolumes, "volumes", "v", false, "Remove its anonymous volumes too")
+	f.BoolVarP(&o.RemoveLinks, "link", "l", false, "Remove the link, not the container")
 	return cmd
 }
 
@@ -285,7 +285,7 @@ func NewExportCommand(c command.Cli) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to this file rather than standard output")
 	return cmd
 }
 
@@ -315,10 +315,10 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
-	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
-	f.StringVarP(&o.Comment, "message", "m", "", "Commit message")
-	f.BoolVarP(&pause, "pause", "p", true, "Pause container during commit")
+	f.StringVarP(&o.Author, "author", "a", "", `Author of the image (e.g. "Jane Doe <jane@example.com>")`)
+	f.VarP(opts.NewList(&o.Changes), "change", "c", `Dockerfile instruction to apply to the image (e.g. "ENV A=1")`)
+	f.StringVarP(&o.Comment, "message", "m", "", "Message to record with the commit")
+	f.BoolVarP(&pause, "pause", "p", true, "Pause the container while committing")
 	return cmd
 }
 
@@ -401,17 +401,17 @@ func NewUpdateCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.VarP(&memory, "memory", "m", "Memory limit")
-	f.Var(&memorySwap, "memory-swap", "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
-	f.Var(&memoryReservation, "memory-reservation", "Memory soft limit")
-	f.Var(&cpus, "cpus", "Number of CPUs")
-	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
-	f.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
-	f.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
-	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
-	f.StringVar(&cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
-	f.Int64Var(&pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")
-	f.Uint16Var(&blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
-	f.StringVar(&restart, "restart", "", "Restart policy to apply when a container exits")
+	f.VarP(&memory, "memory", "m", "Most memory the container may use (e.g. 512m, 2g)")
+	f.Var(&memorySwap, "memory-swap", "Memory plus swap the container may use; -1: no swap limit")
+	f.Var(&memoryReservation, "memory-reservation", "Soft memory limit, below --memory (e.g. 256m)")
+	f.Var(&cpus, "cpus", "CPUs the container may use, fractions allowed (e.g. 1.5)")
+	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU weight relative to other containers")
+	f.Int64Var(&cpuPeriod, "cpu-period", 0, "CFS scheduler period, in microseconds")
+	f.Int64Var(&cpuQuota, "cpu-quota", 0, "CPU time per CFS period, in microseconds")
+	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs the container may run on (e.g. 0-3 or 0,1)")
+	f.StringVar(&cpusetMems, "cpuset-mems", "", "Memory nodes the container may use (e.g. 0-3 or 0,1)")
+	f.Int64Var(&pidsLimit, "pids-limit", 0, "Most processes the container may have (-1: no limit)")
+	f.Uint16Var(&blkioWeight, "blkio-weight", 0, "Block I/O weight, 10 to 1000 (0: unset)")
+	f.StringVar(&restart, "restart", "", "When to restart the container after it exits: no, always, unless-stopped, on-failure[:N]")
 	return cmd
 }

@@ -31,12 +31,12 @@ func NewLogsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.follow, "follow", "f", false, "Follow log output")
-	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Show timestamps")
-	f.BoolVar(&o.details, "details", false, "Show extra details provided to logs")
-	f.StringVar(&o.since, "since", "", `Show logs since timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
-	f.StringVar(&o.until, "until", "", `Show logs before a timestamp (e.g. "2013-01-02T13:23:37Z") or relative (e.g. "42m" for 42 minutes)`)
-	f.StringVarP(&o.tail, "tail", "n", "all", "Number of lines to show from the end of the logs")
+	f.BoolVarP(&o.follow, "follow", "f", false, "Keep printing new lines as they come")
+	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Prefix each line with its timestamp")
+	f.BoolVar(&o.details, "details", false, "Show the extra attributes the log driver recorded")
+	f.StringVar(&o.since, "since", "", `Only lines from this time on: a timestamp (e.g. "2024-01-02T13:23:37Z") or an age (e.g. "42m")`)
+	f.StringVar(&o.until, "until", "", `Only lines before this time: a timestamp (e.g. "2024-01-02T13:23:37Z") or an age (e.g. "42m")`)
+	f.StringVarP(&o.tail, "tail", "n", "all", `How many of the last lines to show ("all": every line)`)
 	return cmd
 }
 

@@ -20,8 +20,8 @@ func NewContainerPruneCommand(c command.Cli) *cobra.Command {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all stopped containers.", Filters: filters, Remove: Prune}.Run(cmd.Context(), c)
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
 	return cmd
 }
 

@@ -51,14 +51,14 @@ func NewPsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.all, "all", "a", false, "Show all containers (default shows just running)")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "Only display container IDs")
-	f.BoolVarP(&o.latest, "latest", "l", false, "Show the latest created container (includes all states)")
-	f.IntVarP(&o.last, "last", "n", -1, "Show n last created containers (includes all states)")
-	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
-	f.BoolVarP(&o.size, "size", "s", false, "Display total file sizes")
-	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter output based on conditions provided")
-	f.StringVar(&o.format, "format", "", "Format output using a custom template")
+	f.BoolVarP(&o.all, "all", "a", false, "Include stopped containers (default: running ones only)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print container IDs only")
+	f.BoolVarP(&o.latest, "latest", "l", false, "Show only the container created last, in any state")
+	f.IntVarP(&o.last, "last", "n", -1, "Show the n containers created last, in any state")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print every field in full")
+	f.BoolVarP(&o.size, "size", "s", false, "Add a SIZE column")
+	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter, key=value")
+	f.StringVar(&o.format, "format", "", "Go template to print with")
 	return cmd
 }
 

@@ -36,10 +36,10 @@ func NewRunCommand(c command.Cli) *cobra.Command {
 	}
 	f := cmd.Flags()
 	addContainerFlags(f, o)
-	f.BoolVarP(&ro.detach, "detach", "d", false, "Run container in background and print container ID")
-	f.BoolVar(&ro.sigProxy, "sig-proxy", true, "Proxy received signals to the process")
-	f.StringVar(&ro.detachKeys, "detach-keys", "", "Override the key sequence for detaching a container")
-	f.BoolVarP(&ro.quiet, "quiet", "q", false, "Suppress the pull output")
+	f.BoolVarP(&ro.detach, "detach", "d", false, "Start the container and print its ID, without attaching")
+	f.BoolVar(&ro.sigProxy, "sig-proxy", true, "Pass the signals berth receives to the container")
+	f.StringVar(&ro.detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
+	f.BoolVarP(&ro.quiet, "quiet", "q", false, "Print nothing while pulling the image")
 	return cmd
 }
 

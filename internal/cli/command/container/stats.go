@@ -71,10 +71,10 @@ func NewStatsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Show all containers (default shows just running)")
-	f.BoolVar(&noStream, "no-stream", false, "Disable streaming stats and only pull the first result")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate output")
-	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
+	f.BoolVarP(&all, "all", "a", false, "Include stopped containers (default: running ones only)")
+	f.BoolVar(&noStream, "no-stream", false, "Print one sample and exit")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
+	f.StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }
 

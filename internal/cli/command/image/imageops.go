@@ -65,9 +65,9 @@ func NewImportCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.VarP(opts.NewList(&o.Changes), "change", "c", "Apply Dockerfile instruction to the created image")
-	f.StringVarP(&o.Message, "message", "m", "", "Set commit message for imported image")
-	f.StringVar(&platform, "platform", "", "Set platform if server is multi-platform capable")
+	f.VarP(opts.NewList(&o.Changes), "change", "c", `Dockerfile instruction to apply to the image (e.g. "ENV A=1")`)
+	f.StringVarP(&o.Message, "message", "m", "", "Message to record with the imported image")
+	f.StringVar(&platform, "platform", "", "Platform to use, os[/arch[/variant]]")
 	return cmd
 }
 
@@ -104,9 +104,9 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 			return displayJSON(c, rc, c.Out())
 		},
 	}
-	cmd.Flags().StringVarP(&input, "input", "i", "", "Read from tar archive file, instead of STDIN")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress the load output")
-	cmd.Flags().StringSlice("platform", nil, "Load only the given platform(s)")
+	cmd.Flags().StringVarP(&input, "input", "i", "", "Tar archive to read rather than standard input")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print nothing while loading")
+	cmd.Flags().StringSlice("platform", nil, "Platform(s) to load, the others skipped")
 	return cmd
 }
 
@@ -123,8 +123,8 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to a file, instead of STDOUT")
-	cmd.Flags().StringSlice("platform", nil, "Save only the given platform(s)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to this file rather than standard output")
+	cmd.Flags().StringSlice("platform", nil, "Platform(s) to save, the others skipped")
 	return cmd
 }
 
@@ -178,8 +178,8 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force removal of the image")
-	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Do not delete untagged parents")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Remove even an image with several references or used by stopped containers")
+	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Keep the untagged parent images")
 	return cmd
 }
 
@@ -239,11 +239,11 @@ func NewHistoryCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&human, "human", "H", true, "Print sizes and dates in human readable format")
-	f.BoolVarP(&quiet, "quiet", "q", false, "Only show image IDs")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
-	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
-	f.String("platform", "", "Show history for the given platform")
+	f.BoolVarP(&human, "human", "H", true, `Sizes and dates for people (e.g. "4 days ago", "1.2MB")`)
+	f.BoolVarP(&quiet, "quiet", "q", false, "Print image IDs only")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
+	f.StringVar(&fmtStr, "format", "", "Go template to print with")
+	f.String("platform", "", "Platform whose history to show")
 	return cmd
 }
 
@@ -310,9 +310,9 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 				}}.Run(cmd.Context(), c)
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, not just dangling ones")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
 	return cmd
 }
 

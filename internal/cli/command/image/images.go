@@ -51,13 +51,13 @@ func NewImagesCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.all, "all", "a", false, "Show all images (default hides intermediate images)")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "Only show image IDs")
-	f.BoolVar(&o.noTrunc, "no-trunc", false, "Don't truncate output")
-	f.BoolVar(&o.digests, "digests", false, "Show digests")
-	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter output based on conditions provided")
-	f.StringVar(&o.format, "format", "", "Format output using a custom template")
-	f.Bool("tree", false, "List multi-platform images as a tree (EXPERIMENTAL)")
+	f.BoolVarP(&o.all, "all", "a", false, "Include intermediate images")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print image IDs only")
+	f.BoolVar(&o.noTrunc, "no-trunc", false, "Print every field in full")
+	f.BoolVar(&o.digests, "digests", false, "Add a DIGEST column")
+	f.VarP(opts.NewList(&o.filters), "filter", "f", "Filter, key=value")
+	f.StringVar(&o.format, "format", "", "Go template to print with")
+	f.Bool("tree", false, "Show multi-platform images as a tree (experimental)")
 	return cmd
 }
 

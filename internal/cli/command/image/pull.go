@@ -32,9 +32,9 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all-tags", "a", false, "Download all tagged images in the repository")
-	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
-	f.StringVar(&platform, "platform", "", "Set platform if server is multi-platform capable")
+	f.BoolVarP(&all, "all-tags", "a", false, "Pull every tag of the repository")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Print only the image name when done")
+	f.StringVar(&platform, "platform", "", "Platform to use, os[/arch[/variant]]")
 	return cmd
 }
 
@@ -58,8 +58,8 @@ func NewPushCommand(c command.Cli) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all-tags", "a", false, "Push all tags of an image to the repository")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
+	cmd.Flags().BoolVarP(&all, "all-tags", "a", false, "Push every local tag of the repository")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print only the image name when done")
 	return cmd
 }
 

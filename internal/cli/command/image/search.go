@@ -44,10 +44,10 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.VarP(opts.NewList(&filters), "filter", "f", "Filter output based on conditions provided")
-	fl.IntVar(&limit, "limit", 0, "Max number of search results")
-	fl.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
-	fl.StringVar(&fmtStr, "format", "", "Pretty-print search using a Go template")
+	fl.VarP(opts.NewList(&filters), "filter", "f", "Filter, key=value")
+	fl.IntVar(&limit, "limit", 0, "Most results to show, 1 to 100 (0: 25)")
+	fl.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
+	fl.StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }
 

@@ -103,18 +103,18 @@ func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.driver, "driver", "d", "bridge", "Driver to manage the Network")
-	f.StringVar(&o.ipamDriver, "ipam-driver", "default", "IP Address Management Driver")
-	f.StringVar(&o.scope, "scope", "", "Control the network's scope")
-	f.Var(opts.NewList(&o.subnets), "subnet", "Subnet in CIDR format that represents a network segment")
-	f.Var(opts.NewList(&o.gateways), "gateway", "IPv4 or IPv6 Gateway for the master subnet")
-	f.Var(opts.NewList(&o.ipRanges), "ip-range", "Allocate container ip from a sub-range")
-	f.Var(opts.NewList(&o.labels), "label", "Set metadata on a network")
-	f.VarP(opts.NewList(&o.options), "opt", "o", "Set driver specific options")
-	f.BoolVar(&o.internal, "internal", false, "Restrict external access to the network")
-	f.BoolVar(&o.attachable, "attachable", false, "Enable manual container attachment")
-	f.BoolVar(&o.ipv6, "ipv6", false, "Enable or disable IPv6 networking")
-	f.BoolVar(&o.ipv4, "ipv4", true, "Enable or disable IPv4 address assignment")
+	f.StringVarP(&o.driver, "driver", "d", "bridge", "Network driver")
+	f.StringVar(&o.ipamDriver, "ipam-driver", "default", "IP address management (IPAM) driver")
+	f.StringVar(&o.scope, "scope", "", "Scope of the network (e.g. local)")
+	f.Var(opts.NewList(&o.subnets), "subnet", "Subnet of the network, in CIDR form")
+	f.Var(opts.NewList(&o.gateways), "gateway", "Gateway address of a subnet (IPv4 or IPv6)")
+	f.Var(opts.NewList(&o.ipRanges), "ip-range", "Give containers addresses from this part of the subnet (CIDR)")
+	f.Var(opts.NewList(&o.labels), "label", "Label the network, KEY=VALUE")
+	f.VarP(opts.NewList(&o.options), "opt", "o", "Driver option, KEY=VALUE")
+	f.BoolVar(&o.internal, "internal", false, "Cut the network off from the outside")
+	f.BoolVar(&o.attachable, "attachable", false, "Let standalone containers connect to it")
+	f.BoolVar(&o.ipv6, "ipv6", false, "Give the network IPv6 addresses")
+	f.BoolVar(&o.ipv4, "ipv4", true, "Give the network IPv4 addresses")
 	return cmd
 }
 
@@ -145,10 +145,10 @@ func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&quiet, "quiet", "q", false, "Only display network IDs")
-	f.BoolVar(&noTrunc, "no-trunc", false, "Do not truncate the output")
-	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
-	f.VarP(opts.NewList(&filters), "filter", "f", "Provide filter values (e.g. \"driver=bridge\")")
+	f.BoolVarP(&quiet, "quiet", "q", false, "Print network IDs only")
+	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
+	f.StringVar(&fmtStr, "format", "", "Go template to print with")
+	f.VarP(opts.NewList(&filters), "filter", "f", `Filter, key=value (e.g. "driver=bridge")`)
 	return cmd
 }
 
@@ -197,7 +197,7 @@ func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 	var verbose bool
 	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NETWORK [NETWORK...]", "Print the full description of networks as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return Inspector(api, verbose), nil })
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Verbose output for diagnostics")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Add details for troubleshooting")
 	return cmd
 }
 
@@ -243,7 +243,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not error if the network does not exist")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error when a network does not exist")
 	return cmd
 }
 
@@ -267,8 +267,8 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 				}}.Run(cmd.Context(), c)
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
 	return cmd
 }
 
@@ -305,9 +305,9 @@ func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&ip, "ip", "", "IPv4 address (e.g., \"172.30.100.104\")")
-	f.StringVar(&ip6, "ip6", "", "IPv6 address (e.g., \"2001:db8::33\")")
-	f.Var(opts.NewList(&aliases), "alias", "Add network-scoped alias for the container")
+	f.StringVar(&ip, "ip", "", "Fixed IPv4 address on the network (e.g. 172.30.100.104)")
+	f.StringVar(&ip6, "ip6", "", "Fixed IPv6 address on the network (e.g. 2001:db8::33)")
+	f.Var(opts.NewList(&aliases), "alias", "Extra name of the container on this network")
 	return cmd
 }
 
@@ -327,7 +327,7 @@ func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the container to disconnect from a network")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Forget the connection even if leaving the network fails")
 	return cmd
 }
 

@@ -76,8 +76,8 @@ func NewDfCommand(c command.Cli) *cobra.Command {
 			return w.Flush(c.Out(), dfHeaders)
 		},
 	}
-	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
-	cmd.Flags().StringVar(&fmtStr, "format", "", "Format output using a custom template")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "List each image, container, volume and cache entry")
+	cmd.Flags().StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }
 

@@ -21,7 +21,7 @@ func NewInspectCommand(c command.Cli) *cobra.Command {
 	cmd := command.NewInspectCommand(c, "inspect [OPTIONS] NAME|ID [NAME|ID...]", "Print the full description of containers, images, networks or volumes as JSON", &fmtStr,
 		func(api client.APIClient) (command.InspectFunc, error) { return inspector(api, typ, size) })
 	cmd.Flags().BoolVarP(&size, "size", "s", false, command.SizeFlagUsage)
-	cmd.Flags().StringVar(&typ, "type", "", "Only inspect objects of the given type")
+	cmd.Flags().StringVar(&typ, "type", "", "Look only for objects of this type (container, image, network or volume)")
 	return cmd
 }
 

@@ -82,9 +82,9 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&user, "username", "u", "", "Username")
-	f.StringVarP(&password, "password", "p", "", "Password or Personal Access Token (PAT)")
-	f.BoolVar(&passwordStdin, "password-stdin", false, "Take the Password or Personal Access Token (PAT) from stdin")
+	f.StringVarP(&user, "username", "u", "", "User name at the registry")
+	f.StringVarP(&password, "password", "p", "", "Password or access token")
+	f.BoolVar(&passwordStdin, "password-stdin", false, "Read the password or access token from standard input")
 	return cmd
 }
 

@@ -38,10 +38,10 @@ func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Remove all unused images not just dangling ones")
-	f.BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	f.BoolVar(&volumes, "volumes", false, "Prune anonymous volumes")
-	f.Var(opts.NewList(&filters), "filter", `Provide filter values (e.g. "label=<key>=<value>")`)
+	f.BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
+	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	f.BoolVar(&volumes, "volumes", false, "Remove unused anonymous volumes too")
+	f.Var(opts.NewList(&filters), "filter", `Filter, key=value (e.g. "label=<key>=<value>")`)
 	return cmd
 }
 

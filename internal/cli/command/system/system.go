@@ -159,7 +159,7 @@ func NewVersionCommand(c command.Cli) *cobra.Command {
 			return serr
 		},
 	}
-	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Format output using a custom template")
+	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Go template to print with")
 	return cmd
 }
 
@@ -197,7 +197,7 @@ func NewInfoCommand(c command.Cli) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Format output using a custom template")
+	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Go template to print with")
 	return cmd
 }
 
@@ -366,10 +366,10 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&since, "since", "", "Show all events created since timestamp")
-	f.StringVar(&until, "until", "", "Stream events until this timestamp")
-	f.VarP(opts.NewList(&filters), "filter", "f", "Filter output based on conditions provided")
-	f.StringVar(&fmtStr, "format", "", "Format output using a custom template")
+	f.StringVar(&since, "since", "", "Begin with the past events from this time")
+	f.StringVar(&until, "until", "", "Stop at this time")
+	f.VarP(opts.NewList(&filters), "filter", "f", "Filter, key=value")
+	f.StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd
 }
 

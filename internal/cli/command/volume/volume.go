@@ -56,11 +56,11 @@ func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Driver, "driver", "d", "local", "Specify volume driver name")
-	f.StringVar(&o.Name, "name", "", "Specify volume name")
+	f.StringVarP(&o.Driver, "driver", "d", "local", "Volume driver")
+	f.StringVar(&o.Name, "name", "", "Name for the volume")
 	f.MarkHidden("name")
-	f.VarP(opts.NewList(&driverOpts), "opt", "o", "Set driver specific options")
-	f.Var(opts.NewList(&labels), "label", "Set metadata for a volume")
+	f.VarP(opts.NewList(&driverOpts), "opt", "o", "Driver option, KEY=VALUE")
+	f.Var(opts.NewList(&labels), "label", "Label the volume, KEY=VALUE")
 	return cmd
 }
 
@@ -90,9 +90,9 @@ func NewVolumeLsCommand(c command.Cli) *cobra.Command {
 				}}.Run(cmd.Context(), c)
 		},
 	}
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display volume names")
-	cmd.Flags().StringVar(&fmtStr, "format", "", "Format output using a custom template")
-	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "Provide filter values (e.g. \"dangling=true\")")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print volume names only")
+	cmd.Flags().StringVar(&fmtStr, "format", "", "Go template to print with")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, `Filter, key=value (e.g. "dangling=true")`)
 	return cmd
 }
 
@@ -176,7 +176,7 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of one or more volumes")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error for a volume that does not exist")
 	return cmd
 }
 
@@ -203,8 +203,8 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 				}}.Run(cmd.Context(), c)
 		},
 	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "label=<label>")`)
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, named ones too")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "label=<label>")`)
 	return cmd
 }
