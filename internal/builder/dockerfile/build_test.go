@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"testing"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // fakeBackend records what the builder asks for; images are configs.
@@ -90,18 +91,11 @@ func (f *fakeBackend) Tag(ctx context.Context, id, ref string) error {
 // contextOf writes files into a fresh context directory.
 func contextOf(t *testing.T, files map[string]string) *BuildContext {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range files {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write([]byte(data))
-	}
-	tw.Close()
 	m, err := OpenMirror(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, err := ExtractContext(&buf, m, "Dockerfile")
+	bc, err := ExtractContext(bytes.NewReader(testutil.TarFiles(t, files)), m, "Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,17 +254,12 @@ func TestResolveRefusesEscapes(t *testing.T) {
 }
 
 func TestExtractContextRefusesWritesThroughLinks(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "evil", Typeflag: tar.TypeSymlink, Linkname: "/tmp"})
-	tw.WriteHeader(&tar.Header{Name: "evil/planted", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
-	tw.Write([]byte("x"))
-	tw.Close()
 	m, err := OpenMirror(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ExtractContext(&buf, m, "Dockerfile"); err == nil {
+	evil := testutil.Tar(t, testutil.TarEntry{Name: "evil", Link: "/tmp"}, testutil.TarEntry{Name: "evil/planted", Body: "x"})
+	if _, err := ExtractContext(bytes.NewReader(evil), m, "Dockerfile"); err == nil {
 		t.Fatal("a write through a symlink in the context was accepted")
 	}
 	if _, err := os.Stat("/tmp/planted"); err == nil {
