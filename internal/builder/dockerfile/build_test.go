@@ -109,21 +109,24 @@ func runBuild(t *testing.T, f *fakeBackend, cache *Cache, bc *BuildContext, opts
 	return id, out.String(), err
 }
 
-func TestEntrypointResetsInheritedCmd(t *testing.T) {
-	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nENTRYPOINT [\"echo\"]\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
+// mustBuild builds a context of files without options and returns the
+// image ID.
+func mustBuild(t *testing.T, f *fakeBackend, files map[string]string) string {
+	t.Helper()
+	id, _, err := runBuild(t, f, nil, contextOf(t, files), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+func TestEntrypointResetsInheritedCmd(t *testing.T) {
+	f := newFake(t)
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nENTRYPOINT [\"echo\"]\n"})
 	if cfg := f.images[id]; cfg.Cmd != nil || strings.Join(cfg.Entrypoint, " ") != "echo" {
 		t.Errorf("config %+v: ENTRYPOINT must reset the base CMD", cfg)
 	}
-	bc = contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nCMD x\nENTRYPOINT [\"echo\"]\n"})
-	id, _, err = runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id = mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nCMD x\nENTRYPOINT [\"echo\"]\n"})
 	if cfg := f.images[id]; strings.Join(cfg.Cmd, "|") != "/bin/sh|-c|x" {
 		t.Errorf("CMD set in the stage must stay: %v", cfg.Cmd)
 	}
@@ -163,11 +166,7 @@ RUN echo $A
 
 func TestArgScopeIsPerStage(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG A=one\nENV X=${A}\nFROM busybox\nENV Y=[${A}]\nARG A\nENV Z=[${A}]\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nARG A=one\nENV X=${A}\nFROM busybox\nENV Y=[${A}]\nARG A\nENV Z=[${A}]\n"})
 	if env := strings.Join(f.images[id].Env, " "); env != "PATH=/bin Y=[] Z=[]" {
 		t.Errorf("second stage env %q: an ARG belongs to its stage", env)
 	}
@@ -281,11 +280,7 @@ func TestDockerignoreOnExtract(t *testing.T) {
 
 func TestExposeExpandsVariables(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG P=8080\nENV Q=\"9/udp 10\"\nEXPOSE $P $Q\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nARG P=8080\nENV Q=\"9/udp 10\"\nEXPOSE $P $Q\n"})
 	got := f.images[id].ExposedPorts
 	for _, p := range []string{"8080/tcp", "9/udp", "10/tcp"} {
 		if _, ok := got[p]; !ok {
@@ -296,11 +291,7 @@ func TestExposeExpandsVariables(t *testing.T) {
 
 func TestSingleWildcardMatchNeedsNoSlash(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY on* /renamed\n", "only.txt": "x"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nCOPY on* /renamed\n", "only.txt": "x"})
 	if b, err := os.ReadFile(filepath.Join(f.roots[id], "renamed")); err != nil || string(b) != "x" {
 		t.Errorf("renamed: %q %v", b, err)
 	}
