@@ -1,9 +1,7 @@
 package integration
 
 import (
-	"archive/tar"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // TestLeakedFdsCVE_2024_21626: a container's processes (run and exec) hold
@@ -176,17 +176,10 @@ func exportNames(t *testing.T, d *testDaemon, ctr string) map[string]bool {
 	}
 	defer res.Close()
 	names := map[string]bool{}
-	tr := tar.NewReader(res)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return names
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		names[strings.TrimSuffix(strings.TrimPrefix(h.Name, "./"), "/")] = true
+	for name := range testutil.TarNames(t, res) {
+		names[strings.TrimSuffix(strings.TrimPrefix(name, "./"), "/")] = true
 	}
+	return names
 }
 
 // cgroupAttack tries the steps of the release_agent escape from inside a

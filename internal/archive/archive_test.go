@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/testutil"
 )
 
 type entry struct {
@@ -272,20 +273,14 @@ func TestParseWhiteout(t *testing.T) {
 	}
 }
 
+// tarNames reads the set of entry names of a tar stream.
 func tarNames(t *testing.T, r io.Reader) map[string]bool {
 	t.Helper()
-	out := map[string]bool{}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[h.Name] = true
+	set := map[string]bool{}
+	for name := range testutil.TarNames(t, r) {
+		set[name] = true
 	}
+	return set
 }
 
 func mustExist(t *testing.T, root string, names ...string) {

@@ -266,9 +266,8 @@ type keyedEntry struct {
 	refs int
 }
 
-// lock takes key's lock (or returns ctx's error) and returns its release.
-func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
-	k.mu.Lock()
+// entry returns key's entry, made when missing; k.mu is held.
+func (k *keyedMutex) entry(key string) *keyedEntry {
 	if k.m == nil {
 		k.m = map[string]*keyedEntry{}
 	}
@@ -277,6 +276,13 @@ func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
 		e = &keyedEntry{ch: make(chan struct{}, 1)}
 		k.m[key] = e
 	}
+	return e
+}
+
+// lock takes key's lock (or returns ctx's error) and returns its release.
+func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	e := k.entry(key)
 	e.refs++
 	k.mu.Unlock()
 	release := func() {
@@ -299,14 +305,7 @@ func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
 func (k *keyedMutex) tryLock(key string) (func(), bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.m == nil {
-		k.m = map[string]*keyedEntry{}
-	}
-	e := k.m[key]
-	if e == nil {
-		e = &keyedEntry{ch: make(chan struct{}, 1)}
-		k.m[key] = e
-	}
+	e := k.entry(key)
 	select {
 	case e.ch <- struct{}{}:
 	default:

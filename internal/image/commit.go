@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -78,18 +77,5 @@ func (s *Store) Commit(ctx context.Context, snapshotKey string, parent digest.Di
 		h.EmptyLayer = true
 	}
 	cfg.History = append(append([]ocispec.History(nil), base.History...), h)
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return "", err
-	}
-	id, err := s.Create(ctx, raw, parent)
-	if err != nil {
-		return "", err
-	}
-	if opts.Ref != "" {
-		if err := s.Tag(ctx, id, opts.Ref); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+	return s.createTagged(ctx, cfg, parent, opts.Ref)
 }

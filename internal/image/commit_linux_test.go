@@ -1,10 +1,7 @@
 package image
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,17 +16,9 @@ func TestCommitExclude(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := context.Background()
 	s := openStore(t, t.TempDir(), "")
-	base, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"etc/passwd": "p"})), ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, _ := s.Get(ctx, base.String())
-	ms, err := s.sn.Prepare(ctx, "bt-im-commit", img.ChainID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.sn.Remove(ctx, "bt-im-commit")
-	err = mount.WithTempMount(ms, func(root string) error {
+	base := s.importFiles(t, map[string]string{"etc/passwd": "p"}, ImportOptions{})
+	ms := s.prepare(t, "bt-im-commit", base)
+	err := mount.WithTempMount(ms, func(root string) error {
 		os.WriteFile(filepath.Join(root, "etc/hosts"), []byte("127.0.0.1 x"), 0o644)
 		return os.WriteFile(filepath.Join(root, "data"), []byte("d"), 0o644)
 	})
@@ -50,26 +39,12 @@ func TestCommitExclude(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	names := map[string]bool{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		names[h.Name] = true
-	}
-	if !names["data"] || names["etc/hosts"] {
+	names := testutil.TarNames(t, f)
+	if _, hosts := names["etc/hosts"]; names["data"] != "d" || hosts {
 		t.Fatalf("layer entries %v", names)
 	}
 	// A container that changed nothing commits to an empty layer.
-	if _, err := s.sn.Prepare(ctx, "bt-im-empty", img.ChainID()); err != nil {
-		t.Fatal(err)
-	}
-	defer s.sn.Remove(ctx, "bt-im-empty")
+	s.prepare(t, "bt-im-empty", base)
 	id2, err := s.Commit(ctx, "bt-im-empty", base, CommitOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,18 +15,13 @@ func TestConcurrentLoads(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := context.Background()
 	src := openStore(t, t.TempDir(), "")
-	if _, err := src.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"a": "1", "b": "2"})), ImportOptions{Ref: "bt-im-conc"}); err != nil {
-		t.Fatal(err)
-	}
+	src.importFiles(t, map[string]string{"a": "1", "b": "2"}, ImportOptions{Ref: "bt-im-conc"})
 	var archive bytes.Buffer
 	if err := src.Save(ctx, []string{"bt-im-conc"}, &archive); err != nil {
 		t.Fatal(err)
 	}
 	s := openStore(t, t.TempDir(), "")
-	other, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"other": "x"})), ImportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := s.importFiles(t, map[string]string{"other": "x"}, ImportOptions{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 5)
 	for i := 0; i < 4; i++ {

@@ -13,6 +13,20 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
+// createTagged records the image of config (marshalled to its blob) and,
+// when ref is set, tags it ref.
+func (s *Store) createTagged(ctx context.Context, config any, parent digest.Digest, ref string) (digest.Digest, error) {
+	raw, err := json.Marshal(config)
+	if err != nil {
+		return "", err
+	}
+	id, err := s.Create(ctx, raw, parent)
+	if err != nil || ref == "" {
+		return id, err
+	}
+	return id, s.Tag(ctx, id, ref)
+}
+
 // Create records an image from its config blob. Every layer the config
 // lists must already be in the store (ApplyLayer). The config is stored
 // as given, so the image ID is its digest. Creating an existing image is a

@@ -43,12 +43,7 @@ func TestDockerInterop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, _ := s.Get(ctx, base.String())
-	ms, err := s.sn.Prepare(ctx, "bt-im-docker-ctr", img.ChainID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.sn.Remove(ctx, "bt-im-docker-ctr")
+	ms := s.prepare(t, "bt-im-docker-ctr", base)
 	// A layer with a whiteout (etc/group), an opaque directory (etc, made
 	// anew) and an added file.
 	err = mount.WithTempMount(ms, func(root string) error {

@@ -57,6 +57,21 @@ type Matcher struct {
 	exclude map[string]bool
 }
 
+// createdOf resolves the images named and returns the creation time of the
+// last (nil when none is named).
+func createdOf(names []string, resolve func(string) (*Image, error)) (*time.Time, error) {
+	var created *time.Time
+	for _, v := range names {
+		img, err := resolve(v)
+		if err != nil {
+			return nil, err
+		}
+		t := img.Created
+		created = &t
+	}
+	return created, nil
+}
+
 // NewMatcher prepares the filters; resolve looks up before/since images.
 func NewMatcher(f Filters, resolve func(string) (*Image, error)) (*Matcher, error) {
 	m := &Matcher{f: f}
@@ -64,21 +79,12 @@ func NewMatcher(f Filters, resolve func(string) (*Image, error)) (*Matcher, erro
 		b := v == "true" || v == "1"
 		m.dangle = &b
 	}
-	for _, v := range f["before"] {
-		img, err := resolve(v)
-		if err != nil {
-			return nil, err
-		}
-		t := img.Created
-		m.before = &t
+	var err error
+	if m.before, err = createdOf(f["before"], resolve); err != nil {
+		return nil, err
 	}
-	for _, v := range f["since"] {
-		img, err := resolve(v)
-		if err != nil {
-			return nil, err
-		}
-		t := img.Created
-		m.since = &t
+	if m.since, err = createdOf(f["since"], resolve); err != nil {
+		return nil, err
 	}
 	for _, v := range f["until"] {
 		t, err := ParseUntil(v, time.Now())

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,20 +74,7 @@ func (s *Store) Import(ctx context.Context, r io.Reader, opts ImportOptions) (di
 		},
 		Config: cfg,
 	}
-	raw, err := json.Marshal(img)
-	if err != nil {
-		return "", err
-	}
-	id, err := s.Create(ctx, raw, "")
-	if err != nil {
-		return "", err
-	}
-	if opts.Ref != "" {
-		if err := s.Tag(ctx, id, opts.Ref); err != nil {
-			return id, err
-		}
-	}
-	return id, nil
+	return s.createTagged(ctx, img, "", opts.Ref)
 }
 
 func orDefault(s, def string) string {

@@ -33,16 +33,8 @@ func (r *stallReader) Read(p []byte) (int, error) {
 
 // TestHelperStalledLoad is run as a child process by TestKilledMidLoad.
 func TestHelperStalledLoad(t *testing.T) {
-	root := os.Getenv("BT_IM_KILL_ROOT")
-	if root == "" {
-		t.Skip("helper process only")
-	}
-	s := openStore(t, root, "")
-	data, err := os.ReadFile(filepath.Join(root, "archive.tar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Load(context.Background(), &stallReader{data: data, marker: filepath.Join(root, "half")}, nil)
+	s, r := stalledHelper(t, "archive.tar")
+	s.Load(context.Background(), r, nil)
 }
 
 // TestKilledMidLoad SIGKILLs a process in the middle of a load (layers
@@ -64,26 +56,7 @@ func TestKilledMidLoad(t *testing.T) {
 	// The store reads the whole archive before unpacking; a stalled load
 	// therefore dies with a scratch dir and an ingest in flight. Also stall
 	// an import (a layer half unpacked and half ingested) below.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStalledLoad$", "-test.v")
-	cmd.Env = append(os.Environ(), "BT_IM_KILL_ROOT="+root)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(root, "half")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("helper never reached the middle of the load")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killMidway(t, root, "TestHelperStalledLoad", "load")
 	scratch, _ := os.ReadDir(filepath.Join(root, "image", "tmp"))
 	if len(scratch) == 0 {
 		t.Fatal("the load left no scratch dir: it was not killed mid-way")
@@ -113,26 +86,7 @@ func TestKilledMidImport(t *testing.T) {
 	testutil.RequireRoot(t)
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "layer.tar"), busyboxTar(t), 0o644)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStalledImport$", "-test.v")
-	cmd.Env = append(os.Environ(), "BT_IM_KILL_ROOT="+root)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Stat(filepath.Join(root, "half")); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("helper never reached the middle of the import")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killMidway(t, root, "TestHelperStalledImport", "import")
 	if ents, _ := os.ReadDir(filepath.Join(root, "content", "ingest")); len(ents) == 0 {
 		t.Fatal("no ingest in flight: the import was not killed mid-way")
 	}
@@ -149,14 +103,48 @@ func TestKilledMidImport(t *testing.T) {
 
 // TestHelperStalledImport is run as a child process by TestKilledMidImport.
 func TestHelperStalledImport(t *testing.T) {
+	s, r := stalledHelper(t, "layer.tar")
+	s.Import(context.Background(), r, ImportOptions{Ref: "bt-im-half"})
+}
+
+// killMidway runs the test helper in a child process on root, waits until
+// it marks the middle of its work with the file "half", and kills it there.
+func killMidway(t *testing.T, root, helper, what string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$", "-test.v")
+	cmd.Env = append(os.Environ(), "BT_IM_KILL_ROOT="+root)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(root, "half")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("helper never reached the middle of the " + what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+}
+
+// stalledHelper opens the store of a helper child process on
+// $BT_IM_KILL_ROOT and a reader of the file there that stalls half-way
+// (the helper's test is skipped outside a child process).
+func stalledHelper(t *testing.T, file string) (*testStore, *stallReader) {
 	root := os.Getenv("BT_IM_KILL_ROOT")
 	if root == "" {
 		t.Skip("helper process only")
 	}
 	s := openStore(t, root, "")
-	data, err := os.ReadFile(filepath.Join(root, "layer.tar"))
+	data, err := os.ReadFile(filepath.Join(root, file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Import(context.Background(), &stallReader{data: data, marker: filepath.Join(root, "half")}, ImportOptions{Ref: "bt-im-half"})
+	return s, &stallReader{data: data, marker: filepath.Join(root, "half")}
 }

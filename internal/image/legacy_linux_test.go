@@ -1,7 +1,6 @@
 package image
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"testing"
@@ -18,33 +17,27 @@ import (
 func TestLoadLegacyDockerArchive(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := context.Background()
-	layer := tarOf(t, map[string]string{"f": "legacy"})
+	layer := testutil.TarFiles(t, map[string]string{"f": "legacy"})
 	diffID := digest.FromBytes(layer)
 	config := []byte(`{"architecture":"amd64","os":"linux","config":{"Cmd":["/f"]},"rootfs":{"type":"layers","diff_ids":["` + diffID.String() + `"]}}`)
 	config2 := []byte(`{"architecture":"amd64","os":"linux","config":{"Cmd":["/g"]},"rootfs":{"type":"layers","diff_ids":["` + diffID.String() + `"]}}`)
 	id1, id2 := digest.FromBytes(config), digest.FromBytes(config2)
 	manifest := `[{"Config":"` + id1.Encoded() + `.json","RepoTags":["bt-im-legacy:1"],"Layers":["aaaa/layer.tar"]},` +
 		`{"Config":"` + id2.Encoded() + `.json","RepoTags":["bt-im-legacy:2"],"Layers":["bbbb/layer.tar"]}]`
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	add := func(name string, data []byte) {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write(data)
-	}
-	tw.WriteHeader(&tar.Header{Name: "aaaa/", Mode: 0o755, Typeflag: tar.TypeDir})
-	add("aaaa/layer.tar", layer)
-	add("aaaa/VERSION", []byte("1.0"))
-	tw.WriteHeader(&tar.Header{Name: "bbbb/", Mode: 0o755, Typeflag: tar.TypeDir})
-	tw.WriteHeader(&tar.Header{Name: "bbbb/layer.tar", Typeflag: tar.TypeSymlink, Linkname: "../aaaa/layer.tar"})
-	add(id1.Encoded()+".json", config)
-	add(id2.Encoded()+".json", config2)
-	add("manifest.json", []byte(manifest))
-	add("repositories", []byte(`{"bt-im-legacy":{"1":"aaaa","2":"bbbb"}}`))
-	tw.Close()
+	archive := testutil.Tar(t,
+		testutil.TarEntry{Name: "aaaa/"},
+		testutil.TarEntry{Name: "aaaa/layer.tar", Body: string(layer)},
+		testutil.TarEntry{Name: "aaaa/VERSION", Body: "1.0"},
+		testutil.TarEntry{Name: "bbbb/"},
+		testutil.TarEntry{Name: "bbbb/layer.tar", Link: "../aaaa/layer.tar"},
+		testutil.TarEntry{Name: id1.Encoded() + ".json", Body: string(config)},
+		testutil.TarEntry{Name: id2.Encoded() + ".json", Body: string(config2)},
+		testutil.TarEntry{Name: "manifest.json", Body: manifest},
+		testutil.TarEntry{Name: "repositories", Body: `{"bt-im-legacy":{"1":"aaaa","2":"bbbb"}}`})
 
 	s := openStore(t, t.TempDir(), "")
 	var lines []string
-	loaded, err := s.Load(ctx, &buf, func(l string) { lines = append(lines, l) })
+	loaded, err := s.Load(ctx, bytes.NewReader(archive), func(l string) { lines = append(lines, l) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,19 +57,14 @@ func TestLoadLegacyDockerArchive(t *testing.T) {
 func TestLoadSymlinkEscape(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := context.Background()
-	layer := tarOf(t, map[string]string{"f": "x"})
-	config := []byte(`{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromBytes(layer).String() + `"]}}`)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "c.json", Mode: 0o644, Size: int64(len(config)), Typeflag: tar.TypeReg})
-	tw.Write(config)
-	tw.WriteHeader(&tar.Header{Name: "l.tar", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"})
-	m := []byte(`[{"Config":"c.json","RepoTags":["bt-im-esc:1"],"Layers":["l.tar"]}]`)
-	tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(m)), Typeflag: tar.TypeReg})
-	tw.Write(m)
-	tw.Close()
+	layer := testutil.TarFiles(t, map[string]string{"f": "x"})
+	config := `{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromBytes(layer).String() + `"]}}`
+	archive := testutil.Tar(t,
+		testutil.TarEntry{Name: "c.json", Body: config},
+		testutil.TarEntry{Name: "l.tar", Link: "/etc/passwd"},
+		testutil.TarEntry{Name: "manifest.json", Body: `[{"Config":"c.json","RepoTags":["bt-im-esc:1"],"Layers":["l.tar"]}]`})
 	s := openStore(t, t.TempDir(), "")
-	if _, err := s.Load(ctx, &buf, nil); err == nil {
+	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); err == nil {
 		t.Fatal("an archive reading /etc/passwd as a layer loaded")
 	}
 	if imgs, _ := s.List(ctx); len(imgs) != 0 {
@@ -89,21 +77,14 @@ func TestLoadSymlinkEscape(t *testing.T) {
 func TestLoadDiffIDMismatch(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := context.Background()
-	layer := tarOf(t, map[string]string{"f": "x"})
-	config := []byte(`{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromString("other").String() + `"]}}`)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range map[string][]byte{
-		"c.json":        config,
-		"l.tar":         layer,
-		"manifest.json": []byte(`[{"Config":"c.json","RepoTags":["bt-im-mismatch:1"],"Layers":["l.tar"]}]`),
-	} {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write(data)
-	}
-	tw.Close()
+	layer := testutil.TarFiles(t, map[string]string{"f": "x"})
+	archive := testutil.TarFiles(t, map[string]string{
+		"c.json":        `{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromString("other").String() + `"]}}`,
+		"l.tar":         string(layer),
+		"manifest.json": `[{"Config":"c.json","RepoTags":["bt-im-mismatch:1"],"Layers":["l.tar"]}]`,
+	})
 	s := openStore(t, t.TempDir(), "")
-	if _, err := s.Load(ctx, &buf, nil); !errdefs.IsInvalidParameter(err) {
+	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); !errdefs.IsInvalidParameter(err) {
 		t.Fatalf("load of a mismatched layer: %v", err)
 	}
 	if n := countSnapshots(t, s.sn); n != 0 {

@@ -1,10 +1,8 @@
 package image
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,16 +55,31 @@ func busyboxTar(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
-func tarOf(t *testing.T, files map[string]string) []byte {
+// importFiles imports a one-layer image of files.
+func (s *testStore) importFiles(t *testing.T, files map[string]string, opts ImportOptions) digest.Digest {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, body := range files {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
-		tw.Write([]byte(body))
+	id, err := s.Import(context.Background(), bytes.NewReader(testutil.TarFiles(t, files)), opts)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tw.Close()
-	return buf.Bytes()
+	return id
+}
+
+// prepare makes the container snapshot key on image id, removed when the
+// test ends.
+func (s *testStore) prepare(t *testing.T, key string, id digest.Digest) []mount.Mount {
+	t.Helper()
+	ctx := context.Background()
+	img, err := s.Get(ctx, id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.sn.Prepare(ctx, key, img.ChainID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.sn.Remove(ctx, key) })
+	return ms
 }
 
 func countSnapshots(t *testing.T, sn snapshot.Snapshotter) int {
@@ -104,20 +117,8 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// manifest.json as Docker writes it.
-	tr := tar.NewReader(bytes.NewReader(saved.Bytes()))
-	files := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(tr)
-		files[h.Name] = b
-	}
-	m, err := ParseManifest(files["manifest.json"])
+	files := testutil.TarNames(t, bytes.NewReader(saved.Bytes()))
+	m, err := ParseManifest([]byte(files["manifest.json"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 			t.Errorf("%s missing from save", f)
 		}
 	}
-	if digest.FromBytes(files[m[0].Config]) != id {
+	if digest.FromString(files[m[0].Config]) != id {
 		t.Error("config blob does not hash to the image ID")
 	}
 	for _, compress := range []string{"", "gzip", "xz", "bzip2"} {
@@ -174,18 +175,14 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 		})
 	}
 	// The OCI layout alone (no manifest.json) loads as well.
-	var oci bytes.Buffer
-	tw := tar.NewWriter(&oci)
+	oci := map[string]string{}
 	for name, b := range files {
-		if name == "manifest.json" || name == "repositories" || strings.HasSuffix(name, "/") {
-			continue
+		if name != "manifest.json" && name != "repositories" && !strings.HasSuffix(name, "/") {
+			oci[name] = b
 		}
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
-		tw.Write(b)
 	}
-	tw.Close()
 	c := openStore(t, t.TempDir(), "")
-	loaded, err := c.Load(ctx, &oci, nil)
+	loaded, err := c.Load(ctx, bytes.NewReader(testutil.TarFiles(t, oci)), nil)
 	if err != nil || len(loaded) != 1 || loaded[0].ID != id || len(loaded[0].Tags) != 1 {
 		t.Fatalf("OCI load: %+v %v", loaded, err)
 	}
@@ -203,10 +200,7 @@ func TestSharedLayerUnpackedOnce(t *testing.T) {
 func sharedLayer(t *testing.T, driver string) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir(), driver)
-	base, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"base": "b"})), ImportOptions{Ref: "bt-im-base"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := s.importFiles(t, map[string]string{"base": "b"}, ImportOptions{Ref: "bt-im-base"})
 	baseImg, _ := s.Get(ctx, base.String())
 	ids := []digest.Digest{}
 	for i, name := range []string{"one", "two"} {
@@ -338,12 +332,9 @@ func TestReopenReconciles(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	s := openStore(t, root, "")
-	id, err := s.Import(ctx, bytes.NewReader(tarOf(t, map[string]string{"keep": "k"})), ImportOptions{Ref: "bt-im-keep"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := s.importFiles(t, map[string]string{"keep": "k"}, ImportOptions{Ref: "bt-im-keep"})
 	// A layer unpacked and committed, but the image never recorded.
-	if _, _, err := s.ApplyLayer(ctx, "", "", bytes.NewReader(tarOf(t, map[string]string{"orphan": "o"}))); err != nil {
+	if _, _, err := s.ApplyLayer(ctx, "", "", bytes.NewReader(testutil.TarFiles(t, map[string]string{"orphan": "o"}))); err != nil {
 		t.Fatal(err)
 	}
 	// A scratch snapshot mid-extraction.

@@ -233,16 +233,22 @@ func (m *Manager) Release(containerID string) {
 	}
 }
 
-// Endpoints returns the container's endpoints, eth0 first.
-func (m *Manager) Endpoints(containerID string) []Endpoint {
+// endpointsWhere copies out the endpoints that match.
+func (m *Manager) endpointsWhere(match func(*Endpoint) bool) []Endpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []Endpoint
 	for _, e := range m.eps {
-		if e.ContainerID == containerID {
+		if match(e) {
 			out = append(out, *e)
 		}
 	}
+	return out
+}
+
+// Endpoints returns the container's endpoints, eth0 first.
+func (m *Manager) Endpoints(containerID string) []Endpoint {
+	out := m.endpointsWhere(func(e *Endpoint) bool { return e.ContainerID == containerID })
 	sort.Slice(out, func(i, j int) bool {
 		return len(out[i].IfName) < len(out[j].IfName) || out[i].IfName < out[j].IfName && len(out[i].IfName) == len(out[j].IfName)
 	})
@@ -251,14 +257,7 @@ func (m *Manager) Endpoints(containerID string) []Endpoint {
 
 // NetworkEndpoints returns the endpoints on the network id.
 func (m *Manager) NetworkEndpoints(id string) []Endpoint {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []Endpoint
-	for _, e := range m.eps {
-		if e.NetworkID == id {
-			out = append(out, *e)
-		}
-	}
+	out := m.endpointsWhere(func(e *Endpoint) bool { return e.NetworkID == id })
 	sort.Slice(out, func(i, j int) bool { return out[i].ContainerName < out[j].ContainerName })
 	return out
 }

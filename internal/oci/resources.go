@@ -45,21 +45,20 @@ func Resources(r container.Resources, privileged bool) (*specs.LinuxResources, e
 	return out, nil
 }
 
+// setNonZero points *dst at v and marks set when v is not zero (a limit
+// left at zero is not set).
+func setNonZero[T int64 | uint64](dst **T, v T, set *bool) {
+	if v != 0 {
+		*dst, *set = &v, true
+	}
+}
+
 func memory(r container.Resources) *specs.LinuxMemory {
 	m := &specs.LinuxMemory{}
 	set := false
-	if r.Memory != 0 {
-		v := r.Memory
-		m.Limit, set = &v, true
-	}
-	if r.MemoryReservation != 0 {
-		v := r.MemoryReservation
-		m.Reservation, set = &v, true
-	}
-	if r.MemorySwap != 0 {
-		v := r.MemorySwap
-		m.Swap, set = &v, true
-	}
+	setNonZero(&m.Limit, r.Memory, &set)
+	setNonZero(&m.Reservation, r.MemoryReservation, &set)
+	setNonZero(&m.Swap, r.MemorySwap, &set)
 	if r.MemorySwappiness != nil && *r.MemorySwappiness >= 0 {
 		v := uint64(*r.MemorySwappiness)
 		m.Swappiness, set = &v, true
@@ -77,31 +76,16 @@ func memory(r container.Resources) *specs.LinuxMemory {
 func cpu(r container.Resources) *specs.LinuxCPU {
 	c := &specs.LinuxCPU{Cpus: r.CpusetCpus, Mems: r.CpusetMems}
 	set := r.CpusetCpus != "" || r.CpusetMems != ""
-	if r.CPUShares != 0 {
-		v := uint64(r.CPUShares)
-		c.Shares, set = &v, true
-	}
+	setNonZero(&c.Shares, uint64(r.CPUShares), &set)
 	if r.NanoCPUs > 0 {
 		period := uint64(100000)
 		quota := r.NanoCPUs * int64(period) / 1e9
 		c.Period, c.Quota, set = &period, &quota, true
 	}
-	if r.CPUPeriod != 0 {
-		v := uint64(r.CPUPeriod)
-		c.Period, set = &v, true
-	}
-	if r.CPUQuota != 0 {
-		v := r.CPUQuota
-		c.Quota, set = &v, true
-	}
-	if r.CPURealtimePeriod != 0 {
-		v := uint64(r.CPURealtimePeriod)
-		c.RealtimePeriod, set = &v, true
-	}
-	if r.CPURealtimeRuntime != 0 {
-		v := r.CPURealtimeRuntime
-		c.RealtimeRuntime, set = &v, true
-	}
+	setNonZero(&c.Period, uint64(r.CPUPeriod), &set)
+	setNonZero(&c.Quota, r.CPUQuota, &set)
+	setNonZero(&c.RealtimePeriod, uint64(r.CPURealtimePeriod), &set)
+	setNonZero(&c.RealtimeRuntime, r.CPURealtimeRuntime, &set)
 	if !set {
 		return nil
 	}

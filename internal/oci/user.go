@@ -27,48 +27,45 @@ type groupEntry struct {
 	members []string
 }
 
-func parsePasswd(r io.Reader) []passwdEntry {
-	var out []passwdEntry
+// colonLines calls fn with the fields of each line of r (nil: none) that
+// has at least min colon-separated fields and is not a comment.
+func colonLines(r io.Reader, min int, fn func(f []string)) {
 	if r == nil {
-		return nil
+		return
 	}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		f := strings.Split(sc.Text(), ":")
-		if len(f) < 6 || strings.HasPrefix(f[0], "#") {
-			continue
+		if f := strings.Split(sc.Text(), ":"); len(f) >= min && !strings.HasPrefix(f[0], "#") {
+			fn(f)
 		}
+	}
+}
+
+func parsePasswd(r io.Reader) []passwdEntry {
+	var out []passwdEntry
+	colonLines(r, 6, func(f []string) {
 		uid, err1 := strconv.ParseUint(f[2], 10, 32)
 		gid, err2 := strconv.ParseUint(f[3], 10, 32)
-		if err1 != nil || err2 != nil {
-			continue
+		if err1 == nil && err2 == nil {
+			out = append(out, passwdEntry{name: f[0], uid: uint32(uid), gid: uint32(gid), home: f[5]})
 		}
-		out = append(out, passwdEntry{name: f[0], uid: uint32(uid), gid: uint32(gid), home: f[5]})
-	}
+	})
 	return out
 }
 
 func parseGroup(r io.Reader) []groupEntry {
 	var out []groupEntry
-	if r == nil {
-		return nil
-	}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		f := strings.Split(sc.Text(), ":")
-		if len(f) < 3 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
+	colonLines(r, 3, func(f []string) {
 		gid, err := strconv.ParseUint(f[2], 10, 32)
 		if err != nil {
-			continue
+			return
 		}
 		g := groupEntry{name: f[0], gid: uint32(gid)}
 		if len(f) > 3 && f[3] != "" {
 			g.members = strings.Split(f[3], ",")
 		}
 		out = append(out, g)
-	}
+	})
 	return out
 }
 

@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"io"
@@ -19,20 +18,11 @@ type ent struct{ name, body string }
 
 func layer(t *testing.T, ents ...ent) io.Reader {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range ents {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(e.body))}
-		if e.name[len(e.name)-1] == '/' {
-			h.Typeflag, h.Mode, h.Size = tar.TypeDir, 0o755, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write([]byte(e.body))
+	tes := make([]testutil.TarEntry, len(ents))
+	for i, e := range ents {
+		tes[i] = testutil.TarEntry{Name: e.name, Body: e.body}
 	}
-	tw.Close()
-	return &buf
+	return bytes.NewReader(testutil.Tar(t, tes...))
 }
 
 func withMount(t *testing.T, ms []mount.Mount, fn func(root string)) {
@@ -129,23 +119,13 @@ func TestChain(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names := map[string]bool{}
-			tr := tar.NewReader(rc)
-			for {
-				h, err := tr.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				names[h.Name] = true
-			}
+			names := testutil.TarNames(t, rc)
 			rc.Close()
-			if !names["etc/new"] || !names["etc/.wh.a"] {
+			has := func(name string) bool { _, ok := names[name]; return ok }
+			if !has("etc/new") || !has("etc/.wh.a") {
 				t.Errorf("diff entries %v", keys(names))
 			}
-			if names["etc/c"] {
+			if has("etc/c") {
 				t.Errorf("unchanged lower file in diff: %v", keys(names))
 			}
 			if err := sn.Remove(ctx, "bt-im-ctr"); err != nil {
@@ -211,7 +191,7 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
-func keys(m map[string]bool) []string {
+func keys(m map[string]string) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

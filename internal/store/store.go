@@ -23,12 +23,18 @@ type DB struct {
 // Open opens (creating if needed) the bbolt file at path and makes sure the
 // given buckets exist.
 func Open(path string, buckets ...string) (*DB, error) {
+	return open(path, "metadata store", &bolt.Options{Timeout: 5 * time.Second}, buckets)
+}
+
+// open opens the bbolt file at path (what names it in errors) with opts
+// and makes sure the buckets exist.
+func open(path, what string, opts *bolt.Options, buckets []string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create dir of %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := bolt.Open(path, 0o600, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open metadata store %s: %w", path, err)
+		return nil, fmt.Errorf("open %s %s: %w", what, path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range buckets {

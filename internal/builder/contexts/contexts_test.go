@@ -1,31 +1,19 @@
 package contexts
 
 import (
-	"archive/tar"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
-func tarOf(t *testing.T, files map[string]string) *bytes.Buffer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write([]byte(data)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return &buf
+func tarOf(t *testing.T, files map[string]string) io.Reader {
+	return bytes.NewReader(testutil.TarFiles(t, files))
 }
 
 // A build holds its mirror: a second build of the same context gets a

@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"testing"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // fakeBackend records what the builder asks for; images are configs.
@@ -90,18 +91,11 @@ func (f *fakeBackend) Tag(ctx context.Context, id, ref string) error {
 // contextOf writes files into a fresh context directory.
 func contextOf(t *testing.T, files map[string]string) *BuildContext {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for name, data := range files {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
-		tw.Write([]byte(data))
-	}
-	tw.Close()
 	m, err := OpenMirror(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc, err := ExtractContext(&buf, m, "Dockerfile")
+	bc, err := ExtractContext(bytes.NewReader(testutil.TarFiles(t, files)), m, "Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,21 +109,24 @@ func runBuild(t *testing.T, f *fakeBackend, cache *Cache, bc *BuildContext, opts
 	return id, out.String(), err
 }
 
-func TestEntrypointResetsInheritedCmd(t *testing.T) {
-	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nENTRYPOINT [\"echo\"]\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
+// mustBuild builds a context of files without options and returns the
+// image ID.
+func mustBuild(t *testing.T, f *fakeBackend, files map[string]string) string {
+	t.Helper()
+	id, _, err := runBuild(t, f, nil, contextOf(t, files), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id
+}
+
+func TestEntrypointResetsInheritedCmd(t *testing.T) {
+	f := newFake(t)
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nENTRYPOINT [\"echo\"]\n"})
 	if cfg := f.images[id]; cfg.Cmd != nil || strings.Join(cfg.Entrypoint, " ") != "echo" {
 		t.Errorf("config %+v: ENTRYPOINT must reset the base CMD", cfg)
 	}
-	bc = contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nCMD x\nENTRYPOINT [\"echo\"]\n"})
-	id, _, err = runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id = mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nCMD x\nENTRYPOINT [\"echo\"]\n"})
 	if cfg := f.images[id]; strings.Join(cfg.Cmd, "|") != "/bin/sh|-c|x" {
 		t.Errorf("CMD set in the stage must stay: %v", cfg.Cmd)
 	}
@@ -169,11 +166,7 @@ RUN echo $A
 
 func TestArgScopeIsPerStage(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG A=one\nENV X=${A}\nFROM busybox\nENV Y=[${A}]\nARG A\nENV Z=[${A}]\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nARG A=one\nENV X=${A}\nFROM busybox\nENV Y=[${A}]\nARG A\nENV Z=[${A}]\n"})
 	if env := strings.Join(f.images[id].Env, " "); env != "PATH=/bin Y=[] Z=[]" {
 		t.Errorf("second stage env %q: an ARG belongs to its stage", env)
 	}
@@ -260,17 +253,12 @@ func TestResolveRefusesEscapes(t *testing.T) {
 }
 
 func TestExtractContextRefusesWritesThroughLinks(t *testing.T) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	tw.WriteHeader(&tar.Header{Name: "evil", Typeflag: tar.TypeSymlink, Linkname: "/tmp"})
-	tw.WriteHeader(&tar.Header{Name: "evil/planted", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1})
-	tw.Write([]byte("x"))
-	tw.Close()
 	m, err := OpenMirror(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ExtractContext(&buf, m, "Dockerfile"); err == nil {
+	evil := testutil.Tar(t, testutil.TarEntry{Name: "evil", Link: "/tmp"}, testutil.TarEntry{Name: "evil/planted", Body: "x"})
+	if _, err := ExtractContext(bytes.NewReader(evil), m, "Dockerfile"); err == nil {
 		t.Fatal("a write through a symlink in the context was accepted")
 	}
 	if _, err := os.Stat("/tmp/planted"); err == nil {
@@ -292,11 +280,7 @@ func TestDockerignoreOnExtract(t *testing.T) {
 
 func TestExposeExpandsVariables(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nARG P=8080\nENV Q=\"9/udp 10\"\nEXPOSE $P $Q\n"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nARG P=8080\nENV Q=\"9/udp 10\"\nEXPOSE $P $Q\n"})
 	got := f.images[id].ExposedPorts
 	for _, p := range []string{"8080/tcp", "9/udp", "10/tcp"} {
 		if _, ok := got[p]; !ok {
@@ -307,11 +291,7 @@ func TestExposeExpandsVariables(t *testing.T) {
 
 func TestSingleWildcardMatchNeedsNoSlash(t *testing.T) {
 	f := newFake(t)
-	bc := contextOf(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY on* /renamed\n", "only.txt": "x"})
-	id, _, err := runBuild(t, f, nil, bc, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustBuild(t, f, map[string]string{"Dockerfile": "FROM busybox\nCOPY on* /renamed\n", "only.txt": "x"})
 	if b, err := os.ReadFile(filepath.Join(f.roots[id], "renamed")); err != nil || string(b) != "x" {
 		t.Errorf("renamed: %q %v", b, err)
 	}

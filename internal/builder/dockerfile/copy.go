@@ -331,13 +331,7 @@ func copyTree(root, src, dest string, uid, gid int, mode *fs.FileMode) error {
 			if err := os.Mkdir(dst, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 				return err
 			}
-			if err := os.Lchown(dst, uid, gid); err != nil {
-				return err
-			}
-			if err := os.Chmod(dst, perm); err != nil {
-				return err
-			}
-			return os.Chtimes(dst, fi.ModTime(), fi.ModTime())
+			return setOwnerModeTime(dst, fi, perm, uid, gid)
 		case fi.Mode()&fs.ModeSymlink != 0:
 			l, err := os.Readlink(p)
 			if err != nil {
@@ -377,6 +371,12 @@ func copyFile(src, dst string, fi fs.FileInfo, perm fs.FileMode, uid, gid int) e
 	if err != nil {
 		return err
 	}
+	return setOwnerModeTime(dst, fi, perm, uid, gid)
+}
+
+// setOwnerModeTime gives the copy dst of fi the owner uid:gid, the mode
+// perm and fi's modification time.
+func setOwnerModeTime(dst string, fi fs.FileInfo, perm fs.FileMode, uid, gid int) error {
 	if err := os.Lchown(dst, uid, gid); err != nil {
 		return err
 	}

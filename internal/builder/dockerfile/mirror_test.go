@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"os"
@@ -9,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func writeTree(t *testing.T, dir string, files map[string]string) {
@@ -142,39 +143,13 @@ func TestMirrorWithoutIndexStartsEmpty(t *testing.T) {
 	}
 }
 
-type tarEntry struct {
-	name, data, link string
-	dir              bool
-}
-
-func tarOf(t *testing.T, ents ...tarEntry) *bytes.Buffer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range ents {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.data)), Typeflag: tar.TypeReg}
-		switch {
-		case e.dir:
-			h.Typeflag, h.Size, h.Mode = tar.TypeDir, 0, 0o755
-		case e.link != "":
-			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write([]byte(e.data))
-	}
-	tw.Close()
-	return &buf
-}
-
-func extractOnce(t *testing.T, mirror string, buf *bytes.Buffer) (*BuildContext, error) {
+func extractOnce(t *testing.T, mirror string, tarball []byte) (*BuildContext, error) {
 	t.Helper()
 	m, err := OpenMirror(mirror)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ExtractContext(buf, m, "Dockerfile")
+	return ExtractContext(bytes.NewReader(tarball), m, "Dockerfile")
 }
 
 func TestExtractContextRewritesOnlyChanges(t *testing.T) {
@@ -183,18 +158,18 @@ func TestExtractContextRewritesOnlyChanges(t *testing.T) {
 	changed[len(changed)/2] ^= 1 // one byte, in the middle chunk
 	mirror := filepath.Join(t.TempDir(), "m")
 	outside := t.TempDir()
-	if _, err := extractOnce(t, mirror, tarOf(t,
-		tarEntry{name: "Dockerfile", data: "FROM x\n"}, tarEntry{name: "same", data: "same"},
-		tarEntry{name: "big", data: string(big)}, tarEntry{name: "gone", data: "x"}, tarEntry{name: "a", link: outside},
+	if _, err := extractOnce(t, mirror, testutil.Tar(t,
+		testutil.TarEntry{Name: "Dockerfile", Body: "FROM x\n"}, testutil.TarEntry{Name: "same", Body: "same"},
+		testutil.TarEntry{Name: "big", Body: string(big)}, testutil.TarEntry{Name: "gone", Body: "x"}, testutil.TarEntry{Name: "a", Link: outside},
 	)); err != nil {
 		t.Fatal(err)
 	}
 	same := inode(t, filepath.Join(mirror, "same"))
-	bc, err := extractOnce(t, mirror, tarOf(t,
-		tarEntry{name: "Dockerfile", data: "FROM x\n"}, tarEntry{name: "same", data: "same"},
-		tarEntry{name: "big", data: string(changed)},
+	bc, err := extractOnce(t, mirror, testutil.Tar(t,
+		testutil.TarEntry{Name: "Dockerfile", Body: "FROM x\n"}, testutil.TarEntry{Name: "same", Body: "same"},
+		testutil.TarEntry{Name: "big", Body: string(changed)},
 		// "a" was a link in the last build: now a directory, with a file.
-		tarEntry{name: "a/passwd", data: "mine"},
+		testutil.TarEntry{Name: "a/passwd", Body: "mine"},
 	))
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +193,7 @@ func TestExtractContextRewritesOnlyChanges(t *testing.T) {
 		t.Fatal("written through the link of the last build")
 	}
 	// Within one stream, a link stays a link: writing through it is refused.
-	if _, err := extractOnce(t, mirror, tarOf(t, tarEntry{name: "l", link: outside}, tarEntry{name: "l/planted", data: "x"})); err == nil {
+	if _, err := extractOnce(t, mirror, testutil.Tar(t, testutil.TarEntry{Name: "l", Link: outside}, testutil.TarEntry{Name: "l/planted", Body: "x"})); err == nil {
 		t.Fatal("a write through a symlink of the same stream was accepted")
 	}
 	if _, err := os.Stat(filepath.Join(outside, "planted")); err == nil {

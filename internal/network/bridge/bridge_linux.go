@@ -83,17 +83,27 @@ func SetRouteLocalnet(name string, on bool) {
 
 // Delete removes the bridge name; a missing one is not an error.
 func Delete(name string) error {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return nil
-	}
-	if l.Type() != "bridge" {
-		return fmt.Errorf("device %s is not a bridge", name)
+	l, err := linkOfType(name, "bridge")
+	if l == nil || err != nil {
+		return err
 	}
 	if err := netlink.LinkDel(l); err != nil {
 		return fmt.Errorf("delete bridge %s: %w", name, err)
 	}
 	return nil
+}
+
+// linkOfType finds the device name of kind typ; a missing one is nil, one
+// of another kind an error.
+func linkOfType(name, typ string) (netlink.Link, error) {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return nil, nil
+	}
+	if l.Type() != typ {
+		return nil, fmt.Errorf("device %s is not a %s", name, typ)
+	}
+	return l, nil
 }
 
 // redump runs a netlink dump again while the kernel reports it interrupted
@@ -379,12 +389,9 @@ func noIPv6(dev string) {
 // Detach deletes the host end of a veth pair (the peer goes with it); a
 // missing one is not an error.
 func Detach(hostVeth string) error {
-	l, err := netlink.LinkByName(hostVeth)
-	if err != nil {
-		return nil
-	}
-	if l.Type() != "veth" {
-		return fmt.Errorf("device %s is not a veth", hostVeth)
+	l, err := linkOfType(hostVeth, "veth")
+	if l == nil || err != nil {
+		return err
 	}
 	return netlink.LinkDel(l)
 }
