@@ -42,13 +42,9 @@ func NewBuildCommand(c command.Cli) *cobra.Command {
 		Use:   "build [OPTIONS] PATH | URL | -",
 		Short: "Make an image by running the steps of a Dockerfile",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return build(c, cmd.Context(), api, args[0], o)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name and optionally a tag in the "name:tag" format`)

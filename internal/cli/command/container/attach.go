@@ -21,11 +21,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start stopped containers again",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			if !attach && !interactive {
 				var errs []string
@@ -45,7 +41,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
 			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "Attach STDOUT/STDERR and forward signals")
@@ -119,11 +115,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 		Use:   "attach [OPTIONS] CONTAINER",
 		Short: "Connect this terminal's input and output to a running container",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			info, err := api.ContainerInspect(ctx, args[0], client.ContainerInspectOptions{})
 			if err != nil {
@@ -170,7 +162,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: after.Container.State.ExitCode}
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN")

@@ -41,13 +41,9 @@ func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command,
 		Use:   use,
 		Short: short,
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error { return do(cmd, api, n) })
-		},
+		}),
 	}
 }
 
@@ -96,11 +92,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Delete containers",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			for i, n := range args {
 				args[i] = strings.Trim(n, "/")
 			}
@@ -127,7 +119,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Force, "force", "f", false, "Force the removal of a running container (uses SIGKILL)")
@@ -160,11 +152,7 @@ func NewWaitCommand(c command.Cli) *cobra.Command {
 		Use:   "wait CONTAINER [CONTAINER...]",
 		Short: "Wait for containers to stop and print their exit codes",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			var errs []string
 			for _, n := range args {
 				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
@@ -178,7 +166,7 @@ func NewWaitCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -201,11 +189,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 		Use:   "rename CONTAINER NEW_NAME",
 		Short: "Rename a container",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			oldName, newName := strings.TrimSpace(args[0]), strings.TrimSpace(args[1])
 			if oldName == "" || newName == "" {
 				return errors.New("Error: Neither old nor new names may be empty")
@@ -214,7 +198,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 				return fmt.Errorf("%w\nError: failed to rename container named %s", err, oldName)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -224,17 +208,13 @@ func NewTopCommand(c command.Cli) *cobra.Command {
 		Use:   "top CONTAINER [ps OPTIONS]",
 		Short: "List the processes running in a container",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerTop(cmd.Context(), args[0], client.ContainerTopOptions{Arguments: args[1:]})
 			if err != nil {
 				return err
 			}
 			return renderTop(c.Out(), res.Titles, res.Processes)
-		},
+		}),
 	}
 }
 
@@ -244,11 +224,7 @@ func NewDiffCommand(c command.Cli) *cobra.Command {
 		Use:   "diff CONTAINER",
 		Short: "List the files a container added, changed or deleted",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerDiff(cmd.Context(), args[0], client.ContainerDiffOptions{})
 			if err != nil {
 				return err
@@ -257,7 +233,7 @@ func NewDiffCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintf(c.Out(), "%s %s\n", changeKind(ch.Kind), ch.Path)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -297,11 +273,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
 		Short: "Save a container's filesystem changes as a new image",
 		Args:  command.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			if len(args) == 2 {
 				o.Reference = args[1]
 			}
@@ -312,7 +284,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), res.ID)
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")`)
@@ -328,11 +300,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
 		Short: "Show the host addresses a container's ports are published on",
 		Args:  command.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerInspect(cmd.Context(), args[0], client.ContainerInspectOptions{})
 			if err != nil {
 				return err
@@ -352,7 +320,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintln(c.Out(), l)
 			}
 			return nil
-		},
+		}),
 	}
 }
 

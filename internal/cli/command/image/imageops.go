@@ -134,14 +134,10 @@ func NewTagCommand(c command.Cli) *cobra.Command {
 		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
 		Short: "Give the image SOURCE_IMAGE the further name TARGET_IMAGE",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			_, err = api.ImageTag(cmd.Context(), client.ImageTagOptions{Source: args[0], Target: args[1]})
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			_, err := api.ImageTag(cmd.Context(), client.ImageTagOptions{Source: args[0], Target: args[1]})
 			return err
-		},
+		}),
 	}
 }
 
@@ -152,11 +148,7 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 		Use:   "rmi [OPTIONS] IMAGE [IMAGE...]",
 		Short: "Delete images, or remove some of their names",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			var errs []string
 			for _, img := range args {
 				res, err := api.ImageRemove(cmd.Context(), img, client.ImageRemoveOptions{Force: force, PruneChildren: !noPrune})
@@ -176,7 +168,7 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force removal of the image")
 	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Do not delete untagged parents")

@@ -220,11 +220,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Delete networks",
 		Args:    command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			status := 0
 			for _, n := range args {
 				if _, err := api.NetworkRemove(cmd.Context(), n, client.NetworkRemoveOptions{}); err != nil {
@@ -241,7 +237,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: status}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not error if the network does not exist")
 	return cmd
@@ -318,14 +314,10 @@ func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 		Use:   "disconnect [OPTIONS] NETWORK CONTAINER",
 		Short: "Take a container off a network",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			_, err = api.NetworkDisconnect(cmd.Context(), args[0], client.NetworkDisconnectOptions{Container: args[1], Force: force})
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			_, err := api.NetworkDisconnect(cmd.Context(), args[0], client.NetworkDisconnectOptions{Container: args[1], Force: force})
 			return err
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the container to disconnect from a network")
 	return cmd

@@ -165,16 +165,12 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Delete volumes",
 		Args:    command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error {
 				_, err := api.VolumeRemove(cmd.Context(), n, client.VolumeRemoveOptions{Force: force})
 				return err
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Force the removal of one or more volumes")
 	return cmd
