@@ -297,9 +297,7 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 				warning = "WARNING! This will remove all images without at least one container associated to them."
 			}
 			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					return Prune(ctx, api, all, f)
-				}}.Run(cmd.Context(), c)
+				Remove: Prune(all)}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, not just dangling ones")
@@ -308,22 +306,23 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
-// Prune removes the dangling images (all unused ones with all) that match
-// f and returns the space reclaimed and the report.
-func Prune(ctx context.Context, api client.APIClient, all bool, f client.Filters) (uint64, string, error) {
-	f = f.Clone()
-	f.Add("dangling", strconv.FormatBool(!all))
-	res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
-	if err != nil {
-		return 0, "", err
-	}
-	var lines []string
-	for _, d := range res.Report.ImagesDeleted {
-		if d.Untagged != "" {
-			lines = append(lines, "untagged: "+d.Untagged)
-		} else {
-			lines = append(lines, "deleted: "+d.Deleted)
+// Prune is the Remover of the dangling images (every unused one with all).
+func Prune(all bool) command.Remover {
+	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+		f = f.Clone()
+		f.Add("dangling", strconv.FormatBool(!all))
+		res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
+		if err != nil {
+			return 0, "", err
 		}
+		var lines []string
+		for _, d := range res.Report.ImagesDeleted {
+			if d.Untagged != "" {
+				lines = append(lines, "untagged: "+d.Untagged)
+			} else {
+				lines = append(lines, "deleted: "+d.Deleted)
+			}
+		}
+		return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
 	}
-	return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
 }

@@ -253,19 +253,22 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
-				Filters: filters, NoTotal: true,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
-					if err != nil {
-						return 0, "", err
-					}
-					return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
-				}}.Run(cmd.Context(), c)
+				Filters: filters, NoTotal: true, Remove: Prune}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "until=<timestamp>")`)
 	return cmd
+}
+
+// Prune removes the networks no container uses that match f and returns
+// the report (removing a network reclaims no space).
+func Prune(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+	res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
+	if err != nil {
+		return 0, "", err
+	}
+	return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
 }
 
 // NewNetworkConnectCommand makes "berth network connect".

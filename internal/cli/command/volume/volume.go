@@ -190,17 +190,23 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 				warning = "WARNING! This will remove all local volumes not used by at least one container."
 			}
 			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
-					if err != nil {
-						return 0, "", err
-					}
-					return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
-				}}.Run(cmd.Context(), c)
+				Remove: Prune(all)}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, not just anonymous ones")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Do not prompt for confirmation")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Provide filter values (e.g. "label=<label>")`)
 	return cmd
+}
+
+// Prune is the Remover of the anonymous volumes no container uses (every
+// unused volume with all).
+func Prune(all bool) command.Remover {
+	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+		res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
+		if err != nil {
+			return 0, "", err
+		}
+		return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+	}
 }
