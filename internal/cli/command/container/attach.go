@@ -60,9 +60,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 	ctr := info.Container
 	cfg := ctr.Config
 	stdin = stdin && cfg.OpenStdin
-	resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
-		Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
-	})
+	resp, so, err := attachStreams(ctx, c, api, ctr.ID, cfg.Tty, stdin, detachKeys)
 	if err != nil {
 		return err
 	}
@@ -75,7 +73,6 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 		stop := proxySignals(ctx, api, ctr.ID)
 		defer stop()
 	}
-	so := localStreams(c, cfg.Tty, stdin, detachKeys)
 	wait := api.ContainerWait(ctx, ctr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	streamErr := make(chan error, 1)
 	hr := resp.HijackedResponse
@@ -133,9 +130,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 			}
 			cfg := ctr.Config
 			stdin := !noStdin && cfg.OpenStdin
-			resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
-				Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
-			})
+			resp, so, err := attachStreams(ctx, c, api, ctr.ID, cfg.Tty, stdin, detachKeys)
 			if err != nil {
 				return err
 			}
@@ -149,7 +144,6 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				stop := proxySignals(ctx, api, ctr.ID)
 				defer stop()
 			}
-			so := localStreams(c, cfg.Tty, stdin, detachKeys)
 			hr := resp.HijackedResponse
 			if err := streams.Pump(ctx, &hr, so); err != nil {
 				if errors.Is(err, streams.ErrDetached) {

@@ -47,30 +47,34 @@ func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command,
 	}
 }
 
-// NewStopCommand makes "berth stop".
-func NewStopCommand(c command.Cli) *cobra.Command {
+// stopVerb is stop or restart: a containerVerb with the stop flags; do
+// gets the --signal and the --timeout (nil when not given).
+func stopVerb(c command.Cli, use, short string, do func(ctx context.Context, api client.APIClient, name, signal string, timeout *int) error) *cobra.Command {
 	var timeout int
 	var signal string
-	cmd := containerVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
-		func(cmd *cobra.Command, api client.APIClient, n string) error {
-			_, err := api.ContainerStop(cmd.Context(), n, client.ContainerStopOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
-			return err
-		})
+	cmd := containerVerb(c, use, short, func(cmd *cobra.Command, api client.APIClient, n string) error {
+		return do(cmd.Context(), api, n, signal, stopTimeout(cmd, &timeout))
+	})
 	addStopFlags(cmd, &timeout, &signal)
 	return cmd
 }
 
-// NewRestartCommand makes "berth restart".
-func NewRestartCommand(c command.Cli) *cobra.Command {
-	var timeout int
-	var signal string
-	cmd := containerVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
-		func(cmd *cobra.Command, api client.APIClient, n string) error {
-			_, err := api.ContainerRestart(cmd.Context(), n, client.ContainerRestartOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+// NewStopCommand makes "berth stop".
+func NewStopCommand(c command.Cli) *cobra.Command {
+	return stopVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
+		func(ctx context.Context, api client.APIClient, n, signal string, timeout *int) error {
+			_, err := api.ContainerStop(ctx, n, client.ContainerStopOptions{Signal: signal, Timeout: timeout})
 			return err
 		})
-	addStopFlags(cmd, &timeout, &signal)
-	return cmd
+}
+
+// NewRestartCommand makes "berth restart".
+func NewRestartCommand(c command.Cli) *cobra.Command {
+	return stopVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
+		func(ctx context.Context, api client.APIClient, n, signal string, timeout *int) error {
+			_, err := api.ContainerRestart(ctx, n, client.ContainerRestartOptions{Signal: signal, Timeout: timeout})
+			return err
+		})
 }
 
 // NewKillCommand makes "berth kill".
