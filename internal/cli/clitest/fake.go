@@ -227,3 +227,12 @@ func (f *FakeDaemon) HandleStartWait(id string, code int64, delay time.Duration,
 	})
 	return afterStart
 }
+
+// WantOut runs one command line (no input) against f and fails t unless
+// its standard output is want.
+func (f *FakeDaemon) WantOut(t *testing.T, want string, args ...string) {
+	t.Helper()
+	if out, errOut, _ := f.Run("", args...); out != want {
+		t.Fatalf("berth %s: stdout %q (stderr %q), want %q", strings.Join(args, " "), out, errOut, want)
+	}
+}
