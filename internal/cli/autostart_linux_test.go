@@ -57,15 +57,22 @@ func fakeDaemonMain(args []string) int {
 	return 0
 }
 
-func TestAutoStartDaemon(t *testing.T) {
+// rootTempDir is a fresh directory under /tmp, removed after the test,
+// for the tests that must run as root.
+func rootTempDir(t *testing.T, prefix string) string {
+	t.Helper()
 	testutil.RequireRoot(t)
-	dir, err := os.MkdirTemp("/tmp", "bt-cl-autostart-")
+	dir, err := os.MkdirTemp("/tmp", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	host := "unix://" + filepath.Join(dir, "run", "berth.sock")
-	root := filepath.Join(dir, "data")
+	return dir
+}
+
+// killDaemonAtCleanup kills, after the test, the daemon an autostart left
+// running with its pid file in root.
+func killDaemonAtCleanup(t *testing.T, root string) {
 	t.Cleanup(func() {
 		if b, err := os.ReadFile(filepath.Join(root, "pid")); err == nil {
 			if pid, err := strconv.Atoi(string(b)); err == nil {
@@ -73,6 +80,13 @@ func TestAutoStartDaemon(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestAutoStartDaemon(t *testing.T) {
+	dir := rootTempDir(t, "bt-cl-autostart-")
+	host := "unix://" + filepath.Join(dir, "run", "berth.sock")
+	root := filepath.Join(dir, "data")
+	killDaemonAtCleanup(t, root)
 
 	c := &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string {
 		switch k {
@@ -134,12 +148,7 @@ func TestWaitPingGivesUpWhenDaemonExits(t *testing.T) {
 // its socket (never in the default data root); BERTH_NO_AUTOSTART starts
 // nothing.
 func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
-	testutil.RequireRoot(t)
-	dir, err := os.MkdirTemp("/tmp", "bt-cl-autostart-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := rootTempDir(t, "bt-cl-autostart-")
 	sock := filepath.Join(dir, "run", "berth.sock")
 	env := map[string]string{"BERTH_HOST": "unix://" + sock, "BERTH_NO_AUTOSTART": "1"}
 	c := &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string { return env[k] }}
@@ -154,13 +163,7 @@ func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
 
 	delete(env, "BERTH_NO_AUTOSTART")
 	root := sock + ".data"
-	t.Cleanup(func() {
-		if b, err := os.ReadFile(filepath.Join(root, "pid")); err == nil {
-			if pid, err := strconv.Atoi(string(b)); err == nil {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	})
+	killDaemonAtCleanup(t, root)
 	c = &CLI{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Env: func(k string) string { return env[k] }}
 	if _, err := c.Client(context.Background()); err != nil {
 		t.Fatalf("client with autostart: %v", err)
@@ -178,12 +181,7 @@ func TestAutoStartOtherSocketOwnDataRoot(t *testing.T) {
 // user owns it, or can write to it or to any directory above it (sticky
 // /tmp aside), also through symlinks.
 func TestRootOnlyDir(t *testing.T) {
-	testutil.RequireRoot(t)
-	dir, err := os.MkdirTemp("/tmp", "bt-cl-rootonly-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := rootTempDir(t, "bt-cl-rootonly-")
 	mk := func(name string, mode os.FileMode, uid int) string {
 		p := filepath.Join(dir, name)
 		if err := os.Mkdir(p, mode); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berth/berth/internal/cli"
 )
@@ -188,4 +189,50 @@ func NewUnix(t *testing.T) *FakeDaemon {
 	t.Cleanup(srv.Close)
 	f.Host = "unix://" + sock
 	return f
+}
+
+// HandleStartWait serves the start and the wait of container id: start
+// answers 204 (or the daemon error startErr, and the container never
+// starts); wait, as dockerd does, sends its headers at once and the exit
+// code after the start and delay. It returns a function that blocks until
+// the start, false when the fake daemon closes first (for the attach
+// handler, whose output must follow the start).
+func (f *FakeDaemon) HandleStartWait(id string, code int64, delay time.Duration, startErr string) (afterStart func() bool) {
+	started := make(chan struct{})
+	afterStart = func() bool {
+		select {
+		case <-started:
+			return true
+		case <-f.Closing:
+			return false
+		}
+	}
+	f.Handle("POST /containers/"+id+"/start", func(w http.ResponseWriter, r *http.Request) {
+		if startErr != "" {
+			WriteJSON(w, http.StatusBadRequest, map[string]string{"message": startErr})
+			return
+		}
+		close(started)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	f.Handle("POST /containers/"+id+"/wait", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		if !afterStart() {
+			return
+		}
+		time.Sleep(delay)
+		json.NewEncoder(w).Encode(map[string]int64{"StatusCode": code})
+	})
+	return afterStart
+}
+
+// WantOut runs one command line (no input) against f and fails t unless
+// its standard output is want.
+func (f *FakeDaemon) WantOut(t *testing.T, want string, args ...string) {
+	t.Helper()
+	if out, errOut, _ := f.Run("", args...); out != want {
+		t.Fatalf("berth %s: stdout %q (stderr %q), want %q", strings.Join(args, " "), out, errOut, want)
+	}
 }

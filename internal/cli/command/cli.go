@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
 )
 
 // Cli is what a command needs from the invocation that runs it: the
@@ -28,5 +29,18 @@ func EnvLookup(c Cli) func(string) (string, bool) {
 	return func(k string) (string, bool) {
 		v := c.Getenv(k)
 		return v, v != ""
+	}
+}
+
+// WithClient is the RunE of a command whose first step talks to the
+// daemon: it gets the API client (connecting, or failing, before anything
+// else) and runs fn with it.
+func WithClient(c Cli, fn func(cmd *cobra.Command, api client.APIClient, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		api, err := c.Client(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return fn(cmd, api, args)
 	}
 }

@@ -27,17 +27,13 @@ func NewInspectCommand(c Cli, use, short string, format *string, getter func(api
 		Use:   use,
 		Short: short,
 		Args:  MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			get, err := getter(api)
 			if err != nil {
 				return err
 			}
 			return Inspect(cmd.Context(), c, args, *format, get)
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(format, "format", "f", "", "Go template to print with")
 	return cmd

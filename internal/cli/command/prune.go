@@ -19,10 +19,12 @@ type Prune struct {
 	Warning string   // what the question warns of
 	Filters []string // --filter
 	NoTotal bool     // print no "Total reclaimed space" (network prune)
-	// Remove prunes what matches f and returns the bytes reclaimed and
-	// the report ("" when nothing was removed).
-	Remove func(ctx context.Context, api client.APIClient, f client.Filters) (space uint64, report string, err error)
+	Remove  Remover
 }
+
+// Remover prunes what matches f and returns the bytes reclaimed and the
+// report ("" when nothing was removed).
+type Remover func(ctx context.Context, api client.APIClient, f client.Filters) (space uint64, report string, err error)
 
 // Run asks, prunes and reports on c's standard output.
 func (p Prune) Run(ctx context.Context, c Cli) error {

@@ -42,13 +42,9 @@ func NewBuildCommand(c command.Cli) *cobra.Command {
 		Use:   "build [OPTIONS] PATH | URL | -",
 		Short: "Make an image by running the steps of a Dockerfile",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return build(c, cmd.Context(), api, args[0], o)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name the image, "name" or "name:tag"`)
@@ -257,33 +253,8 @@ func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternma
 				return nil
 			}
 		}
-		link := ""
-		if fi.Mode()&os.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(fi, link)
-		if err != nil {
-			return err
-		}
-		hdr.Name = name
-		if fi.IsDir() {
-			hdr.Name += "/"
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if fi.Mode().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(tw, f)
-			f.Close()
-			return err
-		}
-		return nil
+		_, err = command.WriteTarEntry(tw, p, name, fi)
+		return err
 	})
 	if err != nil {
 		return err

@@ -25,13 +25,10 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",
-				Remove: func(ctx context.Context, api client.APIClient, _ client.Filters) (uint64, string, error) {
-					res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all})
-					if err != nil {
-						return 0, "", err
-					}
+				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+					space, report, err := Prune(all)(ctx, api, f)
 					// no blank line after the list, as docker prints it
-					return res.Report.SpaceReclaimed, strings.TrimSuffix(command.Deleted("Deleted build cache objects", res.Report.CachesDeleted), "\n"), nil
+					return space, strings.TrimSuffix(report, "\n"), err
 				}}.Run(cmd.Context(), c)
 		},
 	}
@@ -39,4 +36,15 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, dangling or not")
 	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
 	return cmd
+}
+
+// Prune is the Remover of the dangling build cache (all of it with all).
+func Prune(all bool) command.Remover {
+	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+		res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f})
+		if err != nil {
+			return 0, "", err
+		}
+		return res.Report.SpaceReclaimed, command.Deleted("Deleted build cache objects", res.Report.CachesDeleted), nil
+	}
 }

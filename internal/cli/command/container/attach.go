@@ -21,11 +21,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Start stopped containers again",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			if !attach && !interactive {
 				var errs []string
@@ -45,7 +41,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
 			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "Stream the output and pass signals on")
@@ -64,9 +60,7 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 	ctr := info.Container
 	cfg := ctr.Config
 	stdin = stdin && cfg.OpenStdin
-	resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
-		Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
-	})
+	resp, so, err := attachStreams(ctx, c, api, ctr.ID, cfg.Tty, stdin, detachKeys)
 	if err != nil {
 		return err
 	}
@@ -79,7 +73,6 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 		stop := proxySignals(ctx, api, ctr.ID)
 		defer stop()
 	}
-	so := localStreams(c, cfg.Tty, stdin, detachKeys)
 	wait := api.ContainerWait(ctx, ctr.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	streamErr := make(chan error, 1)
 	hr := resp.HijackedResponse
@@ -119,11 +112,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 		Use:   "attach [OPTIONS] CONTAINER",
 		Short: "Connect this terminal's input and output to a running container",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			info, err := api.ContainerInspect(ctx, args[0], client.ContainerInspectOptions{})
 			if err != nil {
@@ -141,9 +130,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 			}
 			cfg := ctr.Config
 			stdin := !noStdin && cfg.OpenStdin
-			resp, err := api.ContainerAttach(ctx, ctr.ID, client.ContainerAttachOptions{
-				Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
-			})
+			resp, so, err := attachStreams(ctx, c, api, ctr.ID, cfg.Tty, stdin, detachKeys)
 			if err != nil {
 				return err
 			}
@@ -157,7 +144,6 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				stop := proxySignals(ctx, api, ctr.ID)
 				defer stop()
 			}
-			so := localStreams(c, cfg.Tty, stdin, detachKeys)
 			hr := resp.HijackedResponse
 			if err := streams.Pump(ctx, &hr, so); err != nil {
 				if errors.Is(err, streams.ErrDetached) {
@@ -170,7 +156,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: after.Container.State.ExitCode}
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&noStdin, "no-stdin", false, "Leave the standard input unconnected")

@@ -201,15 +201,27 @@ func setRestart(o *containerOptions, hc *container.HostConfig) error {
 	return nil
 }
 
+// parseEach parses every value of a list flag, failing as docker does:
+// invalid argument "v" for "--flag" flag: why.
+func parseEach[T any](flag string, values []string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, v := range values {
+		p, err := parse(v)
+		if err != nil {
+			return nil, fmt.Errorf("invalid argument %q for %q flag: %w", v, flag, err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // setHostsAndDNS parses --add-host and --dns.
 func setHostsAndDNS(o *containerOptions, hc *container.HostConfig) error {
-	for _, h := range o.addHost {
-		v, err := opts.ValidateExtraHost(h)
-		if err != nil {
-			return fmt.Errorf("invalid argument %q for \"--add-host\" flag: %w", h, err)
-		}
-		hc.ExtraHosts = append(hc.ExtraHosts, v)
+	hosts, err := parseEach("--add-host", o.addHost, opts.ValidateExtraHost)
+	if err != nil {
+		return err
 	}
+	hc.ExtraHosts = append(hc.ExtraHosts, hosts...)
 	for _, d := range o.dns {
 		a, err := netip.ParseAddr(d)
 		if err != nil {
@@ -243,13 +255,11 @@ func setResources(o *containerOptions, hc *container.HostConfig) error {
 		r.PidsLimit = &v
 	}
 	hc.ShmSize = int64(o.shmSize)
-	for _, u := range o.ulimits {
-		ul, err := opts.ParseUlimit(u)
-		if err != nil {
-			return fmt.Errorf("invalid argument %q for \"--ulimit\" flag: %w", u, err)
-		}
-		r.Ulimits = append(r.Ulimits, ul)
+	ulimits, err := parseEach("--ulimit", o.ulimits, opts.ParseUlimit)
+	if err != nil {
+		return err
 	}
+	r.Ulimits = append(r.Ulimits, ulimits...)
 	for _, d := range o.devices {
 		dm, err := parseDevice(d)
 		if err != nil {
@@ -294,13 +304,11 @@ func setMounts(o *containerOptions, cfg *container.Config, hc *container.HostCon
 			hc.Binds = append(hc.Binds, bind)
 		}
 	}
-	for _, m := range o.mounts {
-		mm, err := opts.ParseMount(m)
-		if err != nil {
-			return fmt.Errorf("invalid argument %q for \"--mount\" flag: %w", m, err)
-		}
-		hc.Mounts = append(hc.Mounts, mm)
+	mounts, err := parseEach("--mount", o.mounts, opts.ParseMount)
+	if err != nil {
+		return err
 	}
+	hc.Mounts = append(hc.Mounts, mounts...)
 	for _, t := range o.tmpfs {
 		p, optsStr, err := opts.ParseTmpfs(t)
 		if err != nil {

@@ -139,3 +139,18 @@ func TestRunExitErrorMapping(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestListFlagValueErrors: a bad value of --add-host, --ulimit or --mount
+// is reported as docker does, naming the value and the flag.
+func TestListFlagValueErrors(t *testing.T) {
+	for args, want := range map[string]string{
+		"--add-host nohost":    `invalid argument "nohost" for "--add-host" flag: `,
+		"--ulimit nofile":      `invalid argument "nofile" for "--ulimit" flag: `,
+		"--mount dst=/x,nokey": `invalid argument "dst=/x,nokey" for "--mount" flag: `,
+	} {
+		_, err := parseRunFlags(t, append(strings.Fields(args), "busybox")...)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: %v, want %q…", args, err, want)
+		}
+	}
+}

@@ -228,36 +228,9 @@ func writeTar(w io.Writer, src, name string, contents bool) (int64, error) {
 		default:
 			entry = path.Join(name, filepath.ToSlash(rel))
 		}
-		link := ""
-		if info.Mode()&os.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(info, link)
-		if err != nil {
-			return err
-		}
-		hdr.Name = entry
-		if info.IsDir() {
-			hdr.Name += "/"
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if info.Mode().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			n, err := io.Copy(tw, f)
-			f.Close()
-			total += n
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		n, err := command.WriteTarEntry(tw, p, entry, info)
+		total += n
+		return err
 	})
 	if err != nil {
 		return total, err

@@ -27,13 +27,9 @@ func NewExecCommand(c command.Cli) *cobra.Command {
 		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
 		Short: "Run another command inside a running container",
 		Args:  command.MinArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return exec(c, cmd.Context(), api, args[0], args[1:], o)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.SetInterspersed(false)

@@ -41,40 +41,40 @@ func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command,
 		Use:   use,
 		Short: short,
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error { return do(cmd, api, n) })
-		},
+		}),
 	}
+}
+
+// stopVerb is stop or restart: a containerVerb with the stop flags; do
+// gets the --signal and the --timeout (nil when not given).
+func stopVerb(c command.Cli, use, short string, do func(ctx context.Context, api client.APIClient, name, signal string, timeout *int) error) *cobra.Command {
+	var timeout int
+	var signal string
+	cmd := containerVerb(c, use, short, func(cmd *cobra.Command, api client.APIClient, n string) error {
+		return do(cmd.Context(), api, n, signal, stopTimeout(cmd, &timeout))
+	})
+	addStopFlags(cmd, &timeout, &signal)
+	return cmd
 }
 
 // NewStopCommand makes "berth stop".
 func NewStopCommand(c command.Cli) *cobra.Command {
-	var timeout int
-	var signal string
-	cmd := containerVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
-		func(cmd *cobra.Command, api client.APIClient, n string) error {
-			_, err := api.ContainerStop(cmd.Context(), n, client.ContainerStopOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+	return stopVerb(c, "stop [OPTIONS] CONTAINER [CONTAINER...]", "Stop running containers: a signal, then a kill after the timeout",
+		func(ctx context.Context, api client.APIClient, n, signal string, timeout *int) error {
+			_, err := api.ContainerStop(ctx, n, client.ContainerStopOptions{Signal: signal, Timeout: timeout})
 			return err
 		})
-	addStopFlags(cmd, &timeout, &signal)
-	return cmd
 }
 
 // NewRestartCommand makes "berth restart".
 func NewRestartCommand(c command.Cli) *cobra.Command {
-	var timeout int
-	var signal string
-	cmd := containerVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
-		func(cmd *cobra.Command, api client.APIClient, n string) error {
-			_, err := api.ContainerRestart(cmd.Context(), n, client.ContainerRestartOptions{Signal: signal, Timeout: stopTimeout(cmd, &timeout)})
+	return stopVerb(c, "restart [OPTIONS] CONTAINER [CONTAINER...]", "Stop containers and start them again",
+		func(ctx context.Context, api client.APIClient, n, signal string, timeout *int) error {
+			_, err := api.ContainerRestart(ctx, n, client.ContainerRestartOptions{Signal: signal, Timeout: timeout})
 			return err
 		})
-	addStopFlags(cmd, &timeout, &signal)
-	return cmd
 }
 
 // NewKillCommand makes "berth kill".
@@ -96,11 +96,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
 		Short: "Delete containers",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			for i, n := range args {
 				args[i] = strings.Trim(n, "/")
 			}
@@ -127,7 +123,7 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.Force, "force", "f", false, "Kill the container first (SIGKILL) if it is running")
@@ -160,11 +156,7 @@ func NewWaitCommand(c command.Cli) *cobra.Command {
 		Use:   "wait CONTAINER [CONTAINER...]",
 		Short: "Wait for containers to stop and print their exit codes",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			var errs []string
 			for _, n := range args {
 				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
@@ -178,7 +170,7 @@ func NewWaitCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -201,11 +193,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 		Use:   "rename CONTAINER NEW_NAME",
 		Short: "Rename a container",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			oldName, newName := strings.TrimSpace(args[0]), strings.TrimSpace(args[1])
 			if oldName == "" || newName == "" {
 				return errors.New("Error: Neither old nor new names may be empty")
@@ -214,7 +202,7 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 				return fmt.Errorf("%w\nError: failed to rename container named %s", err, oldName)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -224,17 +212,13 @@ func NewTopCommand(c command.Cli) *cobra.Command {
 		Use:   "top CONTAINER [ps OPTIONS]",
 		Short: "List the processes running in a container",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerTop(cmd.Context(), args[0], client.ContainerTopOptions{Arguments: args[1:]})
 			if err != nil {
 				return err
 			}
 			return renderTop(c.Out(), res.Titles, res.Processes)
-		},
+		}),
 	}
 }
 
@@ -244,11 +228,7 @@ func NewDiffCommand(c command.Cli) *cobra.Command {
 		Use:   "diff CONTAINER",
 		Short: "List the files a container added, changed or deleted",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerDiff(cmd.Context(), args[0], client.ContainerDiffOptions{})
 			if err != nil {
 				return err
@@ -257,7 +237,7 @@ func NewDiffCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintf(c.Out(), "%s %s\n", changeKind(ch.Kind), ch.Path)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -297,11 +277,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
 		Short: "Save a container's filesystem changes as a new image",
 		Args:  command.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			if len(args) == 2 {
 				o.Reference = args[1]
 			}
@@ -312,7 +288,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), res.ID)
 			return nil
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author of the image (e.g. "Jane Doe <jane@example.com>")`)
@@ -328,11 +304,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
 		Short: "Show the host addresses a container's ports are published on",
 		Args:  command.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerInspect(cmd.Context(), args[0], client.ContainerInspectOptions{})
 			if err != nil {
 				return err
@@ -352,7 +324,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintln(c.Out(), l)
 			}
 			return nil
-		},
+		}),
 	}
 }
 

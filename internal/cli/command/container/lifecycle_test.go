@@ -164,10 +164,7 @@ func TestPortCommitExportUpdate(t *testing.T) {
 	if code != 0 || out != "53/udp -> 127.0.0.1:5353\n80/tcp -> 0.0.0.0:8080\n" {
 		t.Fatalf("port: %d %q", code, out)
 	}
-	out, _, _ = f.Run("", "port", "web", "80")
-	if out != "0.0.0.0:8080\n" {
-		t.Fatalf("port 80: %q", out)
-	}
+	f.WantOut(t, "0.0.0.0:8080\n", "port", "web", "80")
 	_, errOut, code := f.Run("", "port", "web", "443")
 	if code != 1 || errOut != "Error: No public port '443/tcp' published for web\n" {
 		t.Fatalf("port 443: %d %q", code, errOut)

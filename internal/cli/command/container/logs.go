@@ -22,13 +22,9 @@ func NewLogsCommand(c command.Cli) *cobra.Command {
 		Use:   "logs [OPTIONS] CONTAINER",
 		Short: "Print what a container wrote to its output",
 		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return logs(c, cmd.Context(), api, args[0], o)
-		},
+		}),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "Keep printing new lines as they come")

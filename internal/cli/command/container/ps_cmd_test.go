@@ -47,22 +47,10 @@ func TestPsQuietAllFilterFormat(t *testing.T) {
 	if !strings.Contains(q, "all=1") || !strings.Contains(q, "exited") {
 		t.Fatalf("query %q lacks all/filter", q)
 	}
-	out, _, _ = f.Run("", "ps", "-a", "--format", "{{.Names}}\t{{.Status}}")
-	if out != "a\tExited (0) 2 minutes ago\nb\tCreated\n" {
-		t.Fatalf("format output %q", out)
-	}
-	out, _, _ = f.Run("", "ps", "-a", "--format", "table {{.Names}}\t{{upper .State}}")
-	if out != "NAMES     STATE\na         EXITED\nb         CREATED\n" {
-		t.Fatalf("table format output %q", out)
-	}
-	out, _, _ = f.Run("", "ps", "-a", "--no-trunc", "--format", "{{.ID}}")
-	if out != "0123456789abcdef0123\nfedcba9876543210fedc\n" {
-		t.Fatalf("no-trunc output %q", out)
-	}
-	out, _, _ = f.Run("", "container", "ls", "-n", "1", "--format", "{{json .Names}}")
-	if out != "\"a\"\n\"b\"\n" {
-		t.Fatalf("container ls output %q", out)
-	}
+	f.WantOut(t, "a\tExited (0) 2 minutes ago\nb\tCreated\n", "ps", "-a", "--format", "{{.Names}}\t{{.Status}}")
+	f.WantOut(t, "NAMES     STATE\na         EXITED\nb         CREATED\n", "ps", "-a", "--format", "table {{.Names}}\t{{upper .State}}")
+	f.WantOut(t, "0123456789abcdef0123\nfedcba9876543210fedc\n", "ps", "-a", "--no-trunc", "--format", "{{.ID}}")
+	f.WantOut(t, "\"a\"\n\"b\"\n", "container", "ls", "-n", "1", "--format", "{{json .Names}}")
 	if q := f.Find("GET", "/containers/json"); !strings.Contains(q[len(q)-1].Query, "limit=1") {
 		t.Fatalf("-n 1 not sent: %q", q[len(q)-1].Query)
 	}

@@ -21,11 +21,9 @@ const ctrID = "c0ffee0000000000000000000000000000000000000000000000000000000001"
 func runFake(t *testing.T, code int64, startErr string) *clitest.FakeDaemon {
 	f := clitest.New(t)
 	f.Handle("POST /containers/create", clitest.JSON(container.CreateResponse{ID: ctrID}))
-	started := make(chan struct{})
+	afterStart := f.HandleStartWait(ctrID, code, 0, startErr)
 	f.Handle("POST /containers/"+ctrID+"/attach", clitest.Hijack(false, func(in *bufio.Reader, out io.Writer) {
-		select {
-		case <-started:
-		case <-f.Closing:
+		if !afterStart() {
 			return
 		}
 		clitest.Frame(out, 1, "hello\n")
@@ -34,26 +32,6 @@ func runFake(t *testing.T, code int64, startErr string) *clitest.FakeDaemon {
 			clitest.Frame(out, 1, "echo:"+line)
 		}
 	}))
-	f.Handle("POST /containers/"+ctrID+"/wait", func(w http.ResponseWriter, r *http.Request) {
-		// Like dockerd, send the headers at once and the body at exit.
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
-		select {
-		case <-started:
-		case <-f.Closing:
-			return
-		}
-		json.NewEncoder(w).Encode(container.WaitResponse{StatusCode: code})
-	})
-	f.Handle("POST /containers/"+ctrID+"/start", func(w http.ResponseWriter, r *http.Request) {
-		if startErr != "" {
-			clitest.WriteJSON(w, http.StatusBadRequest, map[string]string{"message": startErr})
-			return
-		}
-		close(started)
-		w.WriteHeader(http.StatusNoContent)
-	})
 	f.Handle("DELETE /containers/"+ctrID, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	return f
 }

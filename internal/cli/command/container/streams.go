@@ -25,6 +25,16 @@ func localStreams(c command.Cli, tty, withStdin bool, detachKeys string) streams
 	return so
 }
 
+// attachStreams attaches to the output of container id, and to its input
+// with stdin, and returns the connection with the local streams to pump
+// it to ("start -a" and "attach").
+func attachStreams(ctx context.Context, c command.Cli, api client.APIClient, id string, tty, stdin bool, detachKeys string) (client.ContainerAttachResult, streams.Options, error) {
+	resp, err := api.ContainerAttach(ctx, id, client.ContainerAttachOptions{
+		Stream: true, Stdin: stdin, Stdout: true, Stderr: true, DetachKeys: detachKeys,
+	})
+	return resp, localStreams(c, tty, stdin, detachKeys), err
+}
+
 // resizeContainer keeps the container's tty the size of the local terminal.
 func resizeContainer(ctx context.Context, c command.Cli, api client.APIClient, id string) func() {
 	return streams.MonitorResize(ctx, c.Out(), func(h, w uint) error {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,34 +35,16 @@ func TestRunTTY(t *testing.T) {
 
 	f := clitest.New(t)
 	f.Handle("POST /containers/create", clitest.JSON(container.CreateResponse{ID: ctrID}))
-	started := make(chan struct{})
+	afterStart := f.HandleStartWait(ctrID, 0, 50*time.Millisecond, "")
 	rawDuringRun := make(chan bool, 1)
 	f.Handle("POST /containers/"+ctrID+"/attach", clitest.Hijack(true, func(in *bufio.Reader, out io.Writer) {
-		select {
-		case <-started:
-		case <-f.Closing:
+		if !afterStart() {
 			return
 		}
 		st, _ := term.SaveState(pts.Fd())
 		rawDuringRun <- st != nil && *st != *before
 		io.WriteString(out, "tty-hello\r\n")
 	}))
-	f.Handle("POST /containers/"+ctrID+"/wait", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
-		select {
-		case <-started:
-		case <-f.Closing:
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-		json.NewEncoder(w).Encode(container.WaitResponse{StatusCode: 0})
-	})
-	f.Handle("POST /containers/"+ctrID+"/start", func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		w.WriteHeader(http.StatusNoContent)
-	})
 	f.Handle("POST /containers/"+ctrID+"/resize", clitest.NoContent)
 
 	got := make(chan string, 1)

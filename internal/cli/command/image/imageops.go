@@ -134,14 +134,10 @@ func NewTagCommand(c command.Cli) *cobra.Command {
 		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
 		Short: "Give the image SOURCE_IMAGE the further name TARGET_IMAGE",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			_, err = api.ImageTag(cmd.Context(), client.ImageTagOptions{Source: args[0], Target: args[1]})
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			_, err := api.ImageTag(cmd.Context(), client.ImageTagOptions{Source: args[0], Target: args[1]})
 			return err
-		},
+		}),
 	}
 }
 
@@ -152,11 +148,7 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 		Use:   "rmi [OPTIONS] IMAGE [IMAGE...]",
 		Short: "Delete images, or remove some of their names",
 		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			var errs []string
 			for _, img := range args {
 				res, err := api.ImageRemove(cmd.Context(), img, client.ImageRemoveOptions{Force: force, PruneChildren: !noPrune})
@@ -176,7 +168,7 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 				return errors.New(strings.Join(errs, "\n"))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Remove even an image with several references or used by stopped containers")
 	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Keep the untagged parent images")
@@ -305,9 +297,7 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 				warning = "WARNING! This will remove all images without at least one container associated to them."
 			}
 			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					return Prune(ctx, api, all, f)
-				}}.Run(cmd.Context(), c)
+				Remove: Prune(all)}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
@@ -316,22 +306,23 @@ func NewImagePruneCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
-// Prune removes the dangling images (all unused ones with all) that match
-// f and returns the space reclaimed and the report.
-func Prune(ctx context.Context, api client.APIClient, all bool, f client.Filters) (uint64, string, error) {
-	f = f.Clone()
-	f.Add("dangling", strconv.FormatBool(!all))
-	res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
-	if err != nil {
-		return 0, "", err
-	}
-	var lines []string
-	for _, d := range res.Report.ImagesDeleted {
-		if d.Untagged != "" {
-			lines = append(lines, "untagged: "+d.Untagged)
-		} else {
-			lines = append(lines, "deleted: "+d.Deleted)
+// Prune is the Remover of the dangling images (every unused one with all).
+func Prune(all bool) command.Remover {
+	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+		f = f.Clone()
+		f.Add("dangling", strconv.FormatBool(!all))
+		res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
+		if err != nil {
+			return 0, "", err
 		}
+		var lines []string
+		for _, d := range res.Report.ImagesDeleted {
+			if d.Untagged != "" {
+				lines = append(lines, "untagged: "+d.Untagged)
+			} else {
+				lines = append(lines, "deleted: "+d.Deleted)
+			}
+		}
+		return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
 	}
-	return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
 }

@@ -33,10 +33,7 @@ func TestImagesTable(t *testing.T) {
 	if out != want {
 		t.Fatalf("images output:\n%s\nwant:\n%s", out, want)
 	}
-	out, _, _ = f.Run("", "images", "-q")
-	if out != "9a1b2c3d4e5f\n9a1b2c3d4e5f\n001122334455\n" {
-		t.Fatalf("images -q %q", out)
-	}
+	f.WantOut(t, "9a1b2c3d4e5f\n9a1b2c3d4e5f\n001122334455\n", "images", "-q")
 	out, _, _ = f.Run("", "image", "ls", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}")
 	if !strings.HasPrefix(out, "busybox:latest sha256:9a1b2c3d") {
 		t.Fatalf("image ls --no-trunc %q", out)
@@ -84,12 +81,6 @@ func TestHistory(t *testing.T) {
 	if code != 0 || out != want {
 		t.Fatalf("history:\n%q\nwant\n%q", out, want)
 	}
-	out, _, _ = f.Run("", "history", "-q", "busybox")
-	if out != "9a1b2c3d4e5f\n<missing>\n" {
-		t.Fatalf("history -q %q", out)
-	}
-	out, _, _ = f.Run("", "history", "-H=false", "--format", "{{.Size}}", "busybox")
-	if out != "0\n4272193\n" {
-		t.Fatalf("history -H=false %q", out)
-	}
+	f.WantOut(t, "9a1b2c3d4e5f\n<missing>\n", "history", "-q", "busybox")
+	f.WantOut(t, "0\n4272193\n", "history", "-H=false", "--format", "{{.Size}}", "busybox")
 }

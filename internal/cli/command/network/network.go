@@ -220,11 +220,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Delete networks",
 		Args:    command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			status := 0
 			for _, n := range args {
 				if _, err := api.NetworkRemove(cmd.Context(), n, client.NetworkRemoveOptions{}); err != nil {
@@ -241,7 +237,7 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: status}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error when a network does not exist")
 	return cmd
@@ -257,19 +253,22 @@ func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
-				Filters: filters, NoTotal: true,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
-					if err != nil {
-						return 0, "", err
-					}
-					return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
-				}}.Run(cmd.Context(), c)
+				Filters: filters, NoTotal: true, Remove: Prune}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
 	return cmd
+}
+
+// Prune removes the networks no container uses that match f and returns
+// the report (removing a network reclaims no space).
+func Prune(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+	res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
+	if err != nil {
+		return 0, "", err
+	}
+	return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
 }
 
 // NewNetworkConnectCommand makes "berth network connect".
@@ -318,14 +317,10 @@ func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 		Use:   "disconnect [OPTIONS] NETWORK CONTAINER",
 		Short: "Take a container off a network",
 		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			_, err = api.NetworkDisconnect(cmd.Context(), args[0], client.NetworkDisconnectOptions{Container: args[1], Force: force})
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			_, err := api.NetworkDisconnect(cmd.Context(), args[0], client.NetworkDisconnectOptions{Container: args[1], Force: force})
 			return err
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Forget the connection even if leaving the network fails")
 	return cmd

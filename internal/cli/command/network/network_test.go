@@ -28,12 +28,8 @@ func TestNetworkCommands(t *testing.T) {
 			t.Errorf("network create body %s lacks %s", body, s)
 		}
 	}
-	if out, _, _ := f.Run("", "network", "ls"); out != "NETWORK ID     NAME      DRIVER    SCOPE\n0123456789ab   appnet    bridge    local\n" {
-		t.Fatalf("network ls %q", out)
-	}
-	if out, _, _ := f.Run("", "network", "inspect", "-f", "{{.Driver}}", "appnet"); out != "bridge\n" {
-		t.Fatalf("network inspect %q", out)
-	}
+	f.WantOut(t, "NETWORK ID     NAME      DRIVER    SCOPE\n0123456789ab   appnet    bridge    local\n", "network", "ls")
+	f.WantOut(t, "bridge\n", "network", "inspect", "-f", "{{.Driver}}", "appnet")
 	if out, _, code := f.Run("", "network", "rm", "appnet"); code != 0 || out != "appnet\n" {
 		t.Fatalf("network rm: %d %q", code, out)
 	}

@@ -26,18 +26,9 @@ func TestInspect(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "[\n    {\n        \"Id\": \"abc\",\n        \"Name\": \"/web\",") || !strings.HasSuffix(out, "}\n]\n") {
 		t.Fatalf("inspect default output %q", out)
 	}
-	out, _, _ = f.Run("", "inspect", "-f", "{{.State.ExitCode}} {{.Config.Image}} {{json .Config.Labels}} {{index .Config.Env 0}}", "web")
-	if out != "3 busybox {\"k\":\"v\"} A=1\n" {
-		t.Fatalf("inspect -f output %q", out)
-	}
-	out, _, _ = f.Run("", "container", "inspect", "--format", "{{.HostConfig.Memory}}", "web")
-	if out != "67108864\n" {
-		t.Fatalf("container inspect output %q", out)
-	}
-	out, _, _ = f.Run("", "inspect", "--format", "{{.ID}}", "busybox")
-	if out != "sha256:1234\n" {
-		t.Fatalf("inspect image fallback %q", out)
-	}
+	f.WantOut(t, "3 busybox {\"k\":\"v\"} A=1\n", "inspect", "-f", "{{.State.ExitCode}} {{.Config.Image}} {{json .Config.Labels}} {{index .Config.Env 0}}", "web")
+	f.WantOut(t, "67108864\n", "container", "inspect", "--format", "{{.HostConfig.Memory}}", "web")
+	f.WantOut(t, "sha256:1234\n", "inspect", "--format", "{{.ID}}", "busybox")
 	out, errOut, code := f.Run("", "inspect", "web", "nosuch")
 	if code != 1 || errOut != "Error: No such object: nosuch\n" || !strings.HasPrefix(out, "[\n") {
 		t.Fatalf("inspect missing: exit %d err %q", code, errOut)

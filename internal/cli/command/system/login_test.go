@@ -46,10 +46,7 @@ func TestLoginStoresCredentialsUsedByPush(t *testing.T) {
 	if !strings.Contains(string(dec), `"username":"me"`) || !strings.Contains(string(dec), `"serveraddress":"reg.local:5000"`) {
 		t.Fatalf("push auth header %q (%s)", sentAuth, dec)
 	}
-	out, _, _ = f.Run("", "logout", "reg.local:5000")
-	if out != "Removing login credentials for reg.local:5000\n" {
-		t.Fatalf("logout %q", out)
-	}
+	f.WantOut(t, "Removing login credentials for reg.local:5000\n", "logout", "reg.local:5000")
 	if data, _ := os.ReadFile(filepath.Join(dir, "config.json")); strings.Contains(string(data), "reg.local") {
 		t.Fatalf("credentials left after logout: %s", data)
 	}

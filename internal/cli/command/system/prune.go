@@ -5,8 +5,11 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/cli/command"
+	buildercmd "github.com/berth/berth/internal/cli/command/builder"
 	containercmd "github.com/berth/berth/internal/cli/command/container"
 	imagecmd "github.com/berth/berth/internal/cli/command/image"
+	networkcmd "github.com/berth/berth/internal/cli/command/network"
+	volumecmd "github.com/berth/berth/internal/cli/command/volume"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -64,21 +67,20 @@ func pruneAll(ctx context.Context, api client.APIClient, f client.Filters, all, 
 		return 0, "", err
 	}
 	add(space, report)
-	if res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f}); err == nil {
-		add(0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted))
+	if space, report, err := networkcmd.Prune(ctx, api, f); err == nil {
+		add(space, report)
 	}
 	if volumes {
-		if res, err := api.VolumePrune(ctx, client.VolumePruneOptions{Filters: f}); err == nil {
-			add(res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted))
+		if space, report, err := volumecmd.Prune(false)(ctx, api, f); err == nil {
+			add(space, report)
 		}
 	}
-	space, report, err = imagecmd.Prune(ctx, api, all, f)
-	if err != nil {
+	if space, report, err = imagecmd.Prune(all)(ctx, api, f); err != nil {
 		return 0, "", err
 	}
 	add(space, report)
-	if res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f}); err == nil {
-		add(res.Report.SpaceReclaimed, command.Deleted("Deleted build cache objects", res.Report.CachesDeleted))
+	if space, report, err := buildercmd.Prune(all)(ctx, api, f); err == nil {
+		add(space, report)
 	}
 	// each section is followed by a blank line; Prune.Run prints the last
 	return total, strings.Join(sections, "\n"), nil

@@ -28,19 +28,13 @@ func TestSystemDfVersionInfo(t *testing.T) {
 		t.Fatalf("df output:\n%s", out)
 	}
 	f.Handle("GET /version", clitest.JSON(map[string]any{"Version": "0.9.0", "ApiVersion": "1.51", "MinAPIVersion": "1.24", "Os": "linux", "Arch": "amd64"}))
-	out, _, _ = f.Run("", "version", "--format", "{{.Server.Version}} {{.Client.Os}}")
-	if out != "0.9.0 linux\n" {
-		t.Fatalf("version format %q", out)
-	}
+	f.WantOut(t, "0.9.0 linux\n", "version", "--format", "{{.Server.Version}} {{.Client.Os}}")
 	out, _, _ = f.Run("", "version")
 	if !strings.Contains(out, "Server: \n") && !strings.Contains(out, "Server:\n") || !strings.Contains(out, "  Version:          0.9.0") {
 		t.Fatalf("version output %q", out)
 	}
 	f.Handle("GET /info", clitest.JSON(map[string]any{"ServerVersion": "0.9.0", "Driver": "overlay2", "Containers": 3, "ContainersRunning": 1}))
-	out, _, _ = f.Run("", "info", "--format", "{{.Driver}} {{.Containers}}")
-	if out != "overlay2 3\n" {
-		t.Fatalf("info format %q", out)
-	}
+	f.WantOut(t, "overlay2 3\n", "info", "--format", "{{.Driver}} {{.Containers}}")
 	out, _, _ = f.Run("", "info")
 	if !strings.Contains(out, " Containers: 3\n  Running: 1\n") || !strings.Contains(out, " Storage Driver: overlay2\n") {
 		t.Fatalf("info output %q", out)

@@ -165,16 +165,12 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Delete volumes",
 		Args:    command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			api, err := c.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error {
 				_, err := api.VolumeRemove(cmd.Context(), n, client.VolumeRemoveOptions{Force: force})
 				return err
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error for a volume that does not exist")
 	return cmd
@@ -194,17 +190,23 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 				warning = "WARNING! This will remove all local volumes not used by at least one container."
 			}
 			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
-					res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
-					if err != nil {
-						return 0, "", err
-					}
-					return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
-				}}.Run(cmd.Context(), c)
+				Remove: Prune(all)}.Run(cmd.Context(), c)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, named ones too")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "label=<label>")`)
 	return cmd
+}
+
+// Prune is the Remover of the anonymous volumes no container uses (every
+// unused volume with all).
+func Prune(all bool) command.Remover {
+	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
+		res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
+		if err != nil {
+			return 0, "", err
+		}
+		return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+	}
 }

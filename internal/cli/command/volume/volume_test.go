@@ -22,17 +22,11 @@ func TestVolumeCommands(t *testing.T) {
 	if body := string(f.Find("POST", "/volumes/create")[0].Body); !strings.Contains(body, `"Name":"data"`) || !strings.Contains(body, `"a":"b"`) {
 		t.Fatalf("volume create body %s", body)
 	}
-	if out, _, _ := f.Run("", "volume", "ls"); out != "DRIVER    VOLUME NAME\nlocal     data\nlocal     cache\n" {
-		t.Fatalf("volume ls %q", out)
-	}
-	if out, _, _ := f.Run("", "volume", "ls", "-q"); out != "data\ncache\n" {
-		t.Fatalf("volume ls -q %q", out)
-	}
+	f.WantOut(t, "DRIVER    VOLUME NAME\nlocal     data\nlocal     cache\n", "volume", "ls")
+	f.WantOut(t, "data\ncache\n", "volume", "ls", "-q")
 	out, errOut, code := f.Run("", "volume", "rm", "data", "nosuch")
 	if code != 1 || out != "data\n" || errOut != "Error response from daemon: get nosuch: no such volume\n" {
 		t.Fatalf("volume rm: %d %q %q", code, out, errOut)
 	}
-	if out, _, _ := f.Run("", "volume", "prune", "-f"); out != "Deleted Volumes:\nanon1\n\nTotal reclaimed space: 0B\n" {
-		t.Fatalf("volume prune %q", out)
-	}
+	f.WantOut(t, "Deleted Volumes:\nanon1\n\nTotal reclaimed space: 0B\n", "volume", "prune", "-f")
 }
