@@ -20,11 +20,11 @@ func (d *Daemon) ContainerPause(ctx context.Context, name string) error {
 		return errdefs.Conflict(fmt.Errorf("container %s is already paused", c.ID))
 	}
 	if !c.State.Running() {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	sh, ok := d.shimOf(c)
 	if !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	if err := sh.Pause(ctx); err != nil {
 		return fmt.Errorf("pause container %s: %w", c.ID, err)
@@ -48,7 +48,7 @@ func (d *Daemon) ContainerUnpause(ctx context.Context, name string) error {
 	}
 	sh, ok := d.shimOf(c)
 	if !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	if err := sh.Resume(ctx); err != nil {
 		return fmt.Errorf("unpause container %s: %w", c.ID, err)
