@@ -353,22 +353,14 @@ func (r *Router) postContainersAttach(w http.ResponseWriter, req *http.Request) 
 		Stdin: httputil.BoolValue(req, "stdin"), Stdout: httputil.BoolValue(req, "stdout"), Stderr: httputil.BoolValue(req, "stderr"),
 		DetachKeys: req.FormValue("detachKeys"),
 	}
-	var conn *stream.Conn
-	opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-		c, err := stream.Hijack(w, req, !tty)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		conn = c
-		out, errw := stream.Writers(c, !tty)
-		return c, out, errw, nil
-	}
+	up := stream.NewUpgrade(w, req)
+	opts.Open = up.Open
 	err := r.b.ContainerAttach(req.Context(), req.PathValue("name"), opts)
-	if conn != nil {
+	if up.Conn != nil {
 		if err != nil {
-			fmt.Fprintf(stream.SystemErr(conn), "%v\n", err)
+			fmt.Fprintf(stream.SystemErr(up.Conn), "%v\n", err)
 		}
-		conn.Close()
+		up.Conn.Close()
 		return nil
 	}
 	return err

@@ -64,28 +64,18 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 		}
 	}
 	opts := backend.ExecStartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
-	var conn *stream.Conn
-	var stdout io.Writer
+	up := stream.NewUpgrade(w, req)
 	if !body.Detach {
-		opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-			c, err := stream.Hijack(w, req, !tty)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			conn = c
-			out, errw := stream.Writers(c, !tty)
-			stdout = out
-			return c, out, errw, nil
-		}
+		opts.Open = up.Open
 	}
 	err := r.b.ExecStart(req.Context(), req.PathValue("id"), opts)
-	if conn != nil {
+	if up.Conn != nil {
 		if err != nil {
 			// As dockerd: the error goes to the client's stdout; the exit
 			// code (126/127) is read from the exec's inspect.
-			fmt.Fprintf(stdout, "OCI runtime exec failed: %v\r\n", err)
+			fmt.Fprintf(up.Stdout, "OCI runtime exec failed: %v\r\n", err)
 		}
-		conn.Close()
+		up.Conn.Close()
 		return nil
 	}
 	if err != nil {
