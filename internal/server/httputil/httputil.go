@@ -18,6 +18,25 @@ func WriteJSON(w http.ResponseWriter, code int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// Answer ends a handler with its backend call's outcome: err if there is
+// one, else v as JSON with code.
+func Answer(w http.ResponseWriter, code int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, code, v)
+}
+
+// AnswerStatus ends a handler whose backend call answers no body: err if
+// there is one, else code alone.
+func AnswerStatus(w http.ResponseWriter, code int, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(code)
+	return nil
+}
+
 // ReadJSON decodes the request body into v; an empty body leaves v unchanged.
 func ReadJSON(r *http.Request, v any) error {
 	if r.Body == nil || r.ContentLength == 0 {

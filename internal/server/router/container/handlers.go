@@ -78,10 +78,7 @@ func (r *Router) postContainersPrune(w http.ResponseWriter, req *http.Request) e
 		return err
 	}
 	rep, err := r.b.ContainerPrune(req.Context(), f)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, rep)
+	return httputil.Answer(w, http.StatusOK, rep, err)
 }
 
 func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) error {
@@ -131,10 +128,7 @@ func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) err
 
 func (r *Router) getContainersTop(w http.ResponseWriter, req *http.Request) error {
 	resp, err := r.b.ContainerTop(req.Context(), req.PathValue("name"), req.FormValue("ps_args"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.Answer(w, http.StatusOK, resp, err)
 }
 
 func (r *Router) getContainersChanges(w http.ResponseWriter, req *http.Request) error {
@@ -213,19 +207,11 @@ func (r *Router) getContainersArchive(w http.ResponseWriter, req *http.Request) 
 func (r *Router) putContainersArchive(w http.ResponseWriter, req *http.Request) error {
 	err := r.b.ContainerExtractToDir(req.Context(), req.PathValue("name"), req.FormValue("path"),
 		httputil.BoolValue(req, "noOverwriteDirNonDir"), httputil.BoolValue(req, "copyUIDGID"), req.Body)
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, err)
 }
 
 func (r *Router) postContainersStart(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerStart(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerStart(req.Context(), req.PathValue("name")))
 }
 
 func timeoutParam(req *http.Request) (*int, error) {
@@ -261,54 +247,30 @@ func (r *Router) postContainersRestart(w http.ResponseWriter, req *http.Request)
 	if err != nil {
 		return err
 	}
-	if err := r.b.ContainerRestart(req.Context(), req.PathValue("name"), req.FormValue("signal"), t); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRestart(req.Context(), req.PathValue("name"), req.FormValue("signal"), t))
 }
 
 func (r *Router) postContainersKill(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerKill(req.Context(), req.PathValue("name"), req.FormValue("signal")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerKill(req.Context(), req.PathValue("name"), req.FormValue("signal")))
 }
 
 func (r *Router) postContainersPause(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerPause(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerPause(req.Context(), req.PathValue("name")))
 }
 
 func (r *Router) postContainersUnpause(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerUnpause(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerUnpause(req.Context(), req.PathValue("name")))
 }
 
 func (r *Router) postContainersRename(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerRename(req.Context(), req.PathValue("name"), req.FormValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRename(req.Context(), req.PathValue("name"), req.FormValue("name")))
 }
 
 func (r *Router) deleteContainers(w http.ResponseWriter, req *http.Request) error {
 	if httputil.BoolValue(req, "link") {
 		return r.removeLink(w, req, req.PathValue("name"))
 	}
-	if err := r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")))
 }
 
 // deleteContainersLink serves DELETE /containers/PARENT/ALIAS?link=1
@@ -323,11 +285,7 @@ func (r *Router) deleteContainersLink(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) removeLink(w http.ResponseWriter, req *http.Request, name string) error {
-	if err := r.b.ContainerRemoveLink(req.Context(), name); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRemoveLink(req.Context(), name))
 }
 
 func (r *Router) postContainersWait(w http.ResponseWriter, req *http.Request) error {
@@ -378,11 +336,7 @@ func (r *Router) postContainersResize(w http.ResponseWriter, req *http.Request) 
 	if h < 0 || wd < 0 {
 		return errdefs.InvalidParameter(errors.New("invalid terminal size"))
 	}
-	if err := r.b.ContainerResize(req.Context(), req.PathValue("name"), uint(h), uint(wd)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.ContainerResize(req.Context(), req.PathValue("name"), uint(h), uint(wd)))
 }
 
 func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {

@@ -78,11 +78,7 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 		up.Conn.Close()
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, err)
 }
 
 func (r *Router) postExecResize(w http.ResponseWriter, req *http.Request) error {
@@ -94,17 +90,10 @@ func (r *Router) postExecResize(w http.ResponseWriter, req *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := r.b.ExecResize(req.Context(), req.PathValue("id"), uint(h), uint(wd)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.ExecResize(req.Context(), req.PathValue("id"), uint(h), uint(wd)))
 }
 
 func (r *Router) getExecByID(w http.ResponseWriter, req *http.Request) error {
 	resp, err := r.b.ExecInspect(req.Context(), req.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.Answer(w, http.StatusOK, resp, err)
 }
