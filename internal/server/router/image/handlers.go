@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 )
@@ -19,7 +20,7 @@ func notFound(req *http.Request) error {
 }
 
 func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error
 	if !ok {
 		return errdefs.NotImplemented(errors.New("search is not supported by this daemon"))
 	}
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (r *Router) deleteImages(w http.ResponseWriter, req *http.Request) error {
 }
 
 func (r *Router) postImagesPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
