@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -98,7 +99,7 @@ func TestExecTerminal(t *testing.T) {
 	if err := p.Resize(ctx, 12, 34); err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	if err := p.Attach(ctx, shimclient.Streams{Stdin: strings.NewReader("x\n"), Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}
