@@ -94,3 +94,12 @@ func WithFields(v any, add map[string]any) any {
 	}
 	return m
 }
+
+// TerminalSize reads the h and w form values of a resize (0 when absent).
+func TerminalSize(r *http.Request) (h, w int64, err error) {
+	if h, err = Int64Value(r, "h", 0); err != nil {
+		return 0, 0, err
+	}
+	w, err = Int64Value(r, "w", 0)
+	return h, w, err
+}

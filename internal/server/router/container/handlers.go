@@ -325,11 +325,7 @@ func (r *Router) postContainersAttach(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) postContainersResize(w http.ResponseWriter, req *http.Request) error {
-	h, err := httputil.Int64Value(req, "h", 0)
-	if err != nil {
-		return err
-	}
-	wd, err := httputil.Int64Value(req, "w", 0)
+	h, wd, err := httputil.TerminalSize(req)
 	if err != nil {
 		return err
 	}

@@ -82,11 +82,7 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 }
 
 func (r *Router) postExecResize(w http.ResponseWriter, req *http.Request) error {
-	h, err := httputil.Int64Value(req, "h", 0)
-	if err != nil {
-		return err
-	}
-	wd, err := httputil.Int64Value(req, "w", 0)
+	h, wd, err := httputil.TerminalSize(req)
 	if err != nil {
 		return err
 	}
