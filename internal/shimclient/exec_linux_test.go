@@ -12,9 +12,7 @@ import (
 )
 
 func TestKill(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	_, ctx, sh := runningFixture(t, "sleep", "100")
 	if err := sh.Pause(ctx); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
@@ -38,9 +36,7 @@ func TestKill(t *testing.T) {
 }
 
 func TestExec(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	f, ctx, sh := runningFixture(t, "sleep", "100")
 	proc := specs.Process{Args: []string{"sh", "-c", "echo hi; echo oops >&2; exit 5"}, Cwd: "/", Env: []string{"PATH=/bin"}}
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "e1", Process: proc})
 	if err != nil {
@@ -89,9 +85,7 @@ func TestExec(t *testing.T) {
 }
 
 func TestExecTerminal(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	_, ctx, sh := runningFixture(t, "sleep", "100")
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "t1", OpenStdin: true, Process: specs.Process{Terminal: true, Args: []string{"sh", "-c", "read x; stty size"}, Cwd: "/", Env: []string{"PATH=/bin"}}})
 	if err != nil {
 		t.Fatal(err)
