@@ -23,13 +23,7 @@ import (
 
 func cmdCreate(g *globals, args []string) (int, error) {
 	fs := newFlagSet("create")
-	bundle := fs.String("bundle", ".")
-	fs.alias("b", "bundle")
-	console := fs.String("console-socket", "")
-	pidFile := fs.String("pid-file", "")
-	preserve := fs.Int("preserve-fds")
-	noPivot := fs.Bool("no-pivot")
-	noKeyring := fs.Bool("no-new-keyring")
+	createOpts := createFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return 1, err
 	}
@@ -37,15 +31,30 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	n, err := preserve()
+	opts, err := createOpts(g.root, id)
 	if err != nil {
 		return 1, err
 	}
-	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring})
-	if err != nil {
+	if _, _, err := runtime.Create(opts); err != nil {
 		return 1, err
 	}
 	return 0, nil
+}
+
+// createFlags declares the flags create and run share; the function it
+// returns reads them, once fs is parsed, into the options of a create.
+func createFlags(fs *flagSet) func(root, id string) (runtime.CreateOpts, error) {
+	bundle := fs.String("bundle", ".")
+	fs.alias("b", "bundle")
+	console := fs.String("console-socket", "")
+	pidFile := fs.String("pid-file", "")
+	preserve := fs.Int("preserve-fds")
+	noPivot := fs.Bool("no-pivot")
+	noKeyring := fs.Bool("no-new-keyring")
+	return func(root, id string) (runtime.CreateOpts, error) {
+		n, err := preserve()
+		return runtime.CreateOpts{Root: root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring}, err
+	}
 }
 
 func cmdStart(g *globals, args []string) (int, error) {
