@@ -24,10 +24,7 @@ import (
 func cmdCreate(g *globals, args []string) (int, error) {
 	fs := newFlagSet("create")
 	createOpts := createFlags(fs)
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "create")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
@@ -59,10 +56,7 @@ func createFlags(fs *flagSet) func(root, id string) (runtime.CreateOpts, error) 
 
 func cmdStart(g *globals, args []string) (int, error) {
 	fs := newFlagSet("start")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "start")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
@@ -83,10 +77,7 @@ func toJSON(st *state.State) stateJSON {
 
 func cmdState(g *globals, args []string) (int, error) {
 	fs := newFlagSet("state")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "state")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
@@ -124,10 +115,7 @@ func cmdDelete(g *globals, args []string) (int, error) {
 	fs := newFlagSet("delete")
 	force := fs.Bool("force")
 	fs.alias("f", "force")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "delete")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}

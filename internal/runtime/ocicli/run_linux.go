@@ -25,10 +25,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs.alias("d", "detach")
 	keep := fs.Bool("keep")
 	_ = fs.Bool("no-subreaper")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "run")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
