@@ -103,3 +103,12 @@ func TerminalSize(r *http.Request) (h, w int64, err error) {
 	w, err = Int64Value(r, "w", 0)
 	return h, w, err
 }
+
+// List returns s, or an empty list when s is nil: Docker's answers hold []
+// where a list is empty, never null.
+func List[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

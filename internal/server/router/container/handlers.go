@@ -66,9 +66,7 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if resp.Warnings == nil {
-		resp.Warnings = []string{}
-	}
+	resp.Warnings = httputil.List(resp.Warnings)
 	return httputil.WriteJSON(w, http.StatusCreated, resp)
 }
 
@@ -136,9 +134,7 @@ func (r *Router) getContainersChanges(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if ch == nil {
-		ch = []container.FilesystemChange{}
-	}
+	ch = httputil.List(ch)
 	return httputil.WriteJSON(w, http.StatusOK, ch)
 }
 
@@ -381,8 +377,6 @@ func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if resp.Warnings == nil {
-		resp.Warnings = []string{}
-	}
+	resp.Warnings = httputil.List(resp.Warnings)
 	return httputil.WriteJSON(w, http.StatusOK, resp)
 }

@@ -126,9 +126,7 @@ func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) err
 	if err != nil {
 		return err
 	}
-	if rep.NetworksDeleted == nil {
-		rep.NetworksDeleted = []string{}
-	}
+	rep.NetworksDeleted = httputil.List(rep.NetworksDeleted)
 	return httputil.WriteJSON(w, http.StatusOK, rep)
 }
 

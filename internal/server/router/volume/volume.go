@@ -79,8 +79,6 @@ func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if rep.VolumesDeleted == nil {
-		rep.VolumesDeleted = []string{}
-	}
+	rep.VolumesDeleted = httputil.List(rep.VolumesDeleted)
 	return httputil.WriteJSON(w, http.StatusOK, rep)
 }
