@@ -1,3 +1,6 @@
+package httputil
+
+import "testing"
 
 func TestList(t *testing.T) {
 	if got := List[string](nil); got == nil || len(got) != 0 {
