@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,11 +11,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // compose1 runs Debian's docker-compose 1.29 (python, docker-py) in dir
@@ -62,7 +62,7 @@ func (d *testDaemon) composeEvents(dir, project, apiVersion string, act func(), 
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir,
 		"COMPOSE_API_VERSION="+apiVersion, "PYTHONDONTWRITEBYTECODE=1")
-	var out lockedBuffer
+	var out testutil.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		d.t.Fatal(err)
@@ -89,24 +89,6 @@ func (d *testDaemon) composeEvents(dir, project, apiVersion string, act func(), 
 		}
 		return false
 	})
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // projectContainers lists the containers (all states) with compose's

@@ -36,7 +36,7 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 	stopped := c.StoppedChan()
 	c.Unlock()
 	if !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	if err := sh.Kill(ctx, sig); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.ID, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 )
@@ -94,39 +95,28 @@ type filterErr struct{ k, v string }
 func (e *filterErr) Error() string { return "invalid filter '" + e.k + "=" + e.v + "'" }
 
 // listMatch applies the filters to c. The caller holds c's lock.
-func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bool, exited []int, before, since time.Time, ancestors []string) bool {
+func (d *Daemon) listMatch(c *container.Container, f filters.Args, all bool, exited []int, before, since time.Time, ancestors []string) bool {
 	if c.Incomplete {
 		return false
 	}
 	if !all && !c.State.Running() {
 		return false
 	}
-	anyOf := func(vals []string, fn func(string) bool) bool {
-		if len(vals) == 0 {
-			return true
-		}
-		for _, v := range vals {
-			if fn(v) {
-				return true
-			}
-		}
+	if !f.Any("id", func(v string) bool { return strings.HasPrefix(c.ID, v) }) {
 		return false
 	}
-	if !anyOf(f["id"], func(v string) bool { return strings.HasPrefix(c.ID, v) }) {
-		return false
-	}
-	if !anyOf(f["name"], func(v string) bool {
+	if !f.Any("name", func(v string) bool {
 		return strings.Contains(strings.TrimPrefix(c.Name, "/"), strings.TrimPrefix(v, "/"))
 	}) {
 		return false
 	}
-	if !anyOf(f["status"], func(v string) bool { return c.State.Status == v }) {
+	if !f.Any("status", func(v string) bool { return c.State.Status == v }) {
 		return false
 	}
 	if !d.net.FilterMatch(c, f) {
 		return false
 	}
-	if !anyOf(f["health"], func(v string) bool {
+	if !f.Any("health", func(v string) bool {
 		if c.State.Health == nil {
 			return v == string(containertypes.NoHealthcheck)
 		}
@@ -146,14 +136,10 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 			return false
 		}
 	}
-	for _, l := range f["label"] {
-		k, v, hasV := strings.Cut(l, "=")
-		got, ok := c.Config.Labels[k]
-		if !ok || hasV && got != v {
-			return false
-		}
+	if !f.MatchLabels(c.Config.Labels) {
+		return false
 	}
-	if !anyOf(f["volume"], func(v string) bool {
+	if !f.Any("volume", func(v string) bool {
 		for _, mp := range mountPoints(c) {
 			if mp.Name == v || mp.Destination == v {
 				return true
@@ -169,7 +155,7 @@ func (d *Daemon) listMatch(c *container.Container, f map[string][]string, all bo
 	if !since.IsZero() && !c.Created.After(since) {
 		return false
 	}
-	if !anyOf(ancestors, func(v string) bool {
+	if !filters.AnyOf(ancestors, func(v string) bool {
 		return c.Image == v || strings.HasPrefix(strings.TrimPrefix(c.Image, "sha256:"), strings.TrimPrefix(v, "sha256:")) || c.ImageName == v ||
 			strings.TrimSuffix(c.ImageName, ":latest") == strings.TrimSuffix(v, ":latest")
 	}) {

@@ -10,51 +10,45 @@ import (
 
 // ContainerPause freezes the container's processes.
 func (d *Daemon) ContainerPause(ctx context.Context, name string) error {
-	c, err := d.containers.Get(name)
-	if err != nil {
-		return err
-	}
-	c.Lock()
-	defer c.Unlock()
-	if c.State.Status == container.StatusPaused {
-		return errdefs.Conflict(fmt.Errorf("container %s is already paused", c.ID))
-	}
-	if !c.State.Running() {
-		return errNotRunning(c.ID)
-	}
-	sh, ok := d.shimOf(c)
-	if !ok {
-		return errNotRunning(c.ID)
-	}
-	if err := sh.Pause(ctx); err != nil {
-		return fmt.Errorf("pause container %s: %w", c.ID, err)
-	}
-	c.SetPaused(true)
-	_ = d.containers.Save(c)
-	d.emit("container", "pause", c, nil)
-	return nil
+	return d.setPaused(ctx, name, true)
 }
 
 // ContainerUnpause thaws a paused container.
 func (d *Daemon) ContainerUnpause(ctx context.Context, name string) error {
+	return d.setPaused(ctx, name, false)
+}
+
+// setPaused freezes (pause) or thaws the processes of a running container
+// through its shim, and records and announces it.
+func (d *Daemon) setPaused(ctx context.Context, name string, pause bool) error {
 	c, err := d.containers.Get(name)
 	if err != nil {
 		return err
 	}
 	c.Lock()
 	defer c.Unlock()
-	if c.State.Status != container.StatusPaused {
+	paused := c.State.Status == container.StatusPaused
+	switch {
+	case pause && paused:
+		return errdefs.Conflict(fmt.Errorf("container %s is already paused", c.ID))
+	case !pause && !paused:
 		return errdefs.Conflict(fmt.Errorf("container %s is not paused", c.ID))
+	case pause && !c.State.Running():
+		return container.ErrNotRunning(c.ID)
 	}
 	sh, ok := d.shimOf(c)
 	if !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
-	if err := sh.Resume(ctx); err != nil {
-		return fmt.Errorf("unpause container %s: %w", c.ID, err)
+	action, freeze := "unpause", sh.Resume
+	if pause {
+		action, freeze = "pause", sh.Pause
 	}
-	c.SetPaused(false)
+	if err := freeze(ctx); err != nil {
+		return fmt.Errorf("%s container %s: %w", action, c.ID, err)
+	}
+	c.SetPaused(pause)
 	_ = d.containers.Save(c)
-	d.emit("container", "unpause", c, nil)
+	d.emit("container", action, c, nil)
 	return nil
 }

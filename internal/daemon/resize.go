@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+
+	"github.com/berth/berth/internal/container"
 )
 
 // ContainerResize sets the size of the container's terminal.
@@ -15,7 +17,7 @@ func (d *Daemon) ContainerResize(ctx context.Context, name string, height, width
 	c.Unlock()
 	sh, ok := d.shimOf(c)
 	if !running || !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	return sh.Resize(ctx, height, width)
 }

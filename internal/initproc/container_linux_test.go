@@ -60,7 +60,7 @@ func TestAsContainerInit(t *testing.T) {
 	os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
 
 	run := exec.Command("runc", "--root", root, "run", "--bundle", bundle, id)
-	out := &syncOut{}
+	out := &testutil.SyncBuffer{}
 	run.Stdout, run.Stderr = out, out
 	if err := run.Start(); err != nil {
 		t.Fatal(err)

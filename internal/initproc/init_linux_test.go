@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -188,22 +187,4 @@ func TestTerminalForeground(t *testing.T) {
 	if code != 5 {
 		t.Fatalf("exit %d, want 5", code)
 	}
-}
-
-// syncOut collects output written from another process's pipe copier.
-type syncOut struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncOut) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncOut) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

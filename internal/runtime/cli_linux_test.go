@@ -53,8 +53,7 @@ func TestErrorsGoToJSONLog(t *testing.T) {
 func TestKillAllAndForceDelete(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, "sleep 100 & sleep 100", nil)
-	r.cleanup("bt-rt-killall")
-	r.must("run", "-d", "--bundle", b, "bt-rt-killall")
+	r.runDetached(b, "bt-rt-killall")
 	var pids []int
 	deadline := time.Now().Add(5 * time.Second)
 	for len(pids) < 2 && time.Now().Before(deadline) {
@@ -120,8 +119,7 @@ func TestListFormats(t *testing.T) {
 func TestUpdatePidsLimit(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, "sleep 100", nil)
-	r.cleanup("bt-rt-update")
-	r.must("run", "-d", "--bundle", b, "bt-rt-update")
+	r.runDetached(b, "bt-rt-update")
 	r.must("update", "--pids-limit", "7", "bt-rt-update")
 	out := r.must("exec", "bt-rt-update", "sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max")
 	if strings.TrimSpace(out) != "7" {
@@ -192,8 +190,7 @@ func expectFromPty(t *testing.T, master *os.File, want string) {
 func TestExecWithTerminal(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, "sleep 100", nil)
-	r.cleanup("bt-rt-exectty")
-	r.must("run", "-d", "--bundle", b, "bt-rt-exectty")
+	r.runDetached(b, "bt-rt-exectty")
 	sock := filepath.Join(t.TempDir(), "c.sock")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
@@ -214,8 +211,7 @@ func TestExecWithTerminal(t *testing.T) {
 func TestEventsStats(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, "sleep 100", nil)
-	r.cleanup("bt-rt-events")
-	r.must("run", "-d", "--bundle", b, "bt-rt-events")
+	r.runDetached(b, "bt-rt-events")
 	var ev struct {
 		Type string
 		ID   string

@@ -80,6 +80,14 @@ func (r *rt) cleanup(id string) {
 	r.t.Cleanup(func() { r.run("delete", "--force", id) })
 }
 
+// runDetached runs the bundle b detached as id, deleted at the end of the
+// test.
+func (r *rt) runDetached(b, id string) {
+	r.t.Helper()
+	r.cleanup(id)
+	r.must("run", "-d", "--bundle", b, id)
+}
+
 func (r *rt) state(id string) specs.State {
 	r.t.Helper()
 	var st specs.State

@@ -132,8 +132,7 @@ func TestPidsLimitStopsForkBomb(t *testing.T) {
 	b := bundle(t, "sleep 100", func(s *specs.Spec) {
 		s.Linux.Resources.Pids = &specs.LinuxPids{Limit: &limit}
 	})
-	r.cleanup("bt-rt-pids")
-	r.must("run", "-d", "--bundle", b, "bt-rt-pids")
+	r.runDetached(b, "bt-rt-pids")
 	_, errs, code := r.run("exec", "bt-rt-pids", "sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 100 & i=$((i+1)); done; echo all-started")
 	if code == 0 || !strings.Contains(errs, "fork") {
 		t.Fatalf("want the fork bomb stopped by the pids limit, got exit %d, stderr %q", code, errs)
@@ -231,8 +230,7 @@ func TestPauseResume(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b, "rootfs/tmp")); err != nil {
 		t.Fatal(err)
 	}
-	r.cleanup("bt-rt-pause")
-	r.must("run", "-d", "--bundle", b, "bt-rt-pause")
+	r.runDetached(b, "bt-rt-pause")
 	counter := func() int {
 		fi, err := os.Stat(filepath.Join(b, "rootfs/tmp/n"))
 		if err != nil {

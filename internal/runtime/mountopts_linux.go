@@ -40,6 +40,18 @@ type mountOpts struct {
 	extFlags []string
 }
 
+// recursiveAttrs are the options set or cleared on a whole mount tree
+// with mount_setattr(2) (rro is applied on its own).
+var recursiveAttrs = map[string]unix.MountAttr{
+	"rnosuid": {Attr_set: unix.MOUNT_ATTR_NOSUID},
+	"rnodev":  {Attr_set: unix.MOUNT_ATTR_NODEV},
+	"rnoexec": {Attr_set: unix.MOUNT_ATTR_NOEXEC},
+	"rrw":     {Attr_clr: unix.MOUNT_ATTR_RDONLY},
+	"rsuid":   {Attr_clr: unix.MOUNT_ATTR_NOSUID},
+	"rdev":    {Attr_clr: unix.MOUNT_ATTR_NODEV},
+	"rexec":   {Attr_clr: unix.MOUNT_ATTR_NOEXEC},
+}
+
 // parseMountOptions splits options into mount flags, propagation flags and
 // file-system data. Unknown options go to data, as runc does; only a few
 // forms are refused.

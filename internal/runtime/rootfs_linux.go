@@ -266,23 +266,8 @@ func bindFd(src, dst *os.File, name string, o *mountOpts) error {
 		}
 	}
 	for _, x := range o.extFlags {
-		var attr unix.MountAttr
-		switch x {
-		case "rnosuid":
-			attr.Attr_set = unix.MOUNT_ATTR_NOSUID
-		case "rnodev":
-			attr.Attr_set = unix.MOUNT_ATTR_NODEV
-		case "rnoexec":
-			attr.Attr_set = unix.MOUNT_ATTR_NOEXEC
-		case "rrw":
-			attr.Attr_clr = unix.MOUNT_ATTR_RDONLY
-		case "rsuid":
-			attr.Attr_clr = unix.MOUNT_ATTR_NOSUID
-		case "rdev":
-			attr.Attr_clr = unix.MOUNT_ATTR_NODEV
-		case "rexec":
-			attr.Attr_clr = unix.MOUNT_ATTR_NOEXEC
-		default:
+		attr, ok := recursiveAttrs[x]
+		if !ok {
 			continue
 		}
 		if err := unix.MountSetattr(int(top.Fd()), "", unix.AT_EMPTY_PATH|unix.AT_RECURSIVE, &attr); err != nil {

@@ -7,28 +7,32 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
+// categoryStatus maps the errdefs categories to HTTP status codes, the
+// first category an error is in winning.
+var categoryStatus = []struct {
+	category error
+	status   int
+}{
+	{errdefs.ErrNotFound, http.StatusNotFound},
+	{errdefs.ErrInvalidParameter, http.StatusBadRequest},
+	{errdefs.ErrConflict, http.StatusConflict},
+	{errdefs.ErrUnavailable, http.StatusServiceUnavailable},
+	{errdefs.ErrForbidden, http.StatusForbidden},
+	{errdefs.ErrUnauthorized, http.StatusUnauthorized},
+	{errdefs.ErrNotModified, http.StatusNotModified},
+	{errdefs.ErrNotImplemented, http.StatusNotImplemented},
+}
+
 // StatusFromError is the one place where error categories become HTTP status
 // codes.
 func StatusFromError(err error) int {
-	switch {
-	case err == nil:
+	if err == nil {
 		return http.StatusOK
-	case errors.Is(err, errdefs.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, errdefs.ErrInvalidParameter):
-		return http.StatusBadRequest
-	case errors.Is(err, errdefs.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, errdefs.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	case errors.Is(err, errdefs.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, errdefs.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, errdefs.ErrNotModified):
-		return http.StatusNotModified
-	case errors.Is(err, errdefs.ErrNotImplemented):
-		return http.StatusNotImplemented
+	}
+	for _, c := range categoryStatus {
+		if errors.Is(err, c.category) {
+			return c.status
+		}
 	}
 	return http.StatusInternalServerError
 }

@@ -2,10 +2,10 @@ package server
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/stream"
 )
 
 // API versions served: the moby api module's version is the maximum, 1.24 the
@@ -32,37 +32,16 @@ func splitVersion(path string) (version, rest string) {
 	return seg, path[end+1:]
 }
 
-// compareVersions returns -1, 0 or 1 as a <, = or > b (dotted numbers).
-func compareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) || i < len(bs); i++ {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
-}
-
 // checkVersion rejects versions outside [MinAPIVersion, APIVersion] with
 // dockerd's messages.
 func checkVersion(v string) error {
 	if v == "" {
 		return nil
 	}
-	if compareVersions(v, APIVersion) > 0 {
+	if stream.CompareVersions(v, APIVersion) > 0 {
 		return errdefs.InvalidParameter(fmt.Errorf("client version %s is too new. Maximum supported API version is %s", v, APIVersion))
 	}
-	if compareVersions(v, MinAPIVersion) < 0 {
+	if stream.CompareVersions(v, MinAPIVersion) < 0 {
 		return errdefs.InvalidParameter(fmt.Errorf("client version %s is too old. Minimum supported API version is %s, please upgrade your client to a newer version", v, MinAPIVersion))
 	}
 	return nil

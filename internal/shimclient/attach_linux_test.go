@@ -7,10 +7,10 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestAttachStdin(t *testing.T) {
@@ -53,24 +53,6 @@ func TestAttachStdin(t *testing.T) {
 	deleteAndCheck(t, ctx, sh)
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestTerminalResize(t *testing.T) {
 	f := newFixture(t, true, "sh", "-c", "read x; stty size; exit 4")
 	cfg := f.config()
@@ -81,7 +63,7 @@ func TestTerminalResize(t *testing.T) {
 		t.Fatal(err)
 	}
 	pr, pw := io.Pipe()
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	ready := make(chan struct{})
 	attached := make(chan error, 1)
 	go func() {
@@ -132,7 +114,7 @@ func TestLongStateDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	attachThenStart(t, ctx, sh, &out)
 	if !strings.Contains(out.String(), "tty-ok") {
 		t.Fatalf("output %q", out.String())
@@ -182,7 +164,7 @@ func TestRunOnCreate(t *testing.T) {
 	if st, err := sh.State(ctx); err != nil || st.Status != shimclient.StatusCreated {
 		t.Fatalf("state before Start = %+v, %v; want created", st, err)
 	}
-	var out, errOut syncBuffer
+	var out, errOut testutil.SyncBuffer
 	ready := make(chan struct{})
 	attached := make(chan error, 1)
 	go func() {

@@ -7,13 +7,12 @@ import (
 	"testing"
 
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func TestKill(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	_, ctx, sh := runningFixture(t, "sleep", "100")
 	if err := sh.Pause(ctx); err != nil {
 		t.Fatalf("pause: %v", err)
 	}
@@ -37,9 +36,7 @@ func TestKill(t *testing.T) {
 }
 
 func TestExec(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	f, ctx, sh := runningFixture(t, "sleep", "100")
 	proc := specs.Process{Args: []string{"sh", "-c", "echo hi; echo oops >&2; exit 5"}, Cwd: "/", Env: []string{"PATH=/bin"}}
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "e1", Process: proc})
 	if err != nil {
@@ -88,9 +85,7 @@ func TestExec(t *testing.T) {
 }
 
 func TestExecTerminal(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	_, ctx, sh := runningFixture(t, "sleep", "100")
 	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: "t1", OpenStdin: true, Process: specs.Process{Terminal: true, Args: []string{"sh", "-c", "read x; stty size"}, Cwd: "/", Env: []string{"PATH=/bin"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +93,7 @@ func TestExecTerminal(t *testing.T) {
 	if err := p.Resize(ctx, 12, 34); err != nil {
 		t.Fatal(err)
 	}
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	if err := p.Attach(ctx, shimclient.Streams{Stdin: strings.NewReader("x\n"), Stdout: &out}); err != nil {
 		t.Fatal(err)
 	}

@@ -179,6 +179,15 @@ func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shim
 	return sh
 }
 
+// runningFixture makes the fixture of args without a terminal and starts
+// its shim.
+func runningFixture(t *testing.T, args ...string) (*fixture, context.Context, *shimclient.Shim) {
+	t.Helper()
+	f := newFixture(t, false, args...)
+	ctx := testCtx(t)
+	return f, ctx, startedShim(t, ctx, f.config())
+}
+
 func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
 	t.Helper()
 	sh, err := shimclient.Start(ctx, cfg)

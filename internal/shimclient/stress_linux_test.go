@@ -13,9 +13,7 @@ import (
 
 // Many execs (pipes and ttys) leave no descriptors behind in the shim.
 func TestExecsDoNotLeak(t *testing.T) {
-	f := newFixture(t, false, "sleep", "100")
-	ctx := testCtx(t)
-	sh := startedShim(t, ctx, f.config())
+	_, ctx, sh := runningFixture(t, "sleep", "100")
 	st, _ := sh.State(ctx)
 	before := len(fdLinks(t, st.ShimPid))
 	for i := 0; i < 20; i++ {

@@ -46,6 +46,24 @@ func (a Args) Get(key string) []string { return a[key] }
 // Has reports whether key is set.
 func (a Args) Has(key string) bool { return len(a[key]) > 0 }
 
+// Any reports whether key's filter lets a value through: it has no
+// value, or match accepts one of them (a key given several times
+// matches any of its values).
+func (a Args) Any(key string, match func(string) bool) bool { return AnyOf(a[key], match) }
+
+// AnyOf reports whether vals is empty or match accepts one of them.
+func AnyOf(vals []string, match func(string) bool) bool {
+	if len(vals) == 0 {
+		return true
+	}
+	for _, v := range vals {
+		if match(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchLabels reports whether labels has every "label" filter (KEY or
 // KEY=VALUE) and none of the "label!" ones.
 func (a Args) MatchLabels(labels map[string]string) bool {

@@ -26,3 +26,17 @@ func TestParse(t *testing.T) {
 		t.Fatalf("validate: %v", err)
 	}
 }
+
+func TestAny(t *testing.T) {
+	f := Args{"name": {"web", "db"}}
+	is := func(want string) func(string) bool { return func(v string) bool { return v == want } }
+	if !f.Any("name", is("db")) {
+		t.Error("a key given twice must match either value")
+	}
+	if f.Any("name", is("cache")) {
+		t.Error("no value matches cache")
+	}
+	if !f.Any("id", is("anything")) {
+		t.Error("an absent key lets everything through")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	networktypes "github.com/moby/moby/api/types/network"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/network"
@@ -422,38 +424,27 @@ func SetNetNSPath(spec *specs.Spec, path string) {
 
 // FilterMatch applies ps's network, publish and expose filters.
 // The caller holds the lock.
-func (s *Service) FilterMatch(c *container.Container, f map[string][]string) bool {
-	if vs := f["network"]; len(vs) > 0 {
-		ok := false
-		for _, v := range vs {
-			for _, name := range containerNetworks(c) {
-				if name == v {
-					ok = true
-				} else if s.net != nil {
-					r, err := s.net.Get(name)
-					ok = ok || err == nil && (r.Name == v || strings.HasPrefix(r.ID, v))
-				}
+func (s *Service) FilterMatch(c *container.Container, f filters.Args) bool {
+	onNetwork := func(v string) bool {
+		for _, name := range containerNetworks(c) {
+			if name == v {
+				return true
 			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	portMatch := func(vals []string, ports []string) bool {
-		if len(vals) == 0 {
-			return true
-		}
-		for _, v := range vals {
-			if !strings.Contains(v, "/") {
-				v += "/tcp"
-			}
-			for _, p := range ports {
-				if p == v {
+			if s.net != nil {
+				if r, err := s.net.Get(name); err == nil && (r.Name == v || strings.HasPrefix(r.ID, v)) {
 					return true
 				}
 			}
 		}
 		return false
+	}
+	portIn := func(ports []string) func(string) bool {
+		return func(v string) bool {
+			if !strings.Contains(v, "/") {
+				v += "/tcp"
+			}
+			return slices.Contains(ports, v)
+		}
 	}
 	// Both match container ports, as dockerd's: publish those with a
 	// binding, expose those exposed.
@@ -470,5 +461,5 @@ func (s *Service) FilterMatch(c *container.Container, f map[string][]string) boo
 	for p := range c.Config.ExposedPorts {
 		exposed = append(exposed, p.String())
 	}
-	return portMatch(f["publish"], published) && portMatch(f["expose"], exposed)
+	return f.Any("network", onNetwork) && f.Any("publish", portIn(published)) && f.Any("expose", portIn(exposed))
 }

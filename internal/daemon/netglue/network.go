@@ -86,24 +86,12 @@ func builtin(r network.Record) bool {
 }
 
 func networkMatches(r network.Record, f filters.Args, inUse bool) bool {
-	any := func(key string, ok func(string) bool) bool {
-		vs := f.Get(key)
-		if len(vs) == 0 {
-			return true
-		}
-		for _, v := range vs {
-			if ok(v) {
-				return true
-			}
-		}
-		return false
-	}
-	return any("name", func(v string) bool { return strings.Contains(r.Name, v) }) &&
-		any("id", func(v string) bool { return strings.HasPrefix(r.ID, v) }) &&
-		any("driver", func(v string) bool { return r.Driver == v }) &&
-		any("scope", func(v string) bool { return v == "local" }) &&
-		any("type", func(v string) bool { return (v == "builtin") == builtin(r) }) &&
-		any("dangling", func(v string) bool { return (v == "true" || v == "1") == (!inUse && !builtin(r)) }) &&
+	return f.Any("name", func(v string) bool { return strings.Contains(r.Name, v) }) &&
+		f.Any("id", func(v string) bool { return strings.HasPrefix(r.ID, v) }) &&
+		f.Any("driver", func(v string) bool { return r.Driver == v }) &&
+		f.Any("scope", func(v string) bool { return v == "local" }) &&
+		f.Any("type", func(v string) bool { return (v == "builtin") == builtin(r) }) &&
+		f.Any("dangling", func(v string) bool { return (v == "true" || v == "1") == (!inUse && !builtin(r)) }) &&
 		f.MatchLabels(r.Labels)
 }
 

@@ -185,7 +185,7 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, opts backend
 	}
 	sh, ok := s.containers.Shim(c)
 	if !ok {
-		return errNotRunning(c.ID)
+		return container.ErrNotRunning(c.ID)
 	}
 	return attachResult(sh.Attach(actx, st))
 }

@@ -102,7 +102,7 @@ func (s *Service) ExecCreate(ctx context.Context, name string, req containertype
 		return "", errdefs.Conflict(fmt.Errorf("container %s is paused, unpause the container before exec", c.ID))
 	}
 	if !c.State.Running() {
-		return "", errdefs.Conflict(fmt.Errorf("container %s is not running", c.ID))
+		return "", container.ErrNotRunning(c.ID)
 	}
 	e := &execInstance{ID: container.GenerateID(), ContainerID: c.ID, Cfg: req}
 	s.execs.add(e)
@@ -145,7 +145,7 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	c.Unlock()
 	sh, ok := s.containers.Shim(c)
 	if !running || !ok {
-		return fail(errNotRunning(c.ID))
+		return fail(container.ErrNotRunning(c.ID))
 	}
 	proc, err := s.execProcess(c, e.Cfg)
 	if err != nil {

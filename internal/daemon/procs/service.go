@@ -2,12 +2,10 @@ package procs
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/shimclient"
 )
@@ -55,10 +53,6 @@ func New(cfg Config, containers Containers) *Service {
 
 func (s *Service) emit(action string, c *container.Container, attrs map[string]string) {
 	s.cfg.Emit(action, c, attrs)
-}
-
-func errNotRunning(id string) error {
-	return errdefs.Conflict(fmt.Errorf("container %s is not running", id))
 }
 
 func joinArgs(a []string) string { return strings.Join(a, " ") }

@@ -11,6 +11,7 @@ import (
 
 	containertypes "github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -26,7 +27,7 @@ func (s *Service) Top(ctx context.Context, name, psArgs string) (*containertypes
 	running := c.State.Running()
 	c.Unlock()
 	if !running || pid <= 0 {
-		return nil, errdefs.Conflict(fmt.Errorf("container %s is not running", c.ID))
+		return nil, container.ErrNotRunning(c.ID)
 	}
 	pids := containerPids(pid)
 	if psArgs == "" {

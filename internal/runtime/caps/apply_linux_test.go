@@ -1,10 +1,8 @@
 package caps
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,13 +19,7 @@ import (
 // the env's value (JSON) and reports its status, see child.
 const childEnv = "BERTH_CAPS_TEST_CHILD"
 
-func TestMain(m *testing.M) {
-	if v := os.Getenv(childEnv); v != "" {
-		child(v)
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.ChildMain(m, childEnv, child) }
 
 type childReq struct {
 	Caps *specs.LinuxCapabilities
@@ -35,11 +27,7 @@ type childReq struct {
 	Exec bool // exec busybox to print /proc/self/status instead of printing it here
 }
 
-func child(v string) {
-	var req childReq
-	if err := json.Unmarshal([]byte(v), &req); err != nil {
-		fail(err)
-	}
+func child(req childReq) {
 	runtime.LockOSThread()
 	if req.UID != 0 {
 		// Order documented on Apply: keep caps across the uid change of
@@ -84,18 +72,12 @@ func fail(err error) {
 // status runs a child and returns the Cap* lines of its status as masks.
 func status(t *testing.T, req childReq) map[string]uint64 {
 	t.Helper()
-	data, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(data))
-	out, err := cmd.CombinedOutput()
+	out, err := testutil.RunChild(t, childEnv, req)
 	if err != nil {
 		t.Fatalf("child: %v: %s", err, out)
 	}
 	caps := map[string]uint64{}
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		k, v, ok := strings.Cut(line, ":\t")
 		if ok && strings.HasPrefix(k, "Cap") {
 			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)

@@ -23,6 +23,24 @@ import (
 
 func cmdCreate(g *globals, args []string) (int, error) {
 	fs := newFlagSet("create")
+	createOpts := createFlags(fs)
+	id, err := fs.parseID(args)
+	if err != nil {
+		return 1, err
+	}
+	opts, err := createOpts(g.root, id)
+	if err != nil {
+		return 1, err
+	}
+	if _, _, err := runtime.Create(opts); err != nil {
+		return 1, err
+	}
+	return 0, nil
+}
+
+// createFlags declares the flags create and run share; the function it
+// returns reads them, once fs is parsed, into the options of a create.
+func createFlags(fs *flagSet) func(root, id string) (runtime.CreateOpts, error) {
 	bundle := fs.String("bundle", ".")
 	fs.alias("b", "bundle")
 	console := fs.String("console-socket", "")
@@ -30,30 +48,15 @@ func cmdCreate(g *globals, args []string) (int, error) {
 	preserve := fs.Int("preserve-fds")
 	noPivot := fs.Bool("no-pivot")
 	noKeyring := fs.Bool("no-new-keyring")
-	if err := fs.parse(args); err != nil {
-		return 1, err
+	return func(root, id string) (runtime.CreateOpts, error) {
+		n, err := preserve()
+		return runtime.CreateOpts{Root: root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring}, err
 	}
-	id, err := needID(fs.args, "create")
-	if err != nil {
-		return 1, err
-	}
-	n, err := preserve()
-	if err != nil {
-		return 1, err
-	}
-	_, _, err = runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring})
-	if err != nil {
-		return 1, err
-	}
-	return 0, nil
 }
 
 func cmdStart(g *globals, args []string) (int, error) {
 	fs := newFlagSet("start")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "start")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
@@ -74,10 +77,7 @@ func toJSON(st *state.State) stateJSON {
 
 func cmdState(g *globals, args []string) (int, error) {
 	fs := newFlagSet("state")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "state")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
@@ -115,10 +115,7 @@ func cmdDelete(g *globals, args []string) (int, error) {
 	fs := newFlagSet("delete")
 	force := fs.Bool("force")
 	fs.alias("f", "force")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "delete")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}

@@ -22,10 +22,7 @@ func cmdEvents(g *globals, args []string) (int, error) {
 	fs := newFlagSet("events")
 	stats := fs.Bool("stats")
 	interval := fs.String("interval", "5s")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "events")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}

@@ -55,6 +55,15 @@ func (f *flagSet) Int(name string) func() (int, error) {
 	}
 }
 
+// parseID parses args, whose one positional argument must be the
+// container id, and returns the id.
+func (f *flagSet) parseID(args []string) (string, error) {
+	if err := f.parse(args); err != nil {
+		return "", err
+	}
+	return needID(f.args, f.cmd)
+}
+
 func (f *flagSet) parse(args []string) error {
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -20,31 +20,22 @@ import (
 
 func cmdRun(g *globals, args []string) (int, error) {
 	fs := newFlagSet("run")
-	bundle := fs.String("bundle", ".")
-	fs.alias("b", "bundle")
-	console := fs.String("console-socket", "")
-	pidFile := fs.String("pid-file", "")
+	createOpts := createFlags(fs)
 	detach := fs.Bool("detach")
 	fs.alias("d", "detach")
 	keep := fs.Bool("keep")
-	preserve := fs.Int("preserve-fds")
-	noPivot := fs.Bool("no-pivot")
-	noKeyring := fs.Bool("no-new-keyring")
 	_ = fs.Bool("no-subreaper")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "run")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}
-	n, err := preserve()
+	opts, err := createOpts(g.root, id)
 	if err != nil {
 		return 1, err
 	}
 	var relay *consoleRelay
-	if *console == "" {
-		if data, err := os.ReadFile(filepath.Join(*bundle, "config.json")); err == nil {
+	if opts.ConsoleSocket == "" {
+		if data, err := os.ReadFile(filepath.Join(opts.Bundle, "config.json")); err == nil {
 			if spec, err := runtime.ParseSpec(data); err == nil && spec.Process != nil && spec.Process.Terminal {
 				if *detach {
 					return 1, fmt.Errorf("run: a detached container with a terminal needs --console-socket")
@@ -54,11 +45,11 @@ func cmdRun(g *globals, args []string) (int, error) {
 					return 1, err
 				}
 				defer relay.close()
-				*console = relay.path
+				opts.ConsoleSocket = relay.path
 			}
 		}
 	}
-	_, proc, err := runtime.Create(runtime.CreateOpts{Root: g.root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring})
+	_, proc, err := runtime.Create(opts)
 	if err != nil {
 		return 1, err
 	}

@@ -28,10 +28,7 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 	cpus := fs.String("cpuset-cpus", "")
 	mems := fs.String("cpuset-mems", "")
 	pids := fs.String("pids-limit", "")
-	if err := fs.parse(args); err != nil {
-		return 1, err
-	}
-	id, err := needID(fs.args, "update")
+	id, err := fs.parseID(args)
 	if err != nil {
 		return 1, err
 	}

@@ -1,10 +1,8 @@
 package seccomp
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -13,19 +11,15 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // childEnv makes the test binary act as a child that loads the profile in
 // the env's value (JSON), then either tries mkdir or execs a program.
 const childEnv = "BERTH_SECCOMP_TEST_CHILD"
 
-func TestMain(m *testing.M) {
-	if v := os.Getenv(childEnv); v != "" {
-		child(v)
-		return
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.ChildMain(m, childEnv, child) }
 
 type childReq struct {
 	Profile *specs.LinuxSeccomp
@@ -34,12 +28,7 @@ type childReq struct {
 	Exec    []string // exec this under the filter
 }
 
-func child(v string) {
-	var req childReq
-	if err := json.Unmarshal([]byte(v), &req); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
+func child(req childReq) {
 	runtime.LockOSThread()
 	prog, err := Compile(req.Profile)
 	if err != nil {
@@ -70,14 +59,7 @@ func child(v string) {
 
 func runChild(t *testing.T, req childReq) (string, error) {
 	t.Helper()
-	data, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(data))
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return testutil.RunChild(t, childEnv, req)
 }
 
 func TestLoadDeniesSyscall(t *testing.T) {

@@ -18,6 +18,25 @@ func WriteJSON(w http.ResponseWriter, code int, v any) error {
 	return json.NewEncoder(w).Encode(v)
 }
 
+// Answer ends a handler with its backend call's outcome: err if there is
+// one, else v as JSON with code.
+func Answer(w http.ResponseWriter, code int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, code, v)
+}
+
+// AnswerStatus ends a handler whose backend call answers no body: err if
+// there is one, else code alone.
+func AnswerStatus(w http.ResponseWriter, code int, err error) error {
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(code)
+	return nil
+}
+
 // ReadJSON decodes the request body into v; an empty body leaves v unchanged.
 func ReadJSON(r *http.Request, v any) error {
 	if r.Body == nil || r.ContentLength == 0 {
@@ -74,4 +93,22 @@ func WithFields(v any, add map[string]any) any {
 		}
 	}
 	return m
+}
+
+// TerminalSize reads the h and w form values of a resize (0 when absent).
+func TerminalSize(r *http.Request) (h, w int64, err error) {
+	if h, err = Int64Value(r, "h", 0); err != nil {
+		return 0, 0, err
+	}
+	w, err = Int64Value(r, "w", 0)
+	return h, w, err
+}
+
+// List returns s, or an empty list when s is nil: Docker's answers hold []
+// where a list is empty, never null.
+func List[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

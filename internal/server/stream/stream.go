@@ -31,23 +31,28 @@ func APIVersion(ctx context.Context) string {
 // VersionLessThan reports whether the request's API version is below v.
 func VersionLessThan(ctx context.Context, v string) bool {
 	rv := APIVersion(ctx)
-	if rv == "" {
-		return false
-	}
-	a, b := strings.Split(rv, "."), strings.Split(v, ".")
-	for i := 0; i < len(a) || i < len(b); i++ {
+	return rv != "" && CompareVersions(rv, v) < 0
+}
+
+// CompareVersions returns -1, 0 or 1 as a <, = or > b (dotted numbers).
+func CompareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
 		var x, y int
-		if i < len(a) {
-			x, _ = strconv.Atoi(a[i])
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
 		}
-		if i < len(b) {
-			y, _ = strconv.Atoi(b[i])
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
 		}
 		if x != y {
-			return x < y
+			if x < y {
+				return -1
+			}
+			return 1
 		}
 	}
-	return false
+	return 0
 }
 
 // tracker records whether a response has started, so that an error returned
@@ -184,6 +189,33 @@ func (m *muxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return m.w.Write(p)
+}
+
+// Upgrade hijacks an attach or exec start when its backend opens the
+// streams, as the backends' Open options expect.
+type Upgrade struct {
+	w http.ResponseWriter
+	r *http.Request
+	// Conn is the hijacked connection, nil until Open succeeded.
+	Conn *Conn
+	// Stdout is the writer Open returned as stdout.
+	Stdout io.Writer
+}
+
+// NewUpgrade returns the Upgrade of the request r answered on w.
+func NewUpgrade(w http.ResponseWriter, r *http.Request) *Upgrade { return &Upgrade{w: w, r: r} }
+
+// Open hijacks the connection: a raw stream for a tty, multiplexed
+// frames otherwise. It returns the client's input, stdout and stderr.
+func (u *Upgrade) Open(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
+	c, err := Hijack(u.w, u.r, !tty)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u.Conn = c
+	out, errw := Writers(c, !tty)
+	u.Stdout = out
+	return c, out, errw, nil
 }
 
 // Writers returns the stdout and stderr writers for w: multiplexed frames

@@ -80,4 +80,7 @@ func TestVersionLessThan(t *testing.T) {
 	if !VersionLessThan(ctx, "1.42") || VersionLessThan(ctx, "1.41") || VersionLessThan(context.Background(), "1.42") {
 		t.Fatal("VersionLessThan")
 	}
+	if CompareVersions("1.9", "1.24") >= 0 || CompareVersions("1.40", "1.4") <= 0 || CompareVersions("1.24", "1.24.0") != 0 {
+		t.Error("CompareVersions")
+	}
 }

@@ -210,9 +210,7 @@ func (r *Router) postBuildPrune(w http.ResponseWriter, req *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if rep.CachesDeleted == nil {
-		rep.CachesDeleted = []string{}
-	}
+	rep.CachesDeleted = httputil.List(rep.CachesDeleted)
 	return httputil.WriteJSON(w, http.StatusOK, rep)
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 type fakeBackend struct {
@@ -49,21 +49,8 @@ func (f *fakeBackend) BuildCachePrune(ctx context.Context, all bool) (*buildtype
 
 func serve(t *testing.T, f *fakeBackend, method, target, body string) *httptest.ResponseRecorder {
 	t.Helper()
-	mux := http.NewServeMux()
-	for _, r := range New(f).Routes() {
-		h := r.Handler
-		mux.HandleFunc(r.Pattern, func(w http.ResponseWriter, req *http.Request) {
-			if err := h(w, req); err != nil {
-				code := http.StatusInternalServerError
-				if errdefs.IsInvalidParameter(err) {
-					code = http.StatusBadRequest
-				}
-				http.Error(w, err.Error(), code)
-			}
-		})
-	}
 	w := httptest.NewRecorder()
-	mux.ServeHTTP(w, httptest.NewRequest(method, target, strings.NewReader(body)))
+	routertest.Handler(New(f).Routes()).ServeHTTP(w, httptest.NewRequest(method, target, strings.NewReader(body)))
 	return w
 }
 

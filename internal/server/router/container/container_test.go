@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +17,7 @@ import (
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/router"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 // fakeBackend implements Backend; unset behaviours panic through the nil
@@ -59,29 +59,9 @@ func (f *fakeBackend) ContainerStatPath(ctx context.Context, name, p string) (*b
 	return &backend.ArchiveStat{Name: "f", Size: 3}, nil
 }
 
-// serve wires the router's routes into a mux and writes errors with the
-// status of their category, as the server does.
+// serve serves the router's routes as the server does.
 func serve(b Backend) *httptest.Server {
-	mux := http.NewServeMux()
-	for _, r := range New(b).Routes() {
-		h := r.Handler
-		mux.HandleFunc(r.Pattern, func(w http.ResponseWriter, req *http.Request) {
-			if err := h(w, req); err != nil {
-				code := 500
-				switch {
-				case errdefs.IsNotFound(err):
-					code = 404
-				case errdefs.IsConflict(err):
-					code = 409
-				case errdefs.IsInvalidParameter(err):
-					code = 400
-				}
-				w.WriteHeader(code)
-				fmt.Fprintf(w, `{"message":%q}`, err.Error())
-			}
-		})
-	}
-	return httptest.NewServer(mux)
+	return httptest.NewServer(routertest.Handler(New(b).Routes()))
 }
 
 var _ router.Router = (*Router)(nil)

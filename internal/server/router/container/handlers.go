@@ -66,9 +66,7 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if resp.Warnings == nil {
-		resp.Warnings = []string{}
-	}
+	resp.Warnings = httputil.List(resp.Warnings)
 	return httputil.WriteJSON(w, http.StatusCreated, resp)
 }
 
@@ -78,10 +76,7 @@ func (r *Router) postContainersPrune(w http.ResponseWriter, req *http.Request) e
 		return err
 	}
 	rep, err := r.b.ContainerPrune(req.Context(), f)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, rep)
+	return httputil.Answer(w, http.StatusOK, rep, err)
 }
 
 func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) error {
@@ -131,10 +126,7 @@ func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) err
 
 func (r *Router) getContainersTop(w http.ResponseWriter, req *http.Request) error {
 	resp, err := r.b.ContainerTop(req.Context(), req.PathValue("name"), req.FormValue("ps_args"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.Answer(w, http.StatusOK, resp, err)
 }
 
 func (r *Router) getContainersChanges(w http.ResponseWriter, req *http.Request) error {
@@ -142,9 +134,7 @@ func (r *Router) getContainersChanges(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if ch == nil {
-		ch = []container.FilesystemChange{}
-	}
+	ch = httputil.List(ch)
 	return httputil.WriteJSON(w, http.StatusOK, ch)
 }
 
@@ -213,19 +203,11 @@ func (r *Router) getContainersArchive(w http.ResponseWriter, req *http.Request) 
 func (r *Router) putContainersArchive(w http.ResponseWriter, req *http.Request) error {
 	err := r.b.ContainerExtractToDir(req.Context(), req.PathValue("name"), req.FormValue("path"),
 		httputil.BoolValue(req, "noOverwriteDirNonDir"), httputil.BoolValue(req, "copyUIDGID"), req.Body)
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, err)
 }
 
 func (r *Router) postContainersStart(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerStart(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerStart(req.Context(), req.PathValue("name")))
 }
 
 func timeoutParam(req *http.Request) (*int, error) {
@@ -261,54 +243,30 @@ func (r *Router) postContainersRestart(w http.ResponseWriter, req *http.Request)
 	if err != nil {
 		return err
 	}
-	if err := r.b.ContainerRestart(req.Context(), req.PathValue("name"), req.FormValue("signal"), t); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRestart(req.Context(), req.PathValue("name"), req.FormValue("signal"), t))
 }
 
 func (r *Router) postContainersKill(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerKill(req.Context(), req.PathValue("name"), req.FormValue("signal")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerKill(req.Context(), req.PathValue("name"), req.FormValue("signal")))
 }
 
 func (r *Router) postContainersPause(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerPause(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerPause(req.Context(), req.PathValue("name")))
 }
 
 func (r *Router) postContainersUnpause(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerUnpause(req.Context(), req.PathValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerUnpause(req.Context(), req.PathValue("name")))
 }
 
 func (r *Router) postContainersRename(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.ContainerRename(req.Context(), req.PathValue("name"), req.FormValue("name")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRename(req.Context(), req.PathValue("name"), req.FormValue("name")))
 }
 
 func (r *Router) deleteContainers(w http.ResponseWriter, req *http.Request) error {
 	if httputil.BoolValue(req, "link") {
 		return r.removeLink(w, req, req.PathValue("name"))
 	}
-	if err := r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force"), httputil.BoolValue(req, "v")))
 }
 
 // deleteContainersLink serves DELETE /containers/PARENT/ALIAS?link=1
@@ -323,11 +281,7 @@ func (r *Router) deleteContainersLink(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) removeLink(w http.ResponseWriter, req *http.Request, name string) error {
-	if err := r.b.ContainerRemoveLink(req.Context(), name); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.ContainerRemoveLink(req.Context(), name))
 }
 
 func (r *Router) postContainersWait(w http.ResponseWriter, req *http.Request) error {
@@ -353,44 +307,28 @@ func (r *Router) postContainersAttach(w http.ResponseWriter, req *http.Request) 
 		Stdin: httputil.BoolValue(req, "stdin"), Stdout: httputil.BoolValue(req, "stdout"), Stderr: httputil.BoolValue(req, "stderr"),
 		DetachKeys: req.FormValue("detachKeys"),
 	}
-	var conn *stream.Conn
-	opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-		c, err := stream.Hijack(w, req, !tty)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		conn = c
-		out, errw := stream.Writers(c, !tty)
-		return c, out, errw, nil
-	}
+	up := stream.NewUpgrade(w, req)
+	opts.Open = up.Open
 	err := r.b.ContainerAttach(req.Context(), req.PathValue("name"), opts)
-	if conn != nil {
+	if up.Conn != nil {
 		if err != nil {
-			fmt.Fprintf(stream.SystemErr(conn), "%v\n", err)
+			fmt.Fprintf(stream.SystemErr(up.Conn), "%v\n", err)
 		}
-		conn.Close()
+		up.Conn.Close()
 		return nil
 	}
 	return err
 }
 
 func (r *Router) postContainersResize(w http.ResponseWriter, req *http.Request) error {
-	h, err := httputil.Int64Value(req, "h", 0)
-	if err != nil {
-		return err
-	}
-	wd, err := httputil.Int64Value(req, "w", 0)
+	h, wd, err := httputil.TerminalSize(req)
 	if err != nil {
 		return err
 	}
 	if h < 0 || wd < 0 {
 		return errdefs.InvalidParameter(errors.New("invalid terminal size"))
 	}
-	if err := r.b.ContainerResize(req.Context(), req.PathValue("name"), uint(h), uint(wd)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.ContainerResize(req.Context(), req.PathValue("name"), uint(h), uint(wd)))
 }
 
 func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
@@ -439,8 +377,6 @@ func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) 
 	if err != nil {
 		return err
 	}
-	if resp.Warnings == nil {
-		resp.Warnings = []string{}
-	}
+	resp.Warnings = httputil.List(resp.Warnings)
 	return httputil.WriteJSON(w, http.StatusOK, resp)
 }

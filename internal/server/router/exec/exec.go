@@ -64,57 +64,32 @@ func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 		}
 	}
 	opts := backend.ExecStartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
-	var conn *stream.Conn
-	var stdout io.Writer
+	up := stream.NewUpgrade(w, req)
 	if !body.Detach {
-		opts.Open = func(tty bool) (io.ReadCloser, io.Writer, io.Writer, error) {
-			c, err := stream.Hijack(w, req, !tty)
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			conn = c
-			out, errw := stream.Writers(c, !tty)
-			stdout = out
-			return c, out, errw, nil
-		}
+		opts.Open = up.Open
 	}
 	err := r.b.ExecStart(req.Context(), req.PathValue("id"), opts)
-	if conn != nil {
+	if up.Conn != nil {
 		if err != nil {
 			// As dockerd: the error goes to the client's stdout; the exit
 			// code (126/127) is read from the exec's inspect.
-			fmt.Fprintf(stdout, "OCI runtime exec failed: %v\r\n", err)
+			fmt.Fprintf(up.Stdout, "OCI runtime exec failed: %v\r\n", err)
 		}
-		conn.Close()
+		up.Conn.Close()
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, err)
 }
 
 func (r *Router) postExecResize(w http.ResponseWriter, req *http.Request) error {
-	h, err := httputil.Int64Value(req, "h", 0)
+	h, wd, err := httputil.TerminalSize(req)
 	if err != nil {
 		return err
 	}
-	wd, err := httputil.Int64Value(req, "w", 0)
-	if err != nil {
-		return err
-	}
-	if err := r.b.ExecResize(req.Context(), req.PathValue("id"), uint(h), uint(wd)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.ExecResize(req.Context(), req.PathValue("id"), uint(h), uint(wd)))
 }
 
 func (r *Router) getExecByID(w http.ResponseWriter, req *http.Request) error {
 	resp, err := r.b.ExecInspect(req.Context(), req.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.Answer(w, http.StatusOK, resp, err)
 }

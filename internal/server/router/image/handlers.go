@@ -10,6 +10,7 @@ import (
 
 	"github.com/moby/moby/api/types/jsonstream"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 )
@@ -19,7 +20,7 @@ func notFound(req *http.Request) error {
 }
 
 func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
@@ -47,7 +48,7 @@ func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error
 	if !ok {
 		return errdefs.NotImplemented(errors.New("search is not supported by this daemon"))
 	}
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
@@ -66,10 +67,7 @@ func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error
 
 func (r *Router) getImagesHistory(w http.ResponseWriter, req *http.Request, name string) error {
 	h, err := r.b.ImageHistory(req.Context(), name)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, h)
+	return httputil.Answer(w, http.StatusOK, h, err)
 }
 
 func (r *Router) getImagesGet(w http.ResponseWriter, req *http.Request) error {
@@ -88,11 +86,7 @@ func (r *Router) saveImages(w http.ResponseWriter, req *http.Request, names []st
 }
 
 func (r *Router) postImagesTag(w http.ResponseWriter, req *http.Request, name string) error {
-	if err := r.b.ImageTag(req.Context(), name, req.FormValue("repo"), req.FormValue("tag")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusCreated, r.b.ImageTag(req.Context(), name, req.FormValue("repo"), req.FormValue("tag")))
 }
 
 func (r *Router) postImagesPush(w http.ResponseWriter, req *http.Request, name string) error {
@@ -115,22 +109,16 @@ func (r *Router) deleteImages(w http.ResponseWriter, req *http.Request) error {
 		return notFound(req)
 	}
 	resp, err := r.b.ImageDelete(req.Context(), name, httputil.BoolValue(req, "force"), !httputil.BoolValue(req, "noprune"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, resp)
+	return httputil.Answer(w, http.StatusOK, resp, err)
 }
 
 func (r *Router) postImagesPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := parseFilters(req.FormValue("filters"))
+	f, err := filters.Parse(req.FormValue("filters"))
 	if err != nil {
 		return err
 	}
 	rep, err := r.b.ImagesPrune(req.Context(), f)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, rep)
+	return httputil.Answer(w, http.StatusOK, rep, err)
 }
 
 func (r *Router) postImagesCreate(w http.ResponseWriter, req *http.Request) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 type fake struct {
@@ -69,25 +70,7 @@ func (f *fake) ImagesPrune(ctx context.Context, filters map[string][]string) (*i
 }
 
 func serve(t *testing.T, b Backend) *httptest.Server {
-	mux := http.NewServeMux()
-	for _, r := range New(b).Routes() {
-		h := r.Handler
-		mux.HandleFunc(r.Pattern, func(w http.ResponseWriter, req *http.Request) {
-			if err := h(w, req); err != nil {
-				code := http.StatusInternalServerError
-				switch {
-				case errdefs.IsNotFound(err):
-					code = http.StatusNotFound
-				case errdefs.IsInvalidParameter(err):
-					code = http.StatusBadRequest
-				case errors.Is(err, errdefs.ErrNotImplemented):
-					code = http.StatusNotImplemented
-				}
-				http.Error(w, err.Error(), code)
-			}
-		})
-	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(routertest.Handler(New(b).Routes()))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -114,10 +114,7 @@ func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) er
 		return errdefs.InvalidParameter(err)
 	}
 	resp, err := r.b.NetworkCreate(req.Context(), body)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusCreated, resp)
+	return httputil.Answer(w, http.StatusCreated, resp, err)
 }
 
 func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) error {
@@ -129,9 +126,7 @@ func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) err
 	if err != nil {
 		return err
 	}
-	if rep.NetworksDeleted == nil {
-		rep.NetworksDeleted = []string{}
-	}
+	rep.NetworksDeleted = httputil.List(rep.NetworksDeleted)
 	return httputil.WriteJSON(w, http.StatusOK, rep)
 }
 
@@ -140,11 +135,7 @@ func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) er
 	if err := httputil.ReadJSON(req, &body); err != nil {
 		return errdefs.InvalidParameter(err)
 	}
-	if err := r.b.NetworkConnect(req.Context(), req.PathValue("id"), body); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkConnect(req.Context(), req.PathValue("id"), body))
 }
 
 func (r *Router) postNetworkDisconnect(w http.ResponseWriter, req *http.Request) error {
@@ -152,17 +143,9 @@ func (r *Router) postNetworkDisconnect(w http.ResponseWriter, req *http.Request)
 	if err := httputil.ReadJSON(req, &body); err != nil {
 		return errdefs.InvalidParameter(err)
 	}
-	if err := r.b.NetworkDisconnect(req.Context(), req.PathValue("id"), body); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkDisconnect(req.Context(), req.PathValue("id"), body))
 }
 
 func (r *Router) deleteNetwork(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.NetworkRemove(req.Context(), req.PathValue("id")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.NetworkRemove(req.Context(), req.PathValue("id")))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 type fake struct {
@@ -48,26 +49,10 @@ func (f *fake) NetworkDisconnect(ctx context.Context, ref string, req network.Di
 	return nil
 }
 
-// serve runs the route table on a plain mux, writing errors as the server
-// does (status only).
+// serve runs the route table as the server does.
 func serve(r *Router, req *http.Request) *httptest.ResponseRecorder {
-	mux := http.NewServeMux()
-	for _, rt := range r.Routes() {
-		h := rt.Handler
-		mux.HandleFunc(rt.Pattern, func(w http.ResponseWriter, req *http.Request) {
-			if err := h(w, req); err != nil {
-				code := http.StatusInternalServerError
-				if errdefs.IsNotFound(err) {
-					code = http.StatusNotFound
-				} else if errdefs.IsInvalidParameter(err) {
-					code = http.StatusBadRequest
-				}
-				http.Error(w, err.Error(), code)
-			}
-		})
-	}
 	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
+	routertest.Handler(r.Routes()).ServeHTTP(rec, req)
 	return rec
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/registry"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 type fake struct{ got registry.AuthConfig }
@@ -25,18 +26,8 @@ func (f *fake) RegistryLogin(_ context.Context, cfg registry.AuthConfig) (string
 
 func serve(t *testing.T, b Backend, body string) (int, string) {
 	t.Helper()
-	r := New(b).Routes()[0]
-	req := httptest.NewRequest(http.MethodPost, "/auth", strings.NewReader(body))
 	rec := httptest.NewRecorder()
-	if err := r.Handler(rec, req); err != nil {
-		switch {
-		case errdefs.IsInvalidParameter(err):
-			return http.StatusBadRequest, err.Error()
-		case errors.Is(err, errdefs.ErrForbidden):
-			return http.StatusForbidden, err.Error()
-		}
-		return http.StatusInternalServerError, err.Error()
-	}
+	routertest.Handler(New(b).Routes()).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/auth", strings.NewReader(body)))
 	return rec.Code, rec.Body.String()
 }
 

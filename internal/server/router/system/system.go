@@ -66,10 +66,7 @@ func (r *Router) getVersion(w http.ResponseWriter, req *http.Request) error {
 
 func (r *Router) getInfo(w http.ResponseWriter, req *http.Request) error {
 	info, err := r.b.SystemInfo(req.Context())
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, info)
+	return httputil.Answer(w, http.StatusOK, info, err)
 }
 
 func (r *Router) getDiskUsage(w http.ResponseWriter, req *http.Request) error {

@@ -46,10 +46,7 @@ func (r *Router) getVolumes(w http.ResponseWriter, req *http.Request) error {
 		return err
 	}
 	res, err := r.b.VolumeList(req.Context(), f)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, res)
+	return httputil.Answer(w, http.StatusOK, res, err)
 }
 
 func (r *Router) postVolumesCreate(w http.ResponseWriter, req *http.Request) error {
@@ -58,26 +55,16 @@ func (r *Router) postVolumesCreate(w http.ResponseWriter, req *http.Request) err
 		return err
 	}
 	v, err := r.b.VolumeCreate(req.Context(), body)
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusCreated, v)
+	return httputil.Answer(w, http.StatusCreated, v, err)
 }
 
 func (r *Router) getVolume(w http.ResponseWriter, req *http.Request) error {
 	v, err := r.b.VolumeInspect(req.Context(), req.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	return httputil.WriteJSON(w, http.StatusOK, v)
+	return httputil.Answer(w, http.StatusOK, v, err)
 }
 
 func (r *Router) deleteVolume(w http.ResponseWriter, req *http.Request) error {
-	if err := r.b.VolumeRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force")); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return httputil.AnswerStatus(w, http.StatusNoContent, r.b.VolumeRemove(req.Context(), req.PathValue("name"), httputil.BoolValue(req, "force")))
 }
 
 func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) error {
@@ -92,8 +79,6 @@ func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if rep.VolumesDeleted == nil {
-		rep.VolumesDeleted = []string{}
-	}
+	rep.VolumesDeleted = httputil.List(rep.VolumesDeleted)
 	return httputil.WriteJSON(w, http.StatusOK, rep)
 }

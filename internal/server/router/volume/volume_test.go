@@ -15,6 +15,7 @@ import (
 
 	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/router/routertest"
 )
 
 type fakeBackend struct {
@@ -56,26 +57,7 @@ func (f *fakeBackend) VolumePrune(ctx context.Context, a filters.Args) (*volume.
 }
 
 func serve(b Backend) *httptest.Server {
-	mux := http.NewServeMux()
-	for _, r := range New(b).Routes() {
-		h := r.Handler
-		mux.HandleFunc(r.Pattern, func(w http.ResponseWriter, req *http.Request) {
-			if err := h(w, req); err != nil {
-				code := 500
-				switch {
-				case errdefs.IsNotFound(err):
-					code = 404
-				case errdefs.IsConflict(err):
-					code = 409
-				case errdefs.IsInvalidParameter(err):
-					code = 400
-				}
-				w.WriteHeader(code)
-				fmt.Fprintf(w, `{"message":%q}`, err.Error())
-			}
-		})
-	}
-	return httptest.NewServer(mux)
+	return httptest.NewServer(routertest.Handler(New(b).Routes()))
 }
 
 func do(t *testing.T, method, u, body string) (*http.Response, string) {
