@@ -28,5 +28,8 @@ func removeNetworking(br, nsDir string) {
 		_ = syscall.Unmount(p, syscall.MNT_DETACH)
 		_ = os.Remove(p)
 	}
-	_ = syscall.Unmount(nsDir, syscall.MNT_DETACH)
+	// The directory is a bind mount of itself; unmount every layer (two
+	// daemons racing at start may each have made one).
+	for i := 0; i < 8 && syscall.Unmount(nsDir, syscall.MNT_DETACH) == nil; i++ {
+	}
 }
