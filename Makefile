@@ -44,15 +44,12 @@ test-beside: build
 conformance:
 	BENCH_N=0 ./scripts/ci-oci.sh
 
-# bench compares berth with its peers: the runtime alone (berth runtime, runc,
-# crun) and whole runs (berth run vs docker run), interleaved; ratios only.
+# bench runs every benchmark script (scripts/bench-*.sh), each comparing
+# berth with its peers interleaved in one run, and prints one table of
+# medians, p90s, ratios and issue 15's targets, dated, with the machine;
+# written to bench/results/<date>.md too (scripts/bench-all.sh).
 bench: build
-	./scripts/bench-runtime.sh
-	./scripts/bench-run.sh
-	./scripts/bench-network.sh
-	./scripts/bench-netscale.sh
-	./scripts/bench-pull.sh
-	./scripts/bench-build.sh
+	./scripts/bench-all.sh
 
 # fuzz runs each native Go fuzz target for FUZZ_N inputs (10^6 by default;
 # minutes per target, as root for FuzzApply's device nodes). Seeds live in

@@ -9,8 +9,8 @@
 # has the daemon read the context directory in place. A fourth, "docker-cli",
 # is the docker CLI against scripts/buildsink, a server that discards the
 # context and answers at once: the client's own share, a floor for any
-# engine driven by that CLI. Prints per-case medians in ms and the ratios
-# berth/docker.
+# engine driven by that CLI. Prints per case and engine the median and p90
+# in ms, and the ratios berth/docker.
 #
 #   scripts/bench-build.sh [ROUNDS]        (default 7; run as root)
 #
@@ -63,15 +63,24 @@ for i in $(seq "$N"); do
 	for e in "${order[@]}"; do build "$e" nocache; build "$e" cached; done
 done
 
-median() { summarise | cut -d' ' -f1; }
-printf '%-10s %14s %14s %6s\n' engine nocache_ms cached_ms rounds
+# One line per case and engine: the docker CLI against berth and Docker,
+# berth's CLI against berth ("-berth-cli"), the docker CLI against the sink
+# ("buildsink": the client's own share); then the ratios.
+printf '%-26s %10s %10s %6s\n' case/engine median_ms p90_ms runs
 declare -A MED
-for e in "${engines[@]}"; do
-	MED[$e.nocache]=$(echo "${T[$e.nocache]}" | median)
-	MED[$e.cached]=$(echo "${T[$e.cached]}" | median)
-	printf '%-10s %14s %14s %6s\n' "$e" "${MED[$e.nocache]}" "${MED[$e.cached]}" "$N"
-done
-for e in berth berth-cli; do
-	awk -v a="${MED[$e.nocache]}" -v b="${MED[docker.nocache]}" -v c="${MED[$e.cached]}" -v d="${MED[docker.cached]}" -v e="$e" \
-		'BEGIN {printf "ratio %s/docker: no-cache %.3f, cached %.3f\n", e, a/b, c/d}'
+for c in nocache cached; do
+	l=${c/nocache/no-cache}
+	for e in docker berth berth-cli docker-cli; do
+		case $e in
+		berth-cli) name=$l-berth-cli/berth ;;
+		docker-cli) name=$l/buildsink ;;
+		*) name=$l/$e ;;
+		esac
+		read -r med p90 < <(echo "${T[$e.$c]}" | summarise)
+		MED[$e.$c]=$med
+		printf '%-26s %10s %10s %6s\n' "$name" "$med" "$p90" "$N"
+	done
+	for e in berth berth-cli; do
+		awk -v b="${MED[$e.$c]}" -v d="${MED[docker.$c]}" -v n="$l${e#berth}" 'BEGIN {printf "ratio berth/docker %s = %.3f\n", n, b/d}'
+	done
 done

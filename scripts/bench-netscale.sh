@@ -43,7 +43,12 @@ create_round() {
 	printf '%-9s create: 1st %.1f ms, %dth %.1f ms; median of first 10 %s ms, last 10 %s ms, ratio %s (%d rules)\n' "$1" \
 		"$(echo "${times[0]} / 1000" | bc -l)" "$N" "$(echo "${times[-1]} / 1000" | bc -l)" "$first10" "$last10" \
 		"$(echo "scale=2; $last10 / $first10" | bc -l)" "$(rules)"
+	# The same, in the lines scripts/benchtable reads.
+	round=$((round + 1))
+	printf '%-22s %10s %10s %6s\n' "create-$1-$round/berth" $(printf '%s\n' "${times[@]}" | summarise) "$N"
+	printf 'ratio last/first ten creates %s-%d = %.2f\n' "$1" "$round" "$(echo "$last10 / $first10" | bc -l)"
 }
+round=0
 
 remove_round() {
 	local s t

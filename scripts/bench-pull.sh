@@ -2,8 +2,8 @@
 # Benchmark: pull of an image of 5 layers × 20 MB of random data from a local
 # registry (Debian's docker-registry on 127.0.0.1), berth against Docker
 # (Debian's docker.io, started here with private roots), interleaved in one
-# run with the image removed between runs. Prints per-engine median seconds
-# and MB/s (compressed bytes moved) and the throughput ratio.
+# run with the image removed between runs. Prints per engine the median and
+# p90 in ms and MB/s (compressed bytes moved), and the throughput ratio.
 #
 #   scripts/bench-pull.sh [ITERATIONS]        (default 5; run as root)
 #
@@ -74,13 +74,12 @@ engines=(berth docker)
 for e in "${engines[@]}"; do run_one "$e"; T[$e]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
 
-median() { summarise | awk '{printf "%.3f\n", $1/1000}'; } # seconds
 printf 'image: 5 layers x 20 MB random data, %.1f MB compressed in the registry; %d runs each, interleaved\n' "$(awk "BEGIN{print $BYTES/1000000}")" "$N"
-printf '%-8s %10s %10s\n' engine median_s MB/s
+printf '%-8s %10s %10s %6s %8s\n' engine median_ms p90_ms runs MB/s
 declare -A RATE
 for e in "${engines[@]}"; do
-	m=$(echo "${T[$e]}" | median)
-	RATE[$e]=$(awk "BEGIN{print $BYTES/1000000/$m}")
-	printf '%-8s %10s %10.1f\n' "$e" "$m" "${RATE[$e]}"
+	read -r med p90 < <(echo "${T[$e]}" | summarise)
+	RATE[$e]=$(awk "BEGIN{print $BYTES/1000/$med}")
+	printf '%-8s %10s %10s %6s %8.1f\n' "$e" "$med" "$p90" "$N" "${RATE[$e]}"
 done
 printf 'throughput berth/docker: %.2fx\n' "$(awk "BEGIN{print ${RATE[berth]}/${RATE[docker]}}")"

@@ -309,7 +309,7 @@ func (b *bench) cleanup() {
 	os.RemoveAll(b.workdir)
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", msf(d)) }
 
 var modeTitle = map[string]string{
 	"run": "run: `<rt> run <id>` (stdio on /dev/null), then `<rt> delete <id>`",
@@ -373,7 +373,18 @@ func (b *bench) report(out io.Writer) {
 			}
 		}
 	}
+	// The same medians in the lines scripts/benchtable reads.
+	fmt.Fprintf(out, "\n%-14s %10s %10s %6s\n", "mode/runtime", "median_ms", "p90_ms", "runs")
+	for _, m := range b.modes {
+		for _, l := range labels {
+			if sm := summarize(b.samples[m][l]); sm.N > 0 {
+				fmt.Fprintf(out, "%-14s %10.2f %10.2f %6d\n", m+"/"+l, msf(sm.Median), msf(sm.P90), sm.N)
+			}
+		}
+	}
 }
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func utsString(b []int8) string {
 	var s []byte
