@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"bytes"
 	"crypto/sha256"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -203,5 +204,74 @@ func TestExtractContextRewritesOnlyChanges(t *testing.T) {
 	m, err := OpenMirror(mirror)
 	if err != nil || len(m.files) != 0 {
 		t.Fatalf("mirror after a refused stream: %d entries, %v", len(m.files), err)
+	}
+}
+
+// sameBytes finds a difference wherever it is (first byte, across a chunk
+// boundary, last byte, a kept file cut short) and hands back the stream
+// from the first differing chunk on, so that the rewritten file is the
+// stream's bytes; equal bytes answer nil.
+func TestSameBytesFindsEveryDifference(t *testing.T) {
+	buf := [2][]byte{make([]byte, 64), make([]byte, 64)} // chunks of 32 bytes
+	stream := bytes.Repeat([]byte("0123456789abcdefghijklmnopqrstuv"), 5)
+	stream = append(stream, "tail"...)
+	for _, c := range []struct {
+		name string
+		at   int // index of the byte changed in the kept file; -1 none
+		cut  int // bytes cut from the kept file's end
+	}{{"equal", -1, 0}, {"first", 0, 0}, {"chunk end", 31, 0}, {"next chunk start", 32, 0}, {"middle", 70, 0}, {"last", len(stream) - 1, 0}, {"cut short", -1, 3}} {
+		kept := append([]byte(nil), stream[:len(stream)-c.cut]...)
+		if c.at >= 0 {
+			kept[c.at] ^= 1
+		}
+		r := bytes.NewReader(stream)
+		n, diff, err := sameBytes(bytes.NewReader(kept), r, int64(len(stream)), buf)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if c.at < 0 && c.cut == 0 {
+			if diff != nil || n != int64(len(stream)) {
+				t.Errorf("%s: %d equal, diff %q", c.name, n, diff)
+			}
+			continue
+		}
+		if diff == nil {
+			t.Errorf("%s: no difference found", c.name)
+			continue
+		}
+		if c.at >= 0 && (n > int64(c.at) || int64(c.at)-n >= 32) {
+			t.Errorf("%s: %d bytes said equal, the difference is at %d", c.name, n, c.at)
+		}
+		rest, _ := io.ReadAll(r)
+		got := append([]byte(nil), stream[:n]...)
+		for _, d := range diff {
+			got = append(got, d...)
+		}
+		if got = append(got, rest...); !bytes.Equal(got, stream) {
+			t.Errorf("%s: equal part, difference and rest are not the stream", c.name)
+		}
+	}
+}
+
+// A large kept file whose last byte changed is rewritten: the bytes and
+// checksum in the mirror are the stream's, never the kept ones.
+func TestExtractContextLastByte(t *testing.T) {
+	big := bytes.Repeat([]byte("x"), 3<<20+5)
+	changed := append([]byte(nil), big...)
+	changed[len(changed)-1] = 'y'
+	mirror := filepath.Join(t.TempDir(), "m")
+	if _, err := extractOnce(t, mirror, testutil.Tar(t, testutil.TarEntry{Name: "Dockerfile", Body: "FROM x\n"}, testutil.TarEntry{Name: "big", Body: string(big)})); err != nil {
+		t.Fatal(err)
+	}
+	bc, err := extractOnce(t, mirror, testutil.Tar(t, testutil.TarEntry{Name: "Dockerfile", Body: "FROM x\n"}, testutil.TarEntry{Name: "big", Body: string(changed)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(mirror, "big"))
+	if !bytes.Equal(b, changed) {
+		t.Errorf("big: the last byte's change was not written")
+	}
+	if sum := sha256.Sum256(changed); !bytes.Equal(bc.sums["big"], sum[:]) {
+		t.Error("sum of big is stale")
 	}
 }
