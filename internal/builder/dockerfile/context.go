@@ -158,25 +158,25 @@ func ExtractContext(r io.Reader, m *Mirror, dockerfile string) (*BuildContext, e
 // receive writes the regular file rel, size bytes read from r, unless the
 // mirror holds the same bytes already: those are compared chunk by chunk
 // and, at the first difference, the file is rewritten from the equal part
-// kept, what was read of r from there on, and the rest of r.
+// kept and the rest of r.
 func (m *Mirror) receive(rel string, r io.Reader, size int64, mode os.FileMode, buf [2][]byte) error {
 	target := m.path(rel)
 	h := sha256.New()
 	var prefix int64
-	var diff [][]byte
+	var chunk []byte
 	var old *os.File
 	if e := m.files[rel]; e != nil && e.Kind == 'f' && !e.Linked && e.Size == size && e.Sum != nil {
 		if f, err := os.Open(target); err == nil {
 			defer f.Close()
-			n, d, err := sameBytes(f, r, size, buf)
+			n, diff, err := sameBytes(f, r, size, buf)
 			if err != nil {
 				return err
 			}
-			if d == nil {
+			if diff == nil {
 				e.Mode = mode
 				return os.Chmod(target, mode)
 			}
-			prefix, diff, old = n, d, f
+			prefix, chunk, old = n, diff, f
 		}
 	}
 	tmp := m.Dir + ".part"
@@ -187,20 +187,16 @@ func (m *Mirror) receive(rel string, r io.Reader, size int64, mode os.FileMode, 
 	defer os.Remove(tmp)
 	w := io.MultiWriter(out, h)
 	if old != nil {
-		// The equal part, from the old file; then what was read of r
-		// from the first difference on.
+		// The equal part, from the old file; then the chunk that differs.
 		if _, err = old.Seek(0, io.SeekStart); err == nil {
 			_, err = io.CopyBuffer(w, io.LimitReader(old, prefix), buf[1])
 		}
-		for _, c := range diff {
-			if err == nil {
-				_, err = w.Write(c)
-				prefix += int64(len(c))
-			}
+		if err == nil {
+			_, err = w.Write(chunk)
 		}
 	}
 	if err == nil {
-		rest := size - prefix
+		rest := size - prefix - int64(len(chunk))
 		if rest > int64(len(buf[0])) {
 			err = copyHash(h, out, io.LimitReader(r, rest), buf)
 		} else {
@@ -226,49 +222,22 @@ func (m *Mirror) receive(rel string, r io.Reader, size int64, mode os.FileMode, 
 	return nil
 }
 
-// sameBytes reads r and f side by side until they differ or size bytes
-// are read. Each chunk of r is compared with f on another goroutine while
-// the next chunk is read, so that the sender of r never waits for the
-// comparison. It returns how many bytes were equal before the part that
-// differs, and that part as read from r (nil when all are equal); r is
-// read at most one chunk beyond the first difference.
-func sameBytes(f, r io.Reader, size int64, buf [2][]byte) (int64, [][]byte, error) {
-	half := len(buf[0]) / 2
-	chunks := [2][]byte{buf[0][:half], buf[0][half:]}
-	work := make(chan []byte)
-	equal := make(chan bool, 1)
-	finished := make(chan struct{})
-	recovery.Go(nil, "compare build context", func() {
-		defer close(finished)
-		for c := range work {
-			_, err := io.ReadFull(f, buf[1][:len(c)])
-			equal <- err == nil && bytes.Equal(c, buf[1][:len(c)])
+// sameBytes reads r and f side by side, a buffer at a time, until they
+// differ or size bytes are read. It returns how many bytes were equal
+// before the chunk that differs, and that chunk (nil when all are equal).
+func sameBytes(f, r io.Reader, size int64, buf [2][]byte) (int64, []byte, error) {
+	var n int64
+	for n < size {
+		k := min(int64(len(buf[0])), size-n)
+		if _, err := io.ReadFull(r, buf[0][:k]); err != nil {
+			return n, nil, err
 		}
-	}, nil)
-	defer func() { close(work); <-finished }()
-	var n, read int64
-	var pending []byte // sent for comparison, answer not taken yet
-	for i := 0; ; i ^= 1 {
-		var cur []byte
-		if read < size {
-			cur = chunks[i][:min(int64(half), size-read)]
-			if _, err := io.ReadFull(r, cur); err != nil {
-				return n, nil, err
-			}
-			read += int64(len(cur))
+		if _, err := io.ReadFull(f, buf[1][:k]); err != nil || !bytes.Equal(buf[0][:k], buf[1][:k]) {
+			return n, buf[0][:k], nil
 		}
-		if pending != nil {
-			if !<-equal {
-				return n, [][]byte{pending, cur}, nil
-			}
-			n += int64(len(pending))
-		}
-		if cur == nil {
-			return n, nil, nil
-		}
-		work <- cur
-		pending = cur
+		n += k
 	}
+	return n, nil, nil
 }
 
 // copySum copies src (size bytes long) to dst and returns the sha256 of

@@ -207,12 +207,12 @@ func TestExtractContextRewritesOnlyChanges(t *testing.T) {
 	}
 }
 
-// sameBytes finds a difference wherever it is (first byte, across a chunk
-// boundary, last byte, a kept file cut short) and hands back the stream
-// from the first differing chunk on, so that the rewritten file is the
-// stream's bytes; equal bytes answer nil.
+// sameBytes finds a difference wherever it is (first byte, either side of
+// a chunk boundary, last byte, a kept file cut short) and hands back the
+// chunk of the stream where it is, so that equal part, chunk and the rest
+// of the stream are the stream's bytes; equal bytes answer nil.
 func TestSameBytesFindsEveryDifference(t *testing.T) {
-	buf := [2][]byte{make([]byte, 64), make([]byte, 64)} // chunks of 32 bytes
+	buf := [2][]byte{make([]byte, 32), make([]byte, 32)} // chunks of 32 bytes
 	stream := bytes.Repeat([]byte("0123456789abcdefghijklmnopqrstuv"), 5)
 	stream = append(stream, "tail"...)
 	for _, c := range []struct {
@@ -243,11 +243,8 @@ func TestSameBytesFindsEveryDifference(t *testing.T) {
 			t.Errorf("%s: %d bytes said equal, the difference is at %d", c.name, n, c.at)
 		}
 		rest, _ := io.ReadAll(r)
-		got := append([]byte(nil), stream[:n]...)
-		for _, d := range diff {
-			got = append(got, d...)
-		}
-		if got = append(got, rest...); !bytes.Equal(got, stream) {
+		got := append(append(append([]byte(nil), stream[:n]...), diff...), rest...)
+		if !bytes.Equal(got, stream) {
 			t.Errorf("%s: equal part, difference and rest are not the stream", c.name)
 		}
 	}
