@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/ulikunitz/xz"
 
@@ -34,6 +35,11 @@ type BuildContext struct {
 	dockerfile    []byte
 	dockerfileErr error
 }
+
+// copyBuffers holds the pairs of 1 MiB buffers a context is copied,
+// compared and hashed through, kept from one build to the next (a
+// rebuild that copies nothing would otherwise allocate and clear 2 MiB).
+var copyBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)} }}
 
 // decompress returns r, uncompressed if it starts with a gzip, bzip2 or
 // xz header.
@@ -68,7 +74,8 @@ func ExtractContext(r io.Reader, m *Mirror, dockerfile string) (*BuildContext, e
 	}
 	bc := &BuildContext{Dir: m.Dir}
 	tr := tar.NewReader(r)
-	buf := [2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)}
+	buf := copyBuffers.Get().(*[2][]byte)
+	defer copyBuffers.Put(buf)
 	seen := map[string]bool{}
 	for {
 		hdr, err := tr.Next()
@@ -102,7 +109,7 @@ func ExtractContext(r io.Reader, m *Mirror, dockerfile string) (*BuildContext, e
 			}
 			m.files[rel] = &entry{Kind: 'd', Mode: fs.ModeDir | mode}
 		case tar.TypeReg, tar.TypeRegA:
-			if err := m.receive(rel, tr, hdr.Size, mode, buf); err != nil {
+			if err := m.receive(rel, tr, hdr.Size, mode, *buf); err != nil {
 				return nil, fmt.Errorf("read build context: %w", err)
 			}
 		case tar.TypeSymlink:

@@ -230,7 +230,8 @@ func SyncContext(m *Mirror, src, dockerfile string) (*BuildContext, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	buf := [2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)}
+	buf := copyBuffers.Get().(*[2][]byte)
+	defer copyBuffers.Put(buf)
 	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -262,7 +263,7 @@ func SyncContext(m *Mirror, src, dockerfile string) (*BuildContext, error) {
 			return err
 		}
 		seen[rel] = true
-		return m.syncEntry(p, rel, fi, buf)
+		return m.syncEntry(p, rel, fi, *buf)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read build context: %w", err)
