@@ -37,9 +37,9 @@ create_round() {
 		t=$(now)
 		times+=($(((t - s) / 1000)))
 	done
-	local first10 last10
-	first10=$(printf '%s\n' "${times[@]:0:10}" | summarise | cut -d' ' -f1)
-	last10=$(printf '%s\n' "${times[@]: -10}" | summarise | cut -d' ' -f1)
+	local first10 last10 k=$((N < 10 ? N : 10))
+	first10=$(printf '%s\n' "${times[@]:0:k}" | summarise | cut -d' ' -f1)
+	last10=$(printf '%s\n' "${times[@]:N-k}" | summarise | cut -d' ' -f1)
 	printf '%-9s create: 1st %.1f ms, %dth %.1f ms; median of first 10 %s ms, last 10 %s ms, ratio %s (%d rules)\n' "$1" \
 		"$(echo "${times[0]} / 1000" | bc -l)" "$N" "$(echo "${times[-1]} / 1000" | bc -l)" "$first10" "$last10" \
 		"$(echo "scale=2; $last10 / $first10" | bc -l)" "$(rules)"

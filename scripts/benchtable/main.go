@@ -15,7 +15,8 @@
 //
 // and a line "ENGINE: ..." (podman: cannot run here: ...) or "FAILED: ..."
 // becomes a note under the table. Engine lines are grouped by NAME and
-// CASE into one row each; a ratio line is a row of its own.
+// CASE into one row each; a ratio line is a row of its own unless it only
+// repeats the berth/Docker ratio of such a row.
 //
 // The targets file has one line per target, "NAME | ROW | TARGET", ROW the
 // case ("-" for none) or "ratio WHAT", TARGET "ratio OP N" (the row's
@@ -28,6 +29,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -240,6 +242,9 @@ func (t *table) write(w io.Writer, ts []target) {
 	fmt.Fprintln(w, "| benchmark | Docker median / p90 ms | Podman median / p90 ms | berth median / p90 ms | other (median / p90 ms) | berth/Docker | target | met? |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, r := range t.rows {
+		if r.isRatio && t.repeats(r) && !targeted(r, ts) {
+			continue
+		}
 		label := r.bench
 		if r.key != "" {
 			label += ": " + r.key
@@ -296,6 +301,26 @@ func (t *table) write(w io.Writer, ts []target) {
 			fmt.Fprintln(w, "- "+n)
 		}
 	}
+}
+
+// repeats reports whether ratio row q only repeats the berth/Docker ratio
+// of an engine row of the same benchmark (to the three decimals printed).
+func (t *table) repeats(q *row) bool {
+	for _, r := range t.rows {
+		if v, ok := r.value("ratio"); ok && !r.isRatio && r.bench == q.bench && math.Abs(v-q.ratio) < 0.0015 {
+			return true
+		}
+	}
+	return false
+}
+
+func targeted(r *row, ts []target) bool {
+	for _, tg := range ts {
+		if tg.bench == r.bench && tg.key == r.key {
+			return true
+		}
+	}
+	return false
 }
 
 // has reports whether a row answers target tg.

@@ -8,7 +8,7 @@ import (
 
 // Lines in the shapes the scripts print become rows: CASE/ENGINE and
 // ENGINE-CASE names, figures with and without "ms", ratio lines, notes;
-// headers and prose are left out; targets mark rows met or not, and a
+// headers, prose and ratio lines that repeat a row's are left out; targets mark rows met or not, and a
 // target no script answered is listed as not measured.
 func TestTable(t *testing.T) {
 	var tb table
@@ -19,6 +19,7 @@ berth-none     150.0      160.0     30
 docker         732.0      800.0     30
 runc            76.0       80.0     30
 ratio berth --network none/docker = 0.205
+ratio berth (default network)/docker = 0.224
 `
 	life := `step/engine median_ms p90_ms runs
 exec/berth 102.0ms 110.0ms 20
@@ -57,6 +58,9 @@ pull | - | ratio <= 0.5
 	}
 	if strings.Contains(got, "engine") || strings.Contains(got, "throughput") {
 		t.Errorf("a header or prose line became a row:\n%s", got)
+	}
+	if strings.Contains(got, "(default network)") {
+		t.Errorf("a ratio line that repeats a row's ratio became a row:\n%s", got)
 	}
 }
 
