@@ -51,6 +51,7 @@ build() { # engine nocache|cached -> appends µs
 	berth-cli) "$BERTH" -H "$BERTH_SOCK" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
 	docker) docker -H "$DOCKER_SOCK" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
 	docker-cli) docker -H "unix://$W/sink.sock" build -q --network none "${flag[@]}" -t bench "$W/ctx" >/dev/null 2>"$W/err" ;;
+	berth-version) "$BERTH" -H "$BERTH_SOCK" version >/dev/null 2>"$W/err" ;;
 	esac || { echo "$e build failed:"; cat "$W/err"; exit 1; }
 	t=$(now)
 	T[$e.$c]+="$(( (t - s) / 1000 )) "
@@ -61,24 +62,28 @@ for i in $(seq "$N"); do
 	order=("${engines[@]}")
 	[ $((i % 2)) = 0 ] && order=(docker-cli docker berth-cli berth)
 	for e in "${order[@]}"; do build "$e" nocache; build "$e" cached; done
+	build berth-version cached
 done
 
 # One line per case and engine: the docker CLI against berth and Docker,
 # berth's CLI against berth ("-berth-cli"), the docker CLI against the sink
-# ("buildsink": the client's own share); then the ratios.
-printf '%-26s %10s %10s %6s\n' case/engine median_ms p90_ms runs
+# ("buildsink": the client's own share), `berth version` (berth's CLI's
+# start and one request: its floor); then the ratios.
+printf '%-30s %10s %10s %6s\n' case/engine median_ms p90_ms runs
 declare -A MED
 for c in nocache cached; do
 	l=${c/nocache/no-cache}
-	for e in docker berth berth-cli docker-cli; do
+	for e in docker berth berth-cli docker-cli berth-version; do
+		[ -n "${T[$e.$c]:-}" ] || continue
 		case $e in
 		berth-cli) name=$l-berth-cli/berth ;;
+		berth-version) name=$l-berth-cli/berth-version ;;
 		docker-cli) name=$l/buildsink ;;
 		*) name=$l/$e ;;
 		esac
 		read -r med p90 < <(echo "${T[$e.$c]}" | summarise)
 		MED[$e.$c]=$med
-		printf '%-26s %10s %10s %6s\n' "$name" "$med" "$p90" "$N"
+		printf '%-30s %10s %10s %6s\n' "$name" "$med" "$p90" "$N"
 	done
 	for e in berth berth-cli; do
 		awk -v b="${MED[$e.$c]}" -v d="${MED[docker.$c]}" -v n="$l${e#berth}" 'BEGIN {printf "ratio berth/docker %s = %.3f\n", n, b/d}'
