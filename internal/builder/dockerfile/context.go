@@ -37,8 +37,9 @@ type BuildContext struct {
 }
 
 // copyBuffers holds the pairs of 1 MiB buffers a context is copied,
-// compared and hashed through, kept from one build to the next (a
-// rebuild that copies nothing would otherwise allocate and clear 2 MiB).
+// compared and hashed through, reused by the next build while the garbage
+// collector leaves them (a rebuild that copies nothing would otherwise
+// allocate and clear 2 MiB each time).
 var copyBuffers = sync.Pool{New: func() any { return &[2][]byte{make([]byte, 1<<20), make([]byte, 1<<20)} }}
 
 // decompress returns r, uncompressed if it starts with a gzip, bzip2 or
