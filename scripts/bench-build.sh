@@ -84,6 +84,8 @@ for c in nocache cached; do
 		read -r med p90 < <(echo "${T[$e.$c]}" | summarise)
 		MED[$e.$c]=$med
 		printf '%-30s %10s %10s %6s\n' "$name" "$med" "$p90" "$N"
+		# Docker beside berth's CLI too: it has no other CLI.
+		[ "$e" = docker ] && printf '%-30s %10s %10s %6s\n' "$l-berth-cli/docker" "$med" "$p90" "$N"
 	done
 	for e in berth berth-cli; do
 		awk -v b="${MED[$e.$c]}" -v d="${MED[docker.$c]}" -v n="$l${e#berth}" 'BEGIN {printf "ratio berth/docker %s = %.3f\n", n, b/d}'
