@@ -50,7 +50,7 @@ need podman "no Podman column: apt-get install -y podman"
 need runc "no runc floor: apt-get install -y runc"
 need crun "no crun in the runtime benchmark: apt-get install -y crun"
 need docker-registry "no pull benchmark: apt-get install -y docker-registry"
-need jq "apt-get install -y jq"
+need jq "bench-run.sh makes its runc bundle with it: apt-get install -y jq"
 
 version() { # command args: its first line of version, or that it is absent
 	if command -v "$1" >/dev/null; then "$@" 2>&1 | head -1; else echo "$1 absent"; fi
