@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/ctxio"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 )
@@ -323,7 +324,7 @@ func (ps *pushSession) compress(ctx context.Context, diffID digest.Digest) (stri
 	h := sha256.New()
 	cw := &countingWriter{w: io.MultiWriter(f, h)}
 	zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
-	if _, err := io.Copy(zw, ctxReader{ctx, rc}); err != nil {
+	if _, err := io.Copy(zw, ctxio.Reader(ctx, rc)); err != nil {
 		return "", "", 0, fmt.Errorf("compress layer %s: %w", diffID, err)
 	}
 	if err := zw.Close(); err != nil {
@@ -342,18 +343,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // fileLayer is a compressed layer in a scratch file, as ggcr uploads it.
