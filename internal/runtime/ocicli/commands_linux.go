@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -282,26 +281,9 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 }
 
 // forwardSignals relays the signals we receive to pid until stop is
-// closed.
+// called.
 func forwardSignals(pid int) func() {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				sig := s.(syscall.Signal)
-				if sig == unix.SIGCHLD || sig == unix.SIGWINCH || sig == unix.SIGURG || sig == unix.SIGPIPE {
-					continue
-				}
-				_ = unix.Kill(pid, sig)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+	return signame.Forward(func(sig syscall.Signal) { _ = unix.Kill(pid, sig) })
 }
 
 // exitCode waits for p and turns its status into a shell-style exit code.
