@@ -14,14 +14,13 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/backend"
-	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
 
 func (r *Router) getContainersJSON(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
 		return err
 	}
@@ -71,12 +70,7 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) postContainersPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
-	if err != nil {
-		return err
-	}
-	rep, err := r.b.ContainerPrune(req.Context(), f)
-	return httputil.Answer(w, http.StatusOK, rep, err)
+	return httputil.Prune(w, req, r.b.ContainerPrune)
 }
 
 func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) error {

@@ -2,7 +2,6 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/moby/moby/api/types/network"
@@ -54,12 +53,9 @@ func (r *Router) Routes() []router.Route {
 }
 
 func (r *Router) getNetworks(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req, "name", "id", "driver", "label", "type", "dangling", "scope")
 	if err != nil {
-		return errdefs.InvalidParameter(err)
-	}
-	if err := f.Validate("name", "id", "driver", "label", "type", "dangling", "scope"); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	l, err := r.b.NetworkList(req.Context(), f)
 	if err != nil {
@@ -96,12 +92,8 @@ func legacyFields(ctx context.Context, n any) any {
 	if !stream.VersionLessThan(ctx, "1.47") {
 		return n
 	}
-	data, err := json.Marshal(n)
-	if err != nil {
-		return n
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
+	m, ok := httputil.Object(n)
+	if !ok {
 		return n
 	}
 	delete(m, "EnableIPv4")
@@ -118,9 +110,9 @@ func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) er
 }
 
 func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	rep, err := r.b.NetworksPrune(req.Context(), f)
 	if err != nil {
