@@ -25,11 +25,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs.alias("d", "detach")
 	keep := fs.Bool("keep")
 	_ = fs.Bool("no-subreaper")
-	id, err := fs.parseID(args)
-	if err != nil {
-		return 1, err
-	}
-	opts, err := createOpts(g.root, id)
+	opts, err := createOpts(g.root, args)
 	if err != nil {
 		return 1, err
 	}
@@ -57,12 +53,12 @@ func cmdRun(g *globals, args []string) (int, error) {
 	defer stop()
 	if relay != nil {
 		if err := relay.attach(); err != nil {
-			_ = runtime.Delete(g.root, id, true)
+			_ = runtime.Delete(g.root, opts.ID, true)
 			return 1, err
 		}
 	}
-	if err := runtime.Start(g.root, id); err != nil {
-		_ = runtime.Delete(g.root, id, true)
+	if err := runtime.Start(g.root, opts.ID); err != nil {
+		_ = runtime.Delete(g.root, opts.ID, true)
 		return 1, err
 	}
 	if *detach {
@@ -74,7 +70,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 		relay.wait()
 	}
 	if !*keep {
-		if err := runtime.Delete(g.root, id, true); err != nil {
+		if err := runtime.Delete(g.root, opts.ID, true); err != nil {
 			return 1, err
 		}
 	}
