@@ -4,13 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestRunPID1AndHostname(t *testing.T) {
@@ -338,4 +342,40 @@ func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 	r.cleanup("bt-rt-unc")
 	r.must("run", "-d", "--bundle", b2, "bt-rt-unc")
 	check(r.must("exec", "bt-rt-unc", "sh", "-c", "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map"), "exec")
+}
+
+// TestRunForwardsSignals: a foreground run relays the signals it receives
+// to the container's process, which traps SIGUSR1 and exits.
+func TestRunForwardsSignals(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, `trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done`, nil)
+	r.cleanup("bt-rt-sig")
+	cmd := exec.Command(r.bin, "runtime", "--root", r.root, "run", "--bundle", b, "bt-rt-sig")
+	var out testutil.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "ready") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("container not ready: %q", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "got-usr1") {
+			t.Fatalf("run ended with %v, output %q; want the trap's output and exit 0", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("SIGUSR1 not relayed: output %q", out.String())
+	}
 }
