@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-
-	"github.com/berth/berth/internal/testutil"
 )
 
 func TestRunPID1AndHostname(t *testing.T) {
@@ -349,15 +346,7 @@ func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 func TestRunForwardsSignals(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, `trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done`, nil)
-	r.cleanup("bt-rt-sig")
-	cmd := exec.Command(r.bin, "runtime", "--root", r.root, "run", "--bundle", b, "bt-rt-sig")
-	var out testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	cmd, out, done := r.start("run", "--bundle", b, "bt-rt-sig")
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "ready") {
 		if time.Now().After(deadline) {

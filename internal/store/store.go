@@ -1,12 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -177,8 +177,8 @@ func (t *Tx) KeysWithPrefix(bucket, prefix string) []string {
 		return nil
 	}
 	var out []string
-	c := b.Cursor()
-	for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+	c, p := b.Cursor(), []byte(prefix)
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
 		out = append(out, string(k))
 	}
 	return out
