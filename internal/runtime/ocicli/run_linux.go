@@ -33,10 +33,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	if opts.ConsoleSocket == "" {
 		if data, err := os.ReadFile(filepath.Join(opts.Bundle, "config.json")); err == nil {
 			if spec, err := runtime.ParseSpec(data); err == nil && spec.Process != nil && spec.Process.Terminal {
-				if *detach {
-					return 1, fmt.Errorf("run: a detached container with a terminal needs --console-socket")
-				}
-				relay, err = newConsoleRelay()
+				relay, err = consoleFor("run: a detached container", *detach)
 				if err != nil {
 					return 1, err
 				}
@@ -135,10 +132,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	}
 	var relay *consoleRelay
 	if p.Terminal && *console == "" {
-		if *detach {
-			return 1, fmt.Errorf("exec: a detached process with a terminal needs --console-socket")
-		}
-		relay, err = newConsoleRelay()
+		relay, err = consoleFor("exec: a detached process", *detach)
 		if err != nil {
 			return 1, err
 		}
@@ -257,6 +251,16 @@ type consoleRelay struct {
 	master  *os.File
 	done    chan struct{}
 	restore func()
+}
+
+// consoleFor returns the relay that gives a process with a terminal, and
+// no --console-socket, this command's own terminal; a detached one has
+// none to get (who names it in the error).
+func consoleFor(who string, detach bool) (*consoleRelay, error) {
+	if detach {
+		return nil, fmt.Errorf("%s with a terminal needs --console-socket", who)
+	}
+	return newConsoleRelay()
 }
 
 func newConsoleRelay() (*consoleRelay, error) {
