@@ -347,13 +347,9 @@ func TestRunForwardsSignals(t *testing.T) {
 	r := newRT(t)
 	b := bundle(t, `trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done`, nil)
 	cmd, out, done := r.start("run", "--bundle", b, "bt-rt-sig")
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "ready") {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("container not ready: %q", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !out.WaitFor("ready", 10*time.Second) {
+		cmd.Process.Kill()
+		t.Fatalf("container not ready: %q", out.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
