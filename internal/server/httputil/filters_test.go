@@ -52,3 +52,27 @@ func TestObject(t *testing.T) {
 		t.Fatal("a list is not an object")
 	}
 }
+
+// TestReadJSON: an empty body, sized or streamed, leaves the value as it
+// was; a malformed or truncated one is an invalid parameter.
+func TestReadJSON(t *testing.T) {
+	body := func(s string, length int64) *http.Request {
+		r := httptest.NewRequest("POST", "/x", strings.NewReader(s))
+		r.ContentLength = length
+		return r
+	}
+	v := map[string]int{"kept": 1}
+	for _, r := range []*http.Request{body("", 0), body("", -1)} {
+		if err := ReadJSON(r, &v); err != nil || v["kept"] != 1 {
+			t.Fatalf("empty body: %v %v", v, err)
+		}
+	}
+	if err := ReadJSON(body(`{"a":2}`, -1), &v); err != nil || v["a"] != 2 {
+		t.Fatalf("streamed body: %v %v", v, err)
+	}
+	for _, s := range []string{`{"a":`, `[1]`, `nope`} {
+		if err := ReadJSON(body(s, int64(len(s))), &v); !errdefs.IsInvalidParameter(err) {
+			t.Errorf("body %q: %v", s, err)
+		}
+	}
+}

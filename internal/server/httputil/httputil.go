@@ -5,7 +5,9 @@ package httputil
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -39,13 +41,15 @@ func AnswerStatus(w http.ResponseWriter, code int, err error) error {
 	return nil
 }
 
-// ReadJSON decodes the request body into v; an empty body leaves v unchanged.
+// ReadJSON decodes the request body into v; an empty body (none, or
+// nothing before its end) leaves v unchanged, as Docker takes it. A
+// malformed or truncated one is errdefs.InvalidParameter.
 func ReadJSON(r *http.Request, v any) error {
 	if r.Body == nil || r.ContentLength == 0 {
 		return nil
 	}
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON body: %w", err))
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
 	}
 	return nil
 }

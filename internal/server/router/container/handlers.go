@@ -333,12 +333,8 @@ func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
 	if req.FormValue("pause") != "" {
 		opts.Pause = httputil.BoolValue(req, "pause")
 	}
-	var cfg container.Config
-	if req.ContentLength != 0 && req.Body != nil {
-		if err := json.NewDecoder(req.Body).Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
-		}
-		opts.Config = &cfg
+	if err := httputil.ReadJSON(req, &opts.Config); err != nil {
+		return err
 	}
 	id, err := r.b.ContainerCommit(req.Context(), req.FormValue("container"), opts)
 	if err != nil {
@@ -364,8 +360,8 @@ func (r *Router) getContainersStats(w http.ResponseWriter, req *http.Request) er
 
 func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) error {
 	var u container.UpdateConfig
-	if err := json.NewDecoder(req.Body).Decode(&u); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	if err := httputil.ReadJSON(req, &u); err != nil {
+		return err
 	}
 	resp, err := r.b.ContainerUpdate(req.Context(), req.PathValue("name"), u)
 	if err != nil {

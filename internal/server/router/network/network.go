@@ -7,7 +7,6 @@ import (
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/berth/berth/internal/backend/filters"
-	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
@@ -103,7 +102,7 @@ func legacyFields(ctx context.Context, n any) any {
 func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) error {
 	var body network.CreateRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	resp, err := r.b.NetworkCreate(req.Context(), body)
 	return httputil.Answer(w, http.StatusCreated, resp, err)
@@ -125,7 +124,7 @@ func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) err
 func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) error {
 	var body network.ConnectRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkConnect(req.Context(), req.PathValue("id"), body))
 }
@@ -133,7 +132,7 @@ func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) er
 func (r *Router) postNetworkDisconnect(w http.ResponseWriter, req *http.Request) error {
 	var body network.DisconnectRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkDisconnect(req.Context(), req.PathValue("id"), body))
 }
