@@ -9,6 +9,7 @@
 //	Untar(ctx, r, dst)                    // docker cp in: checked extraction, no whiteout handling
 //	TarDir(ctx, w, dir)                   // docker export of a mounted rootfs
 //	DecompressStream(r)                   // plain, gzip, bzip2, xz, zstd
+//	Dockerignore(dir), WalkContext(dir, pm, keep, fn) // a build context without what its .dockerignore excludes (the CLI sends it, the builder mirrors it)
 //
 // Extraction rejects absolute names, "..", and any write through a symlink
 // that is a parent of the entry (errdefs.InvalidParameter).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/ctxio"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -70,7 +71,7 @@ func (s *Store) Ingest(ctx context.Context, r io.Reader, expected digest.Digest)
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, r})
+	n, err := io.Copy(io.MultiWriter(f, h), ctxio.Reader(ctx, r))
 	if err != nil {
 		return "", 0, fmt.Errorf("write blob: %w", err)
 	}
@@ -186,18 +187,6 @@ func (s *Store) Walk(ctx context.Context, fn func(digest.Digest, int64) error) e
 		}
 	}
 	return nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Adopt puts the file f, whose content the caller has verified to have

@@ -15,28 +15,6 @@ import (
 	"github.com/berth/berth/internal/oci"
 )
 
-// isMounted reports whether path is a mount point.
-func isMounted(path string) bool {
-	var st, parent unix.Stat_t
-	if unix.Lstat(path, &st) != nil || unix.Lstat(path+"/..", &parent) != nil {
-		return false
-	}
-	if st.Dev != parent.Dev {
-		return true
-	}
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && f[4] == path {
-			return true
-		}
-	}
-	return false
-}
-
 // mountRootfs mounts the container's snapshot at <bundle>/rootfs (once) and
 // returns the path.
 func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (string, error) {
@@ -44,7 +22,7 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return "", fmt.Errorf("create rootfs dir of %s: %w", c.ID, err)
 	}
-	if isMounted(target) {
+	if mount.IsMountPoint(target) {
 		return target, nil
 	}
 	ms, err := d.snapshotter.Mounts(ctx, c.SnapshotKey)

@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/ctxio"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 )
@@ -321,39 +322,19 @@ func (ps *pushSession) compress(ctx context.Context, diffID digest.Digest) (stri
 		}
 	}()
 	h := sha256.New()
-	cw := &countingWriter{w: io.MultiWriter(f, h)}
-	zw, _ := gzip.NewWriterLevel(cw, gzip.DefaultCompression)
-	if _, err := io.Copy(zw, ctxReader{ctx, rc}); err != nil {
+	zw, _ := gzip.NewWriterLevel(io.MultiWriter(f, h), gzip.DefaultCompression)
+	if _, err := io.Copy(zw, ctxio.Reader(ctx, rc)); err != nil {
 		return "", "", 0, fmt.Errorf("compress layer %s: %w", diffID, err)
 	}
 	if err := zw.Close(); err != nil {
 		return "", "", 0, fmt.Errorf("compress layer %s: %w", diffID, err)
 	}
-	ok = true
-	return f.Name(), digest.NewDigest(digest.SHA256, h), cw.n, nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+	size, err := f.Seek(0, io.SeekCurrent) // the file holds exactly what was written
+	if err != nil {
+		return "", "", 0, fmt.Errorf("size of compressed layer %s: %w", diffID, err)
 	}
-	return c.r.Read(p)
+	ok = true
+	return f.Name(), digest.NewDigest(digest.SHA256, h), size, nil
 }
 
 // fileLayer is a compressed layer in a scratch file, as ggcr uploads it.

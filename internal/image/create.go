@@ -8,9 +8,9 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/store"
 )
 
 // createTagged records the image of config (marshalled to its blob) and,
@@ -50,12 +50,11 @@ func (s *Store) Create(ctx context.Context, config []byte, parent digest.Digest)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketImages)
-		if b.Get([]byte(id)) != nil {
+	err = s.db.Update(func(tx *store.Tx) error {
+		if tx.Exists(bucketImages, id.String()) {
 			return nil
 		}
-		return putJSON(b, id.String(), imageRecord{Parent: parent, Loaded: time.Now().UTC()})
+		return tx.Put(bucketImages, id.String(), imageRecord{Parent: parent, Loaded: time.Now().UTC()})
 	})
 	if err != nil {
 		return "", fmt.Errorf("record image %s: %w", id, err)

@@ -8,9 +8,9 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/snapshot"
+	"github.com/berth/berth/internal/store"
 )
 
 // GC removes layers (records, snapshots, blobs) that no image uses, and
@@ -29,8 +29,8 @@ func (s *Store) gc(ctx context.Context) ([]digest.Digest, error) {
 	used := map[digest.Digest]bool{}
 	usedDiff := map[digest.Digest]bool{}
 	layers := map[digest.Digest]layerRecord{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		err := tx.Bucket(bucketImages).ForEach(func(k, _ []byte) error {
+	err := s.db.View(func(tx *store.Tx) error {
+		err := tx.ForEach(bucketImages, func(k string, _ []byte) error {
 			raw, err := s.content.ReadBlob(ctx, digest.Digest(k))
 			if err != nil {
 				return nil
@@ -47,7 +47,7 @@ func (s *Store) gc(ctx context.Context) ([]digest.Digest, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketLayers).ForEach(func(k, v []byte) error {
+		return tx.ForEach(bucketLayers, func(k string, v []byte) error {
 			var l layerRecord
 			if json.Unmarshal(v, &l) == nil {
 				layers[digest.Digest(k)] = l
@@ -92,12 +92,12 @@ func (s *Store) gc(ctx context.Context) ([]digest.Digest, error) {
 		}
 	}
 	// Drop layer records whose snapshot is gone, and their unused blobs.
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *store.Tx) error {
 		for c, l := range layers {
 			if used[c] || s.sn.Exists(ctx, c.String()) {
 				continue
 			}
-			if err := tx.Bucket(bucketLayers).Delete([]byte(c)); err != nil {
+			if err := tx.Delete(bucketLayers, c.String()); err != nil {
 				return err
 			}
 			if !usedDiff[l.DiffID] {

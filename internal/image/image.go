@@ -7,10 +7,10 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/content"
 	"github.com/berth/berth/internal/snapshot"
+	"github.com/berth/berth/internal/store"
 )
 
 // ErrNotImplemented is returned by placeholder bodies until the store lands.
@@ -64,7 +64,7 @@ type CommitOptions struct {
 // store, unpacked layers in the snapshotter under their chain IDs.
 type Store struct {
 	root    string
-	db      *bolt.DB
+	db      *store.DB
 	content *content.Store
 	sn      snapshot.Snapshotter
 

@@ -10,11 +10,11 @@ import (
 	"os"
 
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/snapshot"
+	"github.com/berth/berth/internal/store"
 )
 
 // pin keeps chain IDs from GC while an image is being made of them; the
@@ -41,8 +41,8 @@ func (s *Store) pin(chains ...digest.Digest) func() {
 func (s *Store) hasLayer(ctx context.Context, chain digest.Digest) bool {
 	var l layerRecord
 	ok := false
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		ok, _ = getJSON(tx.Bucket(bucketLayers), chain.String(), &l)
+	_ = s.db.View(func(tx *store.Tx) error {
+		ok = tx.Get(bucketLayers, chain.String(), &l) == nil
 		return nil
 	})
 	return ok && s.sn.Exists(ctx, chain.String()) && s.content.Has(ctx, l.DiffID)
@@ -160,8 +160,8 @@ func (s *Store) applyLayer(ctx context.Context, parent, expected digest.Digest, 
 
 func (s *Store) recordLayer(ctx context.Context, chain, parent, diffID digest.Digest) error {
 	size, _ := s.sn.Usage(ctx, chain.String())
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bucketLayers), chain.String(), layerRecord{DiffID: diffID, Parent: parent, Size: size})
+	return s.db.Update(func(tx *store.Tx) error {
+		return tx.Put(bucketLayers, chain.String(), layerRecord{DiffID: diffID, Parent: parent, Size: size})
 	})
 }
 

@@ -1,19 +1,20 @@
 package image
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/reference"
+	"github.com/berth/berth/internal/store"
 )
 
-// Metadata schema (root/meta.db, bbolt):
+// Metadata schema (root/meta.db, a store.DB):
 //
 //	bucket "images":  image ID (sha256:…) → JSON imageRecord
-//	bucket "tags":    normalised reference (docker.io/library/busybox:latest) → image ID
-//	bucket "digests": normalised name@digest → image ID (RepoDigests, set by pull)
+//	bucket "tags":    normalised reference (docker.io/library/busybox:latest) → image ID (a plain string)
+//	bucket "digests": normalised name@digest → image ID (a plain string; RepoDigests, set by pull)
 //	bucket "layers":  chain ID → JSON layerRecord
 //
 // The image config is the content blob named by the image ID; each layer's
@@ -22,11 +23,11 @@ import (
 // record is written last, after its config and layers are complete, so that
 // a crash never leaves a record pointing at a half-made object; layers and
 // snapshots without an image are collected on open.
-var (
-	bucketImages  = []byte("images")
-	bucketTags    = []byte("tags")
-	bucketDigests = []byte("digests")
-	bucketLayers  = []byte("layers")
+const (
+	bucketImages  = "images"
+	bucketTags    = "tags"
+	bucketDigests = "digests"
+	bucketLayers  = "layers"
 )
 
 type imageRecord struct {
@@ -41,21 +42,34 @@ type layerRecord struct {
 	Size   int64         `json:"size"`             // unpacked size
 }
 
-func getJSON(b *bolt.Bucket, key string, v any) (bool, error) {
-	raw := b.Get([]byte(key))
-	if raw == nil {
-		return false, nil
+// getImage reads the record of image id; a missing one is Docker's "No
+// such image".
+func getImage(tx *store.Tx, id digest.Digest, rec *imageRecord) error {
+	err := tx.Get(bucketImages, id.String(), rec)
+	if errdefs.IsNotFound(err) {
+		return NotFoundError(id.String())
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return true, nil
+	return err
 }
 
-func putJSON(b *bolt.Bucket, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return err
+// refBucket is the bucket of the normalised reference key: digests for
+// name@digest, tags for the rest.
+func refBucket(key string) string {
+	if reference.Digest(key) != "" {
+		return bucketDigests
 	}
-	return b.Put([]byte(key), raw)
+	return bucketTags
+}
+
+// refsTo returns the references of bucket (tags or digests) that name id,
+// in key order.
+func refsTo(tx *store.Tx, bucket string, id digest.Digest) []string {
+	var out []string
+	_ = tx.ForEach(bucket, func(k string, v []byte) error {
+		if string(v) == id.String() {
+			out = append(out, k)
+		}
+		return nil
+	})
+	return out
 }

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/content"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/reference"
 	"github.com/berth/berth/internal/snapshot"
+	"github.com/berth/berth/internal/store"
 )
 
 // NewStore opens the image store with metadata under root, blobs in cs and
@@ -32,21 +32,9 @@ func NewStore(root string, cs *content.Store, sn snapshot.Snapshotter) (*Store, 
 	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o700); err != nil {
 		return nil, fmt.Errorf("create image scratch dir: %w", err)
 	}
-	db, err := bolt.Open(filepath.Join(root, "meta.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := store.Open(filepath.Join(root, "meta.db"), bucketImages, bucketTags, bucketDigests, bucketLayers)
 	if err != nil {
 		return nil, fmt.Errorf("open image metadata: %w", err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketImages, bucketTags, bucketDigests, bucketLayers} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("init image metadata: %w", err)
 	}
 	s := &Store{root: root, db: db, content: cs, sn: sn, pinned: map[digest.Digest]int{}}
 	if _, err := s.GC(context.Background()); err != nil {
@@ -92,12 +80,8 @@ func (s *Store) Resolve(ctx context.Context, refOrID string) (digest.Digest, err
 	named, perr := reference.Parse(refOrID)
 	if perr == nil {
 		key := named.String()
-		_ = s.db.View(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucketTags)
-			if reference.Digest(key) != "" {
-				b = tx.Bucket(bucketDigests)
-			}
-			if v := b.Get([]byte(key)); v != nil {
+		_ = s.db.View(func(tx *store.Tx) error {
+			if v, ok := tx.GetString(refBucket(key), key); ok {
 				id = digest.Digest(v)
 			}
 			return nil
@@ -109,9 +93,8 @@ func (s *Store) Resolve(ctx context.Context, refOrID string) (digest.Digest, err
 	if reference.LooksLikeID(refOrID) {
 		prefix := "sha256:" + reference.TrimID(refOrID)
 		var matches []digest.Digest
-		_ = s.db.View(func(tx *bolt.Tx) error {
-			c := tx.Bucket(bucketImages).Cursor()
-			for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+		_ = s.db.View(func(tx *store.Tx) error {
+			for _, k := range tx.KeysWithPrefix(bucketImages, prefix) {
 				matches = append(matches, digest.Digest(k))
 			}
 			return nil
@@ -138,8 +121,8 @@ func (s *Store) Resolve(ctx context.Context, refOrID string) (digest.Digest, err
 
 func (s *Store) exists(id digest.Digest) bool {
 	found := false
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		found = tx.Bucket(bucketImages).Get([]byte(id)) != nil
+	_ = s.db.View(func(tx *store.Tx) error {
+		found = tx.Exists(bucketImages, id.String())
 		return nil
 	})
 	return found
@@ -150,26 +133,12 @@ func (s *Store) byID(ctx context.Context, id digest.Digest) (*Image, error) {
 	var rec imageRecord
 	img := &Image{ID: id, RepoTags: []string{}, RepoDigests: []string{}}
 	var layerSize int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		ok, err := getJSON(tx.Bucket(bucketImages), id.String(), &rec)
-		if err != nil {
+	err := s.db.View(func(tx *store.Tx) error {
+		if err := getImage(tx, id, &rec); err != nil {
 			return err
 		}
-		if !ok {
-			return NotFoundError(id.String())
-		}
-		_ = tx.Bucket(bucketTags).ForEach(func(k, v []byte) error {
-			if string(v) == id.String() {
-				img.RepoTags = append(img.RepoTags, string(k))
-			}
-			return nil
-		})
-		_ = tx.Bucket(bucketDigests).ForEach(func(k, v []byte) error {
-			if string(v) == id.String() {
-				img.RepoDigests = append(img.RepoDigests, string(k))
-			}
-			return nil
-		})
+		img.RepoTags = refsTo(tx, bucketTags, id)
+		img.RepoDigests = refsTo(tx, bucketDigests, id)
 		return nil
 	})
 	if err != nil {
@@ -182,10 +151,10 @@ func (s *Store) byID(ctx context.Context, id digest.Digest) (*Image, error) {
 	if err := json.Unmarshal(raw, &img.Config); err != nil {
 		return nil, fmt.Errorf("decode config of image %s: %w", id, err)
 	}
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.db.View(func(tx *store.Tx) error {
 		for _, c := range ChainIDs(img.Config.RootFS.DiffIDs) {
 			var l layerRecord
-			if ok, _ := getJSON(tx.Bucket(bucketLayers), c.String(), &l); ok {
+			if tx.Get(bucketLayers, c.String(), &l) == nil {
 				layerSize += l.Size
 			}
 		}
@@ -205,8 +174,8 @@ func (s *Store) byID(ctx context.Context, id digest.Digest) (*Image, error) {
 // List returns every image.
 func (s *Store) List(ctx context.Context) ([]*Image, error) {
 	var ids []digest.Digest
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketImages).ForEach(func(k, _ []byte) error {
+	_ = s.db.View(func(tx *store.Tx) error {
+		return tx.ForEach(bucketImages, func(k string, _ []byte) error {
 			ids = append(ids, digest.Digest(k))
 			return nil
 		})
@@ -229,8 +198,8 @@ func (s *Store) List(ctx context.Context) ([]*Image, error) {
 // Children returns the IDs of the images whose parent is id.
 func (s *Store) Children(ctx context.Context, id digest.Digest) []digest.Digest {
 	var out []digest.Digest
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketImages).ForEach(func(k, v []byte) error {
+	_ = s.db.View(func(tx *store.Tx) error {
+		return tx.ForEach(bucketImages, func(k string, v []byte) error {
 			var r imageRecord
 			if json.Unmarshal(v, &r) == nil && r.Parent == id {
 				out = append(out, digest.Digest(k))
@@ -254,20 +223,16 @@ func (s *Store) Tag(ctx context.Context, id digest.Digest, ref string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *store.Tx) error {
 		var rec imageRecord
-		ok, err := getJSON(tx.Bucket(bucketImages), id.String(), &rec)
-		if err != nil {
+		if err := getImage(tx, id, &rec); err != nil {
 			return err
-		}
-		if !ok {
-			return NotFoundError(id.String())
 		}
 		rec.LastTagTime = time.Now().UTC()
-		if err := putJSON(tx.Bucket(bucketImages), id.String(), rec); err != nil {
+		if err := tx.Put(bucketImages, id.String(), rec); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketTags).Put([]byte(key), []byte(id))
+		return tx.PutString(bucketTags, key, id.String())
 	})
 }
 
@@ -279,8 +244,8 @@ func (s *Store) SetRepoDigest(ctx context.Context, id digest.Digest, canonical s
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDigests).Put([]byte(named.String()), []byte(id))
+	return s.db.Update(func(tx *store.Tx) error {
+		return tx.PutString(bucketDigests, named.String(), id.String())
 	})
 }
 
@@ -294,17 +259,13 @@ func (s *Store) Untag(ctx context.Context, ref string) (digest.Digest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var id digest.Digest
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTags)
-		if reference.Digest(key) != "" {
-			b = tx.Bucket(bucketDigests)
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
+	err = s.db.Update(func(tx *store.Tx) error {
+		v, ok := tx.GetString(refBucket(key), key)
+		if !ok {
 			return NotFoundError(ref)
 		}
 		id = digest.Digest(v)
-		return b.Delete([]byte(key))
+		return tx.Delete(refBucket(key), key)
 	})
 	return id, err
 }
@@ -314,26 +275,18 @@ func (s *Store) Untag(ctx context.Context, ref string) (digest.Digest, error) {
 // removed.
 func (s *Store) Delete(ctx context.Context, id digest.Digest) ([]digest.Digest, error) {
 	s.mu.Lock()
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketImages).Get([]byte(id)) == nil {
+	err := s.db.Update(func(tx *store.Tx) error {
+		if !tx.Exists(bucketImages, id.String()) {
 			return NotFoundError(id.String())
 		}
-		for _, bn := range [][]byte{bucketTags, bucketDigests} {
-			b := tx.Bucket(bn)
-			var del [][]byte
-			_ = b.ForEach(func(k, v []byte) error {
-				if string(v) == id.String() {
-					del = append(del, append([]byte(nil), k...))
-				}
-				return nil
-			})
-			for _, k := range del {
-				if err := b.Delete(k); err != nil {
+		for _, b := range []string{bucketTags, bucketDigests} {
+			for _, k := range refsTo(tx, b, id) {
+				if err := tx.Delete(b, k); err != nil {
 					return err
 				}
 			}
 		}
-		return tx.Bucket(bucketImages).Delete([]byte(id))
+		return tx.Delete(bucketImages, id.String())
 	})
 	s.mu.Unlock()
 	if err != nil {

@@ -4,7 +4,8 @@ import (
 	"context"
 
 	"github.com/opencontainers/go-digest"
-	bolt "go.etcd.io/bbolt"
+
+	"github.com/berth/berth/internal/store"
 )
 
 // Usage is the disk use of one image, as docker system df reports it.
@@ -28,10 +29,10 @@ func (s *Store) DiskUsage(ctx context.Context) (map[digest.Digest]Usage, int64, 
 		}
 	}
 	sizes := map[digest.Digest]int64{}
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.db.View(func(tx *store.Tx) error {
 		for c := range users {
 			var l layerRecord
-			if ok, _ := getJSON(tx.Bucket(bucketLayers), c.String(), &l); ok {
+			if tx.Get(bucketLayers, c.String(), &l) == nil {
 				sizes[c] = l.Size
 			}
 		}
@@ -60,10 +61,10 @@ func (s *Store) DiskUsage(ctx context.Context) (map[digest.Digest]Usage, int64, 
 func (s *Store) LayerSizes(ctx context.Context, img *Image) []int64 {
 	chains := ChainIDs(img.Config.RootFS.DiffIDs)
 	out := make([]int64, len(chains))
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.db.View(func(tx *store.Tx) error {
 		for i, c := range chains {
 			var l layerRecord
-			if ok, _ := getJSON(tx.Bucket(bucketLayers), c.String(), &l); ok {
+			if tx.Get(bucketLayers, c.String(), &l) == nil {
 				out[i] = l.Size
 			}
 		}

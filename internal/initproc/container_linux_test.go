@@ -66,13 +66,9 @@ func TestAsContainerInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer exec.Command("runc", "--root", root, "delete", "--force", id).Run()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(out.String(), "ready") {
-		if time.Now().After(deadline) {
-			run.Process.Kill()
-			t.Fatalf("container output: %q", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !out.WaitFor("ready", 10*time.Second) {
+		run.Process.Kill()
+		t.Fatalf("container output: %q", out.String())
 	}
 	if !strings.Contains(out.String(), "zombies=0") {
 		t.Errorf("zombies left in the container: %q", out.String())

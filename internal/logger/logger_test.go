@@ -68,6 +68,18 @@ func writeLog(t *testing.T, path string, maxSize int64, maxFiles int, msgs []Mes
 	}
 }
 
+// newTestLog opens a log c.log in a new directory, closed when the test ends.
+func newTestLog(t *testing.T, maxSize int64, maxFiles int) (*JSONFile, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.log")
+	j, err := NewJSONFile(path, maxSize, maxFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j, path
+}
+
 func msgs(n int, base time.Time) []Message {
 	var out []Message
 	for i := 0; i < n; i++ {
@@ -169,13 +181,7 @@ func TestReadFilters(t *testing.T) {
 }
 
 func TestFollowAcrossRotation(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	j, err := NewJSONFile(path, 330, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j, path := newTestLog(t, 330, 3)
 	base := time.Now()
 	all := msgs(30, base)
 	for _, m := range all[:2] {
@@ -280,13 +286,7 @@ func BenchmarkLog(b *testing.B) {
 
 // A follower is woken by the write itself, not by a slow poll.
 func TestFollowLatency(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	j, err := NewJSONFile(path, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j, path := newTestLog(t, 0, 1)
 	got := make(chan time.Time, 10)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -55,3 +55,25 @@ func TestReadOnlyBind(t *testing.T) {
 		t.Fatalf("write through temporary rw mount lost: %v", err)
 	}
 }
+
+// TestIsMountPoint: /proc and a directory bound on itself (the same
+// filesystem as its parent) are mount points; a plain directory and a
+// missing path are not.
+func TestIsMountPoint(t *testing.T) {
+	testutil.RequireRoot(t)
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := unix.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !IsMountPoint("/proc") || IsMountPoint(sub) || IsMountPoint(filepath.Join(dir, "missing")) {
+		t.Fatalf("/proc %v, plain dir %v, missing %v", IsMountPoint("/proc"), IsMountPoint(sub), IsMountPoint(filepath.Join(dir, "missing")))
+	}
+	if err := unix.Mount(sub, sub, "", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Unmount(sub, unix.MNT_DETACH)
+	if !IsMountPoint(sub) {
+		t.Fatal("a bind of a directory on itself is not seen as a mount point")
+	}
+}

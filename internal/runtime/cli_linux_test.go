@@ -206,6 +206,10 @@ func TestExecWithTerminal(t *testing.T) {
 	if strings.TrimSpace(out) != "0" {
 		t.Fatalf("exec rebound /dev/console: %q", out)
 	}
+	// a detached exec with a terminal has no terminal of ours to relay.
+	if _, errs, code := r.run("exec", "-t", "-d", "bt-rt-exectty", "true"); code == 0 || !strings.Contains(errs, "exec: a detached process with a terminal needs --console-socket") {
+		t.Fatalf("detached tty exec without a console socket: exit %d, %q", code, errs)
+	}
 }
 
 func TestEventsStats(t *testing.T) {

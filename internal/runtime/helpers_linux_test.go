@@ -80,6 +80,23 @@ func (r *rt) cleanup(id string) {
 	r.t.Cleanup(func() { r.run("delete", "--force", id) })
 }
 
+// start runs berth runtime with args in the background, its output going
+// to the returned buffer; done receives Wait's error. The container id,
+// the last argument, is deleted at the end of the test.
+func (r *rt) start(args ...string) (*exec.Cmd, *testutil.SyncBuffer, chan error) {
+	r.t.Helper()
+	r.cleanup(args[len(args)-1])
+	cmd := exec.Command(r.bin, append([]string{"runtime", "--root", r.root}, args...)...)
+	out := &testutil.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, out, done
+}
+
 // runDetached runs the bundle b detached as id, deleted at the end of the
 // test.
 func (r *rt) runDetached(b, id string) {

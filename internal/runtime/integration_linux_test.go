@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -338,4 +339,28 @@ func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 	r.cleanup("bt-rt-unc")
 	r.must("run", "-d", "--bundle", b2, "bt-rt-unc")
 	check(r.must("exec", "bt-rt-unc", "sh", "-c", "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map"), "exec")
+}
+
+// TestRunForwardsSignals: a foreground run relays the signals it receives
+// to the container's process, which traps SIGUSR1 and exits.
+func TestRunForwardsSignals(t *testing.T) {
+	r := newRT(t)
+	b := bundle(t, `trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done`, nil)
+	cmd, out, done := r.start("run", "--bundle", b, "bt-rt-sig")
+	if !out.WaitFor("ready", 10*time.Second) {
+		cmd.Process.Kill()
+		t.Fatalf("container not ready: %q", out.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "got-usr1") {
+			t.Fatalf("run ended with %v, output %q; want the trap's output and exit 0", err, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("SIGUSR1 not relayed: output %q", out.String())
+	}
 }

@@ -1,8 +1,9 @@
 // Package signame parses the signals people and Docker clients write,
 // once for the whole engine: "SIGTERM", "TERM", "term", "15",
 // "SIGRTMIN+3". The daemon uses it for kill, stop and stop signals, the
-// runtime's command line for `berth runtime kill`. A leaf: it imports
-// errdefs and golang.org/x/sys/unix only.
+// runtime's command line for `berth runtime kill`; Forward relays the
+// signals a process receives (`berth runtime run/exec`, the CLI's
+// sig-proxy). A leaf: it imports errdefs and golang.org/x/sys/unix only.
 package signame
 
 import (

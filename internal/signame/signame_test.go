@@ -3,6 +3,7 @@ package signame
 import (
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/berth/berth/internal/errdefs"
 )
@@ -37,5 +38,28 @@ func TestParseRuntimeKill(t *testing.T) {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
 		}
+	}
+}
+
+// TestForward relays a signal sent to this process, and passes SIGWINCH
+// over; after stop, nothing more is relayed.
+func TestForward(t *testing.T) {
+	got := make(chan syscall.Signal, 4)
+	stop := Forward(func(s syscall.Signal) { got <- s })
+	_ = syscall.Kill(syscall.Getpid(), syscall.SIGWINCH)
+	_ = syscall.Kill(syscall.Getpid(), syscall.SIGUSR1)
+	select {
+	case s := <-got:
+		if s != syscall.SIGUSR1 {
+			t.Fatalf("relayed %v, want SIGUSR1 only", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("SIGUSR1 not relayed")
+	}
+	stop()
+	select {
+	case s := <-got:
+		t.Fatalf("relayed %v after SIGUSR1", s)
+	case <-time.After(100 * time.Millisecond):
 	}
 }

@@ -11,12 +11,11 @@ import (
 	"path/filepath"
 	"syscall"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/recovery"
+	"github.com/berth/berth/internal/store"
 )
 
 // layerDirs returns the fs dir of key and those of its parents.
@@ -24,7 +23,7 @@ func (s *snapshotter) layerDirs(key string) (record, string, []string, error) {
 	var r record
 	var own string
 	var lowers []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *store.Tx) error {
 		var err error
 		if r, err = getRecord(tx, key); err != nil {
 			return err

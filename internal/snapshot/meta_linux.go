@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/store"
 )
 
 // Metadata schema (root/metadata.db, bbolt):
@@ -19,7 +18,7 @@ import (
 // from the bucket's sequence (short, so that long overlay lowerdir lists
 // fit in a page). A directory without a record is garbage from a crash and
 // is removed on open.
-var bucketSnapshots = []byte("snapshots")
+const bucketSnapshots = "snapshots"
 
 type record struct {
 	ID      uint64    `json:"id"`
@@ -31,28 +30,17 @@ type record struct {
 
 func (r record) dir() string { return strconv.FormatUint(r.ID, 10) }
 
-func getRecord(tx *bolt.Tx, key string) (record, error) {
+func getRecord(tx *store.Tx, key string) (record, error) {
 	var r record
-	v := tx.Bucket(bucketSnapshots).Get([]byte(key))
-	if v == nil {
+	err := tx.Get(bucketSnapshots, key, &r)
+	if errdefs.IsNotFound(err) {
 		return r, errdefs.NotFound(fmt.Errorf("snapshot %s: not found", key))
 	}
-	if err := json.Unmarshal(v, &r); err != nil {
-		return r, fmt.Errorf("decode snapshot %s: %w", key, err)
-	}
-	return r, nil
-}
-
-func putRecord(tx *bolt.Tx, key string, r record) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketSnapshots).Put([]byte(key), b)
+	return r, err
 }
 
 // chain returns the records of key's parents, nearest first.
-func chain(tx *bolt.Tx, parent string) ([]record, error) {
+func chain(tx *store.Tx, parent string) ([]record, error) {
 	var out []record
 	for parent != "" {
 		r, err := getRecord(tx, parent)
@@ -65,9 +53,9 @@ func chain(tx *bolt.Tx, parent string) ([]record, error) {
 	return out, nil
 }
 
-func hasChildren(tx *bolt.Tx, key string) (bool, error) {
+func hasChildren(tx *store.Tx, key string) (bool, error) {
 	found := false
-	err := tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+	err := tx.ForEach(bucketSnapshots, func(k string, v []byte) error {
 		var r record
 		if json.Unmarshal(v, &r) == nil && r.Parent == key {
 			found = true

@@ -6,12 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/store"
 )
 
 // NewDriver opens the snapshotter at root with driver "overlay", "vfs" or ""
@@ -35,7 +33,7 @@ func NewDriver(root, driver string) (Snapshotter, string, error) {
 	default:
 		return nil, "", errdefs.InvalidParameter(fmt.Errorf("unknown storage driver %q", driver))
 	}
-	db, err := bolt.Open(filepath.Join(root, "metadata.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := store.Open(filepath.Join(root, "metadata.db"), bucketSnapshots)
 	if err != nil {
 		return nil, "", fmt.Errorf("open snapshot metadata: %w", err)
 	}
@@ -50,19 +48,15 @@ func NewDriver(root, driver string) (Snapshotter, string, error) {
 // reconcile removes scratch snapshots and directories without records.
 func (s *snapshotter) reconcile() error {
 	known := map[string]bool{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketSnapshots)
-		if err != nil {
-			return err
-		}
+	err := s.db.Update(func(tx *store.Tx) error {
 		var scratch []string
-		err = b.ForEach(func(k, v []byte) error {
+		err := tx.ForEach(bucketSnapshots, func(k string, v []byte) error {
 			var r record
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode snapshot %s: %w", k, err)
 			}
-			if r.Kind == KindActive && strings.HasPrefix(string(k), TempPrefix) {
-				scratch = append(scratch, string(k))
+			if r.Kind == KindActive && strings.HasPrefix(k, TempPrefix) {
+				scratch = append(scratch, k)
 				return nil
 			}
 			known[r.dir()] = true
@@ -72,7 +66,7 @@ func (s *snapshotter) reconcile() error {
 			return err
 		}
 		for _, k := range scratch {
-			if err := b.Delete([]byte(k)); err != nil {
+			if err := tx.Delete(bucketSnapshots, k); err != nil {
 				return err
 			}
 		}

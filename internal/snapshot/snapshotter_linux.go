@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/mount"
+	"github.com/berth/berth/internal/store"
 )
 
 // Driver names.
@@ -31,7 +31,7 @@ const (
 //	snapshots/<id>/work    overlay work dir (active snapshots)
 type snapshotter struct {
 	root    string
-	db      *bolt.DB
+	db      *store.DB
 	overlay bool
 }
 
@@ -54,8 +54,8 @@ func (s *snapshotter) create(ctx context.Context, kind Kind, key, parent string)
 		return nil, errdefs.InvalidParameter(errors.New("snapshot key must not be empty"))
 	}
 	var ms []mount.Mount
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketSnapshots).Get([]byte(key)) != nil {
+	err := s.db.Update(func(tx *store.Tx) error {
+		if tx.Exists(bucketSnapshots, key) {
 			return errdefs.Conflict(fmt.Errorf("snapshot %s: already exists", key))
 		}
 		parents, err := chain(tx, parent)
@@ -65,7 +65,7 @@ func (s *snapshotter) create(ctx context.Context, kind Kind, key, parent string)
 		if len(parents) > 0 && parents[0].Kind != KindCommitted {
 			return errdefs.InvalidParameter(fmt.Errorf("parent %s of %s is not committed", parent, key))
 		}
-		id, err := tx.Bucket(bucketSnapshots).NextSequence()
+		id, err := tx.NextSequence(bucketSnapshots)
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *snapshotter) create(ctx context.Context, kind Kind, key, parent string)
 			os.RemoveAll(d)
 			return err
 		}
-		if err := putRecord(tx, key, r); err != nil {
+		if err := tx.Put(bucketSnapshots, key, r); err != nil {
 			os.RemoveAll(d)
 			return err
 		}
@@ -180,7 +180,7 @@ func overlayExtra() []string {
 
 func (s *snapshotter) Mounts(ctx context.Context, key string) ([]mount.Mount, error) {
 	var ms []mount.Mount
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *store.Tx) error {
 		r, err := getRecord(tx, key)
 		if err != nil {
 			return err
@@ -196,7 +196,7 @@ func (s *snapshotter) Mounts(ctx context.Context, key string) ([]mount.Mount, er
 }
 
 func (s *snapshotter) Commit(ctx context.Context, name, key string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *store.Tx) error {
 		r, err := getRecord(tx, key)
 		if err != nil {
 			return err
@@ -204,7 +204,7 @@ func (s *snapshotter) Commit(ctx context.Context, name, key string) error {
 		if r.Kind != KindActive {
 			return errdefs.InvalidParameter(fmt.Errorf("snapshot %s is not active", key))
 		}
-		if tx.Bucket(bucketSnapshots).Get([]byte(name)) != nil {
+		if tx.Exists(bucketSnapshots, name) {
 			return errdefs.Conflict(fmt.Errorf("snapshot %s: already exists", name))
 		}
 		d := s.dir(r)
@@ -223,10 +223,10 @@ func (s *snapshotter) Commit(ctx context.Context, name, key string) error {
 				r.Size = max(r.Size-ps, 0)
 			}
 		}
-		if err := tx.Bucket(bucketSnapshots).Delete([]byte(key)); err != nil {
+		if err := tx.Delete(bucketSnapshots, key); err != nil {
 			return err
 		}
-		return putRecord(tx, name, r)
+		return tx.Put(bucketSnapshots, name, r)
 	})
 }
 
@@ -246,7 +246,7 @@ func syncDir(dir string) error {
 
 func (s *snapshotter) Remove(ctx context.Context, key string) error {
 	var d string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *store.Tx) error {
 		r, err := getRecord(tx, key)
 		if err != nil {
 			return err
@@ -259,7 +259,7 @@ func (s *snapshotter) Remove(ctx context.Context, key string) error {
 			return errdefs.Conflict(fmt.Errorf("snapshot %s has children", key))
 		}
 		d = s.dir(r)
-		return tx.Bucket(bucketSnapshots).Delete([]byte(key))
+		return tx.Delete(bucketSnapshots, key)
 	})
 	if err != nil {
 		return err
@@ -280,7 +280,7 @@ func (s *snapshotter) Exists(ctx context.Context, key string) bool {
 
 func (s *snapshotter) Stat(ctx context.Context, key string) (Info, error) {
 	var info Info
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx *store.Tx) error {
 		r, err := getRecord(tx, key)
 		if err != nil {
 			return err
@@ -293,13 +293,13 @@ func (s *snapshotter) Stat(ctx context.Context, key string) (Info, error) {
 
 func (s *snapshotter) Walk(ctx context.Context, fn func(Info) error) error {
 	var infos []Info
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSnapshots).ForEach(func(k, v []byte) error {
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.ForEach(bucketSnapshots, func(k string, v []byte) error {
 			var r record
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err
 			}
-			infos = append(infos, Info{Key: string(k), Parent: r.Parent, Kind: r.Kind, Created: r.Created, Size: r.Size})
+			infos = append(infos, Info{Key: k, Parent: r.Parent, Kind: r.Kind, Created: r.Created, Size: r.Size})
 			return nil
 		})
 	})

@@ -8,5 +8,7 @@
 //	                         config, image, snapshot key, state)
 //
 // Names are not stored separately: they are derived from the records when
-// the registry loads. The image store keeps its own file (<data-root>/image).
+// the registry loads. The image store and the snapshotter keep files of
+// their own through this package (schemas in image/meta.go and
+// snapshot/meta_linux.go).
 package store

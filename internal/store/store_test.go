@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -77,5 +79,73 @@ func TestUpdateIsAtomic(t *testing.T) {
 	}
 	if len(keys) != 2 || keys[0] != "a" || keys[1] != "b" {
 		t.Fatalf("keys after reopen = %v", keys)
+	}
+}
+
+// TestTxStringsPrefixSequence: plain string values stay as written (the
+// image store's tags are raw IDs, not JSON), prefix listing stops at the
+// prefix, and a bucket's sequence persists across opens.
+func TestTxStringsPrefixSequence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	db, err := Open(path, "tags", "ids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *Tx) error {
+		for _, k := range []string{"sha256:aa1", "sha256:aa2", "sha256:ab"} {
+			if err := tx.Put("ids", k, rec{Name: k}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NextSequence("seq"); err != nil {
+			return err
+		}
+		return tx.PutString("tags", "busybox:latest", "sha256:aa1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = raw.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("tags")).Get([]byte("busybox:latest")); string(v) != "sha256:aa1" {
+			t.Errorf("raw tag value %q", v)
+		}
+		return nil
+	})
+	raw.Close()
+	db, err = Open(path, "tags", "ids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *Tx) error {
+		if v, ok := tx.GetString("tags", "busybox:latest"); !ok || v != "sha256:aa1" {
+			t.Errorf("GetString = %q %v", v, ok)
+		}
+		if _, ok := tx.GetString("tags", "none"); ok {
+			t.Error("GetString of a missing key found one")
+		}
+		if got := tx.KeysWithPrefix("ids", "sha256:aa"); len(got) != 2 || got[0] != "sha256:aa1" || got[1] != "sha256:aa2" {
+			t.Errorf("KeysWithPrefix = %v", got)
+		}
+		var r rec
+		if err := tx.Get("ids", "sha256:ab", &r); err != nil || r.Name != "sha256:ab" {
+			t.Errorf("Get = %+v %v", r, err)
+		}
+		return nil
+	})
+	err = db.Update(func(tx *Tx) error {
+		n, err := tx.NextSequence("seq")
+		if n != 2 {
+			t.Errorf("sequence after reopen = %d, want 2", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

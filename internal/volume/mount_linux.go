@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/berth/berth/internal/mount"
-	"golang.org/x/sys/unix"
 )
 
 // Mount makes the volume ready for user ref (a container ID) and returns
@@ -20,7 +19,7 @@ func (s *Store) Mount(name, ref string) (string, error) {
 		return "", fmt.Errorf("get %s: no such volume", name)
 	}
 	dir := s.dataDir(name)
-	if r.Options["type"] != "" && len(s.refs[name]) == 0 && !isMountPoint(dir) {
+	if r.Options["type"] != "" && len(s.refs[name]) == 0 && !mount.IsMountPoint(dir) {
 		var opts []string
 		if o := r.Options["o"]; o != "" {
 			opts = strings.Split(o, ",")
@@ -62,25 +61,8 @@ func (s *Store) Unmount(name, ref string) (bool, error) {
 }
 
 func unmountData(dir string) error {
-	if !isMountPoint(dir) {
+	if !mount.IsMountPoint(dir) {
 		return nil
 	}
 	return mount.UnmountAll(dir)
-}
-
-// isMountPoint reports whether dir is a mount point (its device differs
-// from its parent's, or mountinfo lists it).
-func isMountPoint(dir string) bool {
-	var st, parent unix.Stat_t
-	if unix.Lstat(dir, &st) != nil || unix.Lstat(dir+"/..", &parent) != nil {
-		return false
-	}
-	if st.Dev != parent.Dev {
-		return true
-	}
-	var mi unix.Statx_t
-	if err := unix.Statx(unix.AT_FDCWD, dir, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, &mi); err == nil && mi.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT != 0 {
-		return mi.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0
-	}
-	return false
 }

@@ -4,47 +4,32 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
-	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"github.com/berth/berth/internal/store"
 )
 
-// Cache is the persistent build cache: one bbolt file (root/cache.db)
+// Cache is the persistent build cache: one store.DB file (root/cache.db)
 // with one bucket, "steps", mapping a step key (hex sha256 of the parent
 // image ID, the instruction, the config it produces and, for COPY/ADD, the
 // sources' checksum) to the ID of the image the step produced. An entry
 // whose image is gone is a miss; Prune drops every entry.
 type Cache struct {
-	db *bolt.DB
+	db *store.DB
 }
 
-var (
-	bucketSteps = []byte("steps")
+const (
+	bucketSteps = "steps"
 	// bucketFinal holds the IDs of images that ended a build (keys only):
 	// prune never deletes those, they are the user's images.
-	bucketFinal = []byte("final")
+	bucketFinal = "final"
 )
 
 // OpenCache opens (creating) the cache under dir.
 func OpenCache(dir string) (*Cache, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	db, err := bolt.Open(filepath.Join(dir, "cache.db"), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := store.Open(filepath.Join(dir, "cache.db"), bucketSteps, bucketFinal)
 	if err != nil {
 		return nil, fmt.Errorf("open build cache: %w", err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketSteps); err != nil {
-			return err
-		}
-		_, err := tx.CreateBucketIfNotExists(bucketFinal)
-		return err
-	}); err != nil {
-		db.Close()
-		return nil, err
 	}
 	return &Cache{db: db}, nil
 }
@@ -55,10 +40,8 @@ func (c *Cache) Close() error { return c.db.Close() }
 // Get returns the image recorded for key.
 func (c *Cache) Get(key string) (string, bool) {
 	var id string
-	_ = c.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketSteps).Get([]byte(key)); v != nil {
-			id = string(v)
-		}
+	_ = c.db.View(func(tx *store.Tx) error {
+		id, _ = tx.GetString(bucketSteps, key)
 		return nil
 	})
 	return id, id != ""
@@ -66,23 +49,23 @@ func (c *Cache) Get(key string) (string, bool) {
 
 // Put records that step key produced image id.
 func (c *Cache) Put(key, id string) error {
-	return c.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSteps).Put([]byte(key), []byte(id))
+	return c.db.Update(func(tx *store.Tx) error {
+		return tx.PutString(bucketSteps, key, id)
 	})
 }
 
 // MarkFinal records id as the result of a build.
 func (c *Cache) MarkFinal(id string) error {
 	marked := false
-	_ = c.db.View(func(tx *bolt.Tx) error {
-		marked = tx.Bucket(bucketFinal).Get([]byte(id)) != nil
+	_ = c.db.View(func(tx *store.Tx) error {
+		marked = tx.Exists(bucketFinal, id)
 		return nil
 	})
 	if marked {
 		return nil // no write (and no fsync) for a rebuild
 	}
-	return c.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFinal).Put([]byte(id), []byte{1})
+	return c.db.Update(func(tx *store.Tx) error {
+		return tx.PutString(bucketFinal, id, "\x01")
 	})
 }
 
@@ -96,19 +79,23 @@ type Entry struct {
 // what it dropped.
 func (c *Cache) Prune() ([]Entry, error) {
 	var out []Entry
-	err := c.db.Update(func(tx *bolt.Tx) error {
-		final := tx.Bucket(bucketFinal)
-		if err := tx.Bucket(bucketSteps).ForEach(func(k, v []byte) error {
-			out = append(out, Entry{Key: string(k), ID: string(v), Final: final.Get(v) != nil})
+	err := c.db.Update(func(tx *store.Tx) error {
+		var finals []string
+		_ = tx.ForEach(bucketFinal, func(k string, _ []byte) error {
+			finals = append(finals, k)
 			return nil
-		}); err != nil {
-			return err
-		}
-		for _, b := range [][]byte{bucketSteps, bucketFinal} {
-			if err := tx.DeleteBucket(b); err != nil {
+		})
+		_ = tx.ForEach(bucketSteps, func(k string, v []byte) error {
+			out = append(out, Entry{Key: k, ID: string(v), Final: tx.Exists(bucketFinal, string(v))})
+			return nil
+		})
+		for _, e := range out {
+			if err := tx.Delete(bucketSteps, e.Key); err != nil {
 				return err
 			}
-			if _, err := tx.CreateBucket(b); err != nil {
+		}
+		for _, k := range finals {
+			if err := tx.Delete(bucketFinal, k); err != nil {
 				return err
 			}
 		}
@@ -120,9 +107,8 @@ func (c *Cache) Prune() ([]Entry, error) {
 // Len returns the number of entries.
 func (c *Cache) Len() int {
 	n := 0
-	_ = c.db.View(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketSteps).Stats().KeyN
-		return nil
+	_ = c.db.View(func(tx *store.Tx) error {
+		return tx.ForEach(bucketSteps, func(string, []byte) error { n++; return nil })
 	})
 	return n
 }

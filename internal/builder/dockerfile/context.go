@@ -21,6 +21,7 @@ import (
 
 	"github.com/ulikunitz/xz"
 
+	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/recovery"
 )
 
@@ -300,7 +301,7 @@ func copyHash(h hash.Hash, dst io.Writer, src io.Reader, bufs [2][]byte) error {
 
 // applyIgnore removes what the mirror's .dockerignore excludes.
 func (m *Mirror) applyIgnore() error {
-	pm, err := ignoreMatcher(m.Dir)
+	pm, err := archive.Dockerignore(m.Dir)
 	if err != nil || pm == nil {
 		return err
 	}

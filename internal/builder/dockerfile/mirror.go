@@ -11,8 +11,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/berth/berth/internal/archive"
 )
 
 // A Mirror is a directory that keeps a build context between builds, with
@@ -184,31 +183,6 @@ func (m *Mirror) prune(seen map[string]bool) error {
 	return nil
 }
 
-// ignoreMatcher reads dir/.dockerignore; nil when there is none or it is
-// empty.
-func ignoreMatcher(dir string) (*patternmatcher.PatternMatcher, error) {
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	patterns, err := ignorefile.ReadAll(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("read .dockerignore: %w", err)
-	}
-	if len(patterns) == 0 {
-		return nil, nil
-	}
-	pm, err := patternmatcher.New(patterns)
-	if err != nil {
-		return nil, fmt.Errorf("parse .dockerignore: %w", err)
-	}
-	return pm, nil
-}
-
 // SyncContext makes m a copy of the local directory src as the context of
 // a build: what src's .dockerignore excludes is left out (the Dockerfile,
 // read from src, too), symbolic links are copied as links and never
@@ -225,33 +199,14 @@ func SyncContext(m *Mirror, src, dockerfile string) (*BuildContext, error) {
 	}
 	bc := &BuildContext{Dir: m.Dir}
 	bc.dockerfile, bc.dockerfileErr = readDockerfileIn(src, dockerfile)
-	pm, err := ignoreMatcher(src)
+	pm, err := archive.Dockerignore(src)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	buf := copyBuffers.Get().(*[2][]byte)
 	defer copyBuffers.Put(buf)
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == src {
-			return nil
-		}
-		rel := filepath.ToSlash(p[len(src)+1:])
-		if pm != nil {
-			skip, err := pm.MatchesOrParentMatches(rel)
-			if err != nil {
-				return err
-			}
-			if skip {
-				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
+	err = archive.WalkContext(src, pm, nil, func(p, rel string, d fs.DirEntry) error {
 		fi, err := d.Info()
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // removed while we walk

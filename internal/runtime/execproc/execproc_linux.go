@@ -133,12 +133,9 @@ func Prepare(p *specs.Process, spec *specs.Spec, preserve int) (func() error, er
 // checkRlimit fails, naming the limit, when r raises a hard limit above
 // the current one without CAP_SYS_RESOURCE (which these machines lack).
 func checkRlimit(r specs.POSIXRlimit) error {
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(resource(r.Type), &cur); err != nil {
-		return fmt.Errorf("get %s: %w", r.Type, err)
-	}
-	if r.Hard <= cur.Max {
-		return nil
+	cur, err := currentRlimit(r)
+	if err != nil || r.Hard <= cur.Max {
+		return err
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -148,14 +145,22 @@ func checkRlimit(r specs.POSIXRlimit) error {
 	return fmt.Errorf("set %s: raising the hard limit from %d to %d needs CAP_SYS_RESOURCE, which berth runtime does not have", r.Type, cur.Max, r.Hard)
 }
 
-func setRlimit(r specs.POSIXRlimit) error {
-	res := resource(r.Type)
+// currentRlimit returns the limit of r's resource as it is now.
+func currentRlimit(r specs.POSIXRlimit) (syscall.Rlimit, error) {
 	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(res, &cur); err != nil {
-		return fmt.Errorf("get %s: %w", r.Type, err)
+	if err := syscall.Getrlimit(resource(r.Type), &cur); err != nil {
+		return cur, fmt.Errorf("get %s: %w", r.Type, err)
+	}
+	return cur, nil
+}
+
+func setRlimit(r specs.POSIXRlimit) error {
+	cur, err := currentRlimit(r)
+	if err != nil {
+		return err
 	}
 	want := syscall.Rlimit{Cur: r.Soft, Max: r.Hard}
-	if err := syscall.Setrlimit(res, &want); err != nil {
+	if err := syscall.Setrlimit(resource(r.Type), &want); err != nil {
 		if r.Hard > cur.Max {
 			return fmt.Errorf("set %s: raising the hard limit from %d to %d is not permitted: %w", r.Type, cur.Max, r.Hard, err)
 		}
@@ -346,12 +351,9 @@ func finalRlimits(rs []specs.POSIXRlimit) []rlimitSet {
 // raiseRlimit applies r now if it raises the hard limit (which needs
 // CAP_SYS_RESOURCE, about to be dropped).
 func raiseRlimit(r specs.POSIXRlimit) error {
-	var cur syscall.Rlimit
-	if err := syscall.Getrlimit(resource(r.Type), &cur); err != nil {
-		return fmt.Errorf("get %s: %w", r.Type, err)
-	}
-	if r.Hard <= cur.Max {
-		return nil
+	cur, err := currentRlimit(r)
+	if err != nil || r.Hard <= cur.Max {
+		return err
 	}
 	return setRlimit(r)
 }

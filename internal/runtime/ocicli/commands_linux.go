@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,11 +23,7 @@ import (
 func cmdCreate(g *globals, args []string) (int, error) {
 	fs := newFlagSet("create")
 	createOpts := createFlags(fs)
-	id, err := fs.parseID(args)
-	if err != nil {
-		return 1, err
-	}
-	opts, err := createOpts(g.root, id)
+	opts, err := createOpts(g.root, args)
 	if err != nil {
 		return 1, err
 	}
@@ -39,8 +34,9 @@ func cmdCreate(g *globals, args []string) (int, error) {
 }
 
 // createFlags declares the flags create and run share; the function it
-// returns reads them, once fs is parsed, into the options of a create.
-func createFlags(fs *flagSet) func(root, id string) (runtime.CreateOpts, error) {
+// returns parses args (the container id and every flag declared on fs
+// by then) and reads the shared ones into the options of a create.
+func createFlags(fs *flagSet) func(root string, args []string) (runtime.CreateOpts, error) {
 	bundle := fs.String("bundle", ".")
 	fs.alias("b", "bundle")
 	console := fs.String("console-socket", "")
@@ -48,7 +44,11 @@ func createFlags(fs *flagSet) func(root, id string) (runtime.CreateOpts, error) 
 	preserve := fs.Int("preserve-fds")
 	noPivot := fs.Bool("no-pivot")
 	noKeyring := fs.Bool("no-new-keyring")
-	return func(root, id string) (runtime.CreateOpts, error) {
+	return func(root string, args []string) (runtime.CreateOpts, error) {
+		id, err := fs.parseID(args)
+		if err != nil {
+			return runtime.CreateOpts{}, err
+		}
 		n, err := preserve()
 		return runtime.CreateOpts{Root: root, ID: id, Bundle: *bundle, ConsoleSocket: *console, PidFile: *pidFile, PreserveFds: n, NoPivot: *noPivot, NoNewKeyring: *noKeyring}, err
 	}
@@ -76,18 +76,23 @@ func toJSON(st *state.State) stateJSON {
 }
 
 func cmdState(g *globals, args []string) (int, error) {
-	fs := newFlagSet("state")
-	id, err := fs.parseID(args)
-	if err != nil {
-		return 1, err
-	}
-	st, err := state.Load(g.root, id)
+	st, err := newFlagSet("state").loadState(g.root, args)
 	if err != nil {
 		return 1, err
 	}
 	data, _ := json.MarshalIndent(toJSON(st), "", "  ")
 	fmt.Println(string(data))
 	return 0, nil
+}
+
+// loadState parses args as parseID does and loads the state of the
+// container they name from root.
+func (f *flagSet) loadState(root string, args []string) (*state.State, error) {
+	id, err := f.parseID(args)
+	if err != nil {
+		return nil, err
+	}
+	return state.Load(root, id)
 }
 
 func cmdKill(g *globals, args []string) (int, error) {
@@ -282,26 +287,9 @@ func cmdFeatures(g *globals, args []string) (int, error) {
 }
 
 // forwardSignals relays the signals we receive to pid until stop is
-// closed.
+// called.
 func forwardSignals(pid int) func() {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				sig := s.(syscall.Signal)
-				if sig == unix.SIGCHLD || sig == unix.SIGWINCH || sig == unix.SIGURG || sig == unix.SIGPIPE {
-					continue
-				}
-				_ = unix.Kill(pid, sig)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+	return signame.Forward(func(sig syscall.Signal) { _ = unix.Kill(pid, sig) })
 }
 
 // exitCode waits for p and turns its status into a shell-style exit code.

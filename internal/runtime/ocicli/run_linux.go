@@ -25,11 +25,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	fs.alias("d", "detach")
 	keep := fs.Bool("keep")
 	_ = fs.Bool("no-subreaper")
-	id, err := fs.parseID(args)
-	if err != nil {
-		return 1, err
-	}
-	opts, err := createOpts(g.root, id)
+	opts, err := createOpts(g.root, args)
 	if err != nil {
 		return 1, err
 	}
@@ -37,10 +33,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 	if opts.ConsoleSocket == "" {
 		if data, err := os.ReadFile(filepath.Join(opts.Bundle, "config.json")); err == nil {
 			if spec, err := runtime.ParseSpec(data); err == nil && spec.Process != nil && spec.Process.Terminal {
-				if *detach {
-					return 1, fmt.Errorf("run: a detached container with a terminal needs --console-socket")
-				}
-				relay, err = newConsoleRelay()
+				relay, err = consoleFor("run: a detached container", *detach)
 				if err != nil {
 					return 1, err
 				}
@@ -57,12 +50,12 @@ func cmdRun(g *globals, args []string) (int, error) {
 	defer stop()
 	if relay != nil {
 		if err := relay.attach(); err != nil {
-			_ = runtime.Delete(g.root, id, true)
+			_ = runtime.Delete(g.root, opts.ID, true)
 			return 1, err
 		}
 	}
-	if err := runtime.Start(g.root, id); err != nil {
-		_ = runtime.Delete(g.root, id, true)
+	if err := runtime.Start(g.root, opts.ID); err != nil {
+		_ = runtime.Delete(g.root, opts.ID, true)
 		return 1, err
 	}
 	if *detach {
@@ -74,7 +67,7 @@ func cmdRun(g *globals, args []string) (int, error) {
 		relay.wait()
 	}
 	if !*keep {
-		if err := runtime.Delete(g.root, id, true); err != nil {
+		if err := runtime.Delete(g.root, opts.ID, true); err != nil {
 			return 1, err
 		}
 	}
@@ -139,10 +132,7 @@ func cmdExec(g *globals, args []string) (int, error) {
 	}
 	var relay *consoleRelay
 	if p.Terminal && *console == "" {
-		if *detach {
-			return 1, fmt.Errorf("exec: a detached process with a terminal needs --console-socket")
-		}
-		relay, err = newConsoleRelay()
+		relay, err = consoleFor("exec: a detached process", *detach)
 		if err != nil {
 			return 1, err
 		}
@@ -261,6 +251,16 @@ type consoleRelay struct {
 	master  *os.File
 	done    chan struct{}
 	restore func()
+}
+
+// consoleFor returns the relay that gives a process with a terminal, and
+// no --console-socket, this command's own terminal; a detached one has
+// none to get (who names it in the error).
+func consoleFor(who string, detach bool) (*consoleRelay, error) {
+	if detach {
+		return nil, fmt.Errorf("%s with a terminal needs --console-socket", who)
+	}
+	return newConsoleRelay()
 }
 
 func newConsoleRelay() (*consoleRelay, error) {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/berth/berth/internal/runtime"
-	"github.com/berth/berth/internal/runtime/state"
 	"github.com/docker/go-units"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -28,11 +27,7 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 	cpus := fs.String("cpuset-cpus", "")
 	mems := fs.String("cpuset-mems", "")
 	pids := fs.String("pids-limit", "")
-	id, err := fs.parseID(args)
-	if err != nil {
-		return 1, err
-	}
-	st, err := state.Load(g.root, id)
+	st, err := fs.loadState(g.root, args)
 	if err != nil {
 		return 1, err
 	}
@@ -96,7 +91,7 @@ func cmdUpdate(g *globals, args []string) (int, error) {
 	} else if v != nil {
 		r.Pids = &specs.LinuxPids{Limit: v}
 	}
-	return 0, runtime.Update(g.root, id, r)
+	return 0, runtime.Update(g.root, st.ID, r)
 }
 
 // readResources reads linux.resources as JSON from path ("-": stdin).

@@ -252,56 +252,49 @@ func emitCond(a *asm, c specs.LinuxSeccompArg, bits32 bool, fail label) {
 	vlo, vhi := uint32(c.Value), uint32(c.Value>>32)
 	pass := a.newLabel()
 	switch c.Op {
-	case specs.OpEqualTo:
+	case specs.OpEqualTo, specs.OpNotEqual, specs.OpMaskedEqual:
+		// Equal when both words are; masked, value is the mask and
+		// valueTwo the expected masked value. arg != v holds where
+		// arg == v fails.
+		whi, wlo := vhi, vlo
+		if c.Op == specs.OpMaskedEqual {
+			whi, wlo = uint32(c.ValueTwo>>32), uint32(c.ValueTwo)
+		}
+		equal, differ := pass, fail
+		if c.Op == specs.OpNotEqual {
+			equal, differ = fail, pass
+		}
 		if !bits32 {
 			a.ldAbs(hi)
-			a.jmp(unix.BPF_JEQ, vhi, next, fail)
+			if c.Op == specs.OpMaskedEqual {
+				a.and(vhi)
+			}
+			a.jmp(unix.BPF_JEQ, whi, next, differ)
 		}
 		a.ldAbs(lo)
-		a.jmp(unix.BPF_JEQ, vlo, next, fail)
-	case specs.OpNotEqual:
+		if c.Op == specs.OpMaskedEqual {
+			a.and(vlo)
+		}
+		a.jmp(unix.BPF_JEQ, wlo, equal, differ)
+	case specs.OpGreaterThan, specs.OpGreaterEqual, specs.OpLessThan, specs.OpLessEqual:
+		// The high words decide unless they are equal, then the low words.
+		// arg > v and arg >= v hold above v; arg < v and arg <= v below,
+		// read as !(arg >= v) and !(arg > v).
+		above, below := pass, fail
+		if c.Op == specs.OpLessThan || c.Op == specs.OpLessEqual {
+			above, below = fail, pass
+		}
 		if !bits32 {
 			a.ldAbs(hi)
-			a.jmp(unix.BPF_JEQ, vhi, next, pass)
+			a.jmp(unix.BPF_JGT, vhi, above, next)
+			a.jmp(unix.BPF_JEQ, vhi, next, below)
 		}
 		a.ldAbs(lo)
-		a.jmp(unix.BPF_JEQ, vlo, fail, next)
-	case specs.OpMaskedEqual:
-		// value is the mask, valueTwo the expected masked value.
-		want := c.ValueTwo
-		if !bits32 {
-			a.ldAbs(hi)
-			a.and(vhi)
-			a.jmp(unix.BPF_JEQ, uint32(want>>32), next, fail)
-		}
-		a.ldAbs(lo)
-		a.and(vlo)
-		a.jmp(unix.BPF_JEQ, uint32(want), next, fail)
-	case specs.OpGreaterThan, specs.OpGreaterEqual:
-		if !bits32 {
-			a.ldAbs(hi)
-			a.jmp(unix.BPF_JGT, vhi, pass, next)
-			a.jmp(unix.BPF_JEQ, vhi, next, fail)
-		}
-		a.ldAbs(lo)
-		op := uint16(unix.BPF_JGT)
-		if c.Op == specs.OpGreaterEqual {
-			op = unix.BPF_JGE
-		}
-		a.jmp(op, vlo, next, fail)
-	case specs.OpLessThan, specs.OpLessEqual:
-		if !bits32 {
-			a.ldAbs(hi)
-			a.jmp(unix.BPF_JGT, vhi, fail, next)
-			a.jmp(unix.BPF_JEQ, vhi, next, pass)
-		}
-		a.ldAbs(lo)
-		// arg < v  <=>  !(arg >= v);  arg <= v  <=>  !(arg > v)
 		op := uint16(unix.BPF_JGE)
-		if c.Op == specs.OpLessEqual {
+		if c.Op == specs.OpGreaterThan || c.Op == specs.OpLessEqual {
 			op = unix.BPF_JGT
 		}
-		a.jmp(op, vlo, fail, next)
+		a.jmp(op, vlo, above, below)
 	}
 	a.bind(pass)
 }

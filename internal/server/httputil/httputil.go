@@ -3,11 +3,15 @@
 package httputil
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 
+	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -37,15 +41,40 @@ func AnswerStatus(w http.ResponseWriter, code int, err error) error {
 	return nil
 }
 
-// ReadJSON decodes the request body into v; an empty body leaves v unchanged.
+// ReadJSON decodes the request body into v; an empty body (none, or
+// nothing before its end) leaves v unchanged, as Docker takes it. A
+// malformed or truncated one is errdefs.InvalidParameter.
 func ReadJSON(r *http.Request, v any) error {
 	if r.Body == nil || r.ContentLength == 0 {
 		return nil
 	}
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON body: %w", err))
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
 	}
 	return nil
+}
+
+// Filters parses the request's "filters" form value; with accepted given,
+// a key not among them is refused with Docker's message. Errors are
+// errdefs.InvalidParameter.
+func Filters(r *http.Request, accepted ...string) (filters.Args, error) {
+	f, err := filters.Parse(r.FormValue("filters"))
+	if err != nil || len(accepted) == 0 {
+		return f, err
+	}
+	return f, f.Validate(accepted...)
+}
+
+// Prune ends a prune handler: prune runs with the request's filters
+// (checked against accepted when given; as filters.Args or a plain map),
+// and its report is the answer.
+func Prune[F ~map[string][]string, T any](w http.ResponseWriter, r *http.Request, prune func(context.Context, F) (T, error), accepted ...string) error {
+	f, err := Filters(r, accepted...)
+	if err != nil {
+		return err
+	}
+	rep, err := prune(r.Context(), F(f))
+	return Answer(w, http.StatusOK, rep, err)
 }
 
 // BoolValue reports whether the form value k is set to a true value, as
@@ -76,23 +105,35 @@ func Int64Value(r *http.Request, k string, def int64) (int64, error) {
 // lacks (older API versions' fields that the current types dropped). If v
 // does not marshal to an object, v is returned as it is.
 func WithFields(v any, add map[string]any) any {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+	m, ok := Object(v)
+	if !ok {
 		return v
 	}
 	for k, x := range add {
 		if _, ok := m[k]; ok {
 			continue
 		}
+		var err error
 		if m[k], err = json.Marshal(x); err != nil {
 			return v
 		}
 	}
 	return m
+}
+
+// Object returns the fields of v marshalled as a JSON object, for an
+// answer to older API versions to add, drop or rewrite some; false when v
+// does not marshal to an object.
+func Object(v any) (map[string]json.RawMessage, bool) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
 }
 
 // TerminalSize reads the h and w form values of a resize (0 when absent).

@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/berth/berth/internal/archive"
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/berth/berth/internal/cli/streams"
@@ -23,7 +25,6 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
 	"github.com/moby/patternmatcher"
-	"github.com/moby/patternmatcher/ignorefile"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
@@ -211,47 +212,26 @@ func buildContext(c command.Cli, dir, file string) (io.ReadCloser, string, error
 		return nil, "", fmt.Errorf("cannot locate specified Dockerfile: %s", rel)
 	}
 
-	var patterns []string
-	if f, err := os.Open(filepath.Join(dir, ".dockerignore")); err == nil {
-		patterns, err = ignorefile.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return nil, "", fmt.Errorf("read .dockerignore: %w", err)
-		}
-	}
-	pm, err := patternmatcher.New(patterns)
+	pm, err := archive.Dockerignore(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("parse .dockerignore: %w", err)
+		return nil, "", err
 	}
 	pr, pw := io.Pipe()
 	go func() {
-		pw.CloseWithError(writeContext(pw, dir, rel, patterns, pm, extra))
+		pw.CloseWithError(writeContext(pw, dir, rel, pm, extra))
 	}()
 	return pr, rel, nil
 }
 
-func writeContext(w io.Writer, dir, rel string, patterns []string, pm *patternmatcher.PatternMatcher, extra []byte) error {
+// writeContext writes the tar of the context dir (the Dockerfile rel and
+// .dockerignore are sent even when excluded) and extra under rel.
+func writeContext(w io.Writer, dir, rel string, pm *patternmatcher.PatternMatcher, extra []byte) error {
 	tw := tar.NewWriter(w)
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+	keep := func(name string) bool { return name == rel || name == ".dockerignore" }
+	err := archive.WalkContext(dir, pm, keep, func(p, name string, d fs.DirEntry) error {
+		fi, err := d.Info()
 		if err != nil {
 			return err
-		}
-		r, err := filepath.Rel(dir, p)
-		if err != nil || r == "." {
-			return err
-		}
-		name := filepath.ToSlash(r)
-		if name != rel && name != ".dockerignore" && len(patterns) > 0 {
-			skip, err := pm.MatchesOrParentMatches(name)
-			if err != nil {
-				return err
-			}
-			if skip {
-				if fi.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
 		}
 		_, err = command.WriteTarEntry(tw, p, name, fi)
 		return err

@@ -2,13 +2,12 @@ package container
 
 import (
 	"context"
-	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/streams"
+	"github.com/berth/berth/internal/signame"
 	"github.com/moby/moby/client"
 )
 
@@ -45,23 +44,8 @@ func resizeContainer(ctx context.Context, c command.Cli, api client.APIClient, i
 
 // proxySignals forwards the signals the CLI receives to the container.
 func proxySignals(ctx context.Context, api client.APIClient, id string) func() {
-	ch := make(chan os.Signal, 32)
-	signal.Notify(ch)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				sig, ok := s.(syscall.Signal)
-				if !ok || sig == syscall.SIGCHLD || sig == syscall.SIGPIPE || sig == syscall.SIGURG || sig == syscall.SIGWINCH {
-					continue
-				}
-				// by number: the daemon parses names and numbers alike
-				api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: strconv.Itoa(int(sig))})
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+	return signame.Forward(func(sig syscall.Signal) {
+		// by number: the daemon parses names and numbers alike
+		api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: strconv.Itoa(int(sig))})
+	})
 }

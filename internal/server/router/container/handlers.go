@@ -14,14 +14,13 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/backend"
-	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
 
 func (r *Router) getContainersJSON(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
 		return err
 	}
@@ -71,12 +70,7 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 }
 
 func (r *Router) postContainersPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
-	if err != nil {
-		return err
-	}
-	rep, err := r.b.ContainerPrune(req.Context(), f)
-	return httputil.Answer(w, http.StatusOK, rep, err)
+	return httputil.Prune(w, req, r.b.ContainerPrune)
 }
 
 func (r *Router) getContainersByName(w http.ResponseWriter, req *http.Request) error {
@@ -339,12 +333,8 @@ func (r *Router) postCommit(w http.ResponseWriter, req *http.Request) error {
 	if req.FormValue("pause") != "" {
 		opts.Pause = httputil.BoolValue(req, "pause")
 	}
-	var cfg container.Config
-	if req.ContentLength != 0 && req.Body != nil {
-		if err := json.NewDecoder(req.Body).Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
-		}
-		opts.Config = &cfg
+	if err := httputil.ReadJSON(req, &opts.Config); err != nil {
+		return err
 	}
 	id, err := r.b.ContainerCommit(req.Context(), req.FormValue("container"), opts)
 	if err != nil {
@@ -370,8 +360,8 @@ func (r *Router) getContainersStats(w http.ResponseWriter, req *http.Request) er
 
 func (r *Router) postContainersUpdate(w http.ResponseWriter, req *http.Request) error {
 	var u container.UpdateConfig
-	if err := json.NewDecoder(req.Body).Decode(&u); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	if err := httputil.ReadJSON(req, &u); err != nil {
+		return err
 	}
 	resp, err := r.b.ContainerUpdate(req.Context(), req.PathValue("name"), u)
 	if err != nil {

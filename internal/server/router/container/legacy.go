@@ -13,6 +13,7 @@ import (
 	networktypes "github.com/moby/moby/api/types/network"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
 
@@ -69,12 +70,8 @@ func legacyInspect(ctx context.Context, resp *containertypes.InspectResponse) an
 	if stream.VersionLessThan(ctx, "1.45") {
 		shortIDAliases(resp)
 	}
-	data, err := json.Marshal(resp)
-	if err != nil {
-		return resp
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
+	m, ok := httputil.Object(resp)
+	if !ok {
 		return resp
 	}
 	var ns map[string]any

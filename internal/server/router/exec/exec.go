@@ -2,10 +2,8 @@ package exec
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/moby/moby/api/types/container"
@@ -43,8 +41,8 @@ func (r *Router) Routes() []router.Route {
 
 func (r *Router) postContainerExecCreate(w http.ResponseWriter, req *http.Request) error {
 	var body container.ExecCreateRequest
-	if err := json.NewDecoder(req.Body).Decode(&body); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return err
 	}
 	if len(body.Cmd) == 0 {
 		return errdefs.InvalidParameter(errors.New("No exec command specified"))
@@ -58,10 +56,8 @@ func (r *Router) postContainerExecCreate(w http.ResponseWriter, req *http.Reques
 
 func (r *Router) postExecStart(w http.ResponseWriter, req *http.Request) error {
 	var body container.ExecStartRequest
-	if req.Body != nil {
-		if err := json.NewDecoder(req.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
-			return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
-		}
+	if err := httputil.ReadJSON(req, &body); err != nil {
+		return err
 	}
 	opts := backend.ExecStartOptions{Detach: body.Detach, Tty: body.Tty, ConsoleSize: body.ConsoleSize}
 	up := stream.NewUpgrade(w, req)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/moby/moby/api/types/jsonstream"
 
-	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 )
@@ -20,7 +19,7 @@ func notFound(req *http.Request) error {
 }
 
 func (r *Router) getImagesJSON(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
 		return err
 	}
@@ -48,7 +47,7 @@ func (r *Router) getImagesSearch(w http.ResponseWriter, req *http.Request) error
 	if !ok {
 		return errdefs.NotImplemented(errors.New("search is not supported by this daemon"))
 	}
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
 		return err
 	}
@@ -113,12 +112,7 @@ func (r *Router) deleteImages(w http.ResponseWriter, req *http.Request) error {
 }
 
 func (r *Router) postImagesPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
-	if err != nil {
-		return err
-	}
-	rep, err := r.b.ImagesPrune(req.Context(), f)
-	return httputil.Answer(w, http.StatusOK, rep, err)
+	return httputil.Prune(w, req, r.b.ImagesPrune)
 }
 
 func (r *Router) postImagesCreate(w http.ResponseWriter, req *http.Request) error {

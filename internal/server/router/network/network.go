@@ -2,13 +2,11 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/berth/berth/internal/backend/filters"
-	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/router"
 	"github.com/berth/berth/internal/server/stream"
@@ -54,12 +52,9 @@ func (r *Router) Routes() []router.Route {
 }
 
 func (r *Router) getNetworks(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req, "name", "id", "driver", "label", "type", "dangling", "scope")
 	if err != nil {
-		return errdefs.InvalidParameter(err)
-	}
-	if err := f.Validate("name", "id", "driver", "label", "type", "dangling", "scope"); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	l, err := r.b.NetworkList(req.Context(), f)
 	if err != nil {
@@ -96,12 +91,8 @@ func legacyFields(ctx context.Context, n any) any {
 	if !stream.VersionLessThan(ctx, "1.47") {
 		return n
 	}
-	data, err := json.Marshal(n)
-	if err != nil {
-		return n
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
+	m, ok := httputil.Object(n)
+	if !ok {
 		return n
 	}
 	delete(m, "EnableIPv4")
@@ -111,16 +102,16 @@ func legacyFields(ctx context.Context, n any) any {
 func (r *Router) postNetworksCreate(w http.ResponseWriter, req *http.Request) error {
 	var body network.CreateRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	resp, err := r.b.NetworkCreate(req.Context(), body)
 	return httputil.Answer(w, http.StatusCreated, resp, err)
 }
 
 func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	rep, err := r.b.NetworksPrune(req.Context(), f)
 	if err != nil {
@@ -133,7 +124,7 @@ func (r *Router) postNetworksPrune(w http.ResponseWriter, req *http.Request) err
 func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) error {
 	var body network.ConnectRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkConnect(req.Context(), req.PathValue("id"), body))
 }
@@ -141,7 +132,7 @@ func (r *Router) postNetworkConnect(w http.ResponseWriter, req *http.Request) er
 func (r *Router) postNetworkDisconnect(w http.ResponseWriter, req *http.Request) error {
 	var body network.DisconnectRequest
 	if err := httputil.ReadJSON(req, &body); err != nil {
-		return errdefs.InvalidParameter(err)
+		return err
 	}
 	return httputil.AnswerStatus(w, http.StatusOK, r.b.NetworkDisconnect(req.Context(), req.PathValue("id"), body))
 }

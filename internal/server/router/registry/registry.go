@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,8 +62,8 @@ func (r *Router) getDistributionInfo(w http.ResponseWriter, req *http.Request) e
 
 func (r *Router) postAuth(w http.ResponseWriter, req *http.Request) error {
 	var cfg registry.AuthConfig
-	if err := json.NewDecoder(req.Body).Decode(&cfg); err != nil {
-		return errdefs.InvalidParameter(fmt.Errorf("decode auth config: %w", err))
+	if err := httputil.ReadJSON(req, &cfg); err != nil {
+		return err
 	}
 	status, token, err := r.b.RegistryLogin(req.Context(), cfg)
 	if err != nil {

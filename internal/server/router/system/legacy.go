@@ -2,11 +2,11 @@ package system
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/moby/moby/api/types/events"
 
 	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/server/httputil"
 	"github.com/berth/berth/internal/server/stream"
 )
 
@@ -42,12 +42,8 @@ func legacyDiskUsage(ctx context.Context, du *backend.DiskUsage) *backend.DiskUs
 		return du
 	}
 	for i, img := range du.Images {
-		data, err := json.Marshal(img)
-		if err != nil {
-			continue
-		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(data, &m) != nil || m == nil || m["Size"] == nil {
+		m, ok := httputil.Object(img)
+		if !ok || m["Size"] == nil {
 			continue
 		}
 		if _, ok := m["VirtualSize"]; !ok {

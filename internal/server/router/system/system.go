@@ -78,7 +78,7 @@ func (r *Router) getDiskUsage(w http.ResponseWriter, req *http.Request) error {
 }
 
 func (r *Router) getEvents(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req)
 	if err != nil {
 		return err
 	}

@@ -38,11 +38,8 @@ func (r *Router) Routes() []router.Route {
 }
 
 func (r *Router) getVolumes(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req, "dangling", "name", "label", "driver")
 	if err != nil {
-		return err
-	}
-	if err := f.Validate("dangling", "name", "label", "driver"); err != nil {
 		return err
 	}
 	res, err := r.b.VolumeList(req.Context(), f)
@@ -68,11 +65,8 @@ func (r *Router) deleteVolume(w http.ResponseWriter, req *http.Request) error {
 }
 
 func (r *Router) postVolumesPrune(w http.ResponseWriter, req *http.Request) error {
-	f, err := filters.Parse(req.FormValue("filters"))
+	f, err := httputil.Filters(req, "label", "label!", "all")
 	if err != nil {
-		return err
-	}
-	if err := f.Validate("label", "label!", "all"); err != nil {
 		return err
 	}
 	rep, err := r.b.VolumePrune(req.Context(), f)
