@@ -44,3 +44,15 @@ func WithClient(c Cli, fn func(cmd *cobra.Command, api client.APIClient, args []
 		return fn(cmd, api, args)
 	}
 }
+
+// New makes a command without subcommands: use is its usage line, short
+// its one-line help, args checks its arguments and run does the work.
+func New(use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: args, RunE: run}
+}
+
+// NewAPI is New for a command whose first step talks to the daemon: run
+// gets the API client (WithClient).
+func NewAPI(c Cli, use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, api client.APIClient, args []string) error) *cobra.Command {
+	return New(use, short, args, WithClient(c, run))
+}

@@ -19,19 +19,15 @@ func NewBuilderCommand(c command.Cli) *cobra.Command {
 // NewBuilderPruneCommand makes "berth builder prune".
 func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 	var all, force bool
-	cmd := &cobra.Command{
-		Use:   "prune",
-		Short: "Delete the build cache: its dangling entries, or with -a all of it",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("prune", "Delete the build cache: its dangling entries, or with -a all of it", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",
 				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 					space, report, err := Prune(all)(ctx, api, f)
 					// no blank line after the list, as docker prints it
 					return space, strings.TrimSuffix(report, "\n"), err
 				}}.Run(cmd.Context(), c)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, dangling or not")
 	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")

@@ -17,11 +17,8 @@ import (
 func NewStartCommand(c command.Cli) *cobra.Command {
 	var attach, interactive bool
 	var detachKeys string
-	cmd := &cobra.Command{
-		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Start stopped containers again",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "start [OPTIONS] CONTAINER [CONTAINER...]", "Start stopped containers again", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			if !attach && !interactive {
 				var errs []string
@@ -41,8 +38,7 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
 			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "Stream the output and pass signals on")
 	f.BoolVarP(&interactive, "interactive", "i", false, "Connect the terminal's input to the container")
@@ -108,11 +104,8 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 func NewAttachCommand(c command.Cli) *cobra.Command {
 	var noStdin, sigProxy bool
 	var detachKeys string
-	cmd := &cobra.Command{
-		Use:   "attach [OPTIONS] CONTAINER",
-		Short: "Connect this terminal's input and output to a running container",
-		Args:  command.ExactArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "attach [OPTIONS] CONTAINER", "Connect this terminal's input and output to a running container", command.ExactArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			info, err := api.ContainerInspect(ctx, args[0], client.ContainerInspectOptions{})
 			if err != nil {
@@ -156,8 +149,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: after.Container.State.ExitCode}
 			}
 			return nil
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVar(&noStdin, "no-stdin", false, "Leave the standard input unconnected")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Pass the signals berth receives to the container")

@@ -12,14 +12,10 @@ import (
 func NewContainerPruneCommand(c command.Cli) *cobra.Command {
 	var force bool
 	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete every stopped container",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("prune [OPTIONS]", "Delete every stopped container", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			return command.Prune{Force: force, Warning: "WARNING! This will remove all stopped containers.", Filters: filters, Remove: Prune}.Run(cmd.Context(), c)
-		},
-	}
+		})
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
 	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
 	return cmd

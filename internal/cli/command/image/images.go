@@ -39,17 +39,13 @@ type imagesOptions struct {
 // NewImagesCommand makes "berth images".
 func NewImagesCommand(c command.Cli) *cobra.Command {
 	var o imagesOptions
-	cmd := &cobra.Command{
-		Use:   "images [OPTIONS] [REPOSITORY[:TAG]]",
-		Short: "List images",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("images [OPTIONS] [REPOSITORY[:TAG]]", "List images", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.matchName = args[0]
 			}
 			return images(cmd.Context(), c, o)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.all, "all", "a", false, "Include intermediate images")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print image IDs only")

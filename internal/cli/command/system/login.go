@@ -18,11 +18,8 @@ import (
 func NewLoginCommand(c command.Cli) *cobra.Command {
 	var user, password string
 	var passwordStdin bool
-	cmd := &cobra.Command{
-		Use:   "login [OPTIONS] [SERVER]",
-		Short: "Log in to a registry and keep the credentials for pull and push",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("login [OPTIONS] [SERVER]", "Log in to a registry and keep the credentials for pull and push", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			server := command.DefaultRegistry
 			if len(args) == 1 {
 				server = args[0]
@@ -79,8 +76,7 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), "Login Succeeded")
 			return nil
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.StringVarP(&user, "username", "u", "", "User name at the registry")
 	f.StringVarP(&password, "password", "p", "", "Password or access token")
@@ -90,11 +86,8 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 
 // NewLogoutCommand makes "berth logout".
 func NewLogoutCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "logout [SERVER]",
-		Short: "Forget the stored credentials of a registry",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return command.New("logout [SERVER]", "Forget the stored credentials of a registry", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			server := command.DefaultRegistry
 			if len(args) == 1 {
 				server = args[0]
@@ -110,6 +103,5 @@ func NewLogoutCommand(c command.Cli) *cobra.Command {
 			fmt.Fprintf(c.Out(), "Removing login credentials for %s\n", server)
 			delete(cf.Auths, server)
 			return cf.Save()
-		},
-	}
+		})
 }
