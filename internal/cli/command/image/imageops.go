@@ -261,21 +261,15 @@ func (r *historyRow) Comment() string { return r.h.Comment }
 
 // NewImagePruneCommand makes "berth image prune".
 func NewImagePruneCommand(c command.Cli) *cobra.Command {
-	var all, force bool
-	var filters []string
-	cmd := command.New("prune [OPTIONS]", "Delete dangling images, or with -a every image no container uses", command.NoArgs,
-		func(cmd *cobra.Command, args []string) error {
+	return command.NewPruneCommand(c, "Delete dangling images, or with -a every image no container uses",
+		"Remove all unused images, dangling or not", `Filter, key=value (e.g. "until=<timestamp>")`,
+		func(all bool) command.Prune {
 			warning := "WARNING! This will remove all dangling images."
 			if all {
 				warning = "WARNING! This will remove all images without at least one container associated to them."
 			}
-			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: Prune(all)}.Run(cmd.Context(), c)
+			return command.Prune{Warning: warning, Remove: Prune(all)}
 		})
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
-	return cmd
 }
 
 // Prune is the Remover of the dangling images (every unused one with all).
@@ -284,9 +278,6 @@ func Prune(all bool) command.Remover {
 		f = f.Clone()
 		f.Add("dangling", strconv.FormatBool(!all))
 		res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
-		if err != nil {
-			return 0, "", err
-		}
 		var lines []string
 		for _, d := range res.Report.ImagesDeleted {
 			if d.Untagged != "" {
@@ -295,6 +286,6 @@ func Prune(all bool) command.Remover {
 				lines = append(lines, "deleted: "+d.Deleted)
 			}
 		}
-		return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
+		return command.Pruned(res.Report.SpaceReclaimed, "Deleted Images", lines, err)
 	}
 }

@@ -233,26 +233,18 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 
 // NewNetworkPruneCommand makes "berth network prune".
 func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
-	var force bool
-	var filters []string
-	cmd := command.New("prune [OPTIONS]", "Delete every network that no container uses", command.NoArgs,
-		func(cmd *cobra.Command, args []string) error {
-			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
-				Filters: filters, NoTotal: true, Remove: Prune}.Run(cmd.Context(), c)
+	return command.NewPruneCommand(c, "Delete every network that no container uses", "", `Filter, key=value (e.g. "until=<timestamp>")`,
+		func(bool) command.Prune {
+			return command.Prune{Warning: "WARNING! This will remove all custom networks not used by at least one container.",
+				NoTotal: true, Remove: Prune}
 		})
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
-	return cmd
 }
 
 // Prune removes the networks no container uses that match f and returns
 // the report (removing a network reclaims no space).
 func Prune(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 	res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
-	if err != nil {
-		return 0, "", err
-	}
-	return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
+	return command.Pruned(0, "Deleted Networks", res.Report.NetworksDeleted, err)
 }
 
 // NewNetworkConnectCommand makes "berth network connect".

@@ -166,21 +166,15 @@ func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 
 // NewVolumePruneCommand makes "berth volume prune".
 func NewVolumePruneCommand(c command.Cli) *cobra.Command {
-	var all, force bool
-	var filters []string
-	cmd := command.New("prune [OPTIONS]", "Delete the anonymous volumes no container uses, or with -a every unused volume", command.NoArgs,
-		func(cmd *cobra.Command, args []string) error {
+	return command.NewPruneCommand(c, "Delete the anonymous volumes no container uses, or with -a every unused volume",
+		"Remove all unused volumes, named ones too", `Filter, key=value (e.g. "label=<label>")`,
+		func(all bool) command.Prune {
 			warning := "WARNING! This will remove anonymous local volumes not used by at least one container."
 			if all {
 				warning = "WARNING! This will remove all local volumes not used by at least one container."
 			}
-			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: Prune(all)}.Run(cmd.Context(), c)
+			return command.Prune{Warning: warning, Remove: Prune(all)}
 		})
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, named ones too")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "label=<label>")`)
-	return cmd
 }
 
 // Prune is the Remover of the anonymous volumes no container uses (every
@@ -188,9 +182,6 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 func Prune(all bool) command.Remover {
 	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 		res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
-		if err != nil {
-			return 0, "", err
-		}
-		return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+		return command.Pruned(res.Report.SpaceReclaimed, "Deleted Volumes", res.Report.VolumesDeleted, err)
 	}
 }
