@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/berth/berth/internal/cli/opts"
 	units "github.com/docker/go-units"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -55,11 +54,7 @@ func (p Prune) Run(ctx context.Context, c Cli) error {
 	if !p.Force && !Confirm(c, p.Warning) {
 		return nil
 	}
-	f, err := opts.ParseFilters(p.Filters)
-	if err != nil {
-		return err
-	}
-	api, err := c.Client(ctx)
+	f, api, err := FiltersAndClient(ctx, c, p.Filters)
 	if err != nil {
 		return err
 	}

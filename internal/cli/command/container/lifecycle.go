@@ -9,7 +9,6 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -93,29 +92,13 @@ func NewRmCommand(c command.Cli) *cobra.Command {
 			for i, n := range args {
 				args[i] = strings.Trim(n, "/")
 			}
-			results := command.Parallel(args, func(n string) error {
+			return command.Failures{Force: o.Force}.ForEach(c, args, func(n string) error {
 				if n == "" {
 					return errors.New("Container name cannot be empty")
 				}
 				_, err := api.ContainerRemove(cmd.Context(), n, o)
 				return err
 			})
-			var errs []string
-			for i, n := range args {
-				if err := results[i]; err != nil {
-					if o.Force && cerrdefs.IsNotFound(err) {
-						fmt.Fprintln(c.Err(), err)
-						continue
-					}
-					errs = append(errs, err.Error())
-					continue
-				}
-				fmt.Fprintln(c.Out(), n)
-			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
 		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.Force, "force", "f", false, "Kill the container first (SIGKILL) if it is running")
@@ -146,19 +129,13 @@ func NewUnpauseCommand(c command.Cli) *cobra.Command {
 func NewWaitCommand(c command.Cli) *cobra.Command {
 	return command.NewAPI(c, "wait CONTAINER [CONTAINER...]", "Wait for containers to stop and print their exit codes", command.MinArgs(1),
 		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			var errs []string
+			var fs command.Failures
 			for _, n := range args {
-				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
-				if err != nil {
-					errs = append(errs, err.Error())
-					continue
+				if code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning); fs.OK(c, err) {
+					fmt.Fprintln(c.Out(), code)
 				}
-				fmt.Fprintln(c.Out(), code)
 			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
+			return fs.Err()
 		})
 }
 

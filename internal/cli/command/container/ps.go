@@ -80,15 +80,8 @@ func ps(ctx context.Context, c command.Cli, o psOptions) error {
 				lo.Size = true
 			}
 			res, err := api.ContainerList(ctx, lo)
-			if err != nil {
-				return nil, err
-			}
 			now := time.Now()
-			rows := make([]*containerRow, 0, len(res.Items))
-			for _, s := range res.Items {
-				rows = append(rows, &containerRow{c: s, trunc: !o.noTrunc, now: now})
-			}
-			return rows, nil
+			return command.Rows(res.Items, err, func(s container.Summary) *containerRow { return &containerRow{c: s, trunc: !o.noTrunc, now: now} })
 		}}.Run(ctx, c)
 }
 

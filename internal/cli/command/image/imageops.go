@@ -14,7 +14,6 @@ import (
 	"github.com/berth/berth/internal/cli/format"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/berth/berth/internal/cli/streams"
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
@@ -130,25 +129,14 @@ func NewRmiCommand(c command.Cli) *cobra.Command {
 	var force, noPrune bool
 	cmd := command.NewAPI(c, "rmi [OPTIONS] IMAGE [IMAGE...]", "Delete images, or remove some of their names", command.MinArgs(1),
 		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			var errs []string
+			fs := command.Failures{Force: force}
 			for _, img := range args {
 				res, err := api.ImageRemove(cmd.Context(), img, client.ImageRemoveOptions{Force: force, PruneChildren: !noPrune})
-				if err != nil {
-					// As docker: with -f a missing image is reported
-					// but is not a failure.
-					if force && cerrdefs.IsNotFound(err) {
-						fmt.Fprintln(c.Err(), err)
-						continue
-					}
-					errs = append(errs, err.Error())
-					continue
+				if fs.OK(c, err) {
+					printDeleted(c.Out(), res.Items)
 				}
-				printDeleted(c.Out(), res.Items)
 			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
+			return fs.Err()
 		})
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Remove even an image with several references or used by stopped containers")
 	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Keep the untagged parent images")

@@ -29,14 +29,7 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 			return command.List[*searchRow]{Format: fmtStr, Filters: filters, Table: defaultSearchTable, Headers: searchHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*searchRow, error) {
 					res, err := api.ImageSearch(ctx, args[0], client.ImageSearchOptions{Filters: f, Limit: limit})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*searchRow, 0, len(res.Items))
-					for _, r := range res.Items {
-						rows = append(rows, &searchRow{r: r, trunc: !noTrunc})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(r registry.SearchResult) *searchRow { return &searchRow{r: r, trunc: !noTrunc} })
 				}}.Run(cmd.Context(), c)
 		})
 	fl := cmd.Flags()

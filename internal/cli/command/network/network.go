@@ -125,14 +125,7 @@ func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 				Table: "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", Headers: networkHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*networkRow, error) {
 					res, err := api.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*networkRow, 0, len(res.Items))
-					for _, n := range res.Items {
-						rows = append(rows, &networkRow{n: n, trunc: !noTrunc})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(n network.Summary) *networkRow { return &networkRow{n: n, trunc: !noTrunc} })
 				}}.Run(cmd.Context(), c)
 		})
 	cmd.Aliases = []string{"list"}

@@ -311,11 +311,7 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
+			f, api, err := command.FiltersAndClient(cmd.Context(), c, filters)
 			if err != nil {
 				return err
 			}

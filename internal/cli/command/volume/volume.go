@@ -71,14 +71,7 @@ func NewVolumeLsCommand(c command.Cli) *cobra.Command {
 				Table: "{{.Driver}}\t{{.Name}}", Headers: volumeHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*volumeRow, error) {
 					res, err := api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*volumeRow, 0, len(res.Items))
-					for _, v := range res.Items {
-						rows = append(rows, &volumeRow{v: v})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(v volume.Volume) *volumeRow { return &volumeRow{v: v} })
 				}}.Run(cmd.Context(), c)
 		})
 	cmd.Aliases = []string{"list"}
