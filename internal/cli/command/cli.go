@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/moby/moby/client"
@@ -43,6 +44,17 @@ func WithClient(c Cli, fn func(cmd *cobra.Command, api client.APIClient, args []
 		}
 		return fn(cmd, api, args)
 	}
+}
+
+// PrintMade ends a command that makes something (commit, network create,
+// volume create): it prints the ID or name the daemon gave it, or returns
+// err.
+func PrintMade(c Cli, id string, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(c.Out(), id)
+	return err
 }
 
 // New makes a command without subcommands: use is its usage line, short

@@ -34,6 +34,15 @@ func NewInspectCommand(c Cli, use, short string, format *string, getter func(api
 	return cmd
 }
 
+// Inspected is an InspectFunc's answer made from the daemon's: the typed
+// value and its raw JSON, or err.
+func Inspected(v any, raw []byte, err error) (any, []byte, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, raw, nil
+}
+
 // SizeFlagUsage is the help of the --size flag of inspect and container inspect.
 const SizeFlagUsage = "Add the size of a container's files (SizeRw, SizeRootFs)"
 

@@ -21,16 +21,14 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			if !attach && !interactive {
-				var errs []string
+				var fs command.Failures
 				for _, n := range args {
-					if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); err != nil {
-						errs = append(errs, err.Error())
-						continue
+					if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); fs.OK(c, err) {
+						fmt.Fprintln(c.Out(), n)
 					}
-					fmt.Fprintln(c.Out(), n)
 				}
-				if len(errs) > 0 {
-					return fmt.Errorf("%s\nError: failed to start containers: %s", strings.Join(errs, "\n"), strings.Join(args, ", "))
+				if err := fs.Err(); err != nil {
+					return fmt.Errorf("%w\nError: failed to start containers: %s", err, strings.Join(args, ", "))
 				}
 				return nil
 			}

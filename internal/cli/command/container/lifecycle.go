@@ -229,11 +229,7 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 			}
 			o.NoPause = !pause
 			res, err := api.ContainerCommit(cmd.Context(), args[0], o)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.ID)
-			return nil
+			return command.PrintMade(c, res.ID, err)
 		})
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author of the image (e.g. "Jane Doe <jane@example.com>")`)

@@ -92,11 +92,7 @@ func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 				return err
 			}
 			res, err := api.NetworkCreate(cmd.Context(), args[0], req)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.ID)
-			return nil
+			return command.PrintMade(c, res.ID, err)
 		})
 	f := cmd.Flags()
 	f.StringVarP(&o.driver, "driver", "d", "bridge", "Network driver")
@@ -190,10 +186,7 @@ func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 func Inspector(api client.APIClient, verbose bool) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.NetworkInspect(ctx, name, client.NetworkInspectOptions{Verbose: verbose})
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Network, res.Raw, nil
+		return command.Inspected(res.Network, res.Raw, err)
 	}
 }
 

@@ -45,11 +45,7 @@ func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 				return err
 			}
 			res, err := api.VolumeCreate(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.Volume.Name)
-			return nil
+			return command.PrintMade(c, res.Volume.Name, err)
 		})
 	f := cmd.Flags()
 	f.StringVarP(&o.Driver, "driver", "d", "local", "Volume driver")
@@ -135,10 +131,7 @@ func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
 func Inspector(api client.APIClient) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Volume, res.Raw, nil
+		return command.Inspected(res.Volume, res.Raw, err)
 	}
 }
 
