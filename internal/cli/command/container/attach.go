@@ -19,29 +19,34 @@ func NewStartCommand(c command.Cli) *cobra.Command {
 	var detachKeys string
 	cmd := command.NewAPI(c, "start [OPTIONS] CONTAINER [CONTAINER...]", "Start stopped containers again", command.MinArgs(1),
 		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			ctx := cmd.Context()
 			if !attach && !interactive {
-				var fs command.Failures
-				for _, n := range args {
-					if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); fs.OK(c, err) {
-						fmt.Fprintln(c.Out(), n)
-					}
-				}
-				if err := fs.Err(); err != nil {
-					return fmt.Errorf("%w\nError: failed to start containers: %s", err, strings.Join(args, ", "))
-				}
-				return nil
+				return startAll(c, cmd.Context(), api, args)
 			}
 			if len(args) > 1 {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
-			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
+			return startAttached(c, cmd.Context(), api, args[0], interactive, detachKeys)
 		})
 	f := cmd.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "Stream the output and pass signals on")
 	f.BoolVarP(&interactive, "interactive", "i", false, "Connect the terminal's input to the container")
 	f.StringVar(&detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
 	return cmd
+}
+
+// startAll is "start" without -a or -i: start each container in turn and
+// print its name.
+func startAll(c command.Cli, ctx context.Context, api client.APIClient, names []string) error {
+	var fs command.Failures
+	for _, n := range names {
+		if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); fs.OK(c, err) {
+			fmt.Fprintln(c.Out(), n)
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return fmt.Errorf("%w\nError: failed to start containers: %s", err, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // startAttached is "start -a [-i]": attach, start, stream until the
