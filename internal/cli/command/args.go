@@ -87,12 +87,7 @@ func Rename(cmd *cobra.Command, name string, aliases ...string) *cobra.Command {
 // Group is a management command such as "berth network": it prints its
 // help when run alone and holds the given subcommands.
 func Group(use, short string, cmds ...*cobra.Command) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  NoArgs,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
-	}
+	cmd := New(use, short, NoArgs, func(cmd *cobra.Command, args []string) error { return cmd.Help() })
 	cmd.AddCommand(cmds...)
 	return cmd
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/moby/moby/client"
@@ -43,4 +44,27 @@ func WithClient(c Cli, fn func(cmd *cobra.Command, api client.APIClient, args []
 		}
 		return fn(cmd, api, args)
 	}
+}
+
+// PrintMade ends a command that makes something (commit, network create,
+// volume create): it prints the ID or name the daemon gave it, or returns
+// err.
+func PrintMade(c Cli, id string, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(c.Out(), id)
+	return err
+}
+
+// New makes a command without subcommands: use is its usage line, short
+// its one-line help, args checks its arguments and run does the work.
+func New(use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, args []string) error) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, Args: args, RunE: run}
+}
+
+// NewAPI is New for a command whose first step talks to the daemon: run
+// gets the API client (WithClient).
+func NewAPI(c Cli, use, short string, args cobra.PositionalArgs, run func(cmd *cobra.Command, api client.APIClient, args []string) error) *cobra.Command {
+	return New(use, short, args, WithClient(c, run))
 }

@@ -23,20 +23,24 @@ type InspectFunc func(ctx context.Context, name string) (any, []byte, error)
 // format); getter picks, once the flags are parsed, how one object is
 // fetched. Callers add their other flags.
 func NewInspectCommand(c Cli, use, short string, format *string, getter func(api client.APIClient) (InspectFunc, error)) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  MinArgs(1),
-		RunE: WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			get, err := getter(api)
-			if err != nil {
-				return err
-			}
-			return Inspect(cmd.Context(), c, args, *format, get)
-		}),
-	}
+	cmd := NewAPI(c, use, short, MinArgs(1), func(cmd *cobra.Command, api client.APIClient, args []string) error {
+		get, err := getter(api)
+		if err != nil {
+			return err
+		}
+		return Inspect(cmd.Context(), c, args, *format, get)
+	})
 	cmd.Flags().StringVarP(format, "format", "f", "", "Go template to print with")
 	return cmd
+}
+
+// Inspected is an InspectFunc's answer made from the daemon's: the typed
+// value and its raw JSON, or err.
+func Inspected(v any, raw []byte, err error) (any, []byte, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, raw, nil
 }
 
 // SizeFlagUsage is the help of the --size flag of inspect and container inspect.

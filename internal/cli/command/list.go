@@ -24,6 +24,34 @@ type List[T any] struct {
 	Rows func(ctx context.Context, api client.APIClient, f client.Filters) ([]T, error)
 }
 
+// FiltersAndClient parses the --filter values and then gets the API
+// client: the first steps of a command that asks the daemon for what
+// matches its filters (list, prune, events).
+func FiltersAndClient(ctx context.Context, c Cli, filters []string) (client.Filters, client.APIClient, error) {
+	f, err := opts.ParseFilters(filters)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := c.Client(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, api, nil
+}
+
+// Rows makes a list's rows from the daemon's items, one each, or returns
+// err (the daemon's error).
+func Rows[S, T any](items []S, err error, row func(S) T) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]T, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return rows, nil
+}
+
 // Run lists the rows on c's standard output.
 func (l List[T]) Run(ctx context.Context, c Cli) error {
 	fmtStr := l.Format
@@ -34,11 +62,7 @@ func (l List[T]) Run(ctx context.Context, c Cli) error {
 	if err != nil {
 		return err
 	}
-	f, err := opts.ParseFilters(l.Filters)
-	if err != nil {
-		return err
-	}
-	api, err := c.Client(ctx)
+	f, api, err := FiltersAndClient(ctx, c, l.Filters)
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/berth/berth/internal/cli/opts"
 	units "github.com/docker/go-units"
 	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
 )
 
 // Prune is the body every prune command shares: the question (unless
@@ -26,16 +26,35 @@ type Prune struct {
 // report ("" when nothing was removed).
 type Remover func(ctx context.Context, api client.APIClient, f client.Filters) (space uint64, report string, err error)
 
+// NewPruneCommand makes "prune [OPTIONS]" of a kind: -f/--force, and
+// -a/--all and --filter unless allUsage or filterUsage (their help) is "".
+// prune gives the Prune for the value of --all; the flags fill in its
+// Force and Filters.
+func NewPruneCommand(c Cli, short, allUsage, filterUsage string, prune func(all bool) Prune) *cobra.Command {
+	var all, force bool
+	var filters []string
+	cmd := New("prune [OPTIONS]", short, NoArgs, func(cmd *cobra.Command, args []string) error {
+		p := prune(all)
+		p.Force, p.Filters = force, filters
+		return p.Run(cmd.Context(), c)
+	})
+	f := cmd.Flags()
+	if allUsage != "" {
+		f.BoolVarP(&all, "all", "a", false, allUsage)
+	}
+	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+	if filterUsage != "" {
+		f.StringArrayVar(&filters, "filter", nil, filterUsage)
+	}
+	return cmd
+}
+
 // Run asks, prunes and reports on c's standard output.
 func (p Prune) Run(ctx context.Context, c Cli) error {
 	if !p.Force && !Confirm(c, p.Warning) {
 		return nil
 	}
-	f, err := opts.ParseFilters(p.Filters)
-	if err != nil {
-		return err
-	}
-	api, err := c.Client(ctx)
+	f, api, err := FiltersAndClient(ctx, c, p.Filters)
 	if err != nil {
 		return err
 	}
@@ -50,6 +69,15 @@ func (p Prune) Run(ctx context.Context, c Cli) error {
 		fmt.Fprintln(c.Out(), "Total reclaimed space:", units.HumanSize(float64(space)))
 	}
 	return nil
+}
+
+// Pruned is a Remover's answer from the daemon's prune answer: the space
+// reclaimed and the Deleted report of items under title, or err.
+func Pruned(space uint64, title string, items []string, err error) (uint64, string, error) {
+	if err != nil {
+		return 0, "", err
+	}
+	return space, Deleted(title, items), nil
 }
 
 // Deleted is a prune report: the title line, then one line per item; ""

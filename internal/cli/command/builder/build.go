@@ -39,14 +39,10 @@ type buildOptions struct {
 // NewBuildCommand makes "berth build".
 func NewBuildCommand(c command.Cli) *cobra.Command {
 	var o buildOptions
-	cmd := &cobra.Command{
-		Use:   "build [OPTIONS] PATH | URL | -",
-		Short: "Make an image by running the steps of a Dockerfile",
-		Args:  command.ExactArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "build [OPTIONS] PATH | URL | -", "Make an image by running the steps of a Dockerfile", command.ExactArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return build(c, cmd.Context(), api, args[0], o)
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.VarP(opts.NewList(&o.tags), "tag", "t", `Name the image, "name" or "name:tag"`)
 	f.StringVarP(&o.file, "file", "f", "", `Dockerfile to build from (if unset: PATH/Dockerfile)`)

@@ -18,23 +18,17 @@ func NewBuilderCommand(c command.Cli) *cobra.Command {
 
 // NewBuilderPruneCommand makes "berth builder prune".
 func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
-	var all, force bool
-	cmd := &cobra.Command{
-		Use:   "prune",
-		Short: "Delete the build cache: its dangling entries, or with -a all of it",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return command.Prune{Force: force, Warning: "WARNING! This will remove all dangling build cache.",
+	cmd := command.NewPruneCommand(c, "Delete the build cache: its dangling entries, or with -a all of it",
+		"Remove all unused build cache, dangling or not", "",
+		func(all bool) command.Prune {
+			return command.Prune{Warning: "WARNING! This will remove all dangling build cache.",
 				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 					space, report, err := Prune(all)(ctx, api, f)
 					// no blank line after the list, as docker prints it
 					return space, strings.TrimSuffix(report, "\n"), err
-				}}.Run(cmd.Context(), c)
-		},
-	}
-	f := cmd.Flags()
-	f.BoolVarP(&all, "all", "a", false, "Remove all unused build cache, dangling or not")
-	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
+				}}
+		})
+	cmd.Use = "prune" // docker's usage line, without [OPTIONS]
 	return cmd
 }
 
@@ -42,9 +36,6 @@ func NewBuilderPruneCommand(c command.Cli) *cobra.Command {
 func Prune(all bool) command.Remover {
 	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 		res, err := api.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f})
-		if err != nil {
-			return 0, "", err
-		}
-		return res.Report.SpaceReclaimed, command.Deleted("Deleted build cache objects", res.Report.CachesDeleted), nil
+		return command.Pruned(res.Report.SpaceReclaimed, "Deleted build cache objects", res.Report.CachesDeleted, err)
 	}
 }

@@ -17,37 +17,36 @@ import (
 func NewStartCommand(c command.Cli) *cobra.Command {
 	var attach, interactive bool
 	var detachKeys string
-	cmd := &cobra.Command{
-		Use:   "start [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Start stopped containers again",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			ctx := cmd.Context()
+	cmd := command.NewAPI(c, "start [OPTIONS] CONTAINER [CONTAINER...]", "Start stopped containers again", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			if !attach && !interactive {
-				var errs []string
-				for _, n := range args {
-					if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); err != nil {
-						errs = append(errs, err.Error())
-						continue
-					}
-					fmt.Fprintln(c.Out(), n)
-				}
-				if len(errs) > 0 {
-					return fmt.Errorf("%s\nError: failed to start containers: %s", strings.Join(errs, "\n"), strings.Join(args, ", "))
-				}
-				return nil
+				return startAll(c, cmd.Context(), api, args)
 			}
 			if len(args) > 1 {
 				return errors.New("you cannot start and attach multiple containers at once")
 			}
-			return startAttached(c, ctx, api, args[0], interactive, detachKeys)
-		}),
-	}
+			return startAttached(c, cmd.Context(), api, args[0], interactive, detachKeys)
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&attach, "attach", "a", false, "Stream the output and pass signals on")
 	f.BoolVarP(&interactive, "interactive", "i", false, "Connect the terminal's input to the container")
 	f.StringVar(&detachKeys, "detach-keys", "", `Key sequence that detaches (e.g. "ctrl-p,ctrl-q")`)
 	return cmd
+}
+
+// startAll is "start" without -a or -i: start each container in turn and
+// print its name.
+func startAll(c command.Cli, ctx context.Context, api client.APIClient, names []string) error {
+	var fs command.Failures
+	for _, n := range names {
+		if _, err := api.ContainerStart(ctx, n, client.ContainerStartOptions{}); fs.OK(c, err) {
+			fmt.Fprintln(c.Out(), n)
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return fmt.Errorf("%w\nError: failed to start containers: %s", err, strings.Join(names, ", "))
+	}
+	return nil
 }
 
 // startAttached is "start -a [-i]": attach, start, stream until the
@@ -108,11 +107,8 @@ func startAttached(c command.Cli, ctx context.Context, api client.APIClient, nam
 func NewAttachCommand(c command.Cli) *cobra.Command {
 	var noStdin, sigProxy bool
 	var detachKeys string
-	cmd := &cobra.Command{
-		Use:   "attach [OPTIONS] CONTAINER",
-		Short: "Connect this terminal's input and output to a running container",
-		Args:  command.ExactArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "attach [OPTIONS] CONTAINER", "Connect this terminal's input and output to a running container", command.ExactArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			ctx := cmd.Context()
 			info, err := api.ContainerInspect(ctx, args[0], client.ContainerInspectOptions{})
 			if err != nil {
@@ -156,8 +152,7 @@ func NewAttachCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: after.Container.State.ExitCode}
 			}
 			return nil
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVar(&noStdin, "no-stdin", false, "Leave the standard input unconnected")
 	f.BoolVar(&sigProxy, "sig-proxy", true, "Pass the signals berth receives to the container")

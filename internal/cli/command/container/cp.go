@@ -26,11 +26,8 @@ type cpOptions struct {
 // NewCpCommand makes "berth cp".
 func NewCpCommand(c command.Cli) *cobra.Command {
 	var o cpOptions
-	cmd := &cobra.Command{
-		Use:   "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
-		Short: "Copy files or directories into or out of a container",
-		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tberth cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", "Copy files or directories into or out of a container", command.ExactArgs(2),
+		func(cmd *cobra.Command, args []string) error {
 			srcCtr, srcPath := splitCpArg(args[0])
 			dstCtr, dstPath := splitCpArg(args[1])
 			switch {
@@ -47,8 +44,7 @@ func NewCpCommand(c command.Cli) *cobra.Command {
 				return copyFromContainer(c, cmd.Context(), api, srcCtr, srcPath, dstPath, o)
 			}
 			return copyToContainer(c, cmd.Context(), api, srcPath, dstCtr, dstPath, o)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.archive, "archive", "a", false, "Keep the owner uid/gid of what is copied")
 	f.BoolVarP(&o.followLink, "follow-link", "L", false, "If SRC_PATH is a symbolic link, copy what it points to")

@@ -21,11 +21,8 @@ import (
 // NewCreateCommand makes "berth create".
 func NewCreateCommand(c command.Cli) *cobra.Command {
 	o := &containerOptions{}
-	cmd := &cobra.Command{
-		Use:   "create [OPTIONS] IMAGE [COMMAND] [ARG...]",
-		Short: "Create a container from an image without starting it",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("create [OPTIONS] IMAGE [COMMAND] [ARG...]", "Create a container from an image without starting it", command.MinArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			req, err := parseContainer(o, args, false, command.EnvLookup(c))
 			if err != nil {
 				return command.StatusError{Status: withHelp(err, "create"), Code: 125}
@@ -40,8 +37,7 @@ func NewCreateCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), id)
 			return nil
-		},
-	}
+		})
 	addContainerFlags(cmd.Flags(), o)
 	return cmd
 }

@@ -23,14 +23,10 @@ type execOptions struct {
 // NewExecCommand makes "berth exec".
 func NewExecCommand(c command.Cli) *cobra.Command {
 	var o execOptions
-	cmd := &cobra.Command{
-		Use:   "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-		Short: "Run another command inside a running container",
-		Args:  command.MinArgs(2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "exec [OPTIONS] CONTAINER COMMAND [ARG...]", "Run another command inside a running container", command.MinArgs(2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return exec(c, cmd.Context(), api, args[0], args[1:], o)
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.SetInterspersed(false)
 	f.BoolVarP(&o.interactive, "interactive", "i", false, "Keep the standard input open, attached or not")

@@ -12,10 +12,7 @@ import (
 func Inspector(api client.APIClient, size bool) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.ContainerInspect(ctx, name, client.ContainerInspectOptions{Size: size})
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Container, res.Raw, nil
+		return command.Inspected(res.Container, res.Raw, err)
 	}
 }
 

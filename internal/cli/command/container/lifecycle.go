@@ -9,7 +9,6 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/opts"
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -37,14 +36,10 @@ func stopTimeout(cmd *cobra.Command, timeout *int) *int {
 // in parallel, printing the names done and the errors as docker does
 // (command.ForEach).
 func containerVerb(c command.Cli, use, short string, do func(cmd *cobra.Command, api client.APIClient, name string) error) *cobra.Command {
-	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, use, short, command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error { return do(cmd, api, n) })
-		}),
-	}
+		})
 }
 
 // stopVerb is stop or restart: a containerVerb with the stop flags; do
@@ -92,39 +87,19 @@ func NewKillCommand(c command.Cli) *cobra.Command {
 // NewRmCommand makes "berth rm".
 func NewRmCommand(c command.Cli) *cobra.Command {
 	var o client.ContainerRemoveOptions
-	cmd := &cobra.Command{
-		Use:   "rm [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Delete containers",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "rm [OPTIONS] CONTAINER [CONTAINER...]", "Delete containers", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			for i, n := range args {
 				args[i] = strings.Trim(n, "/")
 			}
-			results := command.Parallel(args, func(n string) error {
+			return command.Failures{Force: o.Force}.ForEach(c, args, func(n string) error {
 				if n == "" {
 					return errors.New("Container name cannot be empty")
 				}
 				_, err := api.ContainerRemove(cmd.Context(), n, o)
 				return err
 			})
-			var errs []string
-			for i, n := range args {
-				if err := results[i]; err != nil {
-					if o.Force && cerrdefs.IsNotFound(err) {
-						fmt.Fprintln(c.Err(), err)
-						continue
-					}
-					errs = append(errs, err.Error())
-					continue
-				}
-				fmt.Fprintln(c.Out(), n)
-			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.Force, "force", "f", false, "Kill the container first (SIGKILL) if it is running")
 	f.BoolVarP(&o.RemoveVolumes, "volumes", "v", false, "Remove its anonymous volumes too")
@@ -152,26 +127,16 @@ func NewUnpauseCommand(c command.Cli) *cobra.Command {
 
 // NewWaitCommand makes "berth wait".
 func NewWaitCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "wait CONTAINER [CONTAINER...]",
-		Short: "Wait for containers to stop and print their exit codes",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			var errs []string
+	return command.NewAPI(c, "wait CONTAINER [CONTAINER...]", "Wait for containers to stop and print their exit codes", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			var fs command.Failures
 			for _, n := range args {
-				code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning)
-				if err != nil {
-					errs = append(errs, err.Error())
-					continue
+				if code, err := waitExit(cmd.Context(), api, n, container.WaitConditionNotRunning); fs.OK(c, err) {
+					fmt.Fprintln(c.Out(), code)
 				}
-				fmt.Fprintln(c.Out(), code)
 			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
-		}),
-	}
+			return fs.Err()
+		})
 }
 
 func waitExit(ctx context.Context, api client.APIClient, id string, cond container.WaitCondition) (int64, error) {
@@ -189,11 +154,8 @@ func waitExit(ctx context.Context, api client.APIClient, id string, cond contain
 
 // NewRenameCommand makes "berth rename".
 func NewRenameCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rename CONTAINER NEW_NAME",
-		Short: "Rename a container",
-		Args:  command.ExactArgs(2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, "rename CONTAINER NEW_NAME", "Rename a container", command.ExactArgs(2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			oldName, newName := strings.TrimSpace(args[0]), strings.TrimSpace(args[1])
 			if oldName == "" || newName == "" {
 				return errors.New("Error: Neither old nor new names may be empty")
@@ -202,33 +164,25 @@ func NewRenameCommand(c command.Cli) *cobra.Command {
 				return fmt.Errorf("%w\nError: failed to rename container named %s", err, oldName)
 			}
 			return nil
-		}),
-	}
+		})
 }
 
 // NewTopCommand makes "berth top".
 func NewTopCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "top CONTAINER [ps OPTIONS]",
-		Short: "List the processes running in a container",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, "top CONTAINER [ps OPTIONS]", "List the processes running in a container", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerTop(cmd.Context(), args[0], client.ContainerTopOptions{Arguments: args[1:]})
 			if err != nil {
 				return err
 			}
 			return renderTop(c.Out(), res.Titles, res.Processes)
-		}),
-	}
+		})
 }
 
 // NewDiffCommand makes "berth diff".
 func NewDiffCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "diff CONTAINER",
-		Short: "List the files a container added, changed or deleted",
-		Args:  command.ExactArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, "diff CONTAINER", "List the files a container added, changed or deleted", command.ExactArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerDiff(cmd.Context(), args[0], client.ContainerDiffOptions{})
 			if err != nil {
 				return err
@@ -237,8 +191,7 @@ func NewDiffCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintf(c.Out(), "%s %s\n", changeKind(ch.Kind), ch.Path)
 			}
 			return nil
-		}),
-	}
+		})
 }
 
 func changeKind(k container.ChangeType) string {
@@ -255,16 +208,12 @@ func changeKind(k container.ChangeType) string {
 // NewExportCommand makes "berth export".
 func NewExportCommand(c command.Cli) *cobra.Command {
 	var output string
-	cmd := &cobra.Command{
-		Use:   "export [OPTIONS] CONTAINER",
-		Short: "Write a container's filesystem out as a tar archive",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("export [OPTIONS] CONTAINER", "Write a container's filesystem out as a tar archive", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			return command.SaveArchive(cmd.Context(), c, output, "export container", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
 				return api.ContainerExport(ctx, args[0], client.ContainerExportOptions{})
 			})
-		},
-	}
+		})
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to this file rather than standard output")
 	return cmd
 }
@@ -273,23 +222,15 @@ func NewExportCommand(c command.Cli) *cobra.Command {
 func NewCommitCommand(c command.Cli) *cobra.Command {
 	var o client.ContainerCommitOptions
 	var pause bool
-	cmd := &cobra.Command{
-		Use:   "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]",
-		Short: "Save a container's filesystem changes as a new image",
-		Args:  command.RangeArgs(1, 2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]", "Save a container's filesystem changes as a new image", command.RangeArgs(1, 2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			if len(args) == 2 {
 				o.Reference = args[1]
 			}
 			o.NoPause = !pause
 			res, err := api.ContainerCommit(cmd.Context(), args[0], o)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.ID)
-			return nil
-		}),
-	}
+			return command.PrintMade(c, res.ID, err)
+		})
 	f := cmd.Flags()
 	f.StringVarP(&o.Author, "author", "a", "", `Author of the image (e.g. "Jane Doe <jane@example.com>")`)
 	f.VarP(opts.NewList(&o.Changes), "change", "c", `Dockerfile instruction to apply to the image (e.g. "ENV A=1")`)
@@ -300,11 +241,8 @@ func NewCommitCommand(c command.Cli) *cobra.Command {
 
 // NewPortCommand makes "berth port".
 func NewPortCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "port CONTAINER [PRIVATE_PORT[/PROTO]]",
-		Short: "Show the host addresses a container's ports are published on",
-		Args:  command.RangeArgs(1, 2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, "port CONTAINER [PRIVATE_PORT[/PROTO]]", "Show the host addresses a container's ports are published on", command.RangeArgs(1, 2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			res, err := api.ContainerInspect(cmd.Context(), args[0], client.ContainerInspectOptions{})
 			if err != nil {
 				return err
@@ -324,8 +262,7 @@ func NewPortCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintln(c.Out(), l)
 			}
 			return nil
-		}),
-	}
+		})
 }
 
 // NewUpdateCommand makes "berth update".
@@ -337,11 +274,8 @@ func NewUpdateCommand(c command.Cli) *cobra.Command {
 	var cpuShares, cpuPeriod, cpuQuota, pidsLimit int64
 	var cpusetCpus, cpusetMems string
 	var blkioWeight uint16
-	cmd := &cobra.Command{
-		Use:   "update [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Change the resource limits or restart policy of containers",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("update [OPTIONS] CONTAINER [CONTAINER...]", "Change the resource limits or restart policy of containers", command.MinArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			r := &container.Resources{Memory: int64(memory), MemorySwap: int64(memorySwap),
 				MemoryReservation: int64(memoryReservation), NanoCPUs: int64(cpus)}
 			var rp *container.RestartPolicy
@@ -370,8 +304,7 @@ func NewUpdateCommand(c command.Cli) *cobra.Command {
 				}
 				return err
 			})
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.VarP(&memory, "memory", "m", "Most memory the container may use (e.g. 512m, 2g)")
 	f.Var(&memorySwap, "memory-swap", "Memory plus swap the container may use; -1: no swap limit")

@@ -18,14 +18,10 @@ type logsOptions struct {
 // NewLogsCommand makes "berth logs".
 func NewLogsCommand(c command.Cli) *cobra.Command {
 	var o logsOptions
-	cmd := &cobra.Command{
-		Use:   "logs [OPTIONS] CONTAINER",
-		Short: "Print what a container wrote to its output",
-		Args:  command.ExactArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "logs [OPTIONS] CONTAINER", "Print what a container wrote to its output", command.ExactArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return logs(c, cmd.Context(), api, args[0], o)
-		}),
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.follow, "follow", "f", false, "Keep printing new lines as they come")
 	f.BoolVarP(&o.timestamps, "timestamps", "t", false, "Prefix each line with its timestamp")

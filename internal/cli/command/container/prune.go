@@ -10,27 +10,15 @@ import (
 
 // NewContainerPruneCommand makes "berth container prune".
 func NewContainerPruneCommand(c command.Cli) *cobra.Command {
-	var force bool
-	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete every stopped container",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return command.Prune{Force: force, Warning: "WARNING! This will remove all stopped containers.", Filters: filters, Remove: Prune}.Run(cmd.Context(), c)
-		},
-	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
-	return cmd
+	return command.NewPruneCommand(c, "Delete every stopped container", "", `Filter, key=value (e.g. "until=<timestamp>")`,
+		func(bool) command.Prune {
+			return command.Prune{Warning: "WARNING! This will remove all stopped containers.", Remove: Prune}
+		})
 }
 
 // Prune removes the stopped containers that match f and returns the
 // space reclaimed and the report.
 func Prune(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 	res, err := api.ContainerPrune(ctx, client.ContainerPruneOptions{Filters: f})
-	if err != nil {
-		return 0, "", err
-	}
-	return res.Report.SpaceReclaimed, command.Deleted("Deleted Containers", res.Report.ContainersDeleted), nil
+	return command.Pruned(res.Report.SpaceReclaimed, "Deleted Containers", res.Report.ContainersDeleted, err)
 }

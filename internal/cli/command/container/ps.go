@@ -39,17 +39,13 @@ type psOptions struct {
 // NewPsCommand makes "berth ps".
 func NewPsCommand(c command.Cli) *cobra.Command {
 	var o psOptions
-	cmd := &cobra.Command{
-		Use:   "ps [OPTIONS]",
-		Short: "List containers",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("ps [OPTIONS]", "List containers", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			if _, err := format.NewWriter(o.format, defaultPsTable); err != nil {
 				return err
 			}
 			return ps(cmd.Context(), c, o)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.all, "all", "a", false, "Include stopped containers (default: running ones only)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print container IDs only")
@@ -84,15 +80,8 @@ func ps(ctx context.Context, c command.Cli, o psOptions) error {
 				lo.Size = true
 			}
 			res, err := api.ContainerList(ctx, lo)
-			if err != nil {
-				return nil, err
-			}
 			now := time.Now()
-			rows := make([]*containerRow, 0, len(res.Items))
-			for _, s := range res.Items {
-				rows = append(rows, &containerRow{c: s, trunc: !o.noTrunc, now: now})
-			}
-			return rows, nil
+			return command.Rows(res.Items, err, func(s container.Summary) *containerRow { return &containerRow{c: s, trunc: !o.noTrunc, now: now} })
 		}}.Run(ctx, c)
 }
 

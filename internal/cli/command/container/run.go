@@ -26,14 +26,10 @@ type runOptions struct {
 func NewRunCommand(c command.Cli) *cobra.Command {
 	o := &containerOptions{}
 	ro := &runOptions{}
-	cmd := &cobra.Command{
-		Use:   "run [OPTIONS] IMAGE [COMMAND] [ARG...]",
-		Short: "Start a new container from an image and run its command",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("run [OPTIONS] IMAGE [COMMAND] [ARG...]", "Start a new container from an image and run its command", command.MinArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			return runContainer(c, cmd.Context(), o, ro, args)
-		},
-	}
+		})
 	f := cmd.Flags()
 	addContainerFlags(f, o)
 	f.BoolVarP(&ro.detach, "detach", "d", false, "Start the container and print its ID, without attaching")

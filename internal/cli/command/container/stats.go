@@ -27,10 +27,8 @@ var statsHeaders = map[string]string{
 func NewStatsCommand(c command.Cli) *cobra.Command {
 	var all, noStream, noTrunc bool
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "stats [OPTIONS] [CONTAINER...]",
-		Short: "Show the CPU, memory, network and disk use of containers as it changes",
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("stats [OPTIONS] [CONTAINER...]", "Show the CPU, memory, network and disk use of containers as it changes", nil,
+		func(cmd *cobra.Command, args []string) error {
 			if _, err := format.NewWriter(fmtStr, defaultStatsTable); err != nil {
 				return err
 			}
@@ -68,8 +66,7 @@ func NewStatsCommand(c command.Cli) *cobra.Command {
 				case <-time.After(500 * time.Millisecond):
 				}
 			}
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Include stopped containers (default: running ones only)")
 	f.BoolVar(&noStream, "no-stream", false, "Print one sample and exit")

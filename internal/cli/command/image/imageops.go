@@ -14,7 +14,6 @@ import (
 	"github.com/berth/berth/internal/cli/format"
 	"github.com/berth/berth/internal/cli/opts"
 	"github.com/berth/berth/internal/cli/streams"
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 	"github.com/moby/moby/client/pkg/jsonmessage"
@@ -30,11 +29,8 @@ func displayJSON(c command.Cli, r io.Reader, out io.Writer) error {
 func NewImportCommand(c command.Cli) *cobra.Command {
 	var o client.ImageImportOptions
 	var platform string
-	cmd := &cobra.Command{
-		Use:   "import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
-		Short: "Make an image from a tar archive of a filesystem",
-		Args:  command.RangeArgs(1, 2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("import [OPTIONS] file|URL|- [REPOSITORY[:TAG]]", "Make an image from a tar archive of a filesystem", command.RangeArgs(1, 2),
+		func(cmd *cobra.Command, args []string) error {
 			src := client.ImageImportSource{SourceName: args[0]}
 			switch {
 			case args[0] == "-":
@@ -62,8 +58,7 @@ func NewImportCommand(c command.Cli) *cobra.Command {
 			}
 			defer rc.Close()
 			return displayJSON(c, rc, c.Out())
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.VarP(opts.NewList(&o.Changes), "change", "c", `Dockerfile instruction to apply to the image (e.g. "ENV A=1")`)
 	f.StringVarP(&o.Message, "message", "m", "", "Message to record with the imported image")
@@ -75,11 +70,8 @@ func NewImportCommand(c command.Cli) *cobra.Command {
 func NewLoadCommand(c command.Cli) *cobra.Command {
 	var input string
 	var quiet bool
-	cmd := &cobra.Command{
-		Use:   "load [OPTIONS]",
-		Short: "Read images from a tar archive made by save, or from standard input",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("load [OPTIONS]", "Read images from a tar archive made by save, or from standard input", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			var in io.Reader = c.In()
 			if input != "" {
 				f, err := os.Open(input)
@@ -102,8 +94,7 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 			}
 			defer rc.Close()
 			return displayJSON(c, rc, c.Out())
-		},
-	}
+		})
 	cmd.Flags().StringVarP(&input, "input", "i", "", "Tar archive to read rather than standard input")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print nothing while loading")
 	cmd.Flags().StringSlice("platform", nil, "Platform(s) to load, the others skipped")
@@ -113,16 +104,12 @@ func NewLoadCommand(c command.Cli) *cobra.Command {
 // NewSaveCommand makes "berth save".
 func NewSaveCommand(c command.Cli) *cobra.Command {
 	var output string
-	cmd := &cobra.Command{
-		Use:   "save [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Write images to a tar archive, on standard output unless -o names a file",
-		Args:  command.MinArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("save [OPTIONS] IMAGE [IMAGE...]", "Write images to a tar archive, on standard output unless -o names a file", command.MinArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			return command.SaveArchive(cmd.Context(), c, output, "save image", func(ctx context.Context, api client.APIClient) (io.ReadCloser, error) {
 				return api.ImageSave(ctx, args)
 			})
-		},
-	}
+		})
 	cmd.Flags().StringVarP(&output, "output", "o", "", "Write to this file rather than standard output")
 	cmd.Flags().StringSlice("platform", nil, "Platform(s) to save, the others skipped")
 	return cmd
@@ -130,46 +117,27 @@ func NewSaveCommand(c command.Cli) *cobra.Command {
 
 // NewTagCommand makes "berth tag".
 func NewTagCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
-		Short: "Give the image SOURCE_IMAGE the further name TARGET_IMAGE",
-		Args:  command.ExactArgs(2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	return command.NewAPI(c, "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", "Give the image SOURCE_IMAGE the further name TARGET_IMAGE", command.ExactArgs(2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			_, err := api.ImageTag(cmd.Context(), client.ImageTagOptions{Source: args[0], Target: args[1]})
 			return err
-		}),
-	}
+		})
 }
 
 // NewRmiCommand makes "berth rmi".
 func NewRmiCommand(c command.Cli) *cobra.Command {
 	var force, noPrune bool
-	cmd := &cobra.Command{
-		Use:   "rmi [OPTIONS] IMAGE [IMAGE...]",
-		Short: "Delete images, or remove some of their names",
-		Args:  command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			var errs []string
+	cmd := command.NewAPI(c, "rmi [OPTIONS] IMAGE [IMAGE...]", "Delete images, or remove some of their names", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			fs := command.Failures{Force: force}
 			for _, img := range args {
 				res, err := api.ImageRemove(cmd.Context(), img, client.ImageRemoveOptions{Force: force, PruneChildren: !noPrune})
-				if err != nil {
-					// As docker: with -f a missing image is reported
-					// but is not a failure.
-					if force && cerrdefs.IsNotFound(err) {
-						fmt.Fprintln(c.Err(), err)
-						continue
-					}
-					errs = append(errs, err.Error())
-					continue
+				if fs.OK(c, err) {
+					printDeleted(c.Out(), res.Items)
 				}
-				printDeleted(c.Out(), res.Items)
 			}
-			if len(errs) > 0 {
-				return errors.New(strings.Join(errs, "\n"))
-			}
-			return nil
-		}),
-	}
+			return fs.Err()
+		})
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Remove even an image with several references or used by stopped containers")
 	cmd.Flags().BoolVar(&noPrune, "no-prune", false, "Keep the untagged parent images")
 	return cmd
@@ -197,11 +165,8 @@ var historyHeaders = map[string]string{
 func NewHistoryCommand(c command.Cli) *cobra.Command {
 	var human, quiet, noTrunc bool
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "history [OPTIONS] IMAGE",
-		Short: "List the layers of an image and the steps that made them",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("history [OPTIONS] IMAGE", "List the layers of an image and the steps that made them", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			if quiet && (fmtStr == "" || fmtStr == "table") {
 				fmtStr = "{{.ID}}"
 			}
@@ -228,8 +193,7 @@ func NewHistoryCommand(c command.Cli) *cobra.Command {
 				}
 			}
 			return w.Flush(c.Out(), historyHeaders)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&human, "human", "H", true, `Sizes and dates for people (e.g. "4 days ago", "1.2MB")`)
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print image IDs only")
@@ -285,25 +249,15 @@ func (r *historyRow) Comment() string { return r.h.Comment }
 
 // NewImagePruneCommand makes "berth image prune".
 func NewImagePruneCommand(c command.Cli) *cobra.Command {
-	var all, force bool
-	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete dangling images, or with -a every image no container uses",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return command.NewPruneCommand(c, "Delete dangling images, or with -a every image no container uses",
+		"Remove all unused images, dangling or not", `Filter, key=value (e.g. "until=<timestamp>")`,
+		func(all bool) command.Prune {
 			warning := "WARNING! This will remove all dangling images."
 			if all {
 				warning = "WARNING! This will remove all images without at least one container associated to them."
 			}
-			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: Prune(all)}.Run(cmd.Context(), c)
-		},
-	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
-	return cmd
+			return command.Prune{Warning: warning, Remove: Prune(all)}
+		})
 }
 
 // Prune is the Remover of the dangling images (every unused one with all).
@@ -312,9 +266,6 @@ func Prune(all bool) command.Remover {
 		f = f.Clone()
 		f.Add("dangling", strconv.FormatBool(!all))
 		res, err := api.ImagePrune(ctx, client.ImagePruneOptions{Filters: f})
-		if err != nil {
-			return 0, "", err
-		}
 		var lines []string
 		for _, d := range res.Report.ImagesDeleted {
 			if d.Untagged != "" {
@@ -323,6 +274,6 @@ func Prune(all bool) command.Remover {
 				lines = append(lines, "deleted: "+d.Deleted)
 			}
 		}
-		return res.Report.SpaceReclaimed, command.Deleted("Deleted Images", lines), nil
+		return command.Pruned(res.Report.SpaceReclaimed, "Deleted Images", lines, err)
 	}
 }

@@ -39,17 +39,13 @@ type imagesOptions struct {
 // NewImagesCommand makes "berth images".
 func NewImagesCommand(c command.Cli) *cobra.Command {
 	var o imagesOptions
-	cmd := &cobra.Command{
-		Use:   "images [OPTIONS] [REPOSITORY[:TAG]]",
-		Short: "List images",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("images [OPTIONS] [REPOSITORY[:TAG]]", "List images", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.matchName = args[0]
 			}
 			return images(cmd.Context(), c, o)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&o.all, "all", "a", false, "Include intermediate images")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "Print image IDs only")
@@ -98,34 +94,41 @@ func isDangling(img image.Summary) bool {
 		len(img.RepoDigests) == 1 && img.RepoDigests[0] == "<none>@<none>"
 }
 
+// byRepo groups refs by their familiar repository name, keeping the part
+// of each that part picks (its tag or its digest; "" for none).
+func byRepo(refs []string, part func(reference.Named) string) map[string][]string {
+	m := map[string][]string{}
+	for _, s := range refs {
+		ref, err := reference.ParseNormalizedNamed(s)
+		if err != nil {
+			continue
+		}
+		if p := part(ref); p != "" {
+			n := reference.FamiliarName(ref)
+			m[n] = append(m[n], p)
+		}
+	}
+	return m
+}
+
 // imageRows expands one image into the rows docker shows: one per tag (and
 // per digest with --digests), "<none>" for untagged ones.
 func imageRows(img image.Summary, showDigests bool) []*imageRow {
 	if isDangling(img) {
 		return []*imageRow{{i: img, repo: "<none>", tag: "<none>", digest: "<none>"}}
 	}
-	tags := map[string][]string{}
-	digests := map[string][]string{}
-	for _, s := range img.RepoTags {
-		ref, err := reference.ParseNormalizedNamed(s)
-		if err != nil {
-			continue
-		}
+	tags := byRepo(img.RepoTags, func(ref reference.Named) string {
 		if nt, ok := ref.(reference.NamedTagged); ok {
-			n := reference.FamiliarName(ref)
-			tags[n] = append(tags[n], nt.Tag())
+			return nt.Tag()
 		}
-	}
-	for _, s := range img.RepoDigests {
-		ref, err := reference.ParseNormalizedNamed(s)
-		if err != nil {
-			continue
-		}
+		return ""
+	})
+	digests := byRepo(img.RepoDigests, func(ref reference.Named) string {
 		if cn, ok := ref.(reference.Canonical); ok {
-			n := reference.FamiliarName(ref)
-			digests[n] = append(digests[n], cn.Digest().String())
+			return cn.Digest().String()
 		}
-	}
+		return ""
+	})
 	var rows []*imageRow
 	for _, repo := range sortedKeys(tags) {
 		ds := digests[repo]

@@ -65,6 +65,11 @@ func TestRmiOutputAndErrors(t *testing.T) {
 	if q := f.Find("DELETE", "/images/busybox")[1].Query; !strings.Contains(q, "force=1") {
 		t.Fatalf("image rm -f did not send force: %q", q)
 	}
+	// with -f a missing image is reported but is no failure, as docker does
+	out, errOut, code = f.Run("", "rmi", "-f", "nosuch", "busybox")
+	if code != 0 || errOut != "Error response from daemon: No such image: nosuch:latest\n" || out != "Untagged: busybox:latest\nDeleted: sha256:abc\n" {
+		t.Fatalf("rmi -f nosuch busybox: exit %d stdout %q stderr %q", code, out, errOut)
+	}
 }
 
 func TestHistory(t *testing.T) {

@@ -14,10 +14,7 @@ func Inspector(api client.APIClient) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		var raw bytes.Buffer
 		res, err := api.ImageInspect(ctx, name, client.ImageInspectWithRawResponse(&raw))
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.InspectResponse, raw.Bytes(), nil
+		return command.Inspected(res.InspectResponse, raw.Bytes(), err)
 	}
 }
 

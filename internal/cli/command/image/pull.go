@@ -16,11 +16,8 @@ import (
 func NewPullCommand(c command.Cli) *cobra.Command {
 	var all, quiet bool
 	var platform string
-	cmd := &cobra.Command{
-		Use:   "pull [OPTIONS] NAME[:TAG|@DIGEST]",
-		Short: "Fetch an image from a registry",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("pull [OPTIONS] NAME[:TAG|@DIGEST]", "Fetch an image from a registry", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {
 				return api.ImagePull(ctx, ref, pullOptions(all, auth, platform))
 			})
@@ -29,8 +26,7 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), ref.String())
 			return nil
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all-tags", "a", false, "Pull every tag of the repository")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print only the image name when done")
@@ -41,11 +37,8 @@ func NewPullCommand(c command.Cli) *cobra.Command {
 // NewPushCommand makes "berth push".
 func NewPushCommand(c command.Cli) *cobra.Command {
 	var all, quiet bool
-	cmd := &cobra.Command{
-		Use:   "push [OPTIONS] NAME[:TAG]",
-		Short: "Send an image to a registry",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("push [OPTIONS] NAME[:TAG]", "Send an image to a registry", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			ref, err := transfer(cmd.Context(), c, args[0], all, quiet, func(ctx context.Context, api client.APIClient, ref, auth string) (io.ReadCloser, error) {
 				return api.ImagePush(ctx, ref, client.ImagePushOptions{All: all, RegistryAuth: auth})
 			})
@@ -56,8 +49,7 @@ func NewPushCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintln(c.Out(), ref.String())
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().BoolVarP(&all, "all-tags", "a", false, "Push every local tag of the repository")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print only the image name when done")
 	return cmd

@@ -24,25 +24,14 @@ func NewSearchCommand(c command.Cli) *cobra.Command {
 	var limit int
 	var noTrunc bool
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "search [OPTIONS] TERM",
-		Short: "Look for images by name on Docker Hub or another registry",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("search [OPTIONS] TERM", "Look for images by name on Docker Hub or another registry", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			return command.List[*searchRow]{Format: fmtStr, Filters: filters, Table: defaultSearchTable, Headers: searchHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*searchRow, error) {
 					res, err := api.ImageSearch(ctx, args[0], client.ImageSearchOptions{Filters: f, Limit: limit})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*searchRow, 0, len(res.Items))
-					for _, r := range res.Items {
-						rows = append(rows, &searchRow{r: r, trunc: !noTrunc})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(r registry.SearchResult) *searchRow { return &searchRow{r: r, trunc: !noTrunc} })
 				}}.Run(cmd.Context(), c)
-		},
-	}
+		})
 	fl := cmd.Flags()
 	fl.VarP(opts.NewList(&filters), "filter", "f", "Filter, key=value")
 	fl.IntVar(&limit, "limit", 0, "Most results to show, 1 to 100 (0: 25)")

@@ -81,11 +81,8 @@ func networkCreateRequest(o networkCreateOptions, changedIPv6, changedIPv4 bool)
 // NewNetworkCreateCommand makes "berth network create".
 func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 	var o networkCreateOptions
-	cmd := &cobra.Command{
-		Use:   "create [OPTIONS] NETWORK",
-		Short: "Create a network",
-		Args:  command.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("create [OPTIONS] NETWORK", "Create a network", command.ExactArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			req, err := networkCreateRequest(o, cmd.Flags().Changed("ipv6"), cmd.Flags().Changed("ipv4"))
 			if err != nil {
 				return err
@@ -95,13 +92,8 @@ func NewNetworkCreateCommand(c command.Cli) *cobra.Command {
 				return err
 			}
 			res, err := api.NetworkCreate(cmd.Context(), args[0], req)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.ID)
-			return nil
-		},
-	}
+			return command.PrintMade(c, res.ID, err)
+		})
 	f := cmd.Flags()
 	f.StringVarP(&o.driver, "driver", "d", "bridge", "Network driver")
 	f.StringVar(&o.ipamDriver, "ipam-driver", "default", "IP address management (IPAM) driver")
@@ -123,27 +115,16 @@ func NewNetworkLsCommand(c command.Cli) *cobra.Command {
 	var quiet, noTrunc bool
 	var fmtStr string
 	var filters []string
-	cmd := &cobra.Command{
-		Use:     "ls [OPTIONS]",
-		Aliases: []string{"list"},
-		Short:   "List networks",
-		Args:    command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("ls [OPTIONS]", "List networks", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			return command.List[*networkRow]{Format: fmtStr, Quiet: quiet, QuietFormat: "{{.ID}}", Filters: filters,
 				Table: "{{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}", Headers: networkHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*networkRow, error) {
 					res, err := api.NetworkList(ctx, client.NetworkListOptions{Filters: f})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*networkRow, 0, len(res.Items))
-					for _, n := range res.Items {
-						rows = append(rows, &networkRow{n: n, trunc: !noTrunc})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(n network.Summary) *networkRow { return &networkRow{n: n, trunc: !noTrunc} })
 				}}.Run(cmd.Context(), c)
-		},
-	}
+		})
+	cmd.Aliases = []string{"list"}
 	f := cmd.Flags()
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print network IDs only")
 	f.BoolVar(&noTrunc, "no-trunc", false, "Print every field in full")
@@ -205,22 +186,15 @@ func NewNetworkInspectCommand(c command.Cli) *cobra.Command {
 func Inspector(api client.APIClient, verbose bool) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.NetworkInspect(ctx, name, client.NetworkInspectOptions{Verbose: verbose})
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Network, res.Raw, nil
+		return command.Inspected(res.Network, res.Raw, err)
 	}
 }
 
 // NewNetworkRmCommand makes "berth network rm".
 func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 	var force bool
-	cmd := &cobra.Command{
-		Use:     "rm NETWORK [NETWORK...]",
-		Aliases: []string{"remove"},
-		Short:   "Delete networks",
-		Args:    command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "rm NETWORK [NETWORK...]", "Delete networks", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			status := 0
 			for _, n := range args {
 				if _, err := api.NetworkRemove(cmd.Context(), n, client.NetworkRemoveOptions{}); err != nil {
@@ -237,49 +211,34 @@ func NewNetworkRmCommand(c command.Cli) *cobra.Command {
 				return command.StatusError{Code: status}
 			}
 			return nil
-		}),
-	}
+		})
+	cmd.Aliases = []string{"remove"}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error when a network does not exist")
 	return cmd
 }
 
 // NewNetworkPruneCommand makes "berth network prune".
 func NewNetworkPruneCommand(c command.Cli) *cobra.Command {
-	var force bool
-	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete every network that no container uses",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return command.Prune{Force: force, Warning: "WARNING! This will remove all custom networks not used by at least one container.",
-				Filters: filters, NoTotal: true, Remove: Prune}.Run(cmd.Context(), c)
-		},
-	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "until=<timestamp>")`)
-	return cmd
+	return command.NewPruneCommand(c, "Delete every network that no container uses", "", `Filter, key=value (e.g. "until=<timestamp>")`,
+		func(bool) command.Prune {
+			return command.Prune{Warning: "WARNING! This will remove all custom networks not used by at least one container.",
+				NoTotal: true, Remove: Prune}
+		})
 }
 
 // Prune removes the networks no container uses that match f and returns
 // the report (removing a network reclaims no space).
 func Prune(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 	res, err := api.NetworkPrune(ctx, client.NetworkPruneOptions{Filters: f})
-	if err != nil {
-		return 0, "", err
-	}
-	return 0, command.Deleted("Deleted Networks", res.Report.NetworksDeleted), nil
+	return command.Pruned(0, "Deleted Networks", res.Report.NetworksDeleted, err)
 }
 
 // NewNetworkConnectCommand makes "berth network connect".
 func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 	var ip, ip6 string
 	var aliases []string
-	cmd := &cobra.Command{
-		Use:   "connect [OPTIONS] NETWORK CONTAINER",
-		Short: "Add a container to a network",
-		Args:  command.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("connect [OPTIONS] NETWORK CONTAINER", "Add a container to a network", command.ExactArgs(2),
+		func(cmd *cobra.Command, args []string) error {
 			ep := &network.EndpointSettings{Aliases: aliases}
 			if ip != "" || ip6 != "" {
 				ep.IPAMConfig = &network.EndpointIPAMConfig{}
@@ -301,8 +260,7 @@ func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 			}
 			_, err = api.NetworkConnect(cmd.Context(), args[0], client.NetworkConnectOptions{Container: args[1], EndpointConfig: ep})
 			return err
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.StringVar(&ip, "ip", "", "Fixed IPv4 address on the network (e.g. 172.30.100.104)")
 	f.StringVar(&ip6, "ip6", "", "Fixed IPv6 address on the network (e.g. 2001:db8::33)")
@@ -313,15 +271,11 @@ func NewNetworkConnectCommand(c command.Cli) *cobra.Command {
 // NewNetworkDisconnectCommand makes "berth network disconnect".
 func NewNetworkDisconnectCommand(c command.Cli) *cobra.Command {
 	var force bool
-	cmd := &cobra.Command{
-		Use:   "disconnect [OPTIONS] NETWORK CONTAINER",
-		Short: "Take a container off a network",
-		Args:  command.ExactArgs(2),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "disconnect [OPTIONS] NETWORK CONTAINER", "Take a container off a network", command.ExactArgs(2),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			_, err := api.NetworkDisconnect(cmd.Context(), args[0], client.NetworkDisconnectOptions{Container: args[1], Force: force})
 			return err
-		}),
-	}
+		})
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Forget the connection even if leaving the network fails")
 	return cmd
 }

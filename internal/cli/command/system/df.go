@@ -40,11 +40,8 @@ func reclaimable(r, total int64, percent bool) string {
 func NewDfCommand(c command.Cli) *cobra.Command {
 	var verbose bool
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "df [OPTIONS]",
-		Short: "Show how much disk the images, containers, volumes and build cache take",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("df [OPTIONS]", "Show how much disk the images, containers, volumes and build cache take", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			w, err := format.NewWriter(fmtStr, defaultDfTable)
 			if err != nil {
 				return err
@@ -74,8 +71,7 @@ func NewDfCommand(c command.Cli) *cobra.Command {
 				}
 			}
 			return w.Flush(c.Out(), dfHeaders)
-		},
-	}
+		})
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "List each image, container, volume and cache entry")
 	cmd.Flags().StringVar(&fmtStr, "format", "", "Go template to print with")
 	return cmd

@@ -18,15 +18,9 @@ import (
 func NewLoginCommand(c command.Cli) *cobra.Command {
 	var user, password string
 	var passwordStdin bool
-	cmd := &cobra.Command{
-		Use:   "login [OPTIONS] [SERVER]",
-		Short: "Log in to a registry and keep the credentials for pull and push",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			server := command.DefaultRegistry
-			if len(args) == 1 {
-				server = args[0]
-			}
+	cmd := command.New("login [OPTIONS] [SERVER]", "Log in to a registry and keep the credentials for pull and push", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
+			server := registryArg(args)
 			if passwordStdin {
 				if password != "" {
 					return errors.New("--password and --password-stdin are mutually exclusive")
@@ -43,14 +37,10 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 			if user == "" || password == "" {
 				rd := bufio.NewReader(c.In())
 				if user == "" {
-					fmt.Fprint(c.Out(), "Username: ")
-					line, _ := rd.ReadString('\n')
-					user = strings.TrimSpace(line)
+					user = strings.TrimSpace(prompt(c, rd, "Username: "))
 				}
 				if password == "" {
-					fmt.Fprint(c.Out(), "Password: ")
-					line, _ := rd.ReadString('\n')
-					password = strings.TrimRight(line, "\r\n")
+					password = strings.TrimRight(prompt(c, rd, "Password: "), "\r\n")
 					fmt.Fprintln(c.Out())
 				}
 			}
@@ -79,8 +69,7 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 			}
 			fmt.Fprintln(c.Out(), "Login Succeeded")
 			return nil
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.StringVarP(&user, "username", "u", "", "User name at the registry")
 	f.StringVarP(&password, "password", "p", "", "Password or access token")
@@ -88,17 +77,27 @@ func NewLoginCommand(c command.Cli) *cobra.Command {
 	return cmd
 }
 
+// registryArg is the SERVER argument of login and logout, Docker Hub's
+// when there is none.
+func registryArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return command.DefaultRegistry
+}
+
+// prompt asks for one line of input.
+func prompt(c command.Cli, rd *bufio.Reader, label string) string {
+	fmt.Fprint(c.Out(), label)
+	line, _ := rd.ReadString('\n')
+	return line
+}
+
 // NewLogoutCommand makes "berth logout".
 func NewLogoutCommand(c command.Cli) *cobra.Command {
-	return &cobra.Command{
-		Use:   "logout [SERVER]",
-		Short: "Forget the stored credentials of a registry",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			server := command.DefaultRegistry
-			if len(args) == 1 {
-				server = args[0]
-			}
+	return command.New("logout [SERVER]", "Forget the stored credentials of a registry", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
+			server := registryArg(args)
 			cf, err := command.LoadConfig(c)
 			if err != nil {
 				return err
@@ -110,6 +109,5 @@ func NewLogoutCommand(c command.Cli) *cobra.Command {
 			fmt.Fprintf(c.Out(), "Removing login credentials for %s\n", server)
 			delete(cf.Auths, server)
 			return cf.Save()
-		},
-	}
+		})
 }

@@ -19,11 +19,8 @@ import (
 func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 	var all, force, volumes bool
 	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete stopped containers, unused networks, dangling images and the build cache",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("prune [OPTIONS]", "Delete stopped containers, unused networks, dangling images and the build cache", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			warning := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n"
 			if volumes {
 				warning += "  - all anonymous volumes not used by at least one container\n"
@@ -38,8 +35,7 @@ func NewSystemPruneCommand(c command.Cli) *cobra.Command {
 				Remove: func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 					return pruneAll(ctx, api, f, all, volumes)
 				}}.Run(cmd.Context(), c)
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Remove all unused images, dangling or not")
 	f.BoolVarP(&force, "force", "f", false, "Skip the confirmation question")

@@ -102,11 +102,8 @@ func buildInfo() (commit, built string) {
 // NewVersionCommand makes "berth version".
 func NewVersionCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "version [OPTIONS]",
-		Short: "Show the versions of the berth client and engine",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("version [OPTIONS]", "Show the versions of the berth client and engine", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			text := versionTemplate
 			switch fmtStr {
 			case "":
@@ -157,8 +154,7 @@ func NewVersionCommand(c command.Cli) *cobra.Command {
 				tw.Flush()
 			}
 			return serr
-		},
-	}
+		})
 	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Go template to print with")
 	return cmd
 }
@@ -166,11 +162,8 @@ func NewVersionCommand(c command.Cli) *cobra.Command {
 // NewInfoCommand makes "berth info".
 func NewInfoCommand(c command.Cli) *cobra.Command {
 	var fmtStr string
-	cmd := &cobra.Command{
-		Use:   "info [OPTIONS]",
-		Short: "Show how the engine is set up and what it holds",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("info [OPTIONS]", "Show how the engine is set up and what it holds", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			tmpl, err := format.ParseFormat(fmtStr)
 			if err != nil {
 				return err
@@ -195,8 +188,7 @@ func NewInfoCommand(c command.Cli) *cobra.Command {
 				fmt.Fprintln(c.Err(), w)
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().StringVarP(&fmtStr, "format", "f", "", "Go template to print with")
 	return cmd
 }
@@ -313,20 +305,13 @@ func printInfo(w io.Writer, i *system.Info) {
 func NewEventsCommand(c command.Cli) *cobra.Command {
 	var since, until, fmtStr string
 	var filters []string
-	cmd := &cobra.Command{
-		Use:   "events [OPTIONS]",
-		Short: "Print the engine's events as they happen",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("events [OPTIONS]", "Print the engine's events as they happen", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			tmpl, err := format.ParseFormat(fmtStr)
 			if err != nil {
 				return err
 			}
-			f, err := opts.ParseFilters(filters)
-			if err != nil {
-				return err
-			}
-			api, err := c.Client(cmd.Context())
+			f, api, err := command.FiltersAndClient(cmd.Context(), c, filters)
 			if err != nil {
 				return err
 			}
@@ -363,8 +348,7 @@ func NewEventsCommand(c command.Cli) *cobra.Command {
 					return err
 				}
 			}
-		},
-	}
+		})
 	f := cmd.Flags()
 	f.StringVar(&since, "since", "", "Begin with the past events from this time")
 	f.StringVar(&until, "until", "", "Stop at this time")

@@ -31,11 +31,8 @@ func NewVolumeCommand(c command.Cli) *cobra.Command {
 func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 	var o client.VolumeCreateOptions
 	var driverOpts, labels []string
-	cmd := &cobra.Command{
-		Use:   "create [OPTIONS] [VOLUME]",
-		Short: "Create a volume",
-		Args:  command.MaxArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("create [OPTIONS] [VOLUME]", "Create a volume", command.MaxArgs(1),
+		func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if o.Name != "" {
 					return fmt.Errorf("conflicting options: cannot specify a volume-name through both --name and as a positional arg")
@@ -48,13 +45,8 @@ func NewVolumeCreateCommand(c command.Cli) *cobra.Command {
 				return err
 			}
 			res, err := api.VolumeCreate(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(c.Out(), res.Volume.Name)
-			return nil
-		},
-	}
+			return command.PrintMade(c, res.Volume.Name, err)
+		})
 	f := cmd.Flags()
 	f.StringVarP(&o.Driver, "driver", "d", "local", "Volume driver")
 	f.StringVar(&o.Name, "name", "", "Name for the volume")
@@ -69,27 +61,16 @@ func NewVolumeLsCommand(c command.Cli) *cobra.Command {
 	var quiet bool
 	var fmtStr string
 	var filters []string
-	cmd := &cobra.Command{
-		Use:     "ls [OPTIONS]",
-		Aliases: []string{"list"},
-		Short:   "List volumes",
-		Args:    command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	cmd := command.New("ls [OPTIONS]", "List volumes", command.NoArgs,
+		func(cmd *cobra.Command, args []string) error {
 			return command.List[*volumeRow]{Format: fmtStr, Quiet: quiet, QuietFormat: "{{.Name}}", Filters: filters,
 				Table: "{{.Driver}}\t{{.Name}}", Headers: volumeHeaders,
 				Rows: func(ctx context.Context, api client.APIClient, f client.Filters) ([]*volumeRow, error) {
 					res, err := api.VolumeList(ctx, client.VolumeListOptions{Filters: f})
-					if err != nil {
-						return nil, err
-					}
-					rows := make([]*volumeRow, 0, len(res.Items))
-					for _, v := range res.Items {
-						rows = append(rows, &volumeRow{v: v})
-					}
-					return rows, nil
+					return command.Rows(res.Items, err, func(v volume.Volume) *volumeRow { return &volumeRow{v: v} })
 				}}.Run(cmd.Context(), c)
-		},
-	}
+		})
+	cmd.Aliases = []string{"list"}
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Print volume names only")
 	cmd.Flags().StringVar(&fmtStr, "format", "", "Go template to print with")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, `Filter, key=value (e.g. "dangling=true")`)
@@ -150,53 +131,36 @@ func NewVolumeInspectCommand(c command.Cli) *cobra.Command {
 func Inspector(api client.APIClient) command.InspectFunc {
 	return func(ctx context.Context, name string) (any, []byte, error) {
 		res, err := api.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
-		if err != nil {
-			return nil, nil, err
-		}
-		return res.Volume, res.Raw, nil
+		return command.Inspected(res.Volume, res.Raw, err)
 	}
 }
 
 // NewVolumeRmCommand makes "berth volume rm".
 func NewVolumeRmCommand(c command.Cli) *cobra.Command {
 	var force bool
-	cmd := &cobra.Command{
-		Use:     "rm [OPTIONS] VOLUME [VOLUME...]",
-		Aliases: []string{"remove"},
-		Short:   "Delete volumes",
-		Args:    command.MinArgs(1),
-		RunE: command.WithClient(c, func(cmd *cobra.Command, api client.APIClient, args []string) error {
+	cmd := command.NewAPI(c, "rm [OPTIONS] VOLUME [VOLUME...]", "Delete volumes", command.MinArgs(1),
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
 			return command.ForEach(c, args, func(n string) error {
 				_, err := api.VolumeRemove(cmd.Context(), n, client.VolumeRemoveOptions{Force: force})
 				return err
 			})
-		}),
-	}
+		})
+	cmd.Aliases = []string{"remove"}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "No error for a volume that does not exist")
 	return cmd
 }
 
 // NewVolumePruneCommand makes "berth volume prune".
 func NewVolumePruneCommand(c command.Cli) *cobra.Command {
-	var all, force bool
-	var filters []string
-	cmd := &cobra.Command{
-		Use:   "prune [OPTIONS]",
-		Short: "Delete the anonymous volumes no container uses, or with -a every unused volume",
-		Args:  command.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+	return command.NewPruneCommand(c, "Delete the anonymous volumes no container uses, or with -a every unused volume",
+		"Remove all unused volumes, named ones too", `Filter, key=value (e.g. "label=<label>")`,
+		func(all bool) command.Prune {
 			warning := "WARNING! This will remove anonymous local volumes not used by at least one container."
 			if all {
 				warning = "WARNING! This will remove all local volumes not used by at least one container."
 			}
-			return command.Prune{Force: force, Warning: warning, Filters: filters,
-				Remove: Prune(all)}.Run(cmd.Context(), c)
-		},
-	}
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "Remove all unused volumes, named ones too")
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "Skip the confirmation question")
-	cmd.Flags().StringArrayVar(&filters, "filter", nil, `Filter, key=value (e.g. "label=<label>")`)
-	return cmd
+			return command.Prune{Warning: warning, Remove: Prune(all)}
+		})
 }
 
 // Prune is the Remover of the anonymous volumes no container uses (every
@@ -204,9 +168,6 @@ func NewVolumePruneCommand(c command.Cli) *cobra.Command {
 func Prune(all bool) command.Remover {
 	return func(ctx context.Context, api client.APIClient, f client.Filters) (uint64, string, error) {
 		res, err := api.VolumePrune(ctx, client.VolumePruneOptions{All: all, Filters: f})
-		if err != nil {
-			return 0, "", err
-		}
-		return res.Report.SpaceReclaimed, command.Deleted("Deleted Volumes", res.Report.VolumesDeleted), nil
+		return command.Pruned(res.Report.SpaceReclaimed, "Deleted Volumes", res.Report.VolumesDeleted, err)
 	}
 }
