@@ -21,14 +21,6 @@ start_berth
 start_dockerd netns
 import_busybox
 
-cli() { # engine args...
-	local e=$1
-	shift
-	case $e in
-	berth) "$BERTH" "$@" ;;
-	docker) docker -H "$DOCKER_SOCK" "$@" ;;
-	esac
-}
 export -f cli
 export BERTH DOCKER_SOCK
 
