@@ -237,6 +237,7 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 // state; it applies auto-removal and the restart policy.
 func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shimclient.Exit) {
 	ctx := d.bg
+	t0 := time.Now()
 	c.Lock()
 	autoRemove := c.HostConfig.AutoRemove
 	c.Unlock()
@@ -301,12 +302,15 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	}
 	auto := c.HostConfig.AutoRemove
 	c.Unlock()
+	tStopped := time.Now()
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
+	var removal time.Duration
 	switch {
 	case auto:
 		if err := d.ContainerRemove(ctx, c.ID, true, true); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
+		removal = time.Since(tStopped)
 	case restart:
 		recovery.Go(d.log, "restart "+c.ID, func() {
 			time.Sleep(100 * time.Millisecond)
@@ -321,6 +325,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 			}
 		}, nil)
 	}
+	d.log.Debug("container exited", "id", c.ID, "record", tStopped.Sub(t0), "remove", removal)
 }
 
 // waitShimDeleted waits until the runtime's delete of the container id's
