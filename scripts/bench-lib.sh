@@ -84,6 +84,17 @@ import_busybox() {
 	docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
 }
 
+# cli ENGINE ARGS... runs berth's CLI (ENGINE berth) or the docker CLI
+# against the private dockerd (ENGINE docker).
+cli() {
+	local e=$1
+	shift
+	case $e in
+	berth) "$BERTH" "$@" ;;
+	docker) docker -H "$DOCKER_SOCK" "$@" ;;
+	esac
+}
+
 now() { date +%s%N; }
 
 # summarise reads µs figures (space or newline separated) and prints the

@@ -78,6 +78,7 @@ type Daemon struct {
 	containers *container.Registry
 	volumes    *volumes.Service // volumes and containers' mounts
 	shims      sync.Map         // container ID → *shimclient.Shim
+	deleting   sync.Map         // container ID → chan closed when its exited shim's delete is done
 	shimPool   *shimclient.Pool
 	procs      *procs.Service // execs, attaches, logs, health checks (procs.go)
 	events     *eventLog

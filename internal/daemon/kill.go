@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/signame"
 )
 
@@ -53,4 +54,18 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 		}
 	}
 	return nil
+}
+
+// killAll SIGKILLs every process of c. A container with a PID namespace of
+// its own dies with its init (the kernel kills the rest of the namespace),
+// so the shim signals the init itself; one in the host's PID namespace needs
+// the runtime, which signals each process of its cgroup (a process more to
+// start). The caller read hostPID from c's HostConfig under its lock.
+func killAll(ctx context.Context, sh *shimclient.Shim, hostPID bool) {
+	if !hostPID && sh.Kill(ctx, syscall.SIGKILL) == nil {
+		return
+	}
+	if err := sh.KillAll(ctx, syscall.SIGKILL); err != nil {
+		_ = sh.Kill(ctx, syscall.SIGKILL)
+	}
 }

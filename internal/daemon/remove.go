@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/berth/berth/internal/container"
@@ -37,9 +36,10 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 		stopped := c.StoppedChan()
 		sh, ok := d.shimOf(c)
 		paused := c.State.Status == container.StatusPaused
+		hostPID := c.HostConfig.PidMode.IsHost()
 		c.Unlock()
 		if ok {
-			_ = sh.KillAll(ctx, syscall.SIGKILL)
+			killAll(ctx, sh, hostPID)
 			if paused {
 				_ = sh.Resume(ctx)
 			}

@@ -50,6 +50,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 		return errdefs.Conflict(fmt.Errorf("container %s is not fully created", c.ID))
 	}
 	c.ManualStop = false
+	d.waitShimDeleted(c.ID)
 	var sh *shimclient.Shim
 	defer func() {
 		if retErr != nil {
@@ -236,10 +237,20 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 // state; it applies auto-removal and the restart policy.
 func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shimclient.Exit) {
 	ctx := d.bg
+	t0 := time.Now()
+	c.Lock()
+	autoRemove := c.HostConfig.AutoRemove
+	c.Unlock()
 	deleted := make(chan struct{})
+	d.deleting.Store(c.ID, deleted)
 	deleteShim := func() {
-		defer close(deleted)
-		crashHold("autoremove-after-remove")
+		defer func() {
+			d.deleting.Delete(c.ID)
+			close(deleted)
+		}()
+		if autoRemove {
+			crashHold("autoremove-after-remove")
+		}
 		if err := sh.Delete(ctx); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			d.log.Warn("delete shim", "id", c.ID, "err", err)
 			if err := sh.DeleteForce(ctx); err != nil {
@@ -250,24 +261,20 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 		}
 		_ = sh.Close()
 	}
-	c.Lock()
-	autoRemove := c.HostConfig.AutoRemove
-	c.Unlock()
-	if autoRemove {
-		// The init has exited, so the runtime's delete (another process)
-		// only forgets it and removes its cgroup: let it run while the
-		// record and the snapshot are removed, so that `run --rm` waiters
-		// are answered sooner. handleExit still returns only after it, and
-		// a crash in between leaves a shim dir of no container, which
-		// restore deletes.
-		recovery.Go(d.log, "delete shim of "+c.ID, deleteShim, nil)
-		defer func() {
+	// The init has exited, so the runtime's delete (another process) only
+	// forgets it and removes its cgroup: let it run while the exit is
+	// recorded (and, for `run --rm`, the record and the snapshot removed),
+	// so that waiters, `stop` and `rm -f` are answered sooner. A new start
+	// waits for it (waitShimDeleted); handleExit still returns only after
+	// it. A crash in between leaves the shim dir of a stopped container, or
+	// of no container, which restore deletes.
+	recovery.Go(d.log, "delete shim of "+c.ID, deleteShim, nil)
+	defer func() {
+		if autoRemove {
 			crashPoint("autoremove-after-remove")
-			<-deleted
-		}()
-	} else {
-		deleteShim()
-	}
+		}
+		<-deleted
+	}()
 	d.procs.StopHealth(c.ID)
 	d.shims.Delete(c.ID)
 	d.procs.ForgetExecs(c.ID)
@@ -295,12 +302,15 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	}
 	auto := c.HostConfig.AutoRemove
 	c.Unlock()
+	tStopped := time.Now()
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
+	var removal time.Duration
 	switch {
 	case auto:
 		if err := d.ContainerRemove(ctx, c.ID, true, true); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			d.log.Warn("auto-remove", "id", c.ID, "err", err)
 		}
+		removal = time.Since(tStopped)
 	case restart:
 		recovery.Go(d.log, "restart "+c.ID, func() {
 			time.Sleep(100 * time.Millisecond)
@@ -314,6 +324,16 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 				d.log.Warn("restart by policy", "id", c.ID, "err", err)
 			}
 		}, nil)
+	}
+	d.log.Debug("container exited", "id", c.ID, "record", tStopped.Sub(t0), "remove", removal)
+}
+
+// waitShimDeleted waits until the runtime's delete of the container id's
+// last exited process is done, if one is under way: the runtime state of
+// the next start has the same name.
+func (d *Daemon) waitShimDeleted(id string) {
+	if ch, ok := d.deleting.Load(id); ok {
+		<-ch.(chan struct{})
 	}
 }
 

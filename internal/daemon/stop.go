@@ -44,6 +44,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 	sh, ok := d.shimOf(c)
 	stopped := c.StoppedChan()
 	paused := c.State.Status == container.StatusPaused
+	hostPID := c.HostConfig.PidMode.IsHost()
 	if signal == "" {
 		signal = c.StopSignal
 	}
@@ -83,9 +84,7 @@ func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string
 		return ctx.Err()
 	case <-timer:
 	}
-	if err := sh.KillAll(ctx, syscall.SIGKILL); err != nil {
-		_ = sh.Kill(ctx, syscall.SIGKILL)
-	}
+	killAll(ctx, sh, hostPID)
 	select {
 	case <-stopped:
 		return nil

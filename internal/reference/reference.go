@@ -2,7 +2,6 @@ package reference
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	dref "github.com/distribution/reference"
@@ -13,8 +12,6 @@ import (
 
 // Named is a normalised image reference (docker.io/library/busybox:latest).
 type Named = dref.Named
-
-var idPrefix = regexp.MustCompile(`^(sha256:)?[a-f0-9]{1,64}$`)
 
 // Parse normalises s as Docker does: a missing domain becomes docker.io, a
 // single-component path gets library/, and a reference without tag or digest
@@ -119,10 +116,21 @@ func Match(pattern, ref string) bool {
 	return err == nil && ok
 }
 
-// LooksLikeID reports whether s can be an image ID or an ID prefix
-// (hex, optionally with the sha256: algorithm).
+// LooksLikeID reports whether s can be an image ID or an ID prefix: 1 to
+// 64 lowercase hex digits, optionally after the sha256: algorithm. (A
+// plain loop: the regexp's {1,64} compiled at every start of the binary,
+// whatever its role.)
 func LooksLikeID(s string) bool {
-	return idPrefix.MatchString(s)
+	s = strings.TrimPrefix(s, "sha256:")
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // TrimID returns the hex part of an ID string ("sha256:abc" → "abc").

@@ -1,6 +1,7 @@
 package reference
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -91,12 +92,13 @@ func TestMatch(t *testing.T) {
 }
 
 func TestLooksLikeID(t *testing.T) {
-	for _, s := range []string{"abc", "sha256:abc", "0123456789ab"} {
+	hex64 := strings.Repeat("0123456789abcdef", 4)
+	for _, s := range []string{"abc", "sha256:abc", "0123456789ab", hex64, "sha256:" + hex64} {
 		if !LooksLikeID(s) {
 			t.Errorf("%q should look like an ID", s)
 		}
 	}
-	for _, s := range []string{"busybox", "ABC", "sha256:", ""} {
+	for _, s := range []string{"busybox", "ABC", "sha256:", "", hex64 + "0", "sha256:sha256:abc", "sha512:abc", " abc"} {
 		if LooksLikeID(s) {
 			t.Errorf("%q should not look like an ID", s)
 		}

@@ -72,7 +72,10 @@ func (w *Writer) Flush(out io.Writer, header map[string]string) error {
 		_, err := w.buf.WriteTo(out)
 		return err
 	}
-	tw := tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)
+	// The tabwriter writes each cell and each run of padding on its own:
+	// collected here, the table reaches out in one write, not thousands.
+	var tb bytes.Buffer
+	tw := tabwriter.NewWriter(&tb, 10, 1, 3, ' ', 0)
 	var hb bytes.Buffer
 	if err := w.header.Execute(&hb, header); err != nil {
 		return err
@@ -84,5 +87,9 @@ func (w *Writer) Flush(out io.Writer, header map[string]string) error {
 	if _, err := w.buf.WriteTo(tw); err != nil {
 		return err
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := tb.WriteTo(out)
+	return err
 }
