@@ -194,7 +194,7 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
 		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		Binary: d.binary, RunOnCreate: true, Pool: d.shimPool,
+		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})
 }
 

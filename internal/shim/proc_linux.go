@@ -180,18 +180,46 @@ func (p *proc) startPumps() {
 	}()
 }
 
+// readBufs are the pumps' read buffers: taken only while data is there to
+// read, so that an idle container holds none.
+var readBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 func (p *proc) pump(stream byte, f *os.File) {
 	p.pumps.Add(1)
 	go func() {
 		defer p.pumps.Done()
-		buf := make([]byte, 32*1024)
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return
+		}
 		for {
-			n, err := f.Read(buf)
+			var buf *[32 << 10]byte
+			var n int
+			var rerr error
+			err := rc.Read(func(fd uintptr) bool {
+				buf = readBufs.Get().(*[32 << 10]byte)
+				for {
+					n, rerr = unix.Read(int(fd), buf[:])
+					if rerr != unix.EINTR {
+						break
+					}
+				}
+				if rerr == unix.EAGAIN {
+					readBufs.Put(buf)
+					buf = nil
+					return false // wait until readable, holding no buffer
+				}
+				return true
+			})
 			if n > 0 {
 				p.output(stream, buf[:n])
 			}
-			if err != nil {
-				// EOF, or EIO from a pty master once the slave is closed.
+			if buf != nil {
+				readBufs.Put(buf)
+			}
+			if err != nil || rerr != nil || n <= 0 {
+				// EOF, or EIO from a pty master once the slave is closed,
+				// or a read deadline.
 				return
 			}
 		}

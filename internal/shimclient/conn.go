@@ -42,19 +42,22 @@ func newConn(stateDir string) *conn {
 
 func (c *conn) close() { c.client.CloseIdleConnections() }
 
-// dial connects to the shim socket. A path longer than sun_path is reached
-// through /proc/self/fd/<dirfd>/shim.sock, which is always short.
-func (c *conn) dial(ctx context.Context) (net.Conn, error) {
+// dial connects to the shim socket.
+func (c *conn) dial(ctx context.Context) (net.Conn, error) { return dialUnix(ctx, c.sock) }
+
+// dialUnix connects to a unix socket. A path longer than sun_path is reached
+// through /proc/self/fd/<dirfd>/<name>, which is always short.
+func dialUnix(ctx context.Context, sock string) (net.Conn, error) {
 	var d net.Dialer
-	if len(c.sock) <= maxSunPath {
-		return d.DialContext(ctx, "unix", c.sock)
+	if len(sock) <= maxSunPath {
+		return d.DialContext(ctx, "unix", sock)
 	}
-	dir, err := os.Open(filepath.Dir(c.sock))
+	dir, err := os.Open(filepath.Dir(sock))
 	if err != nil {
 		return nil, err
 	}
 	defer dir.Close()
-	return d.DialContext(ctx, "unix", fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(c.sock)))
+	return d.DialContext(ctx, "unix", fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(sock)))
 }
 
 // call does one request; in (if not nil) is sent as JSON, out (if not nil)

@@ -22,7 +22,8 @@ var ErrNotImplemented = errors.New("shim: not implemented")
 type Config struct {
 	ID          string   // container id
 	Bundle      string   // OCI bundle dir (config.json + rootfs)
-	StateDir    string   // private dir of this shim: socket, pid, exit status
+	StateDir    string   // private dir of this container: socket, pid, exit status
+	MonitorDir  string   // the monitor's dir (socket, lock, log), shared by containers; "" means StateDir's parent
 	Runtime     []string // runtime argv prefix, e.g. {"/usr/local/bin/berth","runtime","--root","/run/berth/runtime"} or {"runc","--root",...}
 	LogPath     string   // json-file log (Docker's on-disk format); "" = no log
 	LogMaxSize  int64    // rotate at this size in bytes; 0 = never
@@ -31,8 +32,9 @@ type Config struct {
 	OpenStdin   bool     // keep a stdin pipe open for attach (docker run -i)
 	StdinOnce   bool     // close the container's stdin when the first attached client detaches
 
-	// Binary is the berth binary run as `berth shim`; "" means os.Executable().
-	// Tests point it at a freshly built binary.
+	// Binary is the berth binary run as `berth shim monitor` when no
+	// monitor runs; "" means os.Executable(). Tests point it at a freshly
+	// built binary.
 	Binary string `json:",omitempty"`
 
 	// RunOnCreate makes the shim run the container at once with
@@ -42,9 +44,6 @@ type Config struct {
 	// reported, until Start, which then only releases them, so attached
 	// clients miss nothing.
 	RunOnCreate bool `json:",omitempty"`
-
-	// Pool, if set, provides an already started shim (see Pool).
-	Pool *Pool `json:"-"`
 }
 
 // Streams are the client side of an attach. Nil members are not attached.
