@@ -53,6 +53,7 @@ bench: build
 	./scripts/bench-netscale.sh
 	./scripts/bench-pull.sh
 	./scripts/bench-build.sh
+	./scripts/bench-mem.sh
 
 # fuzz runs each native Go fuzz target for FUZZ_N inputs (10^6 by default;
 # minutes per target, as root for FuzzApply's device nodes). Seeds live in

@@ -30,6 +30,9 @@ type monitor struct {
 	servers map[*server]struct{}
 	warm    *warmRuntime // for the next container of berth's own runtime
 	filling bool
+
+	subMu sync.Mutex
+	subs  map[net.Conn]struct{} // exit event subscribers
 }
 
 // orphanCheckEvery is how often the monitor looks for containers nothing
@@ -104,7 +107,7 @@ func listenMonitor(dir string) (*monitor, net.Listener, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return nil, nil, fmt.Errorf("become subreaper: %w", err)
 	}
-	m := &monitor{dir: dir, lock: lock, reaper: newReaper(), servers: map[*server]struct{}{}}
+	m := &monitor{dir: dir, lock: lock, reaper: newReaper(), servers: map[*server]struct{}{}, subs: map[net.Conn]struct{}{}}
 	if m.dirFd, err = os.Open(dir); err != nil {
 		return nil, nil, err
 	}
@@ -122,17 +125,22 @@ func listenMonitor(dir string) (*monitor, net.Listener, error) {
 }
 
 // serveAdopt answers one request: a line with the state dir of the
-// container to create and monitor, answered by a Ready line, or a stats
-// request, answered by a MonitorStats line.
+// container to create and monitor, answered by a Ready line; a stats
+// request, answered by a MonitorStats line; or a subscription to exit
+// events, which keeps the connection.
 func (m *monitor) serveAdopt(c net.Conn) {
-	defer c.Close()
 	var req shimclient.AdoptRequest
 	line, err := bufio.NewReader(c).ReadBytes('\n')
-	if len(line) == 0 {
-		return // a client that only checked that the monitor listens
-	}
 	if err == nil {
 		err = json.Unmarshal(line, &req)
+	}
+	if err == nil && req.Events {
+		m.subscribe(c)
+		return
+	}
+	defer c.Close()
+	if len(line) == 0 {
+		return // a client that only checked that the monitor listens
 	}
 	var reply any
 	switch {
@@ -152,6 +160,47 @@ func (m *monitor) serveAdopt(c net.Conn) {
 	b, _ := json.Marshal(reply)
 	_, _ = c.Write(append(b, '\n'))
 }
+
+// subscribe sends c every container's exit from now on, until c fails or
+// closes. A first empty line tells the client it is registered.
+func (m *monitor) subscribe(c net.Conn) {
+	m.subMu.Lock()
+	_, err := c.Write([]byte("{}\n"))
+	if err == nil {
+		m.subs[c] = struct{}{}
+	}
+	m.subMu.Unlock()
+	if err != nil {
+		c.Close()
+		return
+	}
+	// The client never writes: a read returns when it goes.
+	var b [1]byte
+	_, _ = c.Read(b[:])
+	m.subMu.Lock()
+	delete(m.subs, c)
+	m.subMu.Unlock()
+	c.Close()
+}
+
+// publish sends an exit to the subscribers; one that cannot take it within
+// eventTimeout is dropped (it will see its connection end).
+func (m *monitor) publish(ev shimclient.ExitEvent) {
+	b, _ := json.Marshal(ev)
+	b = append(b, '\n')
+	m.subMu.Lock()
+	defer m.subMu.Unlock()
+	for c := range m.subs {
+		_ = c.SetWriteDeadline(time.Now().Add(eventTimeout))
+		if _, err := c.Write(b); err != nil {
+			delete(m.subs, c)
+			c.Close()
+		}
+	}
+}
+
+// eventTimeout bounds the wait for a subscriber to take an event.
+const eventTimeout = 10 * time.Second
 
 func (m *monitor) add(s *server) {
 	m.mu.Lock()

@@ -288,6 +288,9 @@ func (s *server) watch(p *proc, onExit func(*shimclient.Exit)) {
 	exited := s.reaper.wait(p.pid)
 	go func() {
 		p.exited(<-exited, onExit)
+		if p == s.init {
+			s.m.publish(shimclient.ExitEvent{StateDir: s.dir, Exit: p.exit})
+		}
 	}()
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
@@ -35,7 +36,11 @@ func newConn(stateDir string) *conn {
 			return c.dial(ctx)
 		},
 		MaxIdleConnsPerHost: 2,
-		DisableCompression:  true,
+		// A container's calls come in bursts (create, start, attach); an
+		// idle connection between them would cost this process and the
+		// monitor a pair of goroutines and buffers per container.
+		IdleConnTimeout:    2 * time.Second,
+		DisableCompression: true,
 	}}
 	return c
 }

@@ -156,9 +156,14 @@ func (s *Shim) Wait(ctx context.Context) (Exit, error) {
 		return *s.dead, nil
 	}
 	var e Exit
-	err := s.call(ctx, "GET", "/wait", nil, nil, &e)
+	var err error
+	if s.cfg.MonitorDir != "" {
+		e, err = s.waitExit(ctx)
+	} else { // a per-container shim's state dir (a berth before the monitor)
+		err = s.call(ctx, "GET", "/wait", nil, nil, &e)
+	}
 	if err != nil && errors.Is(err, errdefs.ErrUnavailable) {
-		// The shim died meanwhile; it may have recorded the exit first.
+		// The monitor died meanwhile; it may have recorded the exit first.
 		if x, rerr := readExit(s.StateDir); rerr == nil {
 			return x, nil
 		}

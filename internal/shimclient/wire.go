@@ -4,7 +4,8 @@ package shimclient
 // monitor dir (Config.MonitorDir, the daemon's exec root's monitor/):
 //
 //	monitor.sock  adoption requests: the client writes an AdoptRequest line,
-//	              the monitor creates the container and answers a Ready line
+//	              the monitor creates the container and answers a Ready line;
+//	              and a subscription to every container's exit (ExitEvent lines)
 //	monitor.lock  flock'ed by the running monitor (one per dir)
 //	monitor.log   the monitor's own stderr (panics, internal errors)
 //
@@ -44,11 +45,21 @@ const (
 )
 
 // AdoptRequest is the line a client sends on monitor.sock: the state dir
-// of a container to adopt (answered by Ready), or Stats (answered by
-// MonitorStats).
+// of a container to adopt (answered by Ready), Stats (answered by
+// MonitorStats), or Events: a subscription to every container's exit,
+// answered by "{}" once registered, then one ExitEvent line per exit, for
+// as long as the connection lasts.
 type AdoptRequest struct {
 	StateDir string `json:"state_dir,omitempty"`
 	Stats    bool   `json:"stats,omitempty"`
+	Events   bool   `json:"events,omitempty"`
+}
+
+// ExitEvent tells that the init of the container of StateDir exited (its
+// output drained, exit.json written).
+type ExitEvent struct {
+	StateDir string `json:"state_dir"`
+	Exit     Exit   `json:"exit"`
 }
 
 // MonitorStats is what a monitor reports about itself.
