@@ -69,7 +69,7 @@ pss_kib() { # pid... -> summed Pss
 pids_matching() {
 	local p c
 	for p in /proc/[0-9]*; do
-		c=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null || true)
+		c=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline" || true)
 		case $c in *"$W"*) case $c in *$1*) echo "${p#/proc/}" ;; esac ;; esac
 	done
 }

@@ -215,21 +215,23 @@ func resolveUser(rootfs, spec string, groupAdd []string) (oci.User, error) {
 	return oci.ResolveUser(spec, open("/etc/passwd"), open("/etc/group"), groupAdd)
 }
 
-// monitor waits for the container's exit in the background.
+// monitor has the container's exit handled when it comes; no goroutine
+// waits for it meanwhile (shimclient.Shim.Notify).
 func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 	d.wg.Add(1)
-	recovery.Go(d.log, "monitor "+c.ID, func() {
-		defer d.wg.Done()
-		ex, err := sh.Wait(d.bg)
-		if d.bg.Err() != nil {
-			return // daemon shutting down: the container lives on (live restore)
-		}
-		if err != nil {
-			d.log.Error("wait for container", "id", c.ID, "err", err)
-			ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
-		}
-		d.handleExit(c, sh, ex)
-	}, nil)
+	sh.Notify(d.bg, func(ex shimclient.Exit, err error) {
+		recovery.Go(d.log, "monitor "+c.ID, func() {
+			defer d.wg.Done()
+			if d.bg.Err() != nil {
+				return // daemon shutting down: the container lives on (live restore)
+			}
+			if err != nil {
+				d.log.Error("wait for container", "id", c.ID, "err", err)
+				ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
+			}
+			d.handleExit(c, sh, ex)
+		}, nil)
+	})
 }
 
 // handleExit records the end of c's process and cleans up its runtime

@@ -16,7 +16,7 @@
 //	p, err := sh.Exec(ctx, shimclient.ExecConfig{...})      // `<runtime> exec`, monitored by the same shim
 //	sh.Delete(ctx) / sh.DeleteForce(ctx)                    // `<runtime> delete`, the monitor forgets it, state dir removed
 //	sh, err = shimclient.Connect(ctx, stateDir)             // after a daemon restart
-//	sh.Close()                                              // drops idle connections only
+//	sh.Close()                                              // releases the handle; the container runs on
 //
 // Config.Binary is the berth binary to run as the monitor when none runs
 // (default os.Executable()); Config.MonitorDir the monitor's dir

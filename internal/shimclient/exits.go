@@ -23,43 +23,77 @@ type exitWatch struct {
 
 	mu      sync.Mutex
 	conn    net.Conn // nil until subscribed, and once the subscription broke
-	waiters map[string]map[chan waitResult]struct{}
+	waiters map[string]map[*waiter]struct{}
 }
 
-type waitResult struct {
-	exit Exit
-	err  error
+// waiter is one wait for an exit: fire runs its cleanups then f, once, in
+// a goroutine of its own, so that nothing waits (no goroutine, no
+// connection) meanwhile.
+type waiter struct {
+	once sync.Once
+	f    func(Exit, error)
+
+	mu       sync.Mutex
+	fired    bool
+	cleanups []func()
+}
+
+func (w *waiter) fire(e Exit, err error) {
+	w.once.Do(func() {
+		w.mu.Lock()
+		w.fired = true
+		cleanups := w.cleanups
+		w.cleanups = nil
+		w.mu.Unlock()
+		go func() {
+			for _, c := range cleanups {
+				c()
+			}
+			w.f(e, err)
+		}()
+	})
+}
+
+// onFire adds a cleanup; it runs at once if w has fired.
+func (w *waiter) onFire(c func()) {
+	w.mu.Lock()
+	if w.fired {
+		w.mu.Unlock()
+		c()
+		return
+	}
+	w.cleanups = append(w.cleanups, c)
+	w.mu.Unlock()
 }
 
 // watches holds the exitWatch of each monitor dir.
 var watches sync.Map
 
 func watchOf(dir string) *exitWatch {
-	v, _ := watches.LoadOrStore(dir, &exitWatch{dir: dir, waiters: map[string]map[chan waitResult]struct{}{}})
+	v, _ := watches.LoadOrStore(dir, &exitWatch{dir: dir, waiters: map[string]map[*waiter]struct{}{}})
 	return v.(*exitWatch)
 }
 
-// register returns a channel that receives the exit of the container of
-// stateDir (an absolute path), or an Unavailable error once the monitor
-// cannot be reached; cancel unregisters it.
-func (w *exitWatch) register(ctx context.Context, stateDir string) (ch chan waitResult, cancel func(), err error) {
+// register has wt fired with the exit of the container of stateDir (an
+// absolute path), or with an Unavailable error once the monitor cannot be
+// reached; cancel unregisters it.
+func (w *exitWatch) register(ctx context.Context, stateDir string, wt *waiter) (cancel func(), err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.conn == nil {
 		if err := w.subscribe(ctx); errors.Is(err, errNoEvents) {
-			return nil, nil, err
+			return nil, err
 		} else if err != nil {
-			return nil, nil, errdefs.Unavailable(fmt.Errorf("subscribe to the exits of monitor %s: %w", w.dir, err))
+			return nil, errdefs.Unavailable(fmt.Errorf("subscribe to the exits of monitor %s: %w", w.dir, err))
 		}
 	}
-	ch = make(chan waitResult, 1)
 	if w.waiters[stateDir] == nil {
-		w.waiters[stateDir] = map[chan waitResult]struct{}{}
+		w.waiters[stateDir] = map[*waiter]struct{}{}
 	}
-	w.waiters[stateDir][ch] = struct{}{}
-	return ch, func() {
+	w.waiters[stateDir][wt] = struct{}{}
+	return func() {
 		w.mu.Lock()
-		delete(w.waiters[stateDir], ch)
+		delete(w.waiters[stateDir], wt)
 		if len(w.waiters[stateDir]) == 0 {
 			delete(w.waiters, stateDir)
 		}
@@ -107,8 +141,8 @@ func (w *exitWatch) read(c net.Conn, br *bufio.Reader) {
 			continue
 		}
 		w.mu.Lock()
-		for ch := range w.waiters[ev.StateDir] {
-			ch <- waitResult{exit: ev.Exit}
+		for wt := range w.waiters[ev.StateDir] {
+			wt.fire(ev.Exit, nil)
 		}
 		delete(w.waiters, ev.StateDir)
 		w.mu.Unlock()
@@ -119,9 +153,9 @@ func (w *exitWatch) read(c net.Conn, br *bufio.Reader) {
 	if w.conn == c {
 		w.conn = nil
 	}
-	for dir, chs := range w.waiters {
-		for ch := range chs {
-			ch <- waitResult{err: lost}
+	for dir, wts := range w.waiters {
+		for wt := range wts {
+			wt.fire(Exit{}, lost)
 		}
 		delete(w.waiters, dir)
 	}
@@ -134,33 +168,31 @@ var (
 	errNoEvents = errors.New("the monitor sends no exit events")
 )
 
-// waitExit waits for the init's exit through the monitor's exit events:
-// registered first, then the state asked, so that no exit slips between.
-func (s *Shim) waitExit(ctx context.Context) (Exit, error) {
+// notify has f called once with the init's exit, through the monitor's
+// exit events: registered first, then the state asked, so that no exit
+// slips between. Nothing waits meanwhile. f gets ctx's error if ctx ends
+// first, and errNoEvents if the monitor has no exit events.
+func (s *Shim) notify(ctx context.Context, f func(Exit, error)) {
+	wt := &waiter{f: f}
 	dir, err := filepath.Abs(s.StateDir)
 	if err != nil {
-		return Exit{}, err
+		wt.fire(Exit{}, err)
+		return
 	}
-	ch, cancel, err := watchOf(s.cfg.MonitorDir).register(ctx, dir)
-	if errors.Is(err, errNoEvents) {
-		var e Exit
-		return e, s.call(ctx, "GET", "/wait", nil, nil, &e)
-	}
+	cancel, err := watchOf(s.cfg.MonitorDir).register(ctx, dir, wt)
 	if err != nil {
-		return Exit{}, err
+		wt.fire(Exit{}, err)
+		return
 	}
-	defer cancel()
+	wt.onFire(cancel)
 	st, err := s.State(ctx)
-	if err != nil {
-		return Exit{}, err
-	}
-	if st.Exit != nil {
-		return *st.Exit, nil
-	}
-	select {
-	case r := <-ch:
-		return r.exit, r.err
-	case <-ctx.Done():
-		return Exit{}, ctx.Err()
+	switch {
+	case err != nil:
+		wt.fire(Exit{}, err)
+	case st.Exit != nil:
+		wt.fire(*st.Exit, nil)
+	default:
+		stop := context.AfterFunc(ctx, func() { wt.fire(Exit{}, ctx.Err()) })
+		wt.onFire(func() { stop() })
 	}
 }

@@ -152,18 +152,50 @@ func (s *Shim) KillAll(ctx context.Context, sig syscall.Signal) error {
 // Wait blocks until the container's init exits and returns its exit status.
 // Its output is fully written to the log when Wait returns.
 func (s *Shim) Wait(ctx context.Context) (Exit, error) {
+	type result struct {
+		e   Exit
+		err error
+	}
+	ch := make(chan result, 1)
+	s.Notify(ctx, func(e Exit, err error) { ch <- result{e, err} })
+	r := <-ch
+	return r.e, r.err
+}
+
+// Notify calls f once, in a goroutine of its own, with what Wait would
+// return; until then nothing waits for it (no goroutine, no connection:
+// the exits of all containers of a monitor come over one subscription).
+// f gets ctx's error if ctx ends first.
+func (s *Shim) Notify(ctx context.Context, f func(Exit, error)) {
 	if s.dead != nil {
-		return *s.dead, nil
+		go f(*s.dead, nil)
+		return
 	}
+	if s.cfg.MonitorDir == "" { // a per-container shim's state dir (a berth before the monitor)
+		go func() { f(s.settle(s.httpWait(ctx))) }()
+		return
+	}
+	// Registering asks the monitor for the state: off the caller's path.
+	go s.notify(ctx, func(e Exit, err error) {
+		if errors.Is(err, errNoEvents) {
+			e, err = s.httpWait(ctx)
+		}
+		f(s.settle(e, err))
+	})
+}
+
+// httpWait is the wait of the wire protocol: a request that lasts until the
+// exit.
+func (s *Shim) httpWait(ctx context.Context) (Exit, error) {
 	var e Exit
-	var err error
-	if s.cfg.MonitorDir != "" {
-		e, err = s.waitExit(ctx)
-	} else { // a per-container shim's state dir (a berth before the monitor)
-		err = s.call(ctx, "GET", "/wait", nil, nil, &e)
-	}
+	err := s.call(ctx, "GET", "/wait", nil, nil, &e)
+	return e, err
+}
+
+// settle answers a wait the monitor could not: it may have recorded the
+// exit before it died.
+func (s *Shim) settle(e Exit, err error) (Exit, error) {
 	if err != nil && errors.Is(err, errdefs.ErrUnavailable) {
-		// The monitor died meanwhile; it may have recorded the exit first.
 		if x, rerr := readExit(s.StateDir); rerr == nil {
 			return x, nil
 		}
@@ -197,13 +229,9 @@ func (s *Shim) Delete(ctx context.Context) error { return s.delete(ctx, false) }
 // DeleteForce is Delete that first kills a running container.
 func (s *Shim) DeleteForce(ctx context.Context) error { return s.delete(ctx, true) }
 
-// Close releases the handle's idle connections; the shim keeps running.
-func (s *Shim) Close() error {
-	if s.conn != nil {
-		s.conn.close()
-	}
-	return nil
-}
+// Close releases the handle. The shim keeps running; idle connections to
+// it close by themselves after two seconds.
+func (s *Shim) Close() error { return nil }
 
 // Attach, Resize, Kill, Wait and Pid of an exec'd process behave as the
 // container's.
