@@ -45,7 +45,8 @@ conformance:
 	BENCH_N=0 ./scripts/ci-oci.sh
 
 # bench compares berth with its peers: the runtime alone (berth runtime, runc,
-# crun) and whole runs (berth run vs docker run), interleaved; ratios only.
+# crun) and whole runs (berth run vs docker run), interleaved; ratios only;
+# then the memory a running container costs (bench-mem.sh, absolute figures).
 bench: build
 	./scripts/bench-runtime.sh
 	./scripts/bench-run.sh

@@ -84,6 +84,21 @@ import_busybox() {
 	docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
 }
 
+# detect_podman sets PODMAN to podman's argv on private roots, importing
+# $W/busybox.tar as localhost/busybox, if podman can run a container here
+# (it may fail on this machine's rlimits); else PODMAN=() and it says why.
+detect_podman() {
+	PODMAN=()
+	command -v podman >/dev/null || return 0
+	local p=(podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager cgroupfs --events-backend none)
+	if "${p[@]}" import "$W/busybox.tar" localhost/busybox:latest >/dev/null 2>&1 &&
+		"${p[@]}" run --rm --network none localhost/busybox true >/dev/null 2>"$W/podman.err"; then
+		PODMAN=("${p[@]}")
+	else
+		echo "podman: cannot run a container on this machine: $(tail -1 "$W/podman.err" 2>/dev/null)"
+	fi
+}
+
 now() { date +%s%N; }
 
 # summarise reads µs figures (space or newline separated) and prints the

@@ -34,37 +34,20 @@ if [ $DOCKER = 1 ]; then
 	start_dockerd
 	docker -H "$DOCKER_SOCK" import -c 'CMD ["sh"]' "$W/busybox.tar" busybox:latest >/dev/null
 fi
-PODMAN=()
-if command -v podman >/dev/null; then
-	P=(podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager cgroupfs --events-backend none)
-	if "${P[@]}" import "$W/busybox.tar" localhost/busybox:latest >/dev/null 2>&1 &&
-		"${P[@]}" run --rm --network none localhost/busybox true >/dev/null 2>"$W/podman.err"; then
-		PODMAN=("${P[@]}")
-	else
-		echo "podman: cannot run a container on this machine: $(tail -1 "$W/podman.err" 2>/dev/null)"
-	fi
-fi
+detect_podman
 
 used_kib() {
 	awk '/^MemTotal:/ {t=$2} /^MemFree:/ {f=$2} /^Buffers:/ {b=$2} /^Cached:/ {c=$2} /^SReclaimable:/ {s=$2}
 		END {print t-f-b-c-s}' /proc/meminfo
 }
-rss_kib() { # pid... -> summed VmRSS
-	local k=0 p v
-	for p in "$@"; do
-		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
-		k=$((k + ${v:-0}))
-	done
-	echo $k
+# sum_kib FILE FIELD PID...: FIELD (in kB) of /proc/PID/FILE, summed.
+sum_kib() {
+	local f=$1 k=$2 p
+	shift 2
+	for p in "$@"; do awk -v k="$k:" '$1 == k {print $2}' "/proc/$p/$f" 2>/dev/null || true; done | awk '{s += $1} END {print s + 0}'
 }
-pss_kib() { # pid... -> summed Pss
-	local k=0 p v
-	for p in "$@"; do
-		v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
-		k=$((k + ${v:-0}))
-	done
-	echo $k
-}
+rss_kib() { sum_kib status VmRSS "$@"; }
+pss_kib() { sum_kib smaps_rollup Pss "$@"; }
 # pids_matching PATTERN: processes whose command line holds $W and PATTERN.
 pids_matching() {
 	local p c

@@ -15,16 +15,7 @@ start_dockerd
 import_busybox
 
 # Podman, if installed and able to run here (it may fail on this machine's rlimits).
-PODMAN=()
-if command -v podman >/dev/null; then
-	P=(podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager cgroupfs --events-backend none)
-	if "${P[@]}" import "$W/busybox.tar" localhost/busybox:latest >/dev/null 2>&1 &&
-		"${P[@]}" run --rm --network none localhost/busybox true >/dev/null 2>"$W/podman.err"; then
-		PODMAN=("${P[@]}")
-	else
-		echo "podman: cannot run a container on this machine: $(tail -1 "$W/podman.err" 2>/dev/null)"
-	fi
-fi
+detect_podman
 
 declare -A T
 run_one() { # engine -> appends ms

@@ -15,8 +15,8 @@ import (
 // os/exec's Wait, which would race with wait4(-1).
 type reaper struct {
 	mu        sync.Mutex
-	waiters   map[int]chan syscall.WaitStatus
-	unclaimed map[int]unclaimedExit // exits nobody registered (yet)
+	waiters   map[int]func(syscall.WaitStatus) // must not block
+	unclaimed map[int]unclaimedExit            // exits nobody registered (yet)
 }
 
 type unclaimedExit struct {
@@ -35,7 +35,7 @@ const (
 )
 
 func newReaper() *reaper {
-	r := &reaper{waiters: map[int]chan syscall.WaitStatus{}, unclaimed: map[int]unclaimedExit{}}
+	r := &reaper{waiters: map[int]func(syscall.WaitStatus){}, unclaimed: map[int]unclaimedExit{}}
 	ch := make(chan os.Signal, 32)
 	signal.Notify(ch, syscall.SIGCHLD)
 	go func() {
@@ -62,9 +62,9 @@ func (r *reaper) reap() {
 			return
 		}
 		if ws.Exited() || ws.Signaled() {
-			if ch, ok := r.waiters[pid]; ok {
+			if f, ok := r.waiters[pid]; ok {
 				delete(r.waiters, pid)
-				ch <- ws
+				f(ws)
 			} else {
 				r.keepUnclaimed(pid, ws)
 			}
@@ -110,13 +110,26 @@ func (r *reaper) wait(pid int) <-chan syscall.WaitStatus {
 
 func (r *reaper) waitLocked(pid int) <-chan syscall.WaitStatus {
 	ch := make(chan syscall.WaitStatus, 1)
+	r.onExitLocked(pid, func(ws syscall.WaitStatus) { ch <- ws })
+	return ch
+}
+
+// onExit has f called, in a goroutine of its own, with pid's exit status:
+// nothing waits meanwhile. pid may already have been reaped.
+func (r *reaper) onExit(pid int, f func(syscall.WaitStatus)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onExitLocked(pid, func(ws syscall.WaitStatus) { go f(ws) })
+}
+
+// onExitLocked registers f, which must not block; mu is held.
+func (r *reaper) onExitLocked(pid int, f func(syscall.WaitStatus)) {
 	if u, ok := r.unclaimed[pid]; ok {
 		delete(r.unclaimed, pid)
-		ch <- u.ws
-		return ch
+		f(u.ws)
+		return
 	}
-	r.waiters[pid] = ch
-	return ch
+	r.waiters[pid] = f
 }
 
 // start runs fork, which starts a child, and registers its pid before the

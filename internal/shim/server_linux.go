@@ -283,15 +283,14 @@ func readFull(f *os.File, b []byte) (int, error) {
 	return n, nil
 }
 
-// watch waits for p's exit in the background.
+// watch has p's exit handled when it comes.
 func (s *server) watch(p *proc, onExit func(*shimclient.Exit)) {
-	exited := s.reaper.wait(p.pid)
-	go func() {
-		p.exited(<-exited, onExit)
+	s.reaper.onExit(p.pid, func(ws syscall.WaitStatus) {
+		p.exited(ws, onExit)
 		if p == s.init {
 			s.m.publish(shimclient.ExitEvent{StateDir: s.dir, Exit: p.exit})
 		}
-	}()
+	})
 }
 
 // recordExit writes the init's exit status to exit.json (temp file, fsync,
