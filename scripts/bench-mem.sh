@@ -6,8 +6,9 @@
 # the same networking, none), let the system settle, and print
 #
 #   - the system-used delta per container, used = MemTotal - MemFree -
-#     Buffers - Cached - SReclaimable from /proc/meminfo, before and after
-#     (no cache dropping: what is measured is what stays used);
+#     Buffers - Cached - SReclaimable from /proc/meminfo (median of 5
+#     samples), before and after (no cache dropping: what is measured is
+#     what stays used);
 #   - the daemon's RSS idle and with N running (dockerd: dockerd +
 #     containerd; podman has no daemon);
 #   - the RSS and PSS of the processes that monitor the containers (berth:
@@ -36,9 +37,14 @@ if [ $DOCKER = 1 ]; then
 fi
 detect_podman
 
+# used_kib: the median of 5 samples, one a second, of MemTotal - MemFree -
+# Buffers - Cached - SReclaimable (a busy machine's other processes move it).
 used_kib() {
-	awk '/^MemTotal:/ {t=$2} /^MemFree:/ {f=$2} /^Buffers:/ {b=$2} /^Cached:/ {c=$2} /^SReclaimable:/ {s=$2}
-		END {print t-f-b-c-s}' /proc/meminfo
+	for _ in 1 2 3 4 5; do
+		awk '/^MemTotal:/ {t=$2} /^MemFree:/ {f=$2} /^Buffers:/ {b=$2} /^Cached:/ {c=$2} /^SReclaimable:/ {s=$2}
+			END {print t-f-b-c-s}' /proc/meminfo
+		sleep 1
+	done | sort -n | sed -n 3p
 }
 # sum_kib FILE FIELD PID...: FIELD (in kB) of /proc/PID/FILE, summed.
 sum_kib() {
@@ -58,8 +64,8 @@ pids_matching() {
 }
 daemon_pids() {
 	case $1 in
-	berth) cat "$W/berth.pid" ;;
-	docker) cat "$W/docker.pid"; pids_matching "containerd --config" ;;
+	berth) echo "$(cat "$W/berth.pid")" ;;
+	docker) echo "$(cat "$W/docker.pid")"; pids_matching "containerd --config" ;;
 	esac
 }
 monitor_pids() {
