@@ -1,8 +1,8 @@
 // Package shimclient has the containers' monitor (berth shim monitor, one
 // per monitor dir, started when absent) adopt containers and talks to it
-// over each container's unix socket. The daemon uses it to create, start, attach to,
-// signal, exec in and wait for containers, and to reconnect to running
-// containers after a daemon restart (live restore).
+// over each container's unix socket. The daemon uses it to create, start,
+// attach to, signal, exec in and wait for containers, and to reconnect to
+// running containers after a daemon restart (live restore).
 //
 // The client's side, in the order a container uses it:
 //
@@ -13,6 +13,7 @@
 //	sh.Resize(ctx, h, w); sh.Kill(ctx, sig); sh.KillAll(ctx, sig)
 //	sh.Pause(ctx); sh.Resume(ctx)
 //	sh.Wait(ctx)                                            // the exit status recorded by the shim
+//	sh.Notify(ctx, func(shimclient.Exit, error))            // the same, called back: nothing waits meanwhile
 //	p, err := sh.Exec(ctx, shimclient.ExecConfig{...})      // `<runtime> exec`, monitored by the same shim
 //	sh.Delete(ctx) / sh.DeleteForce(ctx)                    // `<runtime> delete`, the monitor forgets it, state dir removed
 //	sh, err = shimclient.Connect(ctx, stateDir)             // after a daemon restart
