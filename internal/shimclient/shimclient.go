@@ -180,6 +180,15 @@ func (s *Shim) Notify(ctx context.Context, f func(Exit, error)) {
 		if errors.Is(err, errNoEvents) {
 			e, err = s.httpWait(ctx)
 		}
+		if errors.Is(err, errMonitorGone) {
+			// A subscription to a monitor that died, taken just before
+			// it was noticed: if a live monitor serves the container
+			// (a new one, after the old one was killed), wait again.
+			if st, serr := s.State(ctx); serr == nil && st.Exit == nil {
+				s.Notify(ctx, f)
+				return
+			}
+		}
 		f(s.settle(e, err))
 	})
 }
