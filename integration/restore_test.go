@@ -197,16 +197,62 @@ func TestCrashDuringStart(t *testing.T) {
 	}
 }
 
-// TestShimLoss kills a container's shim: the daemon records the container
-// as exited, the runtime forgets it, and it can start again.
+// TestShimLoss kills the monitor that serves every container of the
+// daemon: the daemon records each of them as exited, they do not outlive
+// it, the runtime forgets them, and they can start again under a new
+// monitor.
 func TestShimLoss(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
-	if out, code := d.docker("", "run", "-d", "--name", "bt-en-shim", "busybox", "sleep", "100"); code != 0 {
-		t.Fatalf("run: %d %q", code, out)
+	names := []string{"bt-en-shim1", "bt-en-shim2"}
+	var pids []string
+	monitor := 0
+	for _, name := range names {
+		if out, code := d.docker("", "run", "-d", "--name", name, "busybox", "sleep", "100"); code != 0 {
+			t.Fatalf("run: %d %q", code, out)
+		}
+		out, _ := d.docker("", "inspect", "-f", "{{.State.Pid}}", name)
+		pid := strings.TrimSpace(out)
+		ppid := parentPid(t, pid)
+		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(ppid) + "/cmdline")
+		if !strings.Contains(string(comm), "shim\x00monitor") {
+			t.Fatalf("parent of the container init is not the monitor: %q", comm)
+		}
+		if monitor != 0 && ppid != monitor {
+			t.Fatalf("%s is monitored by %d, the first container by %d", name, ppid, monitor)
+		}
+		monitor = ppid
+		pids = append(pids, pid)
 	}
-	out, _ := d.docker("", "inspect", "-f", "{{.State.Pid}}", "bt-en-shim")
-	pid := strings.TrimSpace(out)
+	if err := syscall.Kill(monitor, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range names {
+		waitFor(t, 15*time.Second, name+" exited after monitor loss", func() bool {
+			out, _ := d.docker("", "inspect", "-f", "{{.State.Status}}", name)
+			return out == "exited\n"
+		})
+		if _, err := os.Stat("/proc/" + pids[i]); err == nil {
+			st, _ := os.ReadFile("/proc/" + pids[i] + "/status")
+			if !strings.Contains(string(st), "State:\tZ") {
+				t.Fatalf("container init %s outlived its monitor", pids[i])
+			}
+		}
+	}
+	for _, name := range names {
+		if out, code := d.docker("", "start", name); code != 0 {
+			t.Fatalf("start after monitor loss: %d %q", code, out)
+		}
+	}
+	out, _ := d.docker("", "inspect", "-f", "{{.State.Pid}}", names[0])
+	if ppid := parentPid(t, strings.TrimSpace(out)); ppid == monitor {
+		t.Fatalf("restarted container under the killed monitor %d", monitor)
+	}
+}
+
+// parentPid returns the parent of the process pid.
+func parentPid(t *testing.T, pid string) int {
+	t.Helper()
 	status, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		t.Fatal(err)
@@ -216,26 +262,7 @@ func TestShimLoss(t *testing.T) {
 		t.Fatalf("no parent of %s", pid)
 	}
 	ppid, _ := strconv.Atoi(string(m[1]))
-	comm, _ := os.ReadFile("/proc/" + string(m[1]) + "/cmdline")
-	if !strings.Contains(string(comm), "shim") {
-		t.Fatalf("parent of the container init is not its shim: %q", comm)
-	}
-	if err := syscall.Kill(ppid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 15*time.Second, "exited after shim loss", func() bool {
-		out, _ := d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-en-shim")
-		return out == "exited\n"
-	})
-	if _, err := os.Stat("/proc/" + pid); err == nil {
-		st, _ := os.ReadFile("/proc/" + pid + "/status")
-		if !strings.Contains(string(st), "State:\tZ") {
-			t.Fatalf("container init %s outlived its shim", pid)
-		}
-	}
-	if out, code := d.docker("", "start", "bt-en-shim"); code != 0 {
-		t.Fatalf("start after shim loss: %d %q", code, out)
-	}
+	return ppid
 }
 
 // TestCrashDuringAutoRemove kills the daemon after an auto-removed

@@ -95,6 +95,25 @@ cli() {
 	esac
 }
 
+# detect_podman sets PODMAN to podman's argv on private roots, with runc as
+# Docker's and berth's peer, importing $W/busybox.tar as localhost/busybox,
+# if podman can run a container here; else PODMAN=() and it says why. The
+# container's open files stay at this shell's limit (podman's default,
+# 1048576, needs CAP_SYS_RESOURCE), processes at 4096.
+detect_podman() {
+	PODMAN=()
+	command -v podman >/dev/null || return 0
+	printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
+		"$(ulimit -Sn)" "$(ulimit -Hn)" >"$W/containers.conf"
+	local p=(env CONTAINERS_CONF="$W/containers.conf" podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager cgroupfs --events-backend none)
+	if "${p[@]}" import "$W/busybox.tar" localhost/busybox:latest >/dev/null 2>&1 &&
+		"${p[@]}" run --rm --network none localhost/busybox true >/dev/null 2>"$W/podman.err"; then
+		PODMAN=("${p[@]}")
+	else
+		echo "podman: cannot run a container on this machine: $(tail -1 "$W/podman.err" 2>/dev/null)"
+	fi
+}
+
 now() { date +%s%N; }
 
 # summarise reads µs figures (space or newline separated) and prints the

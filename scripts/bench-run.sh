@@ -16,21 +16,8 @@ start_berth
 start_dockerd
 import_busybox
 
-# Podman, if installed and able to run here, with runc as Docker and berth's
-# peer; the container's open files at this shell's limit (podman's default,
-# 1048576, needs CAP_SYS_RESOURCE), processes at 4096.
-PODMAN=()
-if command -v podman >/dev/null; then
-	printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
-		"$(ulimit -Sn)" "$(ulimit -Hn)" >"$W/containers.conf"
-	P=(env CONTAINERS_CONF="$W/containers.conf" podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager cgroupfs --events-backend none)
-	if "${P[@]}" import "$W/busybox.tar" localhost/busybox:latest >/dev/null 2>&1 &&
-		"${P[@]}" run --rm --network none localhost/busybox true >/dev/null 2>"$W/podman.err"; then
-		PODMAN=("${P[@]}")
-	else
-		echo "podman: cannot run a container on this machine: $(tail -1 "$W/podman.err" 2>/dev/null)"
-	fi
-fi
+# Podman, if installed and able to run here (it may fail on this machine's rlimits).
+detect_podman
 
 # The runc bundle: busybox's root filesystem read-only, `true` as the process,
 # the cgroups under $TAG (removed by the cleanup).

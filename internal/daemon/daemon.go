@@ -21,6 +21,7 @@ import (
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/distribution"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 	"github.com/berth/berth/internal/store"
@@ -79,7 +80,6 @@ type Daemon struct {
 	volumes    *volumes.Service // volumes and containers' mounts
 	shims      sync.Map         // container ID → *shimclient.Shim
 	deleting   sync.Map         // container ID → chan closed when its exited shim's delete is done
-	shimPool   *shimclient.Pool
 	procs      *procs.Service // execs, attaches, logs, health checks (procs.go)
 	events     *eventLog
 	started    time.Time
@@ -169,7 +169,8 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.publish})
 	d.reconcileNetworking()
 	d.restore(ctx)
-	d.shimPool = shimclient.NewPool(bin)
+	// The containers' monitor runs ahead of the first start.
+	recovery.Go(d.log, "start monitor", func() { _ = shimclient.EnsureMonitor(d.bg, bin, d.monitorDir()) }, nil)
 	d.net.RestoreDNS()
 	return d, nil
 }
@@ -178,7 +179,6 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 // running under their shims (live restore).
 func (d *Daemon) Close() error {
 	d.stopBg()
-	d.shimPool.Close()
 	d.shims.Range(func(_, v any) bool {
 		_ = v.(*shimclient.Shim).Close()
 		return true
@@ -229,6 +229,10 @@ func (d *Daemon) containerDir(id string) string { return filepath.Join(d.root, "
 // bundleDir is the OCI bundle of a container, under the exec root: the
 // rootfs mount point and config.json.
 func (d *Daemon) bundleDir(id string) string { return filepath.Join(d.execRoot, "b", id) }
+
+// monitorDir is the dir of the monitor of this daemon's containers
+// (`berth shim monitor`): its socket, lock and log.
+func (d *Daemon) monitorDir() string { return filepath.Join(d.execRoot, "monitor") }
 
 // shimDir is the state dir of a container's shim; short, because it holds a
 // unix socket (108-byte path limit).

@@ -29,7 +29,8 @@
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
 //	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),
 //	                                               subpaths/<n> (volume subpaths staged during a start, internal/daemon/volumes)
-//	<exec-root>/s/<short id>/                      the shim's state: socket, pid, log, exit status
+//	<exec-root>/monitor/                           the containers' monitor (`berth shim monitor`): monitor.sock, monitor.lock, monitor.log
+//	<exec-root>/s/<short id>/                      a container's state in the monitor: config, socket, pid, exit status
 //	<exec-root>/runtime/                           berth's own runtime's --root
 //	<exec-root>/runtimes/<name>/                   the --root of each other registered runtime
 //
@@ -37,7 +38,7 @@
 // dir, files and snapshot; remove marks the record "removing" before it
 // deletes anything. Startup (restore.go) removes incomplete and removing
 // records with what they own, orphan bundles and container snapshots,
-// reconnects to the shims of running containers (live restore) and records
+// reconnects to the monitor's sockets of running containers (live restore) and records
 // the exits that happened while no daemon ran. BERTH_TEST_CRASH_AT names a
 // point where the daemon SIGKILLs itself, for tests (crash.go).
 package daemon

@@ -195,7 +195,7 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
 		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
-		Binary: d.binary, RunOnCreate: true, Pool: d.shimPool,
+		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})
 }
 
@@ -216,21 +216,23 @@ func resolveUser(rootfs, spec string, groupAdd []string) (oci.User, error) {
 	return oci.ResolveUser(spec, open("/etc/passwd"), open("/etc/group"), groupAdd)
 }
 
-// monitor waits for the container's exit in the background.
+// monitor has the container's exit handled when it comes; no goroutine
+// waits for it meanwhile (shimclient.Shim.Notify).
 func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 	d.wg.Add(1)
-	recovery.Go(d.log, "monitor "+c.ID, func() {
-		defer d.wg.Done()
-		ex, err := sh.Wait(d.bg)
-		if d.bg.Err() != nil {
-			return // daemon shutting down: the container lives on (live restore)
-		}
-		if err != nil {
-			d.log.Error("wait for container", "id", c.ID, "err", err)
-			ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
-		}
-		d.handleExit(c, sh, ex)
-	}, nil)
+	sh.Notify(d.bg, func(ex shimclient.Exit, err error) {
+		recovery.Go(d.log, "monitor "+c.ID, func() {
+			defer d.wg.Done()
+			if d.bg.Err() != nil {
+				return // daemon shutting down: the container lives on (live restore)
+			}
+			if err != nil {
+				d.log.Error("wait for container", "id", c.ID, "err", err)
+				ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
+			}
+			d.handleExit(c, sh, ex)
+		}, nil)
+	})
 }
 
 // handleExit records the end of c's process and cleans up its runtime

@@ -249,7 +249,7 @@ func (s *server) runExec(p *proc, base string, cfg shimclient.ExecConfig) (int, 
 		return 0, err
 	}
 	p.pid = pid
-	s.monitor(p, func(*shimclient.Exit) {
+	s.watch(p, func(*shimclient.Exit) {
 		// Forget the exec a while after it exited, so that a long-lived
 		// container with periodic execs (health checks) does not grow the shim.
 		time.AfterFunc(execKeep, func() {

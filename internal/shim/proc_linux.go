@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,8 +46,8 @@ type proc struct {
 	subs    map[*sub]struct{}
 	log     map[int]*logger.LineWriter // per stream; nil for execs
 	logFile *logger.JSONFile           // where log writes; flushed after each read
-	pumps   sync.WaitGroup
-	outDone chan struct{} // closed when all output has been read and delivered
+	pumps   atomic.Int32               // pumps still reading; the last one ends the output
+	outDone chan struct{}              // closed when all output has been read and delivered
 
 	stdinMu   sync.Mutex
 	stdinBusy bool
@@ -145,53 +146,87 @@ func (p *proc) closeTheirs() {
 }
 
 // startPumps starts copying output; stdout and stderr (or the console) are
-// read until EOF.
+// read until EOF, and the last pump to see it ends the output (endOutput).
 func (p *proc) startPumps() {
 	if p.console != nil {
+		p.pumps.Store(1)
 		p.pump(shimclient.StreamStdout, p.console)
 	} else {
+		p.pumps.Store(2)
 		p.pump(shimclient.StreamStdout, p.stdout)
 		p.pump(shimclient.StreamStderr, p.stderr)
 	}
-	go func() {
-		p.pumps.Wait()
-		p.outMu.Lock()
-		for _, lw := range p.log {
-			lw.Close()
-		}
-		if p.logFile != nil {
-			_ = p.logFile.Flush()
-		}
-		// Output is over: the attached clients are done, unless the output
-		// is still held (a container run at create before Start): then
-		// release delivers it to them first.
-		subs := p.subs
-		if p.holding {
-			subs = nil
-		} else {
-			p.subs = map[*sub]struct{}{}
-		}
-		p.outEnded = true
-		p.outMu.Unlock()
-		for s := range subs {
-			s.leave()
-		}
-		close(p.outDone)
-	}()
 }
 
+// endOutput closes the log writers and lets the attached clients go.
+func (p *proc) endOutput() {
+	p.outMu.Lock()
+	for _, lw := range p.log {
+		lw.Close()
+	}
+	if p.logFile != nil {
+		_ = p.logFile.Flush()
+	}
+	// Output is over: the attached clients are done, unless the output
+	// is still held (a container run at create before Start): then
+	// release delivers it to them first.
+	subs := p.subs
+	if p.holding {
+		subs = nil
+	} else {
+		p.subs = map[*sub]struct{}{}
+	}
+	p.outEnded = true
+	p.outMu.Unlock()
+	for s := range subs {
+		s.leave()
+	}
+	close(p.outDone)
+}
+
+// readBufs are the pumps' read buffers: taken only while data is there to
+// read, so that an idle container holds none.
+var readBufs = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
 func (p *proc) pump(stream byte, f *os.File) {
-	p.pumps.Add(1)
 	go func() {
-		defer p.pumps.Done()
-		buf := make([]byte, 32*1024)
+		defer func() {
+			if p.pumps.Add(-1) == 0 {
+				p.endOutput()
+			}
+		}()
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return
+		}
 		for {
-			n, err := f.Read(buf)
+			var buf *[32 << 10]byte
+			var n int
+			var rerr error
+			err := rc.Read(func(fd uintptr) bool {
+				buf = readBufs.Get().(*[32 << 10]byte)
+				for {
+					n, rerr = unix.Read(int(fd), buf[:])
+					if rerr != unix.EINTR {
+						break
+					}
+				}
+				if rerr == unix.EAGAIN {
+					readBufs.Put(buf)
+					buf = nil
+					return false // wait until readable, holding no buffer
+				}
+				return true
+			})
 			if n > 0 {
 				p.output(stream, buf[:n])
 			}
-			if err != nil {
-				// EOF, or EIO from a pty master once the slave is closed.
+			if buf != nil {
+				readBufs.Put(buf)
+			}
+			if err != nil || rerr != nil || n <= 0 {
+				// EOF, or EIO from a pty master once the slave is closed,
+				// or a read deadline.
 				return
 			}
 		}

@@ -30,13 +30,15 @@ func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
 	return &runtime{argv: a, id: id, dir: dir, reaper: r}, nil
 }
 
-// spawn starts the runtime with args and the given stdio and returns its pid.
-func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, error) {
+// spawn starts the runtime with args and the given stdio and returns its pid
+// and its exit, registered with the reaper.
+func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, <-chan syscall.WaitStatus, error) {
 	argv := append(append([]string{}, rt.argv...), args...)
 	if w := rt.warm; w != nil {
 		rt.warm = nil
-		if pid, err := w.start(argv[2:], rt.dir, stdio); err == nil {
-			return pid, nil
+		pid, exited, err := rt.reaper.start(func() (int, error) { return w.start(argv[2:], rt.dir, stdio) })
+		if err == nil {
+			return pid, exited, nil
 		}
 		// It died: start the verb as usual (the reaper collects it).
 	}
@@ -44,15 +46,13 @@ func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, error) {
 	for i, f := range stdio {
 		files[i] = f.Fd()
 	}
-	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{
-		Dir:   rt.dir,
-		Env:   os.Environ(),
-		Files: files,
+	pid, exited, err := rt.reaper.start(func() (int, error) {
+		return syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{Dir: rt.dir, Env: os.Environ(), Files: files})
 	})
 	if err != nil {
-		return 0, fmt.Errorf("run %s %s: %w", argv[0], args[0], err)
+		return 0, nil, fmt.Errorf("run %s %s: %w", argv[0], args[0], err)
 	}
-	return pid, nil
+	return pid, exited, nil
 }
 
 // status turns a wait status into an error (nil on success).
@@ -80,12 +80,11 @@ func (rt *runtime) run(ctx context.Context, args ...string) error {
 		return err
 	}
 	defer r.Close()
-	pid, err := rt.spawn(args, [3]*os.File{devnull, w, w})
+	pid, exited, err := rt.spawn(args, [3]*os.File{devnull, w, w})
 	w.Close()
 	if err != nil {
 		return err
 	}
-	exited := rt.reaper.wait(pid)
 	var out bytes.Buffer
 	done := make(chan struct{})
 	go func() {

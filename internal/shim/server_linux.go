@@ -1,7 +1,6 @@
 package shim
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,14 +23,18 @@ import (
 // maxSunPath is the longest unix socket path the kernel accepts.
 const maxSunPath = 107
 
-// server is the state of one shim.
+// server is the state of one container inside the monitor: its runtime,
+// processes, stdio, log and exit recording, served on its state dir's
+// socket.
 type server struct {
+	m      *monitor
 	cfg    shimclient.Config
 	dir    string
 	rt     *runtime
 	reaper *reaper
 	log    *logger.JSONFile
 	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
+	srv    *http.Server
 
 	oomFile string // OOM kill counter of the container's memory cgroup
 	oomBase int    // its value at create
@@ -42,183 +45,94 @@ type server struct {
 	execs   map[string]*proc
 	nextTmp int // names exec files in the state dir
 
-	quit     chan struct{}
-	quitOnce sync.Once
+	closeOnce sync.Once
 }
 
-// warmRT is the runtime a warm shim started ahead of need, for its
-// container's first runtime verb.
-var warmRT *warmRuntime
+// exit stops serving the container (once): its socket, its state dir's
+// descriptor, its place in the monitor. It returns at once; the requests
+// under way (the Delete that asked for it) finish first.
+func (s *server) exit() {
+	s.closeOnce.Do(func() {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = s.srv.Shutdown(ctx)
+			_ = s.srv.Close()
+			s.dirFd.Close()
+			s.m.remove(s)
+		}()
+	})
+}
 
-// exit makes serve return (once).
-func (s *server) exit() { s.quitOnce.Do(func() { close(s.quit) }) }
-
-// orphanCheckEvery is how often a shim checks whether it is still
-// reachable.
-const orphanCheckEvery = 5 * time.Second
-
-// orphanWatch ends a shim that nothing can reach any more: its container
-// has exited and its state dir (socket, config, exit record) was removed
-// from under it, so no daemon can ever connect to collect the exit or
-// delete it (a daemon killed and its exec root removed, say). It deletes
-// the container from the runtime first, as Delete would. A shim whose
-// container still runs keeps supervising it.
-func (s *server) orphanWatch(every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.quit:
-			return
-		case <-t.C:
-		}
-		var st unix.Stat_t
-		if err := unix.Fstat(int(s.dirFd.Fd()), &st); err != nil || st.Nlink > 0 || !s.init.isDone() {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		rt := *s.rt
-		rt.dir = "/" // the state dir is gone
-		_ = rt.run(ctx, "delete", "--force", s.cfg.ID)
-		cancel()
-		s.exit()
+// checkOrphan ends the monitoring of a container that nothing can reach any
+// more: it has exited and its state dir (socket, config, exit record) was
+// removed from under the monitor, so no daemon can ever connect to collect
+// the exit or delete it (a daemon killed and its exec root removed, say).
+// It deletes the container from the runtime first, as Delete would. A
+// container that still runs stays supervised.
+func (s *server) checkOrphan() {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(s.dirFd.Fd()), &st); err != nil || st.Nlink > 0 || !s.init.isDone() {
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	rt := *s.rt
+	rt.dir = "/" // the state dir is gone
+	_ = rt.run(ctx, "delete", "--force", s.cfg.ID)
+	cancel()
+	s.exit()
 }
 
-// serve is the shim's main: create the container, report readiness on fd 3,
-// serve until Delete.
-func serve(dir string) error {
-	// Nothing of the daemon stays with the shim or reaches the runtime: fd 3
-	// (the readiness pipe) is kept but close-on-exec, others it leaked are closed.
-	closeInherited(4)
-	cloexecFrom(3)
-	return serveReady(dir)
-}
-
-// warm is the main of a shim started ahead of need: it waits for the state
-// dir of its container on fd 4, then is the shim of that container, with
-// its log as stderr. End-of-file (the daemon closed its pool or died) ends
-// it without doing anything.
-func warm() error {
-	closeInherited(5)
-	cloexecFrom(3)
-	// berth's own runtime, started now too: used if the container's
-	// runtime is berth's own from this binary.
-	var pendingRT *warmRuntime
-	if exe, err := os.Executable(); err == nil {
-		pendingRT, _ = spawnWarmRuntime(exe)
-	}
-	assign := os.NewFile(4, "assign")
-	line, err := bufio.NewReader(assign).ReadString('\n')
-	assign.Close()
-	if err != nil {
-		if pendingRT != nil {
-			pendingRT.close()
-			var ws syscall.WaitStatus
-			_, _ = syscall.Wait4(pendingRT.pid, &ws, 0, nil)
-		}
-		return nil
-	}
-	dir := strings.TrimSuffix(line, "\n")
-	warmRT = pendingRT
-	if lf, err := os.OpenFile(filepath.Join(dir, shimclient.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_CLOEXEC, 0o600); err == nil {
-		_ = unix.Dup3(int(lf.Fd()), 2, 0)
-		lf.Close()
-	}
-	return serveReady(dir)
-}
-
-// serveReady serves dir and reports readiness (or the error) on fd 3.
-func serveReady(dir string) error {
-	ready := os.NewFile(3, "ready")
-	report := func(r shimclient.Ready) {
-		if ready == nil {
-			return
-		}
-		b, _ := json.Marshal(r)
-		_, _ = ready.Write(append(b, '\n'))
-		ready.Close()
-		ready = nil
-	}
-	err := serveReport(dir, report)
-	if err != nil {
-		report(shimclient.Ready{Error: err.Error()})
-	}
-	return err
-}
-
-func serveReport(dir string, report func(shimclient.Ready)) error {
+// adopt starts monitoring the container whose state dir is dir: it creates
+// the container with the runtime, serves the protocol on dir's socket and
+// returns the init's pid.
+func (m *monitor) adopt(dir string) (int, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return err
-	}
-	// Work inside the state dir: relative socket names stay short.
-	if err := os.Chdir(dir); err != nil {
-		return fmt.Errorf("enter state dir: %w", err)
+		return 0, err
 	}
 	var cfg shimclient.Config
-	b, err := os.ReadFile(shimclient.ConfigFile)
+	b, err := os.ReadFile(filepath.Join(dir, shimclient.ConfigFile))
 	if err != nil {
-		return fmt.Errorf("read shim config: %w", err)
+		return 0, fmt.Errorf("read shim config: %w", err)
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return fmt.Errorf("decode shim config: %w", err)
+		return 0, fmt.Errorf("decode shim config: %w", err)
 	}
-	// Orphans (the container init once `<runtime> create` exits, exec'd
-	// processes) are reparented to the shim, which reaps them.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("become subreaper: %w", err)
-	}
-	s := &server{cfg: cfg, dir: dir, reaper: newReaper(), execs: map[string]*proc{}, quit: make(chan struct{})}
-	if s.dirFd, err = os.Open(dir); err != nil {
-		return fmt.Errorf("open state dir: %w", err)
-	}
+	s := &server{m: m, cfg: cfg, dir: dir, reaper: m.reaper, execs: map[string]*proc{}}
 	if s.rt, err = newRuntime(cfg.Runtime, cfg.ID, dir, s.reaper); err != nil {
-		return err
+		return 0, err
 	}
-	if w := warmRT; w != nil {
-		warmRT = nil
-		if w.matches(s.rt.argv) {
-			s.rt.warm = w
-		} else {
-			w.close()
-		}
+	if s.dirFd, err = os.Open(dir); err != nil {
+		return 0, fmt.Errorf("open state dir: %w", err)
 	}
-	sock := filepath.Join(dir, shimclient.SocketFile)
-	if len(sock) > maxSunPath {
-		sock = shimclient.SocketFile
-	}
-	_ = os.Remove(sock)
-	l, err := net.Listen("unix", sock)
+	listen, _ := s.sockName(shimclient.SocketFile)
+	_ = os.Remove(listen)
+	l, err := net.Listen("unix", listen)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
+		s.dirFd.Close()
+		return 0, fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	defer l.Close()
+	s.rt.warm = m.takeWarm(s.rt.argv)
 	if err := s.create(); err != nil {
-		return err
+		l.Close()
+		s.dirFd.Close()
+		return 0, err
 	}
-	srv := &http.Server{Handler: s.routes()}
-	go srv.Serve(l)
-	go s.orphanWatch(orphanCheckEvery)
-	report(shimclient.Ready{Pid: s.init.pid})
-	<-s.quit
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = srv.Shutdown(ctx)
-	return nil
+	s.srv = &http.Server{Handler: s.routes()}
+	m.add(s)
+	go s.srv.Serve(l)
+	return s.init.pid, nil
 }
 
 // sockName returns the name to listen on for a socket of the state dir and
 // the path another process dials: the absolute path when it fits in a
-// sockaddr, else (listen) the name relative to the shim's working directory
-// and (dial) /proc/<shim>/fd/<state dir fd>/name, which is always short. The
-// runtime chdirs to the bundle, so a relative name would not do for it.
+// sockaddr, else /proc/<pid>/fd/<state dir fd>/name, which is always short.
 func (s *server) sockName(name string) (listen, dial string) {
 	if p := filepath.Join(s.dir, name); len(p) <= maxSunPath {
 		return p, p
 	}
-	return name, fmt.Sprintf("/proc/%d/fd/%d/%s", os.Getpid(), s.dirFd.Fd(), name)
+	return fmt.Sprintf("/proc/self/fd/%d/%s", s.dirFd.Fd(), name), fmt.Sprintf("/proc/%d/fd/%d/%s", os.Getpid(), s.dirFd.Fd(), name)
 }
 
 // create runs `<runtime> create` and starts monitoring the init.
@@ -267,7 +181,7 @@ func (s *server) create() error {
 	s.status = shimclient.StatusCreated
 	s.oomFile = oomCounter(pid)
 	s.oomBase = oomKills(s.oomFile)
-	s.monitor(p, s.recordExit)
+	s.watch(p, s.recordExit)
 	return nil
 }
 
@@ -310,13 +224,13 @@ func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) 
 		p.startPumps()
 	}
 	args = append(args, s.cfg.ID)
-	pid, err := s.rt.spawn(args, stdio)
+	_, exited, err := s.rt.spawn(args, stdio)
 	p.closeTheirs()
 	if err != nil {
 		p.closeStdin()
 		return 0, err
 	}
-	ws := <-s.reaper.wait(pid)
+	ws := <-exited
 	if err := status(ws); err != nil {
 		var text string
 		if terminal {
@@ -369,12 +283,14 @@ func readFull(f *os.File, b []byte) (int, error) {
 	return n, nil
 }
 
-// monitor waits for p's exit in the background.
-func (s *server) monitor(p *proc, onExit func(*shimclient.Exit)) {
-	exited := s.reaper.wait(p.pid)
-	go func() {
-		p.exited(<-exited, onExit)
-	}()
+// watch has p's exit handled when it comes.
+func (s *server) watch(p *proc, onExit func(*shimclient.Exit)) {
+	s.reaper.onExit(p.pid, func(ws syscall.WaitStatus) {
+		p.exited(ws, onExit)
+		if p == s.init {
+			s.m.publish(shimclient.ExitEvent{StateDir: s.dir, Exit: p.exit})
+		}
+	})
 }
 
 // recordExit writes the init's exit status to exit.json (temp file, fsync,
@@ -387,7 +303,6 @@ func (s *server) recordExit(e *shimclient.Exit) {
 	if s.log != nil {
 		s.log.Close()
 	}
-	s.reaper.forget()
 	if err := writeFileAtomic(filepath.Join(s.dir, shimclient.ExitFile), e); err != nil {
 		fmt.Fprintf(os.Stderr, "berth shim: record exit of %s: %v\n", s.cfg.ID, err)
 	}

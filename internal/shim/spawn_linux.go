@@ -6,10 +6,11 @@ import (
 	"syscall"
 )
 
-// spawn starts `berth shim serve` in a new session with the readiness pipe
-// (fd 3) and its stderr, and returns at once: the shim is reparented to the
-// nearest subreaper (or init) and never is a child the daemon must reap.
-func spawn(stateDir string) error {
+// spawn starts `berth shim monitor` in a new session with the readiness
+// pipe (fd 3) and its stderr, and returns at once: the monitor is
+// reparented to the nearest subreaper (or init) and never is a child the
+// daemon must reap.
+func spawn(dir string) error {
 	cloexecFrom(3)
 	self, err := os.Executable()
 	if err != nil {
@@ -22,15 +23,15 @@ func spawn(stateDir string) error {
 	defer devnull.Close()
 	ready := os.NewFile(3, "ready")
 	if ready == nil {
-		return fmt.Errorf("spawn shim: fd 3 (readiness pipe) is not open")
+		return fmt.Errorf("spawn monitor: fd 3 (readiness pipe) is not open")
 	}
-	p, err := os.StartProcess(self, []string{self, "shim", "serve", "--state-dir", stateDir}, &os.ProcAttr{
-		Dir:   stateDir,
+	p, err := os.StartProcess(self, []string{self, "shim", "monitor", "--dir", dir}, &os.ProcAttr{
+		Dir:   "/",
 		Files: []*os.File{devnull, devnull, os.Stderr, ready},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
-		return fmt.Errorf("start shim: %w", err)
+		return fmt.Errorf("start monitor: %w", err)
 	}
 	return p.Release()
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
@@ -22,39 +25,53 @@ import (
 // maxSunPath is the longest unix socket path the kernel accepts (108 with NUL).
 const maxSunPath = 107
 
-// conn talks HTTP to one shim's socket.
+// conn talks HTTP to one container's socket, through the one HTTP client
+// of all containers (shared).
 type conn struct {
-	sock   string
-	client *http.Client
+	sock string
+	host string // the socket path, hex-encoded: shared's connections are pooled by host
 }
+
+// shared is the HTTP client of every container's socket: its dialer finds
+// the socket in the request's host.
+var shared = &http.Client{Transport: &http.Transport{
+	DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+		host, _, _ := strings.Cut(addr, ":")
+		sock, err := hex.DecodeString(host)
+		if err != nil {
+			return nil, fmt.Errorf("bad shim address %q", addr)
+		}
+		return dialUnix(ctx, string(sock))
+	},
+	MaxIdleConnsPerHost: 2,
+	// A container's calls come in bursts (create, start, attach); an idle
+	// connection between them would cost this process and the monitor a
+	// pair of goroutines and buffers per container.
+	IdleConnTimeout:    2 * time.Second,
+	DisableCompression: true,
+}}
 
 func newConn(stateDir string) *conn {
-	c := &conn{sock: filepath.Join(stateDir, SocketFile)}
-	c.client = &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return c.dial(ctx)
-		},
-		MaxIdleConnsPerHost: 2,
-		DisableCompression:  true,
-	}}
-	return c
+	sock := filepath.Join(stateDir, SocketFile)
+	return &conn{sock: sock, host: hex.EncodeToString([]byte(sock))}
 }
 
-func (c *conn) close() { c.client.CloseIdleConnections() }
+// dial connects to the shim socket.
+func (c *conn) dial(ctx context.Context) (net.Conn, error) { return dialUnix(ctx, c.sock) }
 
-// dial connects to the shim socket. A path longer than sun_path is reached
-// through /proc/self/fd/<dirfd>/shim.sock, which is always short.
-func (c *conn) dial(ctx context.Context) (net.Conn, error) {
+// dialUnix connects to a unix socket. A path longer than sun_path is reached
+// through /proc/self/fd/<dirfd>/<name>, which is always short.
+func dialUnix(ctx context.Context, sock string) (net.Conn, error) {
 	var d net.Dialer
-	if len(c.sock) <= maxSunPath {
-		return d.DialContext(ctx, "unix", c.sock)
+	if len(sock) <= maxSunPath {
+		return d.DialContext(ctx, "unix", sock)
 	}
-	dir, err := os.Open(filepath.Dir(c.sock))
+	dir, err := os.Open(filepath.Dir(sock))
 	if err != nil {
 		return nil, err
 	}
 	defer dir.Close()
-	return d.DialContext(ctx, "unix", fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(c.sock)))
+	return d.DialContext(ctx, "unix", fmt.Sprintf("/proc/self/fd/%d/%s", dir.Fd(), filepath.Base(sock)))
 }
 
 // call does one request; in (if not nil) is sent as JSON, out (if not nil)
@@ -72,7 +89,7 @@ func (s *Shim) call(ctx context.Context, method, path string, q url.Values, in, 
 		}
 		body = bytes.NewReader(b)
 	}
-	u := "http://shim" + path
+	u := "http://" + s.conn.host + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -80,7 +97,7 @@ func (s *Shim) call(ctx context.Context, method, path string, q url.Values, in, 
 	if err != nil {
 		return err
 	}
-	resp, err := s.conn.client.Do(req)
+	resp, err := shared.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

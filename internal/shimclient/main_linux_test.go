@@ -137,8 +137,9 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-// deleteAndCheck deletes the container and checks that the shim and its
-// state dir are gone.
+// deleteAndCheck deletes the container and checks that its state dir is
+// gone and that the monitor, which goes on running, lets go of it: no
+// descriptor of the monitor refers to the state dir any more.
 func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 	t.Helper()
 	st, err := sh.State(ctx)
@@ -152,12 +153,18 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 		t.Fatal("state dir still exists after Delete")
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for syscall.Kill(st.ShimPid, 0) == nil {
-		if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", st.ShimPid)); strings.Contains(string(b), ") Z ") {
-			break // exited, waiting for its parent
+	for {
+		var held []string
+		for _, l := range fdLinks(t, st.ShimPid) {
+			if strings.HasPrefix(l, sh.StateDir) {
+				held = append(held, l)
+			}
+		}
+		if len(held) == 0 {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("shim %d still running after Delete", st.ShimPid)
+			t.Fatalf("monitor %d still holds %v after Delete", st.ShimPid, held)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -22,7 +22,8 @@ var ErrNotImplemented = errors.New("shim: not implemented")
 type Config struct {
 	ID          string   // container id
 	Bundle      string   // OCI bundle dir (config.json + rootfs)
-	StateDir    string   // private dir of this shim: socket, pid, exit status
+	StateDir    string   // private dir of this container: socket, pid, exit status
+	MonitorDir  string   // the monitor's dir (socket, lock, log), shared by containers; "" means StateDir's parent
 	Runtime     []string // runtime argv prefix, e.g. {"/usr/local/bin/berth","runtime","--root","/run/berth/runtime"} or {"runc","--root",...}
 	LogPath     string   // json-file log (Docker's on-disk format); "" = no log
 	LogMaxSize  int64    // rotate at this size in bytes; 0 = never
@@ -31,8 +32,9 @@ type Config struct {
 	OpenStdin   bool     // keep a stdin pipe open for attach (docker run -i)
 	StdinOnce   bool     // close the container's stdin when the first attached client detaches
 
-	// Binary is the berth binary run as `berth shim`; "" means os.Executable().
-	// Tests point it at a freshly built binary.
+	// Binary is the berth binary run as `berth shim monitor` when no
+	// monitor runs; "" means os.Executable(). Tests point it at a freshly
+	// built binary.
 	Binary string `json:",omitempty"`
 
 	// RunOnCreate makes the shim run the container at once with
@@ -42,9 +44,6 @@ type Config struct {
 	// reported, until Start, which then only releases them, so attached
 	// clients miss nothing.
 	RunOnCreate bool `json:",omitempty"`
-
-	// Pool, if set, provides an already started shim (see Pool).
-	Pool *Pool `json:"-"`
 }
 
 // Streams are the client side of an attach. Nil members are not attached.
@@ -153,13 +152,59 @@ func (s *Shim) KillAll(ctx context.Context, sig syscall.Signal) error {
 // Wait blocks until the container's init exits and returns its exit status.
 // Its output is fully written to the log when Wait returns.
 func (s *Shim) Wait(ctx context.Context) (Exit, error) {
-	if s.dead != nil {
-		return *s.dead, nil
+	type result struct {
+		e   Exit
+		err error
 	}
+	ch := make(chan result, 1)
+	s.Notify(ctx, func(e Exit, err error) { ch <- result{e, err} })
+	r := <-ch
+	return r.e, r.err
+}
+
+// Notify calls f once, in a goroutine of its own, with what Wait would
+// return; until then nothing waits for it (no goroutine, no connection:
+// the exits of all containers of a monitor come over one subscription).
+// f gets ctx's error if ctx ends first.
+func (s *Shim) Notify(ctx context.Context, f func(Exit, error)) {
+	if s.dead != nil {
+		go f(*s.dead, nil)
+		return
+	}
+	if s.cfg.MonitorDir == "" { // a per-container shim's state dir (a berth before the monitor)
+		go func() { f(s.settle(s.httpWait(ctx))) }()
+		return
+	}
+	// Registering asks the monitor for the state: off the caller's path.
+	go s.notify(ctx, func(e Exit, err error) {
+		if errors.Is(err, errNoEvents) {
+			e, err = s.httpWait(ctx)
+		}
+		if errors.Is(err, errMonitorGone) {
+			// A subscription to a monitor that died, taken just before
+			// it was noticed: if a live monitor serves the container
+			// (a new one, after the old one was killed), wait again.
+			if st, serr := s.State(ctx); serr == nil && st.Exit == nil {
+				s.Notify(ctx, f)
+				return
+			}
+		}
+		f(s.settle(e, err))
+	})
+}
+
+// httpWait is the wait of the wire protocol: a request that lasts until the
+// exit.
+func (s *Shim) httpWait(ctx context.Context) (Exit, error) {
 	var e Exit
 	err := s.call(ctx, "GET", "/wait", nil, nil, &e)
+	return e, err
+}
+
+// settle answers a wait the monitor could not: it may have recorded the
+// exit before it died.
+func (s *Shim) settle(e Exit, err error) (Exit, error) {
 	if err != nil && errors.Is(err, errdefs.ErrUnavailable) {
-		// The shim died meanwhile; it may have recorded the exit first.
 		if x, rerr := readExit(s.StateDir); rerr == nil {
 			return x, nil
 		}
@@ -193,13 +238,9 @@ func (s *Shim) Delete(ctx context.Context) error { return s.delete(ctx, false) }
 // DeleteForce is Delete that first kills a running container.
 func (s *Shim) DeleteForce(ctx context.Context) error { return s.delete(ctx, true) }
 
-// Close releases the handle's idle connections; the shim keeps running.
-func (s *Shim) Close() error {
-	if s.conn != nil {
-		s.conn.close()
-	}
-	return nil
-}
+// Close releases the handle. The shim keeps running; idle connections to
+// it close by themselves after two seconds.
+func (s *Shim) Close() error { return nil }
 
 // Attach, Resize, Kill, Wait and Pid of an exec'd process behave as the
 // container's.

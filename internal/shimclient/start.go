@@ -1,34 +1,33 @@
 package shimclient
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/recovery"
 )
 
-// start writes the config, starts the shim detached (spawnShim) and waits
-// for its readiness line.
+// start writes the config and asks the monitor of cfg.MonitorDir (started
+// if absent) to adopt the container; the monitor creates it and answers
+// its readiness line.
 func start(ctx context.Context, cfg Config) (*Shim, error) {
 	if cfg.ID == "" || cfg.Bundle == "" || cfg.StateDir == "" || len(cfg.Runtime) == 0 {
 		return nil, errdefs.InvalidParameter(errors.New("start shim: id, bundle, state dir and runtime are required"))
 	}
-	bin := cfg.Binary
-	if bin == "" {
-		var err error
-		if bin, err = os.Executable(); err != nil {
-			return nil, fmt.Errorf("start shim: find own binary: %w", err)
-		}
+	if cfg.MonitorDir == "" {
+		cfg.MonitorDir = filepath.Dir(cfg.StateDir)
 	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create shim state dir %s: %w", cfg.StateDir, err)
@@ -44,66 +43,116 @@ func start(ctx context.Context, cfg Config) (*Shim, error) {
 	if err := os.WriteFile(filepath.Join(cfg.StateDir, ConfigFile), b, 0o600); err != nil {
 		return fail(fmt.Errorf("write shim config: %w", err))
 	}
-	logf, err := os.OpenFile(filepath.Join(cfg.StateDir, LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	c, err := dialMonitor(ctx, cfg.Binary, cfg.MonitorDir)
 	if err != nil {
-		return fail(fmt.Errorf("open shim log: %w", err))
+		return fail(err)
 	}
-	defer logf.Close()
-	var r *os.File
-	if ws := cfg.Pool.take(bin); ws != nil {
-		// A warm shim takes the container: it reads the config from the
-		// state dir as a fresh one would. The pool starts the next one
-		// once this start is over.
-		defer recovery.Go(nil, "refill shim pool", cfg.Pool.refill, nil)
-		if _, err := ws.assign.Write([]byte(cfg.StateDir + "\n")); err == nil {
-			ws.assign.Close()
-			r = ws.ready
-		} else {
-			ws.close() // it died: start one the ordinary way
-		}
-	}
-	if r == nil {
-		var w *os.File
-		r, w, err = os.Pipe()
-		if err != nil {
-			return fail(fmt.Errorf("create shim ready pipe: %w", err))
-		}
-		err = spawnShim(bin, cfg.StateDir, logf, w)
-		w.Close()
-		if err != nil {
-			r.Close()
-			return fail(fmt.Errorf("spawn shim for %s: %w", cfg.ID, err))
-		}
-	}
-	defer r.Close()
+	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {
-		_ = r.SetReadDeadline(dl)
+		_ = c.SetDeadline(dl)
 	}
-	stop := context.AfterFunc(ctx, func() { _ = r.SetReadDeadline(time.Now()) })
+	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Now()) })
 	defer stop()
-	line, err := io.ReadAll(r)
-	if err != nil && ctx.Err() == nil {
-		return fail(fmt.Errorf("wait for shim of %s: %w", cfg.ID, err))
+	req, _ := json.Marshal(AdoptRequest{StateDir: cfg.StateDir})
+	var line []byte
+	if _, err = c.Write(append(req, '\n')); err == nil {
+		line, err = bufio.NewReader(c).ReadBytes('\n')
 	}
 	if ctx.Err() != nil {
-		// The shim goes on creating; ask it to clean up after itself.
+		// The monitor goes on creating; ask it to clean up after itself.
 		if sh, cerr := connect(context.Background(), cfg.StateDir); cerr == nil {
 			_ = sh.delete(context.Background(), true)
 		}
 		return fail(ctx.Err())
 	}
 	var rd Ready
-	if err := json.Unmarshal(line, &rd); err != nil {
-		msg := strings.TrimSpace(tail(filepath.Join(cfg.StateDir, LogFile)))
-		if msg == "" {
-			msg = "no readiness reply"
-		}
-		return fail(fmt.Errorf("shim of %s exited: %s", cfg.ID, msg))
+	if err == nil {
+		err = json.Unmarshal(line, &rd)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("monitor of %s: %v: %s", cfg.ID, err, strings.TrimSpace(tail(filepath.Join(cfg.MonitorDir, MonitorLog)))))
 	}
 	if rd.Error != "" {
 		return fail(errors.New(rd.Error))
 	}
 	return &Shim{StateDir: cfg.StateDir, id: cfg.ID, cfg: cfg, pid: rd.Pid, conn: newConn(cfg.StateDir)}, nil
+}
+
+// monitorMu serializes the starts of monitors by this process.
+var monitorMu sync.Mutex
+
+// dialMonitor connects to the monitor of dir, started first (from the
+// berth binary bin, "" for this one) if none listens.
+func dialMonitor(ctx context.Context, bin, dir string) (net.Conn, error) {
+	sock := filepath.Join(dir, MonitorSocket)
+	if c, err := dialUnix(ctx, sock); err == nil {
+		return c, nil
+	}
+	monitorMu.Lock()
+	defer monitorMu.Unlock()
+	if c, err := dialUnix(ctx, sock); err == nil {
+		return c, nil
+	}
+	if err := startMonitor(bin, dir); err != nil {
+		return nil, err
+	}
+	// "running": another process's monitor took the dir; it listens soon.
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var c net.Conn
+		if c, err = dialUnix(ctx, sock); err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return c, err
+		}
+	}
+}
+
+// EnsureMonitor starts the monitor of dir if none runs, so that the first
+// container does not wait for it.
+func EnsureMonitor(ctx context.Context, bin, dir string) error {
+	c, err := dialMonitor(ctx, bin, dir)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
+
+// startMonitor starts `berth shim monitor --dir dir` detached and waits for
+// its readiness line.
+func startMonitor(bin, dir string) error {
+	if bin == "" {
+		var err error
+		if bin, err = os.Executable(); err != nil {
+			return fmt.Errorf("start monitor: find own binary: %w", err)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create monitor dir %s: %w", dir, err)
+	}
+	logf, err := os.OpenFile(filepath.Join(dir, MonitorLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("open monitor log: %w", err)
+	}
+	defer logf.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("create monitor ready pipe: %w", err)
+	}
+	defer r.Close()
+	err = spawnMonitor(bin, dir, logf, w)
+	w.Close()
+	if err != nil {
+		return err
+	}
+	_ = r.SetReadDeadline(time.Now().Add(30 * time.Second))
+	line, _ := io.ReadAll(r)
+	switch msg := strings.TrimSpace(string(line)); msg {
+	case MonitorReady, MonitorRunning:
+		return nil
+	case "":
+		return fmt.Errorf("monitor of %s exited: %s", dir, strings.TrimSpace(tail(filepath.Join(dir, MonitorLog))))
+	default:
+		return fmt.Errorf("monitor of %s: %s", dir, msg)
+	}
 }
 
 // tail returns the last bytes of a file, for error messages.
@@ -170,4 +219,26 @@ func (s *Shim) delete(ctx context.Context, force bool) error {
 	err := s.call(ctx, "POST", "/delete", q, nil, nil)
 	s.Close()
 	return err
+}
+
+// Stats asks the monitor of dir (which must run) about itself.
+func Stats(ctx context.Context, dir string) (MonitorStats, error) {
+	var st MonitorStats
+	c, err := dialUnix(ctx, filepath.Join(dir, MonitorSocket))
+	if err != nil {
+		return st, errdefs.Unavailable(fmt.Errorf("monitor of %s: %w", dir, err))
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	req, _ := json.Marshal(AdoptRequest{Stats: true})
+	if _, err := c.Write(append(req, '\n')); err != nil {
+		return st, err
+	}
+	line, err := bufio.NewReader(c).ReadBytes('\n')
+	if err != nil {
+		return st, fmt.Errorf("monitor of %s: %w", dir, err)
+	}
+	return st, json.Unmarshal(line, &st)
 }
