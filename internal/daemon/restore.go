@@ -149,8 +149,9 @@ func isHex(s string) bool {
 
 // adoptOrClean handles a stopped record whose shim may have outlived a
 // crash in the middle of start: a shim whose container runs is adopted
-// (the start completed but was not recorded), any other is deleted, and a
-// rootfs left mounted is unmounted.
+// (the start completed but was not recorded), any other is deleted with
+// the endpoints and namespace the start had made, and a rootfs left
+// mounted is unmounted.
 func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	dir := d.shimDir(c.ID)
 	if _, err := os.Stat(dir); err != nil {
@@ -161,6 +162,7 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		_ = d.unmountRootfs(c)
+		d.net.Release(c) // reconcileNetworking kept its endpoints for this shim
 		return
 	}
 	if st, err := sh.State(ctx); err == nil && (st.Status == shimclient.StatusRunning || st.Status == shimclient.StatusPaused) {
@@ -180,6 +182,7 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	_ = sh.Close()
 	_ = os.RemoveAll(dir)
 	_ = d.unmountRootfs(c)
+	d.net.Release(c)
 }
 
 // restartLater starts c in the background once the daemon is up, for

@@ -26,6 +26,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 )
@@ -375,6 +376,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 			partials = append(partials, j.file)
 		}
 		ps.p.Status(j.id, "Pull complete")
+		crashpoint.At("pull-between-layers")
 		parent = chain
 	}
 	return partials, nil

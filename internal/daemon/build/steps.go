@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/builder/dockerfile"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/mount"
@@ -85,6 +86,7 @@ func (b *steps) Run(ctx context.Context, req dockerfile.RunRequest) (string, err
 	if err := ctrs.ContainerStart(ctx, id); err != nil {
 		return "", err
 	}
+	crashpoint.At("build-mid-run")
 	var res containertypes.WaitResponse
 	select {
 	case res = <-wait:

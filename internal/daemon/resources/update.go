@@ -13,6 +13,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 )
@@ -52,6 +53,7 @@ func (s *Service) Update(ctx context.Context, name string, u containertypes.Upda
 			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
 		}
 	}
+	crashpoint.At("update-after-runtime")
 	if u.RestartPolicy.Name != "" {
 		c.HostConfig.RestartPolicy = u.RestartPolicy
 	}
