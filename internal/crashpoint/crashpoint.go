@@ -26,7 +26,7 @@ const Env = "BERTH_TEST_CRASH_AT"
 //	daemon/resources: update-after-runtime (limits applied, not recorded)
 //	volume: volume-create-after-dir, volume-remove-after-rename
 //	network: network-create-after-record, network-create-after-bridge,
-//	  network-remove-after-record, network-connect-after-veth
+//	  network-remove-after-bridge, network-connect-after-veth
 func At(name string) {
 	if Armed(name) {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)

@@ -125,8 +125,11 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 	if err == nil && st.Pid > 0 {
 		c.Lock()
 		c.State.Pid = st.Pid
-		if st.Status == shimclient.StatusPaused {
-			c.SetPaused(true)
+		if st.Status == shimclient.StatusPaused && c.State.Status != container.StatusPaused {
+			// Paused by a commit the daemon died in, not by the user.
+			if err := sh.Resume(ctx); err != nil {
+				c.SetPaused(true)
+			}
 		}
 		c.Unlock()
 	}

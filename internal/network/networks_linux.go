@@ -202,14 +202,17 @@ func (m *Manager) Remove(ref string) error {
 			return errdefs.Forbidden(fmt.Errorf("error while removing network: network %s has active endpoints (name:%q id:%q)", r.Name, e.ContainerName, e.ContainerID[:12]))
 		}
 	}
+	// The bridge goes first: a crash before the record is deleted leaves
+	// a network whose bridge the next start makes again (ensurePredefined),
+	// not a bridge of no network.
+	if err := bridge.Delete(r.Bridge); err != nil {
+		m.log.Warn("remove network bridge", "bridge", r.Bridge, "err", err)
+	}
+	crashpoint.At("network-remove-after-bridge")
 	if err := m.db.Delete(bucketNetworks, r.ID); err != nil {
 		return err
 	}
 	delete(m.nets, r.ID)
-	crashpoint.At("network-remove-after-record")
-	if err := bridge.Delete(r.Bridge); err != nil {
-		m.log.Warn("remove network bridge", "bridge", r.Bridge, "err", err)
-	}
 	return m.applyLocked()
 }
 

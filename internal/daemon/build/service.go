@@ -69,11 +69,13 @@ type Service struct {
 }
 
 // New returns the build service over cfg; the build cache opens on first
-// use.
+// use. The contexts a crash left in tmp/ are removed now, so that they do
+// not hold space until the next build.
 func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	_ = os.RemoveAll(filepath.Join(cfg.Root, "tmp"))
 	return &Service{root: cfg.Root, store: cfg.Store, snapshotter: cfg.Snapshotter, images: cfg.Images,
 		containers: cfg.Containers, log: cfg.Log, contexts: contexts.New(filepath.Join(cfg.Root, "contexts"))}
 }
@@ -81,10 +83,9 @@ func New(cfg Config) *Service {
 // tmpDir holds the unpacked contexts of running builds.
 func (s *Service) tmpDir() string { return filepath.Join(s.root, "tmp") }
 
-// buildCache opens the build cache once, emptying tmp/ first.
+// buildCache opens the build cache once.
 func (s *Service) buildCache() (*dockerfile.Cache, error) {
 	s.once.Do(func() {
-		_ = os.RemoveAll(s.tmpDir())
 		s.cache, s.err = dockerfile.OpenCache(s.root)
 	})
 	return s.cache, s.err

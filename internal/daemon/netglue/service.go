@@ -87,6 +87,35 @@ func (s *Service) Reconcile(running map[string]bool) {
 	if err := s.net.Reconcile(running); err != nil {
 		s.log.Error("restore network rules", "err", err)
 	}
+	for id := range running {
+		s.dropUnrecorded(id)
+	}
+}
+
+// dropUnrecorded disconnects the endpoints of container id on networks its
+// record does not name: a connect the daemon died in made the endpoint but
+// did not record it.
+func (s *Service) dropUnrecorded(id string) {
+	c, err := s.containers.Get(id)
+	if err != nil {
+		return
+	}
+	c.Lock()
+	want := map[string]bool{}
+	for _, name := range containerNetworks(c) {
+		if r, err := s.net.Get(name); err == nil {
+			want[r.ID] = true
+		}
+	}
+	c.Unlock()
+	for _, ep := range s.net.Endpoints(id) {
+		if !want[ep.NetworkID] {
+			s.log.Info("restore: dropping an endpoint the container's record lacks", "id", id, "network", ep.NetworkID)
+			if err := s.net.Disconnect(id, ep.NetworkID); err != nil {
+				s.log.Warn("restore: drop endpoint", "id", id, "err", err)
+			}
+		}
+	}
 }
 
 // Close stops the embedded DNS servers and closes the network manager.
