@@ -63,9 +63,8 @@ type Service struct {
 	log         *slog.Logger
 	contexts    *contexts.Store
 
-	once  sync.Once
+	mu    sync.Mutex // guards cache
 	cache *dockerfile.Cache
-	err   error
 }
 
 // New returns the build service over cfg; the build cache opens on first
@@ -83,16 +82,25 @@ func New(cfg Config) *Service {
 // tmpDir holds the unpacked contexts of running builds.
 func (s *Service) tmpDir() string { return filepath.Join(s.root, "tmp") }
 
-// buildCache opens the build cache once.
+// buildCache opens the build cache on first use. A failure (a full disk)
+// is not kept: the next build tries again.
 func (s *Service) buildCache() (*dockerfile.Cache, error) {
-	s.once.Do(func() {
-		s.cache, s.err = dockerfile.OpenCache(s.root)
-	})
-	return s.cache, s.err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache == nil {
+		c, err := dockerfile.OpenCache(s.root)
+		if err != nil {
+			return nil, err
+		}
+		s.cache = c
+	}
+	return s.cache, nil
 }
 
 // Close closes the build cache.
 func (s *Service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cache != nil {
 		_ = s.cache.Close()
 	}
