@@ -81,7 +81,7 @@ func TestCrashAtPoints(t *testing.T) {
 			d.mustCLI("network", "create", "bt-cp-net")
 		}, cli("network", "connect", "bt-cp-net", "bt-cp")},
 		{"rename-after-record", running, cli("rename", "bt-cp", "bt-cp-renamed")},
-		{"update-after-runtime", running, cli("update", "--memory", "64m", "--memory-swap", "128m", "bt-cp")},
+		{"update-after-record", running, cli("update", "--memory", "64m", "--memory-swap", "128m", "bt-cp")},
 		{"prune-after-one", func(t *testing.T, d *testDaemon) {
 			d.mustCLI("create", "--name", "bt-cp", "busybox", "true")
 			d.mustCLI("create", "--name", "bt-cp2", "busybox", "true")
@@ -94,6 +94,8 @@ func TestCrashAtPoints(t *testing.T) {
 		{"rm-after-snapshot", running, cli("rm", "-f", "bt-cp")},
 		{"commit-after-layer", running, cli("commit", "bt-cp", "bt-cp-committed")},
 	}
+	// What a point needs checked besides the common checks.
+	checks := map[string]func(t *testing.T, d *testDaemon){"update-after-record": sameMemoryLimit}
 	for _, c := range cases {
 		t.Run(c.point, func(t *testing.T) {
 			d.t = t
@@ -108,6 +110,9 @@ func TestCrashAtPoints(t *testing.T) {
 			d.waitExit(20 * time.Second)
 			d.start(nil)
 			d.checkNoHalfMade(t, base)
+			if check := checks[c.point]; check != nil {
+				check(t, d)
+			}
 			d.exerciseAll(t)
 			d.resetObjects(t)
 		})
@@ -390,5 +395,23 @@ func (d *testDaemon) resetObjects(t *testing.T) {
 	vols, _ := d.docker("", "volume", "ls", "-q")
 	if s := strings.TrimSpace(left + nets + vols); s != "" {
 		t.Fatalf("objects left after reset: %q", s)
+	}
+}
+
+// sameMemoryLimit checks that bt-cp's recorded memory limit is the one its
+// cgroup enforces (cgroup v1 or v2, as seen inside the container).
+func sameMemoryLimit(t *testing.T, d *testDaemon) {
+	t.Helper()
+	rec := strings.TrimSpace(d.mustCLI("inspect", "-f", "{{.HostConfig.Memory}}", "bt-cp"))
+	out, code := d.docker("", "exec", "bt-cp", "sh", "-c", "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes")
+	if code != 0 {
+		t.Fatalf("read the memory limit: %d %s", code, out)
+	}
+	got := strings.TrimSpace(out)
+	if rec == "0" && (got == "max" || len(got) >= 16) {
+		return // no limit in either
+	}
+	if got != rec {
+		t.Errorf("recorded memory limit %s, cgroup's %s", rec, got)
 	}
 }

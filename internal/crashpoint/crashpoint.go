@@ -23,7 +23,7 @@ const Env = "BERTH_TEST_CRASH_AT"
 //	distribution: pull-between-layers, push-after-blob
 //	daemon/build: build-mid-run (a RUN step's container running),
 //	  build-step-commit (a step's layer stored, its image not recorded)
-//	daemon/resources: update-after-runtime (limits applied, not recorded)
+//	daemon/resources: update-after-record (limits recorded, not yet applied)
 //	volume: volume-create-after-dir, volume-remove-after-rename
 //	network: network-create-after-record, network-create-after-bridge,
 //	  network-remove-after-bridge, network-connect-after-veth

@@ -135,6 +135,9 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 	}
 	c.Lock()
 	c.MarkRunning()
+	if err := d.res.FinishUpdate(ctx, c); err != nil {
+		d.log.Warn("restore: write the limits of an unfinished update", "id", c.ID, "err", err)
+	}
 	d.procs.StartHealth(c, sh)
 	c.Unlock()
 	d.shims.Store(c.ID, sh)
