@@ -187,7 +187,7 @@ func (d *testDaemon) containersNow(t *testing.T) []inspected {
 }
 
 // checkNoHalfMade asserts that the restarted daemon d keeps no half-made
-// object: container dirs and bundles of listed containers, shim dirs,, netns files and mounts only
+// object: no build step container, container dirs and bundles of listed containers, shim dirs,, netns files and mounts only
 // of listed (running) containers; no scratch snapshot, ingest, scratch or
 // push file; every blob whole (its digest matches); veths only of running
 // containers' endpoints, bridges only of listed networks, nftables rules
@@ -195,6 +195,9 @@ func (d *testDaemon) containersNow(t *testing.T) []inspected {
 // ports. It stops and restarts the daemon to read the snapshot store.
 func (d *testDaemon) checkNoHalfMade(t *testing.T, base map[string]bool) {
 	t.Helper()
+	if out, _ := d.docker("", "ps", "-a", "-q", "--filter", "label=berth.build.step"); strings.TrimSpace(out) != "" {
+		t.Errorf("build step containers of a dead build left: %s", out)
+	}
 	ctrs := d.containersNow(t)
 	ids, run := map[string]bool{}, map[string]bool{}
 	veths, ports := 0, 0

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
@@ -25,7 +26,8 @@ func (d *Daemon) restore(ctx context.Context) {
 		if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 			d.log.Warn("restore: unstage volume subpaths", "id", c.ID, "err", err)
 		}
-		if c.Incomplete || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
+		_, buildStep := c.Config.Labels[build.StepLabel] // of a build that died with the daemon
+		if c.Incomplete || buildStep || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
 			d.log.Info("restore: removing half-made or half-removed container", "id", c.ID)
 			if sh, err := shimclient.Connect(ctx, d.shimDir(c.ID)); err == nil {
 				_ = sh.DeleteForce(ctx)

@@ -29,6 +29,9 @@ import (
 	"github.com/berth/berth/internal/snapshot"
 )
 
+// StepLabel marks the container of a RUN step.
+const StepLabel = "berth.build.step"
+
 // steps is the service as the builder's Backend.
 type steps struct{ s *Service }
 
@@ -60,7 +63,7 @@ func (b *steps) Run(ctx context.Context, req dockerfile.RunRequest) (string, err
 	cfg := &containertypes.Config{
 		Image: req.Image, Cmd: rc.Cmd, Entrypoint: []string{}, Env: rc.Env, User: rc.User, WorkingDir: rc.WorkingDir,
 		Healthcheck:  &containertypes.HealthConfig{Test: []string{"NONE"}},
-		AttachStdout: true, AttachStderr: true,
+		AttachStdout: true, AttachStderr: true, Labels: map[string]string{StepLabel: ""},
 	}
 	resp, err := ctrs.ContainerCreate(ctx, "", containertypes.CreateRequest{
 		Config: cfg, HostConfig: &containertypes.HostConfig{NetworkMode: containertypes.NetworkMode(network), ExtraHosts: req.ExtraHosts},
