@@ -328,7 +328,9 @@ func (d *testDaemon) checkNoHalfMade(t *testing.T, base map[string]bool) {
 	d.start(nil)
 }
 
+// fileSHA256 returns the hex SHA-256 of the file at p.
 func fileSHA256(t *testing.T, p string) string {
+	t.Helper()
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
