@@ -55,8 +55,9 @@ func (d *testDaemon) onSmallDisk(t *testing.T) {
 	d.start(nil)
 }
 
-// fillDisk writes path until the filesystem has no block left.
-func fillDisk(t *testing.T, path string) {
+// fillDisk writes path until the filesystem has no block left, then
+// gives back free bytes.
+func fillDisk(t *testing.T, path string, free int64) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -72,6 +73,15 @@ func fillDisk(t *testing.T, path string) {
 				}
 				break
 			}
+		}
+	}
+	if free > 0 {
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(st.Size() - free); err != nil {
+			t.Fatal(err)
 		}
 	}
 	_ = f.Sync()
@@ -116,18 +126,15 @@ func TestFullDisk(t *testing.T) {
 	d := startDaemon(t)
 	d.onSmallDisk(t)
 	pulled := reg.host + "/fd/img:1"
-	d.makeLayeredImage(pulled, 512, 512)
+	d.makeLayeredImage(pulled, 1536, 1536)
 	d.mustCLI("push", pulled)
-	d.mustCLI("run", "--name", "bt-fd-load", "busybox", "sh", "-c", "head -c 300000 /dev/urandom > /l")
+	d.mustCLI("run", "--name", "bt-fd-load", "busybox", "sh", "-c", "head -c 1500000 /dev/urandom > /l")
 	d.mustCLI("commit", "bt-fd-load", "bt-fd-loadme")
 	archive := filepath.Join(t.TempDir(), "load.tar")
 	d.mustCLI("save", "-o", archive, "bt-fd-loadme")
 	d.mustCLI("rm", "bt-fd-load")
-	d.mustCLI("rmi", "bt-fd-loadme", pulled)
-	tmps, _ := d.docker("", "images", "--format", "{{.Repository}}:{{.Tag}}", "bt-mk-tmp*")
-	for _, ref := range strings.Fields(tmps) {
-		d.mustCLI("rmi", ref)
-	}
+	d.removeAllImages() // the pull and the load store every layer anew
+	d.importBusybox()
 	d.mustCLI("run", "--name", "bt-fd-commit", "busybox", "sh", "-c", "head -c 2000000 /dev/urandom > /c")
 	d.mustCLI("run", "-d", "--name", "bt-fd-cp", "busybox", "sleep", "600")
 	d.mustCLI("run", "-d", "--name", "bt-fd-log", "busybox", "sh", "-c", "i=0; while true; do i=$((i+1)); echo line $i; usleep 2000; done")
@@ -136,7 +143,7 @@ func TestFullDisk(t *testing.T) {
 	if err := os.WriteFile(cpFile, make([]byte, 4<<20), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dockerfile := "FROM busybox\nRUN head -c 3000000 /dev/urandom > /b\n"
+	dockerfile := "FROM busybox\nRUN dd if=/dev/urandom of=/b bs=1M count=3\n" // dd names ENOSPC (busybox head says "I/O error")
 	ops := []struct {
 		name  string
 		stdin string
@@ -148,22 +155,50 @@ func TestFullDisk(t *testing.T) {
 		{"load", "", []string{"load", "-i", archive}},
 		{"cp", "", []string{"cp", cpFile, "bt-fd-cp:/cpfile"}},
 	}
+	// A build before the disk fills: the full-disk build gets past the
+	// builder's own directory and fails in its steps.
+	if out, code := d.docker("FROM busybox\nRUN true\n", "build", "-t", "bt-fd-warm", "-"); code != 0 {
+		t.Fatalf("build: %d %s", code, out)
+	}
+	// Twice: with no block free (the operations fail at their first
+	// write) and with 1 MiB free (they fail in the middle of a blob, a
+	// layer or a file).
 	filler := filepath.Join(d.root, "filler")
-	fillDisk(t, filler)
-	for _, op := range ops {
-		out, code := d.docker(op.stdin, op.args...)
-		if code == 0 {
-			t.Errorf("%s on a full disk succeeded: %s", op.name, out)
-		} else if !strings.Contains(strings.ToLower(out), "no space left on device") {
-			t.Errorf("%s on a full disk: exit %d without a clear error: %s", op.name, code, out)
+	for _, free := range []int64{0, 1 << 20} {
+		fillDisk(t, filler, free)
+		for _, op := range ops {
+			out, code := d.docker(op.stdin, op.args...)
+			if code == 0 {
+				t.Errorf("%s on a full disk (%d bytes free) succeeded: %q", op.name, free, out)
+			} else if !strings.Contains(strings.ToLower(out), "no space left on device") {
+				t.Errorf("%s on a full disk (%d bytes free): exit %d without a clear error: %q", op.name, free, code, out)
+			} else {
+				lines := strings.Split(strings.TrimSpace(out), "\n")
+				t.Logf("%s on a full disk (%d bytes free): exit %d: %s", op.name, free, code, lines[len(lines)-1])
+			}
 		}
-	}
-	time.Sleep(300 * time.Millisecond) // the logging container meets the full disk
-	if out, code := d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-fd-log"); code != 0 || strings.TrimSpace(out) != "running" {
-		t.Errorf("logging container on a full disk: %d %q", code, out)
-	}
-	if out, code := d.docker("", "exec", "bt-fd-log", "true"); code != 0 {
-		t.Errorf("exec in the logging container on a full disk: %d %s", code, out)
+		// The failed operations removed what they had half-written.
+		if left := scratchLeft(d.root); len(left) != 0 {
+			t.Errorf("scratch files left by failed operations: %v", left)
+		}
+		blobs := filepath.Join(d.root, "content", "blobs", "sha256")
+		for _, b := range dirEntries(blobs) {
+			if got := fileSHA256(t, filepath.Join(blobs, b)); got != b {
+				t.Errorf("blob %s is not whole on the full disk", b)
+			}
+		}
+		time.Sleep(300 * time.Millisecond) // the logging container meets the full disk
+		if out, code := d.docker("", "inspect", "-f", "{{.State.Status}}", "bt-fd-log"); code != 0 || strings.TrimSpace(out) != "running" {
+			t.Errorf("logging container on a full disk: %d %q", code, out)
+		}
+		if out, code := d.docker("", "exec", "bt-fd-log", "true"); code != 0 {
+			t.Errorf("exec in the logging container on a full disk: %d %s", code, out)
+		}
+		if free == 0 {
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 
 	if err := os.Remove(filler); err != nil {
