@@ -544,7 +544,7 @@ func (ps *pullSession) fetch(ctx context.Context, j *pullLayer, f *os.File, h ha
 				return &permanentError{errdefs.InvalidParameter(fmt.Errorf("filesystem layer verification failed for digest %s: larger than %d bytes", j.dgst, j.desc.Size))}
 			}
 			if _, err := f.WriteAt(buf[:n], *off); err != nil {
-				return &permanentError{fmt.Errorf("write %s: %w", j.file, err)}
+				return &permanentError{err} // an *os.PathError: "write FILE: no space left on device"
 			}
 			h.Write(buf[:n])
 			*off += int64(n)
