@@ -95,7 +95,7 @@ func TestCrashAtPoints(t *testing.T) {
 		{"commit-after-layer", running, cli("commit", "bt-cp", "bt-cp-committed")},
 	}
 	// What a point needs checked besides the common checks.
-	checks := map[string]func(t *testing.T, d *testDaemon){"update-after-record": sameMemoryLimit}
+	checks := map[string]func(t *testing.T, d *testDaemon){"update-after-record": sameMemoryLimit, "rename-after-record": endpointNamed}
 	for _, c := range cases {
 		t.Run(c.point, func(t *testing.T) {
 			d.t = t
@@ -418,5 +418,16 @@ func sameMemoryLimit(t *testing.T, d *testDaemon) {
 	}
 	if got != rec {
 		t.Errorf("recorded memory limit %s, cgroup's %s", rec, got)
+	}
+}
+
+// endpointNamed checks that the default network names the endpoint of the
+// one container (renamed or not) as the container is named now.
+func endpointNamed(t *testing.T, d *testDaemon) {
+	t.Helper()
+	name := strings.TrimSpace(d.mustCLI("ps", "-a", "--format", "{{.Names}}"))
+	eps := strings.TrimSpace(d.mustCLI("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "bridge"))
+	if eps != name {
+		t.Errorf("container named %s, its endpoint %q", name, eps)
 	}
 }

@@ -3,6 +3,7 @@ package netglue
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 
 	"github.com/moby/moby/api/types/events"
 
@@ -88,19 +89,21 @@ func (s *Service) Reconcile(running map[string]bool) {
 		s.log.Error("restore network rules", "err", err)
 	}
 	for id := range running {
-		s.dropUnrecorded(id)
+		s.matchRecord(id)
 	}
 }
 
-// dropUnrecorded disconnects the endpoints of container id on networks its
-// record does not name: a connect the daemon died in made the endpoint but
-// did not record it.
-func (s *Service) dropUnrecorded(id string) {
+// matchRecord makes the endpoints of container id agree with its record,
+// which a change the daemon died in wrote or not: an endpoint on a network
+// the record does not name is disconnected (a connect), an endpoint under
+// another name takes the container's (a rename).
+func (s *Service) matchRecord(id string) {
 	c, err := s.containers.Get(id)
 	if err != nil {
 		return
 	}
 	c.Lock()
+	name := strings.TrimPrefix(c.Name, "/")
 	want := map[string]bool{}
 	for _, name := range containerNetworks(c) {
 		if r, err := s.net.Get(name); err == nil {
@@ -108,13 +111,18 @@ func (s *Service) dropUnrecorded(id string) {
 		}
 	}
 	c.Unlock()
+	renamed := false
 	for _, ep := range s.net.Endpoints(id) {
+		renamed = renamed || ep.ContainerName != name
 		if !want[ep.NetworkID] {
 			s.log.Info("restore: dropping an endpoint the container's record lacks", "id", id, "network", ep.NetworkID)
 			if err := s.net.Disconnect(id, ep.NetworkID); err != nil {
 				s.log.Warn("restore: drop endpoint", "id", id, "err", err)
 			}
 		}
+	}
+	if renamed {
+		s.net.Rename(id, name)
 	}
 }
 
