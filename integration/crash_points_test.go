@@ -187,7 +187,8 @@ func (d *testDaemon) containersNow(t *testing.T) []inspected {
 }
 
 // checkNoHalfMade asserts that the restarted daemon d keeps no half-made
-// object: no build step container, container dirs and bundles of listed containers, shim dirs,, netns files and mounts only
+// object: no build step container, volume dirs only of listed volumes,
+// container dirs and bundles of listed containers, shim dirs,, netns files and mounts only
 // of listed (running) containers; no scratch snapshot, ingest, scratch or
 // push file; every blob whole (its digest matches); veths only of running
 // containers' endpoints, bridges only of listed networks, nftables rules
@@ -232,6 +233,16 @@ func (d *testDaemon) checkNoHalfMade(t *testing.T, base map[string]bool) {
 	sub("bundle", dirEntries(filepath.Join(d.execRoot, "b")), ids, false)
 	sub("shim dir", dirEntries(filepath.Join(d.execRoot, "s")), run, true)
 	sub("netns", dirEntries(filepath.Join(d.execRoot, "netns")), run, false)
+	vols, _ := d.docker("", "volume", "ls", "-q")
+	volNames := map[string]bool{}
+	for _, v := range strings.Fields(vols) {
+		volNames[v] = true
+	}
+	for _, e := range dirEntries(filepath.Join(d.root, "volumes")) {
+		if !volNames[e] && !strings.HasSuffix(e, ".db") {
+			t.Errorf("volume dir of no listed volume: %s", e)
+		}
+	}
 	for _, p := range d.mountsUnderRoots() {
 		owned := base[p]
 		for id := range run {
