@@ -1,9 +1,6 @@
 package integration
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,21 +34,13 @@ type fileState struct {
 
 func stateOf(t *testing.T, path string) fileState {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		t.Fatal(err)
-	}
+	sum := fileSHA256(t, path)
 	out, err := runCmd("stat", "-c", "%a %u:%g %Y", path)
 	if err != nil {
 		t.Fatalf("stat %s: %v %s", path, err, out)
 	}
 	fs := strings.Fields(out)
-	return fileState{sum: hex.EncodeToString(h.Sum(nil)), mode: fs[0], owner: fs[1], mtime: fs[2]}
+	return fileState{sum: sum, mode: fs[0], owner: fs[1], mtime: fs[2]}
 }
 
 // TestInitSealedCopyCVE_2019_5736: the init --init gives a container is a

@@ -239,7 +239,11 @@ func (a *applier) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		if _, err := io.Copy(f, r); err != nil {
 			f.Close()
-			return errdefs.InvalidParameter(fmt.Errorf("write file %s: %w", hdr.Name, err))
+			err = fmt.Errorf("write file %s: %w", hdr.Name, err)
+			if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+				return err // the write's failure (a full disk), not the archive's
+			}
+			return errdefs.InvalidParameter(err)
 		}
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("close file %s: %w", hdr.Name, err)

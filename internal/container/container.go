@@ -36,6 +36,10 @@ type Container struct {
 	// ManualStop is set by stop and kill so the restart policy does not
 	// bring the container back.
 	ManualStop bool `json:",omitempty"`
+	// UpdatePending marks limits an update recorded before writing them to
+	// the running container's cgroup: a daemon that died in between finds
+	// it at startup and writes them (restore).
+	UpdatePending bool `json:",omitempty"`
 	// MountPoints are the container's volumes, resolved at create.
 	MountPoints []MountPoint `json:",omitempty"`
 

@@ -61,7 +61,8 @@ func (d *Daemon) CommitBuildStep(ctx context.Context, id, parent string, cfg doc
 	if err != nil {
 		return "", err
 	}
-	nid, err := d.commitLayer(ctx, c.SnapshotKey, parent, image.CommitOptions{Config: &cfg, CreatedBy: createdBy})
+	nid, err := d.commitLayer(ctx, c.SnapshotKey, parent, image.CommitOptions{Config: &cfg, CreatedBy: createdBy,
+		AfterLayer: func() { crashPoint("build-step-commit") }})
 	if err != nil {
 		return "", err
 	}

@@ -1,30 +1,15 @@
 package daemon
 
-import (
-	"os"
-	"syscall"
-)
+import "github.com/berth/berth/internal/crashpoint"
 
-// CrashEnv names a test-only crash point: when BERTH_TEST_CRASH_AT equals
-// the point's name, the daemon SIGKILLs itself there, so tests can check
-// that startup reconciles half-made objects.
-const CrashEnv = "BERTH_TEST_CRASH_AT"
-
-// crashPoint kills the daemon when the test asked for it at name. Points:
-// create-after-record, create-after-snapshot, start-after-shim,
-// start-after-start, rm-after-mark, rm-after-snapshot, commit-after-layer,
-// autoremove-after-remove.
-func crashPoint(name string) {
-	if os.Getenv(CrashEnv) == name {
-		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-		select {}
-	}
-}
+// crashPoint kills the daemon when the test asked for it at name (the
+// points are listed in package crashpoint).
+func crashPoint(name string) { crashpoint.At(name) }
 
 // crashHold blocks forever when the crash point name is armed, so that a
 // concurrent step stays undone until crashPoint(name) kills the daemon.
 func crashHold(name string) {
-	if os.Getenv(CrashEnv) == name {
+	if crashpoint.Armed(name) {
 		select {}
 	}
 }
@@ -35,7 +20,7 @@ func crashHold(name string) {
 // in the handler), archive-panic (GET /containers/{id}/archive, in the
 // goroutine that writes the tar).
 func panicPoint(name string) {
-	if os.Getenv(CrashEnv) == name {
+	if crashpoint.Armed(name) {
 		panic("test panic at " + name)
 	}
 }

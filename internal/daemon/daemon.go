@@ -80,7 +80,7 @@ type Daemon struct {
 	volumes    *volumes.Service // volumes and containers' mounts
 	shims      sync.Map         // container ID → *shimclient.Shim
 	deleting   sync.Map         // container ID → chan closed when its exited shim's delete is done
-	procs      *procs.Service // execs, attaches, logs, health checks (procs.go)
+	procs      *procs.Service   // execs, attaches, logs, health checks (procs.go)
 	events     *eventLog
 	started    time.Time
 	cgroupV2   bool

@@ -36,9 +36,14 @@
 //
 // Crash safety: create writes the record first, marked Incomplete, then the
 // dir, files and snapshot; remove marks the record "removing" before it
-// deletes anything. Startup (restore.go) removes incomplete and removing
-// records with what they own, orphan bundles and container snapshots,
-// reconnects to the monitor's sockets of running containers (live restore) and records
-// the exits that happened while no daemon ran. BERTH_TEST_CRASH_AT names a
-// point where the daemon SIGKILLs itself, for tests (crash.go).
+// deletes anything; update records new limits, marked pending, before it
+// writes them to the cgroup. Startup (restore.go) removes incomplete and
+// removing records with what they own, the step containers of builds
+// (labelled build.StepLabel), orphan bundles and container snapshots,
+// reconnects to the monitor's sockets of running
+// containers (live restore), writes
+// their pending limits and resumes one a dead commit had paused, releases
+// the network of a start it cleans up, and records the exits that happened
+// while no daemon ran. BERTH_TEST_CRASH_AT names a point where the daemon
+// SIGKILLs itself, for tests (package crashpoint lists them).
 package daemon

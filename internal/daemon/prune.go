@@ -40,6 +40,7 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 			continue
 		}
 		rep.ContainersDeleted = append(rep.ContainersDeleted, c.ID)
+		crashPoint("prune-after-one")
 		rep.SpaceReclaimed += uint64(size)
 	}
 	d.emit("container", "prune", nil, map[string]string{"reclaimed": itoa(int(rep.SpaceReclaimed))})

@@ -33,6 +33,7 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 		}
 		return err
 	}
+	crashPoint("rename-after-record")
 	d.net.Rename(c)
 	d.emit("container", "rename", c, map[string]string{"oldName": old})
 	return nil

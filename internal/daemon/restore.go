@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
@@ -25,7 +26,8 @@ func (d *Daemon) restore(ctx context.Context) {
 		if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 			d.log.Warn("restore: unstage volume subpaths", "id", c.ID, "err", err)
 		}
-		if c.Incomplete || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
+		_, buildStep := c.Config.Labels[build.StepLabel] // of a build that died with the daemon
+		if c.Incomplete || buildStep || c.State.Status == container.StatusRemoving || c.State.Status == container.StatusDead {
 			d.log.Info("restore: removing half-made or half-removed container", "id", c.ID)
 			if sh, err := shimclient.Connect(ctx, d.shimDir(c.ID)); err == nil {
 				_ = sh.DeleteForce(ctx)
@@ -125,13 +127,19 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 	if err == nil && st.Pid > 0 {
 		c.Lock()
 		c.State.Pid = st.Pid
-		if st.Status == shimclient.StatusPaused {
-			c.SetPaused(true)
+		if st.Status == shimclient.StatusPaused && c.State.Status != container.StatusPaused {
+			// Paused by a commit the daemon died in, not by the user.
+			if err := sh.Resume(ctx); err != nil {
+				c.SetPaused(true)
+			}
 		}
 		c.Unlock()
 	}
 	c.Lock()
 	c.MarkRunning()
+	if err := d.res.FinishUpdate(ctx, c); err != nil {
+		d.log.Warn("restore: write the limits of an unfinished update", "id", c.ID, "err", err)
+	}
 	d.procs.StartHealth(c, sh)
 	c.Unlock()
 	d.shims.Store(c.ID, sh)
@@ -149,8 +157,9 @@ func isHex(s string) bool {
 
 // adoptOrClean handles a stopped record whose shim may have outlived a
 // crash in the middle of start: a shim whose container runs is adopted
-// (the start completed but was not recorded), any other is deleted, and a
-// rootfs left mounted is unmounted.
+// (the start completed but was not recorded), any other is deleted with
+// the endpoints and namespace the start had made, and a rootfs left
+// mounted is unmounted.
 func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	dir := d.shimDir(c.ID)
 	if _, err := os.Stat(dir); err != nil {
@@ -161,6 +170,7 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		_ = d.unmountRootfs(c)
+		d.net.Release(c) // reconcileNetworking kept its endpoints for this shim
 		return
 	}
 	if st, err := sh.State(ctx); err == nil && (st.Status == shimclient.StatusRunning || st.Status == shimclient.StatusPaused) {
@@ -180,6 +190,7 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	_ = sh.Close()
 	_ = os.RemoveAll(dir)
 	_ = d.unmountRootfs(c)
+	d.net.Release(c)
 }
 
 // restartLater starts c in the background once the daemon is up, for

@@ -26,6 +26,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/archive"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 )
@@ -375,6 +376,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 			partials = append(partials, j.file)
 		}
 		ps.p.Status(j.id, "Pull complete")
+		crashpoint.At("pull-between-layers")
 		parent = chain
 	}
 	return partials, nil
@@ -542,7 +544,7 @@ func (ps *pullSession) fetch(ctx context.Context, j *pullLayer, f *os.File, h ha
 				return &permanentError{errdefs.InvalidParameter(fmt.Errorf("filesystem layer verification failed for digest %s: larger than %d bytes", j.dgst, j.desc.Size))}
 			}
 			if _, err := f.WriteAt(buf[:n], *off); err != nil {
-				return &permanentError{fmt.Errorf("write %s: %w", j.file, err)}
+				return &permanentError{err} // an *os.PathError: "write FILE: no space left on device"
 			}
 			h.Write(buf[:n])
 			*off += int64(n)

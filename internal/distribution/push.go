@@ -22,6 +22,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/ctxio"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
@@ -84,6 +85,7 @@ func (s *Service) Push(ctx context.Context, ref dref.NamedTagged, img PushImage,
 	if err != nil {
 		return nil, err
 	}
+	crashpoint.At("push-after-blob")
 	cfgLayer := static.NewLayer(img.Config, types.DockerConfigJSON)
 	if err := remote.WriteLayer(repo, cfgLayer, remote.WithTransport(rt), remote.WithContext(ctx)); err != nil {
 		return nil, translate(err, familiar, true)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/snapshot"
@@ -126,6 +127,7 @@ func (s *Store) applyLayer(ctx context.Context, parent, expected digest.Digest, 
 	if aerr == nil {
 		_, aerr = io.Copy(io.Discard, tee) // anything after the tar end
 	}
+	crashpoint.At("layer-mid-store")
 	pw.CloseWithError(aerr)
 	res := <-done
 	if aerr != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -50,6 +51,9 @@ func (s *Store) Load(ctx context.Context, r io.Reader, progress func(string)) ([
 	}
 	defer os.RemoveAll(tmp)
 	if _, err := archive.Apply(ctx, tmp, dr, archive.ApplyOptions{Whiteouts: archive.WhiteoutNone, NoChown: true}); err != nil {
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			return nil, fmt.Errorf("load: %w", err) // the disk's failure, not the archive's
+		}
 		return nil, errdefs.InvalidParameter(fmt.Errorf("load: invalid archive: %w", err))
 	}
 	entries, err := readArchiveManifest(tmp)

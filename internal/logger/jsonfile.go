@@ -1,6 +1,7 @@
 package logger
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,8 @@ type JSONFile struct {
 	f        *os.File
 	size     int64
 	buf      []byte
+	closed   bool
+	dropped  int64 // messages a failed write (a full disk) lost
 }
 
 // NewJSONFile opens (appending) the log at path. With maxSize > 0 the file is
@@ -27,16 +30,26 @@ func NewJSONFile(path string, maxSize int64, maxFiles int) (*JSONFile, error) {
 	if maxFiles < 1 {
 		maxFiles = 1
 	}
+	f, size, err := openAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	return &JSONFile{path: path, maxSize: maxSize, maxFiles: maxFiles, f: f, size: size}, nil
+}
+
+// openAppend opens (creating) the log at path for appending and returns
+// its size.
+func openAppend(path string) (*os.File, int64, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
 	if err != nil {
-		return nil, fmt.Errorf("open log %s: %w", path, err)
+		return nil, 0, fmt.Errorf("open log %s: %w", path, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("stat log %s: %w", path, err)
+		return nil, 0, fmt.Errorf("stat log %s: %w", path, err)
 	}
-	return &JSONFile{path: path, maxSize: maxSize, maxFiles: maxFiles, f: f, size: st.Size()}, nil
+	return f, st.Size(), nil
 }
 
 // Log writes one message.
@@ -66,8 +79,16 @@ func (j *JSONFile) Flush() error {
 }
 
 func (j *JSONFile) appendLocked(m Message) error {
-	if j.f == nil {
+	if j.closed {
 		return errors.New("write log: closed")
+	}
+	if j.f == nil { // a rotation that failed (a full disk): try again
+		f, size, err := openAppend(j.path)
+		if err != nil {
+			j.dropped++
+			return err
+		}
+		j.f, j.size = f, size
 	}
 	n := len(j.buf)
 	j.buf = appendEntry(j.buf, m)
@@ -90,17 +111,33 @@ func (j *JSONFile) appendLocked(m Message) error {
 	return nil
 }
 
+// flushLocked writes the buffer. When the write fails (ENOSPC) the
+// buffered messages are dropped and counted, never retried: the
+// container's output must not wait for space. A part written is cut off,
+// so that the file holds whole entries only.
 func (j *JSONFile) flushLocked() error {
 	if len(j.buf) == 0 || j.f == nil {
 		return nil
 	}
 	n, err := j.f.Write(j.buf)
-	j.size += int64(n)
-	j.buf = j.buf[:0]
 	if err != nil {
+		if n > 0 && j.f.Truncate(j.size) != nil {
+			j.size += int64(n)
+		}
+		j.dropped += int64(bytes.Count(j.buf, []byte{'\n'}))
+		j.buf = j.buf[:0]
 		return fmt.Errorf("write log %s: %w", j.path, err)
 	}
+	j.size += int64(n)
+	j.buf = j.buf[:0]
 	return nil
+}
+
+// Dropped returns how many messages failed writes have lost.
+func (j *JSONFile) Dropped() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.dropped
 }
 
 // rotate shifts name.log.i to name.log.i+1, drops the oldest and starts a
@@ -123,11 +160,11 @@ func (j *JSONFile) rotate() error {
 			return fmt.Errorf("rotate log %s: %w", from, err)
 		}
 	}
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o640)
+	f, size, err := openAppend(j.path)
 	if err != nil {
-		return fmt.Errorf("open log %s: %w", j.path, err)
+		return err
 	}
-	j.f, j.size = f, 0
+	j.f, j.size = f, size
 	return nil
 }
 
@@ -143,6 +180,7 @@ func rotated(path string, i int) string {
 func (j *JSONFile) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	j.closed = true
 	if j.f == nil {
 		return nil
 	}

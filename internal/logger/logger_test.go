@@ -380,3 +380,25 @@ func TestTailPartialLastLine(t *testing.T) {
 		t.Fatal("completed line never followed")
 	}
 }
+
+// TestJSONFileFullDisk writes to /dev/full, where every write fails with
+// ENOSPC: the messages are dropped and counted, the writer never blocks,
+// and it goes on taking messages.
+func TestJSONFileFullDisk(t *testing.T) {
+	j, err := NewJSONFile("/dev/full", 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	m := Message{Line: []byte("x\n"), Stream: Stdout, Time: time.Now()}
+	if err := j.Log(m); err == nil || !strings.Contains(err.Error(), "no space left on device") {
+		t.Fatalf("Log on a full disk: %v", err)
+	}
+	for i := 0; i < 3; i++ {
+		_ = j.Append(m)
+	}
+	_ = j.Flush()
+	if got := j.Dropped(); got != 4 {
+		t.Fatalf("dropped %d messages, want 4", got)
+	}
+}

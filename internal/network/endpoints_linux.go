@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/network/bridge"
 	"github.com/berth/berth/internal/network/firewall"
@@ -132,6 +133,7 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 	}); err != nil {
 		return ep, err
 	}
+	crashpoint.At("network-connect-after-veth")
 	m.eps[key] = &ep
 	if len(ep.Ports) > 0 || m.dirty {
 		if err := m.applyLocked(); err != nil {

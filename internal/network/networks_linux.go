@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/network/bridge"
 	"github.com/berth/berth/internal/network/ipam"
@@ -144,11 +145,13 @@ func (m *Manager) Create(o CreateOptions) (Record, error) {
 	if err := m.db.Put(bucketNetworks, r.ID, r); err != nil {
 		return Record{}, err
 	}
+	crashpoint.At("network-create-after-record")
 	if err := bridge.Ensure(r.Bridge, netip.PrefixFrom(r.Gateway, r.Subnet.Bits()), 0); err != nil {
 		_ = bridge.Delete(r.Bridge)
 		_ = m.db.Delete(bucketNetworks, r.ID)
 		return Record{}, err
 	}
+	crashpoint.At("network-create-after-bridge")
 	m.nets[r.ID] = r
 	if err := m.applyLocked(); err != nil {
 		delete(m.nets, r.ID)
@@ -199,13 +202,17 @@ func (m *Manager) Remove(ref string) error {
 			return errdefs.Forbidden(fmt.Errorf("error while removing network: network %s has active endpoints (name:%q id:%q)", r.Name, e.ContainerName, e.ContainerID[:12]))
 		}
 	}
+	// The bridge goes first: a crash before the record is deleted leaves
+	// a network whose bridge the next start makes again (ensurePredefined),
+	// not a bridge of no network.
+	if err := bridge.Delete(r.Bridge); err != nil {
+		m.log.Warn("remove network bridge", "bridge", r.Bridge, "err", err)
+	}
+	crashpoint.At("network-remove-after-bridge")
 	if err := m.db.Delete(bucketNetworks, r.ID); err != nil {
 		return err
 	}
 	delete(m.nets, r.ID)
-	if err := bridge.Delete(r.Bridge); err != nil {
-		m.log.Warn("remove network bridge", "bridge", r.Bridge, "err", err)
-	}
 	return m.applyLocked()
 }
 

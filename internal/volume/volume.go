@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/store"
 )
@@ -186,6 +187,7 @@ func (s *Store) Create(name, driver string, opts, labels map[string]string) (*Re
 	if err := os.MkdirAll(s.dataDir(name), 0o755); err != nil {
 		return nil, fmt.Errorf("create volume %s: %w", name, err)
 	}
+	crashpoint.At("volume-create-after-dir")
 	r := &Record{Name: name, Driver: driver, Labels: labels, Options: opts, CreatedAt: time.Now().UTC().Truncate(time.Second)}
 	if err := s.db.Put(Bucket, name, r); err != nil {
 		_ = os.RemoveAll(filepath.Join(s.root, name))
@@ -249,6 +251,7 @@ func (s *Store) Remove(name string) error {
 	if err := os.Rename(dir, trash); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", name, err)
 	}
+	crashpoint.At("volume-remove-after-rename")
 	if err := s.db.Delete(Bucket, name); err != nil {
 		_ = os.Rename(trash, dir)
 		return err

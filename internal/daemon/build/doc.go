@@ -8,11 +8,13 @@
 //
 //	<data-root>/builder/cache.db   the build cache (opened on first use)
 //	<data-root>/builder/contexts/  the contexts kept between builds
-//	<data-root>/builder/tmp/       the unpacked contexts of running builds (emptied when the cache opens)
+//	<data-root>/builder/tmp/       the unpacked contexts of running builds (emptied at daemon start)
 //
 // It is the builder's Backend over the image store and the snapshotter:
 // FROM resolves (and, through Images, pulls) an image, COPY and ADD change
 // a snapshot of it, config instructions write a new image config. A RUN
 // step runs in a container made, started, waited for, committed and
-// removed through the container use cases of its Containers interface.
+// removed through the container use cases of its Containers interface;
+// the container carries the label StepLabel, so that a daemon restarted
+// after a crash removes the step containers of builds it no longer runs.
 package build

@@ -63,17 +63,18 @@ type Service struct {
 	log         *slog.Logger
 	contexts    *contexts.Store
 
-	once  sync.Once
+	mu    sync.Mutex // guards cache
 	cache *dockerfile.Cache
-	err   error
 }
 
 // New returns the build service over cfg; the build cache opens on first
-// use.
+// use. The contexts a crash left in tmp/ are removed now, so that they do
+// not hold space until the next build.
 func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	_ = os.RemoveAll(filepath.Join(cfg.Root, "tmp"))
 	return &Service{root: cfg.Root, store: cfg.Store, snapshotter: cfg.Snapshotter, images: cfg.Images,
 		containers: cfg.Containers, log: cfg.Log, contexts: contexts.New(filepath.Join(cfg.Root, "contexts"))}
 }
@@ -81,17 +82,25 @@ func New(cfg Config) *Service {
 // tmpDir holds the unpacked contexts of running builds.
 func (s *Service) tmpDir() string { return filepath.Join(s.root, "tmp") }
 
-// buildCache opens the build cache once, emptying tmp/ first.
+// buildCache opens the build cache on first use. A failure (a full disk)
+// is not kept: the next build tries again.
 func (s *Service) buildCache() (*dockerfile.Cache, error) {
-	s.once.Do(func() {
-		_ = os.RemoveAll(s.tmpDir())
-		s.cache, s.err = dockerfile.OpenCache(s.root)
-	})
-	return s.cache, s.err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache == nil {
+		c, err := dockerfile.OpenCache(s.root)
+		if err != nil {
+			return nil, err
+		}
+		s.cache = c
+	}
+	return s.cache, nil
 }
 
 // Close closes the build cache.
 func (s *Service) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.cache != nil {
 		_ = s.cache.Close()
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/builder/dockerfile"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/image"
 	"github.com/berth/berth/internal/mount"
@@ -27,6 +28,9 @@ import (
 	"github.com/berth/berth/internal/reference"
 	"github.com/berth/berth/internal/snapshot"
 )
+
+// StepLabel marks the container of a RUN step.
+const StepLabel = "berth.build.step"
 
 // steps is the service as the builder's Backend.
 type steps struct{ s *Service }
@@ -59,7 +63,7 @@ func (b *steps) Run(ctx context.Context, req dockerfile.RunRequest) (string, err
 	cfg := &containertypes.Config{
 		Image: req.Image, Cmd: rc.Cmd, Entrypoint: []string{}, Env: rc.Env, User: rc.User, WorkingDir: rc.WorkingDir,
 		Healthcheck:  &containertypes.HealthConfig{Test: []string{"NONE"}},
-		AttachStdout: true, AttachStderr: true,
+		AttachStdout: true, AttachStderr: true, Labels: map[string]string{StepLabel: ""},
 	}
 	resp, err := ctrs.ContainerCreate(ctx, "", containertypes.CreateRequest{
 		Config: cfg, HostConfig: &containertypes.HostConfig{NetworkMode: containertypes.NetworkMode(network), ExtraHosts: req.ExtraHosts},
@@ -85,6 +89,7 @@ func (b *steps) Run(ctx context.Context, req dockerfile.RunRequest) (string, err
 	if err := ctrs.ContainerStart(ctx, id); err != nil {
 		return "", err
 	}
+	crashpoint.At("build-mid-run")
 	var res containertypes.WaitResponse
 	select {
 	case res = <-wait:

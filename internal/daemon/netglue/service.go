@@ -3,6 +3,7 @@ package netglue
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 
 	"github.com/moby/moby/api/types/events"
 
@@ -86,6 +87,42 @@ func (s *Service) Reconcile(running map[string]bool) {
 	}
 	if err := s.net.Reconcile(running); err != nil {
 		s.log.Error("restore network rules", "err", err)
+	}
+	for id := range running {
+		s.matchRecord(id)
+	}
+}
+
+// matchRecord makes the endpoints of container id agree with its record,
+// which a change the daemon died in wrote or not: an endpoint on a network
+// the record does not name is disconnected (a connect), an endpoint under
+// another name takes the container's (a rename).
+func (s *Service) matchRecord(id string) {
+	c, err := s.containers.Get(id)
+	if err != nil {
+		return
+	}
+	c.Lock()
+	name := strings.TrimPrefix(c.Name, "/")
+	want := map[string]bool{}
+	for _, name := range containerNetworks(c) {
+		if r, err := s.net.Get(name); err == nil {
+			want[r.ID] = true
+		}
+	}
+	c.Unlock()
+	renamed := false
+	for _, ep := range s.net.Endpoints(id) {
+		renamed = renamed || ep.ContainerName != name
+		if !want[ep.NetworkID] {
+			s.log.Info("restore: dropping an endpoint the container's record lacks", "id", id, "network", ep.NetworkID)
+			if err := s.net.Disconnect(id, ep.NetworkID); err != nil {
+				s.log.Warn("restore: drop endpoint", "id", id, "err", err)
+			}
+		}
+	}
+	if renamed {
+		s.net.Rename(id, name)
 	}
 }
 

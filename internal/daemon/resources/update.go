@@ -13,6 +13,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/crashpoint"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/oci"
 )
@@ -47,20 +48,46 @@ func (s *Service) Update(ctx context.Context, name string, u containertypes.Upda
 	if err := Validate(&merged); err != nil {
 		return resp, err
 	}
-	if changed && c.State.Running() {
-		if err := s.runtimeUpdate(ctx, c, delta); err != nil {
-			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
-		}
-	}
+	// The record first, marked pending, then the cgroup: a crash between
+	// the two leaves limits that restore writes (FinishUpdate).
+	prev, prevPolicy := c.HostConfig.Resources, c.HostConfig.RestartPolicy
 	if u.RestartPolicy.Name != "" {
 		c.HostConfig.RestartPolicy = u.RestartPolicy
 	}
 	c.HostConfig.Resources = merged
+	c.UpdatePending = changed && c.State.Running()
 	if err := s.containers.Save(c); err != nil {
+		c.HostConfig.Resources, c.HostConfig.RestartPolicy, c.UpdatePending = prev, prevPolicy, false
 		return resp, err
+	}
+	if c.UpdatePending {
+		crashpoint.At("update-after-record")
+		c.UpdatePending = false
+		if err := s.runtimeUpdate(ctx, c, delta); err != nil {
+			c.HostConfig.Resources, c.HostConfig.RestartPolicy = prev, prevPolicy
+			_ = s.containers.Save(c)
+			return resp, fmt.Errorf("Cannot update container %s: %w", c.ID, err)
+		}
+		if err := s.containers.Save(c); err != nil {
+			return resp, err
+		}
 	}
 	s.emit(c, "update")
 	return resp, nil
+}
+
+// FinishUpdate writes c's recorded limits to its cgroup when an update the
+// daemon died in left them pending; restore calls it for a running
+// container. The caller holds c's lock.
+func (s *Service) FinishUpdate(ctx context.Context, c *container.Container) error {
+	if !c.UpdatePending {
+		return nil
+	}
+	if err := s.runtimeUpdate(ctx, c, c.HostConfig.Resources); err != nil {
+		return err
+	}
+	c.UpdatePending = false
+	return s.containers.Save(c)
 }
 
 // mergeResources applies the limits an update sets (non-zero fields, as
