@@ -87,15 +87,13 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
+	d.applyDefaults(hc)
 	warnings := d.res.Adapt(&hc.Resources)
 	hostConfigDefaults(hc, d.cgroupV2)
 	d.res.DefaultSwap(&hc.Resources)
 	if err := d.net.Normalize(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
 		return resp, err
-	}
-	if hc.LogConfig.Type == "" {
-		hc.LogConfig.Type = "json-file"
 	}
 	if hc.Runtime == "" {
 		hc.Runtime = d.cfg.DefaultRuntime

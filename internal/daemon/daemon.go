@@ -54,6 +54,9 @@ type Config struct {
 	// Registry configures pulls and pushes (its Root defaults to
 	// <Root>/distribution).
 	Registry distribution.Config
+	// Defaults is what daemon.json says of the daemon itself and of new
+	// containers (shutdown.go, defaults.go).
+	Defaults
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.

@@ -19,14 +19,14 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	panicPoint("info-panic")
 	info := &system.Info{
 		ID: d.daemonID(), Driver: d.storageDriver, DriverStatus: [][2]string{},
-		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
+		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: d.defaultLogDriver(), CgroupDriver: "cgroupfs",
 		CgroupVersion: "1", KernelVersion: kernelVersion(), OperatingSystem: osName(), OSType: "linux",
 		Architecture: runtime.GOARCH, NCPU: runtime.NumCPU(), MemTotal: memTotal(), DockerRootDir: d.root,
 		NGoroutines: runtime.NumGoroutine(), Debug: d.cfg.Debug, ServerVersion: d.SystemVersion(ctx).Version,
 		DefaultRuntime: d.cfg.DefaultRuntime, Runtimes: map[string]system.RuntimeWithStatus{},
-		LiveRestoreEnabled: true, Isolation: "", InitBinary: d.init.Name(), Name: hostname(),
+		LiveRestoreEnabled: d.cfg.LiveRestore, Isolation: "", InitBinary: d.init.Name(), Name: hostname(),
 		IndexServerAddress: "https://index.docker.io/v1/", SecurityOptions: []string{"name=seccomp,profile=builtin"},
-		Labels: []string{}, Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
+		Labels: append([]string{}, d.cfg.Labels...), Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
 		Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}, // no swarm mode
 	}
 	if d.cgroupV2 {

@@ -49,6 +49,7 @@ type options struct {
 	pools          []string
 	tls            tlsOptions
 	dns            dnsOptions
+	validate       bool
 	set            func(string) bool
 }
 
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
 	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
 	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
+	fs.BoolVar(&o.validate, "validate", false, "validate the configuration (flags and file) and exit")
 	o.dns.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -159,6 +161,9 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 		return cfg, nil, "", "", "", err
 	}
 	fc.registryConfig.apply(&cfg)
+	if err := fc.applyDefaults(&cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
 	if err := applyPools(o.pools, fc.DefaultAddressPools, &cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
@@ -272,6 +277,10 @@ func run(args []string) error {
 	if err := checkTCPAuth(hosts, tlsCfg, o.tls); err != nil {
 		return err
 	}
+	if o.validate {
+		fmt.Println("configuration OK")
+		return nil
+	}
 	if os.Geteuid() != 0 {
 		return errors.New("the daemon must run as root")
 	}
@@ -303,12 +312,13 @@ func run(args []string) error {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case s := <-sigs:
-		log.Info("shutting down; containers keep running (live restore)", "signal", s)
+		log.Info("shutting down", "signal", s, "live-restore", cfg.LiveRestore)
 	case err := <-errCh:
 		if err != nil {
 			log.Error("API server stopped", "err", err)
 		}
 	}
+	d.Shutdown(ctx)
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
