@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,11 +16,59 @@ import (
 func (d *testDaemon) restartWithConfig(extra string) {
 	d.t.Helper()
 	d.stop()
+	d.writeConfig(extra)
+	d.start(nil)
+}
+
+// writeConfig replaces the daemon's daemon.json, keeping the runc runtime.
+func (d *testDaemon) writeConfig(extra string) {
+	d.t.Helper()
 	cfg := `{"runtimes": {"runc": {"path": "runc"}}, ` + extra + `}`
 	if err := os.WriteFile(filepath.Join(filepath.Dir(d.logPath), "daemon.json"), []byte(cfg), 0o644); err != nil {
 		d.t.Fatal(err)
 	}
-	d.start(nil)
+}
+
+// TestReloadSIGHUP: SIGHUP reloads labels, live-restore, shutdown-timeout
+// and default-runtime from daemon.json, logs what changed and emits the
+// daemon's reload event; a file with an error changes nothing.
+func TestReloadSIGHUP(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.writeConfig(`"labels": ["zone=a"], "live-restore": false, "shutdown-timeout": 7, "default-runtime": "runc"`)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "labels reloaded", func() bool {
+		out, _ := d.docker("", "info", "-f", "{{json .Labels}} {{.LiveRestoreEnabled}} {{.DefaultRuntime}}")
+		return strings.TrimSpace(out) == `["zone=a"] false runc`
+	})
+	log, _ := os.ReadFile(d.logPath)
+	if !regexp.MustCompile(`msg="reloaded configuration" changed=".*labels=\[zone=a\] live-restore=false shutdown-timeout=7 default-runtime=runc`).Match(log) {
+		t.Fatalf("no reload line with the changes in the log")
+	}
+	if out, code := d.docker("", "run", "--name", "bt-rl", "busybox", "true"); code != 0 {
+		t.Fatalf("run: %d %q", code, out)
+	}
+	if out, _ := d.docker("", "inspect", "-f", "{{.HostConfig.Runtime}}", "bt-rl"); strings.TrimSpace(out) != "runc" {
+		t.Fatalf("runtime after reload %q", out)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	out, _ := d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "type=daemon", "--format", "{{.Action}} {{index .Actor.Attributes \"labels\"}} {{index .Actor.Attributes \"shutdown-timeout\"}}")
+	if strings.TrimSpace(out) != "reload [zone=a] 7" {
+		t.Fatalf("reload event %q", out)
+	}
+	d.writeConfig(`"labels": ["zone=b"], "nosuchkey": 1`)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "reload error logged", func() bool {
+		log, _ := os.ReadFile(d.logPath)
+		return strings.Contains(string(log), "the following directives don't match any configuration option: nosuchkey")
+	})
+	if out, _ := d.docker("", "info", "-f", "{{json .Labels}}"); strings.TrimSpace(out) != `["zone=a"]` {
+		t.Fatalf("labels after a bad reload %q", out)
+	}
 }
 
 // TestDaemonConfigDefaults: daemon.json's labels, init, default-shm-size,

@@ -96,7 +96,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	if hc.Runtime == "" {
-		hc.Runtime = d.cfg.DefaultRuntime
+		hc.Runtime = d.config().DefaultRuntime
 	}
 
 	c := container.New(id, "/"+name)

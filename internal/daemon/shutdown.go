@@ -22,11 +22,12 @@ const shutdownGrace = 5
 // if more; -1 = forever). Containers still running then are left to the
 // next start's restore.
 func (d *Daemon) Shutdown(ctx context.Context) {
-	if d.cfg.LiveRestore {
+	cfg := d.config()
+	if cfg.LiveRestore {
 		return
 	}
 	var running []*container.Container
-	timeout := d.cfg.ShutdownTimeout
+	timeout := cfg.ShutdownTimeout
 	for _, c := range d.containers.List() {
 		c.Lock()
 		if c.State.Running() {

@@ -259,15 +259,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, hosts, group, pidfile, level, err := buildConfig(o)
+	cfg, hosts, group, pidfile, levelName, err := buildConfig(o)
 	if err != nil {
 		return err
 	}
-	lvl, err := parseLevel(level)
+	lvl, err := parseLevel(levelName)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	var level slog.LevelVar // SIGHUP may change it
+	level.Set(lvl)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &level}))
 	cfg.Log = log
 	slog.SetDefault(log) // for packages that log without a logger of their own (recovery)
 	tlsCfg, err := o.tls.config()
@@ -309,13 +311,22 @@ func run(args []string) error {
 		go func() { errCh <- srv.Serve(l) }()
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case s := <-sigs:
-		log.Info("shutting down", "signal", s, "live-restore", cfg.LiveRestore)
-	case err := <-errCh:
-		if err != nil {
-			log.Error("API server stopped", "err", err)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+wait:
+	for {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				reload(o, d, &level, log)
+				continue
+			}
+			log.Info("shutting down", "signal", s)
+			break wait
+		case err := <-errCh:
+			if err != nil {
+				log.Error("API server stopped", "err", err)
+			}
+			break wait
 		}
 	}
 	d.Shutdown(ctx)
@@ -326,4 +337,22 @@ func run(args []string) error {
 		l.Close()
 	}
 	return nil
+}
+
+// reload reads the configuration again (flags as given, the file anew)
+// and applies what dockerd reloads live; an invalid file changes nothing.
+func reload(o *options, d *daemon.Daemon, level *slog.LevelVar, log *slog.Logger) {
+	cfg, _, _, _, levelName, err := buildConfig(o)
+	if err == nil {
+		var lvl slog.Level
+		if lvl, err = parseLevel(levelName); err == nil {
+			var changed []string
+			if changed, err = d.Reload(cfg); err == nil {
+				level.Set(lvl)
+				log.Info("reloaded configuration", "changed", strings.Join(changed, " "))
+				return
+			}
+		}
+	}
+	log.Error("reload configuration", "err", err)
 }
