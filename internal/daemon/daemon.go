@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
-		db: db, containers: reg, events: newEventLog(),
+		db: db, containers: reg, events: newEventLog(cfg.EventsRingSize),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
 	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,

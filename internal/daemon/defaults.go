@@ -32,6 +32,9 @@ type Defaults struct {
 	// do not choose ("log-driver", "log-opts"; only json-file is written).
 	LogDriver string
 	LogOpts   map[string]string
+	// EventsRingSize is how many past events are kept for `events
+	// --since` (berth's "events-ring-size"; 0 = DefaultEventsRingSize).
+	EventsRingSize int
 }
 
 // DefaultShutdownTimeout is dockerd's default "shutdown-timeout".

@@ -50,6 +50,7 @@ type fileConfig struct {
 	DefaultUlimits      map[string]*units.Ulimit  `json:"default-ulimits,omitempty"`
 	LogDriver           string                    `json:"log-driver,omitempty"`
 	LogOpts             map[string]string         `json:"log-opts,omitempty"`
+	EventsRingSize      *int                      `json:"events-ring-size,omitempty"`
 	registryConfig
 }
 
@@ -85,7 +86,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size"} {
 			known[k] = true
 		}
 		var unknown []string
@@ -146,5 +147,11 @@ func (fc *fileConfig) applyDefaults(cfg *daemon.Config) error {
 		return fmt.Errorf("failed to validate configuration: log-driver %q is not supported (only json-file)", fc.LogDriver)
 	}
 	cfg.LogDriver, cfg.LogOpts = fc.LogDriver, fc.LogOpts
+	if n := fc.EventsRingSize; n != nil {
+		if *n < 1 {
+			return fmt.Errorf("invalid events-ring-size %d: must be at least 1", *n)
+		}
+		cfg.EventsRingSize = *n
+	}
 	return nil
 }
