@@ -285,6 +285,9 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	// die before SetStopped wakes what waits for the stop (stop, restart,
 	// wait), as dockerd orders them; emit does not take c's lock, and who
 	// inspects c on the event waits for the lock, so sees it stopped.
+	if ex.OOMKilled {
+		d.emit("container", "oom", c, nil)
+	}
 	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	// An auto-removed container is marked removing (and saved) next: its
