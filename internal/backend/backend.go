@@ -19,6 +19,15 @@ type ContainerListOptions struct {
 	Filters filters.Args
 }
 
+// ContainerCreateExtensions are berth's fields of a create request's
+// HostConfig beyond Docker's (README, "Where berth differs from Docker").
+type ContainerCreateExtensions struct {
+	// HealthOnFailure is what happens to a container whose health turns
+	// unhealthy (Podman's --health-on-failure): "none" (or empty), "kill",
+	// "restart" or "stop".
+	HealthOnFailure string `json:"BerthHealthOnFailure,omitempty"`
+}
+
 // ContainerLogsOptions are the query parameters of GET
 // /containers/{name}/logs.
 type ContainerLogsOptions struct {

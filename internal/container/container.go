@@ -42,6 +42,17 @@ type Container struct {
 	UpdatePending bool `json:",omitempty"`
 	// MountPoints are the container's volumes, resolved at create.
 	MountPoints []MountPoint `json:",omitempty"`
+	// HealthOnFailure is berth's HostConfig extension BerthHealthOnFailure:
+	// what happens when the container turns unhealthy ("" = none, kill,
+	// restart, stop).
+	HealthOnFailure string `json:",omitempty"`
+	// HealthRestart is set when the container is stopped because it turned
+	// unhealthy with HealthOnFailure "restart": it restarts whatever its
+	// restart policy.
+	HealthRestart bool `json:",omitempty"`
+
+	// restartDelay is the last back-off before a restart by policy.
+	restartDelay time.Duration
 
 	mu       sync.Mutex
 	stopped  chan struct{} // closed when the process stops; replaced on start
@@ -61,6 +72,28 @@ func (c *Container) init() {
 	c.stopped = make(chan struct{})
 	close(c.stopped)
 	c.removed = make(chan struct{})
+}
+
+// Docker's restart back-off: the first delay, the factor after a short run
+// and the longest delay; a run of restartResetAfter or more starts again
+// from the first delay.
+const (
+	restartFirstDelay = 100 * time.Millisecond
+	restartMaxDelay   = time.Minute
+	restartResetAfter = 10 * time.Second
+)
+
+// NextRestartDelay returns how long to wait before restarting the
+// container after a run of the given length: 100ms, doubled after each run
+// shorter than 10s, at most a minute. The caller holds the lock.
+func (c *Container) NextRestartDelay(ran time.Duration) time.Duration {
+	switch {
+	case ran >= restartResetAfter || c.restartDelay == 0:
+		c.restartDelay = restartFirstDelay
+	default:
+		c.restartDelay = min(2*c.restartDelay, restartMaxDelay)
+	}
+	return c.restartDelay
 }
 
 // Lock locks the container for a state change.

@@ -3,6 +3,7 @@ package container
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +163,23 @@ func TestStartErrorCode(t *testing.T) {
 		if got := StartErrorCode(msg); got != want {
 			t.Errorf("StartErrorCode(%q) = %d, want %d", msg, got, want)
 		}
+	}
+}
+
+func TestNextRestartDelay(t *testing.T) {
+	c := New(GenerateID(), "/r")
+	var got []time.Duration
+	for _, ran := range []time.Duration{time.Second, time.Second, time.Second, 11 * time.Second, 0} {
+		got = append(got, c.NextRestartDelay(ran))
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Fatalf("delays %v, want %v", got, want)
+	}
+	for range 20 {
+		c.NextRestartDelay(0)
+	}
+	if d := c.NextRestartDelay(0); d != time.Minute {
+		t.Fatalf("capped delay %v", d)
 	}
 }

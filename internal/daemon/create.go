@@ -11,6 +11,7 @@ import (
 
 	containertypes "github.com/moby/moby/api/types/container"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
@@ -21,8 +22,9 @@ import (
 // ContainerCreate creates a container from req: the image resolves, the
 // writable snapshot is prepared, the record is stored. The record is
 // written first, marked incomplete, so that a crash at any point leaves
-// something startup can clean up.
-func (d *Daemon) ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest) (containertypes.CreateResponse, error) {
+// something startup can clean up. ext holds berth's extensions of the
+// HostConfig.
+func (d *Daemon) ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest, ext backend.ContainerCreateExtensions) (containertypes.CreateResponse, error) {
 	var resp containertypes.CreateResponse
 	cfg := *req.Config
 	hc := req.HostConfig
@@ -33,6 +35,10 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	if err := d.net.ValidateNames(hc); err != nil {
+		return resp, err
+	}
+	onFailure, err := healthOnFailure(ext.HealthOnFailure)
+	if err != nil {
 		return resp, err
 	}
 	if hc.Init != nil && *hc.Init && !d.init.Available() {
@@ -81,6 +87,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
+	d.applyDefaults(hc)
 	warnings := d.res.Adapt(&hc.Resources)
 	hostConfigDefaults(hc, d.cgroupV2)
 	d.res.DefaultSwap(&hc.Resources)
@@ -88,11 +95,8 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		d.containers.Release(name)
 		return resp, err
 	}
-	if hc.LogConfig.Type == "" {
-		hc.LogConfig.Type = "json-file"
-	}
 	if hc.Runtime == "" {
-		hc.Runtime = d.cfg.DefaultRuntime
+		hc.Runtime = d.config().DefaultRuntime
 	}
 
 	c := container.New(id, "/"+name)
@@ -105,6 +109,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.SnapshotKey = id
 	c.Runtime = hc.Runtime
 	c.StopSignal = cfg.StopSignal
+	c.HealthOnFailure = onFailure
 	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	c.Path, c.Args = args[0], args[1:]

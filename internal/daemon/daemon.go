@@ -55,6 +55,9 @@ type Config struct {
 	// Registry configures pulls and pushes (its Root defaults to
 	// <Root>/distribution).
 	Registry distribution.Config
+	// Defaults is what daemon.json says of the daemon itself and of new
+	// containers (shutdown.go, defaults.go).
+	Defaults
 }
 
 // BuiltinRuntime is the name of berth's own OCI runtime in the registry.
@@ -73,6 +76,7 @@ type Daemon struct {
 	storageDriver string // "overlay" or "vfs", shown in info
 
 	cfg        Config
+	cfgMu      sync.RWMutex // guards the fields of cfg that Reload changes
 	binary     string
 	init       initbin.Init // what --init runs: the sealed copy of a static init
 	db         *store.DB
@@ -145,7 +149,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
-		db: db, containers: reg, events: newEventLog(),
+		db: db, containers: reg, events: newEventLog(cfg.EventsRingSize),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
 	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,
@@ -194,18 +198,19 @@ func (d *Daemon) Close() error {
 // keeps its state under this daemon's exec root so daemons side by side do
 // not see each other's containers.
 func (d *Daemon) runtimeArgv(name string) ([]string, error) {
+	cfg := d.config()
 	if name == "" {
-		name = d.cfg.DefaultRuntime
+		name = cfg.DefaultRuntime
 	}
 	state := filepath.Join(d.execRoot, "runtimes", name)
 	if name == BuiltinRuntime {
 		state = filepath.Join(d.execRoot, "runtime")
-		if rt, ok := d.cfg.Runtimes[name]; ok && rt.Path != "" {
+		if rt, ok := cfg.Runtimes[name]; ok && rt.Path != "" {
 			return append(append([]string{rt.Path}, rt.Args...), "--root", state), nil
 		}
 		return []string{d.binary, "runtime", "--root", state}, nil
 	}
-	rt, ok := d.cfg.Runtimes[name]
+	rt, ok := cfg.Runtimes[name]
 	if !ok {
 		return nil, errUnknownRuntime(name)
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,20 +16,28 @@ import (
 // subscribers (GET /events).
 type eventLog struct {
 	mu   sync.Mutex
+	size int // the most events kept
 	past []events.Message
 	subs map[chan events.Message]filters.Args
 }
 
-const maxEvents = 1024
+// DefaultEventsRingSize is how many past events are kept for replay
+// (daemon.json "events-ring-size").
+const DefaultEventsRingSize = 1024
 
-func newEventLog() *eventLog { return &eventLog{subs: map[chan events.Message]filters.Args{}} }
+func newEventLog(size int) *eventLog {
+	if size <= 0 {
+		size = DefaultEventsRingSize
+	}
+	return &eventLog{size: size, subs: map[chan events.Message]filters.Args{}}
+}
 
 func (l *eventLog) publish(m events.Message) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.past = append(l.past, m)
-	if len(l.past) > maxEvents {
-		l.past = l.past[len(l.past)-maxEvents:]
+	if len(l.past) > l.size {
+		l.past = l.past[len(l.past)-l.size:]
 	}
 	for ch, f := range l.subs {
 		if eventMatches(m, f) {
@@ -98,36 +107,62 @@ func (d *Daemon) SubscribeEvents(since, until time.Time, f filters.Args) ([]even
 	}
 }
 
+// eventMatches applies dockerd's event filters: type, scope and event
+// exactly (a bare health_status, exec_create or exec_start matches its
+// actions by prefix); container, network, volume and daemon by a prefix of
+// the actor's ID or name, whatever the event's type; image by the
+// image's ID or name (an image event's actor, a container's image
+// attribute), with or without its tag; label by the actor's attributes.
 func eventMatches(m events.Message, f filters.Args) bool {
-	match := func(key string, vals ...string) bool {
-		want := f.Get(key)
-		if len(want) == 0 {
-			return true
-		}
-		for _, w := range want {
-			for _, v := range vals {
-				if v != "" && (w == v || key == "container" && strings.HasPrefix(v, w)) {
-					return true
-				}
-			}
-		}
+	exact := func(key, v string) bool { return f.Any(key, func(w string) bool { return w == v }) }
+	prefix := func(key string, vals ...string) bool {
+		return f.Any(key, func(w string) bool {
+			return slices.ContainsFunc(vals, func(v string) bool { return v != "" && strings.HasPrefix(v, w) })
+		})
+	}
+	action := string(m.Action)
+	fuzzyEvent := slices.ContainsFunc(f.Get("event"), func(w string) bool {
+		return w == "health_status" || w == "exec_create" || w == "exec_start"
+	})
+	if fuzzyEvent && !prefix("event", action) || !fuzzyEvent && !exact("event", action) {
 		return false
 	}
-	if !match("type", string(m.Type)) || !match("event", string(m.Action)) {
+	if !exact("type", string(m.Type)) || !exact("scope", m.Scope) {
 		return false
 	}
-	if m.Type == events.ContainerEventType && !match("container", m.Actor.ID, m.Actor.Attributes["name"]) {
-		return false
-	}
-	if !match("image", m.Actor.Attributes["image"]) {
-		return false
-	}
-	for _, l := range f.Get("label") {
-		k, v, hasV := strings.Cut(l, "=")
-		got, ok := m.Actor.Attributes[k]
-		if !ok || hasV && got != v {
+	name := m.Actor.Attributes["name"]
+	for _, key := range []string{"container", "network", "volume", "daemon"} {
+		if !prefix(key, m.Actor.ID, name) {
 			return false
 		}
 	}
-	return true
+	img := m.Actor.Attributes["image"]
+	if m.Type == events.ImageEventType {
+		img = name
+	}
+	if !f.Any("image", func(w string) bool {
+		return slices.Contains([]string{m.Actor.ID, img, stripTag(m.Actor.ID), stripTag(img)}, w)
+	}) {
+		return false
+	}
+	return f.MatchLabels(m.Actor.Attributes)
+}
+
+// stripTag drops the tag of an image reference (not a registry's port).
+func stripTag(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") && !strings.HasPrefix(ref, "sha256:") {
+		return ref[:i]
+	}
+	return ref
+}
+
+// emitImage publishes an image event as dockerd's LogImageEvent: the
+// actor's ID and its name attribute.
+func (d *Daemon) emitImage(action, id, name string) {
+	now := time.Now()
+	d.events.publish(events.Message{
+		Type: events.ImageEventType, Action: events.Action(action),
+		Actor: events.Actor{ID: id, Attributes: map[string]string{"name": name}},
+		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
+	})
 }

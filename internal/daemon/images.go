@@ -9,7 +9,8 @@ import (
 // use cases reach its stores through d.images, d.snapshotter and
 // d.storageDriver.
 func (d *Daemon) initImages() error {
-	svc, err := images.New(images.Config{Root: d.root, Registry: d.cfg.Registry, Version: d.cfg.Version, Log: d.log}, containerImages{d.containers})
+	svc, err := images.New(images.Config{Root: d.root, Registry: d.cfg.Registry, Version: d.cfg.Version, Log: d.log,
+		Emit: d.emitImage}, containerImages{d.containers})
 	if err != nil {
 		return err
 	}

@@ -17,16 +17,17 @@ import (
 // SystemInfo returns GET /info.
 func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	panicPoint("info-panic")
+	cfg := d.config()
 	info := &system.Info{
 		ID: d.daemonID(), Driver: d.storageDriver, DriverStatus: [][2]string{},
-		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: "json-file", CgroupDriver: "cgroupfs",
+		SystemTime: time.Now().Format(time.RFC3339Nano), LoggingDriver: d.defaultLogDriver(), CgroupDriver: "cgroupfs",
 		CgroupVersion: "1", KernelVersion: kernelVersion(), OperatingSystem: osName(), OSType: "linux",
 		Architecture: runtime.GOARCH, NCPU: runtime.NumCPU(), MemTotal: memTotal(), DockerRootDir: d.root,
-		NGoroutines: runtime.NumGoroutine(), Debug: d.cfg.Debug, ServerVersion: d.SystemVersion(ctx).Version,
-		DefaultRuntime: d.cfg.DefaultRuntime, Runtimes: map[string]system.RuntimeWithStatus{},
-		LiveRestoreEnabled: true, Isolation: "", InitBinary: d.init.Name(), Name: hostname(),
+		NGoroutines: runtime.NumGoroutine(), Debug: cfg.Debug, ServerVersion: d.SystemVersion(ctx).Version,
+		DefaultRuntime: cfg.DefaultRuntime, Runtimes: map[string]system.RuntimeWithStatus{},
+		LiveRestoreEnabled: cfg.LiveRestore, Isolation: "", InitBinary: d.init.Name(), Name: hostname(),
 		IndexServerAddress: "https://index.docker.io/v1/", SecurityOptions: []string{"name=seccomp,profile=builtin"},
-		Labels: []string{}, Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
+		Labels: append([]string{}, cfg.Labels...), Warnings: []string{}, MemoryLimit: true, CPUShares: true, PidsLimit: true,
 		Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}, // no swarm mode
 	}
 	if d.cgroupV2 {
@@ -37,7 +38,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		info.Warnings = append(info.Warnings, "WARNING: the vfs (copy) storage driver is in use: overlay is not usable on "+d.root)
 	}
 	info.Runtimes[BuiltinRuntime] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: d.binary, Args: []string{"runtime"}}}
-	for name, rt := range d.cfg.Runtimes {
+	for name, rt := range cfg.Runtimes {
 		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: rt.Path, Args: rt.Args}}
 	}
 	for _, c := range d.containers.List() {

@@ -18,6 +18,7 @@ func (d *Daemon) initProcs() {
 		Emit: func(action string, c *container.Container, attrs map[string]string) {
 			d.emit("container", action, c, attrs)
 		},
+		Unhealthy: d.healthFailed,
 	}, containerProcs{d})
 }
 

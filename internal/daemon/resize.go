@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/berth/berth/internal/container"
 )
@@ -19,5 +20,9 @@ func (d *Daemon) ContainerResize(ctx context.Context, name string, height, width
 	if !running || !ok {
 		return container.ErrNotRunning(c.ID)
 	}
-	return sh.Resize(ctx, height, width)
+	if err := sh.Resize(ctx, height, width); err != nil {
+		return err
+	}
+	d.emit("container", "resize", c, map[string]string{"height": strconv.FormatUint(uint64(height), 10), "width": strconv.FormatUint(uint64(width), 10)})
+	return nil
 }

@@ -284,6 +284,13 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	_ = d.unmountRootfs(c)
 	d.net.ReleasePorts(c)
 	d.volumes.Release(c)
+	// die before SetStopped wakes what waits for the stop (stop, restart,
+	// wait), as dockerd orders them; emit does not take c's lock, and who
+	// inspects c on the event waits for the lock, so sees it stopped.
+	if ex.OOMKilled {
+		d.emit("container", "oom", c, nil)
+	}
+	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	// An auto-removed container is marked removing (and saved) next: its
 	// exit need not reach the disk first.
@@ -296,16 +303,20 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	// that a new start cannot begin before the old network is released.
 	d.net.Release(c)
 	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
+	healthRestart := restart && c.HealthRestart
+	c.HealthRestart = false
+	var delay time.Duration
 	if restart {
-		// Docker's "restarting" state: counted now, started shortly.
+		// Docker's "restarting" state: counted now, started after the
+		// back-off.
 		c.State.Status = container.StatusRestarting
 		c.RestartCount++
+		delay = c.NextRestartDelay(c.State.FinishedAt.Sub(c.State.StartedAt))
 		_ = d.containers.Save(c)
 	}
 	auto := c.HostConfig.AutoRemove
 	c.Unlock()
 	tStopped := time.Now()
-	d.emit("container", "die", c, map[string]string{"exitCode": fmt.Sprint(ex.Code)})
 	var removal time.Duration
 	switch {
 	case auto:
@@ -315,7 +326,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 		removal = time.Since(tStopped)
 	case restart:
 		recovery.Go(d.log, "restart "+c.ID, func() {
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(delay)
 			c.Lock()
 			still := c.State.Status == container.StatusRestarting
 			c.Unlock()
@@ -324,6 +335,8 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 			}
 			if err := d.start(ctx, c, nil); err != nil {
 				d.log.Warn("restart by policy", "id", c.ID, "err", err)
+			} else if healthRestart {
+				d.emit("container", "restart", c, nil)
 			}
 		}, nil)
 	}
@@ -344,6 +357,9 @@ func (d *Daemon) waitShimDeleted(id string) {
 func shouldRestart(c *container.Container) bool {
 	if c.ManualStop {
 		return false
+	}
+	if c.HealthRestart {
+		return true // --health-on-failure=restart
 	}
 	p := c.HostConfig.RestartPolicy
 	switch p.Name {

@@ -28,12 +28,20 @@ func (d *Daemon) ContainerStop(ctx context.Context, name, signal string, timeout
 }
 
 func (d *Daemon) stop(ctx context.Context, c *container.Container, signal string, timeout *int) error {
+	return d.terminate(ctx, c, signal, timeout, true)
+}
+
+// terminate stops c as ContainerStop does; manual marks the stop as the
+// user's, which the restart policy respects.
+func (d *Daemon) terminate(ctx context.Context, c *container.Container, signal string, timeout *int, manual bool) error {
 	c.Lock()
 	if !c.State.Running() {
 		c.Unlock()
 		return errdefs.NotModified(fmt.Errorf("container %s is already stopped", c.ID))
 	}
-	c.ManualStop = true
+	if manual {
+		c.ManualStop = true
+	}
 	if c.State.Status == container.StatusRestarting {
 		// Between two runs of a restart policy: nothing runs; stay stopped.
 		c.State.Status = container.StatusExited

@@ -23,7 +23,7 @@ import (
 // step's container is created, attached to, started, waited for,
 // committed and removed through them.
 type Containers interface {
-	ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest) (containertypes.CreateResponse, error)
+	ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest, ext backend.ContainerCreateExtensions) (containertypes.CreateResponse, error)
 	ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error
 	ContainerStart(ctx context.Context, name string) error
 	ContainerWait(ctx context.Context, name, condition string) (<-chan containertypes.WaitResponse, error)

@@ -67,7 +67,7 @@ func (b *steps) Run(ctx context.Context, req dockerfile.RunRequest) (string, err
 	}
 	resp, err := ctrs.ContainerCreate(ctx, "", containertypes.CreateRequest{
 		Config: cfg, HostConfig: &containertypes.HostConfig{NetworkMode: containertypes.NetworkMode(network), ExtraHosts: req.ExtraHosts},
-	})
+	}, backend.ContainerCreateExtensions{})
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/docker/go-units"
+
 	"github.com/berth/berth/internal/daemon"
 )
 
@@ -41,6 +43,14 @@ type fileConfig struct {
 	DNSOpts             []string                  `json:"dns-opts,omitempty"`
 	HostGatewayIP       string                    `json:"host-gateway-ip,omitempty"`
 	DefaultAddressPools []addressPool             `json:"default-address-pools,omitempty"`
+	ShutdownTimeout     *int                      `json:"shutdown-timeout,omitempty"`
+	Labels              []string                  `json:"labels,omitempty"`
+	Init                *bool                     `json:"init,omitempty"`
+	DefaultShmSize      string                    `json:"default-shm-size,omitempty"`
+	DefaultUlimits      map[string]*units.Ulimit  `json:"default-ulimits,omitempty"`
+	LogDriver           string                    `json:"log-driver,omitempty"`
+	LogOpts             map[string]string         `json:"log-opts,omitempty"`
+	EventsRingSize      *int                      `json:"events-ring-size,omitempty"`
 	registryConfig
 }
 
@@ -76,7 +86,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size"} {
 			known[k] = true
 		}
 		var unknown []string
@@ -97,4 +107,51 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	}
 	sort.Strings(keys)
 	return &fc, keys, nil
+}
+
+// applyDefaults puts the file's container defaults and shutdown settings
+// into cfg, checking their values with dockerd's words.
+func (fc *fileConfig) applyDefaults(cfg *daemon.Config) error {
+	cfg.LiveRestore = fc.LiveRestore == nil || *fc.LiveRestore
+	cfg.ShutdownTimeout = daemon.DefaultShutdownTimeout
+	if fc.ShutdownTimeout != nil {
+		cfg.ShutdownTimeout = *fc.ShutdownTimeout
+	}
+	for _, l := range fc.Labels {
+		if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
+			return fmt.Errorf("failed to validate configuration: bad attribute format: %s", l)
+		}
+	}
+	cfg.Labels = fc.Labels
+	cfg.Init = fc.Init != nil && *fc.Init
+	if fc.DefaultShmSize != "" {
+		n, err := units.RAMInBytes(fc.DefaultShmSize)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("invalid default-shm-size %q: %v", fc.DefaultShmSize, err)
+		}
+		cfg.DefaultShmSize = n
+	}
+	for name, u := range fc.DefaultUlimits {
+		if u == nil || u.Name != name {
+			return fmt.Errorf("failed to validate configuration: default-ulimits: name of ulimit %q does not match its key", name)
+		}
+		if _, err := units.ParseUlimit(fmt.Sprintf("%s=%d:%d", u.Name, u.Soft, u.Hard)); err != nil {
+			return fmt.Errorf("failed to validate configuration: default-ulimits: %w", err)
+		}
+		cfg.DefaultUlimits = append(cfg.DefaultUlimits, u)
+	}
+	sort.Slice(cfg.DefaultUlimits, func(i, j int) bool { return cfg.DefaultUlimits[i].Name < cfg.DefaultUlimits[j].Name })
+	switch fc.LogDriver {
+	case "", "json-file":
+	default:
+		return fmt.Errorf("failed to validate configuration: log-driver %q is not supported (only json-file)", fc.LogDriver)
+	}
+	cfg.LogDriver, cfg.LogOpts = fc.LogDriver, fc.LogOpts
+	if n := fc.EventsRingSize; n != nil {
+		if *n < 1 {
+			return fmt.Errorf("invalid events-ring-size %d: must be at least 1", *n)
+		}
+		cfg.EventsRingSize = *n
+	}
+	return nil
 }

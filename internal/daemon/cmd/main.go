@@ -49,6 +49,7 @@ type options struct {
 	pools          []string
 	tls            tlsOptions
 	dns            dnsOptions
+	validate       bool
 	set            func(string) bool
 }
 
@@ -75,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
 	fs.StringVar(&o.tls.cert, "tlscert", "", "server TLS certificate")
 	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
+	fs.BoolVar(&o.validate, "validate", false, "validate the configuration (flags and file) and exit")
 	o.dns.addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -159,6 +161,9 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 		return cfg, nil, "", "", "", err
 	}
 	fc.registryConfig.apply(&cfg)
+	if err := fc.applyDefaults(&cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
 	if err := applyPools(o.pools, fc.DefaultAddressPools, &cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
@@ -254,15 +259,17 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, hosts, group, pidfile, level, err := buildConfig(o)
+	cfg, hosts, group, pidfile, levelName, err := buildConfig(o)
 	if err != nil {
 		return err
 	}
-	lvl, err := parseLevel(level)
+	lvl, err := parseLevel(levelName)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	var level slog.LevelVar // SIGHUP may change it
+	level.Set(lvl)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: &level}))
 	cfg.Log = log
 	slog.SetDefault(log) // for packages that log without a logger of their own (recovery)
 	tlsCfg, err := o.tls.config()
@@ -271,6 +278,10 @@ func run(args []string) error {
 	}
 	if err := checkTCPAuth(hosts, tlsCfg, o.tls); err != nil {
 		return err
+	}
+	if o.validate {
+		fmt.Println("configuration OK")
+		return nil
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("the daemon must run as root")
@@ -300,15 +311,25 @@ func run(args []string) error {
 		go func() { errCh <- srv.Serve(l) }()
 	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case s := <-sigs:
-		log.Info("shutting down; containers keep running (live restore)", "signal", s)
-	case err := <-errCh:
-		if err != nil {
-			log.Error("API server stopped", "err", err)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+wait:
+	for {
+		select {
+		case s := <-sigs:
+			if s == syscall.SIGHUP {
+				reload(o, d, &level, log)
+				continue
+			}
+			log.Info("shutting down", "signal", s)
+			break wait
+		case err := <-errCh:
+			if err != nil {
+				log.Error("API server stopped", "err", err)
+			}
+			break wait
 		}
 	}
+	d.Shutdown(ctx)
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	srv.Shutdown(sctx)
@@ -316,4 +337,22 @@ func run(args []string) error {
 		l.Close()
 	}
 	return nil
+}
+
+// reload reads the configuration again (flags as given, the file anew)
+// and applies what dockerd reloads live; an invalid file changes nothing.
+func reload(o *options, d *daemon.Daemon, level *slog.LevelVar, log *slog.Logger) {
+	cfg, _, _, _, levelName, err := buildConfig(o)
+	if err == nil {
+		var lvl slog.Level
+		if lvl, err = parseLevel(levelName); err == nil {
+			var changed []string
+			if changed, err = d.Reload(cfg); err == nil {
+				level.Set(lvl)
+				log.Info("reloaded configuration", "changed", strings.Join(changed, " "))
+				return
+			}
+		}
+	}
+	log.Error("reload configuration", "err", err)
 }

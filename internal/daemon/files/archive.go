@@ -138,6 +138,7 @@ func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.
 	})
 	select {
 	case st := <-stCh:
+		s.containers.LogContainerEvent(c.ID, "archive-path")
 		return pr, st, nil
 	case err := <-errCh:
 		if err == nil {
@@ -175,7 +176,7 @@ func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, noO
 	if err != nil {
 		return err
 	}
-	return s.withRootfs(ctx, c, func(root string) error {
+	err = s.withRootfs(ctx, c, func(root string) error {
 		return mount.InRoot(root, c.Binds, func() error {
 			fi, err := os.Stat(clean)
 			if err != nil {
@@ -190,4 +191,8 @@ func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, noO
 			return archive.Untar(ctx, bufio.NewReaderSize(content, 256<<10), clean)
 		})
 	})
+	if err == nil {
+		s.containers.LogContainerEvent(c.ID, "extract-to-dir")
+	}
+	return err
 }

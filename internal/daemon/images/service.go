@@ -29,6 +29,9 @@ type Config struct {
 	// Version is the engine version sent in the registry User-Agent.
 	Version string
 	Log     *slog.Logger
+	// Emit publishes an image event: its action, the actor's ID and
+	// name attribute, as dockerd's LogImageEvent (nil = none).
+	Emit func(action, id, name string)
 }
 
 // Service holds the image use cases over the snapshotter, the content and
@@ -40,6 +43,7 @@ type Service struct {
 	driver      string // "overlay" or "vfs"
 	dist        *distribution.Service
 	containers  Containers
+	emit        func(action, id, name string)
 }
 
 // New opens the snapshotter, the content store, the image store and the
@@ -62,7 +66,10 @@ func New(cfg Config, containers Containers) (*Service, error) {
 		sn.Close()
 		return nil, fmt.Errorf("open image store: %w", err)
 	}
-	s := &Service{log: cfg.Log, store: is, snapshotter: sn, driver: driver, containers: containers}
+	s := &Service{log: cfg.Log, store: is, snapshotter: sn, driver: driver, containers: containers, emit: cfg.Emit}
+	if s.emit == nil {
+		s.emit = func(string, string, string) {}
+	}
 	reg := cfg.Registry
 	if reg.Root == "" {
 		reg.Root = filepath.Join(cfg.Root, "distribution")

@@ -17,5 +17,9 @@ func (s *Service) ImageTag(ctx context.Context, name, repo, tag string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.Tag(ctx, img.ID, n.String())
+	if err := s.store.Tag(ctx, img.ID, n.String()); err != nil {
+		return err
+	}
+	s.emit("tag", img.ID.String(), reference.Familiar(n.String()))
+	return nil
 }

@@ -191,6 +191,9 @@ func (s *Service) recordProbe(c *container.Container, cfg *containertypes.Health
 	if changed {
 		s.emit("health_status: "+string(status), c, nil)
 	}
+	if changed && status == containertypes.Unhealthy && s.cfg.Unhealthy != nil {
+		s.cfg.Unhealthy(c)
+	}
 }
 
 // limitedBuffer keeps the first maxProbeOutput bytes written to it.

@@ -21,7 +21,8 @@ func TestRecordProbe(t *testing.T) {
 	defer db.Close()
 	reg, _ := ctr.NewRegistry(db)
 	var events []string
-	s := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) }}, registryOnly{reg})
+	s := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) },
+		Unhealthy: func(*ctr.Container) { events = append(events, "unhealthy action") }}, registryOnly{reg})
 	c := ctr.New(ctr.GenerateID(), "/h")
 	c.Config = &containertypes.Config{Healthcheck: &containertypes.HealthConfig{Test: []string{"CMD", "true"}, Retries: 2, StartPeriod: time.Hour}}
 	c.HostConfig = &containertypes.HostConfig{}
@@ -56,7 +57,7 @@ func TestRecordProbe(t *testing.T) {
 	if len(c.State.Health.Log) != maxHealthLog {
 		t.Fatalf("log length %d", len(c.State.Health.Log))
 	}
-	if want := []string{"health_status: healthy", "health_status: unhealthy"}; !slices.Equal(events, want) {
+	if want := []string{"health_status: healthy", "health_status: unhealthy", "unhealthy action"}; !slices.Equal(events, want) {
 		t.Fatalf("events %q, want %q", events, want)
 	}
 	c.Config.Healthcheck.Test = []string{"NONE"}

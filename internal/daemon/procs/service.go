@@ -33,6 +33,9 @@ type Config struct {
 	HostCaps []string
 	// Emit publishes a container event.
 	Emit func(action string, c *container.Container, attrs map[string]string)
+	// Unhealthy is called when a container's health turns unhealthy,
+	// after its health_status event (nil = nothing to do).
+	Unhealthy func(c *container.Container)
 }
 
 // Service runs the execs, attaches, log reads and health checks of one

@@ -37,7 +37,11 @@ func (s *Service) Top(ctx context.Context, name, psArgs string) (*containertypes
 	if err != nil {
 		return nil, errdefs.InvalidParameter(fmt.Errorf("error running ps: %w", err))
 	}
-	return parsePS(out, pids)
+	res, err := parsePS(out, pids)
+	if err == nil {
+		s.emit(c, "top")
+	}
+	return res, err
 }
 
 // containerPids lists the host pids in the pid namespace of init.

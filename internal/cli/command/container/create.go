@@ -70,13 +70,17 @@ func createContainer(c command.Cli, ctx context.Context, api client.APIClient, r
 		platform = &p
 	}
 	create := func() (client.ContainerCreateResult, error) {
-		return api.ContainerCreate(ctx, client.ContainerCreateOptions{
+		opts := client.ContainerCreateOptions{
 			Config:           req.Config,
 			HostConfig:       req.HostConfig,
 			NetworkingConfig: req.Networking,
 			Name:             req.Name,
 			Platform:         platform,
-		})
+		}
+		if o.healthOnFailure != "" {
+			return createWithExtensions(ctx, api, opts, o.healthOnFailure)
+		}
+		return api.ContainerCreate(ctx, opts)
 	}
 	if o.pull == "always" {
 		if err := pullImage(c, ctx, api, req.Config.Image, o.quietPull, platform); err != nil {

@@ -96,6 +96,7 @@ type containerOptions struct {
 	healthStartInterval string
 	healthRetries       int
 	noHealthcheck       bool
+	healthOnFailure     string
 
 	// quietPull hides pull progress (run -q).
 	quietPull bool
@@ -196,5 +197,6 @@ func addContainerFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.StringVar(&o.healthStartPeriod, "health-start-period", "", "Time to start up during which failed checks do not count (ms|s|m|h) (default 0s)")
 	f.StringVar(&o.healthStartInterval, "health-start-interval", "", "Time between two checks during the start period (ms|s|m|h) (default 0s)")
 	f.IntVar(&o.healthRetries, "health-retries", 0, "Failures in a row that make the container unhealthy")
+	f.StringVar(&o.healthOnFailure, "health-on-failure", "", "Action when the container turns unhealthy: none, kill, restart or stop (berth's extension, as Podman's)")
 	f.BoolVar(&o.noHealthcheck, "no-healthcheck", false, "Turn off the image's HEALTHCHECK")
 }

@@ -12,7 +12,9 @@ import (
 
 // Backend is what the container router needs from the daemon.
 type Backend interface {
-	ContainerCreate(ctx context.Context, name string, req container.CreateRequest) (container.CreateResponse, error)
+	// ContainerCreate creates a container; ext holds berth's extensions of
+	// the HostConfig.
+	ContainerCreate(ctx context.Context, name string, req container.CreateRequest, ext backend.ContainerCreateExtensions) (container.CreateResponse, error)
 	ContainerStart(ctx context.Context, name string) error
 	ContainerStop(ctx context.Context, name, signal string, timeout *int) error
 	ContainerRestart(ctx context.Context, name, signal string, timeout *int) error

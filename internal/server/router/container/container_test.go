@@ -25,14 +25,15 @@ import (
 type fakeBackend struct {
 	Backend
 	created  container.CreateRequest
+	ext      backend.ContainerCreateExtensions
 	name     string
 	waitCh   chan container.WaitResponse
 	stopErr  error
 	listOpts backend.ContainerListOptions
 }
 
-func (f *fakeBackend) ContainerCreate(ctx context.Context, name string, req container.CreateRequest) (container.CreateResponse, error) {
-	f.created, f.name = req, name
+func (f *fakeBackend) ContainerCreate(ctx context.Context, name string, req container.CreateRequest, ext backend.ContainerCreateExtensions) (container.CreateResponse, error) {
+	f.created, f.name, f.ext = req, name, ext
 	if name == "dup" {
 		return container.CreateResponse{}, errdefs.Conflict(errors.New(`Conflict. The container name "/dup" is already in use`))
 	}

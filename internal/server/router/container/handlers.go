@@ -55,13 +55,22 @@ func (r *Router) postContainersCreate(w http.ResponseWriter, req *http.Request) 
 	if body.Config == nil {
 		return errdefs.InvalidParameter(errors.New("config cannot be empty in order to create a container"))
 	}
+	var ext struct {
+		HostConfig *backend.ContainerCreateExtensions
+	}
+	if err := json.Unmarshal(raw, &ext); err != nil {
+		return errdefs.InvalidParameter(fmt.Errorf("invalid JSON: %w", err))
+	}
+	if ext.HostConfig == nil {
+		ext.HostConfig = &backend.ContainerCreateExtensions{}
+	}
 	if err := legacyCreate(req.Context(), &body); err != nil {
 		return err
 	}
 	if err := legacyMacAddress(req.Context(), raw, &body); err != nil {
 		return err
 	}
-	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body)
+	resp, err := r.b.ContainerCreate(req.Context(), req.FormValue("name"), body, *ext.HostConfig)
 	if err != nil {
 		return err
 	}
