@@ -88,8 +88,8 @@ func listenMonitor(dir string) (*monitor, net.Listener, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, nil, err
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, nil, err // the exec root is gone: no monitor for it
 	}
 	lock, err := os.OpenFile(filepath.Join(dir, shimclient.MonitorLock), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

@@ -125,7 +125,10 @@ func startMonitor(bin, dir string) error {
 			return fmt.Errorf("start monitor: find own binary: %w", err)
 		}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Only the monitor's own dir is made: a monitor started for an exec
+	// root that is gone (its daemon stopped meanwhile) must not bring the
+	// root back and outlive it.
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("create monitor dir %s: %w", dir, err)
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, MonitorLog), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
