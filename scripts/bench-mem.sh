@@ -126,6 +126,11 @@ for e in "${engines[@]}"; do
 			"$(awk -v a="$u0" -v b="$u1" -v n="$running" 'BEGIN {printf "%.2f", (b-a)/n/1024}')" \
 			"$( [ "$e" = podman ] && echo - || mib "$d0")" "$( [ "$e" = podman ] && echo - || mib "$d1")" \
 			"$(mib "$(rss_kib $mp)")" "$(mib "$(pss_kib $mp)")"
+		if [ "$e" = berth ]; then # the figures issue 15 sets targets for (scripts/bench-targets)
+			awk -v a="$u0" -v b="$u1" -v n="$running" -v N="$n" 'BEGIN {printf "ratio berth MiB per running container, %s = %.2f\n", N, (b-a)/n/1024}'
+			[ "$n" = "${COUNTS[0]}" ] && echo "ratio berth daemon RSS MiB, idle = $(mib "$d0")"
+			echo "ratio berth daemon RSS MiB, $n running = $(mib "$d1")"
+		fi
 		remove_all "$e"
 	done
 done
