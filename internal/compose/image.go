@@ -1,0 +1,75 @@
+package compose
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/jsonmessage"
+)
+
+// Builder builds a service's image under the given name; the CLI gives
+// the engine its build command's.
+type Builder func(ctx context.Context, s types.ServiceConfig, image string) error
+
+// ensureImage builds (a service with a build section, when its image is
+// missing or build is asked) or pulls the image a service runs.
+func (e *Engine) ensureImage(ctx context.Context, p *types.Project, s types.ServiceConfig, build bool) error {
+	image := ImageName(p, s)
+	if s.Build != nil && build {
+		return e.BuildService(ctx, p, s)
+	}
+	_, err := e.API.ImageInspect(ctx, image)
+	if err == nil || !errdefs.IsNotFound(err) {
+		return err
+	}
+	if s.Build != nil {
+		return e.BuildService(ctx, p, s)
+	}
+	return e.Pull(ctx, image)
+}
+
+// BuildService builds a service's image with the engine's Builder.
+func (e *Engine) BuildService(ctx context.Context, p *types.Project, s types.ServiceConfig) error {
+	if e.Build == nil {
+		return fmt.Errorf("service %s: no builder", s.Name)
+	}
+	image := ImageName(p, s)
+	if err := e.Build(ctx, s, image); err != nil {
+		return fmt.Errorf("service %s: build: %w", s.Name, err)
+	}
+	e.event("Image", image, "Built")
+	return nil
+}
+
+// Pull pulls an image, reporting the daemon's error of the stream.
+func (e *Engine) Pull(ctx context.Context, image string) error {
+	e.event("Image", image, "Pulling")
+	rc, err := e.API.ImagePull(ctx, image, client.ImagePullOptions{})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
+		return fmt.Errorf("pull %s: %w", image, err)
+	}
+	e.event("Image", image, "Pulled")
+	return nil
+}
+
+// Push pushes an image.
+func (e *Engine) Push(ctx context.Context, image string) error {
+	rc, err := e.API.ImagePush(ctx, image, client.ImagePushOptions{RegistryAuth: "e30="})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
+		return fmt.Errorf("push %s: %w", image, err)
+	}
+	e.event("Image", image, "Pushed")
+	return nil
+}
