@@ -125,7 +125,7 @@ func TestComposeTwoTier(t *testing.T) {
 			getUntil(t, "http://"+addr+"/cgi-bin/index", "from db: db says hello 1")
 
 			out := d.mustCompose(tool, dir, p, nil, "logs", "--no-color")
-			if !regexp.MustCompile(`(?m)^` + p + `-db-1\s+\| db ready`).MatchString(out) || !regexp.MustCompile(`(?m)^` + p + `-web-1\s+\| web up`).MatchString(out) {
+			if !regexp.MustCompile(`(?m)^db-1\s+\| db ready`).MatchString(out) || !regexp.MustCompile(`(?m)^web-1\s+\| web up`).MatchString(out) {
 				t.Fatalf("logs:\n%s", out)
 			}
 			for _, ps := range []string{d.mustCompose(tool, dir, p, nil, "ps"), d.mustCompose(other, dir, p, nil, "ps")} {

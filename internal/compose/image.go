@@ -16,20 +16,31 @@ import (
 type Builder func(ctx context.Context, s types.ServiceConfig, image string) error
 
 // ensureImage builds (a service with a build section, when its image is
-// missing or build is asked) or pulls the image a service runs.
+// missing or build is asked) or pulls the image a service runs, and
+// labels the service with the image's ID as docker compose does (a new
+// image means a new container).
 func (e *Engine) ensureImage(ctx context.Context, p *types.Project, s types.ServiceConfig, build bool) error {
 	image := ImageName(p, s)
+	var err error
 	if s.Build != nil && build {
-		return e.BuildService(ctx, p, s)
+		err = e.BuildService(ctx, p, s)
+	} else if _, err = e.API.ImageInspect(ctx, image); errdefs.IsNotFound(err) {
+		if s.Build != nil {
+			err = e.BuildService(ctx, p, s)
+		} else {
+			err = e.Pull(ctx, image)
+		}
 	}
-	_, err := e.API.ImageInspect(ctx, image)
-	if err == nil || !errdefs.IsNotFound(err) {
+	if err != nil {
 		return err
 	}
-	if s.Build != nil {
-		return e.BuildService(ctx, p, s)
+	img, err := e.API.ImageInspect(ctx, image)
+	if err != nil {
+		return err
 	}
-	return e.Pull(ctx, image)
+	s.CustomLabels = s.CustomLabels.Add(LabelImage, img.ID)
+	p.Services[s.Name] = s
+	return nil
 }
 
 // BuildService builds a service's image with the engine's Builder.

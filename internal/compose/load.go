@@ -34,12 +34,18 @@ func Load(ctx context.Context, o LoadOptions) (*types.Project, error) {
 		cli.WithDefaultProfiles(o.Profiles...),
 		cli.WithName(o.Name),
 		cli.WithResolvedPaths(true),
+		cli.WithoutEnvironmentResolution,
 	)
 	if err != nil {
 		return nil, err
 	}
 	p, err := opts.LoadProject(ctx)
 	if err != nil {
+		return nil, err
+	}
+	// Resolved after the load, env_file entries dropped, as docker
+	// compose does: the config hash is computed on this form.
+	if p, err = p.WithServicesEnvironmentResolved(true); err != nil {
 		return nil, err
 	}
 	if len(o.Services) > 0 {

@@ -51,6 +51,7 @@ func (e *Engine) CreateOneoff(ctx context.Context, p *types.Project, service str
 	if err := e.ensureImage(ctx, p, s, false); err != nil {
 		return "", err
 	}
+	s = p.Services[service]
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	slug := hex.EncodeToString(b[:])

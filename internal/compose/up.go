@@ -47,6 +47,7 @@ func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) error {
 		if err := e.ensureImage(ctx, p, s, o.Build); err != nil {
 			return err
 		}
+		s = p.Services[name]
 		if !o.NoDeps {
 			if err := e.waitDependencies(ctx, p, s); err != nil {
 				return err

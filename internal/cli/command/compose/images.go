@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -50,7 +51,7 @@ func newImagesCommand(c command.Cli, g *globals) *cobra.Command {
 
 func newConfigCommand(c command.Cli, g *globals) *cobra.Command {
 	var services, volumes, quiet bool
-	var fmtStr string
+	var fmtStr, hash string
 	cmd := command.New("config [OPTIONS] [SERVICE...]", "Print the resolved model of the project", nil,
 		func(cmd *cobra.Command, args []string) error {
 			p, err := g.load(cmd.Context(), args...)
@@ -60,6 +61,8 @@ func newConfigCommand(c command.Cli, g *globals) *cobra.Command {
 			switch {
 			case quiet:
 				return nil
+			case hash != "":
+				return printHashes(c, p, hash)
 			case services:
 				for _, s := range p.ServiceNames() {
 					fmt.Fprintln(c.Out(), s)
@@ -88,7 +91,30 @@ func newConfigCommand(c command.Cli, g *globals) *cobra.Command {
 	f.BoolVar(&volumes, "volumes", false, "Print the volume names")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Only validate the model")
 	f.StringVar(&fmtStr, "format", "yaml", "yaml or json")
+	f.StringVar(&hash, "hash", "", `Print the configuration hash of services ("*": all)`)
 	return cmd
+}
+
+// printHashes prints "service hash" lines for services, a comma-separated
+// list or "*".
+func printHashes(c command.Cli, p *types.Project, services string) error {
+	names := p.ServiceNames()
+	if services != "*" {
+		names = strings.Split(services, ",")
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s, err := p.GetService(name)
+		if err != nil {
+			return err
+		}
+		h, err := engine.ServiceHash(s)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Out(), "%s %s\n", name, h)
+	}
+	return nil
 }
 
 // forServices is the body of build, pull and push: fn for each selected

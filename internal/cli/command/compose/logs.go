@@ -53,9 +53,12 @@ func followLogs(ctx context.Context, c command.Cli, e *engine.Engine, project st
 	if err != nil {
 		return err
 	}
+	// Lines are prefixed with the container's name without the project's,
+	// as docker compose does: "web-1 | …".
+	short := func(ct container.Summary) string { return strings.TrimPrefix(engine.Name(ct), project+"-") }
 	width := 0
 	for _, ct := range cs {
-		width = max(width, len(engine.Name(ct)))
+		width = max(width, len(short(ct)))
 	}
 	_, tty := streams.TerminalFd(c.Out())
 	var mu sync.Mutex
@@ -64,7 +67,7 @@ func followLogs(ctx context.Context, c command.Cli, e *engine.Engine, project st
 	for i, ct := range cs {
 		prefix := ""
 		if !o.noPrefix {
-			prefix = fmt.Sprintf("%-*s | ", width, engine.Name(ct))
+			prefix = fmt.Sprintf("%-*s | ", width, short(ct))
 			if tty && !o.noColor {
 				prefix = "\x1b[" + colours[i%len(colours)] + "m" + prefix + "\x1b[0m"
 			}

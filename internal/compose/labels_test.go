@@ -1,0 +1,34 @@
+package compose
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestServiceHashAsDockerCompose: the config hashes of the two-tier test
+// project are the ones docker compose 2.40.3 prints for it (`docker
+// compose -p x config --hash '*'` in integration/testdata/compose2), so
+// that neither tool recreates the other's containers.
+func TestServiceHashAsDockerCompose(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "integration", "testdata", "compose2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Unsetenv("COMPOSE_FILE")
+	p, err := Load(context.Background(), LoadOptions{Name: "x", ProjectDir: dir, Files: []string{filepath.Join(dir, "compose.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"db":  "a4f79fc878e8d1c0eaad111f0292c04c5f0d5d2f793fe9afbf7605f4f47e2621",
+		"web": "1bdbbec11797552e913552fd6b6528b222fba538ed6aa356c84c9f6eab0ac91e",
+	}
+	for name, h := range want {
+		got, err := ServiceHash(p.Services[name])
+		if err != nil || got != h {
+			t.Errorf("ServiceHash(%s) = %s, %v; docker compose's is %s", name, got, err, h)
+		}
+	}
+}
