@@ -1,0 +1,114 @@
+package integration
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// copyComposeDir copies the two-tier project into a temporary directory
+// that a test may edit.
+func copyComposeDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-r", composeDir(t)+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v: %s", err, out)
+	}
+	return dir
+}
+
+// TestComposeChanges: berth compose merges an override file (config shows
+// the merged model), `up` after an edit recreates only the service whose
+// configuration changed, and `up --no-deps --force-recreate web`
+// redeploys web alone; docker compose's ps sees the result.
+func TestComposeChanges(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	dir := copyComposeDir(t)
+	mustWrite(t, filepath.Join(dir, "override.yaml"), "services:\n  web:\n    environment:\n      TIER: front\n    labels:\n      tier: front\n")
+	berth, v2 := composeTools[0], composeTools[1]
+	p := "cc" + randHex(3)
+	files := []string{"-f", "compose.yaml", "-f", "override.yaml"}
+	with := func(args ...string) []string { return append(append([]string{}, files...), args...) }
+
+	out := d.mustCompose(berth, dir, p, nil, with("config")...)
+	for _, want := range []string{"name: " + p, "TIER: front", "tier: front", "GREETING: hello", "name: " + p + "_dbdata"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("config lacks %q:\n%s", want, out)
+		}
+	}
+	d.mustCompose(berth, dir, p, nil, with("up", "-d")...)
+	db, web := d.containerID(p+"-db-1"), d.containerID(p+"-web-1")
+	addr := strings.TrimSpace(d.mustCompose(berth, dir, p, nil, with("port", "web", "80")...))
+	getUntil(t, "http://"+addr+"/cgi-bin/index", "db says hello 1")
+
+	// An edit of db's environment: db is recreated, web is left alone.
+	out = d.mustCompose(berth, dir, p, []string{"GREETING=hi"}, with("up", "-d")...)
+	if d.containerID(p+"-db-1") == db || d.containerID(p+"-web-1") != web {
+		t.Fatalf("up after editing db: db %s -> %s, web %s -> %s\n%s", db, d.containerID(p+"-db-1"), web, d.containerID(p+"-web-1"), out)
+	}
+	getUntil(t, "http://"+addr+"/cgi-bin/index", "db says hi 2")
+
+	db = d.containerID(p + "-db-1")
+	d.mustCompose(berth, dir, p, []string{"GREETING=hi"}, with("up", "-d", "--no-deps", "--force-recreate", "web")...)
+	if d.containerID(p+"-db-1") != db || d.containerID(p+"-web-1") == web {
+		t.Fatal("up --no-deps --force-recreate web: want web recreated and db untouched")
+	}
+	ps := d.mustCompose(v2, dir, p, []string{"GREETING=hi"}, with("ps", "--format", "{{.Name}} {{.State}}")...)
+	if !strings.Contains(ps, p+"-db-1 running") || !strings.Contains(ps, p+"-web-1 running") {
+		t.Fatalf("docker compose ps:\n%s", ps)
+	}
+	d.mustCompose(berth, dir, p, nil, with("down", "-v")...)
+}
+
+// TestComposeBadInput: invalid YAML (with its line), an unknown service in
+// depends_on, a dependency cycle and a missing required variable are
+// refused before anything is made; a port clash fails `up` with the
+// daemon's error and a report of what it created, which `down` removes.
+func TestComposeBadInput(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	berth := composeTools[0]
+	cases := []struct{ name, yaml, want string }{
+		{"yaml", "services:\n  a:\n    image: busybox\n   command: [x\n", "line"},
+		{"unknown", "services:\n  a:\n    image: busybox\n    depends_on: [nope]\n", "nope"},
+		{"cycle", "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n", "cycle"},
+		{"required", "services:\n  a:\n    image: busybox\n    command: [\"${NEEDED:?set NEEDED first}\"]\n", "set NEEDED first"},
+	}
+	for _, c := range cases {
+		dir := t.TempDir()
+		mustWrite(t, filepath.Join(dir, "compose.yaml"), c.yaml)
+		out, code := d.compose(berth, dir, "bad", nil, "up", "-d")
+		if code == 0 || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, want an error with %q:\n%s", c.name, code, c.want, out)
+		}
+	}
+	if got := d.projectContainers("bad", ""); len(got) != 0 {
+		t.Fatalf("refused projects left containers: %v", got)
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	dir := t.TempDir()
+	svc := "    image: busybox\n    command: [\"sleep\", \"1000\"]\n    ports: [\"127.0.0.1:" + port + ":80\"]\n"
+	mustWrite(t, filepath.Join(dir, "compose.yaml"), "services:\n  a:\n"+svc+"  b:\n"+svc+"    depends_on: [a]\n")
+	out, code := d.compose(berth, dir, "clash", nil, "up", "-d")
+	if code == 0 || !strings.Contains(out, "port is already allocated") || !strings.Contains(out, "Container clash-a-1") {
+		t.Fatalf("port clash: exit %d:\n%s", code, out)
+	}
+	d.mustCompose(berth, dir, "clash", nil, "down")
+	if got := d.projectContainers("clash", ""); len(got) != 0 {
+		t.Fatalf("down after the failed up left %v", got)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatal(err)
+	}
+}
