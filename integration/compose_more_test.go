@@ -112,3 +112,28 @@ func TestComposeBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestComposeDebian129: Debian's docker-compose 1.29 (a docker-py client)
+// runs the same two-tier project against berth's socket: db becomes
+// healthy, web answers through its published port with db's page, and
+// down -v removes containers, network and volume.
+func TestComposeDebian129(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	dir := composeDir(t)
+	p := "cd" + randHex(3)
+	d.mustCompose1(dir, p, "", "up", "-d")
+	addr := strings.TrimSpace(d.mustCompose1(dir, p, "", "port", "web", "80"))
+	if !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("port web 80: %q", addr)
+	}
+	getUntil(t, "http://"+addr+"/cgi-bin/index", "from db: db says hello 1")
+	// berth compose reads what 1.29 made by its labels.
+	if out := d.mustCompose(composeTools[0], dir, p, nil, "ps", "--format", "{{.Service}} {{.State}}"); !strings.Contains(out, "db running") || !strings.Contains(out, "web running") {
+		t.Fatalf("berth compose ps of docker-compose's project:\n%s", out)
+	}
+	d.mustCompose1(dir, p, "", "down", "-v")
+	if got := d.projectContainers(p, ""); len(got) != 0 {
+		t.Fatalf("containers after down -v: %v", got)
+	}
+}
