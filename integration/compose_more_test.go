@@ -2,12 +2,16 @@ package integration
 
 import (
 	"net"
+	"slices"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
 )
 
 // copyComposeDir copies the two-tier project into a temporary directory
@@ -136,4 +140,98 @@ func TestComposeDebian129(t *testing.T) {
 	if got := d.projectContainers(p, ""); len(got) != 0 {
 		t.Fatalf("containers after down -v: %v", got)
 	}
+}
+
+// TestComposeServiceKeys: the keys of a service (issue 18, point 5) reach
+// the container berth compose creates: what inspect shows of its config,
+// and from inside, its secret and config files, its fixed address and
+// alias on a declared network (resolved from another service's replica).
+func TestComposeServiceKeys(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	dir, err := filepath.Abs(filepath.Join("testdata", "compose3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	env := []string{"APP_PORT=" + port}
+	berth := composeTools[0]
+	p := "ck" + randHex(3)
+	d.mustCompose(berth, dir, p, env, "up", "-d", "--wait")
+	defer d.compose(berth, dir, p, env, "down", "-v")
+
+	res, err := d.client.ContainerInspect(t.Context(), p+"-app-1", client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Container
+	cfg, hc := c.Config, c.HostConfig
+	checks := map[string]bool{
+		"environment":       slices.Contains(cfg.Env, "MODE=test"),
+		"env_file":          slices.Contains(cfg.Env, "FROM_FILE=yes"),
+		"entrypoint":        strings.Join(cfg.Entrypoint, " ") == "sh -c",
+		"command":           strings.Join(cfg.Cmd, " ") == "exec sleep 1000",
+		"expose":            hasPort(cfg.ExposedPorts, "9000/tcp"),
+		"ports":             len(hc.PortBindings[network.MustParsePort("8080/tcp")]) == 1 && hc.PortBindings[network.MustParsePort("8080/tcp")][0].HostPort == port,
+		"restart":           hc.RestartPolicy.Name == "unless-stopped",
+		"memory":            hc.Memory == 64<<20,
+		"cpus":              hc.NanoCPUs == 5e8,
+		"user":              cfg.User == "1000:1000",
+		"working_dir":       cfg.WorkingDir == "/tmp",
+		"hostname":          cfg.Hostname == "apphost",
+		"labels":            cfg.Labels["role"] == "app" && cfg.Labels["com.docker.compose.service"] == "app",
+		"tmpfs":             hasKey(hc.Tmpfs, "/run/cache"),
+		"cap_add":           slices.Contains(hc.CapAdd, "NET_ADMIN") || slices.Contains(hc.CapAdd, "CAP_NET_ADMIN"),
+		"cap_drop":          slices.Contains(hc.CapDrop, "MKNOD") || slices.Contains(hc.CapDrop, "CAP_MKNOD"),
+		"init":              hc.Init != nil && *hc.Init,
+		"stop_signal":       cfg.StopSignal == "SIGUSR1",
+		"stop_grace_period": cfg.StopTimeout != nil && *cfg.StopTimeout == 3,
+		"logging":           hc.LogConfig.Type == "json-file" && hc.LogConfig.Config["max-size"] == "1m",
+		"extra_hosts":       slices.Contains(hc.ExtraHosts, "somehost:10.1.2.3"),
+		"dns":               len(hc.DNS) == 1 && hc.DNS[0].String() == "10.0.0.53",
+		"read_only":         hc.ReadonlyRootfs,
+		"ulimits":           len(hc.Ulimits) == 1 && hc.Ulimits[0].Name == "nofile" && hc.Ulimits[0].Soft == 1024 && hc.Ulimits[0].Hard == 2048,
+		"healthcheck":       cfg.Healthcheck != nil && strings.Join(cfg.Healthcheck.Test, " ") == "CMD true",
+		"ipv4_address":      c.NetworkSettings.Networks[p+"_back"] != nil && c.NetworkSettings.Networks[p+"_back"].IPAddress.String() == "172.30.99.10",
+	}
+	for key, ok := range checks {
+		if !ok {
+			t.Errorf("service key %s not honoured (config %+v, host config %+v)", key, cfg, hc)
+		}
+	}
+	exec := func(container string, args ...string) string {
+		out, code := d.compose(berth, dir, p, env, append([]string{"exec", "-T", "--index", container, "app"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exec %v: %d\n%s", args, code, out)
+		}
+		return out
+	}
+	if out := exec("1", "cat", "/run/secrets/token", "/etc/settings.conf", "/etc/app.env"); !strings.Contains(out, "s3cret") || !strings.Contains(out, "level=debug") || !strings.Contains(out, "FROM_FILE=yes") {
+		t.Fatalf("secret, config and read-only bind inside the container:\n%s", out)
+	}
+	if out := exec("1", "sh", "-c", "mount | grep -E ' /(scratch|data|run/cache) '"); strings.Count(out, "\n") < 3 {
+		t.Fatalf("volume and tmpfs mounts:\n%s", out)
+	}
+	if got := d.projectContainers(p, "client"); len(got) != 2 {
+		t.Fatalf("deploy.replicas 2: %v", got)
+	}
+	out, code := d.compose(berth, dir, p, env, "exec", "-T", "--index", "2", "client", "nslookup", "api")
+	if code != 0 || !strings.Contains(out, "172.30.99.10") {
+		t.Fatalf("client-2 resolving app's alias: exit %d\n%s", code, out)
+	}
+}
+
+func hasPort(set network.PortSet, p string) bool {
+	_, ok := set[network.MustParsePort(p)]
+	return ok
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
