@@ -9,9 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // copyComposeDir copies the two-tier project into a temporary directory
@@ -234,4 +237,57 @@ func hasPort(set network.PortSet, p string) bool {
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
+}
+
+// TestComposeWatch: `berth compose watch` brings the project up, copies a
+// file changed under a sync trigger's path into the container, and
+// restarts the container when a restart trigger's file changes.
+func TestComposeWatch(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "compose.yaml"), `services:
+  app:
+    image: busybox
+    command: ["sleep", "1000"]
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /src
+        - path: ./restart.txt
+          action: restart
+`)
+	mustWrite(t, filepath.Join(dir, "src", "a.txt"), "one")
+	mustWrite(t, filepath.Join(dir, "restart.txt"), "0")
+	p := "cw" + randHex(3)
+	cmd := exec.Command(berthBinary, "compose", "-p", p, "watch")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock)
+	var out testutil.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		d.compose(composeTools[0], dir, p, nil, "down")
+	}()
+	waitFor(t, 30*time.Second, "watch enabled", func() bool { return strings.Contains(out.String(), "Watch enabled") })
+	mustWrite(t, filepath.Join(dir, "src", "sub", "b.txt"), "synced")
+	waitFor(t, 10*time.Second, "b.txt synced into the container", func() bool {
+		o, code := d.compose(composeTools[0], dir, p, nil, "exec", "-T", "app", "cat", "/src/sub/b.txt")
+		return code == 0 && strings.Contains(o, "synced")
+	})
+	started := func() string {
+		res, err := d.client.ContainerInspect(t.Context(), p+"-app-1", client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Container.State.StartedAt
+	}
+	before := started()
+	mustWrite(t, filepath.Join(dir, "restart.txt"), "1")
+	waitFor(t, 20*time.Second, "a restart on restart.txt's change", func() bool { return started() != before })
 }
