@@ -2,10 +2,10 @@ package integration
 
 import (
 	"net"
-	"slices"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,15 +17,16 @@ import (
 	"github.com/berth/berth/internal/testutil"
 )
 
-// copyComposeDir copies the two-tier project into a temporary directory
-// that a test may edit.
+// copyComposeDir copies the two-tier project (with compose1, whose web
+// script it binds) into a temporary directory that a test may edit.
 func copyComposeDir(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if out, err := exec.Command("cp", "-r", composeDir(t)+"/.", dir).CombinedOutput(); err != nil {
+	src := filepath.Dir(composeDir(t))
+	if out, err := exec.Command("cp", "-r", filepath.Join(src, "compose1"), filepath.Join(src, "compose2"), dir).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v: %s", err, out)
 	}
-	return dir
+	return filepath.Join(dir, "compose2")
 }
 
 // TestComposeChanges: berth compose merges an override file (config shows
@@ -134,7 +135,7 @@ func TestComposeDebian129(t *testing.T) {
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("port web 80: %q", addr)
 	}
-	getUntil(t, "http://"+addr+"/cgi-bin/index", "from db: db says hello 1")
+	getUntil(t, "http://"+addr+"/cgi-bin/index", "by name: db says hello 1")
 	// berth compose reads what 1.29 made by its labels.
 	if out := d.mustCompose(composeTools[0], dir, p, nil, "ps", "--format", "{{.Service}} {{.State}}"); !strings.Contains(out, "db running") || !strings.Contains(out, "web running") {
 		t.Fatalf("berth compose ps of docker-compose's project:\n%s", out)

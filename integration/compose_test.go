@@ -122,7 +122,7 @@ func TestComposeTwoTier(t *testing.T) {
 			if !strings.HasPrefix(addr, "127.0.0.1:") {
 				t.Fatalf("port web 80: %q", addr)
 			}
-			getUntil(t, "http://"+addr+"/cgi-bin/index", "from db: db says hello 1")
+			getUntil(t, "http://"+addr+"/cgi-bin/index", "by name: db says hello 1")
 
 			out := d.mustCompose(tool, dir, p, nil, "logs", "--no-color")
 			if !regexp.MustCompile(`(?m)^db-1\s+\| db ready`).MatchString(out) || !regexp.MustCompile(`(?m)^web-1\s+\| web up`).MatchString(out) {
@@ -168,7 +168,7 @@ func TestComposeTwoTier(t *testing.T) {
 			}
 			d.mustCompose(tool, dir, p, nil, "up", "-d")
 			addr = strings.TrimSpace(d.mustCompose(tool, dir, p, nil, "port", "web", "80"))
-			getUntil(t, "http://"+addr+"/cgi-bin/index", "from db: db says hello 2")
+			getUntil(t, "http://"+addr+"/cgi-bin/index", "by name: db says hello 2")
 
 			d.mustCompose(tool, dir, p, nil, "down", "-v")
 			if _, err := d.client.VolumeInspect(ctx, p+"_dbdata", client.VolumeInspectOptions{}); err == nil {

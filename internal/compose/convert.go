@@ -271,32 +271,47 @@ func mounts(p *types.Project, s types.ServiceConfig, hc *container.HostConfig) e
 			return fmt.Errorf("service %s: volume type %q is not supported", s.Name, v.Type)
 		}
 	}
+	secrets := map[string]string{}
+	for name, sec := range p.Secrets {
+		secrets[name] = sec.File
+	}
+	configs := map[string]string{}
+	for name, c := range p.Configs {
+		configs[name] = c.File
+	}
 	for _, sec := range s.Secrets {
-		decl, ok := p.Secrets[sec.Source]
-		if !ok || decl.File == "" {
-			return fmt.Errorf("service %s: secret %q is not a file-based secret of the project", s.Name, sec.Source)
+		b, err := fileBind(s.Name, "secret", types.FileReferenceConfig(sec), secrets, "/run/secrets/")
+		if err != nil {
+			return err
 		}
-		target := sec.Target
-		if target == "" {
-			target = sec.Source
-		}
-		if !path.IsAbs(target) {
-			target = "/run/secrets/" + target
-		}
-		hc.Binds = append(hc.Binds, decl.File+":"+target+":ro")
+		hc.Binds = append(hc.Binds, b)
 	}
 	for _, c := range s.Configs {
-		decl, ok := p.Configs[c.Source]
-		if !ok || decl.File == "" {
-			return fmt.Errorf("service %s: config %q is not a file-based config of the project", s.Name, c.Source)
+		b, err := fileBind(s.Name, "config", types.FileReferenceConfig(c), configs, "/")
+		if err != nil {
+			return err
 		}
-		target := c.Target
-		if target == "" {
-			target = "/" + c.Source
-		}
-		hc.Binds = append(hc.Binds, decl.File+":"+target+":ro")
+		hc.Binds = append(hc.Binds, b)
 	}
 	return nil
+}
+
+// fileBind is the read-only bind of a file-based secret or config (files
+// maps the project's to their files): at its target, by default its name
+// under dir.
+func fileBind(service, kind string, ref types.FileReferenceConfig, files map[string]string, dir string) (string, error) {
+	file := files[ref.Source]
+	if file == "" {
+		return "", fmt.Errorf("service %s: %s %q is not a file-based %s of the project", service, kind, ref.Source, kind)
+	}
+	target := ref.Target
+	if target == "" {
+		target = ref.Source
+	}
+	if !path.IsAbs(target) {
+		target = dir + target
+	}
+	return file + ":" + target + ":ro", nil
 }
 
 // serviceNetworks is a service's networks, primary first (by priority,

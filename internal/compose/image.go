@@ -60,27 +60,25 @@ func (e *Engine) BuildService(ctx context.Context, p *types.Project, s types.Ser
 func (e *Engine) Pull(ctx context.Context, image string) error {
 	e.event("Image", image, "Pulling")
 	rc, err := e.API.ImagePull(ctx, image, client.ImagePullOptions{})
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
-		return fmt.Errorf("pull %s: %w", image, err)
-	}
-	e.event("Image", image, "Pulled")
-	return nil
+	return e.drain(image, "pull", "Pulled", rc, err)
 }
 
 // Push pushes an image.
 func (e *Engine) Push(ctx context.Context, image string) error {
 	rc, err := e.API.ImagePush(ctx, image, client.ImagePushOptions{RegistryAuth: "e30="})
+	return e.drain(image, "push", "Pushed", rc, err)
+}
+
+// drain reads a pull's or push's progress stream to its end, returning the
+// error it carries.
+func (e *Engine) drain(image, verb, done string, rc io.ReadCloser, err error) error {
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
-		return fmt.Errorf("push %s: %w", image, err)
+		return fmt.Errorf("%s %s: %w", verb, image, err)
 	}
-	e.event("Image", image, "Pushed")
+	e.event("Image", image, done)
 	return nil
 }

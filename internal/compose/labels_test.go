@@ -23,7 +23,7 @@ func TestServiceHashAsDockerCompose(t *testing.T) {
 	}
 	want := map[string]string{
 		"db":  "a4f79fc878e8d1c0eaad111f0292c04c5f0d5d2f793fe9afbf7605f4f47e2621",
-		"web": "1bdbbec11797552e913552fd6b6528b222fba538ed6aa356c84c9f6eab0ac91e",
+		"web": "07dc6b07ba9f239100243fa1cd091f1b781d48eafde1afc61e63924fc89b023c",
 	}
 	for name, h := range want {
 		got, err := ServiceHash(p.Services[name])
