@@ -166,8 +166,14 @@ func TestComposeServiceKeys(t *testing.T) {
 	env := []string{"APP_PORT=" + port}
 	berth := composeTools[0]
 	p := "ck" + randHex(3)
-	d.mustCompose(berth, dir, p, env, "up", "-d", "--wait")
+	out := d.mustCompose(berth, dir, p, env, "up", "-d", "--wait")
 	defer d.compose(berth, dir, p, env, "down", "-v")
+	// --wait reports each container: healthy with a health check, else running.
+	for _, want := range []string{"Container " + p + "-app-1  Healthy", "Container " + p + "-client-1  Running", "Container " + p + "-client-2  Running"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("up --wait progress lacks %q:\n%s", want, out)
+		}
+	}
 
 	res, err := d.client.ContainerInspect(t.Context(), p+"-app-1", client.ContainerInspectOptions{})
 	if err != nil {
@@ -291,4 +297,52 @@ func TestComposeWatch(t *testing.T) {
 	before := started()
 	mustWrite(t, filepath.Join(dir, "restart.txt"), "1")
 	waitFor(t, 20*time.Second, "a restart on restart.txt's change", func() bool { return started() != before })
+}
+
+// TestComposeStartFirst: after an edit, `up` replaces a service whose
+// deploy.update_config.order is start-first by starting the new container
+// and waiting for its health check before it stops the old one, which
+// leaves its networks first; the service's name then reaches the new one.
+// (Whether a client polling through the redeploy sees no error is not
+// asserted: see the report of issue 18, point 7.)
+func TestComposeStartFirst(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	dir := t.TempDir()
+	mustWrite(t, filepath.Join(dir, "compose.yaml"), `services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /w && echo version $$VERSION > /w/index.html && exec httpd -f -p 80 -h /w"]
+    environment:
+      VERSION: ${VERSION:-1}
+    healthcheck:
+      test: ["CMD", "wget", "-qO-", "http://127.0.0.1/"]
+      interval: 300ms
+    deploy:
+      update_config:
+        order: start-first
+  client:
+    image: busybox
+    command: ["sleep", "1000"]
+`)
+	berth := composeTools[0]
+	p := "cs" + randHex(3)
+	d.mustCompose(berth, dir, p, nil, "up", "-d", "--wait")
+	defer d.compose(berth, dir, p, nil, "down")
+	old := d.containerID(p + "-web-1")
+	out := d.mustCompose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+	if d.containerID(p+"-web-1") == old {
+		t.Fatalf("web was not recreated:\n%s", out)
+	}
+	name := "Container " + p + "-web-1  "
+	started, healthy, stopped := strings.Index(out, name+"Started"), strings.Index(out, name+"Healthy"), strings.Index(out, name+"Stopped")
+	if started < 0 || healthy < started || stopped < healthy {
+		t.Fatalf("start-first order (started %d, healthy %d, old stopped %d):\n%s", started, healthy, stopped, out)
+	}
+	if _, err := d.client.ContainerInspect(t.Context(), old, client.ContainerInspectOptions{}); err == nil {
+		t.Fatal("the old container is still there")
+	}
+	if o, code := d.compose(berth, dir, p, nil, "exec", "-T", "client", "wget", "-qO-", "http://web/"); code != 0 || !strings.Contains(o, "version 2") {
+		t.Fatalf("web by name after the redeploy: exit %d\n%s", code, o)
+	}
 }

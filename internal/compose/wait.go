@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -60,14 +61,26 @@ func (e *Engine) waitRunning(ctx context.Context, c container.Summary) error {
 }
 
 // replaceStartFirst replaces old by a new container that starts, and
-// becomes healthy, before old stops: the service keeps answering.
+// becomes healthy, before old stops: the service keeps answering. A new
+// container that cannot start beside the old one because the old one
+// holds its published host ports (the engine gives a host port to one
+// container at a time) starts once the old one has stopped.
 func (e *Engine) replaceStartFirst(ctx context.Context, p *types.Project, s types.ServiceConfig, old container.Summary, hash string) error {
 	name, n := Name(old), number(old.Labels)
 	tmp := old.ID[:12] + "_" + name
 	if _, err := e.API.ContainerRename(ctx, old.ID, client.ContainerRenameOptions{NewName: tmp}); err != nil {
 		return err
 	}
-	id, err := e.createStart(ctx, p, s, n, hash, name)
+	id, err := e.create(ctx, p, s, n, hash, name)
+	if err == nil {
+		err = e.start(ctx, name, id)
+		if err != nil && strings.Contains(err.Error(), "port is already allocated") {
+			e.event("Container", name, "Waiting for the old container's published ports: stopping it first")
+			if err = e.stop(ctx, old, nil); err == nil {
+				err = e.start(ctx, name, id)
+			}
+		}
+	}
 	if err != nil {
 		if id != "" {
 			_, _ = e.API.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true})
@@ -78,10 +91,24 @@ func (e *Engine) replaceStartFirst(ctx context.Context, p *types.Project, s type
 	if err := e.waitRunning(ctx, container.Summary{ID: id, Names: []string{"/" + name}}); err != nil {
 		return err
 	}
+	// Out of its networks first: the service's name then resolves to the
+	// new container alone before the old one's server goes away.
+	e.leaveNetworks(ctx, old)
 	if err := e.stop(ctx, old, nil); err != nil {
 		return err
 	}
 	e.event("Container", name, "Recreated")
 	_, err = e.API.ContainerRemove(ctx, old.ID, client.ContainerRemoveOptions{Force: true})
 	return err
+}
+
+// leaveNetworks disconnects a container from its networks (errors are
+// left: it is about to stop anyway).
+func (e *Engine) leaveNetworks(ctx context.Context, c container.Summary) {
+	if c.NetworkSettings == nil {
+		return
+	}
+	for name := range c.NetworkSettings.Networks {
+		_, _ = e.API.NetworkDisconnect(ctx, name, client.NetworkDisconnectOptions{Container: c.ID})
+	}
 }

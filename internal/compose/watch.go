@@ -107,7 +107,7 @@ func (e *Engine) act(ctx context.Context, p *types.Project, w *watched, changed 
 	switch w.trigger.Action {
 	case types.WatchActionRebuild:
 		if err := e.BuildService(ctx, p, s); err != nil {
-			fmt.Fprintf(e.Progress, "%v\n", err) // a broken build leaves the running service alone
+			e.event("Service", w.service, "Build failed, running containers kept: "+err.Error())
 			return nil
 		}
 		return e.converge(ctx, p, s, UpOptions{ForceRecreate: true})
