@@ -106,7 +106,7 @@ func TestComposeBadInput(t *testing.T) {
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
 	dir := t.TempDir()
-	svc := "    image: busybox\n    command: [\"sleep\", \"1000\"]\n    ports: [\"127.0.0.1:" + port + ":80\"]\n"
+	svc := "    image: busybox\n    command: [\"sleep\", \"1000\"]\n    init: true\n    ports: [\"127.0.0.1:" + port + ":80\"]\n"
 	mustWrite(t, filepath.Join(dir, "compose.yaml"), "services:\n  a:\n"+svc+"  b:\n"+svc+"    depends_on: [a]\n")
 	out, code := d.compose(berth, dir, "clash", nil, "up", "-d")
 	if code == 0 || !strings.Contains(out, "port is already allocated") || !strings.Contains(out, "Container clash-a-1") {
@@ -257,6 +257,7 @@ func TestComposeWatch(t *testing.T) {
   app:
     image: busybox
     command: ["sleep", "1000"]
+    init: true
     develop:
       watch:
         - path: ./src
@@ -324,6 +325,7 @@ func TestComposeStartFirst(t *testing.T) {
   client:
     image: busybox
     command: ["sleep", "1000"]
+    init: true
 `)
 	berth := composeTools[0]
 	p := "cs" + randHex(3)
