@@ -313,6 +313,7 @@ func TestComposeStartFirst(t *testing.T) {
 	mustWrite(t, filepath.Join(dir, "compose.yaml"), `services:
   web:
     image: busybox
+    init: true
     command: ["sh", "-c", "mkdir -p /w && echo version $$VERSION > /w/index.html && exec httpd -f -p 80 -h /w"]
     environment:
       VERSION: ${VERSION:-1}

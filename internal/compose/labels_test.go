@@ -22,8 +22,8 @@ func TestServiceHashAsDockerCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"db":  "a4f79fc878e8d1c0eaad111f0292c04c5f0d5d2f793fe9afbf7605f4f47e2621",
-		"web": "07dc6b07ba9f239100243fa1cd091f1b781d48eafde1afc61e63924fc89b023c",
+		"db":  "81724810e7930843394c2b7da51fcee24be8c856897ca0a0616754d38cc7a5b3",
+		"web": "4bf8d3d8d79576b81d3bce9918c23bb90a2ded43aeab3d1dc698c770472e6cf8",
 	}
 	for name, h := range want {
 		got, err := ServiceHash(p.Services[name])
