@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ func (e *Engine) Containers(ctx context.Context, project string, oneoff bool, se
 	}
 	var out []container.Summary
 	for _, c := range res.Items {
-		if len(services) == 0 || contains(services, c.Labels[LabelService]) {
+		if len(services) == 0 || slices.Contains(services, c.Labels[LabelService]) {
 			out = append(out, c)
 		}
 	}
@@ -63,15 +64,6 @@ func (e *Engine) Containers(ctx context.Context, project string, oneoff bool, se
 		return number(a) < number(b)
 	})
 	return out, nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Name is a container's name without its slash.

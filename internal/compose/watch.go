@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ func (e *Engine) Watch(ctx context.Context, p *types.Project, services []string)
 	var ws []*watched
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
-		if s.Develop == nil || len(services) > 0 && !contains(services, name) {
+		if s.Develop == nil || len(services) > 0 && !slices.Contains(services, name) {
 			continue
 		}
 		for _, t := range s.Develop.Watch {
