@@ -7,6 +7,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/command/builder"
+	"github.com/berth/berth/internal/cli/command/compose"
 	"github.com/berth/berth/internal/cli/command/container"
 	"github.com/berth/berth/internal/cli/command/image"
 	"github.com/berth/berth/internal/cli/command/network"
@@ -88,6 +89,7 @@ func commands() []topCommand {
 		// management commands
 		{"container", container.NewContainerCommand}, {"image", newImageCommand}, {"system", system.NewSystemCommand},
 		{"volume", volume.NewVolumeCommand}, {"network", network.NewNetworkCommand}, {"builder", builder.NewBuilderCommand},
+		{"compose", compose.NewComposeCommand},
 	}
 }
 

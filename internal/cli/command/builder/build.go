@@ -344,3 +344,18 @@ func platforms(s string) []ocispec.Platform {
 	}
 	return []ocispec.Platform{p}
 }
+
+// Request is a build another command asks for (compose's build sections):
+// a context directory, a Dockerfile (relative to the current directory or
+// absolute), a target stage, tags, KEY=VALUE build arguments and labels.
+type Request struct {
+	Context, File, Target string
+	Tags, Args, Labels    []string
+	NoCache, Pull         bool
+}
+
+// Build runs the build of r as `berth build` would, its output on c's.
+func Build(c command.Cli, ctx context.Context, api client.APIClient, r Request) error {
+	return build(c, ctx, api, r.Context, buildOptions{tags: r.Tags, buildArgs: r.Args, labels: r.Labels,
+		file: r.File, target: r.Target, network: "default", rm: true, noCache: r.NoCache, pull: r.Pull})
+}

@@ -154,7 +154,7 @@ func (r *containerRow) CreatedAt() string { return time.Unix(r.c.Created, 0).Str
 func (r *containerRow) RunningFor() string { return format.Ago(r.c.Created, r.now) }
 
 // Ports are the published ports.
-func (r *containerRow) Ports() string { return displayPorts(r.c.Ports) }
+func (r *containerRow) Ports() string { return DisplayPorts(r.c.Ports) }
 
 // State is the state word: running, exited….
 func (r *containerRow) State() string { return string(r.c.State) }
@@ -228,9 +228,9 @@ func (r *containerRow) Platform() *ocispec.Platform {
 	return nil
 }
 
-// displayPorts renders published ports as docker ps does: consecutive
+// DisplayPorts renders published ports as docker ps does: consecutive
 // ports grouped into ranges, "0.0.0.0:8080->80/tcp" for mappings.
-func displayPorts(ports []container.PortSummary) string {
+func DisplayPorts(ports []container.PortSummary) string {
 	ps := append([]container.PortSummary(nil), ports...)
 	sort.Slice(ps, func(i, j int) bool {
 		a, b := ps[i], ps[j]

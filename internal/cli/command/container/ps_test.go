@@ -22,8 +22,8 @@ func TestDisplayPorts(t *testing.T) {
 		{[]container.PortSummary{{IP: any4, PrivatePort: 53, PublicPort: 53, Type: "udp"}}, "0.0.0.0:53->53/udp"},
 	}
 	for _, c := range cases {
-		if got := displayPorts(c.ports); got != c.want {
-			t.Errorf("displayPorts(%v) = %q, want %q", c.ports, got, c.want)
+		if got := DisplayPorts(c.ports); got != c.want {
+			t.Errorf("DisplayPorts(%v) = %q, want %q", c.ports, got, c.want)
 		}
 	}
 }

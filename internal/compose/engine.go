@@ -1,0 +1,160 @@
+package compose
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// Engine runs a project's actions against a daemon through its API.
+type Engine struct {
+	API client.APIClient
+	// Progress receives one line per action ("Container x  Started"), as
+	// docker compose prints them.
+	Progress io.Writer
+	mu       sync.Mutex
+	// Made lists what this engine created, for the report of a failed up.
+	Made []string
+	// Build builds images of services with a build section.
+	Build Builder
+}
+
+func (e *Engine) event(kind, name, what string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if what == "Created" {
+		e.Made = append(e.Made, kind+" "+name)
+	}
+	if e.Progress != nil {
+		fmt.Fprintf(e.Progress, " %s %s  %s\n", kind, name, what)
+	}
+}
+
+// Containers lists a project's containers (all states), sorted by
+// service and number; with services, only theirs.
+func (e *Engine) Containers(ctx context.Context, project string, oneoff bool, services ...string) ([]container.Summary, error) {
+	f := projectFilter(project)
+	if !oneoff {
+		f.Add("label", LabelOneoff+"=False")
+	}
+	res, err := e.API.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	var out []container.Summary
+	for _, c := range res.Items {
+		if len(services) == 0 || slices.Contains(services, c.Labels[LabelService]) {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Labels, out[j].Labels
+		if a[LabelService] != b[LabelService] {
+			return a[LabelService] < b[LabelService]
+		}
+		return number(a) < number(b)
+	})
+	return out, nil
+}
+
+// Name is a container's name without its slash.
+func Name(c container.Summary) string {
+	if len(c.Names) == 0 {
+		return c.ID[:12]
+	}
+	return strings.TrimPrefix(c.Names[0], "/")
+}
+
+// ensureNetworks creates the project's networks that do not exist yet
+// and checks that its external ones do.
+func (e *Engine) ensureNetworks(ctx context.Context, p *types.Project) error {
+	for key, n := range p.Networks {
+		if n.Name == "host" || n.Name == "none" || n.Name == "bridge" {
+			continue
+		}
+		_, err := e.API.NetworkInspect(ctx, n.Name, client.NetworkInspectOptions{})
+		if err == nil {
+			continue
+		}
+		if !errdefs.IsNotFound(err) {
+			return err
+		}
+		if bool(n.External) {
+			return fmt.Errorf("network %s declared as external, but could not be found", n.Name)
+		}
+		labels := map[string]string{LabelProject: p.Name, LabelNetwork: key, LabelVersion: Version}
+		for k, v := range n.Labels {
+			labels[k] = v
+		}
+		opts := client.NetworkCreateOptions{Driver: n.Driver, Options: n.DriverOpts, Labels: labels, Internal: n.Internal, Attachable: n.Attachable}
+		if opts.Driver == "" {
+			opts.Driver = "bridge"
+		}
+		if ipam := ipamConfig(n.Ipam); ipam != nil {
+			opts.IPAM = ipam
+		}
+		if _, err := e.API.NetworkCreate(ctx, n.Name, opts); err != nil {
+			return fmt.Errorf("network %s: %w", n.Name, err)
+		}
+		e.event("Network", n.Name, "Created")
+	}
+	return nil
+}
+
+// ensureVolumes creates the project's named volumes that do not exist
+// yet and checks that its external ones do.
+func (e *Engine) ensureVolumes(ctx context.Context, p *types.Project) error {
+	for key, v := range p.Volumes {
+		_, err := e.API.VolumeInspect(ctx, v.Name, client.VolumeInspectOptions{})
+		if err == nil {
+			continue
+		}
+		if !errdefs.IsNotFound(err) {
+			return err
+		}
+		if bool(v.External) {
+			return fmt.Errorf("external volume %q not found", v.Name)
+		}
+		labels := map[string]string{LabelProject: p.Name, LabelVolume: key, LabelVersion: Version}
+		for k, val := range v.Labels {
+			labels[k] = val
+		}
+		if _, err := e.API.VolumeCreate(ctx, client.VolumeCreateOptions{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}); err != nil {
+			return fmt.Errorf("volume %s: %w", v.Name, err)
+		}
+		e.event("Volume", v.Name, "Created")
+	}
+	return nil
+}
+
+// Stop stops containers.
+func (e *Engine) Stop(ctx context.Context, cs []container.Summary, timeout *int) error {
+	for _, c := range cs {
+		if c.State != container.StateRunning {
+			continue
+		}
+		if err := e.stop(ctx, c, timeout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Remove removes (stopped) containers and their anonymous volumes.
+func (e *Engine) Remove(ctx context.Context, cs []container.Summary) error {
+	for _, c := range cs {
+		if err := e.remove(ctx, c, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
