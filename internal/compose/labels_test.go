@@ -7,12 +7,14 @@ import (
 	"testing"
 )
 
-// TestServiceHashAsDockerCompose: the config hashes of the two-tier test
-// project are the ones docker compose 2.40.3 prints for it (`docker
-// compose -p x config --hash '*'` in integration/testdata/compose2), so
-// that neither tool recreates the other's containers.
+// TestServiceHashAsDockerCompose: the config hashes of a project are the
+// ones docker compose 2.40.3 prints for it (`docker compose -p x config
+// --hash '*'` in testdata/hash), so that neither tool recreates the
+// other's containers. The project names no host path, so the hashes do
+// not depend on where the repository lies; the integration tests check the
+// same on the two-tier project, bind mounts included, against the plugin.
 func TestServiceHashAsDockerCompose(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "integration", "testdata", "compose2"))
+	dir, err := filepath.Abs(filepath.Join("testdata", "hash"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,8 +24,8 @@ func TestServiceHashAsDockerCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"db":  "81724810e7930843394c2b7da51fcee24be8c856897ca0a0616754d38cc7a5b3",
-		"web": "4bf8d3d8d79576b81d3bce9918c23bb90a2ded43aeab3d1dc698c770472e6cf8",
+		"db":  "c10821672e9d13b47b42f36b0d2fb0a88fdf9013753fc0df765b20a780248709",
+		"web": "5e5986f2645ea5af31efd344d16c7b91d8092fd5019bffc5fbaa14c4471cc30b",
 	}
 	for name, h := range want {
 		got, err := ServiceHash(p.Services[name])
