@@ -112,3 +112,22 @@ func ShortID(id string) string {
 	}
 	return id
 }
+
+// ShouldRestart applies the restart policy (and --health-on-failure=restart)
+// to a stopped container. The caller holds the lock.
+func (c *Container) ShouldRestart() bool {
+	if c.ManualStop {
+		return false
+	}
+	if c.HealthRestart {
+		return true // --health-on-failure=restart
+	}
+	p := c.HostConfig.RestartPolicy
+	switch p.Name {
+	case "always", "unless-stopped":
+		return true
+	case "on-failure":
+		return c.State.ExitCode != 0 && (p.MaximumRetryCount == 0 || c.RestartCount < p.MaximumRetryCount)
+	}
+	return false
+}

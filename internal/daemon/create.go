@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"slices"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -89,7 +88,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	}
 	d.applyDefaults(hc)
 	warnings := d.res.Adapt(&hc.Resources)
-	hostConfigDefaults(hc, d.cgroupV2)
+	oci.HostConfigDefaults(hc, d.cgroupV2)
 	d.res.DefaultSwap(&hc.Resources)
 	if err := d.net.Normalize(hc, &req.NetworkingConfig); err != nil {
 		d.containers.Release(name)
@@ -207,49 +206,6 @@ func validateHostConfig(hc *containertypes.HostConfig) error {
 		return errdefs.InvalidParameter(errors.New("can't create 'AutoRemove' container with restart policy"))
 	}
 	return validateRestartPolicy(hc.RestartPolicy)
-}
-
-// addsSysAdmin reports whether an unprivileged container gets CAP_SYS_ADMIN.
-// On a cgroup v1 host such a container in the host's cgroup namespace can
-// mount a hierarchy at its root and set its release_agent, which the
-// kernel runs as root on the host (CVE-2022-0492; dockerd leaves it to
-// AppArmor): in a namespace of its own, new hierarchies are refused and
-// the ones it mounts start at its own cgroup, which has no release_agent.
-func addsSysAdmin(hc *containertypes.HostConfig) bool {
-	caps, err := oci.Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
-	return err == nil && !hc.Privileged && slices.Contains(caps, "CAP_SYS_ADMIN")
-}
-
-// hostConfigDefaults records what dockerd records at create for settings
-// the client left empty, so that inspect shows the same: the IPC and
-// cgroup namespace modes, OomKillDisable, the size of /dev/shm, and the
-// masked and read-only paths of an unprivileged container (the values the
-// spec gets anyway).
-func hostConfigDefaults(hc *containertypes.HostConfig, cgroupV2 bool) {
-	if hc.ShmSize == 0 {
-		hc.ShmSize = oci.DefaultShmSize
-	}
-	if hc.IpcMode == "" {
-		hc.IpcMode = "private"
-	}
-	if hc.CgroupnsMode == "" {
-		hc.CgroupnsMode = "host"
-		if cgroupV2 || addsSysAdmin(hc) {
-			hc.CgroupnsMode = "private"
-		}
-	}
-	if hc.OomKillDisable == nil {
-		off := false
-		hc.OomKillDisable = &off
-	}
-	if !hc.Privileged {
-		if hc.MaskedPaths == nil {
-			hc.MaskedPaths = slices.Clone(oci.MaskedPaths)
-		}
-		if hc.ReadonlyPaths == nil {
-			hc.ReadonlyPaths = slices.Clone(oci.ReadonlyPaths)
-		}
-	}
 }
 
 // validateRestartPolicy checks a policy by dockerd's rules and words: a

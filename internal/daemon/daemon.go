@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/build"
+	"github.com/berth/berth/internal/daemon/eventlog"
 	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/initbin"
@@ -85,7 +86,7 @@ type Daemon struct {
 	shims      sync.Map         // container ID → *shimclient.Shim
 	deleting   sync.Map         // container ID → chan closed when its exited shim's delete is done
 	procs      *procs.Service   // execs, attaches, logs, health checks (procs.go)
-	events     *eventLog
+	events     *eventlog.Log
 	started    time.Time
 	cgroupV2   bool
 	hostCaps   []string         // the daemon's bounding set
@@ -149,11 +150,11 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	}
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
-		db: db, containers: reg, events: newEventLog(cfg.EventsRingSize),
+		db: db, containers: reg, events: eventlog.New(cfg.EventsRingSize),
 		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
 	}
 	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,
-		Containers: reg, Publish: d.events.publish}); err != nil {
+		Containers: reg, Publish: d.events.Publish}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -170,7 +171,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d.initBuild()
 	d.initFiles()
 	d.net = netglue.New(netglue.Config{Options: cfg.Options, Root: cfg.Root, ExecRoot: cfg.ExecRoot, Log: d.log,
-		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.publish})
+		Containers: reg, ContainerDir: d.containerDir, Publish: d.events.Publish})
 	d.reconcileNetworking()
 	d.restore(ctx)
 	// The containers' monitor runs ahead of the first start.

@@ -10,7 +10,6 @@ import (
 	"github.com/berth/berth/internal/backend/filters"
 	ctr "github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
-	"github.com/moby/moby/api/types/events"
 )
 
 func TestListMatch(t *testing.T) {
@@ -50,26 +49,5 @@ func TestListMatch(t *testing.T) {
 	}
 	if !match(filters.Args{}, true, []int{3}) || match(filters.Args{}, true, []int{0}) {
 		t.Error("exited filter")
-	}
-}
-
-func TestEventMatches(t *testing.T) {
-	m := events.Message{Type: "container", Action: "start", Actor: events.Actor{ID: "abc123", Attributes: map[string]string{"name": "web", "image": "busybox", "role": "x"}}}
-	for f, want := range map[string]bool{
-		`{"event":{"start":true}}`:     true,
-		`{"event":{"die":true}}`:       false,
-		`{"container":{"web":true}}`:   true,
-		`{"container":{"abc":true}}`:   true,
-		`{"container":{"other":true}}`: false,
-		`{"label":{"role=x":true}}`:    true,
-		`{"type":{"image":true}}`:      false,
-	} {
-		a, err := filters.Parse(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := eventMatches(m, a); got != want {
-			t.Errorf("eventMatches(%s) = %v", f, got)
-		}
 	}
 }

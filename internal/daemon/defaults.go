@@ -33,7 +33,7 @@ type Defaults struct {
 	LogDriver string
 	LogOpts   map[string]string
 	// EventsRingSize is how many past events are kept for `events
-	// --since` (berth's "events-ring-size"; 0 = DefaultEventsRingSize).
+	// --since` (berth's "events-ring-size"; 0 = eventlog.DefaultRingSize).
 	EventsRingSize int
 }
 

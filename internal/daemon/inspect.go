@@ -93,11 +93,11 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 func mountPoints(c *container.Container) []containertypes.MountPoint {
 	out := []containertypes.MountPoint{}
 	for _, b := range c.HostConfig.Binds {
-		src, rest, _ := cutColon(b)
+		src, rest, _ := strings.Cut(b, ":")
 		if !strings.HasPrefix(src, "/") {
 			continue // a named volume: listed from c.MountPoints
 		}
-		dst, mode, _ := cutColon(rest)
+		dst, mode, _ := strings.Cut(rest, ":")
 		out = append(out, containertypes.MountPoint{
 			Type: mount.TypeBind, Source: src, Destination: dst, Mode: mode, RW: mode != "ro" && !hasPart(mode, "ro"),
 			Propagation: mount.PropagationRPrivate,

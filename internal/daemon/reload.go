@@ -54,7 +54,7 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 	d.cfgMu.Unlock()
 
 	now := time.Now()
-	d.events.publish(events.Message{
+	d.events.Publish(events.Message{
 		Type: events.DaemonEventType, Action: events.ActionReload, Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
 		Actor: events.Actor{ID: d.daemonID(), Attributes: map[string]string{
 			"name": hostname(), "debug": fmt.Sprint(cur.Debug), "labels": fmt.Sprintf("[%s]", strings.Join(cur.Labels, " ")),

@@ -111,7 +111,7 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 		d.net.Release(c)
 		c.SetStopped(255, false, time.Now())
 		_ = d.containers.Save(c)
-		restart := shouldRestart(c)
+		restart := c.ShouldRestart()
 		c.Unlock()
 		if restart { // e.g. after a reboot: the restart policy brings it back
 			d.restartLater(c)
@@ -200,7 +200,7 @@ func (d *Daemon) restartLater(c *container.Container) {
 	go func() {
 		defer d.wg.Done()
 		c.Lock()
-		ok := shouldRestart(c)
+		ok := c.ShouldRestart()
 		c.Unlock()
 		if !ok {
 			return

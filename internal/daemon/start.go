@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
@@ -188,12 +190,13 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 	dir := d.shimDir(c.ID)
 	_ = os.RemoveAll(dir)
 	logPath := c.LogPath
+	maxSize, maxFiles := logger.Rotation(c.HostConfig.LogConfig.Config)
 	if c.HostConfig.LogConfig.Type == "none" {
 		logPath = ""
 	}
 	return shimclient.Start(ctx, shimclient.Config{
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
-		LogPath: logPath, LogMaxSize: logMaxSize(c), LogMaxFiles: logMaxFiles(c),
+		LogPath: logPath, LogMaxSize: maxSize, LogMaxFiles: maxFiles,
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})
@@ -211,7 +214,7 @@ func resolveUser(rootfs, spec string, groupAdd []string) (oci.User, error) {
 		if err != nil {
 			return nil
 		}
-		return bytesReader(data)
+		return bytes.NewReader(data)
 	}
 	return oci.ResolveUser(spec, open("/etc/passwd"), open("/etc/group"), groupAdd)
 }
@@ -294,7 +297,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	c.SetStopped(ex.Code, ex.OOMKilled, ex.ExitedAt)
 	// An auto-removed container is marked removing (and saved) next: its
 	// exit need not reach the disk first.
-	if !autoRemove || shouldRestart(c) {
+	if !autoRemove || c.ShouldRestart() {
 		if err := d.containers.Save(c); err != nil {
 			d.log.Error("save exit", "id", c.ID, "err", err)
 		}
@@ -302,7 +305,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	// After the stop is visible (waiters return), still under the lock so
 	// that a new start cannot begin before the old network is released.
 	d.net.Release(c)
-	restart := shouldRestart(c) && !c.HostConfig.AutoRemove
+	restart := c.ShouldRestart() && !c.HostConfig.AutoRemove
 	healthRestart := restart && c.HealthRestart
 	c.HealthRestart = false
 	var delay time.Duration
@@ -350,43 +353,4 @@ func (d *Daemon) waitShimDeleted(id string) {
 	if ch, ok := d.deleting.Load(id); ok {
 		<-ch.(chan struct{})
 	}
-}
-
-// shouldRestart applies the restart policy to a stopped container. The
-// caller holds the lock.
-func shouldRestart(c *container.Container) bool {
-	if c.ManualStop {
-		return false
-	}
-	if c.HealthRestart {
-		return true // --health-on-failure=restart
-	}
-	p := c.HostConfig.RestartPolicy
-	switch p.Name {
-	case "always", "unless-stopped":
-		return true
-	case "on-failure":
-		return c.State.ExitCode != 0 && (p.MaximumRetryCount == 0 || c.RestartCount < p.MaximumRetryCount)
-	}
-	return false
-}
-
-func logMaxSize(c *container.Container) int64 {
-	s := c.HostConfig.LogConfig.Config["max-size"]
-	if s == "" {
-		return 0
-	}
-	n, err := parseSize(s)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
-func logMaxFiles(c *container.Container) int {
-	var n int
-	if _, err := fmt.Sscan(c.HostConfig.LogConfig.Config["max-file"], &n); err != nil || n < 1 {
-		return 1
-	}
-	return n
 }

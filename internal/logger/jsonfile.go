@@ -8,7 +8,22 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/docker/go-units"
 )
+
+// Rotation reads json-file's rotation from a container's log options:
+// max-size (0, never rotate, when absent or not a size) and max-file (the
+// files kept, at least 1).
+func Rotation(opts map[string]string) (maxSize int64, maxFiles int) {
+	if n, err := units.RAMInBytes(opts["max-size"]); err == nil && opts["max-size"] != "" {
+		maxSize = n
+	}
+	if _, err := fmt.Sscan(opts["max-file"], &maxFiles); err != nil || maxFiles < 1 {
+		maxFiles = 1
+	}
+	return maxSize, maxFiles
+}
 
 // JSONFile writes messages to a json-file log, rotating it by size.
 type JSONFile struct {

@@ -402,3 +402,20 @@ func TestJSONFileFullDisk(t *testing.T) {
 		t.Fatalf("dropped %d messages, want 4", got)
 	}
 }
+
+func TestRotationOptions(t *testing.T) {
+	for _, tc := range []struct {
+		opts  map[string]string
+		size  int64
+		files int
+	}{
+		{nil, 0, 1},
+		{map[string]string{"max-size": "10m", "max-file": "3"}, 10 << 20, 3},
+		{map[string]string{"max-size": "1k"}, 1024, 1},
+		{map[string]string{"max-size": "lots", "max-file": "0"}, 0, 1},
+	} {
+		if size, files := Rotation(tc.opts); size != tc.size || files != tc.files {
+			t.Errorf("Rotation(%v) = %d, %d; want %d, %d", tc.opts, size, files, tc.size, tc.files)
+		}
+	}
+}

@@ -2,8 +2,10 @@ package oci
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -171,4 +173,47 @@ func CapabilitiesFromMask(mask uint64) []string {
 		}
 	}
 	return out
+}
+
+// addsSysAdmin reports whether an unprivileged container gets CAP_SYS_ADMIN.
+// On a cgroup v1 host such a container in the host's cgroup namespace can
+// mount a hierarchy at its root and set its release_agent, which the
+// kernel runs as root on the host (CVE-2022-0492; dockerd leaves it to
+// AppArmor): in a namespace of its own, new hierarchies are refused and
+// the ones it mounts start at its own cgroup, which has no release_agent.
+func addsSysAdmin(hc *container.HostConfig) bool {
+	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
+	return err == nil && !hc.Privileged && slices.Contains(caps, "CAP_SYS_ADMIN")
+}
+
+// HostConfigDefaults records what dockerd records at create for settings
+// the client left empty, so that inspect shows the same: the IPC and
+// cgroup namespace modes, OomKillDisable, the size of /dev/shm, and the
+// masked and read-only paths of an unprivileged container (the values the
+// spec gets anyway).
+func HostConfigDefaults(hc *container.HostConfig, cgroupV2 bool) {
+	if hc.ShmSize == 0 {
+		hc.ShmSize = DefaultShmSize
+	}
+	if hc.IpcMode == "" {
+		hc.IpcMode = "private"
+	}
+	if hc.CgroupnsMode == "" {
+		hc.CgroupnsMode = "host"
+		if cgroupV2 || addsSysAdmin(hc) {
+			hc.CgroupnsMode = "private"
+		}
+	}
+	if hc.OomKillDisable == nil {
+		off := false
+		hc.OomKillDisable = &off
+	}
+	if !hc.Privileged {
+		if hc.MaskedPaths == nil {
+			hc.MaskedPaths = slices.Clone(MaskedPaths)
+		}
+		if hc.ReadonlyPaths == nil {
+			hc.ReadonlyPaths = slices.Clone(ReadonlyPaths)
+		}
+	}
 }

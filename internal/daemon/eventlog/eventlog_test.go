@@ -1,4 +1,4 @@
-package daemon
+package eventlog
 
 import (
 	"testing"
@@ -38,18 +38,39 @@ func TestEventFiltersAsDockerd(t *testing.T) {
 		{filters.Args{"volume": {"v"}}, ctr, false},
 		{filters.Args{"daemon": {"x"}}, img, false},
 	} {
-		if got := eventMatches(tc.m, tc.f); got != tc.want {
+		if got := Matches(tc.m, tc.f); got != tc.want {
 			t.Errorf("%v on %s %s: %v, want %v", tc.f, tc.m.Type, tc.m.Action, got, tc.want)
 		}
 	}
 }
 
 func TestEventRing(t *testing.T) {
-	l := newEventLog(3)
+	l := New(3)
 	for i := range 5 {
-		l.publish(events.Message{Action: events.Action(string(rune('a' + i)))})
+		l.Publish(events.Message{Action: events.Action(string(rune('a' + i)))})
 	}
 	if len(l.past) != 3 || l.past[0].Action != "c" || l.past[2].Action != "e" {
 		t.Fatalf("ring %+v", l.past)
+	}
+}
+
+func TestEventMatches(t *testing.T) {
+	m := events.Message{Type: "container", Action: "start", Actor: events.Actor{ID: "abc123", Attributes: map[string]string{"name": "web", "image": "busybox", "role": "x"}}}
+	for f, want := range map[string]bool{
+		`{"event":{"start":true}}`:     true,
+		`{"event":{"die":true}}`:       false,
+		`{"container":{"web":true}}`:   true,
+		`{"container":{"abc":true}}`:   true,
+		`{"container":{"other":true}}`: false,
+		`{"label":{"role=x":true}}`:    true,
+		`{"type":{"image":true}}`:      false,
+	} {
+		a, err := filters.Parse(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Matches(m, a); got != want {
+			t.Errorf("Matches(%s) = %v", f, got)
+		}
 	}
 }
