@@ -41,7 +41,7 @@ func (s *Service) ImageDelete(ctx context.Context, name string, force, prune boo
 				return nil, err
 			}
 			out = append(out, imagetypes.DeleteResponse{Untagged: reference.Familiar(n.String())})
-			s.emit("untag", id.String(), id.String())
+			s.event("untag", id.String(), id.String())
 			if refs > 1 {
 				return out, nil
 			}
@@ -62,7 +62,7 @@ func (s *Service) ImageDelete(ctx context.Context, name string, force, prune boo
 				return out, err
 			}
 			out = append(out, imagetypes.DeleteResponse{Untagged: reference.Familiar(t)})
-			s.emit("untag", id.String(), id.String())
+			s.event("untag", id.String(), id.String())
 		}
 	}
 	if len(s.store.Children(ctx, id)) > 0 {
@@ -94,7 +94,7 @@ func (s *Service) deleteImage(ctx context.Context, img *image.Image) ([]imagetyp
 	if err != nil {
 		return nil, err
 	}
-	s.emit("delete", img.ID.String(), img.ID.String())
+	s.event("delete", img.ID.String(), img.ID.String())
 	out := []imagetypes.DeleteResponse{{Deleted: img.ID.String()}}
 	for _, l := range layers {
 		out = append(out, imagetypes.DeleteResponse{Deleted: l.String()})

@@ -51,6 +51,6 @@ func (s *Service) ImageImport(ctx context.Context, src string, body io.Reader, r
 	if err != nil {
 		return "", err
 	}
-	s.emit("import", id.String(), id.String())
+	s.event("import", id.String(), id.String())
 	return id.String(), nil
 }

@@ -10,7 +10,7 @@ import (
 func (s *Service) ImageLoad(ctx context.Context, body io.Reader, quiet bool, progress func(string)) error {
 	loaded, err := s.store.Load(ctx, body, progress)
 	for _, l := range loaded {
-		s.emit("load", l.ID.String(), l.ID.String())
+		s.event("load", l.ID.String(), l.ID.String())
 	}
 	return err
 }
@@ -23,7 +23,7 @@ func (s *Service) ImageSave(ctx context.Context, names []string, w io.Writer) er
 	}
 	for _, n := range names {
 		if img, err := s.store.Get(ctx, n); err == nil {
-			s.emit("save", img.ID.String(), n)
+			s.event("save", img.ID.String(), n)
 		}
 	}
 	return nil

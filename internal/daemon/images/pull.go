@@ -111,6 +111,6 @@ func (s *Service) pullOne(ctx context.Context, named dref.Named, platform string
 			p.Status("", "Status: Downloaded newer image for "+dref.FamiliarString(named))
 		}
 	}
-	s.emit("pull", dref.FamiliarString(named), dref.FamiliarString(named))
+	s.event("pull", dref.FamiliarString(named), dref.FamiliarString(named))
 	return nil
 }

@@ -74,7 +74,7 @@ func (s *Service) ImagePush(ctx context.Context, name, tag, auth string, out io.
 		_ = s.store.SetRepoDigest(ctx, img.ID, ref.Name()+"@"+res.Digest.String())
 		p.Status("", fmt.Sprintf("%s: digest: %s size: %d", ref.Tag(), res.Digest, res.Size))
 		p.Aux(map[string]any{"Tag": ref.Tag(), "Digest": res.Digest.String(), "Size": res.Size})
-		s.emit("push", dref.FamiliarString(ref), dref.FamiliarString(ref))
+		s.event("push", dref.FamiliarString(ref), dref.FamiliarString(ref))
 	}
 	return nil
 }

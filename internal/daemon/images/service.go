@@ -67,9 +67,6 @@ func New(cfg Config, containers Containers) (*Service, error) {
 		return nil, fmt.Errorf("open image store: %w", err)
 	}
 	s := &Service{log: cfg.Log, store: is, snapshotter: sn, driver: driver, containers: containers, emit: cfg.Emit}
-	if s.emit == nil {
-		s.emit = func(string, string, string) {}
-	}
 	reg := cfg.Registry
 	if reg.Root == "" {
 		reg.Root = filepath.Join(cfg.Root, "distribution")
@@ -104,4 +101,11 @@ func (s *Service) StorageDriver() string { return s.driver }
 // prune -a and build cache prune keep it.
 func (s *Service) InUse(id string) bool {
 	return s.containers != nil && s.containers.CountByImage()[id] > 0
+}
+
+// event publishes an image event through Config.Emit, if there is one.
+func (s *Service) event(action, id, name string) {
+	if s.emit != nil {
+		s.emit(action, id, name)
+	}
 }

@@ -20,6 +20,6 @@ func (s *Service) ImageTag(ctx context.Context, name, repo, tag string) error {
 	if err := s.store.Tag(ctx, img.ID, n.String()); err != nil {
 		return err
 	}
-	s.emit("tag", img.ID.String(), reference.Familiar(n.String()))
+	s.event("tag", img.ID.String(), reference.Familiar(n.String()))
 	return nil
 }
