@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,9 +44,31 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer stop()
-		return m.Run()
+		code := m.Run()
+		reportLeftMounts()
+		return code
 	}()
 	os.Exit(code)
+}
+
+// daemonTests maps each test daemon's name to the test that started it, so
+// that whatever a daemon leaves behind can be traced to its test.
+var daemonTests sync.Map
+
+// reportLeftMounts prints every mount still under a test daemon's dirs at
+// the end of the run, with the test that started the daemon.
+func reportLeftMounts() {
+	data, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.Contains(f[4], "/bt-en-") {
+			continue
+		}
+		name := f[4][strings.Index(f[4], "/bt-en-")+1:]
+		name = name[:min(len(name), len("bt-en-")+8)]
+		test, _ := daemonTests.Load(name)
+		fmt.Fprintf(os.Stderr, "left mounted after the run: %s (daemon %s of %v)\n", f[4], name, test)
+	}
 }
 
 // besideOtherEngine prepares the host as another engine or firewall leaves
@@ -128,6 +151,7 @@ func startDaemon(t *testing.T) *testDaemon {
 	testutil.RequireRoot(t)
 	hexID := randHex(4)
 	name := "bt-en-" + hexID
+	daemonTests.Store(name, t.Name())
 	sockDir, err := os.MkdirTemp("", name+"-")
 	if err != nil {
 		t.Fatal(err)
