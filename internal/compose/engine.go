@@ -149,6 +149,41 @@ func (e *Engine) Stop(ctx context.Context, cs []container.Summary, timeout *int)
 	return nil
 }
 
+// Start starts containers.
+func (e *Engine) Start(ctx context.Context, cs []container.Summary) error {
+	for _, c := range cs {
+		if err := e.start(ctx, Name(c), c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restart restarts containers; timeout is Stop's.
+func (e *Engine) Restart(ctx context.Context, cs []container.Summary, timeout *int) error {
+	for _, c := range cs {
+		if _, err := e.API.ContainerRestart(ctx, c.ID, client.ContainerRestartOptions{Timeout: timeout}); err != nil {
+			return fmt.Errorf("container %s: %w", Name(c), err)
+		}
+		e.event("Container", Name(c), "Restarted")
+	}
+	return nil
+}
+
+// Kill sends signal to the running containers.
+func (e *Engine) Kill(ctx context.Context, cs []container.Summary, signal string) error {
+	for _, c := range cs {
+		if c.State != container.StateRunning {
+			continue
+		}
+		if _, err := e.API.ContainerKill(ctx, c.ID, client.ContainerKillOptions{Signal: signal}); err != nil {
+			return fmt.Errorf("container %s: %w", Name(c), err)
+		}
+		e.event("Container", Name(c), "Killed")
+	}
+	return nil
+}
+
 // Remove removes (stopped) containers and their anonymous volumes.
 func (e *Engine) Remove(ctx context.Context, cs []container.Summary) error {
 	for _, c := range cs {

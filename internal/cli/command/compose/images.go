@@ -19,7 +19,7 @@ import (
 func newImagesCommand(c command.Cli, g *globals) *cobra.Command {
 	var quiet bool
 	cmd := command.NewAPI(c, "images [OPTIONS] [SERVICE...]", "List the images of the project's containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
 			w, _ := format.NewWriter("", "{{.Container}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}")
 			for _, ct := range cs {
 				img, err := e.API.ImageInspect(ctx, ct.ImageID)
