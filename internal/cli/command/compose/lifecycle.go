@@ -98,6 +98,23 @@ func newRmCommand(c command.Cli, g *globals) *cobra.Command {
 	return cmd
 }
 
+// newServiceCommand makes a command that acts on one running container
+// of the service args[0], chosen by --index: fn gets its name and the
+// arguments after the service.
+func newServiceCommand(c command.Cli, g *globals, use, short string, args cobra.PositionalArgs, fn func(ctx context.Context, name string, args []string) error) *cobra.Command {
+	var index int
+	cmd := command.NewAPI(c, use, short, args,
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
+			if err != nil {
+				return err
+			}
+			return fn(cmd.Context(), name, args[1:])
+		})
+	cmd.Flags().IntVar(&index, "index", 1, "Which container of the service")
+	return cmd
+}
+
 // serviceContainer is the name of a service's container number index.
 func serviceContainer(ctx context.Context, c command.Cli, g *globals, api client.APIClient, service string, index int) (string, error) {
 	_, name, err := g.projectName(ctx, c)
@@ -127,13 +144,8 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 	var detach, noTTY, privileged bool
 	var user, workdir string
 	var env []string
-	var index int
-	cmd := command.NewAPI(c, "exec [OPTIONS] SERVICE COMMAND [ARGS...]", "Run a command in a service's running container", command.MinArgs(2),
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
-			if err != nil {
-				return err
-			}
+	cmd := newServiceCommand(c, g, "exec [OPTIONS] SERVICE COMMAND [ARGS...]", "Run a command in a service's running container", command.MinArgs(2),
+		func(ctx context.Context, name string, args []string) error {
 			var a []string
 			if !detach {
 				a = append(a, "-i")
@@ -155,8 +167,8 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 			for _, e := range env {
 				a = append(a, "-e", e)
 			}
-			a = append(append(a, name), args[1:]...)
-			return delegate(cmd.Context(), cmdcontainer.NewExecCommand(c), a)
+			a = append(append(a, name), args...)
+			return delegate(ctx, cmdcontainer.NewExecCommand(c), a)
 		})
 	f := cmd.Flags()
 	f.SetInterspersed(false)
@@ -166,7 +178,6 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 	f.StringVarP(&user, "user", "u", "", "User to run as")
 	f.StringVarP(&workdir, "workdir", "w", "", "Directory to run in")
 	f.StringArrayVarP(&env, "env", "e", nil, "Environment variable KEY=VALUE")
-	f.IntVar(&index, "index", 1, "Which container of the service")
 	return cmd
 }
 
@@ -193,17 +204,11 @@ func newTopCommand(c command.Cli, g *globals) *cobra.Command {
 }
 
 func newPortCommand(c command.Cli, g *globals) *cobra.Command {
-	var index int
 	var protocol string
-	cmd := command.NewAPI(c, "port [OPTIONS] SERVICE PRIVATE_PORT", "Show the host address a service's port is published on", command.ExactArgs(2),
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
-			if err != nil {
-				return err
-			}
-			return delegate(cmd.Context(), cmdcontainer.NewPortCommand(c), []string{name, args[1] + "/" + protocol})
+	cmd := newServiceCommand(c, g, "port [OPTIONS] SERVICE PRIVATE_PORT", "Show the host address a service's port is published on", command.ExactArgs(2),
+		func(ctx context.Context, name string, args []string) error {
+			return delegate(ctx, cmdcontainer.NewPortCommand(c), []string{name, args[0] + "/" + protocol})
 		})
-	cmd.Flags().IntVar(&index, "index", 1, "Which container of the service")
 	cmd.Flags().StringVar(&protocol, "protocol", "tcp", "tcp or udp")
 	return cmd
 }
