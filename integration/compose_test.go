@@ -191,7 +191,7 @@ func testComposeLifecycle(t *testing.T, d *testDaemon, tool composeTool, dir, p 
 }
 
 // testComposeScaleRun: --scale adds and removes web replicas without
-// touching db, and a profile's build service runs once enabled.
+// touching db, and a profile's build service builds and runs once enabled.
 func testComposeScaleRun(t *testing.T, d *testDaemon, tool composeTool, dir, p, dbID string) {
 	d.mustCompose(tool, dir, p, nil, "up", "-d", "--scale", "web=2")
 	if got := d.projectContainers(p, "web"); len(got) != 2 || got[1] != p+"-web-2 running" {
@@ -205,6 +205,10 @@ func testComposeScaleRun(t *testing.T, d *testDaemon, tool composeTool, dir, p, 
 		t.Fatal("scaling web recreated db")
 	}
 
+	d.mustCompose(tool, dir, p, nil, "--profile", "tools", "build", "tool")
+	if _, err := d.client.ImageInspect(context.Background(), p+"-tool"); err != nil {
+		t.Fatalf("after build tool: %v", err)
+	}
 	out := d.mustCompose(tool, dir, p, nil, "--profile", "tools", "run", "--rm", "-T", "tool")
 	if !strings.Contains(out, "built by compose") {
 		t.Fatalf("run --rm tool:\n%s", out)
