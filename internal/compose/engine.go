@@ -39,6 +39,17 @@ func (e *Engine) event(kind, name, what string) {
 	}
 }
 
+// gone reports an action (Stopped, Removed) on a resource that may have
+// gone meanwhile: err, the action's, fails it unless it is NotFound;
+// otherwise the progress line is written.
+func (e *Engine) gone(kind, name, what string, err error) error {
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(kind), name, err)
+	}
+	e.event(kind, name, what)
+	return nil
+}
+
 // Containers lists a project's containers (all states), sorted by
 // service and number; with services, only theirs.
 func (e *Engine) Containers(ctx context.Context, project string, oneoff bool, services ...string) ([]container.Summary, error) {
