@@ -100,7 +100,7 @@ func composeDir(t *testing.T) string {
 // and docker compose v2 against berth's socket: up -d (web waits for db's
 // health check), the published port answers with what web fetched from
 // db by name, logs are prefixed per container, the other tool's ps sees
-// the same project, --scale adds and removes replicas, a profile's build
+// the same project, stop, start, restart and kill act on one service, --scale adds and removes replicas, a profile's build
 // service runs once enabled, down then up keeps the named volume's data,
 // down -v removes it.
 func TestComposeTwoTier(t *testing.T) {
@@ -140,6 +140,7 @@ func TestComposeTwoTier(t *testing.T) {
 				t.Fatalf("%s up recreated %s-db-1: the config hashes differ", other.name, p)
 			}
 
+			testComposeLifecycle(t, d, tool, dir, p)
 			if tool.name == "berth" { // scale and run are docker compose's own features: tested for berth's
 				testComposeScaleRun(t, d, tool, dir, p, dbID)
 			}
@@ -166,8 +167,31 @@ func TestComposeTwoTier(t *testing.T) {
 	}
 }
 
+// testComposeLifecycle: stop, start, restart and kill act on the named
+// service's container only, each reporting it by name.
+func testComposeLifecycle(t *testing.T, d *testDaemon, tool composeTool, dir, p string) {
+	for _, step := range []struct {
+		args  []string
+		state string
+	}{
+		{[]string{"stop", "-t", "1", "web"}, "exited"},
+		{[]string{"start", "web"}, "running"},
+		{[]string{"restart", "-t", "1", "web"}, "running"},
+		{[]string{"kill", "web"}, "exited"},
+		{[]string{"start", "web"}, "running"},
+	} {
+		out := d.mustCompose(tool, dir, p, nil, step.args...)
+		if !strings.Contains(out, "Container "+p+"-web-1") {
+			t.Fatalf("%s: no line for %s-web-1:\n%s", strings.Join(step.args, " "), p, out)
+		}
+		if got := d.projectContainers(p, ""); strings.Join(got, ",") != p+"-db-1 running,"+p+"-web-1 "+step.state {
+			t.Fatalf("after %s: %v", strings.Join(step.args, " "), got)
+		}
+	}
+}
+
 // testComposeScaleRun: --scale adds and removes web replicas without
-// touching db, and a profile's build service runs once enabled.
+// touching db, and a profile's build service builds and runs once enabled.
 func testComposeScaleRun(t *testing.T, d *testDaemon, tool composeTool, dir, p, dbID string) {
 	d.mustCompose(tool, dir, p, nil, "up", "-d", "--scale", "web=2")
 	if got := d.projectContainers(p, "web"); len(got) != 2 || got[1] != p+"-web-2 running" {
@@ -181,6 +205,10 @@ func testComposeScaleRun(t *testing.T, d *testDaemon, tool composeTool, dir, p, 
 		t.Fatal("scaling web recreated db")
 	}
 
+	d.mustCompose(tool, dir, p, nil, "--profile", "tools", "build", "tool")
+	if _, err := d.client.ImageInspect(context.Background(), p+"-tool"); err != nil {
+		t.Fatalf("after build tool: %v", err)
+	}
 	out := d.mustCompose(tool, dir, p, nil, "--profile", "tools", "run", "--rm", "-T", "tool")
 	if !strings.Contains(out, "built by compose") {
 		t.Fatalf("run --rm tool:\n%s", out)

@@ -14,9 +14,8 @@ import (
 // TestOverlayWhiteoutConversion converts tar whiteouts to overlayfs form and
 // back: .wh.<name> ⇄ 0/0 char device, .wh..wh..opq ⇄ trusted.overlay.opaque.
 func TestOverlayWhiteoutConversion(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	upper := t.TempDir()
+	upper := testutil.RootTempDir(t)
 	_, err := Apply(ctx, upper, mkTar(t,
 		entry{name: "d/", typ: tar.TypeDir},
 		entry{name: "d/.wh.gone"},

@@ -2,7 +2,6 @@ package compose
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/containerd/errdefs"
@@ -76,10 +75,10 @@ func (e *Engine) removeNetworks(ctx context.Context, p *types.Project, project s
 		if p != nil && !declaredNetwork(p, n.Name) {
 			continue
 		}
-		if _, err := e.API.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("network %s: %w", n.Name, err)
+		_, err := e.API.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
+		if err := e.gone("Network", n.Name, "Removed", err); err != nil {
+			return err
 		}
-		e.event("Network", n.Name, "Removed")
 	}
 	return nil
 }
@@ -99,10 +98,10 @@ func (e *Engine) removeVolumes(ctx context.Context, p *types.Project, project st
 		return err
 	}
 	for _, v := range res.Items {
-		if _, err := e.API.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
-			return fmt.Errorf("volume %s: %w", v.Name, err)
+		_, err := e.API.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{})
+		if err := e.gone("Volume", v.Name, "Removed", err); err != nil {
+			return err
 		}
-		e.event("Volume", v.Name, "Removed")
 	}
 	return nil
 }

@@ -39,6 +39,17 @@ func (e *Engine) event(kind, name, what string) {
 	}
 }
 
+// gone reports an action (Stopped, Removed) on a resource that may have
+// gone meanwhile: err, the action's, fails it unless it is NotFound;
+// otherwise the progress line is written.
+func (e *Engine) gone(kind, name, what string, err error) error {
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(kind), name, err)
+	}
+	e.event(kind, name, what)
+	return nil
+}
+
 // Containers lists a project's containers (all states), sorted by
 // service and number; with services, only theirs.
 func (e *Engine) Containers(ctx context.Context, project string, oneoff bool, services ...string) ([]container.Summary, error) {
@@ -145,6 +156,41 @@ func (e *Engine) Stop(ctx context.Context, cs []container.Summary, timeout *int)
 		if err := e.stop(ctx, c, timeout); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Start starts containers.
+func (e *Engine) Start(ctx context.Context, cs []container.Summary) error {
+	for _, c := range cs {
+		if err := e.start(ctx, Name(c), c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Restart restarts containers; timeout is Stop's.
+func (e *Engine) Restart(ctx context.Context, cs []container.Summary, timeout *int) error {
+	for _, c := range cs {
+		if _, err := e.API.ContainerRestart(ctx, c.ID, client.ContainerRestartOptions{Timeout: timeout}); err != nil {
+			return fmt.Errorf("container %s: %w", Name(c), err)
+		}
+		e.event("Container", Name(c), "Restarted")
+	}
+	return nil
+}
+
+// Kill sends signal to the running containers.
+func (e *Engine) Kill(ctx context.Context, cs []container.Summary, signal string) error {
+	for _, c := range cs {
+		if c.State != container.StateRunning {
+			continue
+		}
+		if _, err := e.API.ContainerKill(ctx, c.ID, client.ContainerKillOptions{Signal: signal}); err != nil {
+			return fmt.Errorf("container %s: %w", Name(c), err)
+		}
+		e.event("Container", Name(c), "Killed")
 	}
 	return nil
 }

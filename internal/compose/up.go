@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
@@ -245,11 +244,8 @@ func (e *Engine) recreate(ctx context.Context, p *types.Project, s types.Service
 }
 
 func (e *Engine) stop(ctx context.Context, c container.Summary, timeout *int) error {
-	if _, err := e.API.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: timeout}); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("container %s: %w", Name(c), err)
-	}
-	e.event("Container", Name(c), "Stopped")
-	return nil
+	_, err := e.API.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: timeout})
+	return e.gone("Container", Name(c), "Stopped", err)
 }
 
 // remove stops (when stop) and removes a container with its anonymous
@@ -260,11 +256,8 @@ func (e *Engine) remove(ctx context.Context, c container.Summary, stop bool) err
 			return err
 		}
 	}
-	if _, err := e.API.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
-		return fmt.Errorf("container %s: %w", Name(c), err)
-	}
-	e.event("Container", Name(c), "Removed")
-	return nil
+	_, err := e.API.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	return e.gone("Container", Name(c), "Removed", err)
 }
 
 // handleOrphans removes (with remove) or reports the project's containers

@@ -33,6 +33,21 @@ func ApplyChanges(cfg *dockerspec.DockerOCIImageConfig, changes []string) error 
 	return nil
 }
 
+// addToSet adds items to *set (made if nil), the ports of EXPOSE or the
+// paths of VOLUME; the instruction word needs at least one.
+func addToSet(set *map[string]struct{}, word string, items []string) error {
+	if len(items) == 0 {
+		return fmt.Errorf("%s requires at least one argument", word)
+	}
+	if *set == nil {
+		*set = map[string]struct{}{}
+	}
+	for _, it := range items {
+		(*set)[it] = struct{}{}
+	}
+	return nil
+}
+
 var validChange = map[string]bool{
 	"CMD": true, "ENTRYPOINT": true, "ENV": true, "EXPOSE": true, "LABEL": true, "ONBUILD": true,
 	"USER": true, "VOLUME": true, "WORKDIR": true, "STOPSIGNAL": true,
@@ -71,18 +86,13 @@ func applyChange(cfg *dockerspec.DockerOCIImageConfig, word, rest string) error 
 		if err != nil {
 			return err
 		}
-		if len(ports) == 0 {
-			return fmt.Errorf("EXPOSE requires at least one argument")
-		}
-		if cfg.ExposedPorts == nil {
-			cfg.ExposedPorts = map[string]struct{}{}
-		}
-		for _, p := range ports {
+		for i, p := range ports {
 			if !strings.Contains(p, "/") {
 				p += "/tcp"
 			}
-			cfg.ExposedPorts[strings.ToLower(p)] = struct{}{}
+			ports[i] = strings.ToLower(p)
 		}
+		return addToSet(&cfg.ExposedPorts, word, ports)
 	case "USER":
 		if rest == "" {
 			return fmt.Errorf("USER requires exactly one argument")
@@ -96,15 +106,7 @@ func applyChange(cfg *dockerspec.DockerOCIImageConfig, word, rest string) error 
 				return err
 			}
 		}
-		if len(vols) == 0 {
-			return fmt.Errorf("VOLUME requires at least one argument")
-		}
-		if cfg.Volumes == nil {
-			cfg.Volumes = map[string]struct{}{}
-		}
-		for _, v := range vols {
-			cfg.Volumes[v] = struct{}{}
-		}
+		return addToSet(&cfg.Volumes, word, vols)
 	case "WORKDIR":
 		if rest == "" {
 			return fmt.Errorf("WORKDIR requires exactly one argument")

@@ -13,9 +13,8 @@ import (
 // TestCommitExclude commits a container layer without the engine's mount
 // points, and with nothing changed (an empty layer marked in history).
 func TestCommitExclude(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	base := s.importFiles(t, map[string]string{"etc/passwd": "p"}, ImportOptions{})
 	ms := s.prepare(t, "bt-im-commit", base)
 	err := mount.WithTempMount(ms, func(root string) error {

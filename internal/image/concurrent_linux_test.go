@@ -5,22 +5,19 @@ import (
 	"context"
 	"sync"
 	"testing"
-
-	"github.com/berth/berth/internal/testutil"
 )
 
 // TestConcurrentLoads loads the same archive four times at once while
 // another image is deleted: every load succeeds, and the layer exists once.
 func TestConcurrentLoads(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	src := openStore(t, t.TempDir(), "")
+	src := newStore(t)
 	src.importFiles(t, map[string]string{"a": "1", "b": "2"}, ImportOptions{Ref: "bt-im-conc"})
 	var archive bytes.Buffer
 	if err := src.Save(ctx, []string{"bt-im-conc"}, &archive); err != nil {
 		t.Fatal(err)
 	}
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	other := s.importFiles(t, map[string]string{"other": "x"}, ImportOptions{})
 	var wg sync.WaitGroup
 	errs := make(chan error, 5)

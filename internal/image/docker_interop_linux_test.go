@@ -38,7 +38,7 @@ func TestDockerInterop(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	base, err := s.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-docker:base", Changes: []string{`CMD ["/bin/sh"]`}})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestDockerInterop(t *testing.T) {
 	backID := docker("image", "inspect", "-f", "{{.Id}}", "bt-im-docker:back")
 	back := filepath.Join(dir, "docker.tar")
 	docker("save", "-o", back, "bt-im-docker:back")
-	o := openStore(t, t.TempDir(), "")
+	o := newStore(t)
 	rf, err := os.Open(back)
 	if err != nil {
 		t.Fatal(err)

@@ -11,9 +11,8 @@ import (
 // TestExportRootfs exports the merged root filesystem of a container
 // snapshot on a two-layer image.
 func TestExportRootfs(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	id := s.importFiles(t, map[string]string{"lower": "l"}, ImportOptions{})
 	ms := s.prepare(t, "bt-im-export", id)
 	var buf bytes.Buffer

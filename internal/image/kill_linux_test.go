@@ -41,9 +41,8 @@ func TestHelperStalledLoad(t *testing.T) {
 // partly unpacked and ingested) and checks that reopening the store leaves
 // no half-made image, layer, snapshot, blob or scratch file.
 func TestKilledMidLoad(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	src := openStore(t, t.TempDir(), "")
+	src := newStore(t)
 	if _, err := src.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-kill"}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +82,7 @@ func TestKilledMidLoad(t *testing.T) {
 // TestKilledMidImport kills a process while a layer is being unpacked and
 // ingested in one pass (the same path commit and load use per layer).
 func TestKilledMidImport(t *testing.T) {
-	testutil.RequireRoot(t)
-	root := t.TempDir()
+	root := testutil.RootTempDir(t)
 	os.WriteFile(filepath.Join(root, "layer.tar"), busyboxTar(t), 0o644)
 	killMidway(t, root, "TestHelperStalledImport", "import")
 	if ents, _ := os.ReadDir(filepath.Join(root, "content", "ingest")); len(ents) == 0 {

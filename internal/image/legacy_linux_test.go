@@ -15,7 +15,6 @@ import (
 // <id>.json configs, <v1id>/layer.tar layers, and a layer.tar that is a
 // symlink to another image's copy.
 func TestLoadLegacyDockerArchive(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
 	layer := testutil.TarFiles(t, map[string]string{"f": "legacy"})
 	diffID := digest.FromBytes(layer)
@@ -35,7 +34,7 @@ func TestLoadLegacyDockerArchive(t *testing.T) {
 		testutil.TarEntry{Name: "manifest.json", Body: manifest},
 		testutil.TarEntry{Name: "repositories", Body: `{"bt-im-legacy":{"1":"aaaa","2":"bbbb"}}`})
 
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	var lines []string
 	loaded, err := s.Load(ctx, bytes.NewReader(archive), func(l string) { lines = append(lines, l) })
 	if err != nil {
@@ -55,7 +54,6 @@ func TestLoadLegacyDockerArchive(t *testing.T) {
 // TestLoadSymlinkEscape rejects an archive whose layer path is a symlink
 // pointing out of the archive.
 func TestLoadSymlinkEscape(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
 	layer := testutil.TarFiles(t, map[string]string{"f": "x"})
 	config := `{"os":"linux","rootfs":{"type":"layers","diff_ids":["` + digest.FromBytes(layer).String() + `"]}}`
@@ -63,7 +61,7 @@ func TestLoadSymlinkEscape(t *testing.T) {
 		testutil.TarEntry{Name: "c.json", Body: config},
 		testutil.TarEntry{Name: "l.tar", Link: "/etc/passwd"},
 		testutil.TarEntry{Name: "manifest.json", Body: `[{"Config":"c.json","RepoTags":["bt-im-esc:1"],"Layers":["l.tar"]}]`})
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); err == nil {
 		t.Fatal("an archive reading /etc/passwd as a layer loaded")
 	}
@@ -75,7 +73,6 @@ func TestLoadSymlinkEscape(t *testing.T) {
 // TestLoadDiffIDMismatch rejects a layer whose content does not hash to
 // the diff ID its config lists, and keeps nothing of it.
 func TestLoadDiffIDMismatch(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
 	layer := testutil.TarFiles(t, map[string]string{"f": "x"})
 	archive := testutil.TarFiles(t, map[string]string{
@@ -83,7 +80,7 @@ func TestLoadDiffIDMismatch(t *testing.T) {
 		"l.tar":         string(layer),
 		"manifest.json": `[{"Config":"c.json","RepoTags":["bt-im-mismatch:1"],"Layers":["l.tar"]}]`,
 	})
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); !errdefs.IsInvalidParameter(err) {
 		t.Fatalf("load of a mismatched layer: %v", err)
 	}

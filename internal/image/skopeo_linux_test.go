@@ -22,7 +22,7 @@ func TestSaveInteropSkopeo(t *testing.T) {
 		t.Fatalf("skopeo is required: %v", err)
 	}
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	id, err := s.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-interop:1", Changes: []string{`CMD ["/bin/sh"]`}})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +66,7 @@ func TestSaveInteropSkopeo(t *testing.T) {
 		}
 	}
 	for p := range copies {
-		o := openStore(t, t.TempDir(), "")
+		o := newStore(t)
 		f, err := os.Open(filepath.Join(dir, p))
 		if err != nil {
 			t.Fatal(err)

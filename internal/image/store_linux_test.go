@@ -42,6 +42,13 @@ func openStore(t *testing.T, root, driver string) *testStore {
 	return &testStore{st, root}
 }
 
+// newStore opens a store on a fresh temporary directory; the test needs root
+// (the snapshotter mounts).
+func newStore(t *testing.T) *testStore {
+	t.Helper()
+	return openStore(t, testutil.RootTempDir(t), "")
+}
+
 func (s *testStore) close() { s.Store.Close(); s.sn.Close() }
 
 func busyboxTar(t *testing.T) []byte {
@@ -91,9 +98,8 @@ func countSnapshots(t *testing.T, sn snapshot.Snapshotter) int {
 // TestImportSaveLoadRoundTrip imports busybox, saves it, loads the archive
 // into a fresh store (plain and gzip) and gets the same image ID and tags.
 func TestImportSaveLoadRoundTrip(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	a := openStore(t, t.TempDir(), "")
+	a := newStore(t)
 	id, err := a.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-busybox:1", Changes: []string{`CMD ["/bin/sh"]`, "ENV A=1"}, Message: "hello"})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +154,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 				}
 				in = out
 			}
-			b := openStore(t, t.TempDir(), "")
+			b := newStore(t)
 			var lines []string
 			loaded, err := b.Load(ctx, bytes.NewReader(in), func(s string) { lines = append(lines, s) })
 			if err != nil {
@@ -181,7 +187,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 			oci[name] = b
 		}
 	}
-	c := openStore(t, t.TempDir(), "")
+	c := newStore(t)
 	loaded, err := c.Load(ctx, bytes.NewReader(testutil.TarFiles(t, oci)), nil)
 	if err != nil || len(loaded) != 1 || loaded[0].ID != id || len(loaded[0].Tags) != 1 {
 		t.Fatalf("OCI load: %+v %v", loaded, err)
@@ -272,9 +278,8 @@ func sharedLayer(t *testing.T, driver string) {
 // TestBadInputLeavesNothing feeds truncated and corrupt archives to load and
 // import and checks that no image, layer, snapshot or scratch file remains.
 func TestBadInputLeavesNothing(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	root := t.TempDir()
+	root := testutil.RootTempDir(t)
 	s := openStore(t, root, "")
 	good := busyboxTar(t)
 	id, err := s.Import(ctx, bytes.NewReader(good), ImportOptions{Ref: "bt-im-src"})
@@ -328,9 +333,8 @@ func TestBadInputLeavesNothing(t *testing.T) {
 // snapshot, an unpacked layer no image refers to, a scratch dir and an
 // ingest file are all gone after reopening; complete images survive.
 func TestReopenReconciles(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	root := t.TempDir()
+	root := testutil.RootTempDir(t)
 	s := openStore(t, root, "")
 	id := s.importFiles(t, map[string]string{"keep": "k"}, ImportOptions{Ref: "bt-im-keep"})
 	// A layer unpacked and committed, but the image never recorded.
@@ -366,9 +370,8 @@ func TestReopenReconciles(t *testing.T) {
 // TestImportEmptyBody imports an empty body as Docker does: an image with
 // one empty layer.
 func TestImportEmptyBody(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	s := openStore(t, t.TempDir(), "")
+	s := newStore(t)
 	id, err := s.Import(ctx, bytes.NewReader(nil), ImportOptions{})
 	if err != nil {
 		t.Fatal(err)

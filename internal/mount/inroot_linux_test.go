@@ -15,8 +15,7 @@ import (
 // an absolute symlink and a ".." chain lead back into it, never to the
 // host file next to it; the calling thread's root is untouched afterwards.
 func TestInRootConfines(t *testing.T) {
-	testutil.RequireRoot(t)
-	base := t.TempDir()
+	base := testutil.RootTempDir(t)
 	root := filepath.Join(base, "root")
 	if err := os.MkdirAll(root+"/etc", 0o755); err != nil {
 		t.Fatal(err)
@@ -52,8 +51,7 @@ func TestInRootConfines(t *testing.T) {
 // root only (resolved inside it even through a symlink), read-only when
 // asked, and that nothing stays mounted on the host.
 func TestInRootBinds(t *testing.T) {
-	testutil.RequireRoot(t)
-	base := t.TempDir()
+	base := testutil.RootTempDir(t)
 	root := filepath.Join(base, "root")
 	outside := filepath.Join(base, "outside")
 	src := filepath.Join(base, "src")

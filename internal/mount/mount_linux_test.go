@@ -60,8 +60,7 @@ func TestReadOnlyBind(t *testing.T) {
 // filesystem as its parent) are mount points; a plain directory and a
 // missing path are not.
 func TestIsMountPoint(t *testing.T) {
-	testutil.RequireRoot(t)
-	dir := t.TempDir()
+	dir := testutil.RootTempDir(t)
 	sub := filepath.Join(dir, "sub")
 	if err := unix.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)

@@ -80,24 +80,20 @@ func FamiliarName(s string) string {
 	return dref.FamiliarName(n)
 }
 
-// Tag returns the tag of a normalised reference string, or "".
+// Tag returns the tag of a normalised reference string, or "" (also when
+// s does not parse: the nil reference is not Tagged).
 func Tag(s string) string {
-	n, err := dref.ParseNormalizedNamed(s)
-	if err != nil {
-		return ""
-	}
+	n, _ := dref.ParseNormalizedNamed(s)
 	if t, ok := n.(dref.Tagged); ok {
 		return t.Tag()
 	}
 	return ""
 }
 
-// Digest returns the digest of a normalised reference string, or "".
+// Digest returns the digest of a normalised reference string, or "" (also
+// when s does not parse).
 func Digest(s string) digest.Digest {
-	n, err := dref.ParseNormalizedNamed(s)
-	if err != nil {
-		return ""
-	}
+	n, _ := dref.ParseNormalizedNamed(s)
 	if c, ok := n.(dref.Canonical); ok {
 		return c.Digest()
 	}

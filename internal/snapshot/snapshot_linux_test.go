@@ -153,9 +153,8 @@ func TestChain(t *testing.T) {
 // TestReconcile opens a snapshotter over the leftovers of a crash: a scratch
 // snapshot mid-extraction and a directory without a record.
 func TestReconcile(t *testing.T) {
-	testutil.RequireRoot(t)
 	ctx := context.Background()
-	root := t.TempDir()
+	root := testutil.RootTempDir(t)
 	sn, _, err := New(root)
 	if err != nil {
 		t.Fatal(err)
@@ -203,8 +202,7 @@ func keys(m map[string]string) []string {
 // TestOverlayOnOverlayFallsBack opens a snapshotter on a data root that is
 // itself on overlayfs: it must pick the copy driver and say why.
 func TestOverlayOnOverlayFallsBack(t *testing.T) {
-	testutil.RequireRoot(t)
-	base := t.TempDir()
+	base := testutil.RootTempDir(t)
 	for _, d := range []string{"l", "u", "w", "m"} {
 		os.Mkdir(filepath.Join(base, d), 0o755)
 	}

@@ -21,3 +21,11 @@ func RequireRoot(t testing.TB) {
 		t.Fatalf("%s is set but the test does not run as root", RootEnv)
 	}
 }
+
+// RootTempDir calls RequireRoot and returns t.TempDir(): the scratch
+// directory of a privileged test.
+func RootTempDir(t testing.TB) string {
+	t.Helper()
+	RequireRoot(t)
+	return t.TempDir()
+}

@@ -17,8 +17,7 @@ import (
 // victim's owner and mode never change, and a listen without the racer
 // leaves a 0660 socket and no private dir behind.
 func TestListenUnixNeverFollows(t *testing.T) {
-	testutil.RequireRoot(t)
-	dir := t.TempDir()
+	dir := testutil.RootTempDir(t)
 	sock := filepath.Join(dir, "d.sock")
 	victim := filepath.Join(dir, "victim")
 	if err := os.WriteFile(victim, []byte("x"), 0o604); err != nil {

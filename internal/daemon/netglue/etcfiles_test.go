@@ -11,18 +11,13 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/testutil"
 )
 
 func etcService(t *testing.T) *Service {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "db"), container.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg, err := container.NewRegistry(db)
+	reg, err := container.NewRegistry(testutil.OpenStore(t, container.Bucket))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,16 +10,11 @@ import (
 	ctr "github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/shimclient"
-	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestRecordProbe(t *testing.T) {
-	db, err := store.Open(t.TempDir()+"/c.db", ctr.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	reg, _ := ctr.NewRegistry(db)
+	reg, _ := ctr.NewRegistry(testutil.OpenStore(t, ctr.Bucket))
 	var events []string
 	s := New(Config{Emit: func(action string, _ *ctr.Container, _ map[string]string) { events = append(events, action) },
 		Unhealthy: func(*ctr.Container) { events = append(events, "unhealthy action") }}, registryOnly{reg})

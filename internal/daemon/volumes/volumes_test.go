@@ -15,7 +15,7 @@ import (
 	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/testutil"
 	"github.com/berth/berth/internal/volume"
 )
 
@@ -36,11 +36,7 @@ func (r records) List() []*container.Container    { return r }
 func newService(t *testing.T, cs records) (*Service, *[]events.Message) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "db"), volume.Bucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := testutil.OpenStore(t, volume.Bucket)
 	var evs []events.Message
 	s, err := New(Config{DB: db, Root: filepath.Join(dir, "volumes"), Containers: cs,
 		Publish: func(m events.Message) { evs = append(evs, m) }})

@@ -35,14 +35,8 @@ func New(cgroupsPath string, containerID string) (Manager, error) {
 	}
 	own := map[string]string{}
 	if !abs {
-		f, err := os.Open("/proc/self/cgroup")
-		if err != nil {
+		if own, err = cgroups.ParseCgroupFile("/proc/self/cgroup"); err != nil {
 			return nil, fmt.Errorf("read own cgroup: %w", err)
-		}
-		own, err = parseProcCgroup(f)
-		f.Close()
-		if err != nil {
-			return nil, err
 		}
 	}
 	unified := cgroups.IsCgroup2UnifiedMode()

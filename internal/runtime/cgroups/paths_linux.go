@@ -1,7 +1,6 @@
 package cgroups
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"path"
@@ -74,31 +73,6 @@ func shadowed(mp string, later []*mountinfo.Info) bool {
 		}
 	}
 	return false
-}
-
-// parseProcCgroup reads /proc/<pid>/cgroup ("id:controllers:path") into a
-// map from controller (and "name=…") to path; the v2 entry ("0::/path") has
-// the key "".
-func parseProcCgroup(r io.Reader) (map[string]string, error) {
-	out := map[string]string{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		parts := strings.SplitN(sc.Text(), ":", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		if parts[1] == "" {
-			out[""] = parts[2]
-			continue
-		}
-		for _, c := range strings.Split(parts[1], ",") {
-			out[c] = parts[2]
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("parse /proc/self/cgroup: %w", err)
-	}
-	return out, nil
 }
 
 // systemdPath matches the systemd driver's "slice:prefix:name" form.

@@ -1,9 +1,13 @@
 package cgroups
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/opencontainers/cgroups"
 )
 
 // hybridMountinfo is this kind of host: v1 controllers each on their own
@@ -58,7 +62,11 @@ func hier(t *testing.T, mi string) []hierarchy {
 
 func self(t *testing.T, s string) map[string]string {
 	t.Helper()
-	own, err := parseProcCgroup(strings.NewReader(s))
+	p := filepath.Join(t.TempDir(), "cgroup")
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	own, err := cgroups.ParseCgroupFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,8 +72,7 @@ func TestBuildContextAndRequest(t *testing.T) {
 }
 
 func TestBuildLocalContext(t *testing.T) {
-	testutil.RequireRoot(t)
-	dir := t.TempDir()
+	dir := testutil.RootTempDir(t)
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM busybox\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("f"), 0o644)
 	outside := filepath.Join(t.TempDir(), "Dockerfile.other")

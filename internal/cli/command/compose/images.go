@@ -19,7 +19,7 @@ import (
 func newImagesCommand(c command.Cli, g *globals) *cobra.Command {
 	var quiet bool
 	cmd := command.NewAPI(c, "images [OPTIONS] [SERVICE...]", "List the images of the project's containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
 			w, _ := format.NewWriter("", "{{.Container}}\t{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}")
 			for _, ct := range cs {
 				img, err := e.API.ImageInspect(ctx, ct.ImageID)
@@ -117,26 +117,33 @@ func printHashes(c command.Cli, p *types.Project, services string) error {
 	return nil
 }
 
-// forServices is the body of build, pull and push: fn for each selected
-// service of the loaded project.
-func forServices(c command.Cli, g *globals, fn func(ctx context.Context, e *engine.Engine, p *types.Project, s types.ServiceConfig) error) func(*cobra.Command, client.APIClient, []string) error {
+// forProject is the body of the commands that act on the loaded project:
+// fn gets it and the command's arguments.
+func forProject(c command.Cli, g *globals, fn func(ctx context.Context, e *engine.Engine, p *types.Project, args []string) error) func(*cobra.Command, client.APIClient, []string) error {
 	return func(cmd *cobra.Command, api client.APIClient, args []string) error {
 		p, err := g.load(cmd.Context())
 		if err != nil {
 			return err
 		}
+		return fn(cmd.Context(), newEngine(c, api), p, args)
+	}
+}
+
+// forServices is the body of build, pull and push: fn for each selected
+// service of the loaded project.
+func forServices(c command.Cli, g *globals, fn func(ctx context.Context, e *engine.Engine, p *types.Project, s types.ServiceConfig) error) func(*cobra.Command, client.APIClient, []string) error {
+	return forProject(c, g, func(ctx context.Context, e *engine.Engine, p *types.Project, args []string) error {
 		order, err := engine.StartOrder(p, args, false)
 		if err != nil {
 			return err
 		}
-		e := newEngine(c, api)
 		for _, name := range order {
-			if err := fn(cmd.Context(), e, p, p.Services[name]); err != nil {
+			if err := fn(ctx, e, p, p.Services[name]); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
+	})
 }
 
 func newBuildCommand(c command.Cli, g *globals) *cobra.Command {

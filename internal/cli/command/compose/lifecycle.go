@@ -17,14 +17,14 @@ import (
 
 // forContainers is the body of the commands that act on the containers
 // of some services (all when none is named).
-func forContainers(c command.Cli, g *globals, oneoff bool, fn func(ctx context.Context, e *engine.Engine, cs []container.Summary) error) func(*cobra.Command, client.APIClient, []string) error {
+func forContainers(c command.Cli, g *globals, fn func(ctx context.Context, e *engine.Engine, cs []container.Summary) error) func(*cobra.Command, client.APIClient, []string) error {
 	return func(cmd *cobra.Command, api client.APIClient, args []string) error {
 		_, name, err := g.projectName(cmd.Context(), c)
 		if err != nil {
 			return err
 		}
 		e := newEngine(c, api)
-		cs, err := e.Containers(cmd.Context(), name, oneoff, args...)
+		cs, err := e.Containers(cmd.Context(), name, false, args...)
 		if err != nil {
 			return err
 		}
@@ -32,71 +32,43 @@ func forContainers(c command.Cli, g *globals, oneoff bool, fn func(ctx context.C
 	}
 }
 
-func timeoutFlag(cmd *cobra.Command, t *int) func() *int {
-	cmd.Flags().IntVarP(t, "timeout", "t", 10, "Seconds to wait for the containers to stop")
-	return func() *int {
-		if cmd.Flags().Changed("timeout") {
-			return t
-		}
-		return nil
-	}
+// newTimeoutCommand makes a command that acts on the services' containers
+// with -t/--timeout, passed to act only when given.
+func newTimeoutCommand(c command.Cli, g *globals, use, short string, act func(e *engine.Engine, ctx context.Context, cs []container.Summary, timeout *int) error) *cobra.Command {
+	var t int
+	var cmd *cobra.Command
+	cmd = command.NewAPI(c, use, short, nil,
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+			var timeout *int
+			if cmd.Flags().Changed("timeout") {
+				timeout = &t
+			}
+			return act(e, ctx, cs, timeout)
+		}))
+	cmd.Flags().IntVarP(&t, "timeout", "t", 10, "Seconds to wait for the containers to stop")
+	return cmd
 }
 
 func newStartCommand(c command.Cli, g *globals) *cobra.Command {
 	return command.NewAPI(c, "start [SERVICE...]", "Start the services' existing containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
-			for _, ct := range cs {
-				if _, err := e.API.ContainerStart(ctx, ct.ID, client.ContainerStartOptions{}); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.Err(), " Container %s  Started\n", engine.Name(ct))
-			}
-			return nil
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+			return e.Start(ctx, cs)
 		}))
 }
 
 func newStopCommand(c command.Cli, g *globals) *cobra.Command {
-	var t int
-	var timeout func() *int
-	cmd := command.NewAPI(c, "stop [SERVICE...]", "Stop the services' containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
-			return e.Stop(ctx, cs, timeout())
-		}))
-	timeout = timeoutFlag(cmd, &t)
-	return cmd
+	return newTimeoutCommand(c, g, "stop [SERVICE...]", "Stop the services' containers", (*engine.Engine).Stop)
 }
 
 func newRestartCommand(c command.Cli, g *globals) *cobra.Command {
-	var t int
-	var timeout func() *int
-	cmd := command.NewAPI(c, "restart [SERVICE...]", "Restart the services' containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
-			for _, ct := range cs {
-				if _, err := e.API.ContainerRestart(ctx, ct.ID, client.ContainerRestartOptions{Timeout: timeout()}); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.Err(), " Container %s  Restarted\n", engine.Name(ct))
-			}
-			return nil
-		}))
-	timeout = timeoutFlag(cmd, &t)
-	return cmd
+	return newTimeoutCommand(c, g, "restart [SERVICE...]", "Restart the services' containers", (*engine.Engine).Restart)
 }
 
 func newKillCommand(c command.Cli, g *globals) *cobra.Command {
 	var signal string
 	cmd := command.NewAPI(c, "kill [OPTIONS] [SERVICE...]", "Send a signal to the services' containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
-			for _, ct := range cs {
-				if ct.State != container.StateRunning {
-					continue
-				}
-				if _, err := e.API.ContainerKill(ctx, ct.ID, client.ContainerKillOptions{Signal: signal}); err != nil {
-					return err
-				}
-				fmt.Fprintf(c.Err(), " Container %s  Killed\n", engine.Name(ct))
-			}
-			return nil
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+			return e.Kill(ctx, cs, signal)
 		}))
 	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "Signal to send")
 	return cmd
@@ -105,7 +77,7 @@ func newKillCommand(c command.Cli, g *globals) *cobra.Command {
 func newRmCommand(c command.Cli, g *globals) *cobra.Command {
 	var stop, volumes bool
 	cmd := command.NewAPI(c, "rm [OPTIONS] [SERVICE...]", "Remove the services' stopped containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
 			if stop {
 				if err := e.Stop(ctx, cs, nil); err != nil {
 					return err
@@ -123,6 +95,23 @@ func newRmCommand(c command.Cli, g *globals) *cobra.Command {
 	f.BoolVarP(&stop, "stop", "s", false, "Stop the containers first")
 	f.BoolP("force", "f", false, "Do not ask for confirmation (berth never asks)")
 	f.BoolVarP(&volumes, "volumes", "v", false, "Remove anonymous volumes (always done)")
+	return cmd
+}
+
+// newServiceCommand makes a command that acts on one running container
+// of the service args[0], chosen by --index: fn gets its name and the
+// arguments after the service.
+func newServiceCommand(c command.Cli, g *globals, use, short string, args cobra.PositionalArgs, fn func(ctx context.Context, name string, args []string) error) *cobra.Command {
+	var index int
+	cmd := command.NewAPI(c, use, short, args,
+		func(cmd *cobra.Command, api client.APIClient, args []string) error {
+			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
+			if err != nil {
+				return err
+			}
+			return fn(cmd.Context(), name, args[1:])
+		})
+	cmd.Flags().IntVar(&index, "index", 1, "Which container of the service")
 	return cmd
 }
 
@@ -155,13 +144,8 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 	var detach, noTTY, privileged bool
 	var user, workdir string
 	var env []string
-	var index int
-	cmd := command.NewAPI(c, "exec [OPTIONS] SERVICE COMMAND [ARGS...]", "Run a command in a service's running container", command.MinArgs(2),
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
-			if err != nil {
-				return err
-			}
+	cmd := newServiceCommand(c, g, "exec [OPTIONS] SERVICE COMMAND [ARGS...]", "Run a command in a service's running container", command.MinArgs(2),
+		func(ctx context.Context, name string, args []string) error {
 			var a []string
 			if !detach {
 				a = append(a, "-i")
@@ -183,8 +167,8 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 			for _, e := range env {
 				a = append(a, "-e", e)
 			}
-			a = append(append(a, name), args[1:]...)
-			return delegate(cmd.Context(), cmdcontainer.NewExecCommand(c), a)
+			a = append(append(a, name), args...)
+			return delegate(ctx, cmdcontainer.NewExecCommand(c), a)
 		})
 	f := cmd.Flags()
 	f.SetInterspersed(false)
@@ -194,7 +178,6 @@ func newExecCommand(c command.Cli, g *globals) *cobra.Command {
 	f.StringVarP(&user, "user", "u", "", "User to run as")
 	f.StringVarP(&workdir, "workdir", "w", "", "Directory to run in")
 	f.StringArrayVarP(&env, "env", "e", nil, "Environment variable KEY=VALUE")
-	f.IntVar(&index, "index", 1, "Which container of the service")
 	return cmd
 }
 
@@ -205,7 +188,7 @@ func isTerminal() bool {
 
 func newTopCommand(c command.Cli, g *globals) *cobra.Command {
 	return command.NewAPI(c, "top [SERVICE...]", "Show the processes of the services' containers", nil,
-		forContainers(c, g, false, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
+		forContainers(c, g, func(ctx context.Context, e *engine.Engine, cs []container.Summary) error {
 			for _, ct := range cs {
 				if ct.State != container.StateRunning {
 					continue
@@ -221,17 +204,11 @@ func newTopCommand(c command.Cli, g *globals) *cobra.Command {
 }
 
 func newPortCommand(c command.Cli, g *globals) *cobra.Command {
-	var index int
 	var protocol string
-	cmd := command.NewAPI(c, "port [OPTIONS] SERVICE PRIVATE_PORT", "Show the host address a service's port is published on", command.ExactArgs(2),
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			name, err := serviceContainer(cmd.Context(), c, g, api, args[0], index)
-			if err != nil {
-				return err
-			}
-			return delegate(cmd.Context(), cmdcontainer.NewPortCommand(c), []string{name, args[1] + "/" + protocol})
+	cmd := newServiceCommand(c, g, "port [OPTIONS] SERVICE PRIVATE_PORT", "Show the host address a service's port is published on", command.ExactArgs(2),
+		func(ctx context.Context, name string, args []string) error {
+			return delegate(ctx, cmdcontainer.NewPortCommand(c), []string{name, args[0] + "/" + protocol})
 		})
-	cmd.Flags().IntVar(&index, "index", 1, "Which container of the service")
 	cmd.Flags().StringVar(&protocol, "protocol", "tcp", "tcp or udp")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,15 +45,7 @@ func newPsCommand(c command.Cli, g *globals) *cobra.Command {
 	var all, quiet, services bool
 	var fmtStr string
 	cmd := command.NewAPI(c, "ps [OPTIONS] [SERVICE...]", "List the project's containers", nil,
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			_, name, err := g.projectName(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			cs, err := newEngine(c, api).Containers(cmd.Context(), name, false, args...)
-			if err != nil {
-				return err
-			}
+		forContainers(c, g, func(ctx context.Context, _ *engine.Engine, cs []container.Summary) error {
 			w, err := format.NewWriter(fmtStr, psTable)
 			if err != nil {
 				return err
@@ -80,7 +73,7 @@ func newPsCommand(c command.Cli, g *globals) *cobra.Command {
 				return nil
 			}
 			return w.Flush(c.Out(), psHeader)
-		})
+		}))
 	f := cmd.Flags()
 	f.BoolVarP(&all, "all", "a", false, "Show stopped containers too")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Print only the container IDs")

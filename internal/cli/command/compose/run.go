@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
@@ -17,11 +18,7 @@ func newRunCommand(c command.Cli, g *globals) *cobra.Command {
 	var rm, detach, noTTY bool
 	var entrypoint string
 	cmd := command.NewAPI(c, "run [OPTIONS] SERVICE [COMMAND] [ARGS...]", "Run a one-off command in a new container of a service", command.MinArgs(1),
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			p, err := g.load(cmd.Context())
-			if err != nil {
-				return err
-			}
+		forProject(c, g, func(ctx context.Context, e *engine.Engine, p *types.Project, args []string) error {
 			if len(args) > 1 {
 				o.Command = args[1:]
 			}
@@ -30,26 +27,25 @@ func newRunCommand(c command.Cli, g *globals) *cobra.Command {
 			}
 			o.Interactive = !detach
 			o.TTY = !detach && !noTTY && isTerminal()
-			e := newEngine(c, api)
-			id, err := e.CreateOneoff(cmd.Context(), p, args[0], o)
+			id, err := e.CreateOneoff(ctx, p, args[0], o)
 			if err != nil {
 				return err
 			}
 			if detach {
-				_, err := api.ContainerStart(cmd.Context(), id, client.ContainerStartOptions{})
+				_, err := e.API.ContainerStart(ctx, id, client.ContainerStartOptions{})
 				return command.PrintMade(c, id, err)
 			}
 			a := []string{"-a"}
 			if o.Interactive {
 				a = append(a, "-i")
 			}
-			runErr := delegate(cmd.Context(), cmdcontainer.NewStartCommand(c), append(a, id))
+			runErr := delegate(ctx, cmdcontainer.NewStartCommand(c), append(a, id))
 			if rm {
-				_, err := api.ContainerRemove(context.WithoutCancel(cmd.Context()), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+				_, err := e.API.ContainerRemove(context.WithoutCancel(ctx), id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 				runErr = errors.Join(runErr, err)
 			}
 			return runErr
-		})
+		}))
 	f := cmd.Flags()
 	f.SetInterspersed(false)
 	f.BoolVar(&rm, "rm", false, "Remove the container when it exits")

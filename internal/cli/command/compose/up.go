@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -8,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
@@ -21,17 +23,13 @@ func newUpCommand(c command.Cli, g *globals) *cobra.Command {
 	var scale []string
 	var waitTimeout int
 	cmd := command.NewAPI(c, "up [OPTIONS] [SERVICE...]", "Create and start the project's containers", nil,
-		func(cmd *cobra.Command, api client.APIClient, args []string) error {
-			p, err := g.load(cmd.Context())
-			if err != nil {
-				return err
-			}
+		forProject(c, g, func(ctx context.Context, e *engine.Engine, p *types.Project, args []string) error {
+			var err error
 			if o.Scale, err = parseScale(scale); err != nil {
 				return err
 			}
 			o.Services, o.WaitTimeout = args, time.Duration(waitTimeout)*time.Second
-			e := newEngine(c, api)
-			if err := e.Up(cmd.Context(), p, o); err != nil {
+			if err := e.Up(ctx, p, o); err != nil {
 				if len(e.Made) > 0 {
 					fmt.Fprintf(c.Err(), "up failed; created before the failure (`compose down` removes them): %s\n", strings.Join(e.Made, ", "))
 				}
@@ -44,8 +42,8 @@ func newUpCommand(c command.Cli, g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return attached(c, cmd, e, p.Name, order)
-		})
+			return attached(ctx, c, e, p.Name, order)
+		}))
 	f := cmd.Flags()
 	f.BoolVarP(&detach, "detach", "d", false, "Run the containers in the background")
 	f.BoolVar(&o.Build, "build", false, "Build images before starting containers")
@@ -61,22 +59,22 @@ func newUpCommand(c command.Cli, g *globals) *cobra.Command {
 
 // attached follows the services' logs until every container exits or
 // the user interrupts, which stops the project's containers.
-func attached(c command.Cli, cmd *cobra.Command, e *engine.Engine, project string, services []string) error {
+func attached(ctx context.Context, c command.Cli, e *engine.Engine, project string, services []string) error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	done := make(chan error, 1)
-	go func() { done <- followLogs(cmd.Context(), c, e, project, services, logOptions{follow: true}) }()
+	go func() { done <- followLogs(ctx, c, e, project, services, logOptions{follow: true}) }()
 	select {
 	case err := <-done:
 		return err
 	case <-sig:
 		fmt.Fprintln(c.Err(), "Gracefully stopping... (press Ctrl+C again to force)")
-		cs, err := e.Containers(cmd.Context(), project, false, services...)
+		cs, err := e.Containers(ctx, project, false, services...)
 		if err != nil {
 			return err
 		}
-		return e.Stop(cmd.Context(), cs, nil)
+		return e.Stop(ctx, cs, nil)
 	}
 }
 
