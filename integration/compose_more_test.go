@@ -1,7 +1,10 @@
 package integration
 
 import (
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -304,12 +307,17 @@ func TestComposeWatch(t *testing.T) {
 // deploy.update_config.order is start-first by starting the new container
 // and waiting for its health check before it stops the old one, which
 // leaves its networks first; the service's name then reaches the new one.
-// (Whether a client polling through the redeploy sees no error is not
-// asserted: see the report of issue 18, point 7.)
+// A client polling the published port on 127.0.0.1 through the redeploy
+// sees no refused connection nor any error, several hundred requests, and
+// the new content at the end: the new container shares the old one's host
+// port until it is healthy, then the port's rules switch to it.
+// (docker compose v2 recreates stop-first whatever update_config says,
+// outside swarm: create, stop the old, remove it, rename the new.)
 func TestComposeStartFirst(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
 	dir := t.TempDir()
+	port := freePort(t)
 	mustWrite(t, filepath.Join(dir, "compose.yaml"), `services:
   web:
     image: busybox
@@ -317,6 +325,8 @@ func TestComposeStartFirst(t *testing.T) {
     command: ["sh", "-c", "mkdir -p /w && echo version $$VERSION > /w/index.html && exec httpd -f -p 80 -h /w"]
     environment:
       VERSION: ${VERSION:-1}
+    ports:
+      - "`+strconv.Itoa(port)+`:80"
     healthcheck:
       test: ["CMD", "wget", "-qO-", "http://127.0.0.1/"]
       interval: 300ms
@@ -333,7 +343,17 @@ func TestComposeStartFirst(t *testing.T) {
 	d.mustCompose(berth, dir, p, nil, "up", "-d", "--wait")
 	defer d.compose(berth, dir, p, nil, "down")
 	old := d.containerID(p + "-web-1")
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/"
+	poll := startPolling(url, 300)
 	out := d.mustCompose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+	got := poll.stop()
+	t.Logf("%d requests during and after up: %d failed, %d answered version 1, %d version 2", got.total, len(got.errs), got.bodies["version 1\n"], got.bodies["version 2\n"])
+	if len(got.errs) > 0 {
+		t.Fatalf("%d of %d requests failed through the redeploy, first: %v\n%s", len(got.errs), got.total, got.errs[0], out)
+	}
+	if got.bodies["version 1\n"] == 0 || got.last != "version 2\n" {
+		t.Fatalf("want version 1 then version 2 served, got %v, last %q", got.bodies, got.last)
+	}
 	if d.containerID(p+"-web-1") == old {
 		t.Fatalf("web was not recreated:\n%s", out)
 	}
@@ -342,10 +362,69 @@ func TestComposeStartFirst(t *testing.T) {
 	if started < 0 || healthy < started || stopped < healthy {
 		t.Fatalf("start-first order (started %d, healthy %d, old stopped %d):\n%s", started, healthy, stopped, out)
 	}
+	if strings.Contains(out, "stopping it first") {
+		t.Fatalf("the old container was stopped first:\n%s", out)
+	}
 	if _, err := d.client.ContainerInspect(t.Context(), old, client.ContainerInspectOptions{}); err == nil {
 		t.Fatal("the old container is still there")
 	}
 	if o, code := d.compose(berth, dir, p, nil, "exec", "-T", "client", "wget", "-qO-", "http://web/"); code != 0 || !strings.Contains(o, "version 2") {
 		t.Fatalf("web by name after the redeploy: exit %d\n%s", code, o)
 	}
+}
+
+// polling is a client that requests a URL in a loop, each request on a
+// new connection, and counts what it gets.
+type polling struct {
+	done chan struct{}
+	res  chan pollResult
+}
+
+type pollResult struct {
+	total  int
+	errs   []error
+	bodies map[string]int
+	last   string
+}
+
+// startPolling starts the loop; it ends once stop was called and it made
+// at least min requests.
+func startPolling(url string, min int) *polling {
+	p := &polling{done: make(chan struct{}), res: make(chan pollResult, 1)}
+	go func() {
+		hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		r := pollResult{bodies: map[string]int{}}
+		for {
+			select {
+			case <-p.done:
+				if r.total >= min {
+					p.res <- r
+					return
+				}
+			default:
+			}
+			r.total++
+			resp, err := hc.Get(url)
+			if err == nil {
+				var b []byte
+				b, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("status %s", resp.Status)
+				}
+				r.last = string(b)
+				r.bodies[r.last]++
+			}
+			if err != nil {
+				r.errs = append(r.errs, err)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return p
+}
+
+func (p *polling) stop() pollResult {
+	close(p.done)
+	return <-p.res
 }

@@ -186,6 +186,9 @@ func (s *Service) recordProbe(c *container.Container, cfg *containertypes.Health
 	}
 	changed := h.Status != old
 	status := h.Status
+	if changed && status == containertypes.Healthy && s.cfg.Healthy != nil {
+		s.cfg.Healthy(c)
+	}
 	_ = s.containers.Save(c)
 	c.Unlock()
 	if changed {
