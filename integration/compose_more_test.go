@@ -310,7 +310,9 @@ func TestComposeWatch(t *testing.T) {
 // A client polling the published port on 127.0.0.1 through the redeploy
 // sees no refused connection nor any error, several hundred requests, and
 // the new content at the end: the new container shares the old one's host
-// port until it is healthy, then the port's rules switch to it.
+// port until it is healthy, then the port's rules switch to it; a request
+// whose connection was open before the switch is answered by the old
+// container, which leaves only once it is done.
 // (docker compose v2 recreates stop-first whatever update_config says,
 // outside swarm: create, stop the old, remove it, rename the new.)
 func TestComposeStartFirst(t *testing.T) {
@@ -344,9 +346,49 @@ func TestComposeStartFirst(t *testing.T) {
 	defer d.compose(berth, dir, p, nil, "down")
 	old := d.containerID(p + "-web-1")
 	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/"
+	// A request in flight through the switch: its connection is open
+	// before the redeploy, its request completed after it.
+	held, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := io.WriteString(held, "GET / HTTP/1.0\r\n"); err != nil {
+		t.Fatal(err)
+	}
 	poll := startPolling(url, 300)
-	out := d.mustCompose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+	type result struct {
+		out  string
+		code int
+	}
+	upDone := make(chan result, 1)
+	go func() {
+		out, code := d.compose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+		upDone <- result{out, code}
+	}()
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	waitFor(t, time.Minute, "the new container on the port", func() bool {
+		resp, err := hc.Get(url)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b) == "version 2\n"
+	})
+	_ = held.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(held, "\r\n"); err != nil {
+		t.Fatalf("the connection open through the switch: %v", err)
+	}
+	if b, err := io.ReadAll(held); err != nil || !strings.Contains(string(b), "version 1") {
+		t.Fatalf("the request in flight through the switch: %v, %q", err, b)
+	}
+	up := <-upDone
 	got := poll.stop()
+	out := up.out
+	if up.code != 0 {
+		t.Fatalf("up: exit %d\n%s", up.code, out)
+	}
 	t.Logf("%d requests during and after up: %d failed, %d answered version 1, %d version 2", got.total, len(got.errs), got.bodies["version 1\n"], got.bodies["version 2\n"])
 	if len(got.errs) > 0 {
 		t.Fatalf("%d of %d requests failed through the redeploy, first: %v\n%s", len(got.errs), got.total, got.errs[0], out)

@@ -92,3 +92,23 @@ func (m *Manager) inheritLocked(containerID string) bool {
 // hasRules reports whether an endpoint's ports get DNAT rules: not while
 // it waits to take them over, nor once it handed them over.
 func (ep *Endpoint) hasRules() bool { return ep.TakesOver == "" && !ep.HandedOver }
+
+// HandedOverPorts returns the container ports published through the
+// container's endpoint on network netID when it handed them over to
+// another container (nil otherwise): the ports whose connections drain
+// before the endpoint goes.
+func (m *Manager) HandedOverPorts(containerID, netID string) []uint16 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep, ok := m.eps[containerID+"/"+netID]
+	if !ok || !ep.HandedOver {
+		return nil
+	}
+	var out []uint16
+	for _, p := range ep.Ports {
+		if p.Proto == "tcp" {
+			out = append(out, p.ContainerPort)
+		}
+	}
+	return out
+}
