@@ -376,6 +376,9 @@ func TestComposeStartFirst(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return string(b) == "version 2\n"
 	})
+	// up sees the new container healthy within its 200 ms poll: the old
+	// one would leave its networks now, but it waits for this request.
+	time.Sleep(time.Second)
 	_ = held.SetDeadline(time.Now().Add(20 * time.Second))
 	if _, err := io.WriteString(held, "\r\n"); err != nil {
 		t.Fatalf("the connection open through the switch: %v", err)
