@@ -1,0 +1,78 @@
+package integration
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPortHandoverAPI: berth's HostConfig extension BerthPortHandover
+// names a container whose published host port the new container shares
+// when it starts (instead of "port is already allocated"). The port keeps
+// reaching the old container until the new one is healthy, then reaches
+// the new one, which keeps it when the old one stops; a container without
+// a health check takes the port over as it starts; one that stops before
+// it is healthy leaves the port to the old one. An unknown container is
+// refused.
+func TestPortHandoverAPI(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	port := strconv.Itoa(freePort(t))
+	code, _, body := d.raw("POST", "/containers/create?name=bt-ho-bad", `{"Image":"busybox","Cmd":["true"],"HostConfig":{"BerthPortHandover":"bt-ho-none"}}`)
+	if code != 404 {
+		t.Fatalf("handover from an unknown container: %d %s", code, body)
+	}
+	// run starts an httpd answering name on the port; with ready, it is
+	// healthy once /ready exists.
+	run := func(name, from string, ready bool) {
+		t.Helper()
+		health := ""
+		if ready {
+			health = `"Healthcheck":{"Test":["CMD","test","-e","/ready"],"Interval":200000000,"Retries":1000},`
+		}
+		code, _, body := d.raw("POST", "/containers/create?name="+name, `{"Image":"busybox",`+health+
+			`"Cmd":["sh","-c","mkdir /w && echo `+name+` > /w/index.html && exec httpd -f -p 80 -h /w"],"ExposedPorts":{"80/tcp":{}},`+
+			`"HostConfig":{"Init":true,"PortBindings":{"80/tcp":[{"HostPort":"`+port+`"}]},"BerthPortHandover":"`+from+`"}}`)
+		if code != 201 {
+			t.Fatalf("create %s: %d %s", name, code, body)
+		}
+		d.mustDocker("start", name)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	serves := func() string {
+		resp, err := hc.Get("http://127.0.0.1:" + port + "/")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	waitServes := func(name string) {
+		t.Helper()
+		waitFor(t, 20*time.Second, name+" on the port", func() bool { return serves() == name })
+	}
+	run("bt-ho-a", "", false)
+	waitServes("bt-ho-a")
+	run("bt-ho-b", "bt-ho-a", true)
+	time.Sleep(time.Second)
+	if got := serves(); got != "bt-ho-a" {
+		t.Fatalf("before the new container is healthy the port answers %q", got)
+	}
+	d.mustDocker("exec", "bt-ho-b", "touch", "/ready")
+	waitServes("bt-ho-b")
+	d.mustDocker("stop", "-t", "1", "bt-ho-a")
+	if got := serves(); got != "bt-ho-b" {
+		t.Fatalf("after the old container stopped the port answers %q", got)
+	}
+	run("bt-ho-c", "bt-ho-b", true)
+	d.mustDocker("stop", "-t", "1", "bt-ho-c")
+	if got := serves(); got != "bt-ho-b" {
+		t.Fatalf("after a successor stopped unready the port answers %q", got)
+	}
+	run("bt-ho-d", "bt-ho-b", false)
+	waitServes("bt-ho-d")
+}
