@@ -15,8 +15,8 @@ import (
 // reaching the old container until the new one is healthy, then reaches
 // the new one, which keeps it when the old one stops; a container without
 // a health check takes the port over as it starts; one that stops before
-// it is healthy leaves the port to the old one. An unknown container is
-// refused.
+// it is healthy leaves the port to the old one, and an old one that stops
+// first leaves it to the new one at once. An unknown container is refused.
 func TestPortHandoverAPI(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
@@ -75,4 +75,7 @@ func TestPortHandoverAPI(t *testing.T) {
 	}
 	run("bt-ho-d", "bt-ho-b", false)
 	waitServes("bt-ho-d")
+	run("bt-ho-e", "bt-ho-d", true)
+	d.mustDocker("stop", "-t", "1", "bt-ho-d")
+	waitServes("bt-ho-e")
 }
