@@ -1,10 +1,8 @@
 package integration
 
 import (
-	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -366,16 +364,7 @@ func TestComposeStartFirst(t *testing.T) {
 		out, code := d.compose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
 		upDone <- result{out, code}
 	}()
-	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	waitFor(t, time.Minute, "the new container on the port", func() bool {
-		resp, err := hc.Get(url)
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return string(b) == "version 2\n"
-	})
+	getUntil(t, url, "version 2")
 	// up sees the new container healthy within its 200 ms poll: the old
 	// one would leave its networks now, but it waits for this request.
 	time.Sleep(time.Second)
@@ -437,7 +426,6 @@ type pollResult struct {
 func startPolling(url string, min int) *polling {
 	p := &polling{done: make(chan struct{}), res: make(chan pollResult, 1)}
 	go func() {
-		hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 		r := pollResult{bodies: map[string]int{}}
 		for {
 			select {
@@ -449,19 +437,11 @@ func startPolling(url string, min int) *polling {
 			default:
 			}
 			r.total++
-			resp, err := hc.Get(url)
-			if err == nil {
-				var b []byte
-				b, err = io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err == nil && resp.StatusCode != http.StatusOK {
-					err = fmt.Errorf("status %s", resp.Status)
-				}
-				r.last = string(b)
-				r.bodies[r.last]++
-			}
-			if err != nil {
+			if b, err := fetch(url); err != nil {
 				r.errs = append(r.errs, err)
+			} else {
+				r.last = b
+				r.bodies[b]++
 			}
 			time.Sleep(5 * time.Millisecond)
 		}

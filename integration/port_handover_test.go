@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,19 +39,17 @@ func TestPortHandoverAPI(t *testing.T) {
 		}
 		d.mustDocker("start", name)
 	}
-	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	url := "http://127.0.0.1:" + port + "/"
 	serves := func() string {
-		resp, err := hc.Get("http://127.0.0.1:" + port + "/")
+		b, err := fetch(url)
 		if err != nil {
 			return err.Error()
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return strings.TrimSpace(string(b))
+		return strings.TrimSpace(b)
 	}
 	waitServes := func(name string) {
 		t.Helper()
-		waitFor(t, 20*time.Second, name+" on the port", func() bool { return serves() == name })
+		getUntil(t, url, name)
 	}
 	run("bt-ho-a", "", false)
 	waitServes("bt-ho-a")
