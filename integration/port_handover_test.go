@@ -14,7 +14,8 @@ import (
 // the new one, which keeps it when the old one stops; a container without
 // a health check takes the port over as it starts; one that stops before
 // it is healthy leaves the port to the old one, and an old one that stops
-// first leaves it to the new one at once. An unknown container is refused.
+// first leaves it to the new one at once. A daemon restarted during a
+// handover keeps it. An unknown container is refused.
 func TestPortHandoverAPI(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
@@ -71,7 +72,17 @@ func TestPortHandoverAPI(t *testing.T) {
 	}
 	run("bt-ho-d", "bt-ho-b", false)
 	waitServes("bt-ho-d")
+	// A daemon restarted during a handover keeps it: the port stays the
+	// old container's until the new one is healthy.
 	run("bt-ho-e", "bt-ho-d", true)
-	d.mustDocker("stop", "-t", "1", "bt-ho-d")
+	d.kill9()
+	d.start(nil)
+	if got := serves(); got != "bt-ho-d" {
+		t.Fatalf("after a restart during the handover the port answers %q", got)
+	}
+	d.mustDocker("exec", "bt-ho-e", "touch", "/ready")
 	waitServes("bt-ho-e")
+	run("bt-ho-f", "bt-ho-e", true)
+	d.mustDocker("stop", "-t", "1", "bt-ho-e")
+	waitServes("bt-ho-f")
 }
