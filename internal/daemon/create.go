@@ -40,14 +40,6 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if err != nil {
 		return resp, err
 	}
-	var handover string
-	if ext.PortHandover != "" {
-		old, err := d.containers.Get(ext.PortHandover)
-		if err != nil {
-			return resp, err
-		}
-		handover = old.ID
-	}
 	if hc.Init != nil && *hc.Init && !d.init.Available() {
 		return resp, d.init.Unavailable()
 	}
@@ -116,8 +108,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.SnapshotKey = id
 	c.Runtime = hc.Runtime
 	c.StopSignal = cfg.StopSignal
-	c.HealthOnFailure = onFailure
-	c.PortHandover = handover
+	c.HealthOnFailure, c.PortHandover = onFailure, ext.PortHandover // berth's extensions
 	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	c.Path, c.Args = args[0], args[1:]

@@ -88,9 +88,6 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	c.SetRunning(sh.Pid(), d.shimDir(c.ID))
 	c.State.Health = nil
 	d.procs.StartHealth(c, sh)
-	if c.State.Health == nil {
-		d.net.TakeOverPorts(c) // ready once started; else once healthy
-	}
 	if err := d.containers.Save(c); err != nil {
 		d.log.Error("save running state", "id", c.ID, "err", err)
 	}

@@ -274,7 +274,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (str
 			o.IP = es.IPAMConfig.IPv4Address
 		}
 		if i == 0 {
-			o.Ports, o.TakeOverFrom = ports, c.PortHandover
+			o.Ports, o.TakeOverFrom = ports, s.handoverSource(c)
 		}
 		ep, err := s.net.Connect(c.ID, name, o)
 		if err != nil {
@@ -299,6 +299,19 @@ func (s *Service) endpoints(id string) []network.Endpoint {
 		return nil
 	}
 	return s.net.Endpoints(id)
+}
+
+// handoverSource is the ID of the container c is to take its published
+// ports over from (BerthPortHandover), "" if none or not found.
+func (s *Service) handoverSource(c *container.Container) string {
+	if c.PortHandover == "" {
+		return ""
+	}
+	from, err := s.containers.Get(c.PortHandover)
+	if err != nil {
+		return ""
+	}
+	return from.ID
 }
 
 // TakeOverPorts completes c's handover (BerthPortHandover) once c is
