@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,15 +355,17 @@ func TestComposeStartFirst(t *testing.T) {
 	if _, err := io.WriteString(held, "GET / HTTP/1.0\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	poll := startPolling(url, 300)
+	poll := startPolling(url, 4, 300)
 	type result struct {
 		out  string
 		code int
+		took time.Duration
 	}
 	upDone := make(chan result, 1)
 	go func() {
+		t0 := time.Now()
 		out, code := d.compose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
-		upDone <- result{out, code}
+		upDone <- result{out, code, time.Since(t0)}
 	}()
 	getUntil(t, url, "version 2")
 	// up sees the new container healthy within its 200 ms poll: the old
@@ -376,12 +379,13 @@ func TestComposeStartFirst(t *testing.T) {
 		t.Fatalf("the request in flight through the switch: %v, %q", err, b)
 	}
 	up := <-upDone
+	during := poll.n.Load()
 	got := poll.stop()
 	out := up.out
 	if up.code != 0 {
 		t.Fatalf("up: exit %d\n%s", up.code, out)
 	}
-	t.Logf("%d requests during and after up: %d failed, %d answered version 1, %d version 2", got.total, len(got.errs), got.bodies["version 1\n"], got.bodies["version 2\n"])
+	t.Logf("%d requests (%d while up ran, %v): %d failed, %d answered version 1, %d version 2", got.total, during, up.took.Round(time.Millisecond), len(got.errs), got.bodies["version 1\n"], got.bodies["version 2\n"])
 	if len(got.errs) > 0 {
 		t.Fatalf("%d of %d requests failed through the redeploy, first: %v\n%s", len(got.errs), got.total, got.errs[0], out)
 	}
@@ -407,49 +411,63 @@ func TestComposeStartFirst(t *testing.T) {
 	}
 }
 
-// polling is a client that requests a URL in a loop, each request on a
-// new connection, and counts what it gets.
+// polling is a set of clients that each request a URL in a loop, every
+// request on a new connection, and count what they get.
 type polling struct {
 	done chan struct{}
 	res  chan pollResult
+	n    atomic.Int64 // requests made so far
 }
 
 type pollResult struct {
 	total  int
 	errs   []error
 	bodies map[string]int
-	last   string
+	last   string // the last answer of one of the clients
 }
 
-// startPolling starts the loop; it ends once stop was called and it made
-// at least min requests.
-func startPolling(url string, min int) *polling {
-	p := &polling{done: make(chan struct{}), res: make(chan pollResult, 1)}
-	go func() {
-		r := pollResult{bodies: map[string]int{}}
-		for {
-			select {
-			case <-p.done:
-				if r.total >= min {
-					p.res <- r
-					return
+// startPolling starts clients loops; they end once stop was called and
+// they made at least min requests between them.
+func startPolling(url string, clients, min int) *polling {
+	p := &polling{done: make(chan struct{}), res: make(chan pollResult, clients)}
+	for range clients {
+		go func() {
+			r := pollResult{bodies: map[string]int{}}
+			for {
+				select {
+				case <-p.done:
+					if p.n.Load() >= int64(min) {
+						p.res <- r
+						return
+					}
+				default:
 				}
-			default:
+				r.total++
+				p.n.Add(1)
+				if b, err := fetch(url); err != nil {
+					r.errs = append(r.errs, err)
+				} else {
+					r.last = b
+					r.bodies[b]++
+				}
 			}
-			r.total++
-			if b, err := fetch(url); err != nil {
-				r.errs = append(r.errs, err)
-			} else {
-				r.last = b
-				r.bodies[b]++
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
+		}()
+	}
 	return p
 }
 
+// stop ends the clients and adds up what they got.
 func (p *polling) stop() pollResult {
 	close(p.done)
-	return <-p.res
+	sum := pollResult{bodies: map[string]int{}}
+	for range cap(p.res) {
+		r := <-p.res
+		sum.total += r.total
+		sum.errs = append(sum.errs, r.errs...)
+		for b, n := range r.bodies {
+			sum.bodies[b] += n
+		}
+		sum.last = r.last
+	}
+	return sum
 }
