@@ -306,9 +306,9 @@ func TestComposeWatch(t *testing.T) {
 // deploy.update_config.order is start-first by starting the new container
 // and waiting for its health check before it stops the old one, which
 // leaves its networks first; the service's name then reaches the new one.
-// A client polling the published port on 127.0.0.1 through the redeploy
-// sees no refused connection nor any error, several hundred requests, and
-// the new content at the end: the new container shares the old one's host
+// Four clients polling the published port on 127.0.0.1 through the
+// redeploy see no refused connection nor any error in 300 requests or
+// more, and the new content at the end: the new container shares the old one's host
 // port until it is healthy, then the port's rules switch to it; a request
 // whose connection was open before the switch is answered by the old
 // container, which leaves only once it is done.
