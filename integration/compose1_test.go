@@ -117,17 +117,31 @@ func getUntil(t *testing.T, url, want string) string {
 	t.Helper()
 	var body string
 	waitFor(t, 20*time.Second, "GET "+url+" answering "+want, func() bool {
-		res, err := http.Get(url)
+		b, err := fetch(url)
 		if err != nil {
 			body = err.Error()
 			return false
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		body = string(b)
+		body = b
 		return strings.Contains(body, want)
 	})
 	return body
+}
+
+// fetch gets url on a connection of its own and returns the body; an
+// answer other than 200 is an error.
+func fetch(url string) (string, error) {
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := hc.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return string(b), err
 }
 
 // TestCompose1: Debian's docker-compose 1.29 runs a two-service project

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -304,12 +306,19 @@ func TestComposeWatch(t *testing.T) {
 // deploy.update_config.order is start-first by starting the new container
 // and waiting for its health check before it stops the old one, which
 // leaves its networks first; the service's name then reaches the new one.
-// (Whether a client polling through the redeploy sees no error is not
-// asserted: see the report of issue 18, point 7.)
+// Four clients polling the published port on 127.0.0.1 through the
+// redeploy see no refused connection nor any error in 300 requests or
+// more, and the new content at the end: the new container shares the old one's host
+// port until it is healthy, then the port's rules switch to it; a request
+// whose connection was open before the switch is answered by the old
+// container, which leaves only once it is done.
+// (docker compose v2 recreates stop-first whatever update_config says,
+// outside swarm: create, stop the old, remove it, rename the new.)
 func TestComposeStartFirst(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
 	dir := t.TempDir()
+	port := freePort(t)
 	mustWrite(t, filepath.Join(dir, "compose.yaml"), `services:
   web:
     image: busybox
@@ -317,6 +326,8 @@ func TestComposeStartFirst(t *testing.T) {
     command: ["sh", "-c", "mkdir -p /w && echo version $$VERSION > /w/index.html && exec httpd -f -p 80 -h /w"]
     environment:
       VERSION: ${VERSION:-1}
+    ports:
+      - "`+strconv.Itoa(port)+`:80"
     healthcheck:
       test: ["CMD", "wget", "-qO-", "http://127.0.0.1/"]
       interval: 300ms
@@ -333,7 +344,54 @@ func TestComposeStartFirst(t *testing.T) {
 	d.mustCompose(berth, dir, p, nil, "up", "-d", "--wait")
 	defer d.compose(berth, dir, p, nil, "down")
 	old := d.containerID(p + "-web-1")
-	out := d.mustCompose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/"
+	// A request in flight through the switch: its connection is open
+	// before the redeploy, its request completed after it.
+	held, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if _, err := io.WriteString(held, "GET / HTTP/1.0\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	poll := startPolling(url, 4, 300)
+	type result struct {
+		out  string
+		code int
+		took time.Duration
+	}
+	upDone := make(chan result, 1)
+	go func() {
+		t0 := time.Now()
+		out, code := d.compose(berth, dir, p, []string{"VERSION=2"}, "up", "-d")
+		upDone <- result{out, code, time.Since(t0)}
+	}()
+	getUntil(t, url, "version 2")
+	// up sees the new container healthy within its 200 ms poll: the old
+	// one would leave its networks now, but it waits for this request.
+	time.Sleep(time.Second)
+	_ = held.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(held, "\r\n"); err != nil {
+		t.Fatalf("the connection open through the switch: %v", err)
+	}
+	if b, err := io.ReadAll(held); err != nil || !strings.Contains(string(b), "version 1") {
+		t.Fatalf("the request in flight through the switch: %v, %q", err, b)
+	}
+	up := <-upDone
+	during := poll.n.Load()
+	got := poll.stop()
+	out := up.out
+	if up.code != 0 {
+		t.Fatalf("up: exit %d\n%s", up.code, out)
+	}
+	t.Logf("%d requests (%d while up ran, %v): %d failed, %d answered version 1, %d version 2", got.total, during, up.took.Round(time.Millisecond), len(got.errs), got.bodies["version 1\n"], got.bodies["version 2\n"])
+	if len(got.errs) > 0 {
+		t.Fatalf("%d of %d requests failed through the redeploy, first: %v\n%s", len(got.errs), got.total, got.errs[0], out)
+	}
+	if got.bodies["version 1\n"] == 0 || got.last != "version 2\n" {
+		t.Fatalf("want version 1 then version 2 served, got %v, last %q", got.bodies, got.last)
+	}
 	if d.containerID(p+"-web-1") == old {
 		t.Fatalf("web was not recreated:\n%s", out)
 	}
@@ -342,10 +400,74 @@ func TestComposeStartFirst(t *testing.T) {
 	if started < 0 || healthy < started || stopped < healthy {
 		t.Fatalf("start-first order (started %d, healthy %d, old stopped %d):\n%s", started, healthy, stopped, out)
 	}
+	if strings.Contains(out, "stopping it first") {
+		t.Fatalf("the old container was stopped first:\n%s", out)
+	}
 	if _, err := d.client.ContainerInspect(t.Context(), old, client.ContainerInspectOptions{}); err == nil {
 		t.Fatal("the old container is still there")
 	}
 	if o, code := d.compose(berth, dir, p, nil, "exec", "-T", "client", "wget", "-qO-", "http://web/"); code != 0 || !strings.Contains(o, "version 2") {
 		t.Fatalf("web by name after the redeploy: exit %d\n%s", code, o)
 	}
+}
+
+// polling is a set of clients that each request a URL in a loop, every
+// request on a new connection, and count what they get.
+type polling struct {
+	done chan struct{}
+	res  chan pollResult
+	n    atomic.Int64 // requests made so far
+}
+
+type pollResult struct {
+	total  int
+	errs   []error
+	bodies map[string]int
+	last   string // the last answer of one of the clients
+}
+
+// startPolling starts clients loops; they end once stop was called and
+// they made at least min requests between them.
+func startPolling(url string, clients, min int) *polling {
+	p := &polling{done: make(chan struct{}), res: make(chan pollResult, clients)}
+	for range clients {
+		go func() {
+			r := pollResult{bodies: map[string]int{}}
+			for {
+				select {
+				case <-p.done:
+					if p.n.Load() >= int64(min) {
+						p.res <- r
+						return
+					}
+				default:
+				}
+				r.total++
+				p.n.Add(1)
+				if b, err := fetch(url); err != nil {
+					r.errs = append(r.errs, err)
+				} else {
+					r.last = b
+					r.bodies[b]++
+				}
+			}
+		}()
+	}
+	return p
+}
+
+// stop ends the clients and adds up what they got.
+func (p *polling) stop() pollResult {
+	close(p.done)
+	sum := pollResult{bodies: map[string]int{}}
+	for range cap(p.res) {
+		r := <-p.res
+		sum.total += r.total
+		sum.errs = append(sum.errs, r.errs...)
+		for b, n := range r.bodies {
+			sum.bodies[b] += n
+		}
+		sum.last = r.last
+	}
+	return sum
 }

@@ -26,6 +26,12 @@ type ContainerCreateExtensions struct {
 	// unhealthy (Podman's --health-on-failure): "none" (or empty), "kill",
 	// "restart" or "stop".
 	HealthOnFailure string `json:"BerthHealthOnFailure,omitempty"`
+	// PortHandover names a container whose published host ports the new
+	// container shares when it starts (if that one holds them then)
+	// instead of failing on them as already allocated, and takes over once
+	// it is healthy (or started, without a health check): the redeploy of
+	// berth compose's start-first order.
+	PortHandover string `json:"BerthPortHandover,omitempty"`
 }
 
 // ContainerLogsOptions are the query parameters of GET

@@ -26,6 +26,12 @@ type Engine struct {
 	Made []string
 	// Build builds images of services with a build section.
 	Build Builder
+	// CreateHandover creates a container that shares the published host
+	// ports of the running container from and takes them over once it is
+	// healthy (berth's BerthPortHandover); nil: the engine has no such
+	// thing, and a start-first replacement whose ports the old container
+	// holds stops the old one first.
+	CreateHandover func(ctx context.Context, opts client.ContainerCreateOptions, from string) (client.ContainerCreateResult, error)
 }
 
 func (e *Engine) event(kind, name, what string) {

@@ -176,14 +176,17 @@ func (e *Engine) converge(ctx context.Context, p *types.Project, s types.Service
 // its other networks and starts it. replaces names the container it
 // replaces, if any.
 func (e *Engine) createStart(ctx context.Context, p *types.Project, s types.ServiceConfig, n int, hash, replaces string) (string, error) {
-	id, err := e.create(ctx, p, s, n, hash, replaces)
+	id, err := e.create(ctx, p, s, n, hash, replaces, "")
 	if err != nil {
 		return "", err
 	}
 	return id, e.start(ctx, ContainerName(p, s, n), id)
 }
 
-func (e *Engine) create(ctx context.Context, p *types.Project, s types.ServiceConfig, n int, hash, replaces string) (string, error) {
+// create creates the container n of s; replaces names the container it
+// replaces, handover (an ID) the running one whose published host ports it
+// is to take over (CreateHandover).
+func (e *Engine) create(ctx context.Context, p *types.Project, s types.ServiceConfig, n int, hash, replaces, handover string) (string, error) {
 	opts, err := createOptions(p, s, n, hash)
 	if err != nil {
 		return "", err
@@ -191,7 +194,12 @@ func (e *Engine) create(ctx context.Context, p *types.Project, s types.ServiceCo
 	if replaces != "" {
 		opts.Config.Labels[LabelReplace] = replaces
 	}
-	res, err := e.API.ContainerCreate(ctx, opts)
+	var res client.ContainerCreateResult
+	if handover != "" {
+		res, err = e.CreateHandover(ctx, opts, handover)
+	} else {
+		res, err = e.API.ContainerCreate(ctx, opts)
+	}
 	if err != nil {
 		return "", fmt.Errorf("container %s: %w", opts.Name, err)
 	}

@@ -61,17 +61,23 @@ func (e *Engine) waitRunning(ctx context.Context, c container.Summary) error {
 }
 
 // replaceStartFirst replaces old by a new container that starts, and
-// becomes healthy, before old stops: the service keeps answering. A new
-// container that cannot start beside the old one because the old one
-// holds its published host ports (the engine gives a host port to one
-// container at a time) starts once the old one has stopped.
+// becomes healthy, before old stops: the service keeps answering. On
+// berth (CreateHandover) the new container shares old's published host
+// ports and the engine switches them to it once it is healthy, so a client
+// of the ports sees no refused connection; elsewhere a new container that
+// cannot start beside the old one because the old one holds its published
+// host ports starts once the old one has stopped.
 func (e *Engine) replaceStartFirst(ctx context.Context, p *types.Project, s types.ServiceConfig, old container.Summary, hash string) error {
 	name, n := Name(old), number(old.Labels)
 	tmp := old.ID[:12] + "_" + name
 	if _, err := e.API.ContainerRename(ctx, old.ID, client.ContainerRenameOptions{NewName: tmp}); err != nil {
 		return err
 	}
-	id, err := e.create(ctx, p, s, n, hash, name)
+	handover := ""
+	if e.CreateHandover != nil && old.State == container.StateRunning && len(old.Ports) > 0 {
+		handover = old.ID
+	}
+	id, err := e.create(ctx, p, s, n, hash, name, handover)
 	if err == nil {
 		err = e.start(ctx, name, id)
 		if err != nil && strings.Contains(err.Error(), "port is already allocated") {

@@ -50,6 +50,12 @@ type Container struct {
 	// unhealthy with HealthOnFailure "restart": it restarts whatever its
 	// restart policy.
 	HealthRestart bool `json:",omitempty"`
+	// PortHandover is berth's HostConfig extension BerthPortHandover: the
+	// container (name or ID) whose published host ports this one shares
+	// when it starts, if that one holds them then, and takes over once
+	// ready (healthy, or started without a health check), for a redeploy
+	// without refused connections.
+	PortHandover string `json:",omitempty"`
 
 	// restartDelay is the last back-off before a restart by policy.
 	restartDelay time.Duration

@@ -108,7 +108,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.SnapshotKey = id
 	c.Runtime = hc.Runtime
 	c.StopSignal = cfg.StopSignal
-	c.HealthOnFailure = onFailure
+	c.HealthOnFailure, c.PortHandover = onFailure, ext.PortHandover // berth's extensions
 	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	c.Path, c.Args = args[0], args[1:]

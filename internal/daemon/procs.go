@@ -19,6 +19,7 @@ func (d *Daemon) initProcs() {
 			d.emit("container", action, c, attrs)
 		},
 		Unhealthy: d.healthFailed,
+		Ready:     func(c *container.Container) { d.net.TakeOverPorts(c) },
 	}, containerProcs{d})
 }
 

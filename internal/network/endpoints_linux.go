@@ -45,6 +45,10 @@ type ConnectOptions struct {
 	Ports         []PortRequest
 	DefaultRoute  bool
 	MAC           net.HardwareAddr // --mac-address; nil: Docker's, from the address
+	// TakeOverFrom is a container whose published host ports the new
+	// endpoint shares instead of failing on them, until TakeOver (a
+	// start-first redeploy).
+	TakeOverFrom string
 }
 
 // Connect plugs the container's namespace into the network: an address,
@@ -108,6 +112,11 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 		}
 	}()
 	for _, pr := range o.Ports {
+		if m.heldBy(pr, o.TakeOverFrom) {
+			ep.TakesOver = o.TakeOverFrom
+			ep.Ports = append(ep.Ports, firewall.Port{Proto: pr.Proto, HostIP: pr.HostIP, HostPort: pr.HostPortStart, ContainerIP: addr, ContainerPort: pr.ContainerPort})
+			continue
+		}
 		hp, k, err := m.reservePort(pr, ep.ID)
 		if err != nil {
 			return ep, fmt.Errorf("driver failed programming external connectivity on endpoint %s (%s): %w", o.ContainerName, ep.ID, err)
@@ -186,11 +195,15 @@ func (m *Manager) Disconnect(containerID, netRef string) error {
 	return m.applyLocked()
 }
 
-// releaseLocked forgets an endpoint and frees its host ports; with
-// deleteVeth its veth pair is deleted at once (disconnect), otherwise in
-// the background (deleting a veth costs tens of milliseconds, which the
-// exit path of every container need not wait for).
+// releaseLocked forgets an endpoint and frees its host ports (or hands
+// them over to an endpoint waiting for them); with deleteVeth its veth pair
+// is deleted at once (disconnect), otherwise in the background (deleting a
+// veth costs tens of milliseconds, which the exit path of every container
+// need not wait for).
 func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
+	if m.inheritLocked(ep.ContainerID) {
+		m.dirty = true
+	}
 	for _, p := range ep.Ports {
 		m.freePort(portKey(p.Proto, p.HostIP, p.HostPort), ep.ID)
 	}

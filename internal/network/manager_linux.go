@@ -287,6 +287,9 @@ func (m *Manager) Reconcile(running map[string]bool) error {
 			continue
 		}
 		keep[ep.ContainerID] = true
+		if !ep.hasRules() {
+			continue // the ports are another endpoint's (a handover)
+		}
 		for _, p := range ep.Ports {
 			if _, ok := m.ports[portKey(p.Proto, p.HostIP, p.HostPort)]; ok {
 				continue
@@ -356,7 +359,9 @@ func (m *Manager) applyLocked() error {
 		rs.Networks = append(rs.Networks, firewall.Network{Bridge: r.Bridge, Subnet: r.Subnet, Internal: r.Internal, NoICC: m.noICC(r)})
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.eps)) {
-		rs.Ports = append(rs.Ports, m.eps[k].Ports...)
+		if m.eps[k].hasRules() {
+			rs.Ports = append(rs.Ports, m.eps[k].Ports...)
+		}
 	}
 	if err := m.fw.Apply(rs); err != nil {
 		m.dirty = true

@@ -84,10 +84,16 @@ func (m *Manager) freePort(k, owner string) {
 
 // ReleasePorts frees the host ports of the container at once (its process
 // is gone), so that they are free when stop returns; Release, later,
-// removes the rest, rules included.
+// removes the rest, rules included. A container that was handing its ports
+// over hands them over now.
 func (m *Manager) ReleasePorts(containerID string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.inheritLocked(containerID) {
+		if err := m.applyLocked(); err != nil {
+			m.log.Warn("rewrite rules", "err", err)
+		}
+	}
 	for _, ep := range m.eps {
 		if ep.ContainerID == containerID {
 			for _, p := range ep.Ports {

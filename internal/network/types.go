@@ -51,6 +51,13 @@ type Endpoint struct {
 	// Ports published through this endpoint (the container's first
 	// network).
 	Ports []firewall.Port `json:",omitempty"`
+	// TakesOver is the container whose published host ports this
+	// endpoint shares until it takes them over (Manager.TakeOver): until
+	// then its ports get no rules and the other container's serve them.
+	TakesOver string `json:",omitempty"`
+	// HandedOver marks an endpoint whose ports another container took
+	// over: they get no rules and are not its to free.
+	HandedOver bool `json:",omitempty"`
 }
 
 // PortRequest is one binding of HostConfig.PortBindings, resolved.

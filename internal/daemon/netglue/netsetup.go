@@ -274,7 +274,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (str
 			o.IP = es.IPAMConfig.IPv4Address
 		}
 		if i == 0 {
-			o.Ports = ports
+			o.Ports, o.TakeOverFrom = ports, s.handoverSource(c)
 		}
 		ep, err := s.net.Connect(c.ID, name, o)
 		if err != nil {
@@ -299,6 +299,31 @@ func (s *Service) endpoints(id string) []network.Endpoint {
 		return nil
 	}
 	return s.net.Endpoints(id)
+}
+
+// handoverSource is the ID of the container c is to take its published
+// ports over from (BerthPortHandover), "" if none or not found.
+func (s *Service) handoverSource(c *container.Container) string {
+	if c.PortHandover == "" {
+		return ""
+	}
+	from, err := s.containers.Get(c.PortHandover)
+	if err != nil {
+		return ""
+	}
+	return from.ID
+}
+
+// TakeOverPorts completes c's handover (BerthPortHandover) once c is
+// ready: the host ports it shares with the container it replaces become
+// its own, and new connections to them reach c. The caller holds c's lock.
+func (s *Service) TakeOverPorts(c *container.Container) {
+	if s.net == nil || c.PortHandover == "" {
+		return
+	}
+	if err := s.net.TakeOver(c.ID); err != nil {
+		s.log.Warn("take over published ports", "id", c.ID, "from", c.PortHandover, "err", err)
+	}
 }
 
 // ReleasePorts frees c's host ports at once (its process is gone).

@@ -253,6 +253,7 @@ func (s *Service) NetworkDisconnect(ctx context.Context, ref string, req network
 	if err != nil {
 		return err
 	}
+	s.drain(m, r, c)
 	c.Lock()
 	defer c.Unlock()
 	key := ""

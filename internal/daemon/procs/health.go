@@ -76,11 +76,15 @@ func healthConfig(c *container.Container) *containertypes.HealthConfig {
 	return &out
 }
 
-// StartHealth starts the health monitor of a running container. The
-// caller holds c's lock.
+// StartHealth starts the health monitor of a running container; one
+// without a health check is ready at once (Config.Ready). The caller
+// holds c's lock.
 func (s *Service) StartHealth(c *container.Container, sh *shimclient.Shim) {
 	cfg := healthConfig(c)
 	if cfg == nil {
+		if s.cfg.Ready != nil {
+			s.cfg.Ready(c)
+		}
 		return
 	}
 	if c.State.Health == nil {
@@ -186,6 +190,9 @@ func (s *Service) recordProbe(c *container.Container, cfg *containertypes.Health
 	}
 	changed := h.Status != old
 	status := h.Status
+	if changed && status == containertypes.Healthy && s.cfg.Ready != nil {
+		s.cfg.Ready(c)
+	}
 	_ = s.containers.Save(c)
 	c.Unlock()
 	if changed {

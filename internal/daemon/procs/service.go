@@ -36,6 +36,10 @@ type Config struct {
 	// Unhealthy is called when a container's health turns unhealthy,
 	// after its health_status event (nil = nothing to do).
 	Unhealthy func(c *container.Container)
+	// Ready is called, with c locked, when a container becomes ready: as
+	// it starts without a health check, else when its health turns
+	// healthy, before anyone can see the new status (nil = nothing to do).
+	Ready func(c *container.Container)
 }
 
 // Service runs the execs, attaches, log reads and health checks of one

@@ -11,6 +11,7 @@ import (
 
 	"github.com/berth/berth/internal/cli/command"
 	"github.com/berth/berth/internal/cli/command/builder"
+	cmdcontainer "github.com/berth/berth/internal/cli/command/container"
 	engine "github.com/berth/berth/internal/compose"
 )
 
@@ -69,6 +70,9 @@ func (g *globals) projectName(ctx context.Context, c command.Cli) (*types.Projec
 // builds through `berth build`'s code.
 func newEngine(c command.Cli, api client.APIClient) *engine.Engine {
 	e := &engine.Engine{API: api, Progress: c.Err()}
+	e.CreateHandover = func(ctx context.Context, opts client.ContainerCreateOptions, from string) (client.ContainerCreateResult, error) {
+		return cmdcontainer.CreateWithExtensions(ctx, api, opts, cmdcontainer.Extensions{PortHandover: from})
+	}
 	e.Build = func(ctx context.Context, s types.ServiceConfig, image string) error {
 		return builder.Build(c, ctx, api, buildRequest(s, image))
 	}

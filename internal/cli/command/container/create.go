@@ -78,7 +78,7 @@ func createContainer(c command.Cli, ctx context.Context, api client.APIClient, r
 			Platform:         platform,
 		}
 		if o.healthOnFailure != "" {
-			return createWithExtensions(ctx, api, opts, o.healthOnFailure)
+			return CreateWithExtensions(ctx, api, opts, Extensions{HealthOnFailure: o.healthOnFailure})
 		}
 		return api.ContainerCreate(ctx, opts)
 	}

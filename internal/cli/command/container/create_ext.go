@@ -28,16 +28,25 @@ type extCreateRequest struct {
 
 type extHostConfig struct {
 	*containertypes.HostConfig
-	BerthHealthOnFailure string `json:"BerthHealthOnFailure,omitempty"`
+	Extensions
 }
 
-// createWithExtensions posts the create request itself, through the API
+// Extensions are berth's fields of a create request's HostConfig.
+type Extensions struct {
+	// HealthOnFailure: none, kill, restart or stop (--health-on-failure).
+	HealthOnFailure string `json:"BerthHealthOnFailure,omitempty"`
+	// PortHandover: the container whose published host ports the new one
+	// shares, and takes over once healthy (berth compose's start-first).
+	PortHandover string `json:"BerthPortHandover,omitempty"`
+}
+
+// CreateWithExtensions posts the create request itself, through the API
 // client's connection, with berth's HostConfig extensions.
-func createWithExtensions(ctx context.Context, api client.APIClient, opts client.ContainerCreateOptions, healthOnFailure string) (client.ContainerCreateResult, error) {
+func CreateWithExtensions(ctx context.Context, api client.APIClient, opts client.ContainerCreateOptions, ext Extensions) (client.ContainerCreateResult, error) {
 	var res client.ContainerCreateResult
 	body, err := json.Marshal(extCreateRequest{
 		Config:           opts.Config,
-		HostConfig:       extHostConfig{HostConfig: opts.HostConfig, BerthHealthOnFailure: healthOnFailure},
+		HostConfig:       extHostConfig{HostConfig: opts.HostConfig, Extensions: ext},
 		NetworkingConfig: opts.NetworkingConfig,
 	})
 	if err != nil {
