@@ -206,3 +206,48 @@ func TestShutdownLiveRestoreOff(t *testing.T) {
 		t.Fatalf("bt-sd-slow finished %v after the shutdown began, before its stop timeout (started %v)", e.Sub(t0), s)
 	}
 }
+
+// TestShutdownRestartPolicies: with "live-restore": false, the containers
+// a shutdown stops come back at the next start as with dockerd: "always"
+// (even one the user stopped) and "unless-stopped" (unless the user
+// stopped it); one without a policy stays exited. The shutdown's stops
+// restart nothing (RestartCount stays 0), and the start is a new run.
+func TestShutdownRestartPolicies(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.restartWithConfig(`"live-restore": false`)
+	for name, policy := range map[string]string{"bt-rp-always": "always", "bt-rp-unless": "unless-stopped",
+		"bt-rp-always-st": "always", "bt-rp-unless-st": "unless-stopped", "bt-rp-no": "no"} {
+		if out, code := d.docker("", "run", "-d", "--name", name, "--restart", policy, "--stop-timeout", "1", "busybox", "sleep", "600"); code != 0 {
+			t.Fatalf("run %s: %d %q", name, code, out)
+		}
+	}
+	for _, name := range []string{"bt-rp-always-st", "bt-rp-unless-st"} {
+		if out, code := d.docker("", "stop", "-t", "0", name); code != 0 {
+			t.Fatalf("stop %s: %d %q", name, code, out)
+		}
+	}
+	d.stop()
+	t0 := time.Now().UTC()
+	d.start(nil)
+	want := map[string]string{"bt-rp-always": "running 0", "bt-rp-unless": "running 0", "bt-rp-always-st": "running 0",
+		"bt-rp-unless-st": "exited 0", "bt-rp-no": "exited 0"}
+	waitFor(t, 10*time.Second, "containers restarted by policy", func() bool {
+		for name, w := range want {
+			if out, _ := d.docker("", "inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name); strings.TrimSpace(out) != w {
+				return false
+			}
+		}
+		return true
+	})
+	for _, name := range []string{"bt-rp-always", "bt-rp-unless", "bt-rp-always-st"} {
+		out, _ := d.docker("", "inspect", "-f", "{{.State.StartedAt}}", name)
+		if s, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(out)); err != nil || s.Before(t0) {
+			t.Fatalf("%s started at %q, before the daemon's start %v", name, out, t0)
+		}
+	}
+	out, _ := d.docker("", "inspect", "-f", "{{.State.ExitCode}}", "bt-rp-no")
+	if strings.TrimSpace(out) != "137" {
+		t.Fatalf("bt-rp-no exit code %q, want 137 (killed after its stop timeout at shutdown)", out)
+	}
+}

@@ -47,6 +47,12 @@ func (d *Daemon) restore(ctx context.Context) {
 		}
 		if !c.State.Running() {
 			d.adoptOrClean(ctx, c)
+			c.Lock()
+			again := !c.State.Running() && c.RestartsWithDaemon()
+			c.Unlock()
+			if again { // e.g. stopped by a shutdown with live-restore off
+				d.restartLater(c)
+			}
 			continue
 		}
 		d.volumes.Hold(c)
@@ -200,7 +206,7 @@ func (d *Daemon) restartLater(c *container.Container) {
 	go func() {
 		defer d.wg.Done()
 		c.Lock()
-		ok := c.ShouldRestart()
+		ok := c.RestartsWithDaemon()
 		c.Unlock()
 		if !ok {
 			return
