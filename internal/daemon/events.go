@@ -40,13 +40,7 @@ func (d *Daemon) SubscribeEvents(since, until time.Time, f filters.Args) ([]even
 	return d.events.Subscribe(since, until, f)
 }
 
-// emitImage publishes an image event as dockerd's LogImageEvent: the
-// actor's ID and its name attribute.
-func (d *Daemon) emitImage(action, id, name string) {
-	now := time.Now()
-	d.events.Publish(events.Message{
-		Type: events.ImageEventType, Action: events.Action(action),
-		Actor: events.Actor{ID: id, Attributes: map[string]string{"name": name}},
-		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-	})
+// emitImage publishes an image event (images.Config.Emit).
+func (d *Daemon) emitImage(action, id string, attrs map[string]string) {
+	d.events.Publish(events.Message{Type: events.ImageEventType, Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: attrs}})
 }

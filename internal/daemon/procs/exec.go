@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -151,6 +152,13 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	if err != nil {
 		return fail(err)
 	}
+	// A terminal's stdin ends the attach at the detach keys, leaving the
+	// process running, as dockerd's copyEscapable (a stdin without a
+	// terminal closes the process's when it ends: nothing to detach).
+	keys, err := parseDetachKeys(e.Cfg.DetachKeys)
+	if err != nil {
+		return fail(err)
+	}
 	var stdin io.ReadCloser
 	var stdout, stderr io.Writer
 	if !opts.Detach && opts.Open != nil {
@@ -188,8 +196,17 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 		return nil
 	}
 	st := shimclient.Streams{}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var detached atomic.Bool
 	if e.Cfg.AttachStdin {
 		st.Stdin = stdin
+		if e.Cfg.Tty {
+			st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: func() {
+				detached.Store(true)
+				cancel()
+			}}
+		}
 	}
 	if e.Cfg.AttachStdout {
 		st.Stdout = stdout
@@ -197,8 +214,13 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	if e.Cfg.AttachStderr {
 		st.Stderr = stderr
 	}
-	if err := p.Attach(ctx, st); err != nil && !errors.Is(err, context.Canceled) {
+	if err := p.Attach(actx, st); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("exec attach", "exec", e.ID, "err", err)
+	}
+	if detached.Load() {
+		s.emit("exec_detach", c, map[string]string{"execID": e.ID})
+		recovery.Go(s.log, "exec "+e.ID, finish, nil)
+		return nil
 	}
 	finish()
 	return nil
