@@ -21,10 +21,12 @@ func (d *Daemon) config() Config {
 }
 
 // Reload applies the settings of n that dockerd reloads live (debug,
-// labels, live-restore, shutdown-timeout, default-runtime, runtimes) and
-// returns those that changed, as "key=value"; a default runtime missing
-// from the runtimes refuses the whole. It emits the daemon's "reload"
-// event, as dockerd does, with the settings as attributes.
+// labels, live-restore, shutdown-timeout, default-runtime, runtimes, and
+// the registry's max-concurrent-downloads and -uploads,
+// insecure-registries, registry-mirrors) and returns those that changed,
+// as "key=value"; a default runtime missing from the runtimes refuses the
+// whole. It emits the daemon's "reload" event, as dockerd does, with the
+// settings as attributes.
 func (d *Daemon) Reload(n Config) ([]string, error) {
 	if n.DefaultRuntime == "" {
 		n.DefaultRuntime = BuiltinRuntime
@@ -48,10 +50,18 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 	note("runtimes", maps.EqualFunc(old.Runtimes, n.Runtimes, func(a, b Runtime) bool {
 		return a.Path == b.Path && slices.Equal(a.Args, b.Args)
 	}), strings.Join(slices.Sorted(maps.Keys(n.Runtimes)), ","))
+	or, nr := old.Registry, n.Registry
+	note("max-concurrent-downloads", or.MaxConcurrentDownloads == nr.MaxConcurrentDownloads, nr.MaxConcurrentDownloads)
+	note("max-concurrent-uploads", or.MaxConcurrentUploads == nr.MaxConcurrentUploads, nr.MaxConcurrentUploads)
+	note("insecure-registries", slices.Equal(or.InsecureRegistries, nr.InsecureRegistries), nr.InsecureRegistries)
+	note("registry-mirrors", slices.Equal(or.Mirrors, nr.Mirrors), nr.Mirrors)
 	d.cfg.Debug, d.cfg.Labels, d.cfg.LiveRestore = n.Debug, n.Labels, n.LiveRestore
 	d.cfg.ShutdownTimeout, d.cfg.DefaultRuntime, d.cfg.Runtimes = n.ShutdownTimeout, n.DefaultRuntime, n.Runtimes
+	d.cfg.Registry.MaxConcurrentDownloads, d.cfg.Registry.MaxConcurrentUploads = nr.MaxConcurrentDownloads, nr.MaxConcurrentUploads
+	d.cfg.Registry.InsecureRegistries, d.cfg.Registry.Mirrors = nr.InsecureRegistries, nr.Mirrors
 	cur := d.cfg
 	d.cfgMu.Unlock()
+	d.imageService.ReloadRegistry(cur.Registry)
 
 	now := time.Now()
 	d.events.Publish(events.Message{
@@ -60,6 +70,9 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 			"name": hostname(), "debug": fmt.Sprint(cur.Debug), "labels": fmt.Sprintf("[%s]", strings.Join(cur.Labels, " ")),
 			"live-restore": fmt.Sprint(cur.LiveRestore), "shutdown-timeout": fmt.Sprint(cur.ShutdownTimeout),
 			"default-runtime": cur.DefaultRuntime, "runtimes": strings.Join(slices.Sorted(maps.Keys(cur.Runtimes)), " "),
+			"max-concurrent-downloads": fmt.Sprint(cur.Registry.MaxConcurrentDownloads), "max-concurrent-uploads": fmt.Sprint(cur.Registry.MaxConcurrentUploads),
+			"insecure-registries": fmt.Sprintf("[%s]", strings.Join(cur.Registry.InsecureRegistries, " ")),
+			"registry-mirrors":    fmt.Sprintf("[%s]", strings.Join(cur.Registry.Mirrors, " ")),
 		}},
 	})
 	return changed, nil
