@@ -153,6 +153,14 @@ func TestDaemonConfigValidate(t *testing.T) {
 		{`{"labels": ["novalue"]}`, "bad attribute format: novalue"},
 		{`{"default-shm-size": "lots"}`, `invalid default-shm-size "lots"`},
 		{`{"log-driver": "syslog"}`, `log-driver "syslog" is not supported`},
+		{`{"bip": "10.1.2.1/24", "fixed-cidr": "10.1.2.64/26", "features": {"buildkit": false}, "registry-mirrors": ["https://m.test"],
+			"default-address-pools": [{"base": "10.3.0.0/16", "size": 24}]}`, "configuration OK"},
+		{`{"bip": "10.1.2.0/24"}`, "invalid bip 10.1.2.0/24"},
+		{`{"bip": "10.1.2.1/24", "fixed-cidr": "10.9.0.0/24"}`, "not in subnet 10.1.2.0/24"},
+		{`{"bip": "nonsense"}`, `invalid bip "nonsense"`},
+		{`{"features": {"buildkit": "yes"}}`, "cannot unmarshal string into Go struct field fileConfig.features of type bool"},
+		{`{"registry-mirrors": ["ftp://m.test"]}`, `invalid mirror: unsupported scheme "ftp" in "ftp://m.test"`},
+		{`{"default-address-pools": [{"base": "10.3.0.0/16", "size": 8}]}`, "10.3.0.0/16"},
 	} {
 		f := filepath.Join(dir, "daemon.json")
 		if err := os.WriteFile(f, []byte(tc.file), 0o644); err != nil {
@@ -249,5 +257,78 @@ func TestShutdownRestartPolicies(t *testing.T) {
 	out, _ := d.docker("", "inspect", "-f", "{{.State.ExitCode}}", "bt-rp-no")
 	if strings.TrimSpace(out) != "137" {
 		t.Fatalf("bt-rp-no exit code %q, want 137 (killed after its stop timeout at shutdown)", out)
+	}
+}
+
+// TestDaemonConfigNetworking: daemon.json's bip and fixed-cidr address
+// the default bridge (its device, inspect, a container's address within
+// the range), and default-address-pools give a new network its subnet;
+// a feature berth lacks, turned on in "features", is warned of.
+func TestDaemonConfigNetworking(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.restartWithConfig(`"bip": "10.213.7.1/24", "fixed-cidr": "10.213.7.128/25",
+		"default-address-pools": [{"base": "10.214.0.0/16", "size": 24}], "features": {"buildkit": true, "cdi": false}`)
+	if log, _ := os.ReadFile(d.logPath); !strings.Contains(string(log), `berth has no such feature to turn on; ignored" feature=buildkit`) ||
+		strings.Contains(string(log), "feature=cdi") {
+		t.Fatalf("no warning of features.buildkit (or one of cdi, turned off)")
+	}
+	out, _ := d.docker("", "network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}} {{index .Options \"com.docker.network.bridge.name\"}}")
+	f := strings.Fields(out)
+	if len(f) != 4 || strings.Join(f[:3], " ") != "10.213.7.0/24 10.213.7.1 10.213.7.128/25" {
+		t.Fatalf("default bridge %q, want bip's subnet and gateway, fixed-cidr's range", out)
+	}
+	dev, err := exec.Command("ip", "-4", "-o", "addr", "show", "dev", f[3]).CombinedOutput()
+	if err != nil || !strings.Contains(string(dev), "inet 10.213.7.1/24 ") || strings.Count(string(dev), "inet ") != 1 {
+		t.Fatalf("bridge %s addresses: %v %s", f[3], err, dev)
+	}
+	out, code := d.docker("", "run", "--rm", "busybox", "sh", "-c", "ip -4 -o addr show eth0")
+	m := regexp.MustCompile(`inet 10\.213\.7\.(\d+)/24`).FindStringSubmatch(out)
+	if code != 0 || m == nil || len(m[1]) < 3 || m[1] < "128" {
+		t.Fatalf("container address %d %q, want one in 10.213.7.128/25", code, out)
+	}
+	if out, code := d.docker("", "network", "create", "bt-pool-net"); code != 0 {
+		t.Fatalf("network create: %d %q", code, out)
+	}
+	out, _ = d.docker("", "network", "inspect", "bt-pool-net", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}")
+	if !regexp.MustCompile(`^10\.214\.\d+\.0/24$`).MatchString(strings.TrimSpace(out)) {
+		t.Fatalf("network from default-address-pools: subnet %q", out)
+	}
+}
+
+// TestReloadRegistry: SIGHUP reloads registry-mirrors, insecure-registries
+// and max-concurrent-downloads/uploads: info shows them, the log says
+// what changed, the reload event carries them, and a pull of a docker.io
+// name goes through the new mirror without a restart.
+func TestReloadRegistry(t *testing.T) {
+	reg := startRegistry(t, registryOpts{})
+	d := startDaemon(t)
+	d.importBusybox()
+	d.mustCLI("tag", "busybox", reg.host+"/library/bt-rl-mirrored:1")
+	d.mustCLI("push", reg.host+"/library/bt-rl-mirrored:1")
+	d.mustCLI("rmi", reg.host+"/library/bt-rl-mirrored:1")
+	d.writeConfig(`"registry-mirrors": ["http://` + reg.host + `"], "insecure-registries": ["myreg.test:5000", "10.99.0.0/16"],
+		"max-concurrent-downloads": 2, "max-concurrent-uploads": 1`)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	want := `["http://` + reg.host + `/"] ["::1/128","127.0.0.0/8","10.99.0.0/16"] false`
+	waitFor(t, 5*time.Second, "registry settings reloaded", func() bool {
+		out, _ := d.docker("", "info", "-f", `{{json .RegistryConfig.Mirrors}} {{json .RegistryConfig.InsecureRegistryCIDRs}} {{(index .RegistryConfig.IndexConfigs "myreg.test:5000").Secure}}`)
+		return strings.TrimSpace(out) == want
+	})
+	log, _ := os.ReadFile(d.logPath)
+	if !regexp.MustCompile(`msg="reloaded configuration" changed=".*max-concurrent-downloads=2 max-concurrent-uploads=1 insecure-registries=\[myreg.test:5000 10.99.0.0/16\] registry-mirrors=\[http://`).Match(log) {
+		t.Fatalf("no reload line with the registry changes in the log")
+	}
+	out := d.mustCLI("pull", "bt-rl-mirrored:1")
+	if !strings.Contains(out, "Status: Downloaded newer image for bt-rl-mirrored:1") {
+		t.Fatalf("pull through the reloaded mirror:\n%s", out)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	out, _ = d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "type=daemon",
+		"--format", `{{index .Actor.Attributes "registry-mirrors"}} {{index .Actor.Attributes "max-concurrent-downloads"}} {{index .Actor.Attributes "insecure-registries"}}`)
+	if strings.TrimSpace(out) != "[http://"+reg.host+"] 2 [myreg.test:5000 10.99.0.0/16]" {
+		t.Fatalf("reload event %q", out)
 	}
 }
