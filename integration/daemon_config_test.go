@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -330,5 +331,44 @@ func TestReloadRegistry(t *testing.T) {
 		"--format", `{{index .Actor.Attributes "registry-mirrors"}} {{index .Actor.Attributes "max-concurrent-downloads"}} {{index .Actor.Attributes "insecure-registries"}}`)
 	if strings.TrimSpace(out) != "[http://"+reg.host+"] 2 [myreg.test:5000 10.99.0.0/16]" {
 		t.Fatalf("reload event %q", out)
+	}
+}
+
+// TestReloadDebugRuntimes: SIGHUP reloads debug (the log level follows)
+// and the runtimes registry (a new runtime is usable at once), and logs
+// both changes.
+func TestReloadDebugRuntimes(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.args = slices.DeleteFunc(d.args, func(a string) bool { return a == "-D" })
+	d.stop()
+	started, _ := os.ReadFile(d.logPath) // the log of the run with -D
+	d.writeConfig(`"debug": false`)
+	d.start(nil)
+	if out, _ := d.docker("", "info", "-f", "{{.Debug}}"); strings.TrimSpace(out) != "false" {
+		t.Fatalf("info debug %q", out)
+	}
+	cfg := `{"debug": true, "runtimes": {"runc": {"path": "runc"}, "bt-alt": {"path": "runc"}}}`
+	if err := os.WriteFile(filepath.Join(filepath.Dir(d.logPath), "daemon.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(d.logPath)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "debug reloaded", func() bool {
+		out, _ := d.docker("", "info", "-f", "{{.Debug}}")
+		return strings.TrimSpace(out) == "true"
+	})
+	if out, code := d.docker("", "run", "--rm", "--runtime", "bt-alt", "busybox", "echo", "alt"); code != 0 || out != "alt\n" {
+		t.Fatalf("run with the reloaded runtime: %d %q", code, out)
+	}
+	log, _ := os.ReadFile(d.logPath)
+	after := string(log[len(before):])
+	if !strings.Contains(after, `msg="reloaded configuration" changed="debug=true runtimes=bt-alt,runc"`) {
+		t.Fatalf("no reload line with debug and runtimes in the log:\n%s", after)
+	}
+	if b := string(before[len(started):]); strings.Contains(b, "level=DEBUG") || !strings.Contains(after, "level=DEBUG") {
+		t.Fatalf("debug lines before the reload %v, after %v", strings.Contains(b, "level=DEBUG"), strings.Contains(after, "level=DEBUG"))
 	}
 }
