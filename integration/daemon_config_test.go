@@ -161,6 +161,7 @@ func TestDaemonConfigValidate(t *testing.T) {
 		{`{"bip": "nonsense"}`, `invalid bip "nonsense"`},
 		{`{"features": {"buildkit": "yes"}}`, "cannot unmarshal string into Go struct field fileConfig.features of type bool"},
 		{`{"registry-mirrors": ["ftp://m.test"]}`, `invalid mirror: unsupported scheme "ftp" in "ftp://m.test"`},
+		{`{"max-concurrent-downloads": -1}`, "invalid max concurrent downloads: -1"},
 		{`{"default-address-pools": [{"base": "10.3.0.0/16", "size": 8}]}`, "10.3.0.0/16"},
 	} {
 		f := filepath.Join(dir, "daemon.json")

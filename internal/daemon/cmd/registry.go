@@ -17,9 +17,15 @@ type registryConfig struct {
 	CertsDir               string   `json:"certs-dir,omitempty"`
 }
 
-// apply puts the registry settings into cfg, checking the mirrors as
-// dockerd does (with its words).
+// apply puts the registry settings into cfg, checking the concurrency
+// and the mirrors as dockerd does (with its words).
 func (r registryConfig) apply(cfg *daemon.Config) error {
+	if r.MaxConcurrentDownloads < 0 {
+		return fmt.Errorf("invalid max concurrent downloads: %d", r.MaxConcurrentDownloads)
+	}
+	if r.MaxConcurrentUploads < 0 {
+		return fmt.Errorf("invalid max concurrent uploads: %d", r.MaxConcurrentUploads)
+	}
 	for _, m := range r.RegistryMirrors {
 		u, err := url.Parse(m)
 		switch {
