@@ -300,7 +300,8 @@ func TestDaemonConfigNetworking(t *testing.T) {
 
 // TestReloadRegistry: SIGHUP reloads registry-mirrors, insecure-registries
 // and max-concurrent-downloads/uploads: info shows them, the log says
-// what changed, the reload event carries them, and a pull of a docker.io
+// what changed, the reload event carries them (lists in JSON, as
+// dockerd's), and a pull of a docker.io
 // name goes through the new mirror without a restart.
 func TestReloadRegistry(t *testing.T) {
 	reg := startRegistry(t, registryOpts{})
@@ -330,7 +331,7 @@ func TestReloadRegistry(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond)
 	out, _ = d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "type=daemon",
 		"--format", `{{index .Actor.Attributes "registry-mirrors"}} {{index .Actor.Attributes "max-concurrent-downloads"}} {{index .Actor.Attributes "insecure-registries"}}`)
-	if strings.TrimSpace(out) != "[http://"+reg.host+"] 2 [myreg.test:5000 10.99.0.0/16]" {
+	if strings.TrimSpace(out) != `["http://`+reg.host+`"] 2 ["myreg.test:5000","10.99.0.0/16"]` {
 		t.Fatalf("reload event %q", out)
 	}
 }

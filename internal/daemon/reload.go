@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -62,6 +63,7 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 	cur := d.cfg
 	d.cfgMu.Unlock()
 	d.imageService.ReloadRegistry(cur.Registry)
+	reg := cur.Registry.WithDefaults()
 
 	now := time.Now()
 	d.events.Publish(events.Message{
@@ -70,10 +72,18 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 			"name": hostname(), "debug": fmt.Sprint(cur.Debug), "labels": fmt.Sprintf("[%s]", strings.Join(cur.Labels, " ")),
 			"live-restore": fmt.Sprint(cur.LiveRestore), "shutdown-timeout": fmt.Sprint(cur.ShutdownTimeout),
 			"default-runtime": cur.DefaultRuntime, "runtimes": strings.Join(slices.Sorted(maps.Keys(cur.Runtimes)), " "),
-			"max-concurrent-downloads": fmt.Sprint(cur.Registry.MaxConcurrentDownloads), "max-concurrent-uploads": fmt.Sprint(cur.Registry.MaxConcurrentUploads),
-			"insecure-registries": fmt.Sprintf("[%s]", strings.Join(cur.Registry.InsecureRegistries, " ")),
-			"registry-mirrors":    fmt.Sprintf("[%s]", strings.Join(cur.Registry.Mirrors, " ")),
+			"max-concurrent-downloads": fmt.Sprint(reg.MaxConcurrentDownloads), "max-concurrent-uploads": fmt.Sprint(reg.MaxConcurrentUploads),
+			"insecure-registries": jsonList(reg.InsecureRegistries), "registry-mirrors": jsonList(reg.Mirrors),
 		}},
 	})
 	return changed, nil
+}
+
+// jsonList is a list attribute of the reload event as dockerd writes it.
+func jsonList(l []string) string {
+	if l == nil {
+		l = []string{}
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
 }

@@ -55,7 +55,7 @@ type Service struct {
 
 // New returns the registry service with its state under cfg.Root.
 func New(cfg Config) (*Service, error) {
-	cfg.setConcurrency(cfg)
+	cfg = cfg.WithDefaults()
 	if cfg.CertsDir == "" {
 		cfg.CertsDir = "/etc/berth/certs.d"
 	}
@@ -66,16 +66,16 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, meta: newBlobMeta(filepath.Join(cfg.Root, "blobs.json"))}, nil
 }
 
-// setConcurrency takes n's limits of layers at once, Docker's defaults
-// where n has none.
-func (c *Config) setConcurrency(n Config) {
-	c.MaxConcurrentDownloads, c.MaxConcurrentUploads = n.MaxConcurrentDownloads, n.MaxConcurrentUploads
+// WithDefaults returns c with Docker's defaults for the limits of layers
+// at once it leaves unset.
+func (c Config) WithDefaults() Config {
 	if c.MaxConcurrentDownloads <= 0 {
 		c.MaxConcurrentDownloads = 3
 	}
 	if c.MaxConcurrentUploads <= 0 {
 		c.MaxConcurrentUploads = 5
 	}
+	return c
 }
 
 // Reload takes the settings of n that dockerd reloads live: the layers
@@ -84,7 +84,8 @@ func (c *Config) setConcurrency(n Config) {
 func (s *Service) Reload(n Config) {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
-	s.cfg.setConcurrency(n)
+	n = n.WithDefaults()
+	s.cfg.MaxConcurrentDownloads, s.cfg.MaxConcurrentUploads = n.MaxConcurrentDownloads, n.MaxConcurrentUploads
 	s.cfg.InsecureRegistries, s.cfg.Mirrors = n.InsecureRegistries, n.Mirrors
 }
 
