@@ -49,10 +49,7 @@ func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts backend.
 	if err != nil {
 		return "", err
 	}
-	imageRef := ""
-	if opts.Repo != "" {
-		imageRef = d.imageService.EventTagged(id.String(), opts.Repo, opts.Tag)
-	}
+	imageRef := d.imageService.EventTagged(id.String(), opts.Repo, opts.Tag) // "" without a reference
 	d.emit("container", "commit", c, map[string]string{"comment": opts.Comment, "imageID": id.String(), "imageRef": imageRef})
 	return id.String(), nil
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -10,28 +11,16 @@ import (
 	"github.com/berth/berth/internal/container"
 )
 
-// emit publishes a container event.
+// emit publishes a container event (c nil: one of no container, a
+// prune's).
 func (d *Daemon) emit(typ, action string, c *container.Container, attrs map[string]string) {
-	now := time.Now()
-	a := map[string]string{}
+	a, id := map[string]string{}, ""
 	if c != nil {
-		for k, v := range c.Config.Labels {
-			a[k] = v
-		}
-		a["name"] = strings.TrimPrefix(c.Name, "/")
-		a["image"] = c.ImageName
+		maps.Copy(a, c.Config.Labels)
+		a["name"], a["image"], id = strings.TrimPrefix(c.Name, "/"), c.ImageName, c.ID
 	}
-	for k, v := range attrs {
-		a[k] = v
-	}
-	id := ""
-	if c != nil {
-		id = c.ID
-	}
-	d.events.Publish(events.Message{
-		Type: events.Type(typ), Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: a},
-		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-	})
+	maps.Copy(a, attrs)
+	d.events.Publish(events.Message{Type: events.Type(typ), Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: a}})
 }
 
 // SubscribeEvents returns the recorded events within [since, until] and,

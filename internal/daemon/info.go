@@ -2,19 +2,16 @@ package daemon
 
 import (
 	"context"
-	"net/netip"
 	"os"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/distribution"
 )
 
 // SystemInfo returns GET /info.
@@ -60,30 +57,8 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		c.Unlock()
 	}
 	info.Images = d.imageCount(ctx)
-	info.RegistryConfig = registryInfo(cfg.Registry)
+	info.RegistryConfig = cfg.Registry.ServiceConfig()
 	return info, nil
-}
-
-// registryInfo is info's RegistryConfig as dockerd shows it: loopback and
-// the insecure CIDRs, an index of each insecure host, and docker.io's
-// with the mirrors.
-func registryInfo(r distribution.Config) *registry.ServiceConfig {
-	sc := &registry.ServiceConfig{
-		InsecureRegistryCIDRs: []netip.Prefix{netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("127.0.0.0/8")},
-		IndexConfigs:          map[string]*registry.IndexInfo{}, Mirrors: []string{},
-	}
-	for _, m := range r.Mirrors {
-		sc.Mirrors = append(sc.Mirrors, strings.TrimSuffix(m, "/")+"/")
-	}
-	sc.IndexConfigs["docker.io"] = &registry.IndexInfo{Name: "docker.io", Mirrors: sc.Mirrors, Secure: true, Official: true}
-	for _, h := range r.InsecureRegistries {
-		if p, err := netip.ParsePrefix(h); err == nil {
-			sc.InsecureRegistryCIDRs = append(sc.InsecureRegistryCIDRs, p)
-			continue
-		}
-		sc.IndexConfigs[h] = &registry.IndexInfo{Name: h, Mirrors: []string{}}
-	}
-	return sc
 }
 
 func (d *Daemon) daemonID() string {

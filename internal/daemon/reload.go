@@ -1,12 +1,10 @@
 package daemon
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/moby/moby/api/types/events"
 
@@ -51,11 +49,8 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 	note("runtimes", maps.EqualFunc(old.Runtimes, n.Runtimes, func(a, b Runtime) bool {
 		return a.Path == b.Path && slices.Equal(a.Args, b.Args)
 	}), strings.Join(slices.Sorted(maps.Keys(n.Runtimes)), ","))
-	or, nr := old.Registry, n.Registry
-	note("max-concurrent-downloads", or.MaxConcurrentDownloads == nr.MaxConcurrentDownloads, nr.MaxConcurrentDownloads)
-	note("max-concurrent-uploads", or.MaxConcurrentUploads == nr.MaxConcurrentUploads, nr.MaxConcurrentUploads)
-	note("insecure-registries", slices.Equal(or.InsecureRegistries, nr.InsecureRegistries), nr.InsecureRegistries)
-	note("registry-mirrors", slices.Equal(or.Mirrors, nr.Mirrors), nr.Mirrors)
+	nr := n.Registry
+	changed = append(changed, old.Registry.ReloadChanges(nr)...)
 	d.cfg.Debug, d.cfg.Labels, d.cfg.LiveRestore = n.Debug, n.Labels, n.LiveRestore
 	d.cfg.ShutdownTimeout, d.cfg.DefaultRuntime, d.cfg.Runtimes = n.ShutdownTimeout, n.DefaultRuntime, n.Runtimes
 	d.cfg.Registry.MaxConcurrentDownloads, d.cfg.Registry.MaxConcurrentUploads = nr.MaxConcurrentDownloads, nr.MaxConcurrentUploads
@@ -63,27 +58,13 @@ func (d *Daemon) Reload(n Config) ([]string, error) {
 	cur := d.cfg
 	d.cfgMu.Unlock()
 	d.imageService.ReloadRegistry(cur.Registry)
-	reg := cur.Registry.WithDefaults()
 
-	now := time.Now()
-	d.events.Publish(events.Message{
-		Type: events.DaemonEventType, Action: events.ActionReload, Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-		Actor: events.Actor{ID: d.daemonID(), Attributes: map[string]string{
-			"name": hostname(), "debug": fmt.Sprint(cur.Debug), "labels": fmt.Sprintf("[%s]", strings.Join(cur.Labels, " ")),
-			"live-restore": fmt.Sprint(cur.LiveRestore), "shutdown-timeout": fmt.Sprint(cur.ShutdownTimeout),
-			"default-runtime": cur.DefaultRuntime, "runtimes": strings.Join(slices.Sorted(maps.Keys(cur.Runtimes)), " "),
-			"max-concurrent-downloads": fmt.Sprint(reg.MaxConcurrentDownloads), "max-concurrent-uploads": fmt.Sprint(reg.MaxConcurrentUploads),
-			"insecure-registries": jsonList(reg.InsecureRegistries), "registry-mirrors": jsonList(reg.Mirrors),
-		}},
+	attrs := cur.Registry.ReloadAttributes()
+	maps.Copy(attrs, map[string]string{
+		"name": hostname(), "debug": fmt.Sprint(cur.Debug), "labels": fmt.Sprintf("[%s]", strings.Join(cur.Labels, " ")),
+		"live-restore": fmt.Sprint(cur.LiveRestore), "shutdown-timeout": fmt.Sprint(cur.ShutdownTimeout),
+		"default-runtime": cur.DefaultRuntime, "runtimes": strings.Join(slices.Sorted(maps.Keys(cur.Runtimes)), " "),
 	})
+	d.events.Publish(events.Message{Type: events.DaemonEventType, Action: events.ActionReload, Actor: events.Actor{ID: d.daemonID(), Attributes: attrs}})
 	return changed, nil
-}
-
-// jsonList is a list attribute of the reload event as dockerd writes it.
-func jsonList(l []string) string {
-	if l == nil {
-		l = []string{}
-	}
-	b, _ := json.Marshal(l)
-	return string(b)
 }

@@ -66,18 +66,6 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, meta: newBlobMeta(filepath.Join(cfg.Root, "blobs.json"))}, nil
 }
 
-// WithDefaults returns c with Docker's defaults for the limits of layers
-// at once it leaves unset.
-func (c Config) WithDefaults() Config {
-	if c.MaxConcurrentDownloads <= 0 {
-		c.MaxConcurrentDownloads = 3
-	}
-	if c.MaxConcurrentUploads <= 0 {
-		c.MaxConcurrentUploads = 5
-	}
-	return c
-}
-
 // Reload takes the settings of n that dockerd reloads live: the layers
 // moved at once, the insecure registries and the mirrors. Pulls and pushes
 // under way keep the settings they began with.

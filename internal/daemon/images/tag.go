@@ -26,10 +26,11 @@ func (s *Service) ImageTag(ctx context.Context, name, repo, tag string) error {
 
 // EventTagged publishes the tag event of repo:tag made on image id
 // elsewhere than ImageTag (a commit's reference), as dockerd's TagImage,
-// and returns the reference as the event names it.
+// and returns the reference as the event names it; no repo, no event
+// and "".
 func (s *Service) EventTagged(id, repo, tag string) string {
 	n, err := reference.ParseRepoTag(repo, tag)
-	if err != nil {
+	if repo == "" || err != nil {
 		return ""
 	}
 	name := reference.Familiar(n.String())
