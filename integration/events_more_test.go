@@ -96,7 +96,8 @@ func TestEventsContainerActions(t *testing.T) {
 // with its name (dockerd's LogImageEvent); each prune (container, image,
 // network, volume, builder) emits its type's "prune" event with the
 // space reclaimed; a terminal exec left with the detach keys emits
-// exec_detach with its execID and keeps running.
+// exec_detach with its execID and keeps running (bad detach keys are
+// refused at create, with dockerd's words).
 func TestEventsLabelsPruneDetach(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
@@ -150,6 +151,10 @@ func TestEventsLabelsPruneDetach(t *testing.T) {
 		t.Fatalf("run: %d %q", code, out)
 	}
 	ctx := context.Background()
+	if _, err := d.client.ExecCreate(ctx, "bt-ev-ex", client.ExecCreateOptions{Cmd: []string{"sh"}, DetachKeys: "ctrl-"}); err == nil ||
+		!strings.Contains(err.Error(), "Invalid escape keys (ctrl-) provided") {
+		t.Fatalf("exec create with bad detach keys: %v", err)
+	}
 	ex, err := d.client.ExecCreate(ctx, "bt-ev-ex", client.ExecCreateOptions{Cmd: []string{"sh"}, TTY: true, AttachStdin: true, AttachStdout: true})
 	if err != nil {
 		t.Fatal(err)

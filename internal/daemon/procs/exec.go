@@ -105,6 +105,9 @@ func (s *Service) ExecCreate(ctx context.Context, name string, req containertype
 	if !c.State.Running() {
 		return "", container.ErrNotRunning(c.ID)
 	}
+	if _, err := parseDetachKeys(req.DetachKeys); err != nil { // dockerd's words
+		return "", errdefs.InvalidParameter(fmt.Errorf("Invalid escape keys (%s) provided", req.DetachKeys)) //nolint:staticcheck // dockerd's wording
+	}
 	e := &execInstance{ID: container.GenerateID(), ContainerID: c.ID, Cfg: req}
 	s.execs.add(e)
 	s.emit("exec_create: "+joinArgs(req.Cmd), c, map[string]string{"execID": e.ID})
@@ -155,10 +158,7 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	// A terminal's stdin ends the attach at the detach keys, leaving the
 	// process running, as dockerd's copyEscapable (a stdin without a
 	// terminal closes the process's when it ends: nothing to detach).
-	keys, err := parseDetachKeys(e.Cfg.DetachKeys)
-	if err != nil {
-		return fail(err)
-	}
+	keys, _ := parseDetachKeys(e.Cfg.DetachKeys) // checked by ExecCreate
 	var stdin io.ReadCloser
 	var stdout, stderr io.Writer
 	if !opts.Detach && opts.Open != nil {
