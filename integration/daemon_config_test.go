@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -153,6 +154,15 @@ func TestDaemonConfigValidate(t *testing.T) {
 		{`{"labels": ["novalue"]}`, "bad attribute format: novalue"},
 		{`{"default-shm-size": "lots"}`, `invalid default-shm-size "lots"`},
 		{`{"log-driver": "syslog"}`, `log-driver "syslog" is not supported`},
+		{`{"bip": "10.1.2.1/24", "fixed-cidr": "10.1.2.64/26", "features": {"buildkit": false}, "registry-mirrors": ["https://m.test"],
+			"default-address-pools": [{"base": "10.3.0.0/16", "size": 24}]}`, "configuration OK"},
+		{`{"bip": "10.1.2.0/24"}`, "invalid bip 10.1.2.0/24"},
+		{`{"bip": "10.1.2.1/24", "fixed-cidr": "10.9.0.0/24"}`, "not in subnet 10.1.2.0/24"},
+		{`{"bip": "nonsense"}`, `invalid bip "nonsense"`},
+		{`{"features": {"buildkit": "yes"}}`, "cannot unmarshal string into Go struct field fileConfig.features of type bool"},
+		{`{"registry-mirrors": ["ftp://m.test"]}`, `invalid mirror: unsupported scheme "ftp" in "ftp://m.test"`},
+		{`{"max-concurrent-downloads": -1}`, "invalid max concurrent downloads: -1"},
+		{`{"default-address-pools": [{"base": "10.3.0.0/16", "size": 8}]}`, "10.3.0.0/16"},
 	} {
 		f := filepath.Join(dir, "daemon.json")
 		if err := os.WriteFile(f, []byte(tc.file), 0o644); err != nil {
@@ -204,5 +214,163 @@ func TestShutdownLiveRestoreOff(t *testing.T) {
 	e, _ := time.Parse(time.RFC3339Nano, f[1])
 	if e.Before(t0.Add(2900 * time.Millisecond)) {
 		t.Fatalf("bt-sd-slow finished %v after the shutdown began, before its stop timeout (started %v)", e.Sub(t0), s)
+	}
+}
+
+// TestShutdownRestartPolicies: with "live-restore": false, the containers
+// a shutdown stops come back at the next start as with dockerd: "always"
+// (even one the user stopped) and "unless-stopped" (unless the user
+// stopped it); one without a policy stays exited. The shutdown's stops
+// restart nothing (RestartCount stays 0), and the start is a new run.
+func TestShutdownRestartPolicies(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.restartWithConfig(`"live-restore": false`)
+	for name, policy := range map[string]string{"bt-rp-always": "always", "bt-rp-unless": "unless-stopped",
+		"bt-rp-always-st": "always", "bt-rp-unless-st": "unless-stopped", "bt-rp-no": "no"} {
+		if out, code := d.docker("", "run", "-d", "--name", name, "--restart", policy, "--stop-timeout", "1", "busybox", "sleep", "600"); code != 0 {
+			t.Fatalf("run %s: %d %q", name, code, out)
+		}
+	}
+	for _, name := range []string{"bt-rp-always-st", "bt-rp-unless-st"} {
+		if out, code := d.docker("", "stop", "-t", "0", name); code != 0 {
+			t.Fatalf("stop %s: %d %q", name, code, out)
+		}
+	}
+	d.stop()
+	t0 := time.Now().UTC()
+	d.start(nil)
+	want := map[string]string{"bt-rp-always": "running 0", "bt-rp-unless": "running 0", "bt-rp-always-st": "running 0",
+		"bt-rp-unless-st": "exited 0", "bt-rp-no": "exited 0"}
+	waitFor(t, 10*time.Second, "containers restarted by policy", func() bool {
+		for name, w := range want {
+			if out, _ := d.docker("", "inspect", "-f", "{{.State.Status}} {{.RestartCount}}", name); strings.TrimSpace(out) != w {
+				return false
+			}
+		}
+		return true
+	})
+	for _, name := range []string{"bt-rp-always", "bt-rp-unless", "bt-rp-always-st"} {
+		out, _ := d.docker("", "inspect", "-f", "{{.State.StartedAt}}", name)
+		if s, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(out)); err != nil || s.Before(t0) {
+			t.Fatalf("%s started at %q, before the daemon's start %v", name, out, t0)
+		}
+	}
+	out, _ := d.docker("", "inspect", "-f", "{{.State.ExitCode}}", "bt-rp-no")
+	if strings.TrimSpace(out) != "137" {
+		t.Fatalf("bt-rp-no exit code %q, want 137 (killed after its stop timeout at shutdown)", out)
+	}
+}
+
+// TestDaemonConfigNetworking: daemon.json's bip and fixed-cidr address
+// the default bridge (its device, inspect, a container's address within
+// the range), and default-address-pools give a new network its subnet;
+// a feature berth lacks, turned on in "features", is warned of.
+func TestDaemonConfigNetworking(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.restartWithConfig(`"bip": "10.213.7.1/24", "fixed-cidr": "10.213.7.128/25",
+		"default-address-pools": [{"base": "10.214.0.0/16", "size": 24}], "features": {"buildkit": true, "cdi": false}`)
+	if log, _ := os.ReadFile(d.logPath); !strings.Contains(string(log), `berth has no such feature to turn on; ignored" feature=buildkit`) ||
+		strings.Contains(string(log), "feature=cdi") {
+		t.Fatalf("no warning of features.buildkit (or one of cdi, turned off)")
+	}
+	out, _ := d.docker("", "network", "inspect", "bridge", "-f", "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{.IPRange}}{{end}} {{index .Options \"com.docker.network.bridge.name\"}}")
+	f := strings.Fields(out)
+	if len(f) != 4 || strings.Join(f[:3], " ") != "10.213.7.0/24 10.213.7.1 10.213.7.128/25" {
+		t.Fatalf("default bridge %q, want bip's subnet and gateway, fixed-cidr's range", out)
+	}
+	dev, err := exec.Command("ip", "-4", "-o", "addr", "show", "dev", f[3]).CombinedOutput()
+	if err != nil || !strings.Contains(string(dev), "inet 10.213.7.1/24 ") || strings.Count(string(dev), "inet ") != 1 {
+		t.Fatalf("bridge %s addresses: %v %s", f[3], err, dev)
+	}
+	out, code := d.docker("", "run", "--rm", "busybox", "sh", "-c", "ip -4 -o addr show eth0")
+	m := regexp.MustCompile(`inet 10\.213\.7\.(\d+)/24`).FindStringSubmatch(out)
+	if code != 0 || m == nil || len(m[1]) < 3 || m[1] < "128" {
+		t.Fatalf("container address %d %q, want one in 10.213.7.128/25", code, out)
+	}
+	if out, code := d.docker("", "network", "create", "bt-pool-net"); code != 0 {
+		t.Fatalf("network create: %d %q", code, out)
+	}
+	out, _ = d.docker("", "network", "inspect", "bt-pool-net", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}")
+	if !regexp.MustCompile(`^10\.214\.\d+\.0/24$`).MatchString(strings.TrimSpace(out)) {
+		t.Fatalf("network from default-address-pools: subnet %q", out)
+	}
+}
+
+// TestReloadRegistry: SIGHUP reloads registry-mirrors, insecure-registries
+// and max-concurrent-downloads/uploads: info shows them, the log says
+// what changed, the reload event carries them (lists in JSON, as
+// dockerd's), and a pull of a docker.io
+// name goes through the new mirror without a restart.
+func TestReloadRegistry(t *testing.T) {
+	reg := startRegistry(t, registryOpts{})
+	d := startDaemon(t)
+	d.importBusybox()
+	d.mustCLI("tag", "busybox", reg.host+"/library/bt-rl-mirrored:1")
+	d.mustCLI("push", reg.host+"/library/bt-rl-mirrored:1")
+	d.mustCLI("rmi", reg.host+"/library/bt-rl-mirrored:1")
+	d.writeConfig(`"registry-mirrors": ["http://` + reg.host + `"], "insecure-registries": ["myreg.test:5000", "10.99.0.0/16"],
+		"max-concurrent-downloads": 2, "max-concurrent-uploads": 1`)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	want := `["http://` + reg.host + `/"] ["::1/128","127.0.0.0/8","10.99.0.0/16"] false`
+	waitFor(t, 5*time.Second, "registry settings reloaded", func() bool {
+		out, _ := d.docker("", "info", "-f", `{{json .RegistryConfig.Mirrors}} {{json .RegistryConfig.InsecureRegistryCIDRs}} {{(index .RegistryConfig.IndexConfigs "myreg.test:5000").Secure}}`)
+		return strings.TrimSpace(out) == want
+	})
+	log, _ := os.ReadFile(d.logPath)
+	if !regexp.MustCompile(`msg="reloaded configuration" changed=".*max-concurrent-downloads=2 max-concurrent-uploads=1 insecure-registries=\[myreg.test:5000 10.99.0.0/16\] registry-mirrors=\[http://`).Match(log) {
+		t.Fatalf("no reload line with the registry changes in the log")
+	}
+	out := d.mustCLI("pull", "bt-rl-mirrored:1")
+	if !strings.Contains(out, "Status: Downloaded newer image for bt-rl-mirrored:1") {
+		t.Fatalf("pull through the reloaded mirror:\n%s", out)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	out, _ = d.docker("", "events", "--since", "1m", "--until", "0s", "--filter", "type=daemon",
+		"--format", `{{index .Actor.Attributes "registry-mirrors"}} {{index .Actor.Attributes "max-concurrent-downloads"}} {{index .Actor.Attributes "insecure-registries"}}`)
+	if strings.TrimSpace(out) != `["http://`+reg.host+`"] 2 ["myreg.test:5000","10.99.0.0/16"]` {
+		t.Fatalf("reload event %q", out)
+	}
+}
+
+// TestReloadDebugRuntimes: SIGHUP reloads debug (the log level follows)
+// and the runtimes registry (a new runtime is usable at once), and logs
+// both changes.
+func TestReloadDebugRuntimes(t *testing.T) {
+	d := startDaemon(t)
+	d.importBusybox()
+	d.args = slices.DeleteFunc(d.args, func(a string) bool { return a == "-D" })
+	d.stop()
+	started, _ := os.ReadFile(d.logPath) // the log of the run with -D
+	d.writeConfig(`"debug": false`)
+	d.start(nil)
+	if out, _ := d.docker("", "info", "-f", "{{.Debug}}"); strings.TrimSpace(out) != "false" {
+		t.Fatalf("info debug %q", out)
+	}
+	cfg := `{"debug": true, "runtimes": {"runc": {"path": "runc"}, "bt-alt": {"path": "runc"}}}`
+	if err := os.WriteFile(filepath.Join(filepath.Dir(d.logPath), "daemon.json"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(d.logPath)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "debug reloaded", func() bool {
+		out, _ := d.docker("", "info", "-f", "{{.Debug}}")
+		return strings.TrimSpace(out) == "true"
+	})
+	if out, code := d.docker("", "run", "--rm", "--runtime", "bt-alt", "busybox", "echo", "alt"); code != 0 || out != "alt\n" {
+		t.Fatalf("run with the reloaded runtime: %d %q", code, out)
+	}
+	log, _ := os.ReadFile(d.logPath)
+	after := string(log[len(before):])
+	if !strings.Contains(after, `msg="reloaded configuration" changed="debug=true runtimes=bt-alt,runc"`) {
+		t.Fatalf("no reload line with debug and runtimes in the log:\n%s", after)
+	}
+	if b := string(before[len(started):]); strings.Contains(b, "level=DEBUG") || !strings.Contains(after, "level=DEBUG") {
+		t.Fatalf("debug lines before the reload %v, after %v", strings.Contains(b, "level=DEBUG"), strings.Contains(after, "level=DEBUG"))
 	}
 }

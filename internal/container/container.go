@@ -137,3 +137,14 @@ func (c *Container) ShouldRestart() bool {
 	}
 	return false
 }
+
+// RestartsWithDaemon tells whether a daemon that starts finding c stopped
+// starts it again, as dockerd does: "always" even after a stop by the
+// user, the other policies as after an exit; never a container that was
+// never started. The caller holds the lock.
+func (c *Container) RestartsWithDaemon() bool {
+	if c.State.Status == StatusCreated || c.State.StartedAt.IsZero() {
+		return false
+	}
+	return c.HostConfig.RestartPolicy.Name == "always" || c.ShouldRestart()
+}

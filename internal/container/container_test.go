@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	containertypes "github.com/moby/moby/api/types/container"
+
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/store"
 )
@@ -181,5 +183,33 @@ func TestNextRestartDelay(t *testing.T) {
 	}
 	if d := c.NextRestartDelay(0); d != time.Minute {
 		t.Fatalf("capped delay %v", d)
+	}
+}
+
+// TestRestartsWithDaemon: a starting daemon brings back a stopped
+// container as dockerd: "always" even after the user's stop,
+// "unless-stopped" unless the user stopped it, "on-failure" after a
+// failure; never one that never ran.
+func TestRestartsWithDaemon(t *testing.T) {
+	for _, tc := range []struct {
+		policy      string
+		manual, ran bool
+		code        int
+		want        bool
+	}{
+		{"always", false, true, 0, true}, {"always", true, true, 0, true}, {"always", false, false, 0, false},
+		{"unless-stopped", false, true, 137, true}, {"unless-stopped", true, true, 137, false},
+		{"on-failure", false, true, 1, true}, {"on-failure", false, true, 0, false},
+		{"no", false, true, 1, false}, {"", false, true, 1, false},
+	} {
+		c := New(GenerateID(), "/x")
+		c.HostConfig = &containertypes.HostConfig{RestartPolicy: containertypes.RestartPolicy{Name: containertypes.RestartPolicyMode(tc.policy)}}
+		if tc.ran {
+			c.State.Status, c.State.StartedAt, c.State.ExitCode = StatusExited, time.Now(), tc.code
+		}
+		c.ManualStop = tc.manual
+		if got := c.RestartsWithDaemon(); got != tc.want {
+			t.Errorf("%+v: %v", tc, got)
+		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 // RUN steps run as containers of this daemon.
 func (d *Daemon) initBuild() {
 	d.build = build.New(build.Config{Root: filepath.Join(d.root, "builder"), Store: d.images, Snapshotter: d.snapshotter,
-		Images: d.imageService, Containers: d, Log: d.log})
+		Images: d.imageService, Containers: d, Log: d.log, Publish: d.events.Publish})
 }
 
 // Builds returns the build service: the build router's Backend.

@@ -49,7 +49,8 @@ func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts backend.
 	if err != nil {
 		return "", err
 	}
-	d.emit("container", "commit", c, map[string]string{"comment": opts.Comment})
+	imageRef := d.imageService.EventTagged(id.String(), opts.Repo, opts.Tag) // "" without a reference
+	d.emit("container", "commit", c, map[string]string{"comment": opts.Comment, "imageID": id.String(), "imageRef": imageRef})
 	return id.String(), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth/berth/internal/container"
@@ -98,6 +99,10 @@ type Daemon struct {
 	files      *files.Service // cp, export and diff of containers' files (files.go)
 
 	res *resources.Service // stats, top, update; the limits of a create and a start
+
+	// shuttingDown is set while Shutdown stops the containers: their
+	// exits restart nothing.
+	shuttingDown atomic.Bool
 }
 
 // DataRootMode is the mode of the data root and the exec root: root only,

@@ -35,6 +35,9 @@ type Defaults struct {
 	// EventsRingSize is how many past events are kept for `events
 	// --since` (berth's "events-ring-size"; 0 = eventlog.DefaultRingSize).
 	EventsRingSize int
+	// Features are dockerd's "features" switches. berth has none of them
+	// to turn on or off: a feature set true is warned of at start.
+	Features map[string]bool
 }
 
 // DefaultShutdownTimeout is dockerd's default "shutdown-timeout".

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"maps"
 	"strings"
 	"time"
 
@@ -10,28 +11,16 @@ import (
 	"github.com/berth/berth/internal/container"
 )
 
-// emit publishes a container event.
+// emit publishes a container event (c nil: one of no container, a
+// prune's).
 func (d *Daemon) emit(typ, action string, c *container.Container, attrs map[string]string) {
-	now := time.Now()
-	a := map[string]string{}
+	a, id := map[string]string{}, ""
 	if c != nil {
-		for k, v := range c.Config.Labels {
-			a[k] = v
-		}
-		a["name"] = strings.TrimPrefix(c.Name, "/")
-		a["image"] = c.ImageName
+		maps.Copy(a, c.Config.Labels)
+		a["name"], a["image"], id = strings.TrimPrefix(c.Name, "/"), c.ImageName, c.ID
 	}
-	for k, v := range attrs {
-		a[k] = v
-	}
-	id := ""
-	if c != nil {
-		id = c.ID
-	}
-	d.events.Publish(events.Message{
-		Type: events.Type(typ), Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: a},
-		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-	})
+	maps.Copy(a, attrs)
+	d.events.Publish(events.Message{Type: events.Type(typ), Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: a}})
 }
 
 // SubscribeEvents returns the recorded events within [since, until] and,
@@ -40,13 +29,7 @@ func (d *Daemon) SubscribeEvents(since, until time.Time, f filters.Args) ([]even
 	return d.events.Subscribe(since, until, f)
 }
 
-// emitImage publishes an image event as dockerd's LogImageEvent: the
-// actor's ID and its name attribute.
-func (d *Daemon) emitImage(action, id, name string) {
-	now := time.Now()
-	d.events.Publish(events.Message{
-		Type: events.ImageEventType, Action: events.Action(action),
-		Actor: events.Actor{ID: id, Attributes: map[string]string{"name": name}},
-		Scope: "local", Time: now.Unix(), TimeNano: now.UnixNano(),
-	})
+// emitImage publishes an image event (images.Config.Emit).
+func (d *Daemon) emitImage(action, id string, attrs map[string]string) {
+	d.events.Publish(events.Message{Type: events.ImageEventType, Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: attrs}})
 }

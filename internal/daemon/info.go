@@ -57,6 +57,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		c.Unlock()
 	}
 	info.Images = d.imageCount(ctx)
+	info.RegistryConfig = cfg.Registry.ServiceConfig()
 	return info, nil
 }
 

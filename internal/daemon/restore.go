@@ -47,6 +47,7 @@ func (d *Daemon) restore(ctx context.Context) {
 		}
 		if !c.State.Running() {
 			d.adoptOrClean(ctx, c)
+			d.restartLater(c) // if its policy says so: e.g. stopped by a shutdown with live-restore off
 			continue
 		}
 		d.volumes.Hold(c)
@@ -193,14 +194,14 @@ func (d *Daemon) adoptOrClean(ctx context.Context, c *container.Container) {
 	d.net.Release(c)
 }
 
-// restartLater starts c in the background once the daemon is up, for
-// restart policies that outlived a daemon or host restart.
+// restartLater starts c in the background once the daemon is up, if it
+// is stopped and its restart policy brings it back with a daemon.
 func (d *Daemon) restartLater(c *container.Container) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		c.Lock()
-		ok := c.ShouldRestart()
+		ok := !c.State.Running() && c.RestartsWithDaemon()
 		c.Unlock()
 		if !ok {
 			return

@@ -20,7 +20,9 @@ const shutdownGrace = 5
 // `docker stop` does; the whole waits at most the shutdown timeout
 // (dockerd's rule: "shutdown-timeout", or the longest stop timeout plus 5s
 // if more; -1 = forever). Containers still running then are left to the
-// next start's restore.
+// next start's restore. These stops are not the user's and restart
+// nothing now: the next start brings back the containers whose restart
+// policy says so (restore), "unless-stopped" ones included.
 func (d *Daemon) Shutdown(ctx context.Context) {
 	cfg := d.config()
 	if cfg.LiveRestore {
@@ -47,6 +49,7 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	if len(running) == 0 {
 		return
 	}
+	d.shuttingDown.Store(true)
 	d.log.Info("stopping containers (live-restore off)", "containers", len(running), "timeout", timeout)
 	if timeout >= 0 {
 		var cancel context.CancelFunc
@@ -58,7 +61,7 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := d.stop(ctx, c, "", nil)
+			err := d.terminate(ctx, c, "", nil, false)
 			switch {
 			case err == nil:
 				d.emitStop(c)

@@ -305,7 +305,7 @@ func (d *Daemon) handleExit(c *container.Container, sh *shimclient.Shim, ex shim
 	// After the stop is visible (waiters return), still under the lock so
 	// that a new start cannot begin before the old network is released.
 	d.net.Release(c)
-	restart := c.ShouldRestart() && !c.HostConfig.AutoRemove
+	restart := c.ShouldRestart() && !c.HostConfig.AutoRemove && !d.shuttingDown.Load()
 	healthRestart := restart && c.HealthRestart
 	c.HealthRestart = false
 	var delay time.Duration

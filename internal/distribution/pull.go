@@ -75,9 +75,9 @@ const maxManifest = 8 << 20
 // creates the image from the result; until then nothing is visible.
 func (s *Service) Pull(ctx context.Context, ref dref.Named, platform string, auth Auth, ls LayerStore, p *Progress) (*PullResult, error) {
 	hosts := []string{dref.Domain(ref)}
-	if hosts[0] == "docker.io" && len(s.cfg.Mirrors) > 0 {
+	if mirrors := s.config().Mirrors; hosts[0] == "docker.io" && len(mirrors) > 0 {
 		hosts = nil
-		for _, m := range s.cfg.Mirrors {
+		for _, m := range mirrors {
 			hosts = append(hosts, RegistryHost(m))
 		}
 		hosts = append(hosts, "docker.io")
@@ -311,7 +311,7 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 			ps.p.Status(j.id, "Pulling fs layer")
 		}
 	}
-	sem := make(chan struct{}, ps.s.cfg.MaxConcurrentDownloads)
+	sem := make(chan struct{}, ps.s.config().MaxConcurrentDownloads)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel(errors.New("pull ended"))

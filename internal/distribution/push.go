@@ -145,7 +145,7 @@ func (ps *pushSession) layers(ctx context.Context) ([]blobSource, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, ps.s.cfg.MaxConcurrentUploads)
+	sem := make(chan struct{}, ps.s.config().MaxConcurrentUploads)
 	var wg sync.WaitGroup
 	started := map[digest.Digest]bool{}
 	for i := len(ps.img.DiffIDs) - 1; i >= 0; i-- {

@@ -48,18 +48,14 @@ type Auth struct {
 // Service talks to registries for one daemon.
 type Service struct {
 	cfg   Config
-	locks keyedMutex // per blob digest: one download or upload at a time
+	cfgMu sync.RWMutex // guards the fields of cfg that Reload changes
+	locks keyedMutex   // per blob digest: one download or upload at a time
 	meta  *blobMeta
 }
 
 // New returns the registry service with its state under cfg.Root.
 func New(cfg Config) (*Service, error) {
-	if cfg.MaxConcurrentDownloads <= 0 {
-		cfg.MaxConcurrentDownloads = 3
-	}
-	if cfg.MaxConcurrentUploads <= 0 {
-		cfg.MaxConcurrentUploads = 5
-	}
+	cfg = cfg.WithDefaults()
 	if cfg.CertsDir == "" {
 		cfg.CertsDir = "/etc/berth/certs.d"
 	}
@@ -68,6 +64,24 @@ func New(cfg Config) (*Service, error) {
 	}
 	cleanPartials(filepath.Join(cfg.Root, "partial"), 7*24*time.Hour)
 	return &Service{cfg: cfg, meta: newBlobMeta(filepath.Join(cfg.Root, "blobs.json"))}, nil
+}
+
+// Reload takes the settings of n that dockerd reloads live: the layers
+// moved at once, the insecure registries and the mirrors. Pulls and pushes
+// under way keep the settings they began with.
+func (s *Service) Reload(n Config) {
+	s.cfgMu.Lock()
+	defer s.cfgMu.Unlock()
+	n = n.WithDefaults()
+	s.cfg.MaxConcurrentDownloads, s.cfg.MaxConcurrentUploads = n.MaxConcurrentDownloads, n.MaxConcurrentUploads
+	s.cfg.InsecureRegistries, s.cfg.Mirrors = n.InsecureRegistries, n.Mirrors
+}
+
+// config returns the settings as they are now.
+func (s *Service) config() Config {
+	s.cfgMu.RLock()
+	defer s.cfgMu.RUnlock()
+	return s.cfg
 }
 
 // cleanPartials removes partial downloads older than age.
@@ -93,7 +107,7 @@ func (s *Service) insecure(host string) bool {
 	if ip != nil && ip.IsLoopback() {
 		return true
 	}
-	for _, r := range s.cfg.InsecureRegistries {
+	for _, r := range s.config().InsecureRegistries {
 		r = strings.TrimPrefix(strings.TrimPrefix(r, "http://"), "https://")
 		if r == host || r == h {
 			return true

@@ -45,7 +45,9 @@ type Config struct {
 	// AddressPools are where networks without a --subnet (the default
 	// bridge too) get theirs; nil = Docker's defaults.
 	AddressPools []AddressPool
-	Log          *slog.Logger
+	// Default, when set, addresses the default bridge instead of a pool.
+	Default DefaultAddressing
+	Log     *slog.Logger
 }
 
 // AddressPool is a range that networks get their subnets from
@@ -86,6 +88,9 @@ func New(cfg Config) (*Manager, error) {
 		if err := p.Check(); err != nil {
 			return nil, err
 		}
+	}
+	if err := cfg.Default.Check(); err != nil {
+		return nil, err
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
@@ -212,16 +217,29 @@ func (m *Manager) ensurePredefined() error {
 			def = r
 		}
 	}
+	want, fixed, _ := m.cfg.Default.pool() // checked by New
+	if fixed && def != nil && def.Bridge == m.cfg.Bridge && !sameAddressing(def, want) {
+		if m.readdressable(def) {
+			m.log.Info("default bridge: new bip or fixed-cidr", "subnet", want.Subnet, "gateway", want.Gateway, "range", want.Range)
+			_ = bridge.Delete(def.Bridge) // its old address goes with it
+			def.Bridge = ""
+		} else {
+			m.log.Warn("default bridge: bip and fixed-cidr apply once no container is on it", "subnet", def.Subnet)
+		}
+	}
 	if def == nil || def.Bridge != m.cfg.Bridge {
-		subnet, err := m.pickSubnet(def)
-		if err != nil {
-			return err
+		if !fixed {
+			subnet, err := m.pickSubnet(def)
+			if err != nil {
+				return err
+			}
+			want = ipam.Pool{Subnet: subnet, Gateway: subnet.Addr().Next()}
 		}
 		if def == nil {
 			def = &Record{ID: newID(), Name: DefaultName, Driver: "bridge", Default: true, Created: time.Now().UTC(),
 				Labels: map[string]string{}, Options: map[string]string{}}
 		}
-		def.Bridge, def.Subnet, def.Gateway = m.cfg.Bridge, subnet, subnet.Addr().Next()
+		def.Bridge, def.Subnet, def.Gateway, def.IPRange = m.cfg.Bridge, want.Subnet, want.Gateway, want.Range
 		def.Options = map[string]string{"com.docker.network.bridge.name": m.cfg.Bridge, "com.docker.network.bridge.default_bridge": "true",
 			"com.docker.network.bridge.enable_icc": fmt.Sprint(!m.cfg.NoICC), "com.docker.network.bridge.enable_ip_masquerade": "true"}
 		if err := m.db.Put(bucketNetworks, def.ID, def); err != nil {

@@ -2,8 +2,10 @@ package build
 
 import (
 	"context"
+	"strconv"
 
 	buildtypes "github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/api/types/events"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -32,6 +34,10 @@ func (s *Service) BuildCachePrune(ctx context.Context, all bool) (*buildtypes.Ca
 		}
 	}
 	rep.SpaceReclaimed += s.deleteUnused(ctx, candidates)
+	if s.publish != nil {
+		s.publish(events.Message{Type: events.BuilderEventType, Action: events.ActionPrune,
+			Actor: events.Actor{Attributes: map[string]string{"reclaimed": strconv.FormatUint(rep.SpaceReclaimed, 10)}}})
+	}
 	return rep, nil
 }
 

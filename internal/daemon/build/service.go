@@ -11,6 +11,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	buildtypes "github.com/moby/moby/api/types/build"
 	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/builder/contexts"
@@ -51,6 +52,8 @@ type Config struct {
 	Images      Images
 	Containers  Containers
 	Log         *slog.Logger
+	// Publish sends an event to the daemon's subscribers (nil = none).
+	Publish func(events.Message)
 }
 
 // Service runs builds and keeps the build cache.
@@ -62,6 +65,7 @@ type Service struct {
 	containers  Containers
 	log         *slog.Logger
 	contexts    *contexts.Store
+	publish     func(events.Message)
 
 	mu    sync.Mutex // guards cache
 	cache *dockerfile.Cache
@@ -76,7 +80,7 @@ func New(cfg Config) *Service {
 	}
 	_ = os.RemoveAll(filepath.Join(cfg.Root, "tmp"))
 	return &Service{root: cfg.Root, store: cfg.Store, snapshotter: cfg.Snapshotter, images: cfg.Images,
-		containers: cfg.Containers, log: cfg.Log, contexts: contexts.New(filepath.Join(cfg.Root, "contexts"))}
+		containers: cfg.Containers, log: cfg.Log, contexts: contexts.New(filepath.Join(cfg.Root, "contexts")), publish: cfg.Publish}
 }
 
 // tmpDir holds the unpacked contexts of running builds.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +49,7 @@ type options struct {
 	bridge         string
 	icc            bool
 	pools          []string
+	bip, fixedCIDR string
 	tls            tlsOptions
 	dns            dnsOptions
 	validate       bool
@@ -71,6 +74,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVarP(&o.bridge, "bridge", "b", "", "device name of the default bridge network (default berth0); also names the nftables table")
 	fs.BoolVar(&o.icc, "icc", true, "enable inter-container communication on the default bridge")
 	fs.StringArrayVar(&o.pools, "default-address-pool", nil, "where networks without --subnet get theirs: base=CIDR,size=N (repeatable)")
+	fs.StringVar(&o.bip, "bip", "", "address and subnet length of the default bridge: 192.168.5.1/24")
+	fs.StringVar(&o.fixedCIDR, "fixed-cidr", "", "range of the default bridge's container addresses, within its subnet")
 	fs.BoolVar(&o.tls.enable, "tls", false, "serve TCP hosts over TLS (implied by --tlsverify); --tls=false, given explicitly, lets a TCP host go without TLS")
 	fs.BoolVar(&o.tls.verify, "tlsverify", false, "serve TCP hosts over TLS and require client certificates signed by --tlscacert")
 	fs.StringVar(&o.tls.ca, "tlscacert", "", "CA certificate that client certificates must chain to")
@@ -160,11 +165,16 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if err := o.dns.apply(fc, &cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
-	fc.registryConfig.apply(&cfg)
+	if err := fc.registryConfig.apply(&cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
 	if err := fc.applyDefaults(&cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
 	if err := applyPools(o.pools, fc.DefaultAddressPools, &cfg); err != nil {
+		return cfg, nil, "", "", "", err
+	}
+	if err := applyDefaultAddressing(o, fc, &cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
 	for name, rt := range fc.Runtimes {
@@ -219,6 +229,10 @@ func flagValue(o *options, f string) any {
 		return o.defaultRuntime
 	case "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opt", "host-gateway-ip", "default-address-pool":
 		return "(set)"
+	case "bip":
+		return o.bip
+	case "fixed-cidr":
+		return o.fixedCIDR
 	case "bridge":
 		return o.bridge
 	case "icc":
@@ -282,6 +296,11 @@ func run(args []string) error {
 	if o.validate {
 		fmt.Println("configuration OK")
 		return nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Features)) {
+		if cfg.Features[name] {
+			log.Warn("daemon.json: berth has no such feature to turn on; ignored", "feature", name)
+		}
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("the daemon must run as root")

@@ -65,3 +65,30 @@ func applyPools(flags []string, file []addressPool, cfg *daemon.Config) error {
 	}
 	return nil
 }
+
+// applyDefaultAddressing sets the default bridge's bip and fixed-cidr from
+// the flags or the file.
+func applyDefaultAddressing(o *options, fc *fileConfig, cfg *daemon.Config) error {
+	bip, fixed := o.bip, o.fixedCIDR
+	if fc.BIP != "" {
+		bip = fc.BIP
+	}
+	if fc.FixedCIDR != "" {
+		fixed = fc.FixedCIDR
+	}
+	a := &cfg.DefaultAddressing
+	for _, f := range []struct {
+		key, val string
+		dst      *netip.Prefix
+	}{{"bip", bip, &a.BIP}, {"fixed-cidr", fixed, &a.FixedCIDR}} {
+		if f.val == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f.val)
+		if err != nil || !p.Addr().Is4() {
+			return fmt.Errorf("invalid %s %q: want an IPv4 address with a prefix length (192.168.5.1/24)", f.key, f.val)
+		}
+		*f.dst = p
+	}
+	return a.Check()
+}

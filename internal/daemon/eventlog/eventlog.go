@@ -37,8 +37,16 @@ func New(size int) *Log {
 }
 
 // Publish records m and hands it to every subscriber whose filters it
-// matches.
+// matches. An event without a time is stamped now, and one without a
+// scope is "local".
 func (l *Log) Publish(m events.Message) {
+	if m.TimeNano == 0 {
+		now := time.Now()
+		m.Time, m.TimeNano = now.Unix(), now.UnixNano()
+	}
+	if m.Scope == "" {
+		m.Scope = "local"
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.past = append(l.past, m)

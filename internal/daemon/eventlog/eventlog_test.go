@@ -2,6 +2,7 @@ package eventlog
 
 import (
 	"testing"
+	"time"
 
 	"github.com/moby/moby/api/types/events"
 
@@ -72,5 +73,25 @@ func TestEventMatches(t *testing.T) {
 		if got := Matches(m, a); got != want {
 			t.Errorf("Matches(%s) = %v", f, got)
 		}
+	}
+}
+
+// TestPublishStamps: an event published without a time gets the time of
+// its publication and the local scope; one with a time keeps it.
+func TestPublishStamps(t *testing.T) {
+	l := New(4)
+	before := time.Now()
+	l.Publish(events.Message{Type: events.ImageEventType, Action: "prune"})
+	l.Publish(events.Message{Type: events.ImageEventType, Action: "tag", Scope: "swarm", Time: 1, TimeNano: 1e9})
+	past, _, cancel := l.Subscribe(time.Unix(0, 1), time.Now(), filters.Args{})
+	defer cancel()
+	if len(past) != 2 {
+		t.Fatalf("past %+v", past)
+	}
+	if m := past[0]; m.Scope != "local" || m.TimeNano < before.UnixNano() || m.Time != m.TimeNano/1e9 {
+		t.Errorf("stamped %+v", m)
+	}
+	if m := past[1]; m.Scope != "swarm" || m.TimeNano != 1e9 {
+		t.Errorf("kept %+v", m)
 	}
 }

@@ -3,6 +3,7 @@ package images
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/opencontainers/go-digest"
@@ -161,6 +162,7 @@ func (s *Service) ImagesPrune(ctx context.Context, filters map[string][]string) 
 		}
 		rep.ImagesDeleted = append(rep.ImagesDeleted, resp...)
 	}
+	s.publish("prune", "", map[string]string{"reclaimed": strconv.FormatUint(rep.SpaceReclaimed, 10)})
 	return rep, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/moby/moby/api/types/registry"
+
+	"github.com/berth/berth/internal/distribution"
 )
 
 // DistributionInspect asks name's registry for its manifest descriptor and
@@ -15,3 +17,7 @@ func (s *Service) DistributionInspect(ctx context.Context, name, auth string) (*
 	}
 	return s.dist.Inspect(ctx, named, registryAuth(auth))
 }
+
+// ReloadRegistry takes the registry settings dockerd reloads live
+// (distribution.Service.Reload).
+func (s *Service) ReloadRegistry(cfg distribution.Config) { s.dist.Reload(cfg) }

@@ -1,8 +1,10 @@
 package images
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 
 	"github.com/berth/berth/internal/content"
@@ -30,8 +32,8 @@ type Config struct {
 	Version string
 	Log     *slog.Logger
 	// Emit publishes an image event: its action, the actor's ID and
-	// name attribute, as dockerd's LogImageEvent (nil = none).
-	Emit func(action, id, name string)
+	// attributes (nil = none).
+	Emit func(action, id string, attrs map[string]string)
 }
 
 // Service holds the image use cases over the snapshotter, the content and
@@ -43,7 +45,7 @@ type Service struct {
 	driver      string // "overlay" or "vfs"
 	dist        *distribution.Service
 	containers  Containers
-	emit        func(action, id, name string)
+	emit        func(action, id string, attrs map[string]string)
 }
 
 // New opens the snapshotter, the content store, the image store and the
@@ -103,9 +105,23 @@ func (s *Service) InUse(id string) bool {
 	return s.containers != nil && s.containers.CountByImage()[id] > 0
 }
 
-// event publishes an image event through Config.Emit, if there is one.
+// event publishes an image event as dockerd's LogImageEvent: the image's
+// labels (while it exists: not after a delete) and its name as
+// attributes.
 func (s *Service) event(action, id, name string) {
+	a := map[string]string{}
+	if img, err := s.store.Get(context.Background(), id); err == nil {
+		maps.Copy(a, img.Config.Config.Labels)
+	}
+	if name != "" {
+		a["name"] = name
+	}
+	s.publish(action, id, a)
+}
+
+// publish sends an image event through Config.Emit, if there is one.
+func (s *Service) publish(action, id string, attrs map[string]string) {
 	if s.emit != nil {
-		s.emit(action, id, name)
+		s.emit(action, id, attrs)
 	}
 }

@@ -182,6 +182,8 @@ func (s *Service) NetworksPrune(ctx context.Context, f filters.Args) (*networkty
 		s.emitNetwork("destroy", r, nil)
 		rep.NetworksDeleted = append(rep.NetworksDeleted, r.Name)
 	}
+	// dockerd's: a network holds no space.
+	s.publish(events.Message{Type: events.NetworkEventType, Action: events.ActionPrune, Actor: events.Actor{Attributes: map[string]string{"reclaimed": "0"}}})
 	return rep, nil
 }
 

@@ -29,6 +29,8 @@ type Options struct {
 	// HostGatewayIP is what "host-gateway" in --add-host stands for
 	// (dockerd's host-gateway-ip); default the default bridge's gateway.
 	HostGatewayIP netip.Addr
+	// DefaultAddressing is dockerd's bip and fixed-cidr.
+	DefaultAddressing network.DefaultAddressing
 }
 
 // Containers is what the glue needs of the container records: find one
@@ -70,7 +72,7 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{opts: cfg.Options, log: cfg.Log, containers: cfg.Containers, containerDir: cfg.ContainerDir, publish: cfg.Publish}
 	m, err := network.New(network.Config{Root: cfg.Root, ExecRoot: cfg.ExecRoot, Bridge: cfg.Bridge, NoICC: cfg.NoICC,
-		AddressPools: cfg.AddressPools, Log: cfg.Log})
+		AddressPools: cfg.AddressPools, Default: cfg.DefaultAddressing, Log: cfg.Log})
 	if err != nil {
 		s.log.Error("networking is not available", "err", err)
 		return s

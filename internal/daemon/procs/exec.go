@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -104,6 +105,9 @@ func (s *Service) ExecCreate(ctx context.Context, name string, req containertype
 	if !c.State.Running() {
 		return "", container.ErrNotRunning(c.ID)
 	}
+	if _, err := parseDetachKeys(req.DetachKeys); err != nil { // dockerd's words
+		return "", errdefs.InvalidParameter(fmt.Errorf("Invalid escape keys (%s) provided", req.DetachKeys)) //nolint:staticcheck // dockerd's wording
+	}
 	e := &execInstance{ID: container.GenerateID(), ContainerID: c.ID, Cfg: req}
 	s.execs.add(e)
 	s.emit("exec_create: "+joinArgs(req.Cmd), c, map[string]string{"execID": e.ID})
@@ -151,6 +155,10 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	if err != nil {
 		return fail(err)
 	}
+	// A terminal's stdin ends the attach at the detach keys, leaving the
+	// process running, as dockerd's copyEscapable (a stdin without a
+	// terminal closes the process's when it ends: nothing to detach).
+	keys, _ := parseDetachKeys(e.Cfg.DetachKeys) // checked by ExecCreate
 	var stdin io.ReadCloser
 	var stdout, stderr io.Writer
 	if !opts.Detach && opts.Open != nil {
@@ -188,8 +196,17 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 		return nil
 	}
 	st := shimclient.Streams{}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var detached atomic.Bool
 	if e.Cfg.AttachStdin {
 		st.Stdin = stdin
+		if e.Cfg.Tty {
+			st.Stdin = &detachReader{r: stdin, keys: keys, onDetach: func() {
+				detached.Store(true)
+				cancel()
+			}}
+		}
 	}
 	if e.Cfg.AttachStdout {
 		st.Stdout = stdout
@@ -197,8 +214,13 @@ func (s *Service) ExecStart(ctx context.Context, id string, opts backend.ExecSta
 	if e.Cfg.AttachStderr {
 		st.Stderr = stderr
 	}
-	if err := p.Attach(ctx, st); err != nil && !errors.Is(err, context.Canceled) {
+	if err := p.Attach(actx, st); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Debug("exec attach", "exec", e.ID, "err", err)
+	}
+	if detached.Load() {
+		s.emit("exec_detach", c, map[string]string{"execID": e.ID})
+		recovery.Go(s.log, "exec "+e.ID, finish, nil)
+		return nil
 	}
 	finish()
 	return nil

@@ -3,9 +3,11 @@ package volumes
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/events"
 	volumetypes "github.com/moby/moby/api/types/volume"
 
 	"github.com/berth/berth/internal/backend/filters"
@@ -175,6 +177,8 @@ func (s *Service) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes
 		rep.VolumesDeleted = append(rep.VolumesDeleted, r.Name)
 		rep.SpaceReclaimed += uint64(size)
 	}
+	s.publish(events.Message{Type: events.VolumeEventType, Action: events.ActionPrune,
+		Actor: events.Actor{Attributes: map[string]string{"reclaimed": strconv.FormatUint(rep.SpaceReclaimed, 10)}}})
 	return rep, nil
 }
 

@@ -137,7 +137,7 @@ func TestRemoveRefusesUsedVolume(t *testing.T) {
 	for _, e := range *evs {
 		acts = append(acts, string(e.Action))
 	}
-	if strings.Join(acts, " ") != "create create create destroy" {
+	if strings.Join(acts, " ") != "create create create destroy prune" {
 		t.Errorf("events: %q", acts)
 	}
 }
