@@ -54,13 +54,7 @@ for c in "${cases[@]}"; do run_one "$c"; T[$c]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for c in "${cases[@]}"; do run_one "$c"; done; done
 
 echo "berth binary: $(stat -c %s "$BERTH") bytes; hello: $(stat -c %s "$W/hello/hello") bytes"
-printf '%-16s %10s %10s %6s\n' case median_ms p90_ms runs
-declare -A MED
-for c in "${cases[@]}"; do
-	read -r med p90 < <(echo "${T[$c]}" | summarise)
-	MED[$c]=$med
-	printf '%-16s %10s %10s %6s\n' "$c" "$med" "$p90" "$N"
-done
+report "${cases[@]}"
 awk -v b="${MED[version/berth]}" -v o="${MED[version/hello]}" 'BEGIN {printf "ratio berth version/hello = %.3f\n", b/o}'
 awk -v b="${MED[runtime/berth]}" -v o="${MED[version/hello]}" 'BEGIN {printf "ratio berth runtime --version/hello = %.3f\n", b/o}'
 [ -n "${MED[runtime/runc]:-}" ] &&
