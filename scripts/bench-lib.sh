@@ -121,3 +121,17 @@ now() { date +%s%N; }
 summarise() {
 	tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; p=a[int(NR*0.9+0.999)]; printf "%.1f %.1f\n", m/1000, p/1000}'
 }
+
+# report CASE... prints a header line and, per case, the median and p90 in
+# ms of the µs figures in the script's T[CASE] and the runs ($N); the
+# medians stay in MED[CASE] for the ratio lines.
+declare -A MED
+report() {
+	local c med p90
+	printf '%-16s %10s %10s %6s\n' case median_ms p90_ms runs
+	for c in "$@"; do
+		read -r med p90 < <(echo "${T[$c]}" | summarise)
+		MED[$c]=$med
+		printf '%-16s %10s %10s %6s\n' "$c" "$med" "$p90" "$N"
+	done
+}

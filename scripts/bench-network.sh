@@ -39,13 +39,7 @@ for i in $(seq "$N"); do
 	for j in 0 1 2 3; do run_one "${cases[$(((i + j) % 4))]}"; done
 done
 
-printf '%-14s %10s %10s %6s\n' case median_ms p90_ms runs
-declare -A MED
-for c in "${cases[@]}"; do
-	read -r med p90 < <(echo "${T[$c]}" | summarise)
-	MED[$c]=$med
-	printf '%-14s %10s %10s %6s\n' "$c" "$med" "$p90" "$N"
-done
+report "${cases[@]}"
 awk -v b="${MED[berth-bridge]}" -v n="${MED[berth-none]}" 'BEGIN {printf "berth bridge - none = %.1f ms (target <= 10 ms)\n", b-n}'
 awk -v b="${MED[docker-bridge]}" -v n="${MED[docker-none]}" 'BEGIN {printf "docker bridge - none = %.1f ms\n", b-n}'
 awk -v b="${MED[berth-bridge]}" -v d="${MED[docker-bridge]}" 'BEGIN {printf "ratio berth/docker (bridge) = %.3f\n", b/d}'

@@ -47,13 +47,7 @@ engines=(berth berth-none docker runc)
 for e in "${engines[@]}"; do run_one "$e"; T[$e]=""; done # warm-up, discarded
 for _ in $(seq "$N"); do for e in "${engines[@]}"; do run_one "$e"; done; done
 
-printf '%-10s %10s %10s %6s\n' engine median_ms p90_ms runs
-declare -A MED
-for e in "${engines[@]}"; do
-	read -r med p90 < <(echo "${T[$e]}" | summarise)
-	MED[$e]=$med
-	printf '%-10s %10s %10s %6s\n' "$e" "$med" "$p90" "$N"
-done
+report "${engines[@]}"
 for e in "${engines[@]}"; do
 	case $e in berth* | runc) continue ;; esac
 	awk -v b="${MED[berth]}" -v o="${MED[$e]}" -v e="$e" 'BEGIN {printf "ratio berth (default network)/%s = %.3f\n", e, b/o}'

@@ -9,7 +9,8 @@
 // and in a session of its own. It takes M/monitor.lock (one monitor per
 // dir), becomes a child subreaper, listens on M/monitor.sock and reports
 // readiness on fd 3. It keeps one `berth runtime warm` process started
-// ahead of need.
+// ahead of need, and hands it the next verb of berth's own runtime, for
+// any container.
 //
 // Life of a container in it: a client writes the container's state dir D
 // on monitor.sock. The monitor listens on D/shim.sock, runs `<runtime>

@@ -18,7 +18,7 @@ type runtime struct {
 	id     string
 	dir    string // working directory (the state dir)
 	reaper *reaper
-	warm   *warmRuntime // takes the first verb, when set
+	warm   func() *warmRuntime // a warm runtime for the next verb, or nil; nil for another runtime
 }
 
 func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
@@ -34,8 +34,7 @@ func newRuntime(argv []string, id, dir string, r *reaper) (*runtime, error) {
 // and its exit, registered with the reaper.
 func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, <-chan syscall.WaitStatus, error) {
 	argv := append(append([]string{}, rt.argv...), args...)
-	if w := rt.warm; w != nil {
-		rt.warm = nil
+	if w := rt.takeWarm(); w != nil {
 		pid, exited, err := rt.reaper.start(func() (int, error) { return w.start(argv[2:], rt.dir, stdio) })
 		if err == nil {
 			return pid, exited, nil
@@ -53,6 +52,14 @@ func (rt *runtime) spawn(args []string, stdio [3]*os.File) (int, <-chan syscall.
 		return 0, nil, fmt.Errorf("run %s %s: %w", argv[0], args[0], err)
 	}
 	return pid, exited, nil
+}
+
+// takeWarm returns a warm runtime to hand the next verb to, if one is ready.
+func (rt *runtime) takeWarm() *warmRuntime {
+	if rt.warm == nil {
+		return nil
+	}
+	return rt.warm()
 }
 
 // status turns a wait status into an error (nil on success).

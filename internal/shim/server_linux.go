@@ -113,7 +113,8 @@ func (m *monitor) adopt(dir string) (int, error) {
 		s.dirFd.Close()
 		return 0, fmt.Errorf("listen on %s: %w", listen, err)
 	}
-	s.rt.warm = m.takeWarm(s.rt.argv)
+	argv := s.rt.argv
+	s.rt.warm = func() *warmRuntime { return m.takeWarm(argv) }
 	if err := s.create(); err != nil {
 		l.Close()
 		s.dirFd.Close()

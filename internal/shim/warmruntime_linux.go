@@ -9,12 +9,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// warmRuntime is berth's own runtime started ahead of need by a warm shim
-// (`berth runtime warm`, fd 3 a unix socket): the shim's first runtime
-// verb (the container's create or run) is handed to it instead of starting
-// a process, so neither the shim nor the runtime starts a Go program on the
-// way to a running container. Only berth's own runtime has the warm verb;
-// any other runtime, or any failure here, starts processes as usual.
+// warmRuntime is berth's own runtime started ahead of need by the monitor
+// (`berth runtime warm`, fd 3 a unix socket): the next runtime verb of any
+// container (create or run, start, kill, delete, exec…) is handed to it
+// instead of starting a process, so no start of a Go program lies on the
+// way to a running container, a stop or a removal; the monitor then
+// starts the next one. Only berth's own runtime has the warm verb; any
+// other runtime, a verb that finds none ready (another took it), or any
+// failure here starts a process as usual.
 type warmRuntime struct {
 	exe  string   // the berth binary it runs
 	sock *os.File // the shim's end of the socket

@@ -268,8 +268,9 @@ func TestOrphanContainerForgotten(t *testing.T) {
 
 // TestMonitorWarmRuntime: with berth's own runtime, the container's first
 // runtime verb runs in the runtime process the monitor started ahead of
-// need (its pid is the one that logs the verb), the container runs, and
-// the monitor starts the next warm runtime.
+// need (its pid is the one that logs the verb), the container runs, the
+// monitor starts the next warm runtime, and the container's delete runs in
+// that one: no runtime verb starts a program while one is ready.
 func TestMonitorWarmRuntime(t *testing.T) {
 	testutil.RequireRoot(t)
 	ctx := testCtx(t)
@@ -302,7 +303,12 @@ func TestMonitorWarmRuntime(t *testing.T) {
 		if !strings.Contains(first, fmt.Sprintf("pid %d: ", rtPid)) {
 			t.Fatalf("the first runtime verb did not run in the warm runtime %d: %s", rtPid, log)
 		}
+		next := warmRuntimeOf(t, bin, s.Pid)
 		deleteAndCheck(t, ctx, sh)
+		log, _ = os.ReadFile(logPath)
+		if want := fmt.Sprintf("pid %d: delete ", next); !strings.Contains(string(log), want) {
+			t.Fatalf("delete did not run in the warm runtime %d: %s", next, log)
+		}
 	}
 }
 
