@@ -15,6 +15,7 @@ import (
 	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/oci"
 )
 
@@ -31,6 +32,9 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		hc = &containertypes.HostConfig{}
 	}
 	if err := validateHostConfig(hc); err != nil {
+		return resp, err
+	}
+	if err := d.validateLogConfig(hc.LogConfig); err != nil {
 		return resp, err
 	}
 	if err := d.net.ValidateNames(hc); err != nil {
@@ -109,7 +113,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.Runtime = hc.Runtime
 	c.StopSignal = cfg.StopSignal
 	c.HealthOnFailure = onFailure
-	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
+	c.LogPath = logger.PathIn(d.containerDir(id), id, hc.LogConfig.Type)
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	c.Path, c.Args = args[0], args[1:]
 	c.Incomplete = true
@@ -185,11 +189,6 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 }
 
 func validateHostConfig(hc *containertypes.HostConfig) error {
-	switch hc.LogConfig.Type {
-	case "", "json-file", "none":
-	default:
-		return errdefs.InvalidParameter(fmt.Errorf("logger: no log driver named '%s' is registered", hc.LogConfig.Type))
-	}
 	if _, err := oci.UserMounts(hc); err != nil {
 		return errdefs.InvalidParameter(err)
 	}

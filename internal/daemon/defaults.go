@@ -4,6 +4,9 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/logger"
+
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -29,7 +32,7 @@ type Defaults struct {
 	// ("default-ulimits").
 	DefaultUlimits []*containertypes.Ulimit
 	// LogDriver and LogOpts are the log configuration of containers that
-	// do not choose ("log-driver", "log-opts"; only json-file is written).
+	// do not choose ("log-driver", "log-opts").
 	LogDriver string
 	LogOpts   map[string]string
 	// EventsRingSize is how many past events are kept for `events
@@ -45,6 +48,19 @@ func (d *Daemon) defaultLogDriver() string {
 		return "json-file"
 	}
 	return d.cfg.LogDriver
+}
+
+// validateLogConfig checks a container's log driver and options (the
+// daemon's driver when it names none) with dockerd's words.
+func (d *Daemon) validateLogConfig(lc containertypes.LogConfig) error {
+	t := lc.Type
+	if t == "" {
+		t = d.defaultLogDriver()
+	}
+	if err := logger.Validate(t, lc.Config); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
+	return nil
 }
 
 // applyDefaults gives a container being created the daemon's defaults

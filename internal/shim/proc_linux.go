@@ -45,7 +45,7 @@ type proc struct {
 	heldN   int
 	subs    map[*sub]struct{}
 	log     map[int]*logger.LineWriter // per stream; nil for execs
-	logFile *logger.JSONFile           // where log writes; flushed after each read
+	logFile logger.Driver              // where log writes; flushed after each read
 	pumps   atomic.Int32               // pumps still reading; the last one ends the output
 	outDone chan struct{}              // closed when all output has been read and delivered
 
