@@ -204,25 +204,32 @@ func testLogsFollowAcrossRotation(t *testing.T, cli string) {
 	d.importBusybox()
 	const bursts, per = 40, 500
 	script := fmt.Sprintf(`sleep 1; b=0; while [ $b -lt %d ]; do awk -v b=$b 'BEGIN { x = sprintf("%%71s", ""); gsub(/ /, "x", x); for (i = 0; i < %d; i++) printf "%%08d %%s\n", b * %d + i, x }'; usleep 50000; b=$((b+1)); done`, bursts, per, per)
-	if out, code := d.docker("", "run", "-d", "--name", "bt-en-follow", "--log-opt", "max-size=100k", "--log-opt", "max-file=3",
-		"--log-opt", "compress=true", "busybox", "sh", "-c", script); code != 0 {
-		t.Fatalf("run: %d %q", code, out)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, d.cliBinary(), "logs", "-f", "bt-en-follow")
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "BERTH_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("logs -f: %v %s", err, stderr.String())
-	}
-	if first := checkNumbered(t, "logs -f", out.String(), bursts*per-1); first != 0 {
-		t.Fatalf("logs -f started at line %d", first)
-	}
-	rotated, _ := filepath.Glob(filepath.Join(d.root, "containers", "*", "*-json.log.*.gz"))
-	if len(rotated) != 2 {
-		t.Fatalf("rotated files %q", rotated)
+	for _, driver := range []string{"json-file", "local"} {
+		name := "bt-en-follow-" + driver
+		if out, code := d.docker("", "run", "-d", "--name", name, "--log-driver", driver, "--log-opt", "max-size=100k", "--log-opt", "max-file=3",
+			"--log-opt", "compress=true", "busybox", "sh", "-c", script); code != 0 {
+			t.Fatalf("run: %d %q", code, out)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, d.cliBinary(), "logs", "-f", name)
+		cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "BERTH_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
+		var out, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%s: logs -f: %v %s", driver, err, stderr.String())
+		}
+		if first := checkNumbered(t, driver+": logs -f", out.String(), bursts*per-1); first != 0 {
+			t.Fatalf("%s: logs -f started at line %d", driver, first)
+		}
+		id := strings.TrimSpace(mustOut(t, d, "inspect", "-f", "{{.Id}}", name))
+		pattern := filepath.Join(d.root, "containers", id, id+"-json.log.*.gz")
+		if driver == "local" {
+			pattern = filepath.Join(d.root, "containers", id, "local-logs", "container.log.*.gz")
+		}
+		if rotated, _ := filepath.Glob(pattern); len(rotated) != 2 {
+			t.Fatalf("%s: rotated files %q", driver, rotated)
+		}
 	}
 }
 
@@ -268,6 +275,10 @@ func TestLogFilesLikeDockerd(t *testing.T) {
 		mustOut(t, d, args...)
 		dockerID := strings.TrimSpace(dk("inspect", "-f", "{{.Id}}", args[2]))
 		berthID := strings.TrimSpace(mustOut(t, d, "inspect", "-f", "{{.Id}}", args[2]))
+		shown := "{{if .LogPath}}path{{else}}none{{end}} {{json .HostConfig.LogConfig}}"
+		if a, b := dk("inspect", "-f", shown, args[2]), mustOut(t, d, "inspect", "-f", shown, args[2]); a != b {
+			t.Fatalf("%s: inspect shows %q on dockerd, %q on berth", driver, a, b)
+		}
 		dockerDir, berthDir := filepath.Join(dockerRoot, "containers", dockerID), filepath.Join(d.root, "containers", berthID)
 		dockerPrefix, berthPrefix := dockerID+"-json.log", berthID+"-json.log"
 		if driver == "local" {

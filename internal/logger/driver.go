@@ -69,8 +69,14 @@ var options = map[string][]string{
 // Readable reports whether `logs` can read a driver's output.
 func Readable(driver string) bool { return driver == JSONFile || driver == Local || driver == "" }
 
-// Keeps reports whether a driver writes files in the container's dir.
-func Keeps(driver string) bool { return Readable(driver) }
+// Shown is the log path inspect shows: json-file's; dockerd keeps the
+// local driver's file out of its API.
+func Shown(driver, path string) string {
+	if driver == JSONFile || driver == "" {
+		return path
+	}
+	return ""
+}
 
 // PathIn is the log file of a container whose dir is dir, where dockerd
 // puts it: <dir>/<id>-json.log for json-file, <dir>/local-logs/container.log
