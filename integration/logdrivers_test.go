@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/logger"
-	"github.com/berth/berth/internal/testutil"
 )
 
 // writer is a busybox shell command printing n numbered lines of 80
@@ -248,9 +248,7 @@ func (d *testDaemon) cliBinary() string {
 func TestLogFilesLikeDockerd(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
-	dockerHost := testutil.StartDocker(t)
-	rootfs := t.TempDir()
-	testutil.BusyboxRootfs(t, rootfs)
+	dockerHost := startDockerWithBusybox(t)
 	dk := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("docker", args...)
@@ -260,11 +258,6 @@ func TestLogFilesLikeDockerd(t *testing.T) {
 			t.Fatalf("dockerd %q: %v %.300s", args, err, out)
 		}
 		return string(out)
-	}
-	imp := exec.Command("sh", "-c", "tar -C "+rootfs+" -c . | docker import -c 'CMD [\"sh\"]' - busybox:latest")
-	imp.Env = append(os.Environ(), "DOCKER_HOST="+dockerHost)
-	if out, err := imp.CombinedOutput(); err != nil {
-		t.Fatalf("docker import: %v %s", err, out)
 	}
 	dockerRoot := strings.TrimSpace(dk("info", "-f", "{{.DockerRootDir}}"))
 	const n = 3000
@@ -288,7 +281,7 @@ func TestLogFilesLikeDockerd(t *testing.T) {
 		var dockerNames []string
 		waitFor(t, 10*time.Second, "dockerd's compression", func() bool {
 			dockerNames, _ = logFiles(t, dockerDir, dockerPrefix)
-			return !contains(dockerNames, ".1")
+			return !slices.Contains(dockerNames, ".1")
 		})
 		berthNames, _ := logFiles(t, berthDir, berthPrefix)
 		if strings.Join(dockerNames, " ") != strings.Join(berthNames, " ") {
@@ -325,15 +318,6 @@ func TestLogFilesLikeDockerd(t *testing.T) {
 			t.Fatalf("%s: tails differ: %q", driver, tail)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestLogDriverSyslog sends a container's output to test listeners over

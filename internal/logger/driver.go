@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -113,7 +114,7 @@ func Validate(driver string, opts map[string]string) error {
 		}
 	}
 	for k := range opts {
-		if k == "mode" || k == "max-buffer-size" || contains(options[driver], k) {
+		if k == "mode" || k == "max-buffer-size" || slices.Contains(options[driver], k) {
 			continue
 		}
 		if driver == Local {
@@ -137,15 +138,6 @@ func Validate(driver string, opts map[string]string) error {
 		return err
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fileRotation reads the rotation options of json-file and local; both

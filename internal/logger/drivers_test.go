@@ -28,6 +28,12 @@ func writeDriver(t *testing.T, cfg Config, ms []Message) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeAll(t, d, ms)
+}
+
+// writeAll writes ms one by one, then closes d.
+func writeAll(t *testing.T, d Driver, ms []Message) {
+	t.Helper()
 	for _, m := range ms {
 		if err := d.Append(m); err != nil {
 			t.Fatal(err)

@@ -58,14 +58,7 @@ func writeLog(t *testing.T, path string, maxSize int64, maxFiles int, msgs []Mes
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range msgs {
-		if err := j.Log(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, j, msgs)
 }
 
 // newTestLog opens a log c.log in a new directory, closed when the test ends.
