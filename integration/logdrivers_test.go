@@ -493,6 +493,13 @@ func ensureJournald(t *testing.T) {
 	if listening() {
 		return
 	}
+	// What journald creates and the host did not have goes when it stops.
+	var created []string
+	for _, dir := range []string{"/run/systemd/journal", "/run/log/journal", "/run/log"} {
+		if _, err := os.Stat(dir); os.IsNotExist(err) {
+			created = append(created, dir)
+		}
+	}
 	cmd := exec.Command("/lib/systemd/systemd-journald")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -502,6 +509,9 @@ func ensureJournald(t *testing.T) {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		for _, dir := range created {
+			_ = os.RemoveAll(dir)
+		}
 	})
 	waitFor(t, 10*time.Second, "journald's socket ("+out.String()+")", listening)
 }
