@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,10 +32,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if hc == nil {
 		hc = &containertypes.HostConfig{}
 	}
-	if err := validateHostConfig(hc); err != nil {
-		return resp, err
-	}
-	if err := d.validateLogConfig(hc.LogConfig); err != nil {
+	if err := validateHostConfig(hc, d.defaultLogDriver()); err != nil {
 		return resp, err
 	}
 	if err := d.net.ValidateNames(hc); err != nil {
@@ -188,7 +186,11 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 	d.containers.Release(c.Name)
 }
 
-func validateHostConfig(hc *containertypes.HostConfig) error {
+// validateHostConfig checks hc (its log with defaultLog when it names none).
+func validateHostConfig(hc *containertypes.HostConfig, defaultLog string) error {
+	if err := logger.Validate(cmp.Or(hc.LogConfig.Type, defaultLog), hc.LogConfig.Config); err != nil {
+		return errdefs.InvalidParameter(err)
+	}
 	if _, err := oci.UserMounts(hc); err != nil {
 		return errdefs.InvalidParameter(err)
 	}

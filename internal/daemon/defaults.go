@@ -1,13 +1,13 @@
 package daemon
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 
-	"github.com/berth/berth/internal/errdefs"
-	"github.com/berth/berth/internal/logger"
-
 	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/logger"
 )
 
 // Defaults are daemon.json's settings of the daemon itself and of the
@@ -43,25 +43,7 @@ type Defaults struct {
 // DefaultShutdownTimeout is dockerd's default "shutdown-timeout".
 const DefaultShutdownTimeout = 15
 
-func (d *Daemon) defaultLogDriver() string {
-	if d.cfg.LogDriver == "" {
-		return "json-file"
-	}
-	return d.cfg.LogDriver
-}
-
-// validateLogConfig checks a container's log driver and options (the
-// daemon's driver when it names none) with dockerd's words.
-func (d *Daemon) validateLogConfig(lc containertypes.LogConfig) error {
-	t := lc.Type
-	if t == "" {
-		t = d.defaultLogDriver()
-	}
-	if err := logger.Validate(t, lc.Config); err != nil {
-		return errdefs.InvalidParameter(err)
-	}
-	return nil
-}
+func (d *Daemon) defaultLogDriver() string { return cmp.Or(d.cfg.LogDriver, logger.JSONFile) }
 
 // applyDefaults gives a container being created the daemon's defaults
 // where its HostConfig chooses nothing, as dockerd does: the log driver

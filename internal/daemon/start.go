@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -190,7 +189,9 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 	}
 	dir := d.shimDir(c.ID)
 	_ = os.RemoveAll(dir)
-	logCfg, err := d.logConfig(c)
+	lc := c.HostConfig.LogConfig
+	logCfg, err := logger.Resolve(lc.Type, lc.Config, c.LogPath, logger.Info{ID: c.ID, Name: c.Name, ImageID: c.Image,
+		ImageName: c.ImageName, Path: c.Path, Args: c.Args, Labels: c.Config.Labels, Env: c.Config.Env})
 	if err != nil {
 		return nil, err
 	}
@@ -200,24 +201,6 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})
-}
-
-// logConfig is the log driver configuration c's monitor opens: its driver
-// and options with the tag and attributes resolved; nil for "none".
-func (d *Daemon) logConfig(c *container.Container) (json.RawMessage, error) {
-	lc := c.HostConfig.LogConfig
-	if lc.Type == logger.None {
-		return nil, nil
-	}
-	cfg, err := logger.Resolve(lc.Type, c.LogPath, lc.Config, logger.Info{
-		ID: c.ID, Name: c.Name, ImageID: c.Image, ImageName: c.ImageName,
-		Command: strings.Join(append([]string{c.Path}, c.Args...), " "), DaemonName: "berth",
-		Labels: c.Config.Labels, Env: c.Config.Env,
-	})
-	if err != nil {
-		return nil, errdefs.InvalidParameter(fmt.Errorf("failed to initialize logging driver: %w", err))
-	}
-	return json.Marshal(cfg)
 }
 
 // resolveUser reads the image's passwd and group files inside rootfs

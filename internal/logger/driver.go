@@ -2,6 +2,7 @@ package logger
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -122,6 +123,11 @@ func Validate(driver string, opts map[string]string) error {
 		}
 		return fmt.Errorf("unknown log opt '%s' for %s log driver", k, driver)
 	}
+	if t := opts["tag"]; t != "" {
+		if _, err := parseTag(t, Info{}); err != nil {
+			return err
+		}
+	}
 	for _, k := range []string{"labels-regex", "env-regex"} {
 		if s, ok := opts[k]; ok {
 			if _, err := regexp.Compile(s); err != nil {
@@ -191,16 +197,33 @@ func fileRotation(driver string, opts map[string]string) (rotation, error) {
 // Info is what the daemon knows of a container that a log's tag and
 // attributes are made of.
 type Info struct {
-	ID, Name, ImageID, ImageName, Command, DaemonName string
-	Labels                                            map[string]string
-	Env                                               []string
+	ID, Name, ImageID, ImageName, DaemonName string
+	Path                                     string   // the command
+	Args                                     []string // and its arguments
+	Labels                                   map[string]string
+	Env                                      []string
 }
 
-// Resolve makes a container's log Config from its driver and options:
-// the tag's template (dockerd's fields; defaultTag when no tag is set) and
-// the attributes the labels, labels-regex, env and env-regex options
-// choose.
-func Resolve(driver, path string, opts map[string]string, info Info) (Config, error) {
+// Resolve makes a container's log Config, encoded for the monitor, from
+// its driver, options and log path: the tag's template (dockerd's fields;
+// "{{.ID}}" for syslog and journald when no tag is set) and the attributes
+// the labels, labels-regex, env and env-regex options choose. It is nil
+// for "none": no log.
+func Resolve(driver string, opts map[string]string, path string, info Info) (json.RawMessage, error) {
+	if driver == None {
+		return nil, nil
+	}
+	cfg, err := resolve(driver, opts, path, info)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(cfg)
+}
+
+func resolve(driver string, opts map[string]string, path string, info Info) (Config, error) {
+	if info.DaemonName == "" {
+		info.DaemonName = "berth"
+	}
 	cfg := Config{Driver: driver, Path: path, Opts: maps.Clone(opts), ID: info.ID, Name: strings.TrimPrefix(info.Name, "/"), ImageName: info.ImageName}
 	tmpl := opts["tag"]
 	if tmpl == "" && (driver == Syslog || driver == Journald) {
@@ -236,7 +259,9 @@ func (t tagFields) ImageID() string     { return short(strings.TrimPrefix(t.i.Im
 func (t tagFields) ImageFullID() string { return t.i.ImageID }
 func (t tagFields) ImageName() string   { return t.i.ImageName }
 func (t tagFields) DaemonName() string  { return t.i.DaemonName }
-func (t tagFields) Command() string     { return t.i.Command }
+func (t tagFields) Command() string {
+	return strings.Join(append([]string{t.i.Path}, t.i.Args...), " ")
+}
 
 func short(id string) string {
 	if len(id) > 12 {

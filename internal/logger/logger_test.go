@@ -447,6 +447,7 @@ func TestValidate(t *testing.T) {
 		{Journald, map[string]string{"max-buffer-size": "4m"}, "logger: max-buffer-size option is only supported with 'mode=non-blocking'"},
 		{JSONFile, map[string]string{"mode": "fast"}, "logger: logging mode not supported: fast"},
 		{None, map[string]string{"anything": "1"}, ""},
+		{Syslog, map[string]string{"tag": "{{.Nope}}"}, `template: log-tag:1:2: executing "log-tag" at <.Nope>: can't evaluate field Nope in type logger.tagFields`},
 		{"bogus", nil, "logger: no log driver named 'bogus' is registered"},
 	} {
 		err := Validate(tc.driver, tc.opts)
@@ -460,7 +461,7 @@ func TestValidate(t *testing.T) {
 // options become the attributes json-file records.
 func TestResolveTagAndAttrs(t *testing.T) {
 	info := Info{ID: "0123456789abcdef", Name: "/web", ImageName: "busybox", Labels: map[string]string{"app": "x", "tier": "front", "other": "o"}, Env: []string{"LEVEL=3", "HOME=/root"}}
-	cfg, err := Resolve(JSONFile, "/l", map[string]string{"tag": "{{.Name}}/{{.ID}}", "labels": "app", "labels-regex": "^ti", "env": "LEVEL"}, info)
+	cfg, err := resolve(JSONFile, map[string]string{"tag": "{{.Name}}/{{.ID}}", "labels": "app", "labels-regex": "^ti", "env": "LEVEL"}, "/l", info)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,7 +469,7 @@ func TestResolveTagAndAttrs(t *testing.T) {
 	if fmt.Sprint(cfg.Attrs) != fmt.Sprint(want) || cfg.Tag != "web/0123456789ab" {
 		t.Fatalf("attrs %v tag %q", cfg.Attrs, cfg.Tag)
 	}
-	if cfg, _ := Resolve(Syslog, "", nil, info); cfg.Tag != "0123456789ab" || cfg.Attrs != nil {
+	if cfg, _ := resolve(Syslog, nil, "", info); cfg.Tag != "0123456789ab" || cfg.Attrs != nil {
 		t.Fatalf("syslog default tag %q attrs %v", cfg.Tag, cfg.Attrs)
 	}
 	got := string(newJSONFormat(want).encode(nil, Message{Line: []byte("a\n"), Stream: Stdout, Time: time.Unix(0, 0)}))
