@@ -204,20 +204,36 @@ type Info struct {
 	Env                                      []string
 }
 
-// Resolve makes a container's log Config, encoded for the monitor, from
-// its driver, options and log path: the tag's template (dockerd's fields;
-// "{{.ID}}" for syslog and journald when no tag is set) and the attributes
-// the labels, labels-regex, env and env-regex options choose. It is nil
-// for "none": no log.
-func Resolve(driver string, opts map[string]string, path string, info Info) (json.RawMessage, error) {
+// MonitorLog is a container's log as the monitor takes it: the encoded
+// Config, and for json-file the path and rotation that monitors older
+// than Config read instead (one still running after an upgrade, its
+// containers restored live).
+type MonitorLog struct {
+	Config   json.RawMessage // nil for "none": no log
+	Path     string
+	MaxSize  int64
+	MaxFiles int
+}
+
+// Resolve makes a container's log Config for the monitor from its driver,
+// options and log path: the tag's template (dockerd's fields; "{{.ID}}"
+// for syslog and journald when no tag is set) and the attributes the
+// labels, labels-regex, env and env-regex options choose.
+func Resolve(driver string, opts map[string]string, path string, info Info) (MonitorLog, error) {
+	var ml MonitorLog
 	if driver == None {
-		return nil, nil
+		return ml, nil
 	}
 	cfg, err := resolve(driver, opts, path, info)
 	if err != nil {
-		return nil, err
+		return ml, err
 	}
-	return json.Marshal(cfg)
+	if driver == JSONFile || driver == "" {
+		rot, _ := fileRotation(driver, opts) // checked at create
+		ml.Path, ml.MaxSize, ml.MaxFiles = path, rot.maxSize, rot.maxFiles
+	}
+	ml.Config, err = json.Marshal(cfg)
+	return ml, err
 }
 
 func resolve(driver string, opts map[string]string, path string, info Info) (Config, error) {

@@ -479,4 +479,16 @@ func TestResolveTagAndAttrs(t *testing.T) {
 	if d := Details(want); d != "LEVEL=3,app=x,tag=web%2F0123456789ab,tier=front" {
 		t.Fatalf("details %q", d)
 	}
+	// json-file's path and rotation for monitors older than Config; none
+	// keeps no log.
+	ml, err := Resolve(JSONFile, nil, "/p", info)
+	if err != nil || ml.Path != "/p" || ml.MaxSize != DefaultMaxSize || ml.MaxFiles != DefaultMaxFiles || ml.Config == nil {
+		t.Fatalf("json-file: %+v %v", ml, err)
+	}
+	if ml, _ := Resolve(Syslog, nil, "", info); ml.Path != "" || ml.Config == nil {
+		t.Fatalf("syslog: %+v", ml)
+	}
+	if ml, _ := Resolve(None, nil, "/p", info); ml.Config != nil || ml.Path != "" {
+		t.Fatalf("none: %+v", ml)
+	}
 }

@@ -30,7 +30,8 @@ type Config struct {
 	LogMaxSize  int64    // its rotation: rotate at this size in bytes; 0 = never
 	LogMaxFiles int      // files kept when rotating
 	// Log, when set, is the container's log driver and its resolved
-	// options (a logger.Config), instead of LogPath.
+	// options (a logger.Config); the monitor then ignores LogPath,
+	// LogMaxSize and LogMaxFiles, which are for monitors older than Log.
 	Log       json.RawMessage `json:",omitempty"`
 	Terminal  bool            // process.terminal: the shim receives the pty master via --console-socket
 	OpenStdin bool            // keep a stdin pipe open for attach (docker run -i)
