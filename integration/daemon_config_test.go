@@ -153,7 +153,6 @@ func TestDaemonConfigValidate(t *testing.T) {
 		{`{"labels": ["a=b"], "nosuchkey": 1}`, "the following directives don't match any configuration option: nosuchkey"},
 		{`{"labels": ["novalue"]}`, "bad attribute format: novalue"},
 		{`{"default-shm-size": "lots"}`, `invalid default-shm-size "lots"`},
-		{`{"log-driver": "syslog"}`, `log-driver "syslog" is not supported`},
 		{`{"bip": "10.1.2.1/24", "fixed-cidr": "10.1.2.64/26", "features": {"buildkit": false}, "registry-mirrors": ["https://m.test"],
 			"default-address-pools": [{"base": "10.3.0.0/16", "size": 24}]}`, "configuration OK"},
 		{`{"bip": "10.1.2.0/24"}`, "invalid bip 10.1.2.0/24"},
@@ -163,6 +162,9 @@ func TestDaemonConfigValidate(t *testing.T) {
 		{`{"registry-mirrors": ["ftp://m.test"]}`, `invalid mirror: unsupported scheme "ftp" in "ftp://m.test"`},
 		{`{"max-concurrent-downloads": -1}`, "invalid max concurrent downloads: -1"},
 		{`{"default-address-pools": [{"base": "10.3.0.0/16", "size": 8}]}`, "10.3.0.0/16"},
+		{`{"log-driver": "syslog", "log-opts": {"syslog-address": "corrupted:42"}}`, `failed to set log opts: syslog-address should be in form proto://address, got corrupted:42`},
+		{`{"log-driver": "json-file", "log-opts": {"max-buffer-size": "1m"}}`, `failed to set log opts: logger: max-buffer-size option is only supported with 'mode=non-blocking'`},
+		{`{"log-driver": "bogus"}`, `failed to set log opts: logger: no log driver named 'bogus' is registered`},
 	} {
 		f := filepath.Join(dir, "daemon.json")
 		if err := os.WriteFile(f, []byte(tc.file), 0o644); err != nil {

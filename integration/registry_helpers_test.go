@@ -235,6 +235,21 @@ func startDockerPeer(t *testing.T) func(args ...string) (string, error) {
 	}
 }
 
+// startDockerWithBusybox starts Debian's dockerd privately with busybox
+// imported as busybox:latest, and returns its host.
+func startDockerWithBusybox(t *testing.T) string {
+	t.Helper()
+	host := testutil.StartDocker(t)
+	rootfs := t.TempDir()
+	testutil.BusyboxRootfs(t, rootfs)
+	imp := exec.Command("sh", "-c", "tar -C "+rootfs+" -c . | docker import -c 'CMD [\"sh\"]' - busybox:latest")
+	imp.Env = append(os.Environ(), "DOCKER_HOST="+host)
+	if out, err := imp.CombinedOutput(); err != nil {
+		t.Fatalf("docker import: %v %s", err, out)
+	}
+	return host
+}
+
 // removeAllImages deletes every image (and so every layer).
 func (d *testDaemon) removeAllImages() {
 	d.t.Helper()

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/berth/berth/internal/testutil"
 )
 
 // TestVolumeMountsLikeDocker creates the same container with every kind of
@@ -19,14 +17,7 @@ import (
 func TestVolumeMountsLikeDocker(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
-	dockerHost := testutil.StartDocker(t)
-	rootfs := t.TempDir()
-	testutil.BusyboxRootfs(t, rootfs)
-	imp := exec.Command("sh", "-c", "tar -C "+rootfs+" -c . | docker import -c 'CMD [\"sh\"]' - busybox:latest")
-	imp.Env = append(os.Environ(), "DOCKER_HOST="+dockerHost)
-	if out, err := imp.CombinedOutput(); err != nil {
-		t.Fatalf("docker import: %v %s", err, out)
-	}
+	dockerHost := startDockerWithBusybox(t)
 	host := t.TempDir()
 	run := func(dockerd bool, args ...string) (string, int) {
 		if !dockerd {

@@ -43,7 +43,8 @@ type ContainerLogsOptions struct {
 	Stderr     bool
 	Since      time.Time
 	Until      time.Time
-	Tail       int // -1 = all
+	Tail       int  // -1 = all
+	Details    bool // the attributes the driver recorded before each line
 }
 
 // StreamOpener is called by the backend once the request is validated: it

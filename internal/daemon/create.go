@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"github.com/berth/berth/internal/daemon/resources"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/oci"
 )
 
@@ -30,7 +32,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if hc == nil {
 		hc = &containertypes.HostConfig{}
 	}
-	if err := validateHostConfig(hc); err != nil {
+	if err := validateHostConfig(hc, d.defaultLogDriver()); err != nil {
 		return resp, err
 	}
 	if err := d.net.ValidateNames(hc); err != nil {
@@ -109,7 +111,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.Runtime = hc.Runtime
 	c.StopSignal = cfg.StopSignal
 	c.HealthOnFailure, c.PortHandover = onFailure, ext.PortHandover // berth's extensions
-	c.LogPath = d.containerDir(id) + "/" + id + "-json.log"
+	c.LogPath = logger.PathIn(d.containerDir(id), id, hc.LogConfig.Type)
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	c.Path, c.Args = args[0], args[1:]
 	c.Incomplete = true
@@ -184,11 +186,10 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 	d.containers.Release(c.Name)
 }
 
-func validateHostConfig(hc *containertypes.HostConfig) error {
-	switch hc.LogConfig.Type {
-	case "", "json-file", "none":
-	default:
-		return errdefs.InvalidParameter(fmt.Errorf("logger: no log driver named '%s' is registered", hc.LogConfig.Type))
+// validateHostConfig checks hc (its log with defaultLog when it names none).
+func validateHostConfig(hc *containertypes.HostConfig, defaultLog string) error {
+	if err := logger.Validate(cmp.Or(hc.LogConfig.Type, defaultLog), hc.LogConfig.Config); err != nil {
+		return errdefs.InvalidParameter(err)
 	}
 	if _, err := oci.UserMounts(hc); err != nil {
 		return errdefs.InvalidParameter(err)

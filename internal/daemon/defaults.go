@@ -1,10 +1,13 @@
 package daemon
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 
 	containertypes "github.com/moby/moby/api/types/container"
+
+	"github.com/berth/berth/internal/logger"
 )
 
 // Defaults are daemon.json's settings of the daemon itself and of the
@@ -29,7 +32,7 @@ type Defaults struct {
 	// ("default-ulimits").
 	DefaultUlimits []*containertypes.Ulimit
 	// LogDriver and LogOpts are the log configuration of containers that
-	// do not choose ("log-driver", "log-opts"; only json-file is written).
+	// do not choose ("log-driver", "log-opts").
 	LogDriver string
 	LogOpts   map[string]string
 	// EventsRingSize is how many past events are kept for `events
@@ -43,12 +46,7 @@ type Defaults struct {
 // DefaultShutdownTimeout is dockerd's default "shutdown-timeout".
 const DefaultShutdownTimeout = 15
 
-func (d *Daemon) defaultLogDriver() string {
-	if d.cfg.LogDriver == "" {
-		return "json-file"
-	}
-	return d.cfg.LogDriver
-}
+func (d *Daemon) defaultLogDriver() string { return cmp.Or(d.cfg.LogDriver, logger.JSONFile) }
 
 // applyDefaults gives a container being created the daemon's defaults
 // where its HostConfig chooses nothing, as dockerd does: the log driver

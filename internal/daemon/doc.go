@@ -15,7 +15,8 @@
 // item of a line, the others are relative to its top directory):
 //
 //	<data-root>/containers.db                     container and volume records (internal/store)
-//	<data-root>/containers/<id>/                   hostname, hosts, resolv.conf, <id>-json.log
+//	<data-root>/containers/<id>/                   hostname, hosts, resolv.conf, <id>-json.log[.<n>[.gz]],
+//	                                               local-logs/container.log[.<n>[.gz]] (the local log driver's)
 //	<data-root>/volumes/<name>/_data               a volume's files (volumes/ is 0700)
 //	<data-root>/network.db                         network records (internal/network)
 //	<data-root>/image/meta.db, tmp/                image records (internal/image)

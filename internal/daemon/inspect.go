@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
+	"github.com/berth/berth/internal/logger"
 )
 
 // ContainerInspect returns GET /containers/{name}/json.
@@ -75,7 +76,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 		},
 		Image:          c.Image,
 		ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
-		LogPath: c.LogPath, Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: "linux",
+		LogPath: logger.Shown(c.HostConfig.LogConfig.Type, c.LogPath), Name: c.Name, RestartCount: c.RestartCount, Driver: c.Driver, Platform: "linux",
 		ExecIDs: d.procs.ExecIDs(c.ID), HostConfig: &hc, Config: &cfg, Mounts: mountPoints(c),
 		GraphDriver: &storage.DriverData{Name: c.Driver, Data: map[string]string{}},
 		NetworkSettings: &containertypes.NetworkSettings{

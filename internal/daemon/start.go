@@ -189,14 +189,15 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 	}
 	dir := d.shimDir(c.ID)
 	_ = os.RemoveAll(dir)
-	logPath := c.LogPath
-	maxSize, maxFiles := logger.Rotation(c.HostConfig.LogConfig.Config)
-	if c.HostConfig.LogConfig.Type == "none" {
-		logPath = ""
+	lc := c.HostConfig.LogConfig
+	lg, err := logger.Resolve(lc.Type, lc.Config, c.LogPath, logger.Info{ID: c.ID, Name: c.Name, ImageID: c.Image,
+		ImageName: c.ImageName, Path: c.Path, Args: c.Args, Labels: c.Config.Labels, Env: c.Config.Env})
+	if err != nil {
+		return nil, err
 	}
 	return shimclient.Start(ctx, shimclient.Config{
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
-		LogPath: logPath, LogMaxSize: maxSize, LogMaxFiles: maxFiles,
+		Log: lg.Config, LogPath: lg.Path, LogMaxSize: lg.MaxSize, LogMaxFiles: lg.MaxFiles,
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})

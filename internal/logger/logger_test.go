@@ -14,7 +14,7 @@ import (
 
 func TestEntryFormat(t *testing.T) {
 	ts := time.Date(2024, 1, 2, 3, 4, 5, 123456789, time.UTC)
-	got := string(appendEntry(nil, Message{Line: []byte("a \"q\" <b>\n"), Stream: Stdout, Time: ts}))
+	got := string(jsonFormat{}.encode(nil, Message{Line: []byte("a \"q\" <b>\n"), Stream: Stdout, Time: ts}))
 	want := `{"log":"a \"q\" <b>\n","stream":"stdout","time":"2024-01-02T03:04:05.123456789Z"}` + "\n"
 	if got != want {
 		t.Fatalf("entry = %q, want %q", got, want)
@@ -58,18 +58,11 @@ func writeLog(t *testing.T, path string, maxSize int64, maxFiles int, msgs []Mes
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range msgs {
-		if err := j.Log(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeAll(t, j, msgs)
 }
 
 // newTestLog opens a log c.log in a new directory, closed when the test ends.
-func newTestLog(t *testing.T, maxSize int64, maxFiles int) (*JSONFile, string) {
+func newTestLog(t *testing.T, maxSize int64, maxFiles int) (*File, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.log")
 	j, err := NewJSONFile(path, maxSize, maxFiles)
@@ -356,7 +349,7 @@ func TestTailPartialLastLine(t *testing.T) {
 	path := filepath.Join(dir, "c.log")
 	base := time.Now()
 	writeLog(t, path, 0, 1, msgs(3, base))
-	full := appendEntry(nil, Message{Line: []byte("late\n"), Stream: Stdout, Time: base.Add(time.Hour)})
+	full := jsonFormat{}.encode(nil, Message{Line: []byte("late\n"), Stream: Stdout, Time: base.Add(time.Hour)})
 	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	f.Write(full[:10])
 	got := make(chan string, 10)
@@ -403,19 +396,99 @@ func TestJSONFileFullDisk(t *testing.T) {
 	}
 }
 
+// TestRotationOptions: json-file and local rotate at 20 MB with 5 files
+// unless told otherwise; max-size=-1 keeps one unbounded file; bad values
+// are refused with dockerd's words.
 func TestRotationOptions(t *testing.T) {
 	for _, tc := range []struct {
-		opts  map[string]string
-		size  int64
-		files int
+		driver string
+		opts   map[string]string
+		want   rotation
+		err    string
 	}{
-		{nil, 0, 1},
-		{map[string]string{"max-size": "10m", "max-file": "3"}, 10 << 20, 3},
-		{map[string]string{"max-size": "1k"}, 1024, 1},
-		{map[string]string{"max-size": "lots", "max-file": "0"}, 0, 1},
+		{JSONFile, nil, rotation{20 << 20, 5, false}, ""},
+		{Local, nil, rotation{20 << 20, 5, true}, ""},
+		{JSONFile, map[string]string{"max-size": "10m", "max-file": "3", "compress": "true"}, rotation{10_000_000, 3, true}, ""},
+		{JSONFile, map[string]string{"max-size": "1k"}, rotation{1000, 5, false}, ""},
+		{JSONFile, map[string]string{"max-size": "-1"}, rotation{0, 1, false}, ""},
+		{JSONFile, map[string]string{"max-size": "lots"}, rotation{}, "invalid size: 'lots'"},
+		{JSONFile, map[string]string{"max-file": "0"}, rotation{}, "max-file cannot be less than 1"},
+		{JSONFile, map[string]string{"max-file": "1", "compress": "true"}, rotation{}, "compress cannot be true when max-file is less than 2 or max-size is not set"},
+		{Local, map[string]string{"max-file": "1"}, rotation{20 << 20, 1, false}, ""},
 	} {
-		if size, files := Rotation(tc.opts); size != tc.size || files != tc.files {
-			t.Errorf("Rotation(%v) = %d, %d; want %d, %d", tc.opts, size, files, tc.size, tc.files)
+		got, err := fileRotation(tc.driver, tc.opts)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s %v: err %v, want %q", tc.driver, tc.opts, err, tc.err)
+			}
+			continue
 		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s %v = %+v, %v; want %+v", tc.driver, tc.opts, got, err, tc.want)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		driver string
+		opts   map[string]string
+		err    string
+	}{
+		{JSONFile, map[string]string{"max-size": "1m", "labels": "a", "env": "B", "tag": "{{.Name}}"}, ""},
+		{JSONFile, map[string]string{"bogus": "1"}, "unknown log opt 'bogus' for json-file log driver"},
+		{Local, map[string]string{"bogus": "1"}, "unknown log opt 'bogus' for log driver local"},
+		{Syslog, map[string]string{"max-size": "1m"}, "unknown log opt 'max-size' for syslog log driver"},
+		{Syslog, map[string]string{"syslog-address": "ftp://x"}, "unsupported scheme: 'ftp'"},
+		{Syslog, map[string]string{"syslog-address": "localhost"}, "syslog-address should be in form proto://address, got localhost"},
+		{Syslog, map[string]string{"syslog-format": "rfc9999"}, "Invalid syslog format"},
+		{Syslog, map[string]string{"syslog-facility": "nope"}, "invalid syslog facility"},
+		{Journald, map[string]string{"tag": "x", "mode": "non-blocking", "max-buffer-size": "4m"}, ""},
+		{Journald, map[string]string{"max-buffer-size": "4m"}, "logger: max-buffer-size option is only supported with 'mode=non-blocking'"},
+		{JSONFile, map[string]string{"mode": "fast"}, "logger: logging mode not supported: fast"},
+		{None, map[string]string{"anything": "1"}, ""},
+		{Syslog, map[string]string{"tag": "{{.Nope}}"}, `template: log-tag:1:2: executing "log-tag" at <.Nope>: can't evaluate field Nope in type logger.tagFields`},
+		{"bogus", nil, "logger: no log driver named 'bogus' is registered"},
+	} {
+		err := Validate(tc.driver, tc.opts)
+		if (tc.err == "" && err != nil) || (tc.err != "" && (err == nil || err.Error() != tc.err)) {
+			t.Errorf("Validate(%s, %v) = %v, want %q", tc.driver, tc.opts, err, tc.err)
+		}
+	}
+}
+
+// TestResolveTagAndAttrs: the tag's template and the labels and env
+// options become the attributes json-file records.
+func TestResolveTagAndAttrs(t *testing.T) {
+	info := Info{ID: "0123456789abcdef", Name: "/web", ImageName: "busybox", Labels: map[string]string{"app": "x", "tier": "front", "other": "o"}, Env: []string{"LEVEL=3", "HOME=/root"}}
+	cfg, err := resolve(JSONFile, map[string]string{"tag": "{{.Name}}/{{.ID}}", "labels": "app", "labels-regex": "^ti", "env": "LEVEL"}, "/l", info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"app": "x", "tier": "front", "LEVEL": "3", "tag": "web/0123456789ab"}
+	if fmt.Sprint(cfg.Attrs) != fmt.Sprint(want) || cfg.Tag != "web/0123456789ab" {
+		t.Fatalf("attrs %v tag %q", cfg.Attrs, cfg.Tag)
+	}
+	if cfg, _ := resolve(Syslog, nil, "", info); cfg.Tag != "0123456789ab" || cfg.Attrs != nil {
+		t.Fatalf("syslog default tag %q attrs %v", cfg.Tag, cfg.Attrs)
+	}
+	got := string(newJSONFormat(want).encode(nil, Message{Line: []byte("a\n"), Stream: Stdout, Time: time.Unix(0, 0)}))
+	if !strings.Contains(got, `"stream":"stdout","attrs":{"LEVEL":"3","app":"x","tag":"web/0123456789ab","tier":"front"},"time"`) {
+		t.Fatalf("entry %s", got)
+	}
+	if d := Details(want); d != "LEVEL=3,app=x,tag=web%2F0123456789ab,tier=front" {
+		t.Fatalf("details %q", d)
+	}
+	// json-file's path and rotation for monitors older than Config; none
+	// keeps no log.
+	ml, err := Resolve(JSONFile, nil, "/p", info)
+	if err != nil || ml.Path != "/p" || ml.MaxSize != DefaultMaxSize || ml.MaxFiles != DefaultMaxFiles || ml.Config == nil {
+		t.Fatalf("json-file: %+v %v", ml, err)
+	}
+	if ml, _ := Resolve(Syslog, nil, "", info); ml.Path != "" || ml.Config == nil {
+		t.Fatalf("syslog: %+v", ml)
+	}
+	if ml, _ := Resolve(None, nil, "/p", info); ml.Config != nil || ml.Path != "" {
+		t.Fatalf("none: %+v", ml)
 	}
 }

@@ -1,8 +1,10 @@
 package logger
 
 import (
-	"encoding/json"
-	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -22,29 +24,18 @@ type Message struct {
 	Line   []byte    // the bytes, including the trailing newline of a complete line
 	Stream string    // Stdout or Stderr
 	Time   time.Time // when the shim read it
+
+	// PartialID and PartialOrdinal name the pieces of a line longer than
+	// MaxLine (the local format records them; "" for a whole line).
+	PartialID      string
+	PartialOrdinal int
+	// Attrs are the attributes a driver recorded with the entry (labels,
+	// env, tag), shown by `logs --details`.
+	Attrs map[string]string
 }
 
 // Partial reports whether m does not end a line.
 func (m Message) Partial() bool { return len(m.Line) == 0 || m.Line[len(m.Line)-1] != '\n' }
-
-// entry is the JSON shape of one line of a json-file log.
-type entry struct {
-	Log    string    `json:"log"`
-	Stream string    `json:"stream"`
-	Time   time.Time `json:"time"`
-}
-
-// appendEntry appends the JSON encoding of m and a newline to buf.
-func appendEntry(buf []byte, m Message) []byte {
-	buf = append(buf, `{"log":`...)
-	buf = appendJSONString(buf, m.Line)
-	buf = append(buf, `,"stream":`...)
-	buf = appendJSONString(buf, []byte(m.Stream))
-	buf = append(buf, `,"time":"`...)
-	buf = m.Time.UTC().AppendFormat(buf, time.RFC3339Nano)
-	buf = append(buf, "\"}\n"...)
-	return buf
-}
 
 // appendJSONString appends s as a JSON string, escaping like encoding/json
 // without HTML escaping: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are
@@ -98,15 +89,6 @@ func appendJSONString(buf []byte, s []byte) []byte {
 	return append(buf, '"')
 }
 
-// parseEntry decodes one line of a json-file log.
-func parseEntry(line []byte) (Message, error) {
-	var e entry
-	if err := json.Unmarshal(line, &e); err != nil {
-		return Message{}, fmt.Errorf("decode log entry: %w", err)
-	}
-	return Message{Line: []byte(e.Log), Stream: e.Stream, Time: e.Time}, nil
-}
-
 // TimestampFormat is the fixed-width RFC 3339 format Docker prints with
 // `logs --timestamps`.
 const TimestampFormat = "2006-01-02T15:04:05.000000000Z07:00"
@@ -121,3 +103,16 @@ func Format(m Message, timestamps bool) []byte {
 	b = append(b, ' ')
 	return append(b, m.Line...)
 }
+
+// Details returns the attributes as `logs --details` prints them before a
+// line: key=value pairs, query-escaped, sorted by key, joined by commas.
+func Details(attrs map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(attrs[k]))
+	}
+	return strings.Join(parts, ",")
+}
+
+// String is m's stream and line, for messages of errors and tests.
+func (m Message) String() string { return m.Stream + ": " + string(m.Line) }

@@ -1,7 +1,6 @@
 package logger
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // ReadConfig selects what Read returns.
@@ -23,6 +24,8 @@ type ReadConfig struct {
 	// Stop, when closed during Follow, makes Read return once it has read
 	// everything written so far (the container exited).
 	Stop <-chan struct{}
+	// Driver is the log's driver: json-file ("" too) or local.
+	Driver string
 }
 
 // FollowInterval is how often a following reader looks for new data when
@@ -32,7 +35,8 @@ var FollowInterval = 50 * time.Millisecond
 // errUntil ends reading at the first message after Until.
 var errUntil = errors.New("until reached")
 
-// Read reads the json-file log at path and its rotated files, oldest first,
+// Read reads the log at path (json-file or local, cfg.Driver) and its
+// rotated files, plain or gzipped, oldest first,
 // and calls fn for each selected message. With cfg.Follow it keeps reading
 // across rotations until ctx ends, cfg.Stop is closed or Until has passed.
 // A missing log is an empty one. fn's error ends Read and is returned.
@@ -40,7 +44,7 @@ func Read(ctx context.Context, path string, cfg ReadConfig, fn func(Message) err
 	if !cfg.Stdout && !cfg.Stderr {
 		cfg.Stdout, cfg.Stderr = true, true
 	}
-	r := &reader{cfg: cfg, fn: fn}
+	r := &reader{cfg: cfg, fn: fn, format: formatOf(cfg.Driver)}
 	var cur *os.File
 	var err error
 	if cfg.Tail >= 0 {
@@ -74,7 +78,9 @@ func closeFile(f *os.File) {
 type reader struct {
 	cfg     ReadConfig
 	fn      func(Message) error
-	pending []byte // incomplete last line of the current file
+	format  format
+	pending []byte // incomplete last entry of the current file
+	sawOld  bool   // a message before Since was skipped
 }
 
 // history reads the rotated files and the current one, and returns the
@@ -82,37 +88,38 @@ type reader struct {
 func (r *reader) history(path string) (*os.File, error) {
 	// Open newest first so that a rotation during the opening at worst
 	// repeats a file rather than losing one.
-	var files []*os.File
+	var files []rotatedFile
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
 	cur, err := openLog(path)
 	if err != nil {
 		return nil, err
 	}
 	for i := 1; ; i++ {
-		f, err := openLog(rotated(path, i))
+		f, err := openRotated(path, i)
 		if err != nil {
-			for _, f := range files {
-				f.Close()
-			}
+			closeAll()
 			closeFile(cur)
 			return nil, err
 		}
-		if f == nil {
+		if f.File == nil {
 			break
 		}
 		files = append(files, f)
 	}
 	for i := len(files) - 1; i >= 0; i-- {
 		r.pending = r.pending[:0]
-		err := r.readAll(files[i])
-		files[i].Close()
+		err := r.readRotated(files[i])
 		if err != nil {
-			for _, f := range files[:i] {
-				f.Close()
-			}
+			closeAll()
 			closeFile(cur)
 			return nil, err
 		}
 	}
+	closeAll()
 	r.pending = r.pending[:0]
 	if cur != nil {
 		if err := r.readAll(cur); err != nil {
@@ -121,6 +128,51 @@ func (r *reader) history(path string) (*os.File, error) {
 		}
 	}
 	return cur, nil
+}
+
+// rotatedFile is a rotated file of a log, plain or gzipped.
+type rotatedFile struct {
+	*os.File
+	gz bool
+}
+
+func (f rotatedFile) Close() { closeFile(f.File) }
+
+// openRotated opens the i-th rotated file, name.i or, compressed,
+// name.i.gz; the plain one first, since a .gz beside it is still being
+// written. File is nil when neither exists.
+func openRotated(path string, i int) (rotatedFile, error) {
+	f, err := openLog(rotated(path, i))
+	if f != nil || err != nil {
+		return rotatedFile{File: f}, err
+	}
+	f, err = openLog(rotated(path, i) + ".gz")
+	return rotatedFile{File: f, gz: f != nil}, err
+}
+
+// readRotated reads a rotated file from its start to its end.
+func (r *reader) readRotated(f rotatedFile) error {
+	if !f.gz {
+		return r.readAll(f.File)
+	}
+	zr, err := gzip.NewReader(f.File)
+	if err != nil {
+		return nil // a file being compressed when it was opened, or damaged: nothing to read
+	}
+	defer zr.Close()
+	return r.readAll(damagedIsEnd{zr})
+}
+
+// damagedIsEnd ends a gzipped file at its first error: a damaged file is
+// read as far as it can be.
+type damagedIsEnd struct{ r io.Reader }
+
+func (d damagedIsEnd) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil {
+		err = io.EOF
+	}
+	return n, err
 }
 
 // openLog opens path for reading; a missing file is (nil, nil).
@@ -135,8 +187,8 @@ func openLog(path string) (*os.File, error) {
 	return f, nil
 }
 
-// readAll reads f from its offset to EOF and handles each complete line.
-func (r *reader) readAll(f *os.File) error {
+// readAll reads f from its offset to EOF and handles each complete entry.
+func (r *reader) readAll(f io.Reader) error {
 	var buf [32 * 1024]byte
 	for {
 		n, err := f.Read(buf[:])
@@ -150,27 +202,23 @@ func (r *reader) readAll(f *os.File) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read log %s: %w", f.Name(), err)
+			return fmt.Errorf("read log: %w", err)
 		}
 	}
 }
 
-// lines handles the complete lines in r.pending and keeps the rest.
+// lines handles the complete entries in r.pending and keeps the rest.
 func (r *reader) lines() error {
 	data := r.pending
 	for {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
+		e, n := r.format.next(data)
+		if n == 0 {
 			break
 		}
-		line := data[:i]
-		data = data[i+1:]
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		m, err := parseEntry(line)
+		data = data[n:]
+		m, err := r.format.decode(e)
 		if err != nil {
-			continue // a torn or foreign line: skip it like Docker does
+			continue // a torn or foreign entry: skip it like Docker does
 		}
 		if err := r.handle(m); err != nil {
 			r.pending = append(r.pending[:0], data...)
@@ -186,6 +234,7 @@ func (r *reader) handle(m Message) error {
 		return nil
 	}
 	if !r.cfg.Since.IsZero() && m.Time.Before(r.cfg.Since) {
+		r.sawOld = true
 		return nil
 	}
 	if !r.cfg.Until.IsZero() && m.Time.After(r.cfg.Until) {

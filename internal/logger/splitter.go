@@ -2,18 +2,22 @@ package logger
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 )
 
 // LineWriter turns a byte stream into log messages: one per line, lines
-// longer than MaxLine split into partial messages. Write it the raw output;
-// call Close at end of stream to flush a trailing partial line. It is not
-// safe for concurrent use.
+// longer than MaxLine split into partial messages that share a PartialID.
+// Write it the raw output; call Close at end of stream to flush a trailing
+// partial line. It is not safe for concurrent use.
 type LineWriter struct {
-	stream string
-	sink   func(Message)
-	buf    []byte
-	now    func() time.Time
+	stream  string
+	sink    func(Message)
+	buf     []byte
+	now     func() time.Time
+	partID  string // of the line being split; "" between lines
+	partOrd int
 }
 
 // NewLineWriter returns a LineWriter for stream that hands each message to
@@ -57,5 +61,18 @@ func (w *LineWriter) Close() error {
 }
 
 func (w *LineWriter) emit(line []byte) {
-	w.sink(Message{Line: line, Stream: w.stream, Time: w.now()})
+	m := Message{Line: line, Stream: w.stream, Time: w.now()}
+	if m.Partial() || w.partID != "" {
+		if w.partID == "" {
+			var id [16]byte
+			_, _ = rand.Read(id[:])
+			w.partID, w.partOrd = hex.EncodeToString(id[:]), 0
+		}
+		w.partOrd++
+		m.PartialID, m.PartialOrdinal = w.partID, w.partOrd
+		if !m.Partial() {
+			w.partID = ""
+		}
+	}
+	w.sink(m)
 }

@@ -1,6 +1,7 @@
 // Package shim is the containers' monitor (`berth shim monitor`): one
 // process per monitor dir (a daemon's exec root) that owns every
-// container's stdio, writes their json-file logs, records their exit
+// container's stdio, writes their logs through their log drivers
+// (internal/logger), records their exit
 // status, and outlives daemon restarts.
 //
 // Life of the monitor: shimclient starts `berth shim monitor --dir M` when

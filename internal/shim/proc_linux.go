@@ -45,7 +45,7 @@ type proc struct {
 	heldN   int
 	subs    map[*sub]struct{}
 	log     map[int]*logger.LineWriter // per stream; nil for execs
-	logFile *logger.JSONFile           // where log writes; flushed after each read
+	logFile logger.Driver              // where log writes; flushed after each read
 	pumps   atomic.Int32               // pumps still reading; the last one ends the output
 	outDone chan struct{}              // closed when all output has been read and delivered
 
@@ -400,11 +400,17 @@ func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
 	select {
 	case <-p.outDone:
 	case <-time.After(drainTimeout):
-		// Something outside the container keeps the pipes open: stop reading.
+		// Something outside the container keeps the pipes open, or a log
+		// driver cannot deliver (a syslog server that stopped reading, in
+		// blocking mode): stop reading, and close the log so that a
+		// delivery under way fails.
 		for _, f := range []*os.File{p.stdout, p.stderr, p.console} {
 			if f != nil {
 				_ = f.SetReadDeadline(time.Now())
 			}
+		}
+		if p.logFile != nil {
+			_ = p.logFile.Close()
 		}
 		<-p.outDone
 	}

@@ -32,8 +32,8 @@ type server struct {
 	dir    string
 	rt     *runtime
 	reaper *reaper
-	log    *logger.JSONFile
-	dirFd  *os.File // the state dir, kept open for /proc/<pid>/fd/<n> paths
+	log    logger.Driver // nil: no log
+	dirFd  *os.File      // the state dir, kept open for /proc/<pid>/fd/<n> paths
 	srv    *http.Server
 
 	oomFile string // OOM kill counter of the container's memory cgroup
@@ -145,14 +145,14 @@ func (s *server) create() error {
 		p.gate = make(chan struct{})
 	}
 	p.holding = true // until Start: nothing runs yet, and a failure's text stays out of the log
-	if cfg.LogPath != "" {
-		jf, err := logger.NewJSONFile(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
-		if err != nil {
-			return err
-		}
-		s.log = jf
-		sink := func(m logger.Message) { _ = jf.Append(m) }
-		p.logFile = jf
+	lg, err := openLog(cfg)
+	if err != nil {
+		return err
+	}
+	if lg != nil {
+		s.log = lg
+		sink := func(m logger.Message) { _ = lg.Append(m) }
+		p.logFile = lg
 		p.log = map[int]*logger.LineWriter{
 			shimclient.StreamStdout: logger.NewLineWriter(logger.Stdout, sink),
 			shimclient.StreamStderr: logger.NewLineWriter(logger.Stderr, sink),
@@ -184,6 +184,26 @@ func (s *server) create() error {
 	s.oomBase = oomKills(s.oomFile)
 	s.watch(p, s.recordExit)
 	return nil
+}
+
+// openLog opens the container's log driver: the one Log names, or a
+// json-file log at LogPath; nil when the container keeps no log.
+func openLog(cfg shimclient.Config) (logger.Driver, error) {
+	if len(cfg.Log) > 0 {
+		var lc logger.Config
+		if err := json.Unmarshal(cfg.Log, &lc); err != nil {
+			return nil, fmt.Errorf("decode log config: %w", err)
+		}
+		return logger.New(lc)
+	}
+	if cfg.LogPath == "" {
+		return nil, nil
+	}
+	f, err := logger.NewJSONFile(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // startProcess runs a runtime verb (create or exec) that starts a process

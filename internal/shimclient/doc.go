@@ -35,8 +35,9 @@
 //     running. Killing the monitor makes every container's shim
 //     unreachable: Wait fails with an Unavailable error.
 //   - Output before Start is never logged. After Start every line goes to the
-//     json-file log (lines over 16 KiB split, as Docker does), whether or not
-//     anyone is attached. Wait returns once the output is drained into the log.
+//     container's log driver (lines over 16 KiB split, as Docker does),
+//     whether or not anyone is attached. Wait returns once the output is
+//     drained into the log.
 //   - Exec output is not logged; it is held (up to 1 MiB) until the exec's
 //     first Attach, so Exec-then-Attach loses nothing. An exec's stdin is
 //     closed when its attach's stdin ends. Exited execs are forgotten after

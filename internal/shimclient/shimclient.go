@@ -2,6 +2,7 @@ package shimclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/url"
@@ -25,12 +26,16 @@ type Config struct {
 	StateDir    string   // private dir of this container: socket, pid, exit status
 	MonitorDir  string   // the monitor's dir (socket, lock, log), shared by containers; "" means StateDir's parent
 	Runtime     []string // runtime argv prefix, e.g. {"/usr/local/bin/berth","runtime","--root","/run/berth/runtime"} or {"runc","--root",...}
-	LogPath     string   // json-file log (Docker's on-disk format); "" = no log
-	LogMaxSize  int64    // rotate at this size in bytes; 0 = never
+	LogPath     string   // json-file log (Docker's on-disk format) when Log is empty; "" = no log
+	LogMaxSize  int64    // its rotation: rotate at this size in bytes; 0 = never
 	LogMaxFiles int      // files kept when rotating
-	Terminal    bool     // process.terminal: the shim receives the pty master via --console-socket
-	OpenStdin   bool     // keep a stdin pipe open for attach (docker run -i)
-	StdinOnce   bool     // close the container's stdin when the first attached client detaches
+	// Log, when set, is the container's log driver and its resolved
+	// options (a logger.Config); the monitor then ignores LogPath,
+	// LogMaxSize and LogMaxFiles, which are for monitors older than Log.
+	Log       json.RawMessage `json:",omitempty"`
+	Terminal  bool            // process.terminal: the shim receives the pty master via --console-socket
+	OpenStdin bool            // keep a stdin pipe open for attach (docker run -i)
+	StdinOnce bool            // close the container's stdin when the first attached client detaches
 
 	// Binary is the berth binary run as `berth shim monitor` when no
 	// monitor runs; "" means os.Executable(). Tests point it at a freshly

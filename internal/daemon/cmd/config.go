@@ -13,6 +13,7 @@ import (
 	"github.com/docker/go-units"
 
 	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/logger"
 )
 
 // fileConfig is /etc/berth/daemon.json: the subset of dockerd's keys berth
@@ -144,10 +145,14 @@ func (fc *fileConfig) applyDefaults(cfg *daemon.Config) error {
 		cfg.DefaultUlimits = append(cfg.DefaultUlimits, u)
 	}
 	sort.Slice(cfg.DefaultUlimits, func(i, j int) bool { return cfg.DefaultUlimits[i].Name < cfg.DefaultUlimits[j].Name })
-	switch fc.LogDriver {
-	case "", "json-file":
-	default:
-		return fmt.Errorf("failed to validate configuration: log-driver %q is not supported (only json-file)", fc.LogDriver)
+	if fc.LogDriver != "" || len(fc.LogOpts) > 0 {
+		driver := fc.LogDriver
+		if driver == "" {
+			driver = logger.JSONFile
+		}
+		if err := logger.Validate(driver, fc.LogOpts); err != nil {
+			return fmt.Errorf("failed to set log opts: %w", err)
+		}
 	}
 	cfg.LogDriver, cfg.LogOpts = fc.LogDriver, fc.LogOpts
 	cfg.Features = fc.Features

@@ -199,7 +199,11 @@ func attachResult(err error) error {
 
 // replayLogs writes the container's log so far to the attach streams.
 func (s *Service) replayLogs(ctx context.Context, c *container.Container, stdout, stderr io.Writer) error {
-	return logger.Read(ctx, c.LogPath, logger.ReadConfig{Tail: -1, Stdout: stdout != nil, Stderr: stderr != nil}, func(m logger.Message) error {
+	driver := c.HostConfig.LogConfig.Type
+	if !logger.Readable(driver) {
+		return errNotReadable
+	}
+	return logger.Read(ctx, c.LogPath, logger.ReadConfig{Tail: -1, Stdout: stdout != nil, Stderr: stderr != nil, Driver: driver}, func(m logger.Message) error {
 		w := stdout
 		if m.Stream == logger.Stderr {
 			w = stderr

@@ -3,9 +3,7 @@ package procs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"time"
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/errdefs"
@@ -24,27 +22,33 @@ func (s *Service) ContainerLogs(ctx context.Context, name string, opts backend.C
 	stop := c.StoppedChan()
 	path := c.LogPath
 	c.Unlock()
-	if driver != "" && driver != "json-file" {
-		return errdefs.InvalidParameter(fmt.Errorf("configured logging driver does not support reading"))
+	if !logger.Readable(driver) {
+		return errNotReadable
 	}
 	stdout, stderr := open(tty)
 	err = logger.Read(ctx, path, logger.ReadConfig{
 		Tail: opts.Tail, Since: opts.Since, Until: opts.Until, Follow: opts.Follow,
-		Stdout: opts.Stdout, Stderr: opts.Stderr, Stop: stop,
+		Stdout: opts.Stdout, Stderr: opts.Stderr, Stop: stop, Driver: driver,
 	}, func(m logger.Message) error {
 		w := stdout
 		if m.Stream == logger.Stderr {
 			w = stderr
 		}
-		if opts.Timestamps {
-			line := make([]byte, 0, len(m.Line)+36)
-			line = m.Time.UTC().AppendFormat(line, time.RFC3339Nano)
-			line = append(line, ' ')
-			line = append(line, m.Line...)
-			_, err := w.Write(line)
+		if !opts.Timestamps && !opts.Details {
+			_, err := w.Write(m.Line)
 			return err
 		}
-		_, err := w.Write(m.Line)
+		// dockerd's order: time, attributes, line.
+		line := make([]byte, 0, len(m.Line)+64)
+		if opts.Timestamps {
+			line = m.Time.UTC().AppendFormat(line, logger.TimestampFormat)
+			line = append(line, ' ')
+		}
+		if opts.Details {
+			line = append(append(line, logger.Details(m.Attrs)...), ' ')
+		}
+		line = append(line, m.Line...)
+		_, err := w.Write(line)
 		return err
 	})
 	if errors.Is(err, context.Canceled) {
@@ -52,3 +56,7 @@ func (s *Service) ContainerLogs(ctx context.Context, name string, opts backend.C
 	}
 	return err
 }
+
+// errNotReadable is dockerd's answer to logs of a container whose driver
+// keeps nothing berth can read (none, syslog, journald).
+var errNotReadable = errdefs.InvalidParameter(errors.New("configured logging driver does not support reading"))

@@ -96,6 +96,7 @@ func (r *Router) getContainersLogs(w http.ResponseWriter, req *http.Request) err
 		Timestamps: httputil.BoolValue(req, "timestamps"),
 		Stdout:     httputil.BoolValue(req, "stdout"),
 		Stderr:     httputil.BoolValue(req, "stderr"),
+		Details:    httputil.BoolValue(req, "details"),
 		Tail:       -1,
 	}
 	if !opts.Stdout && !opts.Stderr {
