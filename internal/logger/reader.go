@@ -320,7 +320,12 @@ func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
 				return fmt.Errorf("stat log %s: %w", path, err)
 			}
 			if !sameFile(st, cst) {
-				// Rotated: the old file is read to its end; go on with the new one.
+				// Rotated: what the writer added to the old file before it
+				// moved on came after the read above; read the old file to
+				// its end (it grows no more), then go on with the new one.
+				if err := r.readAll(cur); err != nil {
+					return err
+				}
 				cur.Close()
 				cur = nil
 				continue
