@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/api/types/system"
+	"github.com/moby/sys/atomicwriter"
 	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
@@ -67,7 +68,7 @@ func (d *Daemon) daemonID() string {
 		return strings.TrimSpace(string(data))
 	}
 	id := container.GenerateID()
-	_ = writeFileAtomic(p, []byte(id+"\n"), 0o600)
+	_ = atomicwriter.WriteFile(p, []byte(id+"\n"), 0o600)
 	return id
 }
 

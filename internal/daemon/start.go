@@ -12,6 +12,7 @@ import (
 	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/sys/atomicwriter"
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/netglue"
@@ -174,7 +175,7 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	if err != nil {
 		return fmt.Errorf("encode spec of %s: %w", c.ID, err)
 	}
-	if err := writeFileAtomic(filepath.Join(d.bundleDir(c.ID), "config.json"), data, 0o600); err != nil {
+	if err := atomicwriter.WriteFile(filepath.Join(d.bundleDir(c.ID), "config.json"), data, 0o600); err != nil {
 		return fmt.Errorf("write spec of %s: %w", c.ID, err)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/moby/sys/atomicwriter"
 	"golang.org/x/sys/unix"
 )
 
@@ -324,33 +325,10 @@ func (s *server) recordExit(e *shimclient.Exit) {
 	if s.log != nil {
 		s.log.Close()
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, shimclient.ExitFile), e); err != nil {
+	b, _ := json.Marshal(e)
+	if err := atomicwriter.WriteFile(filepath.Join(s.dir, shimclient.ExitFile), b, 0o600); err != nil {
 		fmt.Fprintf(os.Stderr, "berth shim: record exit of %s: %v\n", s.cfg.ID, err)
 	}
-}
-
-func writeFileAtomic(path string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // kill signals p directly; the reaper guarantees the pid is still p's.
