@@ -196,7 +196,7 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 	}
 	return shimclient.Start(ctx, shimclient.Config{
 		ID: c.ID, Bundle: d.bundleDir(c.ID), StateDir: dir, Runtime: argv,
-		LogPath: logPath, LogMaxSize: maxSize, LogMaxFiles: maxFiles,
+		LogPath: logPath, LogMaxSize: maxSize, LogMaxFiles: maxFiles, LogFormat: c.LogFormat,
 		Terminal: c.Config.Tty, OpenStdin: c.Config.OpenStdin, StdinOnce: c.Config.StdinOnce,
 		Binary: d.binary, RunOnCreate: true, MonitorDir: d.monitorDir(),
 	})

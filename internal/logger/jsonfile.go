@@ -36,6 +36,9 @@ type JSONFile struct {
 	buf      []byte
 	closed   bool
 	dropped  int64 // messages a failed write (a full disk) lost
+	// encode appends one message in the file's format (appendEntry, or
+	// appendCRIEntry for a CRI log).
+	encode func([]byte, Message) []byte
 }
 
 // NewJSONFile opens (appending) the log at path. With maxSize > 0 the file is
@@ -49,7 +52,7 @@ func NewJSONFile(path string, maxSize int64, maxFiles int) (*JSONFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &JSONFile{path: path, maxSize: maxSize, maxFiles: maxFiles, f: f, size: size}, nil
+	return &JSONFile{path: path, maxSize: maxSize, maxFiles: maxFiles, f: f, size: size, encode: appendEntry}, nil
 }
 
 // openAppend opens (creating) the log at path for appending and returns
@@ -106,7 +109,7 @@ func (j *JSONFile) appendLocked(m Message) error {
 		j.f, j.size = f, size
 	}
 	n := len(j.buf)
-	j.buf = appendEntry(j.buf, m)
+	j.buf = j.encode(j.buf, m)
 	if j.maxSize > 0 && j.size+int64(len(j.buf)) > j.maxSize && j.size+int64(n) > 0 {
 		// The new entry does not fit: write what came before, rotate, and
 		// start the new file with it.

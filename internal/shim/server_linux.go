@@ -145,7 +145,11 @@ func (s *server) create() error {
 	}
 	p.holding = true // until Start: nothing runs yet, and a failure's text stays out of the log
 	if cfg.LogPath != "" {
-		jf, err := logger.NewJSONFile(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
+		open := logger.NewJSONFile
+		if cfg.LogFormat == "cri" {
+			open = logger.NewCRIFile
+		}
+		jf, err := open(cfg.LogPath, cfg.LogMaxSize, cfg.LogMaxFiles)
 		if err != nil {
 			return err
 		}

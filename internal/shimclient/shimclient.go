@@ -28,6 +28,7 @@ type Config struct {
 	LogPath     string   // json-file log (Docker's on-disk format); "" = no log
 	LogMaxSize  int64    // rotate at this size in bytes; 0 = never
 	LogMaxFiles int      // files kept when rotating
+	LogFormat   string   // "" = json-file, "cri" = the kubelet's format (logger.NewCRIFile)
 	Terminal    bool     // process.terminal: the shim receives the pty master via --console-socket
 	OpenStdin   bool     // keep a stdin pipe open for attach (docker run -i)
 	StdinOnce   bool     // close the container's stdin when the first attached client detaches
