@@ -167,6 +167,9 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 		return errdefs.InvalidParameter(err)
 	}
 	netglue.SetNetNSPath(spec, netns)
+	if err := d.joinNamespaces(spec, c); err != nil {
+		return err
+	}
 	for _, w := range resources.ClampRlimits(spec) {
 		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
 	}

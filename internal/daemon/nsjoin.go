@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// joinNamespaces points the IPC and UTS namespaces of c's spec at those of
+// another running container when its IpcMode or UTSMode is
+// "container:NAME" (a pod's containers join its infra container's): the
+// namespace paths of that container's process, its /dev/shm bound in place
+// of a new one, and no hostname of c's own.
+func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error {
+	modes := map[specs.LinuxNamespaceType]string{
+		specs.IPCNamespace: string(c.HostConfig.IpcMode),
+		specs.UTSNamespace: string(c.HostConfig.UTSMode),
+	}
+	for typ, mode := range modes {
+		ref, ok := strings.CutPrefix(mode, "container:")
+		if !ok {
+			continue
+		}
+		pid, err := d.runningPid(ref)
+		if err != nil {
+			return err
+		}
+		name := map[specs.LinuxNamespaceType]string{specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts"}[typ]
+		for i := range spec.Linux.Namespaces {
+			if spec.Linux.Namespaces[i].Type == typ {
+				spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, name)
+			}
+		}
+		switch typ {
+		case specs.UTSNamespace:
+			spec.Hostname = ""
+		case specs.IPCNamespace:
+			for i, m := range spec.Mounts {
+				if m.Destination == "/dev/shm" {
+					spec.Mounts[i] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: fmt.Sprintf("/proc/%d/root/dev/shm", pid), Options: []string{"rbind", "rprivate"}}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// runningPid is the pid of the running container ref.
+func (d *Daemon) runningPid(ref string) (int, error) {
+	other, err := d.containers.Get(ref)
+	if err != nil {
+		return 0, err
+	}
+	other.Lock()
+	defer other.Unlock()
+	if !other.State.Running() {
+		return 0, errdefs.Conflict(fmt.Errorf("cannot join the namespaces of a non running container: %s", other.ID))
+	}
+	return other.State.Pid, nil
+}
