@@ -144,7 +144,7 @@ func (s *Server) StopContainer(ctx context.Context, req *runtimeapi.StopContaine
 		return nil, toStatus(err)
 	}
 	timeout := int(req.GetTimeout())
-	if err := s.cfg.Containers.ContainerStop(ctx, c.ID, "", &timeout); err != nil && !errdefs.IsNotFound(err) {
+	if err := s.cfg.Containers.ContainerStop(ctx, c.ID, "", &timeout); !stopped(err) {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.StopContainerResponse{}, nil
@@ -262,6 +262,12 @@ func (s *Server) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) 
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.ExecSyncResponse{Stdout: stdout, Stderr: stderr, ExitCode: int32(code)}, nil
+}
+
+// stopped reports whether a stop's error leaves the container stopped:
+// none, a container already stopped or gone.
+func stopped(err error) bool {
+	return err == nil || errors.Is(err, errdefs.ErrNotModified) || errdefs.IsNotFound(err)
 }
 
 // toStatus gives err the gRPC code of its category.

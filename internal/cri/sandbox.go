@@ -114,11 +114,11 @@ func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSand
 	}
 	zero := 0
 	for _, m := range members {
-		if err := s.cfg.Containers.ContainerStop(ctx, m, "", &zero); err != nil && !errdefs.IsNotFound(err) {
+		if err := s.cfg.Containers.ContainerStop(ctx, m, "", &zero); !stopped(err) {
 			return nil, toStatus(err)
 		}
 	}
-	if err := s.cfg.Containers.ContainerStop(ctx, id, "", &zero); err != nil && !errdefs.IsNotFound(err) {
+	if err := s.cfg.Containers.ContainerStop(ctx, id, "", &zero); !stopped(err) {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.StopPodSandboxResponse{}, nil

@@ -13,8 +13,8 @@ import (
 // joinNamespaces points the IPC and UTS namespaces of c's spec at those of
 // another running container when its IpcMode or UTSMode is
 // "container:NAME" (a pod's containers join its infra container's): the
-// namespace paths of that container's process, its /dev/shm bound in place
-// of a new one, and no hostname of c's own.
+// namespace paths of that container's process, and no hostname of c's own.
+// c keeps a /dev/shm of its own.
 func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error {
 	modes := map[specs.LinuxNamespaceType]string{
 		specs.IPCNamespace: string(c.HostConfig.IpcMode),
@@ -35,15 +35,8 @@ func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error 
 				spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, name)
 			}
 		}
-		switch typ {
-		case specs.UTSNamespace:
+		if typ == specs.UTSNamespace {
 			spec.Hostname = ""
-		case specs.IPCNamespace:
-			for i, m := range spec.Mounts {
-				if m.Destination == "/dev/shm" {
-					spec.Mounts[i] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: fmt.Sprintf("/proc/%d/root/dev/shm", pid), Options: []string{"rbind", "rprivate"}}
-				}
-			}
 		}
 	}
 	return nil
