@@ -113,11 +113,31 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 	if sc.GetSeccomp().GetProfileType() == runtimeapi.SecurityProfile_Unconfined {
 		hc.SecurityOpt = append(hc.SecurityOpt, "seccomp=unconfined")
 	}
-	if r := lc.GetResources(); r != nil {
-		hc.CPUShares, hc.CPUPeriod, hc.CPUQuota, hc.Memory = r.GetCpuShares(), r.GetCpuPeriod(), r.GetCpuQuota(), r.GetMemoryLimitInBytes()
-		hc.CpusetCpus, hc.CpusetMems = r.GetCpusetCpus(), r.GetCpusetMems()
-	}
+	hc.Resources = resources(lc.GetResources())
 	return cfg, hc, nil
+}
+
+// resources are the limits of a CRI container in berth's terms.
+func resources(r *runtimeapi.LinuxContainerResources) containertypes.Resources {
+	if r == nil {
+		return containertypes.Resources{}
+	}
+	return containertypes.Resources{
+		CPUShares: r.GetCpuShares(), CPUPeriod: r.GetCpuPeriod(), CPUQuota: r.GetCpuQuota(), Memory: r.GetMemoryLimitInBytes(),
+		CpusetCpus: r.GetCpusetCpus(), CpusetMems: r.GetCpusetMems(),
+	}
+}
+
+// UpdateContainerResources changes the limits of a container.
+func (s *Server) UpdateContainerResources(ctx context.Context, req *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
+	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if _, err := s.cfg.Containers.ContainerUpdate(ctx, c.ID, containertypes.UpdateConfig{Resources: resources(req.GetLinux())}); err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
 }
 
 // StartContainer starts a created container.

@@ -39,6 +39,8 @@ type Containers interface {
 	ContainerRemove(ctx context.Context, name string, force, volumes bool) error
 	ContainerInspect(ctx context.Context, name string, size bool) (*containertypes.InspectResponse, error)
 	ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]containertypes.Summary, error)
+	ContainerUpdate(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error)
+	ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error
 }
 
 // Execs runs commands in running containers.
