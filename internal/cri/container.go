@@ -99,7 +99,10 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 	} else if sc.GetRunAsUsername() != "" {
 		cfg.User = sc.GetRunAsUsername()
 	}
-	if g := sc.GetRunAsGroup(); g != nil && cfg.User != "" {
+	if g := sc.GetRunAsGroup(); g != nil {
+		if cfg.User == "" {
+			return nil, nil, errdefs.InvalidParameter(fmt.Errorf("run_as_group %d is set without run_as_user or run_as_username", g.GetValue()))
+		}
 		cfg.User += ":" + strconv.FormatInt(g.GetValue(), 10)
 	}
 	for _, g := range sc.GetSupplementalGroups() {
@@ -110,11 +113,31 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 	if sc.GetNoNewPrivs() {
 		hc.SecurityOpt = append(hc.SecurityOpt, "no-new-privileges")
 	}
-	if sc.GetSeccomp().GetProfileType() == runtimeapi.SecurityProfile_Unconfined {
-		hc.SecurityOpt = append(hc.SecurityOpt, "seccomp=unconfined")
+	opt, err := seccompOpt(sc.GetSeccomp())
+	if err != nil {
+		return nil, nil, err
 	}
+	hc.SecurityOpt = append(hc.SecurityOpt, opt)
+	hc.MaskedPaths, hc.ReadonlyPaths = sc.GetMaskedPaths(), sc.GetReadonlyPaths()
 	hc.Resources = resources(lc.GetResources())
 	return cfg, hc, nil
+}
+
+// seccompOpt is the security option of a CRI seccomp profile: none is
+// unconfined (the kubelet asks for RuntimeDefault explicitly), a localhost
+// profile is the JSON of the node's file.
+func seccompOpt(p *runtimeapi.SecurityProfile) (string, error) {
+	switch p.GetProfileType() {
+	case runtimeapi.SecurityProfile_RuntimeDefault:
+		return "seccomp=builtin", nil
+	case runtimeapi.SecurityProfile_Localhost:
+		data, err := os.ReadFile(p.GetLocalhostRef())
+		if err != nil {
+			return "", errdefs.InvalidParameter(fmt.Errorf("seccomp localhost profile: %w", err))
+		}
+		return "seccomp=" + string(data), nil
+	}
+	return "seccomp=unconfined", nil
 }
 
 // resources are the limits of a CRI container in berth's terms.

@@ -96,6 +96,11 @@ func Generate(o Options) (*specs.Spec, error) {
 			Namespaces:  Namespaces(hc, o.CgroupV2),
 		},
 	}
+	if hc.UTSMode.IsHost() {
+		// The host's names stay: a runtime refuses to set them
+		// without a UTS namespace of the container's own.
+		s.Hostname, s.Domainname = "", ""
+	}
 	addDevices(s, o.Devices, hc.Privileged)
 	maskPaths(s, hc)
 	if s.Mounts, err = mounts(o); err != nil {

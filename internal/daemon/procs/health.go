@@ -147,8 +147,9 @@ func (s *Service) probe(ctx context.Context, c *container.Container, sh *shimcli
 
 // runSync runs args in c as an exec whose ID starts with prefix, its
 // output copied to stdout and stderr, and waits for it at most timeout
-// (0 = no limit): a process still running then is killed and the error is
-// context.DeadlineExceeded. It returns the exit code.
+// (0 = no limit): a process still running then, or when ctx ends, is
+// killed and the error is context.DeadlineExceeded. It returns the exit
+// code.
 func (s *Service) runSync(ctx context.Context, c *container.Container, sh *shimclient.Shim, prefix string, args []string, timeout time.Duration, stdout, stderr io.Writer) (int, error) {
 	proc, err := s.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
 	if err != nil {
@@ -165,7 +166,9 @@ func (s *Service) runSync(ctx context.Context, c *container.Container, sh *shimc
 	defer cancel()
 	_ = p.Attach(pctx, shimclient.Streams{Stdout: stdout, Stderr: stderr})
 	ex, err := p.Wait(pctx)
-	if errors.Is(pctx.Err(), context.DeadlineExceeded) {
+	if pctx.Err() != nil {
+		// Past the timeout, or the caller gone (a CRI client's deadline
+		// is the timeout too): the process does not outlive the wait.
 		_ = p.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
 		return -1, context.DeadlineExceeded
 	}
