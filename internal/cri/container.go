@@ -127,6 +127,9 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 // unconfined (the kubelet asks for RuntimeDefault explicitly), a localhost
 // profile is the JSON of the node's file.
 func seccompOpt(p *runtimeapi.SecurityProfile) (string, error) {
+	if p == nil {
+		return "seccomp=unconfined", nil
+	}
 	switch p.GetProfileType() {
 	case runtimeapi.SecurityProfile_RuntimeDefault:
 		return "seccomp=builtin", nil
