@@ -169,7 +169,12 @@ func (s *Service) runSync(ctx context.Context, c *container.Container, sh *shimc
 	if pctx.Err() != nil {
 		// Past the timeout, or the caller gone (a CRI client's deadline
 		// is the timeout too): the process does not outlive the wait.
-		_ = p.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
+		// It is gone when this returns (reaped, or 5s passed).
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if p.Kill(kctx, syscall.SIGKILL) == nil {
+			_, _ = p.Wait(kctx)
+		}
 		return -1, context.DeadlineExceeded
 	}
 	if err != nil {
