@@ -101,24 +101,14 @@ func portBindings(pms []*runtimeapi.PortMapping, cfg *containertypes.Config, hc 
 // StopPodSandbox stops the pod's containers, then its infra container.
 // A sandbox that is gone is stopped.
 func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
-	id, err := s.sandboxID(ctx, req.GetPodSandboxId())
-	if errdefs.IsNotFound(err) {
-		return &runtimeapi.StopPodSandboxResponse{}, nil
-	}
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	members, err := s.members(ctx, id)
-	if err != nil {
-		return nil, toStatus(err)
-	}
 	zero := 0
-	for _, m := range members {
-		if err := s.cfg.Containers.ContainerStop(ctx, m, "", &zero); !stopped(err) {
-			return nil, toStatus(err)
+	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
+		if err := s.cfg.Containers.ContainerStop(ctx, id, "", &zero); !stopped(err) {
+			return err
 		}
-	}
-	if err := s.cfg.Containers.ContainerStop(ctx, id, "", &zero); !stopped(err) {
+		return nil
+	})
+	if err != nil {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.StopPodSandboxResponse{}, nil
@@ -127,23 +117,39 @@ func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSand
 // RemovePodSandbox removes the pod's containers and its infra container,
 // running or not. A sandbox that is gone is removed.
 func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
-	id, err := s.sandboxID(ctx, req.GetPodSandboxId())
-	if errdefs.IsNotFound(err) {
-		return &runtimeapi.RemovePodSandboxResponse{}, nil
-	}
+	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
+		if err := s.cfg.Containers.ContainerRemove(ctx, id, true, true); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, toStatus(err)
+	}
+	return &runtimeapi.RemovePodSandboxResponse{}, nil
+}
+
+// eachOfPod calls fn for each container of the sandbox id (a prefix),
+// then for its infra container, up to the first error. A sandbox that is
+// gone has none.
+func (s *Server) eachOfPod(ctx context.Context, id string, fn func(id string) error) error {
+	id, err := s.sandboxID(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	members, err := s.members(ctx, id)
 	if err != nil {
-		return nil, toStatus(err)
+		return err
 	}
 	for _, m := range append(members, id) {
-		if err := s.cfg.Containers.ContainerRemove(ctx, m, true, true); err != nil && !errdefs.IsNotFound(err) {
-			return nil, toStatus(err)
+		if err := fn(m); err != nil {
+			return err
 		}
 	}
-	return &runtimeapi.RemovePodSandboxResponse{}, nil
+	return nil
 }
 
 // members are the IDs of the containers of sandbox id.
