@@ -22,7 +22,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/bin" "$work/root/etc" "$work/root/tmp" "$work/root/var/run"
 cp /bin/busybox "$work/root/bin/"
-for a in $(/bin/busybox --list); do [ -e "$work/root/bin/$a" ] || ln -s busybox "$work/root/bin/$a"; done
+# Hard links, as in the suite's busybox image (a masked path that is a
+# symlink would mask busybox itself); pgrep, which busybox-static lacks,
+# as pidof.
+for a in $(/bin/busybox --list); do [ -e "$work/root/bin/$a" ] || ln "$work/root/bin/busybox" "$work/root/bin/$a"; done
+printf '#!/bin/sh\nexec pidof "$@"\n' >"$work/root/bin/pgrep" && chmod 755 "$work/root/bin/pgrep"
 printf 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/sh\nuser:x:1000:50000::/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$work/root/etc/passwd"
 printf 'root:x:0:\nwww-data:x:33:\ngroup50000:x:50000:user\nnogroup:x:65534:\n' >"$work/root/etc/group"
 tar -C "$work/root" -c . >"$work/root.tar"
