@@ -29,6 +29,7 @@ for a in $(/bin/busybox --list); do [ -e "$work/root/bin/$a" ] || ln "$work/root
 printf '#!/bin/sh\nexec pidof "$@"\n' >"$work/root/bin/pgrep" && chmod 755 "$work/root/bin/pgrep"
 printf 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/sh\nuser:x:1000:50000::/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$work/root/etc/passwd"
 printf 'root:x:0:\nwww-data:x:33:\ngroup50000:x:50000:user\nnogroup:x:65534:\n' >"$work/root/etc/group"
+mkdir -p "$work/root/www" && echo 'It works!' >"$work/root/www/index.html"
 tar -C "$work/root" -c . >"$work/root.tar"
 export DOCKER_HOST=unix://$sock
 seed() {
@@ -48,6 +49,9 @@ seed k8s-staging-cri-tools/test-image-user-uid-group 'USER 1003:1003'
 seed k8s-staging-cri-tools/test-image-user-username-group 'USER www-data:www-data'
 seed k8s-staging-cri-tools/test-image-predefined-group 'USER 1000'
 seed pause:latest 'CMD ["sleep", "1000000"]'
+# The suite's web servers (httpd, nginx) as busybox's httpd on port 80.
+seed e2e-test-images/httpd:latest 'CMD ["sh", "-c", "echo httpd serving /www; exec httpd -f -p 80 -h /www"]'
+seed e2e-test-images/nginx:latest 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]'
 printf 'defaultTestContainerImage: %s/e2e-test-images/busybox:latest\nwebServerTestImage: %s/e2e-test-images/nginx:latest\n' "$reg" "$reg" >"$work/images.yaml"
 ep=unix://$exec_root/cri.sock
 "$bin" -runtime-endpoint "$ep" -image-endpoint "$ep" -registry-prefix "$reg" \
