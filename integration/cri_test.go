@@ -129,6 +129,16 @@ func TestCRICrictlPod(t *testing.T) {
 		t.Fatalf("docker ps -a lists the CRI's containers: %d %q", code, out)
 	}
 
+	// Live restore: the pod runs on across a restart of the daemon.
+	d.stop()
+	d.start(nil)
+	if out := d.mustCrictl("ps"); !regexp.MustCompile(`(?m)^` + ctr[:13] + `\s.*\sRunning\s+app\s`).MatchString(out) {
+		t.Fatalf("crictl ps after a restart:\n%s", out)
+	}
+	if out := d.mustCrictl("exec", "-s", ctr, "hostname"); out != "webhost" {
+		t.Fatalf("crictl exec after a restart: %q", out)
+	}
+
 	d.mustCrictl("stopp", pod)
 	if out := d.mustCrictl("pods"); !regexp.MustCompile(`(?m)^` + pod[:13] + `\s.*\sNotReady\s+web\s`).MatchString(out) {
 		t.Fatalf("crictl pods after stopp:\n%s", out)
@@ -146,5 +156,22 @@ func TestCRICrictlPod(t *testing.T) {
 	d.mustCrictl("rmi", ref)
 	if out := d.mustCrictl("images"); strings.Contains(out, reg.host) {
 		t.Fatalf("crictl images after rmi:\n%s", out)
+	}
+
+	// daemon.json's "cri-socket" moves the socket, "none" turns it off.
+	moved := filepath.Join(d.sockDir, "k.sock")
+	d.restartWithConfig(`"cri-socket": "` + moved + `"`)
+	if _, err := os.Stat(filepath.Join(d.execRoot, "cri.sock")); !os.IsNotExist(err) {
+		t.Fatalf("the default CRI socket after a move: %v", err)
+	}
+	out, errOut, code := d.crictl("-r", "unix://"+moved, "version")
+	if code != 0 || !strings.Contains(out, "RuntimeName:  berth") {
+		t.Fatalf("crictl version on the moved socket: %d %s%s", code, out, errOut)
+	}
+	d.restartWithConfig(`"cri-socket": "none"`)
+	for _, p := range []string{moved, filepath.Join(d.execRoot, "cri.sock")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s with the CRI off: %v", p, err)
+		}
 	}
 }
