@@ -99,8 +99,10 @@ func TestCRICrictlPod(t *testing.T) {
 		t.Fatalf("crictl ps:\n%s", out)
 	}
 
-	out := d.mustCrictl("exec", "-s", ctr, "sh", "-c", `echo $GREETING; hostname; pwd; id -u; cat /data/note; touch /x 2>/dev/null && echo rw || echo ro; grep -E "^(nameserver|search)" /etc/resolv.conf`)
-	want := "hi\nwebhost\n/srv\n1000\nfrom-host\nro\nnameserver 10.9.9.9\nsearch example.test"
+	out := d.mustCrictl("exec", "-s", ctr, "sh", "-c", `echo $GREETING; hostname; pwd; id -u; cat /data/note; touch /x 2>/dev/null && echo rw || echo ro; grep -E "^(nameserver|search)" /etc/resolv.conf; cat /proc/1/comm`)
+	// PID 1 is the pod's infra process: the pod shares one PID namespace
+	// (the CRI's POD mode, unset in these configs).
+	want := "hi\nwebhost\n/srv\n1000\nfrom-host\nro\nnameserver 10.9.9.9\nsearch example.test\ndocker-init"
 	if out != want {
 		t.Fatalf("crictl exec: got\n%s\nwant\n%s", out, want)
 	}

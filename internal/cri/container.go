@@ -48,9 +48,7 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if ns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
 		hc.NetworkMode, hc.UTSMode = "host", "host"
 	}
-	if ns.GetPid() == runtimeapi.NamespaceMode_NODE || cc.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid() == runtimeapi.NamespaceMode_NODE {
-		hc.PidMode = "host"
-	}
+	hc.PidMode = pidMode(ns.GetPid(), cc.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid(), sb.ID)
 	ext := backend.ContainerCreateExtensions{Namespace: Namespace}
 	if dir, p := sb.Labels[labelLogDir], cc.GetLogPath(); dir != "" && p != "" {
 		ext.LogPath, ext.LogFormat = filepath.Join(dir, p), "cri"
@@ -66,6 +64,19 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: resp.ID}, nil
+}
+
+// pidMode is a container's PID namespace: the host's when the pod or the
+// container asks for it, its own for CONTAINER, else the pod's (POD, the
+// enum's zero, as containerd reads an unset option).
+func pidMode(pod, ctr runtimeapi.NamespaceMode, sandbox string) containertypes.PidMode {
+	switch {
+	case pod == runtimeapi.NamespaceMode_NODE || ctr == runtimeapi.NamespaceMode_NODE:
+		return "host"
+	case ctr == runtimeapi.NamespaceMode_CONTAINER:
+		return ""
+	}
+	return containertypes.PidMode("container:" + sandbox)
 }
 
 // containerConfig translates a CRI container config into berth's create

@@ -50,3 +50,17 @@ func TestContainerConfig(t *testing.T) {
 		t.Errorf("no seccomp profile: %v %q", err, hc.SecurityOpt)
 	}
 }
+
+// A container shares the pod's PID namespace unless it or the pod says
+// otherwise.
+func TestPidMode(t *testing.T) {
+	const pod, ctr, node = runtimeapi.NamespaceMode_POD, runtimeapi.NamespaceMode_CONTAINER, runtimeapi.NamespaceMode_NODE
+	for _, c := range []struct {
+		pod, ctr runtimeapi.NamespaceMode
+		want     string
+	}{{pod, pod, "container:sb"}, {pod, ctr, ""}, {ctr, ctr, ""}, {node, pod, "host"}, {pod, node, "host"}} {
+		if got := pidMode(c.pod, c.ctr, "sb"); string(got) != c.want {
+			t.Errorf("pod %v container %v: %q, want %q", c.pod, c.ctr, got, c.want)
+		}
+	}
+}
