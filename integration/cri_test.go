@@ -145,8 +145,12 @@ func TestCRICrictlPod(t *testing.T) {
 	if out := d.mustCrictl("pods"); !regexp.MustCompile(`(?m)^` + pod[:13] + `\s.*\sNotReady\s+web\s`).MatchString(out) {
 		t.Fatalf("crictl pods after stopp:\n%s", out)
 	}
+	// The Docker API's prune leaves the CRI's stopped containers alone.
+	if out, code := d.docker("", "container", "prune", "-f"); code != 0 {
+		t.Fatalf("docker container prune: %d %s", code, out)
+	}
 	if out := d.mustCrictl("ps", "-a"); !regexp.MustCompile(`(?m)^` + ctr[:13] + `\s.*\sExited\s+app\s`).MatchString(out) {
-		t.Fatalf("crictl ps -a after stopp:\n%s", out)
+		t.Fatalf("crictl ps -a after stopp and a docker prune:\n%s", out)
 	}
 	d.mustCrictl("rmp", pod)
 	if out := d.mustCrictl("pods", "-q"); out != "" {
