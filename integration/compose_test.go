@@ -17,29 +17,38 @@ import (
 // composeV2Path is where scripts/compose-v2.sh caches docker compose v2.
 const composeV2Path = "/var/cache/berth-test/docker-compose"
 
-var composeV2Once sync.Once
-
 // composeV2 returns docker compose v2's binary, building it first (a few
 // minutes, once per machine) when it is missing; a failed build fails the
 // test.
 func composeV2(t testing.TB) string {
 	t.Helper()
+	return cachedTool(t, "compose-v2.sh", composeV2Path)
+}
+
+var cachedTools sync.Map // path → *sync.Once
+
+// cachedTool returns the binary at path, which scripts/<script> builds
+// when it is missing (once per machine; once per test run when it fails,
+// which fails the test).
+func cachedTool(t testing.TB, script, path string) string {
+	t.Helper()
+	once, _ := cachedTools.LoadOrStore(path, &sync.Once{})
 	var out []byte
 	var err error
-	composeV2Once.Do(func() {
-		if _, statErr := os.Stat(composeV2Path); statErr == nil {
+	once.(*sync.Once).Do(func() {
+		if _, statErr := os.Stat(path); statErr == nil {
 			return
 		}
-		cmd := exec.Command("sh", filepath.Join("..", "scripts", "compose-v2.sh"), composeV2Path)
+		cmd := exec.Command("sh", filepath.Join("..", "scripts", script), path)
 		out, err = cmd.CombinedOutput()
 	})
 	if err != nil {
-		t.Fatalf("building docker compose v2: %v\n%s", err, out)
+		t.Fatalf("building %s: %v\n%s", path, err, out)
 	}
-	if _, err := os.Stat(composeV2Path); err != nil {
-		t.Fatalf("docker compose v2: %v", err)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("%s (built by scripts/%s): %v", path, script, err)
 	}
-	return composeV2Path
+	return path
 }
 
 // composeTool is a compose implementation the tests drive: berth's own

@@ -17,6 +17,10 @@ type ContainerListOptions struct {
 	Limit   int
 	Size    bool
 	Filters filters.Args
+	// Namespace lists the containers of that namespace only ("" = the
+	// Docker API's, as the routers ask): CRI's containers stay out of
+	// `docker ps`, as containerd's namespaces do.
+	Namespace string
 }
 
 // ContainerCreateExtensions are berth's fields of a create request's
@@ -32,6 +36,20 @@ type ContainerCreateExtensions struct {
 	// it is healthy (or started, without a health check): the redeploy of
 	// berth compose's start-first order.
 	PortHandover string `json:"BerthPortHandover,omitempty"`
+
+	// The fields below are not the API's: the CRI server sets them.
+
+	// Namespace puts the container in a namespace other than the Docker
+	// API's ("" ); see ContainerListOptions.Namespace.
+	Namespace string `json:"-"`
+	// LogPath, when set, is where the container's log goes, in LogFormat
+	// ("cri": the kubelet's `<time> <stream> <P|F> <line>`; "" = json-file).
+	LogPath   string `json:"-"`
+	LogFormat string `json:"-"`
+	// Infra makes a container without an image: an empty root in which
+	// berth's own init, given no command, holds the namespaces (a pod
+	// sandbox's infra process).
+	Infra bool `json:"-"`
 }
 
 // ContainerLogsOptions are the query parameters of GET

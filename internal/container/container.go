@@ -56,6 +56,12 @@ type Container struct {
 	// ready (healthy, or started without a health check), for a redeploy
 	// without refused connections.
 	PortHandover string `json:",omitempty"`
+	// Namespace is "" for the Docker API's containers, "k8s.io" for the
+	// CRI's: a list shows one namespace at a time.
+	Namespace string `json:",omitempty"`
+	// LogFormat is the format of the log at LogPath: "" (json-file) or
+	// "cri".
+	LogFormat string `json:",omitempty"`
 
 	// restartDelay is the last back-off before a restart by policy.
 	restartDelay time.Duration

@@ -48,19 +48,12 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	if _, err := d.runtimeArgv(hc.Runtime); err != nil {
 		return resp, err
 	}
-	if cfg.Image == "" {
-		return resp, errdefs.InvalidParameter(errors.New("no image specified"))
-	}
 	if wd := cfg.WorkingDir; wd != "" && !path.IsAbs(wd) {
 		return resp, errdefs.InvalidParameter(fmt.Errorf("the working directory '%s' is invalid, it needs to be an absolute path", wd))
 	}
-	img, err := d.images.Get(ctx, cfg.Image)
+	imageID, chainID, err := d.createImage(ctx, &cfg, hc, ext.Infra)
 	if err != nil {
 		return resp, err
-	}
-	oci.MergeImageConfig(&cfg, &img.Config.Config)
-	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
-		return resp, errdefs.InvalidParameter(errors.New("no command specified"))
 	}
 
 	plan, err := d.volumes.Plan(&cfg, hc)
@@ -104,7 +97,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.Config = &cfg
 	c.HostConfig = hc
 	c.NetworkingConfig = req.NetworkingConfig
-	c.Image = img.ID.String()
+	c.Image = imageID
 	c.ImageName = req.Config.Image
 	c.Driver = d.storageDriver
 	c.SnapshotKey = id
@@ -112,7 +105,14 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	c.StopSignal = cfg.StopSignal
 	c.HealthOnFailure, c.PortHandover = onFailure, ext.PortHandover // berth's extensions
 	c.LogPath = logger.PathIn(d.containerDir(id), id, hc.LogConfig.Type)
+	c.Namespace, c.LogFormat = ext.Namespace, ext.LogFormat
+	if ext.LogPath != "" {
+		c.LogPath = ext.LogPath
+	}
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if ext.Infra {
+		args = append([]string{oci.InitPath}, d.init.Args...)
+	}
 	c.Path, c.Args = args[0], args[1:]
 	c.Incomplete = true
 
@@ -125,7 +125,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		d.cleanupContainer(ctx, c)
 		return resp, err
 	}
-	if err := d.createResources(ctx, c, img.ChainID()); err != nil {
+	if err := d.createResources(ctx, c, chainID); err != nil {
 		d.cleanupContainer(ctx, c)
 		d.volumes.RemoveAnonymous(c)
 		return resp, err
@@ -144,6 +144,34 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		warnings = []string{}
 	}
 	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
+}
+
+// createImage resolves the image of a create and merges its config into
+// cfg; it returns the image's ID and the chain ID of its top layer. An
+// infra container has no image: its root is empty, and berth's own init,
+// given no command, is its process (hc.Init set).
+func (d *Daemon) createImage(ctx context.Context, cfg *containertypes.Config, hc *containertypes.HostConfig, infra bool) (string, string, error) {
+	if infra {
+		if !d.init.Available() || len(d.init.Args) == 0 {
+			return "", "", errdefs.Unavailable(errors.New("an infra container needs berth's own init (a static berth binary)"))
+		}
+		on := true
+		hc.Init = &on
+		cfg.Image, cfg.Entrypoint, cfg.Cmd = "", nil, nil
+		return "", "", nil
+	}
+	if cfg.Image == "" {
+		return "", "", errdefs.InvalidParameter(errors.New("no image specified"))
+	}
+	img, err := d.images.Get(ctx, cfg.Image)
+	if err != nil {
+		return "", "", err
+	}
+	oci.MergeImageConfig(cfg, &img.Config.Config)
+	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
+		return "", "", errdefs.InvalidParameter(errors.New("no command specified"))
+	}
+	return img.ID.String(), img.ChainID(), nil
 }
 
 // createResources makes the container's dir, files and writable snapshot.

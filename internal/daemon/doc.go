@@ -26,6 +26,7 @@
 //	<data-root>/builder/cache.db, contexts/, tmp/  build cache and mirrored build contexts
 //	<exec-root>/berth.pid                          the daemon's pid file
 //	<exec-root>/endpoints.db                       endpoints of running containers
+//	<exec-root>/cri.sock                           the Kubernetes CRI's socket (internal/cri), unless moved or off
 //	<exec-root>/netns/<id>                         containers' network namespaces
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
 //	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),

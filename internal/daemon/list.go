@@ -64,7 +64,7 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 	out := []containertypes.Summary{}
 	for _, c := range d.containers.List() {
 		c.Lock()
-		ok := d.listMatch(c, f, all, exited, before, since, ancestors)
+		ok := c.Namespace == opts.Namespace && d.listMatch(c, f, all, exited, before, since, ancestors)
 		var s containertypes.Summary
 		if ok {
 			s = d.summary(c, now)

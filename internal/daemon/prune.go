@@ -27,7 +27,7 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 	rep := &containertypes.PruneReport{ContainersDeleted: []string{}}
 	for _, c := range d.containers.List() {
 		c.Lock()
-		ok := !c.State.Running() && !c.Incomplete && c.State.Status != "removing" &&
+		ok := c.Namespace == "" && !c.State.Running() && !c.Incomplete && c.State.Status != "removing" &&
 			(until.IsZero() || c.Created.Before(until)) && f.MatchLabels(c.Config.Labels)
 		key := c.SnapshotKey
 		c.Unlock()

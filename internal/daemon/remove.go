@@ -36,7 +36,7 @@ func (d *Daemon) ContainerRemove(ctx context.Context, name string, force, volume
 		stopped := c.StoppedChan()
 		sh, ok := d.shimOf(c)
 		paused := c.State.Status == container.StatusPaused
-		hostPID := c.HostConfig.PidMode.IsHost()
+		hostPID := sharedPID(c.HostConfig.PidMode)
 		c.Unlock()
 		if ok {
 			killAll(ctx, sh, hostPID)

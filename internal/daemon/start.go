@@ -168,6 +168,9 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 		return errdefs.InvalidParameter(err)
 	}
 	netglue.SetNetNSPath(spec, netns)
+	if err := d.joinNamespaces(spec, c); err != nil {
+		return err
+	}
 	for _, w := range resources.ClampRlimits(spec) {
 		d.log.Warn("clamp ulimit", "id", c.ID, "warning", w)
 	}
@@ -190,8 +193,11 @@ func (d *Daemon) startShim(ctx context.Context, c *container.Container) (*shimcl
 	}
 	dir := d.shimDir(c.ID)
 	_ = os.RemoveAll(dir)
-	lc := c.HostConfig.LogConfig
-	lg, err := logger.Resolve(lc.Type, lc.Config, c.LogPath, logger.Info{ID: c.ID, Name: c.Name, ImageID: c.Image,
+	driver, opts := c.HostConfig.LogConfig.Type, c.HostConfig.LogConfig.Config
+	if c.LogFormat == logger.CRI { // the log the CRI asked for, at its path
+		driver, opts = logger.CRI, nil
+	}
+	lg, err := logger.Resolve(driver, opts, c.LogPath, logger.Info{ID: c.ID, Name: c.Name, ImageID: c.Image,
 		ImageName: c.ImageName, Path: c.Path, Args: c.Args, Labels: c.Config.Labels, Env: c.Config.Env})
 	if err != nil {
 		return nil, err

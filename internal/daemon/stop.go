@@ -52,7 +52,7 @@ func (d *Daemon) terminate(ctx context.Context, c *container.Container, signal s
 	sh, ok := d.shimOf(c)
 	stopped := c.StoppedChan()
 	paused := c.State.Status == container.StatusPaused
-	hostPID := c.HostConfig.PidMode.IsHost()
+	hostPID := sharedPID(c.HostConfig.PidMode)
 	if signal == "" {
 		signal = c.StopSignal
 	}

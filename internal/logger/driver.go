@@ -341,7 +341,7 @@ func New(cfg Config) (Driver, error) {
 	var d Driver
 	var err error
 	switch cfg.Driver {
-	case JSONFile, Local, "":
+	case JSONFile, Local, CRI, "":
 		d, err = newFileDriver(cfg)
 	case Syslog:
 		d, err = newSyslog(cfg)
@@ -367,6 +367,9 @@ func New(cfg Config) (Driver, error) {
 }
 
 func newFileDriver(cfg Config) (*File, error) {
+	if cfg.Driver == CRI {
+		return newFile(cfg.Path, criFormat{}, rotation{})
+	}
 	rot, err := fileRotation(cfg.Driver, cfg.Opts)
 	if err != nil {
 		return nil, err

@@ -33,8 +33,11 @@ type format interface {
 
 // formatOf returns the on-disk format of a log driver that keeps files.
 func formatOf(driver string) format {
-	if driver == Local {
+	switch driver {
+	case Local:
 		return localFormat{}
+	case CRI:
+		return criFormat{}
 	}
 	return jsonFormat{}
 }

@@ -96,6 +96,11 @@ func Generate(o Options) (*specs.Spec, error) {
 			Namespaces:  Namespaces(hc, o.CgroupV2),
 		},
 	}
+	if hc.UTSMode.IsHost() {
+		// The host's names stay: a runtime refuses to set them
+		// without a UTS namespace of the container's own.
+		s.Hostname, s.Domainname = "", ""
+	}
 	addDevices(s, o.Devices, hc.Privileged)
 	maskPaths(s, hc)
 	if s.Mounts, err = mounts(o); err != nil {
@@ -112,11 +117,13 @@ func Generate(o Options) (*specs.Spec, error) {
 func process(o Options) (*specs.Process, error) {
 	cfg, hc := o.Config, o.HostConfig
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
+		// berth's own init given no command holds the container's
+		// namespaces until it is stopped (a pod's infra process).
+		args = append(append(append([]string{InitPath}, o.InitArgs...), "--"), args...)
+	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("no command specified")
-	}
-	if hc.Init != nil && *hc.Init && o.InitBinary != "" {
-		args = append(append(append([]string{InitPath}, o.InitArgs...), "--"), args...)
 	}
 	caps, err := Capabilities(hc.Privileged, hc.CapAdd, hc.CapDrop)
 	if err != nil {

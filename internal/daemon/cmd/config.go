@@ -55,6 +55,7 @@ type fileConfig struct {
 	BIP                 string                    `json:"bip,omitempty"`
 	FixedCIDR           string                    `json:"fixed-cidr,omitempty"`
 	Features            map[string]bool           `json:"features,omitempty"`
+	CRISocket           *string                   `json:"cri-socket,omitempty"`
 	registryConfig
 }
 
@@ -65,7 +66,7 @@ var flagNames = map[string]string{
 	"cgroup-parent": "cgroup-parent", "bridge": "bridge", "icc": "icc", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert",
 	"tlscert": "tlscert", "tlskey": "tlskey",
 	"dns": "dns", "dns-search": "dns-search", "dns-opts": "dns-opt", "host-gateway-ip": "host-gateway-ip",
-	"default-address-pools": "default-address-pool", "bip": "bip", "fixed-cidr": "fixed-cidr",
+	"default-address-pools": "default-address-pool", "bip": "bip", "fixed-cidr": "fixed-cidr", "cri-socket": "cri-socket",
 }
 
 // loadConfigFile reads path; a missing file is an empty config (unless
@@ -90,7 +91,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size", "bip", "fixed-cidr", "features"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size", "bip", "fixed-cidr", "features", "cri-socket"} {
 			known[k] = true
 		}
 		var unknown []string

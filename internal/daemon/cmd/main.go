@@ -53,6 +53,7 @@ type options struct {
 	tls            tlsOptions
 	dns            dnsOptions
 	validate       bool
+	cri            criOptions
 	set            func(string) bool
 }
 
@@ -83,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tls.key, "tlskey", "", "server TLS key")
 	fs.BoolVar(&o.validate, "validate", false, "validate the configuration (flags and file) and exit")
 	o.dns.addFlags(fs)
+	fs.StringVar(&o.cri.flag, "cri-socket", "", `Kubernetes CRI socket (default <exec-root>/cri.sock; "none" or "" turns the CRI off)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -168,6 +170,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if err := fc.registryConfig.apply(&cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
+	o.cri.file = fc.CRISocket
 	if err := fc.applyDefaults(&cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
@@ -235,6 +238,8 @@ func flagValue(o *options, f string) any {
 		return o.fixedCIDR
 	case "bridge":
 		return o.bridge
+	case "cri-socket":
+		return o.cri.flag
 	case "icc":
 		return o.icc
 	}
@@ -319,6 +324,11 @@ func run(args []string) error {
 		return err
 	}
 	defer d.Close()
+	stopCRI, err := startCRI(o, cfg, d, log)
+	if err != nil {
+		return err
+	}
+	defer stopCRI()
 	srv := server.New(server.Config{Version: Version, Log: log}, routers(d)...)
 	ls, err := listenAll(hosts, group, o.set("group"), tlsCfg, log)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"syscall"
 	"time"
@@ -135,35 +136,72 @@ func (s *Service) probe(ctx context.Context, c *container.Container, sh *shimcli
 		res.ExitCode, res.Output, res.End = -1, fmt.Sprintf("unknown healthcheck type %q", cfg.Test[0]), time.Now()
 		return res
 	}
-	proc, err := s.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
-	if err == nil {
-		var p *shimclient.Process
-		p, err = sh.Exec(ctx, shimclient.ExecConfig{ExecID: "health-" + container.GenerateID()[:16], Process: *proc})
-		if err == nil {
-			var out limitedBuffer
-			pctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
-			_ = p.Attach(pctx, shimclient.Streams{Stdout: &out, Stderr: &out})
-			ex, werr := p.Wait(pctx)
-			timedOut := errors.Is(pctx.Err(), context.DeadlineExceeded)
-			cancel()
-			res.End = time.Now()
-			res.Output = out.String()
-			switch {
-			case timedOut:
-				_ = p.Kill(context.WithoutCancel(ctx), syscall.SIGKILL)
-				res.ExitCode = -1
-				res.Output = fmt.Sprintf("Health check exceeded timeout (%v)", cfg.Timeout)
-			case werr != nil:
-				res.ExitCode, res.Output = -1, werr.Error()
-			default:
-				res.ExitCode = ex.Code
-			}
-			return res
-		}
-	}
+	var out limitedBuffer
+	code, err := s.runSync(ctx, c, sh, "health-", args, cfg.Timeout, &out, &out)
 	res.End = time.Now()
-	res.ExitCode, res.Output = -1, err.Error()
+	res.ExitCode, res.Output = code, out.String()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		res.ExitCode, res.Output = -1, fmt.Sprintf("Health check exceeded timeout (%v)", cfg.Timeout)
+	case err != nil:
+		res.ExitCode, res.Output = -1, err.Error()
+	}
 	return res
+}
+
+// runSync runs args in c as an exec whose ID starts with prefix, its
+// output copied to stdout and stderr, and waits for it at most timeout
+// (0 = no limit): a process still running then, or when ctx ends, is
+// killed and the error is context.DeadlineExceeded. It returns the exit
+// code.
+func (s *Service) runSync(ctx context.Context, c *container.Container, sh *shimclient.Shim, prefix string, args []string, timeout time.Duration, stdout, stderr io.Writer) (int, error) {
+	proc, err := s.execProcess(c, containertypes.ExecCreateRequest{Cmd: args})
+	if err != nil {
+		return -1, err
+	}
+	p, err := sh.Exec(ctx, shimclient.ExecConfig{ExecID: prefix + container.GenerateID()[:16], Process: *proc})
+	if err != nil {
+		return -1, err
+	}
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		pctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
+	_ = p.Attach(pctx, shimclient.Streams{Stdout: stdout, Stderr: stderr})
+	ex, err := p.Wait(pctx)
+	if pctx.Err() != nil {
+		// Past the timeout, or the caller gone (a CRI client's deadline
+		// is the timeout too): the process does not outlive the wait.
+		// It is gone when this returns (reaped, or 5s passed).
+		kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if p.Kill(kctx, syscall.SIGKILL) == nil {
+			_, _ = p.Wait(kctx)
+		}
+		return -1, context.DeadlineExceeded
+	}
+	if err != nil {
+		return -1, err
+	}
+	return ex.Code, nil
+}
+
+// ExecSync runs args in the running container name and returns its output
+// and exit code once it exits, within timeout (0 = no limit): the CRI's
+// ExecSync.
+func (s *Service) ExecSync(ctx context.Context, name string, args []string, timeout time.Duration) (stdout, stderr []byte, code int, err error) {
+	c, err := s.containers.Get(name)
+	if err != nil {
+		return nil, nil, -1, err
+	}
+	sh, ok := s.containers.Shim(c)
+	if !ok {
+		return nil, nil, -1, container.ErrNotRunning(c.ID)
+	}
+	var out, errOut bytes.Buffer
+	code, err = s.runSync(ctx, c, sh, "sync-", args, timeout, &out, &errOut)
+	return out.Bytes(), errOut.Bytes(), code, err
 }
 
 // recordProbe applies one probe result to the container's health.

@@ -1,0 +1,273 @@
+package cri
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// sandboxName is the berth name of a pod sandbox, unique per pod attempt
+// (the kubelet's dockershim naming).
+func sandboxName(m *runtimeapi.PodSandboxMetadata) string {
+	return fmt.Sprintf("k8s_POD_%s_%s_%s_%d", m.GetName(), m.GetNamespace(), m.GetUid(), m.GetAttempt())
+}
+
+// RunPodSandbox creates and starts a pod's infra container: berth's init
+// with no command on an empty root, in its own network (berth's default
+// bridge, or the host's), IPC and UTS namespaces, with the pod's hostname
+// and DNS configuration.
+func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (*runtimeapi.RunPodSandboxResponse, error) {
+	pc := req.GetConfig()
+	if pc.GetMetadata() == nil {
+		return nil, toStatus(errdefs.InvalidParameter(fmt.Errorf("sandbox config must have metadata")))
+	}
+	if h := req.GetRuntimeHandler(); h != "" {
+		return nil, toStatus(errdefs.InvalidParameter(fmt.Errorf("runtime handler %q is not supported", h)))
+	}
+	labels := record(kindSandbox, pc.GetLabels(), pc.GetAnnotations(), pc.GetMetadata())
+	labels[labelLogDir] = pc.GetLogDirectory()
+	ns := pc.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	labels[labelConfig] = mustJSON(ns)
+	cfg := &containertypes.Config{Hostname: pc.GetHostname(), Labels: labels}
+	hc := &containertypes.HostConfig{
+		NetworkMode: "bridge",
+		LogConfig:   containertypes.LogConfig{Type: "none"},
+		Sysctls:     pc.GetLinux().GetSysctls(),
+	}
+	if ns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
+		hc.NetworkMode, cfg.Hostname = "host", ""
+	}
+	if ns.GetIpc() == runtimeapi.NamespaceMode_NODE {
+		hc.IpcMode = "host"
+	}
+	if ns.GetPid() == runtimeapi.NamespaceMode_NODE {
+		hc.PidMode = "host"
+	}
+	if dns := pc.GetDnsConfig(); dns != nil {
+		for _, a := range dns.GetServers() {
+			ip, err := netip.ParseAddr(a)
+			if err != nil {
+				return nil, toStatus(errdefs.InvalidParameter(fmt.Errorf("DNS server %q: %w", a, err)))
+			}
+			hc.DNS = append(hc.DNS, ip)
+		}
+		hc.DNSSearch, hc.DNSOptions = dns.GetSearches(), dns.GetOptions()
+	}
+	if err := portBindings(pc.GetPortMappings(), cfg, hc); err != nil {
+		return nil, toStatus(err)
+	}
+	resp, err := s.cfg.Containers.ContainerCreate(ctx, sandboxName(pc.GetMetadata()), containertypes.CreateRequest{Config: cfg, HostConfig: hc},
+		backend.ContainerCreateExtensions{Namespace: Namespace, Infra: true})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if err := s.cfg.Containers.ContainerStart(ctx, resp.ID); err != nil {
+		_ = s.cfg.Containers.ContainerRemove(context.WithoutCancel(ctx), resp.ID, true, true)
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: resp.ID}, nil
+}
+
+// portBindings publishes the pod's port mappings on its infra container.
+func portBindings(pms []*runtimeapi.PortMapping, cfg *containertypes.Config, hc *containertypes.HostConfig) error {
+	for _, pm := range pms {
+		if pm.GetHostPort() == 0 {
+			continue
+		}
+		proto := strings.ToLower(pm.GetProtocol().String())
+		port, err := network.ParsePort(strconv.Itoa(int(pm.GetContainerPort())) + "/" + proto)
+		if err != nil {
+			return errdefs.InvalidParameter(err)
+		}
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts, hc.PortBindings = network.PortSet{}, network.PortMap{}
+		}
+		cfg.ExposedPorts[port] = struct{}{}
+		hc.PortBindings[port] = append(hc.PortBindings[port], network.PortBinding{HostPort: strconv.Itoa(int(pm.GetHostPort()))})
+	}
+	return nil
+}
+
+// StopPodSandbox stops the pod's containers, then its infra container.
+// A sandbox that is gone is stopped.
+func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
+	zero := 0
+	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
+		if err := s.cfg.Containers.ContainerStop(ctx, id, "", &zero); !stopped(err) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.StopPodSandboxResponse{}, nil
+}
+
+// RemovePodSandbox removes the pod's containers and its infra container,
+// running or not. A sandbox that is gone is removed.
+func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
+	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
+		if err := s.cfg.Containers.ContainerRemove(ctx, id, true, true); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.RemovePodSandboxResponse{}, nil
+}
+
+// eachOfPod calls fn for each container of the sandbox id (a prefix),
+// then for its infra container, up to the first error. A sandbox that is
+// gone has none.
+func (s *Server) eachOfPod(ctx context.Context, id string, fn func(id string) error) error {
+	id, err := s.sandboxID(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	members, err := s.members(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range append(members, id) {
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// members are the IDs of the containers of sandbox id.
+func (s *Server) members(ctx context.Context, id string) ([]string, error) {
+	all, err := s.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range all {
+		if c.Labels[labelKind] == kindContainer && c.Labels[labelSandbox] == id {
+			out = append(out, c.ID)
+		}
+	}
+	return out, nil
+}
+
+// list is every container of the CRI's namespace.
+func (s *Server) list(ctx context.Context) ([]containertypes.Summary, error) {
+	return s.cfg.Containers.ContainerList(ctx, backend.ContainerListOptions{All: true, Namespace: Namespace})
+}
+
+// find resolves id (an ID or a unique prefix of one) among the CRI's
+// containers of kind.
+func (s *Server) find(ctx context.Context, id, kind string) (containertypes.Summary, error) {
+	all, err := s.list(ctx)
+	if err != nil {
+		return containertypes.Summary{}, err
+	}
+	var found []containertypes.Summary
+	for _, c := range all {
+		if c.Labels[labelKind] == kind && id != "" && strings.HasPrefix(c.ID, id) {
+			found = append(found, c)
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return containertypes.Summary{}, errdefs.NotFound(fmt.Errorf("%s %q not found", kind, id))
+	case len(found) > 1:
+		return containertypes.Summary{}, errdefs.InvalidParameter(fmt.Errorf("%s ID prefix %q is ambiguous", kind, id))
+	}
+	return found[0], nil
+}
+
+func (s *Server) sandboxID(ctx context.Context, id string) (string, error) {
+	c, err := s.find(ctx, id, kindSandbox)
+	return c.ID, err
+}
+
+// PodSandboxStatus reports a sandbox: ready while its infra container
+// runs, its IP on berth's bridge.
+func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
+	id, err := s.sandboxID(ctx, req.GetPodSandboxId())
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	in, err := s.cfg.Containers.ContainerInspect(ctx, id, false)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	l := in.Config.Labels
+	st := &runtimeapi.PodSandboxStatus{
+		Id: in.ID, Metadata: &runtimeapi.PodSandboxMetadata{}, State: sandboxState(in.State.Running),
+		CreatedAt: parseTime(in.Created), Labels: userLabels(l), Annotations: annotations(l),
+		Network: &runtimeapi.PodSandboxNetworkStatus{},
+		Linux:   &runtimeapi.LinuxPodSandboxStatus{Namespaces: &runtimeapi.Namespace{Options: &runtimeapi.NamespaceOption{}}},
+	}
+	decode(l, labelMetadata, st.Metadata)
+	decode(l, labelConfig, st.Linux.Namespaces.Options)
+	if in.NetworkSettings != nil {
+		for _, ep := range in.NetworkSettings.Networks {
+			if ep != nil && ep.IPAddress.IsValid() {
+				st.Network.Ip = ep.IPAddress.String()
+				break
+			}
+		}
+	}
+	return &runtimeapi.PodSandboxStatusResponse{Status: st}, nil
+}
+
+func sandboxState(running bool) runtimeapi.PodSandboxState {
+	if running {
+		return runtimeapi.PodSandboxState_SANDBOX_READY
+	}
+	return runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+}
+
+// ListPodSandbox lists the sandboxes the filter matches.
+func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
+	all, err := s.list(ctx)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	f := req.GetFilter()
+	out := []*runtimeapi.PodSandbox{}
+	for _, c := range all {
+		if c.Labels[labelKind] != kindSandbox {
+			continue
+		}
+		sb := &runtimeapi.PodSandbox{
+			Id: c.ID, Metadata: &runtimeapi.PodSandboxMetadata{}, State: sandboxState(c.State == containertypes.StateRunning),
+			CreatedAt: time.Unix(c.Created, 0).UnixNano(), Labels: userLabels(c.Labels), Annotations: annotations(c.Labels),
+		}
+		decode(c.Labels, labelMetadata, sb.Metadata)
+		if f != nil && (!strings.HasPrefix(sb.Id, f.GetId()) || f.GetState() != nil && f.GetState().GetState() != sb.State || !matchLabels(sb.Labels, f.GetLabelSelector())) {
+			continue
+		}
+		out = append(out, sb)
+	}
+	return &runtimeapi.ListPodSandboxResponse{Items: out}, nil
+}
+
+// parseTime reads one of the inspect answer's times in nanoseconds since
+// the epoch (0 when unset).
+func parseTime(s string) int64 {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() < 1970 {
+		return 0
+	}
+	return t.UnixNano()
+}

@@ -1,0 +1,139 @@
+// Package cri is berth's Kubernetes Container Runtime Interface: the CRI
+// v1 gRPC services RuntimeService and ImageService on a unix socket of the
+// daemon (<exec-root>/cri.sock by default). It keeps no state of its own:
+// a pod sandbox is a berth container (an infra container holding the
+// pod's network, IPC and UTS namespaces) and a CRI container a berth
+// container joining them, both in the "k8s.io" namespace so that the
+// Docker API does not list them; what the CRI knows of them (metadata,
+// annotations, the sandbox of a container) is kept in their labels.
+package cri
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"google.golang.org/grpc"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/berth/berth/internal/backend"
+)
+
+// Namespace is the namespace of the CRI's containers in berth's records
+// (containerd's name for Kubernetes').
+const Namespace = "k8s.io"
+
+// Containers is what the CRI needs of the daemon's container use cases.
+type Containers interface {
+	ContainerCreate(ctx context.Context, name string, req containertypes.CreateRequest, ext backend.ContainerCreateExtensions) (containertypes.CreateResponse, error)
+	ContainerStart(ctx context.Context, name string) error
+	ContainerStop(ctx context.Context, name, signal string, timeout *int) error
+	ContainerRemove(ctx context.Context, name string, force, volumes bool) error
+	ContainerInspect(ctx context.Context, name string, size bool) (*containertypes.InspectResponse, error)
+	ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]containertypes.Summary, error)
+	ContainerUpdate(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error)
+	ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error
+}
+
+// Execs runs commands in running containers.
+type Execs interface {
+	ExecSync(ctx context.Context, name string, args []string, timeout time.Duration) (stdout, stderr []byte, code int, err error)
+}
+
+// Images is what the CRI needs of the daemon's image use cases.
+type Images interface {
+	ImagePull(ctx context.Context, image, tag, platform, auth string, out io.Writer) error
+	ImageList(ctx context.Context, all bool, filters map[string][]string, sharedSize bool) ([]imagetypes.Summary, error)
+	ImageInspect(ctx context.Context, name string) (*backend.ImageInspectResponse, error)
+	ImageDelete(ctx context.Context, name string, force, prune bool) ([]imagetypes.DeleteResponse, error)
+}
+
+// Config is what the daemon hands the server.
+type Config struct {
+	Containers Containers
+	Execs      Execs
+	Images     Images
+	// ImageDir is the directory of the image layers, reported by
+	// ImageFsInfo.
+	ImageDir string
+	// Version is berth's version.
+	Version string
+	Log     *slog.Logger
+}
+
+// Server serves the CRI.
+type Server struct {
+	runtimeapi.UnimplementedRuntimeServiceServer
+	runtimeapi.UnimplementedImageServiceServer
+	cfg  Config
+	grpc *grpc.Server
+}
+
+// New returns a server of cfg's services.
+func New(cfg Config) *Server {
+	s := &Server{cfg: cfg, grpc: grpc.NewServer()}
+	runtimeapi.RegisterRuntimeServiceServer(s.grpc, s)
+	runtimeapi.RegisterImageServiceServer(s.grpc, s)
+	return s
+}
+
+// Listen makes the socket at path (its directory too, a stale socket
+// replaced) and serves it until Stop.
+func (s *Server) Listen(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o710); err != nil {
+		return fmt.Errorf("cri socket: %w", err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("cri socket: %w", err)
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return fmt.Errorf("cri socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return fmt.Errorf("cri socket: %w", err)
+	}
+	go func() {
+		if err := s.grpc.Serve(l); err != nil {
+			s.cfg.Log.Error("cri server", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Stop closes the listener and the connections.
+func (s *Server) Stop() { s.grpc.Stop() }
+
+// Version answers the runtime's name and versions.
+func (s *Server) Version(ctx context.Context, req *runtimeapi.VersionRequest) (*runtimeapi.VersionResponse, error) {
+	return &runtimeapi.VersionResponse{Version: "0.1.0", RuntimeName: "berth", RuntimeVersion: s.cfg.Version, RuntimeApiVersion: "v1"}, nil
+}
+
+// Status reports the runtime and its network ready: both are the daemon's
+// own, up while it serves.
+func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
+	return &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
+		{Type: runtimeapi.RuntimeReady, Status: true},
+		{Type: runtimeapi.NetworkReady, Status: true},
+	}}}, nil
+}
+
+// RuntimeConfig answers the cgroup driver: berth writes cgroupfs paths.
+func (s *Server) RuntimeConfig(ctx context.Context, req *runtimeapi.RuntimeConfigRequest) (*runtimeapi.RuntimeConfigResponse, error) {
+	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: runtimeapi.CgroupDriver_CGROUPFS}}, nil
+}
+
+// UpdateRuntimeConfig accepts the kubelet's pod CIDR, which berth's bridge
+// does not use yet.
+func (s *Server) UpdateRuntimeConfig(ctx context.Context, req *runtimeapi.UpdateRuntimeConfigRequest) (*runtimeapi.UpdateRuntimeConfigResponse, error) {
+	return &runtimeapi.UpdateRuntimeConfigResponse{}, nil
+}

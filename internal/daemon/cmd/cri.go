@@ -1,0 +1,49 @@
+package cmd
+
+import (
+	"log/slog"
+	"path/filepath"
+
+	"github.com/berth/berth/internal/cri"
+	"github.com/berth/berth/internal/daemon"
+)
+
+// criOptions are where the Kubernetes CRI listens: the --cri-socket flag
+// and daemon.json's "cri-socket" (one or the other).
+type criOptions struct {
+	flag string
+	file *string // nil: not in the file
+}
+
+// socket is the CRI's socket path, "" when it is off.
+func (c criOptions) socket(set func(string) bool, execRoot string) string {
+	p := filepath.Join(execRoot, "cri.sock")
+	switch {
+	case set("cri-socket"):
+		p = c.flag
+	case c.file != nil:
+		p = *c.file
+	}
+	if p == "none" {
+		return ""
+	}
+	return p
+}
+
+// startCRI serves the CRI over d's services, unless turned off; the
+// function returned stops it.
+func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger) (func(), error) {
+	path := o.cri.socket(o.set, cfg.ExecRoot)
+	if path == "" {
+		return func() {}, nil
+	}
+	s := cri.New(cri.Config{
+		Containers: d, Execs: d.Procs(), Images: d.Images(), ImageDir: filepath.Join(cfg.Root, "snapshots"),
+		Version: Version, Log: log,
+	})
+	if err := s.Listen(path); err != nil {
+		return nil, err
+	}
+	log.Info("CRI listening", "addr", path)
+	return s.Stop, nil
+}

@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"fmt"
+	"strings"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/errdefs"
+)
+
+// joinNamespaces points the IPC, UTS and PID namespaces of c's spec at
+// those of another running container when its IpcMode, UTSMode or PidMode
+// is "container:NAME" (a pod's containers join its infra container's): the
+// namespace paths of that container's process, and no hostname of c's own.
+// c keeps a /dev/shm of its own.
+func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error {
+	modes := map[specs.LinuxNamespaceType]string{
+		specs.IPCNamespace: string(c.HostConfig.IpcMode),
+		specs.UTSNamespace: string(c.HostConfig.UTSMode),
+		specs.PIDNamespace: string(c.HostConfig.PidMode),
+	}
+	for typ, mode := range modes {
+		ref, ok := strings.CutPrefix(mode, "container:")
+		if !ok {
+			continue
+		}
+		pid, err := d.runningPid(ref)
+		if err != nil {
+			return err
+		}
+		name := map[specs.LinuxNamespaceType]string{specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.PIDNamespace: "pid"}[typ]
+		for i := range spec.Linux.Namespaces {
+			if spec.Linux.Namespaces[i].Type == typ {
+				spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, name)
+			}
+		}
+		if typ == specs.UTSNamespace {
+			spec.Hostname = ""
+		}
+	}
+	return nil
+}
+
+// runningPid is the pid of the running container ref.
+func (d *Daemon) runningPid(ref string) (int, error) {
+	other, err := d.containers.Get(ref)
+	if err != nil {
+		return 0, err
+	}
+	other.Lock()
+	defer other.Unlock()
+	if !other.State.Running() {
+		return 0, errdefs.Conflict(fmt.Errorf("cannot join the namespaces of a non running container: %s", other.ID))
+	}
+	return other.State.Pid, nil
+}
+
+// sharedPID reports whether a container's processes share a PID namespace
+// they do not own (the host's, or another container's): its init's death
+// does not end the others, so a stop or a removal signals them all.
+func sharedPID(mode containertypes.PidMode) bool { return mode.IsHost() || mode.IsContainer() }
