@@ -81,7 +81,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 			cfg.Hostname = container.ShortID(id)
 		}
 	}
-	d.applyDefaults(hc)
+	d.cfg.ContainerDefaults.Apply(hc, d.defaultLogDriver())
 	warnings := d.res.Adapt(&hc.Resources)
 	oci.HostConfigDefaults(hc, d.cgroupV2)
 	d.res.DefaultSwap(&hc.Resources)

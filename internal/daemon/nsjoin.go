@@ -9,12 +9,12 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/oci"
 )
 
 // joinNamespaces points the IPC, UTS and PID namespaces of c's spec at
 // those of another running container when its IpcMode, UTSMode or PidMode
-// is "container:NAME" (a pod's containers join its infra container's): the
-// namespace paths of that container's process, and no hostname of c's own.
+// is "container:NAME" (a pod's containers join its infra container's).
 // c keeps a /dev/shm of its own.
 func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error {
 	modes := map[specs.LinuxNamespaceType]string{
@@ -23,22 +23,12 @@ func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error 
 		specs.PIDNamespace: string(c.HostConfig.PidMode),
 	}
 	for typ, mode := range modes {
-		ref, ok := strings.CutPrefix(mode, "container:")
-		if !ok {
-			continue
-		}
-		pid, err := d.runningPid(ref)
-		if err != nil {
-			return err
-		}
-		name := map[specs.LinuxNamespaceType]string{specs.IPCNamespace: "ipc", specs.UTSNamespace: "uts", specs.PIDNamespace: "pid"}[typ]
-		for i := range spec.Linux.Namespaces {
-			if spec.Linux.Namespaces[i].Type == typ {
-				spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, name)
+		if ref, ok := strings.CutPrefix(mode, "container:"); ok {
+			pid, err := d.runningPid(ref)
+			if err != nil {
+				return err
 			}
-		}
-		if typ == specs.UTSNamespace {
-			spec.Hostname = ""
+			oci.JoinNamespaces(spec, pid, typ)
 		}
 	}
 	return nil

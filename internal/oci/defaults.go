@@ -2,6 +2,7 @@ package oci
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -214,6 +215,66 @@ func HostConfigDefaults(hc *container.HostConfig, cgroupV2 bool) {
 		}
 		if hc.ReadonlyPaths == nil {
 			hc.ReadonlyPaths = slices.Clone(ReadonlyPaths)
+		}
+	}
+}
+
+// ContainerDefaults are a daemon's settings (daemon.json, by dockerd's
+// keys) of the containers it creates that do not choose.
+type ContainerDefaults struct {
+	// Init runs an init as PID 1 ("init").
+	Init bool
+	// DefaultShmSize is the size of /dev/shm ("default-shm-size"; 0 =
+	// DefaultShmSize).
+	DefaultShmSize int64
+	// DefaultUlimits apply where the container does not set the same
+	// limit ("default-ulimits").
+	DefaultUlimits []*container.Ulimit
+	// LogDriver and LogOpts are the log configuration ("log-driver",
+	// "log-opts"); "" is the daemon's default driver.
+	LogDriver string
+	LogOpts   map[string]string
+}
+
+// Apply gives hc the defaults where it chooses nothing, as dockerd does:
+// the log driver (logDriver, the effective LogDriver; with the options
+// only when hc names none and the same driver), init, /dev/shm size and
+// ulimits.
+func (o ContainerDefaults) Apply(hc *container.HostConfig, logDriver string) {
+	if hc.LogConfig.Type == "" {
+		hc.LogConfig.Type = logDriver
+	}
+	if hc.LogConfig.Type == logDriver && len(hc.LogConfig.Config) == 0 && len(o.LogOpts) > 0 {
+		hc.LogConfig.Config = maps.Clone(o.LogOpts)
+	}
+	if hc.Init == nil && o.Init {
+		on := true
+		hc.Init = &on
+	}
+	if hc.ShmSize == 0 {
+		hc.ShmSize = o.DefaultShmSize
+	}
+	for _, u := range o.DefaultUlimits {
+		if !slices.ContainsFunc(hc.Ulimits, func(v *container.Ulimit) bool { return v.Name == u.Name }) {
+			v := *u
+			hc.Ulimits = append(hc.Ulimits, &v)
+		}
+	}
+}
+
+// JoinNamespaces points the spec's IPC, UTS or PID namespace (types whose
+// names are their files under /proc/PID/ns) at that of process pid: modes
+// "container:NAME", as a pod's containers join its infra container's. A
+// container in another's UTS namespace has no hostname of its own.
+func JoinNamespaces(spec *specs.Spec, pid int, types ...specs.LinuxNamespaceType) {
+	for _, typ := range types {
+		for i := range spec.Linux.Namespaces {
+			if spec.Linux.Namespaces[i].Type == typ {
+				spec.Linux.Namespaces[i].Path = fmt.Sprintf("/proc/%d/ns/%s", pid, typ)
+			}
+		}
+		if typ == specs.UTSNamespace {
+			spec.Hostname = ""
 		}
 	}
 }
