@@ -1,7 +1,9 @@
 package container
 
 import (
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -55,9 +57,10 @@ type Container struct {
 	restartDelay time.Duration
 
 	mu       sync.Mutex
-	stopped  chan struct{} // closed when the process stops; replaced on start
-	nextExit chan struct{} // closed at the next stop or failed start
-	removed  chan struct{} // closed when the container is removed
+	saved    atomic.Pointer[[]byte] // the record as last saved (Registry.Save)
+	stopped  chan struct{}          // closed when the process stops; replaced on start
+	nextExit chan struct{}          // closed at the next stop or failed start
+	removed  chan struct{}          // closed when the container is removed
 }
 
 // New returns a fresh created container.
@@ -101,6 +104,29 @@ func (c *Container) Lock() { c.mu.Lock() }
 
 // Unlock unlocks the container.
 func (c *Container) Unlock() { c.mu.Unlock() }
+
+// Read calls f with c locked or, while a state change holds the lock (a
+// start or a stop lasts as long as the runtime and the network take), with
+// a copy of c as last saved: readers (ps, inspect) never wait for one. f
+// must not change what it gets.
+func (c *Container) Read(f func(*Container)) {
+	if c.mu.TryLock() {
+		defer c.mu.Unlock()
+		f(c)
+		return
+	}
+	if data := c.saved.Load(); data != nil {
+		cp := &Container{}
+		if json.Unmarshal(*data, cp) == nil {
+			cp.init()
+			f(cp)
+			return
+		}
+	}
+	c.Lock()
+	defer c.Unlock()
+	f(c)
+}
 
 // ShortID returns the first 12 characters of the ID.
 func (c *Container) ShortID() string { return ShortID(c.ID) }

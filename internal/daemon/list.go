@@ -63,13 +63,13 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 	now := time.Now()
 	out := []containertypes.Summary{}
 	for _, c := range d.containers.List() {
-		c.Lock()
-		ok := d.listMatch(c, f, all, exited, before, since, ancestors)
+		var ok bool
 		var s containertypes.Summary
-		if ok {
-			s = d.summary(c, now)
-		}
-		c.Unlock()
+		c.Read(func(c *container.Container) {
+			if ok = d.listMatch(c, f, all, exited, before, since, ancestors); ok {
+				s = d.summary(c, now)
+			}
+		})
 		if !ok {
 			continue
 		}
