@@ -80,7 +80,8 @@ type frame struct {
 // that falls this far behind (it reads slowly or not at all) is dropped:
 // its stream ends, while the container's output and log, and the other
 // clients, go on. 4 MiB is 40 ms of a container writing 100 MB/s, and
-// much more than a terminal shows.
+// much more than a terminal shows. A client holds at most twice that: the
+// queue being written and the one filling.
 const subQueueMax = 4 << 20
 
 // sub is one attached client. Output is queued for it (up to subQueueMax)
@@ -134,6 +135,10 @@ func (s *sub) push(hdr [8]byte, data []byte) bool {
 	return true
 }
 
+// finishTimeout bounds the writing of what is queued for a client once
+// the output ended: one that stopped reading then is let go.
+const finishTimeout = 30 * time.Second
+
 // finish marks the end of output: writeLoop returns once the queue is
 // written.
 func (s *sub) finish() {
@@ -141,6 +146,11 @@ func (s *sub) finish() {
 	s.ended = true
 	s.signal()
 	s.qmu.Unlock()
+	select {
+	case <-s.gone: // dropped: its deadline has passed already
+	default:
+		_ = s.conn.SetWriteDeadline(time.Now().Add(finishTimeout))
+	}
 }
 
 func (s *sub) signal() {
