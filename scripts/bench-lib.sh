@@ -19,6 +19,11 @@ pids=()
 bench_cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	# berth's monitor outlives its daemon by design: it and its warm
+	# runtime go too (found by $W in its command line, and as its child).
+	for p in $(grep -lsaF -f <(echo "$W") /proc/[0-9]*/cmdline | cut -d/ -f3); do
+		kill $(ps -o pid= --ppid "$p") "$p" 2>/dev/null || true
+	done
 	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$TAG" || true); do ip link del "$l" 2>/dev/null || true; done
 	nft delete table ip "$TAG" 2>/dev/null || true

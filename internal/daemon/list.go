@@ -182,7 +182,7 @@ func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.S
 	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
 	var ns containertypes.NetworkSettings
 	ns.Networks = s.NetworkSettings.Networks
-	d.net.Settings(c, &ns)
+	d.net.Networks(c, &ns)
 	s.Ports = d.net.PortSummaries(c)
 	return s
 }
