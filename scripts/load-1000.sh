@@ -62,6 +62,9 @@ probe() {
 	done
 }
 
+# cpu_ms PID: the user and system CPU time of PID, in ms.
+cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$1/stat"; }
+
 report() { # FILE-PREFIX TITLE
 	for k in ping ps inspect; do
 		awk '{printf "%.3f\n", $1 * 1000}' "$1.$k" 2>/dev/null | percentiles "$2 $k"
@@ -101,6 +104,11 @@ touch "$W/stop-probe"
 wait "$probe_pid" || true
 rm -f "$W/stop-probe"
 report "$W/steady" "with $N running:"
+# The daemon's CPU for one ps, robust to a busy machine where the
+# latencies are not.
+c0=$(cpu_ms "$(cat "$W/berth.pid")")
+for _ in $(seq 20); do curl -s -o /dev/null --unix-socket "$SOCK" http://berth/containers/json; done
+echo "daemon CPU per ps with $N running: $((($(cpu_ms "$(cat "$W/berth.pid")") - c0) / 20)) ms (mean of 20)"
 
 # 2. One rm -f for all.
 s=$(now)
@@ -140,8 +148,8 @@ until [ "$(curl -s --unix-socket "$SOCK" 'http://berth/containers/json' | grep -
 	sleep 0.005
 done
 all=$(now)
-printf 'restart: socket answers after %.3f s; all %d listed running after %.3f s (target < 1 s)\n' \
-	"$(echo "($ready - $s) / 1000000000" | bc -l)" "$R" "$(echo "($all - $s) / 1000000000" | bc -l)"
+printf 'restart: socket answers after %.3f s; all %d listed running after %.3f s (target < 1 s); the daemon used %d ms of CPU until then\n' \
+	"$(echo "($ready - $s) / 1000000000" | bc -l)" "$R" "$(echo "($all - $s) / 1000000000" | bc -l)" "$(cpu_ms "$(cat "$W/berth.pid")")"
 for i in 0 1 2 3 4; do
 	port=$("$BERTH" port "r$i" 80 | head -1 | cut -d: -f2)
 	got=$(curl -s --max-time 5 "http://127.0.0.1:$port/index.html" || true)
