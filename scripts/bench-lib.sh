@@ -19,6 +19,11 @@ pids=()
 bench_cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+	# berth's monitor outlives its daemon by design: it and its warm
+	# runtime go too (found by $W in its command line, and as its child).
+	for p in $(grep -lsaF -f <(echo "$W") /proc/[0-9]*/cmdline | cut -d/ -f3); do
+		kill $(ps -o pid= --ppid "$p") "$p" 2>/dev/null || true
+	done
 	{ grep -o " $W[^ ]*" /proc/self/mountinfo || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^$TAG" || true); do ip link del "$l" 2>/dev/null || true; done
 	nft delete table ip "$TAG" 2>/dev/null || true
@@ -134,4 +139,47 @@ report() {
 		MED[$c]=$med
 		printf '%-16s %10s %10s %6s\n' "$c" "$med" "$p90" "$N"
 	done
+}
+
+# counters prints, one "name value" a line, what the berth daemon started by
+# start_berth holds on the host: mounts under $W, links and nftables rules
+# named $TAG, network namespaces in its exec root, cgroups under /$TAG,
+# processes in them, the daemon's open files and RSS (KiB), the
+# processes running from $W (daemon and monitor), and bytes under its data
+# root. The load and soak scripts compare them before and after.
+counters() {
+	local dpid
+	dpid=$(cat "$W/berth.pid")
+	echo "mounts $(grep -c " $W" /proc/self/mountinfo || true)"
+	echo "links $(ip -o link show | awk -F': ' '{print $2}' | grep -c "^$TAG" || true)"
+	echo "netns $(find "$W/berth-exec/netns" -mindepth 1 2>/dev/null | wc -l)"
+	echo "nft-rules $(nft -a list table ip "$TAG" 2>/dev/null | grep -c '# handle' || true)"
+	echo "cgroups $(find /sys/fs/cgroup/*/"$TAG" /sys/fs/cgroup/"$TAG" -mindepth 1 -type d 2>/dev/null | wc -l)"
+	echo "container-procs $(find /sys/fs/cgroup/pids/"$TAG" /sys/fs/cgroup/"$TAG" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u | wc -l)"
+	# (the pattern comes from a file, so that grep's own command line has none)
+	echo "engine-procs $(grep -lsaF -f <(echo "$W") /proc/[0-9]*/cmdline | wc -l)"
+	echo "daemon-fds $(find /proc/"$dpid"/fd -mindepth 1 | wc -l)"
+	echo "daemon-rss-kib $(awk '/^VmRSS:/ {print $2}' /proc/"$dpid"/status)"
+	echo "data-root-bytes $(du -sb "$W/berth" | cut -f1)"
+}
+
+# compare_counters BEFORE AFTER (files of counters) prints both side by side
+# and "equal" or "different" for each; RSS may differ by 10 %. It returns
+# non-zero when any differs.
+compare_counters() {
+	join <(sort "$1") <(sort "$2") | awk '{
+		same = ($2 == $3)
+		if ($1 == "daemon-rss-kib") same = ($3 <= $2 * 1.1 && $3 >= $2 * 0.9)
+		printf "%-16s %12s %12s  %s\n", $1, $2, $3, same ? "equal" : "DIFFERENT"
+		if (!same) bad = 1
+	} END {exit bad}'
+}
+
+# percentiles NAME reads ms figures, one a line, and prints the count,
+# p50, p90, p99 and max.
+percentiles() {
+	sort -n | awk -v name="$1" '{a[NR]=$1} END {
+		if (NR == 0) {printf "%-28s no samples\n", name; exit}
+		printf "%-28s n=%-5d p50 %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f ms\n", name, NR,
+			a[int(NR*0.5+0.999)], a[int(NR*0.9+0.999)], a[int(NR*0.99+0.999)], a[NR]}'
 }

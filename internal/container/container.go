@@ -1,7 +1,9 @@
 package container
 
 import (
+	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -67,9 +69,11 @@ type Container struct {
 	restartDelay time.Duration
 
 	mu       sync.Mutex
-	stopped  chan struct{} // closed when the process stops; replaced on start
-	nextExit chan struct{} // closed at the next stop or failed start
-	removed  chan struct{} // closed when the container is removed
+	saved    atomic.Pointer[[]byte] // the record as last saved (Registry.Save)
+	starting atomic.Bool            // a start holds mu: Read may use saved
+	stopped  chan struct{}          // closed when the process stops; replaced on start
+	nextExit chan struct{}          // closed at the next stop or failed start
+	removed  chan struct{}          // closed when the container is removed
 }
 
 // New returns a fresh created container.
@@ -113,6 +117,35 @@ func (c *Container) Lock() { c.mu.Lock() }
 
 // Unlock unlocks the container.
 func (c *Container) Unlock() { c.mu.Unlock() }
+
+// Starting marks (true) and unmarks (false) a start in progress; the
+// caller holds the lock for the whole start.
+func (c *Container) Starting(on bool) { c.starting.Store(on) }
+
+// Read calls f with c locked or, while a start holds the lock (it lasts as
+// long as the network and the runtime take), with a copy of c as last
+// saved: readers (ps, inspect) never wait for one, and still see every
+// change that other callers made (those save before they unlock, and a
+// start's caller gets its answer only once it unlocked). f must not change
+// what it gets.
+func (c *Container) Read(f func(*Container)) {
+	if c.mu.TryLock() {
+		defer c.mu.Unlock()
+		f(c)
+		return
+	}
+	if data := c.saved.Load(); data != nil && c.starting.Load() {
+		cp := &Container{}
+		if json.Unmarshal(*data, cp) == nil {
+			cp.init()
+			f(cp)
+			return
+		}
+	}
+	c.Lock()
+	defer c.Unlock()
+	f(c)
+}
 
 // ShortID returns the first 12 characters of the ID.
 func (c *Container) ShortID() string { return ShortID(c.ID) }

@@ -34,6 +34,7 @@ func NewRegistry(db *store.DB) (*Registry, error) {
 			return fmt.Errorf("decode container record %s: %w", id, err)
 		}
 		c.init()
+		c.saved.Store(&data)
 		r.byID[c.ID] = c
 		r.byName[strings.TrimPrefix(c.Name, "/")] = c.ID
 		return nil
@@ -89,11 +90,17 @@ func (r *Registry) Add(c *Container) error {
 	return nil
 }
 
-// Save persists the record of c. The caller holds c's lock or owns c.
+// Save persists the record of c, and keeps it as the copy readers get
+// while c is locked (Read). The caller holds c's lock or owns c.
 func (r *Registry) Save(c *Container) error {
-	if err := r.db.Put(Bucket, c.ID, c); err != nil {
+	data, err := json.Marshal(c)
+	if err == nil {
+		err = r.db.Update(func(tx *store.Tx) error { return tx.PutString(Bucket, c.ID, string(data)) })
+	}
+	if err != nil {
 		return fmt.Errorf("save container %s: %w", c.ID, err)
 	}
+	c.saved.Store(&data)
 	return nil
 }
 

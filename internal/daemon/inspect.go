@@ -21,10 +21,12 @@ func (d *Daemon) ContainerInspect(ctx context.Context, name string, size bool) (
 	if err != nil {
 		return nil, err
 	}
-	c.Lock()
-	resp := d.inspect(c)
-	key, image := c.SnapshotKey, c.Image
-	c.Unlock()
+	var resp *containertypes.InspectResponse
+	var key, image string
+	c.Read(func(c *container.Container) {
+		resp = d.inspect(c)
+		key, image = c.SnapshotKey, c.Image
+	})
 	if size {
 		if rw, rootfs, ok := d.containerSizes(ctx, key, image); ok {
 			resp.SizeRw, resp.SizeRootFs = &rw, &rootfs

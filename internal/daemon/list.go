@@ -63,13 +63,13 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 	now := time.Now()
 	out := []containertypes.Summary{}
 	for _, c := range d.containers.List() {
-		c.Lock()
-		ok := c.Namespace == opts.Namespace && d.listMatch(c, f, all, exited, before, since, ancestors)
+		var ok bool
 		var s containertypes.Summary
-		if ok {
-			s = d.summary(c, now)
-		}
-		c.Unlock()
+		c.Read(func(c *container.Container) {
+			if ok = c.Namespace == opts.Namespace && d.listMatch(c, f, all, exited, before, since, ancestors); ok {
+				s = d.summary(c, now)
+			}
+		})
 		if !ok {
 			continue
 		}
@@ -182,7 +182,7 @@ func (d *Daemon) summary(c *container.Container, now time.Time) containertypes.S
 	s.NetworkSettings = &containertypes.NetworkSettingsSummary{Networks: map[string]*network.EndpointSettings{}}
 	var ns containertypes.NetworkSettings
 	ns.Networks = s.NetworkSettings.Networks
-	d.net.Settings(c, &ns)
+	d.net.Networks(c, &ns)
 	s.Ports = d.net.PortSummaries(c)
 	return s
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/volumes"
+	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
 )
@@ -20,6 +22,7 @@ import (
 // those that exited meanwhile.
 func (d *Daemon) restore(ctx context.Context) {
 	known := map[string]bool{}
+	var running []*container.Container
 	for _, c := range d.containers.List() {
 		// No start is under way: subpaths staged by one a crash cut short
 		// are unmounted, whatever the container's state.
@@ -51,8 +54,9 @@ func (d *Daemon) restore(ctx context.Context) {
 			continue
 		}
 		d.volumes.Hold(c)
-		d.reconnect(ctx, c)
+		running = append(running, c)
 	}
+	d.reconnectAll(ctx, running)
 	// Bundles and shim dirs of no container.
 	if entries, err := os.ReadDir(filepath.Join(d.execRoot, "b")); err == nil {
 		for _, e := range entries {
@@ -96,6 +100,28 @@ func (d *Daemon) restore(ctx context.Context) {
 		d.log.Info("restore: removing orphan container snapshot", "key", k)
 		_ = d.snapshotter.Remove(ctx, k)
 	}
+}
+
+// reconnectParallel is how many containers reconnectAll takes back at once.
+const reconnectParallel = 16
+
+// reconnectAll takes the running containers back, several at a time: each
+// asks the monitor for its state, and what a restart waits for is these
+// round trips, not the CPU (200 containers one after the other took 2 s on
+// a busy machine, with 0.25 s of CPU).
+func (d *Daemon) reconnectAll(ctx context.Context, cs []*container.Container) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, reconnectParallel)
+	for _, c := range cs {
+		sem <- struct{}{}
+		wg.Add(1)
+		recovery.Go(d.log, "restore "+c.ID, func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			d.reconnect(ctx, c)
+		}, nil)
+	}
+	wg.Wait()
 }
 
 // reconnect takes a running container back under the daemon's watch.

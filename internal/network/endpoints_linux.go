@@ -143,10 +143,10 @@ func (m *Manager) Connect(containerID, netRef string, o ConnectOptions) (ep Endp
 		return ep, err
 	}
 	crashpoint.At("network-connect-after-veth")
-	m.eps[key] = &ep
+	m.setEp(key, &ep)
 	if len(ep.Ports) > 0 || m.dirty {
 		if err := m.applyLocked(); err != nil {
-			delete(m.eps, key)
+			m.dropEp(key)
 			_ = bridge.Detach(ep.HostVeth)
 			return ep, err
 		}
@@ -219,7 +219,7 @@ func (m *Manager) releaseLocked(key string, ep *Endpoint, deleteVeth bool) {
 	if err := m.epdb.Delete(bucketEndpoints, key); err != nil {
 		m.log.Warn("delete endpoint record", "key", key, "err", err)
 	}
-	delete(m.eps, key)
+	m.dropEp(key)
 	if len(ep.Ports) > 0 {
 		m.dirty = true
 	}
@@ -261,9 +261,38 @@ func (m *Manager) endpointsWhere(match func(*Endpoint) bool) []Endpoint {
 	return out
 }
 
-// Endpoints returns the container's endpoints, eth0 first.
+// setEp records e under key, in eps and in its container's index. The
+// caller holds mu.
+func (m *Manager) setEp(key string, e *Endpoint) {
+	m.eps[key] = e
+	if m.byCtr[e.ContainerID] == nil {
+		m.byCtr[e.ContainerID] = map[string]*Endpoint{}
+	}
+	m.byCtr[e.ContainerID][key] = e
+}
+
+// dropEp forgets the endpoint under key. The caller holds mu.
+func (m *Manager) dropEp(key string) {
+	e, ok := m.eps[key]
+	if !ok {
+		return
+	}
+	delete(m.eps, key)
+	delete(m.byCtr[e.ContainerID], key)
+	if len(m.byCtr[e.ContainerID]) == 0 {
+		delete(m.byCtr, e.ContainerID)
+	}
+}
+
+// Endpoints returns the container's endpoints, eth0 first. It looks them
+// up by container (ps asks for each one: no walk over all endpoints).
 func (m *Manager) Endpoints(containerID string) []Endpoint {
-	out := m.endpointsWhere(func(e *Endpoint) bool { return e.ContainerID == containerID })
+	m.mu.Lock()
+	var out []Endpoint
+	for _, e := range m.byCtr[containerID] {
+		out = append(out, *e)
+	}
+	m.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
 		return len(out[i].IfName) < len(out[j].IfName) || out[i].IfName < out[j].IfName && len(out[i].IfName) == len(out[j].IfName)
 	})

@@ -67,11 +67,12 @@ type Manager struct {
 	stop  chan struct{} // closed by Close: ends the firewall watch
 
 	mu    sync.Mutex
-	nets  map[string]*Record   // id → network
-	eps   map[string]*Endpoint // container id + "/" + network id → endpoint
-	ports map[string]int       // reserved host port → socket fd
-	owner map[string]string    // reserved host port → endpoint ID
-	dirty bool                 // rules need rewriting
+	nets  map[string]*Record              // id → network
+	eps   map[string]*Endpoint            // container id + "/" + network id → endpoint
+	byCtr map[string]map[string]*Endpoint // container id → its entries of eps (setEp, dropEp)
+	ports map[string]int                  // reserved host port → socket fd
+	owner map[string]string               // reserved host port → endpoint ID
+	dirty bool                            // rules need rewriting
 }
 
 // New opens the network state and makes sure the predefined networks
@@ -108,7 +109,7 @@ func New(cfg Config) (*Manager, error) {
 	m := &Manager{
 		cfg: cfg, log: cfg.Log, db: db, epdb: epdb, table: TableName(cfg.Bridge), fw: firewall.NewTable(TableName(cfg.Bridge)),
 		nsDir: filepath.Join(cfg.ExecRoot, "netns"), stop: make(chan struct{}),
-		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
+		nets: map[string]*Record{}, eps: map[string]*Endpoint{}, byCtr: map[string]map[string]*Endpoint{}, ports: map[string]int{}, owner: map[string]string{},
 	}
 	if err := m.load(); err != nil {
 		closeAll()
@@ -172,7 +173,7 @@ func (m *Manager) load() error {
 		if err := json.Unmarshal(v, &e); err != nil {
 			return fmt.Errorf("decode endpoint %s: %w", k, err)
 		}
-		m.eps[k] = &e
+		m.setEp(k, &e)
 		return nil
 	})
 }

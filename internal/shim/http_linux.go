@@ -309,7 +309,7 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	sb := &sub{conn: conn, stdout: q.Get("stdout") == "1", stderr: q.Get("stderr") == "1", gone: make(chan struct{})}
+	sb := newSub(conn, q.Get("stdout") == "1", q.Get("stderr") == "1")
 	live, err := p.subscribe(sb, func() error {
 		_, err := io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: berth-stream\r\n\r\n")
 		return err
@@ -329,13 +329,9 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, in)
 		sb.leave()
 	}()
-	if live {
-		select {
-		case <-p.outDone:
-		case <-sb.gone:
-		}
-		p.waitReleased(sb.gone)
-	}
+	// Written here, off the pump: until the output ended (and what was
+	// held for it is delivered) or the client is gone or dropped.
+	sb.writeLoop()
 	p.unsubscribe(sb)
 	// Output is over: half-close so that the client sees EOF.
 	if cw, ok := conn.(interface{ CloseWrite() error }); ok {

@@ -61,24 +61,7 @@ type proc struct {
 	gate     chan struct{}
 	gateOnce sync.Once
 
-	released chan struct{} // closed when held output has been released
-	outEnded bool          // all output has been read (under outMu)
-}
-
-// waitReleased returns once p no longer holds its output (or gone closes):
-// an attach whose process already ended must stay until the held output
-// has been delivered to it.
-func (p *proc) waitReleased(gone <-chan struct{}) {
-	p.outMu.Lock()
-	holding := p.holding
-	p.outMu.Unlock()
-	if !holding {
-		return
-	}
-	select {
-	case <-p.released:
-	case <-gone:
-	}
+	outEnded bool // all output has been read (under outMu)
 }
 
 // openGate lets a gated exit be reported; it is idempotent.
@@ -93,19 +76,119 @@ type frame struct {
 	data   []byte
 }
 
-// sub is one attached client.
+// subQueueMax bounds the output queued for one attached client. A client
+// that falls this far behind (it reads slowly or not at all) is dropped:
+// its stream ends, while the container's output and log, and the other
+// clients, go on. 4 MiB is 40 ms of a container writing 100 MB/s, and
+// much more than a terminal shows. A client holds at most twice that: the
+// queue being written and the one filling.
+const subQueueMax = 4 << 20
+
+// sub is one attached client. Output is queued for it (up to subQueueMax)
+// and written by the attach handler's goroutine (writeLoop), never by the
+// pump, so that a client that stops reading never blocks the container.
 type sub struct {
 	conn   net.Conn
 	stdout bool
 	stderr bool
-	gone   chan struct{}
+	gone   chan struct{} // closed when the client is gone or dropped
 	once   sync.Once
+
+	qmu    sync.Mutex
+	queue  [][]byte      // framed output not yet written
+	queued int           // bytes in queue
+	ended  bool          // no more output will be queued
+	wake   chan struct{} // signalled (capacity 1) when queue or ended changes
 }
 
-func (s *sub) leave() { s.once.Do(func() { close(s.gone) }) }
+func newSub(conn net.Conn, stdout, stderr bool) *sub {
+	return &sub{conn: conn, stdout: stdout, stderr: stderr, gone: make(chan struct{}), wake: make(chan struct{}, 1)}
+}
+
+// leave drops the client: its pending write is cut short, and what is
+// queued is discarded.
+func (s *sub) leave() {
+	s.once.Do(func() {
+		close(s.gone)
+		_ = s.conn.SetWriteDeadline(time.Now())
+	})
+}
+
+// push queues one frame; it returns false when the client is gone or has
+// fallen subQueueMax behind (the caller then drops it).
+func (s *sub) push(hdr [8]byte, data []byte) bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	select {
+	case <-s.gone:
+		return false
+	default:
+	}
+	if s.queued+len(hdr)+len(data) > subQueueMax {
+		return false
+	}
+	b := make([]byte, 0, len(hdr)+len(data))
+	b = append(append(b, hdr[:]...), data...)
+	s.queue = append(s.queue, b)
+	s.queued += len(b)
+	s.signal()
+	return true
+}
+
+// finishTimeout bounds the writing of what is queued for a client once
+// the output ended: one that stopped reading then is let go.
+const finishTimeout = 30 * time.Second
+
+// finish marks the end of output: writeLoop returns once the queue is
+// written.
+func (s *sub) finish() {
+	s.qmu.Lock()
+	s.ended = true
+	s.signal()
+	s.qmu.Unlock()
+	select {
+	case <-s.gone: // dropped: its deadline has passed already
+	default:
+		_ = s.conn.SetWriteDeadline(time.Now().Add(finishTimeout))
+	}
+}
+
+func (s *sub) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes the queued output to the client until the output ended
+// and all of it is written, or the client is gone.
+func (s *sub) writeLoop() {
+	for {
+		s.qmu.Lock()
+		q, ended := s.queue, s.ended
+		s.queue, s.queued = nil, 0
+		s.qmu.Unlock()
+		if len(q) > 0 {
+			bufs := net.Buffers(q)
+			if _, err := bufs.WriteTo(s.conn); err != nil {
+				s.leave()
+				return
+			}
+			continue
+		}
+		if ended {
+			return
+		}
+		select {
+		case <-s.wake:
+		case <-s.gone:
+			return
+		}
+	}
+}
 
 func newProc(execID string) *proc {
-	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{}), released: make(chan struct{})}
+	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{})}
 }
 
 // setupPipes creates stdio pipes. It returns the container's side.
@@ -179,7 +262,7 @@ func (p *proc) endOutput() {
 	p.outEnded = true
 	p.outMu.Unlock()
 	for s := range subs {
-		s.leave()
+		s.finish()
 	}
 	close(p.outDone)
 }
@@ -260,8 +343,7 @@ func (p *proc) deliver(stream byte, data []byte) {
 		if (stream == shimclient.StreamStdout && !s.stdout) || (stream == shimclient.StreamStderr && !s.stderr) {
 			continue
 		}
-		_ = s.conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := (&net.Buffers{hdr[:], data}).WriteTo(s.conn); err != nil {
+		if !s.push(hdr, data) {
 			delete(p.subs, s)
 			s.leave()
 		}
@@ -280,14 +362,13 @@ func (p *proc) releaseLocked() {
 		return
 	}
 	p.holding = false
-	close(p.released)
 	for _, f := range p.held {
 		p.deliver(f.stream, f.data)
 	}
 	p.held, p.heldN = nil, 0
 	if p.outEnded {
 		for s := range p.subs {
-			s.leave()
+			s.finish()
 		}
 		p.subs = map[*sub]struct{}{}
 	}
@@ -325,6 +406,7 @@ func (p *proc) subscribe(s *sub, greet func() error) (live bool, err error) {
 			p.releaseLocked()
 			delete(p.subs, s)
 		}
+		s.finish()
 		return false, nil
 	default:
 	}

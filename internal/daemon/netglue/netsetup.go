@@ -350,11 +350,22 @@ func (s *Service) Settings(c *container.Container, ns *containertypes.NetworkSet
 	if s.net == nil || mode.IsContainer() {
 		return
 	}
-	running := c.State.Running()
-	if running && !mode.IsHost() && s.net.HasSandbox(c.ID) {
+	if c.State.Running() && !mode.IsHost() && s.net.HasSandbox(c.ID) {
 		ns.SandboxKey = s.net.NetNSPath(c.ID)
 		ns.SandboxID = c.ID
 	}
+	s.Networks(c, ns)
+}
+
+// Networks fills the ports and networks of ns for c: Settings without
+// the sandbox, which ps does not show (and would cost a stat for each
+// container). The caller holds the lock.
+func (s *Service) Networks(c *container.Container, ns *containertypes.NetworkSettings) {
+	mode := c.HostConfig.NetworkMode
+	if s.net == nil || mode.IsContainer() {
+		return
+	}
+	running := c.State.Running()
 	ns.Ports = networktypes.PortMap{}
 	eps := map[string]network.Endpoint{}
 	if running {
@@ -470,6 +481,9 @@ func (s *Service) FilterMatch(c *container.Container, f filters.Args) bool {
 			}
 			return slices.Contains(ports, v)
 		}
+	}
+	if !f.Has("publish") && !f.Has("expose") {
+		return f.Any("network", onNetwork) // no ports to collect (ps asks for each container)
 	}
 	// Both match container ports, as dockerd's: publish those with a
 	// binding, expose those exposed.
