@@ -76,6 +76,12 @@ func GenerateID() string {
 	}
 }
 
+// IsID reports whether s has the form of a full container ID: 64
+// lower-case hex digits.
+func IsID(s string) bool {
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
 // ValidName reports whether name (without leading "/") matches Docker's
 // [a-zA-Z0-9][a-zA-Z0-9_.-]+.
 func ValidName(name string) bool {

@@ -5,12 +5,12 @@ import (
 	"strings"
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/opencontainers/go-digest"
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/daemon/files"
 	"github.com/berth/berth/internal/image"
+	"github.com/berth/berth/internal/oci"
 )
 
 // ContainerCommit makes an image of the container's writable layer.
@@ -31,9 +31,9 @@ func (d *Daemon) ContainerCommit(ctx context.Context, name string, opts backend.
 		}
 	}
 	if opts.Config != nil {
-		mergeCommitConfig(&cfg, opts.Config)
+		oci.MergeCommitConfig(&cfg, opts.Config)
 	}
-	ic := imageConfigOf(&cfg)
+	ic := oci.ImageConfigOf(&cfg)
 	if err := image.ApplyChanges(ic, opts.Changes); err != nil {
 		return "", err
 	}
@@ -79,50 +79,4 @@ func (d *Daemon) commitLayer(ctx context.Context, key, parent string, opts image
 		opts.Exclude = files.AddedMountPoints(ch)
 	}
 	return d.images.Commit(ctx, key, digest.Digest(parent), opts)
-}
-
-func mergeCommitConfig(dst, src *containertypes.Config) {
-	if len(src.Cmd) > 0 {
-		dst.Cmd = src.Cmd
-	}
-	if len(src.Entrypoint) > 0 {
-		dst.Entrypoint = src.Entrypoint
-	}
-	if len(src.Env) > 0 {
-		dst.Env = src.Env
-	}
-	if src.WorkingDir != "" {
-		dst.WorkingDir = src.WorkingDir
-	}
-	if src.User != "" {
-		dst.User = src.User
-	}
-	for k, v := range src.Labels {
-		if dst.Labels == nil {
-			dst.Labels = map[string]string{}
-		}
-		dst.Labels[k] = v
-	}
-}
-
-// imageConfigOf converts a container config to an image config.
-func imageConfigOf(c *containertypes.Config) *dockerspec.DockerOCIImageConfig {
-	ic := &dockerspec.DockerOCIImageConfig{}
-	ic.User = c.User
-	ic.Env = c.Env
-	ic.Entrypoint = c.Entrypoint
-	ic.Cmd = c.Cmd
-	ic.WorkingDir = c.WorkingDir
-	ic.Labels = c.Labels
-	ic.StopSignal = c.StopSignal
-	ic.Volumes = c.Volumes
-	ic.Shell = c.Shell
-	ic.Healthcheck = c.Healthcheck
-	if len(c.ExposedPorts) > 0 {
-		ic.ExposedPorts = map[string]struct{}{}
-		for p := range c.ExposedPorts {
-			ic.ExposedPorts[p.String()] = struct{}{}
-		}
-	}
-	return ic
 }

@@ -91,7 +91,7 @@ func (d *Daemon) restore(ctx context.Context) {
 	// Container snapshots (active, keyed by a 64-hex id) of no container.
 	var orphans []string
 	_ = d.snapshotter.Walk(ctx, func(info snapshot.Info) error {
-		if info.Kind == snapshot.KindActive && len(info.Key) == 64 && !known[info.Key] && isHex(info.Key) {
+		if info.Kind == snapshot.KindActive && !known[info.Key] && container.IsID(info.Key) {
 			orphans = append(orphans, info.Key)
 		}
 		return nil
@@ -171,15 +171,6 @@ func (d *Daemon) reconnect(ctx context.Context, c *container.Container) {
 	c.Unlock()
 	d.shims.Store(c.ID, sh)
 	d.monitor(c, sh)
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // adoptOrClean handles a stopped record whose shim may have outlived a

@@ -88,3 +88,51 @@ func mergeEnv(ctr, img []string) []string {
 	}
 	return out
 }
+
+// MergeCommitConfig applies the config a commit gives (--change, or the
+// API's body) over the container's: what it sets replaces, labels add.
+func MergeCommitConfig(dst, src *container.Config) {
+	if len(src.Cmd) > 0 {
+		dst.Cmd = src.Cmd
+	}
+	if len(src.Entrypoint) > 0 {
+		dst.Entrypoint = src.Entrypoint
+	}
+	if len(src.Env) > 0 {
+		dst.Env = src.Env
+	}
+	if src.WorkingDir != "" {
+		dst.WorkingDir = src.WorkingDir
+	}
+	if src.User != "" {
+		dst.User = src.User
+	}
+	for k, v := range src.Labels {
+		if dst.Labels == nil {
+			dst.Labels = map[string]string{}
+		}
+		dst.Labels[k] = v
+	}
+}
+
+// ImageConfigOf is the image config of a committed container's config.
+func ImageConfigOf(c *container.Config) *dockerspec.DockerOCIImageConfig {
+	ic := &dockerspec.DockerOCIImageConfig{}
+	ic.User = c.User
+	ic.Env = c.Env
+	ic.Entrypoint = c.Entrypoint
+	ic.Cmd = c.Cmd
+	ic.WorkingDir = c.WorkingDir
+	ic.Labels = c.Labels
+	ic.StopSignal = c.StopSignal
+	ic.Volumes = c.Volumes
+	ic.Shell = c.Shell
+	ic.Healthcheck = c.Healthcheck
+	if len(c.ExposedPorts) > 0 {
+		ic.ExposedPorts = map[string]struct{}{}
+		for p := range c.ExposedPorts {
+			ic.ExposedPorts[p.String()] = struct{}{}
+		}
+	}
+	return ic
+}
