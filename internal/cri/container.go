@@ -225,16 +225,13 @@ func (s *Server) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCont
 
 // ListContainers lists the containers the filter matches.
 func (s *Server) ListContainers(ctx context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
-	all, err := s.list(ctx)
+	all, err := s.list(ctx, kindContainer)
 	if err != nil {
 		return nil, toStatus(err)
 	}
 	f := req.GetFilter()
 	out := []*runtimeapi.Container{}
 	for _, c := range all {
-		if c.Labels[labelKind] != kindContainer {
-			continue
-		}
 		rc := &runtimeapi.Container{
 			Id: c.ID, PodSandboxId: c.Labels[labelSandbox], Metadata: &runtimeapi.ContainerMetadata{},
 			Image: &runtimeapi.ImageSpec{Image: c.Labels[labelImage]}, ImageRef: c.ImageID, ImageId: c.ImageID,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,34 +155,39 @@ func (s *Server) eachOfPod(ctx context.Context, id string, fn func(id string) er
 
 // members are the IDs of the containers of sandbox id.
 func (s *Server) members(ctx context.Context, id string) ([]string, error) {
-	all, err := s.list(ctx)
+	all, err := s.list(ctx, kindContainer)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, c := range all {
-		if c.Labels[labelKind] == kindContainer && c.Labels[labelSandbox] == id {
+		if c.Labels[labelSandbox] == id {
 			out = append(out, c.ID)
 		}
 	}
 	return out, nil
 }
 
-// list is every container of the CRI's namespace.
-func (s *Server) list(ctx context.Context) ([]containertypes.Summary, error) {
-	return s.cfg.Containers.ContainerList(ctx, backend.ContainerListOptions{All: true, Namespace: Namespace})
+// list is every container of the CRI's namespace of kind (kindSandbox or
+// kindContainer).
+func (s *Server) list(ctx context.Context, kind string) ([]containertypes.Summary, error) {
+	all, err := s.cfg.Containers.ContainerList(ctx, backend.ContainerListOptions{All: true, Namespace: Namespace})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(c containertypes.Summary) bool { return c.Labels[labelKind] != kind }), nil
 }
 
 // find resolves id (an ID or a unique prefix of one) among the CRI's
 // containers of kind.
 func (s *Server) find(ctx context.Context, id, kind string) (containertypes.Summary, error) {
-	all, err := s.list(ctx)
+	all, err := s.list(ctx, kind)
 	if err != nil {
 		return containertypes.Summary{}, err
 	}
 	var found []containertypes.Summary
 	for _, c := range all {
-		if c.Labels[labelKind] == kind && id != "" && strings.HasPrefix(c.ID, id) {
+		if id != "" && strings.HasPrefix(c.ID, id) {
 			found = append(found, c)
 		}
 	}
@@ -239,16 +245,13 @@ func sandboxState(running bool) runtimeapi.PodSandboxState {
 
 // ListPodSandbox lists the sandboxes the filter matches.
 func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	all, err := s.list(ctx)
+	all, err := s.list(ctx, kindSandbox)
 	if err != nil {
 		return nil, toStatus(err)
 	}
 	f := req.GetFilter()
 	out := []*runtimeapi.PodSandbox{}
 	for _, c := range all {
-		if c.Labels[labelKind] != kindSandbox {
-			continue
-		}
 		sb := &runtimeapi.PodSandbox{
 			Id: c.ID, Metadata: &runtimeapi.PodSandboxMetadata{}, State: sandboxState(c.State == containertypes.StateRunning),
 			CreatedAt: time.Unix(c.Created, 0).UnixNano(), Labels: userLabels(c.Labels), Annotations: annotations(c.Labels),

@@ -24,14 +24,14 @@ func (s *Server) ContainerStats(ctx context.Context, req *runtimeapi.ContainerSt
 // ListContainerStats answers a sample of each running container the
 // filter matches.
 func (s *Server) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
-	all, err := s.list(ctx)
+	all, err := s.list(ctx, kindContainer)
 	if err != nil {
 		return nil, toStatus(err)
 	}
 	f := req.GetFilter()
 	out := []*runtimeapi.ContainerStats{}
 	for _, c := range all {
-		if c.Labels[labelKind] != kindContainer || c.State != containertypes.StateRunning {
+		if c.State != containertypes.StateRunning {
 			continue
 		}
 		if f != nil && (!strings.HasPrefix(c.ID, f.GetId()) || !strings.HasPrefix(c.Labels[labelSandbox], f.GetPodSandboxId()) || !matchLabels(userLabels(c.Labels), f.GetLabelSelector())) {
