@@ -93,7 +93,7 @@ services:
 	// service_completed_successfully: app started after init exited 0,
 	// and sees what init wrote on the external volume.
 	initC, appC := d.inspect(p+"-init-1"), d.inspect(p+"-app-1")
-	if initC.State.ExitCode != 0 || initC.State.FinishedAt > appC.State.StartedAt {
+	if initC.State.ExitCode != 0 || !stamp(t, initC.State.FinishedAt).Before(stamp(t, appC.State.StartedAt)) {
 		t.Fatalf("init exited %d at %s, app started at %s", initC.State.ExitCode, initC.State.FinishedAt, appC.State.StartedAt)
 	}
 	if got := d.mustCompose(berth, dir, p, nil, "exec", "-T", "app", "cat", "/v/done", "/msg"); got != "done\nfirst" {
@@ -177,7 +177,7 @@ services:
 	if code == 0 || !strings.Contains(out, `service "once" didn't complete successfully: exit 3`) {
 		t.Fatalf("up with a failing one-shot: exit %d:\n%s", code, out)
 	}
-	if c := d.containerID(p + "b-after-1"); c != "" && d.inspect(c).State.StartedAt != "0001-01-01T00:00:00Z" {
+	if c := d.containerID(p + "b-after-1"); c != "" && !stamp(t, d.inspect(c).State.StartedAt).IsZero() {
 		t.Fatal("after started although once failed")
 	}
 	d.mustCompose(berth, bad, p+"b", nil, "down")
@@ -222,6 +222,16 @@ func (d *testDaemon) inspect(name string) container.InspectResponse {
 		d.t.Fatal(err)
 	}
 	return res.Container
+}
+
+// stamp parses an inspect answer's time.
+func stamp(t *testing.T, s string) time.Time {
+	t.Helper()
+	ts, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }
 
 // networkID is a network's ID ("" if none).
