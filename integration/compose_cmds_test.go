@@ -93,8 +93,8 @@ services:
 	// service_completed_successfully: app started after init exited 0,
 	// and sees what init wrote on the external volume.
 	initC, appC := d.inspect(p+"-init-1"), d.inspect(p+"-app-1")
-	if initC.State.ExitCode != 0 || !stamp(t, initC.State.FinishedAt).Before(stamp(t, appC.State.StartedAt)) {
-		t.Fatalf("init exited %d at %s, app started at %s", initC.State.ExitCode, initC.State.FinishedAt, appC.State.StartedAt)
+	if initC.State.Status != container.StateExited || initC.State.ExitCode != 0 || !stamp(t, initC.State.FinishedAt).Before(stamp(t, appC.State.StartedAt)) {
+		t.Fatalf("init %s (exit %d) at %s, app started at %s", initC.State.Status, initC.State.ExitCode, initC.State.FinishedAt, appC.State.StartedAt)
 	}
 	if got := d.mustCompose(berth, dir, p, nil, "exec", "-T", "app", "cat", "/v/done", "/msg"); got != "done\nfirst" {
 		t.Fatalf("app sees %q, want init's file and the built /msg", got)
