@@ -187,22 +187,7 @@ services:
 // file under its rebuild trigger: app is recreated from the new image.
 func testComposeWatchRebuild(t *testing.T, d *testDaemon, dir, p string) {
 	t.Helper()
-	cmd := exec.Command(berthBinary, "compose", "-p", p, "watch", "app")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_BUILDKIT=0")
-	var out testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("watch output:\n%s", out.String())
-		}
-	}()
-	waitFor(t, 60*time.Second, "watch enabled", func() bool { return strings.Contains(out.String(), "Watch enabled") })
+	defer d.startComposeWatch(dir, p, "app")()
 	old := d.containerID(p + "-app-1")
 	mustWrite(t, filepath.Join(dir, "app", "msg"), "second")
 	waitFor(t, 60*time.Second, "app rebuilt with the new msg", func() bool {
@@ -212,6 +197,38 @@ func testComposeWatchRebuild(t *testing.T, d *testDaemon, dir, p string) {
 	if d.containerID(p+"-app-1") == old {
 		t.Fatal("app's container was not recreated by the rebuild")
 	}
+}
+
+// startComposeWatch runs `berth compose -p p watch services…` in dir until
+// stop is called (which logs its output if the test failed) and waits for
+// its "Watch enabled".
+func (d *testDaemon) startComposeWatch(dir, p string, services ...string) (stop func()) {
+	t := d.t
+	t.Helper()
+	cmd := exec.Command(berthBinary, append([]string{"compose", "-p", p, "watch"}, services...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "DOCKER_BUILDKIT=0")
+	out := &testutil.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("watch output:\n%s", out.String())
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+		}
+	}()
+	waitFor(t, 60*time.Second, "watch enabled", func() bool { return strings.Contains(out.String(), "Watch enabled") })
+	ok = true
+	return stop
 }
 
 // inspect returns a container's inspect answer; a failure fails the test.
