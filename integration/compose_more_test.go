@@ -15,8 +15,6 @@ import (
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
-
-	"github.com/berth/berth/internal/testutil"
 )
 
 // copyComposeDir copies the two-tier project (with compose1, whose web
@@ -271,20 +269,8 @@ func TestComposeWatch(t *testing.T) {
 	mustWrite(t, filepath.Join(dir, "src", "a.txt"), "one")
 	mustWrite(t, filepath.Join(dir, "restart.txt"), "0")
 	p := "cw" + randHex(3)
-	cmd := exec.Command(berthBinary, "compose", "-p", p, "watch")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock)
-	var out testutil.SyncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		d.compose(composeTools[0], dir, p, nil, "down")
-	}()
-	waitFor(t, 30*time.Second, "watch enabled", func() bool { return strings.Contains(out.String(), "Watch enabled") })
+	defer d.compose(composeTools[0], dir, p, nil, "down")
+	defer d.startComposeWatch(dir, p)()
 	mustWrite(t, filepath.Join(dir, "src", "sub", "b.txt"), "synced")
 	waitFor(t, 10*time.Second, "b.txt synced into the container", func() bool {
 		o, code := d.compose(composeTools[0], dir, p, nil, "exec", "-T", "app", "cat", "/src/sub/b.txt")
