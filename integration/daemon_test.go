@@ -125,6 +125,16 @@ func randHex(n int) string {
 // container, stops the daemon and removes its cgroups and dirs.
 func startDaemon(t *testing.T) *testDaemon {
 	t.Helper()
+	d := newDaemon(t)
+	d.start(nil)
+	t.Cleanup(d.cleanup)
+	return d
+}
+
+// newDaemon is startDaemon's daemon before its start: names, dirs,
+// configuration file and arguments.
+func newDaemon(t *testing.T) *testDaemon {
+	t.Helper()
 	testutil.RequireRoot(t)
 	hexID := randHex(4)
 	name := "bt-en-" + hexID
@@ -147,8 +157,6 @@ func startDaemon(t *testing.T) *testDaemon {
 	}
 	d.args = []string{"daemon", "-H", "unix://" + d.sock, "--data-root", d.root, "--exec-root", d.execRoot,
 		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "--bridge", d.bridge, "-D"}
-	d.start(nil)
-	t.Cleanup(d.cleanup)
 	return d
 }
 
