@@ -290,9 +290,21 @@ func (d *testDaemon) cleanup() {
 	_ = syscall.Unmount(filepath.Join(d.execRoot, "init"), syscall.MNT_DETACH) // the sealed --init copy of a killed daemon
 	removeNetworking(d.bridge, filepath.Join(d.execRoot, "netns"))
 	removeCgroups("/" + d.name)
+	d.checkRaces()
 	_ = os.RemoveAll(d.sockDir)
 	if d.client != nil {
 		d.client.Close()
+	}
+}
+
+// checkRaces fails the test when the daemon or its monitor reported a
+// data race (a binary built with -race: make test-race).
+func (d *testDaemon) checkRaces() {
+	for _, p := range []string{d.logPath, filepath.Join(d.execRoot, "monitor", "monitor.log")} {
+		data, _ := os.ReadFile(p)
+		if i := bytes.Index(data, []byte("WARNING: DATA RACE")); i >= 0 {
+			d.t.Errorf("%s reports a data race:\n%s", p, data[i:min(len(data), i+8000)])
+		}
 	}
 }
 

@@ -167,6 +167,10 @@ func (s *server) create() error {
 		if s.log != nil {
 			s.log.Close()
 		}
+		// A runtime that crashed or hung half-way may have left the
+		// container (its init waiting, its cgroup, its state): without a
+		// delete, the next start of the same id would fail.
+		_ = s.rt.run(context.Background(), "delete", "--force", cfg.ID)
 		return err
 	}
 	// Whatever came out so far is the runtime's (warnings): the container's
@@ -224,14 +228,14 @@ func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) 
 		p.startPumps()
 	}
 	args = append(args, s.cfg.ID)
-	_, exited, err := s.rt.spawn(args, stdio)
+	pid, exited, err := s.rt.spawn(args, stdio)
 	p.closeTheirs()
 	if err != nil {
 		p.closeStdin()
 		return 0, err
 	}
-	ws := <-exited
-	if err := status(ws); err != nil {
+	ws, werr := waitVerb(context.Background(), args[0], pid, exited)
+	if err := status(ws); werr != nil || err != nil {
 		var text string
 		if terminal {
 			_ = capture.SetReadDeadline(time.Now().Add(drainTimeout))
@@ -248,6 +252,9 @@ func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) 
 			for _, f := range []*os.File{p.stdout, p.stderr} {
 				f.Close()
 			}
+		}
+		if werr != nil {
+			return 0, werr
 		}
 		return 0, runtimeError(args[0], text, err)
 	}
