@@ -17,7 +17,6 @@ import (
 
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
-	"golang.org/x/sys/unix"
 )
 
 // maxSunPath is the longest unix socket path the kernel accepts.
@@ -71,8 +70,9 @@ func (s *server) exit() {
 // It deletes the container from the runtime first, as Delete would. A
 // container that still runs stays supervised.
 func (s *server) checkOrphan() {
-	var st unix.Stat_t
-	if err := unix.Fstat(int(s.dirFd.Fd()), &st); err != nil || st.Nlink > 0 || !s.init.isDone() {
+	// Stat, not Fstat of Fd(): exit may close dirFd meanwhile.
+	fi, err := s.dirFd.Stat()
+	if err != nil || fi.Sys().(*syscall.Stat_t).Nlink > 0 || !s.init.isDone() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
