@@ -93,7 +93,7 @@ for n in "${NETS[@]}"; do
 done
 for f in "$LOG" "$EXEC/monitor/monitor.log"; do
 	if grep -q "WARNING: DATA RACE" "$f" 2>/dev/null; then
-		problem "$f reports a data race"; grep -A30 -m3 "WARNING: DATA RACE" "$f"
+		problem "$f reports a data race"; sed -n "/WARNING: DATA RACE/,/^==================/p" "$f" | head -300
 	fi
 done
 # Everything removed leaves nothing.
