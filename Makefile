@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/berth
 GOFLAGS_BUILD := -trimpath -tags 'netgo osusergo' -ldflags '-s -w -extldflags -static'
 
-.PHONY: all build install test test-beside unit conformance bench fuzz figures clean
+.PHONY: all build install test test-beside test-race unit conformance bench fuzz figures clean
 
 all: build
 
@@ -37,6 +37,15 @@ NETTESTS := TestNetwork|TestNameFiles|TestBuildCowsay|TestCompose1|TestSDKNetwor
 test-beside: build
 	BERTH_TEST_BESIDE=docker BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
 	BERTH_TEST_BESIDE=dropfw BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
+
+# test-race runs the integration suite against a berth built with the race
+# detector (every role: daemon, monitor, runtime, CLI); a test fails when
+# its daemon's or monitor's log reports a data race (the harness reads
+# them). About 2-3 times the suite's usual time.
+RACE_BIN := bin/berth-race
+test-race:
+	CGO_ENABLED=1 $(GO) build -race -trimpath -tags 'netgo osusergo' -ldflags '-extldflags -static' -o $(RACE_BIN) ./cmd/berth
+	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(RACE_BIN) $(GO) test -count=1 -timeout 90m ./integration
 
 # conformance runs the OCI validation suite (runtime-tools v0.9.0) with runc
 # and `berth runtime` side by side; it fails when berth fails a program that

@@ -148,6 +148,16 @@ func randHex(n int) string {
 // container, stops the daemon and removes its cgroups and dirs.
 func startDaemon(t *testing.T) *testDaemon {
 	t.Helper()
+	d := newDaemon(t)
+	d.start(nil)
+	t.Cleanup(d.cleanup)
+	return d
+}
+
+// newDaemon is startDaemon's daemon before its start: names, dirs,
+// configuration file and arguments.
+func newDaemon(t *testing.T) *testDaemon {
+	t.Helper()
 	testutil.RequireRoot(t)
 	hexID := randHex(4)
 	name := "bt-en-" + hexID
@@ -171,8 +181,6 @@ func startDaemon(t *testing.T) *testDaemon {
 	}
 	d.args = []string{"daemon", "-H", "unix://" + d.sock, "--data-root", d.root, "--exec-root", d.execRoot,
 		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "--bridge", d.bridge, "-D"}
-	d.start(nil)
-	t.Cleanup(d.cleanup)
 	return d
 }
 
@@ -306,9 +314,21 @@ func (d *testDaemon) cleanup() {
 	_ = syscall.Unmount(filepath.Join(d.execRoot, "init"), syscall.MNT_DETACH) // the sealed --init copy of a killed daemon
 	removeNetworking(d.bridge, filepath.Join(d.execRoot, "netns"))
 	removeCgroups("/" + d.name)
+	d.checkRaces()
 	_ = os.RemoveAll(d.sockDir)
 	if d.client != nil {
 		d.client.Close()
+	}
+}
+
+// checkRaces fails the test when the daemon or its monitor reported a
+// data race (a binary built with -race: make test-race).
+func (d *testDaemon) checkRaces() {
+	for _, p := range []string{d.logPath, filepath.Join(d.execRoot, "monitor", "monitor.log")} {
+		data, _ := os.ReadFile(p)
+		if i := bytes.Index(data, []byte("WARNING: DATA RACE")); i >= 0 {
+			d.t.Errorf("%s reports a data race:\n%s", p, data[i:min(len(data), i+8000)])
+		}
 	}
 }
 

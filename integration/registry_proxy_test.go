@@ -13,14 +13,17 @@ import (
 
 // blobProxy sits between the engine and a registry on 127.0.0.1 and
 // misbehaves on blob downloads as a test asks: it cuts a response half-way,
-// hangs half-way, or corrupts a byte. It records the Range headers seen.
+// hangs half-way, corrupts a byte, answers 500 or drops the connection
+// before answering. It records the Range headers seen.
 type blobProxy struct {
 	host string
 	srv  *http.Server
 
 	mu       sync.Mutex
-	mode     string // "", "cut", "hang", "corrupt", "down"
+	mode     string // "", "cut", "hang", "corrupt", "down", "500", "drop"
 	minSize  int64  // misbehave only on blobs at least this large
+	times    int    // "500" and "drop": only on the first times requests of a blob (0: always)
+	failed   map[string]int
 	ranges   []string
 	cutDone  map[string]bool
 	halfSent chan struct{} // closed when "hang" has sent half a blob
@@ -33,7 +36,7 @@ func startBlobProxy(t *testing.T, upstream string) *blobProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &blobProxy{host: l.Addr().String(), cutDone: map[string]bool{}, halfSent: make(chan struct{}), release: make(chan struct{})}
+	p := &blobProxy{host: l.Addr().String(), cutDone: map[string]bool{}, failed: map[string]int{}, halfSent: make(chan struct{}), release: make(chan struct{})}
 	u, _ := url.Parse("http://" + upstream)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	p.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +60,11 @@ func startBlobProxy(t *testing.T, upstream string) *blobProxy {
 	return p
 }
 
-func (p *blobProxy) setMode(mode string, minSize int64) {
+func (p *blobProxy) setMode(mode string, minSize int64) { p.setModeTimes(mode, minSize, 0) }
+
+// setModeTimes sets a mode that misbehaves on the first times requests of
+// each blob (0: on every request).
+func (p *blobProxy) setModeTimes(mode string, minSize int64, times int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.mode == "hang" && mode != "hang" {
@@ -67,7 +74,23 @@ func (p *blobProxy) setMode(mode string, minSize int64) {
 			close(p.release)
 		}
 	}
-	p.mode, p.minSize = mode, minSize
+	p.mode, p.minSize, p.times = mode, minSize, times
+	p.failed = map[string]int{}
+}
+
+// failNow counts a request of a blob of size bytes for modes "500" and
+// "drop": whether it is one to fail.
+func (p *blobProxy) failNow(path string, size int64) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if (p.mode != "500" && p.mode != "drop") || size < p.minSize {
+		return false
+	}
+	if p.times > 0 && p.failed[path] >= p.times {
+		return false
+	}
+	p.failed[path]++
+	return true
 }
 
 func (p *blobProxy) rangesSeen() []string {
@@ -95,12 +118,22 @@ func (p *blobProxy) blob(w http.ResponseWriter, r *http.Request, upstream string
 		return
 	}
 	defer resp.Body.Close()
+	size := resp.ContentLength
+	if resp.StatusCode == http.StatusOK && p.failNow(r.URL.Path, size) {
+		if mode == "drop" {
+			panic(http.ErrAbortHandler) // the connection closes before an answer
+		}
+		http.Error(w, "upstream unavailable", http.StatusInternalServerError)
+		return
+	}
 	for k, vs := range resp.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
 		}
 	}
-	size := resp.ContentLength
+	if mode == "500" || mode == "drop" {
+		mode = ""
+	}
 	if resp.StatusCode != http.StatusOK || size < minSize || mode == "" {
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)

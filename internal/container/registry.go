@@ -110,12 +110,14 @@ func (r *Registry) Rename(c *Container, newName string) error {
 	if err := r.Reserve(newName, c.ID); err != nil {
 		return err
 	}
+	// The name is written under both c's lock and r.mu: Release and
+	// Delete read it under r.mu only.
 	c.Lock()
 	old := c.Name
-	c.Name = "/" + newName
+	r.setName(c, "/"+newName)
 	err := r.Save(c)
 	if err != nil {
-		c.Name = old
+		r.setName(c, old)
 	}
 	c.Unlock()
 	r.mu.Lock()
@@ -126,6 +128,12 @@ func (r *Registry) Rename(c *Container, newName string) error {
 	}
 	delete(r.byName, strings.TrimPrefix(old, "/"))
 	return nil
+}
+
+func (r *Registry) setName(c *Container, name string) {
+	r.mu.Lock()
+	c.Name = name
+	r.mu.Unlock()
 }
 
 // Delete removes c's record from disk and memory.

@@ -23,10 +23,12 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 	if err != nil {
 		return err
 	}
-	if c.Name == "/"+newName {
+	c.Lock() // another rename may change the name meanwhile
+	old := c.Name
+	c.Unlock()
+	if old == "/"+newName {
 		return errdefs.InvalidParameter(errors.New("Renaming a container with the same name as its current name"))
 	}
-	old := c.Name
 	if err := d.containers.Rename(c, newName); err != nil {
 		if errdefs.IsConflict(err) {
 			return errdefs.Conflict(fmt.Errorf("Error when allocating new name: %w", err)) // dockerd's words
@@ -35,6 +37,8 @@ func (d *Daemon) ContainerRename(ctx context.Context, name, newName string) erro
 	}
 	crashPoint("rename-after-record")
 	d.net.Rename(c)
+	c.Lock()
 	d.emit("container", "rename", c, map[string]string{"oldName": old})
+	c.Unlock()
 	return nil
 }

@@ -241,6 +241,10 @@ func (d *Daemon) monitor(c *container.Container, sh *shimclient.Shim) {
 			}
 			if err != nil {
 				d.log.Error("wait for container", "id", c.ID, "err", err)
+				// The monitor is gone: have the runtime kill the container
+				// before it is recorded as exited, so that ps never shows
+				// exited a process that still runs.
+				d.runtimeDeleteForce(c)
 				ex = shimclient.Exit{Code: 255, ExitedAt: time.Now()}
 			}
 			d.handleExit(c, sh, ex)

@@ -77,7 +77,9 @@ func (d *Daemon) terminate(ctx context.Context, c *container.Container, signal s
 	if err := sh.Kill(ctx, sig); err != nil {
 		d.log.Debug("stop signal", "id", c.ID, "err", err)
 	}
+	c.Lock() // a rename may change the name the event carries
 	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
+	c.Unlock()
 	if paused {
 		_ = sh.Resume(ctx)
 	}

@@ -31,10 +31,9 @@ var defaultDevices = []devSpec{
 
 // createDevices makes the default and the configured device nodes under
 // root, each in its parent directory's handle (mknodat, never following a
-// symlink), or, in a user namespace, binds the host's node there.
+// symlink) and given its mode explicitly (the process umask is left
+// alone), or, in a user namespace, binds the host's node there.
 func createDevices(root *os.File, extra []specs.LinuxDevice, userns bool) error {
-	old := unix.Umask(0)
-	defer unix.Umask(old)
 	for _, d := range defaultDevices {
 		if err := makeDevice(root, d.path, d.typ, d.major, d.minor, d.mode, nil, nil, userns); err != nil {
 			return err

@@ -25,7 +25,11 @@
 // exit status goes to D/exit.json. An idle container costs the monitor a
 // few goroutines and no read buffer (readBufs).
 //
-// The monitor exits once M is removed and it serves no container. If it is
-// killed, the daemon sees every container's socket fail and records them
-// as exited; the next start brings up a new monitor.
+// The monitor exits once M is removed and it serves no container, or,
+// after SIGTERM or SIGINT, once it serves no container (it keeps serving,
+// and adopting, until then). Every runtime verb is killed after
+// verbTimeout; a create that failed is followed by the runtime's delete.
+// If the monitor is killed, the daemon sees every container's socket fail,
+// records them as exited and has the runtime kill them; the next start
+// brings up a new monitor.
 package shim

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	goruntime "runtime"
 	"sync"
@@ -26,10 +27,12 @@ type monitor struct {
 	exe    string   // this binary, for the warm runtime
 	reaper *reaper
 
-	mu      sync.Mutex
-	servers map[*server]struct{}
-	warm    *warmRuntime // for the next container of berth's own runtime
-	filling bool
+	mu       sync.Mutex
+	servers  map[*server]struct{}
+	adopting int          // adoptions under way
+	draining bool         // SIGTERM came: exit once no container is left
+	warm     *warmRuntime // for the next container of berth's own runtime
+	filling  bool
 
 	subMu sync.Mutex
 	subs  map[net.Conn]struct{} // exit event subscribers
@@ -66,6 +69,7 @@ func runMonitor(dir string) error {
 		return nil
 	}
 	report(shimclient.MonitorReady)
+	go m.drainOnSignal()
 	go m.fill()
 	go m.watchOrphans()
 	for {
@@ -151,11 +155,20 @@ func (m *monitor) serveAdopt(c net.Conn) {
 		reply = shimclient.MonitorStats{Pid: os.Getpid(), Containers: len(m.servers), Goroutines: goruntime.NumGoroutine()}
 		m.mu.Unlock()
 	default:
+		m.mu.Lock()
+		m.adopting++
+		m.mu.Unlock()
 		var rd shimclient.Ready
 		if rd.Pid, err = m.adopt(req.StateDir); err != nil {
 			rd.Error = err.Error()
 		}
 		reply = rd
+		defer func() {
+			m.mu.Lock()
+			m.adopting--
+			m.mu.Unlock()
+			m.exitIfDrained()
+		}()
 	}
 	b, _ := json.Marshal(reply)
 	_, _ = c.Write(append(b, '\n'))
@@ -212,6 +225,37 @@ func (m *monitor) remove(s *server) {
 	m.mu.Lock()
 	delete(m.servers, s)
 	m.mu.Unlock()
+	m.exitIfDrained()
+}
+
+// drainOnSignal makes SIGTERM and SIGINT end the monitor once it serves no
+// container, not at once: dying would leave its containers running
+// unmonitored (output unread, exits unrecorded) while the daemon, seeing
+// their sockets fail, records them as exited. Until then it serves them
+// and adopts new ones as before (a running daemon needs a monitor).
+// SIGKILL ends it at once: the daemon then records its containers as
+// exited and has the runtime kill them.
+func (m *monitor) drainOnSignal() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
+	sig := <-sigs
+	fmt.Fprintf(os.Stderr, "berth shim monitor: %v: exiting once no container is left\n", sig)
+	m.mu.Lock()
+	m.draining = true
+	m.mu.Unlock()
+	m.exitIfDrained()
+}
+
+// exitIfDrained ends a draining monitor that serves no container and has
+// no adoption under way.
+func (m *monitor) exitIfDrained() {
+	m.mu.Lock()
+	done := m.draining && len(m.servers) == 0 && m.adopting == 0
+	m.mu.Unlock()
+	if done {
+		m.closeWarm()
+		os.Exit(0)
+	}
 }
 
 // watchOrphans ends the monitoring of containers nothing can reach any

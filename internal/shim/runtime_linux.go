@@ -74,6 +74,31 @@ func status(ws syscall.WaitStatus) error {
 	}
 }
 
+// verbTimeout bounds every runtime verb: a runtime that hangs is killed
+// and its verb fails, instead of holding the container (its lock in the
+// daemon, the request, the clients listing containers) for ever. runc,
+// crun and berth's own create a container in well under a second; hooks
+// have their own timeouts in the spec.
+const verbTimeout = 30 * time.Second
+
+// waitVerb waits for the exit of the runtime verb pid, killing it once
+// verbTimeout has passed or ctx ends; the error says which.
+func waitVerb(ctx context.Context, verb string, pid int, exited <-chan syscall.WaitStatus) (syscall.WaitStatus, error) {
+	t := time.NewTimer(verbTimeout)
+	defer t.Stop()
+	var err error
+	select {
+	case ws := <-exited:
+		return ws, nil
+	case <-t.C:
+		err = fmt.Errorf("runtime %s did not finish within %v: killed", verb, verbTimeout)
+	case <-ctx.Done():
+		err = fmt.Errorf("runtime %s: %w", verb, ctx.Err())
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return <-exited, err
+}
+
 // run runs one runtime verb whose stdio the shim does not care about, and
 // returns its stderr as the error text when it fails.
 func (rt *runtime) run(ctx context.Context, args ...string) error {
@@ -98,18 +123,15 @@ func (rt *runtime) run(ctx context.Context, args ...string) error {
 		_, _ = io.Copy(&out, io.LimitReader(r, 64<<10))
 		close(done)
 	}()
-	var ws syscall.WaitStatus
-	select {
-	case ws = <-exited:
-	case <-ctx.Done():
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-		ws = <-exited
-	}
+	ws, werr := waitVerb(ctx, args[0], pid, exited)
 	select {
 	case <-done:
 	case <-time.After(time.Second): // a leftover holder of the pipe
 		_ = r.SetReadDeadline(time.Now())
 		<-done
+	}
+	if werr != nil {
+		return werr
 	}
 	if err := status(ws); err != nil {
 		return runtimeError(args[0], out.String(), err)

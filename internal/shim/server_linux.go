@@ -18,7 +18,6 @@ import (
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/moby/sys/atomicwriter"
-	"golang.org/x/sys/unix"
 )
 
 // maxSunPath is the longest unix socket path the kernel accepts.
@@ -72,8 +71,9 @@ func (s *server) exit() {
 // It deletes the container from the runtime first, as Delete would. A
 // container that still runs stays supervised.
 func (s *server) checkOrphan() {
-	var st unix.Stat_t
-	if err := unix.Fstat(int(s.dirFd.Fd()), &st); err != nil || st.Nlink > 0 || !s.init.isDone() {
+	// Stat, not Fstat of Fd(): exit may close dirFd meanwhile.
+	fi, err := s.dirFd.Stat()
+	if err != nil || fi.Sys().(*syscall.Stat_t).Nlink > 0 || !s.init.isDone() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -169,6 +169,10 @@ func (s *server) create() error {
 		if s.log != nil {
 			s.log.Close()
 		}
+		// A runtime that crashed or hung half-way may have left the
+		// container (its init waiting, its cgroup, its state): without a
+		// delete, the next start of the same id would fail.
+		_ = s.rt.run(context.Background(), "delete", "--force", cfg.ID)
 		return err
 	}
 	// Whatever came out so far is the runtime's (warnings): the container's
@@ -246,14 +250,14 @@ func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) 
 		p.startPumps()
 	}
 	args = append(args, s.cfg.ID)
-	_, exited, err := s.rt.spawn(args, stdio)
+	pid, exited, err := s.rt.spawn(args, stdio)
 	p.closeTheirs()
 	if err != nil {
 		p.closeStdin()
 		return 0, err
 	}
-	ws := <-exited
-	if err := status(ws); err != nil {
+	ws, werr := waitVerb(context.Background(), args[0], pid, exited)
+	if err := status(ws); werr != nil || err != nil {
 		var text string
 		if terminal {
 			_ = capture.SetReadDeadline(time.Now().Add(drainTimeout))
@@ -270,6 +274,9 @@ func (s *server) startProcess(p *proc, args []string, terminal, openStdin bool) 
 			for _, f := range []*os.File{p.stdout, p.stderr} {
 				f.Close()
 			}
+		}
+		if werr != nil {
+			return 0, werr
 		}
 		return 0, runtimeError(args[0], text, err)
 	}

@@ -310,6 +310,11 @@ func run(args []string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("the daemon must run as root")
 	}
+	// Once, before anything is created, for the daemon's whole life (as
+	// dockerd does): the modes of the data root, cgroups, volumes and
+	// everything the monitor and runtimes it starts create must not
+	// depend on the umask of whoever started the daemon.
+	syscall.Umask(0o022)
 	if err := os.MkdirAll(cfg.ExecRoot, 0o710); err != nil {
 		return fmt.Errorf("create exec root: %w", err)
 	}
