@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +88,7 @@ func (d *Daemon) inspect(c *container.Container) *containertypes.InspectResponse
 		},
 	}
 	if st.Pid > 0 && !c.HostConfig.NetworkMode.IsHost() {
-		resp.NetworkSettings.SandboxKey = "/proc/" + itoa(st.Pid) + "/ns/net"
+		resp.NetworkSettings.SandboxKey = "/proc/" + strconv.Itoa(st.Pid) + "/ns/net"
 	}
 	d.net.Settings(c, resp.NetworkSettings)
 	return resp
@@ -102,7 +104,7 @@ func mountPoints(c *container.Container) []containertypes.MountPoint {
 		}
 		dst, mode, _ := strings.Cut(rest, ":")
 		out = append(out, containertypes.MountPoint{
-			Type: mount.TypeBind, Source: src, Destination: dst, Mode: mode, RW: mode != "ro" && !hasPart(mode, "ro"),
+			Type: mount.TypeBind, Source: src, Destination: dst, Mode: mode, RW: mode != "ro" && !slices.Contains(strings.Split(mode, ","), "ro"),
 			Propagation: mount.PropagationRPrivate,
 		})
 	}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -42,7 +43,7 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 	if err := sh.Kill(ctx, sig); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.ID, err)
 	}
-	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
+	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
 	if paused && sig == syscall.SIGKILL {
 		_ = sh.Resume(ctx)
 	}

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -43,6 +44,6 @@ func (d *Daemon) ContainerPrune(ctx context.Context, f filters.Args) (*container
 		crashPoint("prune-after-one")
 		rep.SpaceReclaimed += uint64(size)
 	}
-	d.emit("container", "prune", nil, map[string]string{"reclaimed": itoa(int(rep.SpaceReclaimed))})
+	d.emit("container", "prune", nil, map[string]string{"reclaimed": strconv.Itoa(int(rep.SpaceReclaimed))})
 	return rep, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/volumes"
+	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
 	"github.com/berth/berth/internal/snapshot"
@@ -62,7 +63,7 @@ func (d *Daemon) restore(ctx context.Context) {
 		for _, e := range entries {
 			if !known[e.Name()] {
 				p := filepath.Join(d.execRoot, "b", e.Name())
-				_ = unmountAllPath(p + "/rootfs")
+				_ = mount.UnmountAll(p + "/rootfs")
 				if err := volumes.RemoveBundle(p); err != nil {
 					d.log.Warn("restore: remove bundle", "dir", p, "err", err)
 				}

@@ -49,8 +49,6 @@ func isCgroupV2() bool {
 	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }
 
-func unmountAllPath(p string) error { return mount.UnmountAll(p) }
-
 // hostCapabilities returns the daemon's bounding set: the capabilities a
 // container can be given at all.
 func hostCapabilities() []string {

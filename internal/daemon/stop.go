@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -78,7 +79,7 @@ func (d *Daemon) terminate(ctx context.Context, c *container.Container, signal s
 		d.log.Debug("stop signal", "id", c.ID, "err", err)
 	}
 	c.Lock() // a rename may change the name the event carries
-	d.emit("container", "kill", c, map[string]string{"signal": itoa(int(sig))})
+	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
 	c.Unlock()
 	if paused {
 		_ = sh.Resume(ctx)
