@@ -84,6 +84,10 @@ type frame struct {
 // queue being written and the one filling.
 const subQueueMax = 4 << 20
 
+// patientStall is how long a patient client (see sub.patient) may make
+// no progress while the container waits for it before it is dropped.
+const patientStall = 30 * time.Second
+
 // sub is one attached client. Output is queued for it (up to subQueueMax)
 // and written by the attach handler's goroutine (writeLoop), never by the
 // pump, so that a client that stops reading never blocks the container.
@@ -93,6 +97,14 @@ type sub struct {
 	stderr bool
 	gone   chan struct{} // closed when the client is gone or dropped
 	once   sync.Once
+	// patient is a client attached before the process started (the
+	// `run`'s own, or an exec's first attach): it must get all of the
+	// output, so a full queue makes the container wait for it, as
+	// dockerd does, and it is dropped only after patientStall without
+	// progress. Other clients are dropped when they fall subQueueMax
+	// behind, and never slow the container.
+	patient bool
+	space   chan struct{} // signalled (capacity 1) when writeLoop takes the queue
 
 	qmu    sync.Mutex
 	queue  [][]byte      // framed output not yet written
@@ -102,7 +114,7 @@ type sub struct {
 }
 
 func newSub(conn net.Conn, stdout, stderr bool) *sub {
-	return &sub{conn: conn, stdout: stdout, stderr: stderr, gone: make(chan struct{}), wake: make(chan struct{}, 1)}
+	return &sub{conn: conn, stdout: stdout, stderr: stderr, gone: make(chan struct{}), wake: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
 // leave drops the client: its pending write is cut short, and what is
@@ -115,17 +127,38 @@ func (s *sub) leave() {
 }
 
 // push queues one frame; it returns false when the client is gone or has
-// fallen subQueueMax behind (the caller then drops it).
+// fallen subQueueMax behind (the caller then drops it). A patient client's
+// full queue is waited for instead, while its writes make progress.
 func (s *sub) push(hdr [8]byte, data []byte) bool {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
-	select {
-	case <-s.gone:
-		return false
-	default:
-	}
-	if s.queued+len(hdr)+len(data) > subQueueMax {
-		return false
+	var stall *time.Timer
+	for {
+		select {
+		case <-s.gone:
+			return false
+		default:
+		}
+		if s.queued == 0 || s.queued+len(hdr)+len(data) <= subQueueMax {
+			break
+		}
+		if !s.patient {
+			return false
+		}
+		if stall == nil {
+			stall = time.NewTimer(patientStall)
+			defer stall.Stop()
+		}
+		s.qmu.Unlock()
+		select {
+		case <-s.space:
+			stall.Reset(patientStall)
+		case <-s.gone:
+		case <-stall.C:
+			s.qmu.Lock()
+			return false
+		}
+		s.qmu.Lock()
 	}
 	b := make([]byte, 0, len(hdr)+len(data))
 	b = append(append(b, hdr[:]...), data...)
@@ -168,6 +201,10 @@ func (s *sub) writeLoop() {
 		q, ended := s.queue, s.ended
 		s.queue, s.queued = nil, 0
 		s.qmu.Unlock()
+		select {
+		case s.space <- struct{}{}:
+		default:
+		}
 		if len(q) > 0 {
 			bufs := net.Buffers(q)
 			if _, err := bufs.WriteTo(s.conn); err != nil {
@@ -410,6 +447,7 @@ func (p *proc) subscribe(s *sub, greet func() error) (live bool, err error) {
 		return false, nil
 	default:
 	}
+	s.patient = p.holding // attached before the process started
 	p.subs[s] = struct{}{}
 	if p.execID != "" {
 		p.releaseLocked()
