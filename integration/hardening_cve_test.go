@@ -275,6 +275,10 @@ func TestDataRootTraversalCVE_2021_41091(t *testing.T) {
 	base := openDir(t)
 	d := startDaemon(t)
 	d.stop()
+	// The first exec root's netns dir and sealed init stay mounted (for a
+	// live restore); cleanup only sees the second exec root.
+	removeNetworking(d.bridge, filepath.Join(d.execRoot, "netns"))
+	_ = syscall.Unmount(filepath.Join(d.execRoot, "init"), syscall.MNT_DETACH)
 	d.root, d.execRoot = filepath.Join(base, "root"), filepath.Join(base, "x")
 	for _, dir := range []string{d.root, d.execRoot, filepath.Join(d.execRoot, "b")} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
