@@ -325,9 +325,13 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 			p.copyStdin(in)
 			return
 		}
-		// No stdin: the client only ever closes the stream (detach).
+		// No stdin: the client only ever closes the stream (detach). Once
+		// the output is over (an exec that ended before its attach), its
+		// end of input is no detach: what is queued is still written.
 		_, _ = io.Copy(io.Discard, in)
-		sb.leave()
+		if live {
+			sb.leave()
+		}
 	}()
 	// Written here, off the pump: until the output ended (and what was
 	// held for it is delivered) or the client is gone or dropped.
