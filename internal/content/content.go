@@ -204,13 +204,17 @@ func (s *Store) Adopt(ctx context.Context, f *os.File, dgst digest.Digest) error
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync blob %s: %w", dgst, err)
 	}
-	// Link under a scratch name, then rename: the blob appears complete.
-	tmp := filepath.Join(s.ingestDir(), "adopt-"+dgst.Encoded())
-	_ = os.Remove(tmp)
+	// Link under a scratch name of its own (another load may adopt the
+	// same blob at once), then rename: the blob appears complete.
+	dir, err := os.MkdirTemp(s.ingestDir(), "adopt-")
+	if err != nil {
+		return fmt.Errorf("commit blob %s: %w", dgst, err)
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "blob")
 	if err := os.Link(f.Name(), tmp); err == nil {
 		_ = os.Chmod(tmp, 0o444)
 		if err := os.Rename(tmp, target); err != nil {
-			os.Remove(tmp)
 			return fmt.Errorf("commit blob %s: %w", dgst, err)
 		}
 		return nil

@@ -365,8 +365,15 @@ func (ps *pullSession) layers(ctx context.Context, descs []v1.Descriptor, diffID
 		}
 		_, chain, err := ps.unpack(ctx, j, parent)
 		if err != nil {
+			// Corrupt data usually breaks the decompression before the
+			// download ends: its verification names the real cause, as
+			// dockerd's (which verifies before it extracts).
+			derr := j.sp.result(ctx)
 			if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
-				return nil, cause
+				return nil, cause // a download failed first and ended the others
+			}
+			if derr != nil {
+				return nil, derr
 			}
 			return nil, err
 		}

@@ -41,6 +41,23 @@ func (s *spool) finish(err error) {
 	})
 }
 
+// result waits for the download to end and returns its error.
+func (s *spool) result(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		done, err, wake := s.done, s.err, s.wake
+		s.mu.Unlock()
+		if done {
+			return err
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
 func (s *spool) update(fn func()) {
 	s.mu.Lock()
 	fn()

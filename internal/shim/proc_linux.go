@@ -16,7 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// heldMax bounds the output an exec keeps for its first attach.
+// heldMax bounds the output held for Start (the init) or for an exec's
+// first attach.
 const heldMax = 1 << 20
 
 // drainTimeout bounds the wait for the output pipes to close after the
@@ -43,6 +44,11 @@ type proc struct {
 	holding bool       // output is kept in held instead of being delivered
 	held    []frame
 	heldN   int
+	// waitFull makes a full hold wait for release instead of dropping
+	// output: the init's output is the container's log, which loses
+	// nothing, and Start comes soon. released is signalled on release.
+	waitFull bool
+	released sync.Cond
 	subs    map[*sub]struct{}
 	log     map[int]*logger.LineWriter // per stream; nil for execs
 	logFile logger.Driver              // where log writes; flushed after each read
@@ -225,7 +231,9 @@ func (s *sub) writeLoop() {
 }
 
 func newProc(execID string) *proc {
-	return &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{})}
+	p := &proc{execID: execID, subs: map[*sub]struct{}{}, outDone: make(chan struct{}), done: make(chan struct{})}
+	p.released.L = &p.outMu
+	return p
 }
 
 // setupPipes creates stdio pipes. It returns the container's side.
@@ -357,6 +365,9 @@ func (p *proc) pump(stream byte, f *os.File) {
 func (p *proc) output(stream byte, data []byte) {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
+	for p.holding && p.waitFull && p.heldN >= heldMax {
+		p.released.Wait() // the pipe fills and the process waits for Start
+	}
 	if p.holding {
 		if p.heldN < heldMax {
 			p.held = append(p.held, frame{stream, append([]byte(nil), data...)})
@@ -399,6 +410,7 @@ func (p *proc) releaseLocked() {
 		return
 	}
 	p.holding = false
+	p.released.Broadcast()
 	for _, f := range p.held {
 		p.deliver(f.stream, f.data)
 	}
@@ -529,6 +541,10 @@ func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
 				_ = f.SetReadDeadline(time.Now())
 			}
 		}
+		p.outMu.Lock()
+		p.waitFull = false // a process killed before Start: its held output ends here
+		p.released.Broadcast()
+		p.outMu.Unlock()
 		if p.logFile != nil {
 			_ = p.logFile.Close()
 		}

@@ -146,6 +146,7 @@ func (s *server) create() error {
 		p.gate = make(chan struct{})
 	}
 	p.holding = true // until Start: nothing runs yet, and a failure's text stays out of the log
+	p.waitFull = true
 	lg, err := openLog(cfg)
 	if err != nil {
 		return err

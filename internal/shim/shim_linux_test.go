@@ -1,11 +1,19 @@
 package shim
 
 import (
+	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/logger"
+	"github.com/berth/berth/internal/shimclient"
 )
 
 func TestLastMessage(t *testing.T) {
@@ -72,5 +80,69 @@ func TestReaper(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("exit never delivered")
+	}
+}
+
+// lineCounter is a log driver that checks the lines it gets are 0, 1, 2…
+type lineCounter struct {
+	mu   sync.Mutex
+	next int
+	bad  string
+}
+
+func (l *lineCounter) Append(m logger.Message) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if want := strconv.Itoa(l.next) + "\n"; string(m.Line) != want && l.bad == "" {
+		l.bad = fmt.Sprintf("line %q, want %q", m.Line, want)
+	}
+	l.next++
+	return nil
+}
+func (l *lineCounter) Flush() error { return nil }
+func (l *lineCounter) Close() error { return nil }
+
+// The init's output held until Start is never dropped: past heldMax the
+// process waits (its pipe fills) until release, then every line reaches
+// the log in order (a slow machine lost 5,000 lines between run and start).
+func TestHeldInitOutputWaits(t *testing.T) {
+	p := newProc("")
+	p.holding, p.waitFull = true, true
+	lc := &lineCounter{}
+	sink := func(m logger.Message) { _ = lc.Append(m) }
+	p.logFile = lc
+	p.log = map[int]*logger.LineWriter{shimclient.StreamStdout: logger.NewLineWriter(logger.Stdout, sink)}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.stdout = r
+	p.pumps.Store(1)
+	p.pump(shimclient.StreamStdout, r)
+	const lines = 400_000 // about 2.6 MB, more than heldMax and a pipe
+	var written atomic.Int64
+	go func() {
+		bw := bufio.NewWriter(w)
+		for i := range lines {
+			n, _ := fmt.Fprintf(bw, "%d\n", i)
+			written.Add(int64(n))
+		}
+		bw.Flush()
+		w.Close()
+	}()
+	time.Sleep(300 * time.Millisecond)
+	stalled := written.Load()
+	time.Sleep(200 * time.Millisecond)
+	if now := written.Load(); now != stalled || now >= 2_500_000 {
+		t.Fatalf("the writer did not wait while output was held: %d then %d bytes", stalled, now)
+	}
+	p.release()
+	select {
+	case <-p.outDone:
+	case <-time.After(20 * time.Second):
+		t.Fatal("output did not end after release")
+	}
+	if lc.bad != "" || lc.next != lines {
+		t.Fatalf("log got %d lines (%s), want %d in order", lc.next, lc.bad, lines)
 	}
 }
