@@ -49,11 +49,11 @@ type proc struct {
 	// nothing, and Start comes soon. released is signalled on release.
 	waitFull bool
 	released sync.Cond
-	subs    map[*sub]struct{}
-	log     map[int]*logger.LineWriter // per stream; nil for execs
-	logFile logger.Driver              // where log writes; flushed after each read
-	pumps   atomic.Int32               // pumps still reading; the last one ends the output
-	outDone chan struct{}              // closed when all output has been read and delivered
+	subs     map[*sub]struct{}
+	log      map[int]*logger.LineWriter // per stream; nil for execs
+	logFile  logger.Driver              // where log writes; flushed after each read
+	pumps    atomic.Int32               // pumps still reading; the last one ends the output
+	outDone  chan struct{}              // closed when all output has been read and delivered
 
 	stdinMu   sync.Mutex
 	stdinBusy bool
