@@ -492,3 +492,59 @@ func TestResolveTagAndAttrs(t *testing.T) {
 		t.Fatalf("none: %+v", ml)
 	}
 }
+
+// A follower that falls several rotations behind (it cannot keep up with
+// the writer) still gets every line once, in order, from the files
+// rotated meanwhile, plain or gzipped.
+func TestFollowerFallingBehind(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "c.log")
+		j, err := newFile(path, newJSONFormat(nil), rotation{maxSize: 330, maxFiles: 6, compress: compress})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := msgs(60, time.Now())
+		j.Log(all[0])
+		got := make(chan Message, 100)
+		release, stop, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- Read(context.Background(), path, ReadConfig{Tail: -1, Follow: true, Stop: stop}, func(m Message) error {
+				if len(got) == 1 {
+					<-release // the follower stalls after its second line
+				}
+				got <- m
+				return nil
+			})
+		}()
+		// Four entries a file: 16 entries rotate 4 times while it stalls,
+		// within the 6 files kept.
+		for _, m := range all[1:17] {
+			j.Log(m)
+		}
+		close(release)
+		// Then slowly enough that it keeps up (as TestFollowAcrossRotation).
+		for i, m := range all[17:] {
+			j.Log(m)
+			if i%4 == 3 {
+				time.Sleep(2 * FollowInterval)
+			}
+		}
+		time.Sleep(3 * FollowInterval)
+		close(stop)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		close(got)
+		var n int
+		for m := range got {
+			if n >= len(all) || !m.Time.Equal(all[n].Time) {
+				t.Fatalf("compress=%v: message %d = %s at %v, want %s", compress, n, m.Line, m.Time, all[min(n, len(all)-1)].Line)
+			}
+			n++
+		}
+		if n != len(all) {
+			t.Fatalf("compress=%v: followed %d messages, want %d", compress, n, len(all))
+		}
+	}
+}

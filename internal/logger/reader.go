@@ -2,6 +2,7 @@ package logger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -79,55 +80,113 @@ type reader struct {
 	cfg     ReadConfig
 	fn      func(Message) error
 	format  format
-	pending []byte // incomplete last entry of the current file
-	sawOld  bool   // a message before Since was skipped
+	pending []byte    // incomplete last entry of the current file
+	sawOld  bool      // a message before Since was skipped
+	last    time.Time // the time of the last entry read
+	after   time.Time // when set, entries up to this time are skipped (read already)
 }
 
 // history reads the rotated files and the current one, and returns the
 // current one open at its end (nil if missing).
 func (r *reader) history(path string) (*os.File, error) {
 	// Open newest first so that a rotation during the opening at worst
-	// repeats a file rather than losing one.
-	var files []rotatedFile
-	closeAll := func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}
-	cur, err := openLog(path)
+	// shows a file twice (read once: readOldestFirst) rather than losing
+	// one.
+	cur, err := openCurrent(path)
 	if err != nil {
 		return nil, err
 	}
+	files, err := openRotatedSince(path, nil, time.Time{})
+	if err == nil {
+		err = r.readOldestFirst(files, cur)
+	}
+	if err != nil {
+		closeFile(cur)
+		return nil, err
+	}
+	return cur, nil
+}
+
+// readOldestFirst reads the rotated files (newest first, as opened) from
+// the oldest, then cur to its end, and closes the rotated files. Entries
+// no newer than the last one read are skipped: a file that a rotation
+// showed twice is read once.
+func (r *reader) readOldestFirst(files []rotatedFile, cur *os.File) error {
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+		r.after = time.Time{}
+	}()
+	for i := len(files) - 1; i >= 0; i-- {
+		r.pending, r.after = r.pending[:0], r.last
+		if err := r.readRotated(files[i]); err != nil {
+			return err
+		}
+	}
+	r.pending, r.after = r.pending[:0], r.last
+	if cur == nil {
+		return nil
+	}
+	return r.readAll(cur)
+}
+
+// openCurrent opens the current file. One missing while a rotated one
+// exists is being rotated (renamed, not yet made again): it waits for
+// it, a second at most.
+func openCurrent(path string) (*os.File, error) {
+	for i := 0; ; i++ {
+		f, err := openLog(path)
+		if f != nil || err != nil || i == 1000 {
+			return f, err
+		}
+		if _, err := os.Stat(rotated(path, 1)); err != nil {
+			if _, err := os.Stat(rotated(path, 1) + ".gz"); err != nil {
+				return nil, nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// openRotatedSince opens the rotated files newest first, up to the one
+// that is done (by inode, nil: none) or the first gzipped one whose last
+// entry is no newer than last (a file read already, compressed since).
+// A rotation under way (renaming from the oldest down) leaves one name
+// missing at a time: the files end where two names in a row are missing.
+func openRotatedSince(path string, done fs.FileInfo, last time.Time) ([]rotatedFile, error) {
+	var files []rotatedFile
+	missing := false
 	for i := 1; ; i++ {
 		f, err := openRotated(path, i)
 		if err != nil {
-			closeAll()
-			closeFile(cur)
+			for _, f := range files {
+				f.Close()
+			}
 			return nil, err
 		}
 		if f.File == nil {
-			break
+			if missing {
+				return files, nil
+			}
+			missing = true
+			continue
+		}
+		missing = false
+		if !f.gz && done != nil {
+			if st, err := f.Stat(); err == nil && sameFile(st, done) {
+				f.Close()
+				return files, nil
+			}
+		}
+		if f.gz && !last.IsZero() {
+			if t, ok := gzipLastTime(f.File); ok && !t.After(last) {
+				f.Close()
+				return files, nil
+			}
 		}
 		files = append(files, f)
 	}
-	for i := len(files) - 1; i >= 0; i-- {
-		r.pending = r.pending[:0]
-		err := r.readRotated(files[i])
-		if err != nil {
-			closeAll()
-			closeFile(cur)
-			return nil, err
-		}
-	}
-	closeAll()
-	r.pending = r.pending[:0]
-	if cur != nil {
-		if err := r.readAll(cur); err != nil {
-			cur.Close()
-			return nil, err
-		}
-	}
-	return cur, nil
 }
 
 // rotatedFile is a rotated file of a log, plain or gzipped.
@@ -220,6 +279,10 @@ func (r *reader) lines() error {
 		if err != nil {
 			continue // a torn or foreign entry: skip it like Docker does
 		}
+		if !r.after.IsZero() && !m.Time.After(r.after) {
+			continue
+		}
+		r.last = m.Time
 		if err := r.handle(m); err != nil {
 			r.pending = append(r.pending[:0], data...)
 			return err
@@ -322,12 +385,16 @@ func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
 			if !sameFile(st, cst) {
 				// Rotated: what the writer added to the old file before it
 				// moved on came after the read above; read the old file to
-				// its end (it grows no more), then go on with the new one.
+				// its end (it grows no more), then the files rotated since
+				// (a slow follower may see several rotations at once), then
+				// go on with the new one.
 				if err := r.readAll(cur); err != nil {
 					return err
 				}
 				cur.Close()
-				cur = nil
+				if cur, err = r.catchUp(path, cst); err != nil {
+					return err
+				}
 				continue
 			}
 			if off, err := cur.Seek(0, io.SeekCurrent); err == nil && st.Size() < off {
@@ -347,6 +414,42 @@ func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
 			return nil
 		}
 	}
+}
+
+// catchUp, when the follower's file (done, read to its end) has been
+// rotated away, reads the files rotated since (a slow follower may see
+// several rotations at once) and the current one, and returns the
+// current one open at its end. The current file is opened before the
+// scan, as in history.
+func (r *reader) catchUp(path string, done fs.FileInfo) (*os.File, error) {
+	cur, err := openCurrent(path)
+	if err != nil {
+		return nil, err
+	}
+	files, err := openRotatedSince(path, done, r.last)
+	if err == nil {
+		err = r.readOldestFirst(files, cur)
+	}
+	if err != nil {
+		closeFile(cur)
+		return nil, err
+	}
+	return cur, nil
+}
+
+// gzipLastTime reads the time of the last entry of a rotated gzipped
+// file from its header (dockerd's lastTime) and rewinds the file.
+func gzipLastTime(f *os.File) (time.Time, bool) {
+	defer f.Seek(0, io.SeekStart)
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return time.Time{}, false
+	}
+	var meta gzipMeta
+	if json.Unmarshal(zr.Header.Extra, &meta) != nil || meta.LastTime.IsZero() {
+		return time.Time{}, false
+	}
+	return meta.LastTime, true
 }
 
 func sameFile(a, b fs.FileInfo) bool {

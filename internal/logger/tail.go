@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 )
@@ -18,7 +19,8 @@ const tailChunk = 64 << 10
 // last complete entry).
 func (r *reader) tailHistory(path string) (*os.File, error) {
 	var found []Message // newest first
-	cur, err := openLog(path)
+	start := time.Now()
+	cur, err := openCurrent(path)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +71,12 @@ func (r *reader) tailHistory(path string) (*os.File, error) {
 			closeFile(cur)
 			return nil, err
 		}
+	}
+	// Where a follower's catch-up starts: the newest entry emitted, or,
+	// with none, the time the tail was taken.
+	r.last = start
+	if len(found) > 0 {
+		r.last = found[0].Time
 	}
 	return cur, nil
 }

@@ -541,13 +541,13 @@ func (p *proc) exited(ws syscall.WaitStatus, onExit func(*shimclient.Exit)) {
 				_ = f.SetReadDeadline(time.Now())
 			}
 		}
+		if p.logFile != nil {
+			_ = p.logFile.Close() // first: a delivery under way holds outMu
+		}
 		p.outMu.Lock()
 		p.waitFull = false // a process killed before Start: its held output ends here
 		p.released.Broadcast()
 		p.outMu.Unlock()
-		if p.logFile != nil {
-			_ = p.logFile.Close()
-		}
 		<-p.outDone
 	}
 	p.closeStdin()
