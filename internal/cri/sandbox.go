@@ -178,6 +178,19 @@ func (s *Server) list(ctx context.Context, kind string) ([]containertypes.Summar
 	return slices.DeleteFunc(all, func(c containertypes.Summary) bool { return c.Labels[labelKind] != kind }), nil
 }
 
+// listMatching lists the CRI's containers of kind that a list request's
+// filter keeps: an ID starting with id, a sandbox ID starting with sandbox
+// (containers only; "" keeps all) and every label of selector.
+func (s *Server) listMatching(ctx context.Context, kind, id, sandbox string, selector map[string]string) ([]containertypes.Summary, error) {
+	all, err := s.list(ctx, kind)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return slices.DeleteFunc(all, func(c containertypes.Summary) bool {
+		return !strings.HasPrefix(c.ID, id) || !strings.HasPrefix(c.Labels[labelSandbox], sandbox) || !matchLabels(userLabels(c.Labels), selector)
+	}), nil
+}
+
 // find resolves id (an ID or a unique prefix of one) among the CRI's
 // containers of kind.
 func (s *Server) find(ctx context.Context, id, kind string) (containertypes.Summary, error) {
@@ -245,11 +258,11 @@ func sandboxState(running bool) runtimeapi.PodSandboxState {
 
 // ListPodSandbox lists the sandboxes the filter matches.
 func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	all, err := s.list(ctx, kindSandbox)
-	if err != nil {
-		return nil, toStatus(err)
-	}
 	f := req.GetFilter()
+	all, err := s.listMatching(ctx, kindSandbox, f.GetId(), "", f.GetLabelSelector())
+	if err != nil {
+		return nil, err
+	}
 	out := []*runtimeapi.PodSandbox{}
 	for _, c := range all {
 		sb := &runtimeapi.PodSandbox{
@@ -257,7 +270,7 @@ func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSand
 			CreatedAt: time.Unix(c.Created, 0).UnixNano(), Labels: userLabels(c.Labels), Annotations: annotations(c.Labels),
 		}
 		decode(c.Labels, labelMetadata, sb.Metadata)
-		if f != nil && (!strings.HasPrefix(sb.Id, f.GetId()) || f.GetState() != nil && f.GetState().GetState() != sb.State || !matchLabels(sb.Labels, f.GetLabelSelector())) {
+		if f.GetState() != nil && f.GetState().GetState() != sb.State {
 			continue
 		}
 		out = append(out, sb)
