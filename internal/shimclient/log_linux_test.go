@@ -30,10 +30,7 @@ func readLog(t *testing.T, path string) []logger.Message {
 func TestLogAndExitCode(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "echo out; echo err >&2; printf partial; exit 3")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, f.config())
 	if sh.Pid() <= 0 {
 		t.Fatalf("pid %d after create", sh.Pid())
 	}

@@ -170,16 +170,22 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 	}
 }
 
-// startShim is shimclient.Start that makes sure the shim goes away with the
-// test, also when the test fails half-way.
-// startedShim starts a shim for cfg and starts its container; a failure
-// fails t.
-func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+// createdShim has the monitor create the container of cfg, or fails the
+// test.
+func createdShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
 	t.Helper()
 	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sh
+}
+
+// startedShim starts a shim for cfg and starts its container; a failure
+// fails t.
+func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+	t.Helper()
+	sh := createdShim(t, ctx, cfg)
 	if err := sh.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +201,8 @@ func runningFixture(t *testing.T, args ...string) (*fixture, context.Context, *s
 	return f, ctx, startedShim(t, ctx, f.config())
 }
 
+// startShim is shimclient.Start that makes sure the shim goes away with the
+// test, also when the test fails half-way.
 func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
 	t.Helper()
 	sh, err := shimclient.Start(ctx, cfg)
