@@ -219,7 +219,7 @@ func (s *Server) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCont
 // ListContainers lists the containers the filter matches.
 func (s *Server) ListContainers(ctx context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
 	f := req.GetFilter()
-	all, err := s.listMatching(ctx, kindContainer, f.GetId(), f.GetPodSandboxId(), f.GetLabelSelector())
+	all, err := s.listMatching(ctx, kindContainer, f)
 	if err != nil {
 		return nil, err
 	}

@@ -178,16 +178,28 @@ func (s *Server) list(ctx context.Context, kind string) ([]containertypes.Summar
 	return slices.DeleteFunc(all, func(c containertypes.Summary) bool { return c.Labels[labelKind] != kind }), nil
 }
 
+// listFilter is what the filters of the CRI's list requests share; those
+// of containers also have GetPodSandboxId.
+type listFilter interface {
+	GetId() string
+	GetLabelSelector() map[string]string
+}
+
 // listMatching lists the CRI's containers of kind that a list request's
-// filter keeps: an ID starting with id, a sandbox ID starting with sandbox
-// (containers only; "" keeps all) and every label of selector.
-func (s *Server) listMatching(ctx context.Context, kind, id, sandbox string, selector map[string]string) ([]containertypes.Summary, error) {
+// filter f keeps (a nil one keeps all): an ID starting with its ID, a
+// sandbox ID starting with its sandbox ID, and every label of its
+// selector.
+func (s *Server) listMatching(ctx context.Context, kind string, f listFilter) ([]containertypes.Summary, error) {
 	all, err := s.list(ctx, kind)
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	sandbox := ""
+	if sf, ok := f.(interface{ GetPodSandboxId() string }); ok {
+		sandbox = sf.GetPodSandboxId()
+	}
 	return slices.DeleteFunc(all, func(c containertypes.Summary) bool {
-		return !strings.HasPrefix(c.ID, id) || !strings.HasPrefix(c.Labels[labelSandbox], sandbox) || !matchLabels(userLabels(c.Labels), selector)
+		return !strings.HasPrefix(c.ID, f.GetId()) || !strings.HasPrefix(c.Labels[labelSandbox], sandbox) || !matchLabels(userLabels(c.Labels), f.GetLabelSelector())
 	}), nil
 }
 
@@ -259,7 +271,7 @@ func sandboxState(running bool) runtimeapi.PodSandboxState {
 // ListPodSandbox lists the sandboxes the filter matches.
 func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
 	f := req.GetFilter()
-	all, err := s.listMatching(ctx, kindSandbox, f.GetId(), "", f.GetLabelSelector())
+	all, err := s.listMatching(ctx, kindSandbox, f)
 	if err != nil {
 		return nil, err
 	}

@@ -23,8 +23,7 @@ func (s *Server) ContainerStats(ctx context.Context, req *runtimeapi.ContainerSt
 // ListContainerStats answers a sample of each running container the
 // filter matches.
 func (s *Server) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
-	f := req.GetFilter()
-	all, err := s.listMatching(ctx, kindContainer, f.GetId(), f.GetPodSandboxId(), f.GetLabelSelector())
+	all, err := s.listMatching(ctx, kindContainer, req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
