@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestEntryFormat(t *testing.T) {
@@ -94,15 +96,9 @@ func msgs(n int, base time.Time) []Message {
 
 func readLines(t *testing.T, path string, cfg ReadConfig) []Message {
 	t.Helper()
-	var out []Message
-	err := Read(context.Background(), path, cfg, func(m Message) error {
-		out = append(out, m)
-		return nil
+	return testutil.Collect(t, func(yield func(Message) error) error {
+		return Read(context.Background(), path, cfg, yield)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestRotation(t *testing.T) {
