@@ -2,7 +2,6 @@ package shimclient_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -76,35 +75,16 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 		}
 		os.RemoveAll(short)
 	})
-	testutil.BusyboxRootfs(t, filepath.Join(f.bundle, "rootfs"))
-	cmd := exec.Command("runc", "spec")
-	cmd.Dir = f.bundle
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v: %s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(f.bundle, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec specs.Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
-	spec.Process.Terminal = terminal
-	spec.Process.Args = args
-	spec.Root.Readonly = false
-	// As in the specs Docker generates: no ambient capabilities (`runc spec`
-	// lists ambient ones that are not inheritable; runc ignores that, other
-	// runtimes rightly refuse it).
-	if spec.Process.Capabilities != nil {
-		spec.Process.Capabilities.Ambient = nil
-	}
-	if b, err = json.Marshal(&spec); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.RuncBundle(t, f.bundle, func(spec *specs.Spec) {
+		spec.Process.Terminal = terminal
+		spec.Process.Args = args
+		// As in the specs Docker generates: no ambient capabilities (`runc
+		// spec` lists ambient ones that are not inheritable; runc ignores
+		// that, other runtimes rightly refuse it).
+		if spec.Process.Capabilities != nil {
+			spec.Process.Capabilities.Ambient = nil
+		}
+	})
 	return f
 }
 
