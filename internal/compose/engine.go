@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -99,30 +100,20 @@ func (e *Engine) ensureNetworks(ctx context.Context, p *types.Project) error {
 			continue
 		}
 		_, err := e.API.NetworkInspect(ctx, n.Name, client.NetworkInspectOptions{})
-		if err == nil {
-			continue
-		}
-		if !errdefs.IsNotFound(err) {
+		err = e.ensure("Network", n.Name, err, bool(n.External), "network %s declared as external, but could not be found", func() error {
+			opts := client.NetworkCreateOptions{Driver: n.Driver, Options: n.DriverOpts, Labels: createdLabels(p, LabelNetwork, key, n.Labels), Internal: n.Internal, Attachable: n.Attachable}
+			if opts.Driver == "" {
+				opts.Driver = "bridge"
+			}
+			if ipam := ipamConfig(n.Ipam); ipam != nil {
+				opts.IPAM = ipam
+			}
+			_, err := e.API.NetworkCreate(ctx, n.Name, opts)
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		if bool(n.External) {
-			return fmt.Errorf("network %s declared as external, but could not be found", n.Name)
-		}
-		labels := map[string]string{LabelProject: p.Name, LabelNetwork: key, LabelVersion: Version}
-		for k, v := range n.Labels {
-			labels[k] = v
-		}
-		opts := client.NetworkCreateOptions{Driver: n.Driver, Options: n.DriverOpts, Labels: labels, Internal: n.Internal, Attachable: n.Attachable}
-		if opts.Driver == "" {
-			opts.Driver = "bridge"
-		}
-		if ipam := ipamConfig(n.Ipam); ipam != nil {
-			opts.IPAM = ipam
-		}
-		if _, err := e.API.NetworkCreate(ctx, n.Name, opts); err != nil {
-			return fmt.Errorf("network %s: %w", n.Name, err)
-		}
-		e.event("Network", n.Name, "Created")
 	}
 	return nil
 }
@@ -132,25 +123,45 @@ func (e *Engine) ensureNetworks(ctx context.Context, p *types.Project) error {
 func (e *Engine) ensureVolumes(ctx context.Context, p *types.Project) error {
 	for key, v := range p.Volumes {
 		_, err := e.API.VolumeInspect(ctx, v.Name, client.VolumeInspectOptions{})
-		if err == nil {
-			continue
-		}
-		if !errdefs.IsNotFound(err) {
+		err = e.ensure("Volume", v.Name, err, bool(v.External), "external volume %q not found", func() error {
+			_, err := e.API.VolumeCreate(ctx, client.VolumeCreateOptions{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: createdLabels(p, LabelVolume, key, v.Labels)})
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		if bool(v.External) {
-			return fmt.Errorf("external volume %q not found", v.Name)
-		}
-		labels := map[string]string{LabelProject: p.Name, LabelVolume: key, LabelVersion: Version}
-		for k, val := range v.Labels {
-			labels[k] = val
-		}
-		if _, err := e.API.VolumeCreate(ctx, client.VolumeCreateOptions{Name: v.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}); err != nil {
-			return fmt.Errorf("volume %s: %w", v.Name, err)
-		}
-		e.event("Volume", v.Name, "Created")
 	}
 	return nil
+}
+
+// ensure creates the network or volume name (kind is "Network" or
+// "Volume") that the project declares, with create, unless its inspect
+// found it (inspectErr is nil). An external one is never created: its
+// absence is an error, in docker compose's words missing (a format of the
+// name).
+func (e *Engine) ensure(kind, name string, inspectErr error, external bool, missing string, create func() error) error {
+	switch {
+	case inspectErr == nil:
+		return nil
+	case !errdefs.IsNotFound(inspectErr):
+		return inspectErr
+	case external:
+		return fmt.Errorf(missing, name)
+	}
+	if err := create(); err != nil {
+		return fmt.Errorf("%s %s: %w", strings.ToLower(kind), name, err)
+	}
+	e.event(kind, name, "Created")
+	return nil
+}
+
+// createdLabels are the labels of a network or volume that compose
+// creates: the project, its key in the project under kindLabel and
+// compose's version, then the labels the project declares for it.
+func createdLabels(p *types.Project, kindLabel, key string, declared map[string]string) map[string]string {
+	labels := map[string]string{LabelProject: p.Name, kindLabel: key, LabelVersion: Version}
+	maps.Copy(labels, declared)
+	return labels
 }
 
 // Stop stops containers.

@@ -15,6 +15,14 @@ import (
 // value = the JSON of Container. Names are derived from the records.
 const Bucket = "containers"
 
+// Records is the part of a Registry the daemon's services use, each
+// through an interface of its own that embeds it: find a container by
+// name, ID or ID prefix, and store one.
+type Records interface {
+	Get(ref string) (*Container, error)
+	Save(c *Container) error
+}
+
 // Registry is the in-memory index of containers (by ID, name and ID prefix),
 // backed by a bbolt bucket.
 type Registry struct {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -194,14 +193,11 @@ func (s *Server) StartContainer(ctx context.Context, req *runtimeapi.StartContai
 // stopped.
 func (s *Server) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
 	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
-	if errdefs.IsNotFound(err) {
-		return &runtimeapi.StopContainerResponse{}, nil
+	if err == nil {
+		timeout := int(req.GetTimeout())
+		err = s.cfg.Containers.ContainerStop(ctx, c.ID, "", &timeout)
 	}
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	timeout := int(req.GetTimeout())
-	if err := s.cfg.Containers.ContainerStop(ctx, c.ID, "", &timeout); !stopped(err) {
+	if !stopped(err) {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.StopContainerResponse{}, nil
@@ -211,13 +207,10 @@ func (s *Server) StopContainer(ctx context.Context, req *runtimeapi.StopContaine
 // is gone is removed.
 func (s *Server) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveContainerRequest) (*runtimeapi.RemoveContainerResponse, error) {
 	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
-	if errdefs.IsNotFound(err) {
-		return &runtimeapi.RemoveContainerResponse{}, nil
+	if err == nil {
+		err = s.cfg.Containers.ContainerRemove(ctx, c.ID, true, true)
 	}
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	if err := s.cfg.Containers.ContainerRemove(ctx, c.ID, true, true); err != nil && !errdefs.IsNotFound(err) {
+	if err != nil && !errdefs.IsNotFound(err) {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.RemoveContainerResponse{}, nil
@@ -225,11 +218,11 @@ func (s *Server) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCont
 
 // ListContainers lists the containers the filter matches.
 func (s *Server) ListContainers(ctx context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
-	all, err := s.list(ctx, kindContainer)
-	if err != nil {
-		return nil, toStatus(err)
-	}
 	f := req.GetFilter()
+	all, err := s.listMatching(ctx, kindContainer, f)
+	if err != nil {
+		return nil, err
+	}
 	out := []*runtimeapi.Container{}
 	for _, c := range all {
 		rc := &runtimeapi.Container{
@@ -239,8 +232,7 @@ func (s *Server) ListContainers(ctx context.Context, req *runtimeapi.ListContain
 			Labels: userLabels(c.Labels), Annotations: annotations(c.Labels),
 		}
 		decode(c.Labels, labelMetadata, rc.Metadata)
-		if f != nil && (!strings.HasPrefix(rc.Id, f.GetId()) || !strings.HasPrefix(rc.PodSandboxId, f.GetPodSandboxId()) ||
-			f.GetState() != nil && f.GetState().GetState() != rc.State || !matchLabels(rc.Labels, f.GetLabelSelector())) {
+		if f.GetState() != nil && f.GetState().GetState() != rc.State {
 			continue
 		}
 		out = append(out, rc)

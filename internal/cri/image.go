@@ -98,13 +98,10 @@ func (s *Server) ImageStatus(ctx context.Context, req *runtimeapi.ImageStatusReq
 // removed.
 func (s *Server) RemoveImage(ctx context.Context, req *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
 	in, err := s.cfg.Images.ImageInspect(ctx, req.GetImage().GetImage())
-	if errdefs.IsNotFound(err) {
-		return &runtimeapi.RemoveImageResponse{}, nil
+	if err == nil {
+		_, err = s.cfg.Images.ImageDelete(ctx, in.ID, true, true)
 	}
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	if _, err := s.cfg.Images.ImageDelete(ctx, in.ID, true, true); err != nil && !errdefs.IsNotFound(err) {
+	if err != nil && !errdefs.IsNotFound(err) {
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.RemoveImageResponse{}, nil

@@ -178,6 +178,31 @@ func (s *Server) list(ctx context.Context, kind string) ([]containertypes.Summar
 	return slices.DeleteFunc(all, func(c containertypes.Summary) bool { return c.Labels[labelKind] != kind }), nil
 }
 
+// listFilter is what the filters of the CRI's list requests share; those
+// of containers also have GetPodSandboxId.
+type listFilter interface {
+	GetId() string
+	GetLabelSelector() map[string]string
+}
+
+// listMatching lists the CRI's containers of kind that a list request's
+// filter f keeps (a nil one keeps all): an ID starting with its ID, a
+// sandbox ID starting with its sandbox ID, and every label of its
+// selector.
+func (s *Server) listMatching(ctx context.Context, kind string, f listFilter) ([]containertypes.Summary, error) {
+	all, err := s.list(ctx, kind)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	sandbox := ""
+	if sf, ok := f.(interface{ GetPodSandboxId() string }); ok {
+		sandbox = sf.GetPodSandboxId()
+	}
+	return slices.DeleteFunc(all, func(c containertypes.Summary) bool {
+		return !strings.HasPrefix(c.ID, f.GetId()) || !strings.HasPrefix(c.Labels[labelSandbox], sandbox) || !matchLabels(userLabels(c.Labels), f.GetLabelSelector())
+	}), nil
+}
+
 // find resolves id (an ID or a unique prefix of one) among the CRI's
 // containers of kind.
 func (s *Server) find(ctx context.Context, id, kind string) (containertypes.Summary, error) {
@@ -245,11 +270,11 @@ func sandboxState(running bool) runtimeapi.PodSandboxState {
 
 // ListPodSandbox lists the sandboxes the filter matches.
 func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	all, err := s.list(ctx, kindSandbox)
-	if err != nil {
-		return nil, toStatus(err)
-	}
 	f := req.GetFilter()
+	all, err := s.listMatching(ctx, kindSandbox, f)
+	if err != nil {
+		return nil, err
+	}
 	out := []*runtimeapi.PodSandbox{}
 	for _, c := range all {
 		sb := &runtimeapi.PodSandbox{
@@ -257,7 +282,7 @@ func (s *Server) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSand
 			CreatedAt: time.Unix(c.Created, 0).UnixNano(), Labels: userLabels(c.Labels), Annotations: annotations(c.Labels),
 		}
 		decode(c.Labels, labelMetadata, sb.Metadata)
-		if f != nil && (!strings.HasPrefix(sb.Id, f.GetId()) || f.GetState() != nil && f.GetState().GetState() != sb.State || !matchLabels(sb.Labels, f.GetLabelSelector())) {
+		if f.GetState() != nil && f.GetState().GetState() != sb.State {
 			continue
 		}
 		out = append(out, sb)

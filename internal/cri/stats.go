@@ -2,7 +2,6 @@ package cri
 
 import (
 	"context"
-	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -24,17 +23,13 @@ func (s *Server) ContainerStats(ctx context.Context, req *runtimeapi.ContainerSt
 // ListContainerStats answers a sample of each running container the
 // filter matches.
 func (s *Server) ListContainerStats(ctx context.Context, req *runtimeapi.ListContainerStatsRequest) (*runtimeapi.ListContainerStatsResponse, error) {
-	all, err := s.list(ctx, kindContainer)
+	all, err := s.listMatching(ctx, kindContainer, req.GetFilter())
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	f := req.GetFilter()
 	out := []*runtimeapi.ContainerStats{}
 	for _, c := range all {
 		if c.State != containertypes.StateRunning {
-			continue
-		}
-		if f != nil && (!strings.HasPrefix(c.ID, f.GetId()) || !strings.HasPrefix(c.Labels[labelSandbox], f.GetPodSandboxId()) || !matchLabels(userLabels(c.Labels), f.GetLabelSelector())) {
 			continue
 		}
 		if st, err := s.stats(ctx, c); err == nil {

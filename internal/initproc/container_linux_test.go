@@ -1,7 +1,6 @@
 package initproc_test
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,30 +24,11 @@ func TestAsContainerInit(t *testing.T) {
 	bundle := filepath.Join(short, "b")
 	root := filepath.Join(short, "r")
 	id := "bt-sh-init-" + filepath.Base(short)[len("bt-sh-init-"):]
-	testutil.BusyboxRootfs(t, filepath.Join(bundle, "rootfs"))
-	bin, err := os.ReadFile(berthBinary)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(bundle, "rootfs/sbin/berth"), bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("runc", "spec")
-	cmd.Dir = bundle
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v: %s", err, out)
-	}
-	b, _ := os.ReadFile(filepath.Join(bundle, "config.json"))
-	var spec specs.Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
-	spec.Process.Terminal = false
-	spec.Root.Readonly = false
 	// Orphans: three background sleeps whose parent shell exits at once.
 	// Then the main child waits for TERM and reports how many zombies init
 	// left behind.
-	spec.Process.Args = []string{"/sbin/berth", "init", "--", "sh", "-c", `
+	testutil.RuncBundle(t, bundle, func(spec *specs.Spec) {
+		spec.Process.Args = []string{"/sbin/berth", "init", "--", "sh", "-c", `
 		sh -c 'sleep 0.1 & sleep 0.1 & sleep 0.1 &'
 		sleep 0.5
 		z=0; for s in /proc/[0-9]*/stat; do read -r l < $s; case "$l" in *") Z "*) z=$((z+1));; esac; done
@@ -56,8 +36,14 @@ func TestAsContainerInit(t *testing.T) {
 		trap 'echo got-term; exit 9' TERM
 		echo ready
 		while :; do sleep 0.05; done`}
-	b, _ = json.Marshal(&spec)
-	os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
+	})
+	bin, err := os.ReadFile(berthBinary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "rootfs/sbin/berth"), bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	run := exec.Command("runc", "--root", root, "run", "--bundle", bundle, id)
 	out := &testutil.SyncBuffer{}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestEntryFormat(t *testing.T) {
@@ -52,14 +54,21 @@ func TestLineWriterSplits(t *testing.T) {
 	}
 }
 
-func writeLog(t *testing.T, path string, maxSize int64, maxFiles int, msgs []Message) {
+// writeLog writes msgs to a json-file log c.log in a new directory,
+// rotated at maxSize across maxFiles, and returns its path.
+func writeLog(t *testing.T, maxSize int64, maxFiles int, msgs []Message) string {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "c.log")
 	j, err := NewJSONFile(path, maxSize, maxFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeAll(t, j, msgs)
+	return path
 }
+
+// epoch is the time of the first message of the tests' logs.
+var epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // newTestLog opens a log c.log in a new directory, closed when the test ends.
 func newTestLog(t *testing.T, maxSize int64, maxFiles int) (*File, string) {
@@ -87,24 +96,16 @@ func msgs(n int, base time.Time) []Message {
 
 func readLines(t *testing.T, path string, cfg ReadConfig) []Message {
 	t.Helper()
-	var out []Message
-	err := Read(context.Background(), path, cfg, func(m Message) error {
-		out = append(out, m)
-		return nil
+	return testutil.Collect(t, func(yield func(Message) error) error {
+		return Read(context.Background(), path, cfg, yield)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestRotation(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	all := msgs(40, base)
+	all := msgs(40, epoch)
 	// each entry is 80 bytes: 4 entries per file of 330 bytes
-	writeLog(t, path, 330, 3, all)
+	path := writeLog(t, 330, 3, all)
+	dir := filepath.Dir(path)
 	for _, name := range []string{"c.log", "c.log.1", "c.log.2"} {
 		st, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
@@ -127,19 +128,15 @@ func TestRotation(t *testing.T) {
 		}
 	}
 	// max-file 1 truncates in place
-	p1 := filepath.Join(dir, "one.log")
-	writeLog(t, p1, 330, 1, all)
+	p1 := writeLog(t, 330, 1, all)
 	if got := readLines(t, p1, ReadConfig{Tail: -1}); len(got) != 4 || !got[3].Time.Equal(all[39].Time) {
 		t.Fatalf("max-file 1: %d messages", len(got))
 	}
 }
 
 func TestReadFilters(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	all := msgs(20, base)
-	writeLog(t, path, 500, 5, all)
+	all := msgs(20, epoch)
+	path := writeLog(t, 500, 5, all)
 
 	tail := readLines(t, path, ReadConfig{Tail: 3})
 	if len(tail) != 3 || !tail[0].Time.Equal(all[17].Time) || !tail[2].Time.Equal(all[19].Time) {
@@ -161,11 +158,11 @@ func TestReadFilters(t *testing.T) {
 	if len(tailErr) != 2 || !tailErr[1].Time.Equal(all[19].Time) || tailErr[0].Stream != Stderr {
 		t.Fatalf("tail 2 stderr = %v", tailErr)
 	}
-	win := readLines(t, path, ReadConfig{Tail: -1, Since: base.Add(5 * time.Second), Until: base.Add(8 * time.Second)})
+	win := readLines(t, path, ReadConfig{Tail: -1, Since: epoch.Add(5 * time.Second), Until: epoch.Add(8 * time.Second)})
 	if len(win) != 4 || !win[0].Time.Equal(all[5].Time) || !win[3].Time.Equal(all[8].Time) {
 		t.Fatalf("since/until = %v", win)
 	}
-	if got := readLines(t, filepath.Join(dir, "missing.log"), ReadConfig{Tail: -1}); len(got) != 0 {
+	if got := readLines(t, filepath.Join(filepath.Dir(path), "missing.log"), ReadConfig{Tail: -1}); len(got) != 0 {
 		t.Fatal("missing log not empty")
 	}
 	if s := string(Format(all[0], true)); s != "2024-01-01T00:00:00.000000000Z mmmmmmmmmma\n" {
@@ -221,9 +218,7 @@ func TestFollowAcrossRotation(t *testing.T) {
 }
 
 func TestFollowUntilStopsAndFileIsDockerReadable(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	writeLog(t, path, 0, 1, msgs(3, time.Now().Add(-time.Hour)))
+	path := writeLog(t, 0, 1, msgs(3, time.Now().Add(-time.Hour)))
 	start := time.Now()
 	if err := Read(context.Background(), path, ReadConfig{Tail: -1, Follow: true, Until: time.Now().Add(100 * time.Millisecond)}, func(Message) error { return nil }); err != nil {
 		t.Fatal(err)
@@ -305,9 +300,6 @@ func TestFollowLatency(t *testing.T) {
 // The backward tail scan agrees with a forward read, across chunk
 // boundaries, rotated files, stream selection and since/until.
 func TestTailMatchesForwardRead(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	var all []Message
 	for i := 0; i < 6000; i++ {
 		s := Stdout
@@ -315,14 +307,14 @@ func TestTailMatchesForwardRead(t *testing.T) {
 			s = Stderr
 		}
 		line := fmt.Sprintf("line %d %s\n", i, strings.Repeat("z", i%200))
-		all = append(all, Message{Line: []byte(line), Stream: s, Time: base.Add(time.Duration(i) * time.Millisecond)})
+		all = append(all, Message{Line: []byte(line), Stream: s, Time: epoch.Add(time.Duration(i) * time.Millisecond)})
 	}
-	writeLog(t, path, 300<<10, 4, all)
+	path := writeLog(t, 300<<10, 4, all)
 	for _, cfg := range []ReadConfig{
 		{Tail: 1}, {Tail: 10}, {Tail: 2500}, {Tail: 100000},
 		{Tail: 50, Stderr: true}, {Tail: 50, Stdout: true},
-		{Tail: 40, Since: base.Add(5990 * time.Millisecond)},
-		{Tail: 30, Until: base.Add(3000 * time.Millisecond)},
+		{Tail: 40, Since: epoch.Add(5990 * time.Millisecond)},
+		{Tail: 30, Until: epoch.Add(3000 * time.Millisecond)},
 	} {
 		fwd := cfg
 		fwd.Tail = -1
@@ -345,10 +337,8 @@ func TestTailMatchesForwardRead(t *testing.T) {
 // A last line still being written is not returned by the tail; following
 // picks it up once complete.
 func TestTailPartialLastLine(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "c.log")
 	base := time.Now()
-	writeLog(t, path, 0, 1, msgs(3, base))
+	path := writeLog(t, 0, 1, msgs(3, base))
 	full := jsonFormat{}.encode(nil, Message{Line: []byte("late\n"), Stream: Stdout, Time: base.Add(time.Hour)})
 	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	f.Write(full[:10])

@@ -267,8 +267,7 @@ func TestPauseResume(t *testing.T) {
 func TestJoinNamespacesByPath(t *testing.T) {
 	r := newRT(t)
 	a := bundle(t, "sleep 100", nil)
-	r.cleanup("bt-rt-nsa")
-	r.must("run", "-d", "--bundle", a, "bt-rt-nsa")
+	r.runDetached(a, "bt-rt-nsa")
 	pa := r.state("bt-rt-nsa").Pid
 	b := bundle(t, "hostname; ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/net", func(s *specs.Spec) {
 		s.Hostname = ""
@@ -303,8 +302,7 @@ func nsFile(t specs.LinuxNamespaceType) string {
 func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 	r := newRT(t)
 	a := bundle(t, "sleep 100", nil)
-	r.cleanup("bt-rt-una")
-	r.must("run", "-d", "--bundle", a, "bt-rt-una")
+	r.runDetached(a, "bt-rt-una")
 	pa := r.state("bt-rt-una").Pid
 	b := bundle(t, "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map", func(s *specs.Spec) {
 		s.Hostname = ""
@@ -336,8 +334,7 @@ func TestNewUserNamespaceJoiningNetns(t *testing.T) {
 		s.Hostname = ""
 		s.Process.Args = []string{"sleep", "100"}
 	})
-	r.cleanup("bt-rt-unc")
-	r.must("run", "-d", "--bundle", b2, "bt-rt-unc")
+	r.runDetached(b2, "bt-rt-unc")
 	check(r.must("exec", "bt-rt-unc", "sh", "-c", "id -u; hostname; readlink /proc/self/ns/net; cat /proc/self/uid_map"), "exec")
 }
 

@@ -18,10 +18,7 @@ func TestAttachStdin(t *testing.T) {
 	cfg := f.config()
 	cfg.OpenStdin, cfg.StdinOnce = true, true
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, cfg)
 	var out, errOut bytes.Buffer
 	ready := make(chan struct{})
 	attached := make(chan error, 1)
@@ -58,10 +55,7 @@ func TestTerminalResize(t *testing.T) {
 	cfg := f.config()
 	cfg.Terminal, cfg.OpenStdin = true, true
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, cfg)
 	pr, pw := io.Pipe()
 	var out testutil.SyncBuffer
 	ready := make(chan struct{})
@@ -110,10 +104,7 @@ func TestLongStateDir(t *testing.T) {
 	cfg := f.config()
 	cfg.Terminal = true
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, cfg)
 	var out testutil.SyncBuffer
 	attachThenStart(t, ctx, sh, &out)
 	if !strings.Contains(out.String(), "tty-ok") {
@@ -134,10 +125,7 @@ func TestAttachReadyThenStartMissesNothing(t *testing.T) {
 		cfg := f.config()
 		cfg.ID = fmt.Sprintf("%s-%d", f.id, i)
 		cfg.StateDir = fmt.Sprintf("%s-%d", f.stateDir, i)
-		sh, err := startShim(t, ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sh := createdShim(t, ctx, cfg)
 		var out bytes.Buffer
 		attachThenStart(t, ctx, sh, &out)
 		if out.String() != "first-line\n" {
@@ -157,10 +145,7 @@ func TestRunOnCreate(t *testing.T) {
 	cfg := f.config()
 	cfg.RunOnCreate = true
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, cfg)
 	if st, err := sh.State(ctx); err != nil || st.Status != shimclient.StatusCreated {
 		t.Fatalf("state before Start = %+v, %v; want created", st, err)
 	}

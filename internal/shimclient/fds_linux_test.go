@@ -41,10 +41,7 @@ func TestNoFdLeak(t *testing.T) {
 	}
 	ctx := testCtx(t)
 	t0 := time.Now()
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, f.config())
 	t1 := time.Now()
 	if err := sh.Start(ctx); err != nil {
 		t.Fatal(err)

@@ -11,29 +11,21 @@ import (
 
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func readLog(t *testing.T, path string) []logger.Message {
 	t.Helper()
-	var out []logger.Message
-	err := logger.Read(context.Background(), path, logger.ReadConfig{Tail: -1}, func(m logger.Message) error {
-		out = append(out, m)
-		return nil
+	return testutil.Collect(t, func(yield func(logger.Message) error) error {
+		return logger.Read(context.Background(), path, logger.ReadConfig{Tail: -1}, yield)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestLogAndExitCode(t *testing.T) {
 	f := newFixture(t, false, "sh", "-c", "echo out; echo err >&2; printf partial; exit 3")
 	ctx := testCtx(t)
-	sh, err := startShim(t, ctx, f.config())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sh := createdShim(t, ctx, f.config())
 	if sh.Pid() <= 0 {
 		t.Fatalf("pid %d after create", sh.Pid())
 	}

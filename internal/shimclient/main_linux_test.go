@@ -2,7 +2,6 @@ package shimclient_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -76,35 +75,16 @@ func newFixture(t *testing.T, terminal bool, args ...string) *fixture {
 		}
 		os.RemoveAll(short)
 	})
-	testutil.BusyboxRootfs(t, filepath.Join(f.bundle, "rootfs"))
-	cmd := exec.Command("runc", "spec")
-	cmd.Dir = f.bundle
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("runc spec: %v: %s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(f.bundle, "config.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var spec specs.Spec
-	if err := json.Unmarshal(b, &spec); err != nil {
-		t.Fatal(err)
-	}
-	spec.Process.Terminal = terminal
-	spec.Process.Args = args
-	spec.Root.Readonly = false
-	// As in the specs Docker generates: no ambient capabilities (`runc spec`
-	// lists ambient ones that are not inheritable; runc ignores that, other
-	// runtimes rightly refuse it).
-	if spec.Process.Capabilities != nil {
-		spec.Process.Capabilities.Ambient = nil
-	}
-	if b, err = json.Marshal(&spec); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.RuncBundle(t, f.bundle, func(spec *specs.Spec) {
+		spec.Process.Terminal = terminal
+		spec.Process.Args = args
+		// As in the specs Docker generates: no ambient capabilities (`runc
+		// spec` lists ambient ones that are not inheritable; runc ignores
+		// that, other runtimes rightly refuse it).
+		if spec.Process.Capabilities != nil {
+			spec.Process.Capabilities.Ambient = nil
+		}
+	})
 	return f
 }
 
@@ -170,16 +150,22 @@ func deleteAndCheck(t *testing.T, ctx context.Context, sh *shimclient.Shim) {
 	}
 }
 
-// startShim is shimclient.Start that makes sure the shim goes away with the
-// test, also when the test fails half-way.
-// startedShim starts a shim for cfg and starts its container; a failure
-// fails t.
-func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+// createdShim has the monitor create the container of cfg, or fails the
+// test.
+func createdShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
 	t.Helper()
 	sh, err := startShim(t, ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return sh
+}
+
+// startedShim starts a shim for cfg and starts its container; a failure
+// fails t.
+func startedShim(t *testing.T, ctx context.Context, cfg shimclient.Config) *shimclient.Shim {
+	t.Helper()
+	sh := createdShim(t, ctx, cfg)
 	if err := sh.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +181,8 @@ func runningFixture(t *testing.T, args ...string) (*fixture, context.Context, *s
 	return f, ctx, startedShim(t, ctx, f.config())
 }
 
+// startShim is shimclient.Start that makes sure the shim goes away with the
+// test, also when the test fails half-way.
 func startShim(t *testing.T, ctx context.Context, cfg shimclient.Config) (*shimclient.Shim, error) {
 	t.Helper()
 	sh, err := shimclient.Start(ctx, cfg)

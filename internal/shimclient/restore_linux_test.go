@@ -151,10 +151,7 @@ func TestShimIsNotOurChild(t *testing.T) {
 			defer shimclient.SetDoubleFork(false)
 			f := newFixture(t, false, "sh", "-c", "echo hi")
 			ctx := testCtx(t)
-			sh, err := startShim(t, ctx, f.config())
-			if err != nil {
-				t.Fatal(err)
-			}
+			sh := createdShim(t, ctx, f.config())
 			st, err := sh.State(ctx)
 			if err != nil {
 				t.Fatal(err)

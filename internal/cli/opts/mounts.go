@@ -82,13 +82,13 @@ func (s *mountSpec) setFlag(key string) bool {
 
 // set sets one key=value field (f is the whole field, for errors).
 func (s *mountSpec) set(key, val, f string) error {
-	switch {
-	case strings.HasPrefix(key, "bind-"):
-		return s.setBind(key, val, f)
-	case strings.HasPrefix(key, "volume-"):
-		return s.setVolume(key, val, f)
-	case strings.HasPrefix(key, "tmpfs-"):
-		return s.setTmpfs(key, val, f)
+	if p := s.boolField(key); p != nil {
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("invalid value for %s: %s", key, val)
+		}
+		*p = b
+		return nil
 	}
 	switch key {
 	case "type":
@@ -97,48 +97,10 @@ func (s *mountSpec) set(key, val, f string) error {
 		s.Source = val
 	case "target", "dst", "destination":
 		s.Target = val
-	case "readonly", "ro":
-		b, err := boolField(key, val)
-		if err != nil {
-			return err
-		}
-		s.ReadOnly = b
 	case "consistency":
 		s.Consistency = mount.Consistency(val)
-	default:
-		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
-	}
-	return nil
-}
-
-func (s *mountSpec) setBind(key, val, f string) error {
-	switch key {
 	case "bind-propagation":
 		s.bind().Propagation = mount.Propagation(strings.ToLower(val))
-	case "bind-nonrecursive", "bind-create-mountpoint":
-		b, err := boolField(key, val)
-		if err != nil {
-			return err
-		}
-		if key == "bind-nonrecursive" {
-			s.bind().NonRecursive = b
-		} else {
-			s.bind().CreateMountpoint = b
-		}
-	default:
-		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
-	}
-	return nil
-}
-
-func (s *mountSpec) setVolume(key, val, f string) error {
-	switch key {
-	case "volume-nocopy":
-		b, err := boolField(key, val)
-		if err != nil {
-			return err
-		}
-		s.vol().NoCopy = b
 	case "volume-subpath":
 		s.vol().Subpath = val
 	case "volume-driver":
@@ -161,14 +123,6 @@ func (s *mountSpec) setVolume(key, val, f string) error {
 			s.vol().Labels = map[string]string{}
 		}
 		s.vol().Labels[k] = v
-	default:
-		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
-	}
-	return nil
-}
-
-func (s *mountSpec) setTmpfs(key, val, f string) error {
-	switch key {
 	case "tmpfs-size":
 		n, err := units.RAMInBytes(val)
 		if err != nil {
@@ -183,6 +137,21 @@ func (s *mountSpec) setTmpfs(key, val, f string) error {
 		s.tmpfs().Mode = os.FileMode(n)
 	default:
 		return fmt.Errorf("unexpected key '%s' in '%s'", key, f)
+	}
+	return nil
+}
+
+// boolField is the field of a boolean key, nil for another key.
+func (s *mountSpec) boolField(key string) *bool {
+	switch key {
+	case "readonly", "ro":
+		return &s.ReadOnly
+	case "volume-nocopy":
+		return &s.vol().NoCopy
+	case "bind-nonrecursive":
+		return &s.bind().NonRecursive
+	case "bind-create-mountpoint":
+		return &s.bind().CreateMountpoint
 	}
 	return nil
 }
@@ -213,15 +182,6 @@ func (s *mountSpec) check() error {
 		return fmt.Errorf("cannot mix 'tmpfs-*' options with mount type '%s'", s.Type)
 	}
 	return nil
-}
-
-// boolField parses the value of a boolean field.
-func boolField(key, val string) (bool, error) {
-	b, err := strconv.ParseBool(val)
-	if err != nil {
-		return false, fmt.Errorf("invalid value for %s: %s", key, val)
-	}
-	return b, nil
 }
 
 func driverConfig(v *mount.VolumeOptions) *mount.Driver {

@@ -109,6 +109,16 @@ func TestParseMount(t *testing.T) {
 	if err != nil || m.Type != mount.TypeVolume || !m.VolumeOptions.NoCopy {
 		t.Fatalf("volume mount %+v %v", m, err)
 	}
+	m, err = ParseMount("type=bind,src=/a,dst=/b,readonly=false,bind-nonrecursive=true,bind-create-mountpoint=1")
+	if err != nil || m.ReadOnly || !m.BindOptions.NonRecursive || !m.BindOptions.CreateMountpoint {
+		t.Fatalf("boolean fields with values %+v %v", m, err)
+	}
+	if _, err := ParseMount("type=bind,src=/a,dst=/b,ro=maybe"); err == nil || !strings.Contains(err.Error(), "invalid value for ro: maybe") {
+		t.Errorf("ro=maybe: %v", err)
+	}
+	if _, err := ParseMount("type=bind,src=/a,dst=/b,bind-create-mountpoint"); err == nil {
+		t.Error("bind-create-mountpoint without a value accepted")
+	}
 	for _, bad := range []string{"type=bind,target=/x", "source=/x", "type=volume,dst=/x,bind-propagation=shared", "type=bind,src=/a,dst=/b,bogus=1"} {
 		if _, err := ParseMount(bad); err == nil {
 			t.Errorf("ParseMount(%q) accepted", bad)

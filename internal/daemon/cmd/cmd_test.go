@@ -9,6 +9,21 @@ import (
 	"testing"
 )
 
+// flagsWithConfig parses the daemon's flags with content as its
+// daemon.json (in a directory of t's), or fails t.
+func flagsWithConfig(t *testing.T, content string, flags ...string) *options {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "daemon.json")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseFlags(append([]string{"--config-file", file}, flags...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 func TestFlagsAndConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "daemon.json")
@@ -55,7 +70,6 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestConfigFileErrors(t *testing.T) {
-	dir := t.TempDir()
 	cases := map[string]string{
 		`{"data-root": `:                   "unable to configure the daemon with file",
 		`{"bogus-key": 1}`:                 "the following directives don't match any configuration option: bogus-key",
@@ -63,15 +77,8 @@ func TestConfigFileErrors(t *testing.T) {
 		`{"runtimes": {"x": {"path":""}}}`: `runtime "x"`,
 	}
 	for content, want := range cases {
-		file := filepath.Join(dir, "c.json")
-		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags([]string{"--config-file", file, "--data-root", "/y"}, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, _, _, _, err = buildConfig(o)
+		o := flagsWithConfig(t, content, "--data-root", "/y")
+		_, _, _, _, _, err := buildConfig(o)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("config %s: err %v, want %q", content, err, want)
 		}
@@ -90,17 +97,8 @@ func TestLevels(t *testing.T) {
 }
 
 func TestDefaultAddressPools(t *testing.T) {
-	dir := t.TempDir()
 	build := func(file string, flags ...string) (string, error) {
-		p := filepath.Join(dir, "daemon.json")
-		if err := os.WriteFile(p, []byte(file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags(append([]string{"--config-file", p}, flags...), io.Discard)
-		if err != nil {
-			return "", err
-		}
-		cfg, _, _, _, _, err := buildConfig(o)
+		cfg, _, _, _, _, err := buildConfig(flagsWithConfig(t, file, flags...))
 		return fmt.Sprint(cfg.AddressPools), err
 	}
 	if got, err := build(`{"default-address-pools": [{"base": "10.10.0.0/16", "size": 24}, {"base": "10.20.0.0/16", "size": 26}]}`); err != nil || got != "[{10.10.0.0/16 24} {10.20.0.0/16 26}]" {

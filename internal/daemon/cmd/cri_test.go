@@ -1,9 +1,6 @@
 package cmd
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -14,14 +11,7 @@ import (
 func TestCRISocket(t *testing.T) {
 	dir := t.TempDir()
 	socket := func(file string, args ...string) (string, error) {
-		path := filepath.Join(dir, "daemon.json")
-		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags(append([]string{"--config-file", path, "--exec-root", dir + "/x"}, args...), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		o := flagsWithConfig(t, file, append([]string{"--exec-root", dir + "/x"}, args...)...)
 		cfg, _, _, _, _, err := buildConfig(o)
 		if err != nil {
 			return "", err

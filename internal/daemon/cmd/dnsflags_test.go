@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,21 +23,13 @@ func TestDNSOptions(t *testing.T) {
 		t.Fatalf("flags: %+v %v %v %v", cfg.DNS, cfg.DNSSearch, cfg.DNSOptions, cfg.HostGatewayIP)
 	}
 
-	file := filepath.Join(dir, "daemon.json")
 	for content, want := range map[string]string{
 		`{"dns": ["192.0.2.9"], "dns-search": ["b.example"], "dns-opts": ["use-vc"], "host-gateway-ip": "10.9.0.1"}`: "",
 		`{"dns": ["nope"]}`:                     `invalid dns server "nope"`,
 		`{"host-gateway-ip": "x"}`:              `invalid host-gateway-ip "x"`,
 		`{"dns": ["192.0.2.9"], "bogus": true}`: "bogus",
 	} {
-		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags([]string{"--config-file", file}, io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, _, _, _, _, err := buildConfig(o)
+		cfg, _, _, _, _, err := buildConfig(flagsWithConfig(t, content))
 		if want != "" {
 			if err == nil || !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: err %v, want %q", content, err, want)
@@ -50,11 +41,7 @@ func TestDNSOptions(t *testing.T) {
 		}
 	}
 	// A key given both ways is refused, as dockerd does.
-	if err := os.WriteFile(file, []byte(`{"dns": ["192.0.2.9"]}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	o, _ = parseFlags([]string{"--config-file", file, "--dns", "192.0.2.8"}, io.Discard)
-	if _, _, _, _, _, err := buildConfig(o); err == nil || !strings.Contains(err.Error(), "both as a flag and in the configuration file") {
+	if _, _, _, _, _, err := buildConfig(flagsWithConfig(t, `{"dns": ["192.0.2.9"]}`, "--dns", "192.0.2.8")); err == nil || !strings.Contains(err.Error(), "both as a flag and in the configuration file") {
 		t.Errorf("dns both ways: %v", err)
 	}
 }

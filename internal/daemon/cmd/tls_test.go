@@ -1,9 +1,6 @@
 package cmd
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,16 +9,8 @@ import (
 // TLS is refused unless TLS is explicitly disabled, by flag or file;
 // --tlsverify given at all (even =false) turns TLS on.
 func TestTCPWithoutTLSNeedsExplicitOptOut(t *testing.T) {
-	dir := t.TempDir()
 	check := func(file string, flags ...string) error {
-		p := filepath.Join(dir, "daemon.json")
-		if err := os.WriteFile(p, []byte(file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags(append([]string{"--config-file", p}, flags...), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		o := flagsWithConfig(t, file, flags...)
 		_, hosts, _, _, _, err := buildConfig(o)
 		if err != nil {
 			t.Fatal(err)

@@ -36,8 +36,7 @@ type Options struct {
 // Containers is what the glue needs of the container records: find one
 // by name, ID or ID prefix, store one, list them all.
 type Containers interface {
-	Get(ref string) (*container.Container, error)
-	Save(c *container.Container) error
+	container.Records
 	List() []*container.Container
 }
 

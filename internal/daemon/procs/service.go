@@ -15,8 +15,7 @@ import (
 // resolve a user in its rootfs (passwd and group files, plus groupAdd) and
 // the variables of its legacy links.
 type Containers interface {
-	Get(ref string) (*container.Container, error)
-	Save(c *container.Container) error
+	container.Records
 	Shim(c *container.Container) (*shimclient.Shim, bool)
 	User(id, spec string, groupAdd []string) (oci.User, error)
 	LinkEnv(c *container.Container) []string

@@ -7,8 +7,7 @@ import (
 // Containers is what the service needs of the container records: find one
 // by name, ID or ID prefix, and store one.
 type Containers interface {
-	Get(ref string) (*container.Container, error)
-	Save(c *container.Container) error
+	container.Records
 }
 
 // Config is what the daemon hands the service.

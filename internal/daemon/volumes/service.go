@@ -16,8 +16,7 @@ import (
 // by name, ID or ID prefix (--volumes-from), store one (after a copy-up),
 // list them all (who uses a volume).
 type Containers interface {
-	Get(ref string) (*container.Container, error)
-	Save(c *container.Container) error
+	container.Records
 	List() []*container.Container
 }
 
