@@ -17,8 +17,9 @@ import (
 
 // Pods on a CNI network, set up by Debian's CNI plugins: berth writes its
 // default configuration into an empty directory; on the test's own
-// network each pod gets an address, reaches the other pod, and hostPort
-// publishes a pod's port on the host's loopback; stopp undoes the
+// network each pod gets an address, reaches the other pod and a server
+// beyond the host (masqueraded), and hostPort publishes a pod's port on
+// the host's loopback; stopp undoes the
 // plugins' work (the port rules, the address) and rmp finds nothing left.
 func TestCRIPodNetwork(t *testing.T) {
 	d := startDaemon(t)
@@ -43,7 +44,8 @@ func TestCRIPodNetwork(t *testing.T) {
 		"cniVersion": "1.0.0", "name": "bt-pods",
 		"plugins": []any{
 			map[string]any{"type": "bridge", "bridge": d.bridge + "c", "isGateway": true, "ipMasq": true,
-				"ipam": map[string]any{"type": "host-local", "dataDir": ipam, "ranges": [][]map[string]string{{{"subnet": "198.51.100.0/24"}}}}},
+				"ipam": map[string]any{"type": "host-local", "dataDir": ipam, "ranges": [][]map[string]string{{{"subnet": "198.51.100.0/24"}}},
+					"routes": []map[string]string{{"dst": "0.0.0.0/0"}}}},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 			map[string]any{"type": "firewall"},
 		},
@@ -87,6 +89,12 @@ func TestCRIPodNetwork(t *testing.T) {
 	}
 	if got := httpGet(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/hostname"); strings.TrimSpace(got) != "pod-a" {
 		t.Fatalf("hostPort %d answered %q", port, got)
+	}
+	// The outside: a server beyond the host sees the host's address.
+	o := startOutside(t, d.bridge)
+	out, errOut, code := d.crictl("exec", "-s", client, "nc", "-w", "3", o.Addr, strconv.Itoa(o.Port))
+	if code != 0 || strings.TrimSpace(out) != "from "+o.HostAddr {
+		t.Fatalf("pod b to the outside: %d %q %s, want \"from %s\"", code, out, errOut, o.HostAddr)
 	}
 
 	d.mustCrictl("stopp", podA)
