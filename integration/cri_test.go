@@ -23,7 +23,9 @@ func (d *testDaemon) crictl(args ...string) (string, string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	ep := "unix://" + filepath.Join(d.execRoot, "cri.sock")
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", "/dev/null", "-r", ep, "-i", ep}, args...)...)
+	// -t bounds each call too (2 s by default): a pod's CNI setup runs
+	// the plugins' iptables, which waits for the host's xtables lock.
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", "/dev/null", "-r", ep, "-i", ep, "-t", "50s"}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

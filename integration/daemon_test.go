@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer stop()
+		defer removeCNIChains(cniChains())
 		code := m.Run()
 		reportLeftMounts()
 		return code
@@ -106,6 +107,7 @@ type testDaemon struct {
 	sock     string
 	root     string
 	execRoot string
+	cniDir   string // the CRI's CNI configurations (empty: berth writes its default)
 	logPath  string
 	args     []string
 	cmd      *exec.Cmd
@@ -170,6 +172,7 @@ func newDaemon(t *testing.T) *testDaemon {
 	d := &testDaemon{
 		t: t, name: name, bridge: "bt" + hexID, sockDir: sockDir, sock: filepath.Join(sockDir, "d.sock"),
 		root: filepath.Join(base, "root"), execRoot: filepath.Join(sockDir, "x"), logPath: filepath.Join(base, "daemon.log"),
+		cniDir: filepath.Join(base, "cni"),
 	}
 	cfgFile := filepath.Join(base, "daemon.json")
 	cfg := `{"runtimes": {"runc": {"path": "runc"}, "crun": {"path": "crun"}, "alt": {"path": "runc", "runtimeArgs": ["--log-format", "json"]}}, "default-runtime": "` + defaultRuntime() + `"}`
@@ -180,7 +183,7 @@ func newDaemon(t *testing.T) *testDaemon {
 		t.Fatal(err)
 	}
 	d.args = []string{"daemon", "-H", "unix://" + d.sock, "--data-root", d.root, "--exec-root", d.execRoot,
-		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "--bridge", d.bridge, "-D"}
+		"--config-file", cfgFile, "--cgroup-parent", "/" + name, "--pidfile", filepath.Join(sockDir, "pid"), "--bridge", d.bridge, "--cni-conf-dir", d.cniDir, "-D"}
 	return d
 }
 

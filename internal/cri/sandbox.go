@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/api/types/network"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/cri/cni"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -24,9 +23,9 @@ func sandboxName(m *runtimeapi.PodSandboxMetadata) string {
 }
 
 // RunPodSandbox creates and starts a pod's infra container: berth's init
-// with no command on an empty root, in its own network (berth's default
-// bridge, or the host's), IPC and UTS namespaces, with the pod's hostname
-// and DNS configuration.
+// with no command on an empty root, in its own IPC and UTS namespaces,
+// with the pod's hostname and DNS configuration, and in its own network
+// namespace which the CNI plugins connect (or in the host's).
 func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (*runtimeapi.RunPodSandboxResponse, error) {
 	pc := req.GetConfig()
 	if pc.GetMetadata() == nil {
@@ -41,11 +40,12 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	labels[labelConfig] = mustJSON(ns)
 	cfg := &containertypes.Config{Hostname: pc.GetHostname(), Labels: labels}
 	hc := &containertypes.HostConfig{
-		NetworkMode: "bridge",
+		NetworkMode: "none",
 		LogConfig:   containertypes.LogConfig{Type: "none"},
 		Sysctls:     pc.GetLinux().GetSysctls(),
 	}
-	if ns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
+	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
+	if hostNet {
 		hc.NetworkMode, cfg.Hostname = "host", ""
 	}
 	if ns.GetIpc() == runtimeapi.NamespaceMode_NODE {
@@ -64,43 +64,66 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		}
 		hc.DNSSearch, hc.DNSOptions = dns.GetSearches(), dns.GetOptions()
 	}
-	if err := portBindings(pc.GetPortMappings(), cfg, hc); err != nil {
-		return nil, toStatus(err)
-	}
 	resp, err := s.cfg.Containers.ContainerCreate(ctx, sandboxName(pc.GetMetadata()), containertypes.CreateRequest{Config: cfg, HostConfig: hc},
 		backend.ContainerCreateExtensions{Namespace: Namespace, Infra: true})
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	if err := s.cfg.Containers.ContainerStart(ctx, resp.ID); err != nil {
+	err = s.cfg.Containers.ContainerStart(ctx, resp.ID)
+	if err == nil && !hostNet {
+		err = s.connect(ctx, resp.ID, pc)
+	}
+	if err != nil {
 		_ = s.cfg.Containers.ContainerRemove(context.WithoutCancel(ctx), resp.ID, true, true)
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: resp.ID}, nil
 }
 
-// portBindings publishes the pod's port mappings on its infra container.
-func portBindings(pms []*runtimeapi.PortMapping, cfg *containertypes.Config, hc *containertypes.HostConfig) error {
-	for _, pm := range pms {
+// connect has the CNI plugins connect the running sandbox id, its port
+// mappings published by the portmap plugin.
+func (s *Server) connect(ctx context.Context, id string, pc *runtimeapi.PodSandboxConfig) error {
+	in, err := s.cfg.Containers.ContainerInspect(ctx, id, false)
+	if err != nil {
+		return err
+	}
+	pod := cniPod(id, pc.GetMetadata())
+	pod.NetNS = fmt.Sprintf("/proc/%d/ns/net", in.State.Pid)
+	for _, pm := range pc.GetPortMappings() {
 		if pm.GetHostPort() == 0 {
 			continue
 		}
-		proto := strings.ToLower(pm.GetProtocol().String())
-		port, err := network.ParsePort(strconv.Itoa(int(pm.GetContainerPort())) + "/" + proto)
-		if err != nil {
-			return errdefs.InvalidParameter(err)
-		}
-		if cfg.ExposedPorts == nil {
-			cfg.ExposedPorts, hc.PortBindings = network.PortSet{}, network.PortMap{}
-		}
-		cfg.ExposedPorts[port] = struct{}{}
-		hc.PortBindings[port] = append(hc.PortBindings[port], network.PortBinding{HostPort: strconv.Itoa(int(pm.GetHostPort()))})
+		pod.Ports = append(pod.Ports, cni.Port{
+			HostPort: pm.GetHostPort(), ContainerPort: pm.GetContainerPort(),
+			Protocol: strings.ToLower(pm.GetProtocol().String()), HostIP: pm.GetHostIp(),
+		})
 	}
-	return nil
+	_, err = s.cfg.Network.Setup(ctx, pod)
+	return err
 }
 
-// StopPodSandbox stops the pod's containers, then its infra container.
-// A sandbox that is gone is stopped.
+// disconnect has the CNI plugins undo what they did for sandbox id (in
+// its namespace while it runs); a sandbox never connected is left alone.
+func (s *Server) disconnect(ctx context.Context, id string) error {
+	in, err := s.cfg.Containers.ContainerInspect(ctx, id, false)
+	if err != nil {
+		return err
+	}
+	var m runtimeapi.PodSandboxMetadata
+	decode(in.Config.Labels, labelMetadata, &m)
+	pod := cniPod(id, &m)
+	if in.State.Running {
+		pod.NetNS = fmt.Sprintf("/proc/%d/ns/net", in.State.Pid)
+	}
+	return s.cfg.Network.Teardown(ctx, pod)
+}
+
+func cniPod(id string, m *runtimeapi.PodSandboxMetadata) cni.Pod {
+	return cni.Pod{ID: id, Name: m.GetName(), Namespace: m.GetNamespace(), UID: m.GetUid()}
+}
+
+// StopPodSandbox stops the pod's containers, disconnects its network,
+// then stops its infra container. A sandbox that is gone is stopped.
 func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
 	zero := 0
 	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
@@ -115,8 +138,9 @@ func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSand
 	return &runtimeapi.StopPodSandboxResponse{}, nil
 }
 
-// RemovePodSandbox removes the pod's containers and its infra container,
-// running or not. A sandbox that is gone is removed.
+// RemovePodSandbox removes the pod's containers, disconnects its network
+// (if a stop did not) and removes its infra container, running or not. A
+// sandbox that is gone is removed.
 func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
 	err := s.eachOfPod(ctx, req.GetPodSandboxId(), func(id string) error {
 		if err := s.cfg.Containers.ContainerRemove(ctx, id, true, true); err != nil && !errdefs.IsNotFound(err) {
@@ -131,8 +155,8 @@ func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePod
 }
 
 // eachOfPod calls fn for each container of the sandbox id (a prefix),
-// then for its infra container, up to the first error. A sandbox that is
-// gone has none.
+// disconnects the pod's network, then calls fn for its infra container,
+// up to the first error. A sandbox that is gone has none.
 func (s *Server) eachOfPod(ctx context.Context, id string, fn func(id string) error) error {
 	id, err := s.sandboxID(ctx, id)
 	if errdefs.IsNotFound(err) {
@@ -145,12 +169,15 @@ func (s *Server) eachOfPod(ctx context.Context, id string, fn func(id string) er
 	if err != nil {
 		return err
 	}
-	for _, m := range append(members, id) {
+	for _, m := range members {
 		if err := fn(m); err != nil {
 			return err
 		}
 	}
-	return nil
+	if err := s.disconnect(ctx, id); err != nil {
+		return err
+	}
+	return fn(id)
 }
 
 // members are the IDs of the containers of sandbox id.
@@ -231,7 +258,7 @@ func (s *Server) sandboxID(ctx context.Context, id string) (string, error) {
 }
 
 // PodSandboxStatus reports a sandbox: ready while its infra container
-// runs, its IP on berth's bridge.
+// runs, its IP the one the CNI plugins gave it.
 func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
 	id, err := s.sandboxID(ctx, req.GetPodSandboxId())
 	if err != nil {
@@ -250,14 +277,7 @@ func (s *Server) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandbo
 	}
 	decode(l, labelMetadata, st.Metadata)
 	decode(l, labelConfig, st.Linux.Namespaces.Options)
-	if in.NetworkSettings != nil {
-		for _, ep := range in.NetworkSettings.Networks {
-			if ep != nil && ep.IPAddress.IsValid() {
-				st.Network.Ip = ep.IPAddress.String()
-				break
-			}
-		}
-	}
+	st.Network.Ip = s.cfg.Network.IP(cni.Pod{ID: in.ID})
 	return &runtimeapi.PodSandboxStatusResponse{Status: st}, nil
 }
 

@@ -25,6 +25,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/berth/berth/internal/backend"
+	"github.com/berth/berth/internal/cri/cni"
 )
 
 // Namespace is the namespace of the CRI's containers in berth's records
@@ -61,6 +62,8 @@ type Config struct {
 	Containers Containers
 	Execs      Execs
 	Images     Images
+	// Network connects the pods (CNI).
+	Network *cni.Network
 	// ImageDir is the directory of the image layers, reported by
 	// ImageFsInfo.
 	ImageDir string
@@ -118,12 +121,15 @@ func (s *Server) Version(ctx context.Context, req *runtimeapi.VersionRequest) (*
 	return &runtimeapi.VersionResponse{Version: "0.1.0", RuntimeName: "berth", RuntimeVersion: s.cfg.Version, RuntimeApiVersion: "v1"}, nil
 }
 
-// Status reports the runtime and its network ready: both are the daemon's
-// own, up while it serves.
+// Status reports the runtime ready while the daemon serves, and the
+// network ready when the CNI configuration and its plugins are there.
 func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
+	netCond := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
+	if err := s.cfg.Network.Ready(ctx); err != nil {
+		netCond.Status, netCond.Reason, netCond.Message = false, "NetworkPluginNotReady", err.Error()
+	}
 	return &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
-		{Type: runtimeapi.RuntimeReady, Status: true},
-		{Type: runtimeapi.NetworkReady, Status: true},
+		{Type: runtimeapi.RuntimeReady, Status: true}, netCond,
 	}}}, nil
 }
 

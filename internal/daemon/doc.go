@@ -24,6 +24,7 @@
 //	<data-root>/snapshots/metadata.db, snapshots/<n>/fs, snapshots/<n>/work  layers and writable layers (internal/snapshot)
 //	<data-root>/distribution/partial/              resumable downloads of a pull
 //	<data-root>/builder/cache.db, contexts/, tmp/  build cache and mirrored build contexts
+//	<data-root>/cni/results/, cni/ipam/            the CRI's pods: CNI results (libcni's cache), addresses of berth's default CNI network
 //	<exec-root>/berth.pid                          the daemon's pid file
 //	<exec-root>/endpoints.db                       endpoints of running containers
 //	<exec-root>/cri.sock                           the Kubernetes CRI's socket (internal/cri), unless moved or off

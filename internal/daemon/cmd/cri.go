@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/berth/berth/internal/cri"
+	"github.com/berth/berth/internal/cri/cni"
 	"github.com/berth/berth/internal/daemon"
 )
 
@@ -13,6 +14,22 @@ import (
 type criOptions struct {
 	flag string
 	file *string // nil: not in the file
+	// The CNI of the pods: configurations and plugins.
+	cniConfDir string
+	cniBinDirs []string
+}
+
+// cniSubnet is the subnet of berth's default CNI network, written to an
+// empty configuration directory (podman's default is 10.88.0.0/16).
+const cniSubnet = "10.89.0.0/16"
+
+// cniBridge names the default CNI network's bridge after the daemon's own
+// bridge, so that daemons on other roots do not share it.
+func cniBridge(bridge string) string {
+	if bridge == "" {
+		bridge = "berth0"
+	}
+	return bridge[:min(len(bridge), 11)] + "-cni"
 }
 
 // socket is the CRI's socket path, "" when it is off.
@@ -37,8 +54,12 @@ func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger)
 	if path == "" {
 		return func() {}, nil
 	}
+	pods := cni.New(cni.Config{
+		ConfDir: o.cri.cniConfDir, BinDirs: o.cri.cniBinDirs, CacheDir: filepath.Join(cfg.Root, "cni"),
+		Bridge: cniBridge(cfg.Bridge), Subnet: cniSubnet,
+	})
 	s := cri.New(cri.Config{
-		Containers: d, Execs: d.Procs(), Images: d.Images(), ImageDir: filepath.Join(cfg.Root, "snapshots"),
+		Containers: d, Execs: d.Procs(), Images: d.Images(), Network: pods, ImageDir: filepath.Join(cfg.Root, "snapshots"),
 		Version: Version, Log: log,
 	})
 	if err := s.Listen(path); err != nil {

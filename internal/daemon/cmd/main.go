@@ -85,6 +85,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.validate, "validate", false, "validate the configuration (flags and file) and exit")
 	o.dns.addFlags(fs)
 	fs.StringVar(&o.cri.flag, "cri-socket", "", `Kubernetes CRI socket (default <exec-root>/cri.sock; "none" or "" turns the CRI off)`)
+	fs.StringVar(&o.cri.cniConfDir, "cni-conf-dir", "/etc/cni/net.d", "CNI network configurations for the CRI's pods (the first file in name order; berth writes its default when there is none)")
+	fs.StringArrayVar(&o.cri.cniBinDirs, "cni-bin-dir", []string{"/usr/lib/cni", "/opt/cni/bin"}, "directory of CNI plugins (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
