@@ -70,7 +70,7 @@ type Container struct {
 
 	mu       sync.Mutex
 	saved    atomic.Pointer[[]byte] // the record as last saved (Registry.Save)
-	starting atomic.Bool            // a start holds mu: Read may use saved
+	busy     atomic.Bool            // a long change holds mu: Read may use saved
 	stopped  chan struct{}          // closed when the process stops; replaced on start
 	nextExit chan struct{}          // closed at the next stop or failed start
 	removed  chan struct{}          // closed when the container is removed
@@ -118,23 +118,27 @@ func (c *Container) Lock() { c.mu.Lock() }
 // Unlock unlocks the container.
 func (c *Container) Unlock() { c.mu.Unlock() }
 
-// Starting marks (true) and unmarks (false) a start in progress; the
-// caller holds the lock for the whole start.
-func (c *Container) Starting(on bool) { c.starting.Store(on) }
+// Busy marks (true) and unmarks (false) a long change in progress: a start
+// (it lasts as long as the network and the runtime take), or the save that
+// completes a create (it waits for the other writers of the store and for
+// the disk). The caller holds the lock for the whole change; readers
+// meanwhile see none of it, nor what the caller changed since its last
+// save (a create's volumes: the copy read meanwhile is the record still
+// marked incomplete, which ps does not list).
+func (c *Container) Busy(on bool) { c.busy.Store(on) }
 
-// Read calls f with c locked or, while a start holds the lock (it lasts as
-// long as the network and the runtime take), with a copy of c as last
-// saved: readers (ps, inspect) never wait for one, and still see every
-// change that other callers made (those save before they unlock, and a
-// start's caller gets its answer only once it unlocked). f must not change
-// what it gets.
+// Read calls f with c locked or, while a long change holds the lock
+// (Busy), with a copy of c as last saved: readers (ps, inspect) never wait
+// for one, and still see every change that other callers made (those save
+// before they unlock, and the change's caller gets its answer only once it
+// unlocked). f must not change what it gets.
 func (c *Container) Read(f func(*Container)) {
 	if c.mu.TryLock() {
 		defer c.mu.Unlock()
 		f(c)
 		return
 	}
-	if data := c.saved.Load(); data != nil && c.starting.Load() {
+	if data := c.saved.Load(); data != nil && c.busy.Load() {
 		cp := &Container{}
 		if json.Unmarshal(*data, cp) == nil {
 			cp.init()

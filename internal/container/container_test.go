@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/store"
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestWordLists(t *testing.T) {
@@ -211,5 +212,50 @@ func TestRestartsWithDaemon(t *testing.T) {
 		if got := c.RestartsWithDaemon(); got != tc.want {
 			t.Errorf("%+v: %v", tc, got)
 		}
+	}
+}
+
+// TestReadDoesNotWaitForBusy: while a long change holds a container (a
+// start, a create's last save), Read answers at once with the record as
+// last saved; without Busy, it waits for the lock and then sees the change.
+func TestReadDoesNotWaitForBusy(t *testing.T) {
+	r, err := NewRegistry(testutil.OpenStore(t, Bucket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New("busy"+strings.Repeat("0", 60), "/busy")
+	c.Incomplete = true
+	if err := r.Add(c); err != nil {
+		t.Fatal(err)
+	}
+	read := func() <-chan bool {
+		got := make(chan bool, 1)
+		go c.Read(func(c *Container) { got <- c.Incomplete })
+		return got
+	}
+	c.Lock()
+	c.Busy(true)
+	c.Incomplete = false // the change in progress, not saved yet
+	select {
+	case incomplete := <-read():
+		if !incomplete {
+			t.Fatal("Read during a busy change saw the unsaved change")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Read waited for a busy change (30 s)")
+	}
+	if err := r.Save(c); err != nil {
+		t.Fatal(err)
+	}
+	c.Busy(false)
+	got := read() // a plain holder: Read waits for the lock
+	select {
+	case <-got:
+		t.Fatal("Read did not wait for a change not marked busy")
+	case <-time.After(50 * time.Millisecond):
+	}
+	c.Unlock()
+	if incomplete := <-got; incomplete {
+		t.Fatal("Read after the change saw the container incomplete")
 	}
 }

@@ -131,9 +131,13 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		return resp, err
 	}
 	crashPoint("create-after-snapshot")
+	// The save waits for the store's other writers and the disk: ps and
+	// inspect meanwhile show c as last saved (incomplete, so not listed).
 	c.Lock()
+	c.Busy(true)
 	c.Incomplete = false
 	err = d.containers.Save(c)
+	c.Busy(false)
 	c.Unlock()
 	if err != nil {
 		d.cleanupContainer(ctx, c)

@@ -40,8 +40,8 @@ func (d *Daemon) ContainerStart(ctx context.Context, name string) error {
 func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart func(*shimclient.Shim) error) (retErr error) {
 	c.Lock()
 	defer c.Unlock()
-	c.Starting(true) // ps and inspect meanwhile show c as last saved
-	defer c.Starting(false)
+	c.Busy(true) // ps and inspect meanwhile show c as last saved
+	defer c.Busy(false)
 	if c.State.Running() && c.State.Status != container.StatusRestarting {
 		return errdefs.NotModified(fmt.Errorf("container %s is already running", c.ID))
 	}

@@ -250,8 +250,8 @@ func (m *Manager) Release(containerID string) {
 
 // endpointsWhere copies out the endpoints that match.
 func (m *Manager) endpointsWhere(match func(*Endpoint) bool) []Endpoint {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.view.RLock()
+	defer m.view.RUnlock()
 	var out []Endpoint
 	for _, e := range m.eps {
 		if match(e) {
@@ -262,8 +262,10 @@ func (m *Manager) endpointsWhere(match func(*Endpoint) bool) []Endpoint {
 }
 
 // setEp records e under key, in eps and in its container's index. The
-// caller holds mu.
+// caller holds mu (or is New).
 func (m *Manager) setEp(key string, e *Endpoint) {
+	m.view.Lock()
+	defer m.view.Unlock()
 	m.eps[key] = e
 	if m.byCtr[e.ContainerID] == nil {
 		m.byCtr[e.ContainerID] = map[string]*Endpoint{}
@@ -273,6 +275,8 @@ func (m *Manager) setEp(key string, e *Endpoint) {
 
 // dropEp forgets the endpoint under key. The caller holds mu.
 func (m *Manager) dropEp(key string) {
+	m.view.Lock()
+	defer m.view.Unlock()
 	e, ok := m.eps[key]
 	if !ok {
 		return
@@ -285,14 +289,15 @@ func (m *Manager) dropEp(key string) {
 }
 
 // Endpoints returns the container's endpoints, eth0 first. It looks them
-// up by container (ps asks for each one: no walk over all endpoints).
+// up by container (ps asks for each one: no walk over all endpoints), and
+// does not wait for a change in progress (a connect's kernel work).
 func (m *Manager) Endpoints(containerID string) []Endpoint {
-	m.mu.Lock()
+	m.view.RLock()
 	var out []Endpoint
 	for _, e := range m.byCtr[containerID] {
 		out = append(out, *e)
 	}
-	m.mu.Unlock()
+	m.view.RUnlock()
 	sort.Slice(out, func(i, j int) bool {
 		return len(out[i].IfName) < len(out[j].IfName) || out[i].IfName < out[j].IfName && len(out[i].IfName) == len(out[j].IfName)
 	})
@@ -312,7 +317,9 @@ func (m *Manager) Rename(containerID, name string) {
 	defer m.mu.Unlock()
 	for k, e := range m.eps {
 		if e.ContainerID == containerID {
+			m.view.Lock()
 			e.ContainerName = name
+			m.view.Unlock()
 			if err := m.epdb.Put(bucketEndpoints, k, e); err != nil {
 				m.log.Warn("rename endpoint", "key", k, "err", err)
 			}

@@ -58,7 +58,9 @@ func (m *Manager) takeOverLocked(match func(*Endpoint) bool) bool {
 			switch {
 			case old != nil && old.ContainerID == ep.TakesOver:
 				m.owner[k] = ep.ID
+				m.view.Lock()
 				old.HandedOver = true
+				m.view.Unlock()
 				m.saveEndpoint(old)
 			case old == nil:
 				if _, _, err := m.reservePort(PortRequest{Proto: p.Proto, HostIP: p.HostIP, HostPortStart: p.HostPort, HostPortEnd: p.HostPort}, ep.ID); err != nil {
@@ -66,7 +68,9 @@ func (m *Manager) takeOverLocked(match func(*Endpoint) bool) bool {
 				}
 			}
 		}
+		m.view.Lock()
 		ep.TakesOver = ""
+		m.view.Unlock()
 		m.saveEndpoint(ep)
 		done = true
 	}
@@ -98,8 +102,8 @@ func (ep *Endpoint) hasRules() bool { return ep.TakesOver == "" && !ep.HandedOve
 // another container (nil otherwise): the ports whose connections drain
 // before the endpoint goes.
 func (m *Manager) HandedOverPorts(containerID, netID string) []uint16 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.view.RLock()
+	defer m.view.RUnlock()
 	ep, ok := m.eps[containerID+"/"+netID]
 	if !ok || !ep.HandedOver {
 		return nil

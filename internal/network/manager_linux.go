@@ -66,7 +66,14 @@ type Manager struct {
 	nsDir string
 	stop  chan struct{} // closed by Close: ends the firewall watch
 
+	// mu serialises the changes, kernel work included (a connect's veth,
+	// a rules rewrite: tens of milliseconds, more on a busy host). view
+	// guards nets, eps and byCtr, and the records they point to: whoever
+	// changes them holds mu and takes view only for the change itself, so
+	// readers (ps and inspect ask for every container's endpoints) take
+	// view alone and never wait for the kernel work of a change.
 	mu    sync.Mutex
+	view  sync.RWMutex
 	nets  map[string]*Record              // id → network
 	eps   map[string]*Endpoint            // container id + "/" + network id → endpoint
 	byCtr map[string]map[string]*Endpoint // container id → its entries of eps (setEp, dropEp)
@@ -162,7 +169,7 @@ func (m *Manager) load() error {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode network %s: %w", k, err)
 		}
-		m.nets[r.ID] = &r
+		m.setNet(&r)
 		return nil
 	})
 	if err != nil {
@@ -207,7 +214,7 @@ func (m *Manager) ensurePredefined() error {
 			if err := m.db.Put(bucketNetworks, r.ID, r); err != nil {
 				return err
 			}
-			m.nets[r.ID] = r
+			m.setNet(r)
 		}
 	}
 	unlock := hostLock()
@@ -246,7 +253,7 @@ func (m *Manager) ensurePredefined() error {
 		if err := m.db.Put(bucketNetworks, def.ID, def); err != nil {
 			return err
 		}
-		m.nets[def.ID] = def
+		m.setNet(def)
 	}
 	for _, r := range m.nets {
 		if r.Driver == "bridge" {

@@ -16,8 +16,8 @@ import (
 
 // List returns every network, sorted by name.
 func (m *Manager) List() []Record {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.view.RLock()
+	defer m.view.RUnlock()
 	out := make([]Record, 0, len(m.nets))
 	for _, r := range m.nets {
 		out = append(out, *r)
@@ -28,8 +28,8 @@ func (m *Manager) List() []Record {
 
 // Get finds a network by full ID, name, or unique ID prefix.
 func (m *Manager) Get(ref string) (Record, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.view.RLock()
+	defer m.view.RUnlock()
 	r, err := m.get(ref)
 	if err != nil {
 		return Record{}, err
@@ -37,6 +37,7 @@ func (m *Manager) Get(ref string) (Record, error) {
 	return *r, nil
 }
 
+// get finds a network as Get does; the caller holds mu or view.
 func (m *Manager) get(ref string) (*Record, error) {
 	if r, ok := m.nets[ref]; ok {
 		return r, nil
@@ -152,9 +153,9 @@ func (m *Manager) Create(o CreateOptions) (Record, error) {
 		return Record{}, err
 	}
 	crashpoint.At("network-create-after-bridge")
-	m.nets[r.ID] = r
+	m.setNet(r)
 	if err := m.applyLocked(); err != nil {
-		delete(m.nets, r.ID)
+		m.dropNet(r.ID)
 		_ = bridge.Delete(r.Bridge)
 		_ = m.db.Delete(bucketNetworks, r.ID)
 		return Record{}, err
@@ -212,18 +213,32 @@ func (m *Manager) Remove(ref string) error {
 	if err := m.db.Delete(bucketNetworks, r.ID); err != nil {
 		return err
 	}
-	delete(m.nets, r.ID)
+	m.dropNet(r.ID)
 	return m.applyLocked()
 }
 
 // InUse reports whether the network has endpoints.
 func (m *Manager) InUse(id string) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.view.RLock()
+	defer m.view.RUnlock()
 	for _, e := range m.eps {
 		if e.NetworkID == id {
 			return true
 		}
 	}
 	return false
+}
+
+// setNet records the network r. The caller holds mu (or is New).
+func (m *Manager) setNet(r *Record) {
+	m.view.Lock()
+	m.nets[r.ID] = r
+	m.view.Unlock()
+}
+
+// dropNet forgets the network id. The caller holds mu.
+func (m *Manager) dropNet(id string) {
+	m.view.Lock()
+	delete(m.nets, id)
+	m.view.Unlock()
 }
