@@ -9,10 +9,13 @@ import (
 )
 
 // criOptions are where the Kubernetes CRI listens: the --cri-socket flag
-// and daemon.json's "cri-socket" (one or the other).
+// and daemon.json's "cri-socket" (one or the other), and its streaming
+// server: --cri-stream-address or "cri-stream-address".
 type criOptions struct {
-	flag string
-	file *string // nil: not in the file
+	flag       string
+	file       *string // nil: not in the file
+	streamFlag string
+	streamFile *string
 }
 
 // socket is the CRI's socket path, "" when it is off.
@@ -30,6 +33,17 @@ func (c criOptions) socket(set func(string) bool, execRoot string) string {
 	return p
 }
 
+// streamAddress is the streaming server's address, "" for the default.
+func (c criOptions) streamAddress(set func(string) bool) string {
+	switch {
+	case set("cri-stream-address"):
+		return c.streamFlag
+	case c.streamFile != nil:
+		return *c.streamFile
+	}
+	return ""
+}
+
 // startCRI serves the CRI over d's services, unless turned off; the
 // function returned stops it.
 func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger) (func(), error) {
@@ -39,11 +53,11 @@ func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger)
 	}
 	s := cri.New(cri.Config{
 		Containers: d, Execs: d.Procs(), Images: d.Images(), ImageDir: filepath.Join(cfg.Root, "snapshots"),
-		Version: Version, Log: log,
+		StreamAddress: o.cri.streamAddress(o.set), Version: Version, Log: log,
 	})
 	if err := s.Listen(path); err != nil {
 		return nil, err
 	}
-	log.Info("CRI listening", "addr", path)
+	log.Info("CRI listening", "addr", path, "stream", s.StreamAddr())
 	return s.Stop, nil
 }

@@ -48,3 +48,40 @@ func TestCRISocket(t *testing.T) {
 		t.Errorf("flag and key together: %v", err)
 	}
 }
+
+// The streaming server's address is the default unless
+// --cri-stream-address or daemon.json's "cri-stream-address" sets it; the
+// flag and the key together are refused.
+func TestCRIStreamAddress(t *testing.T) {
+	dir := t.TempDir()
+	addr := func(file string, args ...string) (string, error) {
+		path := filepath.Join(dir, "daemon.json")
+		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o, err := parseFlags(append([]string{"--config-file", path}, args...), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, _, _, err := buildConfig(o); err != nil {
+			return "", err
+		}
+		return o.cri.streamAddress(o.set), nil
+	}
+	for _, c := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{`{}`, nil, ""},
+		{`{}`, []string{"--cri-stream-address", "127.0.0.1:10010"}, "127.0.0.1:10010"},
+		{`{"cri-stream-address": "127.0.0.2:0"}`, nil, "127.0.0.2:0"},
+	} {
+		if got, err := addr(c.file, c.args...); err != nil || got != c.want {
+			t.Errorf("%s %q: got %q, %v; want %q", c.file, c.args, got, err, c.want)
+		}
+	}
+	if _, err := addr(`{"cri-stream-address": "127.0.0.1:1"}`, "--cri-stream-address", "127.0.0.1:2"); err == nil || !strings.Contains(err.Error(), "cri-stream-address") {
+		t.Errorf("flag and key together: %v", err)
+	}
+}
