@@ -318,6 +318,19 @@ func (s *Server) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) 
 	return &runtimeapi.ExecSyncResponse{Stdout: stdout, Stderr: stderr, ExitCode: int32(code)}, nil
 }
 
+// ReopenContainerLog has a running container's log file opened again at
+// its path, after the kubelet renamed it to rotate it.
+func (s *Server) ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
+	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if err := s.cfg.Containers.ContainerReopenLog(ctx, c.ID); err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.ReopenContainerLogResponse{}, nil
+}
+
 // stopped reports whether a stop's error leaves the container stopped:
 // none, a container already stopped or gone.
 func stopped(err error) bool {

@@ -44,6 +44,7 @@ type Containers interface {
 	ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error
 	ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error
 	ContainerResize(ctx context.Context, name string, height, width uint) error
+	ContainerReopenLog(ctx context.Context, name string) error
 }
 
 // Execs runs commands in running containers: to their end (ExecSync), or
