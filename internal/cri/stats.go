@@ -2,15 +2,12 @@ package cri
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-
-	"github.com/berth/berth/internal/errdefs"
 )
 
 // ContainerStats answers one sample of a container's CPU and memory use.
@@ -98,12 +95,9 @@ func usage(sample *containertypes.StatsResponse) (*runtimeapi.CpuUsage, *runtime
 
 // PodSandboxStats answers one sample of a ready pod's use.
 func (s *Server) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandboxStatsRequest) (*runtimeapi.PodSandboxStatsResponse, error) {
-	sb, err := s.find(ctx, req.GetPodSandboxId(), kindSandbox)
+	sb, err := s.readySandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, toStatus(err)
-	}
-	if sb.State != containertypes.StateRunning {
-		return nil, toStatus(errdefs.Conflict(fmt.Errorf("pod sandbox %s is not ready", sb.ID)))
 	}
 	ctrs, err := s.list(ctx, kindContainer)
 	if err != nil {

@@ -44,15 +44,22 @@ func (s *Server) Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*ru
 // PortForward answers the URL of a stream forwarding ports of a ready pod
 // sandbox.
 func (s *Server) PortForward(ctx context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
-	sb, err := s.find(ctx, req.GetPodSandboxId(), kindSandbox)
+	sb, err := s.readySandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	if sb.State != containertypes.StateRunning {
-		return nil, toStatus(errdefs.Conflict(fmt.Errorf("pod sandbox %s is not ready", sb.ID)))
-	}
 	req.PodSandboxId = sb.ID
 	return s.stream.GetPortForward(req)
+}
+
+// readySandbox resolves the sandbox id, which must be ready (its infra
+// container running).
+func (s *Server) readySandbox(ctx context.Context, id string) (containertypes.Summary, error) {
+	sb, err := s.find(ctx, id, kindSandbox)
+	if err == nil && sb.State != containertypes.StateRunning {
+		err = errdefs.Conflict(fmt.Errorf("pod sandbox %s is not ready", sb.ID))
+	}
+	return sb, err
 }
 
 // runningContainer resolves the CRI container id, which must be running.

@@ -14,19 +14,11 @@ import (
 func TestCRISocket(t *testing.T) {
 	dir := t.TempDir()
 	socket := func(file string, args ...string) (string, error) {
-		path := filepath.Join(dir, "daemon.json")
-		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags(append([]string{"--config-file", path, "--exec-root", dir + "/x"}, args...), io.Discard)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, _, _, _, _, err := buildConfig(o)
+		o, err := criConfig(t, dir, file, args...)
 		if err != nil {
 			return "", err
 		}
-		return o.cri.socket(o.set, cfg.ExecRoot), nil
+		return o.cri.socket(o.set, dir+"/x"), nil
 	}
 	for _, c := range []struct {
 		file string
@@ -55,15 +47,8 @@ func TestCRISocket(t *testing.T) {
 func TestCRIStreamAddress(t *testing.T) {
 	dir := t.TempDir()
 	addr := func(file string, args ...string) (string, error) {
-		path := filepath.Join(dir, "daemon.json")
-		if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		o, err := parseFlags(append([]string{"--config-file", path}, args...), io.Discard)
+		o, err := criConfig(t, dir, file, args...)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, _, _, _, err := buildConfig(o); err != nil {
 			return "", err
 		}
 		return o.cri.streamAddress(o.set), nil
@@ -84,4 +69,20 @@ func TestCRIStreamAddress(t *testing.T) {
 	if _, err := addr(`{"cri-stream-address": "127.0.0.1:1"}`, "--cri-stream-address", "127.0.0.1:2"); err == nil || !strings.Contains(err.Error(), "cri-stream-address") {
 		t.Errorf("flag and key together: %v", err)
 	}
+}
+
+// criConfig parses args with file as daemon.json (in dir, exec root
+// dir/x) and builds the configuration.
+func criConfig(t *testing.T, dir, file string, args ...string) (*options, error) {
+	t.Helper()
+	path := filepath.Join(dir, "daemon.json")
+	if err := os.WriteFile(path, []byte(file), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseFlags(append([]string{"--config-file", path, "--exec-root", dir + "/x"}, args...), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, _, _, err = buildConfig(o)
+	return o, err
 }
