@@ -97,11 +97,17 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 		if m.GetHostPath() == "" || !filepath.IsAbs(m.GetContainerPath()) {
 			return nil, nil, errdefs.InvalidParameter(fmt.Errorf("mount %q:%q: want absolute paths", m.GetHostPath(), m.GetContainerPath()))
 		}
-		b := m.GetHostPath() + ":" + m.GetContainerPath()
+		opts := []string{"rw"}
 		if m.GetReadonly() {
-			b += ":ro"
+			opts[0] = "ro"
 		}
-		hc.Binds = append(hc.Binds, b)
+		switch m.GetPropagation() {
+		case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
+			opts = append(opts, "rslave")
+		case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
+			opts = append(opts, "rshared")
+		}
+		hc.Binds = append(hc.Binds, m.GetHostPath()+":"+m.GetContainerPath()+":"+strings.Join(opts, ","))
 	}
 	lc := cc.GetLinux()
 	sc := lc.GetSecurityContext()
