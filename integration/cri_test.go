@@ -19,17 +19,47 @@ const crictlPath = "/var/cache/berth-test/crictl"
 // returns its stdout, its stderr and its exit code.
 func (d *testDaemon) crictl(args ...string) (string, string, int) {
 	d.t.Helper()
-	bin := cachedTool(d.t, "crictl.sh", crictlPath)
+	return d.crictlIn("", args...)
+}
+
+// crictlIn is crictl with stdin as its standard input.
+func (d *testDaemon) crictlIn(stdin string, args ...string) (string, string, int) {
+	d.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	cmd := d.crictlCmd(ctx, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), exitCode(err)
+}
+
+// crictlCmd is the command of crictl with args on d's CRI socket.
+func (d *testDaemon) crictlCmd(ctx context.Context, args ...string) *exec.Cmd {
+	d.t.Helper()
+	bin := cachedTool(d.t, "crictl.sh", crictlPath)
 	ep := "unix://" + filepath.Join(d.execRoot, "cri.sock")
 	// -t bounds each call too (2 s by default): a pod's CNI setup runs
 	// the plugins' iptables, which waits for the host's xtables lock.
-	cmd := exec.CommandContext(ctx, bin, append([]string{"-c", "/dev/null", "-r", ep, "-i", ep, "-t", "50s"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return stdout.String(), stderr.String(), exitCode(err)
+	return exec.CommandContext(ctx, bin, append([]string{"-c", "/dev/null", "-r", ep, "-i", ep, "-t", "50s"}, args...)...)
+}
+
+// criBusybox pushes busybox to a registry of its own and pulls it
+// through crictl; it returns the image's reference.
+func criBusybox(t *testing.T, d *testDaemon) string {
+	t.Helper()
+	reg := startRegistry(t, registryOpts{})
+	d.importBusybox()
+	ref := reg.host + "/busybox:cri"
+	for _, args := range [][]string{{"tag", "busybox", ref}, {"push", ref}, {"rmi", ref}} {
+		if out, code := d.docker("", args...); code != 0 {
+			t.Fatalf("docker %v: %d %s", args, code, out)
+		}
+	}
+	if out := d.mustCrictl("pull", ref); !strings.HasPrefix(out, "Image is up to date for sha256:") {
+		t.Fatalf("crictl pull: %q", out)
+	}
+	return ref
 }
 
 // mustCrictl is crictl that fails the test unless crictl succeeds; it
@@ -50,20 +80,10 @@ func (d *testDaemon) mustCrictl(args ...string) string {
 // Docker API's list never shows the CRI's containers.
 func TestCRICrictlPod(t *testing.T) {
 	d := startDaemon(t)
-	reg := startRegistry(t, registryOpts{})
-	d.importBusybox()
-	ref := reg.host + "/busybox:cri"
-	for _, args := range [][]string{{"tag", "busybox", ref}, {"push", ref}, {"rmi", ref}} {
-		if out, code := d.docker("", args...); code != 0 {
-			t.Fatalf("docker %v: %d %s", args, code, out)
-		}
-	}
-
-	if out := d.mustCrictl("pull", ref); !strings.HasPrefix(out, "Image is up to date for sha256:") {
-		t.Fatalf("crictl pull: %q", out)
-	}
+	ref := criBusybox(t, d)
+	host, _, _ := strings.Cut(ref, "/")
 	images := d.mustCrictl("images")
-	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(reg.host+"/busybox") + `\s+cri\s+[0-9a-f]{13}\s`).MatchString(images) {
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(host+"/busybox") + `\s+cri\s+[0-9a-f]{13}\s`).MatchString(images) {
 		t.Fatalf("crictl images does not list %s:\n%s", ref, images)
 	}
 	if out := d.mustCrictl("imagefsinfo"); !strings.Contains(out, filepath.Join(d.root, "snapshots")) {
@@ -162,7 +182,7 @@ func TestCRICrictlPod(t *testing.T) {
 		t.Fatalf("crictl ps -a after rmp: %q", out)
 	}
 	d.mustCrictl("rmi", ref)
-	if out := d.mustCrictl("images"); strings.Contains(out, reg.host) {
+	if out := d.mustCrictl("images"); strings.Contains(out, host) {
 		t.Fatalf("crictl images after rmi:\n%s", out)
 	}
 

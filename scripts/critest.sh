@@ -52,6 +52,12 @@ seed pause:latest 'CMD ["sleep", "1000000"]'
 # The suite's web servers (httpd, nginx) as busybox's httpd on port 80.
 seed e2e-test-images/httpd:latest 'CMD ["sh", "-c", "echo httpd serving /www; exec httpd -f -p 80 -h /www"]'
 seed e2e-test-images/nginx:latest 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]'
+# The host-network port-forward spec's server, on its port 12003. The spec
+# pulls it under the prefix but creates its container by the public name,
+# so the daemon also gets it under that name (imported, not pulled).
+hostnet=k8s-staging-cri-tools/hostnet-nginx-$(go env GOARCH):latest
+seed "$hostnet" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
+docker import -c 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]' "$work/root.tar" "gcr.io/$hostnet" >/dev/null
 printf 'defaultTestContainerImage: %s/e2e-test-images/busybox:latest\nwebServerTestImage: %s/e2e-test-images/nginx:latest\n' "$reg" "$reg" >"$work/images.yaml"
 ep=unix://$exec_root/cri.sock
 "$bin" -runtime-endpoint "$ep" -image-endpoint "$ep" -registry-prefix "$reg" \

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -96,11 +97,17 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 		if m.GetHostPath() == "" || !filepath.IsAbs(m.GetContainerPath()) {
 			return nil, nil, errdefs.InvalidParameter(fmt.Errorf("mount %q:%q: want absolute paths", m.GetHostPath(), m.GetContainerPath()))
 		}
-		b := m.GetHostPath() + ":" + m.GetContainerPath()
+		opts := []string{"rw"}
 		if m.GetReadonly() {
-			b += ":ro"
+			opts[0] = "ro"
 		}
-		hc.Binds = append(hc.Binds, b)
+		switch m.GetPropagation() {
+		case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
+			opts = append(opts, "rslave")
+		case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
+			opts = append(opts, "rshared")
+		}
+		hc.Binds = append(hc.Binds, m.GetHostPath()+":"+m.GetContainerPath()+":"+strings.Join(opts, ","))
 	}
 	lc := cc.GetLinux()
 	sc := lc.GetSecurityContext()
@@ -308,6 +315,19 @@ func (s *Server) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) 
 		return nil, toStatus(err)
 	}
 	return &runtimeapi.ExecSyncResponse{Stdout: stdout, Stderr: stderr, ExitCode: int32(code)}, nil
+}
+
+// ReopenContainerLog has a running container's log file opened again at
+// its path, after the kubelet renamed it to rotate it.
+func (s *Server) ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
+	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	if err := s.cfg.Containers.ContainerReopenLog(ctx, c.ID); err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.ReopenContainerLogResponse{}, nil
 }
 
 // stopped reports whether a stop's error leaves the container stopped:

@@ -15,8 +15,10 @@ import (
 func TestContainerConfig(t *testing.T) {
 	cc := &runtimeapi.ContainerConfig{
 		Image: &runtimeapi.ImageSpec{Image: "busybox"}, Command: []string{"sh"}, Args: []string{"-c", "true"},
-		Envs:   []*runtimeapi.KeyValue{{Key: "A", Value: []byte("1")}},
-		Mounts: []*runtimeapi.Mount{{HostPath: "/h", ContainerPath: "/c", Readonly: true}},
+		Envs: []*runtimeapi.KeyValue{{Key: "A", Value: []byte("1")}},
+		Mounts: []*runtimeapi.Mount{{HostPath: "/h", ContainerPath: "/c", Readonly: true},
+			{HostPath: "/s", ContainerPath: "/d", Propagation: runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER},
+			{HostPath: "/b", ContainerPath: "/e", Propagation: runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL}},
 		Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
 			RunAsUser: &runtimeapi.Int64Value{Value: 1000}, RunAsGroup: &runtimeapi.Int64Value{Value: 50},
 			ReadonlyRootfs: true, NoNewPrivs: true,
@@ -34,7 +36,7 @@ func TestContainerConfig(t *testing.T) {
 	if hc.NetworkMode != "container:sb" || hc.IpcMode != "container:sb" || hc.UTSMode != "container:sb" {
 		t.Errorf("namespaces: %q %q %q", hc.NetworkMode, hc.IpcMode, hc.UTSMode)
 	}
-	if !reflect.DeepEqual(hc.Binds, []string{"/h:/c:ro"}) || !hc.ReadonlyRootfs || !reflect.DeepEqual(hc.CapAdd, []string{"NET_ADMIN"}) || !reflect.DeepEqual(hc.CapDrop, []string{"CHOWN"}) {
+	if !reflect.DeepEqual(hc.Binds, []string{"/h:/c:ro", "/s:/d:rw,rslave", "/b:/e:rw,rshared"}) || !hc.ReadonlyRootfs || !reflect.DeepEqual(hc.CapAdd, []string{"NET_ADMIN"}) || !reflect.DeepEqual(hc.CapDrop, []string{"CHOWN"}) {
 		t.Errorf("host config: %+v", hc)
 	}
 	if !reflect.DeepEqual(hc.SecurityOpt, []string{"no-new-privileges", "seccomp=builtin"}) {

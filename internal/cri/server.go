@@ -26,6 +26,7 @@ import (
 
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/cri/cni"
+	"github.com/berth/berth/internal/cri/stream"
 )
 
 // Namespace is the namespace of the CRI's containers in berth's records
@@ -42,11 +43,19 @@ type Containers interface {
 	ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]containertypes.Summary, error)
 	ContainerUpdate(ctx context.Context, name string, u containertypes.UpdateConfig) (containertypes.UpdateResponse, error)
 	ContainerStats(ctx context.Context, name string, stream, oneShot bool, emit func(*containertypes.StatsResponse) error) error
+	ContainerAttach(ctx context.Context, name string, opts backend.ContainerAttachOptions) error
+	ContainerResize(ctx context.Context, name string, height, width uint) error
+	ContainerReopenLog(ctx context.Context, name string) error
 }
 
-// Execs runs commands in running containers.
+// Execs runs commands in running containers: to their end (ExecSync), or
+// with the client's streams (the streaming server's exec).
 type Execs interface {
 	ExecSync(ctx context.Context, name string, args []string, timeout time.Duration) (stdout, stderr []byte, code int, err error)
+	ExecCreate(ctx context.Context, name string, req containertypes.ExecCreateRequest) (string, error)
+	ExecStart(ctx context.Context, id string, opts backend.ExecStartOptions) error
+	ExecResize(ctx context.Context, id string, height, width uint) error
+	ExecInspect(ctx context.Context, id string) (*containertypes.ExecInspectResponse, error)
 }
 
 // Images is what the CRI needs of the daemon's image use cases.
@@ -67,6 +76,9 @@ type Config struct {
 	// ImageDir is the directory of the image layers, reported by
 	// ImageFsInfo.
 	ImageDir string
+	// StreamAddress is where the streaming server of Exec, Attach and
+	// PortForward listens (host:port; stream.DefaultAddress when "").
+	StreamAddress string
 	// Version is berth's version.
 	Version string
 	Log     *slog.Logger
@@ -76,8 +88,9 @@ type Config struct {
 type Server struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	runtimeapi.UnimplementedImageServiceServer
-	cfg  Config
-	grpc *grpc.Server
+	cfg    Config
+	grpc   *grpc.Server
+	stream *stream.Server // nil until Listen
 }
 
 // New returns a server of cfg's services.
@@ -89,8 +102,27 @@ func New(cfg Config) *Server {
 }
 
 // Listen makes the socket at path (its directory too, a stale socket
-// replaced) and serves it until Stop.
+// replaced) and serves it, and the streaming server at the configured
+// address, until Stop.
 func (s *Server) Listen(path string) error {
+	addr := s.cfg.StreamAddress
+	if addr == "" {
+		addr = stream.DefaultAddress
+	}
+	ss, err := stream.Listen(addr, streamBackend{s.cfg.Containers, s.cfg.Execs}, s.cfg.Log)
+	if err != nil {
+		return err
+	}
+	if err := s.listen(path); err != nil {
+		ss.Stop()
+		return err
+	}
+	s.stream = ss
+	return nil
+}
+
+// listen serves the gRPC services on the unix socket path.
+func (s *Server) listen(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o710); err != nil {
 		return fmt.Errorf("cri socket: %w", err)
 	}
@@ -113,8 +145,21 @@ func (s *Server) Listen(path string) error {
 	return nil
 }
 
-// Stop closes the listener and the connections.
-func (s *Server) Stop() { s.grpc.Stop() }
+// StreamAddr is the address of the streaming server ("" before Listen).
+func (s *Server) StreamAddr() string {
+	if s.stream == nil {
+		return ""
+	}
+	return s.stream.Addr()
+}
+
+// Stop closes the listeners and the connections.
+func (s *Server) Stop() {
+	s.grpc.Stop()
+	if s.stream != nil {
+		s.stream.Stop()
+	}
+}
 
 // Version answers the runtime's name and versions.
 func (s *Server) Version(ctx context.Context, req *runtimeapi.VersionRequest) (*runtimeapi.VersionResponse, error) {

@@ -48,3 +48,38 @@ func TestCRIFile(t *testing.T) {
 		t.Fatalf("read back %q, %v", lines, err)
 	}
 }
+
+// The kubelet rotates a CRI log by renaming it and asking the runtime to
+// reopen it: what was buffered goes to the renamed file, what follows to
+// a new file at the path.
+func TestFileReopen(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "0.log")
+	d, err := New(Config{Driver: CRI, Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	at := time.Date(2026, 12, 7, 5, 1, 2, 0, time.UTC)
+	if err := d.Append(Message{Line: []byte("before\n"), Stream: Stdout, Time: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.(Reopener).Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Append(Message{Line: []byte("after\n"), Stream: Stdout, Time: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]string{path + ".1": "before", path: "after"} {
+		got, err := os.ReadFile(p)
+		if err != nil || string(got) != "2026-12-07T05:01:02Z stdout F "+want+"\n" {
+			t.Errorf("%s: %q, %v; want the line %q", p, got, err, want)
+		}
+	}
+}

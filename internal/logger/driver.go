@@ -47,6 +47,11 @@ type Driver interface {
 	Close() error
 }
 
+// Reopener is a driver whose file can be opened again at its path (File).
+type Reopener interface {
+	Reopen() error
+}
+
 // Config is a container's log: its driver and options, resolved by the
 // daemon so that the monitor needs nothing else.
 type Config struct {

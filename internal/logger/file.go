@@ -275,6 +275,29 @@ func rotated(path string, i int) string {
 	return path + "." + strconv.Itoa(i)
 }
 
+// Reopen writes what is buffered and opens the log's path again, creating
+// the file when another process renamed it away (the kubelet's rotation of
+// a CRI log, then its ReopenContainerLog). When the open fails, the next
+// write tries again.
+func (j *File) Reopen() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return errors.New("reopen log: closed")
+	}
+	ferr := j.flushLocked()
+	if j.f != nil {
+		_ = j.f.Close()
+		j.f = nil
+	}
+	f, size, err := openAppend(j.path)
+	if err != nil {
+		return err
+	}
+	j.f, j.size = f, size
+	return ferr
+}
+
 // Close writes what is buffered, closes the file and waits for a
 // compression under way.
 func (j *File) Close() error {

@@ -3,12 +3,26 @@ package oci
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
+
+// rootfsPropagation is the propagation of a container's root that its
+// mounts need: rshared when a bind is shared (what the container mounts
+// there must reach the host's peers, as dockerd does), else the runtime's
+// default (rslave).
+func rootfsPropagation(ms []specs.Mount) string {
+	for _, m := range ms {
+		if m.Type == "bind" && (slices.Contains(m.Options, "shared") || slices.Contains(m.Options, "rshared")) {
+			return "rshared"
+		}
+	}
+	return ""
+}
 
 // UserMounts turns -v host:ctr[:opts] binds, --tmpfs and --mount entries of
 // type bind and tmpfs into OCI mounts. Named volumes are not handled here:

@@ -106,6 +106,7 @@ func Generate(o Options) (*specs.Spec, error) {
 	if s.Mounts, err = mounts(o); err != nil {
 		return nil, err
 	}
+	s.Linux.RootfsPropagation = rootfsPropagation(s.Mounts)
 	if s.Linux.Seccomp, err = seccompOf(o, s); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -74,6 +75,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /start", handle(s.start))
 	mux.Handle("POST /kill", handle(s.postKill))
 	mux.Handle("POST /resize", handle(s.postResize))
+	mux.Handle("POST /reopen-log", handle(s.reopenLog))
 	mux.Handle("POST /pause", handle(func(r *http.Request) (any, error) { return nil, s.pause(r.Context(), true) }))
 	mux.Handle("POST /resume", handle(func(r *http.Request) (any, error) { return nil, s.pause(r.Context(), false) }))
 	mux.Handle("POST /exec", handle(s.postExec))
@@ -81,6 +83,15 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /attach", s.attach)
 	mux.HandleFunc("POST /delete", s.delete)
 	return mux
+}
+
+// reopenLog opens the container's log file again at its path.
+func (s *server) reopenLog(*http.Request) (any, error) {
+	r, ok := s.log.(logger.Reopener)
+	if !ok {
+		return nil, conflict("container %s does not log to a file", s.cfg.ID)
+	}
+	return nil, r.Reopen()
 }
 
 func (s *server) state() shimclient.State {

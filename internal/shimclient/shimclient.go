@@ -144,6 +144,12 @@ func (s *Shim) Resize(ctx context.Context, height, width uint) error {
 	return s.call(ctx, "POST", "/resize", url.Values{"h": {strconv.FormatUint(uint64(height), 10)}, "w": {strconv.FormatUint(uint64(width), 10)}}, nil, nil)
 }
 
+// ReopenLog has the monitor open the container's log file again at its
+// path (after it was renamed).
+func (s *Shim) ReopenLog(ctx context.Context) error {
+	return s.call(ctx, "POST", "/reopen-log", nil, nil, nil)
+}
+
 // Kill sends sig to the container's init process.
 func (s *Shim) Kill(ctx context.Context, sig syscall.Signal) error {
 	return s.call(ctx, "POST", "/kill", url.Values{"sig": {strconv.Itoa(int(sig))}}, nil, nil)

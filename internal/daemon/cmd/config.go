@@ -56,6 +56,7 @@ type fileConfig struct {
 	FixedCIDR           string                    `json:"fixed-cidr,omitempty"`
 	Features            map[string]bool           `json:"features,omitempty"`
 	CRISocket           *string                   `json:"cri-socket,omitempty"`
+	CRIStreamAddress    *string                   `json:"cri-stream-address,omitempty"`
 	registryConfig
 }
 
@@ -67,6 +68,7 @@ var flagNames = map[string]string{
 	"tlscert": "tlscert", "tlskey": "tlskey",
 	"dns": "dns", "dns-search": "dns-search", "dns-opts": "dns-opt", "host-gateway-ip": "host-gateway-ip",
 	"default-address-pools": "default-address-pool", "bip": "bip", "fixed-cidr": "fixed-cidr", "cri-socket": "cri-socket",
+	"cri-stream-address": "cri-stream-address",
 }
 
 // loadConfigFile reads path; a missing file is an empty config (unless
@@ -91,7 +93,7 @@ func loadConfigFile(path string, required bool) (*fileConfig, []string, error) {
 	var fc fileConfig
 	if err := dec.Decode(&fc); err != nil {
 		known := map[string]bool{}
-		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size", "bip", "fixed-cidr", "features", "cri-socket"} {
+		for _, k := range []string{"hosts", "data-root", "exec-root", "log-level", "debug", "runtimes", "default-runtime", "group", "pidfile", "cgroup-parent", "icc", "bridge", "live-restore", "storage-driver", "experimental", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey", "dns", "dns-search", "dns-opts", "host-gateway-ip", "max-concurrent-downloads", "max-concurrent-uploads", "insecure-registries", "registry-mirrors", "certs-dir", "default-address-pools", "shutdown-timeout", "labels", "init", "default-shm-size", "default-ulimits", "log-driver", "log-opts", "events-ring-size", "bip", "fixed-cidr", "features", "cri-socket", "cri-stream-address"} {
 			known[k] = true
 		}
 		var unknown []string

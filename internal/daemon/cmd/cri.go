@@ -10,10 +10,15 @@ import (
 )
 
 // criOptions are where the Kubernetes CRI listens: the --cri-socket flag
-// and daemon.json's "cri-socket" (one or the other).
+// and daemon.json's "cri-socket" (one or the other), and its streaming
+// server: --cri-stream-address or "cri-stream-address".
 type criOptions struct {
 	flag string
 	file *string // nil: not in the file
+	// The streaming server's address: --cri-stream-address, daemon.json's
+	// "cri-stream-address".
+	streamFlag string
+	streamFile *string
 	// The CNI of the pods: configurations and plugins.
 	cniConfDir string
 	cniBinDirs []string
@@ -47,6 +52,17 @@ func (c criOptions) socket(set func(string) bool, execRoot string) string {
 	return p
 }
 
+// streamAddress is the streaming server's address, "" for the default.
+func (c criOptions) streamAddress(set func(string) bool) string {
+	switch {
+	case set("cri-stream-address"):
+		return c.streamFlag
+	case c.streamFile != nil:
+		return *c.streamFile
+	}
+	return ""
+}
+
 // startCRI serves the CRI over d's services, unless turned off; the
 // function returned stops it.
 func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger) (func(), error) {
@@ -60,11 +76,11 @@ func startCRI(o *options, cfg daemon.Config, d *daemon.Daemon, log *slog.Logger)
 	})
 	s := cri.New(cri.Config{
 		Containers: d, Execs: d.Procs(), Images: d.Images(), Network: pods, ImageDir: filepath.Join(cfg.Root, "snapshots"),
-		Version: Version, Log: log,
+		StreamAddress: o.cri.streamAddress(o.set), Version: Version, Log: log,
 	})
 	if err := s.Listen(path); err != nil {
 		return nil, err
 	}
-	log.Info("CRI listening", "addr", path)
+	log.Info("CRI listening", "addr", path, "stream", s.StreamAddr())
 	return s.Stop, nil
 }

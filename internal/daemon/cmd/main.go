@@ -87,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cri.flag, "cri-socket", "", `Kubernetes CRI socket (default <exec-root>/cri.sock; "none" or "" turns the CRI off)`)
 	fs.StringVar(&o.cri.cniConfDir, "cni-conf-dir", "/etc/cni/net.d", "CNI network configurations for the CRI's pods (the first file in name order; berth writes its default when there is none)")
 	fs.StringArrayVar(&o.cri.cniBinDirs, "cni-bin-dir", []string{"/usr/lib/cni", "/opt/cni/bin"}, "directory of CNI plugins (repeatable)")
+	fs.StringVar(&o.cri.streamFlag, "cri-stream-address", "", "address (host:port) of the CRI's streaming server for exec, attach and port-forward (default 127.0.0.1:0, a random port)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	if err := fc.registryConfig.apply(&cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
-	o.cri.file = fc.CRISocket
+	o.cri.file, o.cri.streamFile = fc.CRISocket, fc.CRIStreamAddress
 	if err := fc.applyDefaults(&cfg); err != nil {
 		return cfg, nil, "", "", "", err
 	}
@@ -242,6 +243,8 @@ func flagValue(o *options, f string) any {
 		return o.bridge
 	case "cri-socket":
 		return o.cri.flag
+	case "cri-stream-address":
+		return o.cri.streamFlag
 	case "icc":
 		return o.icc
 	}
