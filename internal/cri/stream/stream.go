@@ -134,9 +134,13 @@ func (a adapter) PortForward(ctx context.Context, sandbox string, port int32, s 
 	if in.State == nil || !in.State.Running {
 		return errdefs.Conflict(fmt.Errorf("pod sandbox %s is not running", sandbox))
 	}
-	netns := ""
-	if in.NetworkSettings != nil {
-		netns = in.NetworkSettings.SandboxKey // "": the host's network
+	netns := "" // the host's network
+	switch {
+	case in.HostConfig != nil && in.HostConfig.NetworkMode.IsHost():
+	case in.NetworkSettings != nil && in.NetworkSettings.SandboxKey != "":
+		netns = in.NetworkSettings.SandboxKey
+	default: // the namespace the CNI plugins connected, the infra's own
+		netns = fmt.Sprintf("/proc/%d/ns/net", in.State.Pid)
 	}
 	conn, err := dialIn(netns, net.JoinHostPort("127.0.0.1", strconv.Itoa(int(port))))
 	if err != nil {

@@ -203,8 +203,8 @@ func portRequests(c *container.Container) ([]network.PortRequest, error) {
 // Setup makes c's networking ready before its process starts: the
 // network namespace with its endpoints, the name files, and on a user
 // network the embedded DNS server. It returns the namespace's path for the
-// OCI spec ("" = the runtime creates a namespace with loopback only, or
-// none for host mode). On error the caller releases what was made
+// OCI spec ("" = the host's for host mode; without networking, one the
+// runtime makes). On error the caller releases what was made
 // (Release). The caller holds c's lock.
 func (s *Service) Setup(ctx context.Context, c *container.Container) (string, error) {
 	netns, en, err := s.setupNetwork(ctx, c)
@@ -222,16 +222,24 @@ func (s *Service) Setup(ctx context.Context, c *container.Container) (string, er
 }
 
 // setupNetwork makes c's network namespace ready before its process
-// starts and returns its path for the OCI spec ("" = the runtime creates
-// a namespace with loopback only, or none for host mode) and what the
-// name files need. On error nothing of it remains. The caller holds c's
+// starts and returns its path for the OCI spec ("" = the host's for host
+// mode; without networking, one the runtime makes) and what the name
+// files need. On error nothing of it remains. The caller holds c's
 // lock.
 func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (string, etcNetwork, error) {
 	var en etcNetwork
 	mode := c.HostConfig.NetworkMode
 	switch {
-	case mode.IsHost(), mode.IsNone(), mode == "":
+	case mode.IsHost(), mode == "":
 		return "", en, nil
+	case mode.IsNone():
+		// A namespace of its own with loopback up, as dockerd's: an OCI
+		// runtime leaves the loopback of a namespace it makes down.
+		if s.net == nil {
+			return "", en, nil
+		}
+		path, err := s.net.CreateSandbox(c.ID)
+		return path, en, err
 	case mode.IsContainer():
 		other, err := s.containers.Get(mode.ConnectedContainer())
 		if err != nil {
