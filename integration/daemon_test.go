@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"debug/buildinfo"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -24,6 +25,22 @@ import (
 )
 
 var berthBinary string
+
+// raceBuild tells whether berthBinary was built with the race detector
+// (make test-race): its processes then take several times the memory and
+// CPU of the plain binary, so a test bounding either has to know.
+var raceBuild = sync.OnceValue(func() bool {
+	info, err := buildinfo.ReadFile(berthBinary)
+	if err != nil {
+		panic(fmt.Sprintf("read build info of %s: %v", berthBinary, err))
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+})
 
 func TestMain(m *testing.M) {
 	code := func() int {
