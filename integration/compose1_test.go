@@ -208,9 +208,13 @@ func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 	}
 
 	// A one-off container: its output comes back, its exit code is
-	// compose's, and --rm removes it. (Compose attaches after the start,
-	// as it does with dockerd, so the command waits before it prints.)
-	out = d.mustCompose1(dir, p, v, "run", "--rm", "web", "sh", "-c", "sleep 1; echo one-off $(wget -qO- http://database:8080/)")
+	// compose's, and --rm removes it. (Compose attaches after the start
+	// has returned, as it does with dockerd: dockerpty's attach is a lazy
+	// map, and what the process writes before is not replayed. So the
+	// command waits before it prints: longer than the start takes from
+	// the process's first instruction to its answer, which is 50 ms on a
+	// plain build and was 1.9 s on a race build on a loaded machine.)
+	out = d.mustCompose1(dir, p, v, "run", "--rm", "web", "sh", "-c", "sleep 8; echo one-off $(wget -qO- http://database:8080/)")
 	if !strings.Contains(out, "one-off db says hello") {
 		t.Fatalf("run --rm web:\n%s", out)
 	}
