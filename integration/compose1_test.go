@@ -173,6 +173,15 @@ func TestCompose1(t *testing.T) {
 	}
 }
 
+// oneOffWait starts the command of a `run` one-off: compose attaches only
+// after the start has returned, as it does with dockerd (dockerpty's
+// attach is a lazy map), and what the process writes before is not
+// replayed. So the command waits before it prints: longer than the start
+// takes from the process's first instruction to its answer, which is
+// 50 ms on a plain build and was 1.9 s on a race build on a loaded
+// machine.
+const oneOffWait = "sleep 8"
+
 func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 	ctx := context.Background()
 	out := d.mustCompose1(dir, p, v, "build")
@@ -208,13 +217,8 @@ func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 	}
 
 	// A one-off container: its output comes back, its exit code is
-	// compose's, and --rm removes it. (Compose attaches after the start
-	// has returned, as it does with dockerd: dockerpty's attach is a lazy
-	// map, and what the process writes before is not replayed. So the
-	// command waits before it prints: longer than the start takes from
-	// the process's first instruction to its answer, which is 50 ms on a
-	// plain build and was 1.9 s on a race build on a loaded machine.)
-	out = d.mustCompose1(dir, p, v, "run", "--rm", "web", "sh", "-c", "sleep 8; echo one-off $(wget -qO- http://database:8080/)")
+	// compose's, and --rm removes it.
+	out = d.mustCompose1(dir, p, v, "run", "--rm", "web", "sh", "-c", oneOffWait+"; echo one-off $(wget -qO- http://database:8080/)")
 	if !strings.Contains(out, "one-off db says hello") {
 		t.Fatalf("run --rm web:\n%s", out)
 	}
@@ -257,7 +261,7 @@ func testCompose1(t *testing.T, d *testDaemon, dir, p, v string) {
 	if len(hosts) != 2 {
 		t.Fatalf("the two published ports reached the same replica: %v", hosts)
 	}
-	out = d.mustCompose1(dir, p, v, "run", "--rm", "db", "sh", "-c", "sleep 1; nslookup web; wget -qO- http://web/cgi-bin/index")
+	out = d.mustCompose1(dir, p, v, "run", "--rm", "db", "sh", "-c", oneOffWait+"; nslookup web; wget -qO- http://web/cgi-bin/index")
 	for _, ip := range ips {
 		if !strings.Contains(out, "Address: "+ip) {
 			t.Fatalf("nslookup web does not list replica %s:\n%s", ip, out)
