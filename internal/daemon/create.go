@@ -62,16 +62,7 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 	}
 
 	id := container.GenerateID()
-	if name != "" {
-		given := name
-		name = strings.TrimPrefix(name, "/")
-		if !container.ValidName(name) {
-			return resp, errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", given))
-		}
-	} else {
-		name = container.GenerateName(d.containers.NameTaken)
-	}
-	if err := d.containers.Reserve(name, id); err != nil {
+	if name, err = d.reserveName(name, id); err != nil {
 		return resp, err
 	}
 	if cfg.Hostname == "" {
@@ -148,6 +139,19 @@ func (d *Daemon) ContainerCreate(ctx context.Context, name string, req container
 		warnings = []string{}
 	}
 	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
+}
+
+// reserveName checks the name a create asks for, or makes one up, and
+// reserves it for id.
+func (d *Daemon) reserveName(name, id string) (string, error) {
+	if name == "" {
+		name = container.GenerateName(d.containers.NameTaken)
+	} else if short := strings.TrimPrefix(name, "/"); container.ValidName(short) {
+		name = short
+	} else {
+		return "", errdefs.InvalidParameter(fmt.Errorf("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name))
+	}
+	return name, d.containers.Reserve(name, id)
 }
 
 // createImage resolves the image of a create and merges its config into

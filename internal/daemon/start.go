@@ -20,6 +20,7 @@ import (
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/errdefs"
 	"github.com/berth/berth/internal/logger"
+	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/oci"
 	"github.com/berth/berth/internal/recovery"
 	"github.com/berth/berth/internal/shimclient"
@@ -143,8 +144,10 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	if err != nil {
 		return errdefs.InvalidParameter(err)
 	}
-	if err := makeWorkdir(rootfs, c.Config.WorkingDir, user); err != nil {
-		return err
+	if err := mount.MakeDirs(rootfs, c.Config.WorkingDir, int(user.UID), int(user.GID)); errors.Is(err, mount.ErrNotDir) {
+		return errdefs.InvalidParameter(fmt.Errorf("Cannot mkdir: %s is not a directory", c.Config.WorkingDir))
+	} else if err != nil {
+		return fmt.Errorf("working directory: %w", err)
 	}
 	volumeMounts, err := d.volumes.SpecMounts(c, rootfs, d.bundleDir(c.ID))
 	if err != nil {

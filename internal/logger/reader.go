@@ -87,25 +87,8 @@ type reader struct {
 }
 
 // history reads the rotated files and the current one, and returns the
-// current one open at its end (nil if missing).
-func (r *reader) history(path string) (*os.File, error) {
-	// Open newest first so that a rotation during the opening at worst
-	// shows a file twice (read once: readOldestFirst) rather than losing
-	// one.
-	cur, err := openCurrent(path)
-	if err != nil {
-		return nil, err
-	}
-	files, err := openRotatedSince(path, nil, time.Time{})
-	if err == nil {
-		err = r.readOldestFirst(files, cur)
-	}
-	if err != nil {
-		closeFile(cur)
-		return nil, err
-	}
-	return cur, nil
-}
+// current one open at its end (nil if missing): a catch-up from nothing.
+func (r *reader) history(path string) (*os.File, error) { return r.catchUp(path, nil) }
 
 // readOldestFirst reads the rotated files (newest first, as opened) from
 // the oldest, then cur to its end, and closes the rotated files. Entries
@@ -419,8 +402,9 @@ func (r *reader) follow(ctx context.Context, path string, cur *os.File) error {
 // catchUp, when the follower's file (done, read to its end) has been
 // rotated away, reads the files rotated since (a slow follower may see
 // several rotations at once) and the current one, and returns the
-// current one open at its end. The current file is opened before the
-// scan, as in history.
+// current one open at its end. The current file is opened first, so
+// that a rotation during the opening of the others at worst shows a file
+// twice (read once: readOldestFirst) rather than losing one.
 func (r *reader) catchUp(path string, done fs.FileInfo) (*os.File, error) {
 	cur, err := openCurrent(path)
 	if err != nil {
