@@ -169,6 +169,16 @@ func testRunOptions(t *testing.T, cli string) {
 	if code != 0 || out != "65534\n/tmp\nbar\nbt-en-host\nbt-en-host\nbt-en-host\n" {
 		t.Fatalf("user/workdir/env/hostname: %d %q", code, out)
 	}
+	// A missing working directory is made, owned by the user; one under
+	// a file is refused at start with dockerd's words.
+	out, code = d.docker("", "run", "--rm", "-u", "65534", "-w", "/new/dir", "busybox", "sh", "-c", "pwd; stat -c %u /new /new/dir")
+	if code != 0 || out != "/new/dir\n65534\n65534\n" {
+		t.Fatalf("made workdir: %d %q", code, out)
+	}
+	out, code = d.docker("", "run", "--rm", "-w", "/bin/busybox/sub", "busybox", "true")
+	if code == 0 || !strings.Contains(out, "Cannot mkdir: /bin/busybox/sub is not a directory") {
+		t.Fatalf("workdir under a file: %d %q", code, out)
+	}
 	host := t.TempDir()
 	mustWrite(t, host+"/f", "from-host\n")
 	out, code = d.docker("", "run", "--rm", "-v", host+":/data:ro", "busybox", "sh", "-c", "cat /data/f; touch /data/g 2>/dev/null || echo ro")
