@@ -27,6 +27,7 @@ import (
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/cri/cni"
 	"github.com/berth/berth/internal/cri/stream"
+	"github.com/berth/berth/internal/errdefs"
 )
 
 // Namespace is the namespace of the CRI's containers in berth's records
@@ -88,9 +89,10 @@ type Config struct {
 type Server struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	runtimeapi.UnimplementedImageServiceServer
-	cfg    Config
-	grpc   *grpc.Server
-	stream *stream.Server // nil until Listen
+	cfg       Config
+	grpc      *grpc.Server
+	stream    *stream.Server // nil until Listen, or when it could not listen
+	streamErr error          // why it could not
 }
 
 // New returns a server of cfg's services.
@@ -110,15 +112,31 @@ func (s *Server) Listen(path string) error {
 		addr = stream.DefaultAddress
 	}
 	ss, err := stream.Listen(addr, streamBackend{s.cfg.Containers, s.cfg.Execs}, s.cfg.Log)
-	if err != nil {
+	if err != nil && s.cfg.StreamAddress != "" {
 		return err
 	}
+	if err != nil {
+		// The default address needs a loopback: without one the daemon
+		// still serves, and the streaming calls say why they cannot.
+		s.cfg.Log.Warn("CRI streaming server off: exec, attach and port-forward through the CRI fail", "addr", addr, "err", err)
+		s.streamErr = err
+	}
 	if err := s.listen(path); err != nil {
-		ss.Stop()
+		if ss != nil {
+			ss.Stop()
+		}
 		return err
 	}
 	s.stream = ss
 	return nil
+}
+
+// streaming is the streaming server, or why there is none.
+func (s *Server) streaming() (*stream.Server, error) {
+	if s.stream == nil {
+		return nil, toStatus(errdefs.Unavailable(fmt.Errorf("the CRI streaming server is not running: %v", s.streamErr)))
+	}
+	return s.stream, nil
 }
 
 // listen serves the gRPC services on the unix socket path.

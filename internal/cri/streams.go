@@ -27,7 +27,11 @@ func (s *Server) Exec(ctx context.Context, req *runtimeapi.ExecRequest) (*runtim
 		return nil, toStatus(errdefs.InvalidParameter(fmt.Errorf("no command given")))
 	}
 	req.ContainerId = id
-	return s.stream.GetExec(req)
+	ss, err := s.streaming()
+	if err != nil {
+		return nil, err
+	}
+	return ss.GetExec(req)
 }
 
 // Attach answers the URL of a stream attached to a running container's
@@ -38,7 +42,11 @@ func (s *Server) Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*ru
 		return nil, toStatus(err)
 	}
 	req.ContainerId = id
-	return s.stream.GetAttach(req)
+	ss, err := s.streaming()
+	if err != nil {
+		return nil, err
+	}
+	return ss.GetAttach(req)
 }
 
 // PortForward answers the URL of a stream forwarding ports of a ready pod
@@ -49,7 +57,11 @@ func (s *Server) PortForward(ctx context.Context, req *runtimeapi.PortForwardReq
 		return nil, toStatus(err)
 	}
 	req.PodSandboxId = sb.ID
-	return s.stream.GetPortForward(req)
+	ss, err := s.streaming()
+	if err != nil {
+		return nil, err
+	}
+	return ss.GetPortForward(req)
 }
 
 // readySandbox resolves the sandbox id, which must be ready (its infra

@@ -40,10 +40,12 @@ func (d *Daemon) ContainerKill(ctx context.Context, name, signal string) error {
 	if !ok {
 		return container.ErrNotRunning(c.ID)
 	}
+	// The event before the signal, so that it comes before the die the
+	// signal causes (stop.go).
+	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
 	if err := sh.Kill(ctx, sig); err != nil {
 		return fmt.Errorf("kill container %s: %w", c.ID, err)
 	}
-	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
 	if paused && sig == syscall.SIGKILL {
 		_ = sh.Resume(ctx)
 	}

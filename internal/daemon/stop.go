@@ -75,12 +75,15 @@ func (d *Daemon) terminate(ctx context.Context, c *container.Container, signal s
 		}
 		sig = s
 	}
+	// The event goes out before the signal, so that it comes before the
+	// die the signal causes, as dockerd's (which holds the container's
+	// lock across both); a rename may change the name it carries.
+	c.Lock()
+	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
+	c.Unlock()
 	if err := sh.Kill(ctx, sig); err != nil {
 		d.log.Debug("stop signal", "id", c.ID, "err", err)
 	}
-	c.Lock() // a rename may change the name the event carries
-	d.emit("container", "kill", c, map[string]string{"signal": strconv.Itoa(int(sig))})
-	c.Unlock()
 	if paused {
 		_ = sh.Resume(ctx)
 	}

@@ -2,11 +2,52 @@ package shim
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 )
+
+// oomCounterOf returns the file that counts OOM kills in the memory
+// cgroup the bundle's spec names (its cgroupfs path), else in pid's:
+// the spec's is known even when the process was killed before it is
+// looked at (a container run at once that runs out of memory at once).
+func oomCounterOf(bundle string, pid int) string {
+	var spec struct {
+		Linux *struct {
+			CgroupsPath string `json:"cgroupsPath"`
+		} `json:"linux"`
+	}
+	data, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+	if err == nil && json.Unmarshal(data, &spec) == nil && spec.Linux != nil {
+		if cg := spec.Linux.CgroupsPath; strings.HasPrefix(cg, "/") {
+			if p := counterIn(cg, filepath.Join("/sys/fs/cgroup/memory", cg)); p != "" {
+				return p
+			}
+		}
+	}
+	return oomCounter(pid)
+}
+
+// counterIn is the OOM counter of the cgroup at path cg: v1's
+// memory.oom_control in v1dir, else v2's memory.events; "" when neither.
+func counterIn(cg, v1dir string) string {
+	if p := filepath.Join(v1dir, "memory.oom_control"); exists(p) {
+		return p
+	}
+	for _, root := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
+		if p := filepath.Join(root, cg, "memory.events"); exists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
 
 // oomCounter returns the file that counts OOM kills in pid's memory cgroup:
 // memory.oom_control (cgroup v1, key oom_kill) or memory.events (v2), or ""

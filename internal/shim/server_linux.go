@@ -37,7 +37,7 @@ type server struct {
 	srv    *http.Server
 
 	oomFile string // OOM kill counter of the container's memory cgroup
-	oomBase int    // its value at create
+	oomBase int    // its value before the process ran
 
 	mu      sync.Mutex
 	init    *proc
@@ -186,8 +186,12 @@ func (s *server) create() error {
 	p.pid = pid
 	s.init = p
 	s.status = shimclient.StatusCreated
-	s.oomFile = oomCounter(pid)
-	s.oomBase = oomKills(s.oomFile)
+	s.oomFile = oomCounterOf(cfg.Bundle, pid)
+	if !cfg.RunOnCreate {
+		// A container run at once may be OOM-killed before this read:
+		// its cgroup is its own and new, so its base is 0.
+		s.oomBase = oomKills(s.oomFile)
+	}
 	s.watch(p, s.recordExit)
 	return nil
 }
