@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,22 +68,35 @@ func tcpPort(ln *net.TCPListener) uint16 { return ln.Addr().(*net.TCPAddr).AddrP
 // listenPorts opens udp and tcp on ip at the given ports when they are
 // free, else at any port.
 func listenPorts(ip netip.Addr, udp, tcp uint16) (*net.UDPConn, *net.TCPListener, error) {
-	pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, udp)))
-	if err != nil && udp != 0 {
-		pc, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-	}
+	pc, err := samePortOrAny(udp, func(port uint16) (*net.UDPConn, error) {
+		return net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, port)))
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("dns: listen udp %s: %w", ip, err)
 	}
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, tcp)))
-	if err != nil && tcp != 0 {
-		ln, err = net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-	}
+	ln, err := samePortOrAny(tcp, func(port uint16) (*net.TCPListener, error) {
+		return net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, port)))
+	})
 	if err != nil {
 		pc.Close()
 		return nil, nil, fmt.Errorf("dns: listen tcp %s: %w", ip, err)
 	}
 	return pc, ln, nil
+}
+
+// samePortOrAny listens at port (0: any). A port still in use is tried
+// again for a moment (the server just closed may not have released it
+// yet), then any port is taken.
+func samePortOrAny[T any](port uint16, listen func(uint16) (T, error)) (T, error) {
+	l, err := listen(port)
+	for i := 0; err != nil && port != 0 && errors.Is(err, unix.EADDRINUSE) && i < 20; i++ {
+		time.Sleep(10 * time.Millisecond)
+		l, err = listen(port)
+	}
+	if err != nil && port != 0 {
+		l, err = listen(0)
+	}
+	return l, err
 }
 
 // inNetns runs listen on a locked thread inside the namespace open as ns,
