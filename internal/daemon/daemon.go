@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
 		db: db, containers: reg, events: eventlog.New(cfg.EventsRingSize),
-		started: time.Now(), cgroupV2: isCgroupV2(), hostCaps: hostCapabilities(),
+		started: time.Now(), cgroupV2: resources.CgroupV2(), hostCaps: resources.HostCapabilities(),
 	}
 	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,
 		Containers: reg, Publish: d.events.Publish}); err != nil {

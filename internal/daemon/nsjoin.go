@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -9,13 +10,13 @@ import (
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/mount"
 	"github.com/berth/berth/internal/oci"
 )
 
 // joinNamespaces points the IPC, UTS and PID namespaces of c's spec at
 // those of another running container when its IpcMode, UTSMode or PidMode
 // is "container:NAME" (a pod's containers join its infra container's).
-// c keeps a /dev/shm of its own.
 func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error {
 	modes := map[specs.LinuxNamespaceType]string{
 		specs.IPCNamespace: string(c.HostConfig.IpcMode),
@@ -32,6 +33,36 @@ func (d *Daemon) joinNamespaces(spec *specs.Spec, c *container.Container) error 
 		}
 	}
 	return nil
+}
+
+// shmPath mounts, when c's IPC namespace is shareable, the tmpfs that is
+// its /dev/shm at <bundle>/shm (unmounted with its rootfs), and returns the
+// host directory to bind at c's /dev/shm: its own, or that of the
+// shareable container whose namespace it joins, as under dockerd. It is
+// "" for a /dev/shm the runtime makes (private, or joining a private one).
+func (d *Daemon) shmPath(c *container.Container) (string, error) {
+	mode := c.HostConfig.IpcMode
+	switch {
+	case mode.IsShareable():
+		p := d.bundleDir(c.ID) + "/shm"
+		if mount.IsMountPoint(p) {
+			return p, nil
+		}
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return "", fmt.Errorf("/dev/shm of %s: %w", c.ID, err)
+		}
+		size := fmt.Sprintf("size=%d", c.HostConfig.ShmSize)
+		return p, mount.Mount{Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", size}}.Mount(p)
+	case mode.IsContainer():
+		other, err := d.containers.Get(mode.Container())
+		if err != nil {
+			return "", err
+		}
+		if p := d.bundleDir(other.ID) + "/shm"; mount.IsMountPoint(p) {
+			return p, nil
+		}
+	}
+	return "", nil
 }
 
 // runningPid is the pid of the running container ref.

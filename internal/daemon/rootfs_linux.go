@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/berth/berth/internal/container"
 	"github.com/berth/berth/internal/daemon/volumes"
 	"github.com/berth/berth/internal/mount"
-	"github.com/berth/berth/internal/oci"
 )
 
 // mountRootfs mounts the container's snapshot at <bundle>/rootfs (once) and
@@ -35,35 +30,13 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 	return target, nil
 }
 
-// unmountRootfs unmounts the container's rootfs.
+// unmountRootfs unmounts the container's rootfs and its shareable /dev/shm.
 func (d *Daemon) unmountRootfs(c *container.Container) error {
 	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
 	}
+	if err := mount.Unmount(d.bundleDir(c.ID) + "/shm"); err != nil {
+		d.log.Warn("unmount /dev/shm", "id", c.ID, "err", err)
+	}
 	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")
-}
-
-// isCgroupV2 reports whether /sys/fs/cgroup is the unified hierarchy.
-func isCgroupV2() bool {
-	var st unix.Statfs_t
-	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
-}
-
-// hostCapabilities returns the daemon's bounding set: the capabilities a
-// container can be given at all.
-func hostCapabilities() []string {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return nil
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(l, "CapBnd:"); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			if err != nil {
-				return nil
-			}
-			return oci.CapabilitiesFromMask(mask)
-		}
-	}
-	return nil
 }

@@ -157,11 +157,16 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	if err != nil {
 		return err
 	}
+	shm, err := d.shmPath(c)
+	if err != nil {
+		return err
+	}
 	netns, err := d.net.Setup(ctx, c)
 	if err != nil {
 		return err
 	}
 	spec, err := oci.Generate(oci.Options{
+		ShmPath: shm,
 		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: volumeMounts,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,

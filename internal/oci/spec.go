@@ -60,6 +60,10 @@ type Options struct {
 	// VolumeMounts are the container's volumes as bind mounts of host
 	// directories, prepared by the caller; they join the user mounts.
 	VolumeMounts []specs.Mount
+	// ShmPath, when set, is a host directory (a tmpfs the caller mounted)
+	// bound at /dev/shm instead of a tmpfs of the container's own: the
+	// /dev/shm of a shareable IPC namespace, or of the one it joins.
+	ShmPath string
 }
 
 // Generate returns the OCI runtime spec of a container as dockerd would
@@ -186,7 +190,8 @@ func maskPaths(s *specs.Spec, hc *container.HostConfig) {
 }
 
 // mounts returns the default mounts, the /etc name files, the init, and
-// the user's mounts and volumes over them, with /dev/shm sized.
+// the user's mounts and volumes over them, with /dev/shm sized (or bound
+// from ShmPath).
 func mounts(o Options) ([]specs.Mount, error) {
 	hc := o.HostConfig
 	ms := DefaultMounts(hc.Privileged)
@@ -206,14 +211,17 @@ func mounts(o Options) ([]specs.Mount, error) {
 		return nil, err
 	}
 	ms = mergeMounts(ms, append(userMounts, o.VolumeMounts...))
-	if hc.ShmSize > 0 {
-		for i := range ms {
-			if ms[i].Destination == "/dev/shm" && ms[i].Type == "tmpfs" {
-				for j, opt := range ms[i].Options {
-					if strings.HasPrefix(opt, "size=") {
-						ms[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
-					}
-				}
+	for i := range ms {
+		if ms[i].Destination != "/dev/shm" || ms[i].Type != "tmpfs" {
+			continue
+		}
+		if o.ShmPath != "" {
+			ms[i] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: o.ShmPath, Options: []string{"rbind", "nosuid", "noexec", "nodev", "rprivate"}}
+			continue
+		}
+		for j, opt := range ms[i].Options {
+			if strings.HasPrefix(opt, "size=") && hc.ShmSize > 0 {
+				ms[i].Options[j] = fmt.Sprintf("size=%d", hc.ShmSize)
 			}
 		}
 	}
