@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,21 @@ func TestCRICrictlPod(t *testing.T) {
 		t.Fatalf("crictl exec of exit 3: exit %d %s", code, errOut)
 	}
 
+	// The pod's containers share its /dev/shm, as its IPC namespace: a
+	// tmpfs the daemon mounts in the infra's bundle until the pod stops.
+	d.mustCrictl("exec", "-s", ctr, "sh", "-c", "echo shared >/dev/shm/note")
+	mustWrite(t, filepath.Join(dir, "peer.json"), `{"metadata":{"name":"peer"},"image":{"image":"`+ref+`"},
+		"command":["sleep","1000"],"log_path":"peer/0.log"}`)
+	peer := d.mustCrictl("create", pod, filepath.Join(dir, "peer.json"), filepath.Join(dir, "pod.json"))
+	d.mustCrictl("start", peer)
+	if out := d.mustCrictl("exec", "-s", peer, "cat", "/dev/shm/note"); out != "shared" {
+		t.Fatalf("the pod's /dev/shm seen from a second container: %q", out)
+	}
+	podShm := filepath.Join(d.execRoot, "b", pod, "shm")
+	if !slices.Contains(d.mountsUnderRoots(), podShm) {
+		t.Fatalf("no tmpfs at %s while the pod runs", podShm)
+	}
+
 	var stdout, stderr string
 	waitFor(t, 10*time.Second, "the container's log", func() bool {
 		var code int
@@ -173,6 +189,9 @@ func TestCRICrictlPod(t *testing.T) {
 	}
 	if out := d.mustCrictl("ps", "-a"); !regexp.MustCompile(`(?m)^` + ctr[:13] + `\s.*\sExited\s+app\s`).MatchString(out) {
 		t.Fatalf("crictl ps -a after stopp and a docker prune:\n%s", out)
+	}
+	if slices.Contains(d.mountsUnderRoots(), podShm) {
+		t.Fatalf("%s is still mounted after stopp", podShm)
 	}
 	d.mustCrictl("rmp", pod)
 	if out := d.mustCrictl("pods", "-q"); out != "" {

@@ -48,6 +48,8 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if hostNet {
 		hc.NetworkMode, cfg.Hostname = "host", ""
 	}
+	// The pod's containers join its IPC namespace and share its /dev/shm.
+	hc.IpcMode = containertypes.IPCModeShareable
 	if ns.GetIpc() == runtimeapi.NamespaceMode_NODE {
 		hc.IpcMode = "host"
 	}

@@ -31,7 +31,8 @@
 //	<exec-root>/netns/<id>                         containers' network namespaces
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
 //	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),
-//	                                               subpaths/<n> (volume subpaths staged during a start, internal/daemon/volumes)
+//	                                               subpaths/<n> (volume subpaths staged during a start, internal/daemon/volumes),
+//	                                               shm (the /dev/shm of a shareable IPC namespace, mounted while running)
 //	<exec-root>/monitor/                           the containers' monitor (`berth shim monitor`): monitor.sock, monitor.lock, monitor.log
 //	<exec-root>/s/<short id>/                      a container's state in the monitor: config, socket, pid, exit status
 //	<exec-root>/runtime/                           berth's own runtime's --root

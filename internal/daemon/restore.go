@@ -64,6 +64,7 @@ func (d *Daemon) restore(ctx context.Context) {
 			if !known[e.Name()] {
 				p := filepath.Join(d.execRoot, "b", e.Name())
 				_ = mount.UnmountAll(p + "/rootfs")
+				_ = mount.Unmount(p + "/shm")
 				if err := volumes.RemoveBundle(p); err != nil {
 					d.log.Warn("restore: remove bundle", "dir", p, "err", err)
 				}

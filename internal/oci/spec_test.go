@@ -237,6 +237,12 @@ func TestShmSizeAndSeccompOptions(t *testing.T) {
 	if m := mountAt(s, "/dev/shm"); !slices.Contains(m.Options, "size=1048576") {
 		t.Fatalf("shm %v", m.Options)
 	}
+	// A shareable namespace's /dev/shm is the host tmpfs the daemon made.
+	o.ShmPath = "/run/b/x/shm"
+	if s, _ := Generate(o); mountAt(s, "/dev/shm").Type != "bind" || mountAt(s, "/dev/shm").Source != o.ShmPath {
+		t.Fatalf("shm from ShmPath: %+v", mountAt(s, "/dev/shm"))
+	}
+	o.ShmPath = ""
 	if called != `{"defaultAction":"SCMP_ACT_ALLOW"}` || s.Linux.Seccomp.DefaultAction != specs.ActAllow {
 		t.Fatalf("custom seccomp: %q %+v", called, s.Linux.Seccomp)
 	}

@@ -37,6 +37,18 @@ func open(path, what string, opts *bolt.Options, buckets []string) (*DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("open %s %s: %w", what, path, err)
 	}
+	// A write transaction syncs the file even when it changes nothing:
+	// only a store that lacks a bucket pays for one.
+	complete := true
+	_ = db.View(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
+			complete = complete && tx.Bucket([]byte(b)) != nil
+		}
+		return nil
+	})
+	if complete {
+		return &DB{db: db}, nil
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range buckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {

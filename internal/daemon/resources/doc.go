@@ -12,7 +12,9 @@
 //     warnings and the default swap limit (Adapt, DefaultSwap), the device
 //     nodes of --device and --privileged (Devices), the --ulimit hard limits
 //     lowered to the daemon's own (ClampRlimits), with the one table of
-//     rlimit names of the package.
+//     rlimit names of the package;
+//   - the host's facts a spec needs: its cgroup mode (CgroupV2) and the
+//     daemon's bounding set of capabilities (HostCapabilities).
 //
 // It knows containers only as records (internal/container) found and saved
 // through its small Containers interface; the daemon gives it the runtime's
