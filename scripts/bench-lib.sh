@@ -49,13 +49,14 @@ busybox_tar() {
 }
 
 # start_berth starts berth's daemon (bridge, nftables table and cgroup
-# parent named $TAG; daemon.json from BERTH_JSON, default {}), sets
-# BERTH_SOCK and BERTH_HOST and waits for it.
+# parent named $TAG; daemon.json from BERTH_JSON, default {}; more flags
+# from the array BERTH_ARGS), sets BERTH_SOCK and BERTH_HOST and waits for
+# it.
 start_berth() {
 	BERTH_SOCK="unix://$W/berth.sock"
 	printf '%s\n' "${BERTH_JSON:-"{}"}" >"$W/berth.json"
 	"$BERTH" daemon --data-root "$W/berth" --exec-root "$W/berth-exec" -H "$BERTH_SOCK" --pidfile "$W/berth.pid" \
-		--config-file "$W/berth.json" --bridge "$TAG" --cgroup-parent "/$TAG" >"$W/berth.log" 2>&1 &
+		--config-file "$W/berth.json" --bridge "$TAG" --cgroup-parent "/$TAG" ${BERTH_ARGS[@]+"${BERTH_ARGS[@]}"} >"$W/berth.log" 2>&1 &
 	pids+=($!)
 	export BERTH_HOST=$BERTH_SOCK
 	for _ in $(seq 100); do "$BERTH" version >/dev/null 2>&1 && break; sleep 0.1; done
