@@ -5,19 +5,13 @@
 # and a local registry (host:port) to seed with the suite's test images:
 # busybox-static's applets with the users the image tests expect (no public
 # registry is reachable here). Extra arguments go to critest
-# (-ginkgo.focus=…). critest is built once into /var/cache/berth-test.
+# (-ginkgo.focus=…). critest is built once (scripts/critest-build.sh) into
+# /var/cache/berth-test, or $CRITEST.
 set -eu
 sock=$1 exec_root=$2 reg=$3
 shift 3
-bin=/var/cache/berth-test/critest
-if [ ! -x "$bin" ]; then
-	dir=$(go mod download -json sigs.k8s.io/cri-tools@v1.37.0 | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-	work=$(mktemp -d)
-	cp -r "$dir" "$work/src" && chmod -R u+w "$work/src"
-	(cd "$work/src" && go test -c -o "$bin.tmp" ./cmd/critest)
-	mv "$bin.tmp" "$bin"
-	rm -rf "$work"
-fi
+bin=${CRITEST:-/var/cache/berth-test/critest}
+"$(dirname "$0")/critest-build.sh" "$bin"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/bin" "$work/root/etc" "$work/root/tmp" "$work/root/var/run"
