@@ -74,14 +74,18 @@ seed k8s-staging-cri-tools/test-image-predefined-group 'USER 1000'
 seed pause:latest 'CMD ["sleep", "1000000"]'
 # The suite's httpd as busybox's on port 80.
 seed e2e-test-images/httpd:latest 'CMD ["sh", "-c", "echo httpd serving /www; exec httpd -f -p 80 -h /www"]'
+# The host-network port-forward spec's server, on its port 12003.
+hostnet=k8s-staging-cri-tools/hostnet-nginx-$(go env GOARCH)
+seed "$hostnet:latest" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
 seed e2e-test-images/nginx:latest 'CMD ["nginx", "-g", "daemon off;"]'
 seed e2e-test-images/nonewprivs:latest 'ENTRYPOINT ["/usr/local/bin/nnp"]'
-# The host-network port-forward spec's server, on its port 12003. The spec
-# pulls it under the prefix but creates its container by the public name,
-# so the daemon also gets it under that name (imported, not pulled).
-hostnet=k8s-staging-cri-tools/hostnet-nginx-$(go env GOARCH):latest
-seed "$hostnet" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
-docker import -c 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]' "$work/root.tar" "gcr.io/$hostnet" >/dev/null
+# The specs of these three pull them under the prefix but create their
+# containers by the public name (critest's own slip), so the daemon also
+# gets them under that name (imported, not pulled).
+public() { docker import -c "$2" "$work/root.tar" "$1" >/dev/null; }
+public "gcr.io/$hostnet:latest" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
+public registry.k8s.io/e2e-test-images/nginx:1.14-2 'CMD ["nginx", "-g", "daemon off;"]'
+public registry.k8s.io/e2e-test-images/nonewprivs:1.3 'ENTRYPOINT ["/usr/local/bin/nnp"]'
 printf 'defaultTestContainerImage: %s/e2e-test-images/busybox:latest\nwebServerTestImage: %s/e2e-test-images/nginx:latest\n' "$reg" "$reg" >"$work/images.yaml"
 ep=unix://$exec_root/cri.sock
 "$bin" -runtime-endpoint "$ep" -image-endpoint "$ep" -registry-prefix "$reg" \
