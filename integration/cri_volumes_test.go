@@ -90,7 +90,7 @@ func TestCRIImageVolumes(t *testing.T) {
 
 	for _, bad := range []struct{ mounts, want string }{
 		{`{"container_path":"/mnt/img","image":{"image":"crivol"}}`, "must be read-only"},
-		{`{"container_path":"/mnt/img","image":{"image":"crivol"},"image_sub_path":"nope","readonly":true}`, `subpath "nope" is not a directory`},
+		{`{"container_path":"/mnt/img","image":{"image":"crivol"},"image_sub_path":"nope","readonly":true}`, `nope\" is not a directory`},
 	} {
 		if out, errOut, code := create("bad", bad.mounts); code == 0 || !strings.Contains(errOut, bad.want) {
 			t.Fatalf("crictl create with %s: %d %s%s", bad.mounts, code, out, errOut)
