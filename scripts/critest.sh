@@ -79,10 +79,11 @@ hostnet=k8s-staging-cri-tools/hostnet-nginx-$(go env GOARCH)
 seed "$hostnet:latest" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
 seed e2e-test-images/nginx:latest 'CMD ["nginx", "-g", "daemon off;"]'
 seed e2e-test-images/nonewprivs:latest 'ENTRYPOINT ["/usr/local/bin/nnp"]'
-# The specs of these three pull them under the prefix but create their
+# The specs of these four pull them under the prefix but create their
 # containers by the public name (critest's own slip), so the daemon also
 # gets them under that name (imported, not pulled).
 public() { docker import -c "$2" "$work/root.tar" "$1" >/dev/null; }
+public registry.k8s.io/e2e-test-images/httpd:2.4.39-4 'CMD ["sh", "-c", "echo httpd serving /www; exec httpd -f -p 80 -h /www"]'
 public "gcr.io/$hostnet:latest" 'CMD ["httpd", "-f", "-p", "12003", "-h", "/www"]'
 public registry.k8s.io/e2e-test-images/nginx:1.14-2 'CMD ["nginx", "-g", "daemon off;"]'
 public registry.k8s.io/e2e-test-images/nonewprivs:1.3 'ENTRYPOINT ["/usr/local/bin/nnp"]'
