@@ -13,7 +13,8 @@ import (
 // container; an image volume (Mount.image) shows an image, or a directory
 // of it, read-only, reported with its image ID in the container's status,
 // and leaves nothing once the container is removed; a writable image
-// volume and a missing subpath are refused.
+// volume and a missing subpath are refused. The Docker API's image mounts
+// are the same.
 func TestCRIImageVolumes(t *testing.T) {
 	d := startDaemon(t)
 	d.importBusybox()
@@ -109,6 +110,13 @@ func TestCRIImageVolumes(t *testing.T) {
 		t.Fatalf("mounts of a removed container are left:\n%s", mounts)
 	}
 	d.mustCrictl("rmp", "-f", pod)
+	// The same image mount through the Docker API (docker 28's --mount
+	// type=image).
+	out, code = d.docker("", "run", "--rm", "--mount", "type=image,source=crivol,target=/mnt/img,image-subpath=etc/app", "busybox",
+		"sh", "-c", "cat /mnt/img/conf; touch /mnt/img/x 2>/dev/null && echo rw || echo ro")
+	if code != 0 || out != "conf\nro\n" {
+		t.Fatalf("docker run --mount type=image: %d %q", code, out)
+	}
 	// Nothing holds the image's layers any more.
 	if out, code := d.docker("", "rmi", "crivol"); code != 0 {
 		t.Fatalf("docker rmi after the pod is removed: %s", out)
