@@ -109,7 +109,17 @@ func TestCRIImageVolumes(t *testing.T) {
 	if strings.Contains(string(mounts), ctr) {
 		t.Fatalf("mounts of a removed container are left:\n%s", mounts)
 	}
+	// Removing the pod removes its containers' volumes too.
+	if _, errOut, code := create("c", ""); code != 0 {
+		t.Fatalf("crictl create: %d %s", code, errOut)
+	}
+	if v := volumes(); len(v) != 1 {
+		t.Fatalf("volumes with a third container: %q", v)
+	}
 	d.mustCrictl("rmp", "-f", pod)
+	if v := volumes(); len(v) != 0 {
+		t.Fatalf("volumes after the pod is removed: %q", v)
+	}
 	// The same image mount through the Docker API (docker 28's --mount
 	// type=image).
 	out, code = d.docker("", "run", "--rm", "--mount", "type=image,source=crivol,target=/mnt/img,image-subpath=etc/app", "busybox",
