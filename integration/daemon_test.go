@@ -325,7 +325,7 @@ func (d *testDaemon) cleanup() {
 	// of this daemon only, found through its own state dirs.
 	killShims(filepath.Join(d.execRoot, "s"))
 	_ = filepath.WalkDir(d.execRoot, func(p string, e fs.DirEntry, err error) error {
-		if err == nil && e.IsDir() && e.Name() == "rootfs" {
+		if err == nil && e.IsDir() && (e.Name() == "rootfs" || strings.HasPrefix(e.Name(), "image-")) { // image-N: an image mount
 			_ = syscall.Unmount(p, syscall.MNT_DETACH)
 		}
 		return nil

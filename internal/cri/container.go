@@ -11,6 +11,7 @@ import (
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
+	mounttypes "github.com/moby/moby/api/types/mount"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -29,6 +30,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	}
 	sb, err := s.find(ctx, req.GetPodSandboxId(), kindSandbox)
 	if err != nil {
+		return nil, toStatus(err)
+	}
+	if err := s.resolveImageMounts(ctx, cc.GetMounts()); err != nil {
 		return nil, toStatus(err)
 	}
 	labels := record(kindContainer, cc.GetLabels(), cc.GetAnnotations(), cc.GetMetadata())
@@ -66,6 +70,22 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	return &runtimeapi.CreateContainerResponse{ContainerId: resp.ID}, nil
 }
 
+// resolveImageMounts sets the image ID of each image mount (Mount.image)
+// as its ImageRef, which the container mounts and ContainerStatus reports.
+func (s *Server) resolveImageMounts(ctx context.Context, mounts []*runtimeapi.Mount) error {
+	for _, m := range mounts {
+		if m.GetImage() == nil {
+			continue
+		}
+		in, err := s.cfg.Images.ImageInspect(ctx, m.GetImage().GetImage())
+		if err != nil {
+			return err
+		}
+		m.Image.ImageRef = in.ID
+	}
+	return nil
+}
+
 // pidMode is a container's PID namespace: the host's when the pod or the
 // container asks for it, its own for CONTAINER, else the pod's (POD, the
 // enum's zero, as containerd reads an unset option).
@@ -94,6 +114,14 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 		NetworkMode: containertypes.NetworkMode(join), IpcMode: containertypes.IpcMode(join), UTSMode: containertypes.UTSMode(join),
 	}
 	for _, m := range cc.GetMounts() {
+		if m.GetImage() != nil {
+			im, err := imageMount(m)
+			if err != nil {
+				return nil, nil, err
+			}
+			hc.Mounts = append(hc.Mounts, im)
+			continue
+		}
 		if m.GetHostPath() == "" || !filepath.IsAbs(m.GetContainerPath()) {
 			return nil, nil, errdefs.InvalidParameter(fmt.Errorf("mount %q:%q: want absolute paths", m.GetHostPath(), m.GetContainerPath()))
 		}
@@ -138,6 +166,19 @@ func containerConfig(cc *runtimeapi.ContainerConfig, sandbox string) (*container
 	hc.MaskedPaths, hc.ReadonlyPaths = sc.GetMaskedPaths(), sc.GetReadonlyPaths()
 	hc.Resources = resources(lc.GetResources())
 	return cfg, hc, nil
+}
+
+// imageMount is a CRI image volume as berth's read-only image mount of the
+// image's ID (resolveImageMounts); the CRI wants a writable one refused.
+func imageMount(m *runtimeapi.Mount) (mounttypes.Mount, error) {
+	if !m.GetReadonly() {
+		return mounttypes.Mount{}, errdefs.InvalidParameter(fmt.Errorf("image mount %q: image volumes must be read-only", m.GetContainerPath()))
+	}
+	im := mounttypes.Mount{Type: mounttypes.TypeImage, Source: m.GetImage().GetImageRef(), Target: m.GetContainerPath(), ReadOnly: true}
+	if sp := m.GetImageSubPath(); sp != "" {
+		im.ImageOptions = &mounttypes.ImageOptions{Subpath: sp}
+	}
+	return im, nil
 }
 
 // seccompOpt is the security option of a CRI seccomp profile: none is

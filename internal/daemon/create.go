@@ -193,10 +193,10 @@ func (d *Daemon) createResources(ctx context.Context, c *container.Container, pa
 	if _, err := d.snapshotter.Prepare(ctx, c.SnapshotKey, parent); err != nil {
 		return fmt.Errorf("prepare snapshot of container %s: %w", c.ID, err)
 	}
-	return nil
+	return d.imageMounts.Create(ctx, c)
 }
 
-// cleanupContainer removes everything of c: rootfs mount, bundle, snapshot,
+// cleanupContainer removes everything of c: rootfs mount, bundle, snapshots,
 // dirs, record and name. Errors are logged: it runs on failure paths and at
 // startup.
 func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
@@ -212,6 +212,7 @@ func (d *Daemon) cleanupContainer(ctx context.Context, c *container.Container) {
 			d.log.Warn("cleanup: remove snapshot", "id", c.ID, "err", err)
 		}
 	}
+	d.imageMounts.Remove(ctx, c)
 	crashPoint("rm-after-snapshot")
 	if err := os.RemoveAll(d.containerDir(c.ID)); err != nil {
 		d.log.Warn("cleanup: remove container dir", "id", c.ID, "err", err)

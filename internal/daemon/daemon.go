@@ -15,6 +15,7 @@ import (
 	"github.com/berth/berth/internal/daemon/build"
 	"github.com/berth/berth/internal/daemon/eventlog"
 	"github.com/berth/berth/internal/daemon/files"
+	"github.com/berth/berth/internal/daemon/imagemounts"
 	"github.com/berth/berth/internal/daemon/images"
 	"github.com/berth/berth/internal/daemon/initbin"
 	"github.com/berth/berth/internal/daemon/netglue"
@@ -77,26 +78,27 @@ type Daemon struct {
 	snapshotter   snapshot.Snapshotter
 	storageDriver string // "overlay" or "vfs", shown in info
 
-	cfg        Config
-	cfgMu      sync.RWMutex // guards the fields of cfg that Reload changes
-	binary     string
-	init       initbin.Init // what --init runs: the sealed copy of a static init
-	db         *store.DB
-	containers *container.Registry
-	volumes    *volumes.Service // volumes and containers' mounts
-	shims      sync.Map         // container ID → *shimclient.Shim
-	deleting   sync.Map         // container ID → chan closed when its exited shim's delete is done
-	procs      *procs.Service   // execs, attaches, logs, health checks (procs.go)
-	events     *eventlog.Log
-	started    time.Time
-	cgroupV2   bool
-	hostCaps   []string         // the daemon's bounding set
-	net        *netglue.Service // endpoints, DNS records, name files, links
-	bg         context.Context  // outlives requests: monitors, auto-removal
-	stopBg     context.CancelFunc
-	wg         sync.WaitGroup
-	build      *build.Service // builds and the build cache (build.go)
-	files      *files.Service // cp, export and diff of containers' files (files.go)
+	cfg         Config
+	cfgMu       sync.RWMutex // guards the fields of cfg that Reload changes
+	binary      string
+	init        initbin.Init // what --init runs: the sealed copy of a static init
+	db          *store.DB
+	containers  *container.Registry
+	volumes     *volumes.Service     // volumes and containers' mounts
+	imageMounts *imagemounts.Manager // --mount type=image, the CRI's image volumes
+	shims       sync.Map             // container ID → *shimclient.Shim
+	deleting    sync.Map             // container ID → chan closed when its exited shim's delete is done
+	procs       *procs.Service       // execs, attaches, logs, health checks (procs.go)
+	events      *eventlog.Log
+	started     time.Time
+	cgroupV2    bool
+	hostCaps    []string         // the daemon's bounding set
+	net         *netglue.Service // endpoints, DNS records, name files, links
+	bg          context.Context  // outlives requests: monitors, auto-removal
+	stopBg      context.CancelFunc
+	wg          sync.WaitGroup
+	build       *build.Service // builds and the build cache (build.go)
+	files       *files.Service // cp, export and diff of containers' files (files.go)
 
 	res *resources.Service // stats, top, update; the limits of a create and a start
 

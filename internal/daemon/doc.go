@@ -21,7 +21,7 @@
 //	<data-root>/network.db                         network records (internal/network)
 //	<data-root>/image/meta.db, tmp/                image records (internal/image)
 //	<data-root>/content/blobs/sha256/, ingest/     layer and config blobs (internal/content)
-//	<data-root>/snapshots/metadata.db, snapshots/<n>/fs, snapshots/<n>/work  layers and writable layers (internal/snapshot)
+//	<data-root>/snapshots/metadata.db, snapshots/<n>/fs, snapshots/<n>/work  layers, writable layers and image mounts' views (internal/snapshot)
 //	<data-root>/distribution/partial/              resumable downloads of a pull
 //	<data-root>/builder/cache.db, contexts/, tmp/  build cache and mirrored build contexts
 //	<data-root>/cni/results/, cni/ipam/            the CRI's pods: CNI results (libcni's cache), addresses of berth's default CNI network
@@ -32,7 +32,8 @@
 //	<exec-root>/init/docker-init                   the sealed copy of the --init binary
 //	<exec-root>/b/<id>/                            OCI bundle: config.json, rootfs (mounted while running),
 //	                                               subpaths/<n> (volume subpaths staged during a start, internal/daemon/volumes),
-//	                                               shm (the /dev/shm of a shareable IPC namespace, mounted while running)
+//	                                               shm (the /dev/shm of a shareable IPC namespace, mounted while running),
+//	                                               image-<n> (the view snapshot of image mount n, mounted while running)
 //	<exec-root>/monitor/                           the containers' monitor (`berth shim monitor`): monitor.sock, monitor.lock, monitor.log
 //	<exec-root>/s/<short id>/                      a container's state in the monitor: config, socket, pid, exit status
 //	<exec-root>/runtime/                           berth's own runtime's --root

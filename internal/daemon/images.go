@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"github.com/berth/berth/internal/container"
+	"github.com/berth/berth/internal/daemon/imagemounts"
 	"github.com/berth/berth/internal/daemon/images"
 )
 
@@ -16,6 +17,7 @@ func (d *Daemon) initImages() error {
 	}
 	d.imageService = svc
 	d.images, d.snapshotter, d.storageDriver = svc.Store(), svc.Snapshotter(), svc.StorageDriver()
+	d.imageMounts = &imagemounts.Manager{Images: d.images, Snapshotter: d.snapshotter, Log: d.log, BundleDir: d.bundleDir}
 	return nil
 }
 

@@ -30,13 +30,17 @@ func (d *Daemon) mountRootfs(ctx context.Context, c *container.Container) (strin
 	return target, nil
 }
 
-// unmountRootfs unmounts the container's rootfs and its shareable /dev/shm.
+// unmountRootfs unmounts the container's rootfs, its shareable /dev/shm and
+// its image mounts.
 func (d *Daemon) unmountRootfs(c *container.Container) error {
 	if err := volumes.UnstageSubpaths(d.bundleDir(c.ID)); err != nil {
 		d.log.Warn("unstage volume subpaths", "id", c.ID, "err", err)
 	}
 	if err := mount.Unmount(d.bundleDir(c.ID) + "/shm"); err != nil {
 		d.log.Warn("unmount /dev/shm", "id", c.ID, "err", err)
+	}
+	if err := d.imageMounts.Unmount(c); err != nil {
+		d.log.Warn("unmount image mounts", "id", c.ID, "err", err)
 	}
 	return mount.UnmountAll(d.bundleDir(c.ID) + "/rootfs")
 }

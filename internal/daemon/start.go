@@ -153,6 +153,10 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	if err != nil {
 		return err
 	}
+	imageMounts, err := d.imageMounts.SpecMounts(ctx, c)
+	if err != nil {
+		return err
+	}
 	devices, err := resources.Devices(c.HostConfig)
 	if err != nil {
 		return err
@@ -167,7 +171,7 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 	}
 	spec, err := oci.Generate(oci.Options{
 		ShmPath: shm,
-		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: volumeMounts,
+		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: append(volumeMounts, imageMounts...),
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
 		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,

@@ -90,8 +90,8 @@ func UserMounts(hc *container.HostConfig) ([]specs.Mount, error) {
 				opts = append(opts, fmt.Sprintf("mode=%o", uint32(m.TmpfsOptions.Mode)))
 			}
 			out = append(out, specs.Mount{Destination: path.Clean(m.Target), Type: "tmpfs", Source: "tmpfs", Options: opts})
-		case mount.TypeVolume:
-			// The daemon mounts volumes (Options.VolumeMounts).
+		case mount.TypeVolume, mount.TypeImage:
+			// The daemon mounts volumes and images (Options.VolumeMounts).
 		default:
 			return nil, fmt.Errorf("mount type %q is not supported", m.Type)
 		}

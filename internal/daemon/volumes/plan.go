@@ -147,6 +147,10 @@ func (p *planner) mounts() error {
 			if m.Source != "" {
 				return errdefs.InvalidParameter(errors.New("invalid mount config for type \"tmpfs\": source must not be specified"))
 			}
+		case mounttypes.TypeImage:
+			if err := imageMount(m); err != nil {
+				return err
+			}
 		case mounttypes.TypeVolume:
 			v, err := p.volumeMount(m)
 			if err != nil {
@@ -158,6 +162,29 @@ func (p *planner) mounts() error {
 		}
 	}
 	return nil
+}
+
+// imageMount checks one --mount type=image: an image (the daemon makes its
+// read-only view at create) and a relative subpath.
+func imageMount(m mounttypes.Mount) error {
+	if m.Source == "" {
+		return errdefs.InvalidParameter(errors.New("invalid mount config for type \"image\": source must name an image"))
+	}
+	if m.ImageOptions != nil && m.ImageOptions.Subpath != "" {
+		_, err := relativeSubpath(m.ImageOptions.Subpath, "image")
+		return err
+	}
+	return nil
+}
+
+// relativeSubpath is subpath sp cleaned; it must stay within the volume
+// or image (what).
+func relativeSubpath(sp, what string) (string, error) {
+	clean := path.Clean(sp)
+	if path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", errdefs.InvalidParameter(fmt.Errorf("invalid mount config: subpath must be a relative path within the %s: %s", what, sp))
+	}
+	return clean, nil
 }
 
 // volumeMount plans one --mount type=volume.
@@ -181,9 +208,9 @@ func (p *planner) volumeMount(m mounttypes.Mount) (Planned, error) {
 	}
 	v.mp.CopyData = !vo.NoCopy
 	if vo.Subpath != "" {
-		sp := path.Clean(vo.Subpath)
-		if path.IsAbs(sp) || sp == ".." || strings.HasPrefix(sp, "../") {
-			return Planned{}, errdefs.InvalidParameter(fmt.Errorf("invalid mount config: subpath must be a relative path within the volume: %s", vo.Subpath))
+		sp, err := relativeSubpath(vo.Subpath, "volume")
+		if err != nil {
+			return Planned{}, err
 		}
 		v.mp.Subpath, v.mp.CopyData = sp, false
 	}
