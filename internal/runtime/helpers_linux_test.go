@@ -136,13 +136,7 @@ func bundle(t *testing.T, script string, mutate func(*specs.Spec)) string {
 			}
 		}
 	}
-	data, err := json.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteSpec(t, dir, spec)
 	return dir
 }
 
