@@ -22,9 +22,6 @@ func TestMountsByDescriptor(t *testing.T) {
 	r := newRT(t)
 	host := t.TempDir()
 	src := filepath.Join(host, "dir")
-	if err := os.Mkdir(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	testutil.WriteFiles(t, host, map[string]string{"dir/f": "dir-src\n", "file": "file-src\n", "file2": "file2-src\n"})
 	if err := os.Symlink(src, filepath.Join(host, "link")); err != nil {
 		t.Fatal(err)
