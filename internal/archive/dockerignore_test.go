@@ -2,17 +2,17 @@ package archive
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // TestWalkContext leaves out what .dockerignore excludes, walks into an
 // excluded directory only for an exception, and keeps what keep names.
 func TestWalkContext(t *testing.T) {
 	dir := t.TempDir()
-	for name, data := range map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		".dockerignore": "*.log\nbuild\nvendor\n!vendor/keep\nDockerfile\n",
 		"Dockerfile":    "FROM scratch",
 		"a.log":         "x",
@@ -20,15 +20,7 @@ func TestWalkContext(t *testing.T) {
 		"build/out":     "x",
 		"vendor/keep":   "x",
 		"vendor/drop":   "x",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	})
 	pm, err := Dockerignore(dir)
 	if err != nil || pm == nil {
 		t.Fatalf("Dockerignore: %v %v", pm, err)

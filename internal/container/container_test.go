@@ -236,13 +236,8 @@ func TestReadDoesNotWaitForBusy(t *testing.T) {
 	c.Lock()
 	c.Busy(true)
 	c.Incomplete = false // the change in progress, not saved yet
-	select {
-	case incomplete := <-read():
-		if !incomplete {
-			t.Fatal("Read during a busy change saw the unsaved change")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Read waited for a busy change (30 s)")
+	if !testutil.Receive(t, read(), 30*time.Second, "Read during a busy change (it waited for the change)") {
+		t.Fatal("Read during a busy change saw the unsaved change")
 	}
 	if err := r.Save(c); err != nil {
 		t.Fatal(err)

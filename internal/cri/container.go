@@ -214,26 +214,35 @@ func resources(r *runtimeapi.LinuxContainerResources) containertypes.Resources {
 
 // UpdateContainerResources changes the limits of a container.
 func (s *Server) UpdateContainerResources(ctx context.Context, req *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
-	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
+	err := s.onContainer(ctx, req.GetContainerId(), func(ctx context.Context, id string) error {
+		_, err := s.cfg.Containers.ContainerUpdate(ctx, id, containertypes.UpdateConfig{Resources: resources(req.GetLinux())})
+		return err
+	})
 	if err != nil {
-		return nil, toStatus(err)
-	}
-	if _, err := s.cfg.Containers.ContainerUpdate(ctx, c.ID, containertypes.UpdateConfig{Resources: resources(req.GetLinux())}); err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
 	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
 }
 
 // StartContainer starts a created container.
 func (s *Server) StartContainer(ctx context.Context, req *runtimeapi.StartContainerRequest) (*runtimeapi.StartContainerResponse, error) {
-	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	if err := s.cfg.Containers.ContainerStart(ctx, c.ID); err != nil {
-		return nil, toStatus(err)
+	if err := s.onContainer(ctx, req.GetContainerId(), s.cfg.Containers.ContainerStart); err != nil {
+		return nil, err
 	}
 	return &runtimeapi.StartContainerResponse{}, nil
+}
+
+// onContainer calls do with the full ID of the CRI container id; the
+// error it returns is a gRPC status.
+func (s *Server) onContainer(ctx context.Context, id string, do func(ctx context.Context, id string) error) error {
+	c, err := s.find(ctx, id, kindContainer)
+	if err == nil {
+		err = do(ctx, c.ID)
+	}
+	if err != nil {
+		return toStatus(err)
+	}
+	return nil
 }
 
 // StopContainer stops a container with its stop signal, killing it after
@@ -361,12 +370,8 @@ func (s *Server) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) 
 // ReopenContainerLog has a running container's log file opened again at
 // its path, after the kubelet renamed it to rotate it.
 func (s *Server) ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
-	c, err := s.find(ctx, req.GetContainerId(), kindContainer)
-	if err != nil {
-		return nil, toStatus(err)
-	}
-	if err := s.cfg.Containers.ContainerReopenLog(ctx, c.ID); err != nil {
-		return nil, toStatus(err)
+	if err := s.onContainer(ctx, req.GetContainerId(), s.cfg.Containers.ContainerReopenLog); err != nil {
+		return nil, err
 	}
 	return &runtimeapi.ReopenContainerLogResponse{}, nil
 }

@@ -7,6 +7,7 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/berth/berth/internal/cri/stream"
 	"github.com/berth/berth/internal/errdefs"
 )
 
@@ -19,34 +20,22 @@ type streamBackend struct {
 // Exec answers the URL of a stream running a command in a running
 // container.
 func (s *Server) Exec(ctx context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
-	id, err := s.runningContainer(ctx, req.GetContainerId())
-	if err != nil {
+	if err := s.resolveRunning(ctx, &req.ContainerId); err != nil {
 		return nil, toStatus(err)
 	}
 	if len(req.GetCmd()) == 0 {
 		return nil, toStatus(errdefs.InvalidParameter(fmt.Errorf("no command given")))
 	}
-	req.ContainerId = id
-	ss, err := s.streaming()
-	if err != nil {
-		return nil, err
-	}
-	return ss.GetExec(req)
+	return streamURL(s, req, (*stream.Server).GetExec)
 }
 
 // Attach answers the URL of a stream attached to a running container's
 // process.
 func (s *Server) Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
-	id, err := s.runningContainer(ctx, req.GetContainerId())
-	if err != nil {
+	if err := s.resolveRunning(ctx, &req.ContainerId); err != nil {
 		return nil, toStatus(err)
 	}
-	req.ContainerId = id
-	ss, err := s.streaming()
-	if err != nil {
-		return nil, err
-	}
-	return ss.GetAttach(req)
+	return streamURL(s, req, (*stream.Server).GetAttach)
 }
 
 // PortForward answers the URL of a stream forwarding ports of a ready pod
@@ -57,11 +46,17 @@ func (s *Server) PortForward(ctx context.Context, req *runtimeapi.PortForwardReq
 		return nil, toStatus(err)
 	}
 	req.PodSandboxId = sb.ID
+	return streamURL(s, req, (*stream.Server).GetPortForward)
+}
+
+// streamURL answers the URL get makes for req on the streaming server.
+func streamURL[Req, Resp any](s *Server, req Req, get func(*stream.Server, Req) (Resp, error)) (Resp, error) {
 	ss, err := s.streaming()
 	if err != nil {
-		return nil, err
+		var none Resp
+		return none, err
 	}
-	return ss.GetPortForward(req)
+	return get(ss, req)
 }
 
 // readySandbox resolves the sandbox id, which must be ready (its infra
@@ -74,14 +69,16 @@ func (s *Server) readySandbox(ctx context.Context, id string) (containertypes.Su
 	return sb, err
 }
 
-// runningContainer resolves the CRI container id, which must be running.
-func (s *Server) runningContainer(ctx context.Context, id string) (string, error) {
-	c, err := s.find(ctx, id, kindContainer)
+// resolveRunning replaces *id, a CRI container id, by the full ID of the
+// container, which must be running.
+func (s *Server) resolveRunning(ctx context.Context, id *string) error {
+	c, err := s.find(ctx, *id, kindContainer)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if c.State != containertypes.StateRunning {
-		return "", errdefs.Conflict(fmt.Errorf("container %s is not running (%s)", c.ID, c.State))
+		return errdefs.Conflict(fmt.Errorf("container %s is not running (%s)", c.ID, c.State))
 	}
-	return c.ID, nil
+	*id = c.ID
+	return nil
 }

@@ -13,10 +13,7 @@ func TestConcurrentLoads(t *testing.T) {
 	ctx := context.Background()
 	src := newStore(t)
 	src.importFiles(t, map[string]string{"a": "1", "b": "2"}, ImportOptions{Ref: "bt-im-conc"})
-	var archive bytes.Buffer
-	if err := src.Save(ctx, []string{"bt-im-conc"}, &archive); err != nil {
-		t.Fatal(err)
-	}
+	archive := src.save(t, "bt-im-conc")
 	s := newStore(t)
 	other := s.importFiles(t, map[string]string{"other": "x"}, ImportOptions{})
 	var wg sync.WaitGroup
@@ -25,7 +22,7 @@ func TestConcurrentLoads(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.Load(ctx, bytes.NewReader(archive.Bytes()), nil)
+			_, err := s.Load(ctx, bytes.NewReader(archive), nil)
 			errs <- err
 		}()
 	}

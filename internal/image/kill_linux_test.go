@@ -46,12 +46,9 @@ func TestKilledMidLoad(t *testing.T) {
 	if _, err := src.Import(ctx, bytes.NewReader(busyboxTar(t)), ImportOptions{Ref: "bt-im-kill"}); err != nil {
 		t.Fatal(err)
 	}
-	var archive bytes.Buffer
-	if err := src.Save(ctx, []string{"bt-im-kill"}, &archive); err != nil {
-		t.Fatal(err)
-	}
+	archive := src.save(t, "bt-im-kill")
 	root := t.TempDir()
-	os.WriteFile(filepath.Join(root, "archive.tar"), archive.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(root, "archive.tar"), archive, 0o644)
 	// The store reads the whole archive before unpacking; a stalled load
 	// therefore dies with a scratch dir and an ingest in flight. Also stall
 	// an import (a layer half unpacked and half ingested) below.
@@ -74,7 +71,7 @@ func TestKilledMidLoad(t *testing.T) {
 		}
 	}
 	// And the archive loads cleanly afterwards.
-	if _, err := s.Load(ctx, bytes.NewReader(archive.Bytes()), nil); err != nil {
+	if _, err := s.Load(ctx, bytes.NewReader(archive), nil); err != nil {
 		t.Fatal(err)
 	}
 }

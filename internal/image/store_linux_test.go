@@ -72,6 +72,16 @@ func (s *testStore) importFiles(t *testing.T, files map[string]string, opts Impo
 	return id
 }
 
+// save returns the archive Save writes of refs.
+func (s *testStore) save(t *testing.T, refs ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := s.Save(context.Background(), refs, &buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // prepare makes the container snapshot key on image id, removed when the
 // test ends.
 func (s *testStore) prepare(t *testing.T, key string, id digest.Digest) []mount.Mount {
@@ -118,12 +128,9 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 	if err != nil || short.ID != id {
 		t.Fatalf("short ID: %v", err)
 	}
-	var saved bytes.Buffer
-	if err := a.Save(ctx, []string{"bt-im-busybox:1"}, &saved); err != nil {
-		t.Fatal(err)
-	}
+	saved := a.save(t, "bt-im-busybox:1")
 	// manifest.json as Docker writes it.
-	files := testutil.TarNames(t, bytes.NewReader(saved.Bytes()))
+	files := testutil.TarNames(t, bytes.NewReader(saved))
 	m, err := ParseManifest([]byte(files["manifest.json"]))
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +148,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 	}
 	for _, compress := range []string{"", "gzip", "xz", "bzip2"} {
 		t.Run("load"+compress, func(t *testing.T) {
-			in := saved.Bytes()
+			in := saved
 			if compress != "" {
 				if _, err := exec.LookPath(compress); err != nil {
 					t.Fatalf("%s is required (apt-get install xz-utils bzip2 gzip): %v", compress, err)
@@ -171,11 +178,7 @@ func TestImportSaveLoadRoundTrip(t *testing.T) {
 				t.Fatalf("Get after load: %v", err)
 			}
 			// Saving again gives the same archive, byte for byte.
-			var again bytes.Buffer
-			if err := b.Save(ctx, []string{"bt-im-busybox:1"}, &again); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(again.Bytes(), saved.Bytes()) {
+			if !bytes.Equal(b.save(t, "bt-im-busybox:1"), saved) {
 				t.Fatal("save after load differs from the original save")
 			}
 		})
@@ -238,12 +241,9 @@ func sharedLayer(t *testing.T, driver string) {
 		t.Fatalf("committed image %+v", img)
 	}
 	// Save both, load into a fresh store: the base is unpacked once there too.
-	var buf bytes.Buffer
-	if err := s.Save(ctx, []string{"bt-im-one", "bt-im-two"}, &buf); err != nil {
-		t.Fatal(err)
-	}
+	archive := s.save(t, "bt-im-one", "bt-im-two")
 	o := openStore(t, t.TempDir(), driver)
-	loaded, err := o.Load(ctx, &buf, nil)
+	loaded, err := o.Load(ctx, bytes.NewReader(archive), nil)
 	if err != nil || len(loaded) != 2 {
 		t.Fatalf("load: %v %v", loaded, err)
 	}
@@ -286,13 +286,12 @@ func TestBadInputLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var saved bytes.Buffer
-	s.Save(ctx, []string{"bt-im-src"}, &saved)
+	saved := s.save(t, "bt-im-src")
 	if _, err := s.Delete(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	inputs := map[string][]byte{
-		"truncated save":   saved.Bytes()[:saved.Len()/2],
+		"truncated save":   saved[:len(saved)/2],
 		"garbage":          []byte("this is not a tar archive at all, not even close............"),
 		"truncated import": good[:len(good)/3],
 		"empty tar":        make([]byte, 1024),

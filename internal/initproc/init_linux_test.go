@@ -176,13 +176,8 @@ func TestTerminalForeground(t *testing.T) {
 		}
 	}()
 	code := exitCode(t, cmd.Wait())
-	select {
-	case out := <-got:
-		if !strings.Contains(out, "got-int") {
-			t.Fatalf("output after ^C: %q", out)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no output after ^C")
+	if out := testutil.Receive(t, got, 5*time.Second, "output after ^C"); !strings.Contains(out, "got-int") {
+		t.Fatalf("output after ^C: %q", out)
 	}
 	if code != 5 {
 		t.Fatalf("exit %d, want 5", code)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // seqMsgs are n numbered lines, a millisecond apart.
@@ -211,13 +213,7 @@ func syslogRoundTrip(t *testing.T, network, format string) string {
 	_ = d.Append(Message{Line: []byte("out line\n"), Stream: Stdout, Time: now})
 	_ = d.Append(Message{Line: []byte("err line\n"), Stream: Stderr, Time: now})
 	defer d.Close()
-	select {
-	case s := <-got:
-		return s
-	case <-time.After(5 * time.Second):
-		t.Fatalf("%s: nothing received", network)
-	}
-	return ""
+	return testutil.Receive(t, got, 5*time.Second, network+" message received")
 }
 
 // TestNonBlockingNeverBlocks: a tcp syslog server that accepts and never

@@ -286,13 +286,8 @@ func TestFollowLatency(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		sent := time.Now()
 		j.Log(Message{Line: []byte("x\n"), Stream: Stdout, Time: sent})
-		select {
-		case at := <-got:
-			if d := at.Sub(sent); d > 500*time.Millisecond {
-				t.Fatalf("follower saw the line after %v", d)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("follower never saw the line")
+		if d := testutil.Receive(t, got, 5*time.Second, "line seen by the follower").Sub(sent); d > 500*time.Millisecond {
+			t.Fatalf("follower saw the line after %v", d)
 		}
 	}
 }
@@ -354,13 +349,8 @@ func TestTailPartialLastLine(t *testing.T) {
 	}
 	f.Write(full[10:])
 	f.Close()
-	select {
-	case l := <-got:
-		if l != "late\n" {
-			t.Fatalf("followed %q", l)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("completed line never followed")
+	if l := testutil.Receive(t, got, 5*time.Second, "completed line followed"); l != "late\n" {
+		t.Fatalf("followed %q", l)
 	}
 }
 

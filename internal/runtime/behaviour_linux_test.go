@@ -18,10 +18,9 @@ func TestRlimits(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &cur); err != nil {
 		t.Fatal(err)
 	}
-	b := bundle(t, "ulimit -n; ulimit -Hn", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-rlimit", "ulimit -n; ulimit -Hn", func(s *specs.Spec) {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 256, Hard: 512}}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-rlimit")
 	if got := lines(out); len(got) != 2 || got[0] != "256" || got[1] != "512" {
 		t.Fatalf("want soft 256 hard 512, got %q", out)
 	}
@@ -31,10 +30,9 @@ func TestRlimits(t *testing.T) {
 		t.Log("CAP_SYS_RESOURCE present: raising is allowed here, skipping the refusal check")
 		return
 	}
-	b = bundle(t, "true", func(s *specs.Spec) {
+	_, errs, code := r.runScript("bt-rt-rlimit2", "true", func(s *specs.Spec) {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: cur.Max + 1, Hard: cur.Max + 1}}
 	})
-	_, errs, code := r.run("run", "--bundle", b, "bt-rt-rlimit2")
 	if code == 0 || !strings.Contains(errs, "RLIMIT_NOFILE") || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Fatalf("want a one-line error naming RLIMIT_NOFILE, got exit %d %q", code, errs)
 	}
@@ -206,11 +204,10 @@ func setSeccomp(c map[string]any, name string) {
 func TestSysctlWithReadonlyProcSys(t *testing.T) {
 	r := newRT(t)
 	adj := 123
-	b := bundle(t, "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; cat /proc/self/oom_score_adj; echo 5 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo writable", func(s *specs.Spec) {
+	out, errs, _ := r.runScript("bt-rt-sysctl", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start; cat /proc/self/oom_score_adj; echo 5 > /proc/sys/net/ipv4/ip_unprivileged_port_start && echo writable", func(s *specs.Spec) {
 		s.Linux.Sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
 		s.Process.OOMScoreAdj = &adj
 	})
-	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-sysctl")
 	if got := lines(out); len(got) != 2 || got[0] != "0" || got[1] != "123" {
 		t.Fatalf("want sysctl 0, oom_score_adj 123 and a read-only /proc/sys, got %q (%s)", out, errs)
 	}
@@ -242,10 +239,9 @@ func TestFailingPoststartPoststopHooksWarn(t *testing.T) {
 
 func TestPersonalityLinux32(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "uname -m", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-pers", "uname -m", func(s *specs.Spec) {
 		s.Linux.Personality = &specs.LinuxPersonality{Domain: specs.PerLinux32}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-pers")
 	if got := strings.TrimSpace(out); got != "i686" && got != "i386" && got != "armv7l" && got != "armv8l" {
 		t.Fatalf("want a 32-bit machine name under LINUX32, got %q", got)
 	}
@@ -257,7 +253,7 @@ func TestPersonalityLinux32(t *testing.T) {
 func TestDeleteKillsLeftovers(t *testing.T) {
 	r := newRT(t)
 	marker := "bt-rt-leftover-" + filepath.Base(t.TempDir())
-	b := bundle(t, "exec -a "+marker+" sleep 100 & echo $!", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-leftover", "exec -a "+marker+" sleep 100 & echo $!", func(s *specs.Spec) {
 		var ns []specs.LinuxNamespace
 		for _, n := range s.Linux.Namespaces {
 			if n.Type != specs.PIDNamespace {
@@ -266,7 +262,6 @@ func TestDeleteKillsLeftovers(t *testing.T) {
 		}
 		s.Linux.Namespaces = ns
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-leftover")
 	pid := strings.TrimSpace(out)
 	if pid == "" {
 		t.Fatal("no background pid")
@@ -281,10 +276,9 @@ func TestDeleteKillsLeftovers(t *testing.T) {
 // (a Go program) between setting the limit and execve.
 func TestSmallAddressSpaceLimit(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "ulimit -v", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-as", "ulimit -v", func(s *specs.Spec) {
 		s.Process.Rlimits = []specs.POSIXRlimit{{Type: "RLIMIT_AS", Soft: 256 << 20, Hard: 512 << 20}, {Type: "RLIMIT_NOFILE", Soft: 100, Hard: 200}}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-as")
 	if strings.TrimSpace(out) != "262144" {
 		t.Fatalf("want ulimit -v 262144 (KiB), got %q", out)
 	}
@@ -306,7 +300,7 @@ func TestBindMountFlags(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(src, "tool"), []byte("#!/bin/sh\necho ran\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := bundle(t, "touch /ro/x 2>/dev/null && echo ro-writable; touch /rro/sub/x 2>/dev/null && echo rro-sub-writable; touch /rw/sub/x && echo rw-sub-ok; /noexec/tool 2>/dev/null || echo noexec-ok", func(s *specs.Spec) {
+	out, errs, _ := r.runScript("bt-rt-bindflags", "touch /ro/x 2>/dev/null && echo ro-writable; touch /rro/sub/x 2>/dev/null && echo rro-sub-writable; touch /rw/sub/x && echo rw-sub-ok; /noexec/tool 2>/dev/null || echo noexec-ok", func(s *specs.Spec) {
 		s.Mounts = append(s.Mounts,
 			specs.Mount{Destination: "/ro", Type: "bind", Source: src, Options: []string{"rbind", "ro"}},
 			specs.Mount{Destination: "/rro", Type: "bind", Source: src, Options: []string{"rbind", "rro"}},
@@ -314,7 +308,6 @@ func TestBindMountFlags(t *testing.T) {
 			specs.Mount{Destination: "/noexec", Type: "bind", Source: src, Options: []string{"bind", "noexec"}},
 		)
 	})
-	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-bindflags")
 	if got := strings.Join(lines(out), ","); got != "rw-sub-ok,noexec-ok" {
 		t.Fatalf("want only rw-sub-ok,noexec-ok, got %q (%s)", got, errs)
 	}
@@ -323,10 +316,9 @@ func TestBindMountFlags(t *testing.T) {
 // TestSessionKeyring: each container gets a session keyring of its own.
 func TestSessionKeyring(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "cat /proc/keys 2>/dev/null | grep -c _ses.bt-rt-keyring || true", func(s *specs.Spec) {
+	out, errs, code := r.runScript("bt-rt-keyring", "cat /proc/keys 2>/dev/null | grep -c _ses.bt-rt-keyring || true", func(s *specs.Spec) {
 		s.Linux.MaskedPaths = nil
 	})
-	out, errs, code := r.run("run", "--bundle", b, "bt-rt-keyring")
 	if code != 0 || strings.TrimSpace(out) == "0" {
 		t.Fatalf("want the container's own session keyring, got %q (exit %d, %s)", out, code, errs)
 	}

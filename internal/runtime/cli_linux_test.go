@@ -12,6 +12,8 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestConsoleSocketGetsPtyMaster(t *testing.T) {
@@ -177,13 +179,8 @@ func expectFromPty(t *testing.T, master *os.File, want string) {
 		}
 		got <- sb.String()
 	}()
-	select {
-	case out := <-got:
-		if !strings.Contains(out, want) {
-			t.Fatalf("want %s from the pty, got %q", want, out)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing read from the pty master")
+	if out := testutil.Receive(t, got, 5*time.Second, "output from the pty master"); !strings.Contains(out, want) {
+		t.Fatalf("want %s from the pty, got %q", want, out)
 	}
 }
 

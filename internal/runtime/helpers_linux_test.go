@@ -75,6 +75,20 @@ func (r *rt) must(args ...string) string {
 	return out
 }
 
+// runScript runs, in the foreground as container id, a bundle whose
+// process runs sh -c script (see bundle) and returns stdout, stderr and
+// the exit code.
+func (r *rt) runScript(id, script string, mutate func(*specs.Spec)) (string, string, int) {
+	r.t.Helper()
+	return r.run("run", "--bundle", bundle(r.t, script, mutate), id)
+}
+
+// mustScript is runScript failing the test on a non-zero exit.
+func (r *rt) mustScript(id, script string, mutate func(*specs.Spec)) string {
+	r.t.Helper()
+	return r.must("run", "--bundle", bundle(r.t, script, mutate), id)
+}
+
 // cleanup force-deletes id at the end of the test.
 func (r *rt) cleanup(id string) {
 	r.t.Cleanup(func() { r.run("delete", "--force", id) })
@@ -136,13 +150,7 @@ func bundle(t *testing.T, script string, mutate func(*specs.Spec)) string {
 			}
 		}
 	}
-	data, err := json.Marshal(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testutil.WriteSpec(t, dir, spec)
 	return dir
 }
 

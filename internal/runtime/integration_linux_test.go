@@ -16,8 +16,7 @@ import (
 
 func TestRunPID1AndHostname(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "echo $$; hostname", nil)
-	out := r.must("run", "--bundle", b, "bt-rt-pid1")
+	out := r.mustScript("bt-rt-pid1", "echo $$; hostname", nil)
 	if got := lines(out); len(got) != 2 || got[0] != "1" || got[1] != "bt-rt-host" {
 		t.Fatalf("want pid 1 and hostname bt-rt-host, got %q", out)
 	}
@@ -25,8 +24,7 @@ func TestRunPID1AndHostname(t *testing.T) {
 
 func TestRunExitCode(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "exit 42", nil)
-	if _, errs, code := r.run("run", "--bundle", b, "bt-rt-exit"); code != 42 {
+	if _, errs, code := r.runScript("bt-rt-exit", "exit 42", nil); code != 42 {
 		t.Fatalf("want exit 42, got %d (%s)", code, errs)
 	}
 	if _, _, code := r.run("state", "bt-rt-exit"); code == 0 {
@@ -41,12 +39,11 @@ func TestNamespacesDifferFromHost(t *testing.T) {
 	for _, ty := range types {
 		script += "readlink /proc/self/ns/" + ty + "; "
 	}
-	b := bundle(t, script, func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-ns", script, func(s *specs.Spec) {
 		s.Linux.Namespaces = append(s.Linux.Namespaces, specs.LinuxNamespace{Type: specs.UserNamespace}, specs.LinuxNamespace{Type: specs.TimeNamespace})
 		s.Linux.UIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 		s.Linux.GIDMappings = []specs.LinuxIDMapping{{ContainerID: 0, HostID: 100000, Size: 65536}}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-ns")
 	got := lines(out)
 	if len(got) != len(types) {
 		t.Fatalf("want %d namespace links, got %q", len(types), out)
@@ -118,10 +115,9 @@ func waitStatus(t *testing.T, r *rt, id, want string) {
 func TestMemoryLimitOOMKills(t *testing.T) {
 	r := newRT(t)
 	limit := int64(32 << 20)
-	b := bundle(t, "tail /dev/zero; echo status=$?", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-oom", "tail /dev/zero; echo status=$?", func(s *specs.Spec) {
 		s.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-oom")
 	if strings.TrimSpace(out) != "status=137" {
 		t.Fatalf("want the memory hog SIGKILLed (status=137), got %q", out)
 	}
@@ -149,17 +145,16 @@ func TestPidsLimitStopsForkBomb(t *testing.T) {
 
 func TestCapSysAdminForHostname(t *testing.T) {
 	r := newRT(t)
-	b := bundle(t, "hostname changed && hostname", nil) // default caps: no CAP_SYS_ADMIN
-	if out, _, code := r.run("run", "--bundle", b, "bt-rt-nocap"); code == 0 {
+	// default caps: no CAP_SYS_ADMIN
+	if out, _, code := r.runScript("bt-rt-nocap", "hostname changed && hostname", nil); code == 0 {
 		t.Fatalf("hostname must fail without CAP_SYS_ADMIN, got %q", out)
 	}
-	b = bundle(t, "hostname changed && hostname", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-cap", "hostname changed && hostname", func(s *specs.Spec) {
 		c := s.Process.Capabilities
 		c.Bounding = append(c.Bounding, "CAP_SYS_ADMIN")
 		c.Effective = append(c.Effective, "CAP_SYS_ADMIN")
 		c.Permitted = append(c.Permitted, "CAP_SYS_ADMIN")
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-cap")
 	if strings.TrimSpace(out) != "changed" {
 		t.Fatalf("with CAP_SYS_ADMIN: got %q", out)
 	}
@@ -168,14 +163,13 @@ func TestCapSysAdminForHostname(t *testing.T) {
 func TestSeccompDeniesSyscall(t *testing.T) {
 	r := newRT(t)
 	eperm := uint(1)
-	b := bundle(t, "mkdir /tmp/denied; echo rc=$?; ls -d /tmp/denied", func(s *specs.Spec) {
+	out, errs, _ := r.runScript("bt-rt-seccomp", "mkdir /tmp/denied; echo rc=$?; ls -d /tmp/denied", func(s *specs.Spec) {
 		s.Linux.Seccomp = &specs.LinuxSeccomp{
 			DefaultAction: specs.ActAllow,
 			Architectures: []specs.Arch{specs.ArchX86_64},
 			Syscalls:      []specs.LinuxSyscall{{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &eperm}},
 		}
 	})
-	out, errs, _ := r.run("run", "--bundle", b, "bt-rt-seccomp")
 	if !strings.Contains(out, "rc=1") || !strings.Contains(errs, "Operation not permitted") {
 		t.Fatalf("want mkdir denied with EPERM, got %q / %q", out, errs)
 	}
@@ -269,7 +263,7 @@ func TestJoinNamespacesByPath(t *testing.T) {
 	a := bundle(t, "sleep 100", nil)
 	r.runDetached(a, "bt-rt-nsa")
 	pa := r.state("bt-rt-nsa").Pid
-	b := bundle(t, "hostname; ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/net", func(s *specs.Spec) {
+	out := r.mustScript("bt-rt-nsb", "hostname; ps -o pid,comm | grep -c sleep; readlink /proc/self/ns/net", func(s *specs.Spec) {
 		s.Hostname = ""
 		for i, ns := range s.Linux.Namespaces {
 			switch ns.Type {
@@ -278,7 +272,6 @@ func TestJoinNamespacesByPath(t *testing.T) {
 			}
 		}
 	})
-	out := r.must("run", "--bundle", b, "bt-rt-nsb")
 	netA, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", pa))
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // TestMountsByDescriptor: the kinds of destinations and sources that the
@@ -20,14 +22,7 @@ func TestMountsByDescriptor(t *testing.T) {
 	r := newRT(t)
 	host := t.TempDir()
 	src := filepath.Join(host, "dir")
-	if err := os.Mkdir(src, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, content := range map[string]string{"dir/f": "dir-src\n", "file": "file-src\n", "file2": "file2-src\n"} {
-		if err := os.WriteFile(filepath.Join(host, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.WriteFiles(t, host, map[string]string{"dir/f": "dir-src\n", "file": "file-src\n", "file2": "file2-src\n"})
 	if err := os.Symlink(src, filepath.Join(host, "link")); err != nil {
 		t.Fatal(err)
 	}

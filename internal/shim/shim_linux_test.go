@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth/berth/internal/logger"
 	"github.com/berth/berth/internal/shimclient"
+	"github.com/berth/berth/internal/testutil"
 )
 
 func TestLastMessage(t *testing.T) {
@@ -61,25 +62,15 @@ func TestReaper(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond) // likely reaped before we ask
-	select {
-	case ws := <-r.wait(pid):
-		if ws.ExitStatus() != 7 {
-			t.Fatalf("status %d", ws.ExitStatus())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("exit never delivered")
+	if ws := testutil.Receive(t, r.wait(pid), 5*time.Second, "exit delivered"); ws.ExitStatus() != 7 {
+		t.Fatalf("status %d", ws.ExitStatus())
 	}
 	pid, err = syscall.ForkExec("/bin/sh", []string{"sh", "-c", "kill -TERM $$"}, &syscall.ProcAttr{Files: []uintptr{0, 1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ws := <-r.wait(pid):
-		if !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
-			t.Fatalf("status %v", ws)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("exit never delivered")
+	if ws := testutil.Receive(t, r.wait(pid), 5*time.Second, "exit delivered"); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Fatalf("status %v", ws)
 	}
 }
 

@@ -96,17 +96,14 @@ func TestRuntimeErrorTextTerminal(t *testing.T) {
 
 func TestOOMKilled(t *testing.T) {
 	f := newFixture(t, false, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
-	b, _ := os.ReadFile(filepath.Join(f.bundle, "config.json"))
-	var spec specs.Spec
-	json.Unmarshal(b, &spec)
-	limit := int64(16 << 20)
-	if spec.Linux.Resources == nil {
-		spec.Linux.Resources = &specs.LinuxResources{}
-	}
-	spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit}
-	spec.Linux.CgroupsPath = "/" + f.id
-	b, _ = json.Marshal(&spec)
-	os.WriteFile(filepath.Join(f.bundle, "config.json"), b, 0o644)
+	testutil.EditSpec(t, f.bundle, func(spec *specs.Spec) {
+		limit := int64(16 << 20)
+		if spec.Linux.Resources == nil {
+			spec.Linux.Resources = &specs.LinuxResources{}
+		}
+		spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: &limit, Swap: &limit}
+		spec.Linux.CgroupsPath = "/" + f.id
+	})
 	ctx := testCtx(t)
 	sh := startedShim(t, ctx, f.config())
 	e, err := sh.Wait(ctx)

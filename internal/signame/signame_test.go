@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
+	"github.com/berth/berth/internal/testutil"
 )
 
 // The daemon's cases (kill, stop signals).
@@ -48,13 +49,8 @@ func TestForward(t *testing.T) {
 	stop := Forward(func(s syscall.Signal) { got <- s })
 	_ = syscall.Kill(syscall.Getpid(), syscall.SIGWINCH)
 	_ = syscall.Kill(syscall.Getpid(), syscall.SIGUSR1)
-	select {
-	case s := <-got:
-		if s != syscall.SIGUSR1 {
-			t.Fatalf("relayed %v, want SIGUSR1 only", s)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIGUSR1 not relayed")
+	if s := testutil.Receive(t, got, 5*time.Second, "relayed SIGUSR1"); s != syscall.SIGUSR1 {
+		t.Fatalf("relayed %v, want SIGUSR1 only", s)
 	}
 	stop()
 	select {

@@ -22,8 +22,20 @@ func RuncBundle(t testing.TB, dir string, mutate func(*specs.Spec)) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("runc spec: %v: %s", err, out)
 	}
-	path := filepath.Join(dir, "config.json")
-	data, err := os.ReadFile(path)
+	EditSpec(t, dir, func(spec *specs.Spec) {
+		spec.Process.Terminal = false
+		spec.Root.Readonly = false
+		if mutate != nil {
+			mutate(spec)
+		}
+	})
+}
+
+// EditSpec reads the config.json of the bundle in dir, lets mutate adjust
+// it and writes it back.
+func EditSpec(t testing.TB, dir string, mutate func(*specs.Spec)) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,15 +43,18 @@ func RuncBundle(t testing.TB, dir string, mutate func(*specs.Spec)) {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		t.Fatal(err)
 	}
-	spec.Process.Terminal = false
-	spec.Root.Readonly = false
-	if mutate != nil {
-		mutate(&spec)
-	}
-	if data, err = json.Marshal(&spec); err != nil {
+	mutate(&spec)
+	WriteSpec(t, dir, &spec)
+}
+
+// WriteSpec writes spec as the config.json of the bundle in dir.
+func WriteSpec(t testing.TB, dir string, spec *specs.Spec) {
+	t.Helper()
+	data, err := json.Marshal(spec)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

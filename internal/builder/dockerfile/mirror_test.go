@@ -13,19 +13,6 @@ import (
 	"github.com/berth/berth/internal/testutil"
 )
 
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func inode(t *testing.T, p string) uint64 {
 	t.Helper()
 	fi, err := os.Lstat(p)
@@ -54,7 +41,7 @@ func TestSyncContextLikeExtract(t *testing.T) {
 		"Dockerfile": "FROM busybox\n", ".dockerignore": "*.log\nDockerfile\nsub\n!sub/keep\n",
 		"a.log": "no", "b.txt": "bee", "sub/x": "no", "sub/keep": "keep", "deep/er/f": "f",
 	}
-	writeTree(t, src, files)
+	testutil.WriteFiles(t, src, files)
 	if err := os.Symlink("/etc/passwd", filepath.Join(src, "out")); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +73,7 @@ func TestSyncContextLikeExtract(t *testing.T) {
 
 func TestSyncContextCopiesOnlyChanges(t *testing.T) {
 	src := t.TempDir()
-	writeTree(t, src, map[string]string{"Dockerfile": "FROM x\n", "same": "unchanged", "edit": "before", "gone": "bye", "d/in": "1"})
+	testutil.WriteFiles(t, src, map[string]string{"Dockerfile": "FROM x\n", "same": "unchanged", "edit": "before", "gone": "bye", "d/in": "1"})
 	mirror := filepath.Join(t.TempDir(), "m")
 	bc := syncOnce(t, mirror, src)
 	same, edit := inode(t, filepath.Join(mirror, "same")), filepath.Join(src, "edit")
@@ -100,7 +87,7 @@ func TestSyncContextCopiesOnlyChanges(t *testing.T) {
 	os.Chtimes(edit, fi.ModTime(), fi.ModTime())
 	os.Remove(filepath.Join(src, "gone"))
 	os.RemoveAll(filepath.Join(src, "d"))
-	writeTree(t, src, map[string]string{"d": "now a file", "new": "new"})
+	testutil.WriteFiles(t, src, map[string]string{"d": "now a file", "new": "new"})
 
 	bc = syncOnce(t, mirror, src)
 	if inode(t, filepath.Join(mirror, "same")) != same {
@@ -128,7 +115,7 @@ func TestSyncContextCopiesOnlyChanges(t *testing.T) {
 
 func TestMirrorWithoutIndexStartsEmpty(t *testing.T) {
 	src := t.TempDir()
-	writeTree(t, src, map[string]string{"Dockerfile": "FROM x\n", "f": "f"})
+	testutil.WriteFiles(t, src, map[string]string{"Dockerfile": "FROM x\n", "f": "f"})
 	mirror := filepath.Join(t.TempDir(), "m")
 	syncOnce(t, mirror, src)
 	// A build that opened the mirror and died before saving its index.

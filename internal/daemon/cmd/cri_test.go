@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -10,60 +11,53 @@ import (
 // the key together are refused.
 func TestCRISocket(t *testing.T) {
 	dir := t.TempDir()
-	socket := func(file string, args ...string) (string, error) {
-		o, err := criConfig(t, dir, file, args...)
-		if err != nil {
-			return "", err
-		}
-		return o.cri.socket(o.set, dir+"/x"), nil
-	}
-	for _, c := range []struct {
-		file string
-		args []string
-		want string
-	}{
+	testCRISetting(t, dir, "cri-socket", "/a", "/b", func(o *options) string { return o.cri.socket(o.set, dir+"/x") }, []criCase{
 		{`{}`, nil, dir + "/x/cri.sock"},
 		{`{}`, []string{"--cri-socket", "/run/k.sock"}, "/run/k.sock"},
 		{`{}`, []string{"--cri-socket", "none"}, ""},
 		{`{}`, []string{"--cri-socket", ""}, ""},
 		{`{"cri-socket": "/run/f.sock"}`, nil, "/run/f.sock"},
 		{`{"cri-socket": "none"}`, nil, ""},
-	} {
-		if got, err := socket(c.file, c.args...); err != nil || got != c.want {
-			t.Errorf("%s %q: got %q, %v; want %q", c.file, c.args, got, err, c.want)
-		}
-	}
-	if _, err := socket(`{"cri-socket": "/a"}`, "--cri-socket", "/b"); err == nil || !strings.Contains(err.Error(), "cri-socket") {
-		t.Errorf("flag and key together: %v", err)
-	}
+	})
 }
 
 // The streaming server's address is the default unless
 // --cri-stream-address or daemon.json's "cri-stream-address" sets it; the
 // flag and the key together are refused.
 func TestCRIStreamAddress(t *testing.T) {
-	dir := t.TempDir()
-	addr := func(file string, args ...string) (string, error) {
+	testCRISetting(t, t.TempDir(), "cri-stream-address", "127.0.0.1:1", "127.0.0.1:2", func(o *options) string { return o.cri.streamAddress(o.set) }, []criCase{
+		{`{}`, nil, ""},
+		{`{}`, []string{"--cri-stream-address", "127.0.0.1:10010"}, "127.0.0.1:10010"},
+		{`{"cri-stream-address": "127.0.0.2:0"}`, nil, "127.0.0.2:0"},
+	})
+}
+
+// criCase is daemon.json's content, the flags, and the value of the
+// setting they make.
+type criCase struct {
+	file string
+	args []string
+	want string
+}
+
+// testCRISetting checks the value get reads from the options each case
+// parses (in dir), then that the key name in daemon.json (value a) and the
+// flag --name (value b) together are refused with an error naming it.
+func testCRISetting(t *testing.T, dir, name, a, b string, get func(*options) string, cases []criCase) {
+	t.Helper()
+	value := func(file string, args ...string) (string, error) {
 		o, err := criConfig(t, dir, file, args...)
 		if err != nil {
 			return "", err
 		}
-		return o.cri.streamAddress(o.set), nil
+		return get(o), nil
 	}
-	for _, c := range []struct {
-		file string
-		args []string
-		want string
-	}{
-		{`{}`, nil, ""},
-		{`{}`, []string{"--cri-stream-address", "127.0.0.1:10010"}, "127.0.0.1:10010"},
-		{`{"cri-stream-address": "127.0.0.2:0"}`, nil, "127.0.0.2:0"},
-	} {
-		if got, err := addr(c.file, c.args...); err != nil || got != c.want {
+	for _, c := range cases {
+		if got, err := value(c.file, c.args...); err != nil || got != c.want {
 			t.Errorf("%s %q: got %q, %v; want %q", c.file, c.args, got, err, c.want)
 		}
 	}
-	if _, err := addr(`{"cri-stream-address": "127.0.0.1:1"}`, "--cri-stream-address", "127.0.0.1:2"); err == nil || !strings.Contains(err.Error(), "cri-stream-address") {
+	if _, err := value(fmt.Sprintf(`{%q: %q}`, name, a), "--"+name, b); err == nil || !strings.Contains(err.Error(), name) {
 		t.Errorf("flag and key together: %v", err)
 	}
 }

@@ -1,31 +1,20 @@
 package resources
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/berth/berth/internal/testutil"
 )
 
 // hostMemory stands for the host's memory (Config.MemTotal).
 const hostMemory = 8 << 30
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestReadStatsV2 reads a unified (v2) cgroup directory as the daemon
 // finds it on a pure v2 host.
 func TestReadStatsV2(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testutil.WriteFiles(t, dir, map[string]string{
 		"cpu.stat":       "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\nnr_periods 7\nnr_throttled 3\nthrottled_usec 40\n",
 		"memory.current": "1048576\n",
 		"memory.max":     "67108864\n",
@@ -69,7 +58,7 @@ func TestReadStatsV1(t *testing.T) {
 		"blkio": {"blkio.throttle.io_service_bytes_recursive": "8:0 Read 10\n8:0 Write 20\nTotal 30\n", "blkio.throttle.io_serviced_recursive": "8:0 Read 1\n8:0 Write 2\nTotal 3\n"},
 	} {
 		paths[ctrl] = filepath.Join(root, ctrl)
-		writeFiles(t, paths[ctrl], files)
+		testutil.WriteFiles(t, paths[ctrl], files)
 	}
 	s := readStats(paths, hostMemory)
 	if s.CPUStats.CPUUsage.TotalUsage != 3000000 || len(s.CPUStats.CPUUsage.PercpuUsage) != 2 {

@@ -6,10 +6,11 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/berth/berth/internal/netns"
 )
 
 // ListenNetns serves inside the network namespace at nsPath
@@ -24,17 +25,9 @@ import (
 // that the container's ongoing exchanges keep working. Without nftables in
 // the kernel the server listens on 127.0.0.11:53 itself.
 //
-// Why a thread and setns: a socket belongs for life to the namespace it was
-// created in, whatever thread later reads it. So one locked OS thread
-// enters the namespace, creates the two sockets, and returns to the
-// daemon's namespace; the server's goroutines then run anywhere, and the
-// forwarder's sockets, made on ordinary threads, live in the daemon's
-// namespace. setns(CLONE_NEWNET) is allowed in a multi-threaded process
-// (unlike mount and user namespaces, see setns(2)), and since Go 1.10 the
-// runtime never clones a new thread from a locked one. The thread stays
-// locked while it is in the container's namespace so that the scheduler
-// never runs another goroutine there; should the way back fail, the thread
-// is left locked and the runtime ends it with its goroutine.
+// The sockets are made on a thread inside the namespace (netns.Do); the
+// server's goroutines then run anywhere, and the forwarder's sockets, made
+// on ordinary threads, live in the daemon's namespace.
 func (s *Server) ListenNetns(nsPath string) error {
 	ns, err := os.Open(nsPath)
 	if err != nil {
@@ -99,61 +92,30 @@ func samePortOrAny[T any](port uint16, listen func(uint16) (T, error)) (T, error
 	return l, err
 }
 
-// inNetns runs listen on a locked thread inside the namespace open as ns,
-// after bringing its lo up, and returns that thread to the daemon's own
-// namespace.
+// inNetns runs listen inside the namespace open as ns (netns.Do), after
+// bringing its lo up.
 func inNetns(ns *os.File, listen func() (*net.UDPConn, *net.TCPListener, error)) (*net.UDPConn, *net.TCPListener, error) {
-	type result struct {
-		pc  *net.UDPConn
-		ln  *net.TCPListener
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		var r result
-		back := true
-		r.pc, r.ln, back, r.err = enterAndListen(ns, listen)
-		if back {
-			runtime.UnlockOSThread()
+	s, err := netns.Do(ns, func() (sockets, error) {
+		// A fresh namespace has lo down: sockets bind on 127.0.0.11 but
+		// nothing reaches them. Bringing it up is idempotent.
+		if err := loopbackUp(); err != nil {
+			return sockets{}, fmt.Errorf("dns: bring lo up: %w", err)
 		}
-		done <- r
-	}()
-	r := <-done
-	return r.pc, r.ln, r.err
+		pc, ln, err := listen()
+		return sockets{pc, ln}, err
+	})
+	return s.pc, s.ln, err
 }
 
-// enterAndListen must run on a locked thread. back reports whether the
-// thread is in its original namespace again (true also when it never left).
-func enterAndListen(ns *os.File, listen func() (*net.UDPConn, *net.TCPListener, error)) (pc *net.UDPConn, ln *net.TCPListener, back bool, err error) {
-	orig, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		return nil, nil, true, fmt.Errorf("dns: open own network namespace: %w", err)
-	}
-	defer orig.Close()
-	if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, nil, true, fmt.Errorf("dns: enter network namespace: %w", err)
-	}
-	defer func() {
-		if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
-			back = false
-			if pc != nil {
-				pc.Close()
-				ln.Close()
-				pc, ln = nil, nil
-			}
-			err = errors.Join(err, fmt.Errorf("dns: return to own network namespace: %w", e))
-			return
-		}
-		back = true
-	}()
-	// A fresh namespace has lo down: sockets bind on 127.0.0.11 but
-	// nothing reaches them. Bringing it up is idempotent.
-	if err := loopbackUp(); err != nil {
-		return nil, nil, false, fmt.Errorf("dns: bring lo up: %w", err)
-	}
-	pc, ln, err = listen()
-	return pc, ln, false, err
+// sockets are the server's two sockets.
+type sockets struct {
+	pc *net.UDPConn
+	ln *net.TCPListener
+}
+
+func (s sockets) Close() error {
+	s.pc.Close()
+	return s.ln.Close()
 }
 
 // loopbackUp sets IFF_UP on lo in the current thread's network namespace.

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	mdns "github.com/miekg/dns"
 	"golang.org/x/sys/unix"
 
+	"github.com/berth/berth/internal/netns"
 	"github.com/berth/berth/internal/testutil"
 )
 
@@ -45,48 +45,18 @@ func newNetns(t *testing.T) (name, path string) {
 // the namespace at nsPath.
 func askIn(t *testing.T, nsPath, proto, addr, name string, qtype uint16) (*mdns.Msg, error) {
 	t.Helper()
-	type res struct {
-		c   net.Conn
-		err error
+	f, err := os.Open(nsPath)
+	if err != nil {
+		return nil, err
 	}
-	ch := make(chan res, 1)
-	go func() {
-		// Like ListenNetns: enter, make the socket, come back, unlock.
-		// (Never leave a locked thread in another namespace to die with
-		// its goroutine: when that thread is the main thread, Go parks it
-		// instead of ending it.)
-		runtime.LockOSThread()
-		orig, err := os.Open("/proc/thread-self/ns/net")
-		if err != nil {
-			ch <- res{err: err}
-			return
-		}
-		defer orig.Close()
-		f, err := os.Open(nsPath)
-		if err != nil {
-			ch <- res{err: err}
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- res{err: err}
-			return
-		}
-		c, err := net.DialTimeout(proto, addr, 2*time.Second)
-		if e := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); e != nil {
-			ch <- res{c, errors.Join(err, e)}
-			return // thread stays locked and ends with the goroutine
-		}
-		runtime.UnlockOSThread()
-		ch <- res{c, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		return nil, r.err
+	defer f.Close()
+	c, err := netns.Do(f, func() (net.Conn, error) { return net.DialTimeout(proto, addr, 2*time.Second) })
+	if err != nil {
+		return nil, err
 	}
-	defer r.c.Close()
-	_ = r.c.SetDeadline(time.Now().Add(5 * time.Second))
-	co := &mdns.Conn{Conn: r.c}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	co := &mdns.Conn{Conn: c}
 	if err := co.WriteMsg(new(mdns.Msg).SetQuestion(name, qtype)); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth/berth/internal/cli/clitest"
+	"github.com/berth/berth/internal/testutil"
 	"github.com/creack/pty"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/term"
@@ -66,13 +67,8 @@ func TestRunTTY(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	select {
-	case s := <-got:
-		if !strings.Contains(s, "tty-hello") {
-			t.Fatalf("terminal got %q", s)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no output on the terminal")
+	if s := testutil.Receive(t, got, 5*time.Second, "output on the terminal"); !strings.Contains(s, "tty-hello") {
+		t.Fatalf("terminal got %q", s)
 	}
 	if !<-rawDuringRun {
 		t.Error("terminal was not in raw mode during the run")
