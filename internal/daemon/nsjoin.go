@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	containertypes "github.com/moby/moby/api/types/container"
@@ -45,14 +44,8 @@ func (d *Daemon) shmPath(c *container.Container) (string, error) {
 	switch {
 	case mode.IsShareable():
 		p := d.bundleDir(c.ID) + "/shm"
-		if mount.IsMountPoint(p) {
-			return p, nil
-		}
-		if err := os.MkdirAll(p, 0o755); err != nil {
-			return "", fmt.Errorf("/dev/shm of %s: %w", c.ID, err)
-		}
 		size := fmt.Sprintf("size=%d", c.HostConfig.ShmSize)
-		return p, mount.Mount{Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", size}}.Mount(p)
+		return p, mount.Once(mount.Mount{Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", size}}, p)
 	case mode.IsContainer():
 		other, err := d.containers.Get(mode.Container())
 		if err != nil {

@@ -3,6 +3,7 @@ package mount
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -91,6 +92,18 @@ func All(ms []Mount, target string) error {
 		}
 	}
 	return nil
+}
+
+// Once mounts m on the directory target, made if missing, unless
+// something is mounted there already.
+func Once(m Mount, target string) error {
+	if IsMountPoint(target) {
+		return nil
+	}
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return fmt.Errorf("create mount point %s: %w", target, err)
+	}
+	return m.Mount(target)
 }
 
 // Unmount unmounts target; a target that is not mounted is not an error.
