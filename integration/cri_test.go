@@ -168,6 +168,11 @@ func TestCRICrictlPod(t *testing.T) {
 	if out, code := d.docker("", "ps", "-a", "-q"); code != 0 || strings.TrimSpace(out) != "" {
 		t.Fatalf("docker ps -a lists the CRI's containers: %d %q", code, out)
 	}
+	// Unless asked for by their namespace: the infra and the two containers.
+	out = d.mustDocker("ps", "-a", "--no-trunc", "-q", "--filter", "namespace=k8s.io")
+	if ids := strings.Fields(out); len(ids) != 3 || !slices.Contains(ids, pod) || !slices.Contains(ids, ctr) || !slices.Contains(ids, peer) {
+		t.Fatalf("docker ps --filter namespace=k8s.io: %q (pod %s, containers %s %s)", out, pod, ctr, peer)
+	}
 
 	// Live restore: the pod runs on across a restart of the daemon.
 	d.stop()

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/berth/berth/internal/errdefs"
 )
 
-var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "isolation", "network", "volume", "publish", "expose"}
+var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "isolation", "network", "volume", "publish", "expose", "namespace"}
 
 // ContainerList lists containers, newest first, as GET /containers/json.
 func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOptions) ([]containertypes.Summary, error) {
@@ -59,6 +60,12 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 			ancestors = append(ancestors, a)
 		}
 	}
+	// berth's own filter: namespace=k8s.io lists the CRI's containers,
+	// which the Docker API's lists leave out (as containerd's namespaces).
+	namespaces := []string{opts.Namespace}
+	if f.Has("namespace") {
+		namespaces = f.Get("namespace")
+	}
 	all := opts.All || f.Has("status") || f.Has("exited") || opts.Limit > 0 || f.Has("before") || f.Has("since")
 	now := time.Now()
 	out := []containertypes.Summary{}
@@ -66,7 +73,7 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 		var ok bool
 		var s containertypes.Summary
 		c.Read(func(c *container.Container) {
-			if ok = c.Namespace == opts.Namespace && d.listMatch(c, f, all, exited, before, since, ancestors); ok {
+			if ok = slices.Contains(namespaces, c.Namespace) && d.listMatch(c, f, all, exited, before, since, ancestors); ok {
 				s = d.summary(c, now)
 			}
 		})
@@ -124,17 +131,8 @@ func (d *Daemon) listMatch(c *container.Container, f filters.Args, all bool, exi
 	}) {
 		return false
 	}
-	if len(exited) > 0 {
-		if c.State.Status != container.StatusExited {
-			return false
-		}
-		ok := false
-		for _, e := range exited {
-			ok = ok || c.State.ExitCode == e
-		}
-		if !ok {
-			return false
-		}
+	if len(exited) > 0 && (c.State.Status != container.StatusExited || !slices.Contains(exited, c.State.ExitCode)) {
+		return false
 	}
 	if !f.MatchLabels(c.Config.Labels) {
 		return false
