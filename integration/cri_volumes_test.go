@@ -127,6 +127,12 @@ func TestCRIImageVolumes(t *testing.T) {
 	if code != 0 || out != "conf\nro\n" {
 		t.Fatalf("docker run --mount type=image: %d %q", code, out)
 	}
+	// An image that a container mounts is in use, as under dockerd.
+	holder := d.mustDocker("create", "--mount", "type=image,source=crivol,target=/mnt/img", "busybox", "true")
+	if out, code := d.docker("", "rmi", "crivol"); code == 0 || !strings.Contains(out, "conflict") {
+		t.Fatalf("docker rmi of an image a container mounts: %d %s", code, out)
+	}
+	d.mustDocker("rm", holder)
 	// Nothing holds the image's layers any more.
 	if out, code := d.docker("", "rmi", "crivol"); code != 0 {
 		t.Fatalf("docker rmi after the pod is removed: %s", out)

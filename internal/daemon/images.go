@@ -1,7 +1,8 @@
 package daemon
 
 import (
-	"github.com/berth/berth/internal/container"
+	"context"
+
 	"github.com/berth/berth/internal/daemon/imagemounts"
 	"github.com/berth/berth/internal/daemon/images"
 )
@@ -11,7 +12,7 @@ import (
 // d.storageDriver.
 func (d *Daemon) initImages() error {
 	svc, err := images.New(images.Config{Root: d.root, Registry: d.cfg.Registry, Version: d.cfg.Version, Log: d.log,
-		Emit: d.emitImage}, containerImages{d.containers})
+		Emit: d.emitImage}, containerImages{d})
 	if err != nil {
 		return err
 	}
@@ -26,13 +27,17 @@ func (d *Daemon) initImages() error {
 func (d *Daemon) Images() *images.Service { return d.imageService }
 
 // containerImages is the container registry as the image service sees it.
-type containerImages struct{ reg *container.Registry }
+type containerImages struct{ d *Daemon }
 
-// CountByImage returns how many containers were created from each image ID.
+// CountByImage returns how many containers were created from each image
+// ID or mount it (--mount type=image).
 func (c containerImages) CountByImage() map[string]int {
 	n := map[string]int{}
-	for _, ctr := range c.reg.List() {
+	for _, ctr := range c.d.containers.List() {
 		n[ctr.Image]++
+		for _, id := range c.d.imageMounts.Mounted(context.Background(), ctr) {
+			n[id]++
+		}
 	}
 	return n
 }

@@ -64,6 +64,17 @@ func imageMountSubpath(m mounttypes.Mount) string {
 	return ""
 }
 
+// Mounted are the IDs of the images c mounts (those that still exist).
+func (d *Manager) Mounted(ctx context.Context, c *container.Container) []string {
+	var ids []string
+	for _, i := range imageMounts(c) {
+		if img, err := d.Images.Get(ctx, c.HostConfig.Mounts[i].Source); err == nil {
+			ids = append(ids, img.ID.String())
+		}
+	}
+	return ids
+}
+
 // Create makes the view snapshots of c's image mounts; a
 // subpath must be a directory of the image. On error the caller's cleanup
 // removes what was made.

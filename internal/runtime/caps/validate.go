@@ -22,10 +22,7 @@ func Validate(c *specs.LinuxCapabilities) error {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	return nil
+	return errors.Join(errs...) // nil when there is none
 }
 
 type namedSet struct {
