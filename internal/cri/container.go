@@ -48,6 +48,7 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if ns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
 		hc.NetworkMode, hc.UTSMode = "host", "host"
 	}
+	hc.CgroupParent = pc.GetLinux().GetCgroupParent()
 	hc.PidMode = pidMode(ns.GetPid(), cc.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid(), sb.ID)
 	ext := backend.ContainerCreateExtensions{Namespace: Namespace}
 	if dir, p := sb.Labels[labelLogDir], cc.GetLogPath(); dir != "" && p != "" {

@@ -170,7 +170,7 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: volumeMounts,
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
-		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
+		CgroupsPath: d.cgroupsPath(c), CgroupV2: d.cgroupV2,
 		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.Path, InitArgs: d.init.Args,
 		LinkEnv: d.net.LinkEnv(c),
 	})
@@ -192,6 +192,15 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 		return fmt.Errorf("write spec of %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// cgroupsPath is c's cgroup: under its own parent (--cgroup-parent, or a
+// CRI pod's cgroup) if it has one, else under the daemon's.
+func (d *Daemon) cgroupsPath(c *container.Container) string {
+	if p := c.HostConfig.CgroupParent; p != "" {
+		return filepath.Join("/", p, c.ID)
+	}
+	return filepath.Join(d.cfg.CgroupParent, c.ID)
 }
 
 // startShim starts c's shim, which creates the container with the runtime
