@@ -160,6 +160,15 @@ spec:
 	if after := kubeChains(t); after != chainsBefore {
 		t.Errorf("iptables chains KUBE-*: %q before the kubelet, %q after", chainsBefore, after)
 	}
+	// The kubelet's cgroups are empty: they go. Its mounts were in its
+	// own namespace.
+	removeCgroups(cgRoot)
+	if left, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup/*", cgRoot)); len(left) != 0 {
+		t.Errorf("cgroups left after the pod's removal: %q", left)
+	}
+	if mi, _ := os.ReadFile("/proc/self/mountinfo"); strings.Contains(string(mi), dir) {
+		t.Errorf("mounts under %s left:\n%s", dir, mi)
+	}
 }
 
 // kubelet is a running kubelet.
