@@ -39,7 +39,7 @@ var kubeletTunables = map[string]string{
 // chains of the kubelet's.
 func TestCRIKubeletStaticPod(t *testing.T) {
 	bin := cachedTool(t, "kubelet.sh", kubeletPath)
-	chainsBefore := kubeChains(t)
+	chainsBefore, hostBefore := kubeChains(t), kubeletHostPaths()
 	d := newDaemon(t)
 	cgRoot := "/" + d.name + "-kubelet"
 	makeCgroupRoot(t, cgRoot)
@@ -126,7 +126,7 @@ spec:
 		return regexp.MustCompile(`"restartCount":1\b`).MatchString(status) && strings.Contains(status, `"running":{"startedAt"`) &&
 			regexp.MustCompile(`"lastState":\{"terminated":\{"exitCode":3,`).MatchString(status)
 	})
-	if !strings.Contains(status, `"containerID":"berth://`+second) {
+	if !strings.Contains(status, `"containerID":"berth://`+second) || !strings.Contains(status, `"image":"busybox"`) {
 		t.Fatalf("the kubelet's status lacks the container berth://%s:\n%s", second, status)
 	}
 	// Its logs: the kubelet's own log files and its containerLogs.
@@ -160,6 +160,9 @@ spec:
 	if after := kubeChains(t); after != chainsBefore {
 		t.Errorf("iptables chains KUBE-*: %q before the kubelet, %q after", chainsBefore, after)
 	}
+	if after := kubeletHostPaths(); after != hostBefore {
+		t.Errorf("the host's paths of a kubelet: %q before, %q after", hostBefore, after)
+	}
 	// The kubelet's cgroups are empty: they go. Its mounts were in its
 	// own namespace.
 	removeCgroups(cgRoot)
@@ -180,20 +183,23 @@ type kubelet struct {
 }
 
 // startKubelet runs the kubelet with args in a mount namespace of its
-// own, where /var/log (it makes /var/log/containers) is dir's and the
-// kernel settings it wants read as it wants them; its log is dir's
-// kubelet.log. Cleanup stops it.
+// own, where /var/log and /var/lib are dir's (whatever its flags, it makes
+// /var/log/containers and /var/lib/kubelet/device-plugins) and the kernel
+// settings it wants read as it wants them; its log is dir's kubelet.log.
+// Cleanup stops it.
 func startKubelet(t *testing.T, bin, dir string, args ...string) *kubelet {
 	t.Helper()
-	varLog, sysctls := filepath.Join(dir, "var-log"), filepath.Join(dir, "sysctl")
-	script := "set -e; mount --bind " + varLog + " /var/log; "
+	varLog, varLib, sysctls := filepath.Join(dir, "var-log"), filepath.Join(dir, "var-lib"), filepath.Join(dir, "sysctl")
+	script := "set -e; mount --bind " + varLog + " /var/log; mount --bind " + varLib + " /var/lib; "
 	for k, v := range kubeletTunables {
 		f := filepath.Join(sysctls, strings.ReplaceAll(k, "/", "."))
 		mustWrite(t, f, v+"\n")
 		script += "mount --bind " + f + " /proc/sys/" + k + "; "
 	}
-	if err := os.MkdirAll(varLog, 0o755); err != nil {
-		t.Fatal(err)
+	for _, p := range []string{varLog, varLib} {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	kl := &kubelet{t: t, log: filepath.Join(dir, "kubelet.log"), done: make(chan struct{})}
 	logf, err := os.Create(kl.log)
@@ -322,6 +328,18 @@ func makeCgroupRoot(t *testing.T, p string) {
 			}
 		}
 	}
+}
+
+// kubeletHostPaths are those of the kubelet's default paths on the host
+// that exist.
+func kubeletHostPaths() string {
+	var out []string
+	for _, p := range []string{"/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/etc/kubernetes"} {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // kubeChains are the iptables and ip6tables chains named KUBE-*.

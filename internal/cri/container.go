@@ -1,6 +1,7 @@
 package cri
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	}
 	labels := record(kindContainer, cc.GetLabels(), cc.GetAnnotations(), cc.GetMetadata())
 	labels[labelSandbox] = sb.ID
-	labels[labelImage] = cc.GetImage().GetImage()
+	// The image as the user named it: the kubelet creates from the ID
+	// that ImageStatus answered, and reports the name in the pod's status.
+	labels[labelImage] = cmp.Or(cc.GetImage().GetUserSpecifiedImage(), cc.GetImage().GetImage())
 	labels[labelConfig] = mustJSON(cc.GetMounts())
 	cfg, hc, err := containerConfig(cc, sb.ID)
 	if err != nil {
