@@ -12,13 +12,7 @@ out=${1:-/var/cache/berth-test/kubelet}
 version=v1.37.2
 staging=v0.${version#v1.}
 minor=${staging#v0.}; minor=${minor%%.*}
-[ -x "$out" ] && exit 0
-mkdir -p "$(dirname "$out")"
-exec 9>"$out.lock"
-flock 9
-[ -x "$out" ] && exit 0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/tool-cache.sh"
 cd "$work"
 printf 'module berth.test/kubelet\n\ngo 1.26\n' >go.mod
 gomod=$(go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
