@@ -129,18 +129,22 @@ spec:
 	if !strings.Contains(status, `"containerID":"berth://`+second) || !strings.Contains(status, `"image":"busybox"`) {
 		t.Fatalf("the kubelet's status lacks the container berth://%s:\n%s", second, status)
 	}
-	// Its logs: the kubelet's own log files and its containerLogs.
-	files, _ := filepath.Glob(filepath.Join(logs, "default_hello-berth-node_*", "hello", "*.log"))
-	slices.Sort(files)
-	if len(files) != 2 || filepath.Base(files[0]) != "0.log" || filepath.Base(files[1]) != "1.log" {
-		t.Fatalf("log files under the kubelet's podLogsDir: %q", files)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil || !regexp.MustCompile(`^\S+ stdout F hello from berth\n$`).Match(b) {
-			t.Fatalf("%s: %q %v", f, b, err)
+	// Its logs: the kubelet's own log files (one per attempt, the line
+	// written once the container's shell runs) and its containerLogs.
+	var files []string
+	waitFor(t, time.Minute, "the line in the log files of attempts 0 and 1 under the kubelet's podLogsDir", func() bool {
+		files, _ = filepath.Glob(filepath.Join(logs, "default_hello-berth-node_*", "hello", "*.log"))
+		slices.Sort(files)
+		if len(files) != 2 || filepath.Base(files[0]) != "0.log" || filepath.Base(files[1]) != "1.log" {
+			return false
 		}
-	}
+		for _, f := range files {
+			if b, _ := os.ReadFile(f); !regexp.MustCompile(`^\S+ stdout F hello from berth\n$`).Match(b) {
+				return false
+			}
+		}
+		return true
+	})
 	if out := kubeletGet(t, fmt.Sprintf("https://127.0.0.1:%d/containerLogs/default/hello-berth-node/hello", port)); out != "hello from berth\n" {
 		t.Fatalf("the kubelet's containerLogs: %q", out)
 	}
@@ -213,7 +217,12 @@ func startKubelet(t *testing.T, bin, dir string, args ...string) *kubelet {
 		t.Fatal(err)
 	}
 	go func() { _ = kl.cmd.Wait(); close(kl.done) }()
-	t.Cleanup(kl.stop)
+	t.Cleanup(func() {
+		kl.stop()
+		if t.Failed() {
+			t.Logf("the kubelet's log:\n%s", kl.tail())
+		}
+	})
 	return kl
 }
 
