@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -370,19 +371,22 @@ func killShims(dir string) {
 	}
 }
 
-// removeCgroups removes the test's cgroup parent in every hierarchy.
+// removeCgroups removes the test's cgroup parent, and the cgroups under
+// it, in every hierarchy.
 func removeCgroups(parent string) {
 	roots, _ := filepath.Glob("/sys/fs/cgroup/*")
 	roots = append(roots, "/sys/fs/cgroup")
 	for _, r := range roots {
-		p := filepath.Join(r, parent)
-		entries, _ := os.ReadDir(p)
-		for _, e := range entries {
-			if e.IsDir() {
-				_ = syscall.Rmdir(filepath.Join(p, e.Name()))
+		var dirs []string
+		_ = filepath.WalkDir(filepath.Join(r, parent), func(p string, e fs.DirEntry, err error) error {
+			if err == nil && e.IsDir() {
+				dirs = append(dirs, p)
 			}
+			return nil
+		})
+		for _, p := range slices.Backward(dirs) { // children first
+			_ = syscall.Rmdir(p)
 		}
-		_ = syscall.Rmdir(p)
 	}
 }
 

@@ -7,15 +7,9 @@
 set -eu
 out=${1:-/var/cache/berth-test/docker-compose}
 version=v2.40.3
-[ -x "$out" ] && exit 0
-mkdir -p "$(dirname "$out")"
-exec 9>"$out.lock"
-flock 9
-[ -x "$out" ] && exit 0
+. "$(dirname "$0")/tool-cache.sh"
 dir=$(go mod download -json "github.com/docker/compose/v2@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
 [ -n "$dir" ] || { echo "compose-v2.sh: go mod download gave no directory" >&2; exit 1; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cp -r "$dir" "$work/src"
 chmod -R u+w "$work/src"
 (cd "$work/src" && go build -trimpath -o "$out.tmp" ./cmd)

@@ -5,12 +5,6 @@
 set -eu
 out=${1:-/var/cache/berth-test/crictl}
 version=v1.37.0
-[ -x "$out" ] && exit 0
-mkdir -p "$(dirname "$out")"
-exec 9>"$out.lock"
-flock 9
-[ -x "$out" ] && exit 0
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/tool-cache.sh"
 GOBIN="$work" go install "sigs.k8s.io/cri-tools/cmd/crictl@$version"
 mv "$work/crictl" "$out"

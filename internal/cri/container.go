@@ -1,6 +1,7 @@
 package cri
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,7 +38,9 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	}
 	labels := record(kindContainer, cc.GetLabels(), cc.GetAnnotations(), cc.GetMetadata())
 	labels[labelSandbox] = sb.ID
-	labels[labelImage] = cc.GetImage().GetImage()
+	// The image as the user named it: the kubelet creates from the ID
+	// that ImageStatus answered, and reports the name in the pod's status.
+	labels[labelImage] = cmp.Or(cc.GetImage().GetUserSpecifiedImage(), cc.GetImage().GetImage())
 	labels[labelConfig] = mustJSON(cc.GetMounts())
 	cfg, hc, err := containerConfig(cc, sb.ID)
 	if err != nil {
@@ -52,6 +55,7 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if ns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
 		hc.NetworkMode, hc.UTSMode = "host", "host"
 	}
+	hc.CgroupParent = pc.GetLinux().GetCgroupParent()
 	hc.PidMode = pidMode(ns.GetPid(), cc.GetLinux().GetSecurityContext().GetNamespaceOptions().GetPid(), sb.ID)
 	ext := backend.ContainerCreateExtensions{Namespace: Namespace}
 	if dir, p := sb.Labels[labelLogDir], cc.GetLogPath(); dir != "" && p != "" {

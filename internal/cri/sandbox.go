@@ -44,6 +44,8 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		LogConfig:   containertypes.LogConfig{Type: "none"},
 		Sysctls:     pc.GetLinux().GetSysctls(),
 	}
+	// The kubelet's pod cgroup (cgroupfs), which the containers join too.
+	hc.CgroupParent = pc.GetLinux().GetCgroupParent()
 	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
 	if hostNet {
 		hc.NetworkMode, cfg.Hostname = "host", ""

@@ -174,7 +174,7 @@ func (d *Daemon) writeSpec(ctx context.Context, c *container.Container) error {
 		Devices: devices, HostCapabilities: d.hostCaps, VolumeMounts: append(volumeMounts, imageMounts...),
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: "rootfs",
 		ContainerDir: d.containerDir(c.ID), User: user,
-		CgroupsPath: filepath.Join(d.cfg.CgroupParent, c.ID), CgroupV2: d.cgroupV2,
+		CgroupParent: d.cfg.CgroupParent, CgroupV2: d.cgroupV2,
 		Seccomp: oci.DefaultSeccomp, SeccompProfile: oci.LoadSeccomp, InitBinary: d.init.Path, InitArgs: d.init.Args,
 		LinkEnv: d.net.LinkEnv(c),
 	})

@@ -32,9 +32,12 @@ type Options struct {
 	// ContainerDir holds the container's hostname, hosts and resolv.conf
 	// files, bind-mounted over the image's.
 	ContainerDir string
-	User         User   // resolved against the image's /etc/passwd and /etc/group
-	CgroupsPath  string // e.g. /berth/<id>
-	CgroupV2     bool   // the host's cgroup mode (for the cgroup namespace default)
+	User         User // resolved against the image's /etc/passwd and /etc/group
+	// CgroupParent is the daemon's cgroup parent (e.g. /berth): the
+	// container's cgroup is <parent>/<ID>, under HostConfig.CgroupParent
+	// instead when it names one (--cgroup-parent, a CRI pod's cgroup).
+	CgroupParent string
+	CgroupV2     bool // the host's cgroup mode (for the cgroup namespace default)
 	// HostCapabilities, when non-nil, are the capabilities the daemon itself
 	// holds (its bounding set): others cannot be given to a container, so
 	// they are left out (a privileged container gets all the host has).
@@ -94,7 +97,7 @@ func Generate(o Options) (*specs.Spec, error) {
 		Domainname:  cfg.Domainname,
 		Annotations: hc.Annotations,
 		Linux: &specs.Linux{
-			CgroupsPath: o.CgroupsPath,
+			CgroupsPath: cgroupsPath(o),
 			Sysctl:      hc.Sysctls,
 			Resources:   res,
 			Namespaces:  Namespaces(hc, o.CgroupV2),
@@ -187,6 +190,14 @@ func maskPaths(s *specs.Spec, hc *container.HostConfig) {
 	if hc.ReadonlyPaths != nil {
 		s.Linux.ReadonlyPaths = hc.ReadonlyPaths
 	}
+}
+
+// cgroupsPath is the container's cgroup (see Options.CgroupParent).
+func cgroupsPath(o Options) string {
+	if p := o.HostConfig.CgroupParent; p != "" {
+		return path.Join("/", p, o.ID)
+	}
+	return path.Join(o.CgroupParent, o.ID)
 }
 
 // mounts returns the default mounts, the /etc name files, the init, and

@@ -35,7 +35,7 @@ func TestGenerateDefaults(t *testing.T) {
 	cfg := &container.Config{Hostname: "abcdef123456", Cmd: []string{"echo", "hi"}, Env: []string{"FOO=bar"}}
 	s, err := Generate(Options{
 		ID: "x", Config: cfg, HostConfig: &container.HostConfig{NetworkMode: "none"},
-		Rootfs: "/r", ContainerDir: "/c", CgroupsPath: "/berth/x",
+		Rootfs: "/r", ContainerDir: "/c", CgroupParent: "/berth",
 		Seccomp: func(*specs.Spec) (*specs.LinuxSeccomp, error) {
 			return &specs.LinuxSeccomp{DefaultAction: specs.ActErrno}, nil
 		},
@@ -78,6 +78,11 @@ func TestGenerateDefaults(t *testing.T) {
 	}
 	if s.Linux.Seccomp == nil || s.Linux.CgroupsPath != "/berth/x" || s.Process.Rlimits != nil {
 		t.Errorf("seccomp %v cgroups %q rlimits %v", s.Linux.Seccomp, s.Linux.CgroupsPath, s.Process.Rlimits)
+	}
+	// A container's own --cgroup-parent (a CRI pod's cgroup) replaces the daemon's.
+	own, err := Generate(Options{ID: "x", Config: cfg, HostConfig: &container.HostConfig{Resources: container.Resources{CgroupParent: "kubepods/pod1"}}, CgroupParent: "/berth"})
+	if err != nil || own.Linux.CgroupsPath != "/kubepods/pod1/x" {
+		t.Errorf("cgroups under the container's parent: %q %v", own.Linux.CgroupsPath, err)
 	}
 	if s.Process.Terminal {
 		t.Error("terminal without tty")
