@@ -8,19 +8,13 @@ set -eu
 out=${1:-/var/cache/berth-test/critest}
 version=v1.37.0
 debs="$out-debs"
-[ -x "$out" ] && [ -e "$debs/done" ] && exit 0
-mkdir -p "$(dirname "$out")"
-exec 9>"$out.lock"
-flock 9
-if [ ! -e "$debs/done" ]; then
-	mkdir -p "$debs"
-	(cd "$debs" && apt-get download nginx busybox)
-	touch "$debs/done"
-fi
-[ -x "$out" ] && exit 0
+mkdir -p "$debs"
+(
+	flock 8
+	[ -e "$debs/done" ] || { (cd "$debs" && apt-get download nginx busybox) && touch "$debs/done"; }
+) 8>"$debs.lock"
+. "$(dirname "$0")/tool-cache.sh"
 dir=$(go mod download -json "sigs.k8s.io/cri-tools@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cp -r "$dir" "$work/src" && chmod -R u+w "$work/src"
 (cd "$work/src" && go test -c -o "$work/critest" ./cmd/critest)
 mv "$work/critest" "$out"

@@ -229,10 +229,10 @@ func (f *FakeDaemon) HandleStartWait(id string, code int64, delay time.Duration,
 }
 
 // WantOut runs one command line (no input) against f and fails t unless
-// its standard output is want.
+// it exits 0 with want on its standard output.
 func (f *FakeDaemon) WantOut(t *testing.T, want string, args ...string) {
 	t.Helper()
-	if out, errOut, _ := f.Run("", args...); out != want {
-		t.Fatalf("berth %s: stdout %q (stderr %q), want %q", strings.Join(args, " "), out, errOut, want)
+	if out, errOut, code := f.Run("", args...); code != 0 || out != want {
+		t.Fatalf("berth %s: exit %d, stdout %q (stderr %q), want %q", strings.Join(args, " "), code, out, errOut, want)
 	}
 }

@@ -19,15 +19,8 @@ func TestPsTable(t *testing.T) {
 			Created: now - 120, State: container.StateRunning, Status: "Up 2 minutes",
 			Ports: []container.PortSummary{{IP: netip.MustParseAddr("0.0.0.0"), PrivatePort: 80, PublicPort: 8080, Type: "tcp"}}},
 	}))
-	out, errOut, code := f.Run("", "ps")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	want := "CONTAINER ID   IMAGE            COMMAND                  CREATED         STATUS         PORTS                  NAMES\n" +
-		"3f4e5d6c7b8a   busybox:latest   \"sh -c 'while true; …\"   2 minutes ago   Up 2 minutes   0.0.0.0:8080->80/tcp   web\n"
-	if out != want {
-		t.Fatalf("ps output:\n%q\nwant:\n%q", out, want)
-	}
+	f.WantOut(t, "CONTAINER ID   IMAGE            COMMAND                  CREATED         STATUS         PORTS                  NAMES\n"+
+		"3f4e5d6c7b8a   busybox:latest   \"sh -c 'while true; …\"   2 minutes ago   Up 2 minutes   0.0.0.0:8080->80/tcp   web\n", "ps")
 	if q := f.Find("GET", "/containers/json"); len(q) != 1 || strings.Contains(q[0].Query, "all=1") {
 		t.Fatalf("ps sent %+v", q)
 	}
