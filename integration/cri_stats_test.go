@@ -59,6 +59,10 @@ func TestCRIPodStatsAndLogReopen(t *testing.T) {
 	if out := d.mustCrictl("statsp", "-o", "json", "--label", "app=other"); strings.Contains(out, pod) {
 		t.Fatalf("crictl statsp --label app=other lists the pod:\n%s", out)
 	}
+	// crictl stats: the container's CPU and memory, from ContainerStats.
+	if out := d.mustCrictl("stats", "--id", ctr); !regexp.MustCompile(`(?m)^` + ctr[:13] + `\s+ticker\s+\d+\.\d\d\s+\d`).MatchString(out) {
+		t.Fatalf("crictl stats:\n%s", out)
+	}
 	resp, err := client.PodSandboxStats(ctx, &runtimeapi.PodSandboxStatsRequest{PodSandboxId: pod[:12]})
 	if err != nil {
 		t.Fatal(err)
