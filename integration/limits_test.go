@@ -144,8 +144,13 @@ func TestLimitsEnforced(t *testing.T) { forEachCLI(t, testLimitsEnforced) }
 func testLimitsEnforced(t *testing.T, cli string) {
 	d := startDaemonCLI(t, cli)
 	d.importBusybox()
-	// dd allocates (and touches) one 64MiB buffer.
-	out, code := d.docker("", "run", "--name", "bt-en-oom", "-m", "16m", "--memory-swap", "16m", "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+	// dd allocates (and touches) one buffer four times the limit. A race
+	// build's init stage alone needs more than 16m before the exec.
+	limit, buffer := "16m", "64M"
+	if raceBuild() {
+		limit, buffer = "512m", "2048M"
+	}
+	out, code := d.docker("", "run", "--name", "bt-en-oom", "-m", limit, "--memory-swap", limit, "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs="+buffer, "count=1")
 	if code != 137 {
 		t.Fatalf("run past the memory limit: %d %q", code, out)
 	}
@@ -153,7 +158,7 @@ func testLimitsEnforced(t *testing.T, cli string) {
 	if out != "true 137\n" {
 		t.Fatalf("OOMKilled, ExitCode: %q", out)
 	}
-	out, code = d.docker("", "run", "--name", "bt-en-nooom", "-m", "16m", "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=1")
+	out, code = d.docker("", "run", "--name", "bt-en-nooom", "-m", limit, "busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=1")
 	if code != 0 {
 		t.Fatalf("run within the memory limit: %d %q", code, out)
 	}

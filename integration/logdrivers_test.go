@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth/berth/internal/testutil"
+
 	"github.com/berth/berth/internal/logger"
 )
 
@@ -203,10 +205,13 @@ func testLogsFollowAcrossRotation(t *testing.T, cli string) {
 	d := startDaemonCLI(t, cli)
 	d.importBusybox()
 	const bursts, per = 40, 500
-	script := fmt.Sprintf(`sleep 1; b=0; while [ $b -lt %d ]; do awk -v b=$b 'BEGIN { x = sprintf("%%71s", ""); gsub(/ /, "x", x); for (i = 0; i < %d; i++) printf "%%08d %%s\n", b * %d + i, x }'; usleep 50000; b=$((b+1)); done`, bursts, per, per)
+	// The writer starts once logs -f has shown its first line (on stderr):
+	// the test then makes /ctl/go, so no line is rotated away before.
+	script := fmt.Sprintf(`echo ready >&2; while [ ! -e /ctl/go ]; do usleep 20000; done; b=0; while [ $b -lt %d ]; do awk -v b=$b 'BEGIN { x = sprintf("%%71s", ""); gsub(/ /, "x", x); for (i = 0; i < %d; i++) printf "%%08d %%s\n", b * %d + i, x }'; usleep 50000; b=$((b+1)); done`, bursts, per, per)
 	for _, driver := range []string{"json-file", "local"} {
 		name := "bt-en-follow-" + driver
-		if out, code := d.docker("", "run", "-d", "--name", name, "--log-driver", driver, "--log-opt", "max-size=100k", "--log-opt", "max-file=3",
+		ctl := t.TempDir()
+		if out, code := d.docker("", "run", "-d", "--name", name, "-v", ctl+":/ctl", "--log-driver", driver, "--log-opt", "max-size=100k", "--log-opt", "max-file=3",
 			"--log-opt", "compress=true", "busybox", "sh", "-c", script); code != 0 {
 			t.Fatalf("run: %d %q", code, out)
 		}
@@ -214,9 +219,15 @@ func testLogsFollowAcrossRotation(t *testing.T, cli string) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, d.cliBinary(), "logs", "-f", name)
 		cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+d.sock, "BERTH_HOST=unix://"+d.sock, "DOCKER_CONFIG="+d.sockDir)
-		var out, stderr bytes.Buffer
+		var out bytes.Buffer
+		var stderr testutil.SyncBuffer
 		cmd.Stdout, cmd.Stderr = &out, &stderr
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 60*time.Second, "logs -f to show the first line", func() bool { return strings.Contains(stderr.String(), "ready") })
+		mustWrite(t, filepath.Join(ctl, "go"), "")
+		if err := cmd.Wait(); err != nil {
 			t.Fatalf("%s: logs -f: %v %s", driver, err, stderr.String())
 		}
 		if first := checkNumbered(t, driver+": logs -f", out.String(), bursts*per-1); first != 0 {

@@ -21,13 +21,13 @@ def wait_exec(exec_id, timeout=10):
         time.sleep(0.05)
 
 
-# Detach: returns at once (well before the command ends), the command runs.
-e = api.exec_create(ct.id, ["sh", "-c", "sleep 1; echo done > /tmp/detached; exit 4"])
-t0 = time.time()
+# Detach: returns before the command ends (which it cannot do until /tmp/go
+# exists), and the command runs.
+e = api.exec_create(ct.id, ["sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done > /tmp/detached; exit 4"])
 assert api.exec_start(e["Id"], detach=True) in (b"", "", None)
-assert time.time() - t0 < 0.9, time.time() - t0
 assert api.exec_inspect(e["Id"])["Running"] is True
 assert e["Id"] in api.inspect_container(ct.id)["ExecIDs"]
+assert ct.exec_run("touch /tmp/go").exit_code == 0
 ins = wait_exec(e["Id"])
 assert ins["ExitCode"] == 4 and ins["Running"] is False, ins
 assert ct.exec_run("cat /tmp/detached").output == b"done\n"
