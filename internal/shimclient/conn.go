@@ -15,7 +15,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth/berth/internal/errdefs"
@@ -29,14 +31,21 @@ const maxSunPath = 107
 // of all containers (shared).
 type conn struct {
 	sock string
-	host string // the socket path, hex-encoded: shared's connections are pooled by host
+	// host is the socket path, hex-encoded, and the number of this handle:
+	// shared's connections are pooled by host, so a handle never reuses a
+	// connection to an earlier server on the same path (a container's
+	// shim before its restart), which may have gone since.
+	host string
 }
+
+// handles numbers the conns, for their hosts.
+var handles atomic.Uint64
 
 // shared is the HTTP client of every container's socket: its dialer finds
 // the socket in the request's host.
 var shared = &http.Client{Transport: &http.Transport{
 	DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-		host, _, _ := strings.Cut(addr, ":")
+		host, _, _ := strings.Cut(addr, ".")
 		sock, err := hex.DecodeString(host)
 		if err != nil {
 			return nil, fmt.Errorf("bad shim address %q", addr)
@@ -53,7 +62,7 @@ var shared = &http.Client{Transport: &http.Transport{
 
 func newConn(stateDir string) *conn {
 	sock := filepath.Join(stateDir, SocketFile)
-	return &conn{sock: sock, host: hex.EncodeToString([]byte(sock))}
+	return &conn{sock: sock, host: hex.EncodeToString([]byte(sock)) + "." + strconv.FormatUint(handles.Add(1), 10)}
 }
 
 // dial connects to the shim socket.
