@@ -17,19 +17,15 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
+	"github.com/berth/berth/internal/backend"
 )
 
-// Options are the build's parameters (POST /build query).
+// Options are the build's parameters: the request's (POST /build query;
+// Dockerfile is a path inside the context, "Dockerfile" by default) and
+// the daemon's.
 type Options struct {
-	Dockerfile string // path inside the context; "Dockerfile" by default
-	Tags       []string
-	BuildArgs  map[string]*string
-	Labels     map[string]string
-	Target     string
-	NoCache    bool
-	Pull       bool
-	Network    string
-	ExtraHosts []string
+	backend.BuildOptions
 	// OnImage, if set, is called with the final image ID before the
 	// "Successfully built" line (the API's aux message).
 	OnImage func(id string)

@@ -13,6 +13,7 @@ import (
 
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
+	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/testutil"
 )
 
@@ -144,7 +145,7 @@ ARG IMG
 ENV E=${A}-${IMG} F=${B:-none} G=${B:+set}
 RUN echo $A
 `})
-	id, out, err := runBuild(t, f, nil, bc, Options{BuildArgs: map[string]*string{"B": &v, "NOPE": &v}})
+	id, out, err := runBuild(t, f, nil, bc, Options{BuildOptions: backend.BuildOptions{BuildArgs: map[string]*string{"B": &v, "NOPE": &v}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,23 +181,23 @@ func TestCacheHitsAndTarget(t *testing.T) {
 	}
 	defer cache.Close()
 	files := map[string]string{"a": "1", "Dockerfile": "FROM busybox AS one\nRUN false-in-unused\nFROM busybox AS two\nCOPY a /a\nRUN echo\nLABEL x=y\n"}
-	id1, out1, err := runBuild(t, f, cache, contextOf(t, files), Options{Target: "two"})
+	id1, out1, err := runBuild(t, f, cache, contextOf(t, files), Options{BuildOptions: backend.BuildOptions{Target: "two"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out1, "false-in-unused") || len(f.runs) != 1 {
 		t.Errorf("stage one built for target two:\n%s", out1)
 	}
-	id2, out2, err := runBuild(t, f, cache, contextOf(t, files), Options{Target: "two"})
+	id2, out2, err := runBuild(t, f, cache, contextOf(t, files), Options{BuildOptions: backend.BuildOptions{Target: "two"}})
 	if err != nil || id2 != id1 || strings.Count(out2, "Using cache") != 3 || len(f.runs) != 1 {
 		t.Errorf("rebuild: %v, %s vs %s, runs %d\n%s", err, id2, id1, len(f.runs), out2)
 	}
 	files["a"] = "2"
-	_, out3, err := runBuild(t, f, cache, contextOf(t, files), Options{Target: "two"})
+	_, out3, err := runBuild(t, f, cache, contextOf(t, files), Options{BuildOptions: backend.BuildOptions{Target: "two"}})
 	if err != nil || strings.Count(out3, "Using cache") != 0 || len(f.runs) != 2 {
 		t.Errorf("changed source: %v\n%s", err, out3)
 	}
-	if _, _, err := runBuild(t, f, cache, contextOf(t, files), Options{Target: "three"}); err == nil || !strings.Contains(err.Error(), "failed to reach build target three") {
+	if _, _, err := runBuild(t, f, cache, contextOf(t, files), Options{BuildOptions: backend.BuildOptions{Target: "three"}}); err == nil || !strings.Contains(err.Error(), "failed to reach build target three") {
 		t.Errorf("unknown target: %v", err)
 	}
 }

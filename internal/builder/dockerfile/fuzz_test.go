@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/berth/berth/internal/backend"
 )
 
 // noNetwork fails every HTTP request: a fuzzed ADD <url> never leaves the
@@ -43,7 +45,7 @@ func FuzzBuild(f *testing.F) {
 		go func() {
 			defer close(done)
 			var out bytes.Buffer
-			_, _ = New(fb, nil).Build(ctx, bc, Options{Target: target}, &out)
+			_, _ = New(fb, nil).Build(ctx, bc, Options{BuildOptions: backend.BuildOptions{Target: target}}, &out)
 		}()
 		select {
 		case <-done:

@@ -53,10 +53,8 @@ func (s *Service) Build(ctx context.Context, body io.Reader, o backend.BuildOpti
 	t1 := time.Now()
 	defer func() { s.log.Debug("build", "context", t1.Sub(t0), "steps", time.Since(t1)) }()
 	bl := dockerfile.New(&steps{s: s}, cache)
-	_, err = bl.Build(ctx, bc, dockerfile.Options{
-		Dockerfile: o.Dockerfile, Tags: tags, BuildArgs: o.BuildArgs, Labels: o.Labels, Target: o.Target,
-		NoCache: o.NoCache, Pull: o.Pull, Network: o.Network, ExtraHosts: o.ExtraHosts, OnImage: imageID,
-	}, out)
+	o.Tags = tags
+	_, err = bl.Build(ctx, bc, dockerfile.Options{BuildOptions: o, OnImage: imageID}, out)
 	var pe *dockerfile.ParseError
 	var ee *dockerfile.ExitError
 	switch {
