@@ -43,14 +43,14 @@ test-beside: build
 	BERTH_TEST_BESIDE=docker BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)|$(CNITESTS)' ./integration
 	BERTH_TEST_BESIDE=dropfw BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 20m -run '$(NETTESTS)' ./integration
 
-# test-race runs the integration suite against a berth built with the race
-# detector (every role: daemon, monitor, runtime, CLI); a test fails when
-# its daemon's or monitor's log reports a data race (the harness reads
-# them). About 2-3 times the suite's usual time.
+# test-race runs the integration suite with its daemons built with the race
+# detector (the daemon runs the plain binary as monitor, runtime, --init and
+# CLI: --helper-binary); a test fails when its daemon's log reports a data
+# race (the harness reads it).
 RACE_BIN := bin/berth-race
-test-race:
+test-race: build
 	CGO_ENABLED=1 $(GO) build -race -trimpath -tags 'netgo osusergo' -ldflags '-extldflags -static' -o $(RACE_BIN) ./cmd/berth
-	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(RACE_BIN) $(GO) test -count=1 -timeout 90m ./integration
+	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) BERTH_DAEMON_BINARY=$(CURDIR)/$(RACE_BIN) $(GO) test -count=1 -timeout 60m ./integration
 
 # conformance runs the OCI validation suite (runtime-tools v0.9.0) with runc
 # and `berth runtime` side by side; it fails when berth fails a program that

@@ -213,11 +213,16 @@ func (d *testDaemon) start(env []string) {
 		d.t.Fatal(err)
 	}
 	defer logf.Close()
-	bin := d.bin
+	bin, args := d.bin, d.args
 	if bin == "" {
 		bin = berthBinary
+		// make test-race: the daemon is a race build that runs the plain
+		// binary as monitor, runtime and --init.
+		if race := os.Getenv("BERTH_DAEMON_BINARY"); race != "" {
+			bin, args = race, append(slices.Clip(args), "--helper-binary", berthBinary)
+		}
 	}
-	cmd := exec.Command(bin, d.args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

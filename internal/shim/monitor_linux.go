@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/berth/berth/internal/priority"
 	"github.com/berth/berth/internal/shimclient"
 	"golang.org/x/sys/unix"
 )
@@ -52,6 +53,11 @@ func runMonitor(dir string) error {
 	closeInherited(4)
 	cloexecFrom(3)
 	ready := os.NewFile(3, "ready")
+	// The daemon's priority is above the containers'; the monitor, the
+	// runtimes it starts and their containers have theirs.
+	if err := priority.Set(priority.Container); err != nil {
+		fmt.Fprintf(os.Stderr, "berth shim: lower the CPU priority: %v\n", err)
+	}
 	report := func(msg string) {
 		if ready != nil {
 			_, _ = ready.WriteString(msg + "\n")

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berth/berth/internal/daemon"
+	"github.com/berth/berth/internal/priority"
 	"github.com/berth/berth/internal/server"
 )
 
@@ -54,6 +55,7 @@ type options struct {
 	dns            dnsOptions
 	validate       bool
 	cri            criOptions
+	helperBinary   string
 	set            func(string) bool
 }
 
@@ -88,6 +90,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.cri.cniConfDir, "cni-conf-dir", "/etc/cni/net.d", "CNI network configurations for the CRI's pods (the first file in name order; berth writes its default when there is none)")
 	fs.StringArrayVar(&o.cri.cniBinDirs, "cni-bin-dir", []string{"/usr/lib/cni", "/opt/cni/bin"}, "directory of CNI plugins (repeatable)")
 	fs.StringVar(&o.cri.streamFlag, "cri-stream-address", "", "address (host:port) of the CRI's streaming server for exec, attach and port-forward (default 127.0.0.1:0, a random port)")
+	// A test's race-built daemon runs the plain binary for everything else.
+	fs.StringVar(&o.helperBinary, "helper-binary", "", "berth binary run as the containers' monitor, berth's runtime and --init (default this one)")
+	_ = fs.MarkHidden("helper-binary")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -117,7 +122,7 @@ func buildConfig(o *options) (daemon.Config, []string, string, string, string, e
 	cfg := daemon.Config{
 		Root: o.dataRoot, ExecRoot: o.execRoot, DefaultRuntime: o.defaultRuntime, CgroupParent: o.cgroupParent,
 		Debug: o.debug, Version: Version, Runtimes: map[string]daemon.Runtime{},
-		APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion,
+		APIVersion: server.APIVersion, MinAPIVersion: server.MinAPIVersion, Binary: o.helperBinary,
 	}
 	hosts, group, pidfile, level := o.hosts, o.group, o.pidfile, o.logLevel
 	if fc.DataRoot != "" {
@@ -320,6 +325,11 @@ func run(args []string) error {
 	// everything the monitor and runtimes it starts create must not
 	// depend on the umask of whoever started the daemon.
 	syscall.Umask(0o022)
+	// Likewise its CPU priority, above the containers' (the monitor goes
+	// back to theirs).
+	if err := priority.Set(priority.Daemon); err != nil {
+		log.Warn("cannot raise the daemon's CPU priority", "err", err)
+	}
 	if err := os.MkdirAll(cfg.ExecRoot, 0o710); err != nil {
 		return fmt.Errorf("create exec root: %w", err)
 	}
