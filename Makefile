@@ -21,12 +21,14 @@ install: build
 unit:
 	$(GO) test ./...
 
-# test runs every test: unit and privileged (as root, with BERTH_TEST_ROOT=1).
+# test runs every test: unit and privileged (as root, with BERTH_TEST_ROOT=1),
+# then the integration suite again with race-detecting daemons.
 test: build
 	$(GO) vet ./...
 	BERTH_TEST_ROOT=1 BERTH_BINARY=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 30m ./...
 	$(MAKE) test-beside
 	$(MAKE) conformance
+	$(MAKE) test-race
 
 # NETTESTS are the integration tests of networking (and of what needs it:
 # builds that run apt, compose projects); test-beside runs them a second
