@@ -92,9 +92,10 @@ type Daemon struct {
 	events      *eventlog.Log
 	started     time.Time
 	cgroupV2    bool
-	hostCaps    []string         // the daemon's bounding set
-	net         *netglue.Service // endpoints, DNS records, name files, links
-	bg          context.Context  // outlives requests: monitors, auto-removal
+	starts      resources.StartGate // starts setting up at once
+	hostCaps    []string            // the daemon's bounding set
+	net         *netglue.Service    // endpoints, DNS records, name files, links
+	bg          context.Context     // outlives requests: monitors, auto-removal
 	stopBg      context.CancelFunc
 	wg          sync.WaitGroup
 	build       *build.Service // builds and the build cache (build.go)
@@ -158,7 +159,7 @@ func New(ctx context.Context, cfg Config) (*Daemon, error) {
 	d := &Daemon{
 		log: cfg.Log, root: cfg.Root, execRoot: cfg.ExecRoot, cfg: cfg, binary: bin,
 		db: db, containers: reg, events: eventlog.New(cfg.EventsRingSize),
-		started: time.Now(), cgroupV2: resources.CgroupV2(), hostCaps: resources.HostCapabilities(),
+		started: time.Now(), cgroupV2: resources.CgroupV2(), hostCaps: resources.HostCapabilities(), starts: resources.NewStartGate(),
 	}
 	if d.volumes, err = volumes.New(volumes.Config{DB: db, Root: filepath.Join(cfg.Root, "volumes"), Log: d.log,
 		Containers: reg, Publish: d.events.Publish}); err != nil {

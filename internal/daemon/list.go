@@ -13,7 +13,6 @@ import (
 	"github.com/berth/berth/internal/backend"
 	"github.com/berth/berth/internal/backend/filters"
 	"github.com/berth/berth/internal/container"
-	"github.com/berth/berth/internal/errdefs"
 )
 
 var listFilters = []string{"id", "name", "label", "status", "ancestor", "exited", "before", "since", "health", "isolation", "network", "volume", "publish", "expose", "namespace"}
@@ -26,14 +25,14 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 	}
 	for _, s := range f.Get("status") {
 		if containertypes.ValidateContainerState(containertypes.ContainerState(s)) != nil {
-			return nil, errdefs.InvalidParameter(errInvalidFilterValue("status", s))
+			return nil, filters.InvalidValue("status", s)
 		}
 	}
 	var exited []int
 	for _, e := range f.Get("exited") {
 		n, err := strconv.Atoi(e)
 		if err != nil {
-			return nil, errdefs.InvalidParameter(errInvalidFilterValue("exited", e))
+			return nil, filters.InvalidValue("exited", e)
 		}
 		exited = append(exited, n)
 	}
@@ -92,14 +91,6 @@ func (d *Daemon) ContainerList(ctx context.Context, opts backend.ContainerListOp
 	}
 	return out, nil
 }
-
-func errInvalidFilterValue(k, v string) error {
-	return &filterErr{k: k, v: v}
-}
-
-type filterErr struct{ k, v string }
-
-func (e *filterErr) Error() string { return "invalid filter '" + e.k + "=" + e.v + "'" }
 
 // listMatch applies the filters to c. The caller holds c's lock.
 func (d *Daemon) listMatch(c *container.Container, f filters.Args, all bool, exited []int, before, since time.Time, ancestors []string) bool {

@@ -63,6 +63,8 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 			retErr = d.startFailed(ctx, c, sh, retErr)
 		}
 	}()
+	leave := d.starts.Enter()
+	defer leave()
 	t0 := time.Now()
 	if err := d.writeSpec(ctx, c); err != nil {
 		return err
@@ -87,6 +89,7 @@ func (d *Daemon) start(ctx context.Context, c *container.Container, beforeStart 
 	if err := sh.Start(ctx); err != nil {
 		return err
 	}
+	leave()
 	d.log.Debug("container started", "id", c.ID, "prepare", tSpec.Sub(t0), "create", tCreated.Sub(tSpec), "start", time.Since(tCreated))
 	crashPoint("start-after-start")
 	c.SetRunning(sh.Pid(), d.shimDir(c.ID))

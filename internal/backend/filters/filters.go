@@ -101,3 +101,9 @@ func (a Args) Validate(accepted ...string) error {
 	}
 	return nil
 }
+
+// InvalidValue is the error of a filter given a value it cannot take, in
+// dockerd's words.
+func InvalidValue(key, value string) error {
+	return errdefs.InvalidParameter(fmt.Errorf("invalid filter '%s=%s'", key, value))
+}

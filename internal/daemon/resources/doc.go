@@ -14,7 +14,9 @@
 //     lowered to the daemon's own (ClampRlimits), with the one table of
 //     rlimit names of the package;
 //   - the host's facts a spec needs: its cgroup mode (CgroupV2) and the
-//     daemon's bounding set of capabilities (HostCapabilities).
+//     daemon's bounding set of capabilities (HostCapabilities);
+//   - the host's CPUs shared among starts: the gate that lets one start per
+//     CPU set up at a time (StartGate).
 //
 // It knows containers only as records (internal/container) found and saved
 // through its small Containers interface; the daemon gives it the runtime's

@@ -78,7 +78,7 @@ func matchVolume(r *volume.Record, f filters.Args, inUse bool) (bool, error) {
 				return false, nil
 			}
 		default:
-			return false, errdefs.InvalidParameter(fmt.Errorf("invalid filter 'dangling=%s'", v))
+			return false, filters.InvalidValue("dangling", v)
 		}
 	}
 	if names := f.Get("name"); len(names) > 0 {
@@ -154,7 +154,7 @@ func (s *Service) VolumePrune(ctx context.Context, f filters.Args) (*volumetypes
 			all = true
 		case "false", "0":
 		default:
-			return nil, errdefs.InvalidParameter(fmt.Errorf("invalid filter 'all=%s'", v))
+			return nil, filters.InvalidValue("all", v)
 		}
 	}
 	s.mu.Lock()
