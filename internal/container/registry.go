@@ -138,6 +138,14 @@ func (r *Registry) Rename(c *Container, newName string) error {
 	return nil
 }
 
+// Name returns c's name, read under the registry's lock: safe without c's
+// lock while a rename changes it.
+func (r *Registry) Name(c *Container) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return c.Name
+}
+
 func (r *Registry) setName(c *Container, name string) {
 	r.mu.Lock()
 	c.Name = name

@@ -12,12 +12,13 @@ import (
 )
 
 // emit publishes a container event (c nil: one of no container, a
-// prune's).
+// prune's). The caller need not hold c's lock: of what it reads, only the
+// name changes after a create.
 func (d *Daemon) emit(typ, action string, c *container.Container, attrs map[string]string) {
 	a, id := map[string]string{}, ""
 	if c != nil {
 		maps.Copy(a, c.Config.Labels)
-		a["name"], a["image"], id = strings.TrimPrefix(c.Name, "/"), c.ImageName, c.ID
+		a["name"], a["image"], id = strings.TrimPrefix(d.containers.Name(c), "/"), c.ImageName, c.ID
 	}
 	maps.Copy(a, attrs)
 	d.events.Publish(events.Message{Type: events.Type(typ), Action: events.Action(action), Actor: events.Actor{ID: id, Attributes: a}})
