@@ -15,7 +15,12 @@
 #      bridge. Then all removed and the counters checked again.
 # Any failure ends with a non-zero status.
 #
-#   scripts/load-1000.sh [N] [C] [R]     (as root)
+# CLIENT chooses the clients of step 1: "cli" (default), each a loop of
+# `berth run -d`, one process per container; "sdk", each one long-lived
+# Python SDK client (python3-docker) that creates and starts its share,
+# as an orchestrator or compose would.
+#
+#   [CLIENT=cli|sdk] scripts/load-1000.sh [N] [C] [R]     (as root)
 N=${1:-1000}
 C=${2:-8}
 R=${3:-200}
@@ -71,18 +76,37 @@ report() { # FILE-PREFIX TITLE
 	done
 }
 
+# sdk_client FIRST: one long-lived SDK client creating and starting
+# load$i for i = FIRST, FIRST+C, ... < N.
+sdk_client() {
+	python3 - "$SOCK" "$1" "$C" "$N" <<'EOF' 2>>"$W/run-errors"
+import sys, docker
+sock, first, step, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+api = docker.APIClient(base_url="unix://" + sock, version="auto")
+for i in range(first, n, step):
+    try:
+        api.start(api.create_container("busybox", ["sleep", "1000000"], name="load%d" % i))
+    except Exception as e:
+        print("run load%d failed: %s" % (i, e), file=sys.stderr)
+EOF
+}
+
 # 1. N containers from C clients.
-echo "== $N containers from $C clients"
+echo "== $N containers from $C ${CLIENT:-cli} clients"
 pids_c=()
 probe "$W/during" &
 probe_pid=$!
 start=$(now)
 for c in $(seq 0 $((C - 1))); do
-	(
-		for i in $(seq "$c" "$C" $((N - 1))); do
-			"$BERTH" run -d --name "load$i" busybox sleep 1000000 >/dev/null 2>>"$W/run-errors" || echo "run load$i failed" >>"$W/run-errors"
-		done
-	) &
+	if [ "${CLIENT:-cli}" = sdk ]; then
+		sdk_client "$c" &
+	else
+		(
+			for i in $(seq "$c" "$C" $((N - 1))); do
+				"$BERTH" run -d --name "load$i" busybox sleep 1000000 >/dev/null 2>>"$W/run-errors" || echo "run load$i failed" >>"$W/run-errors"
+			done
+		) &
+	fi
 	pids_c+=($!)
 done
 wait "${pids_c[@]}"
