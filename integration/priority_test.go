@@ -1,17 +1,25 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/berth/berth/internal/priority"
-	"github.com/berth/berth/internal/testutil"
 )
 
 // niceInStat returns the nice value in the text of a /proc/PID/stat.
 func niceInStat(t *testing.T, stat string) int {
 	t.Helper()
-	n, err := testutil.NiceInStat(stat)
+	i := strings.LastIndexByte(stat, ')')
+	f := strings.Fields(stat[i+1:])
+	if i < 0 || len(f) < 17 {
+		t.Fatalf("not a stat line: %q", stat)
+	}
+	n, err := strconv.Atoi(f[16])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,9 +29,16 @@ func niceInStat(t *testing.T, stat string) int {
 // threadNices returns the nice value of each thread of pid.
 func threadNices(t *testing.T, pid int) map[string]int {
 	t.Helper()
-	nices, err := testutil.ThreadNices(pid)
+	dir := filepath.Join("/proc", strconv.Itoa(pid), "task")
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	nices := map[string]int{}
+	for _, task := range tasks {
+		if b, err := os.ReadFile(filepath.Join(dir, task.Name(), "stat")); err == nil {
+			nices[task.Name()] = niceInStat(t, string(b))
+		}
 	}
 	return nices
 }
